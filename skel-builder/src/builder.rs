@@ -1,0 +1,295 @@
+//! The public API: [`SkeletonBuilder`]. This is the only module that reads
+//! the environment or prints `cargo:` lines.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::clang::{self, Compile};
+use crate::error::Error;
+use crate::ident;
+use crate::model::{Skeleton, Warning};
+use crate::{codegen, object, write};
+
+/// The environment variables the builder reads.
+const ENV_CLANG: &str = "CLANG";
+const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
+
+/// Builds a Rust skeleton for a BPF C program (or a prebuilt object).
+///
+/// In `build.rs`:
+///
+/// ```no_run
+/// fn main() -> Result<(), skel_builder::Error> {
+///     skel_builder::SkeletonBuilder::new()
+///         .source("src/bpf/foo.bpf.c")
+///         .build()?;
+///     Ok(())
+/// }
+/// ```
+///
+/// then, in the crate, `include!(concat!(env!("OUT_DIR"), "/foo.skel.rs"));`.
+#[derive(Debug, Clone, Default)]
+pub struct SkeletonBuilder {
+    source: Option<PathBuf>,
+    obj: Option<PathBuf>,
+    clang: Option<PathBuf>,
+    clang_args: Vec<OsString>,
+    include: Vec<PathBuf>,
+    name: Option<String>,
+}
+
+/// What [`generate`] returns.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The skeleton's Rust source.
+    pub code: String,
+    /// The model it was printed from.
+    pub skeleton: Skeleton,
+}
+
+impl SkeletonBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The BPF C source to compile. Default: none (use `obj` instead).
+    pub fn source(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.source = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// A prebuilt BPF object to use instead of compiling `source`.
+    /// Default: none. When both are set, the object wins.
+    pub fn obj(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.obj = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// The clang to run. Default: `$CLANG`, else `clang` from `PATH`.
+    pub fn clang(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.clang = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// Extra clang arguments, appended after skel's own
+    /// (`-g -O2 -target bpf -D__TARGET_ARCH_<arch>`). Default: none.
+    pub fn clang_args<I, S>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.clang_args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// An include directory for clang, searched before libbpf's headers.
+    /// Default: none.
+    pub fn include(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.include.push(dir.as_ref().to_owned());
+        self
+    }
+
+    /// The skeleton's name: `foo` gives `foo.skel.rs` and `FooSkel`.
+    /// Default: the file stem of the source (or object) without `.bpf`.
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// From a build script: compiles into `$OUT_DIR`, writes
+    /// `$OUT_DIR/<name>.skel.rs` (only when its content changed), and
+    /// prints `cargo:rerun-if-changed` for the source and every header clang
+    /// read. Returns the path written.
+    pub fn build(&mut self) -> Result<PathBuf, Error> {
+        let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?);
+        let name = self.skeleton_name()?;
+        let output = out_dir.join(format!("{name}.skel.rs"));
+        let result = self.run(&out_dir, &output, true);
+        if let Err(e) = &result {
+            // Cargo shows the build script's stderr when it fails.
+            eprintln!("{}", e.report());
+        }
+        result.map(|()| output)
+    }
+
+    /// Compiles (next to `output`) and writes the skeleton to `output`.
+    /// Prints nothing for cargo.
+    pub fn generate(&mut self, output: impl AsRef<Path>) -> Result<(), Error> {
+        let output = output.as_ref();
+        let dir = output
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        self.run(&dir, output, false)
+    }
+
+    fn input_path(&self) -> Result<&Path, Error> {
+        self.obj
+            .as_deref()
+            .or(self.source.as_deref())
+            .ok_or(Error::NoInput)
+    }
+
+    fn skeleton_name(&self) -> Result<String, Error> {
+        if let Some(name) = &self.name {
+            return check_name(name);
+        }
+        let path = self.input_path()?;
+        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("skel");
+        let stem = file
+            .split('.')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("skel");
+        Ok(ident::sanitize(stem))
+    }
+
+    fn run(&self, work_dir: &Path, output: &Path, cargo: bool) -> Result<(), Error> {
+        let name = self.skeleton_name()?;
+        if cargo {
+            println!("cargo:rerun-if-env-changed={ENV_CLANG}");
+            println!("cargo:rerun-if-env-changed={ENV_RUNTIME_INCLUDE}");
+        }
+        let (object_path, deps) = match (&self.obj, &self.source) {
+            (Some(obj), _) => (obj.clone(), vec![obj.clone()]),
+            (None, Some(source)) => {
+                let object_path = work_dir.join(format!("{name}.bpf.o"));
+                let deps = self.compile(source, &object_path, work_dir)?;
+                (object_path, deps)
+            }
+            (None, None) => return Err(Error::NoInput),
+        };
+        if cargo {
+            for dep in &deps {
+                // Files we generate ourselves are not inputs.
+                if !dep.starts_with(work_dir) || self.obj.is_some() {
+                    println!("cargo:rerun-if-changed={}", dep.display());
+                }
+            }
+        }
+        let bytes = std::fs::read(&object_path).map_err(|source| Error::Io {
+            action: "read",
+            path: object_path.clone(),
+            source,
+        })?;
+        let absolute = std::path::absolute(&object_path).unwrap_or(object_path.clone());
+        let shown = self.source.as_deref().unwrap_or(&object_path);
+        let generated =
+            generate_with_input(&name, &absolute, &bytes, &shown.display().to_string())?;
+        if cargo {
+            report_warnings(&generated.skeleton.warnings);
+        }
+        write::write_if_changed(output, generated.code.as_bytes())?;
+        Ok(())
+    }
+
+    fn compile(
+        &self,
+        source: &Path,
+        output: &Path,
+        work_dir: &Path,
+    ) -> Result<Vec<PathBuf>, Error> {
+        if !source.is_file() {
+            return Err(Error::Io {
+                action: "read BPF source",
+                path: source.to_owned(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            });
+        }
+        std::fs::create_dir_all(work_dir).map_err(|source| Error::Io {
+            action: "create directory",
+            path: work_dir.to_owned(),
+            source,
+        })?;
+        let clang = self
+            .clang
+            .clone()
+            .or_else(|| std::env::var_os(ENV_CLANG).map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("clang"));
+        let rust_arch = std::env::var("CARGO_CFG_TARGET_ARCH")
+            .unwrap_or_else(|_| std::env::consts::ARCH.to_owned());
+        let mut includes = self.include.clone();
+        if let Some(dir) = std::env::var_os(ENV_RUNTIME_INCLUDE) {
+            includes.push(PathBuf::from(dir));
+        }
+        let after: Vec<PathBuf> = clang::multiarch_include(&rust_arch).into_iter().collect();
+        let depfile = output.with_extension("d");
+        Compile {
+            clang: &clang,
+            source,
+            output,
+            depfile: &depfile,
+            target_arch: clang::bpf_target_arch(&rust_arch),
+            includes: &includes,
+            after_includes: &after,
+            extra_args: &self.clang_args,
+        }
+        .run()
+    }
+}
+
+/// Prints each fallback as a cargo warning (at most 20, then a count).
+fn report_warnings(warnings: &[Warning]) {
+    const SHOWN: usize = 20;
+    for w in warnings.iter().take(SHOWN) {
+        println!(
+            "cargo:warning=skel: `{}`, member `{}` kept as bytes: {}",
+            w.type_name, w.field, w.reason
+        );
+    }
+    if warnings.len() > SHOWN {
+        println!(
+            "cargo:warning=skel: ... and {} more members kept as bytes (see the generated docs)",
+            warnings.len() - SHOWN
+        );
+    }
+}
+
+fn check_name(name: &str) -> Result<String, Error> {
+    let bad = |reason| Error::BadName {
+        name: name.to_owned(),
+        reason,
+    };
+    if name.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if ident::sanitize(name) != name || ident::needs_raw(name) {
+        return Err(bad(
+            "use ASCII letters, digits and `_`, not starting with a digit, and not a keyword",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// The object name handed to libbpf: the skeleton name, cut to the 15
+/// bytes libbpf keeps.
+fn object_name(name: &str) -> String {
+    name.chars().take(15).collect()
+}
+
+/// Generates a skeleton from object bytes, touching no files and no
+/// environment. `object_path` is what the generated code will
+/// `include_bytes!`.
+pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generated, Error> {
+    let name = check_name(name)?;
+    generate_with_input(
+        &name,
+        object_path,
+        bytes,
+        &object_path.display().to_string(),
+    )
+}
+
+fn generate_with_input(
+    name: &str,
+    object_path: &Path,
+    bytes: &[u8],
+    input: &str,
+) -> Result<Generated, Error> {
+    let path_text = object_path.to_string_lossy().into_owned();
+    let skeleton = object::read(object_path, bytes, name, &object_name(name), &path_text)?;
+    let tokens = codegen::generate(&skeleton);
+    let code = write::render(name, tokens, input)?;
+    Ok(Generated { code, skeleton })
+}

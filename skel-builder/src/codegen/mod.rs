@@ -1,0 +1,50 @@
+//! Code generation: model in, tokens out. Codegen reads only the model;
+//! every layout decision was made before (in `layout` and `object`), so
+//! this module prints.
+//!
+//! - `skel`: builder, open/loaded skeletons and their containers;
+//! - `ty`: structs, unions and enums for BTF types;
+//! - `asserts`: compile-time layout checks;
+//! - `attrs`: identifiers, literals, docs.
+
+mod asserts;
+mod attrs;
+mod skel;
+mod ty;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::Skeleton;
+
+/// The whole generated file, as tokens.
+pub fn generate(skel: &Skeleton) -> TokenStream {
+    let module = format_ident!("__skel_{}", skel.name);
+    let types = skel.types.iter().map(|t| ty::type_def(skel, t));
+    let skeleton = skel::skeleton(skel);
+    let types_doc = attrs::doc(&[format!(
+        "Rust types for the BTF types that object {} exposes through its data sections and struct_ops maps.",
+        attrs::code(&skel.name)
+    )]);
+    quote! {
+        // Lints: C names keep their case; not every generated accessor is
+        // used by every program; enum constants keep their C spelling.
+        #[allow(
+            dead_code,
+            non_camel_case_types,
+            non_snake_case,
+            non_upper_case_globals,
+            unused_qualifications,
+            missing_docs,
+            clippy::all,
+        )]
+        mod #module {
+            #types_doc
+            pub mod types {
+                #(#types)*
+            }
+            #skeleton
+        }
+        pub use #module::*;
+    }
+}

@@ -1,0 +1,227 @@
+//! The one public error type, and how it is reported from a build script.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::object::btf::{BtfError, BtfTypeId};
+use crate::object::elf::ElfError;
+
+/// Everything that can go wrong while building a skeleton.
+///
+/// `Debug` prints the same report as [`Error::report`], so both
+/// `fn main() -> Result<(), Error>` and `.unwrap()` in a build script read as
+/// prose.
+#[derive(thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("no BPF source or object given: call `.source(path)` or `.obj(path)`")]
+    NoInput,
+
+    #[error(
+        "cannot run clang `{clang}`: {source}\n\
+         hint: install clang (Debian/Ubuntu: `apt-get install clang`), or point \
+         skel-builder at one with the `CLANG` environment variable or \
+         `SkeletonBuilder::clang(path)`"
+    )]
+    ClangNotFound {
+        clang: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("clang failed to compile `{source_file}` ({status})\ncommand: {command}\n{stderr}")]
+    ClangFailed {
+        source_file: PathBuf,
+        command: String,
+        status: String,
+        stderr: String,
+    },
+
+    #[error("cannot {action} `{path}`")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{path}` is not a usable BPF object")]
+    Elf {
+        path: PathBuf,
+        #[source]
+        source: ElfError,
+    },
+
+    #[error(
+        "`{path}` has no .BTF section\n\
+         hint: compile with `-g` (clang -g -O2 -target bpf), and do not strip the object"
+    )]
+    NoBtf { path: PathBuf },
+
+    #[error("`{path}` has an invalid .BTF section")]
+    Btf {
+        path: PathBuf,
+        #[source]
+        source: BtfError,
+    },
+
+    #[error("`{path}`: {}", Problems(problems))]
+    Object {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+
+    #[error("`{name}` is not a usable skeleton name: {reason}")]
+    BadName { name: String, reason: &'static str },
+
+    #[error("generated code for `{name}` does not parse (a skel-builder bug): {message}")]
+    Codegen { name: String, message: String },
+
+    #[error(
+        "`OUT_DIR` is not set: `build()` must run inside a build script; use `generate(path)` elsewhere"
+    )]
+    NoOutDir,
+}
+
+/// One problem found in an object. All problems of a phase are reported at
+/// once.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    #[error(
+        "section `{section}`: program `{program}` is static; libbpf only loads global functions"
+    )]
+    StaticProgram { section: String, program: String },
+
+    #[error(
+        "section `{section}`: symbol `{symbol}` at {offset}+{size} lies outside the section ({section_size} bytes)"
+    )]
+    SymbolOutsideSection {
+        section: String,
+        symbol: String,
+        offset: u64,
+        size: u64,
+        section_size: u64,
+    },
+
+    #[error(
+        "data section `{section}`: variable `{var}` at {offset}+{size} lies outside the section ({section_size} bytes)"
+    )]
+    VarOutsideSection {
+        section: String,
+        var: String,
+        offset: u64,
+        size: u64,
+        section_size: u64,
+    },
+
+    #[error("data section `{section}`: variable `{var}` has no ELF symbol")]
+    VarWithoutSymbol { section: String, var: String },
+
+    #[error("data section `{section}`: BTF entry {type_id} is a {kind}, not a VAR")]
+    NotAVar {
+        section: String,
+        type_id: BtfTypeId,
+        kind: &'static str,
+    },
+
+    #[error("section `{section}` has no BTF DATASEC describing it")]
+    NoDatasec { section: String },
+
+    #[error("struct_ops map `{map}`: its type `{type_name}` {type_id} is not a struct")]
+    StructOpsNotStruct {
+        map: String,
+        type_name: String,
+        type_id: BtfTypeId,
+    },
+
+    #[error(
+        "struct_ops map `{map}`: its struct type {type_id} is anonymous; libbpf needs a named struct"
+    )]
+    StructOpsAnonymous { map: String, type_id: BtfTypeId },
+
+    #[error(
+        "struct_ops map `{map}`: slot `{field}` at byte {offset} points to `{symbol}`, which is not a program"
+    )]
+    StructOpsBadSlot {
+        map: String,
+        field: String,
+        offset: u64,
+        symbol: String,
+    },
+
+    #[error("map `{map}`: definition `{type_name}` is not a struct")]
+    MapDefNotStruct { map: String, type_name: String },
+
+    #[error("map `{map}`: field `{field}` must be a pointer to an array (use __uint/__type)")]
+    MapDefBadField { map: String, field: String },
+
+    #[error("two maps are named `{name}`")]
+    DuplicateMap { name: String },
+
+    #[error("type `{type_name}` {type_id}, member `{field}`: {reason}")]
+    BadMember {
+        type_name: String,
+        type_id: BtfTypeId,
+        field: String,
+        reason: String,
+    },
+
+    #[error("type `{type_name}` {type_id}: {source}")]
+    BadType {
+        type_name: String,
+        type_id: BtfTypeId,
+        #[source]
+        source: BtfError,
+    },
+
+    #[error("type `{type_name}` {type_id} nests deeper than {limit} levels")]
+    TooDeep {
+        type_name: String,
+        type_id: BtfTypeId,
+        limit: usize,
+    },
+
+    #[error(
+        "legacy `maps` section: libbpf 1.0 and later only load maps declared in SEC(\".maps\")"
+    )]
+    LegacyMaps,
+}
+
+struct Problems<'a>(&'a [Problem]);
+
+impl fmt::Display for Problems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems:", many.len())?;
+                for p in many {
+                    write!(f, "\n  - {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Error {
+    /// The error and its causes, one per line, as a build script should
+    /// print them.
+    pub fn report(&self) -> String {
+        use std::error::Error as _;
+        let mut out = format!("skel-builder: {self}");
+        let mut cause = self.source();
+        while let Some(c) = cause {
+            out.push_str(&format!("\n\nCaused by:\n    {c}"));
+            cause = c.source();
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.report())
+    }
+}

@@ -1,0 +1,36 @@
+use super::{MapDef, ProgDef, TypeDef, TypeRef};
+
+/// Everything generated for one BPF object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Skeleton {
+    /// The skeleton's name (`foo` gives `FooSkel`); a valid identifier.
+    pub name: String,
+    /// The object name handed to libbpf at open (it prefixes internal map
+    /// names); at most 15 bytes.
+    pub object_name: String,
+    /// Path of the object file for `include_bytes!`.
+    pub object_path: String,
+    /// Maps in libbpf's creation order.
+    pub maps: Vec<MapDef>,
+    /// Programs in libbpf's order (section index, then offset).
+    pub progs: Vec<ProgDef>,
+    /// Every generated Rust type, in a stable order.
+    pub types: Vec<TypeDef>,
+    /// Fallbacks taken while translating (a member kept as bytes, ...).
+    pub warnings: Vec<Warning>,
+}
+
+impl Skeleton {
+    pub fn ty(&self, r: TypeRef) -> &TypeDef {
+        &self.types[r.0]
+    }
+}
+
+/// A place where the generator fell back to a less typed representation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// C spelling of the type, or the data section.
+    pub type_name: String,
+    pub field: String,
+    pub reason: String,
+}

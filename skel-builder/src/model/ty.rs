@@ -1,0 +1,223 @@
+//! Rust-side types: what a BTF type becomes.
+
+/// Index of a generated type in [`super::Skeleton::types`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeRef(pub usize);
+
+/// Size and alignment in bytes, both as the generated Rust type has them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub size: u64,
+    pub align: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntTy {
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    I128,
+    U128,
+}
+
+impl IntTy {
+    pub fn new(size: u64, signed: bool) -> Option<IntTy> {
+        Some(match (size, signed) {
+            (1, true) => IntTy::I8,
+            (1, false) => IntTy::U8,
+            (2, true) => IntTy::I16,
+            (2, false) => IntTy::U16,
+            (4, true) => IntTy::I32,
+            (4, false) => IntTy::U32,
+            (8, true) => IntTy::I64,
+            (8, false) => IntTy::U64,
+            (16, true) => IntTy::I128,
+            (16, false) => IntTy::U128,
+            _ => return None,
+        })
+    }
+
+    pub fn size(self) -> u64 {
+        match self {
+            IntTy::I8 | IntTy::U8 => 1,
+            IntTy::I16 | IntTy::U16 => 2,
+            IntTy::I32 | IntTy::U32 => 4,
+            IntTy::I64 | IntTy::U64 => 8,
+            IntTy::I128 | IntTy::U128 => 16,
+        }
+    }
+
+    pub fn signed(self) -> bool {
+        matches!(
+            self,
+            IntTy::I8 | IntTy::I16 | IntTy::I32 | IntTy::I64 | IntTy::I128
+        )
+    }
+
+    pub fn rust_name(self) -> &'static str {
+        match self {
+            IntTy::I8 => "i8",
+            IntTy::U8 => "u8",
+            IntTy::I16 => "i16",
+            IntTy::U16 => "u16",
+            IntTy::I32 => "i32",
+            IntTy::U32 => "u32",
+            IntTy::I64 => "i64",
+            IntTy::U64 => "u64",
+            IntTy::I128 => "i128",
+            IntTy::U128 => "u128",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloatTy {
+    F32,
+    F64,
+}
+
+/// The type of a field.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ty {
+    Int(IntTy),
+    Float(FloatTy),
+    /// C `_Bool`: `skel_runtime::CBool`, valid for every byte value.
+    Bool,
+    /// C `char[N]`: `skel_runtime::CharArray<N>`, with string helpers.
+    CharArray(u64),
+    /// A generated enum newtype.
+    Enum(TypeRef),
+    /// A generated struct or union.
+    Composite(TypeRef),
+    Array(Box<Ty>, u64),
+    /// A data pointer, kept opaque: `skel_runtime::OpaquePtr`.
+    Pointer,
+    /// A top-level struct_ops function pointer: `Option<&'obj Program>`.
+    ProgramSlot,
+    /// Raw bytes: `[u8; N]`.
+    Bytes(u64),
+}
+
+/// Where a generated type comes from, for its documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The variables of an ELF data section.
+    Datasec { section: String },
+    /// The shadow of a struct_ops map's struct.
+    StructOps { maps: Vec<String> },
+    /// A named C type reached from another generated type.
+    Named,
+    /// An anonymous C type, named after where it sits.
+    Anonymous { parent: String, member: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDef {
+    /// Rust name, unique among generated types.
+    pub name: String,
+    /// C spelling (`struct foo`, `union (anon)`, `section .bss`).
+    pub c_name: String,
+    pub btf_id: Option<u32>,
+    pub origin: Origin,
+    pub kind: TypeDefKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeDefKind {
+    Struct(StructDef),
+    Enum(EnumDef),
+}
+
+impl TypeDef {
+    pub fn layout(&self) -> Layout {
+        match &self.kind {
+            TypeDefKind::Struct(s) => s.layout,
+            TypeDefKind::Enum(e) => Layout {
+                size: e.repr.size(),
+                align: e.repr.size(),
+            },
+        }
+    }
+
+    /// Does the type take the `'obj` lifetime (it holds program slots)?
+    pub fn has_lifetime(&self) -> bool {
+        matches!(&self.kind, TypeDefKind::Struct(s) if s.program_slots)
+    }
+}
+
+/// A struct or union with every byte accounted for: members, bitfield
+/// storage and padding, in offset order, covering `0..layout.size`
+/// (unions: every field at offset 0).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StructDef {
+    pub union: bool,
+    pub layout: Layout,
+    /// `#[repr(C, packed)]`: some member sits below its natural alignment.
+    pub packed: bool,
+    pub fields: Vec<Field>,
+    pub bitfields: Vec<Bitfield>,
+    /// Holds `Option<&'obj Program>` slots (struct_ops shadows only).
+    pub program_slots: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldKind {
+    /// A C member (or variable) of that name.
+    Member { c_name: String },
+    /// Bytes no member covers: gaps and the tail.
+    Padding,
+    /// The bytes holding one or more bitfields, read through accessors.
+    BitfieldStorage,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Rust field name, unique in its struct.
+    pub name: String,
+    pub kind: FieldKind,
+    pub byte_offset: u64,
+    pub size: u64,
+    pub ty: Ty,
+    /// The C type, for documentation.
+    pub c_type: Option<String>,
+    /// Why the field has the representation it has, when that is a fallback.
+    pub note: Option<String>,
+    /// Union members only: safe accessor names `(get, get_mut)`.
+    pub union_accessors: Option<(String, String)>,
+}
+
+/// A bitfield read and written through methods on its struct.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bitfield {
+    pub c_name: String,
+    pub getter: String,
+    pub setter: String,
+    /// Index of the `BitfieldStorage` field in `StructDef::fields`.
+    pub storage: usize,
+    /// Bit offset from the start of the storage field (little-endian order).
+    pub bit_offset: u32,
+    pub bits: u32,
+    /// `Int`, `Bool` or `Enum`.
+    pub ty: Ty,
+    pub signed: bool,
+    pub c_type: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDef {
+    pub repr: IntTy,
+    pub values: Vec<EnumValue>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumValue {
+    /// Rust constant name, unique in the enum.
+    pub name: String,
+    pub c_name: String,
+    pub value: i128,
+}

@@ -1,0 +1,793 @@
+//! BTF: a typed, checked view over an object's `.BTF` section.
+//!
+//! Layers, as in btf-rs: `wire` decodes the bytes (private); this module
+//! holds the decoded types and answers questions about them (names, sizes,
+//! alignment, chains of modifiers) with every walk bounded, so cycles and
+//! absurd depths in a hostile section turn into errors, never hangs.
+//!
+//! Why not the btf-rs crate: its `Int` hides the bit offset and width that
+//! describe bitfields in structs without `kind_flag`, its cached backend
+//! rejects names that start inside another string, and several accessors
+//! `expect` on input. A checked reader of ~300 lines is smaller than the
+//! guards it would need.
+
+mod wire;
+
+use std::fmt;
+
+/// A BTF type id: an index into the type table, 0 being `void`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BtfTypeId(pub u32);
+
+impl fmt::Display for BtfTypeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}]", self.0)
+    }
+}
+
+/// Modifier and typedef chains longer than this are refused (libbpf uses 32).
+pub const MAX_RESOLVE_DEPTH: usize = 32;
+
+/// What is wrong with a `.BTF` section.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BtfError {
+    #[error("truncated {what} at byte {offset}")]
+    Truncated { what: &'static str, offset: usize },
+    #[error("bad magic {magic:#06x} (expected 0xeb9f)")]
+    BadMagic { magic: u16 },
+    #[error("big-endian BTF is not supported (the object was built for bpfeb)")]
+    BigEndian,
+    #[error("unsupported BTF version {version}")]
+    UnsupportedVersion { version: u8 },
+    #[error("header field `{field}` is {value}, beyond the {len} bytes present")]
+    BadHeader {
+        field: &'static str,
+        value: u64,
+        len: usize,
+    },
+    #[error("the string table must start and end with a NUL byte")]
+    BadStringTable,
+    #[error("type {type_id} names string offset {offset}, outside the {len}-byte string table")]
+    StringOutOfRange {
+        type_id: BtfTypeId,
+        offset: u32,
+        len: usize,
+    },
+    #[error("type {type_id} has a name at string offset {offset} that is not UTF-8")]
+    StringNotUtf8 { type_id: BtfTypeId, offset: u32 },
+    #[error("type {type_id} claims {vlen} {what}, but only {available} bytes remain")]
+    VlenTooLarge {
+        type_id: BtfTypeId,
+        what: &'static str,
+        vlen: u32,
+        available: usize,
+    },
+    #[error("type {type_id} has unknown kind {kind}")]
+    UnknownKind { type_id: BtfTypeId, kind: u32 },
+    #[error("type {type_id} refers to type id {target}, but the section has only {count} types")]
+    DanglingTypeId {
+        type_id: BtfTypeId,
+        target: u32,
+        count: usize,
+    },
+    #[error(
+        "type {type_id}: chain of typedefs and modifiers longer than {MAX_RESOLVE_DEPTH} (a cycle?)"
+    )]
+    ChainTooLong { type_id: BtfTypeId },
+    #[error("type {type_id} contains itself")]
+    Recursive { type_id: BtfTypeId },
+    #[error("type {type_id} has no size (kind {kind})")]
+    NoSize {
+        type_id: BtfTypeId,
+        kind: &'static str,
+    },
+    #[error("type {type_id} is larger than 4 GiB")]
+    TooLarge { type_id: BtfTypeId },
+}
+
+/// Linkage of a `FUNC` or `VAR`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Linkage {
+    Static,
+    Global,
+    Extern,
+    Other(u32),
+}
+
+impl Linkage {
+    fn from_raw(raw: u32) -> Self {
+        match raw {
+            0 => Linkage::Static,
+            1 => Linkage::Global,
+            2 => Linkage::Extern,
+            other => Linkage::Other(other),
+        }
+    }
+}
+
+/// One decoded BTF type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Type {
+    pub name: Option<String>,
+    pub kind: Kind,
+}
+
+/// A struct or union member. `bit_offset` is from the start of the parent;
+/// `bitfield_size` is 0 for ordinary members.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub name: Option<String>,
+    pub ty: BtfTypeId,
+    pub bit_offset: u32,
+    pub bitfield_size: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Composite {
+    pub size: u32,
+    pub members: Vec<Member>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumValue {
+    pub name: String,
+    /// The value's bits; read as unsigned for unsigned enums.
+    pub value: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: Option<String>,
+    pub ty: BtfTypeId,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatasecVar {
+    pub ty: BtfTypeId,
+    pub offset: u32,
+    pub size: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    Void,
+    Int {
+        size: u32,
+        signed: bool,
+        is_char: bool,
+        is_bool: bool,
+        bit_offset: u32,
+        bits: u32,
+    },
+    Ptr {
+        target: BtfTypeId,
+    },
+    Array {
+        elem: BtfTypeId,
+        index: BtfTypeId,
+        len: u32,
+    },
+    Struct(Composite),
+    Union(Composite),
+    /// ENUM and ENUM64 alike; `size` tells them apart.
+    Enum {
+        size: u32,
+        signed: bool,
+        values: Vec<EnumValue>,
+    },
+    Fwd {
+        union: bool,
+    },
+    Typedef {
+        target: BtfTypeId,
+    },
+    Volatile {
+        target: BtfTypeId,
+    },
+    Const {
+        target: BtfTypeId,
+    },
+    Restrict {
+        target: BtfTypeId,
+    },
+    TypeTag {
+        target: BtfTypeId,
+    },
+    Func {
+        proto: BtfTypeId,
+        linkage: Linkage,
+    },
+    FuncProto {
+        ret: BtfTypeId,
+        params: Vec<Param>,
+    },
+    Var {
+        ty: BtfTypeId,
+        linkage: Linkage,
+    },
+    Datasec {
+        size: u32,
+        vars: Vec<DatasecVar>,
+    },
+    Float {
+        size: u32,
+    },
+    DeclTag {
+        target: BtfTypeId,
+        component_idx: i32,
+    },
+}
+
+impl Kind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Void => "void",
+            Kind::Int { .. } => "int",
+            Kind::Ptr { .. } => "ptr",
+            Kind::Array { .. } => "array",
+            Kind::Struct(_) => "struct",
+            Kind::Union(_) => "union",
+            Kind::Enum { size: 8, .. } => "enum64",
+            Kind::Enum { .. } => "enum",
+            Kind::Fwd { .. } => "fwd",
+            Kind::Typedef { .. } => "typedef",
+            Kind::Volatile { .. } => "volatile",
+            Kind::Const { .. } => "const",
+            Kind::Restrict { .. } => "restrict",
+            Kind::TypeTag { .. } => "type_tag",
+            Kind::Func { .. } => "func",
+            Kind::FuncProto { .. } => "func_proto",
+            Kind::Var { .. } => "var",
+            Kind::Datasec { .. } => "datasec",
+            Kind::Float { .. } => "float",
+            Kind::DeclTag { .. } => "decl_tag",
+        }
+    }
+
+    /// The type this one is a modifier or typedef of.
+    pub fn modifier_target(&self) -> Option<BtfTypeId> {
+        match self {
+            Kind::Typedef { target }
+            | Kind::Volatile { target }
+            | Kind::Const { target }
+            | Kind::Restrict { target }
+            | Kind::TypeTag { target } => Some(*target),
+            _ => None,
+        }
+    }
+
+    /// Every type id this type refers to.
+    fn references(&self) -> Vec<BtfTypeId> {
+        match self {
+            Kind::Void | Kind::Int { .. } | Kind::Fwd { .. } | Kind::Float { .. } => vec![],
+            Kind::Ptr { target }
+            | Kind::Typedef { target }
+            | Kind::Volatile { target }
+            | Kind::Const { target }
+            | Kind::Restrict { target }
+            | Kind::TypeTag { target }
+            | Kind::DeclTag { target, .. } => vec![*target],
+            Kind::Array { elem, index, .. } => vec![*elem, *index],
+            Kind::Struct(c) | Kind::Union(c) => c.members.iter().map(|m| m.ty).collect(),
+            Kind::Enum { .. } => vec![],
+            Kind::Func { proto, .. } => vec![*proto],
+            Kind::FuncProto { ret, params } => std::iter::once(*ret)
+                .chain(params.iter().map(|p| p.ty))
+                .collect(),
+            Kind::Var { ty, .. } => vec![*ty],
+            Kind::Datasec { vars, .. } => vars.iter().map(|v| v.ty).collect(),
+        }
+    }
+}
+
+/// The decoded type table. Ids are checked at construction: every id a type
+/// refers to exists.
+#[derive(Clone, Debug)]
+pub struct Btf {
+    types: Vec<Type>,
+}
+
+impl Btf {
+    /// Decodes and checks a `.BTF` section.
+    pub fn parse(bytes: &[u8]) -> Result<Btf, BtfError> {
+        Btf::from_types(wire::parse(bytes)?)
+    }
+
+    /// Builds a table from decoded types (tests build BTF in memory this way),
+    /// checking that every referenced id exists.
+    pub fn from_types(types: Vec<Type>) -> Result<Btf, BtfError> {
+        let count = types.len();
+        for (index, ty) in types.iter().enumerate() {
+            for target in ty.kind.references() {
+                if target.0 as usize >= count {
+                    return Err(BtfError::DanglingTypeId {
+                        type_id: BtfTypeId(index as u32),
+                        target: target.0,
+                        count,
+                    });
+                }
+            }
+        }
+        Ok(Btf { types })
+    }
+
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.len() <= 1
+    }
+
+    /// The type with this id. Ids come from this table, so they exist;
+    /// an unknown id (a bug) reads as `void`.
+    pub fn get(&self, id: BtfTypeId) -> &Type {
+        static VOID: Type = Type {
+            name: None,
+            kind: Kind::Void,
+        };
+        self.types.get(id.0 as usize).unwrap_or(&VOID)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (BtfTypeId, &Type)> {
+        self.types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (BtfTypeId(i as u32), t))
+    }
+
+    /// The name of a type, `""` for anonymous ones.
+    pub fn name(&self, id: BtfTypeId) -> &str {
+        self.get(id).name.as_deref().unwrap_or("")
+    }
+
+    /// Finds the first type of a kind with this name.
+    pub fn find(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<BtfTypeId> {
+        self.iter()
+            .find(|(_, t)| t.name.as_deref() == Some(name) && pred(&t.kind))
+            .map(|(id, _)| id)
+    }
+
+    /// Skips typedefs and const/volatile/restrict/type-tag modifiers.
+    pub fn skip_modifiers(&self, id: BtfTypeId) -> Result<BtfTypeId, BtfError> {
+        let mut cur = id;
+        for _ in 0..=MAX_RESOLVE_DEPTH {
+            match self.get(cur).kind.modifier_target() {
+                Some(next) => cur = next,
+                None => return Ok(cur),
+            }
+        }
+        Err(BtfError::ChainTooLong { type_id: id })
+    }
+
+    /// Skips const/volatile/restrict/type-tag, keeping typedefs.
+    pub fn skip_qualifiers(&self, id: BtfTypeId) -> Result<BtfTypeId, BtfError> {
+        let mut cur = id;
+        for _ in 0..=MAX_RESOLVE_DEPTH {
+            match &self.get(cur).kind {
+                Kind::Volatile { target }
+                | Kind::Const { target }
+                | Kind::Restrict { target }
+                | Kind::TypeTag { target } => cur = *target,
+                _ => return Ok(cur),
+            }
+        }
+        Err(BtfError::ChainTooLong { type_id: id })
+    }
+
+    /// The size of a type in bytes, as libbpf's `btf__resolve_size` computes it.
+    pub fn size_of(&self, id: BtfTypeId) -> Result<u64, BtfError> {
+        self.size_of_depth(id, 0)
+    }
+
+    fn size_of_depth(&self, id: BtfTypeId, depth: usize) -> Result<u64, BtfError> {
+        if depth > MAX_RESOLVE_DEPTH {
+            return Err(BtfError::ChainTooLong { type_id: id });
+        }
+        let ty = self.get(id);
+        let size = match &ty.kind {
+            Kind::Int { size, .. }
+            | Kind::Enum { size, .. }
+            | Kind::Float { size }
+            | Kind::Datasec { size, .. } => u64::from(*size),
+            Kind::Struct(c) | Kind::Union(c) => u64::from(c.size),
+            Kind::Ptr { .. } => 8,
+            Kind::Array { elem, len, .. } => {
+                let elem_size = self.size_of_depth(*elem, depth + 1)?;
+                elem_size
+                    .checked_mul(u64::from(*len))
+                    .filter(|s| *s <= u64::from(u32::MAX))
+                    .ok_or(BtfError::TooLarge { type_id: id })?
+            }
+            Kind::Typedef { target }
+            | Kind::Volatile { target }
+            | Kind::Const { target }
+            | Kind::Restrict { target }
+            | Kind::TypeTag { target } => self.size_of_depth(*target, depth + 1)?,
+            Kind::Var { ty, .. } => self.size_of_depth(*ty, depth + 1)?,
+            Kind::Void
+            | Kind::Fwd { .. }
+            | Kind::Func { .. }
+            | Kind::FuncProto { .. }
+            | Kind::DeclTag { .. } => {
+                return Err(BtfError::NoSize {
+                    type_id: id,
+                    kind: ty.kind.name(),
+                });
+            }
+        };
+        Ok(size)
+    }
+
+    /// Is this (after modifiers and typedefs) a pointer to a function?
+    pub fn is_func_pointer(&self, id: BtfTypeId) -> Result<bool, BtfError> {
+        let id = self.skip_modifiers(id)?;
+        if let Kind::Ptr { target } = self.get(id).kind {
+            let target = self.skip_modifiers(target)?;
+            return Ok(matches!(self.get(target).kind, Kind::FuncProto { .. }));
+        }
+        Ok(false)
+    }
+
+    /// A C spelling of a type, for documentation and messages
+    /// (`const unsigned int`, `struct foo *`, `char[16]`). Bounded.
+    pub fn c_spelling(&self, id: BtfTypeId) -> String {
+        self.c_spelling_depth(id, 0)
+    }
+
+    fn c_spelling_depth(&self, id: BtfTypeId, depth: usize) -> String {
+        if depth > MAX_RESOLVE_DEPTH {
+            return "...".to_owned();
+        }
+        let ty = self.get(id);
+        let named = |prefix: &str| match &ty.name {
+            Some(n) => format!("{prefix}{n}"),
+            None => format!("{prefix}(anon)"),
+        };
+        match &ty.kind {
+            Kind::Void => "void".to_owned(),
+            Kind::Int { .. } | Kind::Float { .. } | Kind::Typedef { .. } => named(""),
+            Kind::Struct(_) => named("struct "),
+            Kind::Union(_) => named("union "),
+            Kind::Enum { .. } => named("enum "),
+            Kind::Fwd { union: true } => named("union "),
+            Kind::Fwd { union: false } => named("struct "),
+            Kind::Ptr { target } => {
+                let t = self.get(*target);
+                if let Kind::FuncProto { .. } = t.kind {
+                    format!("{} (*)(...)", self.func_ret_spelling(*target, depth))
+                } else {
+                    format!("{} *", self.c_spelling_depth(*target, depth + 1))
+                }
+            }
+            Kind::Array { elem, len, .. } => {
+                format!("{}[{len}]", self.c_spelling_depth(*elem, depth + 1))
+            }
+            Kind::Const { target } => {
+                format!("const {}", self.c_spelling_depth(*target, depth + 1))
+            }
+            Kind::Volatile { target } => {
+                format!("volatile {}", self.c_spelling_depth(*target, depth + 1))
+            }
+            Kind::Restrict { target } => {
+                format!("{} restrict", self.c_spelling_depth(*target, depth + 1))
+            }
+            Kind::TypeTag { target } => self.c_spelling_depth(*target, depth + 1),
+            Kind::FuncProto { .. } => format!("{} (...)", self.func_ret_spelling(id, depth)),
+            Kind::Func { .. } => named("func "),
+            Kind::Var { ty, .. } => self.c_spelling_depth(*ty, depth + 1),
+            Kind::Datasec { .. } => named("section "),
+            Kind::DeclTag { target, .. } => self.c_spelling_depth(*target, depth + 1),
+        }
+    }
+
+    fn func_ret_spelling(&self, proto: BtfTypeId, depth: usize) -> String {
+        match &self.get(proto).kind {
+            Kind::FuncProto { ret, .. } => self.c_spelling_depth(*ret, depth + 1),
+            _ => "void".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A dev-only BTF writer: tests build types in memory, encode them to the
+    //! wire format, and read them back through the real parser.
+    use super::*;
+
+    #[derive(Default)]
+    pub struct BtfWriter {
+        types: Vec<Vec<u8>>,
+        strings: Vec<u8>,
+    }
+
+    impl BtfWriter {
+        pub fn new() -> Self {
+            BtfWriter {
+                types: vec![],
+                strings: vec![0],
+            }
+        }
+
+        pub fn string(&mut self, s: &str) -> u32 {
+            if s.is_empty() {
+                return 0;
+            }
+            let off = self.strings.len() as u32;
+            self.strings.extend_from_slice(s.as_bytes());
+            self.strings.push(0);
+            off
+        }
+
+        /// Appends a raw record and returns its id.
+        pub fn raw(
+            &mut self,
+            name: &str,
+            kind: u32,
+            kind_flag: bool,
+            vlen: u32,
+            size_or_type: u32,
+            extra: &[u32],
+        ) -> BtfTypeId {
+            let name_off = self.string(name);
+            let info = (u32::from(kind_flag) << 31) | (kind << 24) | (vlen & 0xffff);
+            let mut rec = vec![];
+            for w in [name_off, info, size_or_type].iter().chain(extra) {
+                rec.extend_from_slice(&w.to_le_bytes());
+            }
+            self.types.push(rec);
+            BtfTypeId(self.types.len() as u32)
+        }
+
+        pub fn int(&mut self, name: &str, size: u32, signed: bool) -> BtfTypeId {
+            let enc = if signed { 1 } else { 0 };
+            self.raw(name, 1, false, 0, size, &[(enc << 24) | (size * 8)])
+        }
+
+        pub fn int_bits(&mut self, name: &str, size: u32, bit_offset: u32, bits: u32) -> BtfTypeId {
+            self.raw(name, 1, false, 0, size, &[(bit_offset << 16) | bits])
+        }
+
+        pub fn char_(&mut self) -> BtfTypeId {
+            self.raw("char", 1, false, 0, 1, &[(1 << 25) | (1 << 24) | 8])
+        }
+
+        pub fn bool_(&mut self) -> BtfTypeId {
+            self.raw("_Bool", 1, false, 0, 1, &[(4 << 24) | 8])
+        }
+
+        pub fn float(&mut self, name: &str, size: u32) -> BtfTypeId {
+            self.raw(name, 16, false, 0, size, &[])
+        }
+
+        pub fn ptr(&mut self, target: BtfTypeId) -> BtfTypeId {
+            self.raw("", 2, false, 0, target.0, &[])
+        }
+
+        pub fn typedef(&mut self, name: &str, target: BtfTypeId) -> BtfTypeId {
+            self.raw(name, 8, false, 0, target.0, &[])
+        }
+
+        pub fn const_(&mut self, target: BtfTypeId) -> BtfTypeId {
+            self.raw("", 10, false, 0, target.0, &[])
+        }
+
+        pub fn volatile(&mut self, target: BtfTypeId) -> BtfTypeId {
+            self.raw("", 9, false, 0, target.0, &[])
+        }
+
+        pub fn array(&mut self, elem: BtfTypeId, index: BtfTypeId, len: u32) -> BtfTypeId {
+            self.raw("", 3, false, 0, 0, &[elem.0, index.0, len])
+        }
+
+        pub fn func_proto(&mut self, ret: BtfTypeId, params: &[BtfTypeId]) -> BtfTypeId {
+            let extra: Vec<u32> = params.iter().flat_map(|p| [0, p.0]).collect();
+            self.raw("", 13, false, params.len() as u32, ret.0, &extra)
+        }
+
+        /// A struct (or union) with `(name, type, bit_offset, bitfield_size)`
+        /// members; `kind_flag` is set when any bitfield size is non-zero.
+        pub fn composite(
+            &mut self,
+            union: bool,
+            name: &str,
+            size: u32,
+            members: &[(&str, BtfTypeId, u32, u32)],
+        ) -> BtfTypeId {
+            let kind_flag = members.iter().any(|m| m.3 != 0);
+            let mut extra = vec![];
+            for (m_name, ty, off, bits) in members {
+                let n = self.string(m_name);
+                let offset = if kind_flag { (bits << 24) | off } else { *off };
+                extra.extend([n, ty.0, offset]);
+            }
+            self.raw(
+                name,
+                if union { 5 } else { 4 },
+                kind_flag,
+                members.len() as u32,
+                size,
+                &extra,
+            )
+        }
+
+        pub fn struct_(
+            &mut self,
+            name: &str,
+            size: u32,
+            members: &[(&str, BtfTypeId, u32, u32)],
+        ) -> BtfTypeId {
+            self.composite(false, name, size, members)
+        }
+
+        pub fn union_(
+            &mut self,
+            name: &str,
+            size: u32,
+            members: &[(&str, BtfTypeId, u32, u32)],
+        ) -> BtfTypeId {
+            self.composite(true, name, size, members)
+        }
+
+        pub fn enum_(
+            &mut self,
+            name: &str,
+            size: u32,
+            signed: bool,
+            values: &[(&str, i64)],
+        ) -> BtfTypeId {
+            let mut extra = vec![];
+            if size == 8 {
+                for (n, v) in values {
+                    let n = self.string(n);
+                    extra.extend([n, *v as u64 as u32, ((*v as u64) >> 32) as u32]);
+                }
+                self.raw(name, 19, signed, values.len() as u32, size, &extra)
+            } else {
+                for (n, v) in values {
+                    let n = self.string(n);
+                    extra.extend([n, *v as u32]);
+                }
+                self.raw(name, 6, signed, values.len() as u32, size, &extra)
+            }
+        }
+
+        pub fn var(&mut self, name: &str, ty: BtfTypeId, global: bool) -> BtfTypeId {
+            self.raw(name, 14, false, 0, ty.0, &[u32::from(global)])
+        }
+
+        pub fn datasec(
+            &mut self,
+            name: &str,
+            size: u32,
+            vars: &[(BtfTypeId, u32, u32)],
+        ) -> BtfTypeId {
+            let extra: Vec<u32> = vars.iter().flat_map(|(t, o, s)| [t.0, *o, *s]).collect();
+            self.raw(name, 15, false, vars.len() as u32, size, &extra)
+        }
+
+        pub fn func(&mut self, name: &str, proto: BtfTypeId) -> BtfTypeId {
+            self.raw(name, 12, false, 1, proto.0, &[])
+        }
+
+        pub fn bytes(&self) -> Vec<u8> {
+            let type_len: usize = self.types.iter().map(Vec::len).sum();
+            let mut out = vec![];
+            out.extend_from_slice(&0xeb9f_u16.to_le_bytes());
+            out.push(1);
+            out.push(0);
+            out.extend_from_slice(&24u32.to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
+            out.extend_from_slice(&(type_len as u32).to_le_bytes());
+            out.extend_from_slice(&(type_len as u32).to_le_bytes());
+            out.extend_from_slice(&(self.strings.len() as u32).to_le_bytes());
+            for t in &self.types {
+                out.extend_from_slice(t);
+            }
+            out.extend_from_slice(&self.strings);
+            out
+        }
+
+        pub fn finish(&self) -> Btf {
+            Btf::parse(&self.bytes()).expect("test BTF parses")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::BtfWriter;
+    use super::*;
+
+    #[test]
+    fn round_trips_basic_kinds() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let c = w.const_(int);
+        let td = w.typedef("myint", c);
+        let s = w.struct_("s", 8, &[("a", td, 0, 0), ("b", int, 32, 3)]);
+        let btf = w.finish();
+        assert_eq!(btf.size_of(s).unwrap(), 8);
+        assert_eq!(btf.size_of(td).unwrap(), 4);
+        assert_eq!(btf.skip_modifiers(td).unwrap(), int);
+        let Kind::Struct(comp) = &btf.get(s).kind else {
+            panic!()
+        };
+        assert_eq!(comp.members[1].bitfield_size, 3);
+        assert_eq!(comp.members[1].bit_offset, 32);
+        assert_eq!(btf.c_spelling(td), "myint");
+        assert_eq!(btf.c_spelling(c), "const int");
+    }
+
+    #[test]
+    fn typedef_cycle_is_an_error() {
+        let mut w = BtfWriter::new();
+        // [1] typedef a -> [2], [2] typedef b -> [1]
+        w.raw("a", 8, false, 0, 2, &[]);
+        w.raw("b", 8, false, 0, 1, &[]);
+        let btf = w.finish();
+        assert!(matches!(
+            btf.skip_modifiers(BtfTypeId(1)),
+            Err(BtfError::ChainTooLong { .. })
+        ));
+        assert!(btf.size_of(BtfTypeId(1)).is_err());
+        assert!(btf.c_spelling(BtfTypeId(1)).contains("a"));
+    }
+
+    #[test]
+    fn dangling_ids_are_refused() {
+        let mut w = BtfWriter::new();
+        w.raw("p", 2, false, 0, 99, &[]);
+        assert!(matches!(
+            Btf::parse(&w.bytes()),
+            Err(BtfError::DanglingTypeId { target: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn huge_vlen_is_refused_without_allocating() {
+        let mut w = BtfWriter::new();
+        w.raw("s", 4, false, 0xffff, 4, &[]);
+        assert!(matches!(
+            Btf::parse(&w.bytes()),
+            Err(BtfError::VlenTooLarge { vlen: 0xffff, .. })
+        ));
+    }
+
+    #[test]
+    fn truncation_anywhere_is_an_error() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        w.struct_("s", 4, &[("a", int, 0, 0)]);
+        let bytes = w.bytes();
+        for len in 0..bytes.len() {
+            let _ = Btf::parse(&bytes[..len]); // must not panic
+        }
+        let mut bad = bytes.clone();
+        bad[8] = 0xff; // type_off
+        assert!(Btf::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn string_offsets_are_checked() {
+        let mut w = BtfWriter::new();
+        w.raw("", 1, false, 0, 4, &[32]);
+        let mut bytes = w.bytes();
+        // name_off of the first type: right after the 24-byte header
+        bytes[24..28].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(matches!(
+            Btf::parse(&bytes),
+            Err(BtfError::StringOutOfRange { offset: 1000, .. })
+        ));
+    }
+
+    #[test]
+    fn array_sizes_overflowing_are_refused() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let a = w.array(int, int, u32::MAX);
+        let btf = w.finish();
+        assert!(matches!(btf.size_of(a), Err(BtfError::TooLarge { .. })));
+    }
+}

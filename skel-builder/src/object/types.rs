@@ -1,0 +1,857 @@
+//! BTF types to Rust-side type definitions: one translator serves data
+//! sections (typed globals) and struct_ops shadows.
+//!
+//! Only types reachable from data sections and struct_ops maps are
+//! translated. Every walk is bounded: modifier chains by
+//! [`btf::MAX_RESOLVE_DEPTH`], by-value nesting by [`MAX_NESTING`], and a
+//! type that contains itself is an error.
+
+use std::collections::{HashMap, HashSet};
+
+use super::btf::{self, Btf, BtfError, BtfTypeId, Kind};
+use super::datasec::Datasec;
+use crate::error::Problem;
+use crate::ident::{Namespace, sanitize};
+use crate::layout::{self, Placed, Slot};
+use crate::model::{
+    Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef, Ty,
+    TypeDef, TypeDefKind, TypeRef, Warning,
+};
+
+/// Structs nested by value deeper than this are refused.
+pub const MAX_NESTING: usize = 100;
+
+pub struct Translator<'b> {
+    btf: &'b Btf,
+    pub types: Vec<TypeDef>,
+    names: Namespace,
+    composites: HashMap<BtfTypeId, TypeRef>,
+    enums: HashMap<BtfTypeId, TypeRef>,
+    shadows: HashMap<BtfTypeId, TypeRef>,
+    in_progress: HashSet<BtfTypeId>,
+    depth: usize,
+    pub warnings: Vec<Warning>,
+    pub problems: Vec<Problem>,
+}
+
+/// A struct or union member before layout.
+enum Shape {
+    Plain {
+        name: Option<String>,
+        byte_offset: u64,
+        ty: Ty,
+        layout: Layout,
+        c_type: String,
+        note: Option<String>,
+    },
+    Bitfield {
+        name: Option<String>,
+        bit_offset: u64,
+        bits: u64,
+        /// `None` when no accessor can be offered.
+        access: Option<(Ty, bool)>,
+        c_type: String,
+    },
+}
+
+/// Failure to translate one member: either the member is malformed
+/// (a problem), or it can only be kept as bytes (a note).
+enum MemberError {
+    Problem(Problem),
+    Bytes(String),
+}
+
+impl<'b> Translator<'b> {
+    pub fn new(btf: &'b Btf) -> Self {
+        Translator {
+            btf,
+            types: vec![],
+            names: Namespace::new(),
+            composites: HashMap::new(),
+            enums: HashMap::new(),
+            shadows: HashMap::new(),
+            in_progress: HashSet::new(),
+            depth: 0,
+            warnings: vec![],
+            problems: vec![],
+        }
+    }
+
+    fn push(&mut self, def: TypeDef) -> TypeRef {
+        self.types.push(def);
+        TypeRef(self.types.len() - 1)
+    }
+
+    fn placeholder(
+        &mut self,
+        name: String,
+        c_name: String,
+        btf_id: Option<BtfTypeId>,
+        origin: Origin,
+    ) -> TypeRef {
+        self.push(TypeDef {
+            name,
+            c_name,
+            btf_id: btf_id.map(|id| id.0),
+            origin,
+            kind: TypeDefKind::Struct(StructDef {
+                union: false,
+                layout: Layout { size: 0, align: 1 },
+                packed: false,
+                fields: vec![],
+                bitfields: vec![],
+                program_slots: false,
+            }),
+        })
+    }
+
+    /// Names the typed view of a data section before anything nested claims
+    /// a name, so sections keep their short names (`bss`, `rodata`).
+    pub fn declare_datasec(&mut self, section: &str, ds: &Datasec) -> TypeRef {
+        let name = self.names.claim(section.trim_start_matches('.'));
+        self.placeholder(
+            name,
+            format!("section {section}"),
+            Some(ds.btf_id),
+            Origin::Datasec {
+                section: section.to_owned(),
+            },
+        )
+    }
+
+    /// Names (once per struct type) the shadow of a struct_ops map's type.
+    pub fn declare_shadow(&mut self, map: &str, struct_id: BtfTypeId) -> TypeRef {
+        if let Some(&r) = self.shadows.get(&struct_id) {
+            if let Origin::StructOps { maps } = &mut self.types[r.0].origin {
+                maps.push(map.to_owned());
+            }
+            return r;
+        }
+        let c = self.btf.name(struct_id).to_owned();
+        let name = self.names.claim(&c);
+        let r = self.placeholder(
+            name,
+            format!("struct {c}"),
+            Some(struct_id),
+            Origin::StructOps {
+                maps: vec![map.to_owned()],
+            },
+        );
+        self.shadows.insert(struct_id, r);
+        r
+    }
+
+    pub fn define_datasec(&mut self, r: TypeRef, section: &str, ds: &Datasec) {
+        let type_name = self.types[r.0].name.clone();
+        let mut shapes = Vec::with_capacity(ds.vars.len());
+        for var in &ds.vars {
+            let hint = format!("{type_name}__{}", sanitize(&var.name));
+            let c_type = self.btf.c_spelling(var.ty);
+            match self.member_ty(var.ty, &hint, false) {
+                Ok((ty, layout)) => shapes.push(Shape::Plain {
+                    name: Some(var.name.clone()),
+                    byte_offset: var.offset,
+                    ty,
+                    layout,
+                    c_type,
+                    note: None,
+                }),
+                Err(MemberError::Bytes(note)) => {
+                    self.warn(format!("section {section}"), &var.name, &note);
+                    shapes.push(Shape::Plain {
+                        name: Some(var.name.clone()),
+                        byte_offset: var.offset,
+                        ty: Ty::Bytes(var.size),
+                        layout: Layout {
+                            size: var.size,
+                            align: 1,
+                        },
+                        c_type,
+                        note: Some(note),
+                    });
+                }
+                Err(MemberError::Problem(p)) => self.problems.push(p),
+            }
+        }
+        let c_name = format!("section {section}");
+        match self.lay_out(&type_name, &c_name, ds.btf_id, false, ds.size, shapes) {
+            Ok(def) => self.types[r.0].kind = TypeDefKind::Struct(def),
+            Err(p) => self.problems.push(p),
+        }
+    }
+
+    pub fn define_shadow(&mut self, r: TypeRef, struct_id: BtfTypeId) {
+        if !matches!(&self.types[r.0].kind, TypeDefKind::Struct(s) if s.fields.is_empty() && s.layout.size == 0)
+        {
+            return; // already defined for another map
+        }
+        let type_name = self.types[r.0].name.clone();
+        match self.composite_body(struct_id, &type_name, true) {
+            Ok(def) => self.types[r.0].kind = TypeDefKind::Struct(def),
+            Err(p) => self.problems.push(p),
+        }
+    }
+
+    fn warn(&mut self, type_name: String, field: &str, reason: &str) {
+        self.warnings.push(Warning {
+            type_name,
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    fn bad_type(&self, id: BtfTypeId, source: BtfError) -> Problem {
+        Problem::BadType {
+            type_name: self.btf.c_spelling(id),
+            type_id: id,
+            source,
+        }
+    }
+
+    pub fn ty_layout(&self, ty: &Ty) -> Layout {
+        match ty {
+            Ty::Int(i) => Layout {
+                size: i.size(),
+                align: i.size(),
+            },
+            Ty::Float(FloatTy::F32) => Layout { size: 4, align: 4 },
+            Ty::Float(FloatTy::F64) => Layout { size: 8, align: 8 },
+            Ty::Bool => Layout { size: 1, align: 1 },
+            Ty::CharArray(n) | Ty::Bytes(n) => Layout { size: *n, align: 1 },
+            Ty::Enum(r) | Ty::Composite(r) => self.types[r.0].layout(),
+            Ty::Array(elem, n) => {
+                let e = self.ty_layout(elem);
+                Layout {
+                    size: e.size.saturating_mul(*n),
+                    align: e.align,
+                }
+            }
+            Ty::Pointer | Ty::ProgramSlot => Layout { size: 8, align: 8 },
+        }
+    }
+
+    /// Translates the type of a member or variable.
+    fn member_ty(
+        &mut self,
+        id: BtfTypeId,
+        hint: &str,
+        slots: bool,
+    ) -> Result<(Ty, Layout), MemberError> {
+        let btf = self.btf;
+        let mut cur = id;
+        let mut typedef_name: Option<&str> = None;
+        for _ in 0..=btf::MAX_RESOLVE_DEPTH {
+            match &btf.get(cur).kind {
+                Kind::Typedef { target } => {
+                    if typedef_name.is_none() {
+                        typedef_name = btf.get(cur).name.as_deref();
+                    }
+                    cur = *target;
+                }
+                k => match k.modifier_target() {
+                    Some(next) => cur = next,
+                    None => break,
+                },
+            }
+        }
+        let ty = btf.get(cur);
+        let ty = match &ty.kind {
+            Kind::Int {
+                size,
+                signed,
+                is_bool,
+                ..
+            } => {
+                let size = u64::from(*size);
+                if *is_bool && size == 1 {
+                    Ty::Bool
+                } else if let Some(i) = IntTy::new(size, *signed) {
+                    Ty::Int(i)
+                } else {
+                    return Err(MemberError::Bytes(format!(
+                        "no Rust integer has {size} bytes"
+                    )));
+                }
+            }
+            Kind::Float { size } => match size {
+                4 => Ty::Float(FloatTy::F32),
+                8 => Ty::Float(FloatTy::F64),
+                _ => {
+                    return Err(MemberError::Bytes(format!(
+                        "no Rust float has {size} bytes"
+                    )));
+                }
+            },
+            Kind::Enum { size, signed, .. } => {
+                if IntTy::new(u64::from(*size), *signed).is_none() {
+                    return Err(MemberError::Bytes(format!("enum of {size} bytes")));
+                }
+                let name_hint = typedef_name
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| hint.to_owned());
+                Ty::Enum(self.enum_def(cur, &name_hint))
+            }
+            Kind::Ptr { .. } => {
+                if slots && btf.is_func_pointer(cur).unwrap_or(false) {
+                    Ty::ProgramSlot
+                } else {
+                    Ty::Pointer
+                }
+            }
+            Kind::Array { elem, len, .. } => {
+                let len = u64::from(*len);
+                let elem_resolved = btf
+                    .skip_modifiers(*elem)
+                    .map_err(|e| MemberError::Problem(self.bad_type(id, e)))?;
+                if is_char(btf, elem_resolved) {
+                    Ty::CharArray(len)
+                } else {
+                    let (elem_ty, elem_layout) = self.member_ty(*elem, hint, false)?;
+                    if elem_layout
+                        .size
+                        .checked_mul(len)
+                        .is_none_or(|s| s > u64::from(u32::MAX))
+                    {
+                        return Err(MemberError::Problem(
+                            self.bad_type(id, BtfError::TooLarge { type_id: id }),
+                        ));
+                    }
+                    Ty::Array(Box::new(elem_ty), len)
+                }
+            }
+            Kind::Struct(_) | Kind::Union(_) => {
+                let name_hint = typedef_name
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| hint.to_owned());
+                Ty::Composite(
+                    self.composite(cur, &name_hint)
+                        .map_err(MemberError::Problem)?,
+                )
+            }
+            Kind::Fwd { .. } => {
+                return Err(MemberError::Bytes(
+                    "incomplete type (forward declaration)".to_owned(),
+                ));
+            }
+            Kind::Void if typedef_name.is_none() && cur != id => {
+                return Err(MemberError::Bytes("void".to_owned()));
+            }
+            other => {
+                let what = if other.modifier_target().is_some() {
+                    BtfError::ChainTooLong { type_id: id }
+                } else {
+                    BtfError::NoSize {
+                        type_id: cur,
+                        kind: other.name(),
+                    }
+                };
+                return Err(MemberError::Problem(self.bad_type(id, what)));
+            }
+        };
+        let layout = self.ty_layout(&ty);
+        Ok((ty, layout))
+    }
+
+    fn enum_def(&mut self, id: BtfTypeId, hint: &str) -> TypeRef {
+        if let Some(&r) = self.enums.get(&id) {
+            return r;
+        }
+        let ty = self.btf.get(id);
+        let Kind::Enum {
+            size,
+            signed,
+            values,
+        } = &ty.kind
+        else {
+            unreachable!("bug: enum_def on a non-enum")
+        };
+        let repr = IntTy::new(u64::from(*size), *signed).expect("bug: checked by caller");
+        let mut ns = Namespace::new();
+        let bits = u64::from(*size) * 8;
+        let values = values
+            .iter()
+            .map(|v| {
+                let raw = v.value as u64;
+                let truncated = if bits >= 64 {
+                    raw
+                } else {
+                    raw & ((1u64 << bits) - 1)
+                };
+                let value = if repr.signed() && bits < 64 && truncated >> (bits - 1) == 1 {
+                    i128::from(truncated) - (1i128 << bits)
+                } else if repr.signed() {
+                    i128::from(truncated as i64)
+                } else {
+                    i128::from(truncated)
+                };
+                EnumValue {
+                    name: ns.claim(&v.name),
+                    c_name: v.name.clone(),
+                    value,
+                }
+            })
+            .collect();
+        let (name, c_name, origin) = match &ty.name {
+            Some(n) => (self.names.claim(n), format!("enum {n}"), Origin::Named),
+            None => (
+                self.names.claim(hint),
+                "enum (anon)".to_owned(),
+                anonymous_origin(hint),
+            ),
+        };
+        let r = self.push(TypeDef {
+            name,
+            c_name,
+            btf_id: Some(id.0),
+            origin,
+            kind: TypeDefKind::Enum(EnumDef { repr, values }),
+        });
+        self.enums.insert(id, r);
+        r
+    }
+
+    /// A nested struct or union, translated once.
+    fn composite(&mut self, id: BtfTypeId, hint: &str) -> Result<TypeRef, Problem> {
+        if let Some(&r) = self.composites.get(&id) {
+            return Ok(r);
+        }
+        if self.in_progress.contains(&id) {
+            return Err(self.bad_type(id, BtfError::Recursive { type_id: id }));
+        }
+        if self.depth >= MAX_NESTING {
+            return Err(Problem::TooDeep {
+                type_name: self.btf.c_spelling(id),
+                type_id: id,
+                limit: MAX_NESTING,
+            });
+        }
+        let ty = self.btf.get(id);
+        let union = matches!(ty.kind, Kind::Union(_));
+        let keyword = if union { "union" } else { "struct" };
+        let (name, c_name, origin) = match &ty.name {
+            Some(n) => (self.names.claim(n), format!("{keyword} {n}"), Origin::Named),
+            None => (
+                self.names.claim(hint),
+                format!("{keyword} (anon)"),
+                anonymous_origin(hint),
+            ),
+        };
+        let r = self.placeholder(name.clone(), c_name, Some(id), origin);
+        self.composites.insert(id, r);
+        self.in_progress.insert(id);
+        self.depth += 1;
+        let body = self.composite_body(id, &name, false);
+        self.depth -= 1;
+        self.in_progress.remove(&id);
+        match body {
+            Ok(def) => {
+                self.types[r.0].kind = TypeDefKind::Struct(def);
+                Ok(r)
+            }
+            Err(p) => {
+                self.composites.remove(&id);
+                Err(p)
+            }
+        }
+    }
+
+    fn composite_body(
+        &mut self,
+        id: BtfTypeId,
+        type_name: &str,
+        slots: bool,
+    ) -> Result<StructDef, Problem> {
+        let btf = self.btf;
+        let ty = btf.get(id);
+        let (comp, union) = match &ty.kind {
+            Kind::Struct(c) => (c, false),
+            Kind::Union(c) => (c, true),
+            other => {
+                return Err(self.bad_type(
+                    id,
+                    BtfError::NoSize {
+                        type_id: id,
+                        kind: other.name(),
+                    },
+                ));
+            }
+        };
+        let c_name = btf.c_spelling(id);
+        let mut shapes = Vec::with_capacity(comp.members.len());
+        for (index, m) in comp.members.iter().enumerate() {
+            let shown = m.name.clone().unwrap_or_else(|| format!("(anon #{index})"));
+            let bad = |reason: String| Problem::BadMember {
+                type_name: c_name.clone(),
+                type_id: id,
+                field: shown.clone(),
+                reason,
+            };
+            let c_type = btf.c_spelling(m.ty);
+            let resolved = btf.skip_modifiers(m.ty).map_err(|e| self.bad_type(id, e))?;
+            let (mut bit_offset, mut bits) = (u64::from(m.bit_offset), u64::from(m.bitfield_size));
+            if bits == 0 {
+                // Without kind_flag, a bitfield's width lives in its INT type.
+                if let Kind::Int {
+                    size,
+                    bit_offset: int_off,
+                    bits: int_bits,
+                    ..
+                } = btf.get(resolved).kind
+                {
+                    if int_off != 0 || u64::from(int_bits) != u64::from(size) * 8 {
+                        bit_offset += u64::from(int_off);
+                        bits = u64::from(int_bits);
+                    }
+                }
+            }
+            if bits > 0 {
+                let access =
+                    bitfield_access(btf, resolved, bits).and_then(|(ty, signed)| match ty {
+                        BitTy::Plain(t) => Some((t, signed)),
+                        BitTy::Enum => {
+                            Some((
+                                Ty::Enum(self.enum_def(
+                                    resolved,
+                                    &format!("{type_name}__{}", sanitize(&shown)),
+                                )),
+                                signed,
+                            ))
+                        }
+                    });
+                if access.is_none() {
+                    self.warn(c_name.clone(), &shown, "bitfield wider than 64 bits or of a non-integer type: no accessor, storage bytes only");
+                }
+                if union && bit_offset != 0 {
+                    return Err(bad(format!("union member at bit offset {bit_offset}")));
+                }
+                shapes.push(Shape::Bitfield {
+                    name: m.name.clone(),
+                    bit_offset,
+                    bits,
+                    access,
+                    c_type,
+                });
+                continue;
+            }
+            if bit_offset % 8 != 0 {
+                return Err(bad(format!("bit offset {bit_offset} is not a whole byte")));
+            }
+            if union && bit_offset != 0 {
+                return Err(bad(format!("union member at bit offset {bit_offset}")));
+            }
+            let hint = format!(
+                "{type_name}__{}",
+                m.name
+                    .as_deref()
+                    .map(sanitize)
+                    .unwrap_or_else(|| format!("__anon_{index}"))
+            );
+            match self.member_ty(m.ty, &hint, slots) {
+                Ok((ty, layout)) => shapes.push(Shape::Plain {
+                    name: m.name.clone(),
+                    byte_offset: bit_offset / 8,
+                    ty,
+                    layout,
+                    c_type,
+                    note: None,
+                }),
+                Err(MemberError::Bytes(note)) => {
+                    let size = btf.size_of(m.ty).unwrap_or(0);
+                    self.warn(c_name.clone(), &shown, &note);
+                    shapes.push(Shape::Plain {
+                        name: m.name.clone(),
+                        byte_offset: bit_offset / 8,
+                        ty: Ty::Bytes(size),
+                        layout: Layout { size, align: 1 },
+                        c_type,
+                        note: Some(note),
+                    });
+                }
+                Err(MemberError::Problem(p)) => return Err(p),
+            }
+        }
+        let mut def = self.lay_out(type_name, &c_name, id, union, u64::from(comp.size), shapes)?;
+        def.program_slots = def.fields.iter().any(|f| matches!(f.ty, Ty::ProgramSlot));
+        Ok(def)
+    }
+
+    /// Places members, bitfield storage and padding; names every field.
+    fn lay_out(
+        &mut self,
+        _type_name: &str,
+        c_name: &str,
+        id: BtfTypeId,
+        union: bool,
+        size: u64,
+        shapes: Vec<Shape>,
+    ) -> Result<StructDef, Problem> {
+        // Bitfields, sorted by bit offset, grouped into storage runs.
+        let mut bit_list: Vec<(usize, u64, u64)> = shapes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                Shape::Bitfield {
+                    bit_offset, bits, ..
+                } => Some((i, *bit_offset, *bits)),
+                Shape::Plain { .. } => None,
+            })
+            .collect();
+        bit_list.sort_by_key(|&(_, off, _)| off);
+        let storages = if union {
+            // In a union every bitfield starts at 0 and gets its own storage.
+            bit_list
+                .iter()
+                .enumerate()
+                .map(|(k, &(_, off, bits))| layout::BitfieldStorage {
+                    byte_offset: 0,
+                    len: (off + bits).div_ceil(8),
+                    members: vec![k],
+                })
+                .collect()
+        } else {
+            let pairs: Vec<(u64, u64)> = bit_list.iter().map(|&(_, o, b)| (o, b)).collect();
+            layout::group_bitfields(&pairs)
+        };
+
+        // Units to place: plain members and storages.
+        enum Unit {
+            Plain(usize),
+            Storage(usize),
+        }
+        let mut units: Vec<(Placed, Unit)> = vec![];
+        for (i, s) in shapes.iter().enumerate() {
+            if let Shape::Plain {
+                byte_offset,
+                layout,
+                ..
+            } = s
+            {
+                units.push((
+                    Placed {
+                        byte_offset: *byte_offset,
+                        layout: *layout,
+                    },
+                    Unit::Plain(i),
+                ));
+            }
+        }
+        for (k, st) in storages.iter().enumerate() {
+            units.push((
+                Placed {
+                    byte_offset: st.byte_offset,
+                    layout: Layout {
+                        size: st.len,
+                        align: 1,
+                    },
+                },
+                Unit::Storage(k),
+            ));
+        }
+        units.sort_by_key(|(p, _)| (p.byte_offset, p.layout.size));
+        let placed: Vec<Placed> = units.iter().map(|(p, _)| *p).collect();
+        let shape_name = |u: &Unit| -> String {
+            match u {
+                Unit::Plain(i) => match &shapes[*i] {
+                    Shape::Plain { name, .. } | Shape::Bitfield { name, .. } => {
+                        name.clone().unwrap_or_else(|| "(anon)".to_owned())
+                    }
+                },
+                Unit::Storage(k) => {
+                    let first = bit_list[storages[*k].members[0]].0;
+                    match &shapes[first] {
+                        Shape::Plain { name, .. } | Shape::Bitfield { name, .. } => {
+                            name.clone().unwrap_or_else(|| "(anon bitfield)".to_owned())
+                        }
+                    }
+                }
+            }
+        };
+        let plan = if union {
+            layout::plan_union(size, &placed.iter().map(|p| p.layout).collect::<Vec<_>>())
+        } else {
+            layout::plan_struct(size, &placed)
+        };
+        let plan = plan.map_err(|e| {
+            let (field, reason) = match e {
+                layout::LayoutError::Overlap { first, second } => (
+                    shape_name(&units[second].1),
+                    format!("overlaps `{}`", shape_name(&units[first].1)),
+                ),
+                layout::LayoutError::PastEnd { index, end, size } => (
+                    shape_name(&units[index].1),
+                    format!("ends at byte {end}, past the type's size of {size} bytes"),
+                ),
+            };
+            Problem::BadMember {
+                type_name: c_name.to_owned(),
+                type_id: id,
+                field,
+                reason,
+            }
+        })?;
+
+        // Names: C members first, then generated names around them.
+        let mut fields_ns = Namespace::new();
+        let mut member_names: HashMap<usize, String> = HashMap::new();
+        for (i, s) in shapes.iter().enumerate() {
+            if let Shape::Plain { name: Some(n), .. } = s {
+                member_names.insert(i, fields_ns.claim(n));
+            }
+        }
+        let mut methods = Namespace::new();
+        let (mut pad_n, mut bf_n, mut anon_n) = (0u32, 0u32, 0u32);
+        let mut fields = Vec::with_capacity(plan.slots.len());
+        let mut bitfields = vec![];
+        for slot in &plan.slots {
+            match *slot {
+                Slot::Padding { byte_offset, len } => fields.push(Field {
+                    name: fields_ns.claim_numbered("__padding_", &mut pad_n),
+                    kind: FieldKind::Padding,
+                    byte_offset,
+                    size: len,
+                    ty: Ty::Bytes(len),
+                    c_type: None,
+                    note: None,
+                    union_accessors: None,
+                }),
+                Slot::Member(u) => match &units[u].1 {
+                    Unit::Plain(i) => {
+                        let Shape::Plain {
+                            name,
+                            byte_offset,
+                            ty,
+                            layout,
+                            c_type,
+                            note,
+                        } = &shapes[*i]
+                        else {
+                            unreachable!("bug: plain unit is a plain shape")
+                        };
+                        let field_name = match name {
+                            Some(_) => member_names[i].clone(),
+                            None => fields_ns.claim_numbered("__anon_", &mut anon_n),
+                        };
+                        let union_accessors = union.then(|| {
+                            let get = methods.claim_group(&field_name, &["", "_mut"]);
+                            (get.clone(), format!("{get}_mut"))
+                        });
+                        fields.push(Field {
+                            kind: FieldKind::Member {
+                                c_name: name.clone().unwrap_or_default(),
+                            },
+                            name: field_name,
+                            byte_offset: *byte_offset,
+                            size: layout.size,
+                            ty: ty.clone(),
+                            c_type: Some(c_type.clone()),
+                            note: note.clone(),
+                            union_accessors,
+                        });
+                    }
+                    Unit::Storage(k) => {
+                        let st = &storages[*k];
+                        let storage_index = fields.len();
+                        fields.push(Field {
+                            name: fields_ns.claim_numbered("__bitfield_", &mut bf_n),
+                            kind: FieldKind::BitfieldStorage,
+                            byte_offset: st.byte_offset,
+                            size: st.len,
+                            ty: Ty::Bytes(st.len),
+                            c_type: None,
+                            note: None,
+                            union_accessors: None,
+                        });
+                        for &member in &st.members {
+                            let (shape_index, bit_offset, bits) = bit_list[member];
+                            let Shape::Bitfield {
+                                name,
+                                access,
+                                c_type,
+                                ..
+                            } = &shapes[shape_index]
+                            else {
+                                unreachable!("bug: storage member is a bitfield")
+                            };
+                            let (Some(c), Some((ty, signed))) = (name, access) else {
+                                continue;
+                            };
+                            let getter = methods.claim_group(c, &["", "_mut"]);
+                            let setter = methods.claim(&format!("set_{getter}"));
+                            bitfields.push(Bitfield {
+                                c_name: c.clone(),
+                                getter,
+                                setter,
+                                storage: storage_index,
+                                bit_offset: (bit_offset - st.byte_offset * 8) as u32,
+                                bits: bits as u32,
+                                ty: ty.clone(),
+                                signed: *signed,
+                                c_type: c_type.clone(),
+                            });
+                        }
+                    }
+                },
+            }
+        }
+        Ok(StructDef {
+            union,
+            layout: plan.layout,
+            packed: plan.packed,
+            fields,
+            bitfields,
+            program_slots: false,
+        })
+    }
+}
+
+enum BitTy {
+    Plain(Ty),
+    Enum,
+}
+
+/// The accessor type of a bitfield: its integer, bool or enum type, when
+/// at most 64 bits wide.
+fn bitfield_access(btf: &Btf, resolved: BtfTypeId, bits: u64) -> Option<(BitTy, bool)> {
+    if bits > 64 {
+        return None;
+    }
+    match &btf.get(resolved).kind {
+        Kind::Int { is_bool: true, .. } => Some((BitTy::Plain(Ty::Bool), false)),
+        Kind::Int { size, signed, .. } => {
+            let i = IntTy::new(u64::from(*size), *signed).filter(|i| i.size() <= 8)?;
+            Some((BitTy::Plain(Ty::Int(i)), *signed))
+        }
+        Kind::Enum { size, signed, .. } => {
+            IntTy::new(u64::from(*size), *signed)?;
+            Some((BitTy::Enum, *signed))
+        }
+        _ => None,
+    }
+}
+
+/// C `char` of any signedness (by the INT's char flag or its name).
+fn is_char(btf: &Btf, id: BtfTypeId) -> bool {
+    let ty = btf.get(id);
+    match &ty.kind {
+        Kind::Int {
+            size: 1, is_char, ..
+        } => {
+            *is_char
+                || matches!(
+                    ty.name.as_deref(),
+                    Some("char" | "signed char" | "unsigned char")
+                )
+        }
+        _ => false,
+    }
+}
+
+fn anonymous_origin(hint: &str) -> Origin {
+    match hint.rsplit_once("__") {
+        Some((parent, member)) => Origin::Anonymous {
+            parent: parent.to_owned(),
+            member: member.to_owned(),
+        },
+        None => Origin::Named,
+    }
+}

@@ -1,0 +1,31 @@
+//! Links a skeleton keeps: they cannot outlive the object they belong to.
+
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+/// An attached program or registered struct_ops map. Dropping it detaches
+/// (for struct_ops: unregisters). It borrows the skeleton's storage, so it
+/// cannot outlive the maps it refers to; use it as a [`libbpf_rs::Link`]
+/// through `Deref`.
+#[derive(Debug)]
+pub struct Link<'obj> {
+    link: libbpf_rs::Link,
+    _obj: PhantomData<&'obj crate::ObjectStorage>,
+}
+
+impl Link<'_> {
+    pub(crate) fn new(link: libbpf_rs::Link) -> Self {
+        Link {
+            link,
+            _obj: PhantomData,
+        }
+    }
+}
+
+impl Deref for Link<'_> {
+    type Target = libbpf_rs::Link;
+
+    fn deref(&self) -> &libbpf_rs::Link {
+        &self.link
+    }
+}

@@ -1,0 +1,335 @@
+//! Plain data: the field types generated code uses, and the promise that
+//! lets the runtime lay them over libbpf's memory.
+
+use std::fmt;
+
+/// Plain data: every byte pattern is a valid value. The runtime lays such
+/// types over libbpf's data-section memory.
+///
+/// # Safety
+///
+/// Every byte pattern, all-zero included, must be a valid value. Generated
+/// types implement this only after a compile-time check that each of their
+/// fields does.
+pub unsafe trait Plain: Copy {}
+
+/// A struct_ops shadow type: plain data plus program slots.
+///
+/// # Safety
+///
+/// Every field must be [`Plain`] or a program slot (`Option<&Program>`),
+/// so the type is valid for any buffer libbpf fills for a struct_ops map
+/// (it writes null or a program of the object into each slot). Generated
+/// shadows implement this only after a compile-time check of each field.
+pub unsafe trait Shadow: Copy {}
+
+/// Field types allowed in a [`Shadow`]: plain data and program slots.
+///
+/// # Safety
+///
+/// As for [`Shadow`].
+pub unsafe trait ShadowField: Copy {}
+
+// SAFETY: plain data is valid anywhere.
+unsafe impl<T: Plain> ShadowField for T {}
+// SAFETY: libbpf writes null or a live program pointer into slots, and
+// user code can only store `&Program` tokens handed out by skeletons.
+unsafe impl ShadowField for Option<&crate::Program> {}
+
+macro_rules! plain {
+    ($($t:ty),*) => { $(unsafe impl Plain for $t {})* };
+}
+plain!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, f32, f64);
+// SAFETY: an array of plain values is plain.
+unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
+
+/// Compile-time check used by generated code: `T` is [`Plain`].
+pub const fn assert_plain<T: Plain>() {}
+
+/// Compile-time check used by generated code: `T` may sit in a shadow.
+pub const fn assert_shadow_field<T: ShadowField>() {}
+
+/// `&T` over the first bytes of `u` (union member access without
+/// `unsafe` in generated code).
+pub fn prefix<U: Plain, T: Plain>(u: &U) -> &T {
+    const { assert!(std::mem::size_of::<T>() <= std::mem::size_of::<U>()) };
+    const { assert!(std::mem::align_of::<T>() <= std::mem::align_of::<U>()) };
+    // SAFETY: T fits in U at offset 0, is aligned there, and any bytes are
+    // a valid T.
+    unsafe { &*(u as *const U).cast::<T>() }
+}
+
+/// `&mut T` over the first bytes of `u`.
+pub fn prefix_mut<U: Plain, T: Plain>(u: &mut U) -> &mut T {
+    const { assert!(std::mem::size_of::<T>() <= std::mem::size_of::<U>()) };
+    const { assert!(std::mem::align_of::<T>() <= std::mem::align_of::<U>()) };
+    // SAFETY: as in `prefix`; any T written leaves U valid (U is plain).
+    unsafe { &mut *(u as *mut U).cast::<T>() }
+}
+
+/// Reads a `T` from the first bytes of `u`, which may be unaligned for it.
+pub fn read_prefix<U: Plain, T: Plain>(u: &U) -> T {
+    const { assert!(std::mem::size_of::<T>() <= std::mem::size_of::<U>()) };
+    // SAFETY: T fits in U; any bytes are a valid T.
+    unsafe { (u as *const U).cast::<T>().read_unaligned() }
+}
+
+/// Writes `value` over the first bytes of `u`, which may be unaligned.
+pub fn write_prefix<U: Plain, T: Plain>(u: &mut U, value: T) {
+    const { assert!(std::mem::size_of::<T>() <= std::mem::size_of::<U>()) };
+    // SAFETY: T fits in U; U stays valid whatever bytes it holds.
+    unsafe { (u as *mut U).cast::<T>().write_unaligned(value) }
+}
+
+/// A zeroed value of a plain type.
+pub fn zeroed<T: Plain>() -> T {
+    // SAFETY: all-zero is a valid value of every `Plain` type.
+    unsafe { std::mem::zeroed() }
+}
+
+/// C `_Bool`: one byte that may hold any value (BPF code can store
+/// anything there); non-zero reads as `true`.
+#[repr(transparent)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CBool(pub u8);
+
+// SAFETY: any byte is valid.
+unsafe impl Plain for CBool {}
+
+impl CBool {
+    pub const FALSE: CBool = CBool(0);
+    pub const TRUE: CBool = CBool(1);
+
+    pub fn get(self) -> bool {
+        self.0 != 0
+    }
+
+    pub fn set(&mut self, value: bool) {
+        self.0 = u8::from(value);
+    }
+}
+
+impl From<bool> for CBool {
+    fn from(value: bool) -> Self {
+        CBool(u8::from(value))
+    }
+}
+
+impl From<CBool> for bool {
+    fn from(value: CBool) -> Self {
+        value.get()
+    }
+}
+
+impl PartialEq<bool> for CBool {
+    fn eq(&self, other: &bool) -> bool {
+        self.get() == *other
+    }
+}
+
+impl fmt::Debug for CBool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => f.write_str("false"),
+            1 => f.write_str("true"),
+            n => write!(f, "true({n})"),
+        }
+    }
+}
+
+/// A BPF-side data pointer, kept opaque: its 8 bytes, readable as an
+/// address. It can't be dereferenced from user space.
+#[repr(transparent)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct OpaquePtr(pub u64);
+
+// SAFETY: any 8 bytes are valid.
+unsafe impl Plain for OpaquePtr {}
+
+impl OpaquePtr {
+    pub fn addr(self) -> u64 {
+        self.0
+    }
+
+    pub fn is_null(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl fmt::Debug for OpaquePtr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// Why a string does not fit a C `char[N]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CharArrayError {
+    #[error("{len} bytes and a NUL do not fit in char[{capacity}]")]
+    TooLong { len: usize, capacity: usize },
+    #[error("text holds a NUL byte at {at}")]
+    InteriorNul { at: usize },
+}
+
+/// C `char name[N]`: the bytes, with string helpers. `set` always leaves a
+/// NUL-terminated string with zeroed bytes after it.
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CharArray<const N: usize>(pub [u8; N]);
+
+// SAFETY: any bytes are valid.
+unsafe impl<const N: usize> Plain for CharArray<N> {}
+
+impl<const N: usize> Default for CharArray<N> {
+    fn default() -> Self {
+        CharArray([0; N])
+    }
+}
+
+impl<const N: usize> CharArray<N> {
+    /// Stores `text` and a terminating NUL, zeroing the rest.
+    pub fn set(&mut self, text: &str) -> Result<(), CharArrayError> {
+        self.set_bytes(text.as_bytes())
+    }
+
+    /// As [`CharArray::set`], for bytes that need not be UTF-8.
+    pub fn set_bytes(&mut self, bytes: &[u8]) -> Result<(), CharArrayError> {
+        if let Some(at) = bytes.iter().position(|&b| b == 0) {
+            return Err(CharArrayError::InteriorNul { at });
+        }
+        if bytes.len() >= N {
+            return Err(CharArrayError::TooLong {
+                len: bytes.len(),
+                capacity: N,
+            });
+        }
+        self.0 = [0; N];
+        self.0[..bytes.len()].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// The bytes up to the first NUL (all of them if there is none).
+    pub fn to_bytes(&self) -> &[u8] {
+        let end = self.0.iter().position(|&b| b == 0).unwrap_or(N);
+        &self.0[..end]
+    }
+
+    /// The text up to the first NUL, if it is UTF-8.
+    pub fn to_str(&self) -> Result<&str, std::str::Utf8Error> {
+        std::str::from_utf8(self.to_bytes())
+    }
+
+    /// The text up to the first NUL, with invalid UTF-8 replaced.
+    pub fn to_string_lossy(&self) -> String {
+        String::from_utf8_lossy(self.to_bytes()).into_owned()
+    }
+
+    pub fn as_bytes(&self) -> &[u8; N] {
+        &self.0
+    }
+
+    pub fn capacity(&self) -> usize {
+        N
+    }
+}
+
+impl<const N: usize> fmt::Debug for CharArray<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string_lossy(), f)
+    }
+}
+
+/// Bitfield access for generated accessors. Bits are numbered from the
+/// least significant bit of the first byte (little-endian BPF).
+pub mod bits {
+    /// Reads `bits` (1..=64) bits at `offset` as an unsigned value.
+    pub fn get(bytes: &[u8], offset: u32, bits: u32) -> u64 {
+        let mut value = 0u64;
+        for i in 0..bits.min(64) {
+            let bit = offset + i;
+            let byte = bytes.get((bit / 8) as usize).copied().unwrap_or(0);
+            if byte >> (bit % 8) & 1 == 1 {
+                value |= 1 << i;
+            }
+        }
+        value
+    }
+
+    /// Reads a signed bitfield, sign-extending its top bit.
+    pub fn get_signed(bytes: &[u8], offset: u32, bits: u32) -> i64 {
+        let raw = get(bytes, offset, bits);
+        if bits == 0 || bits >= 64 {
+            return raw as i64;
+        }
+        let shift = 64 - bits;
+        ((raw << shift) as i64) >> shift
+    }
+
+    /// Writes the low `bits` bits of `value` at `offset`.
+    pub fn set(bytes: &mut [u8], offset: u32, bits: u32, value: u64) {
+        for i in 0..bits.min(64) {
+            let bit = offset + i;
+            if let Some(byte) = bytes.get_mut((bit / 8) as usize) {
+                let mask = 1u8 << (bit % 8);
+                if value >> i & 1 == 1 {
+                    *byte |= mask;
+                } else {
+                    *byte &= !mask;
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn round_trip() {
+            let mut b = [0u8; 4];
+            set(&mut b, 3, 5, 0b10110);
+            assert_eq!(get(&b, 3, 5), 0b10110);
+            assert_eq!(b, [0b1011_0000, 0, 0, 0]);
+            set(&mut b, 7, 10, 0x3ff);
+            assert_eq!(get(&b, 7, 10), 0x3ff);
+            assert_eq!(get_signed(&b, 7, 10), -1);
+            set(&mut b, 0, 3, 3);
+            assert_eq!(get_signed(&b, 0, 3), 3);
+            assert_eq!(get(&b, 7, 10), 0x3ff);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_array() {
+        let mut a = CharArray::<8>::default();
+        a.set("hello").unwrap();
+        assert_eq!(a.to_str().unwrap(), "hello");
+        assert_eq!(a.0, *b"hello\0\0\0");
+        assert_eq!(a.set("1234567"), Ok(()));
+        assert_eq!(
+            a.set("12345678"),
+            Err(CharArrayError::TooLong {
+                len: 8,
+                capacity: 8
+            })
+        );
+        assert_eq!(a.set("a\0b"), Err(CharArrayError::InteriorNul { at: 1 }));
+        assert_eq!(a.to_str().unwrap(), "1234567");
+        a.0 = *b"abcdefgh";
+        assert_eq!(a.to_bytes(), b"abcdefgh");
+    }
+
+    #[test]
+    fn cbool_any_byte() {
+        let b = CBool(7);
+        assert!(b.get());
+        assert_eq!(format!("{b:?}"), "true(7)");
+        assert!(!CBool::default().get());
+    }
+}

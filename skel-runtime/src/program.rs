@@ -1,0 +1,109 @@
+//! [`Program`]: a BPF program of an open or loaded skeleton, as a token that
+//! can sit in a struct_ops program slot.
+
+use std::ffi::CStr;
+use std::fmt;
+use std::marker::{PhantomData, PhantomPinned};
+use std::os::fd::{BorrowedFd, RawFd};
+
+use libbpf_sys::bpf_program;
+
+/// A BPF program of a skeleton.
+///
+/// `&Program` has the same bits as libbpf's `struct bpf_program *`, so
+/// `Option<&'obj Program>` is exactly what a struct_ops shadow's
+/// function-pointer slot holds. It is an opaque, zero-sized type: it is
+/// only handed out by skeletons (`skel.progs.foo()`), and the program
+/// behind it lives as long as the skeleton's [`crate::ObjectStorage`]
+/// keeps its object open, which outlives `'obj`.
+#[repr(C)]
+pub struct Program {
+    _opaque: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+// SAFETY: a `Program` is a token; the libbpf calls behind its methods only
+// read fields libbpf set at open or load.
+unsafe impl Send for Program {}
+// SAFETY: as above.
+unsafe impl Sync for Program {}
+
+const _: () = {
+    assert!(std::mem::size_of::<Option<&Program>>() == std::mem::size_of::<*mut bpf_program>());
+    assert!(std::mem::align_of::<Option<&Program>>() == std::mem::align_of::<*mut bpf_program>());
+    assert!(std::mem::size_of::<Program>() == 0);
+};
+
+impl Program {
+    /// # Safety
+    ///
+    /// `ptr` must point to a `bpf_program` that stays alive for `'a`.
+    pub(crate) unsafe fn from_ptr<'a>(ptr: *mut bpf_program) -> &'a Program {
+        // SAFETY: non-null per the caller; `Program` is zero-sized.
+        unsafe { &*(ptr as *const Program) }
+    }
+
+    /// The `struct bpf_program *` behind this token.
+    pub fn as_ptr(&self) -> *mut bpf_program {
+        self as *const Program as *mut bpf_program
+    }
+
+    /// The program's name (its C function name).
+    pub fn name(&self) -> &str {
+        // SAFETY: a `Program` points to a live bpf_program (type invariant);
+        // libbpf returns its NUL-terminated name.
+        let name = unsafe { CStr::from_ptr(libbpf_sys::bpf_program__name(self.as_ptr())) };
+        name.to_str().unwrap_or("<non-UTF-8 name>")
+    }
+
+    /// The ELF section it came from, `SEC("...")` as written.
+    pub fn section(&self) -> &str {
+        // SAFETY: as in `name`.
+        let name = unsafe { CStr::from_ptr(libbpf_sys::bpf_program__section_name(self.as_ptr())) };
+        name.to_str().unwrap_or("<non-UTF-8 section>")
+    }
+
+    /// Will it be (or was it) loaded?
+    pub fn autoload(&self) -> bool {
+        // SAFETY: as in `name`.
+        unsafe { libbpf_sys::bpf_program__autoload(self.as_ptr()) }
+    }
+
+    /// Is this a struct_ops program?
+    pub fn is_struct_ops(&self) -> bool {
+        // SAFETY: as in `name`.
+        unsafe {
+            libbpf_sys::bpf_program__type(self.as_ptr()) == libbpf_sys::BPF_PROG_TYPE_STRUCT_OPS
+        }
+    }
+
+    /// The program's file descriptor, once loaded.
+    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        // SAFETY: as in `name`.
+        let fd: RawFd = unsafe { libbpf_sys::bpf_program__fd(self.as_ptr()) };
+        // SAFETY: libbpf owns the fd until the object closes, which is after
+        // the borrow of `self` ends.
+        (fd >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
+    }
+
+    /// The kernel's id for the loaded program (what struct_ops map values
+    /// read back from the kernel hold in their slots).
+    pub fn id(&self) -> Option<u32> {
+        let fd = self.fd()?;
+        libbpf_rs::Program::id_from_fd(fd).ok()
+    }
+}
+
+impl PartialEq for Program {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Program {}
+
+impl fmt::Debug for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Program({})", self.name())
+    }
+}

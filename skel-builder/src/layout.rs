@@ -21,6 +21,33 @@ impl Placed {
     }
 }
 
+/// The size a data section's typed view takes: the section size rounded
+/// up to the members' alignment, so that a section ending in a short
+/// variable (`u64 a; u32 b;`: 12 bytes) still gets an aligned, borrowable
+/// struct (16 bytes). libbpf backs data sections with whole pages, so the
+/// tail bytes exist. Sections with a misplaced member stay at their size
+/// (and are packed).
+pub fn datasec_size(size: u64, members: &[Placed]) -> u64 {
+    let natural = natural_align(members);
+    let misplaced = members
+        .iter()
+        .any(|m| m.layout.align > 1 && m.byte_offset % m.layout.align != 0);
+    if misplaced {
+        size
+    } else {
+        size.div_ceil(natural) * natural
+    }
+}
+
+fn natural_align(members: &[Placed]) -> u64 {
+    members
+        .iter()
+        .map(|m| m.layout.align)
+        .max()
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// One slot of a planned struct, in offset order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Slot {
@@ -128,12 +155,7 @@ pub fn plan_union(size: u64, members: &[Layout]) -> Result<Plan, LayoutError> {
 /// The largest member alignment, unless a member or the size contradicts
 /// it, in which case the type is packed (alignment 1).
 fn choose_align(size: u64, members: &[Placed]) -> (u64, bool) {
-    let natural = members
-        .iter()
-        .map(|m| m.layout.align)
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let natural = natural_align(members);
     let misplaced = members
         .iter()
         .any(|m| m.layout.align > 1 && m.byte_offset % m.layout.align != 0);
@@ -291,6 +313,16 @@ mod tests {
                 len: 16
             }
         );
+    }
+
+    #[test]
+    fn datasec_tails_round_up_unless_misplaced() {
+        assert_eq!(datasec_size(12, &[p(0, 8, 8), p(8, 4, 4)]), 16);
+        assert_eq!(datasec_size(16, &[p(0, 8, 8), p(8, 4, 4)]), 16);
+        assert_eq!(datasec_size(6, &[p(0, 1, 1), p(4, 2, 2)]), 6);
+        assert_eq!(datasec_size(5, &[p(0, 4, 4), p(4, 1, 1)]), 8);
+        assert_eq!(datasec_size(5, &[p(0, 1, 1), p(1, 4, 4)]), 5);
+        assert_eq!(datasec_size(0, &[]), 0);
     }
 
     #[test]

@@ -12,12 +12,10 @@
 //! `build.rs`:
 //!
 //! ```no_run
-//! fn main() {
-//!     skel_builder::SkeletonBuilder::new()
-//!         .source("src/bpf/foo.bpf.c")
-//!         .build()
-//!         .unwrap();
-//! }
+//! skel_builder::SkeletonBuilder::new()
+//!     .source("src/bpf/foo.bpf.c")
+//!     .build()
+//!     .unwrap();
 //! ```
 //!
 //! `src/main.rs`:

@@ -23,7 +23,7 @@ pub enum Error {
 
     #[error(
         "map `{map}`: libbpf holds {actual} bytes at {address:#x}, but the generated type `{type_name}` \
-         has {expected} bytes with alignment {align}; refusing to lay it over the map"
+         expects {expected} bytes with alignment {align}; refusing to lay it over the map"
     )]
     LayoutMismatch {
         map: String,
@@ -69,6 +69,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    #[error("cannot read back struct_ops `{structure}` from the kernel: {what}")]
+    ReadBack { structure: String, what: String },
 
     #[error(transparent)]
     Libbpf(#[from] libbpf_rs::Error),

@@ -13,6 +13,7 @@ mod error;
 mod link;
 mod plain;
 mod program;
+mod readback;
 mod storage;
 
 pub use error::{Error, Result};
@@ -22,6 +23,7 @@ pub use plain::{
     assert_shadow_field, bits, prefix, prefix_mut, read_prefix, write_prefix, zeroed,
 };
 pub use program::Program;
+pub use readback::{KernelMember, KernelStructOps, StructOpsState};
 pub use storage::ObjectStorage;
 
 pub use libbpf_rs;

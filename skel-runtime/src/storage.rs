@@ -47,8 +47,12 @@ pub struct MapSpec {
 #[derive(Debug)]
 pub struct TypeSpec {
     pub type_name: &'static str,
+    /// `size_of` the generated type.
     pub size: usize,
     pub align: usize,
+    /// The bytes libbpf keeps (the C size). Data-section views may round
+    /// this up to their alignment; libbpf backs those with whole pages.
+    pub value_size: usize,
 }
 
 #[doc(hidden)]
@@ -183,8 +187,10 @@ fn check_layout(map_name: &str, ty: &TypeSpec, map: NonNull<bpf_map>) -> Result<
     // SAFETY: map is a live map; libbpf writes the size.
     let ptr = unsafe { libbpf_sys::bpf_map__initial_value(map.as_ptr(), (&raw mut size).cast()) };
     let address = ptr as usize;
+    let tail_ok =
+        ty.size == ty.value_size || (ty.size > ty.value_size && ty.size - ty.value_size < ty.align);
     match NonNull::new(ptr.cast::<u8>()) {
-        Some(p) if size == ty.size && address % ty.align == 0 => Ok(p),
+        Some(p) if size == ty.value_size && tail_ok && address % ty.align == 0 => Ok(p),
         _ => Err(Error::LayoutMismatch {
             map: map_name.to_owned(),
             type_name: ty.type_name,
@@ -203,6 +209,7 @@ fn view<T: Plain>(spec: &MapSpec, map: NonNull<bpf_map>) -> NonNull<T> {
         type_name: std::any::type_name::<T>(),
         size: size_of::<T>(),
         align: align_of::<T>(),
+        value_size: spec.data.as_ref().map_or(size_of::<T>(), |d| d.value_size),
     };
     match check_layout(spec.name, &ty, map) {
         Ok(p) => p.cast(),

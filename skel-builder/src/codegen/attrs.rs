@@ -31,7 +31,7 @@ pub fn doc(lines: &[String]) -> TokenStream {
         if i > 0 {
             out.extend(quote!(#[doc = ""]));
         }
-        let text = format!(" {}", line.replace('\r', " ").replace('\n', " "));
+        let text = format!(" {}", line.replace(['\r', '\n'], " "));
         out.extend(quote!(#[doc = #text]));
     }
     out

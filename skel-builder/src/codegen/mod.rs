@@ -36,7 +36,6 @@ pub fn generate(skel: &Skeleton) -> TokenStream {
             non_upper_case_globals,
             unused_qualifications,
             missing_docs,
-            clippy::all,
         )]
         mod #module {
             #types_doc

@@ -193,12 +193,18 @@ fn spec(skel: &Skeleton) -> TokenStream {
         let lookup = &m.lookup_name;
         let data = match &m.kind {
             MapKind::Data { ty: Some(r), .. } => {
-                let t = ident(&skel.ty(*r).name);
-                let tn = &skel.ty(*r).name;
+                let def = skel.ty(*r);
+                let t = ident(&def.name);
+                let tn = &def.name;
+                let value_size = match &def.kind {
+                    TypeDefKind::Struct(s) => lit_usize(s.c_size as usize),
+                    TypeDefKind::Enum(_) => lit_usize(def.layout().size as usize),
+                };
                 quote!(::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
                     type_name: #tn,
                     size: ::core::mem::size_of::<types::#t>(),
                     align: ::core::mem::align_of::<types::#t>(),
+                    value_size: #value_size,
                 }))
             }
             _ => quote!(::core::option::Option::None),
@@ -230,12 +236,14 @@ fn spec(skel: &Skeleton) -> TokenStream {
                 quote!(::skel_runtime::__private::SlotSpec { field: #field, offset: #offset })
             });
         let index = lit_usize(i);
+        let value_size = lit_usize(s.c_size as usize);
         Some(quote!(::skel_runtime::__private::StructOpsSpec {
             map: #index,
             shadow: ::skel_runtime::__private::TypeSpec {
                 type_name: #tn,
                 size: ::core::mem::size_of::<types::#t<'static>>(),
                 align: ::core::mem::align_of::<types::#t<'static>>(),
+                value_size: #value_size,
             },
             slots: &[#(#slots),*],
         }))

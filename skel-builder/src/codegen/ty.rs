@@ -90,6 +90,12 @@ fn type_doc(def: &TypeDef) -> TokenStream {
         layout.size, layout.align
     ));
     if let TypeDefKind::Struct(s) = &def.kind {
+        if s.c_size != s.layout.size {
+            lines.push(format!(
+                "The section holds {} bytes; the view rounds up to {} for alignment (libbpf backs sections with whole pages).",
+                s.c_size, s.layout.size
+            ));
+        }
         if s.packed {
             lines.push(
                 "Packed: some member sits below its natural alignment, so fields cannot be borrowed; \
@@ -397,7 +403,7 @@ fn enum_def(def: &TypeDef, e: &EnumDef) -> TokenStream {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let known = match self.0 {
                     #(#arms)*
-                    _ => return write!(f, "{}({})", #label, self.0),
+                    _ => return f.debug_tuple(#label).field(&self.0).finish(),
                 };
                 f.write_str(known)
             }

@@ -5,7 +5,7 @@ pub struct ProgDef {
     pub name: String,
     /// Accessor name in the generated skeleton (unique among programs).
     pub ident: String,
-    /// ELF section, `SEC("...")` as written.
+    /// Its section as libbpf reports it: `SEC("...")` without a leading `?`.
     pub section: String,
     /// A struct_ops program (section `struct_ops/...`, `?struct_ops...`).
     pub struct_ops: bool,

@@ -157,6 +157,9 @@ impl TypeDef {
 pub struct StructDef {
     pub union: bool,
     pub layout: Layout,
+    /// The C size: what libbpf's buffer holds. Equal to `layout.size`,
+    /// except for data sections, whose views round up to their alignment.
+    pub c_size: u64,
     /// `#[repr(C, packed)]`: some member sits below its natural alignment.
     pub packed: bool,
     pub fields: Vec<Field>,

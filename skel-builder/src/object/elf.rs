@@ -143,7 +143,7 @@ impl<'a> ElfObject<'a> {
                 index,
                 name: String::from_utf8_lossy(name).into_owned(),
                 sh_type,
-                executable: sh.sh_flags(endian).0 & elf::SHF_EXECINSTR.0 as u64 != 0,
+                executable: sh.sh_flags(endian).0 & elf::SHF_EXECINSTR.0 != 0,
                 size: sh.sh_size(endian),
                 data,
                 info: sh.sh_info(endian),

@@ -355,7 +355,7 @@ pub fn internal_map_name(object_name: &str, section: &str) -> String {
     let obj: &[u8] = object_name.as_bytes();
     let obj = &obj[..obj.len().min(MAX_NAME)];
     let real = section.as_bytes();
-    let sfx_len = real.len().max(7).min(MAX_NAME);
+    let sfx_len = real.len().clamp(7, MAX_NAME);
     let custom = real.len() > 1 && real[1..].contains(&b'.');
     let pfx_len = if custom {
         0

@@ -147,7 +147,7 @@ fn programs(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) -> Vec<ProgDe
                 ProgDef {
                     name: sym.name.clone(),
                     ident: String::new(),
-                    section: sec.name.clone(),
+                    section: plain.to_owned(),
                     struct_ops: plain.starts_with("struct_ops/")
                         || plain.starts_with("struct_ops.s/")
                         || plain == "struct_ops"

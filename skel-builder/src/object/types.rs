@@ -97,6 +97,7 @@ impl<'b> Translator<'b> {
             kind: TypeDefKind::Struct(StructDef {
                 union: false,
                 layout: Layout { size: 0, align: 1 },
+                c_size: 0,
                 packed: false,
                 fields: vec![],
                 bitfields: vec![],
@@ -174,7 +175,7 @@ impl<'b> Translator<'b> {
             }
         }
         let c_name = format!("section {section}");
-        match self.lay_out(&type_name, &c_name, ds.btf_id, false, ds.size, shapes) {
+        match self.lay_out(&c_name, ds.btf_id, false, ds.size, true, shapes) {
             Ok(def) => self.types[r.0].kind = TypeDefKind::Struct(def),
             Err(p) => self.problems.push(p),
         }
@@ -186,7 +187,10 @@ impl<'b> Translator<'b> {
             return; // already defined for another map
         }
         let type_name = self.types[r.0].name.clone();
-        match self.composite_body(struct_id, &type_name, true) {
+        self.in_progress.insert(struct_id);
+        let body = self.composite_body(struct_id, &type_name, true);
+        self.in_progress.remove(&struct_id);
+        match body {
             Ok(def) => self.types[r.0].kind = TypeDefKind::Struct(def),
             Err(p) => self.problems.push(p),
         }
@@ -412,11 +416,11 @@ impl<'b> Translator<'b> {
 
     /// A nested struct or union, translated once.
     fn composite(&mut self, id: BtfTypeId, hint: &str) -> Result<TypeRef, Problem> {
-        if let Some(&r) = self.composites.get(&id) {
-            return Ok(r);
-        }
         if self.in_progress.contains(&id) {
             return Err(self.bad_type(id, BtfError::Recursive { type_id: id }));
+        }
+        if let Some(&r) = self.composites.get(&id) {
+            return Ok(r);
         }
         if self.depth >= MAX_NESTING {
             return Err(Problem::TooDeep {
@@ -505,19 +509,15 @@ impl<'b> Translator<'b> {
                 }
             }
             if bits > 0 {
-                let access =
-                    bitfield_access(btf, resolved, bits).and_then(|(ty, signed)| match ty {
-                        BitTy::Plain(t) => Some((t, signed)),
-                        BitTy::Enum => {
-                            Some((
-                                Ty::Enum(self.enum_def(
-                                    resolved,
-                                    &format!("{type_name}__{}", sanitize(&shown)),
-                                )),
-                                signed,
-                            ))
-                        }
-                    });
+                let access = bitfield_access(btf, resolved, bits).map(|(ty, signed)| match ty {
+                    BitTy::Plain(t) => (t, signed),
+                    BitTy::Enum => (
+                        Ty::Enum(
+                            self.enum_def(resolved, &format!("{type_name}__{}", sanitize(&shown))),
+                        ),
+                        signed,
+                    ),
+                });
                 if access.is_none() {
                     self.warn(c_name.clone(), &shown, "bitfield wider than 64 bits or of a non-integer type: no accessor, storage bytes only");
                 }
@@ -570,19 +570,21 @@ impl<'b> Translator<'b> {
                 Err(MemberError::Problem(p)) => return Err(p),
             }
         }
-        let mut def = self.lay_out(type_name, &c_name, id, union, u64::from(comp.size), shapes)?;
+        let mut def = self.lay_out(&c_name, id, union, u64::from(comp.size), false, shapes)?;
         def.program_slots = def.fields.iter().any(|f| matches!(f.ty, Ty::ProgramSlot));
         Ok(def)
     }
 
     /// Places members, bitfield storage and padding; names every field.
+    /// `round_tail`: a data section, whose view may end in tail padding
+    /// (see [`layout::datasec_size`]).
     fn lay_out(
         &mut self,
-        _type_name: &str,
         c_name: &str,
         id: BtfTypeId,
         union: bool,
-        size: u64,
+        c_size: u64,
+        round_tail: bool,
         shapes: Vec<Shape>,
     ) -> Result<StructDef, Problem> {
         // Bitfields, sorted by bit offset, grouped into storage runs.
@@ -649,6 +651,11 @@ impl<'b> Translator<'b> {
         }
         units.sort_by_key(|(p, _)| (p.byte_offset, p.layout.size));
         let placed: Vec<Placed> = units.iter().map(|(p, _)| *p).collect();
+        let size = if round_tail {
+            layout::datasec_size(c_size, &placed)
+        } else {
+            c_size
+        };
         let shape_name = |u: &Unit| -> String {
             match u {
                 Unit::Plain(i) => match &shapes[*i] {
@@ -731,9 +738,16 @@ impl<'b> Translator<'b> {
                             Some(_) => member_names[i].clone(),
                             None => fields_ns.claim_numbered("__anon_", &mut anon_n),
                         };
+                        // Packed unions cannot lend references: get/set by value.
                         let union_accessors = union.then(|| {
-                            let get = methods.claim_group(&field_name, &["", "_mut"]);
-                            (get.clone(), format!("{get}_mut"))
+                            if plan.packed {
+                                let get = methods.claim(&field_name);
+                                let set = methods.claim(&format!("set_{get}"));
+                                (get, set)
+                            } else {
+                                let get = methods.claim_group(&field_name, &["", "_mut"]);
+                                (get.clone(), format!("{get}_mut"))
+                            }
                         });
                         fields.push(Field {
                             kind: FieldKind::Member {
@@ -796,6 +810,7 @@ impl<'b> Translator<'b> {
         Ok(StructDef {
             union,
             layout: plan.layout,
+            c_size,
             packed: plan.packed,
             fields,
             bitfields,
@@ -853,5 +868,286 @@ fn anonymous_origin(hint: &str) -> Origin {
             member: member.to_owned(),
         },
         None => Origin::Named,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The layout model of shadows, from BTF built in memory: no clang, no
+    //! kernel.
+    use super::*;
+    use crate::object::btf::testing::BtfWriter;
+
+    fn shadow(w: &BtfWriter, id: BtfTypeId) -> (Vec<TypeDef>, StructDef) {
+        let btf = w.finish();
+        let mut tr = Translator::new(&btf);
+        let r = tr.declare_shadow("ops", id);
+        tr.define_shadow(r, id);
+        assert!(tr.problems.is_empty(), "{:?}", tr.problems);
+        let TypeDefKind::Struct(s) = tr.types[r.0].kind.clone() else {
+            panic!()
+        };
+        (tr.types, s)
+    }
+
+    fn field<'a>(s: &'a StructDef, name: &str) -> &'a Field {
+        s.fields
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no field {name}: {:?}", s.fields))
+    }
+
+    #[test]
+    fn scalars_keep_their_types_through_modifier_chains() {
+        let mut w = BtfWriter::new();
+        let i8_ = w.int("signed char", 1, true);
+        let u16_ = w.int("unsigned short", 2, false);
+        let i32_ = w.int("int", 4, true);
+        let u64_ = w.int("unsigned long", 8, false);
+        let i128_ = w.int("__int128", 16, true);
+        let b = w.bool_();
+        let f = w.float("float", 4);
+        let d = w.float("double", 8);
+        let e = w.enum_("color", 4, false, &[("RED", 1)]);
+        let e64 = w.enum_("big", 8, false, &[("TOP", -1)]);
+        let td = w.typedef("myint", i32_);
+        let c = w.const_(td);
+        let v = w.volatile(c);
+        let td2 = w.typedef("cv_myint", v);
+        let s = w.struct_(
+            "ops",
+            96,
+            &[
+                ("a", i8_, 0, 0),
+                ("b", u16_, 16, 0),
+                ("c", i32_, 32, 0),
+                ("d", u64_, 64, 0),
+                ("e", i128_, 128, 0),
+                ("f", b, 256, 0),
+                ("g", f, 288, 0),
+                ("h", d, 320, 0),
+                ("i", e, 384, 0),
+                ("j", e64, 448, 0),
+                ("k", td2, 512, 0),
+            ],
+        );
+        let (types, def) = shadow(&w, s);
+        assert_eq!(field(&def, "a").ty, Ty::Int(IntTy::I8));
+        assert_eq!(field(&def, "b").ty, Ty::Int(IntTy::U16));
+        assert_eq!(field(&def, "d").ty, Ty::Int(IntTy::U64));
+        assert_eq!(field(&def, "e").ty, Ty::Int(IntTy::I128));
+        assert_eq!(field(&def, "f").ty, Ty::Bool);
+        assert_eq!(field(&def, "g").ty, Ty::Float(FloatTy::F32));
+        assert_eq!(field(&def, "h").ty, Ty::Float(FloatTy::F64));
+        assert_eq!(field(&def, "k").ty, Ty::Int(IntTy::I32));
+        assert_eq!(field(&def, "k").byte_offset, 64);
+        let Ty::Enum(r) = field(&def, "j").ty else {
+            panic!()
+        };
+        let TypeDefKind::Enum(en) = &types[r.0].kind else {
+            panic!()
+        };
+        assert_eq!(en.repr, IntTy::U64);
+        assert_eq!(en.values[0].value, i128::from(u64::MAX));
+        assert_eq!(
+            def.layout,
+            Layout {
+                size: 96,
+                align: 16
+            }
+        );
+        // gap after `a` and the tail after `k` are explicit padding
+        assert_eq!(field(&def, "__padding_0").byte_offset, 1);
+        assert!(def.fields.last().unwrap().kind == FieldKind::Padding);
+        let covered: u64 = def.fields.iter().map(|f| f.size).sum();
+        assert_eq!(covered, 96);
+    }
+
+    #[test]
+    fn function_pointers_become_slots_typedefd_and_const_ones_too() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let proto = w.func_proto(int, &[int]);
+        let fp = w.ptr(proto);
+        let td = w.typedef("op_fn", fp);
+        let cfp = w.const_(fp);
+        let vp = w.ptr(int);
+        let s = w.struct_(
+            "ops",
+            32,
+            &[
+                ("plain", fp, 0, 0),
+                ("typed", td, 64, 0),
+                ("konst", cfp, 128, 0),
+                ("data", vp, 192, 0),
+            ],
+        );
+        let (_, def) = shadow(&w, s);
+        for name in ["plain", "typed", "konst"] {
+            assert_eq!(field(&def, name).ty, Ty::ProgramSlot, "{name}");
+        }
+        assert_eq!(field(&def, "data").ty, Ty::Pointer);
+        assert!(def.program_slots);
+    }
+
+    #[test]
+    fn arrays_strings_nested_and_anonymous_types() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let ch = w.char_();
+        let name = w.array(ch, int, 16);
+        let arr = w.array(int, int, 3);
+        let inner = w.struct_("", 4, &[("x", int, 0, 0)]);
+        let raw = w.array(ch, int, 8);
+        let u = w.union_("", 8, &[("i", int, 0, 0), ("raw", raw, 0, 0)]);
+        let proto = w.func_proto(int, &[]);
+        let fp = w.ptr(proto);
+        let with_fn = w.struct_("holder", 8, &[("cb", fp, 0, 0)]);
+        let s = w.struct_(
+            "ops",
+            48,
+            &[
+                ("name", name, 0, 0),
+                ("arr", arr, 128, 0),
+                ("in", inner, 224, 0),
+                ("u", u, 256, 0),
+                ("h", with_fn, 320, 0),
+            ],
+        );
+        let (types, def) = shadow(&w, s);
+        assert_eq!(field(&def, "name").ty, Ty::CharArray(16));
+        assert_eq!(
+            field(&def, "arr").ty,
+            Ty::Array(Box::new(Ty::Int(IntTy::I32)), 3)
+        );
+        let Ty::Composite(r) = field(&def, "in").ty else {
+            panic!()
+        };
+        assert_eq!(
+            types[r.0].name, "ops__in",
+            "anonymous types are named after parent and member"
+        );
+        let Ty::Composite(r) = field(&def, "u").ty else {
+            panic!()
+        };
+        let TypeDefKind::Struct(us) = &types[r.0].kind else {
+            panic!()
+        };
+        assert!(us.union);
+        assert_eq!(
+            us.fields.iter().find(|f| f.name == "raw").unwrap().ty,
+            Ty::CharArray(8)
+        );
+        // function pointers inside nested types stay opaque
+        let Ty::Composite(r) = field(&def, "h").ty else {
+            panic!()
+        };
+        let TypeDefKind::Struct(h) = &types[r.0].kind else {
+            panic!()
+        };
+        assert_eq!(h.fields[0].ty, Ty::Pointer);
+        assert!(!types[r.0].has_lifetime());
+    }
+
+    #[test]
+    fn generated_names_avoid_member_names() {
+        let mut w = BtfWriter::new();
+        let c = w.char_();
+        let int = w.int("int", 4, true);
+        let s = w.struct_(
+            "ops",
+            12,
+            &[
+                ("a", c, 0, 0),
+                ("__padding_0", int, 32, 0),
+                ("self", c, 64, 0),
+            ],
+        );
+        let (_, def) = shadow(&w, s);
+        let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["a", "__padding_1", "__padding_0", "self_", "__padding_2"]
+        );
+    }
+
+    #[test]
+    fn packed_and_over_aligned_structs_are_exact() {
+        let mut w = BtfWriter::new();
+        let c = w.char_();
+        let int = w.int("int", 4, true);
+        let packed = w.struct_("pp", 5, &[("c", c, 0, 0), ("i", int, 8, 0)]);
+        let (_, def) = shadow(&w, packed);
+        assert!(def.packed);
+        assert_eq!(def.layout, Layout { size: 5, align: 1 });
+        assert_eq!(field(&def, "i").byte_offset, 1);
+
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let over = w.struct_("oa", 64, &[("v", int, 0, 0)]);
+        let (_, def) = shadow(&w, over);
+        assert!(!def.packed);
+        assert_eq!(
+            def.layout,
+            Layout { size: 64, align: 4 },
+            "never over-aligned"
+        );
+    }
+
+    #[test]
+    fn bitfields_with_and_without_kind_flag() {
+        let mut w = BtfWriter::new();
+        let uint = w.int("unsigned int", 4, false);
+        let int = w.int("int", 4, true);
+        let s = w.struct_(
+            "bf",
+            8,
+            &[("a", uint, 0, 3), ("b", int, 3, 5), ("c", int, 32, 0)],
+        );
+        let (_, def) = shadow(&w, s);
+        assert_eq!(def.bitfields.len(), 2);
+        let b = def.bitfields.iter().find(|b| b.c_name == "b").unwrap();
+        assert_eq!((b.bit_offset, b.bits, b.signed), (3, 5, true));
+        assert_eq!(def.fields[b.storage].kind, FieldKind::BitfieldStorage);
+        assert_eq!(def.fields[b.storage].size, 1);
+        assert_eq!(field(&def, "c").byte_offset, 4);
+
+        // kind_flag = 0: the width lives in the INT type.
+        let mut w = BtfWriter::new();
+        let three = w.int_bits("unsigned int", 4, 0, 3);
+        let int = w.int("int", 4, true);
+        let s = w.struct_("bf", 8, &[("a", three, 0, 0), ("c", int, 32, 0)]);
+        let (_, def) = shadow(&w, s);
+        assert_eq!(def.bitfields.len(), 1);
+        assert_eq!(def.bitfields[0].bits, 3);
+    }
+
+    #[test]
+    fn overlapping_members_are_a_problem_not_a_panic() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let s = w.struct_("bad", 8, &[("a", int, 0, 0), ("b", int, 16, 0)]);
+        let btf = w.finish();
+        let mut tr = Translator::new(&btf);
+        let r = tr.declare_shadow("ops", s);
+        tr.define_shadow(r, s);
+        assert!(
+            matches!(&tr.problems[..], [Problem::BadMember { field, .. }] if field == "b"),
+            "{:?}",
+            tr.problems
+        );
+    }
+
+    #[test]
+    fn a_struct_containing_itself_is_a_problem() {
+        let mut w = BtfWriter::new();
+        // [1] struct loop { struct loop inner; } (impossible in C)
+        w.struct_("loop", 4, &[("inner", BtfTypeId(2), 0, 0)]);
+        w.struct_("loop2", 4, &[("inner", BtfTypeId(1), 0, 0)]);
+        let btf = w.finish();
+        let mut tr = Translator::new(&btf);
+        let r = tr.declare_shadow("ops", BtfTypeId(1));
+        tr.define_shadow(r, BtfTypeId(1));
+        assert_eq!(tr.problems.len(), 1, "{:?}", tr.problems);
     }
 }

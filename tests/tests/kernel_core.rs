@@ -1,0 +1,107 @@
+//! The core skeleton on the running kernel: load, attach, trigger, and read
+//! back what the programs wrote into maps and globals.
+
+use std::time::Duration;
+
+use libbpf_rs::{MapCore, MapFlags};
+use skel_runtime::ObjectStorage;
+use skel_tests::core_skel::CoreSkelBuilder;
+use skel_tests::kernel::{available, serial};
+
+fn getpid() -> u32 {
+    // SAFETY: getpid has no preconditions.
+    (unsafe { libc::syscall(libc::SYS_getpid) }) as u32
+}
+
+#[test]
+fn tracepoint_counts_land_in_maps_and_globals() {
+    if !available("tracepoint_counts_land_in_maps_and_globals") {
+        return;
+    }
+    let _serial = serial();
+    let pid = std::process::id();
+    let mut storage = ObjectStorage::new();
+    let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
+    // .rodata set before load changes what the program does.
+    open.maps.rodata_data_mut().target_pid = pid;
+    open.maps.rodata_data_mut().step = 10;
+    assert_eq!(open.maps.data_data().initialised, 42);
+    let mut skel = open.load().unwrap();
+    skel.attach().unwrap();
+    assert!(skel.links.count_getpid.is_some());
+    assert!(skel.links.on_nanosleep.is_some());
+    assert!(skel.links.any_syscall.is_some());
+    assert!(
+        skel.links.pass_all.is_none(),
+        "xdp has no attach target in its section"
+    );
+
+    for _ in 0..5 {
+        getpid();
+    }
+    let value = skel
+        .maps
+        .counts()
+        .lookup(&pid.to_ne_bytes(), MapFlags::ANY)
+        .unwrap()
+        .expect("an entry for our pid");
+    let count = u64::from_ne_bytes(value.try_into().unwrap());
+    assert!(count >= 5, "count {count}");
+    let bss = skel.maps.bss_data();
+    assert!(bss.hits >= 50, "step 10 from .rodata: {bss:?}");
+    assert_eq!(bss.last_pid, pid);
+    assert_eq!(skel.maps.rodata_data().target_pid, pid);
+
+    // .bss stays writable after load, through the mmapped map.
+    skel.maps.bss_data_mut().hits = 0;
+    getpid();
+    assert_eq!(skel.maps.bss_data().hits, 10);
+
+    // The ring buffer gets an event per clock_nanosleep.
+    let events = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+    let sink = events.clone();
+    let mut rb = libbpf_rs::RingBufferBuilder::new();
+    let map = skel.maps.events();
+    rb.add(&map, move |data: &[u8]| {
+        sink.lock()
+            .unwrap()
+            .push(u32::from_ne_bytes(data[..4].try_into().unwrap()));
+        0
+    })
+    .unwrap();
+    let rb = rb.build().unwrap();
+    std::thread::sleep(Duration::from_millis(1));
+    rb.poll(Duration::from_millis(100)).unwrap();
+    assert!(
+        events.lock().unwrap().contains(&pid),
+        "{:?}",
+        events.lock().unwrap()
+    );
+
+    // Programs in `?` sections are not loaded.
+    assert!(skel.progs.not_loaded_by_default().fd().is_none());
+    assert!(skel.progs.accept_all().fd().is_some());
+}
+
+#[test]
+fn another_pid_is_not_counted() {
+    if !available("another_pid_is_not_counted") {
+        return;
+    }
+    let _serial = serial();
+    let mut storage = ObjectStorage::new();
+    let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
+    open.maps.rodata_data_mut().target_pid = 1; // init, which does not call getpid
+    let mut skel = open.load().unwrap();
+    skel.attach().unwrap();
+    getpid();
+    assert_eq!(skel.maps.bss_data().hits, 0);
+    let pid = std::process::id();
+    assert!(
+        skel.maps
+            .counts()
+            .lookup(&pid.to_ne_bytes(), MapFlags::ANY)
+            .unwrap()
+            .is_none()
+    );
+}

@@ -1,0 +1,156 @@
+//! struct_ops shadows on the running kernel, with tcp_congestion_ops: every
+//! change made through the shadow is checked where the kernel shows it.
+
+use skel_runtime::{KernelStructOps, ObjectStorage, StructOpsState};
+use skel_tests::kernel::{available, cc_list, serial, tcp_transfer, unique_name};
+use skel_tests::tcp_ca_skel::TcpCaSkelBuilder;
+
+const TCP_CONG_NON_RESTRICTED: u32 = 0x1;
+
+#[test]
+fn shadow_changes_reach_the_kernel() {
+    if !available("shadow_changes_reach_the_kernel") {
+        return;
+    }
+    let _serial = serial();
+    let name = unique_name("skca");
+    let mut storage = ObjectStorage::new();
+    let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
+    {
+        let ops = open.struct_ops.skel_ca_mut();
+        ops.name.set(&name).unwrap();
+        ops.flags = TCP_CONG_NON_RESTRICTED;
+        // Swap in the alternative that no initialiser references, and clear
+        // an optional callback: neither needs a set_autoload call.
+        ops.cong_avoid = Some(open.progs.ca_cong_avoid_aggressive());
+        ops.cwnd_event = None;
+    }
+    let before = program_ids();
+    let mut skel = open.load().unwrap();
+    skel.attach().unwrap();
+    assert!(skel.links.skel_ca.is_some());
+
+    assert!(
+        cc_list("available").contains(&name),
+        "{:?}",
+        cc_list("available")
+    );
+    assert!(
+        cc_list("allowed").contains(&name),
+        "non-restricted: {:?}",
+        cc_list("allowed")
+    );
+
+    tcp_transfer(&name, 8 << 20).unwrap();
+    let bss = skel.maps.bss_data();
+    assert!(
+        bss.calls_aggressive > 0,
+        "the swapped-in program ran: {bss:?}"
+    );
+    assert_eq!(
+        bss.calls_reno, 0,
+        "the replaced program did not run: {bss:?}"
+    );
+    assert_eq!(
+        bss.calls_cwnd_event, 0,
+        "the cleared callback did not run: {bss:?}"
+    );
+    assert!(bss.calls_init > 0, "{bss:?}");
+
+    // The kernel's copy of the map value.
+    let kernel = KernelStructOps::read(&skel.maps.skel_ca(), "tcp_congestion_ops").unwrap();
+    assert_eq!(kernel.state, StructOpsState::InUse);
+    assert_eq!(kernel.string("name").unwrap(), name);
+    assert_eq!(
+        kernel.uint("flags").unwrap() as u32 & TCP_CONG_NON_RESTRICTED,
+        TCP_CONG_NON_RESTRICTED
+    );
+    let aggressive = skel.progs.ca_cong_avoid_aggressive();
+    assert_eq!(kernel.prog_id("cong_avoid"), aggressive.id());
+    assert_eq!(kernel.prog_id("cwnd_event"), Some(0));
+
+    // Loaded exactly what sits in a slot.
+    assert!(aggressive.fd().is_some());
+    assert!(
+        skel.progs.ca_cong_avoid_reno().fd().is_none(),
+        "replaced program not loaded"
+    );
+    assert!(
+        skel.progs.ca_cwnd_event().fd().is_none(),
+        "cleared program not loaded"
+    );
+    let loaded = new_programs(&before);
+    assert!(loaded.iter().any(|n| n == "ca_cong_avoid_a"), "{loaded:?}");
+    assert!(
+        !loaded
+            .iter()
+            .any(|n| n == "ca_cong_avoid_r" || n == "ca_cwnd_event"),
+        "the kernel got no replaced or cleared program: {loaded:?}"
+    );
+
+    // After load the shadow is read-only and shows what was sent.
+    assert_eq!(skel.struct_ops.skel_ca().name.to_str().unwrap(), name);
+
+    drop(skel);
+    assert!(
+        !cc_list("available").contains(&name),
+        "unregistered on drop"
+    );
+}
+
+#[test]
+fn restricted_by_default_and_reno_runs() {
+    if !available("restricted_by_default_and_reno_runs") {
+        return;
+    }
+    let _serial = serial();
+    let name = unique_name("skcr");
+    let mut storage = ObjectStorage::new();
+    let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
+    open.struct_ops.skel_ca_mut().name.set(&name).unwrap();
+    let mut skel = open.load().unwrap();
+    skel.attach().unwrap();
+    assert!(cc_list("available").contains(&name));
+    assert!(
+        !cc_list("allowed").contains(&name),
+        "restricted algorithms are not allowed by default"
+    );
+    // As root the restriction does not apply to setsockopt.
+    tcp_transfer(&name, 4 << 20).unwrap();
+    let bss = skel.maps.bss_data();
+    assert!(bss.calls_reno > 0, "{bss:?}");
+    assert_eq!(bss.calls_aggressive, 0, "{bss:?}");
+    assert!(skel.progs.ca_cong_avoid_aggressive().fd().is_none());
+}
+
+#[test]
+fn turning_off_a_slot_program_is_an_error() {
+    if !available("turning_off_a_slot_program_is_an_error") {
+        return;
+    }
+    let _serial = serial();
+    let mut storage = ObjectStorage::new();
+    let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
+    open.progs.ca_ssthresh_mut().set_autoload(false);
+    let err = open.load().unwrap_err().to_string();
+    assert!(
+        err.contains("skel_ca") && err.contains("ssthresh") && err.contains("ca_ssthresh"),
+        "{err}"
+    );
+}
+
+/// Ids of the programs in the kernel.
+fn program_ids() -> std::collections::HashSet<u32> {
+    libbpf_rs::query::ProgInfoIter::default()
+        .map(|p| p.id)
+        .collect()
+}
+
+/// Names (15 bytes, as the kernel keeps them) of programs loaded since
+/// `before` was taken. Kernel tests are serialized, so they are ours.
+fn new_programs(before: &std::collections::HashSet<u32>) -> Vec<String> {
+    libbpf_rs::query::ProgInfoIter::default()
+        .filter(|p| !before.contains(&p.id))
+        .map(|p| p.name.to_string_lossy().into_owned())
+        .collect()
+}

@@ -1150,4 +1150,51 @@ mod tests {
         tr.define_shadow(r, BtfTypeId(1));
         assert_eq!(tr.problems.len(), 1, "{:?}", tr.problems);
     }
+
+    #[test]
+    fn data_sections_become_structs_with_rounded_tails() {
+        use crate::object::datasec::{Datasec, Var};
+        let mut w = BtfWriter::new();
+        let u64_ = w.int("unsigned long long", 8, false);
+        let u32_ = w.int("unsigned int", 4, false);
+        let a = w.var("hits", u64_, true);
+        let b = w.var("pid", u32_, true);
+        let ds = w.datasec(".bss", 0, &[(a, 0, 8), (b, 0, 4)]);
+        let proto = w.func_proto(u32_, &[]);
+        let f = w.func("prog", proto);
+        let btf = w.finish();
+        assert_eq!(btf.c_spelling(f), "func prog");
+        let section = Datasec {
+            btf_id: ds,
+            size: 12,
+            vars: vec![
+                Var {
+                    name: "hits".into(),
+                    ty: u64_,
+                    offset: 0,
+                    size: 8,
+                    is_static: false,
+                },
+                Var {
+                    name: "pid".into(),
+                    ty: u32_,
+                    offset: 8,
+                    size: 4,
+                    is_static: false,
+                },
+            ],
+        };
+        let mut tr = Translator::new(&btf);
+        let r = tr.declare_datasec(".bss", &section);
+        tr.define_datasec(r, ".bss", &section);
+        assert!(tr.problems.is_empty(), "{:?}", tr.problems);
+        assert_eq!(tr.types[r.0].name, "bss");
+        let TypeDefKind::Struct(def) = &tr.types[r.0].kind else {
+            panic!()
+        };
+        assert_eq!(def.c_size, 12);
+        assert_eq!(def.layout, Layout { size: 16, align: 8 });
+        assert!(!def.packed);
+        assert_eq!(field(def, "pid").byte_offset, 8);
+    }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::clang::{self, Compile};
 use crate::error::Error;
 use crate::ident;
-use crate::model::{Skeleton, Warning};
+use crate::model::{ObjectPath, Skeleton, Warning};
 use crate::{codegen, object, write};
 
 /// The environment variables the builder reads.
@@ -174,9 +174,15 @@ impl SkeletonBuilder {
             source,
         })?;
         let absolute = std::path::absolute(&object_path).unwrap_or(object_path.clone());
-        let shown = self.source.as_deref().unwrap_or(&object_path);
-        let generated =
-            generate_with_input(&name, &absolute, &bytes, &shown.display().to_string())?;
+        // Objects the build script made live in OUT_DIR: refer to them
+        // through env!("OUT_DIR") so the generated code is the same on every
+        // machine (and can be kept as an expectation).
+        let reference = match (cargo, object_path.file_name(), self.obj.is_none()) {
+            (true, Some(file), true) => ObjectPath::OutDir(file.to_string_lossy().into_owned()),
+            _ => ObjectPath::Path(absolute.to_string_lossy().into_owned()),
+        };
+        let shown = manifest_relative(self.source.as_deref().unwrap_or(&object_path));
+        let generated = generate_with_input(&name, &absolute, reference, &bytes, &shown)?;
         if cargo {
             report_warnings(&generated.skeleton.warnings);
         }
@@ -273,22 +279,29 @@ fn object_name(name: &str) -> String {
 /// `include_bytes!`.
 pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generated, Error> {
     let name = check_name(name)?;
-    generate_with_input(
-        &name,
-        object_path,
-        bytes,
-        &object_path.display().to_string(),
-    )
+    let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
+    let shown = object_path.display().to_string();
+    generate_with_input(&name, object_path, reference, bytes, &shown)
+}
+
+/// `path` relative to the crate being built, for the generated header.
+fn manifest_relative(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or(path.to_owned());
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .and_then(|dir| absolute.strip_prefix(dir).ok().map(Path::to_owned))
+        .unwrap_or(absolute)
+        .display()
+        .to_string()
 }
 
 fn generate_with_input(
     name: &str,
     object_path: &Path,
+    reference: ObjectPath,
     bytes: &[u8],
     input: &str,
 ) -> Result<Generated, Error> {
-    let path_text = object_path.to_string_lossy().into_owned();
-    let skeleton = object::read(object_path, bytes, name, &object_name(name), &path_text)?;
+    let skeleton = object::read(object_path, bytes, name, &object_name(name), reference)?;
     let tokens = codegen::generate(&skeleton);
     let code = write::render(name, tokens, input)?;
     Ok(Generated { code, skeleton })

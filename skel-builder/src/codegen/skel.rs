@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::attrs::{code, doc, ident, lit_usize};
 use crate::ident::{Namespace, camel_case};
-use crate::model::{DataKind, MapDef, MapKind, Skeleton, Ty, TypeDefKind};
+use crate::model::{DataKind, MapDef, MapKind, ObjectPath, Skeleton, Ty, TypeDefKind};
 
 struct Names {
     builder: Ident,
@@ -186,7 +186,13 @@ pub fn skeleton(skel: &Skeleton) -> TokenStream {
 }
 
 fn spec(skel: &Skeleton) -> TokenStream {
-    let path = &skel.object_path;
+    let bytes = match &skel.object_path {
+        ObjectPath::OutDir(file) => {
+            let file = format!("/{file}");
+            quote!(include_bytes!(concat!(env!("OUT_DIR"), #file)))
+        }
+        ObjectPath::Path(path) => quote!(include_bytes!(#path)),
+    };
     let name = &skel.object_name;
     let maps = skel.maps.iter().map(|m| {
         let map_name = &m.name;
@@ -250,7 +256,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
     });
     quote! {
         static OBJECT: &::skel_runtime::__private::Aligned<[u8]> =
-            &::skel_runtime::__private::Aligned(*include_bytes!(#path));
+            &::skel_runtime::__private::Aligned(*#bytes);
 
         static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
             name: #name,

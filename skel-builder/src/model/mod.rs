@@ -13,7 +13,7 @@ mod ty;
 
 pub use map::{DataKind, MapDef, MapKind};
 pub use prog::ProgDef;
-pub use skeleton::{Skeleton, Warning};
+pub use skeleton::{ObjectPath, Skeleton, Warning};
 pub use ty::{
     Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef, Ty,
     TypeDef, TypeDefKind, TypeRef,

@@ -8,8 +8,8 @@ pub struct Skeleton {
     /// The object name handed to libbpf at open (it prefixes internal map
     /// names); at most 15 bytes.
     pub object_name: String,
-    /// Path of the object file for `include_bytes!`.
-    pub object_path: String,
+    /// Where the generated code finds the object's bytes.
+    pub object_path: ObjectPath,
     /// Maps in libbpf's creation order.
     pub maps: Vec<MapDef>,
     /// Programs in libbpf's order (section index, then offset).
@@ -24,6 +24,16 @@ impl Skeleton {
     pub fn ty(&self, r: TypeRef) -> &TypeDef {
         &self.types[r.0]
     }
+}
+
+/// Where the object file is, for `include_bytes!`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectPath {
+    /// A file in the build script's `OUT_DIR`: the generated code says
+    /// `concat!(env!("OUT_DIR"), "/<file>")`, so it reads the same anywhere.
+    OutDir(String),
+    /// Any other path, as given.
+    Path(String),
 }
 
 /// A place where the generator fell back to a less typed representation.

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use crate::error::{Error, Problem};
 use crate::ident::Namespace;
-use crate::model::{MapDef, MapKind, ProgDef, Skeleton};
+use crate::model::{MapDef, MapKind, ObjectPath, ProgDef, Skeleton};
 
 pub use maps::internal_map_name;
 
@@ -34,7 +34,7 @@ pub fn read(
     bytes: &[u8],
     name: &str,
     object_name: &str,
-    object_path: &str,
+    object_path: ObjectPath,
 ) -> Result<Skeleton, Error> {
     let obj = elf::ElfObject::parse(bytes).map_err(|source| Error::Elf {
         path: path.to_owned(),
@@ -87,7 +87,7 @@ pub fn read(
     Ok(Skeleton {
         name: name.to_owned(),
         object_name: object_name.to_owned(),
-        object_path: object_path.to_owned(),
+        object_path,
         maps,
         progs,
         warnings: std::mem::take(&mut translator.warnings),

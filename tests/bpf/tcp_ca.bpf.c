@@ -33,6 +33,7 @@ __u64 calls_reno = 0;
 __u64 calls_aggressive = 0;
 __u64 calls_cwnd_event = 0;
 __u64 calls_undo = 0;
+__u64 calls_optional = 0;
 
 static __always_inline struct tcp_sock *tcp_sk(struct sock *sk)
 {
@@ -97,4 +98,21 @@ struct tcp_congestion_ops skel_ca = {
 	.cong_avoid = (void *)ca_cong_avoid_reno,
 	.cwnd_event = (void *)ca_cwnd_event,
 	.name = "skel_ca",
+};
+
+/* Only the optional map below references this program: it loads exactly
+ * when that map's autocreate is turned on. */
+SEC("struct_ops/ca_cong_avoid_optional")
+void BPF_PROG(ca_cong_avoid_optional, struct sock *sk, __u32 ack, __u32 acked)
+{
+	__sync_fetch_and_add(&calls_optional, 1);
+	tcp_sk(sk)->snd_cwnd = tcp_sk(sk)->snd_cwnd + 1;
+}
+
+SEC("?.struct_ops")
+struct tcp_congestion_ops skel_ca_optional = {
+	.ssthresh = (void *)ca_ssthresh,
+	.undo_cwnd = (void *)ca_undo_cwnd,
+	.cong_avoid = (void *)ca_cong_avoid_optional,
+	.name = "skel_ca_opt",
 };

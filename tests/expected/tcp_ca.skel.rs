@@ -13,7 +13,7 @@ mod __skel_tcp_ca {
     pub mod types {
         /// The variables of data section `.bss`, laid out as libbpf maps them.
         ///
-        /// Size 48 bytes, alignment 8, BTF type [43].
+        /// Size 56 bytes, alignment 8, BTF type [47].
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -29,6 +29,8 @@ mod __skel_tcp_ca {
             pub calls_cwnd_event: u64,
             /// `calls_undo`: C type `__u64`, at byte 40, 8 bytes.
             pub calls_undo: u64,
+            /// `calls_optional`: C type `__u64`, at byte 48, 8 bytes.
+            pub calls_optional: u64,
         }
         impl ::core::default::Default for bss {
             fn default() -> Self {
@@ -63,14 +65,18 @@ mod __skel_tcp_ca {
                 ::core::mem::offset_of!(This, calls_undo) == 40,
                 "`bss::calls_undo`: offset must be 40, as in BTF"
             );
+            assert!(
+                ::core::mem::offset_of!(This, calls_optional) == 48,
+                "`bss::calls_optional`: offset must be 48, as in BTF"
+            );
             let size = ::core::mem::size_of::<This>();
-            assert!(size == 48, "`bss`: size must be 48 bytes, as in BTF");
+            assert!(size == 56, "`bss`: size must be 56 bytes, as in BTF");
             let align = ::core::mem::align_of::<This>();
             assert!(align == 8, "`bss`: alignment must be 8");
         };
-        /// Shadow of `struct tcp_congestion_ops` for struct_ops map `skel_ca`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
+        /// Shadow of `struct tcp_congestion_ops` for struct_ops map `skel_ca`, `skel_ca_optional`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
         ///
-        /// Size 64 bytes, alignment 8, BTF type [29].
+        /// Size 64 bytes, alignment 8, BTF type [32].
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct tcp_congestion_ops<'obj> {
@@ -166,12 +172,17 @@ mod __skel_tcp_ca {
                     type_name: "bss",
                     size: ::core::mem::size_of::<types::bss>(),
                     align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 48,
+                    value_size: 56,
                 }),
             },
             ::skel_runtime::__private::MapSpec {
                 name: "skel_ca",
                 lookup: "skel_ca",
+                data: ::core::option::Option::None,
+            },
+            ::skel_runtime::__private::MapSpec {
+                name: "skel_ca_optional",
+                lookup: "skel_ca_optional",
                 data: ::core::option::Option::None,
             },
         ],
@@ -200,10 +211,45 @@ mod __skel_tcp_ca {
                 name: "ca_cwnd_event",
                 struct_ops: true,
             },
+            ::skel_runtime::__private::ProgSpec {
+                name: "ca_cong_avoid_optional",
+                struct_ops: true,
+            },
         ],
         struct_ops: &[
             ::skel_runtime::__private::StructOpsSpec {
                 map: 1,
+                shadow: ::skel_runtime::__private::TypeSpec {
+                    type_name: "tcp_congestion_ops",
+                    size: ::core::mem::size_of::<types::tcp_congestion_ops<'static>>(),
+                    align: ::core::mem::align_of::<types::tcp_congestion_ops<'static>>(),
+                    value_size: 64,
+                },
+                slots: &[
+                    ::skel_runtime::__private::SlotSpec {
+                        field: "ssthresh",
+                        offset: 0,
+                    },
+                    ::skel_runtime::__private::SlotSpec {
+                        field: "cong_avoid",
+                        offset: 8,
+                    },
+                    ::skel_runtime::__private::SlotSpec {
+                        field: "cwnd_event",
+                        offset: 16,
+                    },
+                    ::skel_runtime::__private::SlotSpec {
+                        field: "undo_cwnd",
+                        offset: 24,
+                    },
+                    ::skel_runtime::__private::SlotSpec {
+                        field: "init",
+                        offset: 32,
+                    },
+                ],
+            },
+            ::skel_runtime::__private::StructOpsSpec {
+                map: 2,
                 shadow: ::skel_runtime::__private::TypeSpec {
                     type_name: "tcp_congestion_ops",
                     size: ::core::mem::size_of::<types::tcp_congestion_ops<'static>>(),
@@ -330,6 +376,9 @@ mod __skel_tcp_ca {
             if self.links.skel_ca.is_none() {
                 self.links.skel_ca = self.core.attach_struct_ops(1)?;
             }
+            if self.links.skel_ca_optional.is_none() {
+                self.links.skel_ca_optional = self.core.attach_struct_ops(2)?;
+            }
             ::core::result::Result::Ok(())
         }
         /// The raw `struct bpf_object *`.
@@ -347,11 +396,11 @@ mod __skel_tcp_ca {
         inner: ::skel_runtime::__private::OpenMaps<'obj>,
     }
     impl<'obj> OpenTcpCaMaps<'obj> {
-        /// Map `tcp_ca.bss` holding data section `.bss` (48 bytes, zero-initialized data, memory-mapped).
+        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
         pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
             self.inner.map(0)
         }
-        /// Map `tcp_ca.bss` holding data section `.bss` (48 bytes, zero-initialized data, memory-mapped).
+        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
         pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
             self.inner.map_mut(0)
         }
@@ -362,6 +411,16 @@ mod __skel_tcp_ca {
         /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
         pub fn skel_ca_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
             self.inner.map_mut(1)
+        }
+        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
+        pub fn skel_ca_optional(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
+            self.inner.map(2)
+        }
+        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
+        pub fn skel_ca_optional_mut(
+            &mut self,
+        ) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
+            self.inner.map_mut(2)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
         pub fn bss_data(&self) -> &types::bss {
@@ -377,11 +436,11 @@ mod __skel_tcp_ca {
         inner: ::skel_runtime::__private::Maps<'obj>,
     }
     impl<'obj> TcpCaMaps<'obj> {
-        /// Map `tcp_ca.bss` holding data section `.bss` (48 bytes, zero-initialized data, memory-mapped).
+        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
         pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
             self.inner.map(0)
         }
-        /// Map `tcp_ca.bss` holding data section `.bss` (48 bytes, zero-initialized data, memory-mapped).
+        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
         pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
             self.inner.map_mut(0)
         }
@@ -392,6 +451,14 @@ mod __skel_tcp_ca {
         /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
         pub fn skel_ca_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
             self.inner.map_mut(1)
+        }
+        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load. Panics if the map was not created.
+        pub fn skel_ca_optional(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
+            self.inner.map(2)
+        }
+        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load. Panics if the map was not created.
+        pub fn skel_ca_optional_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
+            self.inner.map_mut(2)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
         pub fn bss_data(&self) -> &types::bss {
@@ -489,6 +556,20 @@ mod __skel_tcp_ca {
         ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
             self.inner.program_mut(5)
         }
+        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`, struct_ops).
+        ///
+        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        pub fn ca_cong_avoid_optional(&self) -> &'obj ::skel_runtime::Program {
+            self.inner.program(6)
+        }
+        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`, struct_ops).
+        ///
+        /// The libbpf-rs handle.
+        pub fn ca_cong_avoid_optional_mut(
+            &mut self,
+        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
+            self.inner.program_mut(6)
+        }
     }
     /// Programs of the loaded skeleton `tcp_ca`.
     pub struct TcpCaProgs<'obj> {
@@ -573,6 +654,20 @@ mod __skel_tcp_ca {
         ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
             self.inner.program_mut(5)
         }
+        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`, struct_ops).
+        ///
+        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        pub fn ca_cong_avoid_optional(&self) -> &'obj ::skel_runtime::Program {
+            self.inner.program(6)
+        }
+        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`, struct_ops).
+        ///
+        /// The libbpf-rs handle.
+        pub fn ca_cong_avoid_optional_mut(
+            &mut self,
+        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
+            self.inner.program_mut(6)
+        }
     }
     /// struct_ops shadows of the open skeleton `tcp_ca`. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenTcpCaStructOps<'obj> {
@@ -591,6 +686,18 @@ mod __skel_tcp_ca {
         pub fn skel_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Shadow of struct_ops map `skel_ca_optional` (`struct tcp_congestion_ops`).
+        ///
+        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
+        pub fn skel_ca_optional(&self) -> &types::tcp_congestion_ops<'obj> {
+            self.inner.get(1)
+        }
+        /// Shadow of struct_ops map `skel_ca_optional`, to edit before load.
+        ///
+        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        pub fn skel_ca_optional_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
+            self.inner.get_mut(1)
+        }
     }
     /// struct_ops shadows of the loaded skeleton `tcp_ca` (read-only).
     pub struct TcpCaStructOps<'obj> {
@@ -601,12 +708,18 @@ mod __skel_tcp_ca {
         pub fn skel_ca(&self) -> &types::tcp_congestion_ops<'obj> {
             self.inner.get(0)
         }
+        /// Shadow of struct_ops map `skel_ca_optional` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        pub fn skel_ca_optional(&self) -> &types::tcp_congestion_ops<'obj> {
+            self.inner.get(1)
+        }
     }
     /// Links of skeleton `tcp_ca`.
     #[derive(Debug, Default)]
     pub struct TcpCaLinks<'obj> {
         /// Registration of struct_ops map `skel_ca`.
         pub skel_ca: ::core::option::Option<::skel_runtime::Link<'obj>>,
+        /// Registration of struct_ops map `skel_ca_optional`.
+        pub skel_ca_optional: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }
 }

@@ -105,3 +105,19 @@ fn another_pid_is_not_counted() {
             .is_none()
     );
 }
+
+#[test]
+fn non_struct_ops_programs_keep_the_users_autoload() {
+    if !available("non_struct_ops_programs_keep_the_users_autoload") {
+        return;
+    }
+    let _serial = serial();
+    let mut storage = ObjectStorage::new();
+    let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
+    open.progs.accept_all_mut().set_autoload(false);
+    open.progs.not_loaded_by_default_mut().set_autoload(true);
+    let skel = open.load().unwrap();
+    assert!(skel.progs.accept_all().fd().is_none());
+    assert!(skel.progs.not_loaded_by_default().fd().is_some());
+    assert!(skel.progs.count_getpid().fd().is_some());
+}

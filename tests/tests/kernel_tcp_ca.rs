@@ -139,6 +139,38 @@ fn turning_off_a_slot_program_is_an_error() {
     );
 }
 
+#[test]
+fn an_optional_map_turned_on_loads_its_programs() {
+    if !available("an_optional_map_turned_on_loads_its_programs") {
+        return;
+    }
+    let _serial = serial();
+    let (main, optional) = (unique_name("skcm"), unique_name("skco"));
+    let mut storage = ObjectStorage::new();
+    let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
+    open.struct_ops.skel_ca_mut().name.set(&main).unwrap();
+    open.struct_ops
+        .skel_ca_optional_mut()
+        .name
+        .set(&optional)
+        .unwrap();
+    open.maps
+        .skel_ca_optional_mut()
+        .set_autocreate(true)
+        .unwrap();
+    let before = program_ids();
+    let mut skel = open.load().unwrap();
+    skel.attach().unwrap();
+    let loaded = new_programs(&before);
+    assert!(loaded.iter().any(|n| n == "ca_cong_avoid_o"), "{loaded:?}");
+    assert!(skel.links.skel_ca_optional.is_some());
+    assert!(cc_list("available").contains(&optional));
+    tcp_transfer(&optional, 4 << 20).unwrap();
+    let bss = skel.maps.bss_data();
+    assert!(bss.calls_optional > 0, "{bss:?}");
+    assert_eq!((bss.calls_reno, bss.calls_aggressive), (0, 0), "{bss:?}");
+}
+
 /// Ids of the programs in the kernel.
 fn program_ids() -> std::collections::HashSet<u32> {
     libbpf_rs::query::ProgInfoIter::default()

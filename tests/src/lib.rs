@@ -14,6 +14,9 @@ pub mod shapes_skel {
 pub mod tcp_ca_skel {
     include!(concat!(env!("OUT_DIR"), "/tcp_ca.skel.rs"));
 }
+pub mod globals_skel {
+    include!(concat!(env!("OUT_DIR"), "/globals.skel.rs"));
+}
 pub mod keywords_skel {
     include!(concat!(env!("OUT_DIR"), "/keywords.skel.rs"));
 }

@@ -304,10 +304,12 @@ impl<'b> Translator<'b> {
             }
             Kind::Array { elem, len, .. } => {
                 let len = u64::from(*len);
-                let elem_resolved = btf
-                    .skip_modifiers(*elem)
+                // Only elements written as `char` are strings; `__u8 x[N]`
+                // (a typedef) and `unsigned char x[N]` stay byte arrays.
+                let elem_written = btf
+                    .skip_qualifiers(*elem)
                     .map_err(|e| MemberError::Problem(self.bad_type(id, e)))?;
-                if is_char(btf, elem_resolved) {
+                if is_char(btf, elem_written) {
                     Ty::CharArray(len)
                 } else {
                     let (elem_ty, elem_layout) = self.member_ty(*elem, hint, false)?;

@@ -1,0 +1,116 @@
+//! Typed globals at open time: values from C initialisers read through the
+//! typed views, and writes landing at each variable's offset in libbpf's
+//! buffer (offsets from libbpf's own fixed-up BTF).
+
+use std::collections::HashMap;
+
+use libbpf_rs::btf::Btf;
+use libbpf_rs::btf::types::{DataSec, Var};
+use skel_runtime::ObjectStorage;
+use skel_tests::globals_skel::{GlobalsSkelBuilder, types};
+
+/// Variable offsets of a data section, from libbpf's BTF of the open object.
+fn var_offsets(obj: *mut libbpf_sys::bpf_object, section: &str) -> HashMap<String, usize> {
+    // SAFETY: the object is open for the duration of the call.
+    let btf = Btf::from_bpf_object(unsafe { &*obj }).unwrap().unwrap();
+    let ds: DataSec<'_> = btf.type_by_name(section).unwrap();
+    ds.iter()
+        .filter_map(|v| {
+            let var: Var<'_> = btf.type_by_id(v.ty)?;
+            Some((
+                var.name()?.to_string_lossy().into_owned(),
+                v.offset as usize,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn initial_values_read_through_typed_views() {
+    let mut storage = ObjectStorage::new();
+    let open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
+    let data = open.maps.data_data();
+    assert!(data.enabled.get());
+    assert_eq!(data.mode, types::mode::MODE_ON);
+    assert_eq!((data.origin.x, data.origin.y), (1, 2));
+    assert_eq!(data.path[2].y, 3);
+    assert_eq!(
+        (data.fl.a(), data.fl.b(), data.fl.c(), data.fl.neg()),
+        (1, 100, 0xabcdef, -3)
+    );
+    assert_eq!(*data.val.u(), 0x3f80_0000);
+    assert_eq!(*data.val.f(), 1.0);
+    let rec = data.rec;
+    assert_eq!(({ rec.tag }, { rec.n }), (b'r' as i8, 7));
+    assert_eq!(data.greeting.to_str().unwrap(), "hi");
+    assert_eq!(data.old.pid, 3);
+    assert_eq!(data.bytes, [1, 2, 3, 4, 5]);
+    assert_eq!(data.typedef_anon.z, 9);
+    assert_eq!(data.tagged.s, 8);
+    assert_eq!(std::mem::size_of_val(&data.nothing), 0);
+    let bss = open.maps.bss_data();
+    assert_eq!((bss.counter, bss.hidden_counter), (0, 0));
+    assert!(bss.ptr.is_null());
+    let ro = open.maps.rodata_data();
+    assert_eq!(ro.threshold, 10);
+    assert_eq!(ro.label.to_str().unwrap(), "rodata");
+    assert_eq!(open.maps.data_custom_data().in_custom, 3);
+    assert_eq!(open.maps.rodata_custom_data().ro_custom, 4);
+}
+
+#[test]
+fn writes_land_at_the_variable_offsets() {
+    let mut storage = ObjectStorage::new();
+    let mut open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
+    let obj = open.as_libbpf_object();
+    {
+        let d = open.maps.data_data_mut();
+        d.enabled = false.into();
+        d.mode = types::mode(77);
+        d.origin.y = -2;
+        d.path[1].x = 20;
+        d.fl.set_c(0x123456);
+        d.fl.set_neg(-8);
+        *d.val.f_mut() = 2.0;
+        d.rec.n = 0xdead_beef;
+        d.greeting.set("hello world").unwrap();
+        d.bytes[4] = 50;
+        d.tagged.s = -1;
+    }
+    open.maps.rodata_data_mut().threshold = 99;
+    open.maps.bss_data_mut().counter = 0x0102_0304_0506_0708;
+    open.maps.rodata_custom_data_mut().ro_custom = 44;
+
+    let off = var_offsets(obj, ".data");
+    let map = open.maps.data();
+    let buf = map.initial_value().unwrap();
+    let at = |name: &str, len: usize| &buf[off[name]..off[name] + len];
+    assert_eq!(at("enabled", 1), [0]);
+    assert_eq!(at("mode", 4), 77u32.to_le_bytes());
+    assert_eq!(&at("origin", 8)[4..], (-2i32).to_le_bytes());
+    assert_eq!(&at("path", 24)[8..12], 20i32.to_le_bytes());
+    let fl = u32::from_le_bytes(at("fl", 4).try_into().unwrap());
+    assert_eq!(fl >> 8, 0x123456, "c is 24 bits at bit 8");
+    let neg = at("fl", 8)[4] & 0xf;
+    assert_eq!(neg, 0x8, "neg is 4 bits at bit 32 holding -8");
+    assert_eq!(at("val", 4), 2.0f32.to_le_bytes());
+    assert_eq!(&at("rec", 5)[1..], 0xdead_beefu32.to_le_bytes());
+    assert_eq!(at("greeting", 12), b"hello world\0");
+    assert_eq!(at("bytes", 5), [1, 2, 3, 4, 50]);
+    assert_eq!(at("tagged", 2), (-1i16).to_le_bytes());
+
+    let off = var_offsets(obj, ".rodata");
+    let map = open.maps.rodata();
+    assert_eq!(
+        &map.initial_value().unwrap()[off["threshold"]..][..4],
+        99i32.to_le_bytes()
+    );
+    let off = var_offsets(obj, ".bss");
+    let map = open.maps.bss();
+    assert_eq!(
+        &map.initial_value().unwrap()[off["counter"]..][..8],
+        0x0102_0304_0506_0708u64.to_le_bytes()
+    );
+    let map = open.maps.rodata_custom();
+    assert_eq!(&map.initial_value().unwrap()[..4], 44u32.to_le_bytes());
+}

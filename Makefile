@@ -23,6 +23,7 @@ demo: deps
 lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps
 
 test-host: deps
 	$(CARGO) test --workspace --all-targets

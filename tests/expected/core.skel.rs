@@ -6,14 +6,13 @@
     non_snake_case,
     non_upper_case_globals,
     unused_qualifications,
-    missing_docs,
 )]
 mod __skel_core {
     /// Rust types for the BTF types that object `core` exposes through its data sections and struct_ops maps.
     pub mod types {
         /// The variables of data section `.bss`, laid out as libbpf maps them.
         ///
-        /// Size 16 bytes, alignment 8, BTF type [72].
+        /// Size 16 bytes, alignment 8, BTF type id 72.
         ///
         /// The section holds 12 bytes; the view rounds up to 16 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
@@ -56,7 +55,7 @@ mod __skel_core {
         };
         /// The variables of data section `.data`, laid out as libbpf maps them.
         ///
-        /// Size 8 bytes, alignment 8, BTF type [73].
+        /// Size 8 bytes, alignment 8, BTF type id 73.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
@@ -83,7 +82,7 @@ mod __skel_core {
         };
         /// The variables of data section `.rodata`, laid out as libbpf maps them.
         ///
-        /// Size 16 bytes, alignment 8, BTF type [76].
+        /// Size 16 bytes, alignment 8, BTF type id 76.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
@@ -124,7 +123,7 @@ mod __skel_core {
         };
         /// The variables of data section `.data.custom`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [74].
+        /// Size 4 bytes, alignment 4, BTF type id 74.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_custom {
@@ -151,7 +150,7 @@ mod __skel_core {
         };
         /// The variables of data section `.rodata.custom`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [77].
+        /// Size 4 bytes, alignment 4, BTF type id 77.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata_custom {

@@ -6,14 +6,13 @@
     non_snake_case,
     non_upper_case_globals,
     unused_qualifications,
-    missing_docs,
 )]
 mod __skel_globals {
     /// Rust types for the BTF types that object `globals` exposes through its data sections and struct_ops maps.
     pub mod types {
         /// The variables of data section `.data`, laid out as libbpf maps them.
         ///
-        /// Size 104 bytes, alignment 8, BTF type [61].
+        /// Size 104 bytes, alignment 8, BTF type id 61.
         ///
         /// The section holds 98 bytes; the view rounds up to 104 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
@@ -157,7 +156,7 @@ mod __skel_globals {
         };
         /// The variables of data section `.bss`, laid out as libbpf maps them.
         ///
-        /// Size 24 bytes, alignment 8, BTF type [60].
+        /// Size 24 bytes, alignment 8, BTF type id 60.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -207,7 +206,7 @@ mod __skel_globals {
         };
         /// The variables of data section `.rodata`, laid out as libbpf maps them.
         ///
-        /// Size 12 bytes, alignment 4, BTF type [63].
+        /// Size 12 bytes, alignment 4, BTF type id 63.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
@@ -243,7 +242,7 @@ mod __skel_globals {
         };
         /// The variables of data section `.data.custom`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [62].
+        /// Size 4 bytes, alignment 4, BTF type id 62.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_custom {
@@ -270,7 +269,7 @@ mod __skel_globals {
         };
         /// The variables of data section `.rodata.custom`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [64].
+        /// Size 4 bytes, alignment 4, BTF type id 64.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata_custom {
@@ -297,7 +296,7 @@ mod __skel_globals {
         };
         /// C type `struct empty`.
         ///
-        /// Size 0 bytes, alignment 1, BTF type [41].
+        /// Size 0 bytes, alignment 1, BTF type id 41.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct empty {}
@@ -316,7 +315,7 @@ mod __skel_globals {
         };
         /// C type `enum mode`.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [11].
+        /// Size 4 bytes, alignment 4, BTF type id 11.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -345,7 +344,7 @@ mod __skel_globals {
         };
         /// C type `struct point`.
         ///
-        /// Size 8 bytes, alignment 4, BTF type [13].
+        /// Size 8 bytes, alignment 4, BTF type id 13.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct point {
@@ -378,7 +377,7 @@ mod __skel_globals {
         };
         /// C type `struct flags`.
         ///
-        /// Size 8 bytes, alignment 1, BTF type [17].
+        /// Size 8 bytes, alignment 1, BTF type id 17.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct flags {
@@ -458,7 +457,7 @@ mod __skel_globals {
         };
         /// C type `union value`.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [20].
+        /// Size 4 bytes, alignment 4, BTF type id 20.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union value {
@@ -507,7 +506,7 @@ mod __skel_globals {
         };
         /// C type `struct packed_rec`.
         ///
-        /// Size 5 bytes, alignment 1, BTF type [24].
+        /// Size 5 bytes, alignment 1, BTF type id 24.
         ///
         /// Packed: some member sits below its natural alignment, so fields cannot be borrowed; read and assign them by value.
         #[repr(C, packed)]
@@ -543,7 +542,7 @@ mod __skel_globals {
         };
         /// C type `struct task_struct___old`.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [28].
+        /// Size 4 bytes, alignment 4, BTF type id 28.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct task_struct___old {
@@ -570,7 +569,7 @@ mod __skel_globals {
         };
         /// C type `struct (anon)`.
         ///
-        /// Size 8 bytes, alignment 8, BTF type [35].
+        /// Size 8 bytes, alignment 8, BTF type id 35.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo {
@@ -597,7 +596,7 @@ mod __skel_globals {
         };
         /// C type `struct foo`.
         ///
-        /// Size 2 bytes, alignment 2, BTF type [38].
+        /// Size 2 bytes, alignment 2, BTF type id 38.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo_1 {

@@ -6,14 +6,13 @@
     non_snake_case,
     non_upper_case_globals,
     unused_qualifications,
-    missing_docs,
 )]
 mod __skel_keywords {
     /// Rust types for the BTF types that object `keywords` exposes through its data sections and struct_ops maps.
     pub mod types {
         /// The variables of data section `.data`, laid out as libbpf maps them.
         ///
-        /// Size 16 bytes, alignment 4, BTF type [40].
+        /// Size 16 bytes, alignment 4, BTF type id 40.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
@@ -58,7 +57,7 @@ mod __skel_keywords {
         };
         /// The variables of data section `.rodata`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [42].
+        /// Size 4 bytes, alignment 4, BTF type id 42.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
@@ -85,7 +84,7 @@ mod __skel_keywords {
         };
         /// Shadow of `struct impl_ops` for struct_ops map `mod`, `trait`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
         ///
-        /// Size 32 bytes, alignment 8, BTF type [35].
+        /// Size 32 bytes, alignment 8, BTF type id 35.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct impl_ops<'obj> {

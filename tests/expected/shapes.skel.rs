@@ -6,14 +6,13 @@
     non_snake_case,
     non_upper_case_globals,
     unused_qualifications,
-    missing_docs,
 )]
 mod __skel_shapes {
     /// Rust types for the BTF types that object `shapes` exposes through its data sections and struct_ops maps.
     pub mod types {
         /// Shadow of `struct shapes_ops` for struct_ops map `shapes`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
         ///
-        /// Size 448 bytes, alignment 16, BTF type [14].
+        /// Size 448 bytes, alignment 16, BTF type id 14.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct shapes_ops<'obj> {
@@ -338,7 +337,7 @@ mod __skel_shapes {
         };
         /// Shadow of `struct small_ops` for struct_ops map `small_link`, `small_optional`, `small_optional_link`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
         ///
-        /// Size 16 bytes, alignment 8, BTF type [55].
+        /// Size 16 bytes, alignment 8, BTF type id 55.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct small_ops<'obj> {
@@ -378,7 +377,7 @@ mod __skel_shapes {
         };
         /// C type `enum color`.
         ///
-        /// Size 4 bytes, alignment 4, BTF type [32].
+        /// Size 4 bytes, alignment 4, BTF type id 32.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -410,7 +409,7 @@ mod __skel_shapes {
         };
         /// C type `enum big`.
         ///
-        /// Size 8 bytes, alignment 8, BTF type [33].
+        /// Size 8 bytes, alignment 8, BTF type id 33.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -439,7 +438,7 @@ mod __skel_shapes {
         };
         /// C type `struct nested`.
         ///
-        /// Size 24 bytes, alignment 8, BTF type [44].
+        /// Size 24 bytes, alignment 8, BTF type id 44.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct nested {
@@ -550,7 +549,7 @@ mod __skel_shapes {
         };
         /// Anonymous C type `union (anon)`, the type of `u` in `shapes_ops`.
         ///
-        /// Size 8 bytes, alignment 4, BTF type [46].
+        /// Size 8 bytes, alignment 4, BTF type id 46.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union shapes_ops__u {
@@ -612,7 +611,7 @@ mod __skel_shapes {
         };
         /// Anonymous C type `struct (anon)`, the type of `anon_struct` in `shapes_ops`.
         ///
-        /// Size 8 bytes, alignment 4, BTF type [48].
+        /// Size 8 bytes, alignment 4, BTF type id 48.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct shapes_ops__anon_struct {
@@ -647,7 +646,7 @@ mod __skel_shapes {
         };
         /// C type `struct packed_pair`.
         ///
-        /// Size 5 bytes, alignment 1, BTF type [51].
+        /// Size 5 bytes, alignment 1, BTF type id 51.
         ///
         /// Packed: some member sits below its natural alignment, so fields cannot be borrowed; read and assign them by value.
         #[repr(C, packed)]
@@ -683,7 +682,7 @@ mod __skel_shapes {
         };
         /// C type `struct over_aligned`.
         ///
-        /// Size 64 bytes, alignment 4, BTF type [52].
+        /// Size 64 bytes, alignment 4, BTF type id 52.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct over_aligned {

@@ -6,14 +6,13 @@
     non_snake_case,
     non_upper_case_globals,
     unused_qualifications,
-    missing_docs,
 )]
 mod __skel_tcp_ca {
     /// Rust types for the BTF types that object `tcp_ca` exposes through its data sections and struct_ops maps.
     pub mod types {
         /// The variables of data section `.bss`, laid out as libbpf maps them.
         ///
-        /// Size 56 bytes, alignment 8, BTF type [47].
+        /// Size 56 bytes, alignment 8, BTF type id 47.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -76,7 +75,7 @@ mod __skel_tcp_ca {
         };
         /// Shadow of `struct tcp_congestion_ops` for struct_ops map `skel_ca`, `skel_ca_optional`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
         ///
-        /// Size 64 bytes, alignment 8, BTF type [32].
+        /// Size 64 bytes, alignment 8, BTF type id 32.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct tcp_congestion_ops<'obj> {

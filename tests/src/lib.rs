@@ -4,23 +4,30 @@
 //! This crate denies warnings so the generated code is checked under
 //! `deny(warnings)` and clippy on every build.
 #![deny(warnings)]
+#![warn(missing_docs)]
 
+/// Skeleton of `bpf/core.bpf.c`.
 pub mod core_skel {
     include!(concat!(env!("OUT_DIR"), "/core.skel.rs"));
 }
+/// Skeleton of `bpf/shapes.bpf.c`.
 pub mod shapes_skel {
     include!(concat!(env!("OUT_DIR"), "/shapes.skel.rs"));
 }
+/// Skeleton of `bpf/tcp_ca.bpf.c`.
 pub mod tcp_ca_skel {
     include!(concat!(env!("OUT_DIR"), "/tcp_ca.skel.rs"));
 }
+/// Skeleton of `bpf/globals.bpf.c`.
 pub mod globals_skel {
     include!(concat!(env!("OUT_DIR"), "/globals.skel.rs"));
 }
+/// Skeleton of `bpf/keywords.bpf.c`.
 pub mod keywords_skel {
     include!(concat!(env!("OUT_DIR"), "/keywords.skel.rs"));
 }
 
+/// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
 
 /// Every fixture: (C source, compiled object).

@@ -35,7 +35,6 @@ pub fn generate(skel: &Skeleton) -> TokenStream {
             non_snake_case,
             non_upper_case_globals,
             unused_qualifications,
-            missing_docs,
         )]
         mod #module {
             #types_doc

@@ -83,7 +83,7 @@ fn type_doc(def: &TypeDef) -> TokenStream {
     let mut lines = vec![origin_line(def)];
     let btf = def
         .btf_id
-        .map(|id| format!(", BTF type [{id}]"))
+        .map(|id| format!(", BTF type id {id}"))
         .unwrap_or_default();
     lines.push(format!(
         "Size {} bytes, alignment {}{btf}.",

@@ -638,3 +638,23 @@ impl<'obj> Shadows<'obj> {
         unsafe { shadow::<T>(self.spec, &self.shadows, index).as_ref() }
     }
 }
+
+// SAFETY: libbpf objects have no thread affinity; these types only hold
+// pointers into the object, which the storage keeps alive for 'obj, and
+// every mutation goes through `&mut self`. (Not Sync: libbpf's setters are
+// not synchronized.)
+unsafe impl Send for OpenCore<'_> {}
+// SAFETY: as above.
+unsafe impl Send for LoadedCore<'_> {}
+// SAFETY: as above.
+unsafe impl Send for OpenMaps<'_> {}
+// SAFETY: as above.
+unsafe impl Send for Maps<'_> {}
+// SAFETY: as above.
+unsafe impl Send for OpenProgs<'_> {}
+// SAFETY: as above.
+unsafe impl Send for Progs<'_> {}
+// SAFETY: as above.
+unsafe impl Send for OpenShadows<'_> {}
+// SAFETY: as above.
+unsafe impl Send for Shadows<'_> {}

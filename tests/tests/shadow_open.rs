@@ -278,3 +278,14 @@ fn shadow_layout_matches_btf_sizes() {
     assert_eq!(size_of::<types::over_aligned>(), 64);
     assert_eq!(std::mem::align_of::<types::over_aligned>(), 4);
 }
+
+#[test]
+fn skeletons_can_move_to_another_thread() {
+    fn send<T: Send>(_: &T) {}
+    let mut storage = ObjectStorage::new();
+    let open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
+    send(&open);
+    std::thread::scope(|s| {
+        s.spawn(move || assert_eq!(open.struct_ops.shapes().i, -4));
+    });
+}

@@ -55,6 +55,10 @@ int count_getpid(void *ctx)
 	else
 		bpf_map_update_elem(&counts, &pid, &one, BPF_NOEXIST);
 	__sync_fetch_and_add(&hits, step);
+	if (last_pid != pid)
+		bpf_printk("new pid %d", pid);
+	else
+		bpf_printk("same pid %d", pid);
 	last_pid = pid;
 	return 0;
 }

@@ -12,7 +12,7 @@ mod __skel_core {
     pub mod types {
         /// The variables of data section `.bss`, laid out as libbpf maps them.
         ///
-        /// Size 16 bytes, alignment 8, BTF type id 72.
+        /// Size 16 bytes, alignment 8, BTF type id 77.
         ///
         /// The section holds 12 bytes; the view rounds up to 16 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
@@ -55,7 +55,7 @@ mod __skel_core {
         };
         /// The variables of data section `.data`, laid out as libbpf maps them.
         ///
-        /// Size 8 bytes, alignment 8, BTF type id 73.
+        /// Size 8 bytes, alignment 8, BTF type id 78.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
@@ -82,7 +82,9 @@ mod __skel_core {
         };
         /// The variables of data section `.rodata`, laid out as libbpf maps them.
         ///
-        /// Size 16 bytes, alignment 8, BTF type id 76.
+        /// Size 40 bytes, alignment 8, BTF type id 81.
+        ///
+        /// The section holds 39 bytes; the view rounds up to 40 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
@@ -92,6 +94,16 @@ mod __skel_core {
             __padding_0: [u8; 4],
             /// `step`: C type `const volatile __u64`, at byte 8, 8 bytes.
             pub step: u64,
+            /// `count_getpid.____fmt`: C type `const char[11]`, at byte 16, 11 bytes.
+            ///
+            /// C string: use `set("...")` and `to_str()`.
+            pub count_getpid_____fmt: ::skel_runtime::CharArray<11>,
+            /// `count_getpid.____fmt.1`: C type `const char[12]`, at byte 27, 12 bytes.
+            ///
+            /// C string: use `set("...")` and `to_str()`.
+            pub count_getpid_____fmt_1: ::skel_runtime::CharArray<12>,
+            /// Padding: bytes 39..40, kept zero.
+            __padding_1: [u8; 1],
         }
         impl ::core::default::Default for rodata {
             fn default() -> Self {
@@ -116,14 +128,29 @@ mod __skel_core {
                 ::core::mem::offset_of!(This, step) == 8,
                 "`rodata::step`: offset must be 8, as in BTF"
             );
+            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<11>>();
+            assert!(
+                ::core::mem::offset_of!(This, count_getpid_____fmt) == 16,
+                "`rodata::count_getpid_____fmt`: offset must be 16, as in BTF"
+            );
+            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<12>>();
+            assert!(
+                ::core::mem::offset_of!(This, count_getpid_____fmt_1) == 27,
+                "`rodata::count_getpid_____fmt_1`: offset must be 27, as in BTF"
+            );
+            ::skel_runtime::assert_plain::<[u8; 1]>();
+            assert!(
+                ::core::mem::offset_of!(This, __padding_1) == 39,
+                "`rodata::__padding_1`: offset must be 39, as in BTF"
+            );
             let size = ::core::mem::size_of::<This>();
-            assert!(size == 16, "`rodata`: size must be 16 bytes, as in BTF");
+            assert!(size == 40, "`rodata`: size must be 40 bytes, as in BTF");
             let align = ::core::mem::align_of::<This>();
             assert!(align == 8, "`rodata`: alignment must be 8");
         };
         /// The variables of data section `.data.custom`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 74.
+        /// Size 4 bytes, alignment 4, BTF type id 79.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_custom {
@@ -150,7 +177,7 @@ mod __skel_core {
         };
         /// The variables of data section `.rodata.custom`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 77.
+        /// Size 4 bytes, alignment 4, BTF type id 82.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata_custom {
@@ -230,7 +257,7 @@ mod __skel_core {
                     type_name: "rodata",
                     size: ::core::mem::size_of::<types::rodata>(),
                     align: ::core::mem::align_of::<types::rodata>(),
-                    value_size: 16,
+                    value_size: 39,
                 }),
             },
             ::skel_runtime::__private::MapSpec {
@@ -455,11 +482,11 @@ mod __skel_core {
         pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
             self.inner.map_mut(5)
         }
-        /// Map `core.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
+        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
             self.inner.map(6)
         }
-        /// Map `core.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
+        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
             self.inner.map_mut(6)
         }
@@ -575,11 +602,11 @@ mod __skel_core {
         pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
             self.inner.map_mut(5)
         }
-        /// Map `core.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
+        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
             self.inner.map(6)
         }
-        /// Map `core.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
+        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
             self.inner.map_mut(6)
         }

@@ -546,7 +546,7 @@ impl<'b> Translator<'b> {
                 m.name
                     .as_deref()
                     .map(sanitize)
-                    .unwrap_or_else(|| format!("__anon_{index}"))
+                    .unwrap_or_else(|| format!("anon_{index}"))
             );
             match self.member_ty(m.ty, &hint, slots) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {

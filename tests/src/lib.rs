@@ -17,8 +17,12 @@ pub mod tcp_ca_skel {
 pub mod keywords_skel {
     include!(concat!(env!("OUT_DIR"), "/keywords.skel.rs"));
 }
+pub mod scx_minimal_skel {
+    include!(concat!(env!("OUT_DIR"), "/scx_minimal.skel.rs"));
+}
 
 pub mod kernel;
+pub mod scx;
 
 /// Every fixture: (C source, compiled object).
 pub fn fixtures() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {

@@ -259,7 +259,10 @@ timeout -k 5 "$timeout_s" qemu-system-x86_64 \
   -nographic -no-reboot -nic none \
   -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
   -append "console=ttyS0 quiet panic=-1" </dev/null 2>&1 |
-  sed -u 's/\r$//; s/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/^.*\(skel-vm: \)/\1/' | tee "$log" | sed -u -n 's/^skel-vm: \(PASS\|FAIL\)/vm: guest: \1/p'
+  # Plain lines: no CRs or terminal escapes; a marker starts its line.
+  sed -u 's/\r$//; s/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/^.*\(skel-vm: \)/\1/' |
+  tee "$log" |
+  sed -u -n 's/^skel-vm: \(PASS\|FAIL\)/vm: guest: \1/p'
 qemu_status=${PIPESTATUS[0]}
 set -e
 boot_secs=$((SECONDS - boot_started))

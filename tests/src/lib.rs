@@ -26,9 +26,13 @@ pub mod globals_skel {
 pub mod keywords_skel {
     include!(concat!(env!("OUT_DIR"), "/keywords.skel.rs"));
 }
+pub mod scx_minimal_skel {
+    include!(concat!(env!("OUT_DIR"), "/scx_minimal.skel.rs"));
+}
 
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
+pub mod scx;
 
 /// Every fixture: (C source, compiled object).
 pub fn fixtures() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {

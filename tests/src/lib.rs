@@ -26,12 +26,14 @@ pub mod globals_skel {
 pub mod keywords_skel {
     include!(concat!(env!("OUT_DIR"), "/keywords.skel.rs"));
 }
+/// Skeleton of `bpf/scx_minimal.bpf.c` (a sched_ext scheduler).
 pub mod scx_minimal_skel {
     include!(concat!(env!("OUT_DIR"), "/scx_minimal.skel.rs"));
 }
 
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
+/// The sched_ext shadow configuration the VM test applies.
 pub mod scx;
 
 /// Every fixture: (C source, compiled object).

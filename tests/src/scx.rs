@@ -10,9 +10,10 @@ use crate::scx_minimal_skel::OpenScxMinimalSkel;
 pub const SCX_OPS_SWITCH_PARTIAL: u64 = 8;
 /// The `SCHED_EXT` scheduling policy (`sched_setscheduler`).
 pub const SCHED_EXT: i32 = 7;
-/// Values no default or initialiser has, so reading them back proves they
-/// travelled from the shadow to the kernel.
+/// `timeout_ms` set through the shadow: a value no default or initialiser
+/// has, so reading it back proves it travelled to the kernel.
 pub const TIMEOUT_MS: u32 = 7_654;
+/// `exit_dump_len` set through the shadow (likewise).
 pub const EXIT_DUMP_LEN: u32 = 12_288;
 
 /// Sets `name`, `timeout_ms`, `flags` (adding `SCX_OPS_SWITCH_PARTIAL`) and

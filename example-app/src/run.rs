@@ -1,0 +1,254 @@
+//! `run` and `demo`: register the congestion control through the shadow,
+//! use it, report, unregister.
+
+use std::sync::atomic::AtomicBool;
+
+use indicatif::BinaryBytes;
+use skel_runtime::{KernelStructOps, ObjectStorage, Program, StructOpsState};
+
+use crate::cli::{RunArgs, Variant};
+use crate::error::AppError;
+use crate::skel_cc::{SkelCcSkel, SkelCcSkelBuilder};
+use crate::system;
+use crate::transfer::{self, Transfer, TransferError};
+
+/// `TCP_CONG_NON_RESTRICTED` (include/net/tcp.h).
+const TCP_CONG_NON_RESTRICTED: u32 = 0x1;
+/// The kernel struct our struct_ops map fills.
+const KERNEL_STRUCT: &str = "tcp_congestion_ops";
+
+pub fn run(args: &RunArgs, stop: &AtomicBool) -> Result<(), AppError> {
+    system::check_name_free(&args.name)?;
+    system::check_kernel_support()?;
+    system::check_privileges(!args.non_restricted)?;
+    // The skeleton lives (and the algorithm stays registered) only inside
+    // `session`; it is dropped, and the algorithm unregistered, however
+    // `session` returns.
+    let result = session(args, stop);
+    let registered = || system::registered(&args.name);
+    match result {
+        Ok(()) | Err(AppError::Interrupted { .. }) if registered() => Err(AppError::Failed {
+            action: "unregister".into(),
+            cause: format!("`{}` is still registered after its link closed", args.name),
+        }),
+        Ok(()) => {
+            println!(
+                "unregistered {} (gone from tcp_available_congestion_control)",
+                args.name
+            );
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn session(args: &RunArgs, stop: &AtomicBool) -> Result<(), AppError> {
+    let mut storage = ObjectStorage::new();
+    let mut open = SkelCcSkelBuilder::default()
+        .open(&mut storage)
+        .map_err(|e| AppError::failed("open the BPF object", &e))?;
+
+    // Everything the user chose reaches the kernel through the shadow.
+    let cong_avoid = match args.variant {
+        Variant::Reno => open.progs.cc_cong_avoid_reno(),
+        Variant::Aggressive => open.progs.cc_cong_avoid_aggressive(),
+    };
+    let ops = open.struct_ops.skel_cc_mut();
+    ops.name
+        .set(&args.name)
+        .map_err(|e| AppError::failed(format!("set the name `{}`", args.name), &e))?;
+    ops.flags = if args.non_restricted {
+        TCP_CONG_NON_RESTRICTED
+    } else {
+        0
+    };
+    ops.cong_avoid = Some(cong_avoid);
+
+    let mut skel = open.load().map_err(|e| load_error(&e))?;
+    skel.attach().map_err(|e| attach_error(&e, &args.name))?;
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(AppError::Interrupted {
+            name: args.name.clone(),
+        });
+    }
+    print_registered(&skel, args);
+
+    let done = transfer::run(&args.name, args.bytes, stop).map_err(|e| match e {
+        TransferError::Interrupted => AppError::Interrupted {
+            name: args.name.clone(),
+        },
+        e => AppError::failed("run the loopback transfer", &e),
+    })?;
+    print_transfer(&done);
+    print_counters(&skel);
+    let kernel = KernelStructOps::read(&skel.maps.skel_cc(), KERNEL_STRUCT)
+        .map_err(|e| AppError::failed("read the struct_ops map back from the kernel", &e))?;
+    print_kernel(&skel, &kernel);
+    Ok(())
+}
+
+fn load_error(e: &skel_runtime::Error) -> AppError {
+    if io_errno(e) == Some(libc::EPERM) {
+        return AppError::Privilege(format!(
+            "the kernel refused to load the BPF programs: {}",
+            crate::error::chain(e)
+        ));
+    }
+    AppError::failed(
+        "load the BPF object (rerun with --verbose for libbpf's log)",
+        e,
+    )
+}
+
+fn attach_error(e: &skel_runtime::Error, name: &str) -> AppError {
+    if io_errno(e) == Some(libc::EEXIST) {
+        // Registered by someone else between our check and the attach.
+        return AppError::NameTaken {
+            name: name.to_owned(),
+        };
+    }
+    AppError::failed(format!("register `{name}` with the kernel"), e)
+}
+
+/// The errno at the bottom of an error chain, if it is an io::Error.
+fn io_errno(e: &(dyn std::error::Error + 'static)) -> Option<i32> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return io.raw_os_error();
+        }
+        if let Some(bpf) = c.downcast_ref::<skel_runtime::libbpf_rs::Error>() {
+            let kind = bpf.kind();
+            if kind == skel_runtime::libbpf_rs::ErrorKind::PermissionDenied {
+                return Some(libc::EPERM);
+            }
+            if kind == skel_runtime::libbpf_rs::ErrorKind::AlreadyExists {
+                return Some(libc::EEXIST);
+            }
+        }
+        cause = c.source();
+    }
+    None
+}
+
+fn flags_text(flags: u64) -> String {
+    if flags & u64::from(TCP_CONG_NON_RESTRICTED) != 0 {
+        format!("{flags:#x} (TCP_CONG_NON_RESTRICTED)")
+    } else {
+        format!("{flags:#x} (restricted)")
+    }
+}
+
+fn state_text(state: StructOpsState) -> String {
+    match state {
+        StructOpsState::Init => "init".to_owned(),
+        StructOpsState::InUse => "inuse".to_owned(),
+        StructOpsState::ToBeFree => "tobefree".to_owned(),
+        StructOpsState::Ready => "ready (registered through a BPF link)".to_owned(),
+        StructOpsState::Other(n) => format!("unknown ({n})"),
+    }
+}
+
+fn print_registered(skel: &SkelCcSkel<'_>, args: &RunArgs) {
+    // The shadow after load: read-only, what was sent to the kernel.
+    let ops = skel.struct_ops.skel_cc();
+    println!(
+        "registered  {} through struct_ops map skel_cc: cong_avoid = {}, flags {}",
+        ops.name.to_string_lossy(),
+        ops.cong_avoid.map_or("none", |p| p.name()),
+        flags_text(ops.flags.into()),
+    );
+    let allowed = if system::allowed(&args.name) {
+        "and tcp_allowed_congestion_control"
+    } else {
+        "(not in tcp_allowed_congestion_control: restricted)"
+    };
+    println!("            listed in tcp_available_congestion_control {allowed}");
+}
+
+fn print_transfer(t: &Transfer) {
+    let secs = t.elapsed.as_secs_f64().max(1e-9);
+    let rate = t.bytes as f64 / secs;
+    println!(
+        "transfer    {} over loopback in {secs:.2} s: {}/s ({:.1} Gbit/s)",
+        BinaryBytes(t.bytes),
+        BinaryBytes(rate as u64),
+        rate * 8.0 / 1e9,
+    );
+    println!(
+        "            sender socket: congestion control {}, cwnd {} segments, ssthresh {}, {} retransmits",
+        t.congestion,
+        t.cwnd,
+        if t.ssthresh >= 0x7fff_ffff {
+            "infinite".to_owned()
+        } else {
+            t.ssthresh.to_string()
+        },
+        t.retransmits
+    );
+}
+
+fn print_counters(skel: &SkelCcSkel<'_>) {
+    let bss = skel.maps.bss_data();
+    let progs = &skel.progs;
+    let rows: [(&Program, u64); 5] = [
+        (progs.cc_init(), bss.calls_init),
+        (progs.cc_ssthresh(), bss.calls_ssthresh),
+        (progs.cc_undo_cwnd(), bss.calls_undo_cwnd),
+        (progs.cc_cong_avoid_reno(), bss.calls_cong_avoid_reno),
+        (
+            progs.cc_cong_avoid_aggressive(),
+            bss.calls_cong_avoid_aggressive,
+        ),
+    ];
+    println!();
+    println!("BPF program runs (counters in .bss)");
+    println!("  {:<26}{:>10}  prog id", "program", "runs");
+    for (prog, runs) in rows {
+        let id = match prog.id() {
+            Some(id) => id.to_string(),
+            None => "-  (not loaded: in no slot)".to_owned(),
+        };
+        println!("  {:<26}{runs:>10}  {id}", prog.name());
+    }
+}
+
+fn print_kernel(skel: &SkelCcSkel<'_>, kernel: &KernelStructOps) {
+    let progs = &skel.progs;
+    let ours = [
+        progs.cc_init(),
+        progs.cc_ssthresh(),
+        progs.cc_undo_cwnd(),
+        progs.cc_cong_avoid_reno(),
+        progs.cc_cong_avoid_aggressive(),
+    ];
+    let prog_name = |id: u32| {
+        ours.iter()
+            .find(|p| p.id() == Some(id))
+            .map_or("not ours", |p| p.name())
+    };
+    println!();
+    println!("kernel's copy of struct_ops map skel_cc (bpf_map_lookup_elem)");
+    println!("  {:<14}{}", "state", state_text(kernel.state));
+    println!(
+        "  {:<14}{}",
+        "name",
+        kernel.string("name").unwrap_or_default()
+    );
+    println!(
+        "  {:<14}{}",
+        "flags",
+        kernel.uint("flags").map_or("?".to_owned(), flags_text)
+    );
+    let mut empty = vec![];
+    for member in kernel.members.iter().filter(|m| m.is_func_ptr) {
+        match kernel.prog_id(&member.name) {
+            Some(id) if id != 0 => println!("  {:<14}prog {id} ({})", member.name, prog_name(id)),
+            _ => empty.push(member.name.as_str()),
+        }
+    }
+    if !empty.is_empty() {
+        println!("  {:<14}{}", "no program", empty.join(", "));
+    }
+    println!();
+}

@@ -106,6 +106,16 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
+/// For a kernel test: `None` (after printing why) when the kernel cannot be
+/// used here, else a guard that serializes it with the other kernel tests.
+///
+/// ```ignore
+/// let Some(_kernel) = kernel::exclusive("my_test") else { return };
+/// ```
+pub fn exclusive(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
+    available(test).then(serial)
+}
+
 /// Serializes tests that look at kernel-wide state (program lists,
 /// congestion-control lists) so they do not see each other's objects.
 pub fn serial() -> std::sync::MutexGuard<'static, ()> {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use libbpf_rs::{MapCore, MapFlags};
 use skel_runtime::ObjectStorage;
 use skel_tests::core_skel::CoreSkelBuilder;
-use skel_tests::kernel::{available, serial};
+use skel_tests::kernel::exclusive;
 
 fn getpid() -> u32 {
     // SAFETY: getpid has no preconditions.
@@ -15,10 +15,9 @@ fn getpid() -> u32 {
 
 #[test]
 fn tracepoint_counts_land_in_maps_and_globals() {
-    if !available("tracepoint_counts_land_in_maps_and_globals") {
+    let Some(_kernel) = exclusive("tracepoint_counts_land_in_maps_and_globals") else {
         return;
-    }
-    let _serial = serial();
+    };
     let pid = std::process::id();
     let mut storage = ObjectStorage::new();
     let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
@@ -85,10 +84,9 @@ fn tracepoint_counts_land_in_maps_and_globals() {
 
 #[test]
 fn another_pid_is_not_counted() {
-    if !available("another_pid_is_not_counted") {
+    let Some(_kernel) = exclusive("another_pid_is_not_counted") else {
         return;
-    }
-    let _serial = serial();
+    };
     let mut storage = ObjectStorage::new();
     let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
     open.maps.rodata_data_mut().target_pid = 1; // init, which does not call getpid
@@ -108,10 +106,9 @@ fn another_pid_is_not_counted() {
 
 #[test]
 fn non_struct_ops_programs_keep_the_users_autoload() {
-    if !available("non_struct_ops_programs_keep_the_users_autoload") {
+    let Some(_kernel) = exclusive("non_struct_ops_programs_keep_the_users_autoload") else {
         return;
-    }
-    let _serial = serial();
+    };
     let mut storage = ObjectStorage::new();
     let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
     open.progs.accept_all_mut().set_autoload(false);

@@ -3,7 +3,7 @@
 
 use skel_runtime::ObjectStorage;
 use skel_tests::globals_skel::GlobalsSkelBuilder;
-use skel_tests::kernel::{available, serial};
+use skel_tests::kernel::exclusive;
 
 fn getppid() {
     // SAFETY: no preconditions.
@@ -12,10 +12,9 @@ fn getppid() {
 
 #[test]
 fn rodata_steers_and_data_stays_live() {
-    if !available("rodata_steers_and_data_stays_live") {
+    let Some(_kernel) = exclusive("rodata_steers_and_data_stays_live") else {
         return;
-    }
-    let _serial = serial();
+    };
     let mut storage = ObjectStorage::new();
     let mut open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
     open.maps.rodata_data_mut().threshold = 1000;

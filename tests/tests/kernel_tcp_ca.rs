@@ -2,17 +2,16 @@
 //! change made through the shadow is checked where the kernel shows it.
 
 use skel_runtime::{KernelStructOps, ObjectStorage, StructOpsState};
-use skel_tests::kernel::{available, cc_list, serial, tcp_transfer, unique_name};
+use skel_tests::kernel::{cc_list, exclusive, tcp_transfer, unique_name};
 use skel_tests::tcp_ca_skel::TcpCaSkelBuilder;
 
 const TCP_CONG_NON_RESTRICTED: u32 = 0x1;
 
 #[test]
 fn shadow_changes_reach_the_kernel() {
-    if !available("shadow_changes_reach_the_kernel") {
+    let Some(_kernel) = exclusive("shadow_changes_reach_the_kernel") else {
         return;
-    }
-    let _serial = serial();
+    };
     let name = unique_name("skca");
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
@@ -100,10 +99,9 @@ fn shadow_changes_reach_the_kernel() {
 
 #[test]
 fn restricted_by_default_and_reno_runs() {
-    if !available("restricted_by_default_and_reno_runs") {
+    let Some(_kernel) = exclusive("restricted_by_default_and_reno_runs") else {
         return;
-    }
-    let _serial = serial();
+    };
     let name = unique_name("skcr");
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
@@ -125,10 +123,9 @@ fn restricted_by_default_and_reno_runs() {
 
 #[test]
 fn turning_off_a_slot_program_is_an_error() {
-    if !available("turning_off_a_slot_program_is_an_error") {
+    let Some(_kernel) = exclusive("turning_off_a_slot_program_is_an_error") else {
         return;
-    }
-    let _serial = serial();
+    };
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
     open.progs.ca_ssthresh_mut().set_autoload(false);
@@ -141,10 +138,9 @@ fn turning_off_a_slot_program_is_an_error() {
 
 #[test]
 fn an_optional_map_turned_on_loads_its_programs() {
-    if !available("an_optional_map_turned_on_loads_its_programs") {
+    let Some(_kernel) = exclusive("an_optional_map_turned_on_loads_its_programs") else {
         return;
-    }
-    let _serial = serial();
+    };
     let (main, optional) = (unique_name("skcm"), unique_name("skco"));
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();

@@ -148,7 +148,7 @@ impl<'b> Translator<'b> {
         for var in &ds.vars {
             let hint = format!("{type_name}__{}", sanitize(&var.name));
             let c_type = self.btf.c_spelling(var.ty);
-            match self.member_ty(var.ty, &hint, false) {
+            match self.member_ty(var.ty, &hint, false, 0) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {
                     name: Some(var.name.clone()),
                     byte_offset: var.offset,
@@ -234,14 +234,22 @@ impl<'b> Translator<'b> {
         }
     }
 
-    /// Translates the type of a member or variable.
+    /// Translates the type of a member or variable. `arrays` counts the
+    /// array dimensions already walked: like modifier chains, they are
+    /// bounded (an array may even contain itself in hostile BTF).
     fn member_ty(
         &mut self,
         id: BtfTypeId,
         hint: &str,
         slots: bool,
+        arrays: usize,
     ) -> Result<(Ty, Layout), MemberError> {
         let btf = self.btf;
+        if arrays > btf::MAX_RESOLVE_DEPTH {
+            return Err(MemberError::Problem(
+                self.bad_type(id, BtfError::ChainTooLong { type_id: id }),
+            ));
+        }
         let mut cur = id;
         let mut typedef_name: Option<&str> = None;
         for _ in 0..=btf::MAX_RESOLVE_DEPTH {
@@ -310,7 +318,7 @@ impl<'b> Translator<'b> {
                 if is_char(btf, elem_resolved) {
                     Ty::CharArray(len)
                 } else {
-                    let (elem_ty, elem_layout) = self.member_ty(*elem, hint, false)?;
+                    let (elem_ty, elem_layout) = self.member_ty(*elem, hint, false, arrays + 1)?;
                     if elem_layout
                         .size
                         .checked_mul(len)
@@ -546,7 +554,7 @@ impl<'b> Translator<'b> {
                     .map(sanitize)
                     .unwrap_or_else(|| format!("__anon_{index}"))
             );
-            match self.member_ty(m.ty, &hint, slots) {
+            match self.member_ty(m.ty, &hint, slots, 0) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {
                     name: m.name.clone(),
                     byte_offset: bit_offset / 8,

@@ -72,7 +72,7 @@ pub enum BtfError {
         count: usize,
     },
     #[error(
-        "type {type_id}: chain of typedefs and modifiers longer than {MAX_RESOLVE_DEPTH} (a cycle?)"
+        "type {type_id}: chain of typedefs, modifiers or array dimensions longer than {MAX_RESOLVE_DEPTH} (a cycle?)"
     )]
     ChainTooLong { type_id: BtfTypeId },
     #[error("type {type_id} contains itself")]

@@ -28,6 +28,11 @@ impl fmt::Display for BtfTypeId {
 /// Modifier and typedef chains longer than this are refused (libbpf uses 32).
 pub const MAX_RESOLVE_DEPTH: usize = 32;
 
+/// The longest name accepted, in bytes: the kernel refuses BTF names of
+/// `KSYM_NAME_LEN` (512) bytes or more, so such an object could not load
+/// anyway. Bounding names bounds everything derived from them.
+pub const MAX_NAME_LEN: usize = 511;
+
 /// What is wrong with a `.BTF` section.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -53,6 +58,14 @@ pub enum BtfError {
         type_id: BtfTypeId,
         offset: u32,
         len: usize,
+    },
+    #[error(
+        "type {type_id} has a name at string offset {offset} longer than {limit} bytes (the kernel refuses such BTF)"
+    )]
+    NameTooLong {
+        type_id: BtfTypeId,
+        offset: u32,
+        limit: usize,
     },
     #[error("type {type_id} has a name at string offset {offset} that is not UTF-8")]
     StringNotUtf8 { type_id: BtfTypeId, offset: u32 },
@@ -780,6 +793,28 @@ mod tests {
             Btf::parse(&bytes),
             Err(BtfError::StringOutOfRange { offset: 1000, .. })
         ));
+    }
+
+    #[test]
+    fn names_are_bounded() {
+        let ok = "n".repeat(MAX_NAME_LEN);
+        let mut w = BtfWriter::new();
+        w.int(&ok, 4, true);
+        assert_eq!(w.finish().name(BtfTypeId(1)), ok);
+
+        let long = "n".repeat(MAX_NAME_LEN + 1);
+        let mut w = BtfWriter::new();
+        w.int(&long, 4, true);
+        assert!(matches!(
+            Btf::parse(&w.bytes()),
+            Err(BtfError::NameTooLong { offset: 1, .. })
+        ));
+
+        // A tag's value may be long: it is dropped, not refused.
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        w.raw(&long, 18, false, 0, int.0, &[]);
+        assert_eq!(w.finish().get(BtfTypeId(2)).name, None);
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub mod keywords_skel {
 }
 
 pub mod kernel;
+pub mod malformed;
+pub mod objects;
 
 /// Every fixture: (C source, compiled object).
 pub fn fixtures() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {

@@ -1,0 +1,66 @@
+//! Malformed objects give an error that names the file and says what is
+//! wrong, never a panic. The cases live in `skel_tests::malformed`, which
+//! docs/malformed-inputs.md lists with their messages.
+
+use std::path::Path;
+
+use skel_tests::malformed;
+
+#[test]
+fn every_malformed_case_gives_its_error() {
+    let mut failures = vec![];
+    for case in malformed::cases() {
+        let file = format!("{}.bpf.o", case.name);
+        let report = match skel_builder::generate("malformed", Path::new(&file), &case.bytes) {
+            Ok(_) => {
+                failures.push(format!("{}: accepted", case.name));
+                continue;
+            }
+            Err(e) => e.report(),
+        };
+        if std::env::var_os("SKEL_SHOW_ERRORS").is_some() {
+            eprintln!("--- {} ({})\n{report}\n", case.name, case.what);
+        }
+        for want in std::iter::once(&file.as_str()).chain(case.expect) {
+            if !report.contains(want) {
+                failures.push(format!("{}: no {want:?} in:\n{report}", case.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_valid_baseline_is_accepted() {
+    let generated = skel_builder::generate("valid", Path::new("valid.bpf.o"), &malformed::valid())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        generated.code.contains("pub counter: i32"),
+        "{}",
+        generated.code
+    );
+}
+
+/// Every prefix and many single-byte corruptions of every fixture object:
+/// an error naming the file, or a skeleton, never a panic.
+#[test]
+fn cut_and_corrupted_fixtures_never_panic() {
+    for (_, object) in skel_tests::fixtures() {
+        let bytes = std::fs::read(&object).unwrap();
+        let shown = object.display().to_string();
+        let check = |input: &[u8]| {
+            if let Err(e) = skel_builder::generate("cut", &object, input) {
+                let report = e.report();
+                assert!(report.contains(&shown), "{report}");
+            }
+        };
+        for len in (0..bytes.len()).step_by(257) {
+            check(&bytes[..len]);
+        }
+        for at in (0..bytes.len()).step_by(61) {
+            let mut bad = bytes.clone();
+            bad[at] ^= 0xff;
+            check(&bad);
+        }
+    }
+}

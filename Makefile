@@ -2,6 +2,7 @@
 #   make demo   installs what is missing, builds, runs the example app
 #   make test   installs what is missing, then runs every test
 # CI runs `SKEL_REQUIRE_KERNEL=1 make test` (.ci/run): kernel tests must run.
+#   make fuzz   fuzzes skel-builder for FUZZ_SECONDS (default 600); see fuzz/README.md
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
@@ -33,6 +34,17 @@ test: lint test-host test-vm
 
 test-vm: deps-vm
 	@vm/run.sh
+
+FUZZ_SECONDS ?= 600
+
+# Stable Rust: no sanitizer (see fuzz/README.md); debug assertions on.
+fuzz: deps
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	$(CARGO) run -q -p skel-tests --bin fuzz-seeds -- fuzz/seeds/generate
+	mkdir -p fuzz/corpus/generate
+	cd fuzz && $(CARGO) fuzz run --sanitizer none --release --debug-assertions \
+		generate corpus/generate seeds/generate -- \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 -print_final_stats=1
 
 clean:
 	$(CARGO) clean

@@ -21,6 +21,15 @@ use crate::model::{
 /// Structs nested by value deeper than this are refused.
 pub const MAX_NESTING: usize = 100;
 
+/// Names generated types must not take: Rust's primitive types (the
+/// generated `types` module spells them unqualified, so a C `struct u8`
+/// named `u8` would change every `[u8; N]` padding) and `This`, which the
+/// layout checks use as an alias.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64", "bool", "char", "str", "This",
+];
+
 pub struct Translator<'b> {
     btf: &'b Btf,
     pub types: Vec<TypeDef>,
@@ -63,10 +72,12 @@ enum MemberError {
 
 impl<'b> Translator<'b> {
     pub fn new(btf: &'b Btf) -> Self {
+        let mut names = Namespace::new();
+        names.reserve(RESERVED_TYPE_NAMES.iter().copied());
         Translator {
             btf,
             types: vec![],
-            names: Namespace::new(),
+            names,
             composites: HashMap::new(),
             enums: HashMap::new(),
             shadows: HashMap::new(),

@@ -474,8 +474,21 @@ impl Btf {
                     format!("{} *", self.c_spelling_depth(*target, depth + 1))
                 }
             }
-            Kind::Array { elem, len, .. } => {
-                format!("{}[{len}]", self.c_spelling_depth(*elem, depth + 1))
+            Kind::Array { .. } => {
+                // C writes the outermost dimension first: `int[2][3]` is two
+                // rows of three.
+                let mut dims = String::new();
+                let mut cur = id;
+                let mut depth = depth;
+                while let Kind::Array { elem, len, .. } = &self.get(cur).kind {
+                    if depth > MAX_RESOLVE_DEPTH {
+                        break;
+                    }
+                    dims.push_str(&format!("[{len}]"));
+                    cur = *elem;
+                    depth += 1;
+                }
+                format!("{}{dims}", self.c_spelling_depth(cur, depth))
             }
             Kind::Const { target } => {
                 format!("const {}", self.c_spelling_depth(*target, depth + 1))
@@ -731,6 +744,9 @@ mod tests {
         assert_eq!(comp.members[1].bit_offset, 32);
         assert_eq!(btf.c_spelling(td), "myint");
         assert_eq!(btf.c_spelling(c), "const int");
+        let row = w.array(int, int, 3);
+        let grid = w.array(row, int, 2);
+        assert_eq!(w.finish().c_spelling(grid), "int[2][3]");
     }
 
     #[test]

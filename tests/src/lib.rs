@@ -17,6 +17,9 @@ pub mod tcp_ca_skel {
 pub mod keywords_skel {
     include!(concat!(env!("OUT_DIR"), "/keywords.skel.rs"));
 }
+pub mod deep_skel {
+    include!(concat!(env!("OUT_DIR"), "/deep.skel.rs"));
+}
 pub mod hostile_skel {
     include!(concat!(env!("OUT_DIR"), "/hostile.skel.rs"));
 }

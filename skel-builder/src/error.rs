@@ -172,6 +172,9 @@ pub enum Problem {
     #[error("struct_ops map `{map}` shares bytes with struct_ops map `{other}`")]
     StructOpsOverlap { map: String, other: String },
 
+    #[error("section `{section}` is {size} bytes; a map value holds at most 4294967295")]
+    SectionTooLarge { section: String, size: u64 },
+
     #[error("two sections are named `{section}`; maps and BTF are found by section name")]
     DuplicateSection { section: String },
 

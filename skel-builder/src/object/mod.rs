@@ -49,8 +49,8 @@ pub fn read(
     })?;
 
     let mut problems = vec![];
-    // Everything after this finds sections by name.
-    check_section_names(&obj, &mut problems);
+    // Everything after this finds sections by name and sizes them in u32.
+    check_sections(&obj, &mut problems);
     if !problems.is_empty() {
         return Err(Error::Object {
             path: path.to_owned(),
@@ -127,9 +127,10 @@ fn check_symbols(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) {
     }
 }
 
-/// Sections that become maps (and `.BTF`) must have unique names: libbpf
-/// finds them by name.
-fn check_section_names(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) {
+/// Sections that become maps (and `.BTF`) must have unique names, since
+/// libbpf finds them by name, and fit in a map value (a `u32` size; a
+/// NOBITS `.bss` can claim any size without taking file space).
+fn check_sections(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) {
     let mut seen = HashSet::new();
     for sec in &obj.sections {
         let name = sec.name.trim_start_matches('?');
@@ -144,9 +145,18 @@ fn check_section_names(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) {
             || [".data", ".rodata", ".bss"]
                 .iter()
                 .any(|p| name == *p || name.strip_prefix(p).is_some_and(|r| r.starts_with('.')));
-        if interpreted && !seen.insert(sec.name.as_str()) {
+        if !interpreted {
+            continue;
+        }
+        if !seen.insert(sec.name.as_str()) {
             problems.push(Problem::DuplicateSection {
                 section: sec.name.clone(),
+            });
+        }
+        if sec.size > u64::from(u32::MAX) {
+            problems.push(Problem::SectionTooLarge {
+                section: sec.name.clone(),
+                size: sec.size,
             });
         }
     }

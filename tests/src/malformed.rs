@@ -406,5 +406,21 @@ pub fn cases() -> Vec<Case> {
         });
     }
 
+    {
+        let mut btf = BtfWriter::new();
+        let long = btf.int("long", 8, true);
+        let v = btf.var("x", long);
+        btf.datasec(".bss", 0, &[(v, 0, 8)]);
+        let mut elf = ElfWriter::new();
+        let bss = elf.nobits(".bss", u64::MAX);
+        elf.symbol("x", bss, 0, 8, STT_OBJECT);
+        cases.push(Case {
+            name: "huge-bss",
+            what: "a `.bss` section of 2^64-1 bytes (NOBITS: no file space)",
+            bytes: finish(elf, &btf),
+            expect: &["section `.bss` is 18446744073709551615 bytes"],
+        });
+    }
+
     cases
 }

@@ -221,7 +221,14 @@ impl<'a> ElfObject<'a> {
         if bytes.len() < 6 || bytes[4] != elf::ELFCLASS64.0 || bytes[5] != elf::ELFDATA2LSB.0 {
             return Err(ElfError::WrongClass);
         }
-        let file = ElfFile64::<LE>::parse(bytes)?;
+        // The object crate's errors say which table is out of bounds; say
+        // how long the file is, since truncation is the usual cause.
+        let file = ElfFile64::<LE>::parse(bytes).map_err(|e| {
+            ElfError::Malformed(format!(
+                "{e} (the file is {} bytes long: truncated?)",
+                bytes.len()
+            ))
+        })?;
         let endian = file.endian();
         let header = file.elf_header();
         let machine = header.e_machine(endian).0;

@@ -480,11 +480,19 @@ impl Btf {
                 let mut dims = String::new();
                 let mut cur = id;
                 let mut depth = depth;
+                let mut shown = 0;
                 while let Kind::Array { elem, len, .. } = &self.get(cur).kind {
                     if depth > MAX_RESOLVE_DEPTH {
                         break;
                     }
-                    dims.push_str(&format!("[{len}]"));
+                    // Past a few dimensions (an array of itself has no end),
+                    // elide the rest.
+                    match shown {
+                        0..8 => dims.push_str(&format!("[{len}]")),
+                        8 => dims.push_str("[...]"),
+                        _ => {}
+                    }
+                    shown += 1;
                     cur = *elem;
                     depth += 1;
                 }

@@ -432,5 +432,46 @@ pub fn cases() -> Vec<Case> {
         });
     }
 
+    {
+        let mut btf = BtfWriter::new();
+        let int = btf.int("int", 4, true);
+        let mut elf = data_object(&mut btf, &[("x", int, 4)]);
+        elf.symbols[0].name = "y".repeat(5000);
+        cases.push(Case {
+            name: "elf-name-too-long",
+            what: "an ELF symbol name of 5000 bytes",
+            bytes: finish(elf, &btf),
+            expect: &["symbol 1 has a name longer than 4096 bytes"],
+        });
+    }
+
+    {
+        let mut btf = BtfWriter::new();
+        let int = btf.int("int", 4, true);
+        btf.raw(0, 25, false, 0, 0, &[]);
+        let elf = data_object(&mut btf, &[("x", int, 4)]);
+        cases.push(Case {
+            name: "btf-unknown-kind",
+            what: "a BTF type of unknown kind (25)",
+            bytes: finish(elf, &btf),
+            expect: &["type [2] has unknown kind 25"],
+        });
+    }
+
+    {
+        let mut btf = BtfWriter::new();
+        let int = btf.int("int", 4, true);
+        let mut elf = data_object(&mut btf, &[("x", int, 4)]);
+        let mut bytes = btf.bytes();
+        bytes[..2].copy_from_slice(&0xeb9f_u16.to_be_bytes());
+        elf.section(".BTF", SHT_PROGBITS, 0, bytes);
+        cases.push(Case {
+            name: "btf-big-endian",
+            what: "big-endian BTF",
+            bytes: elf.bytes(),
+            expect: &["big-endian BTF is not supported (the object was built for bpfeb)"],
+        });
+    }
+
     cases
 }

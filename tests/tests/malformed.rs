@@ -72,3 +72,30 @@ fn cut_and_corrupted_fixtures_never_panic() {
         }
     }
 }
+
+/// A pointer cycle is not malformed (`struct list { struct list *next; }`
+/// is one through a struct; BTF may also point a pointer at itself):
+/// pointers stay opaque, so nothing walks the cycle.
+#[test]
+fn pointer_cycles_are_opaque_pointers() {
+    use skel_tests::malformed::{data_object, finish};
+    use skel_tests::objects::BtfWriter;
+    let mut btf = BtfWriter::new();
+    // [1] ptr -> [1]; [2] typedef loop_t -> [3] ptr -> [2]
+    let p = btf.ptr(1);
+    let t = btf.typedef("loop_t", 3);
+    btf.ptr(t);
+    let elf = data_object(&mut btf, &[("p", p, 8), ("t", t, 8)]);
+    let g = skel_builder::generate("cycle", Path::new("cycle.bpf.o"), &finish(elf, &btf))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        g.code.contains("pub p: ::skel_runtime::OpaquePtr,"),
+        "{}",
+        g.code
+    );
+    assert!(
+        g.code.contains("pub t: ::skel_runtime::OpaquePtr,"),
+        "{}",
+        g.code
+    );
+}

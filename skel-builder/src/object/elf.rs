@@ -191,22 +191,21 @@ impl Index {
         }
         for sym in symbols {
             let global = matches!(sym.binding, Binding::Global | Binding::Weak);
-            match (sym.section, sym.kind) {
-                (Some(_), SymbolKind::Object) if global => {
-                    index.globals.entry(sym.name.clone()).or_insert(sym.index);
-                }
-                (Some(section), SymbolKind::Object) if sym.binding == Binding::Local => {
-                    let last = sym.name.rsplit('.').next().unwrap_or("");
-                    index
-                        .locals
-                        .entry((section, last.to_owned()))
-                        .or_default()
-                        .push(sym.index);
-                }
-                (None, _) if global => {
-                    index.externs.insert(sym.name.clone());
-                }
-                _ => {}
+            if global && sym.kind == SymbolKind::Object {
+                index.globals.entry(sym.name.clone()).or_insert(sym.index);
+            }
+            if global && sym.section.is_none() {
+                index.externs.insert(sym.name.clone());
+            }
+            if let (Some(section), SymbolKind::Object, Binding::Local) =
+                (sym.section, sym.kind, sym.binding)
+            {
+                let last = sym.name.rsplit('.').next().unwrap_or("");
+                index
+                    .locals
+                    .entry((section, last.to_owned()))
+                    .or_default()
+                    .push(sym.index);
             }
         }
         index

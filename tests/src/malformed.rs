@@ -433,6 +433,37 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
+        // Found by the btf fuzzer: an INT of no bits at bit 16 made its
+        // member a plain one, moved two bytes from where BTF puts it.
+        let mut btf = BtfWriter::new();
+        let int = btf.int("int", 4, true);
+        let n = btf.string("long long");
+        let odd = btf.raw(n, kind::INT, false, 0, 8, &[(1 << 24) | (16 << 16)]);
+        let s = btf.struct_("s", 16, &[("i", int, 0), ("l", odd, 64)]);
+        let elf = data_object(&mut btf, &[("v", s, 16)]);
+        cases.push(Case {
+            name: "btf-int-no-bits",
+            what: "a struct member whose INT type has 0 bits at bit offset 16",
+            bytes: finish(elf, &btf),
+            expect: &["type `struct s` [3], member `l`: its int type [2] has no bits"],
+        });
+    }
+
+    {
+        let mut btf = BtfWriter::new();
+        let n = btf.string("int");
+        let wide = btf.raw(n, kind::INT, false, 0, 4, &[(1 << 24) | (8 << 16) | 30]);
+        let s = btf.struct_("s", 8, &[("b", wide, 0)]);
+        let elf = data_object(&mut btf, &[("v", s, 8)]);
+        cases.push(Case {
+            name: "btf-int-bits-past-size",
+            what: "a struct member whose 4-byte INT type has bits 8..38",
+            bytes: finish(elf, &btf),
+            expect: &["type `struct s` [2], member `b`: its int type [1] has bits 8..38, past its 4 bytes"],
+        });
+    }
+
+    {
         let mut btf = BtfWriter::new();
         let int = btf.int("int", 4, true);
         let mut elf = data_object(&mut btf, &[("x", int, 4)]);

@@ -2,6 +2,7 @@
 #   make demo   installs what is missing, builds, runs the example app
 #   make test   installs what is missing, then runs every test
 # CI runs `SKEL_REQUIRE_KERNEL=1 make test` (.ci/run): kernel tests must run.
+#   make fuzz   fuzzes skel-builder, FUZZ_SECONDS (300) per target; see fuzz/README.md
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
@@ -36,6 +37,21 @@ test: lint test-host test-vm
 
 test-vm: deps-vm
 	@vm/run.sh
+
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= generate btf
+
+# Each target for FUZZ_SECONDS. Stable Rust: no sanitizer (see
+# fuzz/README.md); debug assertions on.
+fuzz: deps
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	$(CARGO) run -q -p skel-tests --bin fuzz-seeds -- fuzz/seeds
+	set -e; cd fuzz; for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t; \
+		$(CARGO) fuzz run --sanitizer none --release --debug-assertions \
+			$$t corpus/$$t seeds/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 -print_final_stats=1; \
+	done
 
 clean:
 	$(CARGO) clean

@@ -156,6 +156,28 @@ pub enum Problem {
     #[error("map `{map}`: field `{field}` must be a pointer to an array (use __uint/__type)")]
     MapDefBadField { map: String, field: String },
 
+    #[error(
+        "relocation at byte {offset} of section `{section}` refers to symbol {symbol}, but the symbol table has only {count}"
+    )]
+    RelocationBadSymbol {
+        section: String,
+        offset: u64,
+        symbol: usize,
+        count: usize,
+    },
+
+    #[error("relocations of section `{section}`: {reason}")]
+    BadRelocations { section: String, reason: String },
+
+    #[error("struct_ops map `{map}` shares bytes with struct_ops map `{other}`")]
+    StructOpsOverlap { map: String, other: String },
+
+    #[error("section `{section}` is {size} bytes; a map value holds at most 4294967295")]
+    SectionTooLarge { section: String, size: u64 },
+
+    #[error("two sections are named `{section}`; maps and BTF are found by section name")]
+    DuplicateSection { section: String },
+
     #[error("two maps are named `{name}`")]
     DuplicateMap { name: String },
 

@@ -7,7 +7,7 @@
 //! generated padding and accessor names) and codegen (which prints them,
 //! keywords as raw identifiers) use this module.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Keywords that can be written as raw identifiers (`r#type`), for every
 /// edition the generated code may be compiled in (2015 through 2024).
@@ -80,6 +80,10 @@ pub fn camel_case(name: &str) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct Namespace {
     used: HashSet<String>,
+    /// Per base name and suffix family, the next number to try: names are
+    /// only ever added, so numbers tried once stay taken, and a thousand
+    /// members called alike cost linear time, not quadratic.
+    next: HashMap<(String, Vec<String>), u32>,
 }
 
 impl Namespace {
@@ -106,7 +110,11 @@ impl Namespace {
     /// families like `foo`/`foo_mut` never collide with another `foo_mut`.
     pub fn claim_group(&mut self, base: &str, suffixes: &[&str]) -> String {
         let base = sanitize(base);
-        let mut n = 0u32;
+        let key = (
+            base.clone(),
+            suffixes.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+        );
+        let mut n = self.next.get(&key).copied().unwrap_or(0);
         loop {
             let candidate = if n == 0 {
                 base.clone()
@@ -119,6 +127,7 @@ impl Namespace {
                 .collect();
             if names.iter().all(|name| !self.used.contains(name)) {
                 self.used.extend(names);
+                self.next.insert(key, n + 1);
                 return candidate;
             }
             n += 1;
@@ -200,5 +209,14 @@ mod tests {
         let mut next = 0;
         assert_eq!(ns.claim_numbered("__padding_", &mut next), "__padding_0");
         assert_eq!(ns.claim_numbered("__padding_", &mut next), "__padding_2");
+    }
+
+    #[test]
+    fn many_equal_names_stay_unique() {
+        // Quadratic claiming made this take minutes.
+        let mut ns = Namespace::new();
+        let names: HashSet<String> = (0..50_000).map(|_| ns.claim("x")).collect();
+        assert_eq!(names.len(), 50_000);
+        assert!(names.contains("x_49999"));
     }
 }

@@ -74,7 +74,7 @@ mod __skel_shapes {
             pub cv: u32,
             /// `arr`: C type `int[3]`, at byte 136, 12 bytes.
             pub arr: [i32; 3],
-            /// `grid`: C type `int[3][2]`, at byte 148, 24 bytes.
+            /// `grid`: C type `int[2][3]`, at byte 148, 24 bytes.
             pub grid: [[i32; 3]; 2],
             /// `name`: C type `char[16]`, at byte 172, 16 bytes.
             ///

@@ -2,37 +2,57 @@
 //! way a user's build script would, plus helpers for kernel tests.
 //!
 //! This crate denies warnings so the generated code is checked under
-//! `deny(warnings)` and clippy on every build.
+//! `deny(warnings)` and clippy on every build; skeleton modules also
+//! check that every generated item is documented (`missing_docs`).
 #![deny(warnings)]
-#![warn(missing_docs)]
 
 /// Skeleton of `bpf/core.bpf.c`.
+#[warn(missing_docs)]
 pub mod core_skel {
     include!(concat!(env!("OUT_DIR"), "/core.skel.rs"));
 }
 /// Skeleton of `bpf/shapes.bpf.c`.
+#[warn(missing_docs)]
 pub mod shapes_skel {
     include!(concat!(env!("OUT_DIR"), "/shapes.skel.rs"));
 }
 /// Skeleton of `bpf/tcp_ca.bpf.c`.
+#[warn(missing_docs)]
 pub mod tcp_ca_skel {
     include!(concat!(env!("OUT_DIR"), "/tcp_ca.skel.rs"));
 }
 /// Skeleton of `bpf/globals.bpf.c`.
+#[warn(missing_docs)]
 pub mod globals_skel {
     include!(concat!(env!("OUT_DIR"), "/globals.skel.rs"));
 }
 /// Skeleton of `bpf/keywords.bpf.c`.
+#[warn(missing_docs)]
 pub mod keywords_skel {
     include!(concat!(env!("OUT_DIR"), "/keywords.skel.rs"));
 }
 /// Skeleton of `bpf/scx_minimal.bpf.c` (a sched_ext scheduler).
+#[warn(missing_docs)]
 pub mod scx_minimal_skel {
     include!(concat!(env!("OUT_DIR"), "/scx_minimal.skel.rs"));
+}
+/// Skeleton of `bpf/deep.bpf.c` (structs nested 50 deep, 1,000 members).
+#[warn(missing_docs)]
+pub mod deep_skel {
+    include!(concat!(env!("OUT_DIR"), "/deep.skel.rs"));
+}
+/// Skeleton of `bpf/hostile.bpf.c` (valid but hostile names).
+#[warn(missing_docs)]
+pub mod hostile_skel {
+    include!(concat!(env!("OUT_DIR"), "/hostile.skel.rs"));
 }
 
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
+/// Malformed objects and the messages they give (tests and fuzz seeds).
+pub mod malformed;
+/// Fixture objects, for tests and fuzz seeds.
+pub mod objects;
 /// The sched_ext shadow configuration the VM test applies.
 pub mod scx;
 

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::btf::{Btf, BtfTypeId, Kind, Linkage};
-use super::elf::{Binding, ElfObject, SymbolKind};
+use super::elf::ElfObject;
 use crate::error::Problem;
 
 #[derive(Clone, Debug)]
@@ -151,21 +151,10 @@ fn place(
     linkage: Linkage,
 ) -> Option<(u64, bool)> {
     if linkage != Linkage::Static {
-        let sym = elf.symbols.iter().find(|s| {
-            s.kind == SymbolKind::Object
-                && matches!(s.binding, Binding::Global | Binding::Weak)
-                && s.name == name
-        })?;
+        let sym = elf.global_object(name)?;
         return Some((sym.value, sym.hidden));
     }
-    let section = section?;
-    let suffix = format!(".{name}");
-    let mut candidates = elf.symbols.iter().filter(|s| {
-        s.kind == SymbolKind::Object
-            && s.binding == Binding::Local
-            && s.section == Some(section)
-            && (s.name == name || s.name.ends_with(&suffix))
-    });
+    let mut candidates = elf.local_objects(section?, name);
     let first = candidates.next()?;
     if candidates.next().is_some() {
         return None;

@@ -2,6 +2,8 @@
 //! `object` crate into plain owned records. Nothing libbpf-specific happens
 //! here; `object::mod` gives these records their libbpf meaning.
 
+use std::collections::{HashMap, HashSet};
+
 use object::LittleEndian as LE;
 use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, Rel as _, SectionHeader, Sym as _};
@@ -24,6 +26,60 @@ pub enum ElfError {
     Malformed(String),
     #[error("no symbol table (was the object stripped?)")]
     NoSymbols,
+    #[error("{what} {index} has a name longer than {limit} bytes")]
+    NameTooLong {
+        what: &'static str,
+        index: usize,
+        limit: usize,
+    },
+    #[error("{what} {index} has a name at offset {offset}, outside its string table ({len} bytes)")]
+    NameOutOfRange {
+        what: &'static str,
+        index: usize,
+        offset: u32,
+        len: usize,
+    },
+    #[error("symbol `{symbol}` is in section {section}, but the object has only {count} sections")]
+    SymbolSectionOutOfRange {
+        symbol: String,
+        section: usize,
+        count: usize,
+    },
+}
+
+/// The longest section or symbol name accepted, in bytes (`PATH_MAX`:
+/// section names may hold paths, as in `SEC("uprobe//usr/bin/foo:bar")`).
+/// Bounding names bounds every copy made of them.
+pub const MAX_NAME_LEN: usize = 4096;
+
+/// The NUL-terminated name at `offset` of a string table, read without
+/// looking past [`MAX_NAME_LEN`] bytes.
+fn name_at<'a>(
+    table: &'a [u8],
+    offset: u32,
+    what: &'static str,
+    index: usize,
+) -> Result<&'a [u8], ElfError> {
+    let rest = table
+        .get(offset as usize..)
+        .ok_or(ElfError::NameOutOfRange {
+            what,
+            index,
+            offset,
+            len: table.len(),
+        })?;
+    let window = &rest[..rest.len().min(MAX_NAME_LEN + 1)];
+    match window.iter().position(|&b| b == 0) {
+        Some(end) => Ok(&window[..end]),
+        None if window.len() <= MAX_NAME_LEN => Err(ElfError::Malformed(format!(
+            "{what} {index}: string table does not end with NUL"
+        ))),
+        None => Err(ElfError::NameTooLong {
+            what,
+            index,
+            limit: MAX_NAME_LEN,
+        }),
+    }
 }
 
 impl From<object::read::Error> for ElfError {
@@ -97,6 +153,63 @@ pub struct Relocation {
 pub struct ElfObject<'a> {
     pub sections: Vec<Section<'a>>,
     pub symbols: Vec<Symbol>,
+    index: Index,
+}
+
+/// Lookups by name, built once, so that no question about the object
+/// costs a scan of every symbol or section (hostile objects have many).
+#[derive(Debug, Default)]
+struct Index {
+    /// The first section of each name.
+    sections: HashMap<String, usize>,
+    /// The first global or weak `STT_OBJECT` symbol of each name.
+    globals: HashMap<String, usize>,
+    /// Names of undefined global or weak symbols.
+    externs: HashSet<String>,
+    /// Local `STT_OBJECT` symbols by section and the part of their name
+    /// after the last `.` (`func.var` for a function-scope static).
+    locals: HashMap<(usize, String), Vec<usize>>,
+    /// Relocations by the section they apply to.
+    relocations: HashMap<usize, Vec<usize>>,
+}
+
+impl Index {
+    fn new(sections: &[Section<'_>], symbols: &[Symbol]) -> Index {
+        let mut index = Index::default();
+        for s in sections.iter().rev() {
+            index.sections.insert(s.name.clone(), s.index);
+            if s.sh_type == SectionType::Rel {
+                index
+                    .relocations
+                    .entry(s.info as usize)
+                    .or_default()
+                    .push(s.index);
+            }
+        }
+        for rels in index.relocations.values_mut() {
+            rels.reverse();
+        }
+        for sym in symbols {
+            let global = matches!(sym.binding, Binding::Global | Binding::Weak);
+            if global && sym.kind == SymbolKind::Object {
+                index.globals.entry(sym.name.clone()).or_insert(sym.index);
+            }
+            if global && sym.section.is_none() {
+                index.externs.insert(sym.name.clone());
+            }
+            if let (Some(section), SymbolKind::Object, Binding::Local) =
+                (sym.section, sym.kind, sym.binding)
+            {
+                let last = sym.name.rsplit('.').next().unwrap_or("");
+                index
+                    .locals
+                    .entry((section, last.to_owned()))
+                    .or_default()
+                    .push(sym.index);
+            }
+        }
+        index
+    }
 }
 
 impl<'a> ElfObject<'a> {
@@ -107,7 +220,14 @@ impl<'a> ElfObject<'a> {
         if bytes.len() < 6 || bytes[4] != elf::ELFCLASS64.0 || bytes[5] != elf::ELFDATA2LSB.0 {
             return Err(ElfError::WrongClass);
         }
-        let file = ElfFile64::<LE>::parse(bytes)?;
+        // The object crate's errors say which table is out of bounds; say
+        // how long the file is, since truncation is the usual cause.
+        let file = ElfFile64::<LE>::parse(bytes).map_err(|e| {
+            ElfError::Malformed(format!(
+                "{e} (the file is {} bytes long: truncated?)",
+                bytes.len()
+            ))
+        })?;
         let endian = file.endian();
         let header = file.elf_header();
         let machine = header.e_machine(endian).0;
@@ -123,9 +243,13 @@ impl<'a> ElfObject<'a> {
         }
 
         let table = file.elf_section_table();
+        let shstrndx = header.shstrndx(endian, bytes)?;
+        let names = table
+            .section(object::SectionIndex(shstrndx as usize))?
+            .data(endian, bytes)?;
         let mut sections = Vec::with_capacity(table.len());
         for (index, sh) in table.iter().enumerate() {
-            let name = table.section_name(endian, sh)?;
+            let name = name_at(names, sh.sh_name(endian), "section", index)?;
             let sh_type = match sh.sh_type(endian) {
                 elf::SHT_PROGBITS => SectionType::ProgBits,
                 elf::SHT_NOBITS => SectionType::NoBits,
@@ -154,12 +278,24 @@ impl<'a> ElfObject<'a> {
         if symtab.is_empty() {
             return Err(ElfError::NoSymbols);
         }
+        let sym_names = table
+            .section(symtab.string_section())?
+            .data(endian, bytes)?;
         let mut symbols = Vec::with_capacity(symtab.len());
         for (index, sym) in symtab.iter().enumerate() {
+            let name =
+                String::from_utf8_lossy(name_at(sym_names, sym.st_name(endian), "symbol", index)?)
+                    .into_owned();
             let section = symtab
                 .symbol_section(endian, sym, object::SymbolIndex(index))?
-                .map(|s| s.0)
-                .filter(|&s| s < sections.len());
+                .map(|s| s.0);
+            if let Some(section) = section.filter(|&s| s >= sections.len()) {
+                return Err(ElfError::SymbolSectionOutOfRange {
+                    symbol: name,
+                    section,
+                    count: sections.len(),
+                });
+            }
             let kind = match sym.st_type() {
                 elf::STT_NOTYPE => SymbolKind::NoType,
                 elf::STT_OBJECT => SymbolKind::Object,
@@ -177,7 +313,7 @@ impl<'a> ElfObject<'a> {
             let visibility = sym.st_visibility();
             symbols.push(Symbol {
                 index,
-                name: String::from_utf8_lossy(symtab.symbol_name(endian, sym)?).into_owned(),
+                name,
                 section,
                 value: sym.st_value(endian),
                 size: sym.st_size(endian),
@@ -186,20 +322,54 @@ impl<'a> ElfObject<'a> {
                 hidden: visibility == elf::STV_HIDDEN || visibility == elf::STV_INTERNAL,
             });
         }
-        Ok(ElfObject { sections, symbols })
+        let index = Index::new(&sections, &symbols);
+        Ok(ElfObject {
+            sections,
+            symbols,
+            index,
+        })
     }
 
+    /// The first section of this name.
     pub fn section_by_name(&self, name: &str) -> Option<&Section<'a>> {
-        self.sections.iter().find(|s| s.name == name)
+        self.index.sections.get(name).map(|&i| &self.sections[i])
+    }
+
+    /// The first global or weak `STT_OBJECT` symbol of this name (where
+    /// libbpf looks for a variable's or a struct_ops map's offset).
+    pub fn global_object(&self, name: &str) -> Option<&Symbol> {
+        self.index.globals.get(name).map(|&i| &self.symbols[i])
+    }
+
+    /// Is there an undefined global or weak symbol of this name (an extern
+    /// the code uses)?
+    pub fn has_extern(&self, name: &str) -> bool {
+        self.index.externs.contains(name)
+    }
+
+    /// The local `STT_OBJECT` symbols of `section` named `name` or
+    /// `<function>.<name>`.
+    pub fn local_objects<'s>(
+        &'s self,
+        section: usize,
+        name: &'s str,
+    ) -> impl Iterator<Item = &'s Symbol> + 's {
+        let last = name.rsplit('.').next().unwrap_or("");
+        let suffix = format!(".{name}");
+        self.index
+            .locals
+            .get(&(section, last.to_owned()))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.symbols[i])
+            .filter(move |s| s.name == name || s.name.ends_with(&suffix))
     }
 
     /// The REL entries that apply to section `target`.
     pub fn relocations_for(&self, target: usize) -> Result<Vec<Relocation>, ElfError> {
         let mut out = vec![];
-        for sec in &self.sections {
-            if sec.sh_type != SectionType::Rel || sec.info as usize != target {
-                continue;
-            }
+        let rel_sections = self.index.relocations.get(&target).into_iter().flatten();
+        for sec in rel_sections.map(|&i| &self.sections[i]) {
             if sec.data.len() % 16 != 0 {
                 return Err(ElfError::Malformed(
                     "relocation section size is not a multiple of 16".into(),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::btf::{Btf, BtfTypeId, Kind, Linkage};
 use super::datasec::Datasec;
-use super::elf::{Binding, ElfObject, SectionType, SymbolKind};
+use super::elf::{ElfObject, SectionType};
 use super::types::Translator;
 use crate::error::Problem;
 use crate::model::{DataKind, MapDef, MapKind};
@@ -169,13 +169,7 @@ pub fn collect(
             }
             // The variable's offset: from its symbol, as libbpf's fixup does.
             let offset = elf
-                .symbols
-                .iter()
-                .find(|s| {
-                    s.kind == SymbolKind::Object
-                        && matches!(s.binding, Binding::Global | Binding::Weak)
-                        && s.name == map
-                })
+                .global_object(&map)
                 .map(|s| s.value)
                 .unwrap_or(u64::from(v.offset));
             let size = u64::from(comp.size);
@@ -398,11 +392,7 @@ fn kconfig_size(elf: &ElfObject<'_>, btf: &Btf) -> Option<u32> {
         };
         let name = var.name.clone().unwrap_or_default();
         // Only externs the object really references become kconfig entries.
-        let referenced = elf.symbols.iter().any(|s| {
-            s.section.is_none()
-                && matches!(s.binding, Binding::Global | Binding::Weak)
-                && s.name == name
-        });
+        let referenced = elf.has_extern(&name);
         if !referenced {
             continue;
         }

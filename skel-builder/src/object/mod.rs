@@ -11,7 +11,7 @@ pub mod elf;
 mod maps;
 mod types;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::error::{Error, Problem};
@@ -49,6 +49,14 @@ pub fn read(
     })?;
 
     let mut problems = vec![];
+    // Everything after this finds sections by name and sizes them in u32.
+    check_sections(&obj, &mut problems);
+    if !problems.is_empty() {
+        return Err(Error::Object {
+            path: path.to_owned(),
+            problems,
+        });
+    }
     if obj.section_by_name("maps").is_some() {
         problems.push(Problem::LegacyMaps);
     }
@@ -119,43 +127,75 @@ fn check_symbols(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) {
     }
 }
 
+/// Sections that become maps (and `.BTF`) must have unique names, since
+/// libbpf finds them by name, and fit in a map value (a `u32` size; a
+/// NOBITS `.bss` can claim any size without taking file space).
+fn check_sections(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) {
+    let mut seen = HashSet::new();
+    for sec in &obj.sections {
+        let name = sec.name.trim_start_matches('?');
+        let interpreted = [
+            ".BTF",
+            ".maps",
+            ".kconfig",
+            ".struct_ops",
+            ".struct_ops.link",
+        ]
+        .contains(&name)
+            || [".data", ".rodata", ".bss"]
+                .iter()
+                .any(|p| name == *p || name.strip_prefix(p).is_some_and(|r| r.starts_with('.')));
+        if !interpreted {
+            continue;
+        }
+        if !seen.insert(sec.name.as_str()) {
+            problems.push(Problem::DuplicateSection {
+                section: sec.name.clone(),
+            });
+        }
+        if sec.size > u64::from(u32::MAX) {
+            problems.push(Problem::SectionTooLarge {
+                section: sec.name.clone(),
+                size: sec.size,
+            });
+        }
+    }
+}
+
 /// Programs as libbpf finds them: every `STT_FUNC` in an executable section
 /// other than `.text` (whose functions are subprograms), ordered by section
 /// index and offset.
 fn programs(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) -> Vec<ProgDef> {
     let mut found = vec![];
-    for sec in obj
-        .sections
-        .iter()
-        .filter(|s| is_program_section(s) && s.name != ".text")
-    {
-        for sym in &obj.symbols {
-            if sym.section != Some(sec.index) || sym.kind != elf::SymbolKind::Func {
-                continue;
-            }
-            if sym.binding == elf::Binding::Local {
-                problems.push(Problem::StaticProgram {
-                    section: sec.name.clone(),
-                    program: sym.name.clone(),
-                });
-                continue;
-            }
-            let plain = sec.name.trim_start_matches('?');
-            found.push((
-                sec.index,
-                sym.value,
-                ProgDef {
-                    name: sym.name.clone(),
-                    ident: String::new(),
-                    section: plain.to_owned(),
-                    struct_ops: plain.starts_with("struct_ops/")
-                        || plain.starts_with("struct_ops.s/")
-                        || plain == "struct_ops"
-                        || plain == "struct_ops.s",
-                    autoload: !sec.name.starts_with('?'),
-                },
-            ));
+    for sym in &obj.symbols {
+        let Some(sec) = sym.section.map(|i| &obj.sections[i]) else {
+            continue;
+        };
+        if !is_program_section(sec) || sec.name == ".text" || sym.kind != elf::SymbolKind::Func {
+            continue;
         }
+        if sym.binding == elf::Binding::Local {
+            problems.push(Problem::StaticProgram {
+                section: sec.name.clone(),
+                program: sym.name.clone(),
+            });
+            continue;
+        }
+        let plain = sec.name.trim_start_matches('?');
+        found.push((
+            sec.index,
+            sym.value,
+            ProgDef {
+                name: sym.name.clone(),
+                ident: String::new(),
+                section: plain.to_owned(),
+                struct_ops: plain.starts_with("struct_ops/")
+                    || plain.starts_with("struct_ops.s/")
+                    || plain == "struct_ops"
+                    || plain == "struct_ops.s",
+                autoload: !sec.name.starts_with('?'),
+            },
+        ));
     }
     found.sort_by_key(|(sec, off, _)| (*sec, *off));
     found.into_iter().map(|(_, _, p)| p).collect()
@@ -170,23 +210,62 @@ fn check_struct_ops_slots(
     tr: &types::Translator<'_>,
     problems: &mut Vec<Problem>,
 ) {
+    // Relocations of each struct_ops section, read once, sorted by offset.
+    let mut relocations: HashMap<usize, Vec<elf::Relocation>> = HashMap::new();
     for var in vars {
+        if relocations.contains_key(&var.section_index) {
+            continue;
+        }
+        let section = &obj.sections[var.section_index].name;
+        let mut relocs = match obj.relocations_for(var.section_index) {
+            Ok(relocs) => relocs,
+            Err(e) => {
+                problems.push(Problem::BadRelocations {
+                    section: section.clone(),
+                    reason: e.to_string(),
+                });
+                vec![]
+            }
+        };
+        for rel in &relocs {
+            if rel.symbol >= obj.symbols.len() {
+                problems.push(Problem::RelocationBadSymbol {
+                    section: section.clone(),
+                    offset: rel.offset,
+                    symbol: rel.symbol,
+                    count: obj.symbols.len(),
+                });
+            }
+        }
+        relocs.retain(|rel| rel.symbol < obj.symbols.len());
+        relocs.sort_by_key(|rel| rel.offset);
+        relocations.insert(var.section_index, relocs);
+    }
+    // Two maps sharing bytes would also share (and multiply) slot checks.
+    let mut sorted: Vec<&maps::StructOpsVar> = vars.iter().collect();
+    sorted.sort_by_key(|v| (v.section_index, v.offset));
+    let mut prev: Option<(usize, u64, &str)> = None;
+    for var in sorted {
         let map = &maps[var.map_index];
         let MapKind::StructOps { shadow, .. } = &map.kind else {
             continue;
         };
-        let Ok(relocs) = obj.relocations_for(var.section_index) else {
-            continue;
-        };
-        let size = u64::from(map.value_size);
-        for rel in relocs {
-            if rel.offset < var.offset || rel.offset >= var.offset + size {
+        let end = var.offset + u64::from(map.value_size);
+        if let Some((section, prev_end, other)) = prev {
+            if section == var.section_index && var.offset < prev_end {
+                problems.push(Problem::StructOpsOverlap {
+                    map: map.name.clone(),
+                    other: other.to_owned(),
+                });
                 continue;
             }
+        }
+        prev = Some((var.section_index, end, &map.name));
+        let relocs = &relocations[&var.section_index];
+        let first = relocs.partition_point(|rel| rel.offset < var.offset);
+        for rel in relocs[first..].iter().take_while(|rel| rel.offset < end) {
             let member_offset = rel.offset - var.offset;
-            let Some(sym) = obj.symbols.get(rel.symbol) else {
-                continue;
-            };
+            let sym = &obj.symbols[rel.symbol];
             let is_prog = sym.kind == elf::SymbolKind::Func
                 && sym.section.is_some_and(|s| {
                     is_program_section(&obj.sections[s]) && obj.sections[s].name != ".text"
@@ -195,12 +274,14 @@ fn check_struct_ops_slots(
                 continue;
             }
             let field = match &tr.types[shadow.0].kind {
-                crate::model::TypeDefKind::Struct(s) => s
-                    .fields
-                    .iter()
-                    .find(|f| f.byte_offset == member_offset)
-                    .map(|f| f.name.clone())
-                    .unwrap_or_default(),
+                crate::model::TypeDefKind::Struct(s) => {
+                    let at = s.fields.partition_point(|f| f.byte_offset < member_offset);
+                    s.fields
+                        .get(at)
+                        .filter(|f| f.byte_offset == member_offset)
+                        .map(|f| f.name.clone())
+                        .unwrap_or_default()
+                }
                 _ => String::new(),
             };
             problems.push(Problem::StructOpsBadSlot {

@@ -21,6 +21,15 @@ use crate::model::{
 /// Structs nested by value deeper than this are refused.
 pub const MAX_NESTING: usize = 100;
 
+/// Names generated types must not take: Rust's primitive types (the
+/// generated `types` module spells them unqualified, so a C `struct u8`
+/// named `u8` would change every `[u8; N]` padding) and `This`, which the
+/// layout checks use as an alias.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64", "bool", "char", "str", "This",
+];
+
 pub struct Translator<'b> {
     btf: &'b Btf,
     pub types: Vec<TypeDef>,
@@ -63,10 +72,12 @@ enum MemberError {
 
 impl<'b> Translator<'b> {
     pub fn new(btf: &'b Btf) -> Self {
+        let mut names = Namespace::new();
+        names.reserve(RESERVED_TYPE_NAMES.iter().copied());
         Translator {
             btf,
             types: vec![],
-            names: Namespace::new(),
+            names,
             composites: HashMap::new(),
             enums: HashMap::new(),
             shadows: HashMap::new(),
@@ -148,7 +159,7 @@ impl<'b> Translator<'b> {
         for var in &ds.vars {
             let hint = format!("{type_name}__{}", sanitize(&var.name));
             let c_type = self.btf.c_spelling(var.ty);
-            match self.member_ty(var.ty, &hint, false) {
+            match self.member_ty(var.ty, &hint, false, 0) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {
                     name: Some(var.name.clone()),
                     byte_offset: var.offset,
@@ -234,14 +245,22 @@ impl<'b> Translator<'b> {
         }
     }
 
-    /// Translates the type of a member or variable.
+    /// Translates the type of a member or variable. `arrays` counts the
+    /// array dimensions already walked: like modifier chains, they are
+    /// bounded (an array may even contain itself in hostile BTF).
     fn member_ty(
         &mut self,
         id: BtfTypeId,
         hint: &str,
         slots: bool,
+        arrays: usize,
     ) -> Result<(Ty, Layout), MemberError> {
         let btf = self.btf;
+        if arrays > btf::MAX_RESOLVE_DEPTH {
+            return Err(MemberError::Problem(
+                self.bad_type(id, BtfError::ChainTooLong { type_id: id }),
+            ));
+        }
         let mut cur = id;
         let mut typedef_name: Option<&str> = None;
         for _ in 0..=btf::MAX_RESOLVE_DEPTH {
@@ -312,7 +331,7 @@ impl<'b> Translator<'b> {
                 if is_char(btf, elem_written) {
                     Ty::CharArray(len)
                 } else {
-                    let (elem_ty, elem_layout) = self.member_ty(*elem, hint, false)?;
+                    let (elem_ty, elem_layout) = self.member_ty(*elem, hint, false, arrays + 1)?;
                     if elem_layout
                         .size
                         .checked_mul(len)
@@ -505,6 +524,18 @@ impl<'b> Translator<'b> {
                 } = btf.get(resolved).kind
                 {
                     if int_off != 0 || u64::from(int_bits) != u64::from(size) * 8 {
+                        // The kernel refuses bits past the INT's size; no
+                        // bits at all would make a bitfield a plain member
+                        // moved by the INT's offset.
+                        if int_bits == 0 {
+                            return Err(bad(format!("its int type {resolved} has no bits")));
+                        }
+                        if u64::from(int_off + int_bits) > u64::from(size) * 8 {
+                            return Err(bad(format!(
+                                "its int type {resolved} has bits {int_off}..{}, past its {size} bytes",
+                                int_off + int_bits
+                            )));
+                        }
                         bit_offset += u64::from(int_off);
                         bits = u64::from(int_bits);
                     }
@@ -548,7 +579,7 @@ impl<'b> Translator<'b> {
                     .map(sanitize)
                     .unwrap_or_else(|| format!("anon_{index}"))
             );
-            match self.member_ty(m.ty, &hint, slots) {
+            match self.member_ty(m.ty, &hint, slots, 0) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {
                     name: m.name.clone(),
                     byte_offset: bit_offset / 8,

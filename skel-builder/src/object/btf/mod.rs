@@ -28,6 +28,11 @@ impl fmt::Display for BtfTypeId {
 /// Modifier and typedef chains longer than this are refused (libbpf uses 32).
 pub const MAX_RESOLVE_DEPTH: usize = 32;
 
+/// The longest name accepted, in bytes: the kernel refuses BTF names of
+/// `KSYM_NAME_LEN` (512) bytes or more, so such an object could not load
+/// anyway. Bounding names bounds everything derived from them.
+pub const MAX_NAME_LEN: usize = 511;
+
 /// What is wrong with a `.BTF` section.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -54,6 +59,14 @@ pub enum BtfError {
         offset: u32,
         len: usize,
     },
+    #[error(
+        "type {type_id} has a name at string offset {offset} longer than {limit} bytes (the kernel refuses such BTF)"
+    )]
+    NameTooLong {
+        type_id: BtfTypeId,
+        offset: u32,
+        limit: usize,
+    },
     #[error("type {type_id} has a name at string offset {offset} that is not UTF-8")]
     StringNotUtf8 { type_id: BtfTypeId, offset: u32 },
     #[error("type {type_id} claims {vlen} {what}, but only {available} bytes remain")]
@@ -72,7 +85,7 @@ pub enum BtfError {
         count: usize,
     },
     #[error(
-        "type {type_id}: chain of typedefs and modifiers longer than {MAX_RESOLVE_DEPTH} (a cycle?)"
+        "type {type_id}: chain of typedefs, modifiers or array dimensions longer than {MAX_RESOLVE_DEPTH} (a cycle?)"
     )]
     ChainTooLong { type_id: BtfTypeId },
     #[error("type {type_id} contains itself")]
@@ -461,8 +474,29 @@ impl Btf {
                     format!("{} *", self.c_spelling_depth(*target, depth + 1))
                 }
             }
-            Kind::Array { elem, len, .. } => {
-                format!("{}[{len}]", self.c_spelling_depth(*elem, depth + 1))
+            Kind::Array { .. } => {
+                // C writes the outermost dimension first: `int[2][3]` is two
+                // rows of three.
+                let mut dims = String::new();
+                let mut cur = id;
+                let mut depth = depth;
+                let mut shown = 0;
+                while let Kind::Array { elem, len, .. } = &self.get(cur).kind {
+                    if depth > MAX_RESOLVE_DEPTH {
+                        break;
+                    }
+                    // Past a few dimensions (an array of itself has no end),
+                    // elide the rest.
+                    match shown {
+                        0..8 => dims.push_str(&format!("[{len}]")),
+                        8 => dims.push_str("[...]"),
+                        _ => {}
+                    }
+                    shown += 1;
+                    cur = *elem;
+                    depth += 1;
+                }
+                format!("{}{dims}", self.c_spelling_depth(cur, depth))
             }
             Kind::Const { target } => {
                 format!("const {}", self.c_spelling_depth(*target, depth + 1))
@@ -718,6 +752,9 @@ mod tests {
         assert_eq!(comp.members[1].bit_offset, 32);
         assert_eq!(btf.c_spelling(td), "myint");
         assert_eq!(btf.c_spelling(c), "const int");
+        let row = w.array(int, int, 3);
+        let grid = w.array(row, int, 2);
+        assert_eq!(w.finish().c_spelling(grid), "int[2][3]");
     }
 
     #[test]
@@ -780,6 +817,28 @@ mod tests {
             Btf::parse(&bytes),
             Err(BtfError::StringOutOfRange { offset: 1000, .. })
         ));
+    }
+
+    #[test]
+    fn names_are_bounded() {
+        let ok = "n".repeat(MAX_NAME_LEN);
+        let mut w = BtfWriter::new();
+        w.int(&ok, 4, true);
+        assert_eq!(w.finish().name(BtfTypeId(1)), ok);
+
+        let long = "n".repeat(MAX_NAME_LEN + 1);
+        let mut w = BtfWriter::new();
+        w.int(&long, 4, true);
+        assert!(matches!(
+            Btf::parse(&w.bytes()),
+            Err(BtfError::NameTooLong { offset: 1, .. })
+        ));
+
+        // A tag's value may be long: it is dropped, not refused.
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        w.raw(&long, 18, false, 0, int.0, &[]);
+        assert_eq!(w.finish().get(BtfTypeId(2)).name, None);
     }
 
     #[test]

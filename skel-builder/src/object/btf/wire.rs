@@ -6,7 +6,8 @@
 //! hostile `.BTF` section costs at most time and memory linear in its size.
 
 use super::{
-    BtfError, BtfTypeId, Composite, DatasecVar, EnumValue, Kind, Linkage, Member, Param, Type,
+    BtfError, BtfTypeId, Composite, DatasecVar, EnumValue, Kind, Linkage, MAX_NAME_LEN, Member,
+    Param, Type,
 };
 
 const MAGIC: u16 = 0xeb9f;
@@ -107,7 +108,10 @@ impl<'a> Strings<'a> {
         Ok(Strings { bytes })
     }
 
-    /// The string at `offset`, or `None` for offset 0 (anonymous).
+    /// The string at `offset`, or `None` for offset 0 (anonymous). Names
+    /// longer than [`MAX_NAME_LEN`] are refused after reading at most that
+    /// many bytes, so many types naming one huge string cost linear time and
+    /// memory.
     fn get(&self, offset: u32, type_id: BtfTypeId) -> Result<Option<String>, BtfError> {
         if offset == 0 {
             return Ok(None);
@@ -122,11 +126,28 @@ impl<'a> Strings<'a> {
                 offset,
                 len: self.bytes.len(),
             })?;
-        // The table ends with NUL, so `position` always finds one.
-        let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-        let text = std::str::from_utf8(&rest[..end])
+        let window = &rest[..rest.len().min(MAX_NAME_LEN + 1)];
+        // The table ends with NUL, so a NUL is found unless the name is long.
+        let end = window
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(BtfError::NameTooLong {
+                type_id,
+                offset,
+                limit: MAX_NAME_LEN,
+            })?;
+        let text = std::str::from_utf8(&window[..end])
             .map_err(|_| BtfError::StringNotUtf8 { type_id, offset })?;
         Ok(Some(text.to_owned()))
+    }
+
+    /// A tag's value (`btf_decl_tag("...")`): free text the kernel does not
+    /// limit, and nothing skel prints, so a long one is dropped, not refused.
+    fn get_tag(&self, offset: u32, type_id: BtfTypeId) -> Result<Option<String>, BtfError> {
+        match self.get(offset, type_id) {
+            Err(BtfError::NameTooLong { .. }) => Ok(None),
+            other => other,
+        }
     }
 }
 
@@ -211,7 +232,11 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
     let vlen = info & 0xffff;
     let kind_code = (info >> 24) & 0x1f;
     let kind_flag = info >> 31 == 1;
-    let name = strings.get(name_off, id)?;
+    let name = if matches!(kind_code, KIND_DECL_TAG | KIND_TYPE_TAG) {
+        strings.get_tag(name_off, id)?
+    } else {
+        strings.get(name_off, id)?
+    };
     let target = BtfTypeId(size_or_type);
 
     let kind = match kind_code {

@@ -1,12 +1,14 @@
 # The two commands a fresh Debian 12 machine needs:
 #   make demo   installs what is missing, builds, runs the example app
 #   make test   installs what is missing, then runs every test
+# `make bench` compares skel with libbpf-cargo (bench/RESULTS.md); it is not
+# part of `make test` or CI.
 # CI runs `SKEL_REQUIRE_KERNEL=1 make test` (.ci/run): kernel tests must run.
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps deps-vm demo test test-host test-vm lint bench fuzz clean
+.PHONY: all deps deps-vm deps-bench demo test test-host test-vm lint bench fuzz clean
 
 all: test
 
@@ -15,6 +17,9 @@ deps:
 
 deps-vm:
 	@scripts/install-deps.sh --vm
+
+deps-bench:
+	@scripts/install-deps.sh --bench
 
 demo: deps
 	$(CARGO) build --release -p example-app
@@ -33,6 +38,11 @@ test: lint test-host test-vm
 
 test-vm: deps-vm
 	@vm/run.sh
+
+# About an hour on 2 CPUs. Options: make bench BENCH_ARGS="--runs 3 --only large"
+# (see bench/src/main.rs).
+bench: deps-bench
+	cd bench && $(CARGO) run --release -- $(BENCH_ARGS)
 
 clean:
 	$(CARGO) clean

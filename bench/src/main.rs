@@ -46,7 +46,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             runs: 5,
-            clean_runs: 3,
+            clean_runs: 5,
             only: Vec::new(),
             skip_clean: false,
             skip_criterion: false,
@@ -169,7 +169,7 @@ fn parse_args() -> Result<Options> {
                 println!(
                     "usage: skel-bench [--runs N] [--clean-runs N] [--only PROGRAM]... \
                      [--skip-clean] [--skip-criterion] [--no-write]\n\
-                     defaults: --runs 5 --clean-runs 3; programs: tcp_ca, kernel_types, large"
+                     defaults: --runs 5 --clean-runs 5; programs: tcp_ca, kernel_types, large"
                 );
                 std::process::exit(0);
             }

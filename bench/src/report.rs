@@ -270,6 +270,19 @@ pub fn summary(results: &[ProgramResult], figures: &[Generation]) -> String {
             wall(&r.sides[1], |s| &s.clean),
         )
     });
+    line(
+        "clean build, wall, median of the run-by-run ratios",
+        "",
+        &|r| {
+            let pairs: Vec<f64> = r.sides[0]
+                .clean
+                .iter()
+                .zip(&r.sides[1].clean)
+                .map(|(a, b)| a.wall / b.wall)
+                .collect();
+            ratio(median(&pairs), 1.0)
+        },
+    );
     line("clean build, CPU time", "", &|r| {
         ratio(
             median(&pick(&r.sides[0].clean, |x| x.cpu)),

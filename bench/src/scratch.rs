@@ -155,18 +155,26 @@ pub fn create(root: &Path, work: &Path, program: &Program, generator: Generator)
 
 fn build_rs(program: &Program, generator: Generator) -> String {
     let source = program.source.display().to_string();
-    let include = program.include_dir.display().to_string();
+    let includes: Vec<String> = program
+        .include_dirs
+        .iter()
+        .map(|d| format!("{:?}", d.display().to_string()))
+        .collect();
     match generator {
         Generator::Skel => format!(
             "//! Generates the `{name}` skeleton with skel-builder.\n\
              fn main() -> Result<(), skel_builder::Error> {{\n\
              \x20   skel_builder::SkeletonBuilder::new()\n\
              \x20       .source({source:?})\n\
-             \x20       .include({include:?})\n\
+             {include_calls}\
              \x20       .build()?;\n\
              \x20   Ok(())\n\
              }}\n",
             name = program.name,
+            include_calls = includes
+                .iter()
+                .map(|d| format!("        .include({d})\n"))
+                .collect::<String>(),
         ),
         // libbpf-cargo prints no rerun-if-changed lines itself; its
         // examples print the source. We also print the include directory
@@ -179,20 +187,25 @@ fn build_rs(program: &Program, generator: Generator) -> String {
             format!(
                 "//! Generates the `{name}` skeleton with libbpf-cargo.\n\
                  const SRC: &str = {source:?};\n\
-                 const INCLUDE: &str = {include:?};\n\
+                 const INCLUDES: &[&str] = &[{include_list}];\n\
                  \n\
                  fn main() {{\n\
                  \x20   let out = std::path::PathBuf::from(std::env::var_os(\"OUT_DIR\").expect(\"OUT_DIR\"))\n\
                  \x20       .join(\"{name}.skel.rs\");\n\
+                 \x20   let mut args: Vec<&str> = INCLUDES.iter().flat_map(|d| [\"-I\", d]).collect();\n\
+                 \x20   args.extend([\"-idirafter\", {multiarch:?}]);\n\
                  \x20   libbpf_cargo::SkeletonBuilder::new()\n\
                  \x20       .source(SRC)\n\
-                 \x20       .clang_args([\"-I\", INCLUDE, \"-idirafter\", {multiarch:?}])\n\
+                 \x20       .clang_args(args)\n\
                  \x20       .build_and_generate(&out)\n\
                  \x20       .unwrap();\n\
                  \x20   println!(\"cargo:rerun-if-changed={{SRC}}\");\n\
-                 \x20   println!(\"cargo:rerun-if-changed={{INCLUDE}}\");\n\
+                 \x20   for dir in INCLUDES {{\n\
+                 \x20       println!(\"cargo:rerun-if-changed={{dir}}\");\n\
+                 \x20   }}\n\
                  }}\n",
                 name = program.name,
+                include_list = includes.join(", "),
             )
         }
     }

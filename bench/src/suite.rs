@@ -18,8 +18,11 @@ pub struct Program {
     /// What the program stands for, for the report.
     pub about: &'static str,
     pub source: PathBuf,
-    /// Passed to clang with `-I`: holds `bench.h` (and `vmlinux.h`).
-    pub include_dir: PathBuf,
+    /// Passed to clang with `-I`, in order: the suite's include directory
+    /// (`bench.h`, `vmlinux.h`), then, for the example program, the
+    /// directory it was copied from, so that its own `#include "..."` still
+    /// resolve.
+    pub include_dirs: Vec<PathBuf>,
     /// The included header the harness touches.
     pub header: PathBuf,
 }
@@ -47,21 +50,24 @@ pub fn prepare(root: &Path, work: &Path) -> Result<Vec<Program>> {
     let large = run_stdout(Command::new(root.join("bench/gen-large.sh")))?;
 
     let mut programs = Vec::new();
-    for (name, about, text) in [
+    for (name, about, text, origin) in [
         (
             "tcp_ca",
             "the example program (stand-in: tests/bpf/tcp_ca.bpf.c, a tcp_congestion_ops struct_ops)",
             tcp_ca,
+            root.join(EXAMPLE_SOURCE).parent().map(Path::to_owned),
         ),
         (
             "kernel_types",
             "includes the running kernel's full vmlinux.h (bench/bpf/kernel_types.bpf.c)",
             kernel_types,
+            None,
         ),
         (
             "large",
             "synthetic: 60 maps, 60 programs, a 43-member sched_ext-like .struct_ops (bench/gen-large.sh)",
             large,
+            None,
         ),
     ] {
         let source = dir.join(format!("{name}.bpf.c"));
@@ -70,7 +76,7 @@ pub fn prepare(root: &Path, work: &Path) -> Result<Vec<Program>> {
             name,
             about,
             source,
-            include_dir: include_dir.clone(),
+            include_dirs: std::iter::once(include_dir.clone()).chain(origin).collect(),
             header: header.clone(),
         });
     }

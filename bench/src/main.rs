@@ -129,6 +129,9 @@ fn run() -> Result<()> {
         run_criterion(&bench_dir, &work, &results)?
     };
 
+    let samples = work.join("samples.tsv");
+    write_if_changed(&samples, report::samples_tsv(&results).as_bytes())?;
+    println!("every run: {}", samples.display());
     let finished = report::Context::finish(started);
     let text = report::render(&finished, &options, &results, &generation);
     println!("\n{}", report::summary(&results, &generation));

@@ -354,6 +354,59 @@ pub fn summary(results: &[ProgramResult], figures: &[Generation]) -> String {
             median(&pick(&r.sides[1].clean, |x| x.tree_rss_kib as f64)),
         )
     });
+
+    // The programs differ only in the last two units of the build, so all
+    // clean builds together measure the same thing with more runs.
+    let pooled = |i: usize, f: fn(&Sample) -> f64| -> Vec<f64> {
+        results
+            .iter()
+            .flat_map(|r| pick(&r.sides[i].clean, f))
+            .collect()
+    };
+    let pairs: Vec<f64> = results
+        .iter()
+        .flat_map(|r| r.sides[0].clean.iter().zip(&r.sides[1].clean))
+        .map(|(a, b)| a.wall / b.wall)
+        .collect();
+    if !pairs.is_empty() {
+        let (skel, lc) = (pooled(0, |x| x.wall), pooled(1, |x| x.wall));
+        let _ = writeln!(
+            out,
+            "\nClean builds pooled over the programs (same dependency graph; {} pairs): \
+             wall {} vs {} = {}, median of the run-by-run ratios {}, CPU time {}.",
+            pairs.len(),
+            seconds(median(&skel)),
+            seconds(median(&lc)),
+            ratio(median(&skel), median(&lc)),
+            ratio(median(&pairs), 1.0),
+            ratio(median(&pooled(0, |x| x.cpu)), median(&pooled(1, |x| x.cpu))),
+        );
+    }
+    out
+}
+
+/// Every counted run, one a line, for a closer look than medians.
+pub fn samples_tsv(results: &[ProgramResult]) -> String {
+    let mut out =
+        String::from("program\tgenerator\tfigure\trun\twall_s\tcpu_s\tmax_rss_kib\ttree_rss_kib\n");
+    for r in results {
+        for (side, generator) in r.sides.iter().zip(["skel", "libbpf-cargo"]) {
+            for (figure, samples) in [
+                ("clean", &side.clean),
+                ("noop", &side.noop),
+                ("touch", &side.touch),
+                ("alone", &side.alone),
+            ] {
+                for (run, x) in samples.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "{}\t{generator}\t{figure}\t{run}\t{:.3}\t{:.3}\t{}\t{}",
+                        r.program.name, x.wall, x.cpu, x.max_rss_kib, x.tree_rss_kib
+                    );
+                }
+            }
+        }
+    }
     out
 }
 

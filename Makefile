@@ -1,13 +1,15 @@
 # The two commands a fresh Debian 12 machine needs:
 #   make demo   installs what is missing, builds, runs the example app
 #   make test   installs what is missing, then runs every test
-# CI runs `SKEL_REQUIRE_KERNEL=1 make test` (.ci/run): kernel tests must run.
+# `make bench` compares skel with libbpf-cargo (bench/RESULTS.md); it is not
+# part of `make test` or CI.
 #   make fuzz   fuzzes skel-builder, FUZZ_SECONDS (300) per target; see fuzz/README.md
+# CI runs `SKEL_REQUIRE_KERNEL=1 make test` (.ci/run): kernel tests must run.
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps deps-vm demo test test-host test-vm lint bench fuzz clean
+.PHONY: all deps deps-vm deps-bench demo test test-host test-vm lint bench fuzz clean
 
 all: test
 
@@ -16,6 +18,9 @@ deps:
 
 deps-vm:
 	@scripts/install-deps.sh --vm
+
+deps-bench:
+	@scripts/install-deps.sh --bench
 
 # A dev build: it shares its artifacts with `make test`, and compiles in
 # about half the time of --release (dependencies are built with opt-level 1).
@@ -52,6 +57,11 @@ fuzz: deps
 			$$t corpus/$$t seeds/$$t -- \
 			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 -print_final_stats=1; \
 	done
+
+# About 25 minutes on 2 CPUs. Options: make bench BENCH_ARGS="--runs 3 --only large"
+# (see bench/src/main.rs).
+bench: deps-bench
+	cd bench && $(CARGO) run --release -- $(BENCH_ARGS)
 
 clean:
 	$(CARGO) clean

@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh          build and host-kernel test needs
 #   scripts/install-deps.sh --vm     also what the sched_ext VM test needs
+#   scripts/install-deps.sh --bench  also what `make bench` needs
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,11 @@ packages=(
   libc6-dev
   linux-libc-dev   # <linux/bpf.h> and friends for BPF C sources
 )
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(
+    bpftool  # dumps the running kernel's vmlinux.h for the benchmark suite
+  )
+fi
 if [[ "${1:-}" == "--vm" ]]; then
   packages+=(
     qemu-system-x86  # boots the sched_ext kernel

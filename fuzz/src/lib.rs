@@ -80,6 +80,12 @@ fn check(data: &[u8]) {
     let path = Path::new("fuzz.bpf.o");
     match skel_builder::generate("fuzz", path, data) {
         Ok(generated) => {
+            // The copy the builder embeds: DWARF dropped, the rest intact.
+            if let Ok(stripped) = skel_builder::object::strip_debug(data) {
+                let again = skel_builder::generate("fuzz", path, &stripped)
+                    .expect("the stripped object still generates");
+                assert_eq!(again.skeleton, generated.skeleton, "stripping changed the model");
+            }
             check_model(&generated.skeleton);
             if let Some(btf) = btf_of(data) {
                 check_against_btf(&generated.skeleton, &btf);

@@ -173,16 +173,28 @@ impl SkeletonBuilder {
             path: object_path.clone(),
             source,
         })?;
-        let absolute = std::path::absolute(&object_path).unwrap_or(object_path.clone());
-        // Objects the build script made live in OUT_DIR: refer to them
-        // through env!("OUT_DIR") so the generated code is the same on every
-        // machine (and can be kept as an expectation).
-        let reference = match (cargo, object_path.file_name(), self.obj.is_none()) {
-            (true, Some(file), true) => ObjectPath::OutDir(file.to_string_lossy().into_owned()),
+        // The embedded copy, without DWARF, lives next to the skeleton.
+        let embedded = work_dir.join(format!("{name}.bpf.o"));
+        let stripped = object::strip_debug(&bytes).unwrap_or_else(|e| {
+            if cargo {
+                println!(
+                    "cargo:warning=skel: embedding `{}` with its DWARF: {e}",
+                    object_path.display()
+                );
+            }
+            bytes.clone()
+        });
+        write::write_if_changed(&embedded, &stripped)?;
+        let absolute = std::path::absolute(&embedded).unwrap_or(embedded.clone());
+        // In a build script the object lives in OUT_DIR: refer to it through
+        // env!("OUT_DIR") so the generated code is the same on every machine
+        // (and can be kept as an expectation).
+        let reference = match (cargo, embedded.file_name()) {
+            (true, Some(file)) => ObjectPath::OutDir(file.to_string_lossy().into_owned()),
             _ => ObjectPath::Path(absolute.to_string_lossy().into_owned()),
         };
         let shown = manifest_relative(self.source.as_deref().unwrap_or(&object_path));
-        let generated = generate_with_input(&name, &absolute, reference, &bytes, &shown)?;
+        let generated = generate_with_input(&name, &object_path, reference, &bytes, &shown)?;
         if cargo {
             report_warnings(&generated.skeleton.warnings);
         }

@@ -16,6 +16,14 @@ fn builder_agrees_with_libbpf_on_every_fixture() {
             .unwrap()
             .to_owned();
         let bytes = std::fs::read(&object).unwrap();
+        // The object is the embedded copy: DWARF dropped, BTF kept.
+        let elf = skel_builder::object::elf::ElfObject::parse(&bytes).unwrap();
+        assert!(
+            elf.sections.iter().all(|s| !s.name.starts_with(".debug_")),
+            "{}",
+            object.display()
+        );
+        assert!(elf.section_by_name(".BTF").is_some() && elf.section_by_name(".BTF.ext").is_some());
         let ours = skel_builder::generate(&name, &object, &bytes)
             .unwrap_or_else(|e| panic!("{}: {e:?}", source.display()))
             .skeleton;

@@ -9,6 +9,7 @@ pub mod btf;
 mod datasec;
 pub mod elf;
 mod maps;
+mod strip;
 mod types;
 
 use std::collections::{HashMap, HashSet};
@@ -19,6 +20,7 @@ use crate::ident::Namespace;
 use crate::model::{MapDef, MapKind, ObjectPath, ProgDef, Skeleton};
 
 pub use maps::internal_map_name;
+pub use strip::strip_debug;
 
 /// Names libbpf reserves for ELF sections that are not programs.
 fn is_program_section(section: &elf::Section<'_>) -> bool {
@@ -43,6 +45,15 @@ pub fn read(
     let btf_section = obj.section_by_name(".BTF").ok_or_else(|| Error::NoBtf {
         path: path.to_owned(),
     })?;
+    if btf_section.sh_type != elf::SectionType::ProgBits {
+        // libbpf refuses it too (LIBBPF_ERRNO__FORMAT).
+        return Err(Error::Btf {
+            path: path.to_owned(),
+            source: btf::BtfError::NotProgbits {
+                section_type: format!("{:?}", btf_section.sh_type),
+            },
+        });
+    }
     let btf = btf::Btf::parse(btf_section.data).map_err(|source| Error::Btf {
         path: path.to_owned(),
         source,

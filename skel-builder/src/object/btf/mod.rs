@@ -37,6 +37,8 @@ pub const MAX_NAME_LEN: usize = 511;
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BtfError {
+    #[error("the .BTF section's ELF type is {section_type}, not PROGBITS (libbpf refuses it too)")]
+    NotProgbits { section_type: String },
     #[error("truncated {what} at byte {offset}")]
     Truncated { what: &'static str, offset: usize },
     #[error("bad magic {magic:#06x} (expected 0xeb9f)")]

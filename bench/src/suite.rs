@@ -5,10 +5,8 @@ use std::process::Command;
 
 use crate::{Result, write_if_changed};
 
-/// The example app's program. The example app has no BPF program of its
-/// own yet; until it does, the tcp_congestion_ops struct_ops fixture of the
-/// tests stands in for it.
-const EXAMPLE_SOURCE: &str = "tests/bpf/tcp_ca.bpf.c";
+/// The example app's program: a tcp_congestion_ops struct_ops.
+const EXAMPLE_SOURCE: &str = "example-app/src/bpf/skel_cc.bpf.c";
 
 /// One program of the suite.
 #[derive(Debug, Clone)]
@@ -53,7 +51,7 @@ pub fn prepare(root: &Path, work: &Path) -> Result<Vec<Program>> {
     for (name, about, text, origin) in [
         (
             "tcp_ca",
-            "the example program (stand-in: tests/bpf/tcp_ca.bpf.c, a tcp_congestion_ops struct_ops)",
+            "the example app's program (example-app/src/bpf/skel_cc.bpf.c, a tcp_congestion_ops struct_ops)",
             tcp_ca,
             root.join(EXAMPLE_SOURCE).parent().map(Path::to_owned),
         ),

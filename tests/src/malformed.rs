@@ -159,6 +159,21 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
+        // Found by the fuzzer: libbpf refuses a `.BTF` that is not
+        // PROGBITS, so the builder must too (and must not strip it).
+        let mut btf = BtfWriter::new();
+        let int = btf.int("int", 4, true);
+        let mut elf = data_object(&mut btf, &[("counter", int, 4)]);
+        elf.section(".BTF", 0x6fff_4c03, 0, btf.bytes());
+        cases.push(Case {
+            name: "btf-not-progbits",
+            what: "`.BTF` of an ELF type other than PROGBITS",
+            bytes: elf.bytes(),
+            expect: &["has an invalid .BTF section", "not PROGBITS"],
+        });
+    }
+
+    {
         let mut btf = BtfWriter::new();
         let int = btf.int("int", 4, true);
         let mut elf = data_object(&mut btf, &[("counter", int, 4)]);

@@ -50,7 +50,10 @@ pub fn read(
         return Err(Error::Btf {
             path: path.to_owned(),
             source: btf::BtfError::NotProgbits {
-                section_type: format!("{:?}", btf_section.sh_type),
+                section_type: match btf_section.sh_type {
+                    elf::SectionType::Other(t) => format!("{t:#x}"),
+                    known => format!("{known:?}"),
+                },
             },
         });
     }

@@ -341,7 +341,7 @@ fn bench_program(
         let text = std::fs::read_to_string(&skeletons[i])
             .map_err(|e| format!("read {}: {e}", skeletons[i].display()))?;
         sides[i].skeleton_bytes = text.len() as u64;
-        sides[i].embedded_bytes = embedded_bytes(&text);
+        sides[i].embedded_bytes = embedded_bytes(&text, skeletons[i].parent());
     }
     let object = skeletons[0].with_file_name(format!("{}.bpf.o", program.name));
     sides[0].object = Some(object);
@@ -377,13 +377,21 @@ fn touch(path: &Path) -> Result<()> {
 }
 
 /// The size of the BPF object a skeleton embeds: skel's `include_bytes!`
-/// file, or libbpf-cargo's inline `static DATA: [u8; N]`.
-fn embedded_bytes(skeleton: &str) -> Option<u64> {
+/// file (a path, or `concat!(env!("OUT_DIR"), "/x.bpf.o")` resolved in
+/// `out_dir`), or libbpf-cargo's inline `static DATA: [u8; N]`.
+fn embedded_bytes(skeleton: &str, out_dir: Option<&Path>) -> Option<u64> {
     if let Some(at) = skeleton.find("include_bytes!(") {
         let rest = &skeleton[at..];
-        let start = rest.find('"')? + 1;
-        let end = start + rest[start..].find('"')?;
-        return std::fs::metadata(&rest[start..end]).ok().map(|m| m.len());
+        let call = &rest[..rest.find(';')?];
+        let start = call.rfind('"')?;
+        let begin = call[..start].rfind('"')? + 1;
+        let literal = &call[begin..start];
+        let path = if call.contains("env!(\"OUT_DIR\")") {
+            out_dir?.join(literal.trim_start_matches('/'))
+        } else {
+            PathBuf::from(literal)
+        };
+        return std::fs::metadata(path).ok().map(|m| m.len());
     }
     let at = skeleton.find("static DATA: [u8; ")? + "static DATA: [u8; ".len();
     let end = at + skeleton[at..].find(']')?;

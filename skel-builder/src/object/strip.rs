@@ -1,89 +1,102 @@
-//! The object the skeleton embeds: clang's, without its DWARF.
+//! The object the skeleton embeds: clang's, without its DWARF bytes.
 //!
 //! `-g` is needed for BTF, but it also emits DWARF (`.debug_*`), often most
 //! of the object (600 KB of 700 KB for a program including vmlinux.h).
-//! libbpf reads none of it, so the embedded copy drops every `.debug_*`
-//! section and the relocations that apply to them; `.BTF` and `.BTF.ext`
-//! stay. libbpf-cargo gets the same effect from libbpf's linker.
+//! libbpf skips DWARF sections and their relocations by name without
+//! reading them, so the embedded copy keeps every section header (no
+//! section, symbol or relocation is renumbered) but turns those sections
+//! into `SHT_NOBITS`, which occupy no bytes in the file, and lays the other
+//! sections out again. libbpf-cargo gets the same effect from libbpf's
+//! linker; this needs no ELF writer.
 
 use object::LittleEndian as LE;
-use object::build::elf::{Builder, SectionData};
 use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
 
 use super::elf::ElfError;
 
-/// `bytes` without DWARF sections (and without `.llvm_addrsig`, whose type
-/// the ELF writer does not know), or unchanged when it has none.
+const EHDR_LEN: usize = 64;
+const SHDR_LEN: usize = 64;
+
+/// Is this a DWARF section, or the relocations of one? (libbpf's
+/// `is_sec_name_dwarf` and `ignore_elf_section`.)
+fn is_dwarf(name: &[u8]) -> bool {
+    let name = name.strip_prefix(b".rel").unwrap_or(name);
+    name.starts_with(b".debug_")
+}
+
+fn le_u32(value: u32) -> [u8; 4] {
+    value.to_le_bytes()
+}
+
+fn le_u64(value: u64) -> [u8; 8] {
+    value.to_le_bytes()
+}
+
+/// `bytes` with the contents of its DWARF sections dropped, or unchanged
+/// when it has none.
 pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, ElfError> {
-    // clang's `.llvm_addrsig` (SHT_LLVM_ADDRSIG, an OS-specific type libbpf
-    // ignores) is given a plain type in a copy, so the builder reads it,
-    // then dropped. Other unknown types make the builder fail: the caller
-    // then embeds the object as it is.
-    let mut patched = bytes.to_vec();
-    let mut dropped = vec![];
-    {
-        let file = ElfFile64::<LE>::parse(bytes).map_err(|e| ElfError::Malformed(e.to_string()))?;
-        let table = file.elf_section_table();
-        let header = file.elf_header();
-        let shoff = header.e_shoff(LE) as usize;
-        let shentsize = usize::from(header.e_shentsize(LE));
-        for (index, sh) in table.iter().enumerate() {
-            let name = table
-                .section_name(LE, sh)
-                .map_err(|e| ElfError::Malformed(e.to_string()))?;
-            if sh.sh_type(LE).0 >= elf::SHT_LOOS && name == b".llvm_addrsig" {
-                let at = shoff + index * shentsize + 4;
-                if let Some(word) = patched.get_mut(at..at + 4) {
-                    word.copy_from_slice(&elf::SHT_PROGBITS.0.to_le_bytes());
-                    dropped.push(name.to_vec());
-                }
-            }
-        }
-    }
-    let mut builder =
-        Builder::read(&patched[..]).map_err(|e| ElfError::Malformed(e.to_string()))?;
-    // Deleted items vanish from the builder's iterators: decide everything
-    // before deleting anything.
-    let mut doomed: Vec<_> = builder
-        .sections
-        .iter()
-        .filter(|s| s.name.starts_with(b".debug_") || dropped.iter().any(|d| **d == *s.name))
-        .map(|s| s.id())
-        .collect();
-    if doomed.is_empty() {
+    let malformed = |e: object::Error| ElfError::Malformed(e.to_string());
+    let file = ElfFile64::<LE>::parse(bytes).map_err(malformed)?;
+    let header = file.elf_header();
+    let table = file.elf_section_table();
+    if usize::from(header.e_shentsize(LE)) != SHDR_LEN || header.e_phnum(LE) != 0 {
         return Ok(bytes.to_vec());
     }
-    let relocations: Vec<_> = builder
-        .sections
-        .iter()
-        .filter(|s| {
-            s.sh_info_section
-                .is_some_and(|target| doomed.contains(&target))
-        })
-        .map(|s| s.id())
-        .collect();
-    doomed.extend(relocations);
-    for id in doomed {
-        builder.sections.get_mut(id).delete = true;
+    let mut dwarf = Vec::with_capacity(table.len());
+    for sh in table.iter() {
+        let name = table.section_name(LE, sh).map_err(malformed)?;
+        dwarf.push(is_dwarf(name) && sh.sh_type(LE) != elf::SHT_NOBITS);
     }
-    builder.delete_orphans();
-    // clang keeps section names in `.strtab` with the symbol names; the
-    // writer wants a section-name table of its own.
-    if !builder
-        .sections
-        .iter()
-        .any(|s| matches!(s.data, SectionData::SectionString))
-    {
-        let shstrtab = builder.sections.add();
-        shstrtab.name = (&b".shstrtab"[..]).into();
-        shstrtab.sh_type = elf::SHT_STRTAB;
-        shstrtab.sh_addralign = 1;
-        shstrtab.data = SectionData::SectionString;
+    if !dwarf.contains(&true) {
+        return Ok(bytes.to_vec());
     }
-    let mut out = Vec::with_capacity(bytes.len() / 2);
-    builder
-        .write(&mut out)
-        .map_err(|e| ElfError::Malformed(e.to_string()))?;
+
+    // Section contents, each at its alignment, after the ELF header.
+    let mut out = bytes[..EHDR_LEN].to_vec();
+    let mut headers = Vec::with_capacity(table.len() * SHDR_LEN);
+    for (index, sh) in table.iter().enumerate() {
+        let raw: &[u8] = object::pod::bytes_of(sh);
+        let mut shdr = raw.to_vec();
+        let has_bytes = index != 0 && sh.sh_type(LE) != elf::SHT_NOBITS;
+        if dwarf[index] {
+            shdr[4..8].copy_from_slice(&le_u32(elf::SHT_NOBITS.0));
+            shdr[24..32].copy_from_slice(&le_u64(out.len() as u64));
+        } else if has_bytes {
+            let data = sh.data(LE, bytes).map_err(malformed)?;
+            let align = sh.sh_addralign(LE).clamp(1, 4096) as usize;
+            out.resize(out.len().div_ceil(align) * align, 0);
+            shdr[24..32].copy_from_slice(&le_u64(out.len() as u64));
+            out.extend_from_slice(data);
+        }
+        headers.extend_from_slice(&shdr);
+    }
+    out.resize(out.len().div_ceil(8) * 8, 0);
+    let shoff = out.len() as u64;
+    out.extend_from_slice(&headers);
+    // e_shoff: the section header table moved.
+    out[40..48].copy_from_slice(&le_u64(shoff));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dwarf_names() {
+        assert!(is_dwarf(b".debug_info"));
+        assert!(is_dwarf(b".rel.debug_info"));
+        assert!(!is_dwarf(b".BTF"));
+        assert!(!is_dwarf(b".rel.BTF.ext"));
+        assert!(!is_dwarf(b"debug_info"));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for len in 0..200 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let _ = strip_debug(&bytes);
+        }
+    }
 }

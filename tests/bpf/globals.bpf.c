@@ -8,6 +8,9 @@ char LICENSE[] SEC("license") = "GPL";
 enum mode { MODE_OFF, MODE_ON = 5 };
 struct point { int x, y; };
 struct flags { unsigned int a : 1, b : 7, c : 24; signed int neg : 4; };
+/* Bitfields of 64-bit types: accessors read and write u64/i64 directly. */
+enum wide_e { WIDE_LOW = 1, WIDE_HIGH = 0x100000000ULL };
+struct wide_bits { unsigned long long big : 40; long long sbig : 20; enum wide_e we : 36; };
 union value { __u32 u; float f; };
 struct __attribute__((packed)) packed_rec { char tag; __u32 n; };
 struct empty {};
@@ -21,6 +24,7 @@ enum mode mode = MODE_ON;
 struct point origin = { 1, 2 };
 struct point path[3] = { { 1, 1 }, { 2, 2 }, { 3, 3 } };
 struct flags fl = { 1, 100, 0xabcdef, -3 };
+struct wide_bits wb = { 0xabcdef1234ULL, -5, WIDE_LOW };
 union value val = { .u = 0x3f800000 };
 struct packed_rec rec = { 'r', 7 };
 char greeting[12] = "hi";

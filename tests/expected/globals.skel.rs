@@ -12,9 +12,9 @@ mod __skel_globals {
     pub mod types {
         /// The variables of data section `.data`, laid out as libbpf maps them.
         ///
-        /// Size 104 bytes, alignment 8, BTF type id 61.
+        /// Size 120 bytes, alignment 8, BTF type id 65.
         ///
-        /// The section holds 98 bytes; the view rounds up to 104 for alignment (libbpf backs sections with whole pages).
+        /// The section holds 114 bytes; the view rounds up to 120 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
@@ -34,27 +34,29 @@ mod __skel_globals {
             pub path: [point; 3],
             /// `fl`: C type `struct flags`, at byte 40, 8 bytes.
             pub fl: flags,
-            /// `val`: C type `union value`, at byte 48, 4 bytes.
+            /// `wb`: C type `struct wide_bits`, at byte 48, 16 bytes.
+            pub wb: wide_bits,
+            /// `val`: C type `union value`, at byte 64, 4 bytes.
             pub val: value,
-            /// `rec`: C type `struct packed_rec`, at byte 52, 5 bytes.
+            /// `rec`: C type `struct packed_rec`, at byte 68, 5 bytes.
             pub rec: packed_rec,
-            /// `greeting`: C type `char[12]`, at byte 57, 12 bytes.
+            /// `greeting`: C type `char[12]`, at byte 73, 12 bytes.
             ///
             /// C string: use `set("...")` and `to_str()`.
             pub greeting: ::skel_runtime::CharArray<12>,
-            /// Padding: bytes 69..72, kept zero.
+            /// Padding: bytes 85..88, kept zero.
             __padding_1: [u8; 3],
-            /// `old`: C type `struct task_struct___old`, at byte 72, 4 bytes.
+            /// `old`: C type `struct task_struct___old`, at byte 88, 4 bytes.
             pub old: task_struct___old,
-            /// `bytes`: C type `__u8[5]`, at byte 76, 5 bytes.
+            /// `bytes`: C type `__u8[5]`, at byte 92, 5 bytes.
             pub bytes: [u8; 5],
-            /// Padding: bytes 81..88, kept zero.
+            /// Padding: bytes 97..104, kept zero.
             __padding_2: [u8; 7],
-            /// `typedef_anon`: C type `foo`, at byte 88, 8 bytes.
+            /// `typedef_anon`: C type `foo`, at byte 104, 8 bytes.
             pub typedef_anon: foo,
-            /// `tagged`: C type `struct foo`, at byte 96, 2 bytes.
+            /// `tagged`: C type `struct foo`, at byte 112, 2 bytes.
             pub tagged: foo_1,
-            /// Padding: bytes 98..104, kept zero.
+            /// Padding: bytes 114..120, kept zero.
             __padding_3: [u8; 6],
         }
         impl ::core::default::Default for data {
@@ -100,63 +102,68 @@ mod __skel_globals {
                 ::core::mem::offset_of!(This, fl) == 40,
                 "`data::fl`: offset must be 40, as in BTF"
             );
+            ::skel_runtime::assert_plain::<wide_bits>();
+            assert!(
+                ::core::mem::offset_of!(This, wb) == 48,
+                "`data::wb`: offset must be 48, as in BTF"
+            );
             ::skel_runtime::assert_plain::<value>();
             assert!(
-                ::core::mem::offset_of!(This, val) == 48,
-                "`data::val`: offset must be 48, as in BTF"
+                ::core::mem::offset_of!(This, val) == 64,
+                "`data::val`: offset must be 64, as in BTF"
             );
             ::skel_runtime::assert_plain::<packed_rec>();
             assert!(
-                ::core::mem::offset_of!(This, rec) == 52,
-                "`data::rec`: offset must be 52, as in BTF"
+                ::core::mem::offset_of!(This, rec) == 68,
+                "`data::rec`: offset must be 68, as in BTF"
             );
             ::skel_runtime::assert_plain::<::skel_runtime::CharArray<12>>();
             assert!(
-                ::core::mem::offset_of!(This, greeting) == 57,
-                "`data::greeting`: offset must be 57, as in BTF"
+                ::core::mem::offset_of!(This, greeting) == 73,
+                "`data::greeting`: offset must be 73, as in BTF"
             );
             assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 69,
-                "`data::__padding_1`: offset must be 69, as in BTF"
+                ::core::mem::offset_of!(This, __padding_1) == 85,
+                "`data::__padding_1`: offset must be 85, as in BTF"
             );
             ::skel_runtime::assert_plain::<task_struct___old>();
             assert!(
-                ::core::mem::offset_of!(This, old) == 72,
-                "`data::old`: offset must be 72, as in BTF"
+                ::core::mem::offset_of!(This, old) == 88,
+                "`data::old`: offset must be 88, as in BTF"
             );
             ::skel_runtime::assert_plain::<[u8; 5]>();
             assert!(
-                ::core::mem::offset_of!(This, bytes) == 76,
-                "`data::bytes`: offset must be 76, as in BTF"
+                ::core::mem::offset_of!(This, bytes) == 92,
+                "`data::bytes`: offset must be 92, as in BTF"
             );
             ::skel_runtime::assert_plain::<[u8; 7]>();
             assert!(
-                ::core::mem::offset_of!(This, __padding_2) == 81,
-                "`data::__padding_2`: offset must be 81, as in BTF"
+                ::core::mem::offset_of!(This, __padding_2) == 97,
+                "`data::__padding_2`: offset must be 97, as in BTF"
             );
             ::skel_runtime::assert_plain::<foo>();
             assert!(
-                ::core::mem::offset_of!(This, typedef_anon) == 88,
-                "`data::typedef_anon`: offset must be 88, as in BTF"
+                ::core::mem::offset_of!(This, typedef_anon) == 104,
+                "`data::typedef_anon`: offset must be 104, as in BTF"
             );
             ::skel_runtime::assert_plain::<foo_1>();
             assert!(
-                ::core::mem::offset_of!(This, tagged) == 96,
-                "`data::tagged`: offset must be 96, as in BTF"
+                ::core::mem::offset_of!(This, tagged) == 112,
+                "`data::tagged`: offset must be 112, as in BTF"
             );
             ::skel_runtime::assert_plain::<[u8; 6]>();
             assert!(
-                ::core::mem::offset_of!(This, __padding_3) == 98,
-                "`data::__padding_3`: offset must be 98, as in BTF"
+                ::core::mem::offset_of!(This, __padding_3) == 114,
+                "`data::__padding_3`: offset must be 114, as in BTF"
             );
             let size = ::core::mem::size_of::<This>();
-            assert!(size == 104, "`data`: size must be 104 bytes, as in BTF");
+            assert!(size == 120, "`data`: size must be 120 bytes, as in BTF");
             let align = ::core::mem::align_of::<This>();
             assert!(align == 8, "`data`: alignment must be 8");
         };
         /// The variables of data section `.bss`, laid out as libbpf maps them.
         ///
-        /// Size 24 bytes, alignment 8, BTF type id 60.
+        /// Size 24 bytes, alignment 8, BTF type id 64.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -206,7 +213,7 @@ mod __skel_globals {
         };
         /// The variables of data section `.rodata`, laid out as libbpf maps them.
         ///
-        /// Size 12 bytes, alignment 4, BTF type id 63.
+        /// Size 12 bytes, alignment 4, BTF type id 67.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
@@ -242,7 +249,7 @@ mod __skel_globals {
         };
         /// The variables of data section `.data.custom`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 62.
+        /// Size 4 bytes, alignment 4, BTF type id 66.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_custom {
@@ -269,7 +276,7 @@ mod __skel_globals {
         };
         /// The variables of data section `.rodata.custom`, laid out as libbpf maps them.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 64.
+        /// Size 4 bytes, alignment 4, BTF type id 68.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata_custom {
@@ -296,7 +303,7 @@ mod __skel_globals {
         };
         /// C type `struct empty`.
         ///
-        /// Size 0 bytes, alignment 1, BTF type id 41.
+        /// Size 0 bytes, alignment 1, BTF type id 46.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct empty {}
@@ -455,9 +462,110 @@ mod __skel_globals {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 1, "`flags`: alignment must be 1");
         };
+        /// C type `struct wide_bits`.
+        ///
+        /// Size 16 bytes, alignment 1, BTF type id 20.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct wide_bits {
+            /// Storage of bitfields (bytes 0..5); use the accessor methods.
+            __bitfield_0: [u8; 5],
+            /// Storage of bitfields (bytes 5..8); use the accessor methods.
+            __bitfield_1: [u8; 3],
+            /// Storage of bitfields (bytes 8..13); use the accessor methods.
+            __bitfield_2: [u8; 5],
+            /// Padding: bytes 13..16, kept zero.
+            __padding_0: [u8; 3],
+        }
+        impl wide_bits {
+            /// Bitfield `big` (`unsigned long long`, 40 bits at bit 0 of `__bitfield_0`).
+            pub fn big(&self) -> u64 {
+                ::skel_runtime::bits::get(&self.__bitfield_0, 0, 40)
+            }
+            /// Sets bitfield `big`; bits of `value` above its 40 bits are dropped.
+            pub fn set_big(&mut self, value: u64) {
+                ::skel_runtime::bits::set(&mut self.__bitfield_0, 0, 40, value)
+            }
+            /// Bitfield `sbig` (`long long`, 20 bits at bit 0 of `__bitfield_1`).
+            pub fn sbig(&self) -> i64 {
+                ::skel_runtime::bits::get_signed(&self.__bitfield_1, 0, 20)
+            }
+            /// Sets bitfield `sbig`; bits of `value` above its 20 bits are dropped.
+            pub fn set_sbig(&mut self, value: i64) {
+                ::skel_runtime::bits::set(&mut self.__bitfield_1, 0, 20, value as u64)
+            }
+            /// Bitfield `we` (`enum wide_e`, 36 bits at bit 0 of `__bitfield_2`).
+            pub fn we(&self) -> wide_e {
+                wide_e(::skel_runtime::bits::get(&self.__bitfield_2, 0, 36))
+            }
+            /// Sets bitfield `we`; bits of `value` above its 36 bits are dropped.
+            pub fn set_we(&mut self, value: wide_e) {
+                ::skel_runtime::bits::set(&mut self.__bitfield_2, 0, 36, value.0)
+            }
+        }
+        impl ::core::default::Default for wide_bits {
+            fn default() -> Self {
+                ::skel_runtime::zeroed()
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for wide_bits {}
+        const _: () = {
+            type This = wide_bits;
+            ::skel_runtime::assert_plain::<[u8; 5]>();
+            assert!(
+                ::core::mem::offset_of!(This, __bitfield_0) == 0,
+                "`wide_bits::__bitfield_0`: offset must be 0, as in BTF"
+            );
+            ::skel_runtime::assert_plain::<[u8; 3]>();
+            assert!(
+                ::core::mem::offset_of!(This, __bitfield_1) == 5,
+                "`wide_bits::__bitfield_1`: offset must be 5, as in BTF"
+            );
+            assert!(
+                ::core::mem::offset_of!(This, __bitfield_2) == 8,
+                "`wide_bits::__bitfield_2`: offset must be 8, as in BTF"
+            );
+            assert!(
+                ::core::mem::offset_of!(This, __padding_0) == 13,
+                "`wide_bits::__padding_0`: offset must be 13, as in BTF"
+            );
+            let size = ::core::mem::size_of::<This>();
+            assert!(size == 16, "`wide_bits`: size must be 16 bytes, as in BTF");
+            let align = ::core::mem::align_of::<This>();
+            assert!(align == 1, "`wide_bits`: alignment must be 1");
+        };
+        /// C type `enum wide_e`.
+        ///
+        /// Size 8 bytes, alignment 8, BTF type id 23.
+        /// Any value is valid: the known ones are associated constants.
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct wide_e(pub u64);
+        impl wide_e {
+            /// `WIDE_LOW` = 1
+            pub const WIDE_LOW: wide_e = wide_e(1);
+            /// `WIDE_HIGH` = 0
+            pub const WIDE_HIGH: wide_e = wide_e(0);
+        }
+        impl ::core::fmt::Debug for wide_e {
+            #[allow(unreachable_patterns)]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let known = match self.0 {
+                    1 => "WIDE_LOW",
+                    0 => "WIDE_HIGH",
+                    _ => return f.debug_tuple("wide_e").field(&self.0).finish(),
+                };
+                f.write_str(known)
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for wide_e {}
+        const _: () = {
+            let size = ::core::mem::size_of::<wide_e>();
+            assert!(size == 8, "`wide_e`: size must be 8 bytes, as in BTF");
+        };
         /// C type `union value`.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 20.
+        /// Size 4 bytes, alignment 4, BTF type id 25.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union value {
@@ -506,7 +614,7 @@ mod __skel_globals {
         };
         /// C type `struct packed_rec`.
         ///
-        /// Size 5 bytes, alignment 1, BTF type id 24.
+        /// Size 5 bytes, alignment 1, BTF type id 29.
         ///
         /// Packed: some member sits below its natural alignment, so fields cannot be borrowed; read and assign them by value.
         #[repr(C, packed)]
@@ -542,7 +650,7 @@ mod __skel_globals {
         };
         /// C type `struct task_struct___old`.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 28.
+        /// Size 4 bytes, alignment 4, BTF type id 33.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct task_struct___old {
@@ -569,7 +677,7 @@ mod __skel_globals {
         };
         /// C type `struct (anon)`.
         ///
-        /// Size 8 bytes, alignment 8, BTF type id 35.
+        /// Size 8 bytes, alignment 8, BTF type id 40.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo {
@@ -596,7 +704,7 @@ mod __skel_globals {
         };
         /// C type `struct foo`.
         ///
-        /// Size 2 bytes, alignment 2, BTF type id 38.
+        /// Size 2 bytes, alignment 2, BTF type id 43.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo_1 {
@@ -636,7 +744,7 @@ mod __skel_globals {
                     type_name: "data",
                     size: ::core::mem::size_of::<types::data>(),
                     align: ::core::mem::align_of::<types::data>(),
-                    value_size: 98,
+                    value_size: 114,
                 }),
             },
             ::skel_runtime::__private::MapSpec {
@@ -802,11 +910,11 @@ mod __skel_globals {
         inner: ::skel_runtime::__private::OpenMaps<'obj>,
     }
     impl<'obj> OpenGlobalsMaps<'obj> {
-        /// Map `globals.data` holding data section `.data` (98 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
         pub fn data(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
             self.inner.map(0)
         }
-        /// Map `globals.data` holding data section `.data` (98 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
         pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
             self.inner.map_mut(0)
         }
@@ -890,11 +998,11 @@ mod __skel_globals {
         inner: ::skel_runtime::__private::Maps<'obj>,
     }
     impl<'obj> GlobalsMaps<'obj> {
-        /// Map `globals.data` holding data section `.data` (98 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
         pub fn data(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
             self.inner.map(0)
         }
-        /// Map `globals.data` holding data section `.data` (98 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
         pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
             self.inner.map_mut(0)
         }

@@ -38,6 +38,10 @@ fn initial_values_read_through_typed_views() {
         (data.fl.a(), data.fl.b(), data.fl.c(), data.fl.neg()),
         (1, 100, 0xabcdef, -3)
     );
+    assert_eq!(
+        (data.wb.big(), data.wb.sbig(), data.wb.we()),
+        (0xab_cdef_1234, -5, types::wide_e::WIDE_LOW)
+    );
     assert_eq!(*data.val.u(), 0x3f80_0000);
     assert_eq!(*data.val.f(), 1.0);
     let rec = data.rec;
@@ -71,6 +75,11 @@ fn writes_land_at_the_variable_offsets() {
         d.path[1].x = 20;
         d.fl.set_c(0x123456);
         d.fl.set_neg(-8);
+        d.wb.set_big(0xff_0000_0001);
+        d.wb.set_sbig(-0x8_0000);
+        // Not WIDE_HIGH: clang 14 writes 64-bit enum values truncated to 32
+        // bits into BTF (no ENUM64), so that constant is 0 here.
+        d.wb.set_we(types::wide_e(0x1_0000_0000));
         *d.val.f_mut() = 2.0;
         d.rec.n = 0xdead_beef;
         d.greeting.set("hello world").unwrap();
@@ -93,6 +102,12 @@ fn writes_land_at_the_variable_offsets() {
     assert_eq!(fl >> 8, 0x123456, "c is 24 bits at bit 8");
     let neg = at("fl", 8)[4] & 0xf;
     assert_eq!(neg, 0x8, "neg is 4 bits at bit 32 holding -8");
+    // big: 40 bits at bit 0; sbig: 20 bits at bit 40; we: 36 bits at bit 64
+    // (it does not fit the first unit's remaining 4 bits).
+    let wb = u128::from_le_bytes(at("wb", 16).try_into().unwrap());
+    assert_eq!(wb & ((1 << 40) - 1), 0xff_0000_0001);
+    assert_eq!((wb >> 40) & 0xf_ffff, 0x8_0000, "-0x80000 in 20 bits");
+    assert_eq!((wb >> 64) & 0xf_ffff_ffff, 0x1_0000_0000);
     assert_eq!(at("val", 4), 2.0f32.to_le_bytes());
     assert_eq!(&at("rec", 5)[1..], 0xdead_beefu32.to_le_bytes());
     assert_eq!(at("greeting", 12), b"hello world\0");

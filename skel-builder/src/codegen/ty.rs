@@ -270,20 +270,38 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
     let off = Literal::u32_unsuffixed(bf.bit_offset);
     let bits = Literal::u32_unsuffixed(bf.bits);
     let ty = field_type(skel, &bf.ty, quote!('static));
-    let read = if bf.signed {
-        quote!(::skel_runtime::bits::get_signed(#bytes, #off, #bits))
+    // `bits::get` reads a u64, `bits::get_signed` an i64 and `bits::set`
+    // takes a u64: cast only between different types (clippy's
+    // `unnecessary_cast` is an error under `-D warnings`).
+    let (read, read_ty) = if bf.signed {
+        (
+            quote!(::skel_runtime::bits::get_signed(#bytes, #off, #bits)),
+            IntTy::I64,
+        )
     } else {
-        quote!(::skel_runtime::bits::get(#bytes, #off, #bits))
+        (
+            quote!(::skel_runtime::bits::get(#bytes, #off, #bits)),
+            IntTy::U64,
+        )
+    };
+    let cast = |expr: TokenStream, from: IntTy, to: IntTy| {
+        if from == to {
+            expr
+        } else {
+            let to = int_type(to);
+            quote!(#expr as #to)
+        }
     };
     let (get_body, set_value) = match &bf.ty {
         Ty::Bool => (quote!(#read != 0), quote!(u64::from(value))),
-        Ty::Int(_) => (quote!(#read as #ty), quote!(value as u64)),
+        Ty::Int(i) => (cast(read, read_ty, *i), cast(quote!(value), *i, IntTy::U64)),
         Ty::Enum(r) => {
             let repr = match &skel.ty(*r).kind {
-                TypeDefKind::Enum(e) => int_type(e.repr),
-                _ => quote!(u64),
+                TypeDefKind::Enum(e) => e.repr,
+                _ => IntTy::U64,
             };
-            (quote!(#ty(#read as #repr)), quote!(value.0 as u64))
+            let get = cast(read, read_ty, repr);
+            (quote!(#ty(#get)), cast(quote!(value.0), repr, IntTy::U64))
         }
         _ => return quote!(),
     };

@@ -88,11 +88,11 @@ mod __skel_keywords {
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct impl_ops<'obj> {
-            /// `move`: C type `int (*)(...)`, at byte 0, 8 bytes.
+            /// `move`: C type `int (*)(int)`, at byte 0, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub r#move: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `self`: C type `int (*)(...)`, at byte 8, 8 bytes.
+            /// `self`: C type `int (*)(int)`, at byte 8, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub self_: ::core::option::Option<&'obj ::skel_runtime::Program>,

@@ -61,15 +61,15 @@ mod __skel_scx_minimal {
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct sched_ext_ops<'obj> {
-            /// `select_cpu`: C type `__s32 (*)(...)`, at byte 0, 8 bytes.
+            /// `select_cpu`: C type `__s32 (*)(struct task_struct *, __s32, __u64)`, at byte 0, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub select_cpu: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `enqueue`: C type `void (*)(...)`, at byte 8, 8 bytes.
+            /// `enqueue`: C type `void (*)(struct task_struct *, __u64)`, at byte 8, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub enqueue: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `running`: C type `void (*)(...)`, at byte 16, 8 bytes.
+            /// `running`: C type `void (*)(struct task_struct *)`, at byte 16, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub running: ::core::option::Option<&'obj ::skel_runtime::Program>,

@@ -16,7 +16,7 @@ mod __skel_shapes {
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct shapes_ops<'obj> {
-            /// `op_plain`: C type `int (*)(...)`, at byte 0, 8 bytes.
+            /// `op_plain`: C type `int (*)(int)`, at byte 0, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub op_plain: ::core::option::Option<&'obj ::skel_runtime::Program>,
@@ -24,7 +24,7 @@ mod __skel_shapes {
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub op_typedef: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `op_const`: C type `const int (*)(...)`, at byte 16, 8 bytes.
+            /// `op_const`: C type `int (* const)(int)`, at byte 16, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub op_const: ::core::option::Option<&'obj ::skel_runtime::Program>,
@@ -341,7 +341,7 @@ mod __skel_shapes {
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct small_ops<'obj> {
-            /// `run`: C type `int (*)(...)`, at byte 0, 8 bytes.
+            /// `run`: C type `int (*)(int)`, at byte 0, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub run: ::core::option::Option<&'obj ::skel_runtime::Program>,
@@ -454,7 +454,7 @@ mod __skel_shapes {
             __bitfield_2: [u8; 1],
             /// Padding: bytes 12..16, kept zero.
             __padding_1: [u8; 4],
-            /// `inner_fn`: C type `int (*)(...)`, at byte 16, 8 bytes.
+            /// `inner_fn`: C type `int (*)(int)`, at byte 16, 8 bytes.
             ///
             /// A BPF-side pointer, kept opaque.
             pub inner_fn: ::skel_runtime::OpaquePtr,

@@ -79,23 +79,23 @@ mod __skel_tcp_ca {
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct tcp_congestion_ops<'obj> {
-            /// `ssthresh`: C type `__u32 (*)(...)`, at byte 0, 8 bytes.
+            /// `ssthresh`: C type `__u32 (*)(struct sock *)`, at byte 0, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub ssthresh: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `cong_avoid`: C type `void (*)(...)`, at byte 8, 8 bytes.
+            /// `cong_avoid`: C type `void (*)(struct sock *, __u32, __u32)`, at byte 8, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub cong_avoid: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `cwnd_event`: C type `void (*)(...)`, at byte 16, 8 bytes.
+            /// `cwnd_event`: C type `void (*)(struct sock *, int)`, at byte 16, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub cwnd_event: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `undo_cwnd`: C type `__u32 (*)(...)`, at byte 24, 8 bytes.
+            /// `undo_cwnd`: C type `__u32 (*)(struct sock *)`, at byte 24, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub undo_cwnd: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `init`: C type `void (*)(...)`, at byte 32, 8 bytes.
+            /// `init`: C type `void (*)(struct sock *)`, at byte 32, 8 bytes.
             ///
             /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
             pub init: ::core::option::Option<&'obj ::skel_runtime::Program>,

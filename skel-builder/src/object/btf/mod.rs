@@ -28,6 +28,19 @@ impl fmt::Display for BtfTypeId {
 /// Modifier and typedef chains longer than this are refused (libbpf uses 32).
 pub const MAX_RESOLVE_DEPTH: usize = 32;
 
+/// How many types one C spelling visits at most (a spelling is for people:
+/// a cycle or a huge parameter list must not make it long or slow).
+pub const MAX_SPELLING_STEPS: usize = 48;
+
+/// How much of that a function prototype keeps for its return type.
+const SPELLING_RETURN_RESERVE: usize = 8;
+
+/// How many dimensions of an array a C spelling shows.
+const MAX_SPELLED_DIMS: usize = 8;
+
+/// How many parameters of a function prototype a C spelling shows.
+const MAX_SPELLED_PARAMS: usize = 8;
+
 /// The longest name accepted, in bytes: the kernel refuses BTF names of
 /// `KSYM_NAME_LEN` (512) bytes or more, so such an object could not load
 /// anyway. Bounding names bounds everything derived from them.
@@ -445,83 +458,143 @@ impl Btf {
         Ok(false)
     }
 
-    /// A C spelling of a type, for documentation and messages
-    /// (`const unsigned int`, `struct foo *`, `char[16]`). Bounded.
+    /// A C spelling of a type, as an abstract declarator, for documentation
+    /// and messages (`const unsigned int`, `struct foo *`, `char[16]`,
+    /// `int (* const)(struct sock *, int)`). Bounded: past
+    /// [`MAX_SPELLING_STEPS`] types the rest is spelled `...`.
     pub fn c_spelling(&self, id: BtfTypeId) -> String {
-        self.c_spelling_depth(id, 0)
+        let mut budget = MAX_SPELLING_STEPS;
+        self.declarator(id, String::new(), &mut budget)
     }
 
-    fn c_spelling_depth(&self, id: BtfTypeId, depth: usize) -> String {
-        if depth > MAX_RESOLVE_DEPTH {
-            return "...".to_owned();
+    /// Whether `id` is a pointer under nothing but qualifiers and type tags.
+    fn qualifies_pointer(&self, mut id: BtfTypeId) -> bool {
+        for _ in 0..=MAX_RESOLVE_DEPTH {
+            match self.get(id).kind {
+                Kind::Ptr { .. } => return true,
+                Kind::Const { target }
+                | Kind::Volatile { target }
+                | Kind::Restrict { target }
+                | Kind::TypeTag { target } => id = target,
+                _ => return false,
+            }
         }
+        false
+    }
+
+    /// Spells type `id` around the declarator `inner` (what C writes where
+    /// a variable's name would go), the way C reads declarations inside out.
+    fn declarator(&self, id: BtfTypeId, inner: String, budget: &mut usize) -> String {
+        fn join(base: &str, inner: &str) -> String {
+            if inner.is_empty() {
+                base.to_owned()
+            } else if inner.starts_with('[') {
+                format!("{base}{inner}")
+            } else {
+                format!("{base} {inner}")
+            }
+        }
+        // A suffix (`[N]`, `(params)`) binds tighter than `*`.
+        fn suffixed(inner: String, suffix: &str) -> String {
+            if inner.starts_with('*') {
+                format!("({inner}){suffix}")
+            } else {
+                format!("{inner}{suffix}")
+            }
+        }
+        if *budget == 0 {
+            return join("...", &inner);
+        }
+        *budget -= 1;
         let ty = self.get(id);
         let named = |prefix: &str| match &ty.name {
             Some(n) => format!("{prefix}{n}"),
             None => format!("{prefix}(anon)"),
         };
         match &ty.kind {
-            Kind::Void => "void".to_owned(),
-            Kind::Int { .. } | Kind::Float { .. } | Kind::Typedef { .. } => named(""),
-            Kind::Struct(_) => named("struct "),
-            Kind::Union(_) => named("union "),
-            Kind::Enum { .. } => named("enum "),
-            Kind::Fwd { union: true } => named("union "),
-            Kind::Fwd { union: false } => named("struct "),
+            Kind::Void => join("void", &inner),
+            Kind::Int { .. } | Kind::Float { .. } | Kind::Typedef { .. } => {
+                join(&named(""), &inner)
+            }
+            Kind::Struct(_) | Kind::Fwd { union: false } => join(&named("struct "), &inner),
+            Kind::Union(_) | Kind::Fwd { union: true } => join(&named("union "), &inner),
+            Kind::Enum { .. } => join(&named("enum "), &inner),
             Kind::Ptr { target } => {
-                let t = self.get(*target);
-                if let Kind::FuncProto { .. } = t.kind {
-                    format!("{} (*)(...)", self.func_ret_spelling(*target, depth))
+                let inner = if inner.is_empty() {
+                    "*".to_owned()
+                } else if inner.starts_with('[') || inner.starts_with('(') {
+                    format!("*{inner}")
                 } else {
-                    format!("{} *", self.c_spelling_depth(*target, depth + 1))
-                }
+                    format!("* {inner}")
+                };
+                self.declarator(*target, inner, budget)
             }
             Kind::Array { .. } => {
                 // C writes the outermost dimension first: `int[2][3]` is two
-                // rows of three.
+                // rows of three. Past a few dimensions (an array of itself
+                // has no end), elide the rest.
                 let mut dims = String::new();
                 let mut cur = id;
-                let mut depth = depth;
                 let mut shown = 0;
                 while let Kind::Array { elem, len, .. } = &self.get(cur).kind {
-                    if depth > MAX_RESOLVE_DEPTH {
-                        break;
+                    if shown > MAX_RESOLVE_DEPTH {
+                        return join("...", &suffixed(inner, &dims));
                     }
-                    // Past a few dimensions (an array of itself has no end),
-                    // elide the rest.
                     match shown {
-                        0..8 => dims.push_str(&format!("[{len}]")),
-                        8 => dims.push_str("[...]"),
+                        0..MAX_SPELLED_DIMS => dims.push_str(&format!("[{len}]")),
+                        MAX_SPELLED_DIMS => dims.push_str("[...]"),
                         _ => {}
                     }
                     shown += 1;
                     cur = *elem;
-                    depth += 1;
                 }
-                format!("{}{dims}", self.c_spelling_depth(cur, depth))
+                self.declarator(cur, suffixed(inner, &dims), budget)
             }
-            Kind::Const { target } => {
-                format!("const {}", self.c_spelling_depth(*target, depth + 1))
+            Kind::Const { target } | Kind::Volatile { target } | Kind::Restrict { target } => {
+                let qual = match ty.kind {
+                    Kind::Const { .. } => "const",
+                    Kind::Volatile { .. } => "volatile",
+                    _ => "restrict",
+                };
+                // A qualified pointer is `int * const`; anything else
+                // `const int`.
+                if self.qualifies_pointer(*target) {
+                    self.declarator(*target, join(qual, &inner), budget)
+                } else {
+                    format!("{qual} {}", self.declarator(*target, inner, budget))
+                }
             }
-            Kind::Volatile { target } => {
-                format!("volatile {}", self.c_spelling_depth(*target, depth + 1))
+            Kind::TypeTag { target } | Kind::DeclTag { target, .. } => {
+                self.declarator(*target, inner, budget)
             }
-            Kind::Restrict { target } => {
-                format!("{} restrict", self.c_spelling_depth(*target, depth + 1))
+            Kind::Var { ty, .. } => self.declarator(*ty, inner, budget),
+            Kind::FuncProto { ret, params } => {
+                // Keep some of the budget for the return type: without it a
+                // long parameter list would leave the spelling `... (*)(...)`.
+                let reserve = (*budget).min(SPELLING_RETURN_RESERVE);
+                *budget -= reserve;
+                let mut list = Vec::new();
+                for (i, p) in params.iter().enumerate() {
+                    if i == MAX_SPELLED_PARAMS || *budget == 0 {
+                        list.push("...".to_owned());
+                        break;
+                    }
+                    if p.ty.0 == 0 && i + 1 == params.len() {
+                        list.push("...".to_owned());
+                    } else {
+                        list.push(self.declarator(p.ty, String::new(), budget));
+                    }
+                }
+                *budget += reserve;
+                let list = if list.is_empty() {
+                    "void".to_owned()
+                } else {
+                    list.join(", ")
+                };
+                self.declarator(*ret, suffixed(inner, &format!("({list})")), budget)
             }
-            Kind::TypeTag { target } => self.c_spelling_depth(*target, depth + 1),
-            Kind::FuncProto { .. } => format!("{} (...)", self.func_ret_spelling(id, depth)),
-            Kind::Func { .. } => named("func "),
-            Kind::Var { ty, .. } => self.c_spelling_depth(*ty, depth + 1),
-            Kind::Datasec { .. } => named("section "),
-            Kind::DeclTag { target, .. } => self.c_spelling_depth(*target, depth + 1),
-        }
-    }
-
-    fn func_ret_spelling(&self, proto: BtfTypeId, depth: usize) -> String {
-        match &self.get(proto).kind {
-            Kind::FuncProto { ret, .. } => self.c_spelling_depth(*ret, depth + 1),
-            _ => "void".to_owned(),
+            Kind::Func { .. } => join(&named("func "), &inner),
+            Kind::Datasec { .. } => join(&named("section "), &inner),
         }
     }
 }
@@ -735,6 +808,72 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::BtfWriter;
     use super::*;
+
+    #[test]
+    fn c_spellings_are_c_declarators() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let ch = w.char_();
+        let s = w.struct_("sock", 0, &[]);
+        let ps = w.ptr(s);
+        let pint = w.ptr(int);
+        let cint = w.const_(int);
+        let pcint = w.ptr(cint);
+        let cpint = w.const_(pint);
+        let vcpint = w.volatile(cpint);
+        let arr = w.array(ch, int, 16);
+        let arr2 = w.array(arr, int, 2);
+        let parr = w.ptr(arr);
+        let void_proto = w.func_proto(BtfTypeId(0), &[]);
+        let fp_void = w.ptr(void_proto);
+        let proto = w.func_proto(int, &[ps, int]);
+        let fp = w.ptr(proto);
+        let cfp = w.const_(fp);
+        let fp_arr = w.array(fp, int, 3);
+        let variadic = w.func_proto(int, &[pcint, BtfTypeId(0)]);
+        let fp_variadic = w.ptr(variadic);
+        // A function returning a pointer to a function.
+        let ret_fp = w.func_proto(fp, &[int]);
+        let fp_ret_fp = w.ptr(ret_fp);
+        let btf = w.finish();
+        let cases = [
+            (pint, "int *"),
+            (pcint, "const int *"),
+            (cpint, "int * const"),
+            (vcpint, "int * const volatile"),
+            (arr2, "char[2][16]"),
+            (parr, "char (*)[16]"),
+            (fp_void, "void (*)(void)"),
+            (fp, "int (*)(struct sock *, int)"),
+            (cfp, "int (* const)(struct sock *, int)"),
+            (fp_arr, "int (*[3])(struct sock *, int)"),
+            (fp_variadic, "int (*)(const int *, ...)"),
+            (fp_ret_fp, "int (*(*)(int))(struct sock *, int)"),
+        ];
+        for (id, want) in cases {
+            assert_eq!(btf.c_spelling(id), want);
+        }
+    }
+
+    #[test]
+    fn c_spelling_of_a_cycle_or_huge_prototype_is_bounded() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        // id 2 is a pointer to itself.
+        let p = w.ptr(BtfTypeId(2));
+        assert_eq!(p, BtfTypeId(2));
+        // A prototype whose parameters are pointers to itself.
+        let fp = BtfTypeId(4);
+        let proto = w.func_proto(int, &[fp; 1000]);
+        let fp2 = w.ptr(proto);
+        assert_eq!(fp2, fp);
+        let btf = w.finish();
+        let cycle = btf.c_spelling(p);
+        assert!(cycle.starts_with("...") && cycle.len() < 200, "{cycle}");
+        let huge = btf.c_spelling(fp);
+        assert!(huge.len() < 4096, "{} bytes", huge.len());
+        assert!(huge.starts_with("int (*)("), "{huge}");
+    }
 
     #[test]
     fn round_trips_basic_kinds() {

@@ -464,7 +464,7 @@ mod __skel_hostile {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 1, "`bool_1`: alignment must be 1");
         };
-        /// Anonymous C type `union (anon)`, the type of `un` in `members`.
+        /// Anonymous C type `union (anon)`, named for its place in `members`: member `un`.
         ///
         /// Size 4 bytes, alignment 4, BTF type id 18.
         #[repr(C)]
@@ -549,7 +549,7 @@ mod __skel_hostile {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 4, "`outer`: alignment must be 4");
         };
-        /// Anonymous C type `struct (anon)`, the type of `inner` in `outer`.
+        /// Anonymous C type `struct (anon)`, named for its place in `outer`: member `inner`.
         ///
         /// Size 4 bytes, alignment 4, BTF type id 43.
         #[repr(C)]

@@ -547,7 +547,7 @@ mod __skel_shapes {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 8, "`nested`: alignment must be 8");
         };
-        /// Anonymous C type `union (anon)`, the type of `u` in `shapes_ops`.
+        /// Anonymous C type `union (anon)`, named for its place in `shapes_ops`: member `u`.
         ///
         /// Size 8 bytes, alignment 4, BTF type id 46.
         #[repr(C)]
@@ -609,7 +609,7 @@ mod __skel_shapes {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 4, "`shapes_ops__u`: alignment must be 4");
         };
-        /// Anonymous C type `struct (anon)`, the type of `anon_struct` in `shapes_ops`.
+        /// Anonymous C type `struct (anon)`, named for its place in `shapes_ops`: member `anon_struct`.
         ///
         /// Size 8 bytes, alignment 4, BTF type id 48.
         #[repr(C)]

@@ -46,6 +46,12 @@ pub mod deep_skel {
 pub mod hostile_skel {
     include!(concat!(env!("OUT_DIR"), "/hostile.skel.rs"));
 }
+/// Skeleton of `bpf/kinds.bpf.c` (map-in-map, .kconfig, custom sections,
+/// many program types).
+#[warn(missing_docs)]
+pub mod kinds_skel {
+    include!(concat!(env!("OUT_DIR"), "/kinds.skel.rs"));
+}
 
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;

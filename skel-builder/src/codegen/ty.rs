@@ -69,12 +69,22 @@ fn origin_line(def: &TypeDef) -> String {
             )
         }
         Origin::Named => format!("C type {}.", code(&def.c_name)),
-        Origin::Anonymous { parent, member } => format!(
-            "Anonymous C type {}, the type of {} in {}.",
-            code(&def.c_name),
-            code(member),
-            code(parent)
-        ),
+        Origin::Anonymous { parent, member } => {
+            let numbered = member
+                .strip_prefix("anon_")
+                .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()));
+            let note = if numbered {
+                " (`anon_<k>`: the k-th anonymous member, field `__anon_<k>`)"
+            } else {
+                ""
+            };
+            format!(
+                "Anonymous C type {}, named for its place in {}: member {}{note}.",
+                code(&def.c_name),
+                code(parent),
+                code(member)
+            )
+        }
     }
 }
 
@@ -345,16 +355,19 @@ fn union_accessors(
     let ty = field_type(skel, &f.ty, quote!('static));
     let get_id = ident(get);
     let second_id = ident(second);
-    let c_name = match &f.kind {
-        FieldKind::Member { c_name } => c_name.clone(),
-        _ => f.name.clone(),
+    let (member, member_cap) = match &f.kind {
+        FieldKind::Member { c_name } if !c_name.is_empty() => (
+            format!("union member {}", code(c_name)),
+            format!("Union member {}", code(c_name)),
+        ),
+        _ => (
+            format!("anonymous union member {}", code(&f.name)),
+            format!("Anonymous union member {}", code(&f.name)),
+        ),
     };
-    let get_doc = doc(&[format!(
-        "Reads union member {} (any bytes are a valid value).",
-        code(&c_name)
-    )]);
+    let get_doc = doc(&[format!("Reads {member} (any bytes are a valid value).")]);
     if s.packed {
-        let set_doc = doc(&[format!("Writes union member {}.", code(&c_name))]);
+        let set_doc = doc(&[format!("Writes {member}.")]);
         quote! {
             #get_doc
             pub fn #get_id(&self) -> #ty {
@@ -366,10 +379,7 @@ fn union_accessors(
             }
         }
     } else {
-        let mut_doc = doc(&[format!(
-            "Union member {}, to modify in place.",
-            code(&c_name)
-        )]);
+        let mut_doc = doc(&[format!("{member_cap}, to modify in place.")]);
         quote! {
             #get_doc
             pub fn #get_id(&self) -> &#ty {

@@ -503,6 +503,10 @@ impl<'b> Translator<'b> {
         };
         let c_name = btf.c_spelling(id);
         let mut shapes = Vec::with_capacity(comp.members.len());
+        // Anonymous members are numbered among themselves, in C order: the
+        // k-th is field `__anon_k` of type `<parent>__anon_k`, names that
+        // adding a named member elsewhere in the struct does not change.
+        let mut anon_count = 0u32;
         for (index, m) in comp.members.iter().enumerate() {
             let shown = m.name.clone().unwrap_or_else(|| format!("(anon #{index})"));
             let bad = |reason: String| Problem::BadMember {
@@ -574,10 +578,10 @@ impl<'b> Translator<'b> {
             }
             let hint = format!(
                 "{type_name}__{}",
-                m.name
-                    .as_deref()
-                    .map(sanitize)
-                    .unwrap_or_else(|| format!("anon_{index}"))
+                m.name.as_deref().map(sanitize).unwrap_or_else(|| {
+                    anon_count += 1;
+                    format!("anon_{}", anon_count - 1)
+                })
             );
             match self.member_ty(m.ty, &hint, slots, 0) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {
@@ -738,8 +742,18 @@ impl<'b> Translator<'b> {
                 member_names.insert(i, fields_ns.claim(n));
             }
         }
+        // Anonymous members: `__anon_k` for the k-th in C order (see
+        // `struct_def`), claimed after every C name.
+        let mut anon_names: HashMap<usize, String> = HashMap::new();
+        let anonymous = shapes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Shape::Plain { name: None, .. }));
+        for (k, (i, _)) in anonymous.enumerate() {
+            anon_names.insert(i, fields_ns.claim(&format!("__anon_{k}")));
+        }
         let mut methods = Namespace::new();
-        let (mut pad_n, mut bf_n, mut anon_n) = (0u32, 0u32, 0u32);
+        let (mut pad_n, mut bf_n) = (0u32, 0u32);
         let mut fields = Vec::with_capacity(plan.slots.len());
         let mut bitfields = vec![];
         for slot in &plan.slots {
@@ -769,7 +783,7 @@ impl<'b> Translator<'b> {
                         };
                         let field_name = match name {
                             Some(_) => member_names[i].clone(),
-                            None => fields_ns.claim_numbered("__anon_", &mut anon_n),
+                            None => anon_names[i].clone(),
                         };
                         // Packed unions cannot lend references: get/set by value.
                         let union_accessors = union.then(|| {
@@ -1021,6 +1035,38 @@ mod tests {
         }
         assert_eq!(field(&def, "data").ty, Ty::Pointer);
         assert!(def.program_slots);
+    }
+
+    #[test]
+    fn anonymous_members_are_numbered_among_themselves() {
+        let build = |extra_named_member: bool| {
+            let mut w = BtfWriter::new();
+            let int = w.int("int", 4, true);
+            let a = w.struct_("", 4, &[("x", int, 0, 0)]);
+            let b = w.union_("", 4, &[("y", int, 0, 0)]);
+            let mut members = vec![("first", int, 0, 0), ("", a, 32, 0)];
+            if extra_named_member {
+                members.push(("added", int, 64, 0));
+            }
+            members.push(("", b, 96, 0));
+            let s = w.struct_("ops", 16, &members);
+            let (types, def) = shadow(&w, s);
+            let names: Vec<(String, String)> = def
+                .fields
+                .iter()
+                .filter_map(|f| match f.ty {
+                    Ty::Composite(r) => Some((f.name.clone(), types[r.0].name.clone())),
+                    _ => None,
+                })
+                .collect();
+            names
+        };
+        let want = vec![
+            ("__anon_0".to_owned(), "ops__anon_0".to_owned()),
+            ("__anon_1".to_owned(), "ops__anon_1".to_owned()),
+        ];
+        assert_eq!(build(false), want);
+        assert_eq!(build(true), want, "a named member does not renumber them");
     }
 
     #[test]

@@ -1,0 +1,139 @@
+//! The `kinds` fixture: map-in-map, a per-CPU hash, .kconfig externs, custom
+//! data sections, an autoload-off program, several program types, and
+//! globals of 128-bit, floating-point, bitfield, anonymous and pointer types.
+
+use std::collections::HashMap;
+use std::os::fd::{AsFd as _, AsRawFd as _};
+
+use libbpf_rs::MapCore as _;
+use libbpf_rs::btf::Btf;
+use libbpf_rs::btf::types::{DataSec, Var};
+use skel_runtime::ObjectStorage;
+use skel_tests::kernel::exclusive;
+use skel_tests::kinds_skel::{KindsSkelBuilder, types};
+
+/// Variable offsets of a data section, from libbpf's BTF of the open object.
+fn var_offsets(obj: *mut libbpf_sys::bpf_object, section: &str) -> HashMap<String, usize> {
+    // SAFETY: the object is open for the duration of the call.
+    let btf = Btf::from_bpf_object(unsafe { &*obj }).unwrap().unwrap();
+    let ds: DataSec<'_> = btf.type_by_name(section).unwrap();
+    ds.iter()
+        .filter_map(|v| {
+            let var: Var<'_> = btf.type_by_id(v.ty)?;
+            Some((
+                var.name()?.to_string_lossy().into_owned(),
+                v.offset as usize,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn initial_values_read_through_typed_views() {
+    let mut storage = ObjectStorage::new();
+    let open = KindsSkelBuilder::default().open(&mut storage).unwrap();
+    let d = open.maps.data_data();
+    let gbf = &d.gbf;
+    assert_eq!((gbf.a(), gbf.b(), gbf.c(), gbf.d()), (5, 17, -3, 12345));
+    assert_eq!(d.ge, types::tiny::TINY_B);
+    assert_eq!(std::mem::size_of_val(&d.ge), 1, "a packed enum is one byte");
+    assert_eq!(d.gi128, -7);
+    assert_eq!(d.gfl, 1.5);
+    assert_eq!(d.gdb, [1.0, 2.0, 3.0]);
+    assert!(d.gb.get());
+    assert_eq!(d.gstr.to_str().unwrap(), "hi");
+    let ro = open.maps.rodata_data();
+    assert_eq!(ro.roname.to_str().unwrap(), "ro");
+    assert_eq!(ro.robf.a(), 1);
+    let custom = open.maps.data_custom_data();
+    assert_eq!(custom.garr.n, 1);
+    assert_eq!(custom.garr.arr[3], [7, 8]);
+    assert_eq!(open.maps.rodata_extra_data().rosec, 9);
+    assert_eq!(open.maps.data_second_data().gsec2, 0);
+    let bss = open.maps.bss_data();
+    assert!(bss.gptr.is_null() && bss.gfn.is_null());
+    assert_eq!(bss.gnest.l2.l3.deep, 0);
+}
+
+#[test]
+fn writes_land_at_the_variable_offsets() {
+    let mut storage = ObjectStorage::new();
+    let mut open = KindsSkelBuilder::default().open(&mut storage).unwrap();
+    let obj = open.as_libbpf_object();
+    {
+        let b = open.maps.bss_data_mut();
+        b.gu.__anon_0_mut().hi = 0xaabb_ccdd;
+        b.gu128 = 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10;
+        b.gnest.l2.l3.deep = -9;
+        b.gtd.x = 41;
+        let d = open.maps.data_data_mut();
+        d.gbf.set_d(0xff_ffff_ffff);
+        d.gi128 = i128::MIN;
+        open.maps.data_custom_data_mut().garr.arr[2][1] = 0x55;
+    }
+    let off = var_offsets(obj, ".bss");
+    let bss = open.maps.bss().initial_value().unwrap().to_vec();
+    let at = |name: &str, len: usize| bss[off[name]..off[name] + len].to_vec();
+    assert_eq!(at("gu", 8)[4..], 0xaabb_ccddu32.to_le_bytes());
+    assert_eq!(
+        at("gu128", 16),
+        0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10u128.to_le_bytes()
+    );
+    assert_eq!(at("gnest", 4), (-9i32).to_le_bytes());
+    assert_eq!(at("gtd", 4), 41i32.to_le_bytes());
+    let off = var_offsets(obj, ".data");
+    let data = open.maps.data().initial_value().unwrap().to_vec();
+    let gbf = u64::from_le_bytes(data[off["gbf"]..][..8].try_into().unwrap());
+    assert_eq!(
+        (gbf >> 15) & 0xff_ffff_ffff,
+        0xff_ffff_ffff,
+        "d: 40 bits at 15"
+    );
+    assert_eq!(data[off["gi128"]..][..16], i128::MIN.to_le_bytes());
+    let custom = open.maps.data_custom().initial_value().unwrap().to_vec();
+    // garr.arr starts at byte 4; [2][1] is the sixth int.
+    assert_eq!(custom[4 + 5 * 4..][..4], 0x55i32.to_le_bytes());
+}
+
+fn getpid() {
+    // SAFETY: no preconditions.
+    unsafe { libc::syscall(libc::SYS_getpid) };
+}
+
+#[test]
+fn loads_with_kconfig_map_in_map_and_an_autoload_off_program() {
+    let Some(_kernel) = exclusive("loads_with_kconfig_map_in_map_and_an_autoload_off_program")
+    else {
+        return;
+    };
+    let mut storage = ObjectStorage::new();
+    let open = KindsSkelBuilder::default().open(&mut storage).unwrap();
+    assert!(!open.progs.tp_off().autoload(), "`?tp/` is autoload off");
+    let mut skel = open.load().unwrap();
+    let link = skel.progs.tp_getpid_mut().attach().unwrap();
+    getpid();
+    let cnt = skel.maps.bss_data().cnt;
+    // sub(1) + robf.a (1) + rosec (9) + CONFIG_BPF_SYSCALL (1) + 'r' (114).
+    assert!(cnt >= 126 && cnt % 126 == 0, "cnt {cnt}");
+    drop(link);
+    assert!(
+        skel.progs.tp_off().fd().is_none(),
+        "an autoload-off program is not loaded"
+    );
+    // The map-in-map was created with `inner` in slot 0: a lookup from user
+    // space gives the inner map's id.
+    assert_eq!(
+        skel.maps.outer().map_type(),
+        libbpf_rs::MapType::ArrayOfMaps
+    );
+    let slot = skel
+        .maps
+        .outer()
+        .lookup(&0u32.to_ne_bytes(), libbpf_rs::MapFlags::ANY)
+        .unwrap()
+        .expect("slot 0 holds the inner map");
+    let inner_id = skel.maps.inner().info().unwrap().info.id;
+    assert_eq!(slot, inner_id.to_ne_bytes());
+    let kconfig = skel.maps.kconfig();
+    assert!(kconfig.as_fd().as_raw_fd() >= 0, "the .kconfig map exists");
+}

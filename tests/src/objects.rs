@@ -457,3 +457,29 @@ pub fn section_data<'a>(elf: &'a [u8], name: &str) -> Option<&'a [u8]> {
     }
     None
 }
+
+/// Variable offsets of data section `section` (`.data`, `.bss`, ...), from
+/// libbpf's own BTF of an open object, where libbpf has fixed them up.
+///
+/// # Safety
+///
+/// `obj` must be an open object that outlives the call.
+pub unsafe fn var_offsets(
+    obj: *mut libbpf_sys::bpf_object,
+    section: &str,
+) -> std::collections::HashMap<String, usize> {
+    use libbpf_rs::btf::Btf;
+    use libbpf_rs::btf::types::{DataSec, Var};
+    // SAFETY: the caller passes an open object that outlives this call.
+    let btf = Btf::from_bpf_object(unsafe { &*obj }).unwrap().unwrap();
+    let ds: DataSec<'_> = btf.type_by_name(section).unwrap();
+    ds.iter()
+        .filter_map(|v| {
+            let var: Var<'_> = btf.type_by_id(v.ty)?;
+            Some((
+                var.name()?.to_string_lossy().into_owned(),
+                v.offset as usize,
+            ))
+        })
+        .collect()
+}

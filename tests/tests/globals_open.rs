@@ -2,28 +2,9 @@
 //! typed views, and writes landing at each variable's offset in libbpf's
 //! buffer (offsets from libbpf's own fixed-up BTF).
 
-use std::collections::HashMap;
-
-use libbpf_rs::btf::Btf;
-use libbpf_rs::btf::types::{DataSec, Var};
 use skel_runtime::ObjectStorage;
 use skel_tests::globals_skel::{GlobalsSkelBuilder, types};
-
-/// Variable offsets of a data section, from libbpf's BTF of the open object.
-fn var_offsets(obj: *mut libbpf_sys::bpf_object, section: &str) -> HashMap<String, usize> {
-    // SAFETY: the object is open for the duration of the call.
-    let btf = Btf::from_bpf_object(unsafe { &*obj }).unwrap().unwrap();
-    let ds: DataSec<'_> = btf.type_by_name(section).unwrap();
-    ds.iter()
-        .filter_map(|v| {
-            let var: Var<'_> = btf.type_by_id(v.ty)?;
-            Some((
-                var.name()?.to_string_lossy().into_owned(),
-                v.offset as usize,
-            ))
-        })
-        .collect()
-}
+use skel_tests::objects::var_offsets;
 
 #[test]
 fn initial_values_read_through_typed_views() {
@@ -90,7 +71,8 @@ fn writes_land_at_the_variable_offsets() {
     open.maps.bss_data_mut().counter = 0x0102_0304_0506_0708;
     open.maps.rodata_custom_data_mut().ro_custom = 44;
 
-    let off = var_offsets(obj, ".data");
+    // SAFETY: the object stays open (`open` is alive).
+    let off = unsafe { var_offsets(obj, ".data") };
     let map = open.maps.data();
     let buf = map.initial_value().unwrap();
     let at = |name: &str, len: usize| &buf[off[name]..off[name] + len];
@@ -114,13 +96,15 @@ fn writes_land_at_the_variable_offsets() {
     assert_eq!(at("bytes", 5), [1, 2, 3, 4, 50]);
     assert_eq!(at("tagged", 2), (-1i16).to_le_bytes());
 
-    let off = var_offsets(obj, ".rodata");
+    // SAFETY: the object stays open (`open` is alive).
+    let off = unsafe { var_offsets(obj, ".rodata") };
     let map = open.maps.rodata();
     assert_eq!(
         &map.initial_value().unwrap()[off["threshold"]..][..4],
         99i32.to_le_bytes()
     );
-    let off = var_offsets(obj, ".bss");
+    // SAFETY: the object stays open (`open` is alive).
+    let off = unsafe { var_offsets(obj, ".bss") };
     let map = open.maps.bss();
     assert_eq!(
         &map.initial_value().unwrap()[off["counter"]..][..8],

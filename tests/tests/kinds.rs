@@ -2,31 +2,13 @@
 //! data sections, an autoload-off program, several program types, and
 //! globals of 128-bit, floating-point, bitfield, anonymous and pointer types.
 
-use std::collections::HashMap;
 use std::os::fd::{AsFd as _, AsRawFd as _};
 
 use libbpf_rs::MapCore as _;
-use libbpf_rs::btf::Btf;
-use libbpf_rs::btf::types::{DataSec, Var};
 use skel_runtime::ObjectStorage;
 use skel_tests::kernel::exclusive;
 use skel_tests::kinds_skel::{KindsSkelBuilder, types};
-
-/// Variable offsets of a data section, from libbpf's BTF of the open object.
-fn var_offsets(obj: *mut libbpf_sys::bpf_object, section: &str) -> HashMap<String, usize> {
-    // SAFETY: the object is open for the duration of the call.
-    let btf = Btf::from_bpf_object(unsafe { &*obj }).unwrap().unwrap();
-    let ds: DataSec<'_> = btf.type_by_name(section).unwrap();
-    ds.iter()
-        .filter_map(|v| {
-            let var: Var<'_> = btf.type_by_id(v.ty)?;
-            Some((
-                var.name()?.to_string_lossy().into_owned(),
-                v.offset as usize,
-            ))
-        })
-        .collect()
-}
+use skel_tests::objects::var_offsets;
 
 #[test]
 fn initial_values_read_through_typed_views() {
@@ -71,7 +53,8 @@ fn writes_land_at_the_variable_offsets() {
         d.gi128 = i128::MIN;
         open.maps.data_custom_data_mut().garr.arr[2][1] = 0x55;
     }
-    let off = var_offsets(obj, ".bss");
+    // SAFETY: the object stays open (`open` is alive).
+    let off = unsafe { var_offsets(obj, ".bss") };
     let bss = open.maps.bss().initial_value().unwrap().to_vec();
     let at = |name: &str, len: usize| bss[off[name]..off[name] + len].to_vec();
     assert_eq!(at("gu", 8)[4..], 0xaabb_ccddu32.to_le_bytes());
@@ -81,7 +64,8 @@ fn writes_land_at_the_variable_offsets() {
     );
     assert_eq!(at("gnest", 4), (-9i32).to_le_bytes());
     assert_eq!(at("gtd", 4), 41i32.to_le_bytes());
-    let off = var_offsets(obj, ".data");
+    // SAFETY: the object stays open (`open` is alive).
+    let off = unsafe { var_offsets(obj, ".data") };
     let data = open.maps.data().initial_value().unwrap().to_vec();
     let gbf = u64::from_le_bytes(data[off["gbf"]..][..8].try_into().unwrap());
     assert_eq!(

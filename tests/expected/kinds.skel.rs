@@ -514,7 +514,7 @@ mod __skel_kinds {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 8, "`split`: alignment must be 8");
         };
-        /// Anonymous C type `struct (anon)`, named for its place in `split`: member `anon_0` (`anon_<k>`: the k-th anonymous member, field `__anon_<k>`).
+        /// Anonymous C type `struct (anon)`, named for its place in `split`: member `anon_0`.
         ///
         /// Size 8 bytes, alignment 4, BTF type id 83.
         #[repr(C)]

@@ -69,22 +69,12 @@ fn origin_line(def: &TypeDef) -> String {
             )
         }
         Origin::Named => format!("C type {}.", code(&def.c_name)),
-        Origin::Anonymous { parent, member } => {
-            let numbered = member
-                .strip_prefix("anon_")
-                .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()));
-            let note = if numbered {
-                " (`anon_<k>`: the k-th anonymous member, field `__anon_<k>`)"
-            } else {
-                ""
-            };
-            format!(
-                "Anonymous C type {}, named for its place in {}: member {}{note}.",
-                code(&def.c_name),
-                code(parent),
-                code(member)
-            )
-        }
+        Origin::Anonymous { parent, member } => format!(
+            "Anonymous C type {}, named for its place in {}: member {}.",
+            code(&def.c_name),
+            code(parent),
+            code(member)
+        ),
     }
 }
 

@@ -46,14 +46,9 @@ pub fn collect(
             continue;
         }
         let name = sec.name.as_str();
-        let kind = match sec.sh_type {
-            SectionType::ProgBits if name == ".data" || name.starts_with(".data.") => {
-                DataKind::Data
-            }
-            SectionType::ProgBits if name == ".rodata" || name.starts_with(".rodata.") => {
-                DataKind::Rodata
-            }
-            SectionType::NoBits if name == ".bss" || name.starts_with(".bss.") => DataKind::Bss,
+        let kind = match (data_kind(name), sec.sh_type) {
+            (Some(k @ (DataKind::Data | DataKind::Rodata)), SectionType::ProgBits) => k,
+            (Some(DataKind::Bss), SectionType::NoBits) => DataKind::Bss,
             _ => continue,
         };
         let ds = datasecs.get(name);
@@ -109,10 +104,8 @@ pub fn collect(
     let mut shadows = vec![];
     for sec in &elf.sections {
         let name = sec.name.as_str();
-        if !matches!(
-            name,
-            ".struct_ops" | ".struct_ops.link" | "?.struct_ops" | "?.struct_ops.link"
-        ) || sec.sh_type != SectionType::ProgBits
+        if !is_struct_ops_section(name)
+            || sec.sh_type != SectionType::ProgBits
             || sec.size == 0
             || sec.executable
         {
@@ -221,6 +214,32 @@ pub fn collect(
         tr.define_shadow(r, id);
     }
     (maps, struct_ops)
+}
+
+/// The data map libbpf makes of a section by its name: `.data`, `.rodata`,
+/// `.bss` and their `.<suffix>` variants (the section type must match too).
+pub(super) fn data_kind(name: &str) -> Option<DataKind> {
+    let is = |base: &str| {
+        name.strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    if is(".data") {
+        Some(DataKind::Data)
+    } else if is(".rodata") {
+        Some(DataKind::Rodata)
+    } else if is(".bss") {
+        Some(DataKind::Bss)
+    } else {
+        None
+    }
+}
+
+/// Sections whose variables are struct_ops maps.
+pub(super) fn is_struct_ops_section(name: &str) -> bool {
+    matches!(
+        name,
+        ".struct_ops" | ".struct_ops.link" | "?.struct_ops" | "?.struct_ops.link"
+    )
 }
 
 /// Maps declared in `SEC(".maps")`, parsed as libbpf's `parse_btf_map_def`.

@@ -147,18 +147,10 @@ fn check_symbols(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) {
 fn check_sections(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) {
     let mut seen = HashSet::new();
     for sec in &obj.sections {
-        let name = sec.name.trim_start_matches('?');
-        let interpreted = [
-            ".BTF",
-            ".maps",
-            ".kconfig",
-            ".struct_ops",
-            ".struct_ops.link",
-        ]
-        .contains(&name)
-            || [".data", ".rodata", ".bss"]
-                .iter()
-                .any(|p| name == *p || name.strip_prefix(p).is_some_and(|r| r.starts_with('.')));
+        let name = sec.name.as_str();
+        let interpreted = matches!(name, ".BTF" | ".maps" | ".kconfig")
+            || maps::is_struct_ops_section(name)
+            || maps::data_kind(name).is_some();
         if !interpreted {
             continue;
         }

@@ -25,14 +25,6 @@ fn is_dwarf(name: &[u8]) -> bool {
     name.starts_with(b".debug_")
 }
 
-fn le_u32(value: u32) -> [u8; 4] {
-    value.to_le_bytes()
-}
-
-fn le_u64(value: u64) -> [u8; 8] {
-    value.to_le_bytes()
-}
-
 /// `bytes` with the contents of its DWARF sections dropped, or unchanged
 /// when it has none.
 pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, ElfError> {
@@ -60,13 +52,13 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, ElfError> {
         let mut shdr = raw.to_vec();
         let has_bytes = index != 0 && sh.sh_type(LE) != elf::SHT_NOBITS;
         if dwarf[index] {
-            shdr[4..8].copy_from_slice(&le_u32(elf::SHT_NOBITS.0));
-            shdr[24..32].copy_from_slice(&le_u64(out.len() as u64));
+            shdr[4..8].copy_from_slice(&elf::SHT_NOBITS.0.to_le_bytes());
+            shdr[24..32].copy_from_slice(&(out.len() as u64).to_le_bytes());
         } else if has_bytes {
             let data = sh.data(LE, bytes).map_err(malformed)?;
             let align = sh.sh_addralign(LE).clamp(1, 4096) as usize;
             out.resize(out.len().div_ceil(align) * align, 0);
-            shdr[24..32].copy_from_slice(&le_u64(out.len() as u64));
+            shdr[24..32].copy_from_slice(&(out.len() as u64).to_le_bytes());
             out.extend_from_slice(data);
         }
         headers.extend_from_slice(&shdr);
@@ -75,7 +67,7 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, ElfError> {
     let shoff = out.len() as u64;
     out.extend_from_slice(&headers);
     // e_shoff: the section header table moved.
-    out[40..48].copy_from_slice(&le_u64(shoff));
+    out[40..48].copy_from_slice(&shoff.to_le_bytes());
     Ok(out)
 }
 

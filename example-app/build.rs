@@ -24,12 +24,12 @@ fn run() -> Result<(), String> {
         .name(NAME)
         .build()
         .map_err(|_| format!("cannot build the skeleton of {SOURCE}"))?;
-    // The object build() compiled; generate() reads it into the model again
-    // (pure: no files written, nothing printed).
+    // The object build() embedded, read into the model the code was printed
+    // from (no code generated again, no files written, nothing printed).
     let object = out_dir.join(format!("{NAME}.bpf.o"));
     let bytes = std::fs::read(&object).map_err(|e| format!("read {}: {e}", object.display()))?;
-    let generated = skel_builder::generate(NAME, &object, &bytes).map_err(|e| e.report())?;
-    let table = layout_table(&generated.skeleton)?;
+    let skeleton = skel_builder::read_model(NAME, &object, &bytes).map_err(|e| e.report())?;
+    let table = layout_table(&skeleton)?;
     write_if_changed(&out_dir.join(format!("{NAME}.layout.tsv")), &table)
 }
 

@@ -296,6 +296,15 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
     generate_with_input(&name, object_path, reference, bytes, &shown)
 }
 
+/// Reads an object into the model [`generate`] prints, without printing
+/// it and touching no files: for build scripts that describe what was
+/// generated (types, layouts) from an object [`SkeletonBuilder::build`] made.
+pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skeleton, Error> {
+    let name = check_name(name)?;
+    let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
+    object::read(object_path, bytes, &name, &object_name(&name), reference)
+}
+
 /// `path` relative to the crate being built, for the generated header.
 fn manifest_relative(path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or(path.to_owned());

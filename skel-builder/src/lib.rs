@@ -50,6 +50,6 @@ pub mod model;
 pub mod object;
 mod write;
 
-pub use builder::{Generated, SkeletonBuilder, generate};
+pub use builder::{Generated, SkeletonBuilder, generate, read_model};
 pub use error::{Error, Problem};
 pub use model::Skeleton;

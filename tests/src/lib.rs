@@ -70,3 +70,13 @@ pub fn fixtures() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
         .map(|(s, o)| (s.into(), o.into()))
         .collect()
 }
+
+/// The compiled object of fixture `bpf/<name>.bpf.c`.
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    let source = format!("{name}.bpf.c");
+    fixtures()
+        .into_iter()
+        .find(|(s, _)| s.file_name().is_some_and(|f| f == source.as_str()))
+        .unwrap_or_else(|| panic!("no fixture bpf/{source}"))
+        .1
+}

@@ -432,30 +432,24 @@ fn place(out: &mut Vec<u8>, data: &[u8]) -> u64 {
     off
 }
 
-/// The contents of the first section named `name` in an ELF64
-/// little-endian object, read without checks beyond bounds (for writing
-/// fuzz seeds from fixture objects).
-pub fn section_data<'a>(elf: &'a [u8], name: &str) -> Option<&'a [u8]> {
-    let u16_at = |at: usize| Some(u16::from_le_bytes(elf.get(at..at + 2)?.try_into().ok()?));
-    let u32_at = |at: usize| Some(u32::from_le_bytes(elf.get(at..at + 4)?.try_into().ok()?));
-    let u64_at = |at: usize| Some(u64::from_le_bytes(elf.get(at..at + 8)?.try_into().ok()?));
-    let shoff = usize::try_from(u64_at(0x28)?).ok()?;
-    let shnum = usize::from(u16_at(0x3c)?);
-    let header = |i: usize| shoff.checked_add(i.checked_mul(64)?);
-    let names = header(usize::from(u16_at(0x3e)?))?;
-    let names_off = usize::try_from(u64_at(names + 24)?).ok()?;
-    for i in 0..shnum {
-        let h = header(i)?;
-        let at = names_off.checked_add(u32_at(h)? as usize)?;
-        let rest = elf.get(at..)?;
-        let end = rest.iter().position(|&b| b == 0)?;
-        if &rest[..end] == name.as_bytes() {
-            let off = usize::try_from(u64_at(h + 24)?).ok()?;
-            let size = usize::try_from(u64_at(h + 32)?).ok()?;
-            return elf.get(off..off.checked_add(size)?);
-        }
-    }
-    None
+/// Byte offsets of the members of struct `struct_name`, read by libbpf
+/// from the BTF of the object file at `object`.
+pub fn member_offsets(
+    object: &std::path::Path,
+    struct_name: &str,
+) -> std::collections::HashMap<String, usize> {
+    use libbpf_rs::btf::Btf;
+    use libbpf_rs::btf::types::{MemberAttr, Struct};
+    let btf = Btf::from_path(object).unwrap();
+    let s: Struct<'_> = btf.type_by_name(struct_name).unwrap();
+    s.iter()
+        .filter_map(|m| {
+            let MemberAttr::Normal { offset } = m.attr else {
+                return None;
+            };
+            Some((m.name?.to_string_lossy().into_owned(), offset as usize / 8))
+        })
+        .collect()
 }
 
 /// Variable offsets of data section `section` (`.data`, `.bss`, ...), from

@@ -65,12 +65,9 @@ fn union_members_named_like_accessors() {
 
 #[test]
 fn long_names_survive() {
-    let skel = skel_tests::fixtures()
-        .into_iter()
-        .find(|(s, _)| s.ends_with("hostile.bpf.c"))
-        .expect("hostile fixture");
-    let bytes = std::fs::read(&skel.1).unwrap();
-    let generated = skel_builder::generate("hostile", &skel.1, &bytes).unwrap();
+    let object = skel_tests::fixture("hostile");
+    let bytes = std::fs::read(&object).unwrap();
+    let generated = skel_builder::generate("hostile", &object, &bytes).unwrap();
     let long = format!("{}end", "a_very_long_name_".repeat(14));
     for item in ["_var", "_map", "_prog"] {
         assert!(generated.code.contains(&format!("{long}{item}")), "{item}");

@@ -3,34 +3,14 @@
 //! the member's offset in libbpf's buffer, by libbpf's reading of the
 //! object's BTF. The VM test (`vm/run.sh`) proves the kernel side.
 
-use std::collections::HashMap;
-
-use libbpf_rs::btf::types::{MemberAttr, Struct};
 use skel_runtime::ObjectStorage;
+use skel_tests::objects::member_offsets;
 use skel_tests::scx::{EXIT_DUMP_LEN, SCX_OPS_SWITCH_PARTIAL, TIMEOUT_MS, configure};
 use skel_tests::scx_minimal_skel::ScxMinimalSkelBuilder;
 
-/// Byte offsets of `struct sched_ext_ops`'s members, read by libbpf.
-fn offsets() -> HashMap<String, usize> {
-    let (_, object) = skel_tests::fixtures()
-        .into_iter()
-        .find(|(s, _)| s.ends_with("scx_minimal.bpf.c"))
-        .unwrap();
-    let btf = libbpf_rs::btf::Btf::from_path(object).unwrap();
-    let s: Struct<'_> = btf.type_by_name("sched_ext_ops").unwrap();
-    s.iter()
-        .filter_map(|m| {
-            let MemberAttr::Normal { offset } = m.attr else {
-                return None;
-            };
-            Some((m.name?.to_string_lossy().into_owned(), offset as usize / 8))
-        })
-        .collect()
-}
-
 #[test]
 fn vm_configuration_lands_in_libbpfs_buffer() {
-    let off = offsets();
+    let off = member_offsets(&skel_tests::fixture("scx_minimal"), "sched_ext_ops");
     let mut storage = ObjectStorage::new();
     let mut open = ScxMinimalSkelBuilder::default().open(&mut storage).unwrap();
     assert_eq!(

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use libbpf_rs::btf::types::{MemberAttr, Struct};
 use skel_runtime::ObjectStorage;
+use skel_tests::objects::member_offsets;
 use skel_tests::shapes_skel::{ShapesSkelBuilder, types};
 
 /// Bit offset and width of a struct's bitfields, read by libbpf.
 fn bitfields(struct_name: &str) -> HashMap<String, (u32, u8)> {
-    let btf = libbpf_rs::btf::Btf::from_path(shapes_object()).unwrap();
+    let btf = libbpf_rs::btf::Btf::from_path(skel_tests::fixture("shapes")).unwrap();
     let s: Struct<'_> = btf.type_by_name(struct_name).unwrap();
     s.iter()
         .filter_map(|m| {
@@ -23,26 +24,9 @@ fn bitfields(struct_name: &str) -> HashMap<String, (u32, u8)> {
         .collect()
 }
 
-fn shapes_object() -> std::path::PathBuf {
-    skel_tests::fixtures()
-        .into_iter()
-        .find(|(s, _)| s.ends_with("shapes.bpf.c"))
-        .unwrap()
-        .1
-}
-
 /// Byte offsets of a struct's members, read by libbpf from the object.
 fn offsets(struct_name: &str) -> HashMap<String, usize> {
-    let btf = libbpf_rs::btf::Btf::from_path(shapes_object()).unwrap();
-    let s: Struct<'_> = btf.type_by_name(struct_name).unwrap();
-    s.iter()
-        .filter_map(|m| {
-            let MemberAttr::Normal { offset } = m.attr else {
-                return None;
-            };
-            Some((m.name?.to_string_lossy().into_owned(), offset as usize / 8))
-        })
-        .collect()
+    member_offsets(&skel_tests::fixture("shapes"), struct_name)
 }
 
 fn bytes_at(buf: &[u8], offset: usize, len: usize) -> &[u8] {

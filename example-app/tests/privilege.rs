@@ -24,7 +24,12 @@ fn run_dropped(setpriv: &[&str], extra: &[&str]) -> Option<std::process::Output>
     match cmd.args(&args).output() {
         Ok(out) => Some(out),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("SKIPPED: setpriv (util-linux) is not installed");
+            let why = "setpriv (util-linux) is not installed";
+            // Like the kernel tests: under SKEL_REQUIRE_KERNEL=1 a skip fails.
+            if std::env::var("SKEL_REQUIRE_KERNEL").is_ok_and(|v| v == "1") {
+                panic!("SKEL_REQUIRE_KERNEL=1, but {why}");
+            }
+            eprintln!("SKIPPED: {why}");
             None
         }
         Err(e) => panic!("spawn: {e}"),

@@ -3,8 +3,10 @@
 //!
 //! The harness (`src/main.rs`) writes the list of objects to the file named
 //! by `SKEL_BENCH_OBJECTS`, one `name<TAB>path` a line, and reads criterion's
-//! estimates back. Every object is measured twice: as clang wrote it (what
-//! skel's build generates from) and after libbpf's linker (what
+//! estimates back. Every object is measured twice: as skel's build embeds
+//! it (clang's object with its DWARF sections emptied; the build itself
+//! generates from clang's bytes in memory, DWARF included, and writes the
+//! emptied copy over clang's file) and after libbpf's linker (what
 //! libbpf-cargo's build generates from: the linker drops the DWARF).
 //!
 //! One iteration is what a build script pays after clang: read the object,
@@ -23,7 +25,7 @@ use criterion::{Criterion, SamplingMode};
 
 struct Input {
     name: String,
-    clang: PathBuf,
+    embedded: PathBuf,
 }
 
 fn inputs() -> Vec<Input> {
@@ -39,7 +41,7 @@ fn inputs() -> Vec<Input> {
                 .unwrap_or_else(|| panic!("bad line in the object list: {l:?}"));
             Input {
                 name: name.to_owned(),
-                clang: PathBuf::from(path),
+                embedded: PathBuf::from(path),
             }
         })
         .collect()
@@ -52,7 +54,7 @@ fn link(input: &Input, dir: &Path) -> PathBuf {
     let out = dir.join(format!("{}.bpf.o", input.name));
     let mut linker = libbpf_rs::Linker::new(&out).expect("libbpf linker");
     linker
-        .add_file(&input.clang)
+        .add_file(&input.embedded)
         .expect("add the object to the linker");
     linker.link().expect("link the object");
     out
@@ -89,7 +91,7 @@ fn main() {
 
     for input in inputs() {
         let linked = link(&input, &work.join("linked"));
-        for (kind, object) in [("linked", &linked), ("clang", &input.clang)] {
+        for (kind, object) in [("linked", &linked), ("embedded", &input.embedded)] {
             let mut group = criterion.benchmark_group(format!("{}-{kind}", input.name));
             group.sampling_mode(SamplingMode::Flat);
             let skel_out = out_dir.join(format!("{}-{kind}.skel.rs", input.name));

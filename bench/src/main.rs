@@ -76,6 +76,10 @@ pub struct Side {
     pub skeleton_bytes: u64,
     /// The BPF object the skeleton puts into the binary.
     pub embedded_bytes: Option<u64>,
+    /// Bytes of the skeleton without an inline object (libbpf-cargo writes
+    /// its object into the file as `static DATA: [u8; N] = [..];`, skel
+    /// `include_bytes!`s it): the generated Rust code alone.
+    pub code_bytes: u64,
     /// What the built binary printed (it opens the skeleton).
     pub opens: String,
     /// The BPF object the build compiled (skel keeps it in OUT_DIR).
@@ -135,8 +139,11 @@ fn run() -> Result<()> {
     let finished = report::Context::finish(started);
     let text = report::render(&finished, &options, &results, &generation);
     println!("\n{}", report::summary(&results, &generation));
-    // A partial or trial run (--no-write) leaves bench/RESULTS.md alone.
-    let path = if options.write {
+    // A partial run (--only, --skip-clean, --skip-criterion) or a trial one
+    // (--no-write) leaves bench/RESULTS.md, and the prose under its
+    // figures, alone.
+    let partial = !options.only.is_empty() || options.skip_clean || options.skip_criterion;
+    let path = if options.write && !partial {
         bench_dir.join("RESULTS.md")
     } else {
         work.join("RESULTS.md")
@@ -342,6 +349,7 @@ fn bench_program(
             .map_err(|e| format!("read {}: {e}", skeletons[i].display()))?;
         sides[i].skeleton_bytes = text.len() as u64;
         sides[i].embedded_bytes = embedded_bytes(&text, skeletons[i].parent());
+        sides[i].code_bytes = (text.len() - inline_object_len(&text)) as u64;
     }
     let object = skeletons[0].with_file_name(format!("{}.bpf.o", program.name));
     sides[0].object = Some(object);
@@ -398,11 +406,20 @@ fn embedded_bytes(skeleton: &str, out_dir: Option<&Path>) -> Option<u64> {
     skeleton[at..end].trim().parse().ok()
 }
 
+/// Bytes of libbpf-cargo's inline object, `static DATA: [u8; N] = [..];`
+/// (0 when the skeleton has none).
+fn inline_object_len(skeleton: &str) -> usize {
+    let Some(at) = skeleton.find("static DATA: [u8; ") else {
+        return 0;
+    };
+    skeleton[at..].find("];").map_or(0, |end| end + 2)
+}
+
 /// One criterion figure: median nanoseconds per iteration.
 #[derive(Debug, Clone)]
 pub struct Generation {
     pub program: String,
-    /// "linked" or "clang".
+    /// "linked" or "embedded" (skel's embedded copy: DWARF emptied).
     pub object: String,
     /// "skel", "libbpf-cargo", "libbpf-cargo-no-rustfmt".
     pub function: String,
@@ -445,7 +462,7 @@ fn run_criterion(
 
     let mut figures = Vec::new();
     for p in results.iter().map(|r| &r.program) {
-        for object in ["linked", "clang"] {
+        for object in ["linked", "embedded"] {
             for function in ["skel", "libbpf-cargo", "libbpf-cargo-no-rustfmt"] {
                 let path = home
                     .join(format!("{}-{object}", p.name))

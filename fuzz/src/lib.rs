@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use skel_builder::model::{FieldKind, Layout, Skeleton, StructDef, Ty, TypeDefKind};
+use skel_builder::model::{FieldKind, Skeleton, StructDef, TypeDefKind};
 use skel_builder::object::btf::{Btf, BtfTypeId, Kind};
 
 /// Live bytes, the peak of a run, and the budget of the current input.
@@ -84,7 +84,10 @@ fn check(data: &[u8]) {
             if let Ok(stripped) = skel_builder::object::strip_debug(data) {
                 let again = skel_builder::generate("fuzz", path, &stripped)
                     .expect("the stripped object still generates");
-                assert_eq!(again.skeleton, generated.skeleton, "stripping changed the model");
+                assert_eq!(
+                    again.skeleton, generated.skeleton,
+                    "stripping changed the model"
+                );
             }
             check_model(&generated.skeleton);
             if let Some(btf) = btf_of(data) {
@@ -111,28 +114,6 @@ fn btf_of(data: &[u8]) -> Option<Btf> {
     Btf::parse(obj.section_by_name(".BTF")?.data).ok()
 }
 
-fn ty_layout(skel: &Skeleton, ty: &Ty) -> Layout {
-    match ty {
-        Ty::Int(i) => Layout {
-            size: i.size(),
-            align: i.size(),
-        },
-        Ty::Float(skel_builder::model::FloatTy::F32) => Layout { size: 4, align: 4 },
-        Ty::Float(skel_builder::model::FloatTy::F64) => Layout { size: 8, align: 8 },
-        Ty::Bool => Layout { size: 1, align: 1 },
-        Ty::CharArray(n) | Ty::Bytes(n) => Layout { size: *n, align: 1 },
-        Ty::Enum(r) | Ty::Composite(r) => skel.ty(*r).layout(),
-        Ty::Array(elem, n) => {
-            let e = ty_layout(skel, elem);
-            Layout {
-                size: e.size.checked_mul(*n).expect("array size overflows"),
-                align: e.align,
-            }
-        }
-        Ty::Pointer | Ty::ProgramSlot => Layout { size: 8, align: 8 },
-    }
-}
-
 fn is_ident(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -149,10 +130,29 @@ fn check_model(skel: &Skeleton) {
             check_struct(skel, &def.name, s);
         }
     }
-    let idents: HashSet<_> = skel.maps.iter().map(|m| &m.ident).collect();
-    assert_eq!(idents.len(), skel.maps.len(), "map accessors collide");
-    let idents: HashSet<_> = skel.progs.iter().map(|p| &p.ident).collect();
-    assert_eq!(idents.len(), skel.progs.len(), "program accessors collide");
+    let mut map_accessors = HashSet::new();
+    for m in &skel.maps {
+        let ids = &m.idents;
+        for pair in std::iter::once(&ids.handle).chain(&ids.data) {
+            for name in [&pair.get, &pair.get_mut] {
+                assert!(is_ident(name), "map accessor {name:?}");
+                assert!(map_accessors.insert(name), "map accessor {name} twice");
+            }
+        }
+    }
+    let mut prog_accessors = HashSet::new();
+    for p in &skel.progs {
+        for name in [&p.idents.access.get, &p.idents.access.get_mut] {
+            assert!(is_ident(name), "program accessor {name:?}");
+            assert!(prog_accessors.insert(name), "program accessor {name} twice");
+        }
+    }
+    let links = skel.progs.iter().filter_map(|p| p.idents.link.as_ref());
+    let links: Vec<_> = links
+        .chain(skel.maps.iter().filter_map(|m| m.idents.link.as_ref()))
+        .collect();
+    let unique: HashSet<_> = links.iter().collect();
+    assert_eq!(unique.len(), links.len(), "link fields collide");
 }
 
 fn check_struct(skel: &Skeleton, name: &str, s: &StructDef) {
@@ -174,7 +174,7 @@ fn check_struct(skel: &Skeleton, name: &str, s: &StructDef) {
     for f in &s.fields {
         assert!(is_ident(&f.name), "{name}: field name {:?}", f.name);
         assert!(names.insert(&f.name), "{name}: field {} twice", f.name);
-        let l = ty_layout(skel, &f.ty);
+        let l = skel.layout_of(&f.ty);
         assert_eq!(l.size, f.size, "{name}.{}: size", f.name);
         max_align = max_align.max(l.align);
         if !s.packed {

@@ -8,7 +8,7 @@ use crate::clang::{self, Compile};
 use crate::error::Error;
 use crate::ident;
 use crate::model::{ObjectPath, Skeleton, Warning};
-use crate::{codegen, object, write};
+use crate::{codegen, naming, object, translate, write};
 
 /// The environment variables the builder reads.
 const ENV_CLANG: &str = "CLANG";
@@ -302,7 +302,21 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
 pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skeleton, Error> {
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
-    object::read(object_path, bytes, &name, &object_name(&name), reference)
+    model(&name, object_path, reference, bytes)
+}
+
+/// The named model of an object: read, translated, named.
+fn model(
+    name: &str,
+    object_path: &Path,
+    reference: ObjectPath,
+    bytes: &[u8],
+) -> Result<Skeleton, Error> {
+    let object_name = object_name(name);
+    let obj = object::read(object_path, bytes, &object_name)?;
+    let mut skeleton = translate::skeleton(object_path, &obj, name, &object_name, reference)?;
+    naming::assign(&mut skeleton);
+    Ok(skeleton)
 }
 
 /// `path` relative to the crate being built, for the generated header.
@@ -322,7 +336,7 @@ fn generate_with_input(
     bytes: &[u8],
     input: &str,
 ) -> Result<Generated, Error> {
-    let skeleton = object::read(object_path, bytes, name, &object_name(name), reference)?;
+    let skeleton = model(name, object_path, reference, bytes)?;
     let tokens = codegen::generate(&skeleton);
     let code = write::render(name, tokens, input)?;
     Ok(Generated { code, skeleton })

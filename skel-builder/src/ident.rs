@@ -96,10 +96,6 @@ impl Namespace {
         self.used.extend(names.into_iter().map(str::to_owned));
     }
 
-    pub fn contains(&self, name: &str) -> bool {
-        self.used.contains(name)
-    }
-
     /// The sanitized `base` if free, else `base_1`, `base_2`, ...
     pub fn claim(&mut self, base: &str) -> String {
         self.claim_group(base, &[""])

@@ -1,11 +1,12 @@
 //! Generate typed Rust skeletons for BPF programs at build time, with
 //! struct_ops shadow types.
 //!
-//! The way through is one-directional: `clang` compiles the C source,
-//! `object` reads the ELF and BTF into a plain-data `model`, `layout`
-//! decides padding and alignment, `codegen` turns the model into tokens and
-//! `write` prints them with prettyplease. Only `builder` touches the
-//! environment.
+//! The way through is one-directional: `clang` compiles the C source;
+//! `object` reads the ELF and BTF as libbpf will see them; `translate`
+//! turns that into the plain-data `model`, with `layout` deciding padding
+//! and alignment; `naming` gives every item its Rust name; `codegen` turns
+//! the model into tokens and `write` prints them with prettyplease. Only
+//! `builder` touches the environment.
 //!
 //! # Example
 //!
@@ -44,10 +45,13 @@ mod builder;
 mod clang;
 mod codegen;
 mod error;
-pub mod ident;
-pub mod layout;
+mod ident;
+mod layout;
 pub mod model;
+mod naming;
 pub mod object;
+mod translate;
+mod uapi;
 mod write;
 
 pub use builder::{Generated, SkeletonBuilder, generate, read_model};

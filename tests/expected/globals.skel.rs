@@ -675,7 +675,7 @@ mod __skel_globals {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 4, "`task_struct___old`: alignment must be 4");
         };
-        /// C type `struct (anon)`.
+        /// Anonymous C type `struct (anon)`, declared through typedef `foo`.
         ///
         /// Size 8 bytes, alignment 8, BTF type id 40.
         #[repr(C)]

@@ -124,7 +124,7 @@ mod __skel_hostile {
             /// Padding: bytes 92..96, kept zero.
             __padding_0: [u8; 4],
             /// `outer_inner_var`: C type `struct outer__inner`, at byte 96, 8 bytes.
-            pub outer_inner_var: outer__inner_1,
+            pub outer_inner_var: outer__inner,
         }
         impl ::core::default::Default for bss {
             fn default() -> Self {
@@ -149,7 +149,7 @@ mod __skel_hostile {
                 ::core::mem::offset_of!(This, __padding_0) == 92,
                 "`bss::__padding_0`: offset must be 92, as in BTF"
             );
-            ::skel_runtime::assert_plain::<outer__inner_1>();
+            ::skel_runtime::assert_plain::<outer__inner>();
             assert!(
                 ::core::mem::offset_of!(This, outer_inner_var) == 96,
                 "`bss::outer_inner_var`: offset must be 96, as in BTF"
@@ -529,7 +529,7 @@ mod __skel_hostile {
         #[derive(Clone, Copy, Debug)]
         pub struct outer {
             /// `inner`: C type `struct (anon)`, at byte 0, 4 bytes.
-            pub inner: outer__inner,
+            pub inner: outer__inner_1,
         }
         impl ::core::default::Default for outer {
             fn default() -> Self {
@@ -539,7 +539,7 @@ mod __skel_hostile {
         unsafe impl ::skel_runtime::Plain for outer {}
         const _: () = {
             type This = outer;
-            ::skel_runtime::assert_plain::<outer__inner>();
+            ::skel_runtime::assert_plain::<outer__inner_1>();
             assert!(
                 ::core::mem::offset_of!(This, inner) == 0,
                 "`outer::inner`: offset must be 0, as in BTF"
@@ -554,36 +554,9 @@ mod __skel_hostile {
         /// Size 4 bytes, alignment 4, BTF type id 43.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
-        pub struct outer__inner {
+        pub struct outer__inner_1 {
             /// `a`: C type `int`, at byte 0, 4 bytes.
             pub a: i32,
-        }
-        impl ::core::default::Default for outer__inner {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for outer__inner {}
-        const _: () = {
-            type This = outer__inner;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, a) == 0,
-                "`outer__inner::a`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`outer__inner`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`outer__inner`: alignment must be 4");
-        };
-        /// C type `struct outer__inner`.
-        ///
-        /// Size 8 bytes, alignment 8, BTF type id 45.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct outer__inner_1 {
-            /// `b`: C type `long`, at byte 0, 8 bytes.
-            pub b: i64,
         }
         impl ::core::default::Default for outer__inner_1 {
             fn default() -> Self {
@@ -593,15 +566,42 @@ mod __skel_hostile {
         unsafe impl ::skel_runtime::Plain for outer__inner_1 {}
         const _: () = {
             type This = outer__inner_1;
+            ::skel_runtime::assert_plain::<i32>();
+            assert!(
+                ::core::mem::offset_of!(This, a) == 0,
+                "`outer__inner_1::a`: offset must be 0, as in BTF"
+            );
+            let size = ::core::mem::size_of::<This>();
+            assert!(size == 4, "`outer__inner_1`: size must be 4 bytes, as in BTF");
+            let align = ::core::mem::align_of::<This>();
+            assert!(align == 4, "`outer__inner_1`: alignment must be 4");
+        };
+        /// C type `struct outer__inner`.
+        ///
+        /// Size 8 bytes, alignment 8, BTF type id 45.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct outer__inner {
+            /// `b`: C type `long`, at byte 0, 8 bytes.
+            pub b: i64,
+        }
+        impl ::core::default::Default for outer__inner {
+            fn default() -> Self {
+                ::skel_runtime::zeroed()
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for outer__inner {}
+        const _: () = {
+            type This = outer__inner;
             ::skel_runtime::assert_plain::<i64>();
             assert!(
                 ::core::mem::offset_of!(This, b) == 0,
-                "`outer__inner_1::b`: offset must be 0, as in BTF"
+                "`outer__inner::b`: offset must be 0, as in BTF"
             );
             let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`outer__inner_1`: size must be 8 bytes, as in BTF");
+            assert!(size == 8, "`outer__inner`: size must be 8 bytes, as in BTF");
             let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`outer__inner_1`: alignment must be 8");
+            assert!(align == 8, "`outer__inner`: alignment must be 8");
         };
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(

@@ -465,7 +465,7 @@ mod __skel_kinds {
             /// `x`: C type `__u64`, at byte 0, 8 bytes.
             pub x: u64,
             /// (anonymous member): C type `struct (anon)`, at byte 0, 8 bytes.
-            pub __anon_0: split__anon_0,
+            pub __anon_lo: split__anon_lo,
         }
         impl split {
             /// Reads union member `f` (any bytes are a valid value).
@@ -484,12 +484,12 @@ mod __skel_kinds {
             pub fn x_mut(&mut self) -> &mut u64 {
                 ::skel_runtime::prefix_mut(self)
             }
-            /// Reads anonymous union member `__anon_0` (any bytes are a valid value).
-            pub fn __anon_0(&self) -> &split__anon_0 {
+            /// Reads anonymous union member `__anon_lo` (any bytes are a valid value).
+            pub fn __anon_lo(&self) -> &split__anon_lo {
                 ::skel_runtime::prefix(self)
             }
-            /// Anonymous union member `__anon_0`, to modify in place.
-            pub fn __anon_0_mut(&mut self) -> &mut split__anon_0 {
+            /// Anonymous union member `__anon_lo`, to modify in place.
+            pub fn __anon_lo_mut(&mut self) -> &mut split__anon_lo {
                 ::skel_runtime::prefix_mut(self)
             }
         }
@@ -508,46 +508,46 @@ mod __skel_kinds {
             type This = split;
             ::skel_runtime::assert_plain::<f32>();
             ::skel_runtime::assert_plain::<u64>();
-            ::skel_runtime::assert_plain::<split__anon_0>();
+            ::skel_runtime::assert_plain::<split__anon_lo>();
             let size = ::core::mem::size_of::<This>();
             assert!(size == 8, "`split`: size must be 8 bytes, as in BTF");
             let align = ::core::mem::align_of::<This>();
             assert!(align == 8, "`split`: alignment must be 8");
         };
-        /// Anonymous C type `struct (anon)`, named for its place in `split`: member `anon_0`.
+        /// Anonymous C type `struct (anon)`, named for its place in `split`: an anonymous member.
         ///
         /// Size 8 bytes, alignment 4, BTF type id 83.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
-        pub struct split__anon_0 {
+        pub struct split__anon_lo {
             /// `lo`: C type `__u32`, at byte 0, 4 bytes.
             pub lo: u32,
             /// `hi`: C type `__u32`, at byte 4, 4 bytes.
             pub hi: u32,
         }
-        impl ::core::default::Default for split__anon_0 {
+        impl ::core::default::Default for split__anon_lo {
             fn default() -> Self {
                 ::skel_runtime::zeroed()
             }
         }
-        unsafe impl ::skel_runtime::Plain for split__anon_0 {}
+        unsafe impl ::skel_runtime::Plain for split__anon_lo {}
         const _: () = {
-            type This = split__anon_0;
+            type This = split__anon_lo;
             ::skel_runtime::assert_plain::<u32>();
             assert!(
                 ::core::mem::offset_of!(This, lo) == 0,
-                "`split__anon_0::lo`: offset must be 0, as in BTF"
+                "`split__anon_lo::lo`: offset must be 0, as in BTF"
             );
             assert!(
                 ::core::mem::offset_of!(This, hi) == 4,
-                "`split__anon_0::hi`: offset must be 4, as in BTF"
+                "`split__anon_lo::hi`: offset must be 4, as in BTF"
             );
             let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`split__anon_0`: size must be 8 bytes, as in BTF");
+            assert!(size == 8, "`split__anon_lo`: size must be 8 bytes, as in BTF");
             let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`split__anon_0`: alignment must be 4");
+            assert!(align == 4, "`split__anon_lo`: alignment must be 4");
         };
-        /// C type `struct (anon)`.
+        /// Anonymous C type `struct (anon)`, declared through typedef `anon_td`.
         ///
         /// Size 4 bytes, alignment 4, BTF type id 88.
         #[repr(C)]

@@ -46,11 +46,12 @@ fn types_named_like_primitives_are_renamed_not_shadowing() {
     assert_eq!(m.u8.not_a_byte, 300);
     assert_eq!(std::mem::size_of::<u8_1>(), 4);
     assert_eq!(std::mem::size_of_val(&m.This), 4);
-    // `struct outer__inner` and the anonymous `outer.inner` are distinct.
+    // `struct outer__inner` and the anonymous `outer.inner` are distinct;
+    // the C name wins.
     let o = outer {
-        inner: outer__inner { a: 1 },
+        inner: outer__inner_1 { a: 1 },
     };
-    let n = outer__inner_1 { b: 2 };
+    let n = outer__inner { b: 2 };
     assert_eq!((o.inner.a, n.b), (1, 2));
 }
 

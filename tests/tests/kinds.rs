@@ -42,7 +42,7 @@ fn writes_land_at_the_variable_offsets() {
     let obj = open.as_libbpf_object();
     {
         let b = open.maps.bss_data_mut();
-        b.gu.__anon_0_mut().hi = 0xaabb_ccdd;
+        b.gu.__anon_lo_mut().hi = 0xaabb_ccdd;
         b.gu128 = 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10;
         b.gnest.l2.l3.deep = -9;
         b.gtd.x = 41;

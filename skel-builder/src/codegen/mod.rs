@@ -13,13 +13,13 @@ mod skel;
 mod ty;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::model::Skeleton;
 
 /// The whole generated file, as tokens.
 pub fn generate(skel: &Skeleton) -> TokenStream {
-    let module = format_ident!("__skel_{}", skel.name);
+    let module = attrs::ident(&skel.idents.module);
     let types = skel.types.iter().map(|t| ty::type_def(skel, t));
     let skeleton = skel::skeleton(skel);
     let types_doc = attrs::doc(&[format!(

@@ -2,10 +2,9 @@
 //! programs, struct_ops and links containers.
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::attrs::{code, doc, ident, lit_usize};
-use crate::ident::{Namespace, camel_case};
 use crate::model::{DataKind, MapDef, MapKind, ObjectPath, Skeleton, Ty, TypeDefKind};
 
 struct Names {
@@ -23,62 +22,19 @@ struct Names {
 
 impl Names {
     fn new(skel: &Skeleton) -> Names {
-        let c = camel_case(&skel.name);
+        let ids = &skel.idents;
         Names {
-            builder: format_ident!("{c}SkelBuilder"),
-            open_skel: format_ident!("Open{c}Skel"),
-            skel: format_ident!("{c}Skel"),
-            open_maps: format_ident!("Open{c}Maps"),
-            maps: format_ident!("{c}Maps"),
-            open_progs: format_ident!("Open{c}Progs"),
-            progs: format_ident!("{c}Progs"),
-            open_struct_ops: format_ident!("Open{c}StructOps"),
-            struct_ops: format_ident!("{c}StructOps"),
-            links: format_ident!("{c}Links"),
+            builder: ident(&ids.builder),
+            open_skel: ident(&ids.open_skel),
+            skel: ident(&ids.skel),
+            open_maps: ident(&ids.open_maps),
+            maps: ident(&ids.maps),
+            open_progs: ident(&ids.open_progs),
+            progs: ident(&ids.progs),
+            open_struct_ops: ident(&ids.open_struct_ops),
+            struct_ops: ident(&ids.struct_ops),
+            links: ident(&ids.links),
         }
-    }
-}
-
-fn map_type_name(t: u32) -> String {
-    const NAMES: &[&str] = &[
-        "UNSPEC",
-        "HASH",
-        "ARRAY",
-        "PROG_ARRAY",
-        "PERF_EVENT_ARRAY",
-        "PERCPU_HASH",
-        "PERCPU_ARRAY",
-        "STACK_TRACE",
-        "CGROUP_ARRAY",
-        "LRU_HASH",
-        "LRU_PERCPU_HASH",
-        "LPM_TRIE",
-        "ARRAY_OF_MAPS",
-        "HASH_OF_MAPS",
-        "DEVMAP",
-        "SOCKMAP",
-        "CPUMAP",
-        "XSKMAP",
-        "SOCKHASH",
-        "CGROUP_STORAGE",
-        "REUSEPORT_SOCKARRAY",
-        "PERCPU_CGROUP_STORAGE",
-        "QUEUE",
-        "STACK",
-        "SK_STORAGE",
-        "DEVMAP_HASH",
-        "STRUCT_OPS",
-        "RINGBUF",
-        "INODE_STORAGE",
-        "TASK_STORAGE",
-        "BLOOM_FILTER",
-        "USER_RINGBUF",
-        "CGRP_STORAGE",
-        "ARENA",
-    ];
-    match NAMES.get(t as usize) {
-        Some(n) => format!("BPF_MAP_TYPE_{n}"),
-        None => format!("map type {t}"),
     }
 }
 
@@ -87,7 +43,7 @@ fn map_doc(m: &MapDef) -> String {
         MapKind::Declared { value_type } => format!(
             "Map {} ({}, key {} bytes, value {} bytes{}, max {} entries), declared in `.maps`.",
             code(&m.name),
-            map_type_name(m.map_type),
+            crate::uapi::map_type_name(m.map_type),
             m.key_size,
             m.value_size,
             value_type
@@ -393,13 +349,12 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         "BPF object {}, loaded into the kernel.",
         code(&skel.name)
     )]);
-    let link_names = link_names(skel);
     let mut attaches = vec![];
     for (i, p) in skel.progs.iter().enumerate() {
-        if p.struct_ops {
+        let Some(link) = &p.idents.link else {
             continue;
-        }
-        let f = ident(&link_names.progs[i]);
+        };
+        let f = ident(link);
         let index = lit_usize(i);
         attaches.push(quote! {
             if self.links.#f.is_none() {
@@ -408,10 +363,9 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         });
     }
     for (i, m) in skel.maps.iter().enumerate() {
-        if let Some(name) = &link_names.maps[i] {
+        if let Some(name) = &m.idents.link {
             let f = ident(name);
             let index = lit_usize(i);
-            let _ = m;
             attaches.push(quote! {
                 if self.links.#f.is_none() {
                     self.links.#f = self.core.attach_struct_ops(#index)?;
@@ -467,8 +421,8 @@ fn maps_containers(skel: &Skeleton, n: &Names) -> TokenStream {
     let mut methods = vec![];
     for (i, m) in skel.maps.iter().enumerate() {
         let index = lit_usize(i);
-        let get = ident(&m.ident);
-        let get_mut = format_ident!("{}_mut", m.ident);
+        let get = ident(&m.idents.handle.get);
+        let get_mut = ident(&m.idents.handle.get_mut);
         let d = doc(&[map_doc(m)]);
         open_methods.push(quote! {
             #d
@@ -500,11 +454,11 @@ fn maps_containers(skel: &Skeleton, n: &Names) -> TokenStream {
     for (i, ty, writable, mmapable) in views {
         let m = &skel.maps[i];
         let index = lit_usize(i);
-        let data = format_ident!("{}_data", m.ident);
-        let data_mut = format_ident!("{}_data_mut", m.ident);
-        let MapKind::Data { section, .. } = &m.kind else {
+        let (MapKind::Data { section, .. }, Some(names)) = (&m.kind, &m.idents.data) else {
             continue;
         };
+        let data = ident(&names.get);
+        let data_mut = ident(&names.get_mut);
         let d_open = doc(&[format!(
             "The variables of {} as the program will start with them; change them before load.",
             code(section)
@@ -570,8 +524,8 @@ fn progs_containers(skel: &Skeleton, n: &Names) -> TokenStream {
     let mut methods = vec![];
     for (i, p) in skel.progs.iter().enumerate() {
         let index = lit_usize(i);
-        let get = ident(&p.ident);
-        let get_mut = format_ident!("{}_mut", p.ident);
+        let get = ident(&p.idents.access.get);
+        let get_mut = ident(&p.idents.access.get_mut);
         let what = format!(
             "Program {} (section {}{}).",
             code(&p.name),
@@ -642,15 +596,15 @@ fn struct_ops_containers(skel: &Skeleton, n: &Names) -> TokenStream {
     let mut methods = vec![];
     let mut index = 0usize;
     for m in &skel.maps {
-        let MapKind::StructOps { shadow, .. } = &m.kind else {
+        let (MapKind::StructOps { shadow, .. }, Some(names)) = (&m.kind, &m.idents.shadow) else {
             continue;
         };
         let i = lit_usize(index);
         index += 1;
         let def = skel.ty(*shadow);
         let t = ident(&def.name);
-        let get = ident(&m.ident);
-        let get_mut = format_ident!("{}_mut", m.ident);
+        let get = ident(&names.get);
+        let get_mut = ident(&names.get_mut);
         let d = doc(&[
             format!(
                 "Shadow of struct_ops map {} ({}).",
@@ -711,38 +665,19 @@ fn struct_ops_containers(skel: &Skeleton, n: &Names) -> TokenStream {
     }
 }
 
-struct LinkNames {
-    progs: Vec<String>,
-    maps: Vec<Option<String>>,
-}
-
-/// Link field names: programs first, then struct_ops maps, unique together.
-fn link_names(skel: &Skeleton) -> LinkNames {
-    let mut ns = Namespace::new();
-    ns.reserve(["_obj"]);
-    let progs = skel.progs.iter().map(|p| ns.claim(&p.name)).collect();
-    let maps = skel
-        .maps
-        .iter()
-        .map(|m| matches!(m.kind, MapKind::StructOps { .. }).then(|| ns.claim(&m.name)))
-        .collect();
-    LinkNames { progs, maps }
-}
-
 fn links(skel: &Skeleton, n: &Names) -> TokenStream {
     let Names { links, .. } = n;
-    let names = link_names(skel);
     let mut fields = vec![];
-    for (i, p) in skel.progs.iter().enumerate() {
-        if p.struct_ops {
+    for p in &skel.progs {
+        let Some(link) = &p.idents.link else {
             continue;
-        }
-        let f = ident(&names.progs[i]);
+        };
+        let f = ident(link);
         let d = doc(&[format!("Link of program {}.", code(&p.name))]);
         fields.push(quote! { #d pub #f: ::core::option::Option<::skel_runtime::Link<'obj>>, });
     }
-    for (i, m) in skel.maps.iter().enumerate() {
-        if let Some(name) = &names.maps[i] {
+    for m in &skel.maps {
+        if let Some(name) = &m.idents.link {
             let f = ident(name);
             let d = doc(&[format!("Registration of struct_ops map {}.", code(&m.name))]);
             fields.push(quote! { #d pub #f: ::core::option::Option<::skel_runtime::Link<'obj>>, });

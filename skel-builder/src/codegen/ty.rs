@@ -48,11 +48,11 @@ fn int_type(i: IntTy) -> TokenStream {
 pub fn type_def(skel: &Skeleton, def: &TypeDef) -> TokenStream {
     match &def.kind {
         TypeDefKind::Struct(s) => struct_def(skel, def, s),
-        TypeDefKind::Enum(e) => enum_def(def, e),
+        TypeDefKind::Enum(e) => enum_def(skel, def, e),
     }
 }
 
-fn origin_line(def: &TypeDef) -> String {
+fn origin_line(skel: &Skeleton, def: &TypeDef) -> String {
     match &def.origin {
         Origin::Datasec { section } => format!(
             "The variables of data section {}, laid out as libbpf maps them.",
@@ -68,19 +68,27 @@ fn origin_line(def: &TypeDef) -> String {
                 maps.join(", ")
             )
         }
-        Origin::Named => format!("C type {}.", code(&def.c_name)),
-        Origin::Anonymous { parent, member } => format!(
-            "Anonymous C type {}, named for its place in {}: member {}.",
+        Origin::Named { .. } => format!("C type {}.", code(&def.c_name)),
+        Origin::Typedef { name } => format!(
+            "Anonymous C type {}, declared through typedef {}.",
             code(&def.c_name),
-            code(parent),
-            code(member)
+            code(name)
+        ),
+        Origin::Anonymous { parent, member } => format!(
+            "Anonymous C type {}, named for its place in {}: {}.",
+            code(&def.c_name),
+            code(&skel.ty(*parent).name),
+            match member {
+                Some(m) => format!("member {}", code(m)),
+                None => "an anonymous member".to_owned(),
+            }
         ),
     }
 }
 
-fn type_doc(def: &TypeDef) -> TokenStream {
+fn type_doc(skel: &Skeleton, def: &TypeDef) -> TokenStream {
     let layout = def.layout();
-    let mut lines = vec![origin_line(def)];
+    let mut lines = vec![origin_line(skel, def)];
     let btf = def
         .btf_id
         .map(|id| format!(", BTF type id {id}"))
@@ -163,7 +171,7 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
     } else {
         quote!(#[repr(C)])
     };
-    let docs = type_doc(def);
+    let docs = type_doc(skel, def);
     let fields = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
         let fdoc = field_doc(f);
@@ -383,10 +391,10 @@ fn union_accessors(
     }
 }
 
-fn enum_def(def: &TypeDef, e: &EnumDef) -> TokenStream {
+fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
     let name = ident(&def.name);
     let repr = int_type(e.repr);
-    let docs = type_doc(def);
+    let docs = type_doc(skel, def);
     let extra = doc(&["Any value is valid: the known ones are associated constants.".to_owned()]);
     let consts = e.values.iter().map(|v| {
         let c = ident(&v.name);

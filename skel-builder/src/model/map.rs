@@ -1,4 +1,4 @@
-use super::TypeRef;
+use super::{Accessors, TypeRef};
 
 /// One map, as libbpf creates it at open.
 #[derive(Clone, Debug, PartialEq)]
@@ -9,8 +9,6 @@ pub struct MapDef {
     /// The name the runtime looks the map up by: the C variable, or the ELF
     /// section for internal maps (`.bss`).
     pub lookup_name: String,
-    /// Accessor name in the generated skeleton (unique among maps).
-    pub ident: String,
     pub kind: MapKind,
     pub map_type: u32,
     pub key_size: u32,
@@ -20,6 +18,21 @@ pub struct MapDef {
     /// Created at load unless the user says otherwise (`?.struct_ops` maps
     /// start with this off).
     pub autocreate: bool,
+    /// Its Rust names (set by the naming pass).
+    pub idents: MapIdents,
+}
+
+/// The Rust names of a map's accessors.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MapIdents {
+    /// `maps.<get>()` / `maps.<get_mut>()`: the libbpf-rs handles.
+    pub handle: Accessors,
+    /// `maps.<get>()` / `maps.<get_mut>()`: the typed view of a data section.
+    pub data: Option<Accessors>,
+    /// `struct_ops.<get>()` / `struct_ops.<get_mut>()`: the shadow.
+    pub shadow: Option<Accessors>,
+    /// Its field in the links container (struct_ops maps).
+    pub link: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,19 +1,21 @@
 //! The skeleton model: plain data describing what to generate.
 //!
-//! The `object` step builds it from an ELF/BTF object; `codegen` reads only
-//! it. No `syn`/`quote` types live here, so tests build models by hand.
-//! Names stored in the model are final: unique in their namespace and
-//! already shaped by [`crate::ident`] (keywords are still spelled plainly;
-//! codegen makes them raw identifiers).
+//! [`crate::translate`] builds it from an [`crate::object::Object`], the
+//! naming pass ([`crate::naming`]) gives every item its Rust name, and
+//! `codegen` reads only the model. No `syn`/`quote` types live here, so
+//! tests build models by hand. Rust names stored in the model are final:
+//! unique in their namespace and already shaped by [`crate::ident`]
+//! (keywords are still spelled plainly; codegen makes them raw
+//! identifiers).
 
 mod map;
 mod prog;
 mod skeleton;
 mod ty;
 
-pub use map::{DataKind, MapDef, MapKind};
-pub use prog::ProgDef;
-pub use skeleton::{ObjectPath, Skeleton, Warning};
+pub use map::{DataKind, MapDef, MapIdents, MapKind};
+pub use prog::{Accessors, ProgDef, ProgIdents};
+pub use skeleton::{ObjectPath, SkelIdents, Skeleton, Warning};
 pub use ty::{
     Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef, Ty,
     TypeDef, TypeDefKind, TypeRef,

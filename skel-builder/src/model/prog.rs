@@ -1,14 +1,32 @@
 /// One BPF program (not a `.text` subprogram).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProgDef {
     /// The C function name, which is also libbpf's program name.
     pub name: String,
-    /// Accessor name in the generated skeleton (unique among programs).
-    pub ident: String,
     /// Its section as libbpf reports it: `SEC("...")` without a leading `?`.
     pub section: String,
     /// A struct_ops program (section `struct_ops/...`, `?struct_ops...`).
     pub struct_ops: bool,
     /// Loaded by default: false for sections starting with `?`.
     pub autoload: bool,
+    /// Its Rust names (set by the naming pass).
+    pub idents: ProgIdents,
+}
+
+/// The Rust names of a program's accessors.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProgIdents {
+    /// `progs.<get>()`: the program token; `progs.<get_mut>()`: the
+    /// libbpf-rs handle.
+    pub access: Accessors,
+    /// Its field in the links container (not for struct_ops programs,
+    /// which are attached through their maps).
+    pub link: Option<String>,
+}
+
+/// A pair of accessor names: a shared one and an exclusive one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Accessors {
+    pub get: String,
+    pub get_mut: String,
 }

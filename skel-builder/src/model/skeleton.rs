@@ -1,4 +1,4 @@
-use super::{MapDef, ProgDef, TypeDef, TypeRef};
+use super::{Layout, MapDef, ProgDef, Ty, TypeDef, TypeDefKind, TypeRef};
 
 /// Everything generated for one BPF object.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,12 +18,50 @@ pub struct Skeleton {
     pub types: Vec<TypeDef>,
     /// Fallbacks taken while translating (a member kept as bytes, ...).
     pub warnings: Vec<Warning>,
+    /// The Rust names of the skeleton's own items (set by the naming pass).
+    pub idents: SkelIdents,
 }
 
 impl Skeleton {
     pub fn ty(&self, r: TypeRef) -> &TypeDef {
         &self.types[r.0]
     }
+
+    /// Size and alignment of a field type, as the generated Rust type has
+    /// them.
+    pub fn layout_of(&self, ty: &Ty) -> Layout {
+        ty.layout(&self.types)
+    }
+
+    /// The struct definition behind a type reference, if it is a struct or
+    /// union.
+    pub fn struct_def(&self, r: TypeRef) -> Option<&super::StructDef> {
+        match &self.ty(r).kind {
+            TypeDefKind::Struct(s) => Some(s),
+            TypeDefKind::Enum(_) => None,
+        }
+    }
+}
+
+/// The Rust names of a skeleton's items.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SkelIdents {
+    /// The private module holding everything (re-exported).
+    pub module: String,
+    /// `FooSkelBuilder`.
+    pub builder: String,
+    /// `OpenFooSkel` and `FooSkel`.
+    pub open_skel: String,
+    pub skel: String,
+    /// The containers: `FooMaps`, `FooProgs`, `FooStructOps`, `FooLinks`
+    /// (generic over the stage), with `OpenFoo*` aliases for the open stage.
+    pub maps: String,
+    pub open_maps: String,
+    pub progs: String,
+    pub open_progs: String,
+    pub struct_ops: String,
+    pub open_struct_ops: String,
+    pub links: String,
 }
 
 /// Where the object file is, for `include_bytes!`.

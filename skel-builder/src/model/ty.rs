@@ -103,7 +103,33 @@ pub enum Ty {
     Bytes(u64),
 }
 
-/// Where a generated type comes from, for its documentation.
+impl Ty {
+    /// Size and alignment of the Rust type, given the generated types.
+    pub fn layout(&self, types: &[TypeDef]) -> Layout {
+        match self {
+            Ty::Int(i) => Layout {
+                size: i.size(),
+                align: i.size(),
+            },
+            Ty::Float(FloatTy::F32) => Layout { size: 4, align: 4 },
+            Ty::Float(FloatTy::F64) => Layout { size: 8, align: 8 },
+            Ty::Bool => Layout { size: 1, align: 1 },
+            Ty::CharArray(n) | Ty::Bytes(n) => Layout { size: *n, align: 1 },
+            Ty::Enum(r) | Ty::Composite(r) => types[r.0].layout(),
+            Ty::Array(elem, n) => {
+                let e = elem.layout(types);
+                Layout {
+                    size: e.size.saturating_mul(*n),
+                    align: e.align,
+                }
+            }
+            Ty::Pointer | Ty::ProgramSlot => Layout { size: 8, align: 8 },
+        }
+    }
+}
+
+/// Where a generated type comes from: for its documentation, and for the
+/// naming pass, which derives its Rust name from it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// The variables of an ELF data section.
@@ -111,14 +137,20 @@ pub enum Origin {
     /// The shadow of a struct_ops map's struct.
     StructOps { maps: Vec<String> },
     /// A named C type reached from another generated type.
-    Named,
-    /// An anonymous C type, named after where it sits.
-    Anonymous { parent: String, member: String },
+    Named { name: String },
+    /// An anonymous C type named by the typedef it was reached through.
+    Typedef { name: String },
+    /// An anonymous C type, named after where it sits: member `member` of
+    /// `parent`, or an anonymous member of `parent` when `member` is `None`.
+    Anonymous {
+        parent: TypeRef,
+        member: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeDef {
-    /// Rust name, unique among generated types.
+    /// Rust name, unique among generated types (set by the naming pass).
     pub name: String,
     /// C spelling (`struct foo`, `union (anon)`, `section .bss`).
     pub c_name: String,

@@ -3,61 +3,83 @@
 
 use std::collections::BTreeMap;
 
-use super::btf::{Btf, BtfTypeId, Kind, Linkage};
-use super::datasec::Datasec;
-use super::elf::{ElfObject, SectionType};
-use super::types::Translator;
+use super::btf::{Btf, BtfTypeId, Kind};
+use super::elf::ElfObject;
+use super::sections::{self, Datasec, Role};
 use crate::error::Problem;
-use crate::model::{DataKind, MapDef, MapKind};
+use crate::model::DataKind;
+use crate::uapi::{
+    BPF_F_LINK, BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS,
+    BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_STRUCT_OPS, MAX_OBJ_NAME,
+};
 
-const BPF_MAP_TYPE_ARRAY: u32 = 2;
-const BPF_MAP_TYPE_STRUCT_OPS: u32 = 26;
-const BPF_MAP_TYPE_ARRAY_OF_MAPS: u32 = 12;
-const BPF_MAP_TYPE_HASH_OF_MAPS: u32 = 13;
-const BPF_F_RDONLY_PROG: u32 = 1 << 7;
-const BPF_F_MMAPABLE: u32 = 1 << 10;
-const BPF_F_LINK: u32 = 1 << 13;
-/// `BPF_OBJ_NAME_LEN - 1`: the longest name the kernel keeps.
-const MAX_NAME: usize = 15;
+/// One map, as libbpf creates it at open, with the BTF that describes it.
+#[derive(Clone, Debug)]
+pub struct ObjMap {
+    /// `bpf_map__name`: the C variable, or libbpf's internal name
+    /// (`foo_bpf.bss`, `.rodata.str1.1`).
+    pub name: String,
+    /// The name the runtime looks the map up by: the C variable, or the ELF
+    /// section for internal maps (`.bss`).
+    pub lookup_name: String,
+    pub kind: ObjMapKind,
+    pub map_type: u32,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    pub map_flags: u32,
+    pub autocreate: bool,
+}
 
-/// A struct_ops variable, for the caller to find its initial slots.
-pub struct StructOpsVar {
-    pub map_index: usize,
-    pub section_index: usize,
-    pub offset: u64,
+#[derive(Clone, Debug)]
+pub enum ObjMapKind {
+    /// Declared in `SEC(".maps")`, with its key and value types when given
+    /// with `__type`.
+    Declared {
+        key: Option<BtfTypeId>,
+        value: Option<BtfTypeId>,
+    },
+    /// A global-data map for an ELF data section; its variables are in the
+    /// object's fixed-up DATASECs, under `section`.
+    Data {
+        section: String,
+        kind: DataKind,
+        mmapable: bool,
+    },
+    /// `.kconfig` externs.
+    Kconfig,
+    /// A struct_ops variable.
+    StructOps {
+        section: String,
+        link: bool,
+        /// The variable's struct type (modifiers skipped).
+        struct_id: BtfTypeId,
+        section_index: usize,
+        /// The variable's offset in its section.
+        offset: u64,
+    },
 }
 
 pub fn collect(
     elf: &ElfObject<'_>,
     btf: &Btf,
     datasecs: &BTreeMap<String, Datasec>,
+    kconfig_size: Option<u32>,
     object_name: &str,
-    tr: &mut Translator<'_>,
     problems: &mut Vec<Problem>,
-) -> (Vec<MapDef>, Vec<StructOpsVar>) {
+) -> Vec<ObjMap> {
     let mut maps = vec![];
-    declared_maps(btf, datasecs, &mut maps, problems);
+    if let Some(ds) = datasecs.get(".maps") {
+        declared_maps(btf, ds, &mut maps, problems);
+    }
 
-    // Global data, in section order. Typed views are declared first so
-    // they keep short names, and defined after every name is claimed.
-    let mut to_define = vec![];
+    // Global data, in section order.
     for sec in &elf.sections {
-        if sec.size == 0 || sec.executable {
+        let Role::Data(kind) = sections::role(sec) else {
             continue;
-        }
-        let name = sec.name.as_str();
-        let kind = match (data_kind(name), sec.sh_type) {
-            (Some(k @ (DataKind::Data | DataKind::Rodata)), SectionType::ProgBits) => k,
-            (Some(DataKind::Bss), SectionType::NoBits) => DataKind::Bss,
-            _ => continue,
         };
-        let ds = datasecs.get(name);
-        let ty = ds.map(|ds| {
-            let r = tr.declare_datasec(name, ds);
-            to_define.push((r, name, ds));
-            r
-        });
-        let mmapable = ds.is_some_and(Datasec::mmapable);
+        let name = sec.name.as_str();
+        let mmapable = datasecs.get(name).is_some_and(Datasec::mmapable);
         let mut flags = if kind == DataKind::Rodata {
             BPF_F_RDONLY_PROG
         } else {
@@ -66,15 +88,13 @@ pub fn collect(
         if mmapable {
             flags |= BPF_F_MMAPABLE;
         }
-        maps.push(MapDef {
+        maps.push(ObjMap {
             name: internal_map_name(object_name, name),
             lookup_name: name.to_owned(),
-            ident: String::new(),
-            kind: MapKind::Data {
+            kind: ObjMapKind::Data {
                 section: name.to_owned(),
                 kind,
                 mmapable,
-                ty,
             },
             map_type: BPF_MAP_TYPE_ARRAY,
             key_size: 4,
@@ -85,12 +105,11 @@ pub fn collect(
         });
     }
 
-    if let Some(size) = kconfig_size(elf, btf) {
-        maps.push(MapDef {
+    if let Some(size) = kconfig_size {
+        maps.push(ObjMap {
             name: internal_map_name(object_name, ".kconfig"),
             lookup_name: ".kconfig".to_owned(),
-            ident: String::new(),
-            kind: MapKind::Kconfig,
+            kind: ObjMapKind::Kconfig,
             map_type: BPF_MAP_TYPE_ARRAY,
             key_size: 4,
             value_size: size,
@@ -100,46 +119,25 @@ pub fn collect(
         });
     }
 
-    let mut struct_ops = vec![];
-    let mut shadows = vec![];
     for sec in &elf.sections {
-        let name = sec.name.as_str();
-        if !is_struct_ops_section(name)
-            || sec.sh_type != SectionType::ProgBits
-            || sec.size == 0
-            || sec.executable
-        {
+        let Role::StructOps { link, optional } = sections::role(sec) else {
             continue;
-        }
-        let Some((_, Kind::Datasec { vars, .. })) = btf
-            .iter()
-            .find(|(_, t)| {
-                t.name.as_deref() == Some(name) && matches!(t.kind, Kind::Datasec { .. })
-            })
-            .map(|(id, t)| (id, &t.kind))
-        else {
+        };
+        let name = sec.name.as_str();
+        let Some(ds) = datasecs.get(name) else {
             problems.push(Problem::NoDatasec {
                 section: name.to_owned(),
             });
             continue;
         };
-        for v in vars {
-            let var = btf.get(v.ty);
-            let Kind::Var { ty, .. } = var.kind else {
-                problems.push(Problem::NotAVar {
-                    section: name.to_owned(),
-                    type_id: v.ty,
-                    kind: var.kind.name(),
-                });
-                continue;
-            };
-            let map = var.name.clone().unwrap_or_default();
-            let resolved = match btf.skip_modifiers(ty) {
+        for var in &ds.vars {
+            let map = var.name.clone();
+            let resolved = match btf.skip_modifiers(var.ty) {
                 Ok(id) => id,
                 Err(source) => {
                     problems.push(Problem::BadType {
-                        type_name: btf.c_spelling(ty),
-                        type_id: ty,
+                        type_name: btf.c_spelling(var.ty),
+                        type_id: var.ty,
                         source,
                     });
                     continue;
@@ -160,98 +158,30 @@ pub fn collect(
                 });
                 continue;
             }
-            // The variable's offset: from its symbol, as libbpf's fixup does.
-            let offset = elf
-                .global_object(&map)
-                .map(|s| s.value)
-                .unwrap_or(u64::from(v.offset));
-            let size = u64::from(comp.size);
-            if offset.checked_add(size).is_none_or(|end| end > sec.size) {
-                problems.push(Problem::VarOutsideSection {
-                    section: name.to_owned(),
-                    var: map,
-                    offset,
-                    size,
-                    section_size: sec.size,
-                });
-                continue;
-            }
-            let shadow = tr.declare_shadow(&map, resolved);
-            shadows.push((shadow, resolved));
-            let plain = name.trim_start_matches('?');
-            struct_ops.push(StructOpsVar {
-                map_index: maps.len(),
-                section_index: sec.index,
-                offset,
-            });
-            maps.push(MapDef {
+            maps.push(ObjMap {
                 name: map.clone(),
                 lookup_name: map,
-                ident: String::new(),
-                kind: MapKind::StructOps {
+                kind: ObjMapKind::StructOps {
                     section: name.to_owned(),
-                    shadow,
-                    link: plain == ".struct_ops.link",
+                    link,
+                    struct_id: resolved,
+                    section_index: sec.index,
+                    offset: var.offset,
                 },
                 map_type: BPF_MAP_TYPE_STRUCT_OPS,
                 key_size: 4,
                 value_size: comp.size,
                 max_entries: 1,
-                map_flags: if plain == ".struct_ops.link" {
-                    BPF_F_LINK
-                } else {
-                    0
-                },
-                autocreate: !name.starts_with('?'),
+                map_flags: if link { BPF_F_LINK } else { 0 },
+                autocreate: !optional,
             });
         }
     }
-
-    for (r, section, ds) in to_define {
-        tr.define_datasec(r, section, ds);
-    }
-    for (r, id) in shadows {
-        tr.define_shadow(r, id);
-    }
-    (maps, struct_ops)
-}
-
-/// The data map libbpf makes of a section by its name: `.data`, `.rodata`,
-/// `.bss` and their `.<suffix>` variants (the section type must match too).
-pub(super) fn data_kind(name: &str) -> Option<DataKind> {
-    let is = |base: &str| {
-        name.strip_prefix(base)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-    };
-    if is(".data") {
-        Some(DataKind::Data)
-    } else if is(".rodata") {
-        Some(DataKind::Rodata)
-    } else if is(".bss") {
-        Some(DataKind::Bss)
-    } else {
-        None
-    }
-}
-
-/// Sections whose variables are struct_ops maps.
-pub(super) fn is_struct_ops_section(name: &str) -> bool {
-    matches!(
-        name,
-        ".struct_ops" | ".struct_ops.link" | "?.struct_ops" | "?.struct_ops.link"
-    )
+    maps
 }
 
 /// Maps declared in `SEC(".maps")`, parsed as libbpf's `parse_btf_map_def`.
-fn declared_maps(
-    btf: &Btf,
-    datasecs: &BTreeMap<String, Datasec>,
-    maps: &mut Vec<MapDef>,
-    problems: &mut Vec<Problem>,
-) {
-    let Some(ds) = datasecs.get(".maps") else {
-        return;
-    };
+fn declared_maps(btf: &Btf, ds: &Datasec, maps: &mut Vec<ObjMap>, problems: &mut Vec<Problem>) {
     for var in &ds.vars {
         let name = var.name.clone();
         let def = match btf.skip_modifiers(var.ty) {
@@ -272,11 +202,13 @@ fn declared_maps(
             });
             continue;
         };
-        let mut map = MapDef {
+        let mut map = ObjMap {
             name: name.clone(),
             lookup_name: name.clone(),
-            ident: String::new(),
-            kind: MapKind::Declared { value_type: None },
+            kind: ObjMapKind::Declared {
+                key: None,
+                value: None,
+            },
             map_type: 0,
             key_size: 0,
             value_size: 0,
@@ -284,11 +216,10 @@ fn declared_maps(
             map_flags: 0,
             autocreate: true,
         };
+        let (mut key, mut value) = (None, None);
         let mut ok = true;
         for m in &comp.members {
             let field = m.name.as_deref().unwrap_or("");
-            let int = || map_field_int(btf, m.ty);
-            let pointee = || pointee(btf, m.ty);
             let mut bad = |problems: &mut Vec<Problem>| {
                 problems.push(Problem::MapDefBadField {
                     map: name.clone(),
@@ -297,29 +228,31 @@ fn declared_maps(
                 ok = false;
             };
             match field {
-                "type" | "max_entries" | "map_flags" | "key_size" | "value_size" => match int() {
-                    Some(v) => match field {
-                        "type" => map.map_type = v,
-                        "max_entries" => map.max_entries = v,
-                        "map_flags" => map.map_flags = v,
-                        "key_size" => map.key_size = v,
-                        _ => map.value_size = v,
-                    },
-                    None => bad(problems),
-                },
-                "key" => match pointee().and_then(|t| btf.size_of(t).ok().map(|s| (t, s))) {
-                    Some((_, size)) => map.key_size = size as u32,
-                    None => bad(problems),
-                },
-                "value" => match pointee().and_then(|t| btf.size_of(t).ok().map(|s| (t, s))) {
-                    Some((t, size)) => {
-                        map.value_size = size as u32;
-                        map.kind = MapKind::Declared {
-                            value_type: Some(btf.c_spelling(t)),
-                        };
+                "type" | "max_entries" | "map_flags" | "key_size" | "value_size" => {
+                    match map_field_int(btf, m.ty) {
+                        Some(v) => match field {
+                            "type" => map.map_type = v,
+                            "max_entries" => map.max_entries = v,
+                            "map_flags" => map.map_flags = v,
+                            "key_size" => map.key_size = v,
+                            _ => map.value_size = v,
+                        },
+                        None => bad(problems),
                     }
-                    None => bad(problems),
-                },
+                }
+                "key" | "value" => {
+                    match pointee(btf, m.ty).and_then(|t| btf.size_of(t).ok().map(|s| (t, s))) {
+                        Some((t, size)) if field == "key" => {
+                            map.key_size = size as u32;
+                            key = Some(t);
+                        }
+                        Some((t, size)) => {
+                            map.value_size = size as u32;
+                            value = Some(t);
+                        }
+                        None => bad(problems),
+                    }
+                }
                 "values" => {
                     // Map-in-map and prog-array initial values: libbpf
                     // stores fds/ids, 4 bytes each.
@@ -338,6 +271,7 @@ fn declared_maps(
         {
             map.value_size = 4;
         }
+        map.kind = ObjMapKind::Declared { key, value };
         if ok {
             maps.push(map);
         }
@@ -366,18 +300,18 @@ fn pointee(btf: &Btf, ty: BtfTypeId) -> Option<BtfTypeId> {
 /// bytes, with characters the kernel refuses replaced by `_`.
 pub fn internal_map_name(object_name: &str, section: &str) -> String {
     let obj: &[u8] = object_name.as_bytes();
-    let obj = &obj[..obj.len().min(MAX_NAME)];
+    let obj = &obj[..obj.len().min(MAX_OBJ_NAME)];
     let real = section.as_bytes();
-    let sfx_len = real.len().clamp(7, MAX_NAME);
+    let sfx_len = real.len().clamp(7, MAX_OBJ_NAME);
     let custom = real.len() > 1 && real[1..].contains(&b'.');
     let pfx_len = if custom {
         0
     } else {
-        (MAX_NAME - sfx_len).min(obj.len())
+        (MAX_OBJ_NAME - sfx_len).min(obj.len())
     };
     let mut name: Vec<u8> = obj[..pfx_len].to_vec();
     name.extend_from_slice(&real[..real.len().min(sfx_len)]);
-    name.truncate(MAX_NAME);
+    name.truncate(MAX_OBJ_NAME);
     name.iter()
         .map(|&b| {
             if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' {
@@ -387,80 +321,6 @@ pub fn internal_map_name(object_name: &str, section: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The size libbpf gives the `.kconfig` map: externs in the `.kconfig`
-/// DATASEC, sorted by descending alignment, then size, then name, each
-/// placed at its alignment.
-fn kconfig_size(elf: &ElfObject<'_>, btf: &Btf) -> Option<u32> {
-    let (_, ds) = btf.iter().find(|(_, t)| {
-        t.name.as_deref() == Some(".kconfig") && matches!(t.kind, Kind::Datasec { .. })
-    })?;
-    let Kind::Datasec { vars, .. } = &ds.kind else {
-        return None;
-    };
-    let mut externs = vec![];
-    for v in vars {
-        let var = btf.get(v.ty);
-        let Kind::Var {
-            ty,
-            linkage: Linkage::Extern,
-        } = var.kind
-        else {
-            continue;
-        };
-        let name = var.name.clone().unwrap_or_default();
-        // Only externs the object really references become kconfig entries.
-        let referenced = elf.has_extern(&name);
-        if !referenced {
-            continue;
-        }
-        let size = btf.size_of(ty).ok()?;
-        let align = c_align_of(btf, ty, 0)?;
-        externs.push((align, size, name));
-    }
-    if externs.is_empty() {
-        return None;
-    }
-    externs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let mut off = 0u64;
-    for (align, size, _) in externs {
-        off = off.div_ceil(align) * align + size;
-    }
-    u32::try_from(off).ok()
-}
-
-/// libbpf's `btf__align_of`.
-fn c_align_of(btf: &Btf, id: BtfTypeId, depth: usize) -> Option<u64> {
-    if depth > super::btf::MAX_RESOLVE_DEPTH {
-        return None;
-    }
-    let ty = btf.get(id);
-    match &ty.kind {
-        Kind::Int { size, .. } | Kind::Enum { size, .. } | Kind::Float { size } => {
-            Some(u64::from(*size).clamp(1, 8))
-        }
-        Kind::Ptr { .. } => Some(8),
-        Kind::Array { elem, .. } => c_align_of(btf, *elem, depth + 1),
-        Kind::Struct(c) | Kind::Union(c) => {
-            let mut max = 1;
-            for m in &c.members {
-                let a = c_align_of(btf, m.ty, depth + 1)?;
-                if m.bitfield_size == 0 && u64::from(m.bit_offset) % (8 * a) != 0 {
-                    return Some(1);
-                }
-                max = max.max(a);
-            }
-            if u64::from(c.size) % max != 0 {
-                Some(1)
-            } else {
-                Some(max)
-            }
-        }
-        k => k
-            .modifier_target()
-            .and_then(|t| c_align_of(btf, t, depth + 1)),
-    }
 }
 
 #[cfg(test)]

@@ -448,6 +448,53 @@ impl Btf {
         Ok(size)
     }
 
+    /// The alignment of a type in bytes, as libbpf's `btf__align_of`
+    /// computes it: a struct or union whose member sits below its natural
+    /// alignment, or whose size is not a multiple of it, is packed (1).
+    pub fn align_of(&self, id: BtfTypeId) -> Result<u64, BtfError> {
+        self.align_of_depth(id, 0)
+    }
+
+    fn align_of_depth(&self, id: BtfTypeId, depth: usize) -> Result<u64, BtfError> {
+        if depth > MAX_RESOLVE_DEPTH {
+            return Err(BtfError::ChainTooLong { type_id: id });
+        }
+        let ty = self.get(id);
+        match &ty.kind {
+            Kind::Int { size, .. } | Kind::Enum { size, .. } | Kind::Float { size } => {
+                Ok(u64::from(*size).clamp(1, 8))
+            }
+            Kind::Ptr { .. } => Ok(8),
+            Kind::Array { elem, .. } => self.align_of_depth(*elem, depth + 1),
+            Kind::Struct(c) | Kind::Union(c) => {
+                let mut max = 1;
+                for m in &c.members {
+                    let a = self.align_of_depth(m.ty, depth + 1)?;
+                    if m.bitfield_size == 0 && u64::from(m.bit_offset) % (8 * a) != 0 {
+                        return Ok(1);
+                    }
+                    max = max.max(a);
+                }
+                Ok(if u64::from(c.size) % max != 0 { 1 } else { max })
+            }
+            Kind::Typedef { target }
+            | Kind::Volatile { target }
+            | Kind::Const { target }
+            | Kind::Restrict { target }
+            | Kind::TypeTag { target } => self.align_of_depth(*target, depth + 1),
+            Kind::Var { ty, .. } => self.align_of_depth(*ty, depth + 1),
+            Kind::Void
+            | Kind::Fwd { .. }
+            | Kind::Func { .. }
+            | Kind::FuncProto { .. }
+            | Kind::Datasec { .. }
+            | Kind::DeclTag { .. } => Err(BtfError::NoSize {
+                type_id: id,
+                kind: ty.kind.name(),
+            }),
+        }
+    }
+
     /// Is this (after modifiers and typedefs) a pointer to a function?
     pub fn is_func_pointer(&self, id: BtfTypeId) -> Result<bool, BtfError> {
         let id = self.skip_modifiers(id)?;

@@ -4,36 +4,43 @@
 //! Only types reachable from data sections and struct_ops maps are
 //! translated. Every walk is bounded: modifier chains by
 //! [`btf::MAX_RESOLVE_DEPTH`], by-value nesting by [`MAX_NESTING`], and a
-//! type that contains itself is an error.
+//! type that contains itself is an error. Types come out unnamed: the
+//! naming pass ([`crate::naming`]) names them from their [`Origin`].
 
 use std::collections::{HashMap, HashSet};
 
-use super::btf::{self, Btf, BtfError, BtfTypeId, Kind};
-use super::datasec::Datasec;
 use crate::error::Problem;
-use crate::ident::{Namespace, sanitize};
 use crate::layout::{self, Placed, Slot};
 use crate::model::{
     Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef, Ty,
     TypeDef, TypeDefKind, TypeRef, Warning,
 };
+use crate::object::Datasec;
+use crate::object::btf::{self, Btf, BtfError, BtfTypeId, Kind};
 
 /// Structs nested by value deeper than this are refused.
 pub const MAX_NESTING: usize = 100;
 
-/// Names generated types must not take: Rust's primitive types (the
-/// generated `types` module spells them unqualified, so a C `struct u8`
-/// named `u8` would change every `[u8; N]` padding) and `This`, which the
-/// layout checks use as an alias.
-const RESERVED_TYPE_NAMES: &[&str] = &[
-    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
-    "f64", "bool", "char", "str", "This",
-];
+/// Where a member's type sits: for naming the anonymous types it holds.
+#[derive(Clone, Debug)]
+struct Place {
+    parent: TypeRef,
+    /// The member's C name; `None` for an anonymous member.
+    member: Option<String>,
+}
+
+impl Place {
+    fn origin(&self) -> Origin {
+        Origin::Anonymous {
+            parent: self.parent,
+            member: self.member.clone(),
+        }
+    }
+}
 
 pub struct Translator<'b> {
     btf: &'b Btf,
     pub types: Vec<TypeDef>,
-    names: Namespace,
     composites: HashMap<BtfTypeId, TypeRef>,
     enums: HashMap<BtfTypeId, TypeRef>,
     shadows: HashMap<BtfTypeId, TypeRef>,
@@ -72,12 +79,9 @@ enum MemberError {
 
 impl<'b> Translator<'b> {
     pub fn new(btf: &'b Btf) -> Self {
-        let mut names = Namespace::new();
-        names.reserve(RESERVED_TYPE_NAMES.iter().copied());
         Translator {
             btf,
             types: vec![],
-            names,
             composites: HashMap::new(),
             enums: HashMap::new(),
             shadows: HashMap::new(),
@@ -95,13 +99,12 @@ impl<'b> Translator<'b> {
 
     fn placeholder(
         &mut self,
-        name: String,
         c_name: String,
         btf_id: Option<BtfTypeId>,
         origin: Origin,
     ) -> TypeRef {
         self.push(TypeDef {
-            name,
+            name: String::new(),
             c_name,
             btf_id: btf_id.map(|id| id.0),
             origin,
@@ -117,12 +120,10 @@ impl<'b> Translator<'b> {
         })
     }
 
-    /// Names the typed view of a data section before anything nested claims
-    /// a name, so sections keep their short names (`bss`, `rodata`).
+    /// Declares the typed view of a data section (defined by
+    /// [`Translator::define_datasec`] once every view and shadow is declared).
     pub fn declare_datasec(&mut self, section: &str, ds: &Datasec) -> TypeRef {
-        let name = self.names.claim(section.trim_start_matches('.'));
         self.placeholder(
-            name,
             format!("section {section}"),
             Some(ds.btf_id),
             Origin::Datasec {
@@ -131,7 +132,7 @@ impl<'b> Translator<'b> {
         )
     }
 
-    /// Names (once per struct type) the shadow of a struct_ops map's type.
+    /// Declares (once per struct type) the shadow of a struct_ops map's type.
     pub fn declare_shadow(&mut self, map: &str, struct_id: BtfTypeId) -> TypeRef {
         if let Some(&r) = self.shadows.get(&struct_id) {
             if let Origin::StructOps { maps } = &mut self.types[r.0].origin {
@@ -140,9 +141,7 @@ impl<'b> Translator<'b> {
             return r;
         }
         let c = self.btf.name(struct_id).to_owned();
-        let name = self.names.claim(&c);
         let r = self.placeholder(
-            name,
             format!("struct {c}"),
             Some(struct_id),
             Origin::StructOps {
@@ -154,12 +153,14 @@ impl<'b> Translator<'b> {
     }
 
     pub fn define_datasec(&mut self, r: TypeRef, section: &str, ds: &Datasec) {
-        let type_name = self.types[r.0].name.clone();
         let mut shapes = Vec::with_capacity(ds.vars.len());
         for var in &ds.vars {
-            let hint = format!("{type_name}__{}", sanitize(&var.name));
+            let place = Place {
+                parent: r,
+                member: Some(var.name.clone()),
+            };
             let c_type = self.btf.c_spelling(var.ty);
-            match self.member_ty(var.ty, &hint, false, 0) {
+            match self.member_ty(var.ty, &place, false, 0) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {
                     name: Some(var.name.clone()),
                     byte_offset: var.offset,
@@ -197,9 +198,8 @@ impl<'b> Translator<'b> {
         {
             return; // already defined for another map
         }
-        let type_name = self.types[r.0].name.clone();
         self.in_progress.insert(struct_id);
-        let body = self.composite_body(struct_id, &type_name, true);
+        let body = self.composite_body(struct_id, r, true);
         self.in_progress.remove(&struct_id);
         match body {
             Ok(def) => self.types[r.0].kind = TypeDefKind::Struct(def),
@@ -224,25 +224,7 @@ impl<'b> Translator<'b> {
     }
 
     pub fn ty_layout(&self, ty: &Ty) -> Layout {
-        match ty {
-            Ty::Int(i) => Layout {
-                size: i.size(),
-                align: i.size(),
-            },
-            Ty::Float(FloatTy::F32) => Layout { size: 4, align: 4 },
-            Ty::Float(FloatTy::F64) => Layout { size: 8, align: 8 },
-            Ty::Bool => Layout { size: 1, align: 1 },
-            Ty::CharArray(n) | Ty::Bytes(n) => Layout { size: *n, align: 1 },
-            Ty::Enum(r) | Ty::Composite(r) => self.types[r.0].layout(),
-            Ty::Array(elem, n) => {
-                let e = self.ty_layout(elem);
-                Layout {
-                    size: e.size.saturating_mul(*n),
-                    align: e.align,
-                }
-            }
-            Ty::Pointer | Ty::ProgramSlot => Layout { size: 8, align: 8 },
-        }
+        ty.layout(&self.types)
     }
 
     /// Translates the type of a member or variable. `arrays` counts the
@@ -251,7 +233,7 @@ impl<'b> Translator<'b> {
     fn member_ty(
         &mut self,
         id: BtfTypeId,
-        hint: &str,
+        place: &Place,
         slots: bool,
         arrays: usize,
     ) -> Result<(Ty, Layout), MemberError> {
@@ -309,10 +291,8 @@ impl<'b> Translator<'b> {
                 if IntTy::new(u64::from(*size), *signed).is_none() {
                     return Err(MemberError::Bytes(format!("enum of {size} bytes")));
                 }
-                let name_hint = typedef_name
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| hint.to_owned());
-                Ty::Enum(self.enum_def(cur, &name_hint))
+                let origin = naming_origin(typedef_name, place);
+                Ty::Enum(self.enum_def(cur, origin))
             }
             Kind::Ptr { .. } => {
                 if slots && btf.is_func_pointer(cur).unwrap_or(false) {
@@ -331,7 +311,7 @@ impl<'b> Translator<'b> {
                 if is_char(btf, elem_written) {
                     Ty::CharArray(len)
                 } else {
-                    let (elem_ty, elem_layout) = self.member_ty(*elem, hint, false, arrays + 1)?;
+                    let (elem_ty, elem_layout) = self.member_ty(*elem, place, false, arrays + 1)?;
                     if elem_layout
                         .size
                         .checked_mul(len)
@@ -345,13 +325,8 @@ impl<'b> Translator<'b> {
                 }
             }
             Kind::Struct(_) | Kind::Union(_) => {
-                let name_hint = typedef_name
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| hint.to_owned());
-                Ty::Composite(
-                    self.composite(cur, &name_hint)
-                        .map_err(MemberError::Problem)?,
-                )
+                let origin = naming_origin(typedef_name, place);
+                Ty::Composite(self.composite(cur, origin).map_err(MemberError::Problem)?)
             }
             Kind::Fwd { .. } => {
                 return Err(MemberError::Bytes(
@@ -377,7 +352,8 @@ impl<'b> Translator<'b> {
         Ok((ty, layout))
     }
 
-    fn enum_def(&mut self, id: BtfTypeId, hint: &str) -> TypeRef {
+    /// The enum newtype of enum `id`; `origin` names it if it is anonymous.
+    fn enum_def(&mut self, id: BtfTypeId, origin: Origin) -> TypeRef {
         if let Some(&r) = self.enums.get(&id) {
             return r;
         }
@@ -391,7 +367,6 @@ impl<'b> Translator<'b> {
             unreachable!("bug: enum_def on a non-enum")
         };
         let repr = IntTy::new(u64::from(*size), *signed).expect("bug: checked by caller");
-        let mut ns = Namespace::new();
         let bits = u64::from(*size) * 8;
         let values = values
             .iter()
@@ -410,22 +385,18 @@ impl<'b> Translator<'b> {
                     i128::from(truncated)
                 };
                 EnumValue {
-                    name: ns.claim(&v.name),
+                    name: String::new(),
                     c_name: v.name.clone(),
                     value,
                 }
             })
             .collect();
-        let (name, c_name, origin) = match &ty.name {
-            Some(n) => (self.names.claim(n), format!("enum {n}"), Origin::Named),
-            None => (
-                self.names.claim(hint),
-                "enum (anon)".to_owned(),
-                anonymous_origin(hint),
-            ),
+        let (c_name, origin) = match &ty.name {
+            Some(n) => (format!("enum {n}"), Origin::Named { name: n.clone() }),
+            None => ("enum (anon)".to_owned(), origin),
         };
         let r = self.push(TypeDef {
-            name,
+            name: String::new(),
             c_name,
             btf_id: Some(id.0),
             origin,
@@ -436,7 +407,7 @@ impl<'b> Translator<'b> {
     }
 
     /// A nested struct or union, translated once.
-    fn composite(&mut self, id: BtfTypeId, hint: &str) -> Result<TypeRef, Problem> {
+    fn composite(&mut self, id: BtfTypeId, origin: Origin) -> Result<TypeRef, Problem> {
         if self.in_progress.contains(&id) {
             return Err(self.bad_type(id, BtfError::Recursive { type_id: id }));
         }
@@ -453,19 +424,15 @@ impl<'b> Translator<'b> {
         let ty = self.btf.get(id);
         let union = matches!(ty.kind, Kind::Union(_));
         let keyword = if union { "union" } else { "struct" };
-        let (name, c_name, origin) = match &ty.name {
-            Some(n) => (self.names.claim(n), format!("{keyword} {n}"), Origin::Named),
-            None => (
-                self.names.claim(hint),
-                format!("{keyword} (anon)"),
-                anonymous_origin(hint),
-            ),
+        let (c_name, origin) = match &ty.name {
+            Some(n) => (format!("{keyword} {n}"), Origin::Named { name: n.clone() }),
+            None => (format!("{keyword} (anon)"), origin),
         };
-        let r = self.placeholder(name.clone(), c_name, Some(id), origin);
+        let r = self.placeholder(c_name, Some(id), origin);
         self.composites.insert(id, r);
         self.in_progress.insert(id);
         self.depth += 1;
-        let body = self.composite_body(id, &name, false);
+        let body = self.composite_body(id, r, false);
         self.depth -= 1;
         self.in_progress.remove(&id);
         match body {
@@ -483,7 +450,7 @@ impl<'b> Translator<'b> {
     fn composite_body(
         &mut self,
         id: BtfTypeId,
-        type_name: &str,
+        r: TypeRef,
         slots: bool,
     ) -> Result<StructDef, Problem> {
         let btf = self.btf;
@@ -503,10 +470,6 @@ impl<'b> Translator<'b> {
         };
         let c_name = btf.c_spelling(id);
         let mut shapes = Vec::with_capacity(comp.members.len());
-        // Anonymous members are numbered among themselves, in C order: the
-        // k-th is field `__anon_k` of type `<parent>__anon_k`, names that
-        // adding a named member elsewhere in the struct does not change.
-        let mut anon_count = 0u32;
         for (index, m) in comp.members.iter().enumerate() {
             let shown = m.name.clone().unwrap_or_else(|| format!("(anon #{index})"));
             let bad = |reason: String| Problem::BadMember {
@@ -548,12 +511,13 @@ impl<'b> Translator<'b> {
             if bits > 0 {
                 let access = bitfield_access(btf, resolved, bits).map(|(ty, signed)| match ty {
                     BitTy::Plain(t) => (t, signed),
-                    BitTy::Enum => (
-                        Ty::Enum(
-                            self.enum_def(resolved, &format!("{type_name}__{}", sanitize(&shown))),
-                        ),
-                        signed,
-                    ),
+                    BitTy::Enum => {
+                        let origin = Origin::Anonymous {
+                            parent: r,
+                            member: m.name.clone(),
+                        };
+                        (Ty::Enum(self.enum_def(resolved, origin)), signed)
+                    }
                 });
                 if access.is_none() {
                     self.warn(c_name.clone(), &shown, "bitfield wider than 64 bits or of a non-integer type: no accessor, storage bytes only");
@@ -576,14 +540,11 @@ impl<'b> Translator<'b> {
             if union && bit_offset != 0 {
                 return Err(bad(format!("union member at bit offset {bit_offset}")));
             }
-            let hint = format!(
-                "{type_name}__{}",
-                m.name.as_deref().map(sanitize).unwrap_or_else(|| {
-                    anon_count += 1;
-                    format!("anon_{}", anon_count - 1)
-                })
-            );
-            match self.member_ty(m.ty, &hint, slots, 0) {
+            let place = Place {
+                parent: r,
+                member: m.name.clone(),
+            };
+            match self.member_ty(m.ty, &place, slots, 0) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {
                     name: m.name.clone(),
                     byte_offset: bit_offset / 8,
@@ -734,32 +695,12 @@ impl<'b> Translator<'b> {
             }
         })?;
 
-        // Names: C members first, then generated names around them.
-        let mut fields_ns = Namespace::new();
-        let mut member_names: HashMap<usize, String> = HashMap::new();
-        for (i, s) in shapes.iter().enumerate() {
-            if let Shape::Plain { name: Some(n), .. } = s {
-                member_names.insert(i, fields_ns.claim(n));
-            }
-        }
-        // Anonymous members: `__anon_k` for the k-th in C order (see
-        // `struct_def`), claimed after every C name.
-        let mut anon_names: HashMap<usize, String> = HashMap::new();
-        let anonymous = shapes
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| matches!(s, Shape::Plain { name: None, .. }));
-        for (k, (i, _)) in anonymous.enumerate() {
-            anon_names.insert(i, fields_ns.claim(&format!("__anon_{k}")));
-        }
-        let mut methods = Namespace::new();
-        let (mut pad_n, mut bf_n) = (0u32, 0u32);
         let mut fields = Vec::with_capacity(plan.slots.len());
         let mut bitfields = vec![];
         for slot in &plan.slots {
             match *slot {
                 Slot::Padding { byte_offset, len } => fields.push(Field {
-                    name: fields_ns.claim_numbered("__padding_", &mut pad_n),
+                    name: String::new(),
                     kind: FieldKind::Padding,
                     byte_offset,
                     size: len,
@@ -781,39 +722,24 @@ impl<'b> Translator<'b> {
                         else {
                             unreachable!("bug: plain unit is a plain shape")
                         };
-                        let field_name = match name {
-                            Some(_) => member_names[i].clone(),
-                            None => anon_names[i].clone(),
-                        };
-                        // Packed unions cannot lend references: get/set by value.
-                        let union_accessors = union.then(|| {
-                            if plan.packed {
-                                let get = methods.claim(&field_name);
-                                let set = methods.claim(&format!("set_{get}"));
-                                (get, set)
-                            } else {
-                                let get = methods.claim_group(&field_name, &["", "_mut"]);
-                                (get.clone(), format!("{get}_mut"))
-                            }
-                        });
                         fields.push(Field {
                             kind: FieldKind::Member {
                                 c_name: name.clone().unwrap_or_default(),
                             },
-                            name: field_name,
+                            name: String::new(),
                             byte_offset: *byte_offset,
                             size: layout.size,
                             ty: ty.clone(),
                             c_type: Some(c_type.clone()),
                             note: note.clone(),
-                            union_accessors,
+                            union_accessors: None,
                         });
                     }
                     Unit::Storage(k) => {
                         let st = &storages[*k];
                         let storage_index = fields.len();
                         fields.push(Field {
-                            name: fields_ns.claim_numbered("__bitfield_", &mut bf_n),
+                            name: String::new(),
                             kind: FieldKind::BitfieldStorage,
                             byte_offset: st.byte_offset,
                             size: st.len,
@@ -836,12 +762,10 @@ impl<'b> Translator<'b> {
                             let (Some(c), Some((ty, signed))) = (name, access) else {
                                 continue;
                             };
-                            let getter = methods.claim_group(c, &["", "_mut"]);
-                            let setter = methods.claim(&format!("set_{getter}"));
                             bitfields.push(Bitfield {
                                 c_name: c.clone(),
-                                getter,
-                                setter,
+                                getter: String::new(),
+                                setter: String::new(),
                                 storage: storage_index,
                                 bit_offset: (bit_offset - st.byte_offset * 8) as u32,
                                 bits: bits as u32,
@@ -908,13 +832,14 @@ fn is_char(btf: &Btf, id: BtfTypeId) -> bool {
     }
 }
 
-fn anonymous_origin(hint: &str) -> Origin {
-    match hint.rsplit_once("__") {
-        Some((parent, member)) => Origin::Anonymous {
-            parent: parent.to_owned(),
-            member: member.to_owned(),
+/// The origin of an anonymous type met at `place`: the typedef it was
+/// reached through names it, else its place.
+fn naming_origin(typedef_name: Option<&str>, place: &Place) -> Origin {
+    match typedef_name {
+        Some(name) => Origin::Typedef {
+            name: name.to_owned(),
         },
-        None => Origin::Named,
+        None => place.origin(),
     }
 }
 
@@ -923,7 +848,24 @@ mod tests {
     //! The layout model of shadows, from BTF built in memory: no clang, no
     //! kernel.
     use super::*;
+    use crate::model::{ObjectPath, Skeleton};
     use crate::object::btf::testing::BtfWriter;
+
+    /// The types, named by the naming pass.
+    fn named(types: Vec<TypeDef>) -> Vec<TypeDef> {
+        let mut skel = Skeleton {
+            name: "t".into(),
+            object_name: "t".into(),
+            object_path: ObjectPath::Path("t.bpf.o".into()),
+            maps: vec![],
+            progs: vec![],
+            types,
+            warnings: vec![],
+            idents: Default::default(),
+        };
+        crate::naming::assign(&mut skel);
+        skel.types
+    }
 
     fn shadow(w: &BtfWriter, id: BtfTypeId) -> (Vec<TypeDef>, StructDef) {
         let btf = w.finish();
@@ -931,10 +873,11 @@ mod tests {
         let r = tr.declare_shadow("ops", id);
         tr.define_shadow(r, id);
         assert!(tr.problems.is_empty(), "{:?}", tr.problems);
-        let TypeDefKind::Struct(s) = tr.types[r.0].kind.clone() else {
+        let types = named(tr.types);
+        let TypeDefKind::Struct(s) = types[r.0].kind.clone() else {
             panic!()
         };
-        (tr.types, s)
+        (types, s)
     }
 
     fn field<'a>(s: &'a StructDef, name: &str) -> &'a Field {
@@ -1038,20 +981,29 @@ mod tests {
     }
 
     #[test]
-    fn anonymous_members_are_numbered_among_themselves() {
-        let build = |extra_named_member: bool| {
+    fn anonymous_members_are_named_after_their_first_member() {
+        // Two versions of one struct: the second adds a named member and
+        // an anonymous union before the existing anonymous members.
+        let build = |second_version: bool| {
             let mut w = BtfWriter::new();
             let int = w.int("int", 4, true);
             let a = w.struct_("", 4, &[("x", int, 0, 0)]);
             let b = w.union_("", 4, &[("y", int, 0, 0)]);
-            let mut members = vec![("first", int, 0, 0), ("", a, 32, 0)];
-            if extra_named_member {
-                members.push(("added", int, 64, 0));
+            let nested = w.struct_("", 4, &[("", b, 0, 0)]);
+            let added = w.union_("", 4, &[("z", int, 0, 0)]);
+            let mut members = vec![];
+            if second_version {
+                members.push(("added", int, 0, 0));
+                members.push(("", added, 32, 0));
             }
-            members.push(("", b, 96, 0));
-            let s = w.struct_("ops", 16, &members);
+            let base = if second_version { 64 } else { 0 };
+            members.push(("first", int, base, 0));
+            members.push(("", a, base + 32, 0));
+            members.push(("", b, base + 64, 0));
+            members.push(("", nested, base + 96, 0));
+            let s = w.struct_("ops", (base + 128) / 8, &members);
             let (types, def) = shadow(&w, s);
-            let names: Vec<(String, String)> = def
+            let mut names: Vec<(String, String)> = def
                 .fields
                 .iter()
                 .filter_map(|f| match f.ty {
@@ -1059,14 +1011,17 @@ mod tests {
                     _ => None,
                 })
                 .collect();
+            names.sort();
             names
         };
-        let want = vec![
-            ("__anon_0".to_owned(), "ops__anon_0".to_owned()),
-            ("__anon_1".to_owned(), "ops__anon_1".to_owned()),
-        ];
-        assert_eq!(build(false), want);
-        assert_eq!(build(true), want, "a named member does not renumber them");
+        let pair = |f: &str| (format!("__anon_{f}"), format!("ops__anon_{f}"));
+        let old = build(false);
+        assert_eq!(old, vec![pair("x"), pair("y"), pair("y_1")]);
+        let new = build(true);
+        for name in &old {
+            assert!(new.contains(name), "{name:?} kept in {new:?}");
+        }
+        assert!(new.contains(&pair("z")), "{new:?}");
     }
 
     #[test]
@@ -1232,7 +1187,7 @@ mod tests {
 
     #[test]
     fn data_sections_become_structs_with_rounded_tails() {
-        use crate::object::datasec::{Datasec, Var};
+        use crate::object::{Datasec, Var};
         let mut w = BtfWriter::new();
         let u64_ = w.int("unsigned long long", 8, false);
         let u32_ = w.int("unsigned int", 4, false);
@@ -1267,8 +1222,9 @@ mod tests {
         let r = tr.declare_datasec(".bss", &section);
         tr.define_datasec(r, ".bss", &section);
         assert!(tr.problems.is_empty(), "{:?}", tr.problems);
-        assert_eq!(tr.types[r.0].name, "bss");
-        let TypeDefKind::Struct(def) = &tr.types[r.0].kind else {
+        let types = named(tr.types);
+        assert_eq!(types[r.0].name, "bss");
+        let TypeDefKind::Struct(def) = &types[r.0].kind else {
             panic!()
         };
         assert_eq!(def.c_size, 12);

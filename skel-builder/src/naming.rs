@@ -1,0 +1,273 @@
+//! The naming pass: every Rust identifier the skeleton uses is decided
+//! here, once, and stored in the model; codegen only spells what the model
+//! says.
+//!
+//! Names are unique within their scope ([`Namespace`]):
+//! - types, in the generated `types` module: data-section views first
+//!   (`bss`, `rodata`), then struct_ops shadows and named C types (their C
+//!   names), then anonymous types after their place (`parent__member`);
+//! - per struct: C members first, then anonymous members, padding
+//!   (`__padding_N`) and bitfield storage (`__bitfield_N`) around them;
+//!   methods (union and bitfield accessors) in a namespace of their own;
+//! - per enum: its constants;
+//! - the skeleton's own items (`FooSkel`, `OpenFooSkel`, ...), map and
+//!   program accessors (`foo`/`foo_mut`, `bss_data`/`bss_data_mut`), and
+//!   link fields.
+//!
+//! # Anonymous members
+//!
+//! An anonymous struct or union member is named after the first named
+//! member inside it (looking into nested anonymous members, and taking an
+//! enum's first constant): `union { int a; long b; }` is field `__anon_a`
+//! of type `<parent>__anon_a`. C forbids two members of the same name in
+//! one struct, anonymous members included, so these names are unique, and
+//! they stay the same when members are added or removed elsewhere in the
+//! struct. One with no named member at all is `__anon`, and any clash (with
+//! a member really called `__anon_a`, say) is resolved by the namespace's
+//! `_1`, `_2` suffixes.
+
+use crate::ident::{Namespace, camel_case, sanitize};
+use crate::model::{
+    Accessors, FieldKind, MapKind, Origin, Skeleton, StructDef, Ty, TypeDefKind, TypeRef,
+};
+
+/// Names generated types must not take: Rust's primitive types (the
+/// generated `types` module spells them unqualified, so a C `struct u8`
+/// named `u8` would change every `[u8; N]` padding).
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64", "bool", "char", "str", "This",
+];
+
+/// How deep [`first_member_name`] looks into nested anonymous members.
+const MAX_ANON_DEPTH: usize = 32;
+
+/// Names everything in `skel`.
+pub fn assign(skel: &mut Skeleton) {
+    name_types(skel);
+    for r in 0..skel.types.len() {
+        name_members(skel, TypeRef(r));
+    }
+    name_skeleton(skel);
+    name_accessors(skel);
+}
+
+/// The Rust names of every generated type.
+fn name_types(skel: &mut Skeleton) {
+    let mut ns = Namespace::new();
+    ns.reserve(RESERVED_TYPE_NAMES.iter().copied());
+    let order = |o: &Origin| match o {
+        Origin::Datasec { .. } => 0,
+        Origin::StructOps { .. } => 1,
+        Origin::Named { .. } | Origin::Typedef { .. } => 2,
+        Origin::Anonymous { .. } => 3,
+    };
+    let mut refs: Vec<usize> = (0..skel.types.len()).collect();
+    // Stable: within a group, types keep the translator's order, in which
+    // an anonymous type's parent always comes first.
+    refs.sort_by_key(|&r| order(&skel.types[r].origin));
+    for r in refs {
+        let base = match &skel.types[r].origin {
+            Origin::Datasec { section } => section.trim_start_matches('.').to_owned(),
+            Origin::StructOps { .. } => skel.types[r]
+                .c_name
+                .strip_prefix("struct ")
+                .unwrap_or(&skel.types[r].c_name)
+                .to_owned(),
+            Origin::Named { name } | Origin::Typedef { name } => name.clone(),
+            Origin::Anonymous { parent, member } => {
+                let parent = &skel.types[parent.0].name;
+                match member {
+                    Some(m) => format!("{parent}__{}", sanitize(m)),
+                    None => format!("{parent}__{}", anon_member_name(skel, TypeRef(r))),
+                }
+            }
+        };
+        skel.types[r].name = ns.claim(&base);
+    }
+}
+
+/// `anon_<first named member>`, or `anon` when there is none.
+fn anon_member_name(skel: &Skeleton, r: TypeRef) -> String {
+    match first_member_name(skel, r, 0) {
+        Some(first) => format!("anon_{}", sanitize(first)),
+        None => "anon".to_owned(),
+    }
+}
+
+/// The first named member of a struct or union (looking into anonymous
+/// members), or the first constant of an enum.
+fn first_member_name(skel: &Skeleton, r: TypeRef, depth: usize) -> Option<&str> {
+    if depth > MAX_ANON_DEPTH {
+        return None;
+    }
+    match &skel.ty(r).kind {
+        TypeDefKind::Enum(e) => e.values.first().map(|v| v.c_name.as_str()),
+        TypeDefKind::Struct(s) => {
+            // The earliest, by bit offset, of the named members, the
+            // bitfields, and the anonymous members' own first names.
+            let mut candidates: Vec<(u64, &str)> = vec![];
+            for f in &s.fields {
+                match (&f.kind, &f.ty) {
+                    (FieldKind::Member { c_name }, _) if !c_name.is_empty() => {
+                        candidates.push((f.byte_offset * 8, c_name))
+                    }
+                    (FieldKind::Member { .. }, Ty::Composite(inner) | Ty::Enum(inner)) => {
+                        if let Some(n) = first_member_name(skel, *inner, depth + 1) {
+                            candidates.push((f.byte_offset * 8, n));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            for b in &s.bitfields {
+                let storage = &s.fields[b.storage];
+                candidates.push((storage.byte_offset * 8 + u64::from(b.bit_offset), &b.c_name));
+            }
+            // The first of equal offsets (a union's members) wins.
+            let mut best: Option<(u64, &str)> = None;
+            for (offset, name) in candidates {
+                if best.is_none_or(|(o, _)| offset < o) {
+                    best = Some((offset, name));
+                }
+            }
+            best.map(|(_, n)| n)
+        }
+    }
+}
+
+/// Field, method and constant names of one type.
+fn name_members(skel: &mut Skeleton, r: TypeRef) {
+    let anon_names: Vec<Option<String>> = match &skel.ty(r).kind {
+        TypeDefKind::Struct(s) => s
+            .fields
+            .iter()
+            .map(|f| match (&f.kind, &f.ty) {
+                (FieldKind::Member { c_name }, ty) if c_name.is_empty() => Some(match ty {
+                    Ty::Composite(inner) | Ty::Enum(inner) => {
+                        format!("__{}", anon_member_name(skel, *inner))
+                    }
+                    _ => "__anon".to_owned(),
+                }),
+                _ => None,
+            })
+            .collect(),
+        TypeDefKind::Enum(_) => vec![],
+    };
+    match &mut skel.types[r.0].kind {
+        TypeDefKind::Struct(s) => name_struct(s, &anon_names),
+        TypeDefKind::Enum(e) => {
+            let mut ns = Namespace::new();
+            for v in &mut e.values {
+                v.name = ns.claim(&v.c_name);
+            }
+        }
+    }
+}
+
+fn name_struct(s: &mut StructDef, anon_names: &[Option<String>]) {
+    let mut fields = Namespace::new();
+    // C members first, so generated names go around them.
+    for f in &mut s.fields {
+        if let FieldKind::Member { c_name } = &f.kind {
+            if !c_name.is_empty() {
+                f.name = fields.claim(c_name);
+            }
+        }
+    }
+    for (f, anon) in s.fields.iter_mut().zip(anon_names) {
+        if let Some(anon) = anon {
+            f.name = fields.claim(anon);
+        }
+    }
+    let (mut pad_n, mut bf_n) = (0u32, 0u32);
+    for f in &mut s.fields {
+        match f.kind {
+            FieldKind::Padding => f.name = fields.claim_numbered("__padding_", &mut pad_n),
+            FieldKind::BitfieldStorage => f.name = fields.claim_numbered("__bitfield_", &mut bf_n),
+            FieldKind::Member { .. } => {}
+        }
+    }
+    let mut methods = Namespace::new();
+    if s.union {
+        for f in &mut s.fields {
+            if !matches!(f.kind, FieldKind::Member { .. }) {
+                continue;
+            }
+            // Packed unions cannot lend references: get/set by value.
+            f.union_accessors = Some(if s.packed {
+                let get = methods.claim(&f.name);
+                let set = methods.claim(&format!("set_{get}"));
+                (get, set)
+            } else {
+                let get = methods.claim_group(&f.name, &["", "_mut"]);
+                (get.clone(), format!("{get}_mut"))
+            });
+        }
+    }
+    for b in &mut s.bitfields {
+        b.getter = methods.claim_group(&b.c_name, &["", "_mut"]);
+        b.setter = methods.claim(&format!("set_{}", b.getter));
+    }
+}
+
+/// The skeleton's own items, from its name.
+fn name_skeleton(skel: &mut Skeleton) {
+    let c = camel_case(&skel.name);
+    let ids = &mut skel.idents;
+    ids.module = format!("__skel_{}", skel.name);
+    ids.builder = format!("{c}SkelBuilder");
+    ids.open_skel = format!("Open{c}Skel");
+    ids.skel = format!("{c}Skel");
+    ids.maps = format!("{c}Maps");
+    ids.open_maps = format!("Open{c}Maps");
+    ids.progs = format!("{c}Progs");
+    ids.open_progs = format!("Open{c}Progs");
+    ids.struct_ops = format!("{c}StructOps");
+    ids.open_struct_ops = format!("Open{c}StructOps");
+    ids.links = format!("{c}Links");
+}
+
+/// Map and program accessors and link fields.
+fn name_accessors(skel: &mut Skeleton) {
+    // Maps: `foo`/`foo_mut` for the handle, `foo_data`/`foo_data_mut` for a
+    // data section's view, claimed together so no family collides with
+    // another map's.
+    const MAP_FAMILY: &[&str] = &["", "_mut", "_data", "_data_mut"];
+    let pair = |base: &str, suffix: &str| Accessors {
+        get: format!("{base}{suffix}"),
+        get_mut: format!("{base}{suffix}_mut"),
+    };
+    let mut ns = Namespace::new();
+    for m in &mut skel.maps {
+        let base = match &m.kind {
+            MapKind::Data { section, .. } => section.trim_start_matches('.').to_owned(),
+            MapKind::Kconfig => "kconfig".to_owned(),
+            _ => m.name.clone(),
+        };
+        let base = ns.claim_group(&base, MAP_FAMILY);
+        m.idents.handle = pair(&base, "");
+        m.idents.data = match &m.kind {
+            MapKind::Data { ty: Some(_), .. } => Some(pair(&base, "_data")),
+            _ => None,
+        };
+        m.idents.shadow = match &m.kind {
+            MapKind::StructOps { .. } => Some(pair(&base, "")),
+            _ => None,
+        };
+    }
+    let mut ns = Namespace::new();
+    for p in &mut skel.progs {
+        let base = ns.claim_group(&p.name, &["", "_mut"]);
+        p.idents.access = pair(&base, "");
+    }
+    // Links: programs first, then struct_ops maps, unique together.
+    let mut ns = Namespace::new();
+    ns.reserve(["_obj"]);
+    for p in &mut skel.progs {
+        p.idents.link = (!p.struct_ops).then(|| ns.claim(&p.name));
+    }
+    for m in &mut skel.maps {
+        m.idents.link = matches!(m.kind, MapKind::StructOps { .. }).then(|| ns.claim(&m.name));
+    }
+}

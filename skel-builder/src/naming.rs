@@ -36,7 +36,7 @@ use crate::model::{
 /// named `u8` would change every `[u8; N]` padding).
 const RESERVED_TYPE_NAMES: &[&str] = &[
     "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
-    "f64", "bool", "char", "str", "This",
+    "f64", "bool", "char", "str",
 ];
 
 /// How deep [`first_member_name`] looks into nested anonymous members.

@@ -10,20 +10,23 @@
 //! checked against the generated type; a mismatch is an error at open.
 
 mod error;
+mod layout;
 mod link;
 mod plain;
 mod program;
 mod readback;
+mod stage;
 mod storage;
 
 pub use error::{Error, Result};
 pub use link::Link;
 pub use plain::{
-    CBool, CharArray, CharArrayError, OpaquePtr, Plain, Shadow, ShadowField, assert_plain,
-    assert_shadow_field, bits, prefix, prefix_mut, read_prefix, write_prefix, zeroed,
+    CBool, CharArray, CharArrayError, OpaquePtr, Plain, Shadow, ShadowField, bits, prefix,
+    prefix_mut, read_prefix, write_prefix, zeroed,
 };
-pub use program::Program;
+pub use program::{Program, Slot};
 pub use readback::{KernelMember, KernelStructOps, StructOpsState};
+pub use stage::{Loaded, Open, Stage};
 pub use storage::ObjectStorage;
 
 pub use libbpf_rs;
@@ -31,6 +34,7 @@ pub use libbpf_sys;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::plain::{plain_field, shadow_field};
     pub use crate::storage::{
         LoadedCore, MapSpec, Maps, OpenCore, OpenMaps, OpenProgs, OpenShadows, ProgSpec, Progs,
         Shadows, SkelSpec, SlotSpec, StructOpsSpec, TypeSpec,

@@ -15,13 +15,25 @@ pub unsafe trait Plain: Copy {}
 
 /// A struct_ops shadow type: plain data plus program slots.
 ///
+/// A generated shadow has exactly the size and member offsets of the BPF
+/// struct of its struct_ops maps: it is laid over the bytes libbpf sends
+/// to the kernel at load. It is writable before load
+/// (`open.struct_ops.<map>_mut()`) and read-only after: libbpf reads it
+/// once, at load. Function-pointer members are [`Slot`](crate::Slot)s.
+///
 /// # Safety
 ///
 /// Every field must be [`Plain`] or a program slot (`Option<&Program>`),
 /// so the type is valid for any buffer libbpf fills for a struct_ops map
-/// (it writes null or a program of the object into each slot). Generated
-/// shadows implement this only after a compile-time check of each field.
-pub unsafe trait Shadow: Copy {}
+/// (it writes null or a program of the object into each slot), and
+/// [`Shadow::SLOTS`] must list every slot at its offset. Generated shadows
+/// implement this only after a compile-time check of each field.
+pub unsafe trait Shadow: Copy {
+    /// The C struct's name (`tcp_congestion_ops`).
+    const NAME: &'static str;
+    /// Every program slot: its member name and offset.
+    const SLOTS: &'static [crate::__private::SlotSpec];
+}
 
 /// Field types allowed in a [`Shadow`]: plain data and program slots.
 ///
@@ -44,10 +56,12 @@ plain!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, f32, f64);
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
 
 /// Compile-time check used by generated code: `T` is [`Plain`].
-pub const fn assert_plain<T: Plain>() {}
+#[doc(hidden)]
+pub const fn plain_field<T: Plain>(_: &T) {}
 
 /// Compile-time check used by generated code: `T` may sit in a shadow.
-pub const fn assert_shadow_field<T: ShadowField>() {}
+#[doc(hidden)]
+pub const fn shadow_field<T: ShadowField>(_: &T) {}
 
 /// `&T` over the first bytes of `u` (union member access without
 /// `unsafe` in generated code).

@@ -22,6 +22,20 @@ pub struct Program {
     _marker: PhantomData<(*mut u8, PhantomPinned)>,
 }
 
+/// A struct_ops program slot: what a function-pointer member of a shadow
+/// holds.
+///
+/// `None` leaves the kernel's callback empty; `Some(open.progs.<name>())`
+/// puts a struct_ops program of the same skeleton there (a program of any
+/// other object fails the load, naming the map and member). At load, each
+/// struct_ops program is loaded exactly when a slot of a map that will be
+/// created holds it, so swapped-out and cleared callbacks are not loaded
+/// and need no `set_autoload` calls.
+///
+/// It has the bits of libbpf's `struct bpf_program *` (checked at compile
+/// time), so a shadow's slots are read by libbpf as they are.
+pub type Slot<'obj> = Option<&'obj Program>;
+
 // SAFETY: a `Program` is a token; the libbpf calls behind its methods only
 // read fields libbpf set at open or load.
 unsafe impl Send for Program {}

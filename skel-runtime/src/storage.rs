@@ -78,6 +78,69 @@ pub struct SlotSpec {
     pub offset: usize,
 }
 
+impl MapSpec {
+    /// A map without a typed view.
+    pub const fn new(name: &'static str, lookup: &'static str) -> Self {
+        MapSpec {
+            name,
+            lookup,
+            data: None,
+        }
+    }
+
+    /// A data-section map with a typed view `data`.
+    pub const fn data(name: &'static str, lookup: &'static str, data: TypeSpec) -> Self {
+        MapSpec {
+            name,
+            lookup,
+            data: Some(data),
+        }
+    }
+}
+
+impl TypeSpec {
+    /// The facts of generated type `T`, which libbpf keeps in
+    /// `value_size` bytes.
+    pub const fn of<T>(type_name: &'static str, value_size: usize) -> Self {
+        TypeSpec {
+            type_name,
+            size: size_of::<T>(),
+            align: align_of::<T>(),
+            value_size,
+        }
+    }
+}
+
+impl ProgSpec {
+    pub const fn new(name: &'static str, struct_ops: bool) -> Self {
+        ProgSpec { name, struct_ops }
+    }
+}
+
+impl StructOpsSpec {
+    /// Struct_ops map `map` (an index in `SkelSpec::maps`) with shadow `T`.
+    pub const fn of<T: Shadow>(map: usize) -> Self {
+        StructOpsSpec {
+            map,
+            shadow: TypeSpec::of::<T>(T::NAME, size_of::<T>()),
+            slots: T::SLOTS,
+        }
+    }
+}
+
+impl SlotSpec {
+    /// Slot `field` (a Rust field name; a raw identifier's `r#` is
+    /// dropped, leaving the C member's name) at byte `offset`.
+    pub const fn new(field: &'static str, offset: usize) -> Self {
+        let field = match field.as_bytes() {
+            // SAFETY: dropping an ASCII prefix leaves valid UTF-8.
+            [b'r', b'#', rest @ ..] => unsafe { std::str::from_utf8_unchecked(rest) },
+            _ => field,
+        };
+        SlotSpec { field, offset }
+    }
+}
+
 /// Storage that owns a skeleton's BPF object and closes it when dropped.
 ///
 /// ```ignore

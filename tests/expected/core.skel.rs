@@ -10,317 +10,123 @@
 mod __skel_core {
     /// Rust types for the BTF types that object `core` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// The variables of data section `.bss`, laid out as libbpf maps them.
-        ///
-        /// Size 16 bytes, alignment 8, BTF type id 77.
-        ///
-        /// The section holds 12 bytes; the view rounds up to 16 for alignment (libbpf backs sections with whole pages).
+        /// Data section `.bss`. BTF type 77. The section holds 12 bytes; the view rounds up to 16 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
-            /// `hits`: C type `__u64`, at byte 0, 8 bytes.
+            /// C `__u64`.
             pub hits: u64,
-            /// `last_pid`: C type `__u32`, at byte 8, 4 bytes.
+            /// C `__u32`.
             pub last_pid: u32,
-            /// Padding: bytes 12..16, kept zero.
             __padding_0: [u8; 4],
         }
-        impl ::core::default::Default for bss {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss {}
-        const _: () = {
-            type This = bss;
-            ::skel_runtime::assert_plain::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, hits) == 0,
-                "`bss::hits`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, last_pid) == 8,
-                "`bss::last_pid`: offset must be 8, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 12,
-                "`bss::__padding_0`: offset must be 12, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 16, "`bss`: size must be 16 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`bss`: alignment must be 8");
-        };
-        /// The variables of data section `.data`, laid out as libbpf maps them.
-        ///
-        /// Size 8 bytes, alignment 8, BTF type id 78.
+        ::skel_runtime::layout!(
+            unsafe plain bss : 16, 8; hits 0, last_pid 8; __padding_0
+        );
+        /// Data section `.data`. BTF type 78.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
-            /// `initialised`: C type `__u64`, at byte 0, 8 bytes.
+            /// C `__u64`.
             pub initialised: u64,
         }
-        impl ::core::default::Default for data {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data {}
-        const _: () = {
-            type This = data;
-            ::skel_runtime::assert_plain::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, initialised) == 0,
-                "`data::initialised`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`data`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`data`: alignment must be 8");
-        };
-        /// The variables of data section `.rodata`, laid out as libbpf maps them.
-        ///
-        /// Size 40 bytes, alignment 8, BTF type id 81.
-        ///
-        /// The section holds 39 bytes; the view rounds up to 40 for alignment (libbpf backs sections with whole pages).
+        ::skel_runtime::layout!(unsafe plain data : 8, 8; initialised 0;);
+        /// Data section `.rodata`. BTF type 81. The section holds 39 bytes; the view rounds up to 40 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
-            /// `target_pid`: C type `const volatile __u32`, at byte 0, 4 bytes.
+            /// C `const volatile __u32`.
             pub target_pid: u32,
-            /// Padding: bytes 4..8, kept zero.
             __padding_0: [u8; 4],
-            /// `step`: C type `const volatile __u64`, at byte 8, 8 bytes.
+            /// C `const volatile __u64`.
             pub step: u64,
-            /// `count_getpid.____fmt`: C type `const char[11]`, at byte 16, 11 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `const char[11]` `count_getpid.____fmt`.
             pub count_getpid_____fmt: ::skel_runtime::CharArray<11>,
-            /// `count_getpid.____fmt.1`: C type `const char[12]`, at byte 27, 12 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `const char[12]` `count_getpid.____fmt.1`.
             pub count_getpid_____fmt_1: ::skel_runtime::CharArray<12>,
-            /// Padding: bytes 39..40, kept zero.
             __padding_1: [u8; 1],
         }
-        impl ::core::default::Default for rodata {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata {}
-        const _: () = {
-            type This = rodata;
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, target_pid) == 0,
-                "`rodata::target_pid`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 4,
-                "`rodata::__padding_0`: offset must be 4, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, step) == 8,
-                "`rodata::step`: offset must be 8, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<11>>();
-            assert!(
-                ::core::mem::offset_of!(This, count_getpid_____fmt) == 16,
-                "`rodata::count_getpid_____fmt`: offset must be 16, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<12>>();
-            assert!(
-                ::core::mem::offset_of!(This, count_getpid_____fmt_1) == 27,
-                "`rodata::count_getpid_____fmt_1`: offset must be 27, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 1]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 39,
-                "`rodata::__padding_1`: offset must be 39, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 40, "`rodata`: size must be 40 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`rodata`: alignment must be 8");
-        };
-        /// The variables of data section `.data.custom`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 79.
+        ::skel_runtime::layout!(
+            unsafe plain rodata : 40, 8; target_pid 0, step 8, count_getpid_____fmt 16,
+            count_getpid_____fmt_1 27; __padding_0, __padding_1
+        );
+        /// Data section `.data.custom`. BTF type 79.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_custom {
-            /// `custom_data`: C type `__u32`, at byte 0, 4 bytes.
+            /// C `__u32`.
             pub custom_data: u32,
         }
-        impl ::core::default::Default for data_custom {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data_custom {}
-        const _: () = {
-            type This = data_custom;
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, custom_data) == 0,
-                "`data_custom::custom_data`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`data_custom`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data_custom`: alignment must be 4");
-        };
-        /// The variables of data section `.rodata.custom`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 82.
+        ::skel_runtime::layout!(unsafe plain data_custom : 4, 4; custom_data 0;);
+        /// Data section `.rodata.custom`. BTF type 82.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata_custom {
-            /// `custom_ro`: C type `const volatile __u32`, at byte 0, 4 bytes.
+            /// C `const volatile __u32`.
             pub custom_ro: u32,
         }
-        impl ::core::default::Default for rodata_custom {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata_custom {}
-        const _: () = {
-            type This = rodata_custom;
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, custom_ro) == 0,
-                "`rodata_custom::custom_ro`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`rodata_custom`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`rodata_custom`: alignment must be 4");
-        };
+        ::skel_runtime::layout!(unsafe plain rodata_custom : 4, 4; custom_ro 0;);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/core.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "core",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "counts",
-                lookup: "counts",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "events",
-                lookup: "events",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "scratch",
-                lookup: "scratch",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "pairs",
-                lookup: "pairs",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "core.bss",
-                lookup: ".bss",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "bss",
-                    size: ::core::mem::size_of::<types::bss>(),
-                    align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 12,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "core.data",
-                lookup: ".data",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data",
-                    size: ::core::mem::size_of::<types::data>(),
-                    align: ::core::mem::align_of::<types::data>(),
-                    value_size: 8,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "core.rodata",
-                lookup: ".rodata",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "rodata",
-                    size: ::core::mem::size_of::<types::rodata>(),
-                    align: ::core::mem::align_of::<types::rodata>(),
-                    value_size: 39,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".data.custom",
-                lookup: ".data.custom",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data_custom",
-                    size: ::core::mem::size_of::<types::data_custom>(),
-                    align: ::core::mem::align_of::<types::data_custom>(),
-                    value_size: 4,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".rodata.custom",
-                lookup: ".rodata.custom",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "rodata_custom",
-                    size: ::core::mem::size_of::<types::rodata_custom>(),
-                    align: ::core::mem::align_of::<types::rodata_custom>(),
-                    value_size: 4,
-                }),
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "count_getpid",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "on_nanosleep",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "any_syscall",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "pass_all",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "accept_all",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "not_loaded_by_default",
-                struct_ops: false,
-            },
-        ],
-        struct_ops: &[],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "core",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::new("counts", "counts"),
+                s::MapSpec::new("events", "events"),
+                s::MapSpec::new("scratch", "scratch"),
+                s::MapSpec::new("pairs", "pairs"),
+                s::MapSpec::data(
+                    "core.bss",
+                    ".bss",
+                    s::TypeSpec::of::<types::bss>("bss", 12),
+                ),
+                s::MapSpec::data(
+                    "core.data",
+                    ".data",
+                    s::TypeSpec::of::<types::data>("data", 8),
+                ),
+                s::MapSpec::data(
+                    "core.rodata",
+                    ".rodata",
+                    s::TypeSpec::of::<types::rodata>("rodata", 39),
+                ),
+                s::MapSpec::data(
+                    ".data.custom",
+                    ".data.custom",
+                    s::TypeSpec::of::<types::data_custom>("data_custom", 4),
+                ),
+                s::MapSpec::data(
+                    ".rodata.custom",
+                    ".rodata.custom",
+                    s::TypeSpec::of::<types::rodata_custom>("rodata_custom", 4),
+                ),
+            ],
+            progs: &[
+                s::ProgSpec::new("count_getpid", false),
+                s::ProgSpec::new("on_nanosleep", false),
+                s::ProgSpec::new("any_syscall", false),
+                s::ProgSpec::new("pass_all", false),
+                s::ProgSpec::new("accept_all", false),
+                s::ProgSpec::new("not_loaded_by_default", false),
+            ],
+            struct_ops: &[],
+        }
     };
-    /// Opens BPF object `core` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `core` (internal maps are called `core.bss` and so on).
+    /// Opens BPF object `core`, embedded in the binary (libbpf names it `core`).
     #[derive(Default)]
     pub struct CoreSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl CoreSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -338,9 +144,7 @@ mod __skel_core {
             })
         }
     }
-    /// BPF object `core`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `core`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenCoreSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenCoreMaps<'obj>,
@@ -351,12 +155,10 @@ mod __skel_core {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenCoreSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<CoreSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(CoreSkel {
@@ -369,8 +171,7 @@ mod __skel_core {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -380,7 +181,7 @@ mod __skel_core {
             f.debug_struct(stringify!(OpenCoreSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `core`, loaded into the kernel.
+    /// BPF object `core`, loaded.
     pub struct CoreSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: CoreMaps<'obj>,
@@ -388,16 +189,15 @@ mod __skel_core {
         pub progs: CoreProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: CoreStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: CoreLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> CoreSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.count_getpid.is_none() {
                 self.links.count_getpid = self.core.attach_program(0)?;
@@ -429,428 +229,219 @@ mod __skel_core {
             f.debug_struct(stringify!(CoreSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `core`.
-    pub struct OpenCoreMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `core`: [`OpenCoreMaps`] before load, `CoreMaps` after.
+    pub struct CoreMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
+    }
+    /// Maps of skeleton `core` before load.
+    pub type OpenCoreMaps<'obj> = CoreMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> CoreMaps<'obj, S> {
+        /// Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 64 entries), declared in `.maps`.
+        pub fn counts(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
+        }
+        /// [`Self::counts`], exclusive.
+        pub fn counts_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
+        }
+        /// Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries), declared in `.maps`.
+        pub fn events(&self) -> S::Map<'_> {
+            S::map(&self.inner, 1)
+        }
+        /// [`Self::events`], exclusive.
+        pub fn events_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 1)
+        }
+        /// Map `scratch` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
+        pub fn scratch(&self) -> S::Map<'_> {
+            S::map(&self.inner, 2)
+        }
+        /// [`Self::scratch`], exclusive.
+        pub fn scratch_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 2)
+        }
+        /// Map `pairs` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 16 bytes: `struct pair`, max 4 entries), declared in `.maps`.
+        pub fn pairs(&self) -> S::Map<'_> {
+            S::map(&self.inner, 3)
+        }
+        /// [`Self::pairs`], exclusive.
+        pub fn pairs_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 3)
+        }
+        /// Map `core.bss` holding data section `.bss` (12 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 4)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 4)
+        }
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn bss_data(&self) -> &types::bss {
+            S::data(&self.inner, 4)
+        }
+        /// Map `core.data` holding data section `.data` (8 bytes, initialized data, memory-mapped).
+        pub fn data(&self) -> S::Map<'_> {
+            S::map(&self.inner, 5)
+        }
+        /// [`Self::data`], exclusive.
+        pub fn data_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 5)
+        }
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_data(&self) -> &types::data {
+            S::data(&self.inner, 5)
+        }
+        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
+        pub fn rodata(&self) -> S::Map<'_> {
+            S::map(&self.inner, 6)
+        }
+        /// [`Self::rodata`], exclusive.
+        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 6)
+        }
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn rodata_data(&self) -> &types::rodata {
+            S::data(&self.inner, 6)
+        }
+        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
+        pub fn data_custom(&self) -> S::Map<'_> {
+            S::map(&self.inner, 7)
+        }
+        /// [`Self::data_custom`], exclusive.
+        pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 7)
+        }
+        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_custom_data(&self) -> &types::data_custom {
+            S::data(&self.inner, 7)
+        }
+        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
+        pub fn rodata_custom(&self) -> S::Map<'_> {
+            S::map(&self.inner, 8)
+        }
+        /// [`Self::rodata_custom`], exclusive.
+        pub fn rodata_custom_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 8)
+        }
+        /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+            S::data(&self.inner, 8)
+        }
     }
     impl<'obj> OpenCoreMaps<'obj> {
-        /// Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 64 entries), declared in `.maps`.
-        pub fn counts(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
-        }
-        /// Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 64 entries), declared in `.maps`.
-        pub fn counts_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries), declared in `.maps`.
-        pub fn events(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
-        }
-        /// Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries), declared in `.maps`.
-        pub fn events_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `scratch` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn scratch(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(2)
-        }
-        /// Map `scratch` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn scratch_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `pairs` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 16 bytes: `struct pair`, max 4 entries), declared in `.maps`.
-        pub fn pairs(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(3)
-        }
-        /// Map `pairs` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 16 bytes: `struct pair`, max 4 entries), declared in `.maps`.
-        pub fn pairs_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `core.bss` holding data section `.bss` (12 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(4)
-        }
-        /// Map `core.bss` holding data section `.bss` (12 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// Map `core.data` holding data section `.data` (8 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(5)
-        }
-        /// Map `core.data` holding data section `.data` (8 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(5)
-        }
-        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(6)
-        }
-        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(6)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(7)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(7)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(8)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(8)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(4)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
+        /// [`Self::bss_data`], writable until load.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(4)
         }
-        /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(5)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
+        /// [`Self::data_data`], writable until load.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(5)
         }
-        /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(6)
-        }
-        /// The variables of `.rodata` as the program will start with them; change them before load.
+        /// [`Self::rodata_data`], writable until load.
         pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
             self.inner.data_mut(6)
         }
-        /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data(&self) -> &types::data_custom {
-            self.inner.data(7)
-        }
-        /// The variables of `.data.custom` as the program will start with them; change them before load.
+        /// [`Self::data_custom_data`], writable until load.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
             self.inner.data_mut(7)
         }
-        /// The variables of `.rodata.custom` as the program will start with them; change them before load.
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
-            self.inner.data(8)
-        }
-        /// The variables of `.rodata.custom` as the program will start with them; change them before load.
+        /// [`Self::rodata_custom_data`], writable until load.
         pub fn rodata_custom_data_mut(&mut self) -> &mut types::rodata_custom {
             self.inner.data_mut(8)
         }
     }
-    /// Maps of the loaded skeleton `core`.
-    pub struct CoreMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
-    }
     impl<'obj> CoreMaps<'obj> {
-        /// Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 64 entries), declared in `.maps`.
-        pub fn counts(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 64 entries), declared in `.maps`.
-        pub fn counts_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries), declared in `.maps`.
-        pub fn events(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries), declared in `.maps`.
-        pub fn events_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `scratch` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn scratch(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(2)
-        }
-        /// Map `scratch` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn scratch_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `pairs` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 16 bytes: `struct pair`, max 4 entries), declared in `.maps`.
-        pub fn pairs(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(3)
-        }
-        /// Map `pairs` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 16 bytes: `struct pair`, max 4 entries), declared in `.maps`.
-        pub fn pairs_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `core.bss` holding data section `.bss` (12 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(4)
-        }
-        /// Map `core.bss` holding data section `.bss` (12 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// Map `core.data` holding data section `.data` (8 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(5)
-        }
-        /// Map `core.data` holding data section `.data` (8 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(5)
-        }
-        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(6)
-        }
-        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(6)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(7)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(7)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(8)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(8)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(4)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::bss_data`], writable.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(4)
         }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(5)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_data`], writable.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(5)
         }
-        /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(6)
-        }
-        /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data(&self) -> &types::data_custom {
-            self.inner.data(7)
-        }
-        /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_custom_data`], writable.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
             self.inner.data_mut(7)
         }
-        /// The variables of `.rodata.custom`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
-            self.inner.data(8)
-        }
     }
-    /// Programs of the open skeleton `core`.
-    pub struct OpenCoreProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
+    /// Programs of skeleton `core`: [`OpenCoreProgs`] before load, `CoreProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct CoreProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> OpenCoreProgs<'obj> {
+    /// Programs of skeleton `core` before load.
+    pub type OpenCoreProgs<'obj> = CoreProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> CoreProgs<'obj, S> {
         /// Program `count_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
         pub fn count_getpid(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `count_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn count_getpid_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::count_getpid`]'s libbpf-rs handle.
+        pub fn count_getpid_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
         /// Program `on_nanosleep` (section `tp/syscalls/sys_enter_clock_nanosleep`).
-        ///
-        /// A token naming the program.
         pub fn on_nanosleep(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
+            S::program(&self.inner, 1)
         }
-        /// Program `on_nanosleep` (section `tp/syscalls/sys_enter_clock_nanosleep`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn on_nanosleep_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(1)
+        /// [`Self::on_nanosleep`]'s libbpf-rs handle.
+        pub fn on_nanosleep_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 1)
         }
         /// Program `any_syscall` (section `raw_tp/sys_enter`).
-        ///
-        /// A token naming the program.
         pub fn any_syscall(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
+            S::program(&self.inner, 2)
         }
-        /// Program `any_syscall` (section `raw_tp/sys_enter`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn any_syscall_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(2)
+        /// [`Self::any_syscall`]'s libbpf-rs handle.
+        pub fn any_syscall_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 2)
         }
         /// Program `pass_all` (section `xdp`).
-        ///
-        /// A token naming the program.
         pub fn pass_all(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
+            S::program(&self.inner, 3)
         }
-        /// Program `pass_all` (section `xdp`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn pass_all_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(3)
+        /// [`Self::pass_all`]'s libbpf-rs handle.
+        pub fn pass_all_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 3)
         }
         /// Program `accept_all` (section `socket`).
-        ///
-        /// A token naming the program.
         pub fn accept_all(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(4)
+            S::program(&self.inner, 4)
         }
-        /// Program `accept_all` (section `socket`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn accept_all_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(4)
+        /// [`Self::accept_all`]'s libbpf-rs handle.
+        pub fn accept_all_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 4)
         }
         /// Program `not_loaded_by_default` (section `tc`).
-        ///
-        /// A token naming the program.
         pub fn not_loaded_by_default(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(5)
+            S::program(&self.inner, 5)
         }
-        /// Program `not_loaded_by_default` (section `tc`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn not_loaded_by_default_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(5)
+        /// [`Self::not_loaded_by_default`]'s libbpf-rs handle.
+        pub fn not_loaded_by_default_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 5)
         }
     }
-    /// Programs of the loaded skeleton `core`.
-    pub struct CoreProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `core`: [`OpenCoreStructOps`] before load, `CoreStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct CoreStructOps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> CoreProgs<'obj> {
-        /// Program `count_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
-        pub fn count_getpid(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
-        }
-        /// Program `count_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn count_getpid_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
-        }
-        /// Program `on_nanosleep` (section `tp/syscalls/sys_enter_clock_nanosleep`).
-        ///
-        /// A token naming the program.
-        pub fn on_nanosleep(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
-        }
-        /// Program `on_nanosleep` (section `tp/syscalls/sys_enter_clock_nanosleep`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn on_nanosleep_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(1)
-        }
-        /// Program `any_syscall` (section `raw_tp/sys_enter`).
-        ///
-        /// A token naming the program.
-        pub fn any_syscall(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
-        }
-        /// Program `any_syscall` (section `raw_tp/sys_enter`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn any_syscall_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(2)
-        }
-        /// Program `pass_all` (section `xdp`).
-        ///
-        /// A token naming the program.
-        pub fn pass_all(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
-        }
-        /// Program `pass_all` (section `xdp`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn pass_all_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(3)
-        }
-        /// Program `accept_all` (section `socket`).
-        ///
-        /// A token naming the program.
-        pub fn accept_all(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(4)
-        }
-        /// Program `accept_all` (section `socket`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn accept_all_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(4)
-        }
-        /// Program `not_loaded_by_default` (section `tc`).
-        ///
-        /// A token naming the program.
-        pub fn not_loaded_by_default(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(5)
-        }
-        /// Program `not_loaded_by_default` (section `tc`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn not_loaded_by_default_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(5)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `core`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenCoreStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
-    }
-    impl<'obj> OpenCoreStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `core` (read-only).
-    pub struct CoreStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> CoreStructOps<'obj> {}
+    /// struct_ops shadows of skeleton `core` before load.
+    pub type OpenCoreStructOps<'obj> = CoreStructOps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> CoreStructOps<'obj, S> {}
     /// Links of skeleton `core`.
     #[derive(Debug, Default)]
     pub struct CoreLinks<'obj> {
-        /// Link of program `count_getpid`.
+        /// Program `count_getpid`.
         pub count_getpid: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `on_nanosleep`.
+        /// Program `on_nanosleep`.
         pub on_nanosleep: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `any_syscall`.
+        /// Program `any_syscall`.
         pub any_syscall: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `pass_all`.
+        /// Program `pass_all`.
         pub pass_all: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `accept_all`.
+        /// Program `accept_all`.
         pub accept_all: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `not_loaded_by_default`.
+        /// Program `not_loaded_by_default`.
         pub not_loaded_by_default: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }

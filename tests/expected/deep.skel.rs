@@ -10,9654 +10,3152 @@
 mod __skel_deep {
     /// Rust types for the BTF types that object `deep` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// The variables of data section `.bss`, laid out as libbpf maps them.
-        ///
-        /// Size 4408 bytes, alignment 8, BTF type id 65.
+        /// Data section `.bss`. BTF type 65.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
-            /// `deep`: C type `struct level49`, at byte 0, 408 bytes.
+            /// C `struct level49`.
             pub deep: level49,
-            /// `wide`: C type `struct wide`, at byte 408, 4000 bytes.
+            /// C `struct wide`.
             pub wide: wide,
         }
-        impl ::core::default::Default for bss {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss {}
-        const _: () = {
-            type This = bss;
-            ::skel_runtime::assert_plain::<level49>();
-            assert!(
-                ::core::mem::offset_of!(This, deep) == 0,
-                "`bss::deep`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<wide>();
-            assert!(
-                ::core::mem::offset_of!(This, wide) == 408,
-                "`bss::wide`: offset must be 408, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4408, "`bss`: size must be 4408 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`bss`: alignment must be 8");
-        };
-        /// C type `struct level49`.
-        ///
-        /// Size 408 bytes, alignment 8, BTF type id 9.
+        ::skel_runtime::layout!(unsafe plain bss : 4408, 8; deep 0, wide 408;);
+        /// C type `struct level49`. BTF type 9.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level49 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level48`, at byte 8, 400 bytes.
+            /// C `struct level48`.
             pub inner: level48,
         }
-        impl ::core::default::Default for level49 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level49 {}
-        const _: () = {
-            type This = level49;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level49::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level49::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level48>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level49::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 408, "`level49`: size must be 408 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level49`: alignment must be 8");
-        };
-        /// C type `struct level48`.
-        ///
-        /// Size 400 bytes, alignment 8, BTF type id 10.
+        ::skel_runtime::layout!(
+            unsafe plain level49 : 408, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level48`. BTF type 10.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level48 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level47`, at byte 8, 392 bytes.
+            /// C `struct level47`.
             pub inner: level47,
         }
-        impl ::core::default::Default for level48 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level48 {}
-        const _: () = {
-            type This = level48;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level48::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level48::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level47>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level48::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 400, "`level48`: size must be 400 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level48`: alignment must be 8");
-        };
-        /// C type `struct level47`.
-        ///
-        /// Size 392 bytes, alignment 8, BTF type id 11.
+        ::skel_runtime::layout!(
+            unsafe plain level48 : 400, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level47`. BTF type 11.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level47 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level46`, at byte 8, 384 bytes.
+            /// C `struct level46`.
             pub inner: level46,
         }
-        impl ::core::default::Default for level47 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level47 {}
-        const _: () = {
-            type This = level47;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level47::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level47::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level46>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level47::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 392, "`level47`: size must be 392 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level47`: alignment must be 8");
-        };
-        /// C type `struct level46`.
-        ///
-        /// Size 384 bytes, alignment 8, BTF type id 12.
+        ::skel_runtime::layout!(
+            unsafe plain level47 : 392, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level46`. BTF type 12.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level46 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level45`, at byte 8, 376 bytes.
+            /// C `struct level45`.
             pub inner: level45,
         }
-        impl ::core::default::Default for level46 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level46 {}
-        const _: () = {
-            type This = level46;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level46::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level46::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level45>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level46::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 384, "`level46`: size must be 384 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level46`: alignment must be 8");
-        };
-        /// C type `struct level45`.
-        ///
-        /// Size 376 bytes, alignment 8, BTF type id 13.
+        ::skel_runtime::layout!(
+            unsafe plain level46 : 384, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level45`. BTF type 13.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level45 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level44`, at byte 8, 368 bytes.
+            /// C `struct level44`.
             pub inner: level44,
         }
-        impl ::core::default::Default for level45 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level45 {}
-        const _: () = {
-            type This = level45;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level45::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level45::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level44>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level45::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 376, "`level45`: size must be 376 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level45`: alignment must be 8");
-        };
-        /// C type `struct level44`.
-        ///
-        /// Size 368 bytes, alignment 8, BTF type id 14.
+        ::skel_runtime::layout!(
+            unsafe plain level45 : 376, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level44`. BTF type 14.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level44 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level43`, at byte 8, 360 bytes.
+            /// C `struct level43`.
             pub inner: level43,
         }
-        impl ::core::default::Default for level44 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level44 {}
-        const _: () = {
-            type This = level44;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level44::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level44::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level43>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level44::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 368, "`level44`: size must be 368 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level44`: alignment must be 8");
-        };
-        /// C type `struct level43`.
-        ///
-        /// Size 360 bytes, alignment 8, BTF type id 15.
+        ::skel_runtime::layout!(
+            unsafe plain level44 : 368, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level43`. BTF type 15.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level43 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level42`, at byte 8, 352 bytes.
+            /// C `struct level42`.
             pub inner: level42,
         }
-        impl ::core::default::Default for level43 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level43 {}
-        const _: () = {
-            type This = level43;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level43::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level43::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level42>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level43::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 360, "`level43`: size must be 360 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level43`: alignment must be 8");
-        };
-        /// C type `struct level42`.
-        ///
-        /// Size 352 bytes, alignment 8, BTF type id 16.
+        ::skel_runtime::layout!(
+            unsafe plain level43 : 360, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level42`. BTF type 16.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level42 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level41`, at byte 8, 344 bytes.
+            /// C `struct level41`.
             pub inner: level41,
         }
-        impl ::core::default::Default for level42 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level42 {}
-        const _: () = {
-            type This = level42;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level42::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level42::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level41>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level42::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 352, "`level42`: size must be 352 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level42`: alignment must be 8");
-        };
-        /// C type `struct level41`.
-        ///
-        /// Size 344 bytes, alignment 8, BTF type id 17.
+        ::skel_runtime::layout!(
+            unsafe plain level42 : 352, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level41`. BTF type 17.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level41 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level40`, at byte 8, 336 bytes.
+            /// C `struct level40`.
             pub inner: level40,
         }
-        impl ::core::default::Default for level41 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level41 {}
-        const _: () = {
-            type This = level41;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level41::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level41::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level40>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level41::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 344, "`level41`: size must be 344 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level41`: alignment must be 8");
-        };
-        /// C type `struct level40`.
-        ///
-        /// Size 336 bytes, alignment 8, BTF type id 18.
+        ::skel_runtime::layout!(
+            unsafe plain level41 : 344, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level40`. BTF type 18.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level40 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level39`, at byte 8, 328 bytes.
+            /// C `struct level39`.
             pub inner: level39,
         }
-        impl ::core::default::Default for level40 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level40 {}
-        const _: () = {
-            type This = level40;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level40::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level40::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level39>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level40::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 336, "`level40`: size must be 336 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level40`: alignment must be 8");
-        };
-        /// C type `struct level39`.
-        ///
-        /// Size 328 bytes, alignment 8, BTF type id 19.
+        ::skel_runtime::layout!(
+            unsafe plain level40 : 336, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level39`. BTF type 19.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level39 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level38`, at byte 8, 320 bytes.
+            /// C `struct level38`.
             pub inner: level38,
         }
-        impl ::core::default::Default for level39 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level39 {}
-        const _: () = {
-            type This = level39;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level39::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level39::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level38>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level39::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 328, "`level39`: size must be 328 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level39`: alignment must be 8");
-        };
-        /// C type `struct level38`.
-        ///
-        /// Size 320 bytes, alignment 8, BTF type id 20.
+        ::skel_runtime::layout!(
+            unsafe plain level39 : 328, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level38`. BTF type 20.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level38 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level37`, at byte 8, 312 bytes.
+            /// C `struct level37`.
             pub inner: level37,
         }
-        impl ::core::default::Default for level38 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level38 {}
-        const _: () = {
-            type This = level38;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level38::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level38::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level37>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level38::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 320, "`level38`: size must be 320 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level38`: alignment must be 8");
-        };
-        /// C type `struct level37`.
-        ///
-        /// Size 312 bytes, alignment 8, BTF type id 21.
+        ::skel_runtime::layout!(
+            unsafe plain level38 : 320, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level37`. BTF type 21.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level37 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level36`, at byte 8, 304 bytes.
+            /// C `struct level36`.
             pub inner: level36,
         }
-        impl ::core::default::Default for level37 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level37 {}
-        const _: () = {
-            type This = level37;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level37::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level37::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level36>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level37::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 312, "`level37`: size must be 312 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level37`: alignment must be 8");
-        };
-        /// C type `struct level36`.
-        ///
-        /// Size 304 bytes, alignment 8, BTF type id 22.
+        ::skel_runtime::layout!(
+            unsafe plain level37 : 312, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level36`. BTF type 22.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level36 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level35`, at byte 8, 296 bytes.
+            /// C `struct level35`.
             pub inner: level35,
         }
-        impl ::core::default::Default for level36 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level36 {}
-        const _: () = {
-            type This = level36;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level36::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level36::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level35>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level36::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 304, "`level36`: size must be 304 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level36`: alignment must be 8");
-        };
-        /// C type `struct level35`.
-        ///
-        /// Size 296 bytes, alignment 8, BTF type id 23.
+        ::skel_runtime::layout!(
+            unsafe plain level36 : 304, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level35`. BTF type 23.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level35 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level34`, at byte 8, 288 bytes.
+            /// C `struct level34`.
             pub inner: level34,
         }
-        impl ::core::default::Default for level35 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level35 {}
-        const _: () = {
-            type This = level35;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level35::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level35::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level34>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level35::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 296, "`level35`: size must be 296 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level35`: alignment must be 8");
-        };
-        /// C type `struct level34`.
-        ///
-        /// Size 288 bytes, alignment 8, BTF type id 24.
+        ::skel_runtime::layout!(
+            unsafe plain level35 : 296, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level34`. BTF type 24.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level34 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level33`, at byte 8, 280 bytes.
+            /// C `struct level33`.
             pub inner: level33,
         }
-        impl ::core::default::Default for level34 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level34 {}
-        const _: () = {
-            type This = level34;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level34::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level34::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level33>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level34::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 288, "`level34`: size must be 288 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level34`: alignment must be 8");
-        };
-        /// C type `struct level33`.
-        ///
-        /// Size 280 bytes, alignment 8, BTF type id 25.
+        ::skel_runtime::layout!(
+            unsafe plain level34 : 288, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level33`. BTF type 25.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level33 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level32`, at byte 8, 272 bytes.
+            /// C `struct level32`.
             pub inner: level32,
         }
-        impl ::core::default::Default for level33 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level33 {}
-        const _: () = {
-            type This = level33;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level33::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level33::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level32>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level33::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 280, "`level33`: size must be 280 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level33`: alignment must be 8");
-        };
-        /// C type `struct level32`.
-        ///
-        /// Size 272 bytes, alignment 8, BTF type id 26.
+        ::skel_runtime::layout!(
+            unsafe plain level33 : 280, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level32`. BTF type 26.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level32 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level31`, at byte 8, 264 bytes.
+            /// C `struct level31`.
             pub inner: level31,
         }
-        impl ::core::default::Default for level32 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level32 {}
-        const _: () = {
-            type This = level32;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level32::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level32::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level31>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level32::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 272, "`level32`: size must be 272 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level32`: alignment must be 8");
-        };
-        /// C type `struct level31`.
-        ///
-        /// Size 264 bytes, alignment 8, BTF type id 27.
+        ::skel_runtime::layout!(
+            unsafe plain level32 : 272, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level31`. BTF type 27.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level31 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level30`, at byte 8, 256 bytes.
+            /// C `struct level30`.
             pub inner: level30,
         }
-        impl ::core::default::Default for level31 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level31 {}
-        const _: () = {
-            type This = level31;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level31::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level31::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level30>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level31::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 264, "`level31`: size must be 264 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level31`: alignment must be 8");
-        };
-        /// C type `struct level30`.
-        ///
-        /// Size 256 bytes, alignment 8, BTF type id 28.
+        ::skel_runtime::layout!(
+            unsafe plain level31 : 264, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level30`. BTF type 28.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level30 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level29`, at byte 8, 248 bytes.
+            /// C `struct level29`.
             pub inner: level29,
         }
-        impl ::core::default::Default for level30 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level30 {}
-        const _: () = {
-            type This = level30;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level30::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level30::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level29>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level30::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 256, "`level30`: size must be 256 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level30`: alignment must be 8");
-        };
-        /// C type `struct level29`.
-        ///
-        /// Size 248 bytes, alignment 8, BTF type id 29.
+        ::skel_runtime::layout!(
+            unsafe plain level30 : 256, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level29`. BTF type 29.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level29 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level28`, at byte 8, 240 bytes.
+            /// C `struct level28`.
             pub inner: level28,
         }
-        impl ::core::default::Default for level29 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level29 {}
-        const _: () = {
-            type This = level29;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level29::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level29::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level28>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level29::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 248, "`level29`: size must be 248 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level29`: alignment must be 8");
-        };
-        /// C type `struct level28`.
-        ///
-        /// Size 240 bytes, alignment 8, BTF type id 30.
+        ::skel_runtime::layout!(
+            unsafe plain level29 : 248, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level28`. BTF type 30.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level28 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level27`, at byte 8, 232 bytes.
+            /// C `struct level27`.
             pub inner: level27,
         }
-        impl ::core::default::Default for level28 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level28 {}
-        const _: () = {
-            type This = level28;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level28::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level28::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level27>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level28::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 240, "`level28`: size must be 240 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level28`: alignment must be 8");
-        };
-        /// C type `struct level27`.
-        ///
-        /// Size 232 bytes, alignment 8, BTF type id 31.
+        ::skel_runtime::layout!(
+            unsafe plain level28 : 240, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level27`. BTF type 31.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level27 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level26`, at byte 8, 224 bytes.
+            /// C `struct level26`.
             pub inner: level26,
         }
-        impl ::core::default::Default for level27 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level27 {}
-        const _: () = {
-            type This = level27;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level27::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level27::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level26>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level27::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 232, "`level27`: size must be 232 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level27`: alignment must be 8");
-        };
-        /// C type `struct level26`.
-        ///
-        /// Size 224 bytes, alignment 8, BTF type id 32.
+        ::skel_runtime::layout!(
+            unsafe plain level27 : 232, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level26`. BTF type 32.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level26 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level25`, at byte 8, 216 bytes.
+            /// C `struct level25`.
             pub inner: level25,
         }
-        impl ::core::default::Default for level26 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level26 {}
-        const _: () = {
-            type This = level26;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level26::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level26::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level25>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level26::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 224, "`level26`: size must be 224 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level26`: alignment must be 8");
-        };
-        /// C type `struct level25`.
-        ///
-        /// Size 216 bytes, alignment 8, BTF type id 33.
+        ::skel_runtime::layout!(
+            unsafe plain level26 : 224, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level25`. BTF type 33.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level25 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level24`, at byte 8, 208 bytes.
+            /// C `struct level24`.
             pub inner: level24,
         }
-        impl ::core::default::Default for level25 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level25 {}
-        const _: () = {
-            type This = level25;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level25::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level25::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level24>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level25::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 216, "`level25`: size must be 216 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level25`: alignment must be 8");
-        };
-        /// C type `struct level24`.
-        ///
-        /// Size 208 bytes, alignment 8, BTF type id 34.
+        ::skel_runtime::layout!(
+            unsafe plain level25 : 216, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level24`. BTF type 34.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level24 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level23`, at byte 8, 200 bytes.
+            /// C `struct level23`.
             pub inner: level23,
         }
-        impl ::core::default::Default for level24 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level24 {}
-        const _: () = {
-            type This = level24;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level24::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level24::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level23>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level24::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 208, "`level24`: size must be 208 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level24`: alignment must be 8");
-        };
-        /// C type `struct level23`.
-        ///
-        /// Size 200 bytes, alignment 8, BTF type id 35.
+        ::skel_runtime::layout!(
+            unsafe plain level24 : 208, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level23`. BTF type 35.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level23 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level22`, at byte 8, 192 bytes.
+            /// C `struct level22`.
             pub inner: level22,
         }
-        impl ::core::default::Default for level23 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level23 {}
-        const _: () = {
-            type This = level23;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level23::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level23::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level22>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level23::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 200, "`level23`: size must be 200 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level23`: alignment must be 8");
-        };
-        /// C type `struct level22`.
-        ///
-        /// Size 192 bytes, alignment 8, BTF type id 36.
+        ::skel_runtime::layout!(
+            unsafe plain level23 : 200, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level22`. BTF type 36.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level22 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level21`, at byte 8, 184 bytes.
+            /// C `struct level21`.
             pub inner: level21,
         }
-        impl ::core::default::Default for level22 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level22 {}
-        const _: () = {
-            type This = level22;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level22::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level22::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level21>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level22::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 192, "`level22`: size must be 192 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level22`: alignment must be 8");
-        };
-        /// C type `struct level21`.
-        ///
-        /// Size 184 bytes, alignment 8, BTF type id 37.
+        ::skel_runtime::layout!(
+            unsafe plain level22 : 192, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level21`. BTF type 37.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level21 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level20`, at byte 8, 176 bytes.
+            /// C `struct level20`.
             pub inner: level20,
         }
-        impl ::core::default::Default for level21 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level21 {}
-        const _: () = {
-            type This = level21;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level21::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level21::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level20>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level21::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 184, "`level21`: size must be 184 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level21`: alignment must be 8");
-        };
-        /// C type `struct level20`.
-        ///
-        /// Size 176 bytes, alignment 8, BTF type id 38.
+        ::skel_runtime::layout!(
+            unsafe plain level21 : 184, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level20`. BTF type 38.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level20 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level19`, at byte 8, 168 bytes.
+            /// C `struct level19`.
             pub inner: level19,
         }
-        impl ::core::default::Default for level20 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level20 {}
-        const _: () = {
-            type This = level20;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level20::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level20::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level19>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level20::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 176, "`level20`: size must be 176 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level20`: alignment must be 8");
-        };
-        /// C type `struct level19`.
-        ///
-        /// Size 168 bytes, alignment 8, BTF type id 39.
+        ::skel_runtime::layout!(
+            unsafe plain level20 : 176, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level19`. BTF type 39.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level19 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level18`, at byte 8, 160 bytes.
+            /// C `struct level18`.
             pub inner: level18,
         }
-        impl ::core::default::Default for level19 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level19 {}
-        const _: () = {
-            type This = level19;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level19::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level19::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level18>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level19::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 168, "`level19`: size must be 168 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level19`: alignment must be 8");
-        };
-        /// C type `struct level18`.
-        ///
-        /// Size 160 bytes, alignment 8, BTF type id 40.
+        ::skel_runtime::layout!(
+            unsafe plain level19 : 168, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level18`. BTF type 40.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level18 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level17`, at byte 8, 152 bytes.
+            /// C `struct level17`.
             pub inner: level17,
         }
-        impl ::core::default::Default for level18 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level18 {}
-        const _: () = {
-            type This = level18;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level18::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level18::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level17>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level18::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 160, "`level18`: size must be 160 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level18`: alignment must be 8");
-        };
-        /// C type `struct level17`.
-        ///
-        /// Size 152 bytes, alignment 8, BTF type id 41.
+        ::skel_runtime::layout!(
+            unsafe plain level18 : 160, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level17`. BTF type 41.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level17 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level16`, at byte 8, 144 bytes.
+            /// C `struct level16`.
             pub inner: level16,
         }
-        impl ::core::default::Default for level17 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level17 {}
-        const _: () = {
-            type This = level17;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level17::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level17::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level16>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level17::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 152, "`level17`: size must be 152 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level17`: alignment must be 8");
-        };
-        /// C type `struct level16`.
-        ///
-        /// Size 144 bytes, alignment 8, BTF type id 42.
+        ::skel_runtime::layout!(
+            unsafe plain level17 : 152, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level16`. BTF type 42.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level16 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level15`, at byte 8, 136 bytes.
+            /// C `struct level15`.
             pub inner: level15,
         }
-        impl ::core::default::Default for level16 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level16 {}
-        const _: () = {
-            type This = level16;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level16::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level16::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level15>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level16::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 144, "`level16`: size must be 144 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level16`: alignment must be 8");
-        };
-        /// C type `struct level15`.
-        ///
-        /// Size 136 bytes, alignment 8, BTF type id 43.
+        ::skel_runtime::layout!(
+            unsafe plain level16 : 144, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level15`. BTF type 43.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level15 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level14`, at byte 8, 128 bytes.
+            /// C `struct level14`.
             pub inner: level14,
         }
-        impl ::core::default::Default for level15 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level15 {}
-        const _: () = {
-            type This = level15;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level15::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level15::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level14>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level15::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 136, "`level15`: size must be 136 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level15`: alignment must be 8");
-        };
-        /// C type `struct level14`.
-        ///
-        /// Size 128 bytes, alignment 8, BTF type id 44.
+        ::skel_runtime::layout!(
+            unsafe plain level15 : 136, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level14`. BTF type 44.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level14 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level13`, at byte 8, 120 bytes.
+            /// C `struct level13`.
             pub inner: level13,
         }
-        impl ::core::default::Default for level14 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level14 {}
-        const _: () = {
-            type This = level14;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level14::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level14::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level13>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level14::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 128, "`level14`: size must be 128 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level14`: alignment must be 8");
-        };
-        /// C type `struct level13`.
-        ///
-        /// Size 120 bytes, alignment 8, BTF type id 45.
+        ::skel_runtime::layout!(
+            unsafe plain level14 : 128, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level13`. BTF type 45.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level13 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level12`, at byte 8, 112 bytes.
+            /// C `struct level12`.
             pub inner: level12,
         }
-        impl ::core::default::Default for level13 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level13 {}
-        const _: () = {
-            type This = level13;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level13::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level13::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level12>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level13::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 120, "`level13`: size must be 120 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level13`: alignment must be 8");
-        };
-        /// C type `struct level12`.
-        ///
-        /// Size 112 bytes, alignment 8, BTF type id 46.
+        ::skel_runtime::layout!(
+            unsafe plain level13 : 120, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level12`. BTF type 46.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level12 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level11`, at byte 8, 104 bytes.
+            /// C `struct level11`.
             pub inner: level11,
         }
-        impl ::core::default::Default for level12 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level12 {}
-        const _: () = {
-            type This = level12;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level12::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level12::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level11>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level12::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 112, "`level12`: size must be 112 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level12`: alignment must be 8");
-        };
-        /// C type `struct level11`.
-        ///
-        /// Size 104 bytes, alignment 8, BTF type id 47.
+        ::skel_runtime::layout!(
+            unsafe plain level12 : 112, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level11`. BTF type 47.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level11 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level10`, at byte 8, 96 bytes.
+            /// C `struct level10`.
             pub inner: level10,
         }
-        impl ::core::default::Default for level11 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level11 {}
-        const _: () = {
-            type This = level11;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level11::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level11::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level10>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level11::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 104, "`level11`: size must be 104 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level11`: alignment must be 8");
-        };
-        /// C type `struct level10`.
-        ///
-        /// Size 96 bytes, alignment 8, BTF type id 48.
+        ::skel_runtime::layout!(
+            unsafe plain level11 : 104, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level10`. BTF type 48.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level10 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level9`, at byte 8, 88 bytes.
+            /// C `struct level9`.
             pub inner: level9,
         }
-        impl ::core::default::Default for level10 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level10 {}
-        const _: () = {
-            type This = level10;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level10::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level10::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level9>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level10::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 96, "`level10`: size must be 96 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level10`: alignment must be 8");
-        };
-        /// C type `struct level9`.
-        ///
-        /// Size 88 bytes, alignment 8, BTF type id 49.
+        ::skel_runtime::layout!(
+            unsafe plain level10 : 96, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level9`. BTF type 49.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level9 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level8`, at byte 8, 80 bytes.
+            /// C `struct level8`.
             pub inner: level8,
         }
-        impl ::core::default::Default for level9 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level9 {}
-        const _: () = {
-            type This = level9;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level9::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level9::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level8>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level9::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 88, "`level9`: size must be 88 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level9`: alignment must be 8");
-        };
-        /// C type `struct level8`.
-        ///
-        /// Size 80 bytes, alignment 8, BTF type id 50.
+        ::skel_runtime::layout!(
+            unsafe plain level9 : 88, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level8`. BTF type 50.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level8 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level7`, at byte 8, 72 bytes.
+            /// C `struct level7`.
             pub inner: level7,
         }
-        impl ::core::default::Default for level8 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level8 {}
-        const _: () = {
-            type This = level8;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level8::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level8::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level7>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level8::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 80, "`level8`: size must be 80 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level8`: alignment must be 8");
-        };
-        /// C type `struct level7`.
-        ///
-        /// Size 72 bytes, alignment 8, BTF type id 51.
+        ::skel_runtime::layout!(
+            unsafe plain level8 : 80, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level7`. BTF type 51.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level7 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level6`, at byte 8, 64 bytes.
+            /// C `struct level6`.
             pub inner: level6,
         }
-        impl ::core::default::Default for level7 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level7 {}
-        const _: () = {
-            type This = level7;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level7::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level7::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level6>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level7::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 72, "`level7`: size must be 72 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level7`: alignment must be 8");
-        };
-        /// C type `struct level6`.
-        ///
-        /// Size 64 bytes, alignment 8, BTF type id 52.
+        ::skel_runtime::layout!(
+            unsafe plain level7 : 72, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level6`. BTF type 52.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level6 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level5`, at byte 8, 56 bytes.
+            /// C `struct level5`.
             pub inner: level5,
         }
-        impl ::core::default::Default for level6 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level6 {}
-        const _: () = {
-            type This = level6;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level6::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level6::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level5>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level6::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 64, "`level6`: size must be 64 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level6`: alignment must be 8");
-        };
-        /// C type `struct level5`.
-        ///
-        /// Size 56 bytes, alignment 8, BTF type id 53.
+        ::skel_runtime::layout!(
+            unsafe plain level6 : 64, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level5`. BTF type 53.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level5 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level4`, at byte 8, 48 bytes.
+            /// C `struct level4`.
             pub inner: level4,
         }
-        impl ::core::default::Default for level5 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level5 {}
-        const _: () = {
-            type This = level5;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level5::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level5::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level4>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level5::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 56, "`level5`: size must be 56 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level5`: alignment must be 8");
-        };
-        /// C type `struct level4`.
-        ///
-        /// Size 48 bytes, alignment 8, BTF type id 54.
+        ::skel_runtime::layout!(
+            unsafe plain level5 : 56, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level4`. BTF type 54.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level4 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level3`, at byte 8, 40 bytes.
+            /// C `struct level3`.
             pub inner: level3,
         }
-        impl ::core::default::Default for level4 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level4 {}
-        const _: () = {
-            type This = level4;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level4::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level4::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level3>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level4::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 48, "`level4`: size must be 48 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level4`: alignment must be 8");
-        };
-        /// C type `struct level3`.
-        ///
-        /// Size 40 bytes, alignment 8, BTF type id 55.
+        ::skel_runtime::layout!(
+            unsafe plain level4 : 48, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level3`. BTF type 55.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level3 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level2`, at byte 8, 32 bytes.
+            /// C `struct level2`.
             pub inner: level2,
         }
-        impl ::core::default::Default for level3 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level3 {}
-        const _: () = {
-            type This = level3;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level3::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level3::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level2>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level3::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 40, "`level3`: size must be 40 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level3`: alignment must be 8");
-        };
-        /// C type `struct level2`.
-        ///
-        /// Size 32 bytes, alignment 8, BTF type id 56.
+        ::skel_runtime::layout!(
+            unsafe plain level3 : 40, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level2`. BTF type 56.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level2 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level1`, at byte 8, 24 bytes.
+            /// C `struct level1`.
             pub inner: level1,
         }
-        impl ::core::default::Default for level2 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level2 {}
-        const _: () = {
-            type This = level2;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level2::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level2::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level1>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level2::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 32, "`level2`: size must be 32 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level2`: alignment must be 8");
-        };
-        /// C type `struct level1`.
-        ///
-        /// Size 24 bytes, alignment 8, BTF type id 57.
+        ::skel_runtime::layout!(
+            unsafe plain level2 : 32, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level1`. BTF type 57.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level1 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `inner`: C type `struct level0`, at byte 8, 16 bytes.
+            /// C `struct level0`.
             pub inner: level0,
         }
-        impl ::core::default::Default for level1 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level1 {}
-        const _: () = {
-            type This = level1;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level1::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level1::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<level0>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 8,
-                "`level1::inner`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 24, "`level1`: size must be 24 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level1`: alignment must be 8");
-        };
-        /// C type `struct level0`.
-        ///
-        /// Size 16 bytes, alignment 8, BTF type id 58.
+        ::skel_runtime::layout!(
+            unsafe plain level1 : 24, 8; tag 0, inner 8; __padding_0
+        );
+        /// C type `struct level0`. BTF type 58.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct level0 {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// Padding: bytes 1..8, kept zero.
             __padding_0: [u8; 7],
-            /// `x`: C type `long`, at byte 8, 8 bytes.
+            /// C `long`.
             pub x: i64,
         }
-        impl ::core::default::Default for level0 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for level0 {}
-        const _: () = {
-            type This = level0;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`level0::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`level0::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i64>();
-            assert!(
-                ::core::mem::offset_of!(This, x) == 8,
-                "`level0::x`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 16, "`level0`: size must be 16 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`level0`: alignment must be 8");
-        };
-        /// C type `struct wide`.
-        ///
-        /// Size 4000 bytes, alignment 8, BTF type id 61.
+        ::skel_runtime::layout!(unsafe plain level0 : 16, 8; tag 0, x 8; __padding_0);
+        /// C type `struct wide`. BTF type 61.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct wide {
-            /// `c_000`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub c_000: i8,
-            /// Padding: bytes 1..2, kept zero.
             __padding_0: [u8; 1],
-            /// `s_000`: C type `short`, at byte 2, 2 bytes.
+            /// C `short`.
             pub s_000: i16,
-            /// `i_000`: C type `int`, at byte 4, 4 bytes.
+            /// C `int`.
             pub i_000: i32,
-            /// `l_000`: C type `long long`, at byte 8, 8 bytes.
+            /// C `long long`.
             pub l_000: i64,
-            /// `c_001`: C type `char`, at byte 16, 1 bytes.
+            /// C `char`.
             pub c_001: i8,
-            /// Padding: bytes 17..18, kept zero.
             __padding_1: [u8; 1],
-            /// `s_001`: C type `short`, at byte 18, 2 bytes.
+            /// C `short`.
             pub s_001: i16,
-            /// `i_001`: C type `int`, at byte 20, 4 bytes.
+            /// C `int`.
             pub i_001: i32,
-            /// `l_001`: C type `long long`, at byte 24, 8 bytes.
+            /// C `long long`.
             pub l_001: i64,
-            /// `c_002`: C type `char`, at byte 32, 1 bytes.
+            /// C `char`.
             pub c_002: i8,
-            /// Padding: bytes 33..34, kept zero.
             __padding_2: [u8; 1],
-            /// `s_002`: C type `short`, at byte 34, 2 bytes.
+            /// C `short`.
             pub s_002: i16,
-            /// `i_002`: C type `int`, at byte 36, 4 bytes.
+            /// C `int`.
             pub i_002: i32,
-            /// `l_002`: C type `long long`, at byte 40, 8 bytes.
+            /// C `long long`.
             pub l_002: i64,
-            /// `c_003`: C type `char`, at byte 48, 1 bytes.
+            /// C `char`.
             pub c_003: i8,
-            /// Padding: bytes 49..50, kept zero.
             __padding_3: [u8; 1],
-            /// `s_003`: C type `short`, at byte 50, 2 bytes.
+            /// C `short`.
             pub s_003: i16,
-            /// `i_003`: C type `int`, at byte 52, 4 bytes.
+            /// C `int`.
             pub i_003: i32,
-            /// `l_003`: C type `long long`, at byte 56, 8 bytes.
+            /// C `long long`.
             pub l_003: i64,
-            /// `c_004`: C type `char`, at byte 64, 1 bytes.
+            /// C `char`.
             pub c_004: i8,
-            /// Padding: bytes 65..66, kept zero.
             __padding_4: [u8; 1],
-            /// `s_004`: C type `short`, at byte 66, 2 bytes.
+            /// C `short`.
             pub s_004: i16,
-            /// `i_004`: C type `int`, at byte 68, 4 bytes.
+            /// C `int`.
             pub i_004: i32,
-            /// `l_004`: C type `long long`, at byte 72, 8 bytes.
+            /// C `long long`.
             pub l_004: i64,
-            /// `c_005`: C type `char`, at byte 80, 1 bytes.
+            /// C `char`.
             pub c_005: i8,
-            /// Padding: bytes 81..82, kept zero.
             __padding_5: [u8; 1],
-            /// `s_005`: C type `short`, at byte 82, 2 bytes.
+            /// C `short`.
             pub s_005: i16,
-            /// `i_005`: C type `int`, at byte 84, 4 bytes.
+            /// C `int`.
             pub i_005: i32,
-            /// `l_005`: C type `long long`, at byte 88, 8 bytes.
+            /// C `long long`.
             pub l_005: i64,
-            /// `c_006`: C type `char`, at byte 96, 1 bytes.
+            /// C `char`.
             pub c_006: i8,
-            /// Padding: bytes 97..98, kept zero.
             __padding_6: [u8; 1],
-            /// `s_006`: C type `short`, at byte 98, 2 bytes.
+            /// C `short`.
             pub s_006: i16,
-            /// `i_006`: C type `int`, at byte 100, 4 bytes.
+            /// C `int`.
             pub i_006: i32,
-            /// `l_006`: C type `long long`, at byte 104, 8 bytes.
+            /// C `long long`.
             pub l_006: i64,
-            /// `c_007`: C type `char`, at byte 112, 1 bytes.
+            /// C `char`.
             pub c_007: i8,
-            /// Padding: bytes 113..114, kept zero.
             __padding_7: [u8; 1],
-            /// `s_007`: C type `short`, at byte 114, 2 bytes.
+            /// C `short`.
             pub s_007: i16,
-            /// `i_007`: C type `int`, at byte 116, 4 bytes.
+            /// C `int`.
             pub i_007: i32,
-            /// `l_007`: C type `long long`, at byte 120, 8 bytes.
+            /// C `long long`.
             pub l_007: i64,
-            /// `c_008`: C type `char`, at byte 128, 1 bytes.
+            /// C `char`.
             pub c_008: i8,
-            /// Padding: bytes 129..130, kept zero.
             __padding_8: [u8; 1],
-            /// `s_008`: C type `short`, at byte 130, 2 bytes.
+            /// C `short`.
             pub s_008: i16,
-            /// `i_008`: C type `int`, at byte 132, 4 bytes.
+            /// C `int`.
             pub i_008: i32,
-            /// `l_008`: C type `long long`, at byte 136, 8 bytes.
+            /// C `long long`.
             pub l_008: i64,
-            /// `c_009`: C type `char`, at byte 144, 1 bytes.
+            /// C `char`.
             pub c_009: i8,
-            /// Padding: bytes 145..146, kept zero.
             __padding_9: [u8; 1],
-            /// `s_009`: C type `short`, at byte 146, 2 bytes.
+            /// C `short`.
             pub s_009: i16,
-            /// `i_009`: C type `int`, at byte 148, 4 bytes.
+            /// C `int`.
             pub i_009: i32,
-            /// `l_009`: C type `long long`, at byte 152, 8 bytes.
+            /// C `long long`.
             pub l_009: i64,
-            /// `c_010`: C type `char`, at byte 160, 1 bytes.
+            /// C `char`.
             pub c_010: i8,
-            /// Padding: bytes 161..162, kept zero.
             __padding_10: [u8; 1],
-            /// `s_010`: C type `short`, at byte 162, 2 bytes.
+            /// C `short`.
             pub s_010: i16,
-            /// `i_010`: C type `int`, at byte 164, 4 bytes.
+            /// C `int`.
             pub i_010: i32,
-            /// `l_010`: C type `long long`, at byte 168, 8 bytes.
+            /// C `long long`.
             pub l_010: i64,
-            /// `c_011`: C type `char`, at byte 176, 1 bytes.
+            /// C `char`.
             pub c_011: i8,
-            /// Padding: bytes 177..178, kept zero.
             __padding_11: [u8; 1],
-            /// `s_011`: C type `short`, at byte 178, 2 bytes.
+            /// C `short`.
             pub s_011: i16,
-            /// `i_011`: C type `int`, at byte 180, 4 bytes.
+            /// C `int`.
             pub i_011: i32,
-            /// `l_011`: C type `long long`, at byte 184, 8 bytes.
+            /// C `long long`.
             pub l_011: i64,
-            /// `c_012`: C type `char`, at byte 192, 1 bytes.
+            /// C `char`.
             pub c_012: i8,
-            /// Padding: bytes 193..194, kept zero.
             __padding_12: [u8; 1],
-            /// `s_012`: C type `short`, at byte 194, 2 bytes.
+            /// C `short`.
             pub s_012: i16,
-            /// `i_012`: C type `int`, at byte 196, 4 bytes.
+            /// C `int`.
             pub i_012: i32,
-            /// `l_012`: C type `long long`, at byte 200, 8 bytes.
+            /// C `long long`.
             pub l_012: i64,
-            /// `c_013`: C type `char`, at byte 208, 1 bytes.
+            /// C `char`.
             pub c_013: i8,
-            /// Padding: bytes 209..210, kept zero.
             __padding_13: [u8; 1],
-            /// `s_013`: C type `short`, at byte 210, 2 bytes.
+            /// C `short`.
             pub s_013: i16,
-            /// `i_013`: C type `int`, at byte 212, 4 bytes.
+            /// C `int`.
             pub i_013: i32,
-            /// `l_013`: C type `long long`, at byte 216, 8 bytes.
+            /// C `long long`.
             pub l_013: i64,
-            /// `c_014`: C type `char`, at byte 224, 1 bytes.
+            /// C `char`.
             pub c_014: i8,
-            /// Padding: bytes 225..226, kept zero.
             __padding_14: [u8; 1],
-            /// `s_014`: C type `short`, at byte 226, 2 bytes.
+            /// C `short`.
             pub s_014: i16,
-            /// `i_014`: C type `int`, at byte 228, 4 bytes.
+            /// C `int`.
             pub i_014: i32,
-            /// `l_014`: C type `long long`, at byte 232, 8 bytes.
+            /// C `long long`.
             pub l_014: i64,
-            /// `c_015`: C type `char`, at byte 240, 1 bytes.
+            /// C `char`.
             pub c_015: i8,
-            /// Padding: bytes 241..242, kept zero.
             __padding_15: [u8; 1],
-            /// `s_015`: C type `short`, at byte 242, 2 bytes.
+            /// C `short`.
             pub s_015: i16,
-            /// `i_015`: C type `int`, at byte 244, 4 bytes.
+            /// C `int`.
             pub i_015: i32,
-            /// `l_015`: C type `long long`, at byte 248, 8 bytes.
+            /// C `long long`.
             pub l_015: i64,
-            /// `c_016`: C type `char`, at byte 256, 1 bytes.
+            /// C `char`.
             pub c_016: i8,
-            /// Padding: bytes 257..258, kept zero.
             __padding_16: [u8; 1],
-            /// `s_016`: C type `short`, at byte 258, 2 bytes.
+            /// C `short`.
             pub s_016: i16,
-            /// `i_016`: C type `int`, at byte 260, 4 bytes.
+            /// C `int`.
             pub i_016: i32,
-            /// `l_016`: C type `long long`, at byte 264, 8 bytes.
+            /// C `long long`.
             pub l_016: i64,
-            /// `c_017`: C type `char`, at byte 272, 1 bytes.
+            /// C `char`.
             pub c_017: i8,
-            /// Padding: bytes 273..274, kept zero.
             __padding_17: [u8; 1],
-            /// `s_017`: C type `short`, at byte 274, 2 bytes.
+            /// C `short`.
             pub s_017: i16,
-            /// `i_017`: C type `int`, at byte 276, 4 bytes.
+            /// C `int`.
             pub i_017: i32,
-            /// `l_017`: C type `long long`, at byte 280, 8 bytes.
+            /// C `long long`.
             pub l_017: i64,
-            /// `c_018`: C type `char`, at byte 288, 1 bytes.
+            /// C `char`.
             pub c_018: i8,
-            /// Padding: bytes 289..290, kept zero.
             __padding_18: [u8; 1],
-            /// `s_018`: C type `short`, at byte 290, 2 bytes.
+            /// C `short`.
             pub s_018: i16,
-            /// `i_018`: C type `int`, at byte 292, 4 bytes.
+            /// C `int`.
             pub i_018: i32,
-            /// `l_018`: C type `long long`, at byte 296, 8 bytes.
+            /// C `long long`.
             pub l_018: i64,
-            /// `c_019`: C type `char`, at byte 304, 1 bytes.
+            /// C `char`.
             pub c_019: i8,
-            /// Padding: bytes 305..306, kept zero.
             __padding_19: [u8; 1],
-            /// `s_019`: C type `short`, at byte 306, 2 bytes.
+            /// C `short`.
             pub s_019: i16,
-            /// `i_019`: C type `int`, at byte 308, 4 bytes.
+            /// C `int`.
             pub i_019: i32,
-            /// `l_019`: C type `long long`, at byte 312, 8 bytes.
+            /// C `long long`.
             pub l_019: i64,
-            /// `c_020`: C type `char`, at byte 320, 1 bytes.
+            /// C `char`.
             pub c_020: i8,
-            /// Padding: bytes 321..322, kept zero.
             __padding_20: [u8; 1],
-            /// `s_020`: C type `short`, at byte 322, 2 bytes.
+            /// C `short`.
             pub s_020: i16,
-            /// `i_020`: C type `int`, at byte 324, 4 bytes.
+            /// C `int`.
             pub i_020: i32,
-            /// `l_020`: C type `long long`, at byte 328, 8 bytes.
+            /// C `long long`.
             pub l_020: i64,
-            /// `c_021`: C type `char`, at byte 336, 1 bytes.
+            /// C `char`.
             pub c_021: i8,
-            /// Padding: bytes 337..338, kept zero.
             __padding_21: [u8; 1],
-            /// `s_021`: C type `short`, at byte 338, 2 bytes.
+            /// C `short`.
             pub s_021: i16,
-            /// `i_021`: C type `int`, at byte 340, 4 bytes.
+            /// C `int`.
             pub i_021: i32,
-            /// `l_021`: C type `long long`, at byte 344, 8 bytes.
+            /// C `long long`.
             pub l_021: i64,
-            /// `c_022`: C type `char`, at byte 352, 1 bytes.
+            /// C `char`.
             pub c_022: i8,
-            /// Padding: bytes 353..354, kept zero.
             __padding_22: [u8; 1],
-            /// `s_022`: C type `short`, at byte 354, 2 bytes.
+            /// C `short`.
             pub s_022: i16,
-            /// `i_022`: C type `int`, at byte 356, 4 bytes.
+            /// C `int`.
             pub i_022: i32,
-            /// `l_022`: C type `long long`, at byte 360, 8 bytes.
+            /// C `long long`.
             pub l_022: i64,
-            /// `c_023`: C type `char`, at byte 368, 1 bytes.
+            /// C `char`.
             pub c_023: i8,
-            /// Padding: bytes 369..370, kept zero.
             __padding_23: [u8; 1],
-            /// `s_023`: C type `short`, at byte 370, 2 bytes.
+            /// C `short`.
             pub s_023: i16,
-            /// `i_023`: C type `int`, at byte 372, 4 bytes.
+            /// C `int`.
             pub i_023: i32,
-            /// `l_023`: C type `long long`, at byte 376, 8 bytes.
+            /// C `long long`.
             pub l_023: i64,
-            /// `c_024`: C type `char`, at byte 384, 1 bytes.
+            /// C `char`.
             pub c_024: i8,
-            /// Padding: bytes 385..386, kept zero.
             __padding_24: [u8; 1],
-            /// `s_024`: C type `short`, at byte 386, 2 bytes.
+            /// C `short`.
             pub s_024: i16,
-            /// `i_024`: C type `int`, at byte 388, 4 bytes.
+            /// C `int`.
             pub i_024: i32,
-            /// `l_024`: C type `long long`, at byte 392, 8 bytes.
+            /// C `long long`.
             pub l_024: i64,
-            /// `c_025`: C type `char`, at byte 400, 1 bytes.
+            /// C `char`.
             pub c_025: i8,
-            /// Padding: bytes 401..402, kept zero.
             __padding_25: [u8; 1],
-            /// `s_025`: C type `short`, at byte 402, 2 bytes.
+            /// C `short`.
             pub s_025: i16,
-            /// `i_025`: C type `int`, at byte 404, 4 bytes.
+            /// C `int`.
             pub i_025: i32,
-            /// `l_025`: C type `long long`, at byte 408, 8 bytes.
+            /// C `long long`.
             pub l_025: i64,
-            /// `c_026`: C type `char`, at byte 416, 1 bytes.
+            /// C `char`.
             pub c_026: i8,
-            /// Padding: bytes 417..418, kept zero.
             __padding_26: [u8; 1],
-            /// `s_026`: C type `short`, at byte 418, 2 bytes.
+            /// C `short`.
             pub s_026: i16,
-            /// `i_026`: C type `int`, at byte 420, 4 bytes.
+            /// C `int`.
             pub i_026: i32,
-            /// `l_026`: C type `long long`, at byte 424, 8 bytes.
+            /// C `long long`.
             pub l_026: i64,
-            /// `c_027`: C type `char`, at byte 432, 1 bytes.
+            /// C `char`.
             pub c_027: i8,
-            /// Padding: bytes 433..434, kept zero.
             __padding_27: [u8; 1],
-            /// `s_027`: C type `short`, at byte 434, 2 bytes.
+            /// C `short`.
             pub s_027: i16,
-            /// `i_027`: C type `int`, at byte 436, 4 bytes.
+            /// C `int`.
             pub i_027: i32,
-            /// `l_027`: C type `long long`, at byte 440, 8 bytes.
+            /// C `long long`.
             pub l_027: i64,
-            /// `c_028`: C type `char`, at byte 448, 1 bytes.
+            /// C `char`.
             pub c_028: i8,
-            /// Padding: bytes 449..450, kept zero.
             __padding_28: [u8; 1],
-            /// `s_028`: C type `short`, at byte 450, 2 bytes.
+            /// C `short`.
             pub s_028: i16,
-            /// `i_028`: C type `int`, at byte 452, 4 bytes.
+            /// C `int`.
             pub i_028: i32,
-            /// `l_028`: C type `long long`, at byte 456, 8 bytes.
+            /// C `long long`.
             pub l_028: i64,
-            /// `c_029`: C type `char`, at byte 464, 1 bytes.
+            /// C `char`.
             pub c_029: i8,
-            /// Padding: bytes 465..466, kept zero.
             __padding_29: [u8; 1],
-            /// `s_029`: C type `short`, at byte 466, 2 bytes.
+            /// C `short`.
             pub s_029: i16,
-            /// `i_029`: C type `int`, at byte 468, 4 bytes.
+            /// C `int`.
             pub i_029: i32,
-            /// `l_029`: C type `long long`, at byte 472, 8 bytes.
+            /// C `long long`.
             pub l_029: i64,
-            /// `c_030`: C type `char`, at byte 480, 1 bytes.
+            /// C `char`.
             pub c_030: i8,
-            /// Padding: bytes 481..482, kept zero.
             __padding_30: [u8; 1],
-            /// `s_030`: C type `short`, at byte 482, 2 bytes.
+            /// C `short`.
             pub s_030: i16,
-            /// `i_030`: C type `int`, at byte 484, 4 bytes.
+            /// C `int`.
             pub i_030: i32,
-            /// `l_030`: C type `long long`, at byte 488, 8 bytes.
+            /// C `long long`.
             pub l_030: i64,
-            /// `c_031`: C type `char`, at byte 496, 1 bytes.
+            /// C `char`.
             pub c_031: i8,
-            /// Padding: bytes 497..498, kept zero.
             __padding_31: [u8; 1],
-            /// `s_031`: C type `short`, at byte 498, 2 bytes.
+            /// C `short`.
             pub s_031: i16,
-            /// `i_031`: C type `int`, at byte 500, 4 bytes.
+            /// C `int`.
             pub i_031: i32,
-            /// `l_031`: C type `long long`, at byte 504, 8 bytes.
+            /// C `long long`.
             pub l_031: i64,
-            /// `c_032`: C type `char`, at byte 512, 1 bytes.
+            /// C `char`.
             pub c_032: i8,
-            /// Padding: bytes 513..514, kept zero.
             __padding_32: [u8; 1],
-            /// `s_032`: C type `short`, at byte 514, 2 bytes.
+            /// C `short`.
             pub s_032: i16,
-            /// `i_032`: C type `int`, at byte 516, 4 bytes.
+            /// C `int`.
             pub i_032: i32,
-            /// `l_032`: C type `long long`, at byte 520, 8 bytes.
+            /// C `long long`.
             pub l_032: i64,
-            /// `c_033`: C type `char`, at byte 528, 1 bytes.
+            /// C `char`.
             pub c_033: i8,
-            /// Padding: bytes 529..530, kept zero.
             __padding_33: [u8; 1],
-            /// `s_033`: C type `short`, at byte 530, 2 bytes.
+            /// C `short`.
             pub s_033: i16,
-            /// `i_033`: C type `int`, at byte 532, 4 bytes.
+            /// C `int`.
             pub i_033: i32,
-            /// `l_033`: C type `long long`, at byte 536, 8 bytes.
+            /// C `long long`.
             pub l_033: i64,
-            /// `c_034`: C type `char`, at byte 544, 1 bytes.
+            /// C `char`.
             pub c_034: i8,
-            /// Padding: bytes 545..546, kept zero.
             __padding_34: [u8; 1],
-            /// `s_034`: C type `short`, at byte 546, 2 bytes.
+            /// C `short`.
             pub s_034: i16,
-            /// `i_034`: C type `int`, at byte 548, 4 bytes.
+            /// C `int`.
             pub i_034: i32,
-            /// `l_034`: C type `long long`, at byte 552, 8 bytes.
+            /// C `long long`.
             pub l_034: i64,
-            /// `c_035`: C type `char`, at byte 560, 1 bytes.
+            /// C `char`.
             pub c_035: i8,
-            /// Padding: bytes 561..562, kept zero.
             __padding_35: [u8; 1],
-            /// `s_035`: C type `short`, at byte 562, 2 bytes.
+            /// C `short`.
             pub s_035: i16,
-            /// `i_035`: C type `int`, at byte 564, 4 bytes.
+            /// C `int`.
             pub i_035: i32,
-            /// `l_035`: C type `long long`, at byte 568, 8 bytes.
+            /// C `long long`.
             pub l_035: i64,
-            /// `c_036`: C type `char`, at byte 576, 1 bytes.
+            /// C `char`.
             pub c_036: i8,
-            /// Padding: bytes 577..578, kept zero.
             __padding_36: [u8; 1],
-            /// `s_036`: C type `short`, at byte 578, 2 bytes.
+            /// C `short`.
             pub s_036: i16,
-            /// `i_036`: C type `int`, at byte 580, 4 bytes.
+            /// C `int`.
             pub i_036: i32,
-            /// `l_036`: C type `long long`, at byte 584, 8 bytes.
+            /// C `long long`.
             pub l_036: i64,
-            /// `c_037`: C type `char`, at byte 592, 1 bytes.
+            /// C `char`.
             pub c_037: i8,
-            /// Padding: bytes 593..594, kept zero.
             __padding_37: [u8; 1],
-            /// `s_037`: C type `short`, at byte 594, 2 bytes.
+            /// C `short`.
             pub s_037: i16,
-            /// `i_037`: C type `int`, at byte 596, 4 bytes.
+            /// C `int`.
             pub i_037: i32,
-            /// `l_037`: C type `long long`, at byte 600, 8 bytes.
+            /// C `long long`.
             pub l_037: i64,
-            /// `c_038`: C type `char`, at byte 608, 1 bytes.
+            /// C `char`.
             pub c_038: i8,
-            /// Padding: bytes 609..610, kept zero.
             __padding_38: [u8; 1],
-            /// `s_038`: C type `short`, at byte 610, 2 bytes.
+            /// C `short`.
             pub s_038: i16,
-            /// `i_038`: C type `int`, at byte 612, 4 bytes.
+            /// C `int`.
             pub i_038: i32,
-            /// `l_038`: C type `long long`, at byte 616, 8 bytes.
+            /// C `long long`.
             pub l_038: i64,
-            /// `c_039`: C type `char`, at byte 624, 1 bytes.
+            /// C `char`.
             pub c_039: i8,
-            /// Padding: bytes 625..626, kept zero.
             __padding_39: [u8; 1],
-            /// `s_039`: C type `short`, at byte 626, 2 bytes.
+            /// C `short`.
             pub s_039: i16,
-            /// `i_039`: C type `int`, at byte 628, 4 bytes.
+            /// C `int`.
             pub i_039: i32,
-            /// `l_039`: C type `long long`, at byte 632, 8 bytes.
+            /// C `long long`.
             pub l_039: i64,
-            /// `c_040`: C type `char`, at byte 640, 1 bytes.
+            /// C `char`.
             pub c_040: i8,
-            /// Padding: bytes 641..642, kept zero.
             __padding_40: [u8; 1],
-            /// `s_040`: C type `short`, at byte 642, 2 bytes.
+            /// C `short`.
             pub s_040: i16,
-            /// `i_040`: C type `int`, at byte 644, 4 bytes.
+            /// C `int`.
             pub i_040: i32,
-            /// `l_040`: C type `long long`, at byte 648, 8 bytes.
+            /// C `long long`.
             pub l_040: i64,
-            /// `c_041`: C type `char`, at byte 656, 1 bytes.
+            /// C `char`.
             pub c_041: i8,
-            /// Padding: bytes 657..658, kept zero.
             __padding_41: [u8; 1],
-            /// `s_041`: C type `short`, at byte 658, 2 bytes.
+            /// C `short`.
             pub s_041: i16,
-            /// `i_041`: C type `int`, at byte 660, 4 bytes.
+            /// C `int`.
             pub i_041: i32,
-            /// `l_041`: C type `long long`, at byte 664, 8 bytes.
+            /// C `long long`.
             pub l_041: i64,
-            /// `c_042`: C type `char`, at byte 672, 1 bytes.
+            /// C `char`.
             pub c_042: i8,
-            /// Padding: bytes 673..674, kept zero.
             __padding_42: [u8; 1],
-            /// `s_042`: C type `short`, at byte 674, 2 bytes.
+            /// C `short`.
             pub s_042: i16,
-            /// `i_042`: C type `int`, at byte 676, 4 bytes.
+            /// C `int`.
             pub i_042: i32,
-            /// `l_042`: C type `long long`, at byte 680, 8 bytes.
+            /// C `long long`.
             pub l_042: i64,
-            /// `c_043`: C type `char`, at byte 688, 1 bytes.
+            /// C `char`.
             pub c_043: i8,
-            /// Padding: bytes 689..690, kept zero.
             __padding_43: [u8; 1],
-            /// `s_043`: C type `short`, at byte 690, 2 bytes.
+            /// C `short`.
             pub s_043: i16,
-            /// `i_043`: C type `int`, at byte 692, 4 bytes.
+            /// C `int`.
             pub i_043: i32,
-            /// `l_043`: C type `long long`, at byte 696, 8 bytes.
+            /// C `long long`.
             pub l_043: i64,
-            /// `c_044`: C type `char`, at byte 704, 1 bytes.
+            /// C `char`.
             pub c_044: i8,
-            /// Padding: bytes 705..706, kept zero.
             __padding_44: [u8; 1],
-            /// `s_044`: C type `short`, at byte 706, 2 bytes.
+            /// C `short`.
             pub s_044: i16,
-            /// `i_044`: C type `int`, at byte 708, 4 bytes.
+            /// C `int`.
             pub i_044: i32,
-            /// `l_044`: C type `long long`, at byte 712, 8 bytes.
+            /// C `long long`.
             pub l_044: i64,
-            /// `c_045`: C type `char`, at byte 720, 1 bytes.
+            /// C `char`.
             pub c_045: i8,
-            /// Padding: bytes 721..722, kept zero.
             __padding_45: [u8; 1],
-            /// `s_045`: C type `short`, at byte 722, 2 bytes.
+            /// C `short`.
             pub s_045: i16,
-            /// `i_045`: C type `int`, at byte 724, 4 bytes.
+            /// C `int`.
             pub i_045: i32,
-            /// `l_045`: C type `long long`, at byte 728, 8 bytes.
+            /// C `long long`.
             pub l_045: i64,
-            /// `c_046`: C type `char`, at byte 736, 1 bytes.
+            /// C `char`.
             pub c_046: i8,
-            /// Padding: bytes 737..738, kept zero.
             __padding_46: [u8; 1],
-            /// `s_046`: C type `short`, at byte 738, 2 bytes.
+            /// C `short`.
             pub s_046: i16,
-            /// `i_046`: C type `int`, at byte 740, 4 bytes.
+            /// C `int`.
             pub i_046: i32,
-            /// `l_046`: C type `long long`, at byte 744, 8 bytes.
+            /// C `long long`.
             pub l_046: i64,
-            /// `c_047`: C type `char`, at byte 752, 1 bytes.
+            /// C `char`.
             pub c_047: i8,
-            /// Padding: bytes 753..754, kept zero.
             __padding_47: [u8; 1],
-            /// `s_047`: C type `short`, at byte 754, 2 bytes.
+            /// C `short`.
             pub s_047: i16,
-            /// `i_047`: C type `int`, at byte 756, 4 bytes.
+            /// C `int`.
             pub i_047: i32,
-            /// `l_047`: C type `long long`, at byte 760, 8 bytes.
+            /// C `long long`.
             pub l_047: i64,
-            /// `c_048`: C type `char`, at byte 768, 1 bytes.
+            /// C `char`.
             pub c_048: i8,
-            /// Padding: bytes 769..770, kept zero.
             __padding_48: [u8; 1],
-            /// `s_048`: C type `short`, at byte 770, 2 bytes.
+            /// C `short`.
             pub s_048: i16,
-            /// `i_048`: C type `int`, at byte 772, 4 bytes.
+            /// C `int`.
             pub i_048: i32,
-            /// `l_048`: C type `long long`, at byte 776, 8 bytes.
+            /// C `long long`.
             pub l_048: i64,
-            /// `c_049`: C type `char`, at byte 784, 1 bytes.
+            /// C `char`.
             pub c_049: i8,
-            /// Padding: bytes 785..786, kept zero.
             __padding_49: [u8; 1],
-            /// `s_049`: C type `short`, at byte 786, 2 bytes.
+            /// C `short`.
             pub s_049: i16,
-            /// `i_049`: C type `int`, at byte 788, 4 bytes.
+            /// C `int`.
             pub i_049: i32,
-            /// `l_049`: C type `long long`, at byte 792, 8 bytes.
+            /// C `long long`.
             pub l_049: i64,
-            /// `c_050`: C type `char`, at byte 800, 1 bytes.
+            /// C `char`.
             pub c_050: i8,
-            /// Padding: bytes 801..802, kept zero.
             __padding_50: [u8; 1],
-            /// `s_050`: C type `short`, at byte 802, 2 bytes.
+            /// C `short`.
             pub s_050: i16,
-            /// `i_050`: C type `int`, at byte 804, 4 bytes.
+            /// C `int`.
             pub i_050: i32,
-            /// `l_050`: C type `long long`, at byte 808, 8 bytes.
+            /// C `long long`.
             pub l_050: i64,
-            /// `c_051`: C type `char`, at byte 816, 1 bytes.
+            /// C `char`.
             pub c_051: i8,
-            /// Padding: bytes 817..818, kept zero.
             __padding_51: [u8; 1],
-            /// `s_051`: C type `short`, at byte 818, 2 bytes.
+            /// C `short`.
             pub s_051: i16,
-            /// `i_051`: C type `int`, at byte 820, 4 bytes.
+            /// C `int`.
             pub i_051: i32,
-            /// `l_051`: C type `long long`, at byte 824, 8 bytes.
+            /// C `long long`.
             pub l_051: i64,
-            /// `c_052`: C type `char`, at byte 832, 1 bytes.
+            /// C `char`.
             pub c_052: i8,
-            /// Padding: bytes 833..834, kept zero.
             __padding_52: [u8; 1],
-            /// `s_052`: C type `short`, at byte 834, 2 bytes.
+            /// C `short`.
             pub s_052: i16,
-            /// `i_052`: C type `int`, at byte 836, 4 bytes.
+            /// C `int`.
             pub i_052: i32,
-            /// `l_052`: C type `long long`, at byte 840, 8 bytes.
+            /// C `long long`.
             pub l_052: i64,
-            /// `c_053`: C type `char`, at byte 848, 1 bytes.
+            /// C `char`.
             pub c_053: i8,
-            /// Padding: bytes 849..850, kept zero.
             __padding_53: [u8; 1],
-            /// `s_053`: C type `short`, at byte 850, 2 bytes.
+            /// C `short`.
             pub s_053: i16,
-            /// `i_053`: C type `int`, at byte 852, 4 bytes.
+            /// C `int`.
             pub i_053: i32,
-            /// `l_053`: C type `long long`, at byte 856, 8 bytes.
+            /// C `long long`.
             pub l_053: i64,
-            /// `c_054`: C type `char`, at byte 864, 1 bytes.
+            /// C `char`.
             pub c_054: i8,
-            /// Padding: bytes 865..866, kept zero.
             __padding_54: [u8; 1],
-            /// `s_054`: C type `short`, at byte 866, 2 bytes.
+            /// C `short`.
             pub s_054: i16,
-            /// `i_054`: C type `int`, at byte 868, 4 bytes.
+            /// C `int`.
             pub i_054: i32,
-            /// `l_054`: C type `long long`, at byte 872, 8 bytes.
+            /// C `long long`.
             pub l_054: i64,
-            /// `c_055`: C type `char`, at byte 880, 1 bytes.
+            /// C `char`.
             pub c_055: i8,
-            /// Padding: bytes 881..882, kept zero.
             __padding_55: [u8; 1],
-            /// `s_055`: C type `short`, at byte 882, 2 bytes.
+            /// C `short`.
             pub s_055: i16,
-            /// `i_055`: C type `int`, at byte 884, 4 bytes.
+            /// C `int`.
             pub i_055: i32,
-            /// `l_055`: C type `long long`, at byte 888, 8 bytes.
+            /// C `long long`.
             pub l_055: i64,
-            /// `c_056`: C type `char`, at byte 896, 1 bytes.
+            /// C `char`.
             pub c_056: i8,
-            /// Padding: bytes 897..898, kept zero.
             __padding_56: [u8; 1],
-            /// `s_056`: C type `short`, at byte 898, 2 bytes.
+            /// C `short`.
             pub s_056: i16,
-            /// `i_056`: C type `int`, at byte 900, 4 bytes.
+            /// C `int`.
             pub i_056: i32,
-            /// `l_056`: C type `long long`, at byte 904, 8 bytes.
+            /// C `long long`.
             pub l_056: i64,
-            /// `c_057`: C type `char`, at byte 912, 1 bytes.
+            /// C `char`.
             pub c_057: i8,
-            /// Padding: bytes 913..914, kept zero.
             __padding_57: [u8; 1],
-            /// `s_057`: C type `short`, at byte 914, 2 bytes.
+            /// C `short`.
             pub s_057: i16,
-            /// `i_057`: C type `int`, at byte 916, 4 bytes.
+            /// C `int`.
             pub i_057: i32,
-            /// `l_057`: C type `long long`, at byte 920, 8 bytes.
+            /// C `long long`.
             pub l_057: i64,
-            /// `c_058`: C type `char`, at byte 928, 1 bytes.
+            /// C `char`.
             pub c_058: i8,
-            /// Padding: bytes 929..930, kept zero.
             __padding_58: [u8; 1],
-            /// `s_058`: C type `short`, at byte 930, 2 bytes.
+            /// C `short`.
             pub s_058: i16,
-            /// `i_058`: C type `int`, at byte 932, 4 bytes.
+            /// C `int`.
             pub i_058: i32,
-            /// `l_058`: C type `long long`, at byte 936, 8 bytes.
+            /// C `long long`.
             pub l_058: i64,
-            /// `c_059`: C type `char`, at byte 944, 1 bytes.
+            /// C `char`.
             pub c_059: i8,
-            /// Padding: bytes 945..946, kept zero.
             __padding_59: [u8; 1],
-            /// `s_059`: C type `short`, at byte 946, 2 bytes.
+            /// C `short`.
             pub s_059: i16,
-            /// `i_059`: C type `int`, at byte 948, 4 bytes.
+            /// C `int`.
             pub i_059: i32,
-            /// `l_059`: C type `long long`, at byte 952, 8 bytes.
+            /// C `long long`.
             pub l_059: i64,
-            /// `c_060`: C type `char`, at byte 960, 1 bytes.
+            /// C `char`.
             pub c_060: i8,
-            /// Padding: bytes 961..962, kept zero.
             __padding_60: [u8; 1],
-            /// `s_060`: C type `short`, at byte 962, 2 bytes.
+            /// C `short`.
             pub s_060: i16,
-            /// `i_060`: C type `int`, at byte 964, 4 bytes.
+            /// C `int`.
             pub i_060: i32,
-            /// `l_060`: C type `long long`, at byte 968, 8 bytes.
+            /// C `long long`.
             pub l_060: i64,
-            /// `c_061`: C type `char`, at byte 976, 1 bytes.
+            /// C `char`.
             pub c_061: i8,
-            /// Padding: bytes 977..978, kept zero.
             __padding_61: [u8; 1],
-            /// `s_061`: C type `short`, at byte 978, 2 bytes.
+            /// C `short`.
             pub s_061: i16,
-            /// `i_061`: C type `int`, at byte 980, 4 bytes.
+            /// C `int`.
             pub i_061: i32,
-            /// `l_061`: C type `long long`, at byte 984, 8 bytes.
+            /// C `long long`.
             pub l_061: i64,
-            /// `c_062`: C type `char`, at byte 992, 1 bytes.
+            /// C `char`.
             pub c_062: i8,
-            /// Padding: bytes 993..994, kept zero.
             __padding_62: [u8; 1],
-            /// `s_062`: C type `short`, at byte 994, 2 bytes.
+            /// C `short`.
             pub s_062: i16,
-            /// `i_062`: C type `int`, at byte 996, 4 bytes.
+            /// C `int`.
             pub i_062: i32,
-            /// `l_062`: C type `long long`, at byte 1000, 8 bytes.
+            /// C `long long`.
             pub l_062: i64,
-            /// `c_063`: C type `char`, at byte 1008, 1 bytes.
+            /// C `char`.
             pub c_063: i8,
-            /// Padding: bytes 1009..1010, kept zero.
             __padding_63: [u8; 1],
-            /// `s_063`: C type `short`, at byte 1010, 2 bytes.
+            /// C `short`.
             pub s_063: i16,
-            /// `i_063`: C type `int`, at byte 1012, 4 bytes.
+            /// C `int`.
             pub i_063: i32,
-            /// `l_063`: C type `long long`, at byte 1016, 8 bytes.
+            /// C `long long`.
             pub l_063: i64,
-            /// `c_064`: C type `char`, at byte 1024, 1 bytes.
+            /// C `char`.
             pub c_064: i8,
-            /// Padding: bytes 1025..1026, kept zero.
             __padding_64: [u8; 1],
-            /// `s_064`: C type `short`, at byte 1026, 2 bytes.
+            /// C `short`.
             pub s_064: i16,
-            /// `i_064`: C type `int`, at byte 1028, 4 bytes.
+            /// C `int`.
             pub i_064: i32,
-            /// `l_064`: C type `long long`, at byte 1032, 8 bytes.
+            /// C `long long`.
             pub l_064: i64,
-            /// `c_065`: C type `char`, at byte 1040, 1 bytes.
+            /// C `char`.
             pub c_065: i8,
-            /// Padding: bytes 1041..1042, kept zero.
             __padding_65: [u8; 1],
-            /// `s_065`: C type `short`, at byte 1042, 2 bytes.
+            /// C `short`.
             pub s_065: i16,
-            /// `i_065`: C type `int`, at byte 1044, 4 bytes.
+            /// C `int`.
             pub i_065: i32,
-            /// `l_065`: C type `long long`, at byte 1048, 8 bytes.
+            /// C `long long`.
             pub l_065: i64,
-            /// `c_066`: C type `char`, at byte 1056, 1 bytes.
+            /// C `char`.
             pub c_066: i8,
-            /// Padding: bytes 1057..1058, kept zero.
             __padding_66: [u8; 1],
-            /// `s_066`: C type `short`, at byte 1058, 2 bytes.
+            /// C `short`.
             pub s_066: i16,
-            /// `i_066`: C type `int`, at byte 1060, 4 bytes.
+            /// C `int`.
             pub i_066: i32,
-            /// `l_066`: C type `long long`, at byte 1064, 8 bytes.
+            /// C `long long`.
             pub l_066: i64,
-            /// `c_067`: C type `char`, at byte 1072, 1 bytes.
+            /// C `char`.
             pub c_067: i8,
-            /// Padding: bytes 1073..1074, kept zero.
             __padding_67: [u8; 1],
-            /// `s_067`: C type `short`, at byte 1074, 2 bytes.
+            /// C `short`.
             pub s_067: i16,
-            /// `i_067`: C type `int`, at byte 1076, 4 bytes.
+            /// C `int`.
             pub i_067: i32,
-            /// `l_067`: C type `long long`, at byte 1080, 8 bytes.
+            /// C `long long`.
             pub l_067: i64,
-            /// `c_068`: C type `char`, at byte 1088, 1 bytes.
+            /// C `char`.
             pub c_068: i8,
-            /// Padding: bytes 1089..1090, kept zero.
             __padding_68: [u8; 1],
-            /// `s_068`: C type `short`, at byte 1090, 2 bytes.
+            /// C `short`.
             pub s_068: i16,
-            /// `i_068`: C type `int`, at byte 1092, 4 bytes.
+            /// C `int`.
             pub i_068: i32,
-            /// `l_068`: C type `long long`, at byte 1096, 8 bytes.
+            /// C `long long`.
             pub l_068: i64,
-            /// `c_069`: C type `char`, at byte 1104, 1 bytes.
+            /// C `char`.
             pub c_069: i8,
-            /// Padding: bytes 1105..1106, kept zero.
             __padding_69: [u8; 1],
-            /// `s_069`: C type `short`, at byte 1106, 2 bytes.
+            /// C `short`.
             pub s_069: i16,
-            /// `i_069`: C type `int`, at byte 1108, 4 bytes.
+            /// C `int`.
             pub i_069: i32,
-            /// `l_069`: C type `long long`, at byte 1112, 8 bytes.
+            /// C `long long`.
             pub l_069: i64,
-            /// `c_070`: C type `char`, at byte 1120, 1 bytes.
+            /// C `char`.
             pub c_070: i8,
-            /// Padding: bytes 1121..1122, kept zero.
             __padding_70: [u8; 1],
-            /// `s_070`: C type `short`, at byte 1122, 2 bytes.
+            /// C `short`.
             pub s_070: i16,
-            /// `i_070`: C type `int`, at byte 1124, 4 bytes.
+            /// C `int`.
             pub i_070: i32,
-            /// `l_070`: C type `long long`, at byte 1128, 8 bytes.
+            /// C `long long`.
             pub l_070: i64,
-            /// `c_071`: C type `char`, at byte 1136, 1 bytes.
+            /// C `char`.
             pub c_071: i8,
-            /// Padding: bytes 1137..1138, kept zero.
             __padding_71: [u8; 1],
-            /// `s_071`: C type `short`, at byte 1138, 2 bytes.
+            /// C `short`.
             pub s_071: i16,
-            /// `i_071`: C type `int`, at byte 1140, 4 bytes.
+            /// C `int`.
             pub i_071: i32,
-            /// `l_071`: C type `long long`, at byte 1144, 8 bytes.
+            /// C `long long`.
             pub l_071: i64,
-            /// `c_072`: C type `char`, at byte 1152, 1 bytes.
+            /// C `char`.
             pub c_072: i8,
-            /// Padding: bytes 1153..1154, kept zero.
             __padding_72: [u8; 1],
-            /// `s_072`: C type `short`, at byte 1154, 2 bytes.
+            /// C `short`.
             pub s_072: i16,
-            /// `i_072`: C type `int`, at byte 1156, 4 bytes.
+            /// C `int`.
             pub i_072: i32,
-            /// `l_072`: C type `long long`, at byte 1160, 8 bytes.
+            /// C `long long`.
             pub l_072: i64,
-            /// `c_073`: C type `char`, at byte 1168, 1 bytes.
+            /// C `char`.
             pub c_073: i8,
-            /// Padding: bytes 1169..1170, kept zero.
             __padding_73: [u8; 1],
-            /// `s_073`: C type `short`, at byte 1170, 2 bytes.
+            /// C `short`.
             pub s_073: i16,
-            /// `i_073`: C type `int`, at byte 1172, 4 bytes.
+            /// C `int`.
             pub i_073: i32,
-            /// `l_073`: C type `long long`, at byte 1176, 8 bytes.
+            /// C `long long`.
             pub l_073: i64,
-            /// `c_074`: C type `char`, at byte 1184, 1 bytes.
+            /// C `char`.
             pub c_074: i8,
-            /// Padding: bytes 1185..1186, kept zero.
             __padding_74: [u8; 1],
-            /// `s_074`: C type `short`, at byte 1186, 2 bytes.
+            /// C `short`.
             pub s_074: i16,
-            /// `i_074`: C type `int`, at byte 1188, 4 bytes.
+            /// C `int`.
             pub i_074: i32,
-            /// `l_074`: C type `long long`, at byte 1192, 8 bytes.
+            /// C `long long`.
             pub l_074: i64,
-            /// `c_075`: C type `char`, at byte 1200, 1 bytes.
+            /// C `char`.
             pub c_075: i8,
-            /// Padding: bytes 1201..1202, kept zero.
             __padding_75: [u8; 1],
-            /// `s_075`: C type `short`, at byte 1202, 2 bytes.
+            /// C `short`.
             pub s_075: i16,
-            /// `i_075`: C type `int`, at byte 1204, 4 bytes.
+            /// C `int`.
             pub i_075: i32,
-            /// `l_075`: C type `long long`, at byte 1208, 8 bytes.
+            /// C `long long`.
             pub l_075: i64,
-            /// `c_076`: C type `char`, at byte 1216, 1 bytes.
+            /// C `char`.
             pub c_076: i8,
-            /// Padding: bytes 1217..1218, kept zero.
             __padding_76: [u8; 1],
-            /// `s_076`: C type `short`, at byte 1218, 2 bytes.
+            /// C `short`.
             pub s_076: i16,
-            /// `i_076`: C type `int`, at byte 1220, 4 bytes.
+            /// C `int`.
             pub i_076: i32,
-            /// `l_076`: C type `long long`, at byte 1224, 8 bytes.
+            /// C `long long`.
             pub l_076: i64,
-            /// `c_077`: C type `char`, at byte 1232, 1 bytes.
+            /// C `char`.
             pub c_077: i8,
-            /// Padding: bytes 1233..1234, kept zero.
             __padding_77: [u8; 1],
-            /// `s_077`: C type `short`, at byte 1234, 2 bytes.
+            /// C `short`.
             pub s_077: i16,
-            /// `i_077`: C type `int`, at byte 1236, 4 bytes.
+            /// C `int`.
             pub i_077: i32,
-            /// `l_077`: C type `long long`, at byte 1240, 8 bytes.
+            /// C `long long`.
             pub l_077: i64,
-            /// `c_078`: C type `char`, at byte 1248, 1 bytes.
+            /// C `char`.
             pub c_078: i8,
-            /// Padding: bytes 1249..1250, kept zero.
             __padding_78: [u8; 1],
-            /// `s_078`: C type `short`, at byte 1250, 2 bytes.
+            /// C `short`.
             pub s_078: i16,
-            /// `i_078`: C type `int`, at byte 1252, 4 bytes.
+            /// C `int`.
             pub i_078: i32,
-            /// `l_078`: C type `long long`, at byte 1256, 8 bytes.
+            /// C `long long`.
             pub l_078: i64,
-            /// `c_079`: C type `char`, at byte 1264, 1 bytes.
+            /// C `char`.
             pub c_079: i8,
-            /// Padding: bytes 1265..1266, kept zero.
             __padding_79: [u8; 1],
-            /// `s_079`: C type `short`, at byte 1266, 2 bytes.
+            /// C `short`.
             pub s_079: i16,
-            /// `i_079`: C type `int`, at byte 1268, 4 bytes.
+            /// C `int`.
             pub i_079: i32,
-            /// `l_079`: C type `long long`, at byte 1272, 8 bytes.
+            /// C `long long`.
             pub l_079: i64,
-            /// `c_080`: C type `char`, at byte 1280, 1 bytes.
+            /// C `char`.
             pub c_080: i8,
-            /// Padding: bytes 1281..1282, kept zero.
             __padding_80: [u8; 1],
-            /// `s_080`: C type `short`, at byte 1282, 2 bytes.
+            /// C `short`.
             pub s_080: i16,
-            /// `i_080`: C type `int`, at byte 1284, 4 bytes.
+            /// C `int`.
             pub i_080: i32,
-            /// `l_080`: C type `long long`, at byte 1288, 8 bytes.
+            /// C `long long`.
             pub l_080: i64,
-            /// `c_081`: C type `char`, at byte 1296, 1 bytes.
+            /// C `char`.
             pub c_081: i8,
-            /// Padding: bytes 1297..1298, kept zero.
             __padding_81: [u8; 1],
-            /// `s_081`: C type `short`, at byte 1298, 2 bytes.
+            /// C `short`.
             pub s_081: i16,
-            /// `i_081`: C type `int`, at byte 1300, 4 bytes.
+            /// C `int`.
             pub i_081: i32,
-            /// `l_081`: C type `long long`, at byte 1304, 8 bytes.
+            /// C `long long`.
             pub l_081: i64,
-            /// `c_082`: C type `char`, at byte 1312, 1 bytes.
+            /// C `char`.
             pub c_082: i8,
-            /// Padding: bytes 1313..1314, kept zero.
             __padding_82: [u8; 1],
-            /// `s_082`: C type `short`, at byte 1314, 2 bytes.
+            /// C `short`.
             pub s_082: i16,
-            /// `i_082`: C type `int`, at byte 1316, 4 bytes.
+            /// C `int`.
             pub i_082: i32,
-            /// `l_082`: C type `long long`, at byte 1320, 8 bytes.
+            /// C `long long`.
             pub l_082: i64,
-            /// `c_083`: C type `char`, at byte 1328, 1 bytes.
+            /// C `char`.
             pub c_083: i8,
-            /// Padding: bytes 1329..1330, kept zero.
             __padding_83: [u8; 1],
-            /// `s_083`: C type `short`, at byte 1330, 2 bytes.
+            /// C `short`.
             pub s_083: i16,
-            /// `i_083`: C type `int`, at byte 1332, 4 bytes.
+            /// C `int`.
             pub i_083: i32,
-            /// `l_083`: C type `long long`, at byte 1336, 8 bytes.
+            /// C `long long`.
             pub l_083: i64,
-            /// `c_084`: C type `char`, at byte 1344, 1 bytes.
+            /// C `char`.
             pub c_084: i8,
-            /// Padding: bytes 1345..1346, kept zero.
             __padding_84: [u8; 1],
-            /// `s_084`: C type `short`, at byte 1346, 2 bytes.
+            /// C `short`.
             pub s_084: i16,
-            /// `i_084`: C type `int`, at byte 1348, 4 bytes.
+            /// C `int`.
             pub i_084: i32,
-            /// `l_084`: C type `long long`, at byte 1352, 8 bytes.
+            /// C `long long`.
             pub l_084: i64,
-            /// `c_085`: C type `char`, at byte 1360, 1 bytes.
+            /// C `char`.
             pub c_085: i8,
-            /// Padding: bytes 1361..1362, kept zero.
             __padding_85: [u8; 1],
-            /// `s_085`: C type `short`, at byte 1362, 2 bytes.
+            /// C `short`.
             pub s_085: i16,
-            /// `i_085`: C type `int`, at byte 1364, 4 bytes.
+            /// C `int`.
             pub i_085: i32,
-            /// `l_085`: C type `long long`, at byte 1368, 8 bytes.
+            /// C `long long`.
             pub l_085: i64,
-            /// `c_086`: C type `char`, at byte 1376, 1 bytes.
+            /// C `char`.
             pub c_086: i8,
-            /// Padding: bytes 1377..1378, kept zero.
             __padding_86: [u8; 1],
-            /// `s_086`: C type `short`, at byte 1378, 2 bytes.
+            /// C `short`.
             pub s_086: i16,
-            /// `i_086`: C type `int`, at byte 1380, 4 bytes.
+            /// C `int`.
             pub i_086: i32,
-            /// `l_086`: C type `long long`, at byte 1384, 8 bytes.
+            /// C `long long`.
             pub l_086: i64,
-            /// `c_087`: C type `char`, at byte 1392, 1 bytes.
+            /// C `char`.
             pub c_087: i8,
-            /// Padding: bytes 1393..1394, kept zero.
             __padding_87: [u8; 1],
-            /// `s_087`: C type `short`, at byte 1394, 2 bytes.
+            /// C `short`.
             pub s_087: i16,
-            /// `i_087`: C type `int`, at byte 1396, 4 bytes.
+            /// C `int`.
             pub i_087: i32,
-            /// `l_087`: C type `long long`, at byte 1400, 8 bytes.
+            /// C `long long`.
             pub l_087: i64,
-            /// `c_088`: C type `char`, at byte 1408, 1 bytes.
+            /// C `char`.
             pub c_088: i8,
-            /// Padding: bytes 1409..1410, kept zero.
             __padding_88: [u8; 1],
-            /// `s_088`: C type `short`, at byte 1410, 2 bytes.
+            /// C `short`.
             pub s_088: i16,
-            /// `i_088`: C type `int`, at byte 1412, 4 bytes.
+            /// C `int`.
             pub i_088: i32,
-            /// `l_088`: C type `long long`, at byte 1416, 8 bytes.
+            /// C `long long`.
             pub l_088: i64,
-            /// `c_089`: C type `char`, at byte 1424, 1 bytes.
+            /// C `char`.
             pub c_089: i8,
-            /// Padding: bytes 1425..1426, kept zero.
             __padding_89: [u8; 1],
-            /// `s_089`: C type `short`, at byte 1426, 2 bytes.
+            /// C `short`.
             pub s_089: i16,
-            /// `i_089`: C type `int`, at byte 1428, 4 bytes.
+            /// C `int`.
             pub i_089: i32,
-            /// `l_089`: C type `long long`, at byte 1432, 8 bytes.
+            /// C `long long`.
             pub l_089: i64,
-            /// `c_090`: C type `char`, at byte 1440, 1 bytes.
+            /// C `char`.
             pub c_090: i8,
-            /// Padding: bytes 1441..1442, kept zero.
             __padding_90: [u8; 1],
-            /// `s_090`: C type `short`, at byte 1442, 2 bytes.
+            /// C `short`.
             pub s_090: i16,
-            /// `i_090`: C type `int`, at byte 1444, 4 bytes.
+            /// C `int`.
             pub i_090: i32,
-            /// `l_090`: C type `long long`, at byte 1448, 8 bytes.
+            /// C `long long`.
             pub l_090: i64,
-            /// `c_091`: C type `char`, at byte 1456, 1 bytes.
+            /// C `char`.
             pub c_091: i8,
-            /// Padding: bytes 1457..1458, kept zero.
             __padding_91: [u8; 1],
-            /// `s_091`: C type `short`, at byte 1458, 2 bytes.
+            /// C `short`.
             pub s_091: i16,
-            /// `i_091`: C type `int`, at byte 1460, 4 bytes.
+            /// C `int`.
             pub i_091: i32,
-            /// `l_091`: C type `long long`, at byte 1464, 8 bytes.
+            /// C `long long`.
             pub l_091: i64,
-            /// `c_092`: C type `char`, at byte 1472, 1 bytes.
+            /// C `char`.
             pub c_092: i8,
-            /// Padding: bytes 1473..1474, kept zero.
             __padding_92: [u8; 1],
-            /// `s_092`: C type `short`, at byte 1474, 2 bytes.
+            /// C `short`.
             pub s_092: i16,
-            /// `i_092`: C type `int`, at byte 1476, 4 bytes.
+            /// C `int`.
             pub i_092: i32,
-            /// `l_092`: C type `long long`, at byte 1480, 8 bytes.
+            /// C `long long`.
             pub l_092: i64,
-            /// `c_093`: C type `char`, at byte 1488, 1 bytes.
+            /// C `char`.
             pub c_093: i8,
-            /// Padding: bytes 1489..1490, kept zero.
             __padding_93: [u8; 1],
-            /// `s_093`: C type `short`, at byte 1490, 2 bytes.
+            /// C `short`.
             pub s_093: i16,
-            /// `i_093`: C type `int`, at byte 1492, 4 bytes.
+            /// C `int`.
             pub i_093: i32,
-            /// `l_093`: C type `long long`, at byte 1496, 8 bytes.
+            /// C `long long`.
             pub l_093: i64,
-            /// `c_094`: C type `char`, at byte 1504, 1 bytes.
+            /// C `char`.
             pub c_094: i8,
-            /// Padding: bytes 1505..1506, kept zero.
             __padding_94: [u8; 1],
-            /// `s_094`: C type `short`, at byte 1506, 2 bytes.
+            /// C `short`.
             pub s_094: i16,
-            /// `i_094`: C type `int`, at byte 1508, 4 bytes.
+            /// C `int`.
             pub i_094: i32,
-            /// `l_094`: C type `long long`, at byte 1512, 8 bytes.
+            /// C `long long`.
             pub l_094: i64,
-            /// `c_095`: C type `char`, at byte 1520, 1 bytes.
+            /// C `char`.
             pub c_095: i8,
-            /// Padding: bytes 1521..1522, kept zero.
             __padding_95: [u8; 1],
-            /// `s_095`: C type `short`, at byte 1522, 2 bytes.
+            /// C `short`.
             pub s_095: i16,
-            /// `i_095`: C type `int`, at byte 1524, 4 bytes.
+            /// C `int`.
             pub i_095: i32,
-            /// `l_095`: C type `long long`, at byte 1528, 8 bytes.
+            /// C `long long`.
             pub l_095: i64,
-            /// `c_096`: C type `char`, at byte 1536, 1 bytes.
+            /// C `char`.
             pub c_096: i8,
-            /// Padding: bytes 1537..1538, kept zero.
             __padding_96: [u8; 1],
-            /// `s_096`: C type `short`, at byte 1538, 2 bytes.
+            /// C `short`.
             pub s_096: i16,
-            /// `i_096`: C type `int`, at byte 1540, 4 bytes.
+            /// C `int`.
             pub i_096: i32,
-            /// `l_096`: C type `long long`, at byte 1544, 8 bytes.
+            /// C `long long`.
             pub l_096: i64,
-            /// `c_097`: C type `char`, at byte 1552, 1 bytes.
+            /// C `char`.
             pub c_097: i8,
-            /// Padding: bytes 1553..1554, kept zero.
             __padding_97: [u8; 1],
-            /// `s_097`: C type `short`, at byte 1554, 2 bytes.
+            /// C `short`.
             pub s_097: i16,
-            /// `i_097`: C type `int`, at byte 1556, 4 bytes.
+            /// C `int`.
             pub i_097: i32,
-            /// `l_097`: C type `long long`, at byte 1560, 8 bytes.
+            /// C `long long`.
             pub l_097: i64,
-            /// `c_098`: C type `char`, at byte 1568, 1 bytes.
+            /// C `char`.
             pub c_098: i8,
-            /// Padding: bytes 1569..1570, kept zero.
             __padding_98: [u8; 1],
-            /// `s_098`: C type `short`, at byte 1570, 2 bytes.
+            /// C `short`.
             pub s_098: i16,
-            /// `i_098`: C type `int`, at byte 1572, 4 bytes.
+            /// C `int`.
             pub i_098: i32,
-            /// `l_098`: C type `long long`, at byte 1576, 8 bytes.
+            /// C `long long`.
             pub l_098: i64,
-            /// `c_099`: C type `char`, at byte 1584, 1 bytes.
+            /// C `char`.
             pub c_099: i8,
-            /// Padding: bytes 1585..1586, kept zero.
             __padding_99: [u8; 1],
-            /// `s_099`: C type `short`, at byte 1586, 2 bytes.
+            /// C `short`.
             pub s_099: i16,
-            /// `i_099`: C type `int`, at byte 1588, 4 bytes.
+            /// C `int`.
             pub i_099: i32,
-            /// `l_099`: C type `long long`, at byte 1592, 8 bytes.
+            /// C `long long`.
             pub l_099: i64,
-            /// `c_100`: C type `char`, at byte 1600, 1 bytes.
+            /// C `char`.
             pub c_100: i8,
-            /// Padding: bytes 1601..1602, kept zero.
             __padding_100: [u8; 1],
-            /// `s_100`: C type `short`, at byte 1602, 2 bytes.
+            /// C `short`.
             pub s_100: i16,
-            /// `i_100`: C type `int`, at byte 1604, 4 bytes.
+            /// C `int`.
             pub i_100: i32,
-            /// `l_100`: C type `long long`, at byte 1608, 8 bytes.
+            /// C `long long`.
             pub l_100: i64,
-            /// `c_101`: C type `char`, at byte 1616, 1 bytes.
+            /// C `char`.
             pub c_101: i8,
-            /// Padding: bytes 1617..1618, kept zero.
             __padding_101: [u8; 1],
-            /// `s_101`: C type `short`, at byte 1618, 2 bytes.
+            /// C `short`.
             pub s_101: i16,
-            /// `i_101`: C type `int`, at byte 1620, 4 bytes.
+            /// C `int`.
             pub i_101: i32,
-            /// `l_101`: C type `long long`, at byte 1624, 8 bytes.
+            /// C `long long`.
             pub l_101: i64,
-            /// `c_102`: C type `char`, at byte 1632, 1 bytes.
+            /// C `char`.
             pub c_102: i8,
-            /// Padding: bytes 1633..1634, kept zero.
             __padding_102: [u8; 1],
-            /// `s_102`: C type `short`, at byte 1634, 2 bytes.
+            /// C `short`.
             pub s_102: i16,
-            /// `i_102`: C type `int`, at byte 1636, 4 bytes.
+            /// C `int`.
             pub i_102: i32,
-            /// `l_102`: C type `long long`, at byte 1640, 8 bytes.
+            /// C `long long`.
             pub l_102: i64,
-            /// `c_103`: C type `char`, at byte 1648, 1 bytes.
+            /// C `char`.
             pub c_103: i8,
-            /// Padding: bytes 1649..1650, kept zero.
             __padding_103: [u8; 1],
-            /// `s_103`: C type `short`, at byte 1650, 2 bytes.
+            /// C `short`.
             pub s_103: i16,
-            /// `i_103`: C type `int`, at byte 1652, 4 bytes.
+            /// C `int`.
             pub i_103: i32,
-            /// `l_103`: C type `long long`, at byte 1656, 8 bytes.
+            /// C `long long`.
             pub l_103: i64,
-            /// `c_104`: C type `char`, at byte 1664, 1 bytes.
+            /// C `char`.
             pub c_104: i8,
-            /// Padding: bytes 1665..1666, kept zero.
             __padding_104: [u8; 1],
-            /// `s_104`: C type `short`, at byte 1666, 2 bytes.
+            /// C `short`.
             pub s_104: i16,
-            /// `i_104`: C type `int`, at byte 1668, 4 bytes.
+            /// C `int`.
             pub i_104: i32,
-            /// `l_104`: C type `long long`, at byte 1672, 8 bytes.
+            /// C `long long`.
             pub l_104: i64,
-            /// `c_105`: C type `char`, at byte 1680, 1 bytes.
+            /// C `char`.
             pub c_105: i8,
-            /// Padding: bytes 1681..1682, kept zero.
             __padding_105: [u8; 1],
-            /// `s_105`: C type `short`, at byte 1682, 2 bytes.
+            /// C `short`.
             pub s_105: i16,
-            /// `i_105`: C type `int`, at byte 1684, 4 bytes.
+            /// C `int`.
             pub i_105: i32,
-            /// `l_105`: C type `long long`, at byte 1688, 8 bytes.
+            /// C `long long`.
             pub l_105: i64,
-            /// `c_106`: C type `char`, at byte 1696, 1 bytes.
+            /// C `char`.
             pub c_106: i8,
-            /// Padding: bytes 1697..1698, kept zero.
             __padding_106: [u8; 1],
-            /// `s_106`: C type `short`, at byte 1698, 2 bytes.
+            /// C `short`.
             pub s_106: i16,
-            /// `i_106`: C type `int`, at byte 1700, 4 bytes.
+            /// C `int`.
             pub i_106: i32,
-            /// `l_106`: C type `long long`, at byte 1704, 8 bytes.
+            /// C `long long`.
             pub l_106: i64,
-            /// `c_107`: C type `char`, at byte 1712, 1 bytes.
+            /// C `char`.
             pub c_107: i8,
-            /// Padding: bytes 1713..1714, kept zero.
             __padding_107: [u8; 1],
-            /// `s_107`: C type `short`, at byte 1714, 2 bytes.
+            /// C `short`.
             pub s_107: i16,
-            /// `i_107`: C type `int`, at byte 1716, 4 bytes.
+            /// C `int`.
             pub i_107: i32,
-            /// `l_107`: C type `long long`, at byte 1720, 8 bytes.
+            /// C `long long`.
             pub l_107: i64,
-            /// `c_108`: C type `char`, at byte 1728, 1 bytes.
+            /// C `char`.
             pub c_108: i8,
-            /// Padding: bytes 1729..1730, kept zero.
             __padding_108: [u8; 1],
-            /// `s_108`: C type `short`, at byte 1730, 2 bytes.
+            /// C `short`.
             pub s_108: i16,
-            /// `i_108`: C type `int`, at byte 1732, 4 bytes.
+            /// C `int`.
             pub i_108: i32,
-            /// `l_108`: C type `long long`, at byte 1736, 8 bytes.
+            /// C `long long`.
             pub l_108: i64,
-            /// `c_109`: C type `char`, at byte 1744, 1 bytes.
+            /// C `char`.
             pub c_109: i8,
-            /// Padding: bytes 1745..1746, kept zero.
             __padding_109: [u8; 1],
-            /// `s_109`: C type `short`, at byte 1746, 2 bytes.
+            /// C `short`.
             pub s_109: i16,
-            /// `i_109`: C type `int`, at byte 1748, 4 bytes.
+            /// C `int`.
             pub i_109: i32,
-            /// `l_109`: C type `long long`, at byte 1752, 8 bytes.
+            /// C `long long`.
             pub l_109: i64,
-            /// `c_110`: C type `char`, at byte 1760, 1 bytes.
+            /// C `char`.
             pub c_110: i8,
-            /// Padding: bytes 1761..1762, kept zero.
             __padding_110: [u8; 1],
-            /// `s_110`: C type `short`, at byte 1762, 2 bytes.
+            /// C `short`.
             pub s_110: i16,
-            /// `i_110`: C type `int`, at byte 1764, 4 bytes.
+            /// C `int`.
             pub i_110: i32,
-            /// `l_110`: C type `long long`, at byte 1768, 8 bytes.
+            /// C `long long`.
             pub l_110: i64,
-            /// `c_111`: C type `char`, at byte 1776, 1 bytes.
+            /// C `char`.
             pub c_111: i8,
-            /// Padding: bytes 1777..1778, kept zero.
             __padding_111: [u8; 1],
-            /// `s_111`: C type `short`, at byte 1778, 2 bytes.
+            /// C `short`.
             pub s_111: i16,
-            /// `i_111`: C type `int`, at byte 1780, 4 bytes.
+            /// C `int`.
             pub i_111: i32,
-            /// `l_111`: C type `long long`, at byte 1784, 8 bytes.
+            /// C `long long`.
             pub l_111: i64,
-            /// `c_112`: C type `char`, at byte 1792, 1 bytes.
+            /// C `char`.
             pub c_112: i8,
-            /// Padding: bytes 1793..1794, kept zero.
             __padding_112: [u8; 1],
-            /// `s_112`: C type `short`, at byte 1794, 2 bytes.
+            /// C `short`.
             pub s_112: i16,
-            /// `i_112`: C type `int`, at byte 1796, 4 bytes.
+            /// C `int`.
             pub i_112: i32,
-            /// `l_112`: C type `long long`, at byte 1800, 8 bytes.
+            /// C `long long`.
             pub l_112: i64,
-            /// `c_113`: C type `char`, at byte 1808, 1 bytes.
+            /// C `char`.
             pub c_113: i8,
-            /// Padding: bytes 1809..1810, kept zero.
             __padding_113: [u8; 1],
-            /// `s_113`: C type `short`, at byte 1810, 2 bytes.
+            /// C `short`.
             pub s_113: i16,
-            /// `i_113`: C type `int`, at byte 1812, 4 bytes.
+            /// C `int`.
             pub i_113: i32,
-            /// `l_113`: C type `long long`, at byte 1816, 8 bytes.
+            /// C `long long`.
             pub l_113: i64,
-            /// `c_114`: C type `char`, at byte 1824, 1 bytes.
+            /// C `char`.
             pub c_114: i8,
-            /// Padding: bytes 1825..1826, kept zero.
             __padding_114: [u8; 1],
-            /// `s_114`: C type `short`, at byte 1826, 2 bytes.
+            /// C `short`.
             pub s_114: i16,
-            /// `i_114`: C type `int`, at byte 1828, 4 bytes.
+            /// C `int`.
             pub i_114: i32,
-            /// `l_114`: C type `long long`, at byte 1832, 8 bytes.
+            /// C `long long`.
             pub l_114: i64,
-            /// `c_115`: C type `char`, at byte 1840, 1 bytes.
+            /// C `char`.
             pub c_115: i8,
-            /// Padding: bytes 1841..1842, kept zero.
             __padding_115: [u8; 1],
-            /// `s_115`: C type `short`, at byte 1842, 2 bytes.
+            /// C `short`.
             pub s_115: i16,
-            /// `i_115`: C type `int`, at byte 1844, 4 bytes.
+            /// C `int`.
             pub i_115: i32,
-            /// `l_115`: C type `long long`, at byte 1848, 8 bytes.
+            /// C `long long`.
             pub l_115: i64,
-            /// `c_116`: C type `char`, at byte 1856, 1 bytes.
+            /// C `char`.
             pub c_116: i8,
-            /// Padding: bytes 1857..1858, kept zero.
             __padding_116: [u8; 1],
-            /// `s_116`: C type `short`, at byte 1858, 2 bytes.
+            /// C `short`.
             pub s_116: i16,
-            /// `i_116`: C type `int`, at byte 1860, 4 bytes.
+            /// C `int`.
             pub i_116: i32,
-            /// `l_116`: C type `long long`, at byte 1864, 8 bytes.
+            /// C `long long`.
             pub l_116: i64,
-            /// `c_117`: C type `char`, at byte 1872, 1 bytes.
+            /// C `char`.
             pub c_117: i8,
-            /// Padding: bytes 1873..1874, kept zero.
             __padding_117: [u8; 1],
-            /// `s_117`: C type `short`, at byte 1874, 2 bytes.
+            /// C `short`.
             pub s_117: i16,
-            /// `i_117`: C type `int`, at byte 1876, 4 bytes.
+            /// C `int`.
             pub i_117: i32,
-            /// `l_117`: C type `long long`, at byte 1880, 8 bytes.
+            /// C `long long`.
             pub l_117: i64,
-            /// `c_118`: C type `char`, at byte 1888, 1 bytes.
+            /// C `char`.
             pub c_118: i8,
-            /// Padding: bytes 1889..1890, kept zero.
             __padding_118: [u8; 1],
-            /// `s_118`: C type `short`, at byte 1890, 2 bytes.
+            /// C `short`.
             pub s_118: i16,
-            /// `i_118`: C type `int`, at byte 1892, 4 bytes.
+            /// C `int`.
             pub i_118: i32,
-            /// `l_118`: C type `long long`, at byte 1896, 8 bytes.
+            /// C `long long`.
             pub l_118: i64,
-            /// `c_119`: C type `char`, at byte 1904, 1 bytes.
+            /// C `char`.
             pub c_119: i8,
-            /// Padding: bytes 1905..1906, kept zero.
             __padding_119: [u8; 1],
-            /// `s_119`: C type `short`, at byte 1906, 2 bytes.
+            /// C `short`.
             pub s_119: i16,
-            /// `i_119`: C type `int`, at byte 1908, 4 bytes.
+            /// C `int`.
             pub i_119: i32,
-            /// `l_119`: C type `long long`, at byte 1912, 8 bytes.
+            /// C `long long`.
             pub l_119: i64,
-            /// `c_120`: C type `char`, at byte 1920, 1 bytes.
+            /// C `char`.
             pub c_120: i8,
-            /// Padding: bytes 1921..1922, kept zero.
             __padding_120: [u8; 1],
-            /// `s_120`: C type `short`, at byte 1922, 2 bytes.
+            /// C `short`.
             pub s_120: i16,
-            /// `i_120`: C type `int`, at byte 1924, 4 bytes.
+            /// C `int`.
             pub i_120: i32,
-            /// `l_120`: C type `long long`, at byte 1928, 8 bytes.
+            /// C `long long`.
             pub l_120: i64,
-            /// `c_121`: C type `char`, at byte 1936, 1 bytes.
+            /// C `char`.
             pub c_121: i8,
-            /// Padding: bytes 1937..1938, kept zero.
             __padding_121: [u8; 1],
-            /// `s_121`: C type `short`, at byte 1938, 2 bytes.
+            /// C `short`.
             pub s_121: i16,
-            /// `i_121`: C type `int`, at byte 1940, 4 bytes.
+            /// C `int`.
             pub i_121: i32,
-            /// `l_121`: C type `long long`, at byte 1944, 8 bytes.
+            /// C `long long`.
             pub l_121: i64,
-            /// `c_122`: C type `char`, at byte 1952, 1 bytes.
+            /// C `char`.
             pub c_122: i8,
-            /// Padding: bytes 1953..1954, kept zero.
             __padding_122: [u8; 1],
-            /// `s_122`: C type `short`, at byte 1954, 2 bytes.
+            /// C `short`.
             pub s_122: i16,
-            /// `i_122`: C type `int`, at byte 1956, 4 bytes.
+            /// C `int`.
             pub i_122: i32,
-            /// `l_122`: C type `long long`, at byte 1960, 8 bytes.
+            /// C `long long`.
             pub l_122: i64,
-            /// `c_123`: C type `char`, at byte 1968, 1 bytes.
+            /// C `char`.
             pub c_123: i8,
-            /// Padding: bytes 1969..1970, kept zero.
             __padding_123: [u8; 1],
-            /// `s_123`: C type `short`, at byte 1970, 2 bytes.
+            /// C `short`.
             pub s_123: i16,
-            /// `i_123`: C type `int`, at byte 1972, 4 bytes.
+            /// C `int`.
             pub i_123: i32,
-            /// `l_123`: C type `long long`, at byte 1976, 8 bytes.
+            /// C `long long`.
             pub l_123: i64,
-            /// `c_124`: C type `char`, at byte 1984, 1 bytes.
+            /// C `char`.
             pub c_124: i8,
-            /// Padding: bytes 1985..1986, kept zero.
             __padding_124: [u8; 1],
-            /// `s_124`: C type `short`, at byte 1986, 2 bytes.
+            /// C `short`.
             pub s_124: i16,
-            /// `i_124`: C type `int`, at byte 1988, 4 bytes.
+            /// C `int`.
             pub i_124: i32,
-            /// `l_124`: C type `long long`, at byte 1992, 8 bytes.
+            /// C `long long`.
             pub l_124: i64,
-            /// `c_125`: C type `char`, at byte 2000, 1 bytes.
+            /// C `char`.
             pub c_125: i8,
-            /// Padding: bytes 2001..2002, kept zero.
             __padding_125: [u8; 1],
-            /// `s_125`: C type `short`, at byte 2002, 2 bytes.
+            /// C `short`.
             pub s_125: i16,
-            /// `i_125`: C type `int`, at byte 2004, 4 bytes.
+            /// C `int`.
             pub i_125: i32,
-            /// `l_125`: C type `long long`, at byte 2008, 8 bytes.
+            /// C `long long`.
             pub l_125: i64,
-            /// `c_126`: C type `char`, at byte 2016, 1 bytes.
+            /// C `char`.
             pub c_126: i8,
-            /// Padding: bytes 2017..2018, kept zero.
             __padding_126: [u8; 1],
-            /// `s_126`: C type `short`, at byte 2018, 2 bytes.
+            /// C `short`.
             pub s_126: i16,
-            /// `i_126`: C type `int`, at byte 2020, 4 bytes.
+            /// C `int`.
             pub i_126: i32,
-            /// `l_126`: C type `long long`, at byte 2024, 8 bytes.
+            /// C `long long`.
             pub l_126: i64,
-            /// `c_127`: C type `char`, at byte 2032, 1 bytes.
+            /// C `char`.
             pub c_127: i8,
-            /// Padding: bytes 2033..2034, kept zero.
             __padding_127: [u8; 1],
-            /// `s_127`: C type `short`, at byte 2034, 2 bytes.
+            /// C `short`.
             pub s_127: i16,
-            /// `i_127`: C type `int`, at byte 2036, 4 bytes.
+            /// C `int`.
             pub i_127: i32,
-            /// `l_127`: C type `long long`, at byte 2040, 8 bytes.
+            /// C `long long`.
             pub l_127: i64,
-            /// `c_128`: C type `char`, at byte 2048, 1 bytes.
+            /// C `char`.
             pub c_128: i8,
-            /// Padding: bytes 2049..2050, kept zero.
             __padding_128: [u8; 1],
-            /// `s_128`: C type `short`, at byte 2050, 2 bytes.
+            /// C `short`.
             pub s_128: i16,
-            /// `i_128`: C type `int`, at byte 2052, 4 bytes.
+            /// C `int`.
             pub i_128: i32,
-            /// `l_128`: C type `long long`, at byte 2056, 8 bytes.
+            /// C `long long`.
             pub l_128: i64,
-            /// `c_129`: C type `char`, at byte 2064, 1 bytes.
+            /// C `char`.
             pub c_129: i8,
-            /// Padding: bytes 2065..2066, kept zero.
             __padding_129: [u8; 1],
-            /// `s_129`: C type `short`, at byte 2066, 2 bytes.
+            /// C `short`.
             pub s_129: i16,
-            /// `i_129`: C type `int`, at byte 2068, 4 bytes.
+            /// C `int`.
             pub i_129: i32,
-            /// `l_129`: C type `long long`, at byte 2072, 8 bytes.
+            /// C `long long`.
             pub l_129: i64,
-            /// `c_130`: C type `char`, at byte 2080, 1 bytes.
+            /// C `char`.
             pub c_130: i8,
-            /// Padding: bytes 2081..2082, kept zero.
             __padding_130: [u8; 1],
-            /// `s_130`: C type `short`, at byte 2082, 2 bytes.
+            /// C `short`.
             pub s_130: i16,
-            /// `i_130`: C type `int`, at byte 2084, 4 bytes.
+            /// C `int`.
             pub i_130: i32,
-            /// `l_130`: C type `long long`, at byte 2088, 8 bytes.
+            /// C `long long`.
             pub l_130: i64,
-            /// `c_131`: C type `char`, at byte 2096, 1 bytes.
+            /// C `char`.
             pub c_131: i8,
-            /// Padding: bytes 2097..2098, kept zero.
             __padding_131: [u8; 1],
-            /// `s_131`: C type `short`, at byte 2098, 2 bytes.
+            /// C `short`.
             pub s_131: i16,
-            /// `i_131`: C type `int`, at byte 2100, 4 bytes.
+            /// C `int`.
             pub i_131: i32,
-            /// `l_131`: C type `long long`, at byte 2104, 8 bytes.
+            /// C `long long`.
             pub l_131: i64,
-            /// `c_132`: C type `char`, at byte 2112, 1 bytes.
+            /// C `char`.
             pub c_132: i8,
-            /// Padding: bytes 2113..2114, kept zero.
             __padding_132: [u8; 1],
-            /// `s_132`: C type `short`, at byte 2114, 2 bytes.
+            /// C `short`.
             pub s_132: i16,
-            /// `i_132`: C type `int`, at byte 2116, 4 bytes.
+            /// C `int`.
             pub i_132: i32,
-            /// `l_132`: C type `long long`, at byte 2120, 8 bytes.
+            /// C `long long`.
             pub l_132: i64,
-            /// `c_133`: C type `char`, at byte 2128, 1 bytes.
+            /// C `char`.
             pub c_133: i8,
-            /// Padding: bytes 2129..2130, kept zero.
             __padding_133: [u8; 1],
-            /// `s_133`: C type `short`, at byte 2130, 2 bytes.
+            /// C `short`.
             pub s_133: i16,
-            /// `i_133`: C type `int`, at byte 2132, 4 bytes.
+            /// C `int`.
             pub i_133: i32,
-            /// `l_133`: C type `long long`, at byte 2136, 8 bytes.
+            /// C `long long`.
             pub l_133: i64,
-            /// `c_134`: C type `char`, at byte 2144, 1 bytes.
+            /// C `char`.
             pub c_134: i8,
-            /// Padding: bytes 2145..2146, kept zero.
             __padding_134: [u8; 1],
-            /// `s_134`: C type `short`, at byte 2146, 2 bytes.
+            /// C `short`.
             pub s_134: i16,
-            /// `i_134`: C type `int`, at byte 2148, 4 bytes.
+            /// C `int`.
             pub i_134: i32,
-            /// `l_134`: C type `long long`, at byte 2152, 8 bytes.
+            /// C `long long`.
             pub l_134: i64,
-            /// `c_135`: C type `char`, at byte 2160, 1 bytes.
+            /// C `char`.
             pub c_135: i8,
-            /// Padding: bytes 2161..2162, kept zero.
             __padding_135: [u8; 1],
-            /// `s_135`: C type `short`, at byte 2162, 2 bytes.
+            /// C `short`.
             pub s_135: i16,
-            /// `i_135`: C type `int`, at byte 2164, 4 bytes.
+            /// C `int`.
             pub i_135: i32,
-            /// `l_135`: C type `long long`, at byte 2168, 8 bytes.
+            /// C `long long`.
             pub l_135: i64,
-            /// `c_136`: C type `char`, at byte 2176, 1 bytes.
+            /// C `char`.
             pub c_136: i8,
-            /// Padding: bytes 2177..2178, kept zero.
             __padding_136: [u8; 1],
-            /// `s_136`: C type `short`, at byte 2178, 2 bytes.
+            /// C `short`.
             pub s_136: i16,
-            /// `i_136`: C type `int`, at byte 2180, 4 bytes.
+            /// C `int`.
             pub i_136: i32,
-            /// `l_136`: C type `long long`, at byte 2184, 8 bytes.
+            /// C `long long`.
             pub l_136: i64,
-            /// `c_137`: C type `char`, at byte 2192, 1 bytes.
+            /// C `char`.
             pub c_137: i8,
-            /// Padding: bytes 2193..2194, kept zero.
             __padding_137: [u8; 1],
-            /// `s_137`: C type `short`, at byte 2194, 2 bytes.
+            /// C `short`.
             pub s_137: i16,
-            /// `i_137`: C type `int`, at byte 2196, 4 bytes.
+            /// C `int`.
             pub i_137: i32,
-            /// `l_137`: C type `long long`, at byte 2200, 8 bytes.
+            /// C `long long`.
             pub l_137: i64,
-            /// `c_138`: C type `char`, at byte 2208, 1 bytes.
+            /// C `char`.
             pub c_138: i8,
-            /// Padding: bytes 2209..2210, kept zero.
             __padding_138: [u8; 1],
-            /// `s_138`: C type `short`, at byte 2210, 2 bytes.
+            /// C `short`.
             pub s_138: i16,
-            /// `i_138`: C type `int`, at byte 2212, 4 bytes.
+            /// C `int`.
             pub i_138: i32,
-            /// `l_138`: C type `long long`, at byte 2216, 8 bytes.
+            /// C `long long`.
             pub l_138: i64,
-            /// `c_139`: C type `char`, at byte 2224, 1 bytes.
+            /// C `char`.
             pub c_139: i8,
-            /// Padding: bytes 2225..2226, kept zero.
             __padding_139: [u8; 1],
-            /// `s_139`: C type `short`, at byte 2226, 2 bytes.
+            /// C `short`.
             pub s_139: i16,
-            /// `i_139`: C type `int`, at byte 2228, 4 bytes.
+            /// C `int`.
             pub i_139: i32,
-            /// `l_139`: C type `long long`, at byte 2232, 8 bytes.
+            /// C `long long`.
             pub l_139: i64,
-            /// `c_140`: C type `char`, at byte 2240, 1 bytes.
+            /// C `char`.
             pub c_140: i8,
-            /// Padding: bytes 2241..2242, kept zero.
             __padding_140: [u8; 1],
-            /// `s_140`: C type `short`, at byte 2242, 2 bytes.
+            /// C `short`.
             pub s_140: i16,
-            /// `i_140`: C type `int`, at byte 2244, 4 bytes.
+            /// C `int`.
             pub i_140: i32,
-            /// `l_140`: C type `long long`, at byte 2248, 8 bytes.
+            /// C `long long`.
             pub l_140: i64,
-            /// `c_141`: C type `char`, at byte 2256, 1 bytes.
+            /// C `char`.
             pub c_141: i8,
-            /// Padding: bytes 2257..2258, kept zero.
             __padding_141: [u8; 1],
-            /// `s_141`: C type `short`, at byte 2258, 2 bytes.
+            /// C `short`.
             pub s_141: i16,
-            /// `i_141`: C type `int`, at byte 2260, 4 bytes.
+            /// C `int`.
             pub i_141: i32,
-            /// `l_141`: C type `long long`, at byte 2264, 8 bytes.
+            /// C `long long`.
             pub l_141: i64,
-            /// `c_142`: C type `char`, at byte 2272, 1 bytes.
+            /// C `char`.
             pub c_142: i8,
-            /// Padding: bytes 2273..2274, kept zero.
             __padding_142: [u8; 1],
-            /// `s_142`: C type `short`, at byte 2274, 2 bytes.
+            /// C `short`.
             pub s_142: i16,
-            /// `i_142`: C type `int`, at byte 2276, 4 bytes.
+            /// C `int`.
             pub i_142: i32,
-            /// `l_142`: C type `long long`, at byte 2280, 8 bytes.
+            /// C `long long`.
             pub l_142: i64,
-            /// `c_143`: C type `char`, at byte 2288, 1 bytes.
+            /// C `char`.
             pub c_143: i8,
-            /// Padding: bytes 2289..2290, kept zero.
             __padding_143: [u8; 1],
-            /// `s_143`: C type `short`, at byte 2290, 2 bytes.
+            /// C `short`.
             pub s_143: i16,
-            /// `i_143`: C type `int`, at byte 2292, 4 bytes.
+            /// C `int`.
             pub i_143: i32,
-            /// `l_143`: C type `long long`, at byte 2296, 8 bytes.
+            /// C `long long`.
             pub l_143: i64,
-            /// `c_144`: C type `char`, at byte 2304, 1 bytes.
+            /// C `char`.
             pub c_144: i8,
-            /// Padding: bytes 2305..2306, kept zero.
             __padding_144: [u8; 1],
-            /// `s_144`: C type `short`, at byte 2306, 2 bytes.
+            /// C `short`.
             pub s_144: i16,
-            /// `i_144`: C type `int`, at byte 2308, 4 bytes.
+            /// C `int`.
             pub i_144: i32,
-            /// `l_144`: C type `long long`, at byte 2312, 8 bytes.
+            /// C `long long`.
             pub l_144: i64,
-            /// `c_145`: C type `char`, at byte 2320, 1 bytes.
+            /// C `char`.
             pub c_145: i8,
-            /// Padding: bytes 2321..2322, kept zero.
             __padding_145: [u8; 1],
-            /// `s_145`: C type `short`, at byte 2322, 2 bytes.
+            /// C `short`.
             pub s_145: i16,
-            /// `i_145`: C type `int`, at byte 2324, 4 bytes.
+            /// C `int`.
             pub i_145: i32,
-            /// `l_145`: C type `long long`, at byte 2328, 8 bytes.
+            /// C `long long`.
             pub l_145: i64,
-            /// `c_146`: C type `char`, at byte 2336, 1 bytes.
+            /// C `char`.
             pub c_146: i8,
-            /// Padding: bytes 2337..2338, kept zero.
             __padding_146: [u8; 1],
-            /// `s_146`: C type `short`, at byte 2338, 2 bytes.
+            /// C `short`.
             pub s_146: i16,
-            /// `i_146`: C type `int`, at byte 2340, 4 bytes.
+            /// C `int`.
             pub i_146: i32,
-            /// `l_146`: C type `long long`, at byte 2344, 8 bytes.
+            /// C `long long`.
             pub l_146: i64,
-            /// `c_147`: C type `char`, at byte 2352, 1 bytes.
+            /// C `char`.
             pub c_147: i8,
-            /// Padding: bytes 2353..2354, kept zero.
             __padding_147: [u8; 1],
-            /// `s_147`: C type `short`, at byte 2354, 2 bytes.
+            /// C `short`.
             pub s_147: i16,
-            /// `i_147`: C type `int`, at byte 2356, 4 bytes.
+            /// C `int`.
             pub i_147: i32,
-            /// `l_147`: C type `long long`, at byte 2360, 8 bytes.
+            /// C `long long`.
             pub l_147: i64,
-            /// `c_148`: C type `char`, at byte 2368, 1 bytes.
+            /// C `char`.
             pub c_148: i8,
-            /// Padding: bytes 2369..2370, kept zero.
             __padding_148: [u8; 1],
-            /// `s_148`: C type `short`, at byte 2370, 2 bytes.
+            /// C `short`.
             pub s_148: i16,
-            /// `i_148`: C type `int`, at byte 2372, 4 bytes.
+            /// C `int`.
             pub i_148: i32,
-            /// `l_148`: C type `long long`, at byte 2376, 8 bytes.
+            /// C `long long`.
             pub l_148: i64,
-            /// `c_149`: C type `char`, at byte 2384, 1 bytes.
+            /// C `char`.
             pub c_149: i8,
-            /// Padding: bytes 2385..2386, kept zero.
             __padding_149: [u8; 1],
-            /// `s_149`: C type `short`, at byte 2386, 2 bytes.
+            /// C `short`.
             pub s_149: i16,
-            /// `i_149`: C type `int`, at byte 2388, 4 bytes.
+            /// C `int`.
             pub i_149: i32,
-            /// `l_149`: C type `long long`, at byte 2392, 8 bytes.
+            /// C `long long`.
             pub l_149: i64,
-            /// `c_150`: C type `char`, at byte 2400, 1 bytes.
+            /// C `char`.
             pub c_150: i8,
-            /// Padding: bytes 2401..2402, kept zero.
             __padding_150: [u8; 1],
-            /// `s_150`: C type `short`, at byte 2402, 2 bytes.
+            /// C `short`.
             pub s_150: i16,
-            /// `i_150`: C type `int`, at byte 2404, 4 bytes.
+            /// C `int`.
             pub i_150: i32,
-            /// `l_150`: C type `long long`, at byte 2408, 8 bytes.
+            /// C `long long`.
             pub l_150: i64,
-            /// `c_151`: C type `char`, at byte 2416, 1 bytes.
+            /// C `char`.
             pub c_151: i8,
-            /// Padding: bytes 2417..2418, kept zero.
             __padding_151: [u8; 1],
-            /// `s_151`: C type `short`, at byte 2418, 2 bytes.
+            /// C `short`.
             pub s_151: i16,
-            /// `i_151`: C type `int`, at byte 2420, 4 bytes.
+            /// C `int`.
             pub i_151: i32,
-            /// `l_151`: C type `long long`, at byte 2424, 8 bytes.
+            /// C `long long`.
             pub l_151: i64,
-            /// `c_152`: C type `char`, at byte 2432, 1 bytes.
+            /// C `char`.
             pub c_152: i8,
-            /// Padding: bytes 2433..2434, kept zero.
             __padding_152: [u8; 1],
-            /// `s_152`: C type `short`, at byte 2434, 2 bytes.
+            /// C `short`.
             pub s_152: i16,
-            /// `i_152`: C type `int`, at byte 2436, 4 bytes.
+            /// C `int`.
             pub i_152: i32,
-            /// `l_152`: C type `long long`, at byte 2440, 8 bytes.
+            /// C `long long`.
             pub l_152: i64,
-            /// `c_153`: C type `char`, at byte 2448, 1 bytes.
+            /// C `char`.
             pub c_153: i8,
-            /// Padding: bytes 2449..2450, kept zero.
             __padding_153: [u8; 1],
-            /// `s_153`: C type `short`, at byte 2450, 2 bytes.
+            /// C `short`.
             pub s_153: i16,
-            /// `i_153`: C type `int`, at byte 2452, 4 bytes.
+            /// C `int`.
             pub i_153: i32,
-            /// `l_153`: C type `long long`, at byte 2456, 8 bytes.
+            /// C `long long`.
             pub l_153: i64,
-            /// `c_154`: C type `char`, at byte 2464, 1 bytes.
+            /// C `char`.
             pub c_154: i8,
-            /// Padding: bytes 2465..2466, kept zero.
             __padding_154: [u8; 1],
-            /// `s_154`: C type `short`, at byte 2466, 2 bytes.
+            /// C `short`.
             pub s_154: i16,
-            /// `i_154`: C type `int`, at byte 2468, 4 bytes.
+            /// C `int`.
             pub i_154: i32,
-            /// `l_154`: C type `long long`, at byte 2472, 8 bytes.
+            /// C `long long`.
             pub l_154: i64,
-            /// `c_155`: C type `char`, at byte 2480, 1 bytes.
+            /// C `char`.
             pub c_155: i8,
-            /// Padding: bytes 2481..2482, kept zero.
             __padding_155: [u8; 1],
-            /// `s_155`: C type `short`, at byte 2482, 2 bytes.
+            /// C `short`.
             pub s_155: i16,
-            /// `i_155`: C type `int`, at byte 2484, 4 bytes.
+            /// C `int`.
             pub i_155: i32,
-            /// `l_155`: C type `long long`, at byte 2488, 8 bytes.
+            /// C `long long`.
             pub l_155: i64,
-            /// `c_156`: C type `char`, at byte 2496, 1 bytes.
+            /// C `char`.
             pub c_156: i8,
-            /// Padding: bytes 2497..2498, kept zero.
             __padding_156: [u8; 1],
-            /// `s_156`: C type `short`, at byte 2498, 2 bytes.
+            /// C `short`.
             pub s_156: i16,
-            /// `i_156`: C type `int`, at byte 2500, 4 bytes.
+            /// C `int`.
             pub i_156: i32,
-            /// `l_156`: C type `long long`, at byte 2504, 8 bytes.
+            /// C `long long`.
             pub l_156: i64,
-            /// `c_157`: C type `char`, at byte 2512, 1 bytes.
+            /// C `char`.
             pub c_157: i8,
-            /// Padding: bytes 2513..2514, kept zero.
             __padding_157: [u8; 1],
-            /// `s_157`: C type `short`, at byte 2514, 2 bytes.
+            /// C `short`.
             pub s_157: i16,
-            /// `i_157`: C type `int`, at byte 2516, 4 bytes.
+            /// C `int`.
             pub i_157: i32,
-            /// `l_157`: C type `long long`, at byte 2520, 8 bytes.
+            /// C `long long`.
             pub l_157: i64,
-            /// `c_158`: C type `char`, at byte 2528, 1 bytes.
+            /// C `char`.
             pub c_158: i8,
-            /// Padding: bytes 2529..2530, kept zero.
             __padding_158: [u8; 1],
-            /// `s_158`: C type `short`, at byte 2530, 2 bytes.
+            /// C `short`.
             pub s_158: i16,
-            /// `i_158`: C type `int`, at byte 2532, 4 bytes.
+            /// C `int`.
             pub i_158: i32,
-            /// `l_158`: C type `long long`, at byte 2536, 8 bytes.
+            /// C `long long`.
             pub l_158: i64,
-            /// `c_159`: C type `char`, at byte 2544, 1 bytes.
+            /// C `char`.
             pub c_159: i8,
-            /// Padding: bytes 2545..2546, kept zero.
             __padding_159: [u8; 1],
-            /// `s_159`: C type `short`, at byte 2546, 2 bytes.
+            /// C `short`.
             pub s_159: i16,
-            /// `i_159`: C type `int`, at byte 2548, 4 bytes.
+            /// C `int`.
             pub i_159: i32,
-            /// `l_159`: C type `long long`, at byte 2552, 8 bytes.
+            /// C `long long`.
             pub l_159: i64,
-            /// `c_160`: C type `char`, at byte 2560, 1 bytes.
+            /// C `char`.
             pub c_160: i8,
-            /// Padding: bytes 2561..2562, kept zero.
             __padding_160: [u8; 1],
-            /// `s_160`: C type `short`, at byte 2562, 2 bytes.
+            /// C `short`.
             pub s_160: i16,
-            /// `i_160`: C type `int`, at byte 2564, 4 bytes.
+            /// C `int`.
             pub i_160: i32,
-            /// `l_160`: C type `long long`, at byte 2568, 8 bytes.
+            /// C `long long`.
             pub l_160: i64,
-            /// `c_161`: C type `char`, at byte 2576, 1 bytes.
+            /// C `char`.
             pub c_161: i8,
-            /// Padding: bytes 2577..2578, kept zero.
             __padding_161: [u8; 1],
-            /// `s_161`: C type `short`, at byte 2578, 2 bytes.
+            /// C `short`.
             pub s_161: i16,
-            /// `i_161`: C type `int`, at byte 2580, 4 bytes.
+            /// C `int`.
             pub i_161: i32,
-            /// `l_161`: C type `long long`, at byte 2584, 8 bytes.
+            /// C `long long`.
             pub l_161: i64,
-            /// `c_162`: C type `char`, at byte 2592, 1 bytes.
+            /// C `char`.
             pub c_162: i8,
-            /// Padding: bytes 2593..2594, kept zero.
             __padding_162: [u8; 1],
-            /// `s_162`: C type `short`, at byte 2594, 2 bytes.
+            /// C `short`.
             pub s_162: i16,
-            /// `i_162`: C type `int`, at byte 2596, 4 bytes.
+            /// C `int`.
             pub i_162: i32,
-            /// `l_162`: C type `long long`, at byte 2600, 8 bytes.
+            /// C `long long`.
             pub l_162: i64,
-            /// `c_163`: C type `char`, at byte 2608, 1 bytes.
+            /// C `char`.
             pub c_163: i8,
-            /// Padding: bytes 2609..2610, kept zero.
             __padding_163: [u8; 1],
-            /// `s_163`: C type `short`, at byte 2610, 2 bytes.
+            /// C `short`.
             pub s_163: i16,
-            /// `i_163`: C type `int`, at byte 2612, 4 bytes.
+            /// C `int`.
             pub i_163: i32,
-            /// `l_163`: C type `long long`, at byte 2616, 8 bytes.
+            /// C `long long`.
             pub l_163: i64,
-            /// `c_164`: C type `char`, at byte 2624, 1 bytes.
+            /// C `char`.
             pub c_164: i8,
-            /// Padding: bytes 2625..2626, kept zero.
             __padding_164: [u8; 1],
-            /// `s_164`: C type `short`, at byte 2626, 2 bytes.
+            /// C `short`.
             pub s_164: i16,
-            /// `i_164`: C type `int`, at byte 2628, 4 bytes.
+            /// C `int`.
             pub i_164: i32,
-            /// `l_164`: C type `long long`, at byte 2632, 8 bytes.
+            /// C `long long`.
             pub l_164: i64,
-            /// `c_165`: C type `char`, at byte 2640, 1 bytes.
+            /// C `char`.
             pub c_165: i8,
-            /// Padding: bytes 2641..2642, kept zero.
             __padding_165: [u8; 1],
-            /// `s_165`: C type `short`, at byte 2642, 2 bytes.
+            /// C `short`.
             pub s_165: i16,
-            /// `i_165`: C type `int`, at byte 2644, 4 bytes.
+            /// C `int`.
             pub i_165: i32,
-            /// `l_165`: C type `long long`, at byte 2648, 8 bytes.
+            /// C `long long`.
             pub l_165: i64,
-            /// `c_166`: C type `char`, at byte 2656, 1 bytes.
+            /// C `char`.
             pub c_166: i8,
-            /// Padding: bytes 2657..2658, kept zero.
             __padding_166: [u8; 1],
-            /// `s_166`: C type `short`, at byte 2658, 2 bytes.
+            /// C `short`.
             pub s_166: i16,
-            /// `i_166`: C type `int`, at byte 2660, 4 bytes.
+            /// C `int`.
             pub i_166: i32,
-            /// `l_166`: C type `long long`, at byte 2664, 8 bytes.
+            /// C `long long`.
             pub l_166: i64,
-            /// `c_167`: C type `char`, at byte 2672, 1 bytes.
+            /// C `char`.
             pub c_167: i8,
-            /// Padding: bytes 2673..2674, kept zero.
             __padding_167: [u8; 1],
-            /// `s_167`: C type `short`, at byte 2674, 2 bytes.
+            /// C `short`.
             pub s_167: i16,
-            /// `i_167`: C type `int`, at byte 2676, 4 bytes.
+            /// C `int`.
             pub i_167: i32,
-            /// `l_167`: C type `long long`, at byte 2680, 8 bytes.
+            /// C `long long`.
             pub l_167: i64,
-            /// `c_168`: C type `char`, at byte 2688, 1 bytes.
+            /// C `char`.
             pub c_168: i8,
-            /// Padding: bytes 2689..2690, kept zero.
             __padding_168: [u8; 1],
-            /// `s_168`: C type `short`, at byte 2690, 2 bytes.
+            /// C `short`.
             pub s_168: i16,
-            /// `i_168`: C type `int`, at byte 2692, 4 bytes.
+            /// C `int`.
             pub i_168: i32,
-            /// `l_168`: C type `long long`, at byte 2696, 8 bytes.
+            /// C `long long`.
             pub l_168: i64,
-            /// `c_169`: C type `char`, at byte 2704, 1 bytes.
+            /// C `char`.
             pub c_169: i8,
-            /// Padding: bytes 2705..2706, kept zero.
             __padding_169: [u8; 1],
-            /// `s_169`: C type `short`, at byte 2706, 2 bytes.
+            /// C `short`.
             pub s_169: i16,
-            /// `i_169`: C type `int`, at byte 2708, 4 bytes.
+            /// C `int`.
             pub i_169: i32,
-            /// `l_169`: C type `long long`, at byte 2712, 8 bytes.
+            /// C `long long`.
             pub l_169: i64,
-            /// `c_170`: C type `char`, at byte 2720, 1 bytes.
+            /// C `char`.
             pub c_170: i8,
-            /// Padding: bytes 2721..2722, kept zero.
             __padding_170: [u8; 1],
-            /// `s_170`: C type `short`, at byte 2722, 2 bytes.
+            /// C `short`.
             pub s_170: i16,
-            /// `i_170`: C type `int`, at byte 2724, 4 bytes.
+            /// C `int`.
             pub i_170: i32,
-            /// `l_170`: C type `long long`, at byte 2728, 8 bytes.
+            /// C `long long`.
             pub l_170: i64,
-            /// `c_171`: C type `char`, at byte 2736, 1 bytes.
+            /// C `char`.
             pub c_171: i8,
-            /// Padding: bytes 2737..2738, kept zero.
             __padding_171: [u8; 1],
-            /// `s_171`: C type `short`, at byte 2738, 2 bytes.
+            /// C `short`.
             pub s_171: i16,
-            /// `i_171`: C type `int`, at byte 2740, 4 bytes.
+            /// C `int`.
             pub i_171: i32,
-            /// `l_171`: C type `long long`, at byte 2744, 8 bytes.
+            /// C `long long`.
             pub l_171: i64,
-            /// `c_172`: C type `char`, at byte 2752, 1 bytes.
+            /// C `char`.
             pub c_172: i8,
-            /// Padding: bytes 2753..2754, kept zero.
             __padding_172: [u8; 1],
-            /// `s_172`: C type `short`, at byte 2754, 2 bytes.
+            /// C `short`.
             pub s_172: i16,
-            /// `i_172`: C type `int`, at byte 2756, 4 bytes.
+            /// C `int`.
             pub i_172: i32,
-            /// `l_172`: C type `long long`, at byte 2760, 8 bytes.
+            /// C `long long`.
             pub l_172: i64,
-            /// `c_173`: C type `char`, at byte 2768, 1 bytes.
+            /// C `char`.
             pub c_173: i8,
-            /// Padding: bytes 2769..2770, kept zero.
             __padding_173: [u8; 1],
-            /// `s_173`: C type `short`, at byte 2770, 2 bytes.
+            /// C `short`.
             pub s_173: i16,
-            /// `i_173`: C type `int`, at byte 2772, 4 bytes.
+            /// C `int`.
             pub i_173: i32,
-            /// `l_173`: C type `long long`, at byte 2776, 8 bytes.
+            /// C `long long`.
             pub l_173: i64,
-            /// `c_174`: C type `char`, at byte 2784, 1 bytes.
+            /// C `char`.
             pub c_174: i8,
-            /// Padding: bytes 2785..2786, kept zero.
             __padding_174: [u8; 1],
-            /// `s_174`: C type `short`, at byte 2786, 2 bytes.
+            /// C `short`.
             pub s_174: i16,
-            /// `i_174`: C type `int`, at byte 2788, 4 bytes.
+            /// C `int`.
             pub i_174: i32,
-            /// `l_174`: C type `long long`, at byte 2792, 8 bytes.
+            /// C `long long`.
             pub l_174: i64,
-            /// `c_175`: C type `char`, at byte 2800, 1 bytes.
+            /// C `char`.
             pub c_175: i8,
-            /// Padding: bytes 2801..2802, kept zero.
             __padding_175: [u8; 1],
-            /// `s_175`: C type `short`, at byte 2802, 2 bytes.
+            /// C `short`.
             pub s_175: i16,
-            /// `i_175`: C type `int`, at byte 2804, 4 bytes.
+            /// C `int`.
             pub i_175: i32,
-            /// `l_175`: C type `long long`, at byte 2808, 8 bytes.
+            /// C `long long`.
             pub l_175: i64,
-            /// `c_176`: C type `char`, at byte 2816, 1 bytes.
+            /// C `char`.
             pub c_176: i8,
-            /// Padding: bytes 2817..2818, kept zero.
             __padding_176: [u8; 1],
-            /// `s_176`: C type `short`, at byte 2818, 2 bytes.
+            /// C `short`.
             pub s_176: i16,
-            /// `i_176`: C type `int`, at byte 2820, 4 bytes.
+            /// C `int`.
             pub i_176: i32,
-            /// `l_176`: C type `long long`, at byte 2824, 8 bytes.
+            /// C `long long`.
             pub l_176: i64,
-            /// `c_177`: C type `char`, at byte 2832, 1 bytes.
+            /// C `char`.
             pub c_177: i8,
-            /// Padding: bytes 2833..2834, kept zero.
             __padding_177: [u8; 1],
-            /// `s_177`: C type `short`, at byte 2834, 2 bytes.
+            /// C `short`.
             pub s_177: i16,
-            /// `i_177`: C type `int`, at byte 2836, 4 bytes.
+            /// C `int`.
             pub i_177: i32,
-            /// `l_177`: C type `long long`, at byte 2840, 8 bytes.
+            /// C `long long`.
             pub l_177: i64,
-            /// `c_178`: C type `char`, at byte 2848, 1 bytes.
+            /// C `char`.
             pub c_178: i8,
-            /// Padding: bytes 2849..2850, kept zero.
             __padding_178: [u8; 1],
-            /// `s_178`: C type `short`, at byte 2850, 2 bytes.
+            /// C `short`.
             pub s_178: i16,
-            /// `i_178`: C type `int`, at byte 2852, 4 bytes.
+            /// C `int`.
             pub i_178: i32,
-            /// `l_178`: C type `long long`, at byte 2856, 8 bytes.
+            /// C `long long`.
             pub l_178: i64,
-            /// `c_179`: C type `char`, at byte 2864, 1 bytes.
+            /// C `char`.
             pub c_179: i8,
-            /// Padding: bytes 2865..2866, kept zero.
             __padding_179: [u8; 1],
-            /// `s_179`: C type `short`, at byte 2866, 2 bytes.
+            /// C `short`.
             pub s_179: i16,
-            /// `i_179`: C type `int`, at byte 2868, 4 bytes.
+            /// C `int`.
             pub i_179: i32,
-            /// `l_179`: C type `long long`, at byte 2872, 8 bytes.
+            /// C `long long`.
             pub l_179: i64,
-            /// `c_180`: C type `char`, at byte 2880, 1 bytes.
+            /// C `char`.
             pub c_180: i8,
-            /// Padding: bytes 2881..2882, kept zero.
             __padding_180: [u8; 1],
-            /// `s_180`: C type `short`, at byte 2882, 2 bytes.
+            /// C `short`.
             pub s_180: i16,
-            /// `i_180`: C type `int`, at byte 2884, 4 bytes.
+            /// C `int`.
             pub i_180: i32,
-            /// `l_180`: C type `long long`, at byte 2888, 8 bytes.
+            /// C `long long`.
             pub l_180: i64,
-            /// `c_181`: C type `char`, at byte 2896, 1 bytes.
+            /// C `char`.
             pub c_181: i8,
-            /// Padding: bytes 2897..2898, kept zero.
             __padding_181: [u8; 1],
-            /// `s_181`: C type `short`, at byte 2898, 2 bytes.
+            /// C `short`.
             pub s_181: i16,
-            /// `i_181`: C type `int`, at byte 2900, 4 bytes.
+            /// C `int`.
             pub i_181: i32,
-            /// `l_181`: C type `long long`, at byte 2904, 8 bytes.
+            /// C `long long`.
             pub l_181: i64,
-            /// `c_182`: C type `char`, at byte 2912, 1 bytes.
+            /// C `char`.
             pub c_182: i8,
-            /// Padding: bytes 2913..2914, kept zero.
             __padding_182: [u8; 1],
-            /// `s_182`: C type `short`, at byte 2914, 2 bytes.
+            /// C `short`.
             pub s_182: i16,
-            /// `i_182`: C type `int`, at byte 2916, 4 bytes.
+            /// C `int`.
             pub i_182: i32,
-            /// `l_182`: C type `long long`, at byte 2920, 8 bytes.
+            /// C `long long`.
             pub l_182: i64,
-            /// `c_183`: C type `char`, at byte 2928, 1 bytes.
+            /// C `char`.
             pub c_183: i8,
-            /// Padding: bytes 2929..2930, kept zero.
             __padding_183: [u8; 1],
-            /// `s_183`: C type `short`, at byte 2930, 2 bytes.
+            /// C `short`.
             pub s_183: i16,
-            /// `i_183`: C type `int`, at byte 2932, 4 bytes.
+            /// C `int`.
             pub i_183: i32,
-            /// `l_183`: C type `long long`, at byte 2936, 8 bytes.
+            /// C `long long`.
             pub l_183: i64,
-            /// `c_184`: C type `char`, at byte 2944, 1 bytes.
+            /// C `char`.
             pub c_184: i8,
-            /// Padding: bytes 2945..2946, kept zero.
             __padding_184: [u8; 1],
-            /// `s_184`: C type `short`, at byte 2946, 2 bytes.
+            /// C `short`.
             pub s_184: i16,
-            /// `i_184`: C type `int`, at byte 2948, 4 bytes.
+            /// C `int`.
             pub i_184: i32,
-            /// `l_184`: C type `long long`, at byte 2952, 8 bytes.
+            /// C `long long`.
             pub l_184: i64,
-            /// `c_185`: C type `char`, at byte 2960, 1 bytes.
+            /// C `char`.
             pub c_185: i8,
-            /// Padding: bytes 2961..2962, kept zero.
             __padding_185: [u8; 1],
-            /// `s_185`: C type `short`, at byte 2962, 2 bytes.
+            /// C `short`.
             pub s_185: i16,
-            /// `i_185`: C type `int`, at byte 2964, 4 bytes.
+            /// C `int`.
             pub i_185: i32,
-            /// `l_185`: C type `long long`, at byte 2968, 8 bytes.
+            /// C `long long`.
             pub l_185: i64,
-            /// `c_186`: C type `char`, at byte 2976, 1 bytes.
+            /// C `char`.
             pub c_186: i8,
-            /// Padding: bytes 2977..2978, kept zero.
             __padding_186: [u8; 1],
-            /// `s_186`: C type `short`, at byte 2978, 2 bytes.
+            /// C `short`.
             pub s_186: i16,
-            /// `i_186`: C type `int`, at byte 2980, 4 bytes.
+            /// C `int`.
             pub i_186: i32,
-            /// `l_186`: C type `long long`, at byte 2984, 8 bytes.
+            /// C `long long`.
             pub l_186: i64,
-            /// `c_187`: C type `char`, at byte 2992, 1 bytes.
+            /// C `char`.
             pub c_187: i8,
-            /// Padding: bytes 2993..2994, kept zero.
             __padding_187: [u8; 1],
-            /// `s_187`: C type `short`, at byte 2994, 2 bytes.
+            /// C `short`.
             pub s_187: i16,
-            /// `i_187`: C type `int`, at byte 2996, 4 bytes.
+            /// C `int`.
             pub i_187: i32,
-            /// `l_187`: C type `long long`, at byte 3000, 8 bytes.
+            /// C `long long`.
             pub l_187: i64,
-            /// `c_188`: C type `char`, at byte 3008, 1 bytes.
+            /// C `char`.
             pub c_188: i8,
-            /// Padding: bytes 3009..3010, kept zero.
             __padding_188: [u8; 1],
-            /// `s_188`: C type `short`, at byte 3010, 2 bytes.
+            /// C `short`.
             pub s_188: i16,
-            /// `i_188`: C type `int`, at byte 3012, 4 bytes.
+            /// C `int`.
             pub i_188: i32,
-            /// `l_188`: C type `long long`, at byte 3016, 8 bytes.
+            /// C `long long`.
             pub l_188: i64,
-            /// `c_189`: C type `char`, at byte 3024, 1 bytes.
+            /// C `char`.
             pub c_189: i8,
-            /// Padding: bytes 3025..3026, kept zero.
             __padding_189: [u8; 1],
-            /// `s_189`: C type `short`, at byte 3026, 2 bytes.
+            /// C `short`.
             pub s_189: i16,
-            /// `i_189`: C type `int`, at byte 3028, 4 bytes.
+            /// C `int`.
             pub i_189: i32,
-            /// `l_189`: C type `long long`, at byte 3032, 8 bytes.
+            /// C `long long`.
             pub l_189: i64,
-            /// `c_190`: C type `char`, at byte 3040, 1 bytes.
+            /// C `char`.
             pub c_190: i8,
-            /// Padding: bytes 3041..3042, kept zero.
             __padding_190: [u8; 1],
-            /// `s_190`: C type `short`, at byte 3042, 2 bytes.
+            /// C `short`.
             pub s_190: i16,
-            /// `i_190`: C type `int`, at byte 3044, 4 bytes.
+            /// C `int`.
             pub i_190: i32,
-            /// `l_190`: C type `long long`, at byte 3048, 8 bytes.
+            /// C `long long`.
             pub l_190: i64,
-            /// `c_191`: C type `char`, at byte 3056, 1 bytes.
+            /// C `char`.
             pub c_191: i8,
-            /// Padding: bytes 3057..3058, kept zero.
             __padding_191: [u8; 1],
-            /// `s_191`: C type `short`, at byte 3058, 2 bytes.
+            /// C `short`.
             pub s_191: i16,
-            /// `i_191`: C type `int`, at byte 3060, 4 bytes.
+            /// C `int`.
             pub i_191: i32,
-            /// `l_191`: C type `long long`, at byte 3064, 8 bytes.
+            /// C `long long`.
             pub l_191: i64,
-            /// `c_192`: C type `char`, at byte 3072, 1 bytes.
+            /// C `char`.
             pub c_192: i8,
-            /// Padding: bytes 3073..3074, kept zero.
             __padding_192: [u8; 1],
-            /// `s_192`: C type `short`, at byte 3074, 2 bytes.
+            /// C `short`.
             pub s_192: i16,
-            /// `i_192`: C type `int`, at byte 3076, 4 bytes.
+            /// C `int`.
             pub i_192: i32,
-            /// `l_192`: C type `long long`, at byte 3080, 8 bytes.
+            /// C `long long`.
             pub l_192: i64,
-            /// `c_193`: C type `char`, at byte 3088, 1 bytes.
+            /// C `char`.
             pub c_193: i8,
-            /// Padding: bytes 3089..3090, kept zero.
             __padding_193: [u8; 1],
-            /// `s_193`: C type `short`, at byte 3090, 2 bytes.
+            /// C `short`.
             pub s_193: i16,
-            /// `i_193`: C type `int`, at byte 3092, 4 bytes.
+            /// C `int`.
             pub i_193: i32,
-            /// `l_193`: C type `long long`, at byte 3096, 8 bytes.
+            /// C `long long`.
             pub l_193: i64,
-            /// `c_194`: C type `char`, at byte 3104, 1 bytes.
+            /// C `char`.
             pub c_194: i8,
-            /// Padding: bytes 3105..3106, kept zero.
             __padding_194: [u8; 1],
-            /// `s_194`: C type `short`, at byte 3106, 2 bytes.
+            /// C `short`.
             pub s_194: i16,
-            /// `i_194`: C type `int`, at byte 3108, 4 bytes.
+            /// C `int`.
             pub i_194: i32,
-            /// `l_194`: C type `long long`, at byte 3112, 8 bytes.
+            /// C `long long`.
             pub l_194: i64,
-            /// `c_195`: C type `char`, at byte 3120, 1 bytes.
+            /// C `char`.
             pub c_195: i8,
-            /// Padding: bytes 3121..3122, kept zero.
             __padding_195: [u8; 1],
-            /// `s_195`: C type `short`, at byte 3122, 2 bytes.
+            /// C `short`.
             pub s_195: i16,
-            /// `i_195`: C type `int`, at byte 3124, 4 bytes.
+            /// C `int`.
             pub i_195: i32,
-            /// `l_195`: C type `long long`, at byte 3128, 8 bytes.
+            /// C `long long`.
             pub l_195: i64,
-            /// `c_196`: C type `char`, at byte 3136, 1 bytes.
+            /// C `char`.
             pub c_196: i8,
-            /// Padding: bytes 3137..3138, kept zero.
             __padding_196: [u8; 1],
-            /// `s_196`: C type `short`, at byte 3138, 2 bytes.
+            /// C `short`.
             pub s_196: i16,
-            /// `i_196`: C type `int`, at byte 3140, 4 bytes.
+            /// C `int`.
             pub i_196: i32,
-            /// `l_196`: C type `long long`, at byte 3144, 8 bytes.
+            /// C `long long`.
             pub l_196: i64,
-            /// `c_197`: C type `char`, at byte 3152, 1 bytes.
+            /// C `char`.
             pub c_197: i8,
-            /// Padding: bytes 3153..3154, kept zero.
             __padding_197: [u8; 1],
-            /// `s_197`: C type `short`, at byte 3154, 2 bytes.
+            /// C `short`.
             pub s_197: i16,
-            /// `i_197`: C type `int`, at byte 3156, 4 bytes.
+            /// C `int`.
             pub i_197: i32,
-            /// `l_197`: C type `long long`, at byte 3160, 8 bytes.
+            /// C `long long`.
             pub l_197: i64,
-            /// `c_198`: C type `char`, at byte 3168, 1 bytes.
+            /// C `char`.
             pub c_198: i8,
-            /// Padding: bytes 3169..3170, kept zero.
             __padding_198: [u8; 1],
-            /// `s_198`: C type `short`, at byte 3170, 2 bytes.
+            /// C `short`.
             pub s_198: i16,
-            /// `i_198`: C type `int`, at byte 3172, 4 bytes.
+            /// C `int`.
             pub i_198: i32,
-            /// `l_198`: C type `long long`, at byte 3176, 8 bytes.
+            /// C `long long`.
             pub l_198: i64,
-            /// `c_199`: C type `char`, at byte 3184, 1 bytes.
+            /// C `char`.
             pub c_199: i8,
-            /// Padding: bytes 3185..3186, kept zero.
             __padding_199: [u8; 1],
-            /// `s_199`: C type `short`, at byte 3186, 2 bytes.
+            /// C `short`.
             pub s_199: i16,
-            /// `i_199`: C type `int`, at byte 3188, 4 bytes.
+            /// C `int`.
             pub i_199: i32,
-            /// `l_199`: C type `long long`, at byte 3192, 8 bytes.
+            /// C `long long`.
             pub l_199: i64,
-            /// `c_200`: C type `char`, at byte 3200, 1 bytes.
+            /// C `char`.
             pub c_200: i8,
-            /// Padding: bytes 3201..3202, kept zero.
             __padding_200: [u8; 1],
-            /// `s_200`: C type `short`, at byte 3202, 2 bytes.
+            /// C `short`.
             pub s_200: i16,
-            /// `i_200`: C type `int`, at byte 3204, 4 bytes.
+            /// C `int`.
             pub i_200: i32,
-            /// `l_200`: C type `long long`, at byte 3208, 8 bytes.
+            /// C `long long`.
             pub l_200: i64,
-            /// `c_201`: C type `char`, at byte 3216, 1 bytes.
+            /// C `char`.
             pub c_201: i8,
-            /// Padding: bytes 3217..3218, kept zero.
             __padding_201: [u8; 1],
-            /// `s_201`: C type `short`, at byte 3218, 2 bytes.
+            /// C `short`.
             pub s_201: i16,
-            /// `i_201`: C type `int`, at byte 3220, 4 bytes.
+            /// C `int`.
             pub i_201: i32,
-            /// `l_201`: C type `long long`, at byte 3224, 8 bytes.
+            /// C `long long`.
             pub l_201: i64,
-            /// `c_202`: C type `char`, at byte 3232, 1 bytes.
+            /// C `char`.
             pub c_202: i8,
-            /// Padding: bytes 3233..3234, kept zero.
             __padding_202: [u8; 1],
-            /// `s_202`: C type `short`, at byte 3234, 2 bytes.
+            /// C `short`.
             pub s_202: i16,
-            /// `i_202`: C type `int`, at byte 3236, 4 bytes.
+            /// C `int`.
             pub i_202: i32,
-            /// `l_202`: C type `long long`, at byte 3240, 8 bytes.
+            /// C `long long`.
             pub l_202: i64,
-            /// `c_203`: C type `char`, at byte 3248, 1 bytes.
+            /// C `char`.
             pub c_203: i8,
-            /// Padding: bytes 3249..3250, kept zero.
             __padding_203: [u8; 1],
-            /// `s_203`: C type `short`, at byte 3250, 2 bytes.
+            /// C `short`.
             pub s_203: i16,
-            /// `i_203`: C type `int`, at byte 3252, 4 bytes.
+            /// C `int`.
             pub i_203: i32,
-            /// `l_203`: C type `long long`, at byte 3256, 8 bytes.
+            /// C `long long`.
             pub l_203: i64,
-            /// `c_204`: C type `char`, at byte 3264, 1 bytes.
+            /// C `char`.
             pub c_204: i8,
-            /// Padding: bytes 3265..3266, kept zero.
             __padding_204: [u8; 1],
-            /// `s_204`: C type `short`, at byte 3266, 2 bytes.
+            /// C `short`.
             pub s_204: i16,
-            /// `i_204`: C type `int`, at byte 3268, 4 bytes.
+            /// C `int`.
             pub i_204: i32,
-            /// `l_204`: C type `long long`, at byte 3272, 8 bytes.
+            /// C `long long`.
             pub l_204: i64,
-            /// `c_205`: C type `char`, at byte 3280, 1 bytes.
+            /// C `char`.
             pub c_205: i8,
-            /// Padding: bytes 3281..3282, kept zero.
             __padding_205: [u8; 1],
-            /// `s_205`: C type `short`, at byte 3282, 2 bytes.
+            /// C `short`.
             pub s_205: i16,
-            /// `i_205`: C type `int`, at byte 3284, 4 bytes.
+            /// C `int`.
             pub i_205: i32,
-            /// `l_205`: C type `long long`, at byte 3288, 8 bytes.
+            /// C `long long`.
             pub l_205: i64,
-            /// `c_206`: C type `char`, at byte 3296, 1 bytes.
+            /// C `char`.
             pub c_206: i8,
-            /// Padding: bytes 3297..3298, kept zero.
             __padding_206: [u8; 1],
-            /// `s_206`: C type `short`, at byte 3298, 2 bytes.
+            /// C `short`.
             pub s_206: i16,
-            /// `i_206`: C type `int`, at byte 3300, 4 bytes.
+            /// C `int`.
             pub i_206: i32,
-            /// `l_206`: C type `long long`, at byte 3304, 8 bytes.
+            /// C `long long`.
             pub l_206: i64,
-            /// `c_207`: C type `char`, at byte 3312, 1 bytes.
+            /// C `char`.
             pub c_207: i8,
-            /// Padding: bytes 3313..3314, kept zero.
             __padding_207: [u8; 1],
-            /// `s_207`: C type `short`, at byte 3314, 2 bytes.
+            /// C `short`.
             pub s_207: i16,
-            /// `i_207`: C type `int`, at byte 3316, 4 bytes.
+            /// C `int`.
             pub i_207: i32,
-            /// `l_207`: C type `long long`, at byte 3320, 8 bytes.
+            /// C `long long`.
             pub l_207: i64,
-            /// `c_208`: C type `char`, at byte 3328, 1 bytes.
+            /// C `char`.
             pub c_208: i8,
-            /// Padding: bytes 3329..3330, kept zero.
             __padding_208: [u8; 1],
-            /// `s_208`: C type `short`, at byte 3330, 2 bytes.
+            /// C `short`.
             pub s_208: i16,
-            /// `i_208`: C type `int`, at byte 3332, 4 bytes.
+            /// C `int`.
             pub i_208: i32,
-            /// `l_208`: C type `long long`, at byte 3336, 8 bytes.
+            /// C `long long`.
             pub l_208: i64,
-            /// `c_209`: C type `char`, at byte 3344, 1 bytes.
+            /// C `char`.
             pub c_209: i8,
-            /// Padding: bytes 3345..3346, kept zero.
             __padding_209: [u8; 1],
-            /// `s_209`: C type `short`, at byte 3346, 2 bytes.
+            /// C `short`.
             pub s_209: i16,
-            /// `i_209`: C type `int`, at byte 3348, 4 bytes.
+            /// C `int`.
             pub i_209: i32,
-            /// `l_209`: C type `long long`, at byte 3352, 8 bytes.
+            /// C `long long`.
             pub l_209: i64,
-            /// `c_210`: C type `char`, at byte 3360, 1 bytes.
+            /// C `char`.
             pub c_210: i8,
-            /// Padding: bytes 3361..3362, kept zero.
             __padding_210: [u8; 1],
-            /// `s_210`: C type `short`, at byte 3362, 2 bytes.
+            /// C `short`.
             pub s_210: i16,
-            /// `i_210`: C type `int`, at byte 3364, 4 bytes.
+            /// C `int`.
             pub i_210: i32,
-            /// `l_210`: C type `long long`, at byte 3368, 8 bytes.
+            /// C `long long`.
             pub l_210: i64,
-            /// `c_211`: C type `char`, at byte 3376, 1 bytes.
+            /// C `char`.
             pub c_211: i8,
-            /// Padding: bytes 3377..3378, kept zero.
             __padding_211: [u8; 1],
-            /// `s_211`: C type `short`, at byte 3378, 2 bytes.
+            /// C `short`.
             pub s_211: i16,
-            /// `i_211`: C type `int`, at byte 3380, 4 bytes.
+            /// C `int`.
             pub i_211: i32,
-            /// `l_211`: C type `long long`, at byte 3384, 8 bytes.
+            /// C `long long`.
             pub l_211: i64,
-            /// `c_212`: C type `char`, at byte 3392, 1 bytes.
+            /// C `char`.
             pub c_212: i8,
-            /// Padding: bytes 3393..3394, kept zero.
             __padding_212: [u8; 1],
-            /// `s_212`: C type `short`, at byte 3394, 2 bytes.
+            /// C `short`.
             pub s_212: i16,
-            /// `i_212`: C type `int`, at byte 3396, 4 bytes.
+            /// C `int`.
             pub i_212: i32,
-            /// `l_212`: C type `long long`, at byte 3400, 8 bytes.
+            /// C `long long`.
             pub l_212: i64,
-            /// `c_213`: C type `char`, at byte 3408, 1 bytes.
+            /// C `char`.
             pub c_213: i8,
-            /// Padding: bytes 3409..3410, kept zero.
             __padding_213: [u8; 1],
-            /// `s_213`: C type `short`, at byte 3410, 2 bytes.
+            /// C `short`.
             pub s_213: i16,
-            /// `i_213`: C type `int`, at byte 3412, 4 bytes.
+            /// C `int`.
             pub i_213: i32,
-            /// `l_213`: C type `long long`, at byte 3416, 8 bytes.
+            /// C `long long`.
             pub l_213: i64,
-            /// `c_214`: C type `char`, at byte 3424, 1 bytes.
+            /// C `char`.
             pub c_214: i8,
-            /// Padding: bytes 3425..3426, kept zero.
             __padding_214: [u8; 1],
-            /// `s_214`: C type `short`, at byte 3426, 2 bytes.
+            /// C `short`.
             pub s_214: i16,
-            /// `i_214`: C type `int`, at byte 3428, 4 bytes.
+            /// C `int`.
             pub i_214: i32,
-            /// `l_214`: C type `long long`, at byte 3432, 8 bytes.
+            /// C `long long`.
             pub l_214: i64,
-            /// `c_215`: C type `char`, at byte 3440, 1 bytes.
+            /// C `char`.
             pub c_215: i8,
-            /// Padding: bytes 3441..3442, kept zero.
             __padding_215: [u8; 1],
-            /// `s_215`: C type `short`, at byte 3442, 2 bytes.
+            /// C `short`.
             pub s_215: i16,
-            /// `i_215`: C type `int`, at byte 3444, 4 bytes.
+            /// C `int`.
             pub i_215: i32,
-            /// `l_215`: C type `long long`, at byte 3448, 8 bytes.
+            /// C `long long`.
             pub l_215: i64,
-            /// `c_216`: C type `char`, at byte 3456, 1 bytes.
+            /// C `char`.
             pub c_216: i8,
-            /// Padding: bytes 3457..3458, kept zero.
             __padding_216: [u8; 1],
-            /// `s_216`: C type `short`, at byte 3458, 2 bytes.
+            /// C `short`.
             pub s_216: i16,
-            /// `i_216`: C type `int`, at byte 3460, 4 bytes.
+            /// C `int`.
             pub i_216: i32,
-            /// `l_216`: C type `long long`, at byte 3464, 8 bytes.
+            /// C `long long`.
             pub l_216: i64,
-            /// `c_217`: C type `char`, at byte 3472, 1 bytes.
+            /// C `char`.
             pub c_217: i8,
-            /// Padding: bytes 3473..3474, kept zero.
             __padding_217: [u8; 1],
-            /// `s_217`: C type `short`, at byte 3474, 2 bytes.
+            /// C `short`.
             pub s_217: i16,
-            /// `i_217`: C type `int`, at byte 3476, 4 bytes.
+            /// C `int`.
             pub i_217: i32,
-            /// `l_217`: C type `long long`, at byte 3480, 8 bytes.
+            /// C `long long`.
             pub l_217: i64,
-            /// `c_218`: C type `char`, at byte 3488, 1 bytes.
+            /// C `char`.
             pub c_218: i8,
-            /// Padding: bytes 3489..3490, kept zero.
             __padding_218: [u8; 1],
-            /// `s_218`: C type `short`, at byte 3490, 2 bytes.
+            /// C `short`.
             pub s_218: i16,
-            /// `i_218`: C type `int`, at byte 3492, 4 bytes.
+            /// C `int`.
             pub i_218: i32,
-            /// `l_218`: C type `long long`, at byte 3496, 8 bytes.
+            /// C `long long`.
             pub l_218: i64,
-            /// `c_219`: C type `char`, at byte 3504, 1 bytes.
+            /// C `char`.
             pub c_219: i8,
-            /// Padding: bytes 3505..3506, kept zero.
             __padding_219: [u8; 1],
-            /// `s_219`: C type `short`, at byte 3506, 2 bytes.
+            /// C `short`.
             pub s_219: i16,
-            /// `i_219`: C type `int`, at byte 3508, 4 bytes.
+            /// C `int`.
             pub i_219: i32,
-            /// `l_219`: C type `long long`, at byte 3512, 8 bytes.
+            /// C `long long`.
             pub l_219: i64,
-            /// `c_220`: C type `char`, at byte 3520, 1 bytes.
+            /// C `char`.
             pub c_220: i8,
-            /// Padding: bytes 3521..3522, kept zero.
             __padding_220: [u8; 1],
-            /// `s_220`: C type `short`, at byte 3522, 2 bytes.
+            /// C `short`.
             pub s_220: i16,
-            /// `i_220`: C type `int`, at byte 3524, 4 bytes.
+            /// C `int`.
             pub i_220: i32,
-            /// `l_220`: C type `long long`, at byte 3528, 8 bytes.
+            /// C `long long`.
             pub l_220: i64,
-            /// `c_221`: C type `char`, at byte 3536, 1 bytes.
+            /// C `char`.
             pub c_221: i8,
-            /// Padding: bytes 3537..3538, kept zero.
             __padding_221: [u8; 1],
-            /// `s_221`: C type `short`, at byte 3538, 2 bytes.
+            /// C `short`.
             pub s_221: i16,
-            /// `i_221`: C type `int`, at byte 3540, 4 bytes.
+            /// C `int`.
             pub i_221: i32,
-            /// `l_221`: C type `long long`, at byte 3544, 8 bytes.
+            /// C `long long`.
             pub l_221: i64,
-            /// `c_222`: C type `char`, at byte 3552, 1 bytes.
+            /// C `char`.
             pub c_222: i8,
-            /// Padding: bytes 3553..3554, kept zero.
             __padding_222: [u8; 1],
-            /// `s_222`: C type `short`, at byte 3554, 2 bytes.
+            /// C `short`.
             pub s_222: i16,
-            /// `i_222`: C type `int`, at byte 3556, 4 bytes.
+            /// C `int`.
             pub i_222: i32,
-            /// `l_222`: C type `long long`, at byte 3560, 8 bytes.
+            /// C `long long`.
             pub l_222: i64,
-            /// `c_223`: C type `char`, at byte 3568, 1 bytes.
+            /// C `char`.
             pub c_223: i8,
-            /// Padding: bytes 3569..3570, kept zero.
             __padding_223: [u8; 1],
-            /// `s_223`: C type `short`, at byte 3570, 2 bytes.
+            /// C `short`.
             pub s_223: i16,
-            /// `i_223`: C type `int`, at byte 3572, 4 bytes.
+            /// C `int`.
             pub i_223: i32,
-            /// `l_223`: C type `long long`, at byte 3576, 8 bytes.
+            /// C `long long`.
             pub l_223: i64,
-            /// `c_224`: C type `char`, at byte 3584, 1 bytes.
+            /// C `char`.
             pub c_224: i8,
-            /// Padding: bytes 3585..3586, kept zero.
             __padding_224: [u8; 1],
-            /// `s_224`: C type `short`, at byte 3586, 2 bytes.
+            /// C `short`.
             pub s_224: i16,
-            /// `i_224`: C type `int`, at byte 3588, 4 bytes.
+            /// C `int`.
             pub i_224: i32,
-            /// `l_224`: C type `long long`, at byte 3592, 8 bytes.
+            /// C `long long`.
             pub l_224: i64,
-            /// `c_225`: C type `char`, at byte 3600, 1 bytes.
+            /// C `char`.
             pub c_225: i8,
-            /// Padding: bytes 3601..3602, kept zero.
             __padding_225: [u8; 1],
-            /// `s_225`: C type `short`, at byte 3602, 2 bytes.
+            /// C `short`.
             pub s_225: i16,
-            /// `i_225`: C type `int`, at byte 3604, 4 bytes.
+            /// C `int`.
             pub i_225: i32,
-            /// `l_225`: C type `long long`, at byte 3608, 8 bytes.
+            /// C `long long`.
             pub l_225: i64,
-            /// `c_226`: C type `char`, at byte 3616, 1 bytes.
+            /// C `char`.
             pub c_226: i8,
-            /// Padding: bytes 3617..3618, kept zero.
             __padding_226: [u8; 1],
-            /// `s_226`: C type `short`, at byte 3618, 2 bytes.
+            /// C `short`.
             pub s_226: i16,
-            /// `i_226`: C type `int`, at byte 3620, 4 bytes.
+            /// C `int`.
             pub i_226: i32,
-            /// `l_226`: C type `long long`, at byte 3624, 8 bytes.
+            /// C `long long`.
             pub l_226: i64,
-            /// `c_227`: C type `char`, at byte 3632, 1 bytes.
+            /// C `char`.
             pub c_227: i8,
-            /// Padding: bytes 3633..3634, kept zero.
             __padding_227: [u8; 1],
-            /// `s_227`: C type `short`, at byte 3634, 2 bytes.
+            /// C `short`.
             pub s_227: i16,
-            /// `i_227`: C type `int`, at byte 3636, 4 bytes.
+            /// C `int`.
             pub i_227: i32,
-            /// `l_227`: C type `long long`, at byte 3640, 8 bytes.
+            /// C `long long`.
             pub l_227: i64,
-            /// `c_228`: C type `char`, at byte 3648, 1 bytes.
+            /// C `char`.
             pub c_228: i8,
-            /// Padding: bytes 3649..3650, kept zero.
             __padding_228: [u8; 1],
-            /// `s_228`: C type `short`, at byte 3650, 2 bytes.
+            /// C `short`.
             pub s_228: i16,
-            /// `i_228`: C type `int`, at byte 3652, 4 bytes.
+            /// C `int`.
             pub i_228: i32,
-            /// `l_228`: C type `long long`, at byte 3656, 8 bytes.
+            /// C `long long`.
             pub l_228: i64,
-            /// `c_229`: C type `char`, at byte 3664, 1 bytes.
+            /// C `char`.
             pub c_229: i8,
-            /// Padding: bytes 3665..3666, kept zero.
             __padding_229: [u8; 1],
-            /// `s_229`: C type `short`, at byte 3666, 2 bytes.
+            /// C `short`.
             pub s_229: i16,
-            /// `i_229`: C type `int`, at byte 3668, 4 bytes.
+            /// C `int`.
             pub i_229: i32,
-            /// `l_229`: C type `long long`, at byte 3672, 8 bytes.
+            /// C `long long`.
             pub l_229: i64,
-            /// `c_230`: C type `char`, at byte 3680, 1 bytes.
+            /// C `char`.
             pub c_230: i8,
-            /// Padding: bytes 3681..3682, kept zero.
             __padding_230: [u8; 1],
-            /// `s_230`: C type `short`, at byte 3682, 2 bytes.
+            /// C `short`.
             pub s_230: i16,
-            /// `i_230`: C type `int`, at byte 3684, 4 bytes.
+            /// C `int`.
             pub i_230: i32,
-            /// `l_230`: C type `long long`, at byte 3688, 8 bytes.
+            /// C `long long`.
             pub l_230: i64,
-            /// `c_231`: C type `char`, at byte 3696, 1 bytes.
+            /// C `char`.
             pub c_231: i8,
-            /// Padding: bytes 3697..3698, kept zero.
             __padding_231: [u8; 1],
-            /// `s_231`: C type `short`, at byte 3698, 2 bytes.
+            /// C `short`.
             pub s_231: i16,
-            /// `i_231`: C type `int`, at byte 3700, 4 bytes.
+            /// C `int`.
             pub i_231: i32,
-            /// `l_231`: C type `long long`, at byte 3704, 8 bytes.
+            /// C `long long`.
             pub l_231: i64,
-            /// `c_232`: C type `char`, at byte 3712, 1 bytes.
+            /// C `char`.
             pub c_232: i8,
-            /// Padding: bytes 3713..3714, kept zero.
             __padding_232: [u8; 1],
-            /// `s_232`: C type `short`, at byte 3714, 2 bytes.
+            /// C `short`.
             pub s_232: i16,
-            /// `i_232`: C type `int`, at byte 3716, 4 bytes.
+            /// C `int`.
             pub i_232: i32,
-            /// `l_232`: C type `long long`, at byte 3720, 8 bytes.
+            /// C `long long`.
             pub l_232: i64,
-            /// `c_233`: C type `char`, at byte 3728, 1 bytes.
+            /// C `char`.
             pub c_233: i8,
-            /// Padding: bytes 3729..3730, kept zero.
             __padding_233: [u8; 1],
-            /// `s_233`: C type `short`, at byte 3730, 2 bytes.
+            /// C `short`.
             pub s_233: i16,
-            /// `i_233`: C type `int`, at byte 3732, 4 bytes.
+            /// C `int`.
             pub i_233: i32,
-            /// `l_233`: C type `long long`, at byte 3736, 8 bytes.
+            /// C `long long`.
             pub l_233: i64,
-            /// `c_234`: C type `char`, at byte 3744, 1 bytes.
+            /// C `char`.
             pub c_234: i8,
-            /// Padding: bytes 3745..3746, kept zero.
             __padding_234: [u8; 1],
-            /// `s_234`: C type `short`, at byte 3746, 2 bytes.
+            /// C `short`.
             pub s_234: i16,
-            /// `i_234`: C type `int`, at byte 3748, 4 bytes.
+            /// C `int`.
             pub i_234: i32,
-            /// `l_234`: C type `long long`, at byte 3752, 8 bytes.
+            /// C `long long`.
             pub l_234: i64,
-            /// `c_235`: C type `char`, at byte 3760, 1 bytes.
+            /// C `char`.
             pub c_235: i8,
-            /// Padding: bytes 3761..3762, kept zero.
             __padding_235: [u8; 1],
-            /// `s_235`: C type `short`, at byte 3762, 2 bytes.
+            /// C `short`.
             pub s_235: i16,
-            /// `i_235`: C type `int`, at byte 3764, 4 bytes.
+            /// C `int`.
             pub i_235: i32,
-            /// `l_235`: C type `long long`, at byte 3768, 8 bytes.
+            /// C `long long`.
             pub l_235: i64,
-            /// `c_236`: C type `char`, at byte 3776, 1 bytes.
+            /// C `char`.
             pub c_236: i8,
-            /// Padding: bytes 3777..3778, kept zero.
             __padding_236: [u8; 1],
-            /// `s_236`: C type `short`, at byte 3778, 2 bytes.
+            /// C `short`.
             pub s_236: i16,
-            /// `i_236`: C type `int`, at byte 3780, 4 bytes.
+            /// C `int`.
             pub i_236: i32,
-            /// `l_236`: C type `long long`, at byte 3784, 8 bytes.
+            /// C `long long`.
             pub l_236: i64,
-            /// `c_237`: C type `char`, at byte 3792, 1 bytes.
+            /// C `char`.
             pub c_237: i8,
-            /// Padding: bytes 3793..3794, kept zero.
             __padding_237: [u8; 1],
-            /// `s_237`: C type `short`, at byte 3794, 2 bytes.
+            /// C `short`.
             pub s_237: i16,
-            /// `i_237`: C type `int`, at byte 3796, 4 bytes.
+            /// C `int`.
             pub i_237: i32,
-            /// `l_237`: C type `long long`, at byte 3800, 8 bytes.
+            /// C `long long`.
             pub l_237: i64,
-            /// `c_238`: C type `char`, at byte 3808, 1 bytes.
+            /// C `char`.
             pub c_238: i8,
-            /// Padding: bytes 3809..3810, kept zero.
             __padding_238: [u8; 1],
-            /// `s_238`: C type `short`, at byte 3810, 2 bytes.
+            /// C `short`.
             pub s_238: i16,
-            /// `i_238`: C type `int`, at byte 3812, 4 bytes.
+            /// C `int`.
             pub i_238: i32,
-            /// `l_238`: C type `long long`, at byte 3816, 8 bytes.
+            /// C `long long`.
             pub l_238: i64,
-            /// `c_239`: C type `char`, at byte 3824, 1 bytes.
+            /// C `char`.
             pub c_239: i8,
-            /// Padding: bytes 3825..3826, kept zero.
             __padding_239: [u8; 1],
-            /// `s_239`: C type `short`, at byte 3826, 2 bytes.
+            /// C `short`.
             pub s_239: i16,
-            /// `i_239`: C type `int`, at byte 3828, 4 bytes.
+            /// C `int`.
             pub i_239: i32,
-            /// `l_239`: C type `long long`, at byte 3832, 8 bytes.
+            /// C `long long`.
             pub l_239: i64,
-            /// `c_240`: C type `char`, at byte 3840, 1 bytes.
+            /// C `char`.
             pub c_240: i8,
-            /// Padding: bytes 3841..3842, kept zero.
             __padding_240: [u8; 1],
-            /// `s_240`: C type `short`, at byte 3842, 2 bytes.
+            /// C `short`.
             pub s_240: i16,
-            /// `i_240`: C type `int`, at byte 3844, 4 bytes.
+            /// C `int`.
             pub i_240: i32,
-            /// `l_240`: C type `long long`, at byte 3848, 8 bytes.
+            /// C `long long`.
             pub l_240: i64,
-            /// `c_241`: C type `char`, at byte 3856, 1 bytes.
+            /// C `char`.
             pub c_241: i8,
-            /// Padding: bytes 3857..3858, kept zero.
             __padding_241: [u8; 1],
-            /// `s_241`: C type `short`, at byte 3858, 2 bytes.
+            /// C `short`.
             pub s_241: i16,
-            /// `i_241`: C type `int`, at byte 3860, 4 bytes.
+            /// C `int`.
             pub i_241: i32,
-            /// `l_241`: C type `long long`, at byte 3864, 8 bytes.
+            /// C `long long`.
             pub l_241: i64,
-            /// `c_242`: C type `char`, at byte 3872, 1 bytes.
+            /// C `char`.
             pub c_242: i8,
-            /// Padding: bytes 3873..3874, kept zero.
             __padding_242: [u8; 1],
-            /// `s_242`: C type `short`, at byte 3874, 2 bytes.
+            /// C `short`.
             pub s_242: i16,
-            /// `i_242`: C type `int`, at byte 3876, 4 bytes.
+            /// C `int`.
             pub i_242: i32,
-            /// `l_242`: C type `long long`, at byte 3880, 8 bytes.
+            /// C `long long`.
             pub l_242: i64,
-            /// `c_243`: C type `char`, at byte 3888, 1 bytes.
+            /// C `char`.
             pub c_243: i8,
-            /// Padding: bytes 3889..3890, kept zero.
             __padding_243: [u8; 1],
-            /// `s_243`: C type `short`, at byte 3890, 2 bytes.
+            /// C `short`.
             pub s_243: i16,
-            /// `i_243`: C type `int`, at byte 3892, 4 bytes.
+            /// C `int`.
             pub i_243: i32,
-            /// `l_243`: C type `long long`, at byte 3896, 8 bytes.
+            /// C `long long`.
             pub l_243: i64,
-            /// `c_244`: C type `char`, at byte 3904, 1 bytes.
+            /// C `char`.
             pub c_244: i8,
-            /// Padding: bytes 3905..3906, kept zero.
             __padding_244: [u8; 1],
-            /// `s_244`: C type `short`, at byte 3906, 2 bytes.
+            /// C `short`.
             pub s_244: i16,
-            /// `i_244`: C type `int`, at byte 3908, 4 bytes.
+            /// C `int`.
             pub i_244: i32,
-            /// `l_244`: C type `long long`, at byte 3912, 8 bytes.
+            /// C `long long`.
             pub l_244: i64,
-            /// `c_245`: C type `char`, at byte 3920, 1 bytes.
+            /// C `char`.
             pub c_245: i8,
-            /// Padding: bytes 3921..3922, kept zero.
             __padding_245: [u8; 1],
-            /// `s_245`: C type `short`, at byte 3922, 2 bytes.
+            /// C `short`.
             pub s_245: i16,
-            /// `i_245`: C type `int`, at byte 3924, 4 bytes.
+            /// C `int`.
             pub i_245: i32,
-            /// `l_245`: C type `long long`, at byte 3928, 8 bytes.
+            /// C `long long`.
             pub l_245: i64,
-            /// `c_246`: C type `char`, at byte 3936, 1 bytes.
+            /// C `char`.
             pub c_246: i8,
-            /// Padding: bytes 3937..3938, kept zero.
             __padding_246: [u8; 1],
-            /// `s_246`: C type `short`, at byte 3938, 2 bytes.
+            /// C `short`.
             pub s_246: i16,
-            /// `i_246`: C type `int`, at byte 3940, 4 bytes.
+            /// C `int`.
             pub i_246: i32,
-            /// `l_246`: C type `long long`, at byte 3944, 8 bytes.
+            /// C `long long`.
             pub l_246: i64,
-            /// `c_247`: C type `char`, at byte 3952, 1 bytes.
+            /// C `char`.
             pub c_247: i8,
-            /// Padding: bytes 3953..3954, kept zero.
             __padding_247: [u8; 1],
-            /// `s_247`: C type `short`, at byte 3954, 2 bytes.
+            /// C `short`.
             pub s_247: i16,
-            /// `i_247`: C type `int`, at byte 3956, 4 bytes.
+            /// C `int`.
             pub i_247: i32,
-            /// `l_247`: C type `long long`, at byte 3960, 8 bytes.
+            /// C `long long`.
             pub l_247: i64,
-            /// `c_248`: C type `char`, at byte 3968, 1 bytes.
+            /// C `char`.
             pub c_248: i8,
-            /// Padding: bytes 3969..3970, kept zero.
             __padding_248: [u8; 1],
-            /// `s_248`: C type `short`, at byte 3970, 2 bytes.
+            /// C `short`.
             pub s_248: i16,
-            /// `i_248`: C type `int`, at byte 3972, 4 bytes.
+            /// C `int`.
             pub i_248: i32,
-            /// `l_248`: C type `long long`, at byte 3976, 8 bytes.
+            /// C `long long`.
             pub l_248: i64,
-            /// `c_249`: C type `char`, at byte 3984, 1 bytes.
+            /// C `char`.
             pub c_249: i8,
-            /// Padding: bytes 3985..3986, kept zero.
             __padding_249: [u8; 1],
-            /// `s_249`: C type `short`, at byte 3986, 2 bytes.
+            /// C `short`.
             pub s_249: i16,
-            /// `i_249`: C type `int`, at byte 3988, 4 bytes.
+            /// C `int`.
             pub i_249: i32,
-            /// `l_249`: C type `long long`, at byte 3992, 8 bytes.
+            /// C `long long`.
             pub l_249: i64,
         }
-        impl ::core::default::Default for wide {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for wide {}
-        const _: () = {
-            type This = wide;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, c_000) == 0,
-                "`wide::c_000`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 1]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`wide::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i16>();
-            assert!(
-                ::core::mem::offset_of!(This, s_000) == 2,
-                "`wide::s_000`: offset must be 2, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, i_000) == 4,
-                "`wide::i_000`: offset must be 4, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i64>();
-            assert!(
-                ::core::mem::offset_of!(This, l_000) == 8,
-                "`wide::l_000`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_001) == 16,
-                "`wide::c_001`: offset must be 16, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 17,
-                "`wide::__padding_1`: offset must be 17, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_001) == 18,
-                "`wide::s_001`: offset must be 18, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_001) == 20,
-                "`wide::i_001`: offset must be 20, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_001) == 24,
-                "`wide::l_001`: offset must be 24, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_002) == 32,
-                "`wide::c_002`: offset must be 32, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_2) == 33,
-                "`wide::__padding_2`: offset must be 33, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_002) == 34,
-                "`wide::s_002`: offset must be 34, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_002) == 36,
-                "`wide::i_002`: offset must be 36, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_002) == 40,
-                "`wide::l_002`: offset must be 40, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_003) == 48,
-                "`wide::c_003`: offset must be 48, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_3) == 49,
-                "`wide::__padding_3`: offset must be 49, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_003) == 50,
-                "`wide::s_003`: offset must be 50, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_003) == 52,
-                "`wide::i_003`: offset must be 52, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_003) == 56,
-                "`wide::l_003`: offset must be 56, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_004) == 64,
-                "`wide::c_004`: offset must be 64, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_4) == 65,
-                "`wide::__padding_4`: offset must be 65, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_004) == 66,
-                "`wide::s_004`: offset must be 66, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_004) == 68,
-                "`wide::i_004`: offset must be 68, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_004) == 72,
-                "`wide::l_004`: offset must be 72, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_005) == 80,
-                "`wide::c_005`: offset must be 80, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_5) == 81,
-                "`wide::__padding_5`: offset must be 81, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_005) == 82,
-                "`wide::s_005`: offset must be 82, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_005) == 84,
-                "`wide::i_005`: offset must be 84, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_005) == 88,
-                "`wide::l_005`: offset must be 88, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_006) == 96,
-                "`wide::c_006`: offset must be 96, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_6) == 97,
-                "`wide::__padding_6`: offset must be 97, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_006) == 98,
-                "`wide::s_006`: offset must be 98, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_006) == 100,
-                "`wide::i_006`: offset must be 100, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_006) == 104,
-                "`wide::l_006`: offset must be 104, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_007) == 112,
-                "`wide::c_007`: offset must be 112, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_7) == 113,
-                "`wide::__padding_7`: offset must be 113, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_007) == 114,
-                "`wide::s_007`: offset must be 114, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_007) == 116,
-                "`wide::i_007`: offset must be 116, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_007) == 120,
-                "`wide::l_007`: offset must be 120, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_008) == 128,
-                "`wide::c_008`: offset must be 128, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_8) == 129,
-                "`wide::__padding_8`: offset must be 129, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_008) == 130,
-                "`wide::s_008`: offset must be 130, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_008) == 132,
-                "`wide::i_008`: offset must be 132, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_008) == 136,
-                "`wide::l_008`: offset must be 136, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_009) == 144,
-                "`wide::c_009`: offset must be 144, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_9) == 145,
-                "`wide::__padding_9`: offset must be 145, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_009) == 146,
-                "`wide::s_009`: offset must be 146, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_009) == 148,
-                "`wide::i_009`: offset must be 148, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_009) == 152,
-                "`wide::l_009`: offset must be 152, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_010) == 160,
-                "`wide::c_010`: offset must be 160, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_10) == 161,
-                "`wide::__padding_10`: offset must be 161, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_010) == 162,
-                "`wide::s_010`: offset must be 162, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_010) == 164,
-                "`wide::i_010`: offset must be 164, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_010) == 168,
-                "`wide::l_010`: offset must be 168, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_011) == 176,
-                "`wide::c_011`: offset must be 176, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_11) == 177,
-                "`wide::__padding_11`: offset must be 177, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_011) == 178,
-                "`wide::s_011`: offset must be 178, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_011) == 180,
-                "`wide::i_011`: offset must be 180, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_011) == 184,
-                "`wide::l_011`: offset must be 184, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_012) == 192,
-                "`wide::c_012`: offset must be 192, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_12) == 193,
-                "`wide::__padding_12`: offset must be 193, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_012) == 194,
-                "`wide::s_012`: offset must be 194, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_012) == 196,
-                "`wide::i_012`: offset must be 196, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_012) == 200,
-                "`wide::l_012`: offset must be 200, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_013) == 208,
-                "`wide::c_013`: offset must be 208, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_13) == 209,
-                "`wide::__padding_13`: offset must be 209, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_013) == 210,
-                "`wide::s_013`: offset must be 210, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_013) == 212,
-                "`wide::i_013`: offset must be 212, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_013) == 216,
-                "`wide::l_013`: offset must be 216, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_014) == 224,
-                "`wide::c_014`: offset must be 224, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_14) == 225,
-                "`wide::__padding_14`: offset must be 225, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_014) == 226,
-                "`wide::s_014`: offset must be 226, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_014) == 228,
-                "`wide::i_014`: offset must be 228, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_014) == 232,
-                "`wide::l_014`: offset must be 232, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_015) == 240,
-                "`wide::c_015`: offset must be 240, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_15) == 241,
-                "`wide::__padding_15`: offset must be 241, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_015) == 242,
-                "`wide::s_015`: offset must be 242, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_015) == 244,
-                "`wide::i_015`: offset must be 244, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_015) == 248,
-                "`wide::l_015`: offset must be 248, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_016) == 256,
-                "`wide::c_016`: offset must be 256, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_16) == 257,
-                "`wide::__padding_16`: offset must be 257, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_016) == 258,
-                "`wide::s_016`: offset must be 258, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_016) == 260,
-                "`wide::i_016`: offset must be 260, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_016) == 264,
-                "`wide::l_016`: offset must be 264, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_017) == 272,
-                "`wide::c_017`: offset must be 272, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_17) == 273,
-                "`wide::__padding_17`: offset must be 273, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_017) == 274,
-                "`wide::s_017`: offset must be 274, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_017) == 276,
-                "`wide::i_017`: offset must be 276, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_017) == 280,
-                "`wide::l_017`: offset must be 280, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_018) == 288,
-                "`wide::c_018`: offset must be 288, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_18) == 289,
-                "`wide::__padding_18`: offset must be 289, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_018) == 290,
-                "`wide::s_018`: offset must be 290, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_018) == 292,
-                "`wide::i_018`: offset must be 292, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_018) == 296,
-                "`wide::l_018`: offset must be 296, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_019) == 304,
-                "`wide::c_019`: offset must be 304, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_19) == 305,
-                "`wide::__padding_19`: offset must be 305, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_019) == 306,
-                "`wide::s_019`: offset must be 306, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_019) == 308,
-                "`wide::i_019`: offset must be 308, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_019) == 312,
-                "`wide::l_019`: offset must be 312, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_020) == 320,
-                "`wide::c_020`: offset must be 320, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_20) == 321,
-                "`wide::__padding_20`: offset must be 321, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_020) == 322,
-                "`wide::s_020`: offset must be 322, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_020) == 324,
-                "`wide::i_020`: offset must be 324, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_020) == 328,
-                "`wide::l_020`: offset must be 328, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_021) == 336,
-                "`wide::c_021`: offset must be 336, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_21) == 337,
-                "`wide::__padding_21`: offset must be 337, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_021) == 338,
-                "`wide::s_021`: offset must be 338, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_021) == 340,
-                "`wide::i_021`: offset must be 340, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_021) == 344,
-                "`wide::l_021`: offset must be 344, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_022) == 352,
-                "`wide::c_022`: offset must be 352, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_22) == 353,
-                "`wide::__padding_22`: offset must be 353, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_022) == 354,
-                "`wide::s_022`: offset must be 354, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_022) == 356,
-                "`wide::i_022`: offset must be 356, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_022) == 360,
-                "`wide::l_022`: offset must be 360, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_023) == 368,
-                "`wide::c_023`: offset must be 368, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_23) == 369,
-                "`wide::__padding_23`: offset must be 369, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_023) == 370,
-                "`wide::s_023`: offset must be 370, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_023) == 372,
-                "`wide::i_023`: offset must be 372, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_023) == 376,
-                "`wide::l_023`: offset must be 376, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_024) == 384,
-                "`wide::c_024`: offset must be 384, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_24) == 385,
-                "`wide::__padding_24`: offset must be 385, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_024) == 386,
-                "`wide::s_024`: offset must be 386, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_024) == 388,
-                "`wide::i_024`: offset must be 388, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_024) == 392,
-                "`wide::l_024`: offset must be 392, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_025) == 400,
-                "`wide::c_025`: offset must be 400, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_25) == 401,
-                "`wide::__padding_25`: offset must be 401, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_025) == 402,
-                "`wide::s_025`: offset must be 402, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_025) == 404,
-                "`wide::i_025`: offset must be 404, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_025) == 408,
-                "`wide::l_025`: offset must be 408, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_026) == 416,
-                "`wide::c_026`: offset must be 416, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_26) == 417,
-                "`wide::__padding_26`: offset must be 417, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_026) == 418,
-                "`wide::s_026`: offset must be 418, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_026) == 420,
-                "`wide::i_026`: offset must be 420, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_026) == 424,
-                "`wide::l_026`: offset must be 424, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_027) == 432,
-                "`wide::c_027`: offset must be 432, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_27) == 433,
-                "`wide::__padding_27`: offset must be 433, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_027) == 434,
-                "`wide::s_027`: offset must be 434, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_027) == 436,
-                "`wide::i_027`: offset must be 436, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_027) == 440,
-                "`wide::l_027`: offset must be 440, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_028) == 448,
-                "`wide::c_028`: offset must be 448, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_28) == 449,
-                "`wide::__padding_28`: offset must be 449, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_028) == 450,
-                "`wide::s_028`: offset must be 450, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_028) == 452,
-                "`wide::i_028`: offset must be 452, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_028) == 456,
-                "`wide::l_028`: offset must be 456, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_029) == 464,
-                "`wide::c_029`: offset must be 464, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_29) == 465,
-                "`wide::__padding_29`: offset must be 465, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_029) == 466,
-                "`wide::s_029`: offset must be 466, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_029) == 468,
-                "`wide::i_029`: offset must be 468, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_029) == 472,
-                "`wide::l_029`: offset must be 472, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_030) == 480,
-                "`wide::c_030`: offset must be 480, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_30) == 481,
-                "`wide::__padding_30`: offset must be 481, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_030) == 482,
-                "`wide::s_030`: offset must be 482, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_030) == 484,
-                "`wide::i_030`: offset must be 484, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_030) == 488,
-                "`wide::l_030`: offset must be 488, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_031) == 496,
-                "`wide::c_031`: offset must be 496, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_31) == 497,
-                "`wide::__padding_31`: offset must be 497, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_031) == 498,
-                "`wide::s_031`: offset must be 498, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_031) == 500,
-                "`wide::i_031`: offset must be 500, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_031) == 504,
-                "`wide::l_031`: offset must be 504, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_032) == 512,
-                "`wide::c_032`: offset must be 512, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_32) == 513,
-                "`wide::__padding_32`: offset must be 513, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_032) == 514,
-                "`wide::s_032`: offset must be 514, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_032) == 516,
-                "`wide::i_032`: offset must be 516, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_032) == 520,
-                "`wide::l_032`: offset must be 520, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_033) == 528,
-                "`wide::c_033`: offset must be 528, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_33) == 529,
-                "`wide::__padding_33`: offset must be 529, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_033) == 530,
-                "`wide::s_033`: offset must be 530, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_033) == 532,
-                "`wide::i_033`: offset must be 532, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_033) == 536,
-                "`wide::l_033`: offset must be 536, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_034) == 544,
-                "`wide::c_034`: offset must be 544, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_34) == 545,
-                "`wide::__padding_34`: offset must be 545, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_034) == 546,
-                "`wide::s_034`: offset must be 546, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_034) == 548,
-                "`wide::i_034`: offset must be 548, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_034) == 552,
-                "`wide::l_034`: offset must be 552, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_035) == 560,
-                "`wide::c_035`: offset must be 560, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_35) == 561,
-                "`wide::__padding_35`: offset must be 561, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_035) == 562,
-                "`wide::s_035`: offset must be 562, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_035) == 564,
-                "`wide::i_035`: offset must be 564, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_035) == 568,
-                "`wide::l_035`: offset must be 568, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_036) == 576,
-                "`wide::c_036`: offset must be 576, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_36) == 577,
-                "`wide::__padding_36`: offset must be 577, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_036) == 578,
-                "`wide::s_036`: offset must be 578, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_036) == 580,
-                "`wide::i_036`: offset must be 580, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_036) == 584,
-                "`wide::l_036`: offset must be 584, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_037) == 592,
-                "`wide::c_037`: offset must be 592, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_37) == 593,
-                "`wide::__padding_37`: offset must be 593, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_037) == 594,
-                "`wide::s_037`: offset must be 594, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_037) == 596,
-                "`wide::i_037`: offset must be 596, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_037) == 600,
-                "`wide::l_037`: offset must be 600, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_038) == 608,
-                "`wide::c_038`: offset must be 608, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_38) == 609,
-                "`wide::__padding_38`: offset must be 609, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_038) == 610,
-                "`wide::s_038`: offset must be 610, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_038) == 612,
-                "`wide::i_038`: offset must be 612, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_038) == 616,
-                "`wide::l_038`: offset must be 616, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_039) == 624,
-                "`wide::c_039`: offset must be 624, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_39) == 625,
-                "`wide::__padding_39`: offset must be 625, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_039) == 626,
-                "`wide::s_039`: offset must be 626, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_039) == 628,
-                "`wide::i_039`: offset must be 628, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_039) == 632,
-                "`wide::l_039`: offset must be 632, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_040) == 640,
-                "`wide::c_040`: offset must be 640, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_40) == 641,
-                "`wide::__padding_40`: offset must be 641, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_040) == 642,
-                "`wide::s_040`: offset must be 642, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_040) == 644,
-                "`wide::i_040`: offset must be 644, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_040) == 648,
-                "`wide::l_040`: offset must be 648, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_041) == 656,
-                "`wide::c_041`: offset must be 656, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_41) == 657,
-                "`wide::__padding_41`: offset must be 657, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_041) == 658,
-                "`wide::s_041`: offset must be 658, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_041) == 660,
-                "`wide::i_041`: offset must be 660, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_041) == 664,
-                "`wide::l_041`: offset must be 664, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_042) == 672,
-                "`wide::c_042`: offset must be 672, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_42) == 673,
-                "`wide::__padding_42`: offset must be 673, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_042) == 674,
-                "`wide::s_042`: offset must be 674, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_042) == 676,
-                "`wide::i_042`: offset must be 676, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_042) == 680,
-                "`wide::l_042`: offset must be 680, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_043) == 688,
-                "`wide::c_043`: offset must be 688, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_43) == 689,
-                "`wide::__padding_43`: offset must be 689, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_043) == 690,
-                "`wide::s_043`: offset must be 690, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_043) == 692,
-                "`wide::i_043`: offset must be 692, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_043) == 696,
-                "`wide::l_043`: offset must be 696, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_044) == 704,
-                "`wide::c_044`: offset must be 704, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_44) == 705,
-                "`wide::__padding_44`: offset must be 705, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_044) == 706,
-                "`wide::s_044`: offset must be 706, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_044) == 708,
-                "`wide::i_044`: offset must be 708, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_044) == 712,
-                "`wide::l_044`: offset must be 712, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_045) == 720,
-                "`wide::c_045`: offset must be 720, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_45) == 721,
-                "`wide::__padding_45`: offset must be 721, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_045) == 722,
-                "`wide::s_045`: offset must be 722, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_045) == 724,
-                "`wide::i_045`: offset must be 724, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_045) == 728,
-                "`wide::l_045`: offset must be 728, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_046) == 736,
-                "`wide::c_046`: offset must be 736, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_46) == 737,
-                "`wide::__padding_46`: offset must be 737, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_046) == 738,
-                "`wide::s_046`: offset must be 738, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_046) == 740,
-                "`wide::i_046`: offset must be 740, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_046) == 744,
-                "`wide::l_046`: offset must be 744, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_047) == 752,
-                "`wide::c_047`: offset must be 752, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_47) == 753,
-                "`wide::__padding_47`: offset must be 753, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_047) == 754,
-                "`wide::s_047`: offset must be 754, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_047) == 756,
-                "`wide::i_047`: offset must be 756, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_047) == 760,
-                "`wide::l_047`: offset must be 760, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_048) == 768,
-                "`wide::c_048`: offset must be 768, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_48) == 769,
-                "`wide::__padding_48`: offset must be 769, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_048) == 770,
-                "`wide::s_048`: offset must be 770, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_048) == 772,
-                "`wide::i_048`: offset must be 772, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_048) == 776,
-                "`wide::l_048`: offset must be 776, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_049) == 784,
-                "`wide::c_049`: offset must be 784, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_49) == 785,
-                "`wide::__padding_49`: offset must be 785, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_049) == 786,
-                "`wide::s_049`: offset must be 786, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_049) == 788,
-                "`wide::i_049`: offset must be 788, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_049) == 792,
-                "`wide::l_049`: offset must be 792, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_050) == 800,
-                "`wide::c_050`: offset must be 800, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_50) == 801,
-                "`wide::__padding_50`: offset must be 801, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_050) == 802,
-                "`wide::s_050`: offset must be 802, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_050) == 804,
-                "`wide::i_050`: offset must be 804, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_050) == 808,
-                "`wide::l_050`: offset must be 808, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_051) == 816,
-                "`wide::c_051`: offset must be 816, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_51) == 817,
-                "`wide::__padding_51`: offset must be 817, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_051) == 818,
-                "`wide::s_051`: offset must be 818, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_051) == 820,
-                "`wide::i_051`: offset must be 820, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_051) == 824,
-                "`wide::l_051`: offset must be 824, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_052) == 832,
-                "`wide::c_052`: offset must be 832, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_52) == 833,
-                "`wide::__padding_52`: offset must be 833, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_052) == 834,
-                "`wide::s_052`: offset must be 834, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_052) == 836,
-                "`wide::i_052`: offset must be 836, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_052) == 840,
-                "`wide::l_052`: offset must be 840, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_053) == 848,
-                "`wide::c_053`: offset must be 848, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_53) == 849,
-                "`wide::__padding_53`: offset must be 849, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_053) == 850,
-                "`wide::s_053`: offset must be 850, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_053) == 852,
-                "`wide::i_053`: offset must be 852, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_053) == 856,
-                "`wide::l_053`: offset must be 856, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_054) == 864,
-                "`wide::c_054`: offset must be 864, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_54) == 865,
-                "`wide::__padding_54`: offset must be 865, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_054) == 866,
-                "`wide::s_054`: offset must be 866, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_054) == 868,
-                "`wide::i_054`: offset must be 868, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_054) == 872,
-                "`wide::l_054`: offset must be 872, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_055) == 880,
-                "`wide::c_055`: offset must be 880, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_55) == 881,
-                "`wide::__padding_55`: offset must be 881, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_055) == 882,
-                "`wide::s_055`: offset must be 882, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_055) == 884,
-                "`wide::i_055`: offset must be 884, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_055) == 888,
-                "`wide::l_055`: offset must be 888, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_056) == 896,
-                "`wide::c_056`: offset must be 896, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_56) == 897,
-                "`wide::__padding_56`: offset must be 897, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_056) == 898,
-                "`wide::s_056`: offset must be 898, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_056) == 900,
-                "`wide::i_056`: offset must be 900, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_056) == 904,
-                "`wide::l_056`: offset must be 904, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_057) == 912,
-                "`wide::c_057`: offset must be 912, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_57) == 913,
-                "`wide::__padding_57`: offset must be 913, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_057) == 914,
-                "`wide::s_057`: offset must be 914, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_057) == 916,
-                "`wide::i_057`: offset must be 916, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_057) == 920,
-                "`wide::l_057`: offset must be 920, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_058) == 928,
-                "`wide::c_058`: offset must be 928, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_58) == 929,
-                "`wide::__padding_58`: offset must be 929, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_058) == 930,
-                "`wide::s_058`: offset must be 930, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_058) == 932,
-                "`wide::i_058`: offset must be 932, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_058) == 936,
-                "`wide::l_058`: offset must be 936, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_059) == 944,
-                "`wide::c_059`: offset must be 944, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_59) == 945,
-                "`wide::__padding_59`: offset must be 945, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_059) == 946,
-                "`wide::s_059`: offset must be 946, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_059) == 948,
-                "`wide::i_059`: offset must be 948, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_059) == 952,
-                "`wide::l_059`: offset must be 952, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_060) == 960,
-                "`wide::c_060`: offset must be 960, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_60) == 961,
-                "`wide::__padding_60`: offset must be 961, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_060) == 962,
-                "`wide::s_060`: offset must be 962, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_060) == 964,
-                "`wide::i_060`: offset must be 964, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_060) == 968,
-                "`wide::l_060`: offset must be 968, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_061) == 976,
-                "`wide::c_061`: offset must be 976, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_61) == 977,
-                "`wide::__padding_61`: offset must be 977, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_061) == 978,
-                "`wide::s_061`: offset must be 978, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_061) == 980,
-                "`wide::i_061`: offset must be 980, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_061) == 984,
-                "`wide::l_061`: offset must be 984, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_062) == 992,
-                "`wide::c_062`: offset must be 992, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_62) == 993,
-                "`wide::__padding_62`: offset must be 993, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_062) == 994,
-                "`wide::s_062`: offset must be 994, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_062) == 996,
-                "`wide::i_062`: offset must be 996, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_062) == 1000,
-                "`wide::l_062`: offset must be 1000, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_063) == 1008,
-                "`wide::c_063`: offset must be 1008, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_63) == 1009,
-                "`wide::__padding_63`: offset must be 1009, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_063) == 1010,
-                "`wide::s_063`: offset must be 1010, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_063) == 1012,
-                "`wide::i_063`: offset must be 1012, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_063) == 1016,
-                "`wide::l_063`: offset must be 1016, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_064) == 1024,
-                "`wide::c_064`: offset must be 1024, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_64) == 1025,
-                "`wide::__padding_64`: offset must be 1025, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_064) == 1026,
-                "`wide::s_064`: offset must be 1026, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_064) == 1028,
-                "`wide::i_064`: offset must be 1028, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_064) == 1032,
-                "`wide::l_064`: offset must be 1032, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_065) == 1040,
-                "`wide::c_065`: offset must be 1040, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_65) == 1041,
-                "`wide::__padding_65`: offset must be 1041, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_065) == 1042,
-                "`wide::s_065`: offset must be 1042, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_065) == 1044,
-                "`wide::i_065`: offset must be 1044, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_065) == 1048,
-                "`wide::l_065`: offset must be 1048, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_066) == 1056,
-                "`wide::c_066`: offset must be 1056, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_66) == 1057,
-                "`wide::__padding_66`: offset must be 1057, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_066) == 1058,
-                "`wide::s_066`: offset must be 1058, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_066) == 1060,
-                "`wide::i_066`: offset must be 1060, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_066) == 1064,
-                "`wide::l_066`: offset must be 1064, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_067) == 1072,
-                "`wide::c_067`: offset must be 1072, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_67) == 1073,
-                "`wide::__padding_67`: offset must be 1073, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_067) == 1074,
-                "`wide::s_067`: offset must be 1074, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_067) == 1076,
-                "`wide::i_067`: offset must be 1076, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_067) == 1080,
-                "`wide::l_067`: offset must be 1080, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_068) == 1088,
-                "`wide::c_068`: offset must be 1088, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_68) == 1089,
-                "`wide::__padding_68`: offset must be 1089, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_068) == 1090,
-                "`wide::s_068`: offset must be 1090, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_068) == 1092,
-                "`wide::i_068`: offset must be 1092, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_068) == 1096,
-                "`wide::l_068`: offset must be 1096, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_069) == 1104,
-                "`wide::c_069`: offset must be 1104, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_69) == 1105,
-                "`wide::__padding_69`: offset must be 1105, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_069) == 1106,
-                "`wide::s_069`: offset must be 1106, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_069) == 1108,
-                "`wide::i_069`: offset must be 1108, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_069) == 1112,
-                "`wide::l_069`: offset must be 1112, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_070) == 1120,
-                "`wide::c_070`: offset must be 1120, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_70) == 1121,
-                "`wide::__padding_70`: offset must be 1121, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_070) == 1122,
-                "`wide::s_070`: offset must be 1122, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_070) == 1124,
-                "`wide::i_070`: offset must be 1124, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_070) == 1128,
-                "`wide::l_070`: offset must be 1128, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_071) == 1136,
-                "`wide::c_071`: offset must be 1136, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_71) == 1137,
-                "`wide::__padding_71`: offset must be 1137, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_071) == 1138,
-                "`wide::s_071`: offset must be 1138, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_071) == 1140,
-                "`wide::i_071`: offset must be 1140, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_071) == 1144,
-                "`wide::l_071`: offset must be 1144, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_072) == 1152,
-                "`wide::c_072`: offset must be 1152, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_72) == 1153,
-                "`wide::__padding_72`: offset must be 1153, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_072) == 1154,
-                "`wide::s_072`: offset must be 1154, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_072) == 1156,
-                "`wide::i_072`: offset must be 1156, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_072) == 1160,
-                "`wide::l_072`: offset must be 1160, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_073) == 1168,
-                "`wide::c_073`: offset must be 1168, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_73) == 1169,
-                "`wide::__padding_73`: offset must be 1169, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_073) == 1170,
-                "`wide::s_073`: offset must be 1170, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_073) == 1172,
-                "`wide::i_073`: offset must be 1172, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_073) == 1176,
-                "`wide::l_073`: offset must be 1176, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_074) == 1184,
-                "`wide::c_074`: offset must be 1184, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_74) == 1185,
-                "`wide::__padding_74`: offset must be 1185, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_074) == 1186,
-                "`wide::s_074`: offset must be 1186, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_074) == 1188,
-                "`wide::i_074`: offset must be 1188, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_074) == 1192,
-                "`wide::l_074`: offset must be 1192, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_075) == 1200,
-                "`wide::c_075`: offset must be 1200, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_75) == 1201,
-                "`wide::__padding_75`: offset must be 1201, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_075) == 1202,
-                "`wide::s_075`: offset must be 1202, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_075) == 1204,
-                "`wide::i_075`: offset must be 1204, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_075) == 1208,
-                "`wide::l_075`: offset must be 1208, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_076) == 1216,
-                "`wide::c_076`: offset must be 1216, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_76) == 1217,
-                "`wide::__padding_76`: offset must be 1217, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_076) == 1218,
-                "`wide::s_076`: offset must be 1218, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_076) == 1220,
-                "`wide::i_076`: offset must be 1220, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_076) == 1224,
-                "`wide::l_076`: offset must be 1224, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_077) == 1232,
-                "`wide::c_077`: offset must be 1232, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_77) == 1233,
-                "`wide::__padding_77`: offset must be 1233, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_077) == 1234,
-                "`wide::s_077`: offset must be 1234, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_077) == 1236,
-                "`wide::i_077`: offset must be 1236, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_077) == 1240,
-                "`wide::l_077`: offset must be 1240, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_078) == 1248,
-                "`wide::c_078`: offset must be 1248, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_78) == 1249,
-                "`wide::__padding_78`: offset must be 1249, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_078) == 1250,
-                "`wide::s_078`: offset must be 1250, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_078) == 1252,
-                "`wide::i_078`: offset must be 1252, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_078) == 1256,
-                "`wide::l_078`: offset must be 1256, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_079) == 1264,
-                "`wide::c_079`: offset must be 1264, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_79) == 1265,
-                "`wide::__padding_79`: offset must be 1265, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_079) == 1266,
-                "`wide::s_079`: offset must be 1266, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_079) == 1268,
-                "`wide::i_079`: offset must be 1268, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_079) == 1272,
-                "`wide::l_079`: offset must be 1272, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_080) == 1280,
-                "`wide::c_080`: offset must be 1280, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_80) == 1281,
-                "`wide::__padding_80`: offset must be 1281, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_080) == 1282,
-                "`wide::s_080`: offset must be 1282, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_080) == 1284,
-                "`wide::i_080`: offset must be 1284, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_080) == 1288,
-                "`wide::l_080`: offset must be 1288, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_081) == 1296,
-                "`wide::c_081`: offset must be 1296, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_81) == 1297,
-                "`wide::__padding_81`: offset must be 1297, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_081) == 1298,
-                "`wide::s_081`: offset must be 1298, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_081) == 1300,
-                "`wide::i_081`: offset must be 1300, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_081) == 1304,
-                "`wide::l_081`: offset must be 1304, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_082) == 1312,
-                "`wide::c_082`: offset must be 1312, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_82) == 1313,
-                "`wide::__padding_82`: offset must be 1313, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_082) == 1314,
-                "`wide::s_082`: offset must be 1314, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_082) == 1316,
-                "`wide::i_082`: offset must be 1316, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_082) == 1320,
-                "`wide::l_082`: offset must be 1320, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_083) == 1328,
-                "`wide::c_083`: offset must be 1328, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_83) == 1329,
-                "`wide::__padding_83`: offset must be 1329, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_083) == 1330,
-                "`wide::s_083`: offset must be 1330, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_083) == 1332,
-                "`wide::i_083`: offset must be 1332, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_083) == 1336,
-                "`wide::l_083`: offset must be 1336, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_084) == 1344,
-                "`wide::c_084`: offset must be 1344, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_84) == 1345,
-                "`wide::__padding_84`: offset must be 1345, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_084) == 1346,
-                "`wide::s_084`: offset must be 1346, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_084) == 1348,
-                "`wide::i_084`: offset must be 1348, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_084) == 1352,
-                "`wide::l_084`: offset must be 1352, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_085) == 1360,
-                "`wide::c_085`: offset must be 1360, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_85) == 1361,
-                "`wide::__padding_85`: offset must be 1361, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_085) == 1362,
-                "`wide::s_085`: offset must be 1362, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_085) == 1364,
-                "`wide::i_085`: offset must be 1364, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_085) == 1368,
-                "`wide::l_085`: offset must be 1368, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_086) == 1376,
-                "`wide::c_086`: offset must be 1376, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_86) == 1377,
-                "`wide::__padding_86`: offset must be 1377, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_086) == 1378,
-                "`wide::s_086`: offset must be 1378, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_086) == 1380,
-                "`wide::i_086`: offset must be 1380, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_086) == 1384,
-                "`wide::l_086`: offset must be 1384, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_087) == 1392,
-                "`wide::c_087`: offset must be 1392, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_87) == 1393,
-                "`wide::__padding_87`: offset must be 1393, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_087) == 1394,
-                "`wide::s_087`: offset must be 1394, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_087) == 1396,
-                "`wide::i_087`: offset must be 1396, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_087) == 1400,
-                "`wide::l_087`: offset must be 1400, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_088) == 1408,
-                "`wide::c_088`: offset must be 1408, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_88) == 1409,
-                "`wide::__padding_88`: offset must be 1409, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_088) == 1410,
-                "`wide::s_088`: offset must be 1410, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_088) == 1412,
-                "`wide::i_088`: offset must be 1412, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_088) == 1416,
-                "`wide::l_088`: offset must be 1416, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_089) == 1424,
-                "`wide::c_089`: offset must be 1424, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_89) == 1425,
-                "`wide::__padding_89`: offset must be 1425, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_089) == 1426,
-                "`wide::s_089`: offset must be 1426, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_089) == 1428,
-                "`wide::i_089`: offset must be 1428, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_089) == 1432,
-                "`wide::l_089`: offset must be 1432, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_090) == 1440,
-                "`wide::c_090`: offset must be 1440, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_90) == 1441,
-                "`wide::__padding_90`: offset must be 1441, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_090) == 1442,
-                "`wide::s_090`: offset must be 1442, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_090) == 1444,
-                "`wide::i_090`: offset must be 1444, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_090) == 1448,
-                "`wide::l_090`: offset must be 1448, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_091) == 1456,
-                "`wide::c_091`: offset must be 1456, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_91) == 1457,
-                "`wide::__padding_91`: offset must be 1457, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_091) == 1458,
-                "`wide::s_091`: offset must be 1458, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_091) == 1460,
-                "`wide::i_091`: offset must be 1460, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_091) == 1464,
-                "`wide::l_091`: offset must be 1464, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_092) == 1472,
-                "`wide::c_092`: offset must be 1472, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_92) == 1473,
-                "`wide::__padding_92`: offset must be 1473, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_092) == 1474,
-                "`wide::s_092`: offset must be 1474, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_092) == 1476,
-                "`wide::i_092`: offset must be 1476, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_092) == 1480,
-                "`wide::l_092`: offset must be 1480, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_093) == 1488,
-                "`wide::c_093`: offset must be 1488, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_93) == 1489,
-                "`wide::__padding_93`: offset must be 1489, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_093) == 1490,
-                "`wide::s_093`: offset must be 1490, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_093) == 1492,
-                "`wide::i_093`: offset must be 1492, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_093) == 1496,
-                "`wide::l_093`: offset must be 1496, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_094) == 1504,
-                "`wide::c_094`: offset must be 1504, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_94) == 1505,
-                "`wide::__padding_94`: offset must be 1505, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_094) == 1506,
-                "`wide::s_094`: offset must be 1506, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_094) == 1508,
-                "`wide::i_094`: offset must be 1508, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_094) == 1512,
-                "`wide::l_094`: offset must be 1512, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_095) == 1520,
-                "`wide::c_095`: offset must be 1520, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_95) == 1521,
-                "`wide::__padding_95`: offset must be 1521, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_095) == 1522,
-                "`wide::s_095`: offset must be 1522, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_095) == 1524,
-                "`wide::i_095`: offset must be 1524, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_095) == 1528,
-                "`wide::l_095`: offset must be 1528, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_096) == 1536,
-                "`wide::c_096`: offset must be 1536, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_96) == 1537,
-                "`wide::__padding_96`: offset must be 1537, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_096) == 1538,
-                "`wide::s_096`: offset must be 1538, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_096) == 1540,
-                "`wide::i_096`: offset must be 1540, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_096) == 1544,
-                "`wide::l_096`: offset must be 1544, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_097) == 1552,
-                "`wide::c_097`: offset must be 1552, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_97) == 1553,
-                "`wide::__padding_97`: offset must be 1553, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_097) == 1554,
-                "`wide::s_097`: offset must be 1554, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_097) == 1556,
-                "`wide::i_097`: offset must be 1556, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_097) == 1560,
-                "`wide::l_097`: offset must be 1560, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_098) == 1568,
-                "`wide::c_098`: offset must be 1568, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_98) == 1569,
-                "`wide::__padding_98`: offset must be 1569, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_098) == 1570,
-                "`wide::s_098`: offset must be 1570, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_098) == 1572,
-                "`wide::i_098`: offset must be 1572, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_098) == 1576,
-                "`wide::l_098`: offset must be 1576, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_099) == 1584,
-                "`wide::c_099`: offset must be 1584, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_99) == 1585,
-                "`wide::__padding_99`: offset must be 1585, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_099) == 1586,
-                "`wide::s_099`: offset must be 1586, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_099) == 1588,
-                "`wide::i_099`: offset must be 1588, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_099) == 1592,
-                "`wide::l_099`: offset must be 1592, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_100) == 1600,
-                "`wide::c_100`: offset must be 1600, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_100) == 1601,
-                "`wide::__padding_100`: offset must be 1601, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_100) == 1602,
-                "`wide::s_100`: offset must be 1602, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_100) == 1604,
-                "`wide::i_100`: offset must be 1604, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_100) == 1608,
-                "`wide::l_100`: offset must be 1608, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_101) == 1616,
-                "`wide::c_101`: offset must be 1616, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_101) == 1617,
-                "`wide::__padding_101`: offset must be 1617, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_101) == 1618,
-                "`wide::s_101`: offset must be 1618, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_101) == 1620,
-                "`wide::i_101`: offset must be 1620, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_101) == 1624,
-                "`wide::l_101`: offset must be 1624, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_102) == 1632,
-                "`wide::c_102`: offset must be 1632, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_102) == 1633,
-                "`wide::__padding_102`: offset must be 1633, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_102) == 1634,
-                "`wide::s_102`: offset must be 1634, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_102) == 1636,
-                "`wide::i_102`: offset must be 1636, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_102) == 1640,
-                "`wide::l_102`: offset must be 1640, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_103) == 1648,
-                "`wide::c_103`: offset must be 1648, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_103) == 1649,
-                "`wide::__padding_103`: offset must be 1649, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_103) == 1650,
-                "`wide::s_103`: offset must be 1650, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_103) == 1652,
-                "`wide::i_103`: offset must be 1652, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_103) == 1656,
-                "`wide::l_103`: offset must be 1656, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_104) == 1664,
-                "`wide::c_104`: offset must be 1664, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_104) == 1665,
-                "`wide::__padding_104`: offset must be 1665, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_104) == 1666,
-                "`wide::s_104`: offset must be 1666, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_104) == 1668,
-                "`wide::i_104`: offset must be 1668, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_104) == 1672,
-                "`wide::l_104`: offset must be 1672, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_105) == 1680,
-                "`wide::c_105`: offset must be 1680, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_105) == 1681,
-                "`wide::__padding_105`: offset must be 1681, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_105) == 1682,
-                "`wide::s_105`: offset must be 1682, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_105) == 1684,
-                "`wide::i_105`: offset must be 1684, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_105) == 1688,
-                "`wide::l_105`: offset must be 1688, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_106) == 1696,
-                "`wide::c_106`: offset must be 1696, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_106) == 1697,
-                "`wide::__padding_106`: offset must be 1697, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_106) == 1698,
-                "`wide::s_106`: offset must be 1698, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_106) == 1700,
-                "`wide::i_106`: offset must be 1700, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_106) == 1704,
-                "`wide::l_106`: offset must be 1704, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_107) == 1712,
-                "`wide::c_107`: offset must be 1712, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_107) == 1713,
-                "`wide::__padding_107`: offset must be 1713, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_107) == 1714,
-                "`wide::s_107`: offset must be 1714, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_107) == 1716,
-                "`wide::i_107`: offset must be 1716, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_107) == 1720,
-                "`wide::l_107`: offset must be 1720, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_108) == 1728,
-                "`wide::c_108`: offset must be 1728, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_108) == 1729,
-                "`wide::__padding_108`: offset must be 1729, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_108) == 1730,
-                "`wide::s_108`: offset must be 1730, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_108) == 1732,
-                "`wide::i_108`: offset must be 1732, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_108) == 1736,
-                "`wide::l_108`: offset must be 1736, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_109) == 1744,
-                "`wide::c_109`: offset must be 1744, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_109) == 1745,
-                "`wide::__padding_109`: offset must be 1745, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_109) == 1746,
-                "`wide::s_109`: offset must be 1746, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_109) == 1748,
-                "`wide::i_109`: offset must be 1748, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_109) == 1752,
-                "`wide::l_109`: offset must be 1752, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_110) == 1760,
-                "`wide::c_110`: offset must be 1760, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_110) == 1761,
-                "`wide::__padding_110`: offset must be 1761, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_110) == 1762,
-                "`wide::s_110`: offset must be 1762, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_110) == 1764,
-                "`wide::i_110`: offset must be 1764, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_110) == 1768,
-                "`wide::l_110`: offset must be 1768, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_111) == 1776,
-                "`wide::c_111`: offset must be 1776, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_111) == 1777,
-                "`wide::__padding_111`: offset must be 1777, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_111) == 1778,
-                "`wide::s_111`: offset must be 1778, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_111) == 1780,
-                "`wide::i_111`: offset must be 1780, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_111) == 1784,
-                "`wide::l_111`: offset must be 1784, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_112) == 1792,
-                "`wide::c_112`: offset must be 1792, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_112) == 1793,
-                "`wide::__padding_112`: offset must be 1793, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_112) == 1794,
-                "`wide::s_112`: offset must be 1794, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_112) == 1796,
-                "`wide::i_112`: offset must be 1796, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_112) == 1800,
-                "`wide::l_112`: offset must be 1800, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_113) == 1808,
-                "`wide::c_113`: offset must be 1808, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_113) == 1809,
-                "`wide::__padding_113`: offset must be 1809, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_113) == 1810,
-                "`wide::s_113`: offset must be 1810, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_113) == 1812,
-                "`wide::i_113`: offset must be 1812, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_113) == 1816,
-                "`wide::l_113`: offset must be 1816, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_114) == 1824,
-                "`wide::c_114`: offset must be 1824, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_114) == 1825,
-                "`wide::__padding_114`: offset must be 1825, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_114) == 1826,
-                "`wide::s_114`: offset must be 1826, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_114) == 1828,
-                "`wide::i_114`: offset must be 1828, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_114) == 1832,
-                "`wide::l_114`: offset must be 1832, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_115) == 1840,
-                "`wide::c_115`: offset must be 1840, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_115) == 1841,
-                "`wide::__padding_115`: offset must be 1841, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_115) == 1842,
-                "`wide::s_115`: offset must be 1842, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_115) == 1844,
-                "`wide::i_115`: offset must be 1844, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_115) == 1848,
-                "`wide::l_115`: offset must be 1848, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_116) == 1856,
-                "`wide::c_116`: offset must be 1856, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_116) == 1857,
-                "`wide::__padding_116`: offset must be 1857, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_116) == 1858,
-                "`wide::s_116`: offset must be 1858, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_116) == 1860,
-                "`wide::i_116`: offset must be 1860, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_116) == 1864,
-                "`wide::l_116`: offset must be 1864, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_117) == 1872,
-                "`wide::c_117`: offset must be 1872, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_117) == 1873,
-                "`wide::__padding_117`: offset must be 1873, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_117) == 1874,
-                "`wide::s_117`: offset must be 1874, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_117) == 1876,
-                "`wide::i_117`: offset must be 1876, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_117) == 1880,
-                "`wide::l_117`: offset must be 1880, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_118) == 1888,
-                "`wide::c_118`: offset must be 1888, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_118) == 1889,
-                "`wide::__padding_118`: offset must be 1889, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_118) == 1890,
-                "`wide::s_118`: offset must be 1890, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_118) == 1892,
-                "`wide::i_118`: offset must be 1892, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_118) == 1896,
-                "`wide::l_118`: offset must be 1896, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_119) == 1904,
-                "`wide::c_119`: offset must be 1904, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_119) == 1905,
-                "`wide::__padding_119`: offset must be 1905, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_119) == 1906,
-                "`wide::s_119`: offset must be 1906, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_119) == 1908,
-                "`wide::i_119`: offset must be 1908, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_119) == 1912,
-                "`wide::l_119`: offset must be 1912, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_120) == 1920,
-                "`wide::c_120`: offset must be 1920, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_120) == 1921,
-                "`wide::__padding_120`: offset must be 1921, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_120) == 1922,
-                "`wide::s_120`: offset must be 1922, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_120) == 1924,
-                "`wide::i_120`: offset must be 1924, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_120) == 1928,
-                "`wide::l_120`: offset must be 1928, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_121) == 1936,
-                "`wide::c_121`: offset must be 1936, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_121) == 1937,
-                "`wide::__padding_121`: offset must be 1937, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_121) == 1938,
-                "`wide::s_121`: offset must be 1938, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_121) == 1940,
-                "`wide::i_121`: offset must be 1940, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_121) == 1944,
-                "`wide::l_121`: offset must be 1944, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_122) == 1952,
-                "`wide::c_122`: offset must be 1952, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_122) == 1953,
-                "`wide::__padding_122`: offset must be 1953, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_122) == 1954,
-                "`wide::s_122`: offset must be 1954, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_122) == 1956,
-                "`wide::i_122`: offset must be 1956, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_122) == 1960,
-                "`wide::l_122`: offset must be 1960, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_123) == 1968,
-                "`wide::c_123`: offset must be 1968, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_123) == 1969,
-                "`wide::__padding_123`: offset must be 1969, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_123) == 1970,
-                "`wide::s_123`: offset must be 1970, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_123) == 1972,
-                "`wide::i_123`: offset must be 1972, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_123) == 1976,
-                "`wide::l_123`: offset must be 1976, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_124) == 1984,
-                "`wide::c_124`: offset must be 1984, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_124) == 1985,
-                "`wide::__padding_124`: offset must be 1985, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_124) == 1986,
-                "`wide::s_124`: offset must be 1986, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_124) == 1988,
-                "`wide::i_124`: offset must be 1988, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_124) == 1992,
-                "`wide::l_124`: offset must be 1992, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_125) == 2000,
-                "`wide::c_125`: offset must be 2000, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_125) == 2001,
-                "`wide::__padding_125`: offset must be 2001, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_125) == 2002,
-                "`wide::s_125`: offset must be 2002, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_125) == 2004,
-                "`wide::i_125`: offset must be 2004, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_125) == 2008,
-                "`wide::l_125`: offset must be 2008, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_126) == 2016,
-                "`wide::c_126`: offset must be 2016, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_126) == 2017,
-                "`wide::__padding_126`: offset must be 2017, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_126) == 2018,
-                "`wide::s_126`: offset must be 2018, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_126) == 2020,
-                "`wide::i_126`: offset must be 2020, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_126) == 2024,
-                "`wide::l_126`: offset must be 2024, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_127) == 2032,
-                "`wide::c_127`: offset must be 2032, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_127) == 2033,
-                "`wide::__padding_127`: offset must be 2033, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_127) == 2034,
-                "`wide::s_127`: offset must be 2034, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_127) == 2036,
-                "`wide::i_127`: offset must be 2036, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_127) == 2040,
-                "`wide::l_127`: offset must be 2040, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_128) == 2048,
-                "`wide::c_128`: offset must be 2048, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_128) == 2049,
-                "`wide::__padding_128`: offset must be 2049, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_128) == 2050,
-                "`wide::s_128`: offset must be 2050, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_128) == 2052,
-                "`wide::i_128`: offset must be 2052, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_128) == 2056,
-                "`wide::l_128`: offset must be 2056, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_129) == 2064,
-                "`wide::c_129`: offset must be 2064, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_129) == 2065,
-                "`wide::__padding_129`: offset must be 2065, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_129) == 2066,
-                "`wide::s_129`: offset must be 2066, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_129) == 2068,
-                "`wide::i_129`: offset must be 2068, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_129) == 2072,
-                "`wide::l_129`: offset must be 2072, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_130) == 2080,
-                "`wide::c_130`: offset must be 2080, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_130) == 2081,
-                "`wide::__padding_130`: offset must be 2081, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_130) == 2082,
-                "`wide::s_130`: offset must be 2082, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_130) == 2084,
-                "`wide::i_130`: offset must be 2084, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_130) == 2088,
-                "`wide::l_130`: offset must be 2088, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_131) == 2096,
-                "`wide::c_131`: offset must be 2096, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_131) == 2097,
-                "`wide::__padding_131`: offset must be 2097, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_131) == 2098,
-                "`wide::s_131`: offset must be 2098, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_131) == 2100,
-                "`wide::i_131`: offset must be 2100, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_131) == 2104,
-                "`wide::l_131`: offset must be 2104, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_132) == 2112,
-                "`wide::c_132`: offset must be 2112, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_132) == 2113,
-                "`wide::__padding_132`: offset must be 2113, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_132) == 2114,
-                "`wide::s_132`: offset must be 2114, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_132) == 2116,
-                "`wide::i_132`: offset must be 2116, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_132) == 2120,
-                "`wide::l_132`: offset must be 2120, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_133) == 2128,
-                "`wide::c_133`: offset must be 2128, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_133) == 2129,
-                "`wide::__padding_133`: offset must be 2129, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_133) == 2130,
-                "`wide::s_133`: offset must be 2130, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_133) == 2132,
-                "`wide::i_133`: offset must be 2132, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_133) == 2136,
-                "`wide::l_133`: offset must be 2136, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_134) == 2144,
-                "`wide::c_134`: offset must be 2144, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_134) == 2145,
-                "`wide::__padding_134`: offset must be 2145, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_134) == 2146,
-                "`wide::s_134`: offset must be 2146, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_134) == 2148,
-                "`wide::i_134`: offset must be 2148, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_134) == 2152,
-                "`wide::l_134`: offset must be 2152, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_135) == 2160,
-                "`wide::c_135`: offset must be 2160, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_135) == 2161,
-                "`wide::__padding_135`: offset must be 2161, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_135) == 2162,
-                "`wide::s_135`: offset must be 2162, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_135) == 2164,
-                "`wide::i_135`: offset must be 2164, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_135) == 2168,
-                "`wide::l_135`: offset must be 2168, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_136) == 2176,
-                "`wide::c_136`: offset must be 2176, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_136) == 2177,
-                "`wide::__padding_136`: offset must be 2177, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_136) == 2178,
-                "`wide::s_136`: offset must be 2178, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_136) == 2180,
-                "`wide::i_136`: offset must be 2180, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_136) == 2184,
-                "`wide::l_136`: offset must be 2184, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_137) == 2192,
-                "`wide::c_137`: offset must be 2192, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_137) == 2193,
-                "`wide::__padding_137`: offset must be 2193, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_137) == 2194,
-                "`wide::s_137`: offset must be 2194, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_137) == 2196,
-                "`wide::i_137`: offset must be 2196, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_137) == 2200,
-                "`wide::l_137`: offset must be 2200, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_138) == 2208,
-                "`wide::c_138`: offset must be 2208, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_138) == 2209,
-                "`wide::__padding_138`: offset must be 2209, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_138) == 2210,
-                "`wide::s_138`: offset must be 2210, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_138) == 2212,
-                "`wide::i_138`: offset must be 2212, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_138) == 2216,
-                "`wide::l_138`: offset must be 2216, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_139) == 2224,
-                "`wide::c_139`: offset must be 2224, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_139) == 2225,
-                "`wide::__padding_139`: offset must be 2225, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_139) == 2226,
-                "`wide::s_139`: offset must be 2226, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_139) == 2228,
-                "`wide::i_139`: offset must be 2228, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_139) == 2232,
-                "`wide::l_139`: offset must be 2232, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_140) == 2240,
-                "`wide::c_140`: offset must be 2240, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_140) == 2241,
-                "`wide::__padding_140`: offset must be 2241, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_140) == 2242,
-                "`wide::s_140`: offset must be 2242, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_140) == 2244,
-                "`wide::i_140`: offset must be 2244, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_140) == 2248,
-                "`wide::l_140`: offset must be 2248, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_141) == 2256,
-                "`wide::c_141`: offset must be 2256, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_141) == 2257,
-                "`wide::__padding_141`: offset must be 2257, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_141) == 2258,
-                "`wide::s_141`: offset must be 2258, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_141) == 2260,
-                "`wide::i_141`: offset must be 2260, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_141) == 2264,
-                "`wide::l_141`: offset must be 2264, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_142) == 2272,
-                "`wide::c_142`: offset must be 2272, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_142) == 2273,
-                "`wide::__padding_142`: offset must be 2273, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_142) == 2274,
-                "`wide::s_142`: offset must be 2274, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_142) == 2276,
-                "`wide::i_142`: offset must be 2276, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_142) == 2280,
-                "`wide::l_142`: offset must be 2280, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_143) == 2288,
-                "`wide::c_143`: offset must be 2288, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_143) == 2289,
-                "`wide::__padding_143`: offset must be 2289, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_143) == 2290,
-                "`wide::s_143`: offset must be 2290, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_143) == 2292,
-                "`wide::i_143`: offset must be 2292, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_143) == 2296,
-                "`wide::l_143`: offset must be 2296, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_144) == 2304,
-                "`wide::c_144`: offset must be 2304, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_144) == 2305,
-                "`wide::__padding_144`: offset must be 2305, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_144) == 2306,
-                "`wide::s_144`: offset must be 2306, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_144) == 2308,
-                "`wide::i_144`: offset must be 2308, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_144) == 2312,
-                "`wide::l_144`: offset must be 2312, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_145) == 2320,
-                "`wide::c_145`: offset must be 2320, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_145) == 2321,
-                "`wide::__padding_145`: offset must be 2321, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_145) == 2322,
-                "`wide::s_145`: offset must be 2322, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_145) == 2324,
-                "`wide::i_145`: offset must be 2324, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_145) == 2328,
-                "`wide::l_145`: offset must be 2328, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_146) == 2336,
-                "`wide::c_146`: offset must be 2336, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_146) == 2337,
-                "`wide::__padding_146`: offset must be 2337, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_146) == 2338,
-                "`wide::s_146`: offset must be 2338, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_146) == 2340,
-                "`wide::i_146`: offset must be 2340, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_146) == 2344,
-                "`wide::l_146`: offset must be 2344, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_147) == 2352,
-                "`wide::c_147`: offset must be 2352, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_147) == 2353,
-                "`wide::__padding_147`: offset must be 2353, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_147) == 2354,
-                "`wide::s_147`: offset must be 2354, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_147) == 2356,
-                "`wide::i_147`: offset must be 2356, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_147) == 2360,
-                "`wide::l_147`: offset must be 2360, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_148) == 2368,
-                "`wide::c_148`: offset must be 2368, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_148) == 2369,
-                "`wide::__padding_148`: offset must be 2369, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_148) == 2370,
-                "`wide::s_148`: offset must be 2370, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_148) == 2372,
-                "`wide::i_148`: offset must be 2372, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_148) == 2376,
-                "`wide::l_148`: offset must be 2376, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_149) == 2384,
-                "`wide::c_149`: offset must be 2384, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_149) == 2385,
-                "`wide::__padding_149`: offset must be 2385, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_149) == 2386,
-                "`wide::s_149`: offset must be 2386, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_149) == 2388,
-                "`wide::i_149`: offset must be 2388, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_149) == 2392,
-                "`wide::l_149`: offset must be 2392, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_150) == 2400,
-                "`wide::c_150`: offset must be 2400, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_150) == 2401,
-                "`wide::__padding_150`: offset must be 2401, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_150) == 2402,
-                "`wide::s_150`: offset must be 2402, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_150) == 2404,
-                "`wide::i_150`: offset must be 2404, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_150) == 2408,
-                "`wide::l_150`: offset must be 2408, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_151) == 2416,
-                "`wide::c_151`: offset must be 2416, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_151) == 2417,
-                "`wide::__padding_151`: offset must be 2417, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_151) == 2418,
-                "`wide::s_151`: offset must be 2418, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_151) == 2420,
-                "`wide::i_151`: offset must be 2420, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_151) == 2424,
-                "`wide::l_151`: offset must be 2424, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_152) == 2432,
-                "`wide::c_152`: offset must be 2432, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_152) == 2433,
-                "`wide::__padding_152`: offset must be 2433, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_152) == 2434,
-                "`wide::s_152`: offset must be 2434, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_152) == 2436,
-                "`wide::i_152`: offset must be 2436, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_152) == 2440,
-                "`wide::l_152`: offset must be 2440, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_153) == 2448,
-                "`wide::c_153`: offset must be 2448, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_153) == 2449,
-                "`wide::__padding_153`: offset must be 2449, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_153) == 2450,
-                "`wide::s_153`: offset must be 2450, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_153) == 2452,
-                "`wide::i_153`: offset must be 2452, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_153) == 2456,
-                "`wide::l_153`: offset must be 2456, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_154) == 2464,
-                "`wide::c_154`: offset must be 2464, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_154) == 2465,
-                "`wide::__padding_154`: offset must be 2465, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_154) == 2466,
-                "`wide::s_154`: offset must be 2466, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_154) == 2468,
-                "`wide::i_154`: offset must be 2468, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_154) == 2472,
-                "`wide::l_154`: offset must be 2472, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_155) == 2480,
-                "`wide::c_155`: offset must be 2480, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_155) == 2481,
-                "`wide::__padding_155`: offset must be 2481, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_155) == 2482,
-                "`wide::s_155`: offset must be 2482, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_155) == 2484,
-                "`wide::i_155`: offset must be 2484, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_155) == 2488,
-                "`wide::l_155`: offset must be 2488, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_156) == 2496,
-                "`wide::c_156`: offset must be 2496, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_156) == 2497,
-                "`wide::__padding_156`: offset must be 2497, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_156) == 2498,
-                "`wide::s_156`: offset must be 2498, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_156) == 2500,
-                "`wide::i_156`: offset must be 2500, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_156) == 2504,
-                "`wide::l_156`: offset must be 2504, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_157) == 2512,
-                "`wide::c_157`: offset must be 2512, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_157) == 2513,
-                "`wide::__padding_157`: offset must be 2513, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_157) == 2514,
-                "`wide::s_157`: offset must be 2514, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_157) == 2516,
-                "`wide::i_157`: offset must be 2516, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_157) == 2520,
-                "`wide::l_157`: offset must be 2520, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_158) == 2528,
-                "`wide::c_158`: offset must be 2528, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_158) == 2529,
-                "`wide::__padding_158`: offset must be 2529, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_158) == 2530,
-                "`wide::s_158`: offset must be 2530, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_158) == 2532,
-                "`wide::i_158`: offset must be 2532, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_158) == 2536,
-                "`wide::l_158`: offset must be 2536, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_159) == 2544,
-                "`wide::c_159`: offset must be 2544, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_159) == 2545,
-                "`wide::__padding_159`: offset must be 2545, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_159) == 2546,
-                "`wide::s_159`: offset must be 2546, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_159) == 2548,
-                "`wide::i_159`: offset must be 2548, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_159) == 2552,
-                "`wide::l_159`: offset must be 2552, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_160) == 2560,
-                "`wide::c_160`: offset must be 2560, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_160) == 2561,
-                "`wide::__padding_160`: offset must be 2561, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_160) == 2562,
-                "`wide::s_160`: offset must be 2562, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_160) == 2564,
-                "`wide::i_160`: offset must be 2564, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_160) == 2568,
-                "`wide::l_160`: offset must be 2568, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_161) == 2576,
-                "`wide::c_161`: offset must be 2576, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_161) == 2577,
-                "`wide::__padding_161`: offset must be 2577, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_161) == 2578,
-                "`wide::s_161`: offset must be 2578, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_161) == 2580,
-                "`wide::i_161`: offset must be 2580, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_161) == 2584,
-                "`wide::l_161`: offset must be 2584, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_162) == 2592,
-                "`wide::c_162`: offset must be 2592, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_162) == 2593,
-                "`wide::__padding_162`: offset must be 2593, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_162) == 2594,
-                "`wide::s_162`: offset must be 2594, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_162) == 2596,
-                "`wide::i_162`: offset must be 2596, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_162) == 2600,
-                "`wide::l_162`: offset must be 2600, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_163) == 2608,
-                "`wide::c_163`: offset must be 2608, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_163) == 2609,
-                "`wide::__padding_163`: offset must be 2609, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_163) == 2610,
-                "`wide::s_163`: offset must be 2610, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_163) == 2612,
-                "`wide::i_163`: offset must be 2612, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_163) == 2616,
-                "`wide::l_163`: offset must be 2616, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_164) == 2624,
-                "`wide::c_164`: offset must be 2624, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_164) == 2625,
-                "`wide::__padding_164`: offset must be 2625, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_164) == 2626,
-                "`wide::s_164`: offset must be 2626, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_164) == 2628,
-                "`wide::i_164`: offset must be 2628, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_164) == 2632,
-                "`wide::l_164`: offset must be 2632, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_165) == 2640,
-                "`wide::c_165`: offset must be 2640, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_165) == 2641,
-                "`wide::__padding_165`: offset must be 2641, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_165) == 2642,
-                "`wide::s_165`: offset must be 2642, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_165) == 2644,
-                "`wide::i_165`: offset must be 2644, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_165) == 2648,
-                "`wide::l_165`: offset must be 2648, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_166) == 2656,
-                "`wide::c_166`: offset must be 2656, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_166) == 2657,
-                "`wide::__padding_166`: offset must be 2657, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_166) == 2658,
-                "`wide::s_166`: offset must be 2658, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_166) == 2660,
-                "`wide::i_166`: offset must be 2660, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_166) == 2664,
-                "`wide::l_166`: offset must be 2664, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_167) == 2672,
-                "`wide::c_167`: offset must be 2672, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_167) == 2673,
-                "`wide::__padding_167`: offset must be 2673, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_167) == 2674,
-                "`wide::s_167`: offset must be 2674, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_167) == 2676,
-                "`wide::i_167`: offset must be 2676, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_167) == 2680,
-                "`wide::l_167`: offset must be 2680, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_168) == 2688,
-                "`wide::c_168`: offset must be 2688, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_168) == 2689,
-                "`wide::__padding_168`: offset must be 2689, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_168) == 2690,
-                "`wide::s_168`: offset must be 2690, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_168) == 2692,
-                "`wide::i_168`: offset must be 2692, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_168) == 2696,
-                "`wide::l_168`: offset must be 2696, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_169) == 2704,
-                "`wide::c_169`: offset must be 2704, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_169) == 2705,
-                "`wide::__padding_169`: offset must be 2705, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_169) == 2706,
-                "`wide::s_169`: offset must be 2706, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_169) == 2708,
-                "`wide::i_169`: offset must be 2708, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_169) == 2712,
-                "`wide::l_169`: offset must be 2712, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_170) == 2720,
-                "`wide::c_170`: offset must be 2720, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_170) == 2721,
-                "`wide::__padding_170`: offset must be 2721, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_170) == 2722,
-                "`wide::s_170`: offset must be 2722, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_170) == 2724,
-                "`wide::i_170`: offset must be 2724, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_170) == 2728,
-                "`wide::l_170`: offset must be 2728, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_171) == 2736,
-                "`wide::c_171`: offset must be 2736, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_171) == 2737,
-                "`wide::__padding_171`: offset must be 2737, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_171) == 2738,
-                "`wide::s_171`: offset must be 2738, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_171) == 2740,
-                "`wide::i_171`: offset must be 2740, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_171) == 2744,
-                "`wide::l_171`: offset must be 2744, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_172) == 2752,
-                "`wide::c_172`: offset must be 2752, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_172) == 2753,
-                "`wide::__padding_172`: offset must be 2753, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_172) == 2754,
-                "`wide::s_172`: offset must be 2754, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_172) == 2756,
-                "`wide::i_172`: offset must be 2756, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_172) == 2760,
-                "`wide::l_172`: offset must be 2760, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_173) == 2768,
-                "`wide::c_173`: offset must be 2768, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_173) == 2769,
-                "`wide::__padding_173`: offset must be 2769, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_173) == 2770,
-                "`wide::s_173`: offset must be 2770, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_173) == 2772,
-                "`wide::i_173`: offset must be 2772, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_173) == 2776,
-                "`wide::l_173`: offset must be 2776, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_174) == 2784,
-                "`wide::c_174`: offset must be 2784, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_174) == 2785,
-                "`wide::__padding_174`: offset must be 2785, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_174) == 2786,
-                "`wide::s_174`: offset must be 2786, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_174) == 2788,
-                "`wide::i_174`: offset must be 2788, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_174) == 2792,
-                "`wide::l_174`: offset must be 2792, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_175) == 2800,
-                "`wide::c_175`: offset must be 2800, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_175) == 2801,
-                "`wide::__padding_175`: offset must be 2801, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_175) == 2802,
-                "`wide::s_175`: offset must be 2802, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_175) == 2804,
-                "`wide::i_175`: offset must be 2804, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_175) == 2808,
-                "`wide::l_175`: offset must be 2808, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_176) == 2816,
-                "`wide::c_176`: offset must be 2816, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_176) == 2817,
-                "`wide::__padding_176`: offset must be 2817, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_176) == 2818,
-                "`wide::s_176`: offset must be 2818, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_176) == 2820,
-                "`wide::i_176`: offset must be 2820, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_176) == 2824,
-                "`wide::l_176`: offset must be 2824, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_177) == 2832,
-                "`wide::c_177`: offset must be 2832, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_177) == 2833,
-                "`wide::__padding_177`: offset must be 2833, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_177) == 2834,
-                "`wide::s_177`: offset must be 2834, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_177) == 2836,
-                "`wide::i_177`: offset must be 2836, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_177) == 2840,
-                "`wide::l_177`: offset must be 2840, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_178) == 2848,
-                "`wide::c_178`: offset must be 2848, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_178) == 2849,
-                "`wide::__padding_178`: offset must be 2849, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_178) == 2850,
-                "`wide::s_178`: offset must be 2850, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_178) == 2852,
-                "`wide::i_178`: offset must be 2852, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_178) == 2856,
-                "`wide::l_178`: offset must be 2856, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_179) == 2864,
-                "`wide::c_179`: offset must be 2864, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_179) == 2865,
-                "`wide::__padding_179`: offset must be 2865, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_179) == 2866,
-                "`wide::s_179`: offset must be 2866, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_179) == 2868,
-                "`wide::i_179`: offset must be 2868, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_179) == 2872,
-                "`wide::l_179`: offset must be 2872, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_180) == 2880,
-                "`wide::c_180`: offset must be 2880, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_180) == 2881,
-                "`wide::__padding_180`: offset must be 2881, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_180) == 2882,
-                "`wide::s_180`: offset must be 2882, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_180) == 2884,
-                "`wide::i_180`: offset must be 2884, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_180) == 2888,
-                "`wide::l_180`: offset must be 2888, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_181) == 2896,
-                "`wide::c_181`: offset must be 2896, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_181) == 2897,
-                "`wide::__padding_181`: offset must be 2897, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_181) == 2898,
-                "`wide::s_181`: offset must be 2898, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_181) == 2900,
-                "`wide::i_181`: offset must be 2900, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_181) == 2904,
-                "`wide::l_181`: offset must be 2904, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_182) == 2912,
-                "`wide::c_182`: offset must be 2912, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_182) == 2913,
-                "`wide::__padding_182`: offset must be 2913, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_182) == 2914,
-                "`wide::s_182`: offset must be 2914, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_182) == 2916,
-                "`wide::i_182`: offset must be 2916, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_182) == 2920,
-                "`wide::l_182`: offset must be 2920, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_183) == 2928,
-                "`wide::c_183`: offset must be 2928, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_183) == 2929,
-                "`wide::__padding_183`: offset must be 2929, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_183) == 2930,
-                "`wide::s_183`: offset must be 2930, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_183) == 2932,
-                "`wide::i_183`: offset must be 2932, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_183) == 2936,
-                "`wide::l_183`: offset must be 2936, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_184) == 2944,
-                "`wide::c_184`: offset must be 2944, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_184) == 2945,
-                "`wide::__padding_184`: offset must be 2945, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_184) == 2946,
-                "`wide::s_184`: offset must be 2946, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_184) == 2948,
-                "`wide::i_184`: offset must be 2948, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_184) == 2952,
-                "`wide::l_184`: offset must be 2952, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_185) == 2960,
-                "`wide::c_185`: offset must be 2960, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_185) == 2961,
-                "`wide::__padding_185`: offset must be 2961, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_185) == 2962,
-                "`wide::s_185`: offset must be 2962, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_185) == 2964,
-                "`wide::i_185`: offset must be 2964, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_185) == 2968,
-                "`wide::l_185`: offset must be 2968, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_186) == 2976,
-                "`wide::c_186`: offset must be 2976, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_186) == 2977,
-                "`wide::__padding_186`: offset must be 2977, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_186) == 2978,
-                "`wide::s_186`: offset must be 2978, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_186) == 2980,
-                "`wide::i_186`: offset must be 2980, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_186) == 2984,
-                "`wide::l_186`: offset must be 2984, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_187) == 2992,
-                "`wide::c_187`: offset must be 2992, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_187) == 2993,
-                "`wide::__padding_187`: offset must be 2993, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_187) == 2994,
-                "`wide::s_187`: offset must be 2994, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_187) == 2996,
-                "`wide::i_187`: offset must be 2996, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_187) == 3000,
-                "`wide::l_187`: offset must be 3000, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_188) == 3008,
-                "`wide::c_188`: offset must be 3008, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_188) == 3009,
-                "`wide::__padding_188`: offset must be 3009, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_188) == 3010,
-                "`wide::s_188`: offset must be 3010, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_188) == 3012,
-                "`wide::i_188`: offset must be 3012, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_188) == 3016,
-                "`wide::l_188`: offset must be 3016, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_189) == 3024,
-                "`wide::c_189`: offset must be 3024, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_189) == 3025,
-                "`wide::__padding_189`: offset must be 3025, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_189) == 3026,
-                "`wide::s_189`: offset must be 3026, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_189) == 3028,
-                "`wide::i_189`: offset must be 3028, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_189) == 3032,
-                "`wide::l_189`: offset must be 3032, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_190) == 3040,
-                "`wide::c_190`: offset must be 3040, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_190) == 3041,
-                "`wide::__padding_190`: offset must be 3041, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_190) == 3042,
-                "`wide::s_190`: offset must be 3042, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_190) == 3044,
-                "`wide::i_190`: offset must be 3044, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_190) == 3048,
-                "`wide::l_190`: offset must be 3048, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_191) == 3056,
-                "`wide::c_191`: offset must be 3056, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_191) == 3057,
-                "`wide::__padding_191`: offset must be 3057, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_191) == 3058,
-                "`wide::s_191`: offset must be 3058, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_191) == 3060,
-                "`wide::i_191`: offset must be 3060, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_191) == 3064,
-                "`wide::l_191`: offset must be 3064, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_192) == 3072,
-                "`wide::c_192`: offset must be 3072, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_192) == 3073,
-                "`wide::__padding_192`: offset must be 3073, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_192) == 3074,
-                "`wide::s_192`: offset must be 3074, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_192) == 3076,
-                "`wide::i_192`: offset must be 3076, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_192) == 3080,
-                "`wide::l_192`: offset must be 3080, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_193) == 3088,
-                "`wide::c_193`: offset must be 3088, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_193) == 3089,
-                "`wide::__padding_193`: offset must be 3089, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_193) == 3090,
-                "`wide::s_193`: offset must be 3090, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_193) == 3092,
-                "`wide::i_193`: offset must be 3092, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_193) == 3096,
-                "`wide::l_193`: offset must be 3096, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_194) == 3104,
-                "`wide::c_194`: offset must be 3104, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_194) == 3105,
-                "`wide::__padding_194`: offset must be 3105, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_194) == 3106,
-                "`wide::s_194`: offset must be 3106, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_194) == 3108,
-                "`wide::i_194`: offset must be 3108, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_194) == 3112,
-                "`wide::l_194`: offset must be 3112, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_195) == 3120,
-                "`wide::c_195`: offset must be 3120, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_195) == 3121,
-                "`wide::__padding_195`: offset must be 3121, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_195) == 3122,
-                "`wide::s_195`: offset must be 3122, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_195) == 3124,
-                "`wide::i_195`: offset must be 3124, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_195) == 3128,
-                "`wide::l_195`: offset must be 3128, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_196) == 3136,
-                "`wide::c_196`: offset must be 3136, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_196) == 3137,
-                "`wide::__padding_196`: offset must be 3137, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_196) == 3138,
-                "`wide::s_196`: offset must be 3138, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_196) == 3140,
-                "`wide::i_196`: offset must be 3140, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_196) == 3144,
-                "`wide::l_196`: offset must be 3144, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_197) == 3152,
-                "`wide::c_197`: offset must be 3152, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_197) == 3153,
-                "`wide::__padding_197`: offset must be 3153, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_197) == 3154,
-                "`wide::s_197`: offset must be 3154, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_197) == 3156,
-                "`wide::i_197`: offset must be 3156, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_197) == 3160,
-                "`wide::l_197`: offset must be 3160, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_198) == 3168,
-                "`wide::c_198`: offset must be 3168, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_198) == 3169,
-                "`wide::__padding_198`: offset must be 3169, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_198) == 3170,
-                "`wide::s_198`: offset must be 3170, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_198) == 3172,
-                "`wide::i_198`: offset must be 3172, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_198) == 3176,
-                "`wide::l_198`: offset must be 3176, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_199) == 3184,
-                "`wide::c_199`: offset must be 3184, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_199) == 3185,
-                "`wide::__padding_199`: offset must be 3185, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_199) == 3186,
-                "`wide::s_199`: offset must be 3186, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_199) == 3188,
-                "`wide::i_199`: offset must be 3188, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_199) == 3192,
-                "`wide::l_199`: offset must be 3192, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_200) == 3200,
-                "`wide::c_200`: offset must be 3200, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_200) == 3201,
-                "`wide::__padding_200`: offset must be 3201, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_200) == 3202,
-                "`wide::s_200`: offset must be 3202, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_200) == 3204,
-                "`wide::i_200`: offset must be 3204, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_200) == 3208,
-                "`wide::l_200`: offset must be 3208, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_201) == 3216,
-                "`wide::c_201`: offset must be 3216, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_201) == 3217,
-                "`wide::__padding_201`: offset must be 3217, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_201) == 3218,
-                "`wide::s_201`: offset must be 3218, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_201) == 3220,
-                "`wide::i_201`: offset must be 3220, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_201) == 3224,
-                "`wide::l_201`: offset must be 3224, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_202) == 3232,
-                "`wide::c_202`: offset must be 3232, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_202) == 3233,
-                "`wide::__padding_202`: offset must be 3233, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_202) == 3234,
-                "`wide::s_202`: offset must be 3234, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_202) == 3236,
-                "`wide::i_202`: offset must be 3236, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_202) == 3240,
-                "`wide::l_202`: offset must be 3240, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_203) == 3248,
-                "`wide::c_203`: offset must be 3248, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_203) == 3249,
-                "`wide::__padding_203`: offset must be 3249, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_203) == 3250,
-                "`wide::s_203`: offset must be 3250, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_203) == 3252,
-                "`wide::i_203`: offset must be 3252, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_203) == 3256,
-                "`wide::l_203`: offset must be 3256, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_204) == 3264,
-                "`wide::c_204`: offset must be 3264, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_204) == 3265,
-                "`wide::__padding_204`: offset must be 3265, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_204) == 3266,
-                "`wide::s_204`: offset must be 3266, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_204) == 3268,
-                "`wide::i_204`: offset must be 3268, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_204) == 3272,
-                "`wide::l_204`: offset must be 3272, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_205) == 3280,
-                "`wide::c_205`: offset must be 3280, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_205) == 3281,
-                "`wide::__padding_205`: offset must be 3281, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_205) == 3282,
-                "`wide::s_205`: offset must be 3282, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_205) == 3284,
-                "`wide::i_205`: offset must be 3284, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_205) == 3288,
-                "`wide::l_205`: offset must be 3288, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_206) == 3296,
-                "`wide::c_206`: offset must be 3296, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_206) == 3297,
-                "`wide::__padding_206`: offset must be 3297, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_206) == 3298,
-                "`wide::s_206`: offset must be 3298, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_206) == 3300,
-                "`wide::i_206`: offset must be 3300, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_206) == 3304,
-                "`wide::l_206`: offset must be 3304, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_207) == 3312,
-                "`wide::c_207`: offset must be 3312, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_207) == 3313,
-                "`wide::__padding_207`: offset must be 3313, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_207) == 3314,
-                "`wide::s_207`: offset must be 3314, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_207) == 3316,
-                "`wide::i_207`: offset must be 3316, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_207) == 3320,
-                "`wide::l_207`: offset must be 3320, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_208) == 3328,
-                "`wide::c_208`: offset must be 3328, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_208) == 3329,
-                "`wide::__padding_208`: offset must be 3329, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_208) == 3330,
-                "`wide::s_208`: offset must be 3330, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_208) == 3332,
-                "`wide::i_208`: offset must be 3332, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_208) == 3336,
-                "`wide::l_208`: offset must be 3336, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_209) == 3344,
-                "`wide::c_209`: offset must be 3344, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_209) == 3345,
-                "`wide::__padding_209`: offset must be 3345, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_209) == 3346,
-                "`wide::s_209`: offset must be 3346, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_209) == 3348,
-                "`wide::i_209`: offset must be 3348, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_209) == 3352,
-                "`wide::l_209`: offset must be 3352, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_210) == 3360,
-                "`wide::c_210`: offset must be 3360, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_210) == 3361,
-                "`wide::__padding_210`: offset must be 3361, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_210) == 3362,
-                "`wide::s_210`: offset must be 3362, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_210) == 3364,
-                "`wide::i_210`: offset must be 3364, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_210) == 3368,
-                "`wide::l_210`: offset must be 3368, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_211) == 3376,
-                "`wide::c_211`: offset must be 3376, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_211) == 3377,
-                "`wide::__padding_211`: offset must be 3377, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_211) == 3378,
-                "`wide::s_211`: offset must be 3378, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_211) == 3380,
-                "`wide::i_211`: offset must be 3380, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_211) == 3384,
-                "`wide::l_211`: offset must be 3384, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_212) == 3392,
-                "`wide::c_212`: offset must be 3392, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_212) == 3393,
-                "`wide::__padding_212`: offset must be 3393, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_212) == 3394,
-                "`wide::s_212`: offset must be 3394, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_212) == 3396,
-                "`wide::i_212`: offset must be 3396, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_212) == 3400,
-                "`wide::l_212`: offset must be 3400, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_213) == 3408,
-                "`wide::c_213`: offset must be 3408, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_213) == 3409,
-                "`wide::__padding_213`: offset must be 3409, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_213) == 3410,
-                "`wide::s_213`: offset must be 3410, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_213) == 3412,
-                "`wide::i_213`: offset must be 3412, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_213) == 3416,
-                "`wide::l_213`: offset must be 3416, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_214) == 3424,
-                "`wide::c_214`: offset must be 3424, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_214) == 3425,
-                "`wide::__padding_214`: offset must be 3425, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_214) == 3426,
-                "`wide::s_214`: offset must be 3426, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_214) == 3428,
-                "`wide::i_214`: offset must be 3428, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_214) == 3432,
-                "`wide::l_214`: offset must be 3432, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_215) == 3440,
-                "`wide::c_215`: offset must be 3440, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_215) == 3441,
-                "`wide::__padding_215`: offset must be 3441, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_215) == 3442,
-                "`wide::s_215`: offset must be 3442, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_215) == 3444,
-                "`wide::i_215`: offset must be 3444, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_215) == 3448,
-                "`wide::l_215`: offset must be 3448, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_216) == 3456,
-                "`wide::c_216`: offset must be 3456, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_216) == 3457,
-                "`wide::__padding_216`: offset must be 3457, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_216) == 3458,
-                "`wide::s_216`: offset must be 3458, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_216) == 3460,
-                "`wide::i_216`: offset must be 3460, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_216) == 3464,
-                "`wide::l_216`: offset must be 3464, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_217) == 3472,
-                "`wide::c_217`: offset must be 3472, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_217) == 3473,
-                "`wide::__padding_217`: offset must be 3473, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_217) == 3474,
-                "`wide::s_217`: offset must be 3474, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_217) == 3476,
-                "`wide::i_217`: offset must be 3476, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_217) == 3480,
-                "`wide::l_217`: offset must be 3480, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_218) == 3488,
-                "`wide::c_218`: offset must be 3488, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_218) == 3489,
-                "`wide::__padding_218`: offset must be 3489, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_218) == 3490,
-                "`wide::s_218`: offset must be 3490, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_218) == 3492,
-                "`wide::i_218`: offset must be 3492, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_218) == 3496,
-                "`wide::l_218`: offset must be 3496, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_219) == 3504,
-                "`wide::c_219`: offset must be 3504, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_219) == 3505,
-                "`wide::__padding_219`: offset must be 3505, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_219) == 3506,
-                "`wide::s_219`: offset must be 3506, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_219) == 3508,
-                "`wide::i_219`: offset must be 3508, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_219) == 3512,
-                "`wide::l_219`: offset must be 3512, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_220) == 3520,
-                "`wide::c_220`: offset must be 3520, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_220) == 3521,
-                "`wide::__padding_220`: offset must be 3521, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_220) == 3522,
-                "`wide::s_220`: offset must be 3522, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_220) == 3524,
-                "`wide::i_220`: offset must be 3524, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_220) == 3528,
-                "`wide::l_220`: offset must be 3528, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_221) == 3536,
-                "`wide::c_221`: offset must be 3536, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_221) == 3537,
-                "`wide::__padding_221`: offset must be 3537, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_221) == 3538,
-                "`wide::s_221`: offset must be 3538, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_221) == 3540,
-                "`wide::i_221`: offset must be 3540, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_221) == 3544,
-                "`wide::l_221`: offset must be 3544, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_222) == 3552,
-                "`wide::c_222`: offset must be 3552, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_222) == 3553,
-                "`wide::__padding_222`: offset must be 3553, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_222) == 3554,
-                "`wide::s_222`: offset must be 3554, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_222) == 3556,
-                "`wide::i_222`: offset must be 3556, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_222) == 3560,
-                "`wide::l_222`: offset must be 3560, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_223) == 3568,
-                "`wide::c_223`: offset must be 3568, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_223) == 3569,
-                "`wide::__padding_223`: offset must be 3569, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_223) == 3570,
-                "`wide::s_223`: offset must be 3570, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_223) == 3572,
-                "`wide::i_223`: offset must be 3572, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_223) == 3576,
-                "`wide::l_223`: offset must be 3576, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_224) == 3584,
-                "`wide::c_224`: offset must be 3584, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_224) == 3585,
-                "`wide::__padding_224`: offset must be 3585, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_224) == 3586,
-                "`wide::s_224`: offset must be 3586, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_224) == 3588,
-                "`wide::i_224`: offset must be 3588, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_224) == 3592,
-                "`wide::l_224`: offset must be 3592, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_225) == 3600,
-                "`wide::c_225`: offset must be 3600, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_225) == 3601,
-                "`wide::__padding_225`: offset must be 3601, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_225) == 3602,
-                "`wide::s_225`: offset must be 3602, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_225) == 3604,
-                "`wide::i_225`: offset must be 3604, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_225) == 3608,
-                "`wide::l_225`: offset must be 3608, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_226) == 3616,
-                "`wide::c_226`: offset must be 3616, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_226) == 3617,
-                "`wide::__padding_226`: offset must be 3617, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_226) == 3618,
-                "`wide::s_226`: offset must be 3618, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_226) == 3620,
-                "`wide::i_226`: offset must be 3620, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_226) == 3624,
-                "`wide::l_226`: offset must be 3624, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_227) == 3632,
-                "`wide::c_227`: offset must be 3632, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_227) == 3633,
-                "`wide::__padding_227`: offset must be 3633, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_227) == 3634,
-                "`wide::s_227`: offset must be 3634, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_227) == 3636,
-                "`wide::i_227`: offset must be 3636, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_227) == 3640,
-                "`wide::l_227`: offset must be 3640, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_228) == 3648,
-                "`wide::c_228`: offset must be 3648, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_228) == 3649,
-                "`wide::__padding_228`: offset must be 3649, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_228) == 3650,
-                "`wide::s_228`: offset must be 3650, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_228) == 3652,
-                "`wide::i_228`: offset must be 3652, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_228) == 3656,
-                "`wide::l_228`: offset must be 3656, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_229) == 3664,
-                "`wide::c_229`: offset must be 3664, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_229) == 3665,
-                "`wide::__padding_229`: offset must be 3665, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_229) == 3666,
-                "`wide::s_229`: offset must be 3666, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_229) == 3668,
-                "`wide::i_229`: offset must be 3668, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_229) == 3672,
-                "`wide::l_229`: offset must be 3672, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_230) == 3680,
-                "`wide::c_230`: offset must be 3680, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_230) == 3681,
-                "`wide::__padding_230`: offset must be 3681, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_230) == 3682,
-                "`wide::s_230`: offset must be 3682, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_230) == 3684,
-                "`wide::i_230`: offset must be 3684, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_230) == 3688,
-                "`wide::l_230`: offset must be 3688, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_231) == 3696,
-                "`wide::c_231`: offset must be 3696, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_231) == 3697,
-                "`wide::__padding_231`: offset must be 3697, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_231) == 3698,
-                "`wide::s_231`: offset must be 3698, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_231) == 3700,
-                "`wide::i_231`: offset must be 3700, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_231) == 3704,
-                "`wide::l_231`: offset must be 3704, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_232) == 3712,
-                "`wide::c_232`: offset must be 3712, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_232) == 3713,
-                "`wide::__padding_232`: offset must be 3713, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_232) == 3714,
-                "`wide::s_232`: offset must be 3714, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_232) == 3716,
-                "`wide::i_232`: offset must be 3716, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_232) == 3720,
-                "`wide::l_232`: offset must be 3720, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_233) == 3728,
-                "`wide::c_233`: offset must be 3728, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_233) == 3729,
-                "`wide::__padding_233`: offset must be 3729, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_233) == 3730,
-                "`wide::s_233`: offset must be 3730, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_233) == 3732,
-                "`wide::i_233`: offset must be 3732, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_233) == 3736,
-                "`wide::l_233`: offset must be 3736, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_234) == 3744,
-                "`wide::c_234`: offset must be 3744, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_234) == 3745,
-                "`wide::__padding_234`: offset must be 3745, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_234) == 3746,
-                "`wide::s_234`: offset must be 3746, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_234) == 3748,
-                "`wide::i_234`: offset must be 3748, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_234) == 3752,
-                "`wide::l_234`: offset must be 3752, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_235) == 3760,
-                "`wide::c_235`: offset must be 3760, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_235) == 3761,
-                "`wide::__padding_235`: offset must be 3761, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_235) == 3762,
-                "`wide::s_235`: offset must be 3762, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_235) == 3764,
-                "`wide::i_235`: offset must be 3764, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_235) == 3768,
-                "`wide::l_235`: offset must be 3768, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_236) == 3776,
-                "`wide::c_236`: offset must be 3776, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_236) == 3777,
-                "`wide::__padding_236`: offset must be 3777, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_236) == 3778,
-                "`wide::s_236`: offset must be 3778, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_236) == 3780,
-                "`wide::i_236`: offset must be 3780, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_236) == 3784,
-                "`wide::l_236`: offset must be 3784, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_237) == 3792,
-                "`wide::c_237`: offset must be 3792, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_237) == 3793,
-                "`wide::__padding_237`: offset must be 3793, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_237) == 3794,
-                "`wide::s_237`: offset must be 3794, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_237) == 3796,
-                "`wide::i_237`: offset must be 3796, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_237) == 3800,
-                "`wide::l_237`: offset must be 3800, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_238) == 3808,
-                "`wide::c_238`: offset must be 3808, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_238) == 3809,
-                "`wide::__padding_238`: offset must be 3809, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_238) == 3810,
-                "`wide::s_238`: offset must be 3810, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_238) == 3812,
-                "`wide::i_238`: offset must be 3812, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_238) == 3816,
-                "`wide::l_238`: offset must be 3816, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_239) == 3824,
-                "`wide::c_239`: offset must be 3824, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_239) == 3825,
-                "`wide::__padding_239`: offset must be 3825, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_239) == 3826,
-                "`wide::s_239`: offset must be 3826, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_239) == 3828,
-                "`wide::i_239`: offset must be 3828, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_239) == 3832,
-                "`wide::l_239`: offset must be 3832, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_240) == 3840,
-                "`wide::c_240`: offset must be 3840, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_240) == 3841,
-                "`wide::__padding_240`: offset must be 3841, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_240) == 3842,
-                "`wide::s_240`: offset must be 3842, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_240) == 3844,
-                "`wide::i_240`: offset must be 3844, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_240) == 3848,
-                "`wide::l_240`: offset must be 3848, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_241) == 3856,
-                "`wide::c_241`: offset must be 3856, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_241) == 3857,
-                "`wide::__padding_241`: offset must be 3857, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_241) == 3858,
-                "`wide::s_241`: offset must be 3858, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_241) == 3860,
-                "`wide::i_241`: offset must be 3860, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_241) == 3864,
-                "`wide::l_241`: offset must be 3864, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_242) == 3872,
-                "`wide::c_242`: offset must be 3872, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_242) == 3873,
-                "`wide::__padding_242`: offset must be 3873, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_242) == 3874,
-                "`wide::s_242`: offset must be 3874, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_242) == 3876,
-                "`wide::i_242`: offset must be 3876, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_242) == 3880,
-                "`wide::l_242`: offset must be 3880, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_243) == 3888,
-                "`wide::c_243`: offset must be 3888, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_243) == 3889,
-                "`wide::__padding_243`: offset must be 3889, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_243) == 3890,
-                "`wide::s_243`: offset must be 3890, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_243) == 3892,
-                "`wide::i_243`: offset must be 3892, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_243) == 3896,
-                "`wide::l_243`: offset must be 3896, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_244) == 3904,
-                "`wide::c_244`: offset must be 3904, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_244) == 3905,
-                "`wide::__padding_244`: offset must be 3905, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_244) == 3906,
-                "`wide::s_244`: offset must be 3906, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_244) == 3908,
-                "`wide::i_244`: offset must be 3908, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_244) == 3912,
-                "`wide::l_244`: offset must be 3912, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_245) == 3920,
-                "`wide::c_245`: offset must be 3920, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_245) == 3921,
-                "`wide::__padding_245`: offset must be 3921, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_245) == 3922,
-                "`wide::s_245`: offset must be 3922, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_245) == 3924,
-                "`wide::i_245`: offset must be 3924, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_245) == 3928,
-                "`wide::l_245`: offset must be 3928, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_246) == 3936,
-                "`wide::c_246`: offset must be 3936, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_246) == 3937,
-                "`wide::__padding_246`: offset must be 3937, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_246) == 3938,
-                "`wide::s_246`: offset must be 3938, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_246) == 3940,
-                "`wide::i_246`: offset must be 3940, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_246) == 3944,
-                "`wide::l_246`: offset must be 3944, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_247) == 3952,
-                "`wide::c_247`: offset must be 3952, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_247) == 3953,
-                "`wide::__padding_247`: offset must be 3953, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_247) == 3954,
-                "`wide::s_247`: offset must be 3954, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_247) == 3956,
-                "`wide::i_247`: offset must be 3956, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_247) == 3960,
-                "`wide::l_247`: offset must be 3960, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_248) == 3968,
-                "`wide::c_248`: offset must be 3968, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_248) == 3969,
-                "`wide::__padding_248`: offset must be 3969, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_248) == 3970,
-                "`wide::s_248`: offset must be 3970, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_248) == 3972,
-                "`wide::i_248`: offset must be 3972, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_248) == 3976,
-                "`wide::l_248`: offset must be 3976, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, c_249) == 3984,
-                "`wide::c_249`: offset must be 3984, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_249) == 3985,
-                "`wide::__padding_249`: offset must be 3985, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, s_249) == 3986,
-                "`wide::s_249`: offset must be 3986, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, i_249) == 3988,
-                "`wide::i_249`: offset must be 3988, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, l_249) == 3992,
-                "`wide::l_249`: offset must be 3992, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4000, "`wide`: size must be 4000 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`wide`: alignment must be 8");
-        };
+        ::skel_runtime::layout!(
+            unsafe plain wide : 4000, 8; c_000 0, s_000 2, i_000 4, l_000 8, c_001 16,
+            s_001 18, i_001 20, l_001 24, c_002 32, s_002 34, i_002 36, l_002 40, c_003
+            48, s_003 50, i_003 52, l_003 56, c_004 64, s_004 66, i_004 68, l_004 72,
+            c_005 80, s_005 82, i_005 84, l_005 88, c_006 96, s_006 98, i_006 100, l_006
+            104, c_007 112, s_007 114, i_007 116, l_007 120, c_008 128, s_008 130, i_008
+            132, l_008 136, c_009 144, s_009 146, i_009 148, l_009 152, c_010 160, s_010
+            162, i_010 164, l_010 168, c_011 176, s_011 178, i_011 180, l_011 184, c_012
+            192, s_012 194, i_012 196, l_012 200, c_013 208, s_013 210, i_013 212, l_013
+            216, c_014 224, s_014 226, i_014 228, l_014 232, c_015 240, s_015 242, i_015
+            244, l_015 248, c_016 256, s_016 258, i_016 260, l_016 264, c_017 272, s_017
+            274, i_017 276, l_017 280, c_018 288, s_018 290, i_018 292, l_018 296, c_019
+            304, s_019 306, i_019 308, l_019 312, c_020 320, s_020 322, i_020 324, l_020
+            328, c_021 336, s_021 338, i_021 340, l_021 344, c_022 352, s_022 354, i_022
+            356, l_022 360, c_023 368, s_023 370, i_023 372, l_023 376, c_024 384, s_024
+            386, i_024 388, l_024 392, c_025 400, s_025 402, i_025 404, l_025 408, c_026
+            416, s_026 418, i_026 420, l_026 424, c_027 432, s_027 434, i_027 436, l_027
+            440, c_028 448, s_028 450, i_028 452, l_028 456, c_029 464, s_029 466, i_029
+            468, l_029 472, c_030 480, s_030 482, i_030 484, l_030 488, c_031 496, s_031
+            498, i_031 500, l_031 504, c_032 512, s_032 514, i_032 516, l_032 520, c_033
+            528, s_033 530, i_033 532, l_033 536, c_034 544, s_034 546, i_034 548, l_034
+            552, c_035 560, s_035 562, i_035 564, l_035 568, c_036 576, s_036 578, i_036
+            580, l_036 584, c_037 592, s_037 594, i_037 596, l_037 600, c_038 608, s_038
+            610, i_038 612, l_038 616, c_039 624, s_039 626, i_039 628, l_039 632, c_040
+            640, s_040 642, i_040 644, l_040 648, c_041 656, s_041 658, i_041 660, l_041
+            664, c_042 672, s_042 674, i_042 676, l_042 680, c_043 688, s_043 690, i_043
+            692, l_043 696, c_044 704, s_044 706, i_044 708, l_044 712, c_045 720, s_045
+            722, i_045 724, l_045 728, c_046 736, s_046 738, i_046 740, l_046 744, c_047
+            752, s_047 754, i_047 756, l_047 760, c_048 768, s_048 770, i_048 772, l_048
+            776, c_049 784, s_049 786, i_049 788, l_049 792, c_050 800, s_050 802, i_050
+            804, l_050 808, c_051 816, s_051 818, i_051 820, l_051 824, c_052 832, s_052
+            834, i_052 836, l_052 840, c_053 848, s_053 850, i_053 852, l_053 856, c_054
+            864, s_054 866, i_054 868, l_054 872, c_055 880, s_055 882, i_055 884, l_055
+            888, c_056 896, s_056 898, i_056 900, l_056 904, c_057 912, s_057 914, i_057
+            916, l_057 920, c_058 928, s_058 930, i_058 932, l_058 936, c_059 944, s_059
+            946, i_059 948, l_059 952, c_060 960, s_060 962, i_060 964, l_060 968, c_061
+            976, s_061 978, i_061 980, l_061 984, c_062 992, s_062 994, i_062 996, l_062
+            1000, c_063 1008, s_063 1010, i_063 1012, l_063 1016, c_064 1024, s_064 1026,
+            i_064 1028, l_064 1032, c_065 1040, s_065 1042, i_065 1044, l_065 1048, c_066
+            1056, s_066 1058, i_066 1060, l_066 1064, c_067 1072, s_067 1074, i_067 1076,
+            l_067 1080, c_068 1088, s_068 1090, i_068 1092, l_068 1096, c_069 1104, s_069
+            1106, i_069 1108, l_069 1112, c_070 1120, s_070 1122, i_070 1124, l_070 1128,
+            c_071 1136, s_071 1138, i_071 1140, l_071 1144, c_072 1152, s_072 1154, i_072
+            1156, l_072 1160, c_073 1168, s_073 1170, i_073 1172, l_073 1176, c_074 1184,
+            s_074 1186, i_074 1188, l_074 1192, c_075 1200, s_075 1202, i_075 1204, l_075
+            1208, c_076 1216, s_076 1218, i_076 1220, l_076 1224, c_077 1232, s_077 1234,
+            i_077 1236, l_077 1240, c_078 1248, s_078 1250, i_078 1252, l_078 1256, c_079
+            1264, s_079 1266, i_079 1268, l_079 1272, c_080 1280, s_080 1282, i_080 1284,
+            l_080 1288, c_081 1296, s_081 1298, i_081 1300, l_081 1304, c_082 1312, s_082
+            1314, i_082 1316, l_082 1320, c_083 1328, s_083 1330, i_083 1332, l_083 1336,
+            c_084 1344, s_084 1346, i_084 1348, l_084 1352, c_085 1360, s_085 1362, i_085
+            1364, l_085 1368, c_086 1376, s_086 1378, i_086 1380, l_086 1384, c_087 1392,
+            s_087 1394, i_087 1396, l_087 1400, c_088 1408, s_088 1410, i_088 1412, l_088
+            1416, c_089 1424, s_089 1426, i_089 1428, l_089 1432, c_090 1440, s_090 1442,
+            i_090 1444, l_090 1448, c_091 1456, s_091 1458, i_091 1460, l_091 1464, c_092
+            1472, s_092 1474, i_092 1476, l_092 1480, c_093 1488, s_093 1490, i_093 1492,
+            l_093 1496, c_094 1504, s_094 1506, i_094 1508, l_094 1512, c_095 1520, s_095
+            1522, i_095 1524, l_095 1528, c_096 1536, s_096 1538, i_096 1540, l_096 1544,
+            c_097 1552, s_097 1554, i_097 1556, l_097 1560, c_098 1568, s_098 1570, i_098
+            1572, l_098 1576, c_099 1584, s_099 1586, i_099 1588, l_099 1592, c_100 1600,
+            s_100 1602, i_100 1604, l_100 1608, c_101 1616, s_101 1618, i_101 1620, l_101
+            1624, c_102 1632, s_102 1634, i_102 1636, l_102 1640, c_103 1648, s_103 1650,
+            i_103 1652, l_103 1656, c_104 1664, s_104 1666, i_104 1668, l_104 1672, c_105
+            1680, s_105 1682, i_105 1684, l_105 1688, c_106 1696, s_106 1698, i_106 1700,
+            l_106 1704, c_107 1712, s_107 1714, i_107 1716, l_107 1720, c_108 1728, s_108
+            1730, i_108 1732, l_108 1736, c_109 1744, s_109 1746, i_109 1748, l_109 1752,
+            c_110 1760, s_110 1762, i_110 1764, l_110 1768, c_111 1776, s_111 1778, i_111
+            1780, l_111 1784, c_112 1792, s_112 1794, i_112 1796, l_112 1800, c_113 1808,
+            s_113 1810, i_113 1812, l_113 1816, c_114 1824, s_114 1826, i_114 1828, l_114
+            1832, c_115 1840, s_115 1842, i_115 1844, l_115 1848, c_116 1856, s_116 1858,
+            i_116 1860, l_116 1864, c_117 1872, s_117 1874, i_117 1876, l_117 1880, c_118
+            1888, s_118 1890, i_118 1892, l_118 1896, c_119 1904, s_119 1906, i_119 1908,
+            l_119 1912, c_120 1920, s_120 1922, i_120 1924, l_120 1928, c_121 1936, s_121
+            1938, i_121 1940, l_121 1944, c_122 1952, s_122 1954, i_122 1956, l_122 1960,
+            c_123 1968, s_123 1970, i_123 1972, l_123 1976, c_124 1984, s_124 1986, i_124
+            1988, l_124 1992, c_125 2000, s_125 2002, i_125 2004, l_125 2008, c_126 2016,
+            s_126 2018, i_126 2020, l_126 2024, c_127 2032, s_127 2034, i_127 2036, l_127
+            2040, c_128 2048, s_128 2050, i_128 2052, l_128 2056, c_129 2064, s_129 2066,
+            i_129 2068, l_129 2072, c_130 2080, s_130 2082, i_130 2084, l_130 2088, c_131
+            2096, s_131 2098, i_131 2100, l_131 2104, c_132 2112, s_132 2114, i_132 2116,
+            l_132 2120, c_133 2128, s_133 2130, i_133 2132, l_133 2136, c_134 2144, s_134
+            2146, i_134 2148, l_134 2152, c_135 2160, s_135 2162, i_135 2164, l_135 2168,
+            c_136 2176, s_136 2178, i_136 2180, l_136 2184, c_137 2192, s_137 2194, i_137
+            2196, l_137 2200, c_138 2208, s_138 2210, i_138 2212, l_138 2216, c_139 2224,
+            s_139 2226, i_139 2228, l_139 2232, c_140 2240, s_140 2242, i_140 2244, l_140
+            2248, c_141 2256, s_141 2258, i_141 2260, l_141 2264, c_142 2272, s_142 2274,
+            i_142 2276, l_142 2280, c_143 2288, s_143 2290, i_143 2292, l_143 2296, c_144
+            2304, s_144 2306, i_144 2308, l_144 2312, c_145 2320, s_145 2322, i_145 2324,
+            l_145 2328, c_146 2336, s_146 2338, i_146 2340, l_146 2344, c_147 2352, s_147
+            2354, i_147 2356, l_147 2360, c_148 2368, s_148 2370, i_148 2372, l_148 2376,
+            c_149 2384, s_149 2386, i_149 2388, l_149 2392, c_150 2400, s_150 2402, i_150
+            2404, l_150 2408, c_151 2416, s_151 2418, i_151 2420, l_151 2424, c_152 2432,
+            s_152 2434, i_152 2436, l_152 2440, c_153 2448, s_153 2450, i_153 2452, l_153
+            2456, c_154 2464, s_154 2466, i_154 2468, l_154 2472, c_155 2480, s_155 2482,
+            i_155 2484, l_155 2488, c_156 2496, s_156 2498, i_156 2500, l_156 2504, c_157
+            2512, s_157 2514, i_157 2516, l_157 2520, c_158 2528, s_158 2530, i_158 2532,
+            l_158 2536, c_159 2544, s_159 2546, i_159 2548, l_159 2552, c_160 2560, s_160
+            2562, i_160 2564, l_160 2568, c_161 2576, s_161 2578, i_161 2580, l_161 2584,
+            c_162 2592, s_162 2594, i_162 2596, l_162 2600, c_163 2608, s_163 2610, i_163
+            2612, l_163 2616, c_164 2624, s_164 2626, i_164 2628, l_164 2632, c_165 2640,
+            s_165 2642, i_165 2644, l_165 2648, c_166 2656, s_166 2658, i_166 2660, l_166
+            2664, c_167 2672, s_167 2674, i_167 2676, l_167 2680, c_168 2688, s_168 2690,
+            i_168 2692, l_168 2696, c_169 2704, s_169 2706, i_169 2708, l_169 2712, c_170
+            2720, s_170 2722, i_170 2724, l_170 2728, c_171 2736, s_171 2738, i_171 2740,
+            l_171 2744, c_172 2752, s_172 2754, i_172 2756, l_172 2760, c_173 2768, s_173
+            2770, i_173 2772, l_173 2776, c_174 2784, s_174 2786, i_174 2788, l_174 2792,
+            c_175 2800, s_175 2802, i_175 2804, l_175 2808, c_176 2816, s_176 2818, i_176
+            2820, l_176 2824, c_177 2832, s_177 2834, i_177 2836, l_177 2840, c_178 2848,
+            s_178 2850, i_178 2852, l_178 2856, c_179 2864, s_179 2866, i_179 2868, l_179
+            2872, c_180 2880, s_180 2882, i_180 2884, l_180 2888, c_181 2896, s_181 2898,
+            i_181 2900, l_181 2904, c_182 2912, s_182 2914, i_182 2916, l_182 2920, c_183
+            2928, s_183 2930, i_183 2932, l_183 2936, c_184 2944, s_184 2946, i_184 2948,
+            l_184 2952, c_185 2960, s_185 2962, i_185 2964, l_185 2968, c_186 2976, s_186
+            2978, i_186 2980, l_186 2984, c_187 2992, s_187 2994, i_187 2996, l_187 3000,
+            c_188 3008, s_188 3010, i_188 3012, l_188 3016, c_189 3024, s_189 3026, i_189
+            3028, l_189 3032, c_190 3040, s_190 3042, i_190 3044, l_190 3048, c_191 3056,
+            s_191 3058, i_191 3060, l_191 3064, c_192 3072, s_192 3074, i_192 3076, l_192
+            3080, c_193 3088, s_193 3090, i_193 3092, l_193 3096, c_194 3104, s_194 3106,
+            i_194 3108, l_194 3112, c_195 3120, s_195 3122, i_195 3124, l_195 3128, c_196
+            3136, s_196 3138, i_196 3140, l_196 3144, c_197 3152, s_197 3154, i_197 3156,
+            l_197 3160, c_198 3168, s_198 3170, i_198 3172, l_198 3176, c_199 3184, s_199
+            3186, i_199 3188, l_199 3192, c_200 3200, s_200 3202, i_200 3204, l_200 3208,
+            c_201 3216, s_201 3218, i_201 3220, l_201 3224, c_202 3232, s_202 3234, i_202
+            3236, l_202 3240, c_203 3248, s_203 3250, i_203 3252, l_203 3256, c_204 3264,
+            s_204 3266, i_204 3268, l_204 3272, c_205 3280, s_205 3282, i_205 3284, l_205
+            3288, c_206 3296, s_206 3298, i_206 3300, l_206 3304, c_207 3312, s_207 3314,
+            i_207 3316, l_207 3320, c_208 3328, s_208 3330, i_208 3332, l_208 3336, c_209
+            3344, s_209 3346, i_209 3348, l_209 3352, c_210 3360, s_210 3362, i_210 3364,
+            l_210 3368, c_211 3376, s_211 3378, i_211 3380, l_211 3384, c_212 3392, s_212
+            3394, i_212 3396, l_212 3400, c_213 3408, s_213 3410, i_213 3412, l_213 3416,
+            c_214 3424, s_214 3426, i_214 3428, l_214 3432, c_215 3440, s_215 3442, i_215
+            3444, l_215 3448, c_216 3456, s_216 3458, i_216 3460, l_216 3464, c_217 3472,
+            s_217 3474, i_217 3476, l_217 3480, c_218 3488, s_218 3490, i_218 3492, l_218
+            3496, c_219 3504, s_219 3506, i_219 3508, l_219 3512, c_220 3520, s_220 3522,
+            i_220 3524, l_220 3528, c_221 3536, s_221 3538, i_221 3540, l_221 3544, c_222
+            3552, s_222 3554, i_222 3556, l_222 3560, c_223 3568, s_223 3570, i_223 3572,
+            l_223 3576, c_224 3584, s_224 3586, i_224 3588, l_224 3592, c_225 3600, s_225
+            3602, i_225 3604, l_225 3608, c_226 3616, s_226 3618, i_226 3620, l_226 3624,
+            c_227 3632, s_227 3634, i_227 3636, l_227 3640, c_228 3648, s_228 3650, i_228
+            3652, l_228 3656, c_229 3664, s_229 3666, i_229 3668, l_229 3672, c_230 3680,
+            s_230 3682, i_230 3684, l_230 3688, c_231 3696, s_231 3698, i_231 3700, l_231
+            3704, c_232 3712, s_232 3714, i_232 3716, l_232 3720, c_233 3728, s_233 3730,
+            i_233 3732, l_233 3736, c_234 3744, s_234 3746, i_234 3748, l_234 3752, c_235
+            3760, s_235 3762, i_235 3764, l_235 3768, c_236 3776, s_236 3778, i_236 3780,
+            l_236 3784, c_237 3792, s_237 3794, i_237 3796, l_237 3800, c_238 3808, s_238
+            3810, i_238 3812, l_238 3816, c_239 3824, s_239 3826, i_239 3828, l_239 3832,
+            c_240 3840, s_240 3842, i_240 3844, l_240 3848, c_241 3856, s_241 3858, i_241
+            3860, l_241 3864, c_242 3872, s_242 3874, i_242 3876, l_242 3880, c_243 3888,
+            s_243 3890, i_243 3892, l_243 3896, c_244 3904, s_244 3906, i_244 3908, l_244
+            3912, c_245 3920, s_245 3922, i_245 3924, l_245 3928, c_246 3936, s_246 3938,
+            i_246 3940, l_246 3944, c_247 3952, s_247 3954, i_247 3956, l_247 3960, c_248
+            3968, s_248 3970, i_248 3972, l_248 3976, c_249 3984, s_249 3986, i_249 3988,
+            l_249 3992; __padding_0, __padding_1, __padding_2, __padding_3, __padding_4,
+            __padding_5, __padding_6, __padding_7, __padding_8, __padding_9,
+            __padding_10, __padding_11, __padding_12, __padding_13, __padding_14,
+            __padding_15, __padding_16, __padding_17, __padding_18, __padding_19,
+            __padding_20, __padding_21, __padding_22, __padding_23, __padding_24,
+            __padding_25, __padding_26, __padding_27, __padding_28, __padding_29,
+            __padding_30, __padding_31, __padding_32, __padding_33, __padding_34,
+            __padding_35, __padding_36, __padding_37, __padding_38, __padding_39,
+            __padding_40, __padding_41, __padding_42, __padding_43, __padding_44,
+            __padding_45, __padding_46, __padding_47, __padding_48, __padding_49,
+            __padding_50, __padding_51, __padding_52, __padding_53, __padding_54,
+            __padding_55, __padding_56, __padding_57, __padding_58, __padding_59,
+            __padding_60, __padding_61, __padding_62, __padding_63, __padding_64,
+            __padding_65, __padding_66, __padding_67, __padding_68, __padding_69,
+            __padding_70, __padding_71, __padding_72, __padding_73, __padding_74,
+            __padding_75, __padding_76, __padding_77, __padding_78, __padding_79,
+            __padding_80, __padding_81, __padding_82, __padding_83, __padding_84,
+            __padding_85, __padding_86, __padding_87, __padding_88, __padding_89,
+            __padding_90, __padding_91, __padding_92, __padding_93, __padding_94,
+            __padding_95, __padding_96, __padding_97, __padding_98, __padding_99,
+            __padding_100, __padding_101, __padding_102, __padding_103, __padding_104,
+            __padding_105, __padding_106, __padding_107, __padding_108, __padding_109,
+            __padding_110, __padding_111, __padding_112, __padding_113, __padding_114,
+            __padding_115, __padding_116, __padding_117, __padding_118, __padding_119,
+            __padding_120, __padding_121, __padding_122, __padding_123, __padding_124,
+            __padding_125, __padding_126, __padding_127, __padding_128, __padding_129,
+            __padding_130, __padding_131, __padding_132, __padding_133, __padding_134,
+            __padding_135, __padding_136, __padding_137, __padding_138, __padding_139,
+            __padding_140, __padding_141, __padding_142, __padding_143, __padding_144,
+            __padding_145, __padding_146, __padding_147, __padding_148, __padding_149,
+            __padding_150, __padding_151, __padding_152, __padding_153, __padding_154,
+            __padding_155, __padding_156, __padding_157, __padding_158, __padding_159,
+            __padding_160, __padding_161, __padding_162, __padding_163, __padding_164,
+            __padding_165, __padding_166, __padding_167, __padding_168, __padding_169,
+            __padding_170, __padding_171, __padding_172, __padding_173, __padding_174,
+            __padding_175, __padding_176, __padding_177, __padding_178, __padding_179,
+            __padding_180, __padding_181, __padding_182, __padding_183, __padding_184,
+            __padding_185, __padding_186, __padding_187, __padding_188, __padding_189,
+            __padding_190, __padding_191, __padding_192, __padding_193, __padding_194,
+            __padding_195, __padding_196, __padding_197, __padding_198, __padding_199,
+            __padding_200, __padding_201, __padding_202, __padding_203, __padding_204,
+            __padding_205, __padding_206, __padding_207, __padding_208, __padding_209,
+            __padding_210, __padding_211, __padding_212, __padding_213, __padding_214,
+            __padding_215, __padding_216, __padding_217, __padding_218, __padding_219,
+            __padding_220, __padding_221, __padding_222, __padding_223, __padding_224,
+            __padding_225, __padding_226, __padding_227, __padding_228, __padding_229,
+            __padding_230, __padding_231, __padding_232, __padding_233, __padding_234,
+            __padding_235, __padding_236, __padding_237, __padding_238, __padding_239,
+            __padding_240, __padding_241, __padding_242, __padding_243, __padding_244,
+            __padding_245, __padding_246, __padding_247, __padding_248, __padding_249
+        );
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/deep.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "deep",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "deep.bss",
-                lookup: ".bss",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "bss",
-                    size: ::core::mem::size_of::<types::bss>(),
-                    align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 4408,
-                }),
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "touch",
-                struct_ops: false,
-            },
-        ],
-        struct_ops: &[],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "deep",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::data(
+                    "deep.bss",
+                    ".bss",
+                    s::TypeSpec::of::<types::bss>("bss", 4408),
+                ),
+            ],
+            progs: &[s::ProgSpec::new("touch", false)],
+            struct_ops: &[],
+        }
     };
-    /// Opens BPF object `deep` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `deep` (internal maps are called `deep.bss` and so on).
+    /// Opens BPF object `deep`, embedded in the binary (libbpf names it `deep`).
     #[derive(Default)]
     pub struct DeepSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl DeepSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -9675,9 +3173,7 @@ mod __skel_deep {
             })
         }
     }
-    /// BPF object `deep`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `deep`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenDeepSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenDeepMaps<'obj>,
@@ -9688,12 +3184,10 @@ mod __skel_deep {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenDeepSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<DeepSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(DeepSkel {
@@ -9706,8 +3200,7 @@ mod __skel_deep {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -9717,7 +3210,7 @@ mod __skel_deep {
             f.debug_struct(stringify!(OpenDeepSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `deep`, loaded into the kernel.
+    /// BPF object `deep`, loaded.
     pub struct DeepSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: DeepMaps<'obj>,
@@ -9725,16 +3218,15 @@ mod __skel_deep {
         pub progs: DeepProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: DeepStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: DeepLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> DeepSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.touch.is_none() {
                 self.links.touch = self.core.attach_program(0)?;
@@ -9751,100 +3243,65 @@ mod __skel_deep {
             f.debug_struct(stringify!(DeepSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `deep`.
-    pub struct OpenDeepMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `deep`: [`OpenDeepMaps`] before load, `DeepMaps` after.
+    pub struct DeepMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
+    }
+    /// Maps of skeleton `deep` before load.
+    pub type OpenDeepMaps<'obj> = DeepMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> DeepMaps<'obj, S> {
+        /// Map `deep.bss` holding data section `.bss` (4408 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
+        }
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn bss_data(&self) -> &types::bss {
+            S::data(&self.inner, 0)
+        }
     }
     impl<'obj> OpenDeepMaps<'obj> {
-        /// Map `deep.bss` holding data section `.bss` (4408 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
-        }
-        /// Map `deep.bss` holding data section `.bss` (4408 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(0)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
+        /// [`Self::bss_data`], writable until load.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(0)
         }
-    }
-    /// Maps of the loaded skeleton `deep`.
-    pub struct DeepMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
     }
     impl<'obj> DeepMaps<'obj> {
-        /// Map `deep.bss` holding data section `.bss` (4408 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// Map `deep.bss` holding data section `.bss` (4408 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(0)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::bss_data`], writable.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(0)
         }
     }
-    /// Programs of the open skeleton `deep`.
-    pub struct OpenDeepProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
+    /// Programs of skeleton `deep`: [`OpenDeepProgs`] before load, `DeepProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct DeepProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> OpenDeepProgs<'obj> {
+    /// Programs of skeleton `deep` before load.
+    pub type OpenDeepProgs<'obj> = DeepProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> DeepProgs<'obj, S> {
         /// Program `touch` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
         pub fn touch(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `touch` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn touch_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::touch`]'s libbpf-rs handle.
+        pub fn touch_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
     }
-    /// Programs of the loaded skeleton `deep`.
-    pub struct DeepProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `deep`: [`OpenDeepStructOps`] before load, `DeepStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct DeepStructOps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> DeepProgs<'obj> {
-        /// Program `touch` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
-        pub fn touch(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
-        }
-        /// Program `touch` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn touch_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `deep`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenDeepStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
-    }
-    impl<'obj> OpenDeepStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `deep` (read-only).
-    pub struct DeepStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> DeepStructOps<'obj> {}
+    /// struct_ops shadows of skeleton `deep` before load.
+    pub type OpenDeepStructOps<'obj> = DeepStructOps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> DeepStructOps<'obj, S> {}
     /// Links of skeleton `deep`.
     #[derive(Debug, Default)]
     pub struct DeepLinks<'obj> {
-        /// Link of program `touch`.
+        /// Program `touch`.
         pub touch: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }

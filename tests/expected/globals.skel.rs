@@ -10,319 +10,96 @@
 mod __skel_globals {
     /// Rust types for the BTF types that object `globals` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// The variables of data section `.data`, laid out as libbpf maps them.
-        ///
-        /// Size 120 bytes, alignment 8, BTF type id 65.
-        ///
-        /// The section holds 114 bytes; the view rounds up to 120 for alignment (libbpf backs sections with whole pages).
+        /// Data section `.data`. BTF type 65. The section holds 114 bytes; the view rounds up to 120 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
-            /// `nothing`: C type `struct empty`, at byte 0, 0 bytes.
+            /// C `struct empty`.
             pub nothing: empty,
-            /// `enabled`: C type `_Bool`, at byte 0, 1 bytes.
-            ///
-            /// C `_Bool`; any byte value is accepted (non-zero is true).
+            /// C `_Bool`.
             pub enabled: ::skel_runtime::CBool,
-            /// Padding: bytes 1..4, kept zero.
             __padding_0: [u8; 3],
-            /// `mode`: C type `enum mode`, at byte 4, 4 bytes.
+            /// C `enum mode`.
             pub mode: mode,
-            /// `origin`: C type `struct point`, at byte 8, 8 bytes.
+            /// C `struct point`.
             pub origin: point,
-            /// `path`: C type `struct point[3]`, at byte 16, 24 bytes.
+            /// C `struct point[3]`.
             pub path: [point; 3],
-            /// `fl`: C type `struct flags`, at byte 40, 8 bytes.
+            /// C `struct flags`.
             pub fl: flags,
-            /// `wb`: C type `struct wide_bits`, at byte 48, 16 bytes.
+            /// C `struct wide_bits`.
             pub wb: wide_bits,
-            /// `val`: C type `union value`, at byte 64, 4 bytes.
+            /// C `union value`.
             pub val: value,
-            /// `rec`: C type `struct packed_rec`, at byte 68, 5 bytes.
+            /// C `struct packed_rec`.
             pub rec: packed_rec,
-            /// `greeting`: C type `char[12]`, at byte 73, 12 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `char[12]`.
             pub greeting: ::skel_runtime::CharArray<12>,
-            /// Padding: bytes 85..88, kept zero.
             __padding_1: [u8; 3],
-            /// `old`: C type `struct task_struct___old`, at byte 88, 4 bytes.
+            /// C `struct task_struct___old`.
             pub old: task_struct___old,
-            /// `bytes`: C type `__u8[5]`, at byte 92, 5 bytes.
+            /// C `__u8[5]`.
             pub bytes: [u8; 5],
-            /// Padding: bytes 97..104, kept zero.
             __padding_2: [u8; 7],
-            /// `typedef_anon`: C type `foo`, at byte 104, 8 bytes.
+            /// C `foo`.
             pub typedef_anon: foo,
-            /// `tagged`: C type `struct foo`, at byte 112, 2 bytes.
+            /// C `struct foo`.
             pub tagged: foo_1,
-            /// Padding: bytes 114..120, kept zero.
             __padding_3: [u8; 6],
         }
-        impl ::core::default::Default for data {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data {}
-        const _: () = {
-            type This = data;
-            ::skel_runtime::assert_plain::<empty>();
-            assert!(
-                ::core::mem::offset_of!(This, nothing) == 0,
-                "`data::nothing`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::CBool>();
-            assert!(
-                ::core::mem::offset_of!(This, enabled) == 0,
-                "`data::enabled`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 3]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 1,
-                "`data::__padding_0`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<mode>();
-            assert!(
-                ::core::mem::offset_of!(This, mode) == 4,
-                "`data::mode`: offset must be 4, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<point>();
-            assert!(
-                ::core::mem::offset_of!(This, origin) == 8,
-                "`data::origin`: offset must be 8, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[point; 3]>();
-            assert!(
-                ::core::mem::offset_of!(This, path) == 16,
-                "`data::path`: offset must be 16, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<flags>();
-            assert!(
-                ::core::mem::offset_of!(This, fl) == 40,
-                "`data::fl`: offset must be 40, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<wide_bits>();
-            assert!(
-                ::core::mem::offset_of!(This, wb) == 48,
-                "`data::wb`: offset must be 48, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<value>();
-            assert!(
-                ::core::mem::offset_of!(This, val) == 64,
-                "`data::val`: offset must be 64, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<packed_rec>();
-            assert!(
-                ::core::mem::offset_of!(This, rec) == 68,
-                "`data::rec`: offset must be 68, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<12>>();
-            assert!(
-                ::core::mem::offset_of!(This, greeting) == 73,
-                "`data::greeting`: offset must be 73, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 85,
-                "`data::__padding_1`: offset must be 85, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<task_struct___old>();
-            assert!(
-                ::core::mem::offset_of!(This, old) == 88,
-                "`data::old`: offset must be 88, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 5]>();
-            assert!(
-                ::core::mem::offset_of!(This, bytes) == 92,
-                "`data::bytes`: offset must be 92, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_2) == 97,
-                "`data::__padding_2`: offset must be 97, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<foo>();
-            assert!(
-                ::core::mem::offset_of!(This, typedef_anon) == 104,
-                "`data::typedef_anon`: offset must be 104, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<foo_1>();
-            assert!(
-                ::core::mem::offset_of!(This, tagged) == 112,
-                "`data::tagged`: offset must be 112, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 6]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_3) == 114,
-                "`data::__padding_3`: offset must be 114, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 120, "`data`: size must be 120 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`data`: alignment must be 8");
-        };
-        /// The variables of data section `.bss`, laid out as libbpf maps them.
-        ///
-        /// Size 24 bytes, alignment 8, BTF type id 64.
+        ::skel_runtime::layout!(
+            unsafe plain data : 120, 8; nothing 0, enabled 0, mode 4, origin 8, path 16,
+            fl 40, wb 48, val 64, rec 68, greeting 73, old 88, bytes 92, typedef_anon
+            104, tagged 112; __padding_0, __padding_1, __padding_2, __padding_3
+        );
+        /// Data section `.bss`. BTF type 64.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
-            /// `counter`: C type `__u64`, at byte 0, 8 bytes.
+            /// C `__u64`.
             pub counter: u64,
-            /// `hidden_counter`: C type `int`, at byte 8, 4 bytes.
+            /// C `int`.
             pub hidden_counter: i32,
-            /// Padding: bytes 12..16, kept zero.
             __padding_0: [u8; 4],
-            /// `ptr`: C type `int *`, at byte 16, 8 bytes.
-            ///
-            /// A BPF-side pointer, kept opaque.
+            /// C `int *`.
             pub ptr: ::skel_runtime::OpaquePtr,
         }
-        impl ::core::default::Default for bss {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss {}
-        const _: () = {
-            type This = bss;
-            ::skel_runtime::assert_plain::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, counter) == 0,
-                "`bss::counter`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, hidden_counter) == 8,
-                "`bss::hidden_counter`: offset must be 8, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 12,
-                "`bss::__padding_0`: offset must be 12, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::OpaquePtr>();
-            assert!(
-                ::core::mem::offset_of!(This, ptr) == 16,
-                "`bss::ptr`: offset must be 16, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 24, "`bss`: size must be 24 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`bss`: alignment must be 8");
-        };
-        /// The variables of data section `.rodata`, laid out as libbpf maps them.
-        ///
-        /// Size 12 bytes, alignment 4, BTF type id 67.
+        ::skel_runtime::layout!(
+            unsafe plain bss : 24, 8; counter 0, hidden_counter 8, ptr 16; __padding_0
+        );
+        /// Data section `.rodata`. BTF type 67.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
-            /// `threshold`: C type `const volatile int`, at byte 0, 4 bytes.
+            /// C `const volatile int`.
             pub threshold: i32,
-            /// `label`: C type `const volatile char[8]`, at byte 4, 8 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `const volatile char[8]`.
             pub label: ::skel_runtime::CharArray<8>,
         }
-        impl ::core::default::Default for rodata {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata {}
-        const _: () = {
-            type This = rodata;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, threshold) == 0,
-                "`rodata::threshold`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<8>>();
-            assert!(
-                ::core::mem::offset_of!(This, label) == 4,
-                "`rodata::label`: offset must be 4, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 12, "`rodata`: size must be 12 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`rodata`: alignment must be 4");
-        };
-        /// The variables of data section `.data.custom`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 66.
+        ::skel_runtime::layout!(unsafe plain rodata : 12, 4; threshold 0, label 4;);
+        /// Data section `.data.custom`. BTF type 66.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_custom {
-            /// `in_custom`: C type `__u32`, at byte 0, 4 bytes.
+            /// C `__u32`.
             pub in_custom: u32,
         }
-        impl ::core::default::Default for data_custom {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data_custom {}
-        const _: () = {
-            type This = data_custom;
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, in_custom) == 0,
-                "`data_custom::in_custom`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`data_custom`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data_custom`: alignment must be 4");
-        };
-        /// The variables of data section `.rodata.custom`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 68.
+        ::skel_runtime::layout!(unsafe plain data_custom : 4, 4; in_custom 0;);
+        /// Data section `.rodata.custom`. BTF type 68.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata_custom {
-            /// `ro_custom`: C type `const volatile __u32`, at byte 0, 4 bytes.
+            /// C `const volatile __u32`.
             pub ro_custom: u32,
         }
-        impl ::core::default::Default for rodata_custom {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata_custom {}
-        const _: () = {
-            type This = rodata_custom;
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, ro_custom) == 0,
-                "`rodata_custom::ro_custom`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`rodata_custom`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`rodata_custom`: alignment must be 4");
-        };
-        /// C type `struct empty`.
-        ///
-        /// Size 0 bytes, alignment 1, BTF type id 46.
+        ::skel_runtime::layout!(unsafe plain rodata_custom : 4, 4; ro_custom 0;);
+        /// C type `struct empty`. BTF type 46.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct empty {}
-        impl ::core::default::Default for empty {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for empty {}
-        const _: () = {
-            type This = empty;
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 0, "`empty`: size must be 0 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`empty`: alignment must be 1");
-        };
-        /// C type `enum mode`.
+        ::skel_runtime::layout!(unsafe plain empty : 0, 1;;);
+        /// C type `enum mode`. BTF type 11.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 11.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -344,57 +121,24 @@ mod __skel_globals {
                 f.write_str(known)
             }
         }
-        unsafe impl ::skel_runtime::Plain for mode {}
-        const _: () = {
-            let size = ::core::mem::size_of::<mode>();
-            assert!(size == 4, "`mode`: size must be 4 bytes, as in BTF");
-        };
-        /// C type `struct point`.
-        ///
-        /// Size 8 bytes, alignment 4, BTF type id 13.
+        ::skel_runtime::layout!(unsafe newtype mode : 4, 4);
+        /// C type `struct point`. BTF type 13.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct point {
-            /// `x`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub x: i32,
-            /// `y`: C type `int`, at byte 4, 4 bytes.
+            /// C `int`.
             pub y: i32,
         }
-        impl ::core::default::Default for point {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for point {}
-        const _: () = {
-            type This = point;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, x) == 0,
-                "`point::x`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, y) == 4,
-                "`point::y`: offset must be 4, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`point`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`point`: alignment must be 4");
-        };
-        /// C type `struct flags`.
-        ///
-        /// Size 8 bytes, alignment 1, BTF type id 17.
+        ::skel_runtime::layout!(unsafe plain point : 8, 4; x 0, y 4;);
+        /// C type `struct flags`. BTF type 17.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct flags {
-            /// Storage of bitfields (bytes 0..1); use the accessor methods.
             __bitfield_0: [u8; 1],
-            /// Storage of bitfields (bytes 1..4); use the accessor methods.
             __bitfield_1: [u8; 3],
-            /// Storage of bitfields (bytes 4..5); use the accessor methods.
             __bitfield_2: [u8; 1],
-            /// Padding: bytes 5..8, kept zero.
             __padding_0: [u8; 3],
         }
         impl flags {
@@ -431,50 +175,17 @@ mod __skel_globals {
                 ::skel_runtime::bits::set(&mut self.__bitfield_2, 0, 4, value as u64)
             }
         }
-        impl ::core::default::Default for flags {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for flags {}
-        const _: () = {
-            type This = flags;
-            ::skel_runtime::assert_plain::<[u8; 1]>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_0) == 0,
-                "`flags::__bitfield_0`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 3]>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_1) == 1,
-                "`flags::__bitfield_1`: offset must be 1, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_2) == 4,
-                "`flags::__bitfield_2`: offset must be 4, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 5,
-                "`flags::__padding_0`: offset must be 5, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`flags`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`flags`: alignment must be 1");
-        };
-        /// C type `struct wide_bits`.
-        ///
-        /// Size 16 bytes, alignment 1, BTF type id 20.
+        ::skel_runtime::layout!(
+            unsafe plain flags : 8, 1;; __bitfield_0, __bitfield_1, __bitfield_2,
+            __padding_0
+        );
+        /// C type `struct wide_bits`. BTF type 20.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct wide_bits {
-            /// Storage of bitfields (bytes 0..5); use the accessor methods.
             __bitfield_0: [u8; 5],
-            /// Storage of bitfields (bytes 5..8); use the accessor methods.
             __bitfield_1: [u8; 3],
-            /// Storage of bitfields (bytes 8..13); use the accessor methods.
             __bitfield_2: [u8; 5],
-            /// Padding: bytes 13..16, kept zero.
             __padding_0: [u8; 3],
         }
         impl wide_bits {
@@ -503,40 +214,12 @@ mod __skel_globals {
                 ::skel_runtime::bits::set(&mut self.__bitfield_2, 0, 36, value.0)
             }
         }
-        impl ::core::default::Default for wide_bits {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for wide_bits {}
-        const _: () = {
-            type This = wide_bits;
-            ::skel_runtime::assert_plain::<[u8; 5]>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_0) == 0,
-                "`wide_bits::__bitfield_0`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 3]>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_1) == 5,
-                "`wide_bits::__bitfield_1`: offset must be 5, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_2) == 8,
-                "`wide_bits::__bitfield_2`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 13,
-                "`wide_bits::__padding_0`: offset must be 13, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 16, "`wide_bits`: size must be 16 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`wide_bits`: alignment must be 1");
-        };
-        /// C type `enum wide_e`.
+        ::skel_runtime::layout!(
+            unsafe plain wide_bits : 16, 1;; __bitfield_0, __bitfield_1, __bitfield_2,
+            __padding_0
+        );
+        /// C type `enum wide_e`. BTF type 23.
         ///
-        /// Size 8 bytes, alignment 8, BTF type id 23.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -558,20 +241,14 @@ mod __skel_globals {
                 f.write_str(known)
             }
         }
-        unsafe impl ::skel_runtime::Plain for wide_e {}
-        const _: () = {
-            let size = ::core::mem::size_of::<wide_e>();
-            assert!(size == 8, "`wide_e`: size must be 8 bytes, as in BTF");
-        };
-        /// C type `union value`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 25.
+        ::skel_runtime::layout!(unsafe newtype wide_e : 8, 8);
+        /// C type `union value`. BTF type 25.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union value {
-            /// `u`: C type `__u32`, at byte 0, 4 bytes.
+            /// C `__u32`.
             pub u: u32,
-            /// `f`: C type `float`, at byte 0, 4 bytes.
+            /// C `float`.
             pub f: f32,
         }
         impl value {
@@ -597,217 +274,91 @@ mod __skel_globals {
                 f.debug_struct("value").finish_non_exhaustive()
             }
         }
-        impl ::core::default::Default for value {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for value {}
-        const _: () = {
-            type This = value;
-            ::skel_runtime::assert_plain::<u32>();
-            ::skel_runtime::assert_plain::<f32>();
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`value`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`value`: alignment must be 4");
-        };
-        /// C type `struct packed_rec`.
-        ///
-        /// Size 5 bytes, alignment 1, BTF type id 29.
-        ///
-        /// Packed: some member sits below its natural alignment, so fields cannot be borrowed; read and assign them by value.
+        ::skel_runtime::layout!(unsafe union value : 4, 4; u, f);
+        /// C type `struct packed_rec`. BTF type 29. Packed: read and assign fields by value, they cannot be borrowed.
         #[repr(C, packed)]
         #[derive(Clone, Copy, Debug)]
         pub struct packed_rec {
-            /// `tag`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub tag: i8,
-            /// `n`: C type `__u32`, at byte 1, 4 bytes.
+            /// C `__u32`.
             pub n: u32,
         }
-        impl ::core::default::Default for packed_rec {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for packed_rec {}
-        const _: () = {
-            type This = packed_rec;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, tag) == 0,
-                "`packed_rec::tag`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, n) == 1,
-                "`packed_rec::n`: offset must be 1, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 5, "`packed_rec`: size must be 5 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`packed_rec`: alignment must be 1");
-        };
-        /// C type `struct task_struct___old`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 33.
+        ::skel_runtime::layout!(unsafe plain packed_rec : 5, 1; tag 0, n 1;);
+        /// C type `struct task_struct___old`. BTF type 33.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct task_struct___old {
-            /// `pid`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub pid: i32,
         }
-        impl ::core::default::Default for task_struct___old {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for task_struct___old {}
-        const _: () = {
-            type This = task_struct___old;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, pid) == 0,
-                "`task_struct___old::pid`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`task_struct___old`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`task_struct___old`: alignment must be 4");
-        };
-        /// Anonymous C type `struct (anon)`, declared through typedef `foo`.
-        ///
-        /// Size 8 bytes, alignment 8, BTF type id 40.
+        ::skel_runtime::layout!(unsafe plain task_struct___old : 4, 4; pid 0;);
+        /// C type `struct (anon)`, declared as typedef `foo`. BTF type 40.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo {
-            /// `z`: C type `long`, at byte 0, 8 bytes.
+            /// C `long`.
             pub z: i64,
         }
-        impl ::core::default::Default for foo {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for foo {}
-        const _: () = {
-            type This = foo;
-            ::skel_runtime::assert_plain::<i64>();
-            assert!(
-                ::core::mem::offset_of!(This, z) == 0,
-                "`foo::z`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`foo`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`foo`: alignment must be 8");
-        };
-        /// C type `struct foo`.
-        ///
-        /// Size 2 bytes, alignment 2, BTF type id 43.
+        ::skel_runtime::layout!(unsafe plain foo : 8, 8; z 0;);
+        /// C type `struct foo`. BTF type 43.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo_1 {
-            /// `s`: C type `short`, at byte 0, 2 bytes.
+            /// C `short`.
             pub s: i16,
         }
-        impl ::core::default::Default for foo_1 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for foo_1 {}
-        const _: () = {
-            type This = foo_1;
-            ::skel_runtime::assert_plain::<i16>();
-            assert!(
-                ::core::mem::offset_of!(This, s) == 0,
-                "`foo_1::s`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 2, "`foo_1`: size must be 2 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 2, "`foo_1`: alignment must be 2");
-        };
+        ::skel_runtime::layout!(unsafe plain foo_1 : 2, 2; s 0;);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/globals.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "globals",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "globals.data",
-                lookup: ".data",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data",
-                    size: ::core::mem::size_of::<types::data>(),
-                    align: ::core::mem::align_of::<types::data>(),
-                    value_size: 114,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "globals.bss",
-                lookup: ".bss",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "bss",
-                    size: ::core::mem::size_of::<types::bss>(),
-                    align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 24,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "globals.rodata",
-                lookup: ".rodata",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "rodata",
-                    size: ::core::mem::size_of::<types::rodata>(),
-                    align: ::core::mem::align_of::<types::rodata>(),
-                    value_size: 12,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".data.custom",
-                lookup: ".data.custom",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data_custom",
-                    size: ::core::mem::size_of::<types::data_custom>(),
-                    align: ::core::mem::align_of::<types::data_custom>(),
-                    value_size: 4,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".rodata.custom",
-                lookup: ".rodata.custom",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "rodata_custom",
-                    size: ::core::mem::size_of::<types::rodata_custom>(),
-                    align: ::core::mem::align_of::<types::rodata_custom>(),
-                    value_size: 4,
-                }),
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "count_getppid",
-                struct_ops: false,
-            },
-        ],
-        struct_ops: &[],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "globals",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::data(
+                    "globals.data",
+                    ".data",
+                    s::TypeSpec::of::<types::data>("data", 114),
+                ),
+                s::MapSpec::data(
+                    "globals.bss",
+                    ".bss",
+                    s::TypeSpec::of::<types::bss>("bss", 24),
+                ),
+                s::MapSpec::data(
+                    "globals.rodata",
+                    ".rodata",
+                    s::TypeSpec::of::<types::rodata>("rodata", 12),
+                ),
+                s::MapSpec::data(
+                    ".data.custom",
+                    ".data.custom",
+                    s::TypeSpec::of::<types::data_custom>("data_custom", 4),
+                ),
+                s::MapSpec::data(
+                    ".rodata.custom",
+                    ".rodata.custom",
+                    s::TypeSpec::of::<types::rodata_custom>("rodata_custom", 4),
+                ),
+            ],
+            progs: &[s::ProgSpec::new("count_getppid", false)],
+            struct_ops: &[],
+        }
     };
-    /// Opens BPF object `globals` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `globals` (internal maps are called `globals.bss` and so on).
+    /// Opens BPF object `globals`, embedded in the binary (libbpf names it `globals`).
     #[derive(Default)]
     pub struct GlobalsSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl GlobalsSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -827,9 +378,7 @@ mod __skel_globals {
             })
         }
     }
-    /// BPF object `globals`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `globals`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenGlobalsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenGlobalsMaps<'obj>,
@@ -840,12 +389,10 @@ mod __skel_globals {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenGlobalsSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<GlobalsSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(GlobalsSkel {
@@ -860,8 +407,7 @@ mod __skel_globals {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -871,7 +417,7 @@ mod __skel_globals {
             f.debug_struct(stringify!(OpenGlobalsSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `globals`, loaded into the kernel.
+    /// BPF object `globals`, loaded.
     pub struct GlobalsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: GlobalsMaps<'obj>,
@@ -879,16 +425,15 @@ mod __skel_globals {
         pub progs: GlobalsProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: GlobalsStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: GlobalsLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> GlobalsSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.count_getppid.is_none() {
                 self.links.count_getppid = self.core.attach_program(0)?;
@@ -905,226 +450,140 @@ mod __skel_globals {
             f.debug_struct(stringify!(GlobalsSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `globals`.
-    pub struct OpenGlobalsMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `globals`: [`OpenGlobalsMaps`] before load, `GlobalsMaps` after.
+    pub struct GlobalsMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
+    }
+    /// Maps of skeleton `globals` before load.
+    pub type OpenGlobalsMaps<'obj> = GlobalsMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> GlobalsMaps<'obj, S> {
+        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
+        pub fn data(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
+        }
+        /// [`Self::data`], exclusive.
+        pub fn data_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
+        }
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_data(&self) -> &types::data {
+            S::data(&self.inner, 0)
+        }
+        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 1)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 1)
+        }
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn bss_data(&self) -> &types::bss {
+            S::data(&self.inner, 1)
+        }
+        /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
+        pub fn rodata(&self) -> S::Map<'_> {
+            S::map(&self.inner, 2)
+        }
+        /// [`Self::rodata`], exclusive.
+        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 2)
+        }
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn rodata_data(&self) -> &types::rodata {
+            S::data(&self.inner, 2)
+        }
+        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
+        pub fn data_custom(&self) -> S::Map<'_> {
+            S::map(&self.inner, 3)
+        }
+        /// [`Self::data_custom`], exclusive.
+        pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 3)
+        }
+        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_custom_data(&self) -> &types::data_custom {
+            S::data(&self.inner, 3)
+        }
+        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
+        pub fn rodata_custom(&self) -> S::Map<'_> {
+            S::map(&self.inner, 4)
+        }
+        /// [`Self::rodata_custom`], exclusive.
+        pub fn rodata_custom_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 4)
+        }
+        /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+            S::data(&self.inner, 4)
+        }
     }
     impl<'obj> OpenGlobalsMaps<'obj> {
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
-        }
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
-        }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(2)
-        }
-        /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(3)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(4)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(0)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
+        /// [`Self::data_data`], writable until load.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(0)
         }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(1)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
+        /// [`Self::bss_data`], writable until load.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(1)
         }
-        /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(2)
-        }
-        /// The variables of `.rodata` as the program will start with them; change them before load.
+        /// [`Self::rodata_data`], writable until load.
         pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
             self.inner.data_mut(2)
         }
-        /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data(&self) -> &types::data_custom {
-            self.inner.data(3)
-        }
-        /// The variables of `.data.custom` as the program will start with them; change them before load.
+        /// [`Self::data_custom_data`], writable until load.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
             self.inner.data_mut(3)
         }
-        /// The variables of `.rodata.custom` as the program will start with them; change them before load.
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
-            self.inner.data(4)
-        }
-        /// The variables of `.rodata.custom` as the program will start with them; change them before load.
+        /// [`Self::rodata_custom_data`], writable until load.
         pub fn rodata_custom_data_mut(&mut self) -> &mut types::rodata_custom {
             self.inner.data_mut(4)
         }
     }
-    /// Maps of the loaded skeleton `globals`.
-    pub struct GlobalsMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
-    }
     impl<'obj> GlobalsMaps<'obj> {
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(2)
-        }
-        /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(3)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(4)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(0)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_data`], writable.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(0)
         }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(1)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::bss_data`], writable.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(1)
         }
-        /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(2)
-        }
-        /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data(&self) -> &types::data_custom {
-            self.inner.data(3)
-        }
-        /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_custom_data`], writable.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
             self.inner.data_mut(3)
         }
-        /// The variables of `.rodata.custom`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
-            self.inner.data(4)
-        }
     }
-    /// Programs of the open skeleton `globals`.
-    pub struct OpenGlobalsProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
+    /// Programs of skeleton `globals`: [`OpenGlobalsProgs`] before load, `GlobalsProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct GlobalsProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> OpenGlobalsProgs<'obj> {
+    /// Programs of skeleton `globals` before load.
+    pub type OpenGlobalsProgs<'obj> = GlobalsProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> GlobalsProgs<'obj, S> {
         /// Program `count_getppid` (section `tp/syscalls/sys_enter_getppid`).
-        ///
-        /// A token naming the program.
         pub fn count_getppid(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `count_getppid` (section `tp/syscalls/sys_enter_getppid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn count_getppid_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::count_getppid`]'s libbpf-rs handle.
+        pub fn count_getppid_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
     }
-    /// Programs of the loaded skeleton `globals`.
-    pub struct GlobalsProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `globals`: [`OpenGlobalsStructOps`] before load, `GlobalsStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct GlobalsStructOps<
+        'obj,
+        S: ::skel_runtime::Stage = ::skel_runtime::Loaded,
+    > {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> GlobalsProgs<'obj> {
-        /// Program `count_getppid` (section `tp/syscalls/sys_enter_getppid`).
-        ///
-        /// A token naming the program.
-        pub fn count_getppid(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
-        }
-        /// Program `count_getppid` (section `tp/syscalls/sys_enter_getppid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn count_getppid_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `globals`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenGlobalsStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
-    }
-    impl<'obj> OpenGlobalsStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `globals` (read-only).
-    pub struct GlobalsStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> GlobalsStructOps<'obj> {}
+    /// struct_ops shadows of skeleton `globals` before load.
+    pub type OpenGlobalsStructOps<'obj> = GlobalsStructOps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> GlobalsStructOps<'obj, S> {}
     /// Links of skeleton `globals`.
     #[derive(Debug, Default)]
     pub struct GlobalsLinks<'obj> {
-        /// Link of program `count_getppid`.
+        /// Program `count_getppid`.
         pub count_getppid: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }

@@ -10,206 +10,100 @@
 mod __skel_hostile {
     /// Rust types for the BTF types that object `hostile` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// The variables of data section `.data`, laid out as libbpf maps them.
-        ///
-        /// Size 16 bytes, alignment 4, BTF type id 48.
+        /// Data section `.data`. BTF type 48.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
-            /// `Counter`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub Counter: i32,
-            /// `counter`: C type `int`, at byte 4, 4 bytes.
+            /// C `int`.
             pub counter: i32,
-            /// `COUNTER`: C type `int`, at byte 8, 4 bytes.
+            /// C `int`.
             pub COUNTER: i32,
-            /// `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var`: C type `int`, at byte 12, 4 bytes.
+            /// C `int`.
             pub a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var: i32,
         }
-        impl ::core::default::Default for data {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data {}
-        const _: () = {
-            type This = data;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, Counter) == 0,
-                "`data::Counter`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, counter) == 4,
-                "`data::counter`: offset must be 4, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, COUNTER) == 8,
-                "`data::COUNTER`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This,
-                a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var)
-                == 12,
-                "`data::a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var`: offset must be 12, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 16, "`data`: size must be 16 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data`: alignment must be 4");
-        };
-        /// The variables of data section `.data.x.y`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 49.
+        ::skel_runtime::layout!(
+            unsafe plain data : 16, 4; Counter 0, counter 4, COUNTER 8,
+            a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var
+            12;
+        );
+        /// Data section `.data.x.y`. BTF type 49.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_x_y {
-            /// `in_x_dot_y`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub in_x_dot_y: i32,
         }
-        impl ::core::default::Default for data_x_y {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data_x_y {}
-        const _: () = {
-            type This = data_x_y;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, in_x_dot_y) == 0,
-                "`data_x_y::in_x_dot_y`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`data_x_y`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data_x_y`: alignment must be 4");
-        };
-        /// The variables of data section `.data.x_y`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 50.
+        ::skel_runtime::layout!(unsafe plain data_x_y : 4, 4; in_x_dot_y 0;);
+        /// Data section `.data.x_y`. BTF type 50.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_x_y_1 {
-            /// `in_x_under_y`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub in_x_under_y: i32,
         }
-        impl ::core::default::Default for data_x_y_1 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data_x_y_1 {}
-        const _: () = {
-            type This = data_x_y_1;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, in_x_under_y) == 0,
-                "`data_x_y_1::in_x_under_y`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`data_x_y_1`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data_x_y_1`: alignment must be 4");
-        };
-        /// The variables of data section `.bss`, laid out as libbpf maps them.
-        ///
-        /// Size 104 bytes, alignment 8, BTF type id 47.
+        ::skel_runtime::layout!(unsafe plain data_x_y_1 : 4, 4; in_x_under_y 0;);
+        /// Data section `.bss`. BTF type 47.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
-            /// `members_var`: C type `struct members`, at byte 0, 88 bytes.
+            /// C `struct members`.
             pub members_var: members,
-            /// `outer_var`: C type `struct outer`, at byte 88, 4 bytes.
+            /// C `struct outer`.
             pub outer_var: outer,
-            /// Padding: bytes 92..96, kept zero.
             __padding_0: [u8; 4],
-            /// `outer_inner_var`: C type `struct outer__inner`, at byte 96, 8 bytes.
+            /// C `struct outer__inner`.
             pub outer_inner_var: outer__inner,
         }
-        impl ::core::default::Default for bss {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss {}
-        const _: () = {
-            type This = bss;
-            ::skel_runtime::assert_plain::<members>();
-            assert!(
-                ::core::mem::offset_of!(This, members_var) == 0,
-                "`bss::members_var`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<outer>();
-            assert!(
-                ::core::mem::offset_of!(This, outer_var) == 88,
-                "`bss::outer_var`: offset must be 88, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 92,
-                "`bss::__padding_0`: offset must be 92, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<outer__inner>();
-            assert!(
-                ::core::mem::offset_of!(This, outer_inner_var) == 96,
-                "`bss::outer_inner_var`: offset must be 96, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 104, "`bss`: size must be 104 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`bss`: alignment must be 8");
-        };
-        /// C type `struct members`.
-        ///
-        /// Size 88 bytes, alignment 8, BTF type id 11.
+        ::skel_runtime::layout!(
+            unsafe plain bss : 104, 8; members_var 0, outer_var 88, outer_inner_var 96;
+            __padding_0
+        );
+        /// C type `struct members`. BTF type 11.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct members {
-            /// Storage of bitfields (bytes 0..1); use the accessor methods.
             __bitfield_1: [u8; 1],
-            /// Padding: bytes 1..4, kept zero.
             __padding_1: [u8; 3],
-            /// `__bitfield_0`: C type `int`, at byte 4, 4 bytes.
+            /// C `int`.
             pub __bitfield_0: i32,
-            /// `__padding_0`: C type `int`, at byte 8, 4 bytes.
+            /// C `int`.
             pub __padding_0: i32,
-            /// `__anon_0`: C type `int`, at byte 12, 4 bytes.
+            /// C `int`.
             pub __anon_0: i32,
-            /// `c`: C type `char`, at byte 16, 1 bytes.
+            /// C `char`.
             pub c: i8,
-            /// Padding: bytes 17..24, kept zero.
             __padding_2: [u8; 7],
-            /// `l`: C type `long`, at byte 24, 8 bytes.
+            /// C `long`.
             pub l: i64,
-            /// `Value`: C type `int`, at byte 32, 4 bytes.
+            /// C `int`.
             pub Value: i32,
-            /// `value`: C type `int`, at byte 36, 4 bytes.
+            /// C `int`.
             pub value: i32,
-            /// `VALUE`: C type `int`, at byte 40, 4 bytes.
+            /// C `int`.
             pub VALUE: i32,
-            /// `self`: C type `int`, at byte 44, 4 bytes.
+            /// C `int` `self`.
             pub self_: i32,
-            /// `self_`: C type `int`, at byte 48, 4 bytes.
+            /// C `int` `self_`.
             pub self__1: i32,
-            /// `Self`: C type `int`, at byte 52, 4 bytes.
+            /// C `int` `Self`.
             pub Self_: i32,
-            /// `_`: C type `int`, at byte 56, 4 bytes.
+            /// C `int` `_`.
             pub __: i32,
-            /// `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end`: C type `int`, at byte 60, 4 bytes.
+            /// C `int`.
             pub a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end: i32,
-            /// `u8`: C type `struct u8`, at byte 64, 4 bytes.
+            /// C `struct u8`.
             pub u8: u8_1,
-            /// `i32`: C type `enum i32`, at byte 68, 4 bytes.
+            /// C `enum i32`.
             pub i32: i32_1,
-            /// `This`: C type `struct This`, at byte 72, 4 bytes.
-            pub This: This_1,
-            /// `bool`: C type `struct bool`, at byte 76, 1 bytes.
+            /// C `struct This`.
+            pub This: This,
+            /// C `struct bool`.
             pub bool: bool_1,
-            /// Padding: bytes 77..80, kept zero.
             __padding_3: [u8; 3],
-            /// `un`: C type `union (anon)`, at byte 80, 4 bytes.
+            /// C `union (anon)`.
             pub un: members__un,
-            /// Padding: bytes 84..88, kept zero.
             __padding_4: [u8; 4],
         }
         impl members {
@@ -238,155 +132,24 @@ mod __skel_hostile {
                 ::skel_runtime::bits::set(&mut self.__bitfield_1, 5, 3, value as u64)
             }
         }
-        impl ::core::default::Default for members {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for members {}
-        const _: () = {
-            type This = members;
-            ::skel_runtime::assert_plain::<[u8; 1]>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_1) == 0,
-                "`members::__bitfield_1`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 3]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 1,
-                "`members::__padding_1`: offset must be 1, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_0) == 4,
-                "`members::__bitfield_0`: offset must be 4, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 8,
-                "`members::__padding_0`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __anon_0) == 12,
-                "`members::__anon_0`: offset must be 12, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, c) == 16,
-                "`members::c`: offset must be 16, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_2) == 17,
-                "`members::__padding_2`: offset must be 17, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i64>();
-            assert!(
-                ::core::mem::offset_of!(This, l) == 24,
-                "`members::l`: offset must be 24, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, Value) == 32,
-                "`members::Value`: offset must be 32, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, value) == 36,
-                "`members::value`: offset must be 36, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, VALUE) == 40,
-                "`members::VALUE`: offset must be 40, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, self_) == 44,
-                "`members::self_`: offset must be 44, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, self__1) == 48,
-                "`members::self__1`: offset must be 48, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, Self_) == 52,
-                "`members::Self_`: offset must be 52, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __) == 56,
-                "`members::__`: offset must be 56, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This,
-                a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end)
-                == 60,
-                "`members::a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end`: offset must be 60, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<u8_1>();
-            assert!(
-                ::core::mem::offset_of!(This, u8) == 64,
-                "`members::u8`: offset must be 64, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i32_1>();
-            assert!(
-                ::core::mem::offset_of!(This, i32) == 68,
-                "`members::i32`: offset must be 68, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<This_1>();
-            assert!(
-                ::core::mem::offset_of!(This, This) == 72,
-                "`members::This`: offset must be 72, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<bool_1>();
-            assert!(
-                ::core::mem::offset_of!(This, bool) == 76,
-                "`members::bool`: offset must be 76, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_3) == 77,
-                "`members::__padding_3`: offset must be 77, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<members__un>();
-            assert!(
-                ::core::mem::offset_of!(This, un) == 80,
-                "`members::un`: offset must be 80, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_4) == 84,
-                "`members::__padding_4`: offset must be 84, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 88, "`members`: size must be 88 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`members`: alignment must be 8");
-        };
-        /// C type `struct u8`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 14.
+        ::skel_runtime::layout!(
+            unsafe plain members : 88, 8; __bitfield_0 4, __padding_0 8, __anon_0 12, c
+            16, l 24, Value 32, value 36, VALUE 40, self_ 44, self__1 48, Self_ 52, __
+            56,
+            a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end
+            60, u8 64, i32 68, This 72, bool 76, un 80; __bitfield_1, __padding_1,
+            __padding_2, __padding_3, __padding_4
+        );
+        /// C type `struct u8`. BTF type 14.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct u8_1 {
-            /// `not_a_byte`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub not_a_byte: i32,
         }
-        impl ::core::default::Default for u8_1 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for u8_1 {}
-        const _: () = {
-            type This = u8_1;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, not_a_byte) == 0,
-                "`u8_1::not_a_byte`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`u8_1`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`u8_1`: alignment must be 4");
-        };
-        /// C type `enum i32`.
+        ::skel_runtime::layout!(unsafe plain u8_1 : 4, 4; not_a_byte 0;);
+        /// C type `enum i32`. BTF type 15.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 15.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -405,76 +168,32 @@ mod __skel_hostile {
                 f.write_str(known)
             }
         }
-        unsafe impl ::skel_runtime::Plain for i32_1 {}
-        const _: () = {
-            let size = ::core::mem::size_of::<i32_1>();
-            assert!(size == 4, "`i32_1`: size must be 4 bytes, as in BTF");
-        };
-        /// C type `struct This`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 16.
+        ::skel_runtime::layout!(unsafe newtype i32_1 : 4, 4);
+        /// C type `struct This`. BTF type 16.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
-        pub struct This_1 {
-            /// `inner`: C type `struct u8`, at byte 0, 4 bytes.
+        pub struct This {
+            /// C `struct u8`.
             pub inner: u8_1,
         }
-        impl ::core::default::Default for This_1 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for This_1 {}
-        const _: () = {
-            type This = This_1;
-            ::skel_runtime::assert_plain::<u8_1>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 0,
-                "`This_1::inner`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`This_1`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`This_1`: alignment must be 4");
-        };
-        /// C type `struct bool`.
-        ///
-        /// Size 1 bytes, alignment 1, BTF type id 17.
+        ::skel_runtime::layout!(unsafe plain This : 4, 4; inner 0;);
+        /// C type `struct bool`. BTF type 17.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bool_1 {
-            /// `b`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub b: i8,
         }
-        impl ::core::default::Default for bool_1 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bool_1 {}
-        const _: () = {
-            type This = bool_1;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, b) == 0,
-                "`bool_1::b`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 1, "`bool_1`: size must be 1 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`bool_1`: alignment must be 1");
-        };
-        /// Anonymous C type `union (anon)`, named for its place in `members`: member `un`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 18.
+        ::skel_runtime::layout!(unsafe plain bool_1 : 1, 1; b 0;);
+        /// C type `union (anon)` of member `un` of `members`. BTF type 18.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union members__un {
-            /// `u`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub u: i32,
-            /// `u_mut`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub u_mut: i32,
-            /// `set_u`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub set_u: i32,
         }
         impl members__un {
@@ -508,202 +227,91 @@ mod __skel_hostile {
                 f.debug_struct("members__un").finish_non_exhaustive()
             }
         }
-        impl ::core::default::Default for members__un {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for members__un {}
-        const _: () = {
-            type This = members__un;
-            ::skel_runtime::assert_plain::<i32>();
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`members__un`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`members__un`: alignment must be 4");
-        };
-        /// C type `struct outer`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 42.
+        ::skel_runtime::layout!(unsafe union members__un : 4, 4; u, u_mut, set_u);
+        /// C type `struct outer`. BTF type 42.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct outer {
-            /// `inner`: C type `struct (anon)`, at byte 0, 4 bytes.
+            /// C `struct (anon)`.
             pub inner: outer__inner_1,
         }
-        impl ::core::default::Default for outer {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for outer {}
-        const _: () = {
-            type This = outer;
-            ::skel_runtime::assert_plain::<outer__inner_1>();
-            assert!(
-                ::core::mem::offset_of!(This, inner) == 0,
-                "`outer::inner`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`outer`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`outer`: alignment must be 4");
-        };
-        /// Anonymous C type `struct (anon)`, named for its place in `outer`: member `inner`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 43.
+        ::skel_runtime::layout!(unsafe plain outer : 4, 4; inner 0;);
+        /// C type `struct (anon)` of member `inner` of `outer`. BTF type 43.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct outer__inner_1 {
-            /// `a`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub a: i32,
         }
-        impl ::core::default::Default for outer__inner_1 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for outer__inner_1 {}
-        const _: () = {
-            type This = outer__inner_1;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, a) == 0,
-                "`outer__inner_1::a`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`outer__inner_1`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`outer__inner_1`: alignment must be 4");
-        };
-        /// C type `struct outer__inner`.
-        ///
-        /// Size 8 bytes, alignment 8, BTF type id 45.
+        ::skel_runtime::layout!(unsafe plain outer__inner_1 : 4, 4; a 0;);
+        /// C type `struct outer__inner`. BTF type 45.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct outer__inner {
-            /// `b`: C type `long`, at byte 0, 8 bytes.
+            /// C `long`.
             pub b: i64,
         }
-        impl ::core::default::Default for outer__inner {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for outer__inner {}
-        const _: () = {
-            type This = outer__inner;
-            ::skel_runtime::assert_plain::<i64>();
-            assert!(
-                ::core::mem::offset_of!(This, b) == 0,
-                "`outer__inner::b`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`outer__inner`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`outer__inner`: alignment must be 8");
-        };
+        ::skel_runtime::layout!(unsafe plain outer__inner : 8, 8; b 0;);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/hostile.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "hostile",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "Map",
-                lookup: "Map",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "map",
-                lookup: "map",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "map_mut",
-                lookup: "map_mut",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map",
-                lookup: "a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "hostile.data",
-                lookup: ".data",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data",
-                    size: ::core::mem::size_of::<types::data>(),
-                    align: ::core::mem::align_of::<types::data>(),
-                    value_size: 16,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".data.x.y",
-                lookup: ".data.x.y",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data_x_y",
-                    size: ::core::mem::size_of::<types::data_x_y>(),
-                    align: ::core::mem::align_of::<types::data_x_y>(),
-                    value_size: 4,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".data.x_y",
-                lookup: ".data.x_y",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data_x_y_1",
-                    size: ::core::mem::size_of::<types::data_x_y_1>(),
-                    align: ::core::mem::align_of::<types::data_x_y_1>(),
-                    value_size: 4,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "hostile.bss",
-                lookup: ".bss",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "bss",
-                    size: ::core::mem::size_of::<types::bss>(),
-                    align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 104,
-                }),
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "prog",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "Prog",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "prog_mut",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog",
-                struct_ops: false,
-            },
-        ],
-        struct_ops: &[],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "hostile",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::new("Map", "Map"),
+                s::MapSpec::new("map", "map"),
+                s::MapSpec::new("map_mut", "map_mut"),
+                s::MapSpec::new(
+                    "a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map",
+                    "a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map",
+                ),
+                s::MapSpec::data(
+                    "hostile.data",
+                    ".data",
+                    s::TypeSpec::of::<types::data>("data", 16),
+                ),
+                s::MapSpec::data(
+                    ".data.x.y",
+                    ".data.x.y",
+                    s::TypeSpec::of::<types::data_x_y>("data_x_y", 4),
+                ),
+                s::MapSpec::data(
+                    ".data.x_y",
+                    ".data.x_y",
+                    s::TypeSpec::of::<types::data_x_y_1>("data_x_y_1", 4),
+                ),
+                s::MapSpec::data(
+                    "hostile.bss",
+                    ".bss",
+                    s::TypeSpec::of::<types::bss>("bss", 104),
+                ),
+            ],
+            progs: &[
+                s::ProgSpec::new("prog", false),
+                s::ProgSpec::new("Prog", false),
+                s::ProgSpec::new("prog_mut", false),
+                s::ProgSpec::new(
+                    "a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog",
+                    false,
+                ),
+            ],
+            struct_ops: &[],
+        }
     };
-    /// Opens BPF object `hostile` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `hostile` (internal maps are called `hostile.bss` and so on).
+    /// Opens BPF object `hostile`, embedded in the binary (libbpf names it `hostile`).
     #[derive(Default)]
     pub struct HostileSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl HostileSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -723,9 +331,7 @@ mod __skel_hostile {
             })
         }
     }
-    /// BPF object `hostile`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `hostile`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenHostileSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenHostileMaps<'obj>,
@@ -736,12 +342,10 @@ mod __skel_hostile {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenHostileSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<HostileSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(HostileSkel {
@@ -756,8 +360,7 @@ mod __skel_hostile {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -767,7 +370,7 @@ mod __skel_hostile {
             f.debug_struct(stringify!(OpenHostileSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `hostile`, loaded into the kernel.
+    /// BPF object `hostile`, loaded.
     pub struct HostileSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: HostileMaps<'obj>,
@@ -775,16 +378,15 @@ mod __skel_hostile {
         pub progs: HostileProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: HostileStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: HostileLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> HostileSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.prog.is_none() {
                 self.links.prog = self.core.attach_program(0)?;
@@ -818,356 +420,198 @@ mod __skel_hostile {
             f.debug_struct(stringify!(HostileSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `hostile`.
-    pub struct OpenHostileMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `hostile`: [`OpenHostileMaps`] before load, `HostileMaps` after.
+    pub struct HostileMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
+    }
+    /// Maps of skeleton `hostile` before load.
+    pub type OpenHostileMaps<'obj> = HostileMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> HostileMaps<'obj, S> {
+        /// Map `Map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
+        pub fn Map(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
+        }
+        /// [`Self::Map`], exclusive.
+        pub fn Map_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
+        }
+        /// Map `map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
+        pub fn map(&self) -> S::Map<'_> {
+            S::map(&self.inner, 1)
+        }
+        /// [`Self::map`], exclusive.
+        pub fn map_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 1)
+        }
+        /// Map `map_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
+        pub fn map_mut_1(&self) -> S::Map<'_> {
+            S::map(&self.inner, 2)
+        }
+        /// [`Self::map_mut_1`], exclusive.
+        pub fn map_mut_1_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 2)
+        }
+        /// Map `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
+        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map(
+            &self,
+        ) -> S::Map<'_> {
+            S::map(&self.inner, 3)
+        }
+        /// [`Self::a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map`], exclusive.
+        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map_mut(
+            &mut self,
+        ) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 3)
+        }
+        /// Map `hostile.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
+        pub fn data(&self) -> S::Map<'_> {
+            S::map(&self.inner, 4)
+        }
+        /// [`Self::data`], exclusive.
+        pub fn data_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 4)
+        }
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_data(&self) -> &types::data {
+            S::data(&self.inner, 4)
+        }
+        /// Map `.data.x.y` holding data section `.data.x.y` (4 bytes, initialized data, memory-mapped).
+        pub fn data_x_y(&self) -> S::Map<'_> {
+            S::map(&self.inner, 5)
+        }
+        /// [`Self::data_x_y`], exclusive.
+        pub fn data_x_y_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 5)
+        }
+        /// The variables of `.data.x.y`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_x_y_data(&self) -> &types::data_x_y {
+            S::data(&self.inner, 5)
+        }
+        /// Map `.data.x_y` holding data section `.data.x_y` (4 bytes, initialized data, memory-mapped).
+        pub fn data_x_y_1(&self) -> S::Map<'_> {
+            S::map(&self.inner, 6)
+        }
+        /// [`Self::data_x_y_1`], exclusive.
+        pub fn data_x_y_1_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 6)
+        }
+        /// The variables of `.data.x_y`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_x_y_1_data(&self) -> &types::data_x_y_1 {
+            S::data(&self.inner, 6)
+        }
+        /// Map `hostile.bss` holding data section `.bss` (104 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 7)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 7)
+        }
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn bss_data(&self) -> &types::bss {
+            S::data(&self.inner, 7)
+        }
     }
     impl<'obj> OpenHostileMaps<'obj> {
-        /// Map `Map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn Map(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
-        }
-        /// Map `Map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn Map_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn map(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
-        }
-        /// Map `map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn map_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `map_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn map_mut_1(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(2)
-        }
-        /// Map `map_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn map_mut_1_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map(
-            &self,
-        ) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(3)
-        }
-        /// Map `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `hostile.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(4)
-        }
-        /// Map `hostile.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// Map `.data.x.y` holding data section `.data.x.y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(5)
-        }
-        /// Map `.data.x.y` holding data section `.data.x.y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(5)
-        }
-        /// Map `.data.x_y` holding data section `.data.x_y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y_1(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(6)
-        }
-        /// Map `.data.x_y` holding data section `.data.x_y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y_1_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(6)
-        }
-        /// Map `hostile.bss` holding data section `.bss` (104 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(7)
-        }
-        /// Map `hostile.bss` holding data section `.bss` (104 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(7)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(4)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
+        /// [`Self::data_data`], writable until load.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(4)
         }
-        /// The variables of `.data.x.y` as the program will start with them; change them before load.
-        pub fn data_x_y_data(&self) -> &types::data_x_y {
-            self.inner.data(5)
-        }
-        /// The variables of `.data.x.y` as the program will start with them; change them before load.
+        /// [`Self::data_x_y_data`], writable until load.
         pub fn data_x_y_data_mut(&mut self) -> &mut types::data_x_y {
             self.inner.data_mut(5)
         }
-        /// The variables of `.data.x_y` as the program will start with them; change them before load.
-        pub fn data_x_y_1_data(&self) -> &types::data_x_y_1 {
-            self.inner.data(6)
-        }
-        /// The variables of `.data.x_y` as the program will start with them; change them before load.
+        /// [`Self::data_x_y_1_data`], writable until load.
         pub fn data_x_y_1_data_mut(&mut self) -> &mut types::data_x_y_1 {
             self.inner.data_mut(6)
         }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(7)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
+        /// [`Self::bss_data`], writable until load.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(7)
         }
-    }
-    /// Maps of the loaded skeleton `hostile`.
-    pub struct HostileMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
     }
     impl<'obj> HostileMaps<'obj> {
-        /// Map `Map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn Map(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// Map `Map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn Map_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn map(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// Map `map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn map_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `map_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn map_mut_1(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(2)
-        }
-        /// Map `map_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn map_mut_1_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map(
-            &self,
-        ) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(3)
-        }
-        /// Map `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries), declared in `.maps`.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `hostile.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(4)
-        }
-        /// Map `hostile.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// Map `.data.x.y` holding data section `.data.x.y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(5)
-        }
-        /// Map `.data.x.y` holding data section `.data.x.y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(5)
-        }
-        /// Map `.data.x_y` holding data section `.data.x_y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y_1(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(6)
-        }
-        /// Map `.data.x_y` holding data section `.data.x_y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y_1_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(6)
-        }
-        /// Map `hostile.bss` holding data section `.bss` (104 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(7)
-        }
-        /// Map `hostile.bss` holding data section `.bss` (104 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(7)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(4)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_data`], writable.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(4)
         }
-        /// The variables of `.data.x.y`, live: the map's memory, shared with the BPF programs.
-        pub fn data_x_y_data(&self) -> &types::data_x_y {
-            self.inner.data(5)
-        }
-        /// The variables of `.data.x.y`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_x_y_data`], writable.
         pub fn data_x_y_data_mut(&mut self) -> &mut types::data_x_y {
             self.inner.data_mut(5)
         }
-        /// The variables of `.data.x_y`, live: the map's memory, shared with the BPF programs.
-        pub fn data_x_y_1_data(&self) -> &types::data_x_y_1 {
-            self.inner.data(6)
-        }
-        /// The variables of `.data.x_y`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_x_y_1_data`], writable.
         pub fn data_x_y_1_data_mut(&mut self) -> &mut types::data_x_y_1 {
             self.inner.data_mut(6)
         }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(7)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::bss_data`], writable.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(7)
         }
     }
-    /// Programs of the open skeleton `hostile`.
-    pub struct OpenHostileProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
+    /// Programs of skeleton `hostile`: [`OpenHostileProgs`] before load, `HostileProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct HostileProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> OpenHostileProgs<'obj> {
+    /// Programs of skeleton `hostile` before load.
+    pub type OpenHostileProgs<'obj> = HostileProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> HostileProgs<'obj, S> {
         /// Program `prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
         pub fn prog(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn prog_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::prog`]'s libbpf-rs handle.
+        pub fn prog_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
         /// Program `Prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
         pub fn Prog(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
+            S::program(&self.inner, 1)
         }
-        /// Program `Prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn Prog_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(1)
+        /// [`Self::Prog`]'s libbpf-rs handle.
+        pub fn Prog_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 1)
         }
         /// Program `prog_mut` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
         pub fn prog_mut_1(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
+            S::program(&self.inner, 2)
         }
-        /// Program `prog_mut` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn prog_mut_1_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(2)
+        /// [`Self::prog_mut_1`]'s libbpf-rs handle.
+        pub fn prog_mut_1_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 2)
         }
         /// Program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
         pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog(
             &self,
         ) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
+            S::program(&self.inner, 3)
         }
-        /// Program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
+        /// [`Self::a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog`]'s libbpf-rs handle.
         pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog_mut(
             &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(3)
+        ) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 3)
         }
     }
-    /// Programs of the loaded skeleton `hostile`.
-    pub struct HostileProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `hostile`: [`OpenHostileStructOps`] before load, `HostileStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct HostileStructOps<
+        'obj,
+        S: ::skel_runtime::Stage = ::skel_runtime::Loaded,
+    > {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> HostileProgs<'obj> {
-        /// Program `prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
-        pub fn prog(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
-        }
-        /// Program `prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn prog_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
-        }
-        /// Program `Prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
-        pub fn Prog(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
-        }
-        /// Program `Prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn Prog_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(1)
-        }
-        /// Program `prog_mut` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
-        pub fn prog_mut_1(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
-        }
-        /// Program `prog_mut` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn prog_mut_1_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(2)
-        }
-        /// Program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog(
-            &self,
-        ) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
-        }
-        /// Program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(3)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `hostile`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenHostileStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
-    }
-    impl<'obj> OpenHostileStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `hostile` (read-only).
-    pub struct HostileStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> HostileStructOps<'obj> {}
+    /// struct_ops shadows of skeleton `hostile` before load.
+    pub type OpenHostileStructOps<'obj> = HostileStructOps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> HostileStructOps<'obj, S> {}
     /// Links of skeleton `hostile`.
     #[derive(Debug, Default)]
     pub struct HostileLinks<'obj> {
-        /// Link of program `prog`.
+        /// Program `prog`.
         pub prog: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `Prog`.
+        /// Program `Prog`.
         pub Prog: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `prog_mut`.
+        /// Program `prog_mut`.
         pub prog_mut: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog`.
+        /// Program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog`.
         pub a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog: ::core::option::Option<
             ::skel_runtime::Link<'obj>,
         >,

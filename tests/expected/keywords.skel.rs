@@ -10,278 +10,102 @@
 mod __skel_keywords {
     /// Rust types for the BTF types that object `keywords` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// The variables of data section `.data`, laid out as libbpf maps them.
-        ///
-        /// Size 16 bytes, alignment 4, BTF type id 40.
+        /// Data section `.data`. BTF type 40.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
-            /// `match`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub r#match: i32,
-            /// `fn`: C type `int`, at byte 4, 4 bytes.
+            /// C `int`.
             pub r#fn: i32,
-            /// `super`: C type `int`, at byte 8, 4 bytes.
+            /// C `int` `super`.
             pub super_: i32,
-            /// `_`: C type `int`, at byte 12, 4 bytes.
+            /// C `int` `_`.
             pub __: i32,
         }
-        impl ::core::default::Default for data {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data {}
-        const _: () = {
-            type This = data;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, r#match) == 0,
-                "`data::match`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, r#fn) == 4,
-                "`data::fn`: offset must be 4, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, super_) == 8,
-                "`data::super_`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __) == 12,
-                "`data::__`: offset must be 12, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 16, "`data`: size must be 16 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data`: alignment must be 4");
-        };
-        /// The variables of data section `.rodata`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 42.
+        ::skel_runtime::layout!(
+            unsafe plain data : 16, 4; r#match 0, r#fn 4, super_ 8, __ 12;
+        );
+        /// Data section `.rodata`. BTF type 42.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
-            /// `ref`: C type `const volatile int`, at byte 0, 4 bytes.
+            /// C `const volatile int`.
             pub r#ref: i32,
         }
-        impl ::core::default::Default for rodata {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata {}
-        const _: () = {
-            type This = rodata;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, r#ref) == 0,
-                "`rodata::ref`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`rodata`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`rodata`: alignment must be 4");
-        };
-        /// Shadow of `struct impl_ops` for struct_ops map `mod`, `trait`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
-        ///
-        /// Size 32 bytes, alignment 8, BTF type id 35.
+        ::skel_runtime::layout!(unsafe plain rodata : 4, 4; r#ref 0;);
+        /// Shadow of `struct impl_ops` for struct_ops map `mod`, `trait` (see `skel_runtime::Shadow`). BTF type 35.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct impl_ops<'obj> {
-            /// `move`: C type `int (*)(int)`, at byte 0, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub r#move: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `self`: C type `int (*)(int)`, at byte 8, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub self_: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `where`: C type `int`, at byte 16, 4 bytes.
+            /// C `int (*)(int)`.
+            pub r#move: ::skel_runtime::Slot<'obj>,
+            /// C `int (*)(int)` `self`.
+            pub self_: ::skel_runtime::Slot<'obj>,
+            /// C `int`.
             pub r#where: i32,
-            /// `async`: C type `int`, at byte 20, 4 bytes.
+            /// C `int`.
             pub r#async: i32,
-            /// `await`: C type `int`, at byte 24, 4 bytes.
+            /// C `int`.
             pub r#await: i32,
-            /// `dyn`: C type `int`, at byte 28, 4 bytes.
+            /// C `int`.
             pub r#dyn: i32,
         }
-        unsafe impl ::skel_runtime::Shadow for impl_ops<'_> {}
-        const _: () = {
-            type This = impl_ops<'static>;
-            ::skel_runtime::assert_shadow_field::<
-                ::core::option::Option<&'static ::skel_runtime::Program>,
-            >();
-            assert!(
-                ::core::mem::offset_of!(This, r#move) == 0,
-                "`impl_ops::move`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, self_) == 8,
-                "`impl_ops::self_`: offset must be 8, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, r#where) == 16,
-                "`impl_ops::where`: offset must be 16, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, r#async) == 20,
-                "`impl_ops::async`: offset must be 20, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, r#await) == 24,
-                "`impl_ops::await`: offset must be 24, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, r#dyn) == 28,
-                "`impl_ops::dyn`: offset must be 28, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 32, "`impl_ops`: size must be 32 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`impl_ops`: alignment must be 8");
-        };
+        ::skel_runtime::layout!(
+            unsafe shadow impl_ops < 'static > "impl_ops" : 32, 8; r#move 0 slot, self_ 8
+            slot, r#where 16, r#async 20, r#await 24, r#dyn 28;
+        );
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/keywords.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "keywords",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "type",
-                lookup: "type",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "self",
-                lookup: "self",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "Self",
-                lookup: "Self",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "crate",
-                lookup: "crate",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "bss",
-                lookup: "bss",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "bss_mut",
-                lookup: "bss_mut",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "self_",
-                lookup: "self_",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "keywords.data",
-                lookup: ".data",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data",
-                    size: ::core::mem::size_of::<types::data>(),
-                    align: ::core::mem::align_of::<types::data>(),
-                    value_size: 16,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "keywords.rodata",
-                lookup: ".rodata",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "rodata",
-                    size: ::core::mem::size_of::<types::rodata>(),
-                    align: ::core::mem::align_of::<types::rodata>(),
-                    value_size: 4,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "mod",
-                lookup: "mod",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "trait",
-                lookup: "trait",
-                data: ::core::option::Option::None,
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "loop",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "yield",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "unsafe",
-                struct_ops: false,
-            },
-        ],
-        struct_ops: &[
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 9,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "impl_ops",
-                    size: ::core::mem::size_of::<types::impl_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::impl_ops<'static>>(),
-                    value_size: 32,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "move",
-                        offset: 0,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "self_",
-                        offset: 8,
-                    },
-                ],
-            },
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 10,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "impl_ops",
-                    size: ::core::mem::size_of::<types::impl_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::impl_ops<'static>>(),
-                    value_size: 32,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "move",
-                        offset: 0,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "self_",
-                        offset: 8,
-                    },
-                ],
-            },
-        ],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "keywords",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::new("type", "type"),
+                s::MapSpec::new("self", "self"),
+                s::MapSpec::new("Self", "Self"),
+                s::MapSpec::new("crate", "crate"),
+                s::MapSpec::new("bss", "bss"),
+                s::MapSpec::new("bss_mut", "bss_mut"),
+                s::MapSpec::new("self_", "self_"),
+                s::MapSpec::data(
+                    "keywords.data",
+                    ".data",
+                    s::TypeSpec::of::<types::data>("data", 16),
+                ),
+                s::MapSpec::data(
+                    "keywords.rodata",
+                    ".rodata",
+                    s::TypeSpec::of::<types::rodata>("rodata", 4),
+                ),
+                s::MapSpec::new("mod", "mod"),
+                s::MapSpec::new("trait", "trait"),
+            ],
+            progs: &[
+                s::ProgSpec::new("loop", true),
+                s::ProgSpec::new("yield", true),
+                s::ProgSpec::new("unsafe", false),
+            ],
+            struct_ops: &[
+                s::StructOpsSpec::of::<types::impl_ops<'static>>(9),
+                s::StructOpsSpec::of::<types::impl_ops<'static>>(10),
+            ],
+        }
     };
-    /// Opens BPF object `keywords` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `keywords` (internal maps are called `keywords.bss` and so on).
+    /// Opens BPF object `keywords`, embedded in the binary (libbpf names it `keywords`).
     #[derive(Default)]
     pub struct KeywordsSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl KeywordsSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -301,9 +125,7 @@ mod __skel_keywords {
             })
         }
     }
-    /// BPF object `keywords`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `keywords`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenKeywordsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenKeywordsMaps<'obj>,
@@ -314,12 +136,10 @@ mod __skel_keywords {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenKeywordsSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<KeywordsSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(KeywordsSkel {
@@ -334,8 +154,7 @@ mod __skel_keywords {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -345,7 +164,7 @@ mod __skel_keywords {
             f.debug_struct(stringify!(OpenKeywordsSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `keywords`, loaded into the kernel.
+    /// BPF object `keywords`, loaded.
     pub struct KeywordsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: KeywordsMaps<'obj>,
@@ -353,16 +172,15 @@ mod __skel_keywords {
         pub progs: KeywordsProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: KeywordsStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: KeywordsLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> KeywordsSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.r#unsafe.is_none() {
                 self.links.r#unsafe = self.core.attach_program(2)?;
@@ -385,358 +203,195 @@ mod __skel_keywords {
             f.debug_struct(stringify!(KeywordsSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `keywords`.
-    pub struct OpenKeywordsMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `keywords`: [`OpenKeywordsMaps`] before load, `KeywordsMaps` after.
+    pub struct KeywordsMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
+    }
+    /// Maps of skeleton `keywords` before load.
+    pub type OpenKeywordsMaps<'obj> = KeywordsMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> KeywordsMaps<'obj, S> {
+        /// Map `type` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
+        pub fn r#type(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
+        }
+        /// [`Self::type`], exclusive.
+        pub fn type_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
+        }
+        /// Map `self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
+        pub fn self_(&self) -> S::Map<'_> {
+            S::map(&self.inner, 1)
+        }
+        /// [`Self::self_`], exclusive.
+        pub fn self__mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 1)
+        }
+        /// Map `Self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
+        pub fn Self_(&self) -> S::Map<'_> {
+            S::map(&self.inner, 2)
+        }
+        /// [`Self::Self_`], exclusive.
+        pub fn Self__mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 2)
+        }
+        /// Map `crate` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
+        pub fn crate_(&self) -> S::Map<'_> {
+            S::map(&self.inner, 3)
+        }
+        /// [`Self::crate_`], exclusive.
+        pub fn crate__mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 3)
+        }
+        /// Map `bss` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 4)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 4)
+        }
+        /// Map `bss_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
+        pub fn bss_mut_1(&self) -> S::Map<'_> {
+            S::map(&self.inner, 5)
+        }
+        /// [`Self::bss_mut_1`], exclusive.
+        pub fn bss_mut_1_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 5)
+        }
+        /// Map `self_` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
+        pub fn self__1(&self) -> S::Map<'_> {
+            S::map(&self.inner, 6)
+        }
+        /// [`Self::self__1`], exclusive.
+        pub fn self__1_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 6)
+        }
+        /// Map `keywords.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
+        pub fn data(&self) -> S::Map<'_> {
+            S::map(&self.inner, 7)
+        }
+        /// [`Self::data`], exclusive.
+        pub fn data_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 7)
+        }
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_data(&self) -> &types::data {
+            S::data(&self.inner, 7)
+        }
+        /// Map `keywords.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
+        pub fn rodata(&self) -> S::Map<'_> {
+            S::map(&self.inner, 8)
+        }
+        /// [`Self::rodata`], exclusive.
+        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 8)
+        }
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn rodata_data(&self) -> &types::rodata {
+            S::data(&self.inner, 8)
+        }
+        /// struct_ops map `mod` (32 bytes), from section `.struct_ops`.
+        pub fn r#mod(&self) -> S::Map<'_> {
+            S::map(&self.inner, 9)
+        }
+        /// [`Self::mod`], exclusive.
+        pub fn mod_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 9)
+        }
+        /// struct_ops map `trait` (32 bytes), from section `.struct_ops`.
+        pub fn r#trait(&self) -> S::Map<'_> {
+            S::map(&self.inner, 10)
+        }
+        /// [`Self::trait`], exclusive.
+        pub fn trait_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 10)
+        }
     }
     impl<'obj> OpenKeywordsMaps<'obj> {
-        /// Map `type` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn r#type(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
-        }
-        /// Map `type` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn type_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn self_(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
-        }
-        /// Map `self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn self__mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `Self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn Self_(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(2)
-        }
-        /// Map `Self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn Self__mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `crate` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn crate_(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(3)
-        }
-        /// Map `crate` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn crate__mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `bss` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(4)
-        }
-        /// Map `bss` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// Map `bss_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn bss_mut_1(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(5)
-        }
-        /// Map `bss_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn bss_mut_1_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(5)
-        }
-        /// Map `self_` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn self__1(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(6)
-        }
-        /// Map `self_` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn self__1_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(6)
-        }
-        /// Map `keywords.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(7)
-        }
-        /// Map `keywords.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(7)
-        }
-        /// Map `keywords.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(8)
-        }
-        /// Map `keywords.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(8)
-        }
-        /// struct_ops map `mod` (32 bytes), from section `.struct_ops`.
-        pub fn r#mod(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(9)
-        }
-        /// struct_ops map `mod` (32 bytes), from section `.struct_ops`.
-        pub fn mod_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(9)
-        }
-        /// struct_ops map `trait` (32 bytes), from section `.struct_ops`.
-        pub fn r#trait(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(10)
-        }
-        /// struct_ops map `trait` (32 bytes), from section `.struct_ops`.
-        pub fn trait_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(10)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(7)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
+        /// [`Self::data_data`], writable until load.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(7)
         }
-        /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(8)
-        }
-        /// The variables of `.rodata` as the program will start with them; change them before load.
+        /// [`Self::rodata_data`], writable until load.
         pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
             self.inner.data_mut(8)
         }
     }
-    /// Maps of the loaded skeleton `keywords`.
-    pub struct KeywordsMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
-    }
     impl<'obj> KeywordsMaps<'obj> {
-        /// Map `type` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn r#type(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// Map `type` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn type_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn self_(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// Map `self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn self__mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `Self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn Self_(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(2)
-        }
-        /// Map `Self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn Self__mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `crate` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn crate_(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(3)
-        }
-        /// Map `crate` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn crate__mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `bss` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(4)
-        }
-        /// Map `bss` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// Map `bss_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn bss_mut_1(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(5)
-        }
-        /// Map `bss_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn bss_mut_1_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(5)
-        }
-        /// Map `self_` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn self__1(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(6)
-        }
-        /// Map `self_` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries), declared in `.maps`.
-        pub fn self__1_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(6)
-        }
-        /// Map `keywords.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(7)
-        }
-        /// Map `keywords.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(7)
-        }
-        /// Map `keywords.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(8)
-        }
-        /// Map `keywords.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(8)
-        }
-        /// struct_ops map `mod` (32 bytes), from section `.struct_ops`.
-        pub fn r#mod(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(9)
-        }
-        /// struct_ops map `mod` (32 bytes), from section `.struct_ops`.
-        pub fn mod_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(9)
-        }
-        /// struct_ops map `trait` (32 bytes), from section `.struct_ops`.
-        pub fn r#trait(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(10)
-        }
-        /// struct_ops map `trait` (32 bytes), from section `.struct_ops`.
-        pub fn trait_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(10)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(7)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_data`], writable.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(7)
         }
-        /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(8)
-        }
     }
-    /// Programs of the open skeleton `keywords`.
-    pub struct OpenKeywordsProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
+    /// Programs of skeleton `keywords`: [`OpenKeywordsProgs`] before load, `KeywordsProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct KeywordsProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> OpenKeywordsProgs<'obj> {
-        /// Program `loop` (section `struct_ops/loop`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+    /// Programs of skeleton `keywords` before load.
+    pub type OpenKeywordsProgs<'obj> = KeywordsProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> KeywordsProgs<'obj, S> {
+        /// Program `loop` (section `struct_ops/loop`).
         pub fn r#loop(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `loop` (section `struct_ops/loop`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn loop_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::loop`]'s libbpf-rs handle.
+        pub fn loop_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
-        /// Program `yield` (section `struct_ops/yield`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `yield` (section `struct_ops/yield`).
         pub fn r#yield(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
+            S::program(&self.inner, 1)
         }
-        /// Program `yield` (section `struct_ops/yield`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn yield_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(1)
+        /// [`Self::yield`]'s libbpf-rs handle.
+        pub fn yield_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 1)
         }
         /// Program `unsafe` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
         pub fn r#unsafe(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
+            S::program(&self.inner, 2)
         }
-        /// Program `unsafe` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn unsafe_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(2)
+        /// [`Self::unsafe`]'s libbpf-rs handle.
+        pub fn unsafe_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 2)
         }
     }
-    /// Programs of the loaded skeleton `keywords`.
-    pub struct KeywordsProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `keywords`: [`OpenKeywordsStructOps`] before load, `KeywordsStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct KeywordsStructOps<
+        'obj,
+        S: ::skel_runtime::Stage = ::skel_runtime::Loaded,
+    > {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> KeywordsProgs<'obj> {
-        /// Program `loop` (section `struct_ops/loop`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn r#loop(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+    /// struct_ops shadows of skeleton `keywords` before load.
+    pub type OpenKeywordsStructOps<'obj> = KeywordsStructOps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> KeywordsStructOps<'obj, S> {
+        /// Shadow of struct_ops map `mod`: what load will send, then what it sent.
+        pub fn r#mod(&self) -> &types::impl_ops<'obj> {
+            S::shadow(&self.inner, 0)
         }
-        /// Program `loop` (section `struct_ops/loop`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn loop_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// Shadow of struct_ops map `trait`: what load will send, then what it sent.
+        pub fn r#trait(&self) -> &types::impl_ops<'obj> {
+            S::shadow(&self.inner, 1)
         }
-        /// Program `yield` (section `struct_ops/yield`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn r#yield(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
-        }
-        /// Program `yield` (section `struct_ops/yield`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn yield_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(1)
-        }
-        /// Program `unsafe` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
-        pub fn r#unsafe(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
-        }
-        /// Program `unsafe` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn unsafe_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(2)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `keywords`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenKeywordsStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
     impl<'obj> OpenKeywordsStructOps<'obj> {
-        /// Shadow of struct_ops map `mod` (`struct impl_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn r#mod(&self) -> &types::impl_ops<'obj> {
-            self.inner.get(0)
-        }
-        /// Shadow of struct_ops map `mod`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::mod`], writable until load.
         pub fn mod_mut(&mut self) -> &mut types::impl_ops<'obj> {
             self.inner.get_mut(0)
         }
-        /// Shadow of struct_ops map `trait` (`struct impl_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn r#trait(&self) -> &types::impl_ops<'obj> {
-            self.inner.get(1)
-        }
-        /// Shadow of struct_ops map `trait`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::trait`], writable until load.
         pub fn trait_mut(&mut self) -> &mut types::impl_ops<'obj> {
             self.inner.get_mut(1)
-        }
-    }
-    /// struct_ops shadows of the loaded skeleton `keywords` (read-only).
-    pub struct KeywordsStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> KeywordsStructOps<'obj> {
-        /// Shadow of struct_ops map `mod` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn r#mod(&self) -> &types::impl_ops<'obj> {
-            self.inner.get(0)
-        }
-        /// Shadow of struct_ops map `trait` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn r#trait(&self) -> &types::impl_ops<'obj> {
-            self.inner.get(1)
         }
     }
     /// Links of skeleton `keywords`.
     #[derive(Debug, Default)]
     pub struct KeywordsLinks<'obj> {
-        /// Link of program `unsafe`.
+        /// Program `unsafe`.
         pub r#unsafe: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Registration of struct_ops map `mod`.
+        /// struct_ops map `mod`.
         pub r#mod: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Registration of struct_ops map `trait`.
+        /// struct_ops map `trait`.
         pub r#trait: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }

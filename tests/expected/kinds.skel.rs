@@ -10,324 +10,99 @@
 mod __skel_kinds {
     /// Rust types for the BTF types that object `kinds` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// The variables of data section `.data`, laid out as libbpf maps them.
-        ///
-        /// Size 80 bytes, alignment 16, BTF type id 104.
-        ///
-        /// The section holds 75 bytes; the view rounds up to 80 for alignment (libbpf backs sections with whole pages).
+        /// Data section `.data`. BTF type 104. The section holds 75 bytes; the view rounds up to 80 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
-            /// `gbf`: C type `struct wide`, at byte 0, 8 bytes.
+            /// C `struct wide`.
             pub gbf: wide,
-            /// `ge`: C type `enum tiny`, at byte 8, 1 bytes.
+            /// C `enum tiny`.
             pub ge: tiny,
-            /// Padding: bytes 9..16, kept zero.
             __padding_0: [u8; 7],
-            /// `gi128`: C type `__int128`, at byte 16, 16 bytes.
+            /// C `__int128`.
             pub gi128: i128,
-            /// `gfl`: C type `float`, at byte 32, 4 bytes.
+            /// C `float`.
             pub gfl: f32,
-            /// Padding: bytes 36..40, kept zero.
             __padding_1: [u8; 4],
-            /// `gdb`: C type `double[3]`, at byte 40, 24 bytes.
+            /// C `double[3]`.
             pub gdb: [f64; 3],
-            /// `gb`: C type `_Bool`, at byte 64, 1 bytes.
-            ///
-            /// C `_Bool`; any byte value is accepted (non-zero is true).
+            /// C `_Bool`.
             pub gb: ::skel_runtime::CBool,
-            /// `gstr`: C type `char[10]`, at byte 65, 10 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `char[10]`.
             pub gstr: ::skel_runtime::CharArray<10>,
-            /// Padding: bytes 75..80, kept zero.
             __padding_2: [u8; 5],
         }
-        impl ::core::default::Default for data {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data {}
-        const _: () = {
-            type This = data;
-            ::skel_runtime::assert_plain::<wide>();
-            assert!(
-                ::core::mem::offset_of!(This, gbf) == 0,
-                "`data::gbf`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<tiny>();
-            assert!(
-                ::core::mem::offset_of!(This, ge) == 8,
-                "`data::ge`: offset must be 8, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 7]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 9,
-                "`data::__padding_0`: offset must be 9, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i128>();
-            assert!(
-                ::core::mem::offset_of!(This, gi128) == 16,
-                "`data::gi128`: offset must be 16, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<f32>();
-            assert!(
-                ::core::mem::offset_of!(This, gfl) == 32,
-                "`data::gfl`: offset must be 32, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 36,
-                "`data::__padding_1`: offset must be 36, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[f64; 3]>();
-            assert!(
-                ::core::mem::offset_of!(This, gdb) == 40,
-                "`data::gdb`: offset must be 40, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::CBool>();
-            assert!(
-                ::core::mem::offset_of!(This, gb) == 64,
-                "`data::gb`: offset must be 64, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<10>>();
-            assert!(
-                ::core::mem::offset_of!(This, gstr) == 65,
-                "`data::gstr`: offset must be 65, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 5]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_2) == 75,
-                "`data::__padding_2`: offset must be 75, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 80, "`data`: size must be 80 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 16, "`data`: alignment must be 16");
-        };
-        /// The variables of data section `.rodata`, laid out as libbpf maps them.
-        ///
-        /// Size 16 bytes, alignment 1, BTF type id 109.
+        ::skel_runtime::layout!(
+            unsafe plain data : 80, 16; gbf 0, ge 8, gi128 16, gfl 32, gdb 40, gb 64,
+            gstr 65; __padding_0, __padding_1, __padding_2
+        );
+        /// Data section `.rodata`. BTF type 109.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
-            /// `roname`: C type `const volatile char[8]`, at byte 0, 8 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `const volatile char[8]`.
             pub roname: ::skel_runtime::CharArray<8>,
-            /// `robf`: C type `const volatile struct wide`, at byte 8, 8 bytes.
+            /// C `const volatile struct wide`.
             pub robf: wide,
         }
-        impl ::core::default::Default for rodata {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata {}
-        const _: () = {
-            type This = rodata;
-            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<8>>();
-            assert!(
-                ::core::mem::offset_of!(This, roname) == 0,
-                "`rodata::roname`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<wide>();
-            assert!(
-                ::core::mem::offset_of!(This, robf) == 8,
-                "`rodata::robf`: offset must be 8, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 16, "`rodata`: size must be 16 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`rodata`: alignment must be 1");
-        };
-        /// The variables of data section `.data.custom`, laid out as libbpf maps them.
-        ///
-        /// Size 36 bytes, alignment 4, BTF type id 105.
+        ::skel_runtime::layout!(unsafe plain rodata : 16, 1; roname 0, robf 8;);
+        /// Data section `.data.custom`. BTF type 105.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_custom {
-            /// `garr`: C type `struct (anon)`, at byte 0, 36 bytes.
+            /// C `struct (anon)`.
             pub garr: data_custom__garr,
         }
-        impl ::core::default::Default for data_custom {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data_custom {}
-        const _: () = {
-            type This = data_custom;
-            ::skel_runtime::assert_plain::<data_custom__garr>();
-            assert!(
-                ::core::mem::offset_of!(This, garr) == 0,
-                "`data_custom::garr`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 36, "`data_custom`: size must be 36 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data_custom`: alignment must be 4");
-        };
-        /// The variables of data section `.rodata.extra`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 110.
+        ::skel_runtime::layout!(unsafe plain data_custom : 36, 4; garr 0;);
+        /// Data section `.rodata.extra`. BTF type 110.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata_extra {
-            /// `rosec`: C type `const volatile int`, at byte 0, 4 bytes.
+            /// C `const volatile int`.
             pub rosec: i32,
         }
-        impl ::core::default::Default for rodata_extra {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata_extra {}
-        const _: () = {
-            type This = rodata_extra;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, rosec) == 0,
-                "`rodata_extra::rosec`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`rodata_extra`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`rodata_extra`: alignment must be 4");
-        };
-        /// The variables of data section `.bss`, laid out as libbpf maps them.
-        ///
-        /// Size 80 bytes, alignment 16, BTF type id 103.
-        ///
-        /// The section holds 68 bytes; the view rounds up to 80 for alignment (libbpf backs sections with whole pages).
+        ::skel_runtime::layout!(unsafe plain rodata_extra : 4, 4; rosec 0;);
+        /// Data section `.bss`. BTF type 103. The section holds 68 bytes; the view rounds up to 80 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
-            /// `cnt`: C type `__u64`, at byte 0, 8 bytes.
+            /// C `__u64`.
             pub cnt: u64,
-            /// `gu`: C type `union split`, at byte 8, 8 bytes.
+            /// C `union split`.
             pub gu: split,
-            /// `gtd`: C type `anon_td`, at byte 16, 4 bytes.
+            /// C `anon_td`.
             pub gtd: anon_td,
-            /// Padding: bytes 20..32, kept zero.
             __padding_0: [u8; 12],
-            /// `gu128`: C type `unsigned __int128`, at byte 32, 16 bytes.
+            /// C `unsigned __int128`.
             pub gu128: u128,
-            /// `zla`: C type `int[0]`, at byte 48, 0 bytes.
+            /// C `int[0]`.
             pub zla: [i32; 0],
-            /// `gptr`: C type `int *`, at byte 48, 8 bytes.
-            ///
-            /// A BPF-side pointer, kept opaque.
+            /// C `int *`.
             pub gptr: ::skel_runtime::OpaquePtr,
-            /// `gfn`: C type `void (*)(void)`, at byte 56, 8 bytes.
-            ///
-            /// A BPF-side pointer, kept opaque.
+            /// C `void (*)(void)`.
             pub gfn: ::skel_runtime::OpaquePtr,
-            /// `gnest`: C type `struct (anon)`, at byte 64, 4 bytes.
+            /// C `struct (anon)`.
             pub gnest: bss__gnest,
-            /// Padding: bytes 68..80, kept zero.
             __padding_1: [u8; 12],
         }
-        impl ::core::default::Default for bss {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss {}
-        const _: () = {
-            type This = bss;
-            ::skel_runtime::assert_plain::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, cnt) == 0,
-                "`bss::cnt`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<split>();
-            assert!(
-                ::core::mem::offset_of!(This, gu) == 8,
-                "`bss::gu`: offset must be 8, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<anon_td>();
-            assert!(
-                ::core::mem::offset_of!(This, gtd) == 16,
-                "`bss::gtd`: offset must be 16, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 12]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 20,
-                "`bss::__padding_0`: offset must be 20, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<u128>();
-            assert!(
-                ::core::mem::offset_of!(This, gu128) == 32,
-                "`bss::gu128`: offset must be 32, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[i32; 0]>();
-            assert!(
-                ::core::mem::offset_of!(This, zla) == 48,
-                "`bss::zla`: offset must be 48, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::OpaquePtr>();
-            assert!(
-                ::core::mem::offset_of!(This, gptr) == 48,
-                "`bss::gptr`: offset must be 48, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, gfn) == 56,
-                "`bss::gfn`: offset must be 56, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<bss__gnest>();
-            assert!(
-                ::core::mem::offset_of!(This, gnest) == 64,
-                "`bss::gnest`: offset must be 64, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 68,
-                "`bss::__padding_1`: offset must be 68, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 80, "`bss`: size must be 80 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 16, "`bss`: alignment must be 16");
-        };
-        /// The variables of data section `.data.second`, laid out as libbpf maps them.
-        ///
-        /// Size 8 bytes, alignment 8, BTF type id 106.
+        ::skel_runtime::layout!(
+            unsafe plain bss : 80, 16; cnt 0, gu 8, gtd 16, gu128 32, zla 48, gptr 48,
+            gfn 56, gnest 64; __padding_0, __padding_1
+        );
+        /// Data section `.data.second`. BTF type 106.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_second {
-            /// `gsec2`: C type `long long`, at byte 0, 8 bytes.
+            /// C `long long`.
             pub gsec2: i64,
         }
-        impl ::core::default::Default for data_second {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data_second {}
-        const _: () = {
-            type This = data_second;
-            ::skel_runtime::assert_plain::<i64>();
-            assert!(
-                ::core::mem::offset_of!(This, gsec2) == 0,
-                "`data_second::gsec2`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`data_second`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`data_second`: alignment must be 8");
-        };
-        /// C type `struct wide`.
-        ///
-        /// Size 8 bytes, alignment 1, BTF type id 50.
+        ::skel_runtime::layout!(unsafe plain data_second : 8, 8; gsec2 0;);
+        /// C type `struct wide`. BTF type 50.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct wide {
-            /// Storage of bitfields (bytes 0..1); use the accessor methods.
             __bitfield_0: [u8; 1],
-            /// Storage of bitfields (bytes 1..7); use the accessor methods.
             __bitfield_1: [u8; 6],
-            /// Padding: bytes 7..8, kept zero.
             __padding_0: [u8; 1],
         }
         impl wide {
@@ -364,36 +139,11 @@ mod __skel_kinds {
                 ::skel_runtime::bits::set(&mut self.__bitfield_1, 7, 40, value)
             }
         }
-        impl ::core::default::Default for wide {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for wide {}
-        const _: () = {
-            type This = wide;
-            ::skel_runtime::assert_plain::<[u8; 1]>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_0) == 0,
-                "`wide::__bitfield_0`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 6]>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_1) == 1,
-                "`wide::__bitfield_1`: offset must be 1, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 7,
-                "`wide::__padding_0`: offset must be 7, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`wide`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`wide`: alignment must be 1");
-        };
-        /// C type `enum tiny`.
+        ::skel_runtime::layout!(
+            unsafe plain wide : 8, 1;; __bitfield_0, __bitfield_1, __padding_0
+        );
+        /// C type `enum tiny`. BTF type 52.
         ///
-        /// Size 1 bytes, alignment 1, BTF type id 52.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -415,56 +165,26 @@ mod __skel_kinds {
                 f.write_str(known)
             }
         }
-        unsafe impl ::skel_runtime::Plain for tiny {}
-        const _: () = {
-            let size = ::core::mem::size_of::<tiny>();
-            assert!(size == 1, "`tiny`: size must be 1 bytes, as in BTF");
-        };
-        /// Anonymous C type `struct (anon)`, named for its place in `data_custom`: member `garr`.
-        ///
-        /// Size 36 bytes, alignment 4, BTF type id 72.
+        ::skel_runtime::layout!(unsafe newtype tiny : 1, 1);
+        /// C type `struct (anon)` of member `garr` of `data_custom`. BTF type 72.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_custom__garr {
-            /// `n`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub n: i32,
-            /// `arr`: C type `int[4][2]`, at byte 4, 32 bytes.
+            /// C `int[4][2]`.
             pub arr: [[i32; 2]; 4],
         }
-        impl ::core::default::Default for data_custom__garr {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data_custom__garr {}
-        const _: () = {
-            type This = data_custom__garr;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, n) == 0,
-                "`data_custom__garr::n`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[[i32; 2]; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, arr) == 4,
-                "`data_custom__garr::arr`: offset must be 4, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 36, "`data_custom__garr`: size must be 36 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data_custom__garr`: alignment must be 4");
-        };
-        /// C type `union split`.
-        ///
-        /// Size 8 bytes, alignment 8, BTF type id 82.
+        ::skel_runtime::layout!(unsafe plain data_custom__garr : 36, 4; n 0, arr 4;);
+        /// C type `union split`. BTF type 82.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union split {
-            /// `f`: C type `float`, at byte 0, 4 bytes.
+            /// C `float`.
             pub f: f32,
-            /// `x`: C type `__u64`, at byte 0, 8 bytes.
+            /// C `__u64`.
             pub x: u64,
-            /// (anonymous member): C type `struct (anon)`, at byte 0, 8 bytes.
+            /// C `struct (anon)` (anonymous member).
             pub __anon_lo: split__anon_lo,
         }
         impl split {
@@ -498,292 +218,115 @@ mod __skel_kinds {
                 f.debug_struct("split").finish_non_exhaustive()
             }
         }
-        impl ::core::default::Default for split {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for split {}
-        const _: () = {
-            type This = split;
-            ::skel_runtime::assert_plain::<f32>();
-            ::skel_runtime::assert_plain::<u64>();
-            ::skel_runtime::assert_plain::<split__anon_lo>();
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`split`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`split`: alignment must be 8");
-        };
-        /// Anonymous C type `struct (anon)`, named for its place in `split`: an anonymous member.
-        ///
-        /// Size 8 bytes, alignment 4, BTF type id 83.
+        ::skel_runtime::layout!(unsafe union split : 8, 8; f, x, __anon_lo);
+        /// C type `struct (anon)` of an anonymous member of `split`. BTF type 83.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct split__anon_lo {
-            /// `lo`: C type `__u32`, at byte 0, 4 bytes.
+            /// C `__u32`.
             pub lo: u32,
-            /// `hi`: C type `__u32`, at byte 4, 4 bytes.
+            /// C `__u32`.
             pub hi: u32,
         }
-        impl ::core::default::Default for split__anon_lo {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for split__anon_lo {}
-        const _: () = {
-            type This = split__anon_lo;
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, lo) == 0,
-                "`split__anon_lo::lo`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, hi) == 4,
-                "`split__anon_lo::hi`: offset must be 4, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`split__anon_lo`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`split__anon_lo`: alignment must be 4");
-        };
-        /// Anonymous C type `struct (anon)`, declared through typedef `anon_td`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 88.
+        ::skel_runtime::layout!(unsafe plain split__anon_lo : 8, 4; lo 0, hi 4;);
+        /// C type `struct (anon)`, declared as typedef `anon_td`. BTF type 88.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct anon_td {
-            /// `x`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub x: i32,
         }
-        impl ::core::default::Default for anon_td {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for anon_td {}
-        const _: () = {
-            type This = anon_td;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, x) == 0,
-                "`anon_td::x`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`anon_td`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`anon_td`: alignment must be 4");
-        };
-        /// Anonymous C type `struct (anon)`, named for its place in `bss`: member `gnest`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 99.
+        ::skel_runtime::layout!(unsafe plain anon_td : 4, 4; x 0;);
+        /// C type `struct (anon)` of member `gnest` of `bss`. BTF type 99.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss__gnest {
-            /// `l2`: C type `struct (anon)`, at byte 0, 4 bytes.
+            /// C `struct (anon)`.
             pub l2: bss__gnest__l2,
         }
-        impl ::core::default::Default for bss__gnest {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss__gnest {}
-        const _: () = {
-            type This = bss__gnest;
-            ::skel_runtime::assert_plain::<bss__gnest__l2>();
-            assert!(
-                ::core::mem::offset_of!(This, l2) == 0,
-                "`bss__gnest::l2`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`bss__gnest`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`bss__gnest`: alignment must be 4");
-        };
-        /// Anonymous C type `struct (anon)`, named for its place in `bss__gnest`: member `l2`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 100.
+        ::skel_runtime::layout!(unsafe plain bss__gnest : 4, 4; l2 0;);
+        /// C type `struct (anon)` of member `l2` of `bss__gnest`. BTF type 100.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss__gnest__l2 {
-            /// `l3`: C type `struct (anon)`, at byte 0, 4 bytes.
+            /// C `struct (anon)`.
             pub l3: bss__gnest__l2__l3,
         }
-        impl ::core::default::Default for bss__gnest__l2 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss__gnest__l2 {}
-        const _: () = {
-            type This = bss__gnest__l2;
-            ::skel_runtime::assert_plain::<bss__gnest__l2__l3>();
-            assert!(
-                ::core::mem::offset_of!(This, l3) == 0,
-                "`bss__gnest__l2::l3`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`bss__gnest__l2`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`bss__gnest__l2`: alignment must be 4");
-        };
-        /// Anonymous C type `struct (anon)`, named for its place in `bss__gnest__l2`: member `l3`.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 101.
+        ::skel_runtime::layout!(unsafe plain bss__gnest__l2 : 4, 4; l3 0;);
+        /// C type `struct (anon)` of member `l3` of `bss__gnest__l2`. BTF type 101.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss__gnest__l2__l3 {
-            /// `deep`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub deep: i32,
         }
-        impl ::core::default::Default for bss__gnest__l2__l3 {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss__gnest__l2__l3 {}
-        const _: () = {
-            type This = bss__gnest__l2__l3;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, deep) == 0,
-                "`bss__gnest__l2__l3::deep`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`bss__gnest__l2__l3`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`bss__gnest__l2__l3`: alignment must be 4");
-        };
+        ::skel_runtime::layout!(unsafe plain bss__gnest__l2__l3 : 4, 4; deep 0;);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/kinds.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "kinds",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "inner",
-                lookup: "inner",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "outer",
-                lookup: "outer",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "percpu",
-                lookup: "percpu",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "kinds.data",
-                lookup: ".data",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data",
-                    size: ::core::mem::size_of::<types::data>(),
-                    align: ::core::mem::align_of::<types::data>(),
-                    value_size: 75,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "kinds.rodata",
-                lookup: ".rodata",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "rodata",
-                    size: ::core::mem::size_of::<types::rodata>(),
-                    align: ::core::mem::align_of::<types::rodata>(),
-                    value_size: 16,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".data.custom",
-                lookup: ".data.custom",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data_custom",
-                    size: ::core::mem::size_of::<types::data_custom>(),
-                    align: ::core::mem::align_of::<types::data_custom>(),
-                    value_size: 36,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".rodata.extra",
-                lookup: ".rodata.extra",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "rodata_extra",
-                    size: ::core::mem::size_of::<types::rodata_extra>(),
-                    align: ::core::mem::align_of::<types::rodata_extra>(),
-                    value_size: 4,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "kinds.bss",
-                lookup: ".bss",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "bss",
-                    size: ::core::mem::size_of::<types::bss>(),
-                    align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 68,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: ".data.second",
-                lookup: ".data.second",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "data_second",
-                    size: ::core::mem::size_of::<types::data_second>(),
-                    align: ::core::mem::align_of::<types::data_second>(),
-                    value_size: 8,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "kinds.kconfig",
-                lookup: ".kconfig",
-                data: ::core::option::Option::None,
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "tp_getpid",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "tp_off",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "kp",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "xdp_pass",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "sock",
-                struct_ops: false,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "tc_ok",
-                struct_ops: false,
-            },
-        ],
-        struct_ops: &[],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "kinds",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::new("inner", "inner"),
+                s::MapSpec::new("outer", "outer"),
+                s::MapSpec::new("percpu", "percpu"),
+                s::MapSpec::data(
+                    "kinds.data",
+                    ".data",
+                    s::TypeSpec::of::<types::data>("data", 75),
+                ),
+                s::MapSpec::data(
+                    "kinds.rodata",
+                    ".rodata",
+                    s::TypeSpec::of::<types::rodata>("rodata", 16),
+                ),
+                s::MapSpec::data(
+                    ".data.custom",
+                    ".data.custom",
+                    s::TypeSpec::of::<types::data_custom>("data_custom", 36),
+                ),
+                s::MapSpec::data(
+                    ".rodata.extra",
+                    ".rodata.extra",
+                    s::TypeSpec::of::<types::rodata_extra>("rodata_extra", 4),
+                ),
+                s::MapSpec::data(
+                    "kinds.bss",
+                    ".bss",
+                    s::TypeSpec::of::<types::bss>("bss", 68),
+                ),
+                s::MapSpec::data(
+                    ".data.second",
+                    ".data.second",
+                    s::TypeSpec::of::<types::data_second>("data_second", 8),
+                ),
+                s::MapSpec::new("kinds.kconfig", ".kconfig"),
+            ],
+            progs: &[
+                s::ProgSpec::new("tp_getpid", false),
+                s::ProgSpec::new("tp_off", false),
+                s::ProgSpec::new("kp", false),
+                s::ProgSpec::new("xdp_pass", false),
+                s::ProgSpec::new("sock", false),
+                s::ProgSpec::new("tc_ok", false),
+            ],
+            struct_ops: &[],
+        }
     };
-    /// Opens BPF object `kinds` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `kinds` (internal maps are called `kinds.bss` and so on).
+    /// Opens BPF object `kinds`, embedded in the binary (libbpf names it `kinds`).
     #[derive(Default)]
     pub struct KindsSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl KindsSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -803,9 +346,7 @@ mod __skel_kinds {
             })
         }
     }
-    /// BPF object `kinds`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `kinds`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenKindsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenKindsMaps<'obj>,
@@ -816,12 +357,10 @@ mod __skel_kinds {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenKindsSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<KindsSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(KindsSkel {
@@ -834,8 +373,7 @@ mod __skel_kinds {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -845,7 +383,7 @@ mod __skel_kinds {
             f.debug_struct(stringify!(OpenKindsSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `kinds`, loaded into the kernel.
+    /// BPF object `kinds`, loaded.
     pub struct KindsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: KindsMaps<'obj>,
@@ -853,16 +391,15 @@ mod __skel_kinds {
         pub progs: KindsProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: KindsStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: KindsLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> KindsSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.tp_getpid.is_none() {
                 self.links.tp_getpid = self.core.attach_program(0)?;
@@ -894,448 +431,239 @@ mod __skel_kinds {
             f.debug_struct(stringify!(KindsSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `kinds`.
-    pub struct OpenKindsMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `kinds`: [`OpenKindsMaps`] before load, `KindsMaps` after.
+    pub struct KindsMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
+    }
+    /// Maps of skeleton `kinds` before load.
+    pub type OpenKindsMaps<'obj> = KindsMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> KindsMaps<'obj, S> {
+        /// Map `inner` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `struct inner_val`, max 4 entries), declared in `.maps`.
+        pub fn inner(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
+        }
+        /// [`Self::inner`], exclusive.
+        pub fn inner_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
+        }
+        /// Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries), declared in `.maps`.
+        pub fn outer(&self) -> S::Map<'_> {
+            S::map(&self.inner, 1)
+        }
+        /// [`Self::outer`], exclusive.
+        pub fn outer_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 1)
+        }
+        /// Map `percpu` (BPF_MAP_TYPE_PERCPU_HASH, key 8 bytes, value 8 bytes: `__u64`, max 16 entries), declared in `.maps`.
+        pub fn percpu(&self) -> S::Map<'_> {
+            S::map(&self.inner, 2)
+        }
+        /// [`Self::percpu`], exclusive.
+        pub fn percpu_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 2)
+        }
+        /// Map `kinds.data` holding data section `.data` (75 bytes, initialized data, memory-mapped).
+        pub fn data(&self) -> S::Map<'_> {
+            S::map(&self.inner, 3)
+        }
+        /// [`Self::data`], exclusive.
+        pub fn data_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 3)
+        }
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_data(&self) -> &types::data {
+            S::data(&self.inner, 3)
+        }
+        /// Map `kinds.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
+        pub fn rodata(&self) -> S::Map<'_> {
+            S::map(&self.inner, 4)
+        }
+        /// [`Self::rodata`], exclusive.
+        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 4)
+        }
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn rodata_data(&self) -> &types::rodata {
+            S::data(&self.inner, 4)
+        }
+        /// Map `.data.custom` holding data section `.data.custom` (36 bytes, initialized data, memory-mapped).
+        pub fn data_custom(&self) -> S::Map<'_> {
+            S::map(&self.inner, 5)
+        }
+        /// [`Self::data_custom`], exclusive.
+        pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 5)
+        }
+        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_custom_data(&self) -> &types::data_custom {
+            S::data(&self.inner, 5)
+        }
+        /// Map `.rodata.extra` holding data section `.rodata.extra` (4 bytes, read-only for BPF programs, memory-mapped).
+        pub fn rodata_extra(&self) -> S::Map<'_> {
+            S::map(&self.inner, 6)
+        }
+        /// [`Self::rodata_extra`], exclusive.
+        pub fn rodata_extra_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 6)
+        }
+        /// The variables of `.rodata.extra`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn rodata_extra_data(&self) -> &types::rodata_extra {
+            S::data(&self.inner, 6)
+        }
+        /// Map `kinds.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 7)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 7)
+        }
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn bss_data(&self) -> &types::bss {
+            S::data(&self.inner, 7)
+        }
+        /// Map `.data.second` holding data section `.data.second` (8 bytes, initialized data, memory-mapped).
+        pub fn data_second(&self) -> S::Map<'_> {
+            S::map(&self.inner, 8)
+        }
+        /// [`Self::data_second`], exclusive.
+        pub fn data_second_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 8)
+        }
+        /// The variables of `.data.second`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn data_second_data(&self) -> &types::data_second {
+            S::data(&self.inner, 8)
+        }
+        /// Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes).
+        pub fn kconfig(&self) -> S::Map<'_> {
+            S::map(&self.inner, 9)
+        }
+        /// [`Self::kconfig`], exclusive.
+        pub fn kconfig_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 9)
+        }
     }
     impl<'obj> OpenKindsMaps<'obj> {
-        /// Map `inner` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `struct inner_val`, max 4 entries), declared in `.maps`.
-        pub fn inner(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
-        }
-        /// Map `inner` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `struct inner_val`, max 4 entries), declared in `.maps`.
-        pub fn inner_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries), declared in `.maps`.
-        pub fn outer(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
-        }
-        /// Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries), declared in `.maps`.
-        pub fn outer_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `percpu` (BPF_MAP_TYPE_PERCPU_HASH, key 8 bytes, value 8 bytes: `__u64`, max 16 entries), declared in `.maps`.
-        pub fn percpu(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(2)
-        }
-        /// Map `percpu` (BPF_MAP_TYPE_PERCPU_HASH, key 8 bytes, value 8 bytes: `__u64`, max 16 entries), declared in `.maps`.
-        pub fn percpu_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `kinds.data` holding data section `.data` (75 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(3)
-        }
-        /// Map `kinds.data` holding data section `.data` (75 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `kinds.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(4)
-        }
-        /// Map `kinds.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (36 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(5)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (36 bytes, initialized data, memory-mapped).
-        pub fn data_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(5)
-        }
-        /// Map `.rodata.extra` holding data section `.rodata.extra` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_extra(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(6)
-        }
-        /// Map `.rodata.extra` holding data section `.rodata.extra` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_extra_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(6)
-        }
-        /// Map `kinds.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(7)
-        }
-        /// Map `kinds.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(7)
-        }
-        /// Map `.data.second` holding data section `.data.second` (8 bytes, initialized data, memory-mapped).
-        pub fn data_second(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(8)
-        }
-        /// Map `.data.second` holding data section `.data.second` (8 bytes, initialized data, memory-mapped).
-        pub fn data_second_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(8)
-        }
-        /// Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes).
-        pub fn kconfig(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(9)
-        }
-        /// Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes).
-        pub fn kconfig_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(9)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(3)
-        }
-        /// The variables of `.data` as the program will start with them; change them before load.
+        /// [`Self::data_data`], writable until load.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(3)
         }
-        /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(4)
-        }
-        /// The variables of `.rodata` as the program will start with them; change them before load.
+        /// [`Self::rodata_data`], writable until load.
         pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
             self.inner.data_mut(4)
         }
-        /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data(&self) -> &types::data_custom {
-            self.inner.data(5)
-        }
-        /// The variables of `.data.custom` as the program will start with them; change them before load.
+        /// [`Self::data_custom_data`], writable until load.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
             self.inner.data_mut(5)
         }
-        /// The variables of `.rodata.extra` as the program will start with them; change them before load.
-        pub fn rodata_extra_data(&self) -> &types::rodata_extra {
-            self.inner.data(6)
-        }
-        /// The variables of `.rodata.extra` as the program will start with them; change them before load.
+        /// [`Self::rodata_extra_data`], writable until load.
         pub fn rodata_extra_data_mut(&mut self) -> &mut types::rodata_extra {
             self.inner.data_mut(6)
         }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(7)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
+        /// [`Self::bss_data`], writable until load.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(7)
         }
-        /// The variables of `.data.second` as the program will start with them; change them before load.
-        pub fn data_second_data(&self) -> &types::data_second {
-            self.inner.data(8)
-        }
-        /// The variables of `.data.second` as the program will start with them; change them before load.
+        /// [`Self::data_second_data`], writable until load.
         pub fn data_second_data_mut(&mut self) -> &mut types::data_second {
             self.inner.data_mut(8)
         }
     }
-    /// Maps of the loaded skeleton `kinds`.
-    pub struct KindsMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
-    }
     impl<'obj> KindsMaps<'obj> {
-        /// Map `inner` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `struct inner_val`, max 4 entries), declared in `.maps`.
-        pub fn inner(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// Map `inner` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `struct inner_val`, max 4 entries), declared in `.maps`.
-        pub fn inner_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries), declared in `.maps`.
-        pub fn outer(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries), declared in `.maps`.
-        pub fn outer_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// Map `percpu` (BPF_MAP_TYPE_PERCPU_HASH, key 8 bytes, value 8 bytes: `__u64`, max 16 entries), declared in `.maps`.
-        pub fn percpu(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(2)
-        }
-        /// Map `percpu` (BPF_MAP_TYPE_PERCPU_HASH, key 8 bytes, value 8 bytes: `__u64`, max 16 entries), declared in `.maps`.
-        pub fn percpu_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// Map `kinds.data` holding data section `.data` (75 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(3)
-        }
-        /// Map `kinds.data` holding data section `.data` (75 bytes, initialized data, memory-mapped).
-        pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(3)
-        }
-        /// Map `kinds.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(4)
-        }
-        /// Map `kinds.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(4)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (36 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(5)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (36 bytes, initialized data, memory-mapped).
-        pub fn data_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(5)
-        }
-        /// Map `.rodata.extra` holding data section `.rodata.extra` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_extra(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(6)
-        }
-        /// Map `.rodata.extra` holding data section `.rodata.extra` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_extra_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(6)
-        }
-        /// Map `kinds.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(7)
-        }
-        /// Map `kinds.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(7)
-        }
-        /// Map `.data.second` holding data section `.data.second` (8 bytes, initialized data, memory-mapped).
-        pub fn data_second(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(8)
-        }
-        /// Map `.data.second` holding data section `.data.second` (8 bytes, initialized data, memory-mapped).
-        pub fn data_second_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(8)
-        }
-        /// Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes).
-        pub fn kconfig(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(9)
-        }
-        /// Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes).
-        pub fn kconfig_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(9)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
-            self.inner.data(3)
-        }
-        /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_data`], writable.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(3)
         }
-        /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(4)
-        }
-        /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data(&self) -> &types::data_custom {
-            self.inner.data(5)
-        }
-        /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_custom_data`], writable.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
             self.inner.data_mut(5)
         }
-        /// The variables of `.rodata.extra`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_extra_data(&self) -> &types::rodata_extra {
-            self.inner.data(6)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(7)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::bss_data`], writable.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(7)
         }
-        /// The variables of `.data.second`, live: the map's memory, shared with the BPF programs.
-        pub fn data_second_data(&self) -> &types::data_second {
-            self.inner.data(8)
-        }
-        /// The variables of `.data.second`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::data_second_data`], writable.
         pub fn data_second_data_mut(&mut self) -> &mut types::data_second {
             self.inner.data_mut(8)
         }
     }
-    /// Programs of the open skeleton `kinds`.
-    pub struct OpenKindsProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
+    /// Programs of skeleton `kinds`: [`OpenKindsProgs`] before load, `KindsProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct KindsProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> OpenKindsProgs<'obj> {
+    /// Programs of skeleton `kinds` before load.
+    pub type OpenKindsProgs<'obj> = KindsProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> KindsProgs<'obj, S> {
         /// Program `tp_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
         pub fn tp_getpid(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `tp_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn tp_getpid_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::tp_getpid`]'s libbpf-rs handle.
+        pub fn tp_getpid_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
         /// Program `tp_off` (section `tp/syscalls/sys_enter_getppid`).
-        ///
-        /// A token naming the program.
         pub fn tp_off(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
+            S::program(&self.inner, 1)
         }
-        /// Program `tp_off` (section `tp/syscalls/sys_enter_getppid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn tp_off_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(1)
+        /// [`Self::tp_off`]'s libbpf-rs handle.
+        pub fn tp_off_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 1)
         }
         /// Program `kp` (section `kprobe/do_nanosleep`).
-        ///
-        /// A token naming the program.
         pub fn kp(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
+            S::program(&self.inner, 2)
         }
-        /// Program `kp` (section `kprobe/do_nanosleep`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn kp_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(2)
+        /// [`Self::kp`]'s libbpf-rs handle.
+        pub fn kp_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 2)
         }
         /// Program `xdp_pass` (section `xdp`).
-        ///
-        /// A token naming the program.
         pub fn xdp_pass(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
+            S::program(&self.inner, 3)
         }
-        /// Program `xdp_pass` (section `xdp`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn xdp_pass_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(3)
+        /// [`Self::xdp_pass`]'s libbpf-rs handle.
+        pub fn xdp_pass_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 3)
         }
         /// Program `sock` (section `socket`).
-        ///
-        /// A token naming the program.
         pub fn sock(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(4)
+            S::program(&self.inner, 4)
         }
-        /// Program `sock` (section `socket`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn sock_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(4)
+        /// [`Self::sock`]'s libbpf-rs handle.
+        pub fn sock_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 4)
         }
         /// Program `tc_ok` (section `tc`).
-        ///
-        /// A token naming the program.
         pub fn tc_ok(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(5)
+            S::program(&self.inner, 5)
         }
-        /// Program `tc_ok` (section `tc`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn tc_ok_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(5)
+        /// [`Self::tc_ok`]'s libbpf-rs handle.
+        pub fn tc_ok_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 5)
         }
     }
-    /// Programs of the loaded skeleton `kinds`.
-    pub struct KindsProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `kinds`: [`OpenKindsStructOps`] before load, `KindsStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct KindsStructOps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> KindsProgs<'obj> {
-        /// Program `tp_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// A token naming the program.
-        pub fn tp_getpid(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
-        }
-        /// Program `tp_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn tp_getpid_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
-        }
-        /// Program `tp_off` (section `tp/syscalls/sys_enter_getppid`).
-        ///
-        /// A token naming the program.
-        pub fn tp_off(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
-        }
-        /// Program `tp_off` (section `tp/syscalls/sys_enter_getppid`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn tp_off_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(1)
-        }
-        /// Program `kp` (section `kprobe/do_nanosleep`).
-        ///
-        /// A token naming the program.
-        pub fn kp(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
-        }
-        /// Program `kp` (section `kprobe/do_nanosleep`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn kp_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(2)
-        }
-        /// Program `xdp_pass` (section `xdp`).
-        ///
-        /// A token naming the program.
-        pub fn xdp_pass(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
-        }
-        /// Program `xdp_pass` (section `xdp`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn xdp_pass_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(3)
-        }
-        /// Program `sock` (section `socket`).
-        ///
-        /// A token naming the program.
-        pub fn sock(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(4)
-        }
-        /// Program `sock` (section `socket`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn sock_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(4)
-        }
-        /// Program `tc_ok` (section `tc`).
-        ///
-        /// A token naming the program.
-        pub fn tc_ok(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(5)
-        }
-        /// Program `tc_ok` (section `tc`).
-        ///
-        /// The libbpf-rs handle.
-        pub fn tc_ok_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(5)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `kinds`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenKindsStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
-    }
-    impl<'obj> OpenKindsStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `kinds` (read-only).
-    pub struct KindsStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> KindsStructOps<'obj> {}
+    /// struct_ops shadows of skeleton `kinds` before load.
+    pub type OpenKindsStructOps<'obj> = KindsStructOps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> KindsStructOps<'obj, S> {}
     /// Links of skeleton `kinds`.
     #[derive(Debug, Default)]
     pub struct KindsLinks<'obj> {
-        /// Link of program `tp_getpid`.
+        /// Program `tp_getpid`.
         pub tp_getpid: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `tp_off`.
+        /// Program `tp_off`.
         pub tp_off: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `kp`.
+        /// Program `kp`.
         pub kp: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `xdp_pass`.
+        /// Program `xdp_pass`.
         pub xdp_pass: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `sock`.
+        /// Program `sock`.
         pub sock: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Link of program `tc_ok`.
+        /// Program `tc_ok`.
         pub tc_ok: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }

@@ -10,221 +10,88 @@
 mod __skel_scx_minimal {
     /// Rust types for the BTF types that object `scx_minimal` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// The variables of data section `.bss`, laid out as libbpf maps them.
-        ///
-        /// Size 32 bytes, alignment 8, BTF type id 37.
+        /// Data section `.bss`. BTF type 37.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
-            /// `calls_select_cpu`: C type `__u64`, at byte 0, 8 bytes.
+            /// C `__u64`.
             pub calls_select_cpu: u64,
-            /// `calls_enqueue_local`: C type `__u64`, at byte 8, 8 bytes.
+            /// C `__u64`.
             pub calls_enqueue_local: u64,
-            /// `calls_enqueue_global`: C type `__u64`, at byte 16, 8 bytes.
+            /// C `__u64`.
             pub calls_enqueue_global: u64,
-            /// `calls_running`: C type `__u64`, at byte 24, 8 bytes.
+            /// C `__u64`.
             pub calls_running: u64,
         }
-        impl ::core::default::Default for bss {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss {}
-        const _: () = {
-            type This = bss;
-            ::skel_runtime::assert_plain::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, calls_select_cpu) == 0,
-                "`bss::calls_select_cpu`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_enqueue_local) == 8,
-                "`bss::calls_enqueue_local`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_enqueue_global) == 16,
-                "`bss::calls_enqueue_global`: offset must be 16, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_running) == 24,
-                "`bss::calls_running`: offset must be 24, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 32, "`bss`: size must be 32 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`bss`: alignment must be 8");
-        };
-        /// Shadow of `struct sched_ext_ops` for struct_ops map `skel_scx`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
-        ///
-        /// Size 184 bytes, alignment 8, BTF type id 26.
+        ::skel_runtime::layout!(
+            unsafe plain bss : 32, 8; calls_select_cpu 0, calls_enqueue_local 8,
+            calls_enqueue_global 16, calls_running 24;
+        );
+        /// Shadow of `struct sched_ext_ops` for struct_ops map `skel_scx` (see `skel_runtime::Shadow`). BTF type 26.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct sched_ext_ops<'obj> {
-            /// `select_cpu`: C type `__s32 (*)(struct task_struct *, __s32, __u64)`, at byte 0, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub select_cpu: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `enqueue`: C type `void (*)(struct task_struct *, __u64)`, at byte 8, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub enqueue: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `running`: C type `void (*)(struct task_struct *)`, at byte 16, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub running: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `dispatch_max_batch`: C type `__u32`, at byte 24, 4 bytes.
+            /// C `__s32 (*)(struct task_struct *, __s32, __u64)`.
+            pub select_cpu: ::skel_runtime::Slot<'obj>,
+            /// C `void (*)(struct task_struct *, __u64)`.
+            pub enqueue: ::skel_runtime::Slot<'obj>,
+            /// C `void (*)(struct task_struct *)`.
+            pub running: ::skel_runtime::Slot<'obj>,
+            /// C `__u32`.
             pub dispatch_max_batch: u32,
-            /// Padding: bytes 28..32, kept zero.
             __padding_0: [u8; 4],
-            /// `flags`: C type `__u64`, at byte 32, 8 bytes.
+            /// C `__u64`.
             pub flags: u64,
-            /// `timeout_ms`: C type `__u32`, at byte 40, 4 bytes.
+            /// C `__u32`.
             pub timeout_ms: u32,
-            /// `exit_dump_len`: C type `__u32`, at byte 44, 4 bytes.
+            /// C `__u32`.
             pub exit_dump_len: u32,
-            /// `hotplug_seq`: C type `__u64`, at byte 48, 8 bytes.
+            /// C `__u64`.
             pub hotplug_seq: u64,
-            /// `name`: C type `char[128]`, at byte 56, 128 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `char[128]`.
             pub name: ::skel_runtime::CharArray<128>,
         }
-        unsafe impl ::skel_runtime::Shadow for sched_ext_ops<'_> {}
-        const _: () = {
-            type This = sched_ext_ops<'static>;
-            ::skel_runtime::assert_shadow_field::<
-                ::core::option::Option<&'static ::skel_runtime::Program>,
-            >();
-            assert!(
-                ::core::mem::offset_of!(This, select_cpu) == 0,
-                "`sched_ext_ops::select_cpu`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, enqueue) == 8,
-                "`sched_ext_ops::enqueue`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, running) == 16,
-                "`sched_ext_ops::running`: offset must be 16, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, dispatch_max_batch) == 24,
-                "`sched_ext_ops::dispatch_max_batch`: offset must be 24, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 28,
-                "`sched_ext_ops::__padding_0`: offset must be 28, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, flags) == 32,
-                "`sched_ext_ops::flags`: offset must be 32, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, timeout_ms) == 40,
-                "`sched_ext_ops::timeout_ms`: offset must be 40, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, exit_dump_len) == 44,
-                "`sched_ext_ops::exit_dump_len`: offset must be 44, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, hotplug_seq) == 48,
-                "`sched_ext_ops::hotplug_seq`: offset must be 48, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<::skel_runtime::CharArray<128>>();
-            assert!(
-                ::core::mem::offset_of!(This, name) == 56,
-                "`sched_ext_ops::name`: offset must be 56, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 184, "`sched_ext_ops`: size must be 184 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`sched_ext_ops`: alignment must be 8");
-        };
+        ::skel_runtime::layout!(
+            unsafe shadow sched_ext_ops < 'static > "sched_ext_ops" : 184, 8; select_cpu
+            0 slot, enqueue 8 slot, running 16 slot, dispatch_max_batch 24, flags 32,
+            timeout_ms 40, exit_dump_len 44, hotplug_seq 48, name 56; __padding_0
+        );
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/scx_minimal.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "scx_minimal",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "scx_mini.bss",
-                lookup: ".bss",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "bss",
-                    size: ::core::mem::size_of::<types::bss>(),
-                    align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 32,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "skel_scx",
-                lookup: "skel_scx",
-                data: ::core::option::Option::None,
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "select_cpu",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "enqueue_local",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "enqueue_global",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "running",
-                struct_ops: true,
-            },
-        ],
-        struct_ops: &[
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 1,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "sched_ext_ops",
-                    size: ::core::mem::size_of::<types::sched_ext_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::sched_ext_ops<'static>>(),
-                    value_size: 184,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "select_cpu",
-                        offset: 0,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "enqueue",
-                        offset: 8,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "running",
-                        offset: 16,
-                    },
-                ],
-            },
-        ],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "scx_minimal",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::data(
+                    "scx_mini.bss",
+                    ".bss",
+                    s::TypeSpec::of::<types::bss>("bss", 32),
+                ),
+                s::MapSpec::new("skel_scx", "skel_scx"),
+            ],
+            progs: &[
+                s::ProgSpec::new("select_cpu", true),
+                s::ProgSpec::new("enqueue_local", true),
+                s::ProgSpec::new("enqueue_global", true),
+                s::ProgSpec::new("running", true),
+            ],
+            struct_ops: &[s::StructOpsSpec::of::<types::sched_ext_ops<'static>>(1)],
+        }
     };
-    /// Opens BPF object `scx_minimal` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `scx_minimal` (internal maps are called `scx_minimal.bss` and so on).
+    /// Opens BPF object `scx_minimal`, embedded in the binary (libbpf names it `scx_minimal`).
     #[derive(Default)]
     pub struct ScxMinimalSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl ScxMinimalSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -244,9 +111,7 @@ mod __skel_scx_minimal {
             })
         }
     }
-    /// BPF object `scx_minimal`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `scx_minimal`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenScxMinimalSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenScxMinimalMaps<'obj>,
@@ -257,12 +122,10 @@ mod __skel_scx_minimal {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenScxMinimalSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<ScxMinimalSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(ScxMinimalSkel {
@@ -279,8 +142,7 @@ mod __skel_scx_minimal {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -290,7 +152,7 @@ mod __skel_scx_minimal {
             f.debug_struct(stringify!(OpenScxMinimalSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `scx_minimal`, loaded into the kernel.
+    /// BPF object `scx_minimal`, loaded.
     pub struct ScxMinimalSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: ScxMinimalMaps<'obj>,
@@ -298,16 +160,15 @@ mod __skel_scx_minimal {
         pub progs: ScxMinimalProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: ScxMinimalStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: ScxMinimalLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> ScxMinimalSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.skel_scx.is_none() {
                 self.links.skel_scx = self.core.attach_struct_ops(1)?;
@@ -324,216 +185,114 @@ mod __skel_scx_minimal {
             f.debug_struct(stringify!(ScxMinimalSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `scx_minimal`.
-    pub struct OpenScxMinimalMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `scx_minimal`: [`OpenScxMinimalMaps`] before load, `ScxMinimalMaps` after.
+    pub struct ScxMinimalMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
+    }
+    /// Maps of skeleton `scx_minimal` before load.
+    pub type OpenScxMinimalMaps<'obj> = ScxMinimalMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> ScxMinimalMaps<'obj, S> {
+        /// Map `scx_mini.bss` holding data section `.bss` (32 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
+        }
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn bss_data(&self) -> &types::bss {
+            S::data(&self.inner, 0)
+        }
+        /// struct_ops map `skel_scx` (184 bytes), from section `.struct_ops.link`, attached as a BPF link.
+        pub fn skel_scx(&self) -> S::Map<'_> {
+            S::map(&self.inner, 1)
+        }
+        /// [`Self::skel_scx`], exclusive.
+        pub fn skel_scx_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 1)
+        }
     }
     impl<'obj> OpenScxMinimalMaps<'obj> {
-        /// Map `scx_mini.bss` holding data section `.bss` (32 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
-        }
-        /// Map `scx_mini.bss` holding data section `.bss` (32 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// struct_ops map `skel_scx` (184 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn skel_scx(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
-        }
-        /// struct_ops map `skel_scx` (184 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn skel_scx_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(0)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
+        /// [`Self::bss_data`], writable until load.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(0)
         }
-    }
-    /// Maps of the loaded skeleton `scx_minimal`.
-    pub struct ScxMinimalMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
     }
     impl<'obj> ScxMinimalMaps<'obj> {
-        /// Map `scx_mini.bss` holding data section `.bss` (32 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// Map `scx_mini.bss` holding data section `.bss` (32 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// struct_ops map `skel_scx` (184 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn skel_scx(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// struct_ops map `skel_scx` (184 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn skel_scx_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(0)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::bss_data`], writable.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(0)
         }
     }
-    /// Programs of the open skeleton `scx_minimal`.
-    pub struct OpenScxMinimalProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
+    /// Programs of skeleton `scx_minimal`: [`OpenScxMinimalProgs`] before load, `ScxMinimalProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct ScxMinimalProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> OpenScxMinimalProgs<'obj> {
-        /// Program `select_cpu` (section `struct_ops/select_cpu`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+    /// Programs of skeleton `scx_minimal` before load.
+    pub type OpenScxMinimalProgs<'obj> = ScxMinimalProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> ScxMinimalProgs<'obj, S> {
+        /// Program `select_cpu` (section `struct_ops/select_cpu`).
         pub fn select_cpu(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `select_cpu` (section `struct_ops/select_cpu`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn select_cpu_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::select_cpu`]'s libbpf-rs handle.
+        pub fn select_cpu_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
-        /// Program `enqueue_local` (section `struct_ops/enqueue_local`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `enqueue_local` (section `struct_ops/enqueue_local`).
         pub fn enqueue_local(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
+            S::program(&self.inner, 1)
         }
-        /// Program `enqueue_local` (section `struct_ops/enqueue_local`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn enqueue_local_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(1)
+        /// [`Self::enqueue_local`]'s libbpf-rs handle.
+        pub fn enqueue_local_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 1)
         }
-        /// Program `enqueue_global` (section `struct_ops/enqueue_global`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `enqueue_global` (section `struct_ops/enqueue_global`).
         pub fn enqueue_global(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
+            S::program(&self.inner, 2)
         }
-        /// Program `enqueue_global` (section `struct_ops/enqueue_global`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn enqueue_global_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(2)
+        /// [`Self::enqueue_global`]'s libbpf-rs handle.
+        pub fn enqueue_global_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 2)
         }
-        /// Program `running` (section `struct_ops/running`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `running` (section `struct_ops/running`).
         pub fn running(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
+            S::program(&self.inner, 3)
         }
-        /// Program `running` (section `struct_ops/running`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn running_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(3)
+        /// [`Self::running`]'s libbpf-rs handle.
+        pub fn running_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 3)
         }
     }
-    /// Programs of the loaded skeleton `scx_minimal`.
-    pub struct ScxMinimalProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `scx_minimal`: [`OpenScxMinimalStructOps`] before load, `ScxMinimalStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct ScxMinimalStructOps<
+        'obj,
+        S: ::skel_runtime::Stage = ::skel_runtime::Loaded,
+    > {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> ScxMinimalProgs<'obj> {
-        /// Program `select_cpu` (section `struct_ops/select_cpu`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn select_cpu(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+    /// struct_ops shadows of skeleton `scx_minimal` before load.
+    pub type OpenScxMinimalStructOps<'obj> = ScxMinimalStructOps<
+        'obj,
+        ::skel_runtime::Open,
+    >;
+    impl<'obj, S: ::skel_runtime::Stage> ScxMinimalStructOps<'obj, S> {
+        /// Shadow of struct_ops map `skel_scx`: what load will send, then what it sent.
+        pub fn skel_scx(&self) -> &types::sched_ext_ops<'obj> {
+            S::shadow(&self.inner, 0)
         }
-        /// Program `select_cpu` (section `struct_ops/select_cpu`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn select_cpu_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
-        }
-        /// Program `enqueue_local` (section `struct_ops/enqueue_local`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn enqueue_local(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
-        }
-        /// Program `enqueue_local` (section `struct_ops/enqueue_local`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn enqueue_local_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(1)
-        }
-        /// Program `enqueue_global` (section `struct_ops/enqueue_global`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn enqueue_global(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
-        }
-        /// Program `enqueue_global` (section `struct_ops/enqueue_global`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn enqueue_global_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(2)
-        }
-        /// Program `running` (section `struct_ops/running`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn running(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
-        }
-        /// Program `running` (section `struct_ops/running`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn running_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(3)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `scx_minimal`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenScxMinimalStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
     impl<'obj> OpenScxMinimalStructOps<'obj> {
-        /// Shadow of struct_ops map `skel_scx` (`struct sched_ext_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn skel_scx(&self) -> &types::sched_ext_ops<'obj> {
-            self.inner.get(0)
-        }
-        /// Shadow of struct_ops map `skel_scx`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::skel_scx`], writable until load.
         pub fn skel_scx_mut(&mut self) -> &mut types::sched_ext_ops<'obj> {
             self.inner.get_mut(0)
-        }
-    }
-    /// struct_ops shadows of the loaded skeleton `scx_minimal` (read-only).
-    pub struct ScxMinimalStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> ScxMinimalStructOps<'obj> {
-        /// Shadow of struct_ops map `skel_scx` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn skel_scx(&self) -> &types::sched_ext_ops<'obj> {
-            self.inner.get(0)
         }
     }
     /// Links of skeleton `scx_minimal`.
     #[derive(Debug, Default)]
     pub struct ScxMinimalLinks<'obj> {
-        /// Registration of struct_ops map `skel_scx`.
+        /// struct_ops map `skel_scx`.
         pub skel_scx: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }

@@ -10,374 +10,118 @@
 mod __skel_shapes {
     /// Rust types for the BTF types that object `shapes` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// Shadow of `struct shapes_ops` for struct_ops map `shapes`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
-        ///
-        /// Size 448 bytes, alignment 16, BTF type id 14.
+        /// Shadow of `struct shapes_ops` for struct_ops map `shapes` (see `skel_runtime::Shadow`). BTF type 14.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct shapes_ops<'obj> {
-            /// `op_plain`: C type `int (*)(int)`, at byte 0, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub op_plain: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `op_typedef`: C type `op_fn`, at byte 8, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub op_typedef: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `op_const`: C type `int (* const)(int)`, at byte 16, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub op_const: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `c`: C type `char`, at byte 24, 1 bytes.
+            /// C `int (*)(int)`.
+            pub op_plain: ::skel_runtime::Slot<'obj>,
+            /// C `op_fn`.
+            pub op_typedef: ::skel_runtime::Slot<'obj>,
+            /// C `int (* const)(int)`.
+            pub op_const: ::skel_runtime::Slot<'obj>,
+            /// C `char`.
             pub c: i8,
-            /// `sc`: C type `signed char`, at byte 25, 1 bytes.
+            /// C `signed char`.
             pub sc: i8,
-            /// `uc`: C type `unsigned char`, at byte 26, 1 bytes.
+            /// C `unsigned char`.
             pub uc: u8,
-            /// `b`: C type `_Bool`, at byte 27, 1 bytes.
-            ///
-            /// C `_Bool`; any byte value is accepted (non-zero is true).
+            /// C `_Bool`.
             pub b: ::skel_runtime::CBool,
-            /// `s`: C type `short`, at byte 28, 2 bytes.
+            /// C `short`.
             pub s: i16,
-            /// `us`: C type `unsigned short`, at byte 30, 2 bytes.
+            /// C `unsigned short`.
             pub us: u16,
-            /// `i`: C type `int`, at byte 32, 4 bytes.
+            /// C `int`.
             pub i: i32,
-            /// `ui`: C type `unsigned int`, at byte 36, 4 bytes.
+            /// C `unsigned int`.
             pub ui: u32,
-            /// `l`: C type `long`, at byte 40, 8 bytes.
+            /// C `long`.
             pub l: i64,
-            /// `ul`: C type `unsigned long`, at byte 48, 8 bytes.
+            /// C `unsigned long`.
             pub ul: u64,
-            /// `ll`: C type `long long`, at byte 56, 8 bytes.
+            /// C `long long`.
             pub ll: i64,
-            /// `i128`: C type `__int128`, at byte 64, 16 bytes.
+            /// C `__int128`.
             pub i128: i128,
-            /// `u128`: C type `unsigned __int128`, at byte 80, 16 bytes.
+            /// C `unsigned __int128`.
             pub u128: u128,
-            /// `f`: C type `float`, at byte 96, 4 bytes.
+            /// C `float`.
             pub f: f32,
-            /// Padding: bytes 100..104, kept zero.
             __padding_1: [u8; 4],
-            /// `d`: C type `double`, at byte 104, 8 bytes.
+            /// C `double`.
             pub d: f64,
-            /// `color`: C type `enum color`, at byte 112, 4 bytes.
+            /// C `enum color`.
             pub color: color,
-            /// Padding: bytes 116..120, kept zero.
             __padding_2: [u8; 4],
-            /// `big`: C type `enum big`, at byte 120, 8 bytes.
+            /// C `enum big`.
             pub big: big,
-            /// `through_typedefs`: C type `cv_int`, at byte 128, 4 bytes.
+            /// C `cv_int`.
             pub through_typedefs: i32,
-            /// `cv`: C type `const volatile unsigned int`, at byte 132, 4 bytes.
+            /// C `const volatile unsigned int`.
             pub cv: u32,
-            /// `arr`: C type `int[3]`, at byte 136, 12 bytes.
+            /// C `int[3]`.
             pub arr: [i32; 3],
-            /// `grid`: C type `int[2][3]`, at byte 148, 24 bytes.
+            /// C `int[2][3]`.
             pub grid: [[i32; 3]; 2],
-            /// `name`: C type `char[16]`, at byte 172, 16 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `char[16]`.
             pub name: ::skel_runtime::CharArray<16>,
-            /// Padding: bytes 188..192, kept zero.
             __padding_3: [u8; 4],
-            /// `nested`: C type `struct nested`, at byte 192, 24 bytes.
+            /// C `struct nested`.
             pub nested: nested,
-            /// `nested_arr`: C type `struct nested[2]`, at byte 216, 48 bytes.
+            /// C `struct nested[2]`.
             pub nested_arr: [nested; 2],
-            /// `u`: C type `union (anon)`, at byte 264, 8 bytes.
+            /// C `union (anon)`.
             pub u: shapes_ops__u,
-            /// `anon_struct`: C type `struct (anon)`, at byte 272, 8 bytes.
+            /// C `struct (anon)`.
             pub anon_struct: shapes_ops__anon_struct,
-            /// `opaque`: C type `void *`, at byte 280, 8 bytes.
-            ///
-            /// A BPF-side pointer, kept opaque.
+            /// C `void *`.
             pub opaque: ::skel_runtime::OpaquePtr,
-            /// `nested_ptr`: C type `struct nested *`, at byte 288, 8 bytes.
-            ///
-            /// A BPF-side pointer, kept opaque.
+            /// C `struct nested *`.
             pub nested_ptr: ::skel_runtime::OpaquePtr,
-            /// `pp`: C type `struct packed_pair`, at byte 296, 5 bytes.
+            /// C `struct packed_pair`.
             pub pp: packed_pair,
-            /// Padding: bytes 301..320, kept zero.
             __padding_4: [u8; 19],
-            /// `oa`: C type `struct over_aligned`, at byte 320, 64 bytes.
+            /// C `struct over_aligned`.
             pub oa: over_aligned,
-            /// `__padding_0`: C type `int`, at byte 384, 4 bytes.
+            /// C `int`.
             pub __padding_0: i32,
-            /// `type`: C type `int`, at byte 388, 4 bytes.
+            /// C `int`.
             pub r#type: i32,
-            /// `self`: C type `int`, at byte 392, 4 bytes.
+            /// C `int` `self`.
             pub self_: i32,
-            /// Padding: bytes 396..400, kept zero.
             __padding_5: [u8; 4],
-            /// `match`: C type `long`, at byte 400, 8 bytes.
+            /// C `long`.
             pub r#match: i64,
-            /// `flex_tail`: C type `int[0]`, at byte 408, 0 bytes.
+            /// C `int[0]`.
             pub flex_tail: [i32; 0],
-            /// Padding: bytes 408..448, kept zero.
             __padding_6: [u8; 40],
         }
-        unsafe impl ::skel_runtime::Shadow for shapes_ops<'_> {}
-        const _: () = {
-            type This = shapes_ops<'static>;
-            ::skel_runtime::assert_shadow_field::<
-                ::core::option::Option<&'static ::skel_runtime::Program>,
-            >();
-            assert!(
-                ::core::mem::offset_of!(This, op_plain) == 0,
-                "`shapes_ops::op_plain`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, op_typedef) == 8,
-                "`shapes_ops::op_typedef`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, op_const) == 16,
-                "`shapes_ops::op_const`: offset must be 16, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, c) == 24,
-                "`shapes_ops::c`: offset must be 24, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, sc) == 25,
-                "`shapes_ops::sc`: offset must be 25, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<u8>();
-            assert!(
-                ::core::mem::offset_of!(This, uc) == 26,
-                "`shapes_ops::uc`: offset must be 26, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<::skel_runtime::CBool>();
-            assert!(
-                ::core::mem::offset_of!(This, b) == 27,
-                "`shapes_ops::b`: offset must be 27, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<i16>();
-            assert!(
-                ::core::mem::offset_of!(This, s) == 28,
-                "`shapes_ops::s`: offset must be 28, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<u16>();
-            assert!(
-                ::core::mem::offset_of!(This, us) == 30,
-                "`shapes_ops::us`: offset must be 30, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, i) == 32,
-                "`shapes_ops::i`: offset must be 32, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, ui) == 36,
-                "`shapes_ops::ui`: offset must be 36, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<i64>();
-            assert!(
-                ::core::mem::offset_of!(This, l) == 40,
-                "`shapes_ops::l`: offset must be 40, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, ul) == 48,
-                "`shapes_ops::ul`: offset must be 48, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, ll) == 56,
-                "`shapes_ops::ll`: offset must be 56, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<i128>();
-            assert!(
-                ::core::mem::offset_of!(This, i128) == 64,
-                "`shapes_ops::i128`: offset must be 64, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<u128>();
-            assert!(
-                ::core::mem::offset_of!(This, u128) == 80,
-                "`shapes_ops::u128`: offset must be 80, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<f32>();
-            assert!(
-                ::core::mem::offset_of!(This, f) == 96,
-                "`shapes_ops::f`: offset must be 96, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 100,
-                "`shapes_ops::__padding_1`: offset must be 100, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<f64>();
-            assert!(
-                ::core::mem::offset_of!(This, d) == 104,
-                "`shapes_ops::d`: offset must be 104, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<color>();
-            assert!(
-                ::core::mem::offset_of!(This, color) == 112,
-                "`shapes_ops::color`: offset must be 112, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_2) == 116,
-                "`shapes_ops::__padding_2`: offset must be 116, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<big>();
-            assert!(
-                ::core::mem::offset_of!(This, big) == 120,
-                "`shapes_ops::big`: offset must be 120, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, through_typedefs) == 128,
-                "`shapes_ops::through_typedefs`: offset must be 128, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, cv) == 132,
-                "`shapes_ops::cv`: offset must be 132, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[i32; 3]>();
-            assert!(
-                ::core::mem::offset_of!(This, arr) == 136,
-                "`shapes_ops::arr`: offset must be 136, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[[i32; 3]; 2]>();
-            assert!(
-                ::core::mem::offset_of!(This, grid) == 148,
-                "`shapes_ops::grid`: offset must be 148, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<::skel_runtime::CharArray<16>>();
-            assert!(
-                ::core::mem::offset_of!(This, name) == 172,
-                "`shapes_ops::name`: offset must be 172, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_3) == 188,
-                "`shapes_ops::__padding_3`: offset must be 188, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<nested>();
-            assert!(
-                ::core::mem::offset_of!(This, nested) == 192,
-                "`shapes_ops::nested`: offset must be 192, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[nested; 2]>();
-            assert!(
-                ::core::mem::offset_of!(This, nested_arr) == 216,
-                "`shapes_ops::nested_arr`: offset must be 216, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<shapes_ops__u>();
-            assert!(
-                ::core::mem::offset_of!(This, u) == 264,
-                "`shapes_ops::u`: offset must be 264, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<shapes_ops__anon_struct>();
-            assert!(
-                ::core::mem::offset_of!(This, anon_struct) == 272,
-                "`shapes_ops::anon_struct`: offset must be 272, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<::skel_runtime::OpaquePtr>();
-            assert!(
-                ::core::mem::offset_of!(This, opaque) == 280,
-                "`shapes_ops::opaque`: offset must be 280, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, nested_ptr) == 288,
-                "`shapes_ops::nested_ptr`: offset must be 288, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<packed_pair>();
-            assert!(
-                ::core::mem::offset_of!(This, pp) == 296,
-                "`shapes_ops::pp`: offset must be 296, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[u8; 19]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_4) == 301,
-                "`shapes_ops::__padding_4`: offset must be 301, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<over_aligned>();
-            assert!(
-                ::core::mem::offset_of!(This, oa) == 320,
-                "`shapes_ops::oa`: offset must be 320, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 384,
-                "`shapes_ops::__padding_0`: offset must be 384, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, r#type) == 388,
-                "`shapes_ops::type`: offset must be 388, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, self_) == 392,
-                "`shapes_ops::self_`: offset must be 392, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __padding_5) == 396,
-                "`shapes_ops::__padding_5`: offset must be 396, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, r#match) == 400,
-                "`shapes_ops::match`: offset must be 400, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[i32; 0]>();
-            assert!(
-                ::core::mem::offset_of!(This, flex_tail) == 408,
-                "`shapes_ops::flex_tail`: offset must be 408, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[u8; 40]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_6) == 408,
-                "`shapes_ops::__padding_6`: offset must be 408, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 448, "`shapes_ops`: size must be 448 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 16, "`shapes_ops`: alignment must be 16");
-        };
-        /// Shadow of `struct small_ops` for struct_ops map `small_link`, `small_optional`, `small_optional_link`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
-        ///
-        /// Size 16 bytes, alignment 8, BTF type id 55.
+        ::skel_runtime::layout!(
+            unsafe shadow shapes_ops < 'static > "shapes_ops" : 448, 16; op_plain 0 slot,
+            op_typedef 8 slot, op_const 16 slot, c 24, sc 25, uc 26, b 27, s 28, us 30, i
+            32, ui 36, l 40, ul 48, ll 56, i128 64, u128 80, f 96, d 104, color 112, big
+            120, through_typedefs 128, cv 132, arr 136, grid 148, name 172, nested 192,
+            nested_arr 216, u 264, anon_struct 272, opaque 280, nested_ptr 288, pp 296,
+            oa 320, __padding_0 384, r#type 388, self_ 392, r#match 400, flex_tail 408;
+            __padding_1, __padding_2, __padding_3, __padding_4, __padding_5, __padding_6
+        );
+        /// Shadow of `struct small_ops` for struct_ops map `small_link`, `small_optional`, `small_optional_link` (see `skel_runtime::Shadow`). BTF type 55.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct small_ops<'obj> {
-            /// `run`: C type `int (*)(int)`, at byte 0, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub run: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `value`: C type `int`, at byte 8, 4 bytes.
+            /// C `int (*)(int)`.
+            pub run: ::skel_runtime::Slot<'obj>,
+            /// C `int`.
             pub value: i32,
-            /// Padding: bytes 12..16, kept zero.
             __padding_0: [u8; 4],
         }
-        unsafe impl ::skel_runtime::Shadow for small_ops<'_> {}
-        const _: () = {
-            type This = small_ops<'static>;
-            ::skel_runtime::assert_shadow_field::<
-                ::core::option::Option<&'static ::skel_runtime::Program>,
-            >();
-            assert!(
-                ::core::mem::offset_of!(This, run) == 0,
-                "`small_ops::run`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, value) == 8,
-                "`small_ops::value`: offset must be 8, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 12,
-                "`small_ops::__padding_0`: offset must be 12, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 16, "`small_ops`: size must be 16 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`small_ops`: alignment must be 8");
-        };
-        /// C type `enum color`.
+        ::skel_runtime::layout!(
+            unsafe shadow small_ops < 'static > "small_ops" : 16, 8; run 0 slot, value 8;
+            __padding_0
+        );
+        /// C type `enum color`. BTF type 32.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 32.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -402,14 +146,9 @@ mod __skel_shapes {
                 f.write_str(known)
             }
         }
-        unsafe impl ::skel_runtime::Plain for color {}
-        const _: () = {
-            let size = ::core::mem::size_of::<color>();
-            assert!(size == 4, "`color`: size must be 4 bytes, as in BTF");
-        };
-        /// C type `enum big`.
+        ::skel_runtime::layout!(unsafe newtype color : 4, 4);
+        /// C type `enum big`. BTF type 33.
         ///
-        /// Size 8 bytes, alignment 8, BTF type id 33.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -431,32 +170,19 @@ mod __skel_shapes {
                 f.write_str(known)
             }
         }
-        unsafe impl ::skel_runtime::Plain for big {}
-        const _: () = {
-            let size = ::core::mem::size_of::<big>();
-            assert!(size == 8, "`big`: size must be 8 bytes, as in BTF");
-        };
-        /// C type `struct nested`.
-        ///
-        /// Size 24 bytes, alignment 8, BTF type id 44.
+        ::skel_runtime::layout!(unsafe newtype big : 8, 8);
+        /// C type `struct nested`. BTF type 44.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct nested {
-            /// `x`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub x: i32,
-            /// Storage of bitfields (bytes 4..5); use the accessor methods.
             __bitfield_0: [u8; 1],
-            /// Padding: bytes 5..8, kept zero.
             __padding_0: [u8; 3],
-            /// Storage of bitfields (bytes 8..11); use the accessor methods.
             __bitfield_1: [u8; 3],
-            /// Storage of bitfields (bytes 11..12); use the accessor methods.
             __bitfield_2: [u8; 1],
-            /// Padding: bytes 12..16, kept zero.
             __padding_1: [u8; 4],
-            /// `inner_fn`: C type `int (*)(int)`, at byte 16, 8 bytes.
-            ///
-            /// A BPF-side pointer, kept opaque.
+            /// C `int (*)(int)`.
             pub inner_fn: ::skel_runtime::OpaquePtr,
         }
         impl nested {
@@ -501,65 +227,19 @@ mod __skel_shapes {
                 ::skel_runtime::bits::set(&mut self.__bitfield_2, 0, 1, u64::from(value))
             }
         }
-        impl ::core::default::Default for nested {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for nested {}
-        const _: () = {
-            type This = nested;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, x) == 0,
-                "`nested::x`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 1]>();
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_0) == 4,
-                "`nested::__bitfield_0`: offset must be 4, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 3]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 5,
-                "`nested::__padding_0`: offset must be 5, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_1) == 8,
-                "`nested::__bitfield_1`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, __bitfield_2) == 11,
-                "`nested::__bitfield_2`: offset must be 11, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 12,
-                "`nested::__padding_1`: offset must be 12, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::OpaquePtr>();
-            assert!(
-                ::core::mem::offset_of!(This, inner_fn) == 16,
-                "`nested::inner_fn`: offset must be 16, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 24, "`nested`: size must be 24 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`nested`: alignment must be 8");
-        };
-        /// Anonymous C type `union (anon)`, named for its place in `shapes_ops`: member `u`.
-        ///
-        /// Size 8 bytes, alignment 4, BTF type id 46.
+        ::skel_runtime::layout!(
+            unsafe plain nested : 24, 8; x 0, inner_fn 16; __bitfield_0, __padding_0,
+            __bitfield_1, __bitfield_2, __padding_1
+        );
+        /// C type `union (anon)` of member `u` of `shapes_ops`. BTF type 46.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union shapes_ops__u {
-            /// `as_int`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub as_int: i32,
-            /// `as_float`: C type `float`, at byte 0, 4 bytes.
+            /// C `float`.
             pub as_float: f32,
-            /// `raw`: C type `char[8]`, at byte 0, 8 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `char[8]`.
             pub raw: ::skel_runtime::CharArray<8>,
         }
         impl shapes_ops__u {
@@ -593,257 +273,79 @@ mod __skel_shapes {
                 f.debug_struct("shapes_ops__u").finish_non_exhaustive()
             }
         }
-        impl ::core::default::Default for shapes_ops__u {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for shapes_ops__u {}
-        const _: () = {
-            type This = shapes_ops__u;
-            ::skel_runtime::assert_plain::<i32>();
-            ::skel_runtime::assert_plain::<f32>();
-            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<8>>();
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 8, "`shapes_ops__u`: size must be 8 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`shapes_ops__u`: alignment must be 4");
-        };
-        /// Anonymous C type `struct (anon)`, named for its place in `shapes_ops`: member `anon_struct`.
-        ///
-        /// Size 8 bytes, alignment 4, BTF type id 48.
+        ::skel_runtime::layout!(
+            unsafe union shapes_ops__u : 8, 4; as_int, as_float, raw
+        );
+        /// C type `struct (anon)` of member `anon_struct` of `shapes_ops`. BTF type 48.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct shapes_ops__anon_struct {
-            /// `ax`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub ax: i32,
-            /// `ay`: C type `int`, at byte 4, 4 bytes.
+            /// C `int`.
             pub ay: i32,
         }
-        impl ::core::default::Default for shapes_ops__anon_struct {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for shapes_ops__anon_struct {}
-        const _: () = {
-            type This = shapes_ops__anon_struct;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, ax) == 0,
-                "`shapes_ops__anon_struct::ax`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, ay) == 4,
-                "`shapes_ops__anon_struct::ay`: offset must be 4, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(
-                size == 8, "`shapes_ops__anon_struct`: size must be 8 bytes, as in BTF"
-            );
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`shapes_ops__anon_struct`: alignment must be 4");
-        };
-        /// C type `struct packed_pair`.
-        ///
-        /// Size 5 bytes, alignment 1, BTF type id 51.
-        ///
-        /// Packed: some member sits below its natural alignment, so fields cannot be borrowed; read and assign them by value.
+        ::skel_runtime::layout!(
+            unsafe plain shapes_ops__anon_struct : 8, 4; ax 0, ay 4;
+        );
+        /// C type `struct packed_pair`. BTF type 51. Packed: read and assign fields by value, they cannot be borrowed.
         #[repr(C, packed)]
         #[derive(Clone, Copy, Debug)]
         pub struct packed_pair {
-            /// `c`: C type `char`, at byte 0, 1 bytes.
+            /// C `char`.
             pub c: i8,
-            /// `i`: C type `int`, at byte 1, 4 bytes.
+            /// C `int`.
             pub i: i32,
         }
-        impl ::core::default::Default for packed_pair {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for packed_pair {}
-        const _: () = {
-            type This = packed_pair;
-            ::skel_runtime::assert_plain::<i8>();
-            assert!(
-                ::core::mem::offset_of!(This, c) == 0,
-                "`packed_pair::c`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, i) == 1,
-                "`packed_pair::i`: offset must be 1, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 5, "`packed_pair`: size must be 5 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`packed_pair`: alignment must be 1");
-        };
-        /// C type `struct over_aligned`.
-        ///
-        /// Size 64 bytes, alignment 4, BTF type id 52.
+        ::skel_runtime::layout!(unsafe plain packed_pair : 5, 1; c 0, i 1;);
+        /// C type `struct over_aligned`. BTF type 52.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct over_aligned {
-            /// `v`: C type `int`, at byte 0, 4 bytes.
+            /// C `int`.
             pub v: i32,
-            /// Padding: bytes 4..64, kept zero.
             __padding_0: [u8; 60],
         }
-        impl ::core::default::Default for over_aligned {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for over_aligned {}
-        const _: () = {
-            type This = over_aligned;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, v) == 0,
-                "`over_aligned::v`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<[u8; 60]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 4,
-                "`over_aligned::__padding_0`: offset must be 4, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 64, "`over_aligned`: size must be 64 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`over_aligned`: alignment must be 4");
-        };
+        ::skel_runtime::layout!(unsafe plain over_aligned : 64, 4; v 0; __padding_0);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/shapes.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "shapes",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "shapes",
-                lookup: "shapes",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "small_link",
-                lookup: "small_link",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "small_optional",
-                lookup: "small_optional",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "small_optional_link",
-                lookup: "small_optional_link",
-                data: ::core::option::Option::None,
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "BPF_PROG_a",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "op_b",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "op_c",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "op_alt",
-                struct_ops: true,
-            },
-        ],
-        struct_ops: &[
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 0,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "shapes_ops",
-                    size: ::core::mem::size_of::<types::shapes_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::shapes_ops<'static>>(),
-                    value_size: 448,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "op_plain",
-                        offset: 0,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "op_typedef",
-                        offset: 8,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "op_const",
-                        offset: 16,
-                    },
-                ],
-            },
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 1,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "small_ops",
-                    size: ::core::mem::size_of::<types::small_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::small_ops<'static>>(),
-                    value_size: 16,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "run",
-                        offset: 0,
-                    },
-                ],
-            },
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 2,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "small_ops",
-                    size: ::core::mem::size_of::<types::small_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::small_ops<'static>>(),
-                    value_size: 16,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "run",
-                        offset: 0,
-                    },
-                ],
-            },
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 3,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "small_ops",
-                    size: ::core::mem::size_of::<types::small_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::small_ops<'static>>(),
-                    value_size: 16,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "run",
-                        offset: 0,
-                    },
-                ],
-            },
-        ],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "shapes",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::new("shapes", "shapes"),
+                s::MapSpec::new("small_link", "small_link"),
+                s::MapSpec::new("small_optional", "small_optional"),
+                s::MapSpec::new("small_optional_link", "small_optional_link"),
+            ],
+            progs: &[
+                s::ProgSpec::new("BPF_PROG_a", true),
+                s::ProgSpec::new("op_b", true),
+                s::ProgSpec::new("op_c", true),
+                s::ProgSpec::new("op_alt", true),
+            ],
+            struct_ops: &[
+                s::StructOpsSpec::of::<types::shapes_ops<'static>>(0),
+                s::StructOpsSpec::of::<types::small_ops<'static>>(1),
+                s::StructOpsSpec::of::<types::small_ops<'static>>(2),
+                s::StructOpsSpec::of::<types::small_ops<'static>>(3),
+            ],
+        }
     };
-    /// Opens BPF object `shapes` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `shapes` (internal maps are called `shapes.bss` and so on).
+    /// Opens BPF object `shapes`, embedded in the binary (libbpf names it `shapes`).
     #[derive(Default)]
     pub struct ShapesSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl ShapesSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -863,9 +365,7 @@ mod __skel_shapes {
             })
         }
     }
-    /// BPF object `shapes`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `shapes`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenShapesSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenShapesMaps<'obj>,
@@ -876,12 +376,10 @@ mod __skel_shapes {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenShapesSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<ShapesSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(ShapesSkel {
@@ -894,8 +392,7 @@ mod __skel_shapes {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -905,7 +402,7 @@ mod __skel_shapes {
             f.debug_struct(stringify!(OpenShapesSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `shapes`, loaded into the kernel.
+    /// BPF object `shapes`, loaded.
     pub struct ShapesSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: ShapesMaps<'obj>,
@@ -913,16 +410,15 @@ mod __skel_shapes {
         pub progs: ShapesProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: ShapesStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: ShapesLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> ShapesSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.shapes.is_none() {
                 self.links.shapes = self.core.attach_struct_ops(0)?;
@@ -948,284 +444,138 @@ mod __skel_shapes {
             f.debug_struct(stringify!(ShapesSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `shapes`.
-    pub struct OpenShapesMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `shapes`: [`OpenShapesMaps`] before load, `ShapesMaps` after.
+    pub struct ShapesMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
     }
-    impl<'obj> OpenShapesMaps<'obj> {
+    /// Maps of skeleton `shapes` before load.
+    pub type OpenShapesMaps<'obj> = ShapesMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> ShapesMaps<'obj, S> {
         /// struct_ops map `shapes` (448 bytes), from section `.struct_ops`.
-        pub fn shapes(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
+        pub fn shapes(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
         }
-        /// struct_ops map `shapes` (448 bytes), from section `.struct_ops`.
-        pub fn shapes_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
+        /// [`Self::shapes`], exclusive.
+        pub fn shapes_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
         }
         /// struct_ops map `small_link` (16 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn small_link(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
+        pub fn small_link(&self) -> S::Map<'_> {
+            S::map(&self.inner, 1)
         }
-        /// struct_ops map `small_link` (16 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn small_link_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
+        /// [`Self::small_link`], exclusive.
+        pub fn small_link_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 1)
         }
         /// struct_ops map `small_optional` (16 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
-        pub fn small_optional(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(2)
+        pub fn small_optional(&self) -> S::Map<'_> {
+            S::map(&self.inner, 2)
         }
-        /// struct_ops map `small_optional` (16 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
-        pub fn small_optional_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(2)
+        /// [`Self::small_optional`], exclusive.
+        pub fn small_optional_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 2)
         }
         /// struct_ops map `small_optional_link` (16 bytes), from section `?.struct_ops.link`, attached as a BPF link. Not created unless its autocreate is turned on before load.
-        pub fn small_optional_link(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(3)
+        pub fn small_optional_link(&self) -> S::Map<'_> {
+            S::map(&self.inner, 3)
         }
-        /// struct_ops map `small_optional_link` (16 bytes), from section `?.struct_ops.link`, attached as a BPF link. Not created unless its autocreate is turned on before load.
-        pub fn small_optional_link_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(3)
+        /// [`Self::small_optional_link`], exclusive.
+        pub fn small_optional_link_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 3)
         }
     }
-    /// Maps of the loaded skeleton `shapes`.
-    pub struct ShapesMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
+    /// Programs of skeleton `shapes`: [`OpenShapesProgs`] before load, `ShapesProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct ShapesProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> ShapesMaps<'obj> {
-        /// struct_ops map `shapes` (448 bytes), from section `.struct_ops`.
-        pub fn shapes(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// struct_ops map `shapes` (448 bytes), from section `.struct_ops`.
-        pub fn shapes_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// struct_ops map `small_link` (16 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn small_link(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// struct_ops map `small_link` (16 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn small_link_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// struct_ops map `small_optional` (16 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load. Panics if the map was not created.
-        pub fn small_optional(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(2)
-        }
-        /// struct_ops map `small_optional` (16 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load. Panics if the map was not created.
-        pub fn small_optional_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// struct_ops map `small_optional_link` (16 bytes), from section `?.struct_ops.link`, attached as a BPF link. Not created unless its autocreate is turned on before load. Panics if the map was not created.
-        pub fn small_optional_link(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(3)
-        }
-        /// struct_ops map `small_optional_link` (16 bytes), from section `?.struct_ops.link`, attached as a BPF link. Not created unless its autocreate is turned on before load. Panics if the map was not created.
-        pub fn small_optional_link_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(3)
-        }
-    }
-    /// Programs of the open skeleton `shapes`.
-    pub struct OpenShapesProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
-    }
-    impl<'obj> OpenShapesProgs<'obj> {
-        /// Program `BPF_PROG_a` (section `struct_ops/op_a`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+    /// Programs of skeleton `shapes` before load.
+    pub type OpenShapesProgs<'obj> = ShapesProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> ShapesProgs<'obj, S> {
+        /// Program `BPF_PROG_a` (section `struct_ops/op_a`).
         pub fn BPF_PROG_a(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `BPF_PROG_a` (section `struct_ops/op_a`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn BPF_PROG_a_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::BPF_PROG_a`]'s libbpf-rs handle.
+        pub fn BPF_PROG_a_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
-        /// Program `op_b` (section `struct_ops/op_b`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `op_b` (section `struct_ops/op_b`).
         pub fn op_b(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
+            S::program(&self.inner, 1)
         }
-        /// Program `op_b` (section `struct_ops/op_b`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn op_b_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(1)
+        /// [`Self::op_b`]'s libbpf-rs handle.
+        pub fn op_b_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 1)
         }
-        /// Program `op_c` (section `struct_ops/op_c`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `op_c` (section `struct_ops/op_c`).
         pub fn op_c(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
+            S::program(&self.inner, 2)
         }
-        /// Program `op_c` (section `struct_ops/op_c`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn op_c_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(2)
+        /// [`Self::op_c`]'s libbpf-rs handle.
+        pub fn op_c_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 2)
         }
-        /// Program `op_alt` (section `struct_ops/op_alt`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `op_alt` (section `struct_ops/op_alt`).
         pub fn op_alt(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
+            S::program(&self.inner, 3)
         }
-        /// Program `op_alt` (section `struct_ops/op_alt`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn op_alt_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(3)
+        /// [`Self::op_alt`]'s libbpf-rs handle.
+        pub fn op_alt_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 3)
         }
     }
-    /// Programs of the loaded skeleton `shapes`.
-    pub struct ShapesProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `shapes`: [`OpenShapesStructOps`] before load, `ShapesStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct ShapesStructOps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> ShapesProgs<'obj> {
-        /// Program `BPF_PROG_a` (section `struct_ops/op_a`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn BPF_PROG_a(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+    /// struct_ops shadows of skeleton `shapes` before load.
+    pub type OpenShapesStructOps<'obj> = ShapesStructOps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> ShapesStructOps<'obj, S> {
+        /// Shadow of struct_ops map `shapes`: what load will send, then what it sent.
+        pub fn shapes(&self) -> &types::shapes_ops<'obj> {
+            S::shadow(&self.inner, 0)
         }
-        /// Program `BPF_PROG_a` (section `struct_ops/op_a`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn BPF_PROG_a_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// Shadow of struct_ops map `small_link`: what load will send, then what it sent.
+        pub fn small_link(&self) -> &types::small_ops<'obj> {
+            S::shadow(&self.inner, 1)
         }
-        /// Program `op_b` (section `struct_ops/op_b`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn op_b(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
+        /// Shadow of struct_ops map `small_optional`: what load will send, then what it sent.
+        pub fn small_optional(&self) -> &types::small_ops<'obj> {
+            S::shadow(&self.inner, 2)
         }
-        /// Program `op_b` (section `struct_ops/op_b`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn op_b_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(1)
+        /// Shadow of struct_ops map `small_optional_link`: what load will send, then what it sent.
+        pub fn small_optional_link(&self) -> &types::small_ops<'obj> {
+            S::shadow(&self.inner, 3)
         }
-        /// Program `op_c` (section `struct_ops/op_c`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn op_c(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
-        }
-        /// Program `op_c` (section `struct_ops/op_c`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn op_c_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(2)
-        }
-        /// Program `op_alt` (section `struct_ops/op_alt`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn op_alt(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
-        }
-        /// Program `op_alt` (section `struct_ops/op_alt`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn op_alt_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(3)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `shapes`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenShapesStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
     impl<'obj> OpenShapesStructOps<'obj> {
-        /// Shadow of struct_ops map `shapes` (`struct shapes_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn shapes(&self) -> &types::shapes_ops<'obj> {
-            self.inner.get(0)
-        }
-        /// Shadow of struct_ops map `shapes`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::shapes`], writable until load.
         pub fn shapes_mut(&mut self) -> &mut types::shapes_ops<'obj> {
             self.inner.get_mut(0)
         }
-        /// Shadow of struct_ops map `small_link` (`struct small_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn small_link(&self) -> &types::small_ops<'obj> {
-            self.inner.get(1)
-        }
-        /// Shadow of struct_ops map `small_link`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::small_link`], writable until load.
         pub fn small_link_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(1)
         }
-        /// Shadow of struct_ops map `small_optional` (`struct small_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn small_optional(&self) -> &types::small_ops<'obj> {
-            self.inner.get(2)
-        }
-        /// Shadow of struct_ops map `small_optional`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::small_optional`], writable until load.
         pub fn small_optional_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(2)
         }
-        /// Shadow of struct_ops map `small_optional_link` (`struct small_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn small_optional_link(&self) -> &types::small_ops<'obj> {
-            self.inner.get(3)
-        }
-        /// Shadow of struct_ops map `small_optional_link`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::small_optional_link`], writable until load.
         pub fn small_optional_link_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(3)
-        }
-    }
-    /// struct_ops shadows of the loaded skeleton `shapes` (read-only).
-    pub struct ShapesStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> ShapesStructOps<'obj> {
-        /// Shadow of struct_ops map `shapes` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn shapes(&self) -> &types::shapes_ops<'obj> {
-            self.inner.get(0)
-        }
-        /// Shadow of struct_ops map `small_link` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn small_link(&self) -> &types::small_ops<'obj> {
-            self.inner.get(1)
-        }
-        /// Shadow of struct_ops map `small_optional` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn small_optional(&self) -> &types::small_ops<'obj> {
-            self.inner.get(2)
-        }
-        /// Shadow of struct_ops map `small_optional_link` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn small_optional_link(&self) -> &types::small_ops<'obj> {
-            self.inner.get(3)
         }
     }
     /// Links of skeleton `shapes`.
     #[derive(Debug, Default)]
     pub struct ShapesLinks<'obj> {
-        /// Registration of struct_ops map `shapes`.
+        /// struct_ops map `shapes`.
         pub shapes: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Registration of struct_ops map `small_link`.
+        /// struct_ops map `small_link`.
         pub small_link: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Registration of struct_ops map `small_optional`.
+        /// struct_ops map `small_optional`.
         pub small_optional: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Registration of struct_ops map `small_optional_link`.
+        /// struct_ops map `small_optional_link`.
         pub small_optional_link: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }

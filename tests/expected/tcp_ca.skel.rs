@@ -10,288 +10,97 @@
 mod __skel_tcp_ca {
     /// Rust types for the BTF types that object `tcp_ca` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// The variables of data section `.bss`, laid out as libbpf maps them.
-        ///
-        /// Size 56 bytes, alignment 8, BTF type id 47.
+        /// Data section `.bss`. BTF type 47.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
-            /// `calls_init`: C type `__u64`, at byte 0, 8 bytes.
+            /// C `__u64`.
             pub calls_init: u64,
-            /// `calls_ssthresh`: C type `__u64`, at byte 8, 8 bytes.
+            /// C `__u64`.
             pub calls_ssthresh: u64,
-            /// `calls_reno`: C type `__u64`, at byte 16, 8 bytes.
+            /// C `__u64`.
             pub calls_reno: u64,
-            /// `calls_aggressive`: C type `__u64`, at byte 24, 8 bytes.
+            /// C `__u64`.
             pub calls_aggressive: u64,
-            /// `calls_cwnd_event`: C type `__u64`, at byte 32, 8 bytes.
+            /// C `__u64`.
             pub calls_cwnd_event: u64,
-            /// `calls_undo`: C type `__u64`, at byte 40, 8 bytes.
+            /// C `__u64`.
             pub calls_undo: u64,
-            /// `calls_optional`: C type `__u64`, at byte 48, 8 bytes.
+            /// C `__u64`.
             pub calls_optional: u64,
         }
-        impl ::core::default::Default for bss {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for bss {}
-        const _: () = {
-            type This = bss;
-            ::skel_runtime::assert_plain::<u64>();
-            assert!(
-                ::core::mem::offset_of!(This, calls_init) == 0,
-                "`bss::calls_init`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_ssthresh) == 8,
-                "`bss::calls_ssthresh`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_reno) == 16,
-                "`bss::calls_reno`: offset must be 16, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_aggressive) == 24,
-                "`bss::calls_aggressive`: offset must be 24, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_cwnd_event) == 32,
-                "`bss::calls_cwnd_event`: offset must be 32, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_undo) == 40,
-                "`bss::calls_undo`: offset must be 40, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, calls_optional) == 48,
-                "`bss::calls_optional`: offset must be 48, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 56, "`bss`: size must be 56 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`bss`: alignment must be 8");
-        };
-        /// Shadow of `struct tcp_congestion_ops` for struct_ops map `skel_ca`, `skel_ca_optional`: the bytes libbpf sends to the kernel at load. Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are not possible.
-        ///
-        /// Size 64 bytes, alignment 8, BTF type id 32.
+        ::skel_runtime::layout!(
+            unsafe plain bss : 56, 8; calls_init 0, calls_ssthresh 8, calls_reno 16,
+            calls_aggressive 24, calls_cwnd_event 32, calls_undo 40, calls_optional 48;
+        );
+        /// Shadow of `struct tcp_congestion_ops` for struct_ops map `skel_ca`, `skel_ca_optional` (see `skel_runtime::Shadow`). BTF type 32.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct tcp_congestion_ops<'obj> {
-            /// `ssthresh`: C type `__u32 (*)(struct sock *)`, at byte 0, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub ssthresh: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `cong_avoid`: C type `void (*)(struct sock *, __u32, __u32)`, at byte 8, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub cong_avoid: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `cwnd_event`: C type `void (*)(struct sock *, int)`, at byte 16, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub cwnd_event: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `undo_cwnd`: C type `__u32 (*)(struct sock *)`, at byte 24, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub undo_cwnd: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `init`: C type `void (*)(struct sock *)`, at byte 32, 8 bytes.
-            ///
-            /// Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). The program sitting here is loaded; one left in no slot is not.
-            pub init: ::core::option::Option<&'obj ::skel_runtime::Program>,
-            /// `name`: C type `char[16]`, at byte 40, 16 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
+            /// C `__u32 (*)(struct sock *)`.
+            pub ssthresh: ::skel_runtime::Slot<'obj>,
+            /// C `void (*)(struct sock *, __u32, __u32)`.
+            pub cong_avoid: ::skel_runtime::Slot<'obj>,
+            /// C `void (*)(struct sock *, int)`.
+            pub cwnd_event: ::skel_runtime::Slot<'obj>,
+            /// C `__u32 (*)(struct sock *)`.
+            pub undo_cwnd: ::skel_runtime::Slot<'obj>,
+            /// C `void (*)(struct sock *)`.
+            pub init: ::skel_runtime::Slot<'obj>,
+            /// C `char[16]`.
             pub name: ::skel_runtime::CharArray<16>,
-            /// `flags`: C type `__u32`, at byte 56, 4 bytes.
+            /// C `__u32`.
             pub flags: u32,
-            /// Padding: bytes 60..64, kept zero.
             __padding_0: [u8; 4],
         }
-        unsafe impl ::skel_runtime::Shadow for tcp_congestion_ops<'_> {}
-        const _: () = {
-            type This = tcp_congestion_ops<'static>;
-            ::skel_runtime::assert_shadow_field::<
-                ::core::option::Option<&'static ::skel_runtime::Program>,
-            >();
-            assert!(
-                ::core::mem::offset_of!(This, ssthresh) == 0,
-                "`tcp_congestion_ops::ssthresh`: offset must be 0, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, cong_avoid) == 8,
-                "`tcp_congestion_ops::cong_avoid`: offset must be 8, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, cwnd_event) == 16,
-                "`tcp_congestion_ops::cwnd_event`: offset must be 16, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, undo_cwnd) == 24,
-                "`tcp_congestion_ops::undo_cwnd`: offset must be 24, as in BTF"
-            );
-            assert!(
-                ::core::mem::offset_of!(This, init) == 32,
-                "`tcp_congestion_ops::init`: offset must be 32, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<::skel_runtime::CharArray<16>>();
-            assert!(
-                ::core::mem::offset_of!(This, name) == 40,
-                "`tcp_congestion_ops::name`: offset must be 40, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, flags) == 56,
-                "`tcp_congestion_ops::flags`: offset must be 56, as in BTF"
-            );
-            ::skel_runtime::assert_shadow_field::<[u8; 4]>();
-            assert!(
-                ::core::mem::offset_of!(This, __padding_0) == 60,
-                "`tcp_congestion_ops::__padding_0`: offset must be 60, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(
-                size == 64, "`tcp_congestion_ops`: size must be 64 bytes, as in BTF"
-            );
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 8, "`tcp_congestion_ops`: alignment must be 8");
-        };
+        ::skel_runtime::layout!(
+            unsafe shadow tcp_congestion_ops < 'static > "tcp_congestion_ops" : 64, 8;
+            ssthresh 0 slot, cong_avoid 8 slot, cwnd_event 16 slot, undo_cwnd 24 slot,
+            init 32 slot, name 40, flags 56; __padding_0
+        );
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/tcp_ca.bpf.o")),
     );
-    static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-        name: "tcp_ca",
-        object: &OBJECT.0,
-        maps: &[
-            ::skel_runtime::__private::MapSpec {
-                name: "tcp_ca.bss",
-                lookup: ".bss",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "bss",
-                    size: ::core::mem::size_of::<types::bss>(),
-                    align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 56,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "skel_ca",
-                lookup: "skel_ca",
-                data: ::core::option::Option::None,
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "skel_ca_optional",
-                lookup: "skel_ca_optional",
-                data: ::core::option::Option::None,
-            },
-        ],
-        progs: &[
-            ::skel_runtime::__private::ProgSpec {
-                name: "ca_init",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "ca_ssthresh",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "ca_undo_cwnd",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "ca_cong_avoid_reno",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "ca_cong_avoid_aggressive",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "ca_cwnd_event",
-                struct_ops: true,
-            },
-            ::skel_runtime::__private::ProgSpec {
-                name: "ca_cong_avoid_optional",
-                struct_ops: true,
-            },
-        ],
-        struct_ops: &[
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 1,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "tcp_congestion_ops",
-                    size: ::core::mem::size_of::<types::tcp_congestion_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::tcp_congestion_ops<'static>>(),
-                    value_size: 64,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "ssthresh",
-                        offset: 0,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "cong_avoid",
-                        offset: 8,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "cwnd_event",
-                        offset: 16,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "undo_cwnd",
-                        offset: 24,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "init",
-                        offset: 32,
-                    },
-                ],
-            },
-            ::skel_runtime::__private::StructOpsSpec {
-                map: 2,
-                shadow: ::skel_runtime::__private::TypeSpec {
-                    type_name: "tcp_congestion_ops",
-                    size: ::core::mem::size_of::<types::tcp_congestion_ops<'static>>(),
-                    align: ::core::mem::align_of::<types::tcp_congestion_ops<'static>>(),
-                    value_size: 64,
-                },
-                slots: &[
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "ssthresh",
-                        offset: 0,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "cong_avoid",
-                        offset: 8,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "cwnd_event",
-                        offset: 16,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "undo_cwnd",
-                        offset: 24,
-                    },
-                    ::skel_runtime::__private::SlotSpec {
-                        field: "init",
-                        offset: 32,
-                    },
-                ],
-            },
-        ],
+    static SPEC: ::skel_runtime::__private::SkelSpec = {
+        use ::skel_runtime::__private as s;
+        s::SkelSpec {
+            name: "tcp_ca",
+            object: &OBJECT.0,
+            maps: &[
+                s::MapSpec::data(
+                    "tcp_ca.bss",
+                    ".bss",
+                    s::TypeSpec::of::<types::bss>("bss", 56),
+                ),
+                s::MapSpec::new("skel_ca", "skel_ca"),
+                s::MapSpec::new("skel_ca_optional", "skel_ca_optional"),
+            ],
+            progs: &[
+                s::ProgSpec::new("ca_init", true),
+                s::ProgSpec::new("ca_ssthresh", true),
+                s::ProgSpec::new("ca_undo_cwnd", true),
+                s::ProgSpec::new("ca_cong_avoid_reno", true),
+                s::ProgSpec::new("ca_cong_avoid_aggressive", true),
+                s::ProgSpec::new("ca_cwnd_event", true),
+                s::ProgSpec::new("ca_cong_avoid_optional", true),
+            ],
+            struct_ops: &[
+                s::StructOpsSpec::of::<types::tcp_congestion_ops<'static>>(1),
+                s::StructOpsSpec::of::<types::tcp_congestion_ops<'static>>(2),
+            ],
+        }
     };
-    /// Opens BPF object `tcp_ca` (embedded in the binary) into an `ObjectStorage`.
-    ///
-    /// libbpf names the object `tcp_ca` (internal maps are called `tcp_ca.bss` and so on).
+    /// Opens BPF object `tcp_ca`, embedded in the binary (libbpf names it `tcp_ca`).
     #[derive(Default)]
     pub struct TcpCaSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.
+        /// libbpf open options (debug output, pin root path, custom BTF).
         pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
     }
     impl TcpCaSkelBuilder {
-        /// Opens the object: maps and programs exist, nothing is in the kernel yet.
-        ///
-        /// Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.
+        /// Opens the object into `storage`, checking that every map,
+        /// program and typed view is there, with the size and alignment
+        /// of its generated type.
         pub fn open<'obj>(
             mut self,
             storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -311,9 +120,7 @@ mod __skel_tcp_ca {
             })
         }
     }
-    /// BPF object `tcp_ca`, opened but not loaded.
-    ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// BPF object `tcp_ca`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenTcpCaSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenTcpCaMaps<'obj>,
@@ -324,12 +131,10 @@ mod __skel_tcp_ca {
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenTcpCaSkel<'obj> {
-        /// Loads the object into the kernel.
-        ///
-        /// Before libbpf sees the struct_ops shadows, every program slot
-        /// is checked: it must be empty or hold a struct_ops program of
-        /// this object. Each struct_ops program is then loaded exactly
-        /// when a slot of a map that will be created holds it.
+        /// Loads the object. Every struct_ops slot must be empty or hold
+        /// a struct_ops program of this object; each struct_ops program
+        /// is loaded exactly when a slot of a map that will be created
+        /// holds it.
         pub fn load(self) -> ::skel_runtime::Result<TcpCaSkel<'obj>> {
             let core = self.core.load()?;
             ::core::result::Result::Ok(TcpCaSkel {
@@ -342,8 +147,7 @@ mod __skel_tcp_ca {
                 core,
             })
         }
-        /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-        /// does not wrap.
+        /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
         }
@@ -353,7 +157,7 @@ mod __skel_tcp_ca {
             f.debug_struct(stringify!(OpenTcpCaSkel)).finish_non_exhaustive()
         }
     }
-    /// BPF object `tcp_ca`, loaded into the kernel.
+    /// BPF object `tcp_ca`, loaded.
     pub struct TcpCaSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: TcpCaMaps<'obj>,
@@ -361,16 +165,15 @@ mod __skel_tcp_ca {
         pub progs: TcpCaProgs<'obj>,
         /// Shadows of struct_ops maps, read-only: what was sent at load.
         pub struct_ops: TcpCaStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
-        /// Dropping a link detaches it (struct_ops: unregisters).
+        /// Links made by `attach`; dropping one detaches it
+        /// (struct_ops: unregisters).
         pub links: TcpCaLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
     }
     impl<'obj> TcpCaSkel<'obj> {
         /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// libbpf's skeleton attach does, and registers every struct_ops
+        /// map that was created. Links already set are left alone.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
             if self.links.skel_ca.is_none() {
                 self.links.skel_ca = self.core.attach_struct_ops(1)?;
@@ -390,334 +193,150 @@ mod __skel_tcp_ca {
             f.debug_struct(stringify!(TcpCaSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of the open skeleton `tcp_ca`.
-    pub struct OpenTcpCaMaps<'obj> {
-        inner: ::skel_runtime::__private::OpenMaps<'obj>,
+    /// Maps of skeleton `tcp_ca`: [`OpenTcpCaMaps`] before load, `TcpCaMaps` after.
+    pub struct TcpCaMaps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Maps<'obj>,
+    }
+    /// Maps of skeleton `tcp_ca` before load.
+    pub type OpenTcpCaMaps<'obj> = TcpCaMaps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> TcpCaMaps<'obj, S> {
+        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 0)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 0)
+        }
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn bss_data(&self) -> &types::bss {
+            S::data(&self.inner, 0)
+        }
+        /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
+        pub fn skel_ca(&self) -> S::Map<'_> {
+            S::map(&self.inner, 1)
+        }
+        /// [`Self::skel_ca`], exclusive.
+        pub fn skel_ca_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 1)
+        }
+        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
+        pub fn skel_ca_optional(&self) -> S::Map<'_> {
+            S::map(&self.inner, 2)
+        }
+        /// [`Self::skel_ca_optional`], exclusive.
+        pub fn skel_ca_optional_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 2)
+        }
     }
     impl<'obj> OpenTcpCaMaps<'obj> {
-        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(0)
-        }
-        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
-        pub fn skel_ca(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
-        }
-        /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
-        pub fn skel_ca_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
-        pub fn skel_ca_optional(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(2)
-        }
-        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
-        pub fn skel_ca_optional_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(0)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
+        /// [`Self::bss_data`], writable until load.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(0)
         }
-    }
-    /// Maps of the loaded skeleton `tcp_ca`.
-    pub struct TcpCaMaps<'obj> {
-        inner: ::skel_runtime::__private::Maps<'obj>,
     }
     impl<'obj> TcpCaMaps<'obj> {
-        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(0)
-        }
-        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(0)
-        }
-        /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
-        pub fn skel_ca(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
-        pub fn skel_ca_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
-        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load. Panics if the map was not created.
-        pub fn skel_ca_optional(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(2)
-        }
-        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load. Panics if the map was not created.
-        pub fn skel_ca_optional_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(2)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(0)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        /// [`Self::bss_data`], writable.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(0)
         }
     }
-    /// Programs of the open skeleton `tcp_ca`.
-    pub struct OpenTcpCaProgs<'obj> {
-        inner: ::skel_runtime::__private::OpenProgs<'obj>,
+    /// Programs of skeleton `tcp_ca`: [`OpenTcpCaProgs`] before load, `TcpCaProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
+    pub struct TcpCaProgs<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Progs<'obj>,
     }
-    impl<'obj> OpenTcpCaProgs<'obj> {
-        /// Program `ca_init` (section `struct_ops/ca_init`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+    /// Programs of skeleton `tcp_ca` before load.
+    pub type OpenTcpCaProgs<'obj> = TcpCaProgs<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> TcpCaProgs<'obj, S> {
+        /// Program `ca_init` (section `struct_ops/ca_init`).
         pub fn ca_init(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+            S::program(&self.inner, 0)
         }
-        /// Program `ca_init` (section `struct_ops/ca_init`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_init_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// [`Self::ca_init`]'s libbpf-rs handle.
+        pub fn ca_init_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 0)
         }
-        /// Program `ca_ssthresh` (section `struct_ops/ca_ssthresh`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `ca_ssthresh` (section `struct_ops/ca_ssthresh`).
         pub fn ca_ssthresh(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
+            S::program(&self.inner, 1)
         }
-        /// Program `ca_ssthresh` (section `struct_ops/ca_ssthresh`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_ssthresh_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(1)
+        /// [`Self::ca_ssthresh`]'s libbpf-rs handle.
+        pub fn ca_ssthresh_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 1)
         }
-        /// Program `ca_undo_cwnd` (section `struct_ops/ca_undo_cwnd`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `ca_undo_cwnd` (section `struct_ops/ca_undo_cwnd`).
         pub fn ca_undo_cwnd(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
+            S::program(&self.inner, 2)
         }
-        /// Program `ca_undo_cwnd` (section `struct_ops/ca_undo_cwnd`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_undo_cwnd_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(2)
+        /// [`Self::ca_undo_cwnd`]'s libbpf-rs handle.
+        pub fn ca_undo_cwnd_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 2)
         }
-        /// Program `ca_cong_avoid_reno` (section `struct_ops/ca_cong_avoid_reno`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `ca_cong_avoid_reno` (section `struct_ops/ca_cong_avoid_reno`).
         pub fn ca_cong_avoid_reno(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
+            S::program(&self.inner, 3)
         }
-        /// Program `ca_cong_avoid_reno` (section `struct_ops/ca_cong_avoid_reno`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_cong_avoid_reno_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(3)
+        /// [`Self::ca_cong_avoid_reno`]'s libbpf-rs handle.
+        pub fn ca_cong_avoid_reno_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 3)
         }
-        /// Program `ca_cong_avoid_aggressive` (section `struct_ops/ca_cong_avoid_aggressive`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `ca_cong_avoid_aggressive` (section `struct_ops/ca_cong_avoid_aggressive`).
         pub fn ca_cong_avoid_aggressive(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(4)
+            S::program(&self.inner, 4)
         }
-        /// Program `ca_cong_avoid_aggressive` (section `struct_ops/ca_cong_avoid_aggressive`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_cong_avoid_aggressive_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(4)
+        /// [`Self::ca_cong_avoid_aggressive`]'s libbpf-rs handle.
+        pub fn ca_cong_avoid_aggressive_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 4)
         }
-        /// Program `ca_cwnd_event` (section `struct_ops/ca_cwnd_event`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `ca_cwnd_event` (section `struct_ops/ca_cwnd_event`).
         pub fn ca_cwnd_event(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(5)
+            S::program(&self.inner, 5)
         }
-        /// Program `ca_cwnd_event` (section `struct_ops/ca_cwnd_event`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_cwnd_event_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(5)
+        /// [`Self::ca_cwnd_event`]'s libbpf-rs handle.
+        pub fn ca_cwnd_event_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 5)
         }
-        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
+        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`).
         pub fn ca_cong_avoid_optional(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(6)
+            S::program(&self.inner, 6)
         }
-        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_cong_avoid_optional_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-            self.inner.program_mut(6)
+        /// [`Self::ca_cong_avoid_optional`]'s libbpf-rs handle.
+        pub fn ca_cong_avoid_optional_mut(&mut self) -> S::ProgramMut<'_> {
+            S::program_mut(&mut self.inner, 6)
         }
     }
-    /// Programs of the loaded skeleton `tcp_ca`.
-    pub struct TcpCaProgs<'obj> {
-        inner: ::skel_runtime::__private::Progs<'obj>,
+    /// struct_ops shadows of skeleton `tcp_ca`: [`OpenTcpCaStructOps`] before load, `TcpCaStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
+    pub struct TcpCaStructOps<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+        inner: S::Shadows<'obj>,
     }
-    impl<'obj> TcpCaProgs<'obj> {
-        /// Program `ca_init` (section `struct_ops/ca_init`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn ca_init(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(0)
+    /// struct_ops shadows of skeleton `tcp_ca` before load.
+    pub type OpenTcpCaStructOps<'obj> = TcpCaStructOps<'obj, ::skel_runtime::Open>;
+    impl<'obj, S: ::skel_runtime::Stage> TcpCaStructOps<'obj, S> {
+        /// Shadow of struct_ops map `skel_ca`: what load will send, then what it sent.
+        pub fn skel_ca(&self) -> &types::tcp_congestion_ops<'obj> {
+            S::shadow(&self.inner, 0)
         }
-        /// Program `ca_init` (section `struct_ops/ca_init`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_init_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(0)
+        /// Shadow of struct_ops map `skel_ca_optional`: what load will send, then what it sent.
+        pub fn skel_ca_optional(&self) -> &types::tcp_congestion_ops<'obj> {
+            S::shadow(&self.inner, 1)
         }
-        /// Program `ca_ssthresh` (section `struct_ops/ca_ssthresh`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn ca_ssthresh(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(1)
-        }
-        /// Program `ca_ssthresh` (section `struct_ops/ca_ssthresh`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_ssthresh_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(1)
-        }
-        /// Program `ca_undo_cwnd` (section `struct_ops/ca_undo_cwnd`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn ca_undo_cwnd(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(2)
-        }
-        /// Program `ca_undo_cwnd` (section `struct_ops/ca_undo_cwnd`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_undo_cwnd_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(2)
-        }
-        /// Program `ca_cong_avoid_reno` (section `struct_ops/ca_cong_avoid_reno`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn ca_cong_avoid_reno(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(3)
-        }
-        /// Program `ca_cong_avoid_reno` (section `struct_ops/ca_cong_avoid_reno`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_cong_avoid_reno_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(3)
-        }
-        /// Program `ca_cong_avoid_aggressive` (section `struct_ops/ca_cong_avoid_aggressive`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn ca_cong_avoid_aggressive(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(4)
-        }
-        /// Program `ca_cong_avoid_aggressive` (section `struct_ops/ca_cong_avoid_aggressive`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_cong_avoid_aggressive_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(4)
-        }
-        /// Program `ca_cwnd_event` (section `struct_ops/ca_cwnd_event`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn ca_cwnd_event(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(5)
-        }
-        /// Program `ca_cwnd_event` (section `struct_ops/ca_cwnd_event`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_cwnd_event_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(5)
-        }
-        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`, struct_ops).
-        ///
-        /// Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it.
-        pub fn ca_cong_avoid_optional(&self) -> &'obj ::skel_runtime::Program {
-            self.inner.program(6)
-        }
-        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`, struct_ops).
-        ///
-        /// The libbpf-rs handle.
-        pub fn ca_cong_avoid_optional_mut(
-            &mut self,
-        ) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-            self.inner.program_mut(6)
-        }
-    }
-    /// struct_ops shadows of the open skeleton `tcp_ca`. Not `Clone`: each shadow is borrowed from the skeleton.
-    pub struct OpenTcpCaStructOps<'obj> {
-        inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
     impl<'obj> OpenTcpCaStructOps<'obj> {
-        /// Shadow of struct_ops map `skel_ca` (`struct tcp_congestion_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn skel_ca(&self) -> &types::tcp_congestion_ops<'obj> {
-            self.inner.get(0)
-        }
-        /// Shadow of struct_ops map `skel_ca`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::skel_ca`], writable until load.
         pub fn skel_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(0)
         }
-        /// Shadow of struct_ops map `skel_ca_optional` (`struct tcp_congestion_ops`).
-        ///
-        /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
-        pub fn skel_ca_optional(&self) -> &types::tcp_congestion_ops<'obj> {
-            self.inner.get(1)
-        }
-        /// Shadow of struct_ops map `skel_ca_optional`, to edit before load.
-        ///
-        /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
+        /// [`Self::skel_ca_optional`], writable until load.
         pub fn skel_ca_optional_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(1)
-        }
-    }
-    /// struct_ops shadows of the loaded skeleton `tcp_ca` (read-only).
-    pub struct TcpCaStructOps<'obj> {
-        inner: ::skel_runtime::__private::Shadows<'obj>,
-    }
-    impl<'obj> TcpCaStructOps<'obj> {
-        /// Shadow of struct_ops map `skel_ca` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn skel_ca(&self) -> &types::tcp_congestion_ops<'obj> {
-            self.inner.get(0)
-        }
-        /// Shadow of struct_ops map `skel_ca_optional` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
-        pub fn skel_ca_optional(&self) -> &types::tcp_congestion_ops<'obj> {
-            self.inner.get(1)
         }
     }
     /// Links of skeleton `tcp_ca`.
     #[derive(Debug, Default)]
     pub struct TcpCaLinks<'obj> {
-        /// Registration of struct_ops map `skel_ca`.
+        /// struct_ops map `skel_ca`.
         pub skel_ca: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        /// Registration of struct_ops map `skel_ca_optional`.
+        /// struct_ops map `skel_ca_optional`.
         pub skel_ca_optional: ::core::option::Option<::skel_runtime::Link<'obj>>,
         _obj: ::core::marker::PhantomData<&'obj ()>,
     }

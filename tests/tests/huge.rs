@@ -113,7 +113,7 @@ fn a_two_dimensional_char_array_of_2_pow_31_bytes_is_generated() {
         "{}",
         g.code
     );
-    assert!(g.code.contains("C type `unsigned char[65536][32768]`"));
+    assert!(g.code.contains("C `unsigned char[65536][32768]`"));
 }
 
 /// A struct of `members` ints, named by `name(i)`, in `.data`.
@@ -144,7 +144,7 @@ fn wide(members: u32, name: impl Fn(u32) -> String) -> Vec<u8> {
 fn a_struct_of_10000_members_is_generated() {
     let g = generate("wide-10000", &wide(10_000, |i| format!("m{i}"))).unwrap();
     assert!(g.code.contains("pub m9999: i32,"));
-    assert!(g.code.contains("offset_of!(This, m9999) == 39996"));
+    assert!(g.code.contains("m9999 39996"), "its offset is checked");
 }
 
 #[test]

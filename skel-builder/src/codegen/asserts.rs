@@ -1,63 +1,47 @@
-//! Compile-time layout checks: every generated type asserts its size,
-//! alignment and each field's offset, taken from BTF, and that every field
-//! type is plain data.
+//! Compile-time layout checks: every generated type states its size,
+//! alignment and each member's offset, taken from BTF, in one
+//! `skel_runtime::layout!` invocation, which checks them and that every
+//! field type may sit in the type (plain data, or for shadows program
+//! slots), and then implements `Plain` or `Shadow` for it.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::attrs::{ident, lit};
-use super::ty::field_type;
-use crate::model::{Skeleton, StructDef, TypeDef};
+use crate::model::{FieldKind, StructDef, Ty, TypeDef};
 
-/// Size, alignment and offset checks, and that every field type may sit in
-/// the type: plain data, or for shadows also program slots.
-pub fn struct_asserts(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
-    let check = if def.has_lifetime() {
-        quote!(assert_shadow_field)
-    } else {
-        quote!(assert_plain)
-    };
+pub fn struct_asserts(def: &TypeDef, s: &StructDef) -> TokenStream {
     let name = ident(&def.name);
-    let this = if def.has_lifetime() {
-        quote!(#name<'static>)
-    } else {
-        quote!(#name)
-    };
-    let alias = ident("This");
     let size = lit(s.layout.size);
     let align = lit(s.layout.align);
-    let size_msg = format!(
-        "`{}`: size must be {} bytes, as in BTF",
-        def.name, s.layout.size
-    );
-    let align_msg = format!("`{}`: alignment must be {}", def.name, s.layout.align);
-    let mut checks = vec![];
-    let mut seen = std::collections::HashSet::new();
-    for f in &s.fields {
-        let ty = field_type(skel, &f.ty, quote!('static));
-        if seen.insert(ty.to_string()) {
-            checks.push(quote!(::skel_runtime::#check::<#ty>();));
-        }
-        if !s.union {
-            let field = ident(&f.name);
-            let offset = lit(f.byte_offset);
-            let msg = format!(
-                "`{}::{}`: offset must be {}, as in BTF",
-                def.name, f.name, f.byte_offset
-            );
-            checks.push(quote!(
-                assert!(::core::mem::offset_of!(#alias, #field) == #offset, #msg);
-            ));
-        }
-    }
-    quote! {
-        const _: () = {
-            type #alias = #this;
-            #(#checks)*
-            let size = ::core::mem::size_of::<#alias>();
-            assert!(size == #size, #size_msg);
-            let align = ::core::mem::align_of::<#alias>();
-            assert!(align == #align, #align_msg);
+    let members = s
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Member { .. }));
+    if s.union {
+        let members = members.map(|f| ident(&f.name));
+        return quote! {
+            ::skel_runtime::layout!(unsafe union #name: #size, #align; #(#members),*);
         };
+    }
+    let offsets = members.map(|f| {
+        let field = ident(&f.name);
+        let offset = lit(f.byte_offset);
+        let slot = (f.ty == Ty::ProgramSlot).then(|| quote!(slot));
+        quote!(#field #offset #slot)
+    });
+    let rest = s
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.kind, FieldKind::Member { .. }))
+        .map(|f| ident(&f.name));
+    let kind = if def.has_lifetime() {
+        let c_name = def.c_name.strip_prefix("struct ").unwrap_or(&def.c_name);
+        quote!(shadow #name<'static> #c_name)
+    } else {
+        quote!(plain #name)
+    };
+    quote! {
+        ::skel_runtime::layout!(unsafe #kind: #size, #align; #(#offsets),*; #(#rest),*);
     }
 }

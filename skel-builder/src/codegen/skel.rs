@@ -5,7 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::attrs::{code, doc, ident, lit_usize};
-use crate::model::{DataKind, MapDef, MapKind, ObjectPath, Skeleton, Ty, TypeDefKind};
+use crate::model::{DataKind, MapDef, MapKind, ObjectPath, Skeleton, TypeDefKind};
 
 struct Names {
     builder: Ident,
@@ -97,37 +97,15 @@ fn map_doc(m: &MapDef) -> String {
     }
 }
 
-/// Data maps with a typed view: (map index, type name, writable after load).
-fn data_views(skel: &Skeleton) -> Vec<(usize, Ident, bool, bool)> {
-    skel.maps
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| match &m.kind {
-            MapKind::Data {
-                ty: Some(r),
-                kind,
-                mmapable,
-                ..
-            } => Some((
-                i,
-                ident(&skel.ty(*r).name),
-                *kind != DataKind::Rodata,
-                *mmapable,
-            )),
-            _ => None,
-        })
-        .collect()
-}
-
 pub fn skeleton(skel: &Skeleton) -> TokenStream {
     let n = Names::new(skel);
     let spec = spec(skel);
     let builder = builder(skel, &n);
     let open_skel = open_skel(skel, &n);
     let loaded = loaded_skel(skel, &n);
-    let maps = maps_containers(skel, &n);
-    let progs = progs_containers(skel, &n);
-    let struct_ops = struct_ops_containers(skel, &n);
+    let maps = maps_container(skel, &n);
+    let progs = progs_container(skel, &n);
+    let struct_ops = struct_ops_container(skel, &n);
     let links = links(skel, &n);
     quote! {
         #spec
@@ -153,7 +131,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
     let maps = skel.maps.iter().map(|m| {
         let map_name = &m.name;
         let lookup = &m.lookup_name;
-        let data = match &m.kind {
+        match &m.kind {
             MapKind::Data { ty: Some(r), .. } => {
                 let def = skel.ty(*r);
                 let t = ident(&def.name);
@@ -162,64 +140,37 @@ fn spec(skel: &Skeleton) -> TokenStream {
                     TypeDefKind::Struct(s) => lit_usize(s.c_size as usize),
                     TypeDefKind::Enum(_) => lit_usize(def.layout().size as usize),
                 };
-                quote!(::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: #tn,
-                    size: ::core::mem::size_of::<types::#t>(),
-                    align: ::core::mem::align_of::<types::#t>(),
-                    value_size: #value_size,
-                }))
+                quote!(s::MapSpec::data(#map_name, #lookup, s::TypeSpec::of::<types::#t>(#tn, #value_size)))
             }
-            _ => quote!(::core::option::Option::None),
-        };
-        quote!(::skel_runtime::__private::MapSpec { name: #map_name, lookup: #lookup, data: #data })
+            _ => quote!(s::MapSpec::new(#map_name, #lookup)),
+        }
     });
     let progs = skel.progs.iter().map(|p| {
         let pname = &p.name;
         let so = p.struct_ops;
-        quote!(::skel_runtime::__private::ProgSpec { name: #pname, struct_ops: #so })
+        quote!(s::ProgSpec::new(#pname, #so))
     });
     let struct_ops = skel.maps.iter().enumerate().filter_map(|(i, m)| {
         let MapKind::StructOps { shadow, .. } = &m.kind else {
             return None;
         };
-        let def = skel.ty(*shadow);
-        let t = ident(&def.name);
-        let tn = &def.name;
-        let TypeDefKind::Struct(s) = &def.kind else {
-            return None;
-        };
-        let slots = s
-            .fields
-            .iter()
-            .filter(|f| f.ty == Ty::ProgramSlot)
-            .map(|f| {
-                let field = &f.name;
-                let offset = lit_usize(f.byte_offset as usize);
-                quote!(::skel_runtime::__private::SlotSpec { field: #field, offset: #offset })
-            });
+        let t = ident(&skel.ty(*shadow).name);
         let index = lit_usize(i);
-        let value_size = lit_usize(s.c_size as usize);
-        Some(quote!(::skel_runtime::__private::StructOpsSpec {
-            map: #index,
-            shadow: ::skel_runtime::__private::TypeSpec {
-                type_name: #tn,
-                size: ::core::mem::size_of::<types::#t<'static>>(),
-                align: ::core::mem::align_of::<types::#t<'static>>(),
-                value_size: #value_size,
-            },
-            slots: &[#(#slots),*],
-        }))
+        Some(quote!(s::StructOpsSpec::of::<types::#t<'static>>(#index)))
     });
     quote! {
         static OBJECT: &::skel_runtime::__private::Aligned<[u8]> =
             &::skel_runtime::__private::Aligned(*#bytes);
 
-        static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
-            name: #name,
-            object: &OBJECT.0,
-            maps: &[#(#maps),*],
-            progs: &[#(#progs),*],
-            struct_ops: &[#(#struct_ops),*],
+        static SPEC: ::skel_runtime::__private::SkelSpec = {
+            use ::skel_runtime::__private as s;
+            s::SkelSpec {
+                name: #name,
+                object: &OBJECT.0,
+                maps: &[#(#maps),*],
+                progs: &[#(#progs),*],
+                struct_ops: &[#(#struct_ops),*],
+            }
         };
     }
 }
@@ -233,32 +184,23 @@ fn builder(skel: &Skeleton, n: &Names) -> TokenStream {
         open_struct_ops,
         ..
     } = n;
-    let d = doc(&[
-        format!(
-            "Opens BPF object {} (embedded in the binary) into an `ObjectStorage`.",
-            code(&skel.name)
-        ),
-        format!(
-            "libbpf names the object {} (internal maps are called `{}.bss` and so on).",
-            code(&skel.object_name),
-            skel.object_name
-        ),
-    ]);
-    let obj_doc = doc(&["libbpf open options (debug output, pin root path, custom BTF). The object name is the skeleton's.".to_owned()]);
-    let open_doc = doc(&[
-        "Opens the object: maps and programs exist, nothing is in the kernel yet.".to_owned(),
-        "Checks that every map, program and typed view the skeleton expects is there, with the size and alignment of its generated type.".to_owned(),
-    ]);
+    let d = doc(&[format!(
+        "Opens BPF object {}, embedded in the binary (libbpf names it {}).",
+        code(&skel.name),
+        code(&skel.object_name),
+    )]);
     quote! {
         #d
         #[derive(Default)]
         pub struct #builder {
-            #obj_doc
+            /// libbpf open options (debug output, pin root path, custom BTF).
             pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
         }
 
         impl #builder {
-            #open_doc
+            /// Opens the object into `storage`, checking that every map,
+            /// program and typed view is there, with the size and alignment
+            /// of its generated type.
             pub fn open<'obj>(
                 mut self,
                 storage: &'obj mut ::skel_runtime::ObjectStorage,
@@ -287,10 +229,10 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         struct_ops,
         ..
     } = n;
-    let d = doc(&[
-        format!("BPF object {}, opened but not loaded.", code(&skel.name)),
-        "Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).".to_owned(),
-    ]);
+    let d = doc(&[format!(
+        "BPF object {}, opened: change maps, programs, struct_ops shadows and globals, then load.",
+        code(&skel.name)
+    )]);
     quote! {
         #d
         pub struct #open_skel<'obj> {
@@ -304,12 +246,10 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         }
 
         impl<'obj> #open_skel<'obj> {
-            /// Loads the object into the kernel.
-            ///
-            /// Before libbpf sees the struct_ops shadows, every program slot
-            /// is checked: it must be empty or hold a struct_ops program of
-            /// this object. Each struct_ops program is then loaded exactly
-            /// when a slot of a map that will be created holds it.
+            /// Loads the object. Every struct_ops slot must be empty or hold
+            /// a struct_ops program of this object; each struct_ops program
+            /// is loaded exactly when a slot of a map that will be created
+            /// holds it.
             pub fn load(self) -> ::skel_runtime::Result<#skel_name<'obj>> {
                 let core = self.core.load()?;
                 ::core::result::Result::Ok(#skel_name {
@@ -321,8 +261,7 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
                 })
             }
 
-            /// The raw `struct bpf_object *`, for libbpf calls the skeleton
-            /// does not wrap.
+            /// The raw `struct bpf_object *`.
             pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
                 self.core.as_ptr()
             }
@@ -345,10 +284,7 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         links,
         ..
     } = n;
-    let d = doc(&[format!(
-        "BPF object {}, loaded into the kernel.",
-        code(&skel.name)
-    )]);
+    let d = doc(&[format!("BPF object {}, loaded.", code(&skel.name))]);
     let mut attaches = vec![];
     for (i, p) in skel.progs.iter().enumerate() {
         let Some(link) = &p.idents.link else {
@@ -382,17 +318,16 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             pub progs: #progs<'obj>,
             /// Shadows of struct_ops maps, read-only: what was sent at load.
             pub struct_ops: #struct_ops<'obj>,
-            /// Links made by `attach`, one per program and struct_ops map.
-            /// Dropping a link detaches it (struct_ops: unregisters).
+            /// Links made by `attach`; dropping one detaches it
+            /// (struct_ops: unregisters).
             pub links: #links<'obj>,
             core: ::skel_runtime::__private::LoadedCore<'obj>,
         }
 
         impl<'obj> #skel_name<'obj> {
             /// Attaches every program whose section names its target, as
-            /// libbpf's skeleton attach does, and registers every
-            /// struct_ops map that was created (`.struct_ops.link` maps
-            /// through a BPF link). Links already set are left alone.
+            /// libbpf's skeleton attach does, and registers every struct_ops
+            /// map that was created. Links already set are left alone.
             pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
                 #(#attaches)*
                 ::core::result::Result::Ok(())
@@ -412,83 +347,140 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
     }
 }
 
-fn maps_containers(skel: &Skeleton, n: &Names) -> TokenStream {
-    let Names {
-        open_maps, maps, ..
-    } = n;
-    let views = data_views(skel);
-    let mut open_methods = vec![];
-    let mut methods = vec![];
+/// A container generic over the stage, with an alias for the open stage:
+/// `inner` is the runtime's container of that stage (`S::<field>`), and
+/// the methods are those of both stages, then of each.
+struct Container<'a> {
+    kind: &'a str,
+    /// A sentence more for the container's doc.
+    about: &'a str,
+    name: &'a Ident,
+    open_alias: &'a Ident,
+    /// `Maps`, `Progs` or `Shadows`: the `Stage` type the field holds.
+    inner: TokenStream,
+    both: Vec<TokenStream>,
+    open_only: Vec<TokenStream>,
+    loaded_only: Vec<TokenStream>,
+}
+
+impl Container<'_> {
+    fn tokens(self, skel: &Skeleton) -> TokenStream {
+        let Container {
+            kind,
+            about,
+            name,
+            open_alias,
+            inner,
+            both,
+            open_only,
+            loaded_only,
+        } = self;
+        let d = doc(&[format!(
+            "{kind} of skeleton {}: [`{open_alias}`] before load, `{name}` after. {about}",
+            code(&skel.name)
+        )
+        .trim_end()
+        .to_owned()]);
+        let alias_doc = doc(&[format!(
+            "{kind} of skeleton {} before load.",
+            code(&skel.name)
+        )]);
+        let open_impl = (!open_only.is_empty()).then(|| {
+            quote! {
+                impl<'obj> #open_alias<'obj> {
+                    #(#open_only)*
+                }
+            }
+        });
+        let loaded_impl = (!loaded_only.is_empty()).then(|| {
+            quote! {
+                impl<'obj> #name<'obj> {
+                    #(#loaded_only)*
+                }
+            }
+        });
+        quote! {
+            #d
+            pub struct #name<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+                inner: S::#inner<'obj>,
+            }
+            #alias_doc
+            pub type #open_alias<'obj> = #name<'obj, ::skel_runtime::Open>;
+            impl<'obj, S: ::skel_runtime::Stage> #name<'obj, S> {
+                #(#both)*
+            }
+            #open_impl
+            #loaded_impl
+        }
+    }
+}
+
+fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
+    let (mut both, mut open_only, mut loaded_only) = (vec![], vec![], vec![]);
     for (i, m) in skel.maps.iter().enumerate() {
         let index = lit_usize(i);
         let get = ident(&m.idents.handle.get);
         let get_mut = ident(&m.idents.handle.get_mut);
         let d = doc(&[map_doc(m)]);
-        open_methods.push(quote! {
+        let d_mut = doc(&[format!("[`Self::{}`], exclusive.", m.idents.handle.get)]);
+        both.push(quote! {
             #d
-            pub fn #get(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-                self.inner.map(#index)
+            pub fn #get(&self) -> S::Map<'_> {
+                S::map(&self.inner, #index)
             }
-            #d
-            pub fn #get_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-                self.inner.map_mut(#index)
-            }
-        });
-        let created = if m.autocreate {
-            String::new()
-        } else {
-            " Panics if the map was not created.".to_owned()
-        };
-        let d = doc(&[format!("{}{created}", map_doc(m))]);
-        methods.push(quote! {
-            #d
-            pub fn #get(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-                self.inner.map(#index)
-            }
-            #d
-            pub fn #get_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-                self.inner.map_mut(#index)
+            #d_mut
+            pub fn #get_mut(&mut self) -> S::MapMut<'_> {
+                S::map_mut(&mut self.inner, #index)
             }
         });
-    }
-    for (i, ty, writable, mmapable) in views {
-        let m = &skel.maps[i];
-        let index = lit_usize(i);
-        let (MapKind::Data { section, .. }, Some(names)) = (&m.kind, &m.idents.data) else {
+        let (
+            MapKind::Data {
+                section,
+                kind,
+                mmapable,
+                ty: Some(r),
+            },
+            Some(names),
+        ) = (&m.kind, &m.idents.data)
+        else {
             continue;
         };
+        let ty = ident(&skel.ty(*r).name);
         let data = ident(&names.get);
         let data_mut = ident(&names.get_mut);
-        let d_open = doc(&[format!(
-            "The variables of {} as the program will start with them; change them before load.",
-            code(section)
-        )]);
-        open_methods.push(quote! {
-            #d_open
-            pub fn #data(&self) -> &types::#ty {
-                self.inner.data(#index)
-            }
-            #d_open
+        let section = code(section);
+        let writable = *kind != DataKind::Rodata;
+        if *mmapable {
+            let d = doc(&[format!(
+                "The variables of {section}: their initial values before load, live (shared with the BPF programs) after."
+            )]);
+            both.push(quote! {
+                #d
+                pub fn #data(&self) -> &types::#ty {
+                    S::data(&self.inner, #index)
+                }
+            });
+        } else {
+            let d = doc(&[format!(
+                "The initial values of the variables of {section} (only static variables: not mapped after load)."
+            )]);
+            open_only.push(quote! {
+                #d
+                pub fn #data(&self) -> &types::#ty {
+                    self.inner.data(#index)
+                }
+            });
+        }
+        let d = doc(&[format!("[`Self::{}`], writable until load.", names.get)]);
+        open_only.push(quote! {
+            #d
             pub fn #data_mut(&mut self) -> &mut types::#ty {
                 self.inner.data_mut(#index)
             }
         });
-        if !mmapable {
-            continue;
-        }
-        let d = doc(&[format!(
-            "The variables of {}, live: the map's memory, shared with the BPF programs{}.",
-            code(section),
-            if writable { "" } else { " (read-only)" }
-        )]);
-        methods.push(quote! {
-            #d
-            pub fn #data(&self) -> &types::#ty {
-                self.inner.data(#index)
-            }
-        });
-        if writable {
-            methods.push(quote! {
+        if *mmapable && writable {
+            let d = doc(&[format!("[`Self::{}`], writable.", names.get)]);
+            loaded_only.push(quote! {
                 #d
                 pub fn #data_mut(&mut self) -> &mut types::#ty {
                     self.inner.data_mut(#index)
@@ -496,173 +488,101 @@ fn maps_containers(skel: &Skeleton, n: &Names) -> TokenStream {
             });
         }
     }
-    let open_doc = doc(&[format!("Maps of the open skeleton {}.", code(&skel.name))]);
-    let loaded_doc = doc(&[format!("Maps of the loaded skeleton {}.", code(&skel.name))]);
-    quote! {
-        #open_doc
-        pub struct #open_maps<'obj> {
-            inner: ::skel_runtime::__private::OpenMaps<'obj>,
-        }
-        impl<'obj> #open_maps<'obj> {
-            #(#open_methods)*
-        }
-        #loaded_doc
-        pub struct #maps<'obj> {
-            inner: ::skel_runtime::__private::Maps<'obj>,
-        }
-        impl<'obj> #maps<'obj> {
-            #(#methods)*
-        }
+    Container {
+        kind: "Maps",
+        about: "",
+        name: &n.maps,
+        open_alias: &n.open_maps,
+        inner: quote!(Maps),
+        both,
+        open_only,
+        loaded_only,
     }
+    .tokens(skel)
 }
 
-fn progs_containers(skel: &Skeleton, n: &Names) -> TokenStream {
-    let Names {
-        open_progs, progs, ..
-    } = n;
-    let mut open_methods = vec![];
-    let mut methods = vec![];
+fn progs_container(skel: &Skeleton, n: &Names) -> TokenStream {
+    let mut both = vec![];
     for (i, p) in skel.progs.iter().enumerate() {
         let index = lit_usize(i);
         let get = ident(&p.idents.access.get);
         let get_mut = ident(&p.idents.access.get_mut);
-        let what = format!(
-            "Program {} (section {}{}).",
+        let d = doc(&[format!(
+            "Program {} (section {}).",
             code(&p.name),
             code(&p.section),
-            if p.struct_ops { ", struct_ops" } else { "" }
-        );
-        let token_doc = if p.struct_ops {
-            "Put this token in a struct_ops program slot to use it; the program loads exactly when a slot holds it."
-        } else {
-            "A token naming the program."
-        };
-        let d = doc(&[what.clone(), token_doc.to_owned()]);
-        let d_mut = doc(&[what, "The libbpf-rs handle.".to_owned()]);
-        open_methods.push(quote! {
+        )]);
+        let d_mut = doc(&[format!(
+            "[`Self::{}`]'s libbpf-rs handle.",
+            p.idents.access.get
+        )]);
+        both.push(quote! {
             #d
             pub fn #get(&self) -> &'obj ::skel_runtime::Program {
-                self.inner.program(#index)
+                S::program(&self.inner, #index)
             }
             #d_mut
-            pub fn #get_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenProgramMut<'_> {
-                self.inner.program_mut(#index)
-            }
-        });
-        methods.push(quote! {
-            #d
-            pub fn #get(&self) -> &'obj ::skel_runtime::Program {
-                self.inner.program(#index)
-            }
-            #d_mut
-            pub fn #get_mut(&mut self) -> ::skel_runtime::libbpf_rs::ProgramMut<'_> {
-                self.inner.program_mut(#index)
+            pub fn #get_mut(&mut self) -> S::ProgramMut<'_> {
+                S::program_mut(&mut self.inner, #index)
             }
         });
     }
-    let open_doc = doc(&[format!(
-        "Programs of the open skeleton {}.",
-        code(&skel.name)
-    )]);
-    let loaded_doc = doc(&[format!(
-        "Programs of the loaded skeleton {}.",
-        code(&skel.name)
-    )]);
-    quote! {
-        #open_doc
-        pub struct #open_progs<'obj> {
-            inner: ::skel_runtime::__private::OpenProgs<'obj>,
-        }
-        impl<'obj> #open_progs<'obj> {
-            #(#open_methods)*
-        }
-        #loaded_doc
-        pub struct #progs<'obj> {
-            inner: ::skel_runtime::__private::Progs<'obj>,
-        }
-        impl<'obj> #progs<'obj> {
-            #(#methods)*
-        }
+    Container {
+        kind: "Programs",
+        about: "A program's token (`&Program`) is what struct_ops slots hold.",
+        name: &n.progs,
+        open_alias: &n.open_progs,
+        inner: quote!(Progs),
+        both,
+        open_only: vec![],
+        loaded_only: vec![],
     }
+    .tokens(skel)
 }
 
-fn struct_ops_containers(skel: &Skeleton, n: &Names) -> TokenStream {
-    let Names {
-        open_struct_ops,
-        struct_ops,
-        ..
-    } = n;
-    let mut open_methods = vec![];
-    let mut methods = vec![];
-    let mut index = 0usize;
-    for m in &skel.maps {
-        let (MapKind::StructOps { shadow, .. }, Some(names)) = (&m.kind, &m.idents.shadow) else {
-            continue;
-        };
-        let i = lit_usize(index);
-        index += 1;
-        let def = skel.ty(*shadow);
-        let t = ident(&def.name);
+fn struct_ops_container(skel: &Skeleton, n: &Names) -> TokenStream {
+    let (mut both, mut open_only) = (vec![], vec![]);
+    let struct_ops = skel
+        .maps
+        .iter()
+        .filter_map(|m| match (&m.kind, &m.idents.shadow) {
+            (MapKind::StructOps { shadow, .. }, Some(names)) => Some((m, *shadow, names)),
+            _ => None,
+        });
+    for (i, (m, shadow, names)) in struct_ops.enumerate() {
+        let index = lit_usize(i);
+        let t = ident(&skel.ty(shadow).name);
         let get = ident(&names.get);
         let get_mut = ident(&names.get_mut);
-        let d = doc(&[
-            format!(
-                "Shadow of struct_ops map {} ({}).",
-                code(&m.name),
-                code(&def.c_name)
-            ),
-            "Fields are the BPF struct's, at its offsets; function pointers are program slots."
-                .to_owned(),
-        ]);
-        let d_mut = doc(&[
-            format!("Shadow of struct_ops map {}, to edit before load.", code(&m.name)),
-            "Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.".to_owned(),
-        ]);
-        open_methods.push(quote! {
-            #d
-            pub fn #get(&self) -> &types::#t<'obj> {
-                self.inner.get(#i)
-            }
-            #d_mut
-            pub fn #get_mut(&mut self) -> &mut types::#t<'obj> {
-                self.inner.get_mut(#i)
-            }
-        });
         let d = doc(&[format!(
-            "Shadow of struct_ops map {} as it was sent at load (read-only: the kernel's copy is read back with a map lookup).",
+            "Shadow of struct_ops map {}: what load will send, then what it sent.",
             code(&m.name)
         )]);
-        methods.push(quote! {
+        both.push(quote! {
             #d
             pub fn #get(&self) -> &types::#t<'obj> {
-                self.inner.get(#i)
+                S::shadow(&self.inner, #index)
+            }
+        });
+        let d = doc(&[format!("[`Self::{}`], writable until load.", names.get)]);
+        open_only.push(quote! {
+            #d
+            pub fn #get_mut(&mut self) -> &mut types::#t<'obj> {
+                self.inner.get_mut(#index)
             }
         });
     }
-    let open_doc = doc(&[format!(
-        "struct_ops shadows of the open skeleton {}. Not `Clone`: each shadow is borrowed from the skeleton.",
-        code(&skel.name)
-    )]);
-    let loaded_doc = doc(&[format!(
-        "struct_ops shadows of the loaded skeleton {} (read-only).",
-        code(&skel.name)
-    )]);
-    quote! {
-        #open_doc
-        pub struct #open_struct_ops<'obj> {
-            inner: ::skel_runtime::__private::OpenShadows<'obj>,
-        }
-        impl<'obj> #open_struct_ops<'obj> {
-            #(#open_methods)*
-        }
-        #loaded_doc
-        pub struct #struct_ops<'obj> {
-            inner: ::skel_runtime::__private::Shadows<'obj>,
-        }
-        impl<'obj> #struct_ops<'obj> {
-            #(#methods)*
-        }
+    Container {
+        kind: "struct_ops shadows",
+        about: "In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.",
+        name: &n.struct_ops,
+        open_alias: &n.open_struct_ops,
+        inner: quote!(Shadows),
+        both,
+        open_only,
+        loaded_only: vec![],
     }
+    .tokens(skel)
 }
 
 fn links(skel: &Skeleton, n: &Names) -> TokenStream {
@@ -673,13 +593,13 @@ fn links(skel: &Skeleton, n: &Names) -> TokenStream {
             continue;
         };
         let f = ident(link);
-        let d = doc(&[format!("Link of program {}.", code(&p.name))]);
+        let d = doc(&[format!("Program {}.", code(&p.name))]);
         fields.push(quote! { #d pub #f: ::core::option::Option<::skel_runtime::Link<'obj>>, });
     }
     for m in &skel.maps {
         if let Some(name) = &m.idents.link {
             let f = ident(name);
-            let d = doc(&[format!("Registration of struct_ops map {}.", code(&m.name))]);
+            let d = doc(&[format!("struct_ops map {}.", code(&m.name))]);
             fields.push(quote! { #d pub #f: ::core::option::Option<::skel_runtime::Link<'obj>>, });
         }
     }

@@ -32,7 +32,7 @@ pub fn field_type(skel: &Skeleton, ty: &Ty, lifetime: TokenStream) -> TokenStrea
             quote!([#elem; #n])
         }
         Ty::Pointer => quote!(::skel_runtime::OpaquePtr),
-        Ty::ProgramSlot => quote!(::core::option::Option<&#lifetime ::skel_runtime::Program>),
+        Ty::ProgramSlot => quote!(::skel_runtime::Slot<#lifetime>),
         Ty::Bytes(n) => {
             let n = lit(*n);
             quote!([u8; #n])
@@ -54,118 +54,77 @@ pub fn type_def(skel: &Skeleton, def: &TypeDef) -> TokenStream {
 
 fn origin_line(skel: &Skeleton, def: &TypeDef) -> String {
     match &def.origin {
-        Origin::Datasec { section } => format!(
-            "The variables of data section {}, laid out as libbpf maps them.",
-            code(section)
-        ),
+        Origin::Datasec { section } => format!("Data section {}.", code(section)),
         Origin::StructOps { maps } => {
             let maps: Vec<String> = maps.iter().map(|m| code(m)).collect();
             format!(
-                "Shadow of {} for struct_ops map {}: the bytes libbpf sends to the kernel at load. \
-                 Writable before load (`open.struct_ops.<map>_mut()`), read-only after; writes after load are \
-                 not possible.",
+                "Shadow of {} for struct_ops map {} (see `skel_runtime::Shadow`).",
                 code(&def.c_name),
                 maps.join(", ")
             )
         }
         Origin::Named { .. } => format!("C type {}.", code(&def.c_name)),
         Origin::Typedef { name } => format!(
-            "Anonymous C type {}, declared through typedef {}.",
+            "C type {}, declared as typedef {}.",
             code(&def.c_name),
             code(name)
         ),
         Origin::Anonymous { parent, member } => format!(
-            "Anonymous C type {}, named for its place in {}: {}.",
+            "C type {} of {}.",
             code(&def.c_name),
-            code(&skel.ty(*parent).name),
             match member {
-                Some(m) => format!("member {}", code(m)),
-                None => "an anonymous member".to_owned(),
+                Some(m) => format!("member {} of {}", code(m), code(&skel.ty(*parent).name)),
+                None => format!("an anonymous member of {}", code(&skel.ty(*parent).name)),
             }
         ),
     }
 }
 
+/// One paragraph: where the type comes from, and what it takes to read it.
 fn type_doc(skel: &Skeleton, def: &TypeDef) -> TokenStream {
-    let layout = def.layout();
-    let mut lines = vec![origin_line(skel, def)];
-    let btf = def
-        .btf_id
-        .map(|id| format!(", BTF type id {id}"))
-        .unwrap_or_default();
-    lines.push(format!(
-        "Size {} bytes, alignment {}{btf}.",
-        layout.size, layout.align
-    ));
+    let mut line = origin_line(skel, def);
+    if let Some(id) = def.btf_id {
+        line.push_str(&format!(" BTF type {id}."));
+    }
     if let TypeDefKind::Struct(s) = &def.kind {
         if s.c_size != s.layout.size {
-            lines.push(format!(
-                "The section holds {} bytes; the view rounds up to {} for alignment (libbpf backs sections with whole pages).",
+            line.push_str(&format!(
+                " The section holds {} bytes; the view rounds up to {} for alignment (libbpf backs sections with whole pages).",
                 s.c_size, s.layout.size
             ));
         }
         if s.packed {
-            lines.push(
-                "Packed: some member sits below its natural alignment, so fields cannot be borrowed; \
-                 read and assign them by value."
-                    .to_owned(),
-            );
+            line.push_str(" Packed: read and assign fields by value, they cannot be borrowed.");
         }
     }
-    doc(&lines)
+    doc(&[line])
 }
 
+/// A member's C type, and why it is kept as bytes when it is.
 fn field_doc(f: &Field) -> TokenStream {
-    let mut lines = vec![];
-    match &f.kind {
-        FieldKind::Member { c_name } => {
-            let c_type = f.c_type.as_deref().unwrap_or("?");
-            let name = if c_name.is_empty() {
-                "(anonymous member)".to_owned()
-            } else {
-                code(c_name)
-            };
-            lines.push(format!(
-                "{name}: C type {}, at byte {}, {} bytes.",
-                code(c_type),
-                f.byte_offset,
-                f.size
-            ));
-            match &f.ty {
-                Ty::ProgramSlot => lines.push(
-                    "Program slot: `None`, or a struct_ops program of this skeleton (`open.progs.<name>()`). \
-                     The program sitting here is loaded; one left in no slot is not."
-                        .to_owned(),
-                ),
-                Ty::Bytes(_) => lines.push(format!(
-                    "Kept as bytes: {}.",
-                    f.note.as_deref().unwrap_or("no Rust type with this layout")
-                )),
-                Ty::Pointer => lines.push("A BPF-side pointer, kept opaque.".to_owned()),
-                Ty::Bool => lines.push("C `_Bool`; any byte value is accepted (non-zero is true).".to_owned()),
-                Ty::CharArray(_) => lines.push("C string: use `set(\"...\")` and `to_str()`.".to_owned()),
-                _ => {}
-            }
+    let c_type = f.c_type.as_deref().unwrap_or("?");
+    let mut line = format!("C {}", code(c_type));
+    if let FieldKind::Member { c_name } = &f.kind {
+        if c_name.is_empty() {
+            line.push_str(" (anonymous member)");
+        } else if *c_name != f.name {
+            line.push_str(&format!(" `{c_name}`"));
         }
-        FieldKind::Padding => lines.push(format!(
-            "Padding: bytes {}..{}, kept zero.",
-            f.byte_offset,
-            f.byte_offset + f.size
-        )),
-        FieldKind::BitfieldStorage => lines.push(format!(
-            "Storage of bitfields (bytes {}..{}); use the accessor methods.",
-            f.byte_offset,
-            f.byte_offset + f.size
-        )),
     }
-    doc(&lines)
+    line.push('.');
+    if let Ty::Bytes(_) = f.ty {
+        line.push_str(&format!(
+            " Kept as bytes: {}.",
+            f.note.as_deref().unwrap_or("no Rust type with this layout")
+        ));
+    }
+    doc(&[line])
 }
 
 fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
     let name = ident(&def.name);
     let lifetime = def.has_lifetime();
     let generics = if lifetime { quote!(<'obj>) } else { quote!() };
-    let generics_any = if lifetime { quote!(<'_>) } else { quote!() };
     let repr = if s.packed {
         quote!(#[repr(C, packed)])
     } else {
@@ -174,13 +133,14 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
     let docs = type_doc(skel, def);
     let fields = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
-        let fdoc = field_doc(f);
         let ty = field_type(skel, &f.ty, quote!('obj));
-        let vis = match f.kind {
-            FieldKind::Member { .. } => quote!(pub),
-            _ => quote!(),
-        };
-        quote! { #fdoc #vis #fname: #ty, }
+        match f.kind {
+            FieldKind::Member { .. } => {
+                let fdoc = field_doc(f);
+                quote! { #fdoc pub #fname: #ty, }
+            }
+            _ => quote! { #fname: #ty, },
+        }
     });
     let keyword = if s.union {
         quote!(union)
@@ -222,30 +182,7 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
     } else {
         quote!()
     };
-    let (marker, default) = if lifetime {
-        (
-            quote! {
-                // SAFETY: every field is plain data or a program slot (checked below).
-                unsafe impl ::skel_runtime::Shadow for #name #generics_any {}
-            },
-            quote!(),
-        )
-    } else {
-        (
-            quote! {
-                // SAFETY: every field is plain data (checked below).
-                unsafe impl ::skel_runtime::Plain for #name {}
-            },
-            quote! {
-                impl ::core::default::Default for #name {
-                    fn default() -> Self {
-                        ::skel_runtime::zeroed()
-                    }
-                }
-            },
-        )
-    };
-    let asserts = struct_asserts(skel, def, s);
+    let asserts = struct_asserts(def, s);
     quote! {
         #docs
         #repr
@@ -255,8 +192,6 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
         }
         #methods
         #debug
-        #default
-        #marker
         #asserts
     }
 }
@@ -395,29 +330,24 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
     let name = ident(&def.name);
     let repr = int_type(e.repr);
     let docs = type_doc(skel, def);
-    let extra = doc(&["Any value is valid: the known ones are associated constants.".to_owned()]);
     let consts = e.values.iter().map(|v| {
         let c = ident(&v.name);
-        let value = enum_literal(e.repr, v.value);
+        let value = enum_literal(v.value);
         let d = doc(&[format!("{} = {}", code(&v.c_name), v.value)]);
         quote! { #d pub const #c: #name = #name(#value); }
     });
     let mut seen = std::collections::HashSet::new();
     let arms = e.values.iter().filter(|v| seen.insert(v.value)).map(|v| {
-        let value = enum_literal(e.repr, v.value);
+        let value = enum_literal(v.value);
         let label = &v.c_name;
         quote! { #value => #label, }
     });
     let label = &def.name;
     let size = lit(e.repr.size());
-    let size_msg = format!(
-        "`{}`: size must be {} bytes, as in BTF",
-        def.name,
-        e.repr.size()
-    );
     quote! {
         #docs
-        #extra
+        ///
+        /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub struct #name(pub #repr);
@@ -434,19 +364,13 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
                 f.write_str(known)
             }
         }
-        // SAFETY: a transparent integer.
-        unsafe impl ::skel_runtime::Plain for #name {}
-        const _: () = {
-            let size = ::core::mem::size_of::<#name>();
-            assert!(size == #size, #size_msg);
-        };
+        ::skel_runtime::layout!(unsafe newtype #name: #size, #size);
     }
 }
 
-/// An enum value as a literal of its representation (negative values
-/// become a negated literal).
-fn enum_literal(repr: IntTy, value: i128) -> TokenStream {
-    let _ = repr;
+/// An enum value as an unsuffixed literal (negative values become a
+/// negated literal).
+fn enum_literal(value: i128) -> TokenStream {
     if value < 0 {
         let abs = Literal::u128_unsuffixed(value.unsigned_abs());
         quote!(-#abs)

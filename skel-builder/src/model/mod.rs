@@ -1,12 +1,11 @@
 //! The skeleton model: plain data describing what to generate.
 //!
-//! [`crate::translate`] builds it from an [`crate::object::Object`], the
-//! naming pass ([`crate::naming`]) gives every item its Rust name, and
-//! `codegen` reads only the model. No `syn`/`quote` types live here, so
-//! tests build models by hand. Rust names stored in the model are final:
-//! unique in their namespace and already shaped by [`crate::ident`]
-//! (keywords are still spelled plainly; codegen makes them raw
-//! identifiers).
+//! The `translate` step builds it from what libbpf sees in the object, the
+//! naming pass gives every item its Rust name, and `codegen` reads only the
+//! model. No `syn`/`quote` types live here, so tests build models by hand.
+//! Rust names stored in the model are final: unique in their namespace and
+//! shaped as identifiers (keywords are still spelled plainly; codegen makes
+//! them raw identifiers).
 
 mod map;
 mod prog;

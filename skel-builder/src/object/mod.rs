@@ -1,6 +1,6 @@
 //! What libbpf sees in a BPF object: the ELF and its BTF, given the meaning
 //! libbpf gives them at open (sections, maps, programs, struct_ops
-//! variables). Nothing here is about Rust: [`crate::translate`] turns the
+//! variables). Nothing here is about Rust: the `translate` step turns the
 //! [`Object`] into the skeleton model.
 //!
 //! Problems are collected per phase and reported together: a malformed

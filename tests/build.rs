@@ -1,5 +1,8 @@
 //! Builds a skeleton for every `bpf/*.bpf.c` fixture, the way a user's
 //! build script would, and lists them for the tests.
+//!
+//! Builder options ride in comments of the fixture, one per line:
+//! `// skel: event_type <map> <C type>` and `// skel: types <C type>, ...`.
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -14,7 +17,25 @@ fn main() {
     sources.sort();
     let mut list = String::new();
     for src in sources {
-        let out = match skel_builder::SkeletonBuilder::new().source(&src).build() {
+        let mut builder = skel_builder::SkeletonBuilder::new();
+        builder.source(&src);
+        let text = std::fs::read_to_string(&src).unwrap();
+        for option in text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("// skel: "))
+        {
+            match option.split_once(' ') {
+                Some(("event_type", rest)) => {
+                    let (map, ty) = rest.split_once(' ').expect("event_type <map> <type>");
+                    builder.event_type(map, ty.trim());
+                }
+                Some(("types", list)) => {
+                    builder.types(list.split(',').map(str::trim));
+                }
+                _ => panic!("{}: unknown option `// skel: {option}`", src.display()),
+            }
+        }
+        let out = match builder.build() {
             Ok(out) => out,
             Err(e) => {
                 eprintln!("{}", e.report());

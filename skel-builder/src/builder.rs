@@ -36,6 +36,7 @@ pub struct SkeletonBuilder {
     clang_args: Vec<OsString>,
     include: Vec<PathBuf>,
     name: Option<String>,
+    request: translate::Request,
 }
 
 /// What [`generate`] returns.
@@ -93,6 +94,30 @@ impl SkeletonBuilder {
     /// Default: the file stem of the source (or object) without `.bpf`.
     pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// C types to generate Rust types for, with everything they reach,
+    /// whether or not a map, global or struct_ops map uses them: `struct
+    /// event`, `union u`, `enum state`, `typedef pid_t` or a bare name (a
+    /// typedef, else a struct, union or enum). Appends to the list.
+    /// Default: none (the types maps, events, globals and shadows use are
+    /// always generated). A type the object's BTF lacks is an error.
+    pub fn types<I, S>(&mut self, types: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.request.types.extend(types.into_iter().map(Into::into));
+        self
+    }
+
+    /// What ring buffer or perf event array `map` carries: a C type, as for
+    /// [`SkeletonBuilder::types`]. The skeleton then hands out
+    /// `maps.<map>_typed()`, whose consumers call back with that type.
+    /// Default: none (BTF does not say what an event map carries).
+    pub fn event_type(&mut self, map: impl Into<String>, c_type: impl Into<String>) -> &mut Self {
+        self.request.events.push((map.into(), c_type.into()));
         self
     }
 
@@ -194,7 +219,14 @@ impl SkeletonBuilder {
             _ => ObjectPath::Path(absolute.to_string_lossy().into_owned()),
         };
         let shown = manifest_relative(self.source.as_deref().unwrap_or(&object_path));
-        let generated = generate_with_input(&name, &object_path, reference, &bytes, &shown)?;
+        let generated = generate_with_input(
+            &name,
+            &object_path,
+            reference,
+            &bytes,
+            &shown,
+            &self.request,
+        )?;
         if cargo {
             report_warnings(&generated.skeleton.warnings);
         }
@@ -293,7 +325,14 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
     let shown = object_path.display().to_string();
-    generate_with_input(&name, object_path, reference, bytes, &shown)
+    generate_with_input(
+        &name,
+        object_path,
+        reference,
+        bytes,
+        &shown,
+        &translate::Request::default(),
+    )
 }
 
 /// Reads an object into the model [`generate`] prints, without printing
@@ -302,7 +341,13 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
 pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skeleton, Error> {
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
-    model(&name, object_path, reference, bytes)
+    model(
+        &name,
+        object_path,
+        reference,
+        bytes,
+        &translate::Request::default(),
+    )
 }
 
 /// The named model of an object: read, translated, named.
@@ -311,10 +356,12 @@ fn model(
     object_path: &Path,
     reference: ObjectPath,
     bytes: &[u8],
+    request: &translate::Request,
 ) -> Result<Skeleton, Error> {
     let object_name = object_name(name);
     let obj = object::read(object_path, bytes, &object_name)?;
-    let mut skeleton = translate::skeleton(object_path, &obj, name, &object_name, reference)?;
+    let mut skeleton =
+        translate::skeleton(object_path, &obj, name, &object_name, reference, request)?;
     naming::assign(&mut skeleton);
     Ok(skeleton)
 }
@@ -335,8 +382,9 @@ fn generate_with_input(
     reference: ObjectPath,
     bytes: &[u8],
     input: &str,
+    request: &translate::Request,
 ) -> Result<Generated, Error> {
-    let skeleton = model(name, object_path, reference, bytes)?;
+    let skeleton = model(name, object_path, reference, bytes, request)?;
     let tokens = codegen::generate(&skeleton);
     let code = write::render(name, tokens, input)?;
     Ok(Generated { code, skeleton })

@@ -208,6 +208,17 @@ pub enum Problem {
         "legacy `maps` section: libbpf 1.0 and later only load maps declared in SEC(\".maps\")"
     )]
     LegacyMaps,
+
+    #[error("type `{spelling}` asked for by the build script is not in the object's BTF{hint}")]
+    UnknownType { spelling: String, hint: String },
+
+    #[error("event type for map `{map}`: the object has no such map")]
+    NoEventMap { map: String },
+
+    #[error(
+        "event type for map `{map}`: it is a {map_type}; only ring buffers and perf event arrays carry events"
+    )]
+    NotAnEventMap { map: String, map_type: String },
 }
 
 struct Problems<'a>(&'a [Problem]);

@@ -60,7 +60,7 @@ fn name_types(skel: &mut Skeleton) {
         Origin::Datasec { .. } => 0,
         Origin::StructOps { .. } => 1,
         Origin::Named { .. } | Origin::Typedef { .. } => 2,
-        Origin::Anonymous { .. } => 3,
+        Origin::Map { .. } | Origin::Anonymous { .. } => 3,
     };
     let mut refs: Vec<usize> = (0..skel.types.len()).collect();
     // Stable: within a group, types keep the translator's order, in which
@@ -75,6 +75,7 @@ fn name_types(skel: &mut Skeleton) {
                 .unwrap_or(&skel.types[r].c_name)
                 .to_owned(),
             Origin::Named { name } | Origin::Typedef { name } => name.clone(),
+            Origin::Map { map, role } => format!("{map}_{role}"),
             Origin::Anonymous { parent, member } => {
                 let parent = &skel.types[parent.0].name;
                 match member {
@@ -102,6 +103,7 @@ fn first_member_name(skel: &Skeleton, r: TypeRef, depth: usize) -> Option<&str> 
         return None;
     }
     match &skel.ty(r).kind {
+        TypeDefKind::Alias { .. } => None,
         TypeDefKind::Enum(e) => e.values.first().map(|v| v.c_name.as_str()),
         TypeDefKind::Struct(s) => {
             // The earliest, by bit offset, of the named members, the
@@ -152,7 +154,7 @@ fn name_members(skel: &mut Skeleton, r: TypeRef) {
                 _ => None,
             })
             .collect(),
-        TypeDefKind::Enum(_) => vec![],
+        TypeDefKind::Enum(_) | TypeDefKind::Alias { .. } => vec![],
     };
     match &mut skel.types[r.0].kind {
         TypeDefKind::Struct(s) => name_struct(s, &anon_names),
@@ -162,6 +164,7 @@ fn name_members(skel: &mut Skeleton, r: TypeRef) {
                 v.name = ns.claim(&v.c_name);
             }
         }
+        TypeDefKind::Alias { .. } => {}
     }
 }
 
@@ -231,9 +234,9 @@ fn name_skeleton(skel: &mut Skeleton) {
 /// Map and program accessors and link fields.
 fn name_accessors(skel: &mut Skeleton) {
     // Maps: `foo`/`foo_mut` for the handle, `foo_data`/`foo_data_mut` for a
-    // data section's view, claimed together so no family collides with
-    // another map's.
-    const MAP_FAMILY: &[&str] = &["", "_mut", "_data", "_data_mut"];
+    // data section's view, `foo_typed` for a typed handle, claimed together
+    // so no family collides with another map's.
+    const MAP_FAMILY: &[&str] = &["", "_mut", "_data", "_data_mut", "_typed"];
     let pair = |base: &str, suffix: &str| Accessors {
         get: format!("{base}{suffix}"),
         get_mut: format!("{base}{suffix}_mut"),
@@ -253,6 +256,10 @@ fn name_accessors(skel: &mut Skeleton) {
         };
         m.idents.shadow = match &m.kind {
             MapKind::StructOps { .. } => Some(pair(&base, "")),
+            _ => None,
+        };
+        m.idents.typed = match &m.kind {
+            MapKind::Declared { typed: Some(_), .. } => Some(format!("{base}_typed")),
             _ => None,
         };
     }

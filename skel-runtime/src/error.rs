@@ -73,6 +73,42 @@ pub enum Error {
     #[error("cannot read back struct_ops `{structure}` from the kernel: {what}")]
     ReadBack { structure: String, what: String },
 
+    #[error("map `{map}`: {op} failed")]
+    MapOp {
+        map: String,
+        op: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "map `{map}`: its {what} is {actual} bytes, but the typed handle's {what} type is {expected} bytes \
+         (was the map resized through its raw handle?); use the raw handle for this map"
+    )]
+    MapTypeSize {
+        map: String,
+        what: &'static str,
+        expected: usize,
+        actual: usize,
+    },
+
+    #[error("per-CPU map `{map}`: {actual} values given, one per possible CPU ({expected}) needed")]
+    PerCpuCount {
+        map: String,
+        expected: usize,
+        actual: usize,
+    },
+
+    #[error(
+        "map `{map}`: an event of {actual} bytes is shorter than its type `{type_name}` ({expected} bytes)"
+    )]
+    ShortEvent {
+        map: String,
+        type_name: &'static str,
+        expected: usize,
+        actual: usize,
+    },
+
     #[error(transparent)]
     Libbpf(#[from] libbpf_rs::Error),
 }

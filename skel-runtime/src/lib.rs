@@ -10,8 +10,10 @@
 //! checked against the generated type; a mismatch is an error at open.
 
 mod error;
+pub mod events;
 mod layout;
 mod link;
+pub mod maps;
 mod plain;
 mod program;
 mod readback;

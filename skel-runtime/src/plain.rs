@@ -201,6 +201,12 @@ impl<const N: usize> Default for CharArray<N> {
     }
 }
 
+impl<const N: usize> From<[u8; N]> for CharArray<N> {
+    fn from(bytes: [u8; N]) -> Self {
+        CharArray(bytes)
+    }
+}
+
 impl<const N: usize> CharArray<N> {
     /// Stores `text` and a terminating NUL, zeroing the rest.
     pub fn set(&mut self, text: &str) -> Result<(), CharArrayError> {

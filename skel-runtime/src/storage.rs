@@ -580,6 +580,11 @@ pub struct Maps<'obj> {
 }
 
 impl<'obj> Maps<'obj> {
+    /// Map `index` of the loaded object, for typed handles.
+    pub(crate) fn ptr(&self, index: usize) -> NonNull<bpf_map> {
+        self.maps[index]
+    }
+
     fn created(&self, index: usize) -> NonNull<bpf_map> {
         let map = self.maps[index];
         if !map_created(map) {

@@ -66,6 +66,17 @@ mod __skel_core {
             pub custom_ro: u32,
         }
         ::skel_runtime::layout!(unsafe plain rodata_custom : 4, 4; custom_ro 0;);
+        /// C type `struct pair`. BTF type 30.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct pair {
+            /// C `__u32`.
+            pub a: u32,
+            __padding_0: [u8; 4],
+            /// C `__u64`.
+            pub b: u64,
+        }
+        ::skel_runtime::layout!(unsafe plain pair : 16, 8; a 0, b 8; __padding_0);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/core.bpf.o")),
@@ -352,6 +363,18 @@ mod __skel_core {
         }
     }
     impl<'obj> CoreMaps<'obj> {
+        /// Map `counts`, typed with its key and value types.
+        pub fn counts_typed(&self) -> ::skel_runtime::maps::Hash<'_, u32, u64> {
+            ::skel_runtime::maps::Hash::__new(&self.inner, 0)
+        }
+        /// Map `scratch`, typed with its key and value types.
+        pub fn scratch_typed(&self) -> ::skel_runtime::maps::PerCpuArray<'_, u32> {
+            ::skel_runtime::maps::PerCpuArray::__new(&self.inner, 2)
+        }
+        /// Map `pairs`, typed with its key and value types.
+        pub fn pairs_typed(&self) -> ::skel_runtime::maps::Array<'_, types::pair> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 3)
+        }
         /// [`Self::bss_data`], writable.
         pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(4)

@@ -531,6 +531,26 @@ mod __skel_hostile {
         }
     }
     impl<'obj> HostileMaps<'obj> {
+        /// Map `Map`, typed with its key and value types.
+        pub fn Map_typed(&self) -> ::skel_runtime::maps::Array<'_, types::members> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 0)
+        }
+        /// Map `map`, typed with its key and value types.
+        pub fn map_typed(&self) -> ::skel_runtime::maps::Array<'_, types::members> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 1)
+        }
+        /// Map `map_mut`, typed with its key and value types.
+        pub fn map_mut_1_typed(
+            &self,
+        ) -> ::skel_runtime::maps::Array<'_, types::members> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 2)
+        }
+        /// Map `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map`, typed with its key and value types.
+        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map_typed(
+            &self,
+        ) -> ::skel_runtime::maps::Array<'_, types::members> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 3)
+        }
         /// [`Self::data_data`], writable.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(4)

@@ -318,6 +318,34 @@ mod __skel_keywords {
         }
     }
     impl<'obj> KeywordsMaps<'obj> {
+        /// Map `type`, typed with its key and value types.
+        pub fn type_typed(&self) -> ::skel_runtime::maps::Array<'_, u32> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 0)
+        }
+        /// Map `self`, typed with its key and value types.
+        pub fn self__typed(&self) -> ::skel_runtime::maps::Array<'_, u32> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 1)
+        }
+        /// Map `Self`, typed with its key and value types.
+        pub fn Self__typed(&self) -> ::skel_runtime::maps::Array<'_, u32> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 2)
+        }
+        /// Map `crate`, typed with its key and value types.
+        pub fn crate__typed(&self) -> ::skel_runtime::maps::Array<'_, u32> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 3)
+        }
+        /// Map `bss`, typed with its key and value types.
+        pub fn bss_typed(&self) -> ::skel_runtime::maps::Array<'_, u32> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 4)
+        }
+        /// Map `bss_mut`, typed with its key and value types.
+        pub fn bss_mut_1_typed(&self) -> ::skel_runtime::maps::Array<'_, u32> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 5)
+        }
+        /// Map `self_`, typed with its key and value types.
+        pub fn self__1_typed(&self) -> ::skel_runtime::maps::Array<'_, u32> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 6)
+        }
         /// [`Self::data_data`], writable.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(7)

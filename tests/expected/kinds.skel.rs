@@ -261,6 +261,17 @@ mod __skel_kinds {
             pub deep: i32,
         }
         ::skel_runtime::layout!(unsafe plain bss__gnest__l2__l3 : 4, 4; deep 0;);
+        /// C type `struct inner_val`. BTF type 11.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct inner_val {
+            /// C `int`.
+            pub a: i32,
+            /// C `char[3]`.
+            pub b: ::skel_runtime::CharArray<3>,
+            __padding_0: [u8; 1],
+        }
+        ::skel_runtime::layout!(unsafe plain inner_val : 8, 4; a 0, b 4; __padding_0);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/kinds.bpf.o")),
@@ -570,6 +581,26 @@ mod __skel_kinds {
         }
     }
     impl<'obj> KindsMaps<'obj> {
+        /// Map `inner`, typed with its key and value types.
+        pub fn inner_typed(&self) -> ::skel_runtime::maps::Array<'_, types::inner_val> {
+            ::skel_runtime::maps::Array::__new(&self.inner, 0)
+        }
+        /// Map `outer`, typed with its key and value types.
+        pub fn outer_typed(
+            &self,
+        ) -> ::skel_runtime::maps::MapOfMaps<
+            '_,
+            u32,
+            ::skel_runtime::maps::Array<'static, types::inner_val>,
+        > {
+            ::skel_runtime::maps::MapOfMaps::__new(&self.inner, 1)
+        }
+        /// Map `percpu`, typed with its key and value types.
+        pub fn percpu_typed(
+            &self,
+        ) -> ::skel_runtime::maps::PerCpuHash<'_, types::inner_val, u64> {
+            ::skel_runtime::maps::PerCpuHash::__new(&self.inner, 2)
+        }
         /// [`Self::data_data`], writable.
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(3)

@@ -53,6 +53,12 @@ pub mod kinds_skel {
     include!(concat!(env!("OUT_DIR"), "/kinds.skel.rs"));
 }
 
+/// Skeleton of `bpf/typed.bpf.c` (every typed map kind, typed events).
+#[warn(missing_docs)]
+pub mod typed_skel {
+    include!(concat!(env!("OUT_DIR"), "/typed.skel.rs"));
+}
+
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
 /// Malformed objects and the messages they give (tests and fuzz seeds).

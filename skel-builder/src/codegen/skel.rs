@@ -5,7 +5,8 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::attrs::{code, doc, ident, lit_usize};
-use crate::model::{DataKind, MapDef, MapKind, ObjectPath, Skeleton, TypeDefKind};
+use super::ty::outer_type;
+use crate::model::{DataKind, MapDef, MapKind, ObjectPath, Skeleton, Ty, TypeDefKind, TypedHandle};
 
 struct Names {
     builder: Ident,
@@ -40,7 +41,7 @@ impl Names {
 
 fn map_doc(m: &MapDef) -> String {
     let what = match &m.kind {
-        MapKind::Declared { value_type } => format!(
+        MapKind::Declared { value_type, .. } => format!(
             "Map {} ({}, key {} bytes, value {} bytes{}, max {} entries), declared in `.maps`.",
             code(&m.name),
             crate::uapi::map_type_name(m.map_type),
@@ -138,7 +139,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
                 let tn = &def.name;
                 let value_size = match &def.kind {
                     TypeDefKind::Struct(s) => lit_usize(s.c_size as usize),
-                    TypeDefKind::Enum(_) => lit_usize(def.layout().size as usize),
+                    _ => lit_usize(def.layout().size as usize),
                 };
                 quote!(s::MapSpec::data(#map_name, #lookup, s::TypeSpec::of::<types::#t>(#tn, #value_size)))
             }
@@ -433,6 +434,23 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
                 S::map_mut(&mut self.inner, #index)
             }
         });
+        if let (MapKind::Declared { typed: Some(h), .. }, Some(typed)) = (&m.kind, &m.idents.typed)
+        {
+            let typed = ident(typed);
+            let handle = handle_type(skel, h, quote!('_));
+            let path = handle_path(h);
+            let what = match h {
+                TypedHandle::RingBuf { .. } | TypedHandle::PerfEvents { .. } => "its events",
+                _ => "its key and value types",
+            };
+            let d = doc(&[format!("Map {}, typed with {what}.", code(&m.name))]);
+            loaded_only.push(quote! {
+                #d
+                pub fn #typed(&self) -> #handle {
+                    #path::__new(&self.inner, #index)
+                }
+            });
+        }
         let (
             MapKind::Data {
                 section,
@@ -499,6 +517,44 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
         loaded_only,
     }
     .tokens(skel)
+}
+
+/// The `skel_runtime` type of a typed handle, borrowing for `lt`.
+fn handle_type(skel: &Skeleton, h: &TypedHandle, lt: TokenStream) -> TokenStream {
+    let t = |ty: &Ty| outer_type(skel, ty);
+    let path = handle_path(h);
+    match h {
+        TypedHandle::Hash { key, value } | TypedHandle::PerCpuHash { key, value } => {
+            let (k, v) = (t(key), t(value));
+            quote!(#path<#lt, #k, #v>)
+        }
+        TypedHandle::Array { value }
+        | TypedHandle::PerCpuArray { value }
+        | TypedHandle::Queue { value }
+        | TypedHandle::RingBuf { event: value }
+        | TypedHandle::PerfEvents { event: value } => {
+            let v = t(value);
+            quote!(#path<#lt, #v>)
+        }
+        TypedHandle::MapOfMaps { key, inner } => {
+            let k = t(key);
+            let inner = handle_type(skel, inner, quote!('static));
+            quote!(#path<#lt, #k, #inner>)
+        }
+    }
+}
+
+fn handle_path(h: &TypedHandle) -> TokenStream {
+    match h {
+        TypedHandle::Hash { .. } => quote!(::skel_runtime::maps::Hash),
+        TypedHandle::Array { .. } => quote!(::skel_runtime::maps::Array),
+        TypedHandle::PerCpuHash { .. } => quote!(::skel_runtime::maps::PerCpuHash),
+        TypedHandle::PerCpuArray { .. } => quote!(::skel_runtime::maps::PerCpuArray),
+        TypedHandle::Queue { .. } => quote!(::skel_runtime::maps::Queue),
+        TypedHandle::MapOfMaps { .. } => quote!(::skel_runtime::maps::MapOfMaps),
+        TypedHandle::RingBuf { .. } => quote!(::skel_runtime::events::RingBuf),
+        TypedHandle::PerfEvents { .. } => quote!(::skel_runtime::events::PerfEvents),
+    }
 }
 
 fn progs_container(skel: &Skeleton, n: &Names) -> TokenStream {

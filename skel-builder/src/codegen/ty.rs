@@ -11,8 +11,19 @@ use crate::model::{
     TypeDefKind,
 };
 
-/// The Rust type of a field. `lifetime` is what program slots borrow for.
+/// The Rust type of a field, inside the `types` module. `lifetime` is what
+/// program slots borrow for.
 pub fn field_type(skel: &Skeleton, ty: &Ty, lifetime: TokenStream) -> TokenStream {
+    type_path(skel, ty, lifetime, quote!())
+}
+
+/// The Rust type of `ty` outside the `types` module (its generated types
+/// as `types::name`).
+pub fn outer_type(skel: &Skeleton, ty: &Ty) -> TokenStream {
+    type_path(skel, ty, quote!('static), quote!(types::))
+}
+
+fn type_path(skel: &Skeleton, ty: &Ty, lifetime: TokenStream, prefix: TokenStream) -> TokenStream {
     match ty {
         Ty::Int(i) => int_type(*i),
         Ty::Float(FloatTy::F32) => quote!(f32),
@@ -24,10 +35,10 @@ pub fn field_type(skel: &Skeleton, ty: &Ty, lifetime: TokenStream) -> TokenStrea
         }
         Ty::Enum(r) | Ty::Composite(r) => {
             let name = ident(&skel.ty(*r).name);
-            quote!(#name)
+            quote!(#prefix #name)
         }
         Ty::Array(elem, n) => {
-            let elem = field_type(skel, elem, lifetime);
+            let elem = type_path(skel, elem, lifetime, prefix);
             let n = lit(*n);
             quote!([#elem; #n])
         }
@@ -49,6 +60,15 @@ pub fn type_def(skel: &Skeleton, def: &TypeDef) -> TokenStream {
     match &def.kind {
         TypeDefKind::Struct(s) => struct_def(skel, def, s),
         TypeDefKind::Enum(e) => enum_def(skel, def, e),
+        TypeDefKind::Alias { ty, .. } => {
+            let name = ident(&def.name);
+            let docs = type_doc(skel, def);
+            let ty = field_type(skel, ty, quote!('static));
+            quote! {
+                #docs
+                pub type #name = #ty;
+            }
+        }
     }
 }
 
@@ -68,6 +88,11 @@ fn origin_line(skel: &Skeleton, def: &TypeDef) -> String {
             "C type {}, declared as typedef {}.",
             code(&def.c_name),
             code(name)
+        ),
+        Origin::Map { map, role } => format!(
+            "C type {}, the {role} of map {}.",
+            code(&def.c_name),
+            code(map)
         ),
         Origin::Anonymous { parent, member } => format!(
             "C type {} of {}.",

@@ -1,4 +1,4 @@
-use super::{Accessors, TypeRef};
+use super::{Accessors, Ty, TypeRef};
 
 /// One map, as libbpf creates it at open.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +31,8 @@ pub struct MapIdents {
     pub data: Option<Accessors>,
     /// `struct_ops.<get>()` / `struct_ops.<get_mut>()`: the shadow.
     pub shadow: Option<Accessors>,
+    /// `maps.<typed>()`: the typed handle of a BTF-defined map.
+    pub typed: Option<String>,
     /// Its field in the links container (struct_ops maps).
     pub link: Option<String>,
 }
@@ -45,7 +47,12 @@ pub enum DataKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum MapKind {
     /// Declared in `SEC(".maps")`; `value_type` is the C spelling.
-    Declared { value_type: Option<String> },
+    Declared {
+        value_type: Option<String>,
+        /// The typed handle, when BTF (or the build script, for events)
+        /// says what the map holds.
+        typed: Option<TypedHandle>,
+    },
     /// A global-data map for an ELF data section.
     Data {
         section: String,
@@ -65,4 +72,26 @@ pub enum MapKind {
         /// `.struct_ops.link`: attached as a BPF link.
         link: bool,
     },
+}
+
+/// The typed handle of a map: which `skel_runtime::maps` (or `events`)
+/// type, with which Rust types.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypedHandle {
+    /// Hash, LRU hash, LPM trie and other keyed maps: `maps::Hash`.
+    Hash { key: Ty, value: Ty },
+    /// An array indexed by `u32`: `maps::Array`.
+    Array { value: Ty },
+    /// `maps::PerCpuHash`.
+    PerCpuHash { key: Ty, value: Ty },
+    /// `maps::PerCpuArray`.
+    PerCpuArray { value: Ty },
+    /// Queue or stack: `maps::Queue`.
+    Queue { value: Ty },
+    /// Array or hash of maps whose inner maps are `inner`: `maps::MapOfMaps`.
+    MapOfMaps { key: Ty, inner: Box<TypedHandle> },
+    /// A ring buffer of events: `events::RingBuf`.
+    RingBuf { event: Ty },
+    /// A perf event array of events: `events::PerfEvents`.
+    PerfEvents { event: Ty },
 }

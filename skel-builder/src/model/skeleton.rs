@@ -38,7 +38,7 @@ impl Skeleton {
     pub fn struct_def(&self, r: TypeRef) -> Option<&super::StructDef> {
         match &self.ty(r).kind {
             TypeDefKind::Struct(s) => Some(s),
-            TypeDefKind::Enum(_) => None,
+            TypeDefKind::Enum(_) | TypeDefKind::Alias { .. } => None,
         }
     }
 }

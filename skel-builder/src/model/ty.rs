@@ -146,6 +146,8 @@ pub enum Origin {
         parent: TypeRef,
         member: Option<String>,
     },
+    /// An anonymous C type that is a map's key, value or event (`role`).
+    Map { map: String, role: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -163,6 +165,11 @@ pub struct TypeDef {
 pub enum TypeDefKind {
     Struct(StructDef),
     Enum(EnumDef),
+    /// A C typedef asked for by name: `pub type name = ty;`.
+    Alias {
+        ty: Ty,
+        layout: Layout,
+    },
 }
 
 impl TypeDef {
@@ -173,6 +180,7 @@ impl TypeDef {
                 size: e.repr.size(),
                 align: e.repr.size(),
             },
+            TypeDefKind::Alias { layout, .. } => *layout,
         }
     }
 

@@ -34,10 +34,12 @@ pub struct ObjMap {
 #[derive(Clone, Debug)]
 pub enum ObjMapKind {
     /// Declared in `SEC(".maps")`, with its key and value types when given
-    /// with `__type`.
+    /// with `__type`, and for a map of maps the definition of its inner
+    /// maps (`__array(values, struct { ... })`).
     Declared {
         key: Option<BtfTypeId>,
         value: Option<BtfTypeId>,
+        inner: Option<Box<InnerDef>>,
     },
     /// A global-data map for an ELF data section; its variables are in the
     /// object's fixed-up DATASECs, under `section`.
@@ -58,6 +60,14 @@ pub enum ObjMapKind {
         /// The variable's offset in its section.
         offset: u64,
     },
+}
+
+/// The inner maps of a map of maps, as its `values` member declares them.
+#[derive(Clone, Debug)]
+pub struct InnerDef {
+    pub map_type: u32,
+    pub key: Option<BtfTypeId>,
+    pub value: Option<BtfTypeId>,
 }
 
 pub fn collect(
@@ -195,87 +205,142 @@ fn declared_maps(btf: &Btf, ds: &Datasec, maps: &mut Vec<ObjMap>, problems: &mut
                 continue;
             }
         };
-        let Kind::Struct(comp) = &btf.get(def).kind else {
-            problems.push(Problem::MapDefNotStruct {
-                map: name,
-                type_name: btf.c_spelling(def),
-            });
+        let Some(parsed) = parse_map_def(btf, &name, def, true, problems) else {
             continue;
         };
-        let mut map = ObjMap {
+        maps.push(ObjMap {
             name: name.clone(),
-            lookup_name: name.clone(),
+            lookup_name: name,
             kind: ObjMapKind::Declared {
-                key: None,
-                value: None,
+                key: parsed.key,
+                value: parsed.value,
+                inner: parsed.inner,
             },
-            map_type: 0,
-            key_size: 0,
-            value_size: 0,
-            max_entries: 0,
-            map_flags: 0,
+            map_type: parsed.map_type,
+            key_size: parsed.key_size,
+            value_size: parsed.value_size,
+            max_entries: parsed.max_entries,
+            map_flags: parsed.map_flags,
             autocreate: true,
+        });
+    }
+}
+
+/// A map definition struct, read.
+#[derive(Default)]
+struct ParsedDef {
+    map_type: u32,
+    key_size: u32,
+    value_size: u32,
+    max_entries: u32,
+    map_flags: u32,
+    key: Option<BtfTypeId>,
+    value: Option<BtfTypeId>,
+    inner: Option<Box<InnerDef>>,
+}
+
+/// Reads the map definition struct `def` of map `name` (the outer map's
+/// name for an inner definition); `None` after pushing its problems.
+/// Inner definitions (`outer` false) may not nest further.
+fn parse_map_def(
+    btf: &Btf,
+    name: &str,
+    def: BtfTypeId,
+    outer: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<ParsedDef> {
+    let Kind::Struct(comp) = &btf.get(def).kind else {
+        problems.push(Problem::MapDefNotStruct {
+            map: name.to_owned(),
+            type_name: btf.c_spelling(def),
+        });
+        return None;
+    };
+    let mut map = ParsedDef::default();
+    let mut ok = true;
+    for m in &comp.members {
+        let field = m.name.as_deref().unwrap_or("");
+        let mut bad = |problems: &mut Vec<Problem>| {
+            problems.push(Problem::MapDefBadField {
+                map: name.to_owned(),
+                field: field.to_owned(),
+            });
+            ok = false;
         };
-        let (mut key, mut value) = (None, None);
-        let mut ok = true;
-        for m in &comp.members {
-            let field = m.name.as_deref().unwrap_or("");
-            let mut bad = |problems: &mut Vec<Problem>| {
-                problems.push(Problem::MapDefBadField {
-                    map: name.clone(),
-                    field: field.to_owned(),
-                });
-                ok = false;
-            };
-            match field {
-                "type" | "max_entries" | "map_flags" | "key_size" | "value_size" => {
-                    match map_field_int(btf, m.ty) {
-                        Some(v) => match field {
-                            "type" => map.map_type = v,
-                            "max_entries" => map.max_entries = v,
-                            "map_flags" => map.map_flags = v,
-                            "key_size" => map.key_size = v,
-                            _ => map.value_size = v,
-                        },
-                        None => bad(problems),
-                    }
+        match field {
+            "type" | "max_entries" | "map_flags" | "key_size" | "value_size" => {
+                match map_field_int(btf, m.ty) {
+                    Some(v) => match field {
+                        "type" => map.map_type = v,
+                        "max_entries" => map.max_entries = v,
+                        "map_flags" => map.map_flags = v,
+                        "key_size" => map.key_size = v,
+                        _ => map.value_size = v,
+                    },
+                    None => bad(problems),
                 }
-                "key" | "value" => {
-                    match pointee(btf, m.ty).and_then(|t| btf.size_of(t).ok().map(|s| (t, s))) {
-                        Some((t, size)) if field == "key" => {
-                            map.key_size = size as u32;
-                            key = Some(t);
-                        }
-                        Some((t, size)) => {
-                            map.value_size = size as u32;
-                            value = Some(t);
-                        }
-                        None => bad(problems),
-                    }
-                }
-                "values" => {
-                    // Map-in-map and prog-array initial values: libbpf
-                    // stores fds/ids, 4 bytes each.
-                    map.value_size = 4;
-                    if map.key_size == 0 {
-                        map.key_size = 4;
-                    }
-                }
-                _ => {}
             }
-        }
-        if matches!(
-            map.map_type,
-            BPF_MAP_TYPE_ARRAY_OF_MAPS | BPF_MAP_TYPE_HASH_OF_MAPS
-        ) && map.value_size == 0
-        {
-            map.value_size = 4;
-        }
-        map.kind = ObjMapKind::Declared { key, value };
-        if ok {
-            maps.push(map);
+            "key" | "value" => {
+                match pointee(btf, m.ty).and_then(|t| btf.size_of(t).ok().map(|s| (t, s))) {
+                    Some((t, size)) if field == "key" => {
+                        map.key_size = size as u32;
+                        map.key = Some(t);
+                    }
+                    Some((t, size)) => {
+                        map.value_size = size as u32;
+                        map.value = Some(t);
+                    }
+                    None => bad(problems),
+                }
+            }
+            "values" => {
+                // Map-in-map and prog-array initial values: libbpf
+                // stores fds/ids, 4 bytes each.
+                map.value_size = 4;
+                if map.key_size == 0 {
+                    map.key_size = 4;
+                }
+                if outer {
+                    map.inner = inner_def(btf, name, m.ty, problems).map(Box::new);
+                }
+            }
+            _ => {}
         }
     }
+    if matches!(
+        map.map_type,
+        BPF_MAP_TYPE_ARRAY_OF_MAPS | BPF_MAP_TYPE_HASH_OF_MAPS
+    ) && map.value_size == 0
+    {
+        map.value_size = 4;
+    }
+    ok.then_some(map)
+}
+
+/// `__array(values, struct { ... })`: an array of pointers to the inner
+/// maps' definition struct (for prog arrays, to a function prototype:
+/// then `None`).
+fn inner_def(
+    btf: &Btf,
+    name: &str,
+    values: BtfTypeId,
+    problems: &mut Vec<Problem>,
+) -> Option<InnerDef> {
+    let array = btf.skip_modifiers(values).ok()?;
+    let Kind::Array { elem, .. } = btf.get(array).kind else {
+        return None;
+    };
+    let target = pointee(btf, elem)?;
+    let def = btf.skip_modifiers(target).ok()?;
+    if !matches!(btf.get(def).kind, Kind::Struct(_)) {
+        return None;
+    }
+    let parsed = parse_map_def(btf, name, def, false, problems)?;
+    Some(InnerDef {
+        map_type: parsed.map_type,
+        key: parsed.key,
+        value: parsed.value,
+    })
 }
 
 /// `__uint(name, val)` is `int (*name)[val]`: the value is the array length.

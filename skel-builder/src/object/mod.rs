@@ -19,7 +19,7 @@ use std::path::Path;
 use crate::error::{Error, Problem};
 use crate::model::ProgDef;
 
-pub use maps::{ObjMap, ObjMapKind, internal_map_name};
+pub use maps::{InnerDef, ObjMap, ObjMapKind, internal_map_name};
 pub use sections::{Datasec, Var};
 pub use strip::strip_debug;
 

@@ -1,14 +1,31 @@
 //! From what libbpf sees ([`crate::object::Object`]) to the skeleton model:
 //! maps and programs as the skeleton exposes them, and the Rust types of
 //! their BTF (`types`). Names come later, from [`crate::naming`].
+//!
+//! The types translated are those the skeleton needs: data-section views,
+//! struct_ops shadows, the keys and values of BTF-defined maps, the events
+//! the build script names, and the types it asks for by name. One C type
+//! is one Rust type, whichever of these reach it.
 
 mod types;
 
 use std::path::Path;
 
-use crate::error::Error;
-use crate::model::{MapDef, MapIdents, MapKind, ObjectPath, Skeleton};
-use crate::object::{ObjMapKind, Object};
+use crate::error::{Error, Problem};
+use crate::model::{IntTy, MapDef, MapIdents, MapKind, ObjectPath, Skeleton, Ty, TypedHandle};
+use crate::object::btf::{Btf, BtfTypeId, Kind};
+use crate::object::{InnerDef, ObjMapKind, Object};
+use crate::uapi;
+
+/// What the build script asks for beyond what the object declares.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// C types to generate, by spelling (`struct event`, `enum state`,
+    /// `pid_t`).
+    pub types: Vec<String>,
+    /// `(map, C type)`: what a ring buffer or perf event array carries.
+    pub events: Vec<(String, String)>,
+}
 
 /// The skeleton model of `obj` (read from `path`), every Rust name still
 /// empty.
@@ -18,8 +35,11 @@ pub fn skeleton(
     name: &str,
     object_name: &str,
     object_path: ObjectPath,
+    request: &Request,
 ) -> Result<Skeleton, Error> {
-    let mut tr = types::Translator::new(&obj.btf);
+    let btf = &obj.btf;
+    let mut tr = types::Translator::new(btf);
+    let mut problems = vec![];
     // Views and shadows are declared first and defined after, so that the
     // types the maps name come before the types they reach.
     let mut kinds = Vec::with_capacity(obj.maps.len());
@@ -28,7 +48,8 @@ pub fn skeleton(
     for m in &obj.maps {
         let kind = match &m.kind {
             ObjMapKind::Declared { value, .. } => MapKind::Declared {
-                value_type: value.map(|t| obj.btf.c_spelling(t)),
+                value_type: value.map(|t| btf.c_spelling(t)),
+                typed: None,
             },
             ObjMapKind::Data {
                 section,
@@ -71,8 +92,60 @@ pub fn skeleton(
     for (r, id) in shadows {
         tr.define_shadow(r, id);
     }
-    if !tr.problems.is_empty() {
-        let mut problems = std::mem::take(&mut tr.problems);
+
+    // Typed handles: keys and values from BTF, events from the request.
+    for (m, kind) in obj.maps.iter().zip(kinds.iter_mut()) {
+        if let (ObjMapKind::Declared { key, value, inner }, MapKind::Declared { typed, .. }) =
+            (&m.kind, kind)
+        {
+            *typed = typed_handle(&mut tr, &m.name, m.map_type, *key, *value, inner.as_deref());
+        }
+    }
+    for (map, spelling) in &request.events {
+        let Some(index) = obj.maps.iter().position(|m| &m.name == map) else {
+            problems.push(Problem::NoEventMap { map: map.clone() });
+            continue;
+        };
+        let m = &obj.maps[index];
+        if !matches!(
+            m.map_type,
+            uapi::BPF_MAP_TYPE_RINGBUF | uapi::BPF_MAP_TYPE_PERF_EVENT_ARRAY
+        ) {
+            problems.push(Problem::NotAnEventMap {
+                map: map.clone(),
+                map_type: uapi::map_type_name(m.map_type),
+            });
+            continue;
+        }
+        let id = match find_type(btf, spelling) {
+            Ok(id) => id,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        let Some(event) = tr.map_type(id, map, "event") else {
+            continue;
+        };
+        if let MapKind::Declared { typed, .. } = &mut kinds[index] {
+            *typed = Some(if m.map_type == uapi::BPF_MAP_TYPE_RINGBUF {
+                TypedHandle::RingBuf { event }
+            } else {
+                TypedHandle::PerfEvents { event }
+            });
+        }
+    }
+    for spelling in &request.types {
+        match find_type(btf, spelling) {
+            Ok(id) => {
+                tr.named(id);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+
+    problems.append(&mut tr.problems);
+    if !problems.is_empty() {
         problems.dedup();
         return Err(Error::Object {
             path: path.to_owned(),
@@ -106,4 +179,95 @@ pub fn skeleton(
         types: std::mem::take(&mut tr.types),
         idents: Default::default(),
     })
+}
+
+/// The typed handle a map of this type and these key and value types gets,
+/// if any.
+fn typed_handle(
+    tr: &mut types::Translator<'_>,
+    map: &str,
+    map_type: u32,
+    key: Option<BtfTypeId>,
+    value: Option<BtfTypeId>,
+    inner: Option<&InnerDef>,
+) -> Option<TypedHandle> {
+    use uapi::*;
+    let is_u32 = |ty: &Ty| matches!(ty, Ty::Int(i) if i.size() == 4);
+    match map_type {
+        BPF_MAP_TYPE_ARRAY_OF_MAPS | BPF_MAP_TYPE_HASH_OF_MAPS => {
+            let key = match key {
+                Some(k) => tr.map_type(k, map, "key")?,
+                // libbpf indexes an array of maps by u32 without being told.
+                None if map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS => Ty::Int(IntTy::U32),
+                None => return None,
+            };
+            let inner = inner?;
+            let name = format!("{map}_inner");
+            let inner = typed_handle(tr, &name, inner.map_type, inner.key, inner.value, None)?;
+            Some(TypedHandle::MapOfMaps {
+                key,
+                inner: Box::new(inner),
+            })
+        }
+        BPF_MAP_TYPE_QUEUE | BPF_MAP_TYPE_STACK => Some(TypedHandle::Queue {
+            value: tr.map_type(value?, map, "value")?,
+        }),
+        BPF_MAP_TYPE_ARRAY | BPF_MAP_TYPE_PERCPU_ARRAY => {
+            let key = tr.map_type(key?, map, "key")?;
+            let value = tr.map_type(value?, map, "value")?;
+            Some(match (map_type == BPF_MAP_TYPE_ARRAY, is_u32(&key)) {
+                (true, true) => TypedHandle::Array { value },
+                (false, true) => TypedHandle::PerCpuArray { value },
+                (true, false) => TypedHandle::Hash { key, value },
+                (false, false) => TypedHandle::PerCpuHash { key, value },
+            })
+        }
+        BPF_MAP_TYPE_PERCPU_HASH | BPF_MAP_TYPE_LRU_PERCPU_HASH => Some(TypedHandle::PerCpuHash {
+            key: tr.map_type(key?, map, "key")?,
+            value: tr.map_type(value?, map, "value")?,
+        }),
+        BPF_MAP_TYPE_HASH
+        | BPF_MAP_TYPE_LRU_HASH
+        | BPF_MAP_TYPE_LPM_TRIE
+        | BPF_MAP_TYPE_STACK_TRACE => Some(TypedHandle::Hash {
+            key: tr.map_type(key?, map, "key")?,
+            value: tr.map_type(value?, map, "value")?,
+        }),
+        _ => None,
+    }
+}
+
+/// The type a build script names: `struct x`, `union x`, `enum x`,
+/// `typedef x`, or a bare name (a typedef, else a struct, union or enum).
+fn find_type(btf: &Btf, spelling: &str) -> Result<BtfTypeId, Problem> {
+    let spelling = spelling.trim();
+    let (keyword, name) = match spelling.split_once(char::is_whitespace) {
+        Some((k @ ("struct" | "union" | "enum" | "typedef"), rest)) => (Some(k), rest.trim()),
+        _ => (None, spelling),
+    };
+    let fits = |kind: &Kind| match keyword {
+        Some("struct") => matches!(kind, Kind::Struct(_)),
+        Some("union") => matches!(kind, Kind::Union(_)),
+        Some("enum") => matches!(kind, Kind::Enum { .. }),
+        Some(_) => matches!(kind, Kind::Typedef { .. }),
+        None => matches!(kind, Kind::Typedef { .. }),
+    };
+    let fallback = |kind: &Kind| {
+        keyword.is_none() && matches!(kind, Kind::Struct(_) | Kind::Union(_) | Kind::Enum { .. })
+    };
+    btf.find(name, fits)
+        .or_else(|| btf.find(name, fallback))
+        .ok_or_else(|| {
+            let other = btf
+                .iter()
+                .find(|(_, t)| t.name.as_deref() == Some(name))
+                .map(|(id, _)| btf.c_spelling(id));
+            Problem::UnknownType {
+                spelling: spelling.to_owned(),
+                hint: match other {
+                    Some(other) => format!("; it has `{other}`"),
+                    None => "; clang puts a type in BTF only when a global, a map, a function signature or a CO-RE access uses it: declare a global of it (e.g. `struct event *unused_event;`)".to_owned(),
+                },
+            }
+        })
 }

@@ -21,19 +21,29 @@ use crate::object::btf::{self, Btf, BtfError, BtfTypeId, Kind};
 /// Structs nested by value deeper than this are refused.
 pub const MAX_NESTING: usize = 100;
 
-/// Where a member's type sits: for naming the anonymous types it holds.
+/// Where a type sits: for naming the anonymous types it holds.
 #[derive(Clone, Debug)]
-struct Place {
-    parent: TypeRef,
-    /// The member's C name; `None` for an anonymous member.
-    member: Option<String>,
+enum Place {
+    /// Member `member` of `parent` (`None`: an anonymous member).
+    Member {
+        parent: TypeRef,
+        member: Option<String>,
+    },
+    /// A map's key, value or event.
+    Map { map: String, role: &'static str },
 }
 
 impl Place {
     fn origin(&self) -> Origin {
-        Origin::Anonymous {
-            parent: self.parent,
-            member: self.member.clone(),
+        match self {
+            Place::Member { parent, member } => Origin::Anonymous {
+                parent: *parent,
+                member: member.clone(),
+            },
+            Place::Map { map, role } => Origin::Map {
+                map: map.clone(),
+                role: (*role).to_owned(),
+            },
         }
     }
 }
@@ -155,7 +165,7 @@ impl<'b> Translator<'b> {
     pub fn define_datasec(&mut self, r: TypeRef, section: &str, ds: &Datasec) {
         let mut shapes = Vec::with_capacity(ds.vars.len());
         for var in &ds.vars {
-            let place = Place {
+            let place = Place::Member {
                 parent: r,
                 member: Some(var.name.clone()),
             };
@@ -204,6 +214,92 @@ impl<'b> Translator<'b> {
         match body {
             Ok(def) => self.types[r.0].kind = TypeDefKind::Struct(def),
             Err(p) => self.problems.push(p),
+        }
+    }
+
+    /// The Rust type of a map's key, value or event (`role`): `None`, with
+    /// a warning, when it can only be bytes (the map then gets no typed
+    /// handle), or after pushing a problem.
+    pub fn map_type(&mut self, id: BtfTypeId, map: &str, role: &'static str) -> Option<Ty> {
+        let place = Place::Map {
+            map: map.to_owned(),
+            role,
+        };
+        match self.member_ty(id, &place, false, 0) {
+            Ok((Ty::Bytes(_), _)) => None,
+            Ok((ty, _)) => Some(ty),
+            Err(MemberError::Bytes(note)) => {
+                self.warn(
+                    format!("map {map}"),
+                    role,
+                    &format!("{note}; no typed handle"),
+                );
+                None
+            }
+            Err(MemberError::Problem(p)) => {
+                self.problems.push(p);
+                None
+            }
+        }
+    }
+
+    /// A named struct, union, enum or typedef asked for by name, with all
+    /// it reaches. A typedef becomes an alias of its target's Rust type
+    /// (an anonymous target is named by the typedef instead).
+    pub fn named(&mut self, id: BtfTypeId) -> Option<TypeRef> {
+        let btf = self.btf;
+        let ty = btf.get(id);
+        let place = Place::Map {
+            map: String::new(),
+            role: "",
+        };
+        match &ty.kind {
+            Kind::Struct(_) | Kind::Union(_) => match self.composite(id, place.origin()) {
+                Ok(r) => Some(r),
+                Err(p) => {
+                    self.problems.push(p);
+                    None
+                }
+            },
+            Kind::Enum { size, signed, .. } if IntTy::new(u64::from(*size), *signed).is_some() => {
+                Some(self.enum_def(id, place.origin()))
+            }
+            Kind::Typedef { target } => {
+                let name = ty.name.clone().unwrap_or_default();
+                let resolved = btf.skip_qualifiers(*target).ok()?;
+                let target_ty = btf.get(resolved);
+                if target_ty.name.is_none()
+                    && matches!(
+                        target_ty.kind,
+                        Kind::Struct(_) | Kind::Union(_) | Kind::Enum { .. }
+                    )
+                {
+                    // `typedef struct { ... } name;`: the type takes the name.
+                    return match self.member_ty(id, &place, false, 0) {
+                        Ok((Ty::Composite(r) | Ty::Enum(r), _)) => Some(r),
+                        _ => None,
+                    };
+                }
+                let (ty, layout) = match self.member_ty(*target, &place, false, 0) {
+                    Ok(found) => found,
+                    Err(MemberError::Bytes(note)) => {
+                        self.warn(format!("typedef {name}"), "", &note);
+                        return None;
+                    }
+                    Err(MemberError::Problem(p)) => {
+                        self.problems.push(p);
+                        return None;
+                    }
+                };
+                Some(self.push(TypeDef {
+                    name: String::new(),
+                    c_name: format!("typedef {name}"),
+                    btf_id: Some(id.0),
+                    origin: Origin::Named { name },
+                    kind: TypeDefKind::Alias { ty, layout },
+                }))
+            }
+            _ => None,
         }
     }
 
@@ -540,7 +636,7 @@ impl<'b> Translator<'b> {
             if union && bit_offset != 0 {
                 return Err(bad(format!("union member at bit offset {bit_offset}")));
             }
-            let place = Place {
+            let place = Place::Member {
                 parent: r,
                 member: m.name.clone(),
             };

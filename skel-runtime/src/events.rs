@@ -1,0 +1,613 @@
+//! Typed events: ring buffers and perf event arrays whose samples are a
+//! generated Rust type.
+//!
+//! BTF does not say what a ring buffer or perf event array carries, so the
+//! build script names it (`SkeletonBuilder::event_type("events", "struct
+//! event")`); the skeleton then hands out `skel.maps.events_typed()`, a
+//! [`RingBuf<T>`] or [`PerfEvents<T>`]. Consumers call back with `&T`:
+//! each sample is copied out of the kernel's memory into an aligned `T`
+//! first (samples are never referenced in place: perf samples are not even
+//! 8-byte aligned), and a sample shorter than `T` ends the poll with
+//! [`Error::ShortEvent`], never a read past its end. A sample longer than
+//! `T` (trailing variable-length data) gives its first `size_of::<T>()`
+//! bytes.
+//!
+//! A callback that panics makes the poll resume the panic once libbpf has
+//! returned, instead of aborting the process.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::ffi::{CStr, c_int, c_void};
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem::size_of;
+use std::os::fd::RawFd;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::ptr::NonNull;
+use std::time::Duration;
+
+use libbpf_sys::{bpf_map, perf_buffer, ring_buffer};
+
+use crate::error::{Error, Result};
+use crate::plain::Plain;
+
+fn map_name(map: NonNull<bpf_map>) -> String {
+    // SAFETY: a live map (type invariants of the handles).
+    unsafe { CStr::from_ptr(libbpf_sys::bpf_map__name(map.as_ptr())) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Copies a sample into a `T`, or says why it cannot.
+fn decode<T: Plain>(map: &str, bytes: &[u8]) -> Result<T> {
+    if bytes.len() < size_of::<T>() {
+        return Err(Error::ShortEvent {
+            map: map.to_owned(),
+            type_name: std::any::type_name::<T>(),
+            expected: size_of::<T>(),
+            actual: bytes.len(),
+        });
+    }
+    // SAFETY: `bytes` holds at least size_of::<T>() bytes; any bytes are a
+    // T; the read copies and may be unaligned.
+    Ok(unsafe { bytes.as_ptr().cast::<T>().read_unaligned() })
+}
+
+/// What a poll left behind: the first error or panic of a callback.
+#[derive(Default)]
+struct Outcome {
+    error: Option<Error>,
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+impl Outcome {
+    /// The poll's result: a callback's panic is resumed, its error
+    /// returned, else libbpf's return value.
+    fn finish(cell: &RefCell<Outcome>, ret: c_int, what: &str) -> Result<usize> {
+        let mut outcome = cell.borrow_mut();
+        if let Some(panic) = outcome.panic.take() {
+            drop(outcome);
+            resume_unwind(panic);
+        }
+        if let Some(e) = outcome.error.take() {
+            return Err(e);
+        }
+        if ret < 0 && -ret != libc::EINTR {
+            return Err(Error::MapOp {
+                map: what.to_owned(),
+                op: "poll",
+                source: std::io::Error::from_raw_os_error(-ret),
+            });
+        }
+        Ok(ret.max(0) as usize)
+    }
+}
+
+/// A borrow of a map that yields `T`s.
+type Typed<'a, T> = PhantomData<(&'a bpf_map, fn() -> T)>;
+
+/// A ring buffer map whose samples are `T`.
+pub struct RingBuf<'a, T> {
+    map: NonNull<bpf_map>,
+    _life: Typed<'a, T>,
+}
+
+impl<'a, T: Plain> RingBuf<'a, T> {
+    #[doc(hidden)]
+    pub fn __new(maps: &'a crate::storage::Maps<'_>, index: usize) -> Self {
+        RingBuf {
+            map: maps.ptr(index),
+            _life: PhantomData,
+        }
+    }
+
+    /// The map's name.
+    pub fn name(&self) -> String {
+        map_name(self.map)
+    }
+
+    /// A consumer that calls `callback` with each sample of this map. Add
+    /// more ring buffers to it with [`RingBufConsumer::add`].
+    pub fn consumer<F: FnMut(&T) + 'a>(&self, callback: F) -> Result<RingBufConsumer<'a>> {
+        let mut consumer = RingBufConsumer::new();
+        consumer.add(self, callback)?;
+        Ok(consumer)
+    }
+}
+
+impl<T> fmt::Debug for RingBuf<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RingBuf").field(&map_name(self.map)).finish()
+    }
+}
+
+type Callback<'a> = Box<dyn FnMut(&[u8]) -> Result<()> + 'a>;
+
+/// One map's callback, as libbpf's `ctx`.
+struct RingSlot<'a> {
+    call: Callback<'a>,
+    outcome: *const RefCell<Outcome>,
+}
+
+unsafe extern "C" fn ring_sample(
+    ctx: *mut c_void,
+    data: *mut c_void,
+    size: libbpf_sys::size_t,
+) -> c_int {
+    // SAFETY: ctx is the RingSlot registered with this callback, alive as
+    // long as the consumer; libbpf calls back only from poll/consume,
+    // which take `&mut self`, so nothing else touches it meanwhile.
+    let slot = unsafe { &mut *ctx.cast::<RingSlot<'_>>() };
+    // SAFETY: libbpf passes `size` readable bytes at `data`.
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size as usize) };
+    let result = catch_unwind(AssertUnwindSafe(|| (slot.call)(bytes)));
+    // SAFETY: the consumer owns the outcome cell and outlives the call.
+    let outcome = unsafe { &*slot.outcome };
+    match result {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            outcome.borrow_mut().error.get_or_insert(e);
+            -1
+        }
+        Err(panic) => {
+            outcome.borrow_mut().panic.get_or_insert(panic);
+            -1
+        }
+    }
+}
+
+/// Consumes one or more ring buffers, calling each map's callback with its
+/// typed samples.
+pub struct RingBufConsumer<'a> {
+    rb: Option<NonNull<ring_buffer>>,
+    // Boxed: libbpf holds a pointer to each slot, which must not move.
+    #[allow(clippy::vec_box)]
+    slots: Vec<Box<RingSlot<'a>>>,
+    outcome: Box<RefCell<Outcome>>,
+    names: Vec<String>,
+}
+
+impl<'a> RingBufConsumer<'a> {
+    /// A consumer of no ring buffer yet.
+    pub fn new() -> Self {
+        RingBufConsumer {
+            rb: None,
+            slots: vec![],
+            outcome: Box::default(),
+            names: vec![],
+        }
+    }
+
+    /// Adds ring buffer `map`, whose samples go to `callback`.
+    pub fn add<T: Plain, F: FnMut(&T) + 'a>(
+        &mut self,
+        map: &RingBuf<'a, T>,
+        mut callback: F,
+    ) -> Result<&mut Self> {
+        let name = map.name();
+        let shown = name.clone();
+        let call: Callback<'a> = Box::new(move |bytes| {
+            let value = decode::<T>(&shown, bytes)?;
+            callback(&value);
+            Ok(())
+        });
+        let mut slot = Box::new(RingSlot {
+            call,
+            outcome: &*self.outcome,
+        });
+        let ctx = (&raw mut *slot).cast::<c_void>();
+        // SAFETY: a map of a loaded object.
+        let fd = unsafe { libbpf_sys::bpf_map__fd(map.map.as_ptr()) };
+        let failed = |ret: c_int| Error::MapOp {
+            map: name.clone(),
+            op: "set up ring buffer consumer",
+            source: std::io::Error::from_raw_os_error(-ret),
+        };
+        match self.rb {
+            None => {
+                // SAFETY: ctx stays valid while the ring buffer lives (the
+                // slot is kept in `self.slots` and freed after it).
+                let rb = unsafe {
+                    libbpf_sys::ring_buffer__new(fd, Some(ring_sample), ctx, std::ptr::null())
+                };
+                match NonNull::new(rb) {
+                    Some(rb) => self.rb = Some(rb),
+                    // libbpf 1.0+ returns NULL and sets errno.
+                    None => {
+                        return Err(failed(
+                            -std::io::Error::last_os_error()
+                                .raw_os_error()
+                                .unwrap_or(libc::EINVAL),
+                        ));
+                    }
+                }
+            }
+            Some(rb) => {
+                // SAFETY: as above.
+                let ret = unsafe {
+                    libbpf_sys::ring_buffer__add(rb.as_ptr(), fd, Some(ring_sample), ctx)
+                };
+                if ret < 0 {
+                    return Err(failed(ret));
+                }
+            }
+        }
+        self.slots.push(slot);
+        self.names.push(name);
+        Ok(self)
+    }
+
+    fn what(&self) -> String {
+        self.names.join(", ")
+    }
+
+    /// Waits up to `timeout` for samples and hands every available one to
+    /// its callback; returns how many were consumed.
+    pub fn poll(&mut self, timeout: Duration) -> Result<usize> {
+        let Some(rb) = self.rb else { return Ok(0) };
+        let ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
+        // SAFETY: a live ring buffer; callbacks run now, on this thread.
+        let ret = unsafe { libbpf_sys::ring_buffer__poll(rb.as_ptr(), ms) };
+        Outcome::finish(&self.outcome, ret, &self.what())
+    }
+
+    /// Hands every available sample to its callback without waiting.
+    pub fn consume(&mut self) -> Result<usize> {
+        let Some(rb) = self.rb else { return Ok(0) };
+        // SAFETY: as in `poll`.
+        let ret = unsafe { libbpf_sys::ring_buffer__consume(rb.as_ptr()) };
+        Outcome::finish(&self.outcome, ret, &self.what())
+    }
+
+    /// The epoll file descriptor that becomes readable when samples wait
+    /// (for an event loop of your own); `None` before a map is added.
+    pub fn epoll_fd(&self) -> Option<RawFd> {
+        // SAFETY: a live ring buffer.
+        self.rb
+            .map(|rb| unsafe { libbpf_sys::ring_buffer__epoll_fd(rb.as_ptr()) })
+    }
+}
+
+impl Default for RingBufConsumer<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for RingBufConsumer<'_> {
+    fn drop(&mut self) {
+        if let Some(rb) = self.rb.take() {
+            // SAFETY: ours; the slots it points to are freed after it.
+            unsafe { libbpf_sys::ring_buffer__free(rb.as_ptr()) };
+        }
+    }
+}
+
+impl fmt::Debug for RingBufConsumer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RingBufConsumer")
+            .field("maps", &self.names)
+            .finish()
+    }
+}
+
+/// A perf event array whose samples are `T`.
+pub struct PerfEvents<'a, T> {
+    map: NonNull<bpf_map>,
+    _life: Typed<'a, T>,
+}
+
+impl<T> fmt::Debug for PerfEvents<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PerfEvents")
+            .field(&map_name(self.map))
+            .finish()
+    }
+}
+
+type PerfCallback<'a> = Box<dyn FnMut(i32, &[u8]) -> Result<()> + 'a>;
+
+struct PerfSlot<'a> {
+    sample: PerfCallback<'a>,
+    lost: Box<dyn FnMut(i32, u64) + 'a>,
+    outcome: RefCell<Outcome>,
+}
+
+unsafe extern "C" fn perf_sample(ctx: *mut c_void, cpu: c_int, data: *mut c_void, size: u32) {
+    // SAFETY: ctx is the consumer's PerfSlot; callbacks run only inside
+    // poll/consume, which take `&mut self`.
+    let slot = unsafe { &mut *ctx.cast::<PerfSlot<'_>>() };
+    // SAFETY: libbpf passes `size` readable bytes at `data`.
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size as usize) };
+    let result = catch_unwind(AssertUnwindSafe(|| (slot.sample)(cpu, bytes)));
+    let mut outcome = slot.outcome.borrow_mut();
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            outcome.error.get_or_insert(e);
+        }
+        Err(panic) => {
+            outcome.panic.get_or_insert(panic);
+        }
+    }
+}
+
+unsafe extern "C" fn perf_lost(ctx: *mut c_void, cpu: c_int, count: u64) {
+    // SAFETY: as in `perf_sample`.
+    let slot = unsafe { &mut *ctx.cast::<PerfSlot<'_>>() };
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| (slot.lost)(cpu, count))) {
+        slot.outcome.borrow_mut().panic.get_or_insert(panic);
+    }
+}
+
+impl<'a, T: Plain> PerfEvents<'a, T> {
+    #[doc(hidden)]
+    pub fn __new(maps: &'a crate::storage::Maps<'_>, index: usize) -> Self {
+        PerfEvents {
+            map: maps.ptr(index),
+            _life: PhantomData,
+        }
+    }
+
+    /// The map's name.
+    pub fn name(&self) -> String {
+        map_name(self.map)
+    }
+
+    /// A consumer with `pages` pages of buffer per CPU (a power of two)
+    /// that calls `on_sample(cpu, &event)` for each sample and
+    /// `on_lost(cpu, count)` when the kernel dropped samples.
+    pub fn consumer(
+        &self,
+        pages: usize,
+        on_sample: impl FnMut(i32, &T) + 'a,
+        on_lost: impl FnMut(i32, u64) + 'a,
+    ) -> Result<PerfConsumer<'a>> {
+        let name = self.name();
+        let shown = name.clone();
+        let mut on_sample = on_sample;
+        let mut slot = Box::new(PerfSlot {
+            sample: Box::new(move |cpu, bytes| {
+                let value = decode::<T>(&shown, bytes)?;
+                on_sample(cpu, &value);
+                Ok(())
+            }),
+            lost: Box::new(on_lost),
+            outcome: RefCell::default(),
+        });
+        // SAFETY: a map of a loaded object.
+        let fd = unsafe { libbpf_sys::bpf_map__fd(self.map.as_ptr()) };
+        // SAFETY: the slot outlives the perf buffer (freed after it).
+        let pb = unsafe {
+            libbpf_sys::perf_buffer__new(
+                fd,
+                pages as libbpf_sys::size_t,
+                Some(perf_sample),
+                Some(perf_lost),
+                (&raw mut *slot).cast(),
+                std::ptr::null(),
+            )
+        };
+        let Some(pb) = NonNull::new(pb) else {
+            return Err(Error::MapOp {
+                map: name,
+                op: "set up perf buffer consumer",
+                source: std::io::Error::last_os_error(),
+            });
+        };
+        Ok(PerfConsumer { pb, slot, name })
+    }
+}
+
+/// Consumes a perf event array, calling back with typed samples.
+pub struct PerfConsumer<'a> {
+    pb: NonNull<perf_buffer>,
+    slot: Box<PerfSlot<'a>>,
+    name: String,
+}
+
+impl PerfConsumer<'_> {
+    /// Waits up to `timeout` for samples and hands every available one to
+    /// the callback.
+    pub fn poll(&mut self, timeout: Duration) -> Result<usize> {
+        let ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
+        // SAFETY: a live perf buffer; callbacks run now, on this thread.
+        let ret = unsafe { libbpf_sys::perf_buffer__poll(self.pb.as_ptr(), ms) };
+        Outcome::finish(&self.slot.outcome, ret, &self.name)
+    }
+
+    /// Hands every available sample to the callback without waiting.
+    pub fn consume(&mut self) -> Result<usize> {
+        // SAFETY: as in `poll`.
+        let ret = unsafe { libbpf_sys::perf_buffer__consume(self.pb.as_ptr()) };
+        Outcome::finish(&self.slot.outcome, ret, &self.name)
+    }
+
+    /// The epoll file descriptor that becomes readable when samples wait.
+    pub fn epoll_fd(&self) -> RawFd {
+        // SAFETY: a live perf buffer.
+        unsafe { libbpf_sys::perf_buffer__epoll_fd(self.pb.as_ptr()) }
+    }
+}
+
+impl Drop for PerfConsumer<'_> {
+    fn drop(&mut self) {
+        // SAFETY: ours; the slot it points to is freed after it.
+        unsafe { libbpf_sys::perf_buffer__free(self.pb.as_ptr()) };
+    }
+}
+
+impl fmt::Debug for PerfConsumer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PerfConsumer")
+            .field("map", &self.name)
+            .finish()
+    }
+}
+
+#[cfg(feature = "tokio")]
+pub use stream::EventStream;
+
+#[cfg(feature = "tokio")]
+mod stream {
+    //! Ring buffer samples as an async stream, woken by tokio's reactor.
+
+    use std::collections::VecDeque;
+    use std::os::fd::{AsRawFd, RawFd};
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
+
+    use tokio::io::unix::AsyncFd;
+
+    use super::{RingBuf, RingBufConsumer};
+    use crate::error::Result;
+    use crate::plain::Plain;
+
+    struct EpollFd(RawFd);
+
+    impl AsRawFd for EpollFd {
+        fn as_raw_fd(&self) -> RawFd {
+            self.0
+        }
+    }
+
+    /// The samples of one ring buffer as an async stream
+    /// ([`futures_core::Stream`] of `Result<T>`, and [`EventStream::next`]).
+    /// It consumes only when polled, so samples wait in the ring, not in
+    /// memory, while nobody asks for them.
+    pub struct EventStream<'a, T> {
+        // Dropped before the consumer, which owns the epoll fd.
+        fd: AsyncFd<EpollFd>,
+        consumer: RingBufConsumer<'a>,
+        ready: Arc<Mutex<VecDeque<T>>>,
+    }
+
+    impl<'a, T: Plain + Send + 'a> RingBuf<'a, T> {
+        /// The map's samples as an async stream. Call it inside a tokio
+        /// runtime with IO enabled (outside one, it is an error).
+        pub fn stream(&self) -> Result<EventStream<'a, T>> {
+            if let Err(e) = tokio::runtime::Handle::try_current() {
+                return Err(crate::Error::MapOp {
+                    map: self.name(),
+                    op: "set up an event stream (call `stream()` inside a tokio runtime)",
+                    source: std::io::Error::other(e),
+                });
+            }
+            let ready: Arc<Mutex<VecDeque<T>>> = Arc::default();
+            let sink = Arc::clone(&ready);
+            let consumer = self.consumer(move |event: &T| {
+                sink.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_back(*event)
+            })?;
+            let fd = consumer
+                .epoll_fd()
+                .expect("bug: a consumer of one map has a ring buffer");
+            // SAFETY: the epoll fd belongs to `consumer`, which the stream
+            // owns and drops after `fd` (field order).
+            let fd =
+                unsafe { AsyncFd::register(EpollFd(fd)) }.map_err(|e| crate::Error::MapOp {
+                    map: self.name(),
+                    op: "register with the tokio reactor",
+                    source: std::io::Error::from(e),
+                })?;
+            Ok(EventStream {
+                consumer,
+                ready,
+                fd,
+            })
+        }
+    }
+
+    impl<T: Plain> EventStream<'_, T> {
+        /// The next sample, waiting for one.
+        pub async fn next(&mut self) -> Result<T> {
+            std::future::poll_fn(|cx| self.poll_event(cx)).await
+        }
+
+        fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
+            loop {
+                if let Some(event) = self
+                    .ready
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .pop_front()
+                {
+                    return Poll::Ready(Ok(event));
+                }
+                let mut guard = match self.fd.poll_read_ready(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(guard)) => guard,
+                    Poll::Ready(Err(source)) => {
+                        return Poll::Ready(Err(crate::Error::MapOp {
+                            map: format!("{:?}", self.consumer),
+                            op: "wait for events",
+                            source,
+                        }));
+                    }
+                };
+                if let Err(e) = self.consumer.consume() {
+                    return Poll::Ready(Err(e));
+                }
+                guard.clear_ready();
+            }
+        }
+    }
+
+    impl<T> std::fmt::Debug for EventStream<'_, T> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("EventStream")
+                .field("consumer", &self.consumer)
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl<T: Plain> futures_core::Stream for EventStream<'_, T> {
+        type Item = Result<T>;
+
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
+            self.get_mut().poll_event(cx).map(Some)
+        }
+    }
+
+    // SAFETY: the consumer's only callback pushes into an
+    // `Arc<Mutex<VecDeque<T>>>`, which may move with it when `T: Send`.
+    unsafe impl<T: Send> Send for EventStream<'_, T> {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[repr(C)]
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Event {
+        a: u64,
+        b: u32,
+        c: u32,
+    }
+    // SAFETY: plain integers.
+    unsafe impl Plain for Event {}
+
+    #[test]
+    fn short_samples_are_errors_and_others_are_copied_from_any_alignment() {
+        let mut bytes = [0u8; 1 + 16 + 3];
+        bytes[1..9].copy_from_slice(&7u64.to_ne_bytes());
+        bytes[9..13].copy_from_slice(&8u32.to_ne_bytes());
+        bytes[13..17].copy_from_slice(&9u32.to_ne_bytes());
+        // Unaligned, and with trailing bytes.
+        let e: Event = decode("m", &bytes[1..]).unwrap();
+        assert_eq!(e, Event { a: 7, b: 8, c: 9 });
+        let err = decode::<Event>("ring", &bytes[1..16]).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::ShortEvent {
+                expected: 16,
+                actual: 15,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("`ring`"), "{err}");
+    }
+}

@@ -1,5 +1,9 @@
 //! Builds a skeleton for every `bpf/*.bpf.c` fixture, the way a user's
 //! build script would, and lists them for the tests.
+//!
+//! A fixture whose first line is `// skel-test: prebuilt without BTF` is
+//! compiled here with `clang -O2 -target bpf` (no `-g`: no .BTF) and handed
+//! to the builder as a prebuilt object (`.obj()`).
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -14,7 +18,16 @@ fn main() {
     sources.sort();
     let mut list = String::new();
     for src in sources {
-        let out = match skel_builder::SkeletonBuilder::new().source(&src).build() {
+        let mut builder = skel_builder::SkeletonBuilder::new();
+        if std::fs::read_to_string(&src)
+            .unwrap()
+            .starts_with("// skel-test: prebuilt without BTF\n")
+        {
+            builder.obj(prebuilt_without_btf(&src));
+        } else {
+            builder.source(&src);
+        }
+        let out = match builder.build() {
             Ok(out) => out,
             Err(e) => {
                 eprintln!("{}", e.report());
@@ -26,4 +39,28 @@ fn main() {
     }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("fixtures.txt");
     std::fs::write(out, list).unwrap();
+}
+
+/// `src` compiled without `-g` into `$OUT_DIR/<stem>.prebuilt.o`, rewritten
+/// only when its bytes change (cargo watches it through `.obj()`).
+fn prebuilt_without_btf(src: &std::path::Path) -> PathBuf {
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    let stem = src.file_name().unwrap().to_str().unwrap();
+    let stem = stem.split('.').next().unwrap();
+    let obj = out_dir.join(format!("{stem}.prebuilt.o"));
+    let fresh = out_dir.join(format!("{stem}.prebuilt.o.new"));
+    let status = std::process::Command::new(skel_builder::default_clang())
+        .args(["-O2", "-target", "bpf", "-c"])
+        .arg(src)
+        .arg("-o")
+        .arg(&fresh)
+        .status()
+        .unwrap();
+    assert!(status.success(), "clang failed on {}", src.display());
+    if std::fs::read(&obj).ok() != std::fs::read(&fresh).ok() {
+        std::fs::rename(&fresh, &obj).unwrap();
+    } else {
+        std::fs::remove_file(&fresh).unwrap();
+    }
+    obj
 }

@@ -12,14 +12,12 @@ mod __skel_globals {
     pub mod types {
         /// The variables of data section `.data`, laid out as libbpf maps them.
         ///
-        /// Size 120 bytes, alignment 8, BTF type id 65.
+        /// Size 136 bytes, alignment 8, BTF type id 69.
         ///
-        /// The section holds 114 bytes; the view rounds up to 120 for alignment (libbpf backs sections with whole pages).
+        /// The section holds 130 bytes; the view rounds up to 136 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
-            /// `nothing`: C type `struct empty`, at byte 0, 0 bytes.
-            pub nothing: empty,
             /// `enabled`: C type `_Bool`, at byte 0, 1 bytes.
             ///
             /// C `_Bool`; any byte value is accepted (non-zero is true).
@@ -28,36 +26,44 @@ mod __skel_globals {
             __padding_0: [u8; 3],
             /// `mode`: C type `enum mode`, at byte 4, 4 bytes.
             pub mode: mode,
-            /// `origin`: C type `struct point`, at byte 8, 8 bytes.
+            /// `sign`: C type `enum sign_e`, at byte 8, 4 bytes.
+            pub sign: sign_e,
+            /// Padding: bytes 12..16, kept zero.
+            __padding_1: [u8; 4],
+            /// `wide_neg`: C type `enum wide_neg`, at byte 16, 8 bytes.
+            pub wide_neg: wide_neg,
+            /// `origin`: C type `struct point`, at byte 24, 8 bytes.
             pub origin: point,
-            /// `path`: C type `struct point[3]`, at byte 16, 24 bytes.
+            /// `path`: C type `struct point[3]`, at byte 32, 24 bytes.
             pub path: [point; 3],
-            /// `fl`: C type `struct flags`, at byte 40, 8 bytes.
+            /// `fl`: C type `struct flags`, at byte 56, 8 bytes.
             pub fl: flags,
-            /// `wb`: C type `struct wide_bits`, at byte 48, 16 bytes.
+            /// `wb`: C type `struct wide_bits`, at byte 64, 16 bytes.
             pub wb: wide_bits,
-            /// `val`: C type `union value`, at byte 64, 4 bytes.
+            /// `val`: C type `union value`, at byte 80, 4 bytes.
             pub val: value,
-            /// `rec`: C type `struct packed_rec`, at byte 68, 5 bytes.
+            /// `rec`: C type `struct packed_rec`, at byte 84, 5 bytes.
             pub rec: packed_rec,
-            /// `greeting`: C type `char[12]`, at byte 73, 12 bytes.
+            /// `greeting`: C type `char[12]`, at byte 89, 12 bytes.
             ///
             /// C string: use `set("...")` and `to_str()`.
             pub greeting: ::skel_runtime::CharArray<12>,
-            /// Padding: bytes 85..88, kept zero.
-            __padding_1: [u8; 3],
-            /// `old`: C type `struct task_struct___old`, at byte 88, 4 bytes.
+            /// Padding: bytes 101..104, kept zero.
+            __padding_2: [u8; 3],
+            /// `old`: C type `struct task_struct___old`, at byte 104, 4 bytes.
             pub old: task_struct___old,
-            /// `bytes`: C type `__u8[5]`, at byte 92, 5 bytes.
+            /// `bytes`: C type `__u8[5]`, at byte 108, 5 bytes.
             pub bytes: [u8; 5],
-            /// Padding: bytes 97..104, kept zero.
-            __padding_2: [u8; 7],
-            /// `typedef_anon`: C type `foo`, at byte 104, 8 bytes.
+            /// Padding: bytes 113..120, kept zero.
+            __padding_3: [u8; 7],
+            /// `typedef_anon`: C type `foo`, at byte 120, 8 bytes.
             pub typedef_anon: foo,
-            /// `tagged`: C type `struct foo`, at byte 112, 2 bytes.
+            /// `tagged`: C type `struct foo`, at byte 128, 2 bytes.
             pub tagged: foo_1,
-            /// Padding: bytes 114..120, kept zero.
-            __padding_3: [u8; 6],
+            /// `nothing`: C type `struct empty`, at byte 130, 0 bytes.
+            pub nothing: empty,
+            /// Padding: bytes 130..136, kept zero.
+            __padding_4: [u8; 6],
         }
         impl ::core::default::Default for data {
             fn default() -> Self {
@@ -67,11 +73,6 @@ mod __skel_globals {
         unsafe impl ::skel_runtime::Plain for data {}
         const _: () = {
             type This = data;
-            ::skel_runtime::assert_plain::<empty>();
-            assert!(
-                ::core::mem::offset_of!(This, nothing) == 0,
-                "`data::nothing`: offset must be 0, as in BTF"
-            );
             ::skel_runtime::assert_plain::<::skel_runtime::CBool>();
             assert!(
                 ::core::mem::offset_of!(This, enabled) == 0,
@@ -87,83 +88,193 @@ mod __skel_globals {
                 ::core::mem::offset_of!(This, mode) == 4,
                 "`data::mode`: offset must be 4, as in BTF"
             );
+            ::skel_runtime::assert_plain::<sign_e>();
+            assert!(
+                ::core::mem::offset_of!(This, sign) == 8,
+                "`data::sign`: offset must be 8, as in BTF"
+            );
+            ::skel_runtime::assert_plain::<[u8; 4]>();
+            assert!(
+                ::core::mem::offset_of!(This, __padding_1) == 12,
+                "`data::__padding_1`: offset must be 12, as in BTF"
+            );
+            ::skel_runtime::assert_plain::<wide_neg>();
+            assert!(
+                ::core::mem::offset_of!(This, wide_neg) == 16,
+                "`data::wide_neg`: offset must be 16, as in BTF"
+            );
             ::skel_runtime::assert_plain::<point>();
             assert!(
-                ::core::mem::offset_of!(This, origin) == 8,
-                "`data::origin`: offset must be 8, as in BTF"
+                ::core::mem::offset_of!(This, origin) == 24,
+                "`data::origin`: offset must be 24, as in BTF"
             );
             ::skel_runtime::assert_plain::<[point; 3]>();
             assert!(
-                ::core::mem::offset_of!(This, path) == 16,
-                "`data::path`: offset must be 16, as in BTF"
+                ::core::mem::offset_of!(This, path) == 32,
+                "`data::path`: offset must be 32, as in BTF"
             );
             ::skel_runtime::assert_plain::<flags>();
             assert!(
-                ::core::mem::offset_of!(This, fl) == 40,
-                "`data::fl`: offset must be 40, as in BTF"
+                ::core::mem::offset_of!(This, fl) == 56,
+                "`data::fl`: offset must be 56, as in BTF"
             );
             ::skel_runtime::assert_plain::<wide_bits>();
             assert!(
-                ::core::mem::offset_of!(This, wb) == 48,
-                "`data::wb`: offset must be 48, as in BTF"
+                ::core::mem::offset_of!(This, wb) == 64,
+                "`data::wb`: offset must be 64, as in BTF"
             );
             ::skel_runtime::assert_plain::<value>();
             assert!(
-                ::core::mem::offset_of!(This, val) == 64,
-                "`data::val`: offset must be 64, as in BTF"
+                ::core::mem::offset_of!(This, val) == 80,
+                "`data::val`: offset must be 80, as in BTF"
             );
             ::skel_runtime::assert_plain::<packed_rec>();
             assert!(
-                ::core::mem::offset_of!(This, rec) == 68,
-                "`data::rec`: offset must be 68, as in BTF"
+                ::core::mem::offset_of!(This, rec) == 84,
+                "`data::rec`: offset must be 84, as in BTF"
             );
             ::skel_runtime::assert_plain::<::skel_runtime::CharArray<12>>();
             assert!(
-                ::core::mem::offset_of!(This, greeting) == 73,
-                "`data::greeting`: offset must be 73, as in BTF"
+                ::core::mem::offset_of!(This, greeting) == 89,
+                "`data::greeting`: offset must be 89, as in BTF"
             );
             assert!(
-                ::core::mem::offset_of!(This, __padding_1) == 85,
-                "`data::__padding_1`: offset must be 85, as in BTF"
+                ::core::mem::offset_of!(This, __padding_2) == 101,
+                "`data::__padding_2`: offset must be 101, as in BTF"
             );
             ::skel_runtime::assert_plain::<task_struct___old>();
             assert!(
-                ::core::mem::offset_of!(This, old) == 88,
-                "`data::old`: offset must be 88, as in BTF"
+                ::core::mem::offset_of!(This, old) == 104,
+                "`data::old`: offset must be 104, as in BTF"
             );
             ::skel_runtime::assert_plain::<[u8; 5]>();
             assert!(
-                ::core::mem::offset_of!(This, bytes) == 92,
-                "`data::bytes`: offset must be 92, as in BTF"
+                ::core::mem::offset_of!(This, bytes) == 108,
+                "`data::bytes`: offset must be 108, as in BTF"
             );
             ::skel_runtime::assert_plain::<[u8; 7]>();
             assert!(
-                ::core::mem::offset_of!(This, __padding_2) == 97,
-                "`data::__padding_2`: offset must be 97, as in BTF"
+                ::core::mem::offset_of!(This, __padding_3) == 113,
+                "`data::__padding_3`: offset must be 113, as in BTF"
             );
             ::skel_runtime::assert_plain::<foo>();
             assert!(
-                ::core::mem::offset_of!(This, typedef_anon) == 104,
-                "`data::typedef_anon`: offset must be 104, as in BTF"
+                ::core::mem::offset_of!(This, typedef_anon) == 120,
+                "`data::typedef_anon`: offset must be 120, as in BTF"
             );
             ::skel_runtime::assert_plain::<foo_1>();
             assert!(
-                ::core::mem::offset_of!(This, tagged) == 112,
-                "`data::tagged`: offset must be 112, as in BTF"
+                ::core::mem::offset_of!(This, tagged) == 128,
+                "`data::tagged`: offset must be 128, as in BTF"
+            );
+            ::skel_runtime::assert_plain::<empty>();
+            assert!(
+                ::core::mem::offset_of!(This, nothing) == 130,
+                "`data::nothing`: offset must be 130, as in BTF"
             );
             ::skel_runtime::assert_plain::<[u8; 6]>();
             assert!(
-                ::core::mem::offset_of!(This, __padding_3) == 114,
-                "`data::__padding_3`: offset must be 114, as in BTF"
+                ::core::mem::offset_of!(This, __padding_4) == 130,
+                "`data::__padding_4`: offset must be 130, as in BTF"
             );
             let size = ::core::mem::size_of::<This>();
-            assert!(size == 120, "`data`: size must be 120 bytes, as in BTF");
+            assert!(size == 136, "`data`: size must be 136 bytes, as in BTF");
             let align = ::core::mem::align_of::<This>();
             assert!(align == 8, "`data`: alignment must be 8");
         };
+        /// The variables of data section `.rodata`, laid out as libbpf maps them.
+        ///
+        /// Size 12 bytes, alignment 4, BTF type id 71.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct rodata {
+            /// `threshold`: C type `const volatile int`, at byte 0, 4 bytes.
+            pub threshold: i32,
+            /// `label`: C type `const volatile char[8]`, at byte 4, 8 bytes.
+            ///
+            /// C string: use `set("...")` and `to_str()`.
+            pub label: ::skel_runtime::CharArray<8>,
+        }
+        impl ::core::default::Default for rodata {
+            fn default() -> Self {
+                ::skel_runtime::zeroed()
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for rodata {}
+        const _: () = {
+            type This = rodata;
+            ::skel_runtime::assert_plain::<i32>();
+            assert!(
+                ::core::mem::offset_of!(This, threshold) == 0,
+                "`rodata::threshold`: offset must be 0, as in BTF"
+            );
+            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<8>>();
+            assert!(
+                ::core::mem::offset_of!(This, label) == 4,
+                "`rodata::label`: offset must be 4, as in BTF"
+            );
+            let size = ::core::mem::size_of::<This>();
+            assert!(size == 12, "`rodata`: size must be 12 bytes, as in BTF");
+            let align = ::core::mem::align_of::<This>();
+            assert!(align == 4, "`rodata`: alignment must be 4");
+        };
+        /// The variables of data section `.data.custom`, laid out as libbpf maps them.
+        ///
+        /// Size 4 bytes, alignment 4, BTF type id 70.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct data_custom {
+            /// `in_custom`: C type `__u32`, at byte 0, 4 bytes.
+            pub in_custom: u32,
+        }
+        impl ::core::default::Default for data_custom {
+            fn default() -> Self {
+                ::skel_runtime::zeroed()
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for data_custom {}
+        const _: () = {
+            type This = data_custom;
+            ::skel_runtime::assert_plain::<u32>();
+            assert!(
+                ::core::mem::offset_of!(This, in_custom) == 0,
+                "`data_custom::in_custom`: offset must be 0, as in BTF"
+            );
+            let size = ::core::mem::size_of::<This>();
+            assert!(size == 4, "`data_custom`: size must be 4 bytes, as in BTF");
+            let align = ::core::mem::align_of::<This>();
+            assert!(align == 4, "`data_custom`: alignment must be 4");
+        };
+        /// The variables of data section `.rodata.custom`, laid out as libbpf maps them.
+        ///
+        /// Size 4 bytes, alignment 4, BTF type id 72.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct rodata_custom {
+            /// `ro_custom`: C type `const volatile __u32`, at byte 0, 4 bytes.
+            pub ro_custom: u32,
+        }
+        impl ::core::default::Default for rodata_custom {
+            fn default() -> Self {
+                ::skel_runtime::zeroed()
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for rodata_custom {}
+        const _: () = {
+            type This = rodata_custom;
+            ::skel_runtime::assert_plain::<u32>();
+            assert!(
+                ::core::mem::offset_of!(This, ro_custom) == 0,
+                "`rodata_custom::ro_custom`: offset must be 0, as in BTF"
+            );
+            let size = ::core::mem::size_of::<This>();
+            assert!(size == 4, "`rodata_custom`: size must be 4 bytes, as in BTF");
+            let align = ::core::mem::align_of::<This>();
+            assert!(align == 4, "`rodata_custom`: alignment must be 4");
+        };
         /// The variables of data section `.bss`, laid out as libbpf maps them.
         ///
-        /// Size 24 bytes, alignment 8, BTF type id 64.
+        /// Size 24 bytes, alignment 8, BTF type id 68.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -211,115 +322,6 @@ mod __skel_globals {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 8, "`bss`: alignment must be 8");
         };
-        /// The variables of data section `.rodata`, laid out as libbpf maps them.
-        ///
-        /// Size 12 bytes, alignment 4, BTF type id 67.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct rodata {
-            /// `threshold`: C type `const volatile int`, at byte 0, 4 bytes.
-            pub threshold: i32,
-            /// `label`: C type `const volatile char[8]`, at byte 4, 8 bytes.
-            ///
-            /// C string: use `set("...")` and `to_str()`.
-            pub label: ::skel_runtime::CharArray<8>,
-        }
-        impl ::core::default::Default for rodata {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata {}
-        const _: () = {
-            type This = rodata;
-            ::skel_runtime::assert_plain::<i32>();
-            assert!(
-                ::core::mem::offset_of!(This, threshold) == 0,
-                "`rodata::threshold`: offset must be 0, as in BTF"
-            );
-            ::skel_runtime::assert_plain::<::skel_runtime::CharArray<8>>();
-            assert!(
-                ::core::mem::offset_of!(This, label) == 4,
-                "`rodata::label`: offset must be 4, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 12, "`rodata`: size must be 12 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`rodata`: alignment must be 4");
-        };
-        /// The variables of data section `.data.custom`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 66.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct data_custom {
-            /// `in_custom`: C type `__u32`, at byte 0, 4 bytes.
-            pub in_custom: u32,
-        }
-        impl ::core::default::Default for data_custom {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for data_custom {}
-        const _: () = {
-            type This = data_custom;
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, in_custom) == 0,
-                "`data_custom::in_custom`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`data_custom`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`data_custom`: alignment must be 4");
-        };
-        /// The variables of data section `.rodata.custom`, laid out as libbpf maps them.
-        ///
-        /// Size 4 bytes, alignment 4, BTF type id 68.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct rodata_custom {
-            /// `ro_custom`: C type `const volatile __u32`, at byte 0, 4 bytes.
-            pub ro_custom: u32,
-        }
-        impl ::core::default::Default for rodata_custom {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for rodata_custom {}
-        const _: () = {
-            type This = rodata_custom;
-            ::skel_runtime::assert_plain::<u32>();
-            assert!(
-                ::core::mem::offset_of!(This, ro_custom) == 0,
-                "`rodata_custom::ro_custom`: offset must be 0, as in BTF"
-            );
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 4, "`rodata_custom`: size must be 4 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 4, "`rodata_custom`: alignment must be 4");
-        };
-        /// C type `struct empty`.
-        ///
-        /// Size 0 bytes, alignment 1, BTF type id 46.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct empty {}
-        impl ::core::default::Default for empty {
-            fn default() -> Self {
-                ::skel_runtime::zeroed()
-            }
-        }
-        unsafe impl ::skel_runtime::Plain for empty {}
-        const _: () = {
-            type This = empty;
-            let size = ::core::mem::size_of::<This>();
-            assert!(size == 0, "`empty`: size must be 0 bytes, as in BTF");
-            let align = ::core::mem::align_of::<This>();
-            assert!(align == 1, "`empty`: alignment must be 1");
-        };
         /// C type `enum mode`.
         ///
         /// Size 4 bytes, alignment 4, BTF type id 11.
@@ -349,9 +351,70 @@ mod __skel_globals {
             let size = ::core::mem::size_of::<mode>();
             assert!(size == 4, "`mode`: size must be 4 bytes, as in BTF");
         };
+        /// C type `enum sign_e`.
+        ///
+        /// Size 4 bytes, alignment 4, BTF type id 13.
+        /// Any value is valid: the known ones are associated constants.
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct sign_e(pub i32);
+        impl sign_e {
+            /// `SIGN_NEG` = -5
+            pub const SIGN_NEG: sign_e = sign_e(-5);
+            /// `SIGN_POS` = 7
+            pub const SIGN_POS: sign_e = sign_e(7);
+        }
+        impl ::core::fmt::Debug for sign_e {
+            #[allow(unreachable_patterns)]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let known = match self.0 {
+                    -5 => "SIGN_NEG",
+                    7 => "SIGN_POS",
+                    _ => return f.debug_tuple("sign_e").field(&self.0).finish(),
+                };
+                f.write_str(known)
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for sign_e {}
+        const _: () = {
+            let size = ::core::mem::size_of::<sign_e>();
+            assert!(size == 4, "`sign_e`: size must be 4 bytes, as in BTF");
+        };
+        /// C type `enum wide_neg`.
+        ///
+        /// Size 8 bytes, alignment 8, BTF type id 15.
+        /// Any value is valid: the known ones are associated constants.
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct wide_neg(pub i64);
+        impl wide_neg {
+            /// `WIDE_NEG` = -4294967296
+            pub const WIDE_NEG: wide_neg = wide_neg(-4294967296);
+            /// `WIDE_MINUS_ONE` = -1
+            pub const WIDE_MINUS_ONE: wide_neg = wide_neg(-1);
+            /// `WIDE_TOP` = 9223372036854775807
+            pub const WIDE_TOP: wide_neg = wide_neg(9223372036854775807);
+        }
+        impl ::core::fmt::Debug for wide_neg {
+            #[allow(unreachable_patterns)]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let known = match self.0 {
+                    -4294967296 => "WIDE_NEG",
+                    -1 => "WIDE_MINUS_ONE",
+                    9223372036854775807 => "WIDE_TOP",
+                    _ => return f.debug_tuple("wide_neg").field(&self.0).finish(),
+                };
+                f.write_str(known)
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for wide_neg {}
+        const _: () = {
+            let size = ::core::mem::size_of::<wide_neg>();
+            assert!(size == 8, "`wide_neg`: size must be 8 bytes, as in BTF");
+        };
         /// C type `struct point`.
         ///
-        /// Size 8 bytes, alignment 4, BTF type id 13.
+        /// Size 8 bytes, alignment 4, BTF type id 17.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct point {
@@ -384,7 +447,7 @@ mod __skel_globals {
         };
         /// C type `struct flags`.
         ///
-        /// Size 8 bytes, alignment 1, BTF type id 17.
+        /// Size 8 bytes, alignment 1, BTF type id 21.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct flags {
@@ -464,7 +527,7 @@ mod __skel_globals {
         };
         /// C type `struct wide_bits`.
         ///
-        /// Size 16 bytes, alignment 1, BTF type id 20.
+        /// Size 16 bytes, alignment 1, BTF type id 24.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct wide_bits {
@@ -536,7 +599,7 @@ mod __skel_globals {
         };
         /// C type `enum wide_e`.
         ///
-        /// Size 8 bytes, alignment 8, BTF type id 23.
+        /// Size 8 bytes, alignment 8, BTF type id 27.
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -544,15 +607,15 @@ mod __skel_globals {
         impl wide_e {
             /// `WIDE_LOW` = 1
             pub const WIDE_LOW: wide_e = wide_e(1);
-            /// `WIDE_HIGH` = 0
-            pub const WIDE_HIGH: wide_e = wide_e(0);
+            /// `WIDE_HIGH` = 4294967296
+            pub const WIDE_HIGH: wide_e = wide_e(4294967296);
         }
         impl ::core::fmt::Debug for wide_e {
             #[allow(unreachable_patterns)]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let known = match self.0 {
                     1 => "WIDE_LOW",
-                    0 => "WIDE_HIGH",
+                    4294967296 => "WIDE_HIGH",
                     _ => return f.debug_tuple("wide_e").field(&self.0).finish(),
                 };
                 f.write_str(known)
@@ -565,7 +628,7 @@ mod __skel_globals {
         };
         /// C type `union value`.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 25.
+        /// Size 4 bytes, alignment 4, BTF type id 29.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union value {
@@ -614,7 +677,7 @@ mod __skel_globals {
         };
         /// C type `struct packed_rec`.
         ///
-        /// Size 5 bytes, alignment 1, BTF type id 29.
+        /// Size 5 bytes, alignment 1, BTF type id 33.
         ///
         /// Packed: some member sits below its natural alignment, so fields cannot be borrowed; read and assign them by value.
         #[repr(C, packed)]
@@ -650,7 +713,7 @@ mod __skel_globals {
         };
         /// C type `struct task_struct___old`.
         ///
-        /// Size 4 bytes, alignment 4, BTF type id 33.
+        /// Size 4 bytes, alignment 4, BTF type id 37.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct task_struct___old {
@@ -677,7 +740,7 @@ mod __skel_globals {
         };
         /// C type `struct (anon)`.
         ///
-        /// Size 8 bytes, alignment 8, BTF type id 40.
+        /// Size 8 bytes, alignment 8, BTF type id 44.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo {
@@ -704,7 +767,7 @@ mod __skel_globals {
         };
         /// C type `struct foo`.
         ///
-        /// Size 2 bytes, alignment 2, BTF type id 43.
+        /// Size 2 bytes, alignment 2, BTF type id 47.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo_1 {
@@ -729,6 +792,25 @@ mod __skel_globals {
             let align = ::core::mem::align_of::<This>();
             assert!(align == 2, "`foo_1`: alignment must be 2");
         };
+        /// C type `struct empty`.
+        ///
+        /// Size 0 bytes, alignment 1, BTF type id 50.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct empty {}
+        impl ::core::default::Default for empty {
+            fn default() -> Self {
+                ::skel_runtime::zeroed()
+            }
+        }
+        unsafe impl ::skel_runtime::Plain for empty {}
+        const _: () = {
+            type This = empty;
+            let size = ::core::mem::size_of::<This>();
+            assert!(size == 0, "`empty`: size must be 0 bytes, as in BTF");
+            let align = ::core::mem::align_of::<This>();
+            assert!(align == 1, "`empty`: alignment must be 1");
+        };
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/globals.bpf.o")),
@@ -744,17 +826,7 @@ mod __skel_globals {
                     type_name: "data",
                     size: ::core::mem::size_of::<types::data>(),
                     align: ::core::mem::align_of::<types::data>(),
-                    value_size: 114,
-                }),
-            },
-            ::skel_runtime::__private::MapSpec {
-                name: "globals.bss",
-                lookup: ".bss",
-                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
-                    type_name: "bss",
-                    size: ::core::mem::size_of::<types::bss>(),
-                    align: ::core::mem::align_of::<types::bss>(),
-                    value_size: 24,
+                    value_size: 130,
                 }),
             },
             ::skel_runtime::__private::MapSpec {
@@ -785,6 +857,16 @@ mod __skel_globals {
                     size: ::core::mem::size_of::<types::rodata_custom>(),
                     align: ::core::mem::align_of::<types::rodata_custom>(),
                     value_size: 4,
+                }),
+            },
+            ::skel_runtime::__private::MapSpec {
+                name: "globals.bss",
+                lookup: ".bss",
+                data: ::core::option::Option::Some(::skel_runtime::__private::TypeSpec {
+                    type_name: "bss",
+                    size: ::core::mem::size_of::<types::bss>(),
+                    align: ::core::mem::align_of::<types::bss>(),
+                    value_size: 24,
                 }),
             },
         ],
@@ -910,46 +992,46 @@ mod __skel_globals {
         inner: ::skel_runtime::__private::OpenMaps<'obj>,
     }
     impl<'obj> OpenGlobalsMaps<'obj> {
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (130 bytes, initialized data, memory-mapped).
         pub fn data(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
             self.inner.map(0)
         }
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (130 bytes, initialized data, memory-mapped).
         pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
             self.inner.map_mut(0)
         }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(1)
-        }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(1)
-        }
         /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(2)
+            self.inner.map(1)
         }
         /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(2)
+            self.inner.map_mut(1)
         }
         /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
         pub fn data_custom(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(3)
+            self.inner.map(2)
         }
         /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
         pub fn data_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
-            self.inner.map_mut(3)
+            self.inner.map_mut(2)
         }
         /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_custom(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
-            self.inner.map(4)
+            self.inner.map(3)
         }
         /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_custom_mut(
             &mut self,
         ) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
+            self.inner.map_mut(3)
+        }
+        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::OpenMap<'_> {
+            self.inner.map(4)
+        }
+        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
+        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::OpenMapMut<'_> {
             self.inner.map_mut(4)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
@@ -960,36 +1042,36 @@ mod __skel_globals {
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(0)
         }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(1)
-        }
-        /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
-            self.inner.data_mut(1)
-        }
         /// The variables of `.rodata` as the program will start with them; change them before load.
         pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(2)
+            self.inner.data(1)
         }
         /// The variables of `.rodata` as the program will start with them; change them before load.
         pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
-            self.inner.data_mut(2)
+            self.inner.data_mut(1)
         }
         /// The variables of `.data.custom` as the program will start with them; change them before load.
         pub fn data_custom_data(&self) -> &types::data_custom {
-            self.inner.data(3)
+            self.inner.data(2)
         }
         /// The variables of `.data.custom` as the program will start with them; change them before load.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
-            self.inner.data_mut(3)
+            self.inner.data_mut(2)
         }
         /// The variables of `.rodata.custom` as the program will start with them; change them before load.
         pub fn rodata_custom_data(&self) -> &types::rodata_custom {
-            self.inner.data(4)
+            self.inner.data(3)
         }
         /// The variables of `.rodata.custom` as the program will start with them; change them before load.
         pub fn rodata_custom_data_mut(&mut self) -> &mut types::rodata_custom {
+            self.inner.data_mut(3)
+        }
+        /// The variables of `.bss` as the program will start with them; change them before load.
+        pub fn bss_data(&self) -> &types::bss {
+            self.inner.data(4)
+        }
+        /// The variables of `.bss` as the program will start with them; change them before load.
+        pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(4)
         }
     }
@@ -998,44 +1080,44 @@ mod __skel_globals {
         inner: ::skel_runtime::__private::Maps<'obj>,
     }
     impl<'obj> GlobalsMaps<'obj> {
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (130 bytes, initialized data, memory-mapped).
         pub fn data(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
             self.inner.map(0)
         }
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (130 bytes, initialized data, memory-mapped).
         pub fn data_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
             self.inner.map_mut(0)
         }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(1)
-        }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(1)
-        }
         /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(2)
+            self.inner.map(1)
         }
         /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(2)
+            self.inner.map_mut(1)
         }
         /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
         pub fn data_custom(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(3)
+            self.inner.map(2)
         }
         /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
         pub fn data_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
-            self.inner.map_mut(3)
+            self.inner.map_mut(2)
         }
         /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_custom(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
-            self.inner.map(4)
+            self.inner.map(3)
         }
         /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_custom_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
+            self.inner.map_mut(3)
+        }
+        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> ::skel_runtime::libbpf_rs::Map<'_> {
+            self.inner.map(4)
+        }
+        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
+        pub fn bss_mut(&mut self) -> ::skel_runtime::libbpf_rs::MapMut<'_> {
             self.inner.map_mut(4)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
@@ -1046,29 +1128,29 @@ mod __skel_globals {
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(0)
         }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
-            self.inner.data(1)
-        }
-        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
-            self.inner.data_mut(1)
-        }
         /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
         pub fn rodata_data(&self) -> &types::rodata {
-            self.inner.data(2)
+            self.inner.data(1)
         }
         /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
         pub fn data_custom_data(&self) -> &types::data_custom {
-            self.inner.data(3)
+            self.inner.data(2)
         }
         /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
-            self.inner.data_mut(3)
+            self.inner.data_mut(2)
         }
         /// The variables of `.rodata.custom`, live: the map's memory, shared with the BPF programs (read-only).
         pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+            self.inner.data(3)
+        }
+        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        pub fn bss_data(&self) -> &types::bss {
             self.inner.data(4)
+        }
+        /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
+        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+            self.inner.data_mut(4)
         }
     }
     /// Programs of the open skeleton `globals`.

@@ -52,6 +52,21 @@ pub mod hostile_skel {
 pub mod kinds_skel {
     include!(concat!(env!("OUT_DIR"), "/kinds.skel.rs"));
 }
+/// Skeleton of `bpf/empty.bpf.c` (an empty source: an object without BTF).
+#[warn(missing_docs)]
+pub mod empty_skel {
+    include!(concat!(env!("OUT_DIR"), "/empty.skel.rs"));
+}
+/// Skeleton of `bpf/ifdef_empty.bpf.c` (a source the preprocessor empties).
+#[warn(missing_docs)]
+pub mod ifdef_empty_skel {
+    include!(concat!(env!("OUT_DIR"), "/ifdef_empty.skel.rs"));
+}
+/// Skeleton of `bpf/nobtf.bpf.c`, built from a prebuilt object without BTF.
+#[warn(missing_docs)]
+pub mod nobtf_skel {
+    include!(concat!(env!("OUT_DIR"), "/nobtf.skel.rs"));
+}
 
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;

@@ -15,7 +15,7 @@ mod types;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::error::{Error, Problem};
+use crate::error::{Error, NeedsBtf, Problem};
 use crate::ident::Namespace;
 use crate::model::{MapDef, MapKind, ObjectPath, ProgDef, Skeleton};
 
@@ -42,25 +42,31 @@ pub fn read(
         path: path.to_owned(),
         source,
     })?;
-    let btf_section = obj.section_by_name(".BTF").ok_or_else(|| Error::NoBtf {
-        path: path.to_owned(),
-    })?;
-    if btf_section.sh_type != elf::SectionType::ProgBits {
-        // libbpf refuses it too (LIBBPF_ERRNO__FORMAT).
-        return Err(Error::Btf {
-            path: path.to_owned(),
-            source: btf::BtfError::NotProgbits {
-                section_type: match btf_section.sh_type {
-                    elf::SectionType::Other(t) => format!("{t:#x}"),
-                    known => format!("{known:?}"),
-                },
-            },
-        });
-    }
-    let btf = btf::Btf::parse(btf_section.data).map_err(|source| Error::Btf {
-        path: path.to_owned(),
-        source,
-    })?;
+    // No .BTF: clang emits none for a source with no types in it (empty,
+    // or emptied by the preprocessor), and `-g0` or a strip drops it. libbpf
+    // opens such an object as long as nothing in it needs BTF.
+    let btf = match obj.section_by_name(".BTF") {
+        Some(section) => Some(parse_btf(path, section)?),
+        None => {
+            let needed_by = needs_btf(&obj);
+            if !needed_by.is_empty() {
+                return Err(Error::NoBtf {
+                    path: path.to_owned(),
+                    needed_by,
+                });
+            }
+            None
+        }
+    };
+    let has_btf = btf.is_some();
+    let btf = match btf {
+        Some(btf) => btf,
+        None => btf::Btf::from_types(vec![btf::Type {
+            name: None,
+            kind: btf::Kind::Void,
+        }])
+        .expect("bug: the empty type table refers to nothing"),
+    };
 
     let mut problems = vec![];
     // Everything after this finds sections by name and sizes them in u32.
@@ -114,7 +120,84 @@ pub fn read(
         progs,
         warnings: std::mem::take(&mut translator.warnings),
         types: translator.types,
+        has_btf,
     })
+}
+
+fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<btf::Btf, Error> {
+    if section.sh_type != elf::SectionType::ProgBits {
+        // libbpf refuses it too (LIBBPF_ERRNO__FORMAT).
+        return Err(Error::Btf {
+            path: path.to_owned(),
+            source: btf::BtfError::NotProgbits {
+                section_type: match section.sh_type {
+                    elf::SectionType::Other(t) => format!("{t:#x}"),
+                    known => format!("{known:?}"),
+                },
+            },
+        });
+    }
+    btf::Btf::parse(section.data).map_err(|source| Error::Btf {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// What libbpf cannot open without BTF (its `libbpf_needs_btf` and
+/// extern collection): maps declared in `.maps`, struct_ops maps, externs.
+fn needs_btf(obj: &elf::ElfObject<'_>) -> Vec<NeedsBtf> {
+    let mut needed = vec![];
+    let defined_in = |index: usize| {
+        obj.symbols.iter().filter(move |s| {
+            s.section == Some(index)
+                && s.kind == elf::SymbolKind::Object
+                && s.binding != elf::Binding::Local
+                && !s.name.is_empty()
+        })
+    };
+    for sec in &obj.sections {
+        if sec.name == ".maps" {
+            let before = needed.len();
+            needed.extend(defined_in(sec.index).map(|s| NeedsBtf::DeclaredMap {
+                map: s.name.clone(),
+            }));
+            if needed.len() == before {
+                needed.push(NeedsBtf::DeclaredMap {
+                    map: sec.name.clone(),
+                });
+            }
+        } else if maps::is_struct_ops_section(&sec.name)
+            && sec.sh_type == elf::SectionType::ProgBits
+            && sec.size > 0
+            && !sec.executable
+        {
+            let before = needed.len();
+            needed.extend(defined_in(sec.index).map(|s| NeedsBtf::StructOpsMap {
+                map: s.name.clone(),
+                section: sec.name.clone(),
+            }));
+            if needed.len() == before {
+                needed.push(NeedsBtf::StructOpsMap {
+                    map: sec.name.clone(),
+                    section: sec.name.clone(),
+                });
+            }
+        }
+    }
+    needed.extend(
+        obj.symbols
+            .iter()
+            .filter(|s| {
+                s.section.is_none()
+                    && s.kind == elf::SymbolKind::NoType
+                    && matches!(s.binding, elf::Binding::Global | elf::Binding::Weak)
+                    && !s.name.is_empty()
+            })
+            .map(|s| NeedsBtf::Extern {
+                name: s.name.clone(),
+            }),
+    );
+    needed
 }
 
 /// Symbols that claim to live in a section must fit in it.
@@ -195,10 +278,7 @@ fn programs(obj: &elf::ElfObject<'_>, problems: &mut Vec<Problem>) -> Vec<ProgDe
                 name: sym.name.clone(),
                 ident: String::new(),
                 section: plain.to_owned(),
-                struct_ops: plain.starts_with("struct_ops/")
-                    || plain.starts_with("struct_ops.s/")
-                    || plain == "struct_ops"
-                    || plain == "struct_ops.s",
+                struct_ops: is_struct_ops_program_section(plain),
                 autoload: !sec.name.starts_with('?'),
             },
         ));
@@ -272,13 +352,9 @@ fn check_struct_ops_slots(
         for rel in relocs[first..].iter().take_while(|rel| rel.offset < end) {
             let member_offset = rel.offset - var.offset;
             let sym = &obj.symbols[rel.symbol];
-            let is_prog = sym.kind == elf::SymbolKind::Func
-                && sym.section.is_some_and(|s| {
-                    is_program_section(&obj.sections[s]) && obj.sections[s].name != ".text"
-                });
-            if is_prog {
-                continue;
-            }
+            let program_section = sym.section.map(|s| &obj.sections[s]).filter(|s| {
+                sym.kind == elf::SymbolKind::Func && is_program_section(s) && s.name != ".text"
+            });
             let field = match &tr.types[shadow.0].kind {
                 crate::model::TypeDefKind::Struct(s) => {
                     let at = s.fields.partition_point(|f| f.byte_offset < member_offset);
@@ -290,14 +366,39 @@ fn check_struct_ops_slots(
                 }
                 _ => String::new(),
             };
-            problems.push(Problem::StructOpsBadSlot {
-                map: map.name.clone(),
-                field,
-                offset: member_offset,
-                symbol: sym.name.clone(),
-            });
+            match program_section {
+                // libbpf types a program by its section: only `struct_ops`
+                // and `struct_ops.s` (and their `/name` forms) give
+                // BPF_PROG_TYPE_STRUCT_OPS; anything else in a slot makes
+                // it refuse the object at open.
+                Some(section) if is_struct_ops_program_section(&section.name) => {}
+                Some(section) => problems.push(Problem::StructOpsSlotNotStructOps {
+                    map: map.name.clone(),
+                    field,
+                    program: sym.name.clone(),
+                    section: section.name.trim_start_matches('?').to_owned(),
+                }),
+                None => problems.push(Problem::StructOpsBadSlot {
+                    map: map.name.clone(),
+                    field,
+                    offset: member_offset,
+                    symbol: sym.name.clone(),
+                }),
+            }
         }
     }
+}
+
+/// Sections libbpf gives the struct_ops program type (`struct_ops+` and
+/// `struct_ops.s+` in its table: the name alone or followed by `/`), with
+/// or without the leading `?` that turns autoload off.
+fn is_struct_ops_program_section(name: &str) -> bool {
+    let plain = name.trim_start_matches('?');
+    ["struct_ops", "struct_ops.s"].iter().any(|base| {
+        plain
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// Gives maps and programs accessor names, unique together with the names

@@ -135,17 +135,33 @@ impl SkeletonBuilder {
     /// prints `cargo:rerun-if-changed` for the source and every header clang
     /// read. Returns the path written.
     ///
-    /// clang's warnings, fallbacks taken while translating types and a
-    /// clang older than 15 become `cargo:warning` lines. On error, the
-    /// report is printed to stderr (cargo shows it when the build script
-    /// fails) and returned: `fn main() -> Result<(), Error>` with `build()?`
-    /// prints it once, as do `.unwrap()` and an ignored result.
+    /// clang's warnings, fallbacks taken while translating types, an
+    /// object without BTF and a clang older than 15 become `cargo:warning`
+    /// lines.
+    ///
+    /// On error, the report is printed to stderr (cargo shows it when the
+    /// build script fails) and returned; `Debug` of the returned error then
+    /// only points to it, so `fn main() -> Result<(), Error>` with
+    /// `build()?` and `.unwrap()` show the report once. The skeleton file
+    /// is replaced by a `compile_error!` holding the report, so a build
+    /// script that goes on after the error fails the crate's build where
+    /// the skeleton is included, with the report.
     pub fn build(&mut self) -> Result<PathBuf, Error> {
         let result = self.build_in_out_dir();
         if let Err(e) = &result {
             e.print();
+            self.write_failed_skeleton(e);
         }
         result
+    }
+
+    fn write_failed_skeleton(&self, e: &Error) {
+        let (Some(out_dir), Ok(name)) = (std::env::var_os("OUT_DIR"), self.skeleton_name()) else {
+            return;
+        };
+        let path = PathBuf::from(out_dir).join(format!("{name}.skel.rs"));
+        // Best effort: the error itself is already on its way.
+        let _ = write::write_if_changed(&path, write::failed(&e.report()).as_bytes());
     }
 
     fn build_in_out_dir(&self) -> Result<PathBuf, Error> {

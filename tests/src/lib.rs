@@ -74,6 +74,8 @@ pub mod kernel;
 pub mod malformed;
 /// Fixture objects, for tests and fuzz seeds.
 pub mod objects;
+/// Scratch crates built with the real cargo.
+pub mod scratch;
 /// The sched_ext shadow configuration the VM test applies.
 pub mod scx;
 

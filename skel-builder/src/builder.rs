@@ -269,7 +269,15 @@ impl SkeletonBuilder {
                 ObjectPath::Path(absolute.to_string_lossy().into_owned())
             }
         };
-        let shown = manifest_relative(self.source.as_deref().unwrap_or(&object_path));
+        // The input named in the header: relative to the crate in a build
+        // script, as given otherwise (no machine path in a committed file
+        // generated from a relative one).
+        let input = self.source.as_deref().unwrap_or(&object_path);
+        let shown = if cargo {
+            manifest_relative(input)
+        } else {
+            input.display().to_string()
+        };
         let generated = generate_with_input(&name, &object_path, reference, &bytes, &shown)?;
         if !generated.skeleton.has_btf {
             if let Some(w) = no_btf_warning(&object_path, &generated.skeleton) {

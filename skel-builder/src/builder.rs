@@ -269,12 +269,16 @@ impl SkeletonBuilder {
                 ObjectPath::Path(absolute.to_string_lossy().into_owned())
             }
         };
-        // The input named in the header: relative to the crate in a build
-        // script, as given otherwise (no machine path in a committed file
+        // The input named in the header: relative to the crate (or
+        // OUT_DIR) in a build script, as given otherwise (no machine path in a committed file
         // generated from a relative one).
         let input = self.source.as_deref().unwrap_or(&object_path);
         let shown = if cargo {
-            manifest_relative(input)
+            match input.strip_prefix(work_dir) {
+                // An object the build script made itself.
+                Ok(rest) => format!("$OUT_DIR/{}", rest.display()),
+                Err(_) => manifest_relative(input),
+            }
         } else {
             input.display().to_string()
         };

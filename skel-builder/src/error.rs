@@ -22,9 +22,9 @@ pub enum Error {
 
     #[error(
         "cannot run clang `{clang}`: {source}\n\
-         hint: install clang (Debian/Ubuntu: `apt-get install clang`), or point \
-         skel-builder at one with the `CLANG` environment variable or \
-         `SkeletonBuilder::clang(path)`"
+         hint: install clang, 15 or newer (Debian/Ubuntu: `apt-get install clang`; \
+         Debian 12's is 14, so also `apt-get install clang-19`), or point skel-builder at \
+         one with the `CLANG` environment variable or `SkeletonBuilder::clang(path)`"
     )]
     ClangNotFound {
         clang: PathBuf,

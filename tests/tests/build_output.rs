@@ -7,8 +7,9 @@ use std::path::Path;
 
 use skel_tests::scratch::ScratchCrate;
 
+/// Shared with the other scratch-crate tests: one target directory.
 fn root() -> std::path::PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("build_output")
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch")
 }
 
 /// A source clang refuses, with a marker in its message.

@@ -10,8 +10,9 @@ use skel_tests::scratch::ScratchCrate;
 
 #[test]
 fn a_moved_skeleton_builds_and_opens_its_object() {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("checked_in");
-    let generated = root.join("generated");
+    // Shared with the other scratch-crate tests: one target directory.
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch");
+    let generated = root.join("checked_in_generated");
     let _ = std::fs::remove_dir_all(&generated);
     let warnings = SkeletonBuilder::new()
         .obj(skel_tests::fixture("globals"))

@@ -155,8 +155,25 @@ impl SkeletonBuilder {
         result
     }
 
+    /// After an error in a build script: the skeleton file says so (see
+    /// [`build`](Self::build)), and cargo watches the input, its directory
+    /// and the include directories, so that a build script that went on
+    /// after the error reruns once they are fixed (a failed build script
+    /// reruns anyway).
     fn write_failed_skeleton(&self, e: &Error) {
-        let (Some(out_dir), Ok(name)) = (std::env::var_os("OUT_DIR"), self.skeleton_name()) else {
+        let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+            return;
+        };
+        if let Ok(input) = self.input_path() {
+            println!("cargo:rerun-if-changed={}", input.display());
+            if let Some(dir) = input.parent().filter(|d| !d.as_os_str().is_empty()) {
+                println!("cargo:rerun-if-changed={}", dir.display());
+            }
+        }
+        for dir in &self.include {
+            println!("cargo:rerun-if-changed={}", dir.display());
+        }
+        let Ok(name) = self.skeleton_name() else {
             return;
         };
         let path = PathBuf::from(out_dir).join(format!("{name}.skel.rs"));

@@ -46,7 +46,8 @@ fn a_failed_build_shows_its_report_once() {
         ),
     ];
     for (package, build_rs) in styles {
-        let krate = ScratchCrate::new(&root(), package, false);
+        // With skel-runtime: once fixed, the skeleton must compile.
+        let krate = ScratchCrate::new(&root(), package, true);
         krate.write("build.rs", build_rs);
         krate.write("src/bpf/broken.bpf.c", BROKEN);
         krate.write("src/main.rs", &main_rs("broken"));
@@ -76,6 +77,17 @@ fn a_failed_build_shows_its_report_once() {
             "{package}: the report must show once:\n{stderr}"
         );
         assert!(stderr.contains("broken.bpf.c"), "{package}: {stderr}");
+
+        // Fixed, it builds: the build script reruns (for `once_ignored`,
+        // whose script succeeded, because it watches the source).
+        krate.write("src/bpf/broken.bpf.c", "int x;\n");
+        let out = krate.cargo(&["build"]);
+        assert!(
+            out.status.success(),
+            "{package}: the fixed source builds:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        krate.write("src/bpf/broken.bpf.c", BROKEN);
     }
 }
 

@@ -7,8 +7,25 @@
 #   scripts/install-deps.sh --bench  also what `make bench` needs
 set -euo pipefail
 
+# The newest versioned clang (clang-N) apt offers, or nothing. Debian 12's
+# default clang is 14, which writes 64-bit and signed enum values wrongly
+# into BTF and drops BTF type tags (`__kptr`); its main archive also offers
+# clang-15, clang-16 and clang-19. skel-builder runs the newest clang-N it
+# finds on PATH.
+newest_clang() {
+  local p candidate
+  apt-cache pkgnames clang- 2>/dev/null | grep -E '^clang-[0-9]+$' | sort -t- -k2,2nr |
+    while read -r p; do
+      candidate=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+      if [[ -n "$candidate" && "$candidate" != "(none)" ]]; then
+        echo "$p"
+        break
+      fi
+    done
+}
+
 packages=(
-  clang        # compiles the BPF C programs (-target bpf)
+  clang        # compiles the BPF C programs (-target bpf); `clang` on PATH
   llvm         # llvm-strip and friends, used by BPF toolchains
   libelf-dev   # libbpf-sys links libelf
   zlib1g-dev   # libbpf-sys links zlib
@@ -30,6 +47,21 @@ if [[ "${1:-}" == "--vm" ]]; then
     cpio             # packs the initramfs
     gzip
   )
+fi
+
+versioned=$(newest_clang || true)
+if [[ -z "$versioned" ]] && ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+  # No package lists yet (a fresh container): read them, then ask again.
+  if [[ $(id -u) -eq 0 ]]; then apt-get update >&2 || true
+  elif command -v sudo >/dev/null; then sudo apt-get update >&2 || true
+  fi
+  versioned=$(newest_clang || true)
+fi
+if [[ -n "$versioned" ]]; then
+  packages+=("$versioned")
+else
+  echo "install-deps: apt offers no versioned clang-N; using the default clang" \
+       "(clang 14 on Debian 12 writes wrong enum values into BTF)" >&2
 fi
 
 missing=()

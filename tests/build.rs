@@ -2,7 +2,10 @@
 //! build script would, and lists them for the tests.
 //!
 //! Builder options ride in comments of the fixture, one per line:
-//! `// skel: event_type <map> <C type>` and `// skel: types <C type>, ...`.
+//! - `// skel: event_type <map> <C type>`;
+//! - `// skel: types <C type>, ...`;
+//! - `// skel: prebuilt_without_btf`: compile here with `clang -O2 -target
+//!   bpf` (no `-g`: no .BTF) and hand the object to the builder (`.obj()`).
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -24,13 +27,16 @@ fn main() {
             .lines()
             .filter_map(|l| l.trim().strip_prefix("// skel: "))
         {
-            match option.split_once(' ') {
-                Some(("event_type", rest)) => {
+            match option.split_once(' ').unwrap_or((option, "")) {
+                ("event_type", rest) => {
                     let (map, ty) = rest.split_once(' ').expect("event_type <map> <type>");
                     builder.event_type(map, ty.trim());
                 }
-                Some(("types", list)) => {
+                ("types", list) => {
                     builder.types(list.split(',').map(str::trim));
+                }
+                ("prebuilt_without_btf", "") => {
+                    builder.obj(prebuilt_without_btf(&src));
                 }
                 _ => panic!("{}: unknown option `// skel: {option}`", src.display()),
             }
@@ -47,4 +53,28 @@ fn main() {
     }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("fixtures.txt");
     std::fs::write(out, list).unwrap();
+}
+
+/// `src` compiled without `-g` into `$OUT_DIR/<stem>.prebuilt.o`, rewritten
+/// only when its bytes change (cargo watches it through `.obj()`).
+fn prebuilt_without_btf(src: &std::path::Path) -> PathBuf {
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    let stem = src.file_name().unwrap().to_str().unwrap();
+    let stem = stem.split('.').next().unwrap();
+    let obj = out_dir.join(format!("{stem}.prebuilt.o"));
+    let fresh = out_dir.join(format!("{stem}.prebuilt.o.new"));
+    let status = std::process::Command::new(skel_builder::default_clang())
+        .args(["-O2", "-target", "bpf", "-c"])
+        .arg(src)
+        .arg("-o")
+        .arg(&fresh)
+        .status()
+        .unwrap();
+    assert!(status.success(), "clang failed on {}", src.display());
+    if std::fs::read(&obj).ok() != std::fs::read(&fresh).ok() {
+        std::fs::rename(&fresh, &obj).unwrap();
+    } else {
+        std::fs::remove_file(&fresh).unwrap();
+    }
+    obj
 }

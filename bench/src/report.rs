@@ -73,7 +73,7 @@ impl Context {
             ),
             format!(
                 "{}; {}",
-                first_line(Command::new("clang").arg("--version")),
+                first_line(Command::new(crate::scratch::clang()).arg("--version")),
                 first_line(Command::new("bpftool").arg("version"))
             ),
         ];

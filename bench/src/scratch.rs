@@ -87,6 +87,34 @@ pub fn clean_command(program: &str) -> Command {
     cmd
 }
 
+/// The clang both generators run: the one skel-builder picks when `CLANG`
+/// is unset (the scratch builds run without it, see [`clean_command`]):
+/// the newest `clang-N` on `PATH`, else `clang`. libbpf-cargo is handed
+/// the same one, so both compile with one compiler.
+pub fn clang() -> String {
+    let mut best: Option<(u32, String)> = None;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(n) = name
+                .strip_prefix("clang-")
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(b, _)| n > *b) {
+                best = Some((n, name));
+            }
+        }
+    }
+    best.map_or_else(|| "clang".to_owned(), |(_, name)| name)
+}
+
 /// Writes the crate for `program` and `generator` under `work/crates/`.
 pub fn create(root: &Path, work: &Path, program: &Program, generator: Generator) -> Result<Crate> {
     let suffix = match generator {
@@ -196,6 +224,7 @@ fn build_rs(program: &Program, generator: Generator) -> String {
                  \x20   args.extend([\"-idirafter\", {multiarch:?}]);\n\
                  \x20   libbpf_cargo::SkeletonBuilder::new()\n\
                  \x20       .source(SRC)\n\
+                 \x20       .clang({clang:?})\n\
                  \x20       .clang_args(args)\n\
                  \x20       .build_and_generate(&out)\n\
                  \x20       .unwrap();\n\
@@ -206,6 +235,7 @@ fn build_rs(program: &Program, generator: Generator) -> String {
                  }}\n",
                 name = program.name,
                 include_list = includes.join(", "),
+                clang = clang(),
             )
         }
     }

@@ -3,11 +3,12 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use crate::clang::{self, Compile};
+use crate::clang::{self, ClangWarning, Compile};
 use crate::error::Error;
 use crate::ident;
-use crate::model::{ObjectPath, Skeleton, Warning};
+use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
 use crate::{codegen, naming, object, translate, write};
 
 /// The environment variables the builder reads.
@@ -36,7 +37,27 @@ pub struct SkeletonBuilder {
     clang_args: Vec<OsString>,
     include: Vec<PathBuf>,
     name: Option<String>,
+    object_location: ObjectLocation,
     request: translate::Request,
+}
+
+/// How the generated skeleton finds the BPF object it embeds (with
+/// `include_bytes!`). Set with [`SkeletonBuilder::object_location`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ObjectLocation {
+    /// Where the builder wrote it: with [`SkeletonBuilder::build`],
+    /// `concat!(env!("OUT_DIR"), "/<name>.bpf.o")`; with
+    /// [`SkeletonBuilder::generate`], the object's absolute path, so the
+    /// skeleton builds only while the object stays there.
+    #[default]
+    Absolute,
+    /// `include_bytes!("<name>.bpf.o")`: the object sits next to the
+    /// skeleton file and is found relative to it (rustc resolves the path
+    /// against the file holding the `include_bytes!`, also when that file is
+    /// pulled in with `include!` or `mod`). Move or commit both files
+    /// together, e.g. into `src/`.
+    Relative,
 }
 
 /// What [`generate`] returns.
@@ -66,7 +87,11 @@ impl SkeletonBuilder {
         self
     }
 
-    /// The clang to run. Default: `$CLANG`, else `clang` from `PATH`.
+    /// The clang to run. Default: `$CLANG`, else the newest `clang-N` on
+    /// `PATH` (`clang-19` over `clang-16`), else `clang` (see
+    /// [`default_clang`]). Each build runs `<clang> --version` once: below
+    /// clang 15 it warns that enum values and type tags in BTF will be
+    /// wrong.
     pub fn clang(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.clang = Some(path.as_ref().to_owned());
         self
@@ -121,32 +146,92 @@ impl SkeletonBuilder {
         self
     }
 
+    /// How the skeleton finds the object it embeds. Default:
+    /// [`ObjectLocation::Absolute`] (`$OUT_DIR` in a build script, the
+    /// absolute path with [`generate`](Self::generate)). Set
+    /// [`ObjectLocation::Relative`] for a skeleton you move or commit.
+    pub fn object_location(&mut self, location: ObjectLocation) -> &mut Self {
+        self.object_location = location;
+        self
+    }
+
     /// From a build script: compiles into `$OUT_DIR`, writes
     /// `$OUT_DIR/<name>.skel.rs` (only when its content changed), and
     /// prints `cargo:rerun-if-changed` for the source and every header clang
     /// read. Returns the path written.
+    ///
+    /// clang's warnings, fallbacks taken while translating types, an
+    /// object without BTF and a clang older than 15 become `cargo:warning`
+    /// lines.
+    ///
+    /// On error, the report is printed to stderr (cargo shows it when the
+    /// build script fails) and returned; `Debug` of the returned error then
+    /// only points to it, so `fn main() -> Result<(), Error>` with
+    /// `build()?` and `.unwrap()` show the report once. The skeleton file
+    /// is replaced by a `compile_error!` holding the report, so a build
+    /// script that goes on after the error fails the crate's build where
+    /// the skeleton is included, with the report.
     pub fn build(&mut self) -> Result<PathBuf, Error> {
+        let result = self.build_in_out_dir();
+        if let Err(e) = &result {
+            e.print();
+            self.write_failed_skeleton(e);
+        }
+        result
+    }
+
+    /// After an error in a build script: the skeleton file says so (see
+    /// [`build`](Self::build)), and cargo watches the input, its directory
+    /// and the include directories, so that a build script that went on
+    /// after the error reruns once they are fixed (a failed build script
+    /// reruns anyway).
+    fn write_failed_skeleton(&self, e: &Error) {
+        let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+            return;
+        };
+        if let Ok(input) = self.input_path() {
+            println!("cargo:rerun-if-changed={}", input.display());
+            if let Some(dir) = input.parent().filter(|d| !d.as_os_str().is_empty()) {
+                println!("cargo:rerun-if-changed={}", dir.display());
+            }
+        }
+        for dir in &self.include {
+            println!("cargo:rerun-if-changed={}", dir.display());
+        }
+        let Ok(name) = self.skeleton_name() else {
+            return;
+        };
+        let path = PathBuf::from(out_dir).join(format!("{name}.skel.rs"));
+        // Best effort: the error itself is already on its way.
+        let _ = write::write_if_changed(&path, write::failed(&e.report()).as_bytes());
+    }
+
+    fn build_in_out_dir(&self) -> Result<PathBuf, Error> {
         let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?);
         let name = self.skeleton_name()?;
         let output = out_dir.join(format!("{name}.skel.rs"));
-        let result = self.run(&out_dir, &output, true);
-        if let Err(e) = &result {
-            // Cargo shows the build script's stderr when it fails.
-            eprintln!("{}", e.report());
-        }
-        result.map(|()| output)
+        let mut sink = Sink::Cargo;
+        self.run(&out_dir, &output, &mut sink)?;
+        Ok(output)
     }
 
     /// Compiles (next to `output`) and writes the skeleton to `output`.
-    /// Prints nothing for cargo.
-    pub fn generate(&mut self, output: impl AsRef<Path>) -> Result<(), Error> {
+    /// Prints nothing: returns the warnings [`build`](Self::build) would
+    /// print as `cargo:warning` lines (clang's, a clang older than 15,
+    /// fallbacks, an object without BTF), one line each.
+    pub fn generate(&mut self, output: impl AsRef<Path>) -> Result<Vec<String>, Error> {
         let output = output.as_ref();
         let dir = output
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_owned();
-        self.run(&dir, output, false)
+        let mut sink = Sink::Collect(vec![]);
+        self.run(&dir, output, &mut sink)?;
+        match sink {
+            Sink::Collect(warnings) => Ok(warnings),
+            Sink::Cargo => Ok(vec![]),
+        }
     }
 
     fn input_path(&self) -> Result<&Path, Error> {
@@ -170,8 +255,9 @@ impl SkeletonBuilder {
         Ok(ident::sanitize(stem))
     }
 
-    fn run(&self, work_dir: &Path, output: &Path, cargo: bool) -> Result<(), Error> {
+    fn run(&self, work_dir: &Path, output: &Path, sink: &mut Sink) -> Result<(), Error> {
         let name = self.skeleton_name()?;
+        let cargo = matches!(sink, Sink::Cargo);
         if cargo {
             println!("cargo:rerun-if-env-changed={ENV_CLANG}");
             println!("cargo:rerun-if-env-changed={ENV_RUNTIME_INCLUDE}");
@@ -180,7 +266,7 @@ impl SkeletonBuilder {
             (Some(obj), _) => (obj.clone(), vec![obj.clone()]),
             (None, Some(source)) => {
                 let object_path = work_dir.join(format!("{name}.bpf.o"));
-                let deps = self.compile(source, &object_path, work_dir)?;
+                let deps = self.compile(source, &object_path, work_dir, sink)?;
                 (object_path, deps)
             }
             (None, None) => return Err(Error::NoInput),
@@ -201,24 +287,43 @@ impl SkeletonBuilder {
         // The embedded copy, without DWARF, lives next to the skeleton.
         let embedded = work_dir.join(format!("{name}.bpf.o"));
         let stripped = object::strip_debug(&bytes).unwrap_or_else(|e| {
-            if cargo {
-                println!(
-                    "cargo:warning=skel: embedding `{}` with its DWARF: {e}",
-                    object_path.display()
-                );
-            }
+            sink.warn(format!(
+                "skel: embedding `{}` with its DWARF: {e}",
+                object_path.display()
+            ));
             bytes.clone()
         });
         write::write_if_changed(&embedded, &stripped)?;
-        let absolute = std::path::absolute(&embedded).unwrap_or(embedded.clone());
-        // In a build script the object lives in OUT_DIR: refer to it through
-        // env!("OUT_DIR") so the generated code is the same on every machine
-        // (and can be kept as an expectation).
-        let reference = match (cargo, embedded.file_name()) {
-            (true, Some(file)) => ObjectPath::OutDir(file.to_string_lossy().into_owned()),
-            _ => ObjectPath::Path(absolute.to_string_lossy().into_owned()),
+        let file_name = embedded
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let reference = match (self.object_location, cargo) {
+            // Next to the skeleton: `include_bytes!` resolves it against
+            // the skeleton file, wherever both are moved.
+            (ObjectLocation::Relative, _) => ObjectPath::Path(file_name),
+            // In a build script the object lives in OUT_DIR: refer to it
+            // through env!("OUT_DIR") so the generated code is the same on
+            // every machine (and can be kept as an expectation).
+            (ObjectLocation::Absolute, true) => ObjectPath::OutDir(file_name),
+            (ObjectLocation::Absolute, false) => {
+                let absolute = std::path::absolute(&embedded).unwrap_or(embedded.clone());
+                ObjectPath::Path(absolute.to_string_lossy().into_owned())
+            }
         };
-        let shown = manifest_relative(self.source.as_deref().unwrap_or(&object_path));
+        // The input named in the header: relative to the crate (or
+        // OUT_DIR) in a build script, as given otherwise (no machine path in a committed file
+        // generated from a relative one).
+        let input = self.source.as_deref().unwrap_or(&object_path);
+        let shown = if cargo {
+            match input.strip_prefix(work_dir) {
+                // An object the build script made itself.
+                Ok(rest) => format!("$OUT_DIR/{}", rest.display()),
+                Err(_) => manifest_relative(input),
+            }
+        } else {
+            input.display().to_string()
+        };
         let generated = generate_with_input(
             &name,
             &object_path,
@@ -227,8 +332,13 @@ impl SkeletonBuilder {
             &shown,
             &self.request,
         )?;
-        if cargo {
-            report_warnings(&generated.skeleton.warnings);
+        if !generated.skeleton.has_btf {
+            if let Some(w) = no_btf_warning(&object_path, &generated.skeleton) {
+                sink.warn(w);
+            }
+        }
+        for w in fallback_warnings(&generated.skeleton.warnings) {
+            sink.warn(w);
         }
         write::write_if_changed(output, generated.code.as_bytes())?;
         Ok(())
@@ -239,6 +349,7 @@ impl SkeletonBuilder {
         source: &Path,
         output: &Path,
         work_dir: &Path,
+        sink: &mut Sink,
     ) -> Result<Vec<PathBuf>, Error> {
         if !source.is_file() {
             return Err(Error::Io {
@@ -252,11 +363,8 @@ impl SkeletonBuilder {
             path: work_dir.to_owned(),
             source,
         })?;
-        let clang = self
-            .clang
-            .clone()
-            .or_else(|| std::env::var_os(ENV_CLANG).map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("clang"));
+        let clang = self.clang.clone().unwrap_or_else(default_clang);
+        check_clang_version(&clang, sink)?;
         let rust_arch = std::env::var("CARGO_CFG_TARGET_ARCH")
             .unwrap_or_else(|_| std::env::consts::ARCH.to_owned());
         let mut includes = self.include.clone();
@@ -265,7 +373,7 @@ impl SkeletonBuilder {
         }
         let after: Vec<PathBuf> = clang::multiarch_include(&rust_arch).into_iter().collect();
         let depfile = output.with_extension("d");
-        Compile {
+        let compiled = Compile {
             clang: &clang,
             source,
             output,
@@ -275,25 +383,163 @@ impl SkeletonBuilder {
             after_includes: &after,
             extra_args: &self.clang_args,
         }
-        .run()
+        .run()?;
+        for w in clang_warnings(&compiled.warnings) {
+            sink.warn(w);
+        }
+        Ok(compiled.deps)
     }
 }
 
-/// Prints each fallback as a cargo warning (at most 20, then a count).
-fn report_warnings(warnings: &[Warning]) {
-    const SHOWN: usize = 20;
-    for w in warnings.iter().take(SHOWN) {
-        println!(
-            "cargo:warning=skel: `{}`, member `{}` kept as bytes: {}",
-            w.type_name, w.field, w.reason
-        );
+/// Warns about a clang older than 15. Its version is read once per process
+/// (a build script building several skeletons pays one `clang --version`),
+/// and `build()` warns once per process.
+fn check_clang_version(clang: &Path, sink: &mut Sink) -> Result<(), Error> {
+    static SEEN: Mutex<Vec<(PathBuf, Option<clang::ClangVersion>, bool)>> = Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let index = match seen.iter().position(|(c, _, _)| c == clang) {
+        Some(i) => i,
+        None => {
+            let version = clang::version(clang)?;
+            seen.push((clang.to_owned(), version, false));
+            seen.len() - 1
+        }
+    };
+    let (_, version, warned) = &mut seen[index];
+    let Some(version) = *version else {
+        return Ok(());
+    };
+    if version.major >= clang::GOOD_BTF_MAJOR {
+        return Ok(());
     }
+    let cargo = matches!(sink, Sink::Cargo);
+    if !cargo || !*warned {
+        sink.warn(old_clang_warning(clang, version));
+    }
+    if cargo {
+        *warned = true;
+    }
+    Ok(())
+}
+
+/// Where warnings go: `cargo:warning` lines from `build()`, the caller's
+/// hands from `generate()`.
+enum Sink {
+    Cargo,
+    Collect(Vec<String>),
+}
+
+impl Sink {
+    fn warn(&mut self, line: String) {
+        // One warning, one line: cargo reads its output line by line.
+        let line = line.replace(['\n', '\r'], " ");
+        match self {
+            Sink::Cargo => println!("cargo:warning={line}"),
+            Sink::Collect(lines) => lines.push(line),
+        }
+    }
+}
+
+/// How many warnings of one kind are shown before a count of the rest.
+const SHOWN: usize = 20;
+
+/// The clang [`SkeletonBuilder`] runs when none is set with
+/// [`SkeletonBuilder::clang`]: `$CLANG`, else the newest `clang-N` among
+/// the executables on `PATH` (Debian and Ubuntu install versioned clangs
+/// side by side: `clang-19` over `clang-16`), else `clang`.
+pub fn default_clang() -> PathBuf {
+    if let Some(clang) = std::env::var_os(ENV_CLANG).filter(|c| !c.is_empty()) {
+        return PathBuf::from(clang);
+    }
+    std::env::var_os("PATH")
+        .and_then(|path| clang::newest_versioned(&path))
+        .unwrap_or_else(|| PathBuf::from("clang"))
+}
+
+fn old_clang_warning(clang: &Path, version: clang::ClangVersion) -> String {
+    format!(
+        "skel: clang {version} (`{}`) writes wrong BTF: 64-bit enum values truncated to 32 \
+         bits, signed ones as unsigned, and no type tags (`__kptr`), so generated enum \
+         constants can be wrong and kptr fields fail the verifier; install clang {} or newer \
+         (Debian 12: `apt-get install clang-19`): skel-builder runs the newest `clang-N` on \
+         PATH, or `$CLANG`",
+        clang.display(),
+        clang::GOOD_BTF_MAJOR,
+    )
+}
+
+/// clang's warnings as `file:line: message`, paths under the crate shown
+/// relative to it, at most [`SHOWN`] then a count.
+fn clang_warnings(warnings: &[ClangWarning]) -> Vec<String> {
+    let mut out: Vec<String> = warnings
+        .iter()
+        .take(SHOWN)
+        .map(|w| {
+            let location = match w.location.rsplit_once(':') {
+                Some((file, line)) if Path::new(file).is_absolute() => {
+                    format!("{}:{line}", manifest_relative(Path::new(file)))
+                }
+                _ => w.location.clone(),
+            };
+            format!("{location}: {}", w.message)
+        })
+        .collect();
     if warnings.len() > SHOWN {
-        println!(
-            "cargo:warning=skel: ... and {} more members kept as bytes (see the generated docs)",
+        out.push(format!(
+            "skel: ... and {} more clang warnings",
             warnings.len() - SHOWN
-        );
+        ));
     }
+    out
+}
+
+/// One warning for an object without BTF that has something in it.
+fn no_btf_warning(object_path: &Path, skeleton: &Skeleton) -> Option<String> {
+    if skeleton.maps.is_empty() && skeleton.progs.is_empty() {
+        return None;
+    }
+    let sections: Vec<String> = skeleton
+        .maps
+        .iter()
+        .filter_map(|m| match &m.kind {
+            MapKind::Data { section, .. } => Some(format!("`{section}`")),
+            _ => None,
+        })
+        .collect();
+    let views = if sections.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "data sections {} are maps without typed views, and ",
+            sections.join(", ")
+        )
+    };
+    Some(format!(
+        "skel: `{}` has no .BTF section: {views}the kernel gets no BTF with its programs; \
+         compile with `-g` (and do not strip .BTF) to have them",
+        object_path.display()
+    ))
+}
+
+/// Each fallback as a warning (at most [`SHOWN`], then a count).
+fn fallback_warnings(warnings: &[Warning]) -> Vec<String> {
+    let mut out: Vec<String> = warnings
+        .iter()
+        .take(SHOWN)
+        .map(|w| {
+            format!(
+                "skel: `{}`, member `{}` kept as bytes: {}",
+                w.type_name, w.field, w.reason
+            )
+        })
+        .collect();
+    if warnings.len() > SHOWN {
+        out.push(format!(
+            "skel: ... and {} more members kept as bytes (see the generated docs)",
+            warnings.len() - SHOWN
+        ));
+    }
+    out
 }
 
 fn check_name(name: &str) -> Result<String, Error> {
@@ -341,13 +587,7 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
 pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skeleton, Error> {
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
-    model(
-        &name,
-        object_path,
-        reference,
-        bytes,
-        &translate::Request::default(),
-    )
+    model(&name, object_path, reference, bytes, &translate::Request::default())
 }
 
 /// The named model of an object: read, translated, named.

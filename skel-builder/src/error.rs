@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use crate::object::btf::{BtfError, BtfTypeId};
 use crate::object::elf::ElfError;
@@ -10,7 +11,9 @@ use crate::object::elf::ElfError;
 ///
 /// `Debug` prints the same report as [`Error::report`], so both
 /// `fn main() -> Result<(), Error>` and `.unwrap()` in a build script read as
-/// prose.
+/// prose. An error that [`crate::SkeletonBuilder::build`] has already
+/// printed is not printed a second time: its `Debug` then says only that
+/// the report is above.
 #[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -19,9 +22,9 @@ pub enum Error {
 
     #[error(
         "cannot run clang `{clang}`: {source}\n\
-         hint: install clang (Debian/Ubuntu: `apt-get install clang`), or point \
-         skel-builder at one with the `CLANG` environment variable or \
-         `SkeletonBuilder::clang(path)`"
+         hint: install clang, 15 or newer (Debian/Ubuntu: `apt-get install clang`; \
+         Debian 12's is 14, so also `apt-get install clang-19`), or point skel-builder at \
+         one with the `CLANG` environment variable or `SkeletonBuilder::clang(path)`"
     )]
     ClangNotFound {
         clang: PathBuf,
@@ -53,10 +56,15 @@ pub enum Error {
     },
 
     #[error(
-        "`{path}` has no .BTF section\n\
-         hint: compile with `-g` (clang -g -O2 -target bpf), and do not strip the object"
+        "`{path}` has no .BTF section, which libbpf needs for {}\n\
+         hint: compile with `-g` (clang -g -O2 -target bpf), and do not strip the object",
+        List(needed_by)
     )]
-    NoBtf { path: PathBuf },
+    NoBtf {
+        path: PathBuf,
+        /// What in the object cannot be used without BTF.
+        needed_by: Vec<NeedsBtf>,
+    },
 
     #[error("`{path}` has an invalid .BTF section")]
     Btf {
@@ -150,6 +158,18 @@ pub enum Problem {
         symbol: String,
     },
 
+    #[error(
+        "struct_ops map `{map}`: member `{field}` points to program `{program}` of section \
+         `{section}`, which is not a struct_ops program; libbpf refuses the object at open\n\
+         hint: put `{program}` in SEC(\"struct_ops/{program}\")"
+    )]
+    StructOpsSlotNotStructOps {
+        map: String,
+        field: String,
+        program: String,
+        section: String,
+    },
+
     #[error("map `{map}`: definition `{type_name}` is not a struct")]
     MapDefNotStruct { map: String, type_name: String },
 
@@ -221,6 +241,39 @@ pub enum Problem {
     NotAnEventMap { map: String, map_type: String },
 }
 
+/// Something in an object that libbpf cannot use without the object's BTF.
+/// Programs, `.data`/`.rodata`/`.bss` sections (as untyped maps) and an
+/// empty object need none.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NeedsBtf {
+    /// A map declared in `SEC(".maps")`: its definition is BTF.
+    #[error("map `{map}` (SEC(\".maps\"))")]
+    DeclaredMap { map: String },
+    /// A struct_ops map: its type is BTF.
+    #[error("struct_ops map `{map}` (section `{section}`)")]
+    StructOpsMap { map: String, section: String },
+    /// An extern (`.kconfig`, `.ksyms`): libbpf finds its type in BTF.
+    #[error("extern `{name}`")]
+    Extern { name: String },
+}
+
+struct List<'a>(&'a [NeedsBtf]);
+
+impl fmt::Display for List<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            match i {
+                0 => {}
+                i if i + 1 == self.0.len() => f.write_str(" and ")?,
+                _ => f.write_str(", ")?,
+            }
+            write!(f, "{item}")?;
+        }
+        Ok(())
+    }
+}
+
 struct Problems<'a>(&'a [Problem]);
 
 impl fmt::Display for Problems<'_> {
@@ -253,8 +306,39 @@ impl Error {
     }
 }
 
+/// The reports [`Error::print`] wrote to stderr in this process.
+static PRINTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+impl Error {
+    /// Prints the report to stderr (where cargo shows it when a build
+    /// script fails), once: `Debug` of the same error then points to it
+    /// instead of printing it again, so `fn main() -> Result<(), Error>`
+    /// with `build()?` shows it once, and `.unwrap()` or a dropped result
+    /// shows it too.
+    pub(crate) fn print(&self) {
+        let report = self.report();
+        eprintln!("{report}");
+        if let Ok(mut printed) = PRINTED.lock() {
+            if !printed.contains(&report) {
+                printed.push(report);
+            }
+        }
+    }
+}
+
+fn was_printed(report: &str) -> bool {
+    PRINTED
+        .lock()
+        .is_ok_and(|printed| printed.iter().any(|p| p == report))
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.report())
+        let report = self.report();
+        if was_printed(&report) {
+            f.write_str("skel-builder failed: the error is printed above")
+        } else {
+            f.write_str(&report)
+        }
     }
 }

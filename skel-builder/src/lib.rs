@@ -54,6 +54,8 @@ mod translate;
 mod uapi;
 mod write;
 
-pub use builder::{Generated, SkeletonBuilder, generate, read_model};
-pub use error::{Error, Problem};
+pub use builder::{
+    Generated, ObjectLocation, SkeletonBuilder, default_clang, generate, read_model,
+};
+pub use error::{Error, NeedsBtf, Problem};
 pub use model::Skeleton;

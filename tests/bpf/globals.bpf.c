@@ -10,6 +10,11 @@ struct point { int x, y; };
 struct flags { unsigned int a : 1, b : 7, c : 24; signed int neg : 4; };
 /* Bitfields of 64-bit types: accessors read and write u64/i64 directly. */
 enum wide_e { WIDE_LOW = 1, WIDE_HIGH = 0x100000000ULL };
+/* Signed and 64-bit enumerators: clang 14 wrote them into BTF truncated to
+ * 32 bits and unsigned; tests/tests/globals_open.rs compares each generated
+ * constant with the value written here. */
+enum sign_e { SIGN_NEG = -5, SIGN_POS = 7 };
+enum wide_neg { WIDE_NEG = -0x100000000LL, WIDE_MINUS_ONE = -1, WIDE_TOP = 0x7fffffffffffffffLL };
 struct wide_bits { unsigned long long big : 40; long long sbig : 20; enum wide_e we : 36; };
 union value { __u32 u; float f; };
 struct __attribute__((packed)) packed_rec { char tag; __u32 n; };
@@ -21,6 +26,8 @@ struct foo { short s; };
 /* .data */
 bool enabled = true;
 enum mode mode = MODE_ON;
+enum sign_e sign = SIGN_NEG;
+enum wide_neg wide_neg = WIDE_NEG;
 struct point origin = { 1, 2 };
 struct point path[3] = { { 1, 1 }, { 2, 2 }, { 3, 3 } };
 struct flags fl = { 1, 100, 0xabcdef, -3 };
@@ -32,7 +39,8 @@ struct task_struct___old old = { 3 };
 __u8 bytes[5] = { 1, 2, 3, 4, 5 };
 foo typedef_anon = { 9 };
 struct foo tagged = { 8 };
-struct empty nothing = {};
+/* Placed in .data by hand: clang 15 and later put an all-zero struct in .bss. */
+struct empty nothing SEC(".data") = {};
 
 /* .bss */
 __u64 counter;

@@ -10,17 +10,20 @@
 mod __skel_globals {
     /// Rust types for the BTF types that object `globals` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// Data section `.data`. BTF type 65. The section holds 114 bytes; the view rounds up to 120 for alignment (libbpf backs sections with whole pages).
+        /// Data section `.data`. BTF type 69. The section holds 130 bytes; the view rounds up to 136 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
-            /// C `struct empty`.
-            pub nothing: empty,
             /// C `_Bool`.
             pub enabled: ::skel_runtime::CBool,
             __padding_0: [u8; 3],
             /// C `enum mode`.
             pub mode: mode,
+            /// C `enum sign_e`.
+            pub sign: sign_e,
+            __padding_1: [u8; 4],
+            /// C `enum wide_neg`.
+            pub wide_neg: wide_neg,
             /// C `struct point`.
             pub origin: point,
             /// C `struct point[3]`.
@@ -35,24 +38,53 @@ mod __skel_globals {
             pub rec: packed_rec,
             /// C `char[12]`.
             pub greeting: ::skel_runtime::CharArray<12>,
-            __padding_1: [u8; 3],
+            __padding_2: [u8; 3],
             /// C `struct task_struct___old`.
             pub old: task_struct___old,
             /// C `__u8[5]`.
             pub bytes: [u8; 5],
-            __padding_2: [u8; 7],
+            __padding_3: [u8; 7],
             /// C `foo`.
             pub typedef_anon: foo,
             /// C `struct foo`.
             pub tagged: foo_1,
-            __padding_3: [u8; 6],
+            /// C `struct empty`.
+            pub nothing: empty,
+            __padding_4: [u8; 6],
         }
         ::skel_runtime::layout!(
-            unsafe plain data : 120, 8; nothing 0, enabled 0, mode 4, origin 8, path 16,
-            fl 40, wb 48, val 64, rec 68, greeting 73, old 88, bytes 92, typedef_anon
-            104, tagged 112; __padding_0, __padding_1, __padding_2, __padding_3
+            unsafe plain data : 136, 8; enabled 0, mode 4, sign 8, wide_neg 16, origin
+            24, path 32, fl 56, wb 64, val 80, rec 84, greeting 89, old 104, bytes 108,
+            typedef_anon 120, tagged 128, nothing 130; __padding_0, __padding_1,
+            __padding_2, __padding_3, __padding_4
         );
-        /// Data section `.bss`. BTF type 64.
+        /// Data section `.rodata`. BTF type 71.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct rodata {
+            /// C `const volatile int`.
+            pub threshold: i32,
+            /// C `const volatile char[8]`.
+            pub label: ::skel_runtime::CharArray<8>,
+        }
+        ::skel_runtime::layout!(unsafe plain rodata : 12, 4; threshold 0, label 4;);
+        /// Data section `.data.custom`. BTF type 70.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct data_custom {
+            /// C `__u32`.
+            pub in_custom: u32,
+        }
+        ::skel_runtime::layout!(unsafe plain data_custom : 4, 4; in_custom 0;);
+        /// Data section `.rodata.custom`. BTF type 72.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct rodata_custom {
+            /// C `const volatile __u32`.
+            pub ro_custom: u32,
+        }
+        ::skel_runtime::layout!(unsafe plain rodata_custom : 4, 4; ro_custom 0;);
+        /// Data section `.bss`. BTF type 68.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -67,37 +99,6 @@ mod __skel_globals {
         ::skel_runtime::layout!(
             unsafe plain bss : 24, 8; counter 0, hidden_counter 8, ptr 16; __padding_0
         );
-        /// Data section `.rodata`. BTF type 67.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct rodata {
-            /// C `const volatile int`.
-            pub threshold: i32,
-            /// C `const volatile char[8]`.
-            pub label: ::skel_runtime::CharArray<8>,
-        }
-        ::skel_runtime::layout!(unsafe plain rodata : 12, 4; threshold 0, label 4;);
-        /// Data section `.data.custom`. BTF type 66.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct data_custom {
-            /// C `__u32`.
-            pub in_custom: u32,
-        }
-        ::skel_runtime::layout!(unsafe plain data_custom : 4, 4; in_custom 0;);
-        /// Data section `.rodata.custom`. BTF type 68.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct rodata_custom {
-            /// C `const volatile __u32`.
-            pub ro_custom: u32,
-        }
-        ::skel_runtime::layout!(unsafe plain rodata_custom : 4, 4; ro_custom 0;);
-        /// C type `struct empty`. BTF type 46.
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug)]
-        pub struct empty {}
-        ::skel_runtime::layout!(unsafe plain empty : 0, 1;;);
         /// C type `enum mode`. BTF type 11.
         ///
         /// Any value is valid: the known ones are associated constants.
@@ -122,7 +123,58 @@ mod __skel_globals {
             }
         }
         ::skel_runtime::layout!(unsafe newtype mode : 4, 4);
-        /// C type `struct point`. BTF type 13.
+        /// C type `enum sign_e`. BTF type 13.
+        ///
+        /// Any value is valid: the known ones are associated constants.
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct sign_e(pub i32);
+        impl sign_e {
+            /// `SIGN_NEG` = -5
+            pub const SIGN_NEG: sign_e = sign_e(-5);
+            /// `SIGN_POS` = 7
+            pub const SIGN_POS: sign_e = sign_e(7);
+        }
+        impl ::core::fmt::Debug for sign_e {
+            #[allow(unreachable_patterns)]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let known = match self.0 {
+                    -5 => "SIGN_NEG",
+                    7 => "SIGN_POS",
+                    _ => return f.debug_tuple("sign_e").field(&self.0).finish(),
+                };
+                f.write_str(known)
+            }
+        }
+        ::skel_runtime::layout!(unsafe newtype sign_e : 4, 4);
+        /// C type `enum wide_neg`. BTF type 15.
+        ///
+        /// Any value is valid: the known ones are associated constants.
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct wide_neg(pub i64);
+        impl wide_neg {
+            /// `WIDE_NEG` = -4294967296
+            pub const WIDE_NEG: wide_neg = wide_neg(-4294967296);
+            /// `WIDE_MINUS_ONE` = -1
+            pub const WIDE_MINUS_ONE: wide_neg = wide_neg(-1);
+            /// `WIDE_TOP` = 9223372036854775807
+            pub const WIDE_TOP: wide_neg = wide_neg(9223372036854775807);
+        }
+        impl ::core::fmt::Debug for wide_neg {
+            #[allow(unreachable_patterns)]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let known = match self.0 {
+                    -4294967296 => "WIDE_NEG",
+                    -1 => "WIDE_MINUS_ONE",
+                    9223372036854775807 => "WIDE_TOP",
+                    _ => return f.debug_tuple("wide_neg").field(&self.0).finish(),
+                };
+                f.write_str(known)
+            }
+        }
+        ::skel_runtime::layout!(unsafe newtype wide_neg : 8, 8);
+        /// C type `struct point`. BTF type 17.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct point {
@@ -132,7 +184,7 @@ mod __skel_globals {
             pub y: i32,
         }
         ::skel_runtime::layout!(unsafe plain point : 8, 4; x 0, y 4;);
-        /// C type `struct flags`. BTF type 17.
+        /// C type `struct flags`. BTF type 21.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct flags {
@@ -179,7 +231,7 @@ mod __skel_globals {
             unsafe plain flags : 8, 1;; __bitfield_0, __bitfield_1, __bitfield_2,
             __padding_0
         );
-        /// C type `struct wide_bits`. BTF type 20.
+        /// C type `struct wide_bits`. BTF type 24.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct wide_bits {
@@ -218,7 +270,7 @@ mod __skel_globals {
             unsafe plain wide_bits : 16, 1;; __bitfield_0, __bitfield_1, __bitfield_2,
             __padding_0
         );
-        /// C type `enum wide_e`. BTF type 23.
+        /// C type `enum wide_e`. BTF type 27.
         ///
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
@@ -227,22 +279,22 @@ mod __skel_globals {
         impl wide_e {
             /// `WIDE_LOW` = 1
             pub const WIDE_LOW: wide_e = wide_e(1);
-            /// `WIDE_HIGH` = 0
-            pub const WIDE_HIGH: wide_e = wide_e(0);
+            /// `WIDE_HIGH` = 4294967296
+            pub const WIDE_HIGH: wide_e = wide_e(4294967296);
         }
         impl ::core::fmt::Debug for wide_e {
             #[allow(unreachable_patterns)]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let known = match self.0 {
                     1 => "WIDE_LOW",
-                    0 => "WIDE_HIGH",
+                    4294967296 => "WIDE_HIGH",
                     _ => return f.debug_tuple("wide_e").field(&self.0).finish(),
                 };
                 f.write_str(known)
             }
         }
         ::skel_runtime::layout!(unsafe newtype wide_e : 8, 8);
-        /// C type `union value`. BTF type 25.
+        /// C type `union value`. BTF type 29.
         #[repr(C)]
         #[derive(Clone, Copy)]
         pub union value {
@@ -275,7 +327,7 @@ mod __skel_globals {
             }
         }
         ::skel_runtime::layout!(unsafe union value : 4, 4; u, f);
-        /// C type `struct packed_rec`. BTF type 29. Packed: read and assign fields by value, they cannot be borrowed.
+        /// C type `struct packed_rec`. BTF type 33. Packed: read and assign fields by value, they cannot be borrowed.
         #[repr(C, packed)]
         #[derive(Clone, Copy, Debug)]
         pub struct packed_rec {
@@ -285,7 +337,7 @@ mod __skel_globals {
             pub n: u32,
         }
         ::skel_runtime::layout!(unsafe plain packed_rec : 5, 1; tag 0, n 1;);
-        /// C type `struct task_struct___old`. BTF type 33.
+        /// C type `struct task_struct___old`. BTF type 37.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct task_struct___old {
@@ -293,7 +345,7 @@ mod __skel_globals {
             pub pid: i32,
         }
         ::skel_runtime::layout!(unsafe plain task_struct___old : 4, 4; pid 0;);
-        /// C type `struct (anon)`, declared as typedef `foo`. BTF type 40.
+        /// C type `struct (anon)`, declared as typedef `foo`. BTF type 44.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo {
@@ -301,7 +353,7 @@ mod __skel_globals {
             pub z: i64,
         }
         ::skel_runtime::layout!(unsafe plain foo : 8, 8; z 0;);
-        /// C type `struct foo`. BTF type 43.
+        /// C type `struct foo`. BTF type 47.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct foo_1 {
@@ -309,6 +361,11 @@ mod __skel_globals {
             pub s: i16,
         }
         ::skel_runtime::layout!(unsafe plain foo_1 : 2, 2; s 0;);
+        /// C type `struct empty`. BTF type 50.
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug)]
+        pub struct empty {}
+        ::skel_runtime::layout!(unsafe plain empty : 0, 1;;);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/globals.bpf.o")),
@@ -322,12 +379,7 @@ mod __skel_globals {
                 s::MapSpec::data(
                     "globals.data",
                     ".data",
-                    s::TypeSpec::of::<types::data>("data", 114),
-                ),
-                s::MapSpec::data(
-                    "globals.bss",
-                    ".bss",
-                    s::TypeSpec::of::<types::bss>("bss", 24),
+                    s::TypeSpec::of::<types::data>("data", 130),
                 ),
                 s::MapSpec::data(
                     "globals.rodata",
@@ -343,6 +395,11 @@ mod __skel_globals {
                     ".rodata.custom",
                     ".rodata.custom",
                     s::TypeSpec::of::<types::rodata_custom>("rodata_custom", 4),
+                ),
+                s::MapSpec::data(
+                    "globals.bss",
+                    ".bss",
+                    s::TypeSpec::of::<types::bss>("bss", 24),
                 ),
             ],
             progs: &[s::ProgSpec::new("count_getppid", false)],
@@ -457,7 +514,7 @@ mod __skel_globals {
     /// Maps of skeleton `globals` before load.
     pub type OpenGlobalsMaps<'obj> = GlobalsMaps<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> GlobalsMaps<'obj, S> {
-        /// Map `globals.data` holding data section `.data` (114 bytes, initialized data, memory-mapped).
+        /// Map `globals.data` holding data section `.data` (130 bytes, initialized data, memory-mapped).
         pub fn data(&self) -> S::Map<'_> {
             S::map(&self.inner, 0)
         }
@@ -469,52 +526,52 @@ mod __skel_globals {
         pub fn data_data(&self) -> &types::data {
             S::data(&self.inner, 0)
         }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
-            S::data(&self.inner, 1)
-        }
         /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
+            S::map(&self.inner, 1)
         }
         /// [`Self::rodata`], exclusive.
         pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
+            S::map_mut(&mut self.inner, 1)
         }
         /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
         pub fn rodata_data(&self) -> &types::rodata {
-            S::data(&self.inner, 2)
+            S::data(&self.inner, 1)
         }
         /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
         pub fn data_custom(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
+            S::map(&self.inner, 2)
         }
         /// [`Self::data_custom`], exclusive.
         pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
+            S::map_mut(&mut self.inner, 2)
         }
         /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after.
         pub fn data_custom_data(&self) -> &types::data_custom {
-            S::data(&self.inner, 3)
+            S::data(&self.inner, 2)
         }
         /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata_custom(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
+            S::map(&self.inner, 3)
         }
         /// [`Self::rodata_custom`], exclusive.
         pub fn rodata_custom_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
+            S::map_mut(&mut self.inner, 3)
         }
         /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after.
         pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+            S::data(&self.inner, 3)
+        }
+        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
+        pub fn bss(&self) -> S::Map<'_> {
+            S::map(&self.inner, 4)
+        }
+        /// [`Self::bss`], exclusive.
+        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
+            S::map_mut(&mut self.inner, 4)
+        }
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
+        pub fn bss_data(&self) -> &types::bss {
             S::data(&self.inner, 4)
         }
     }
@@ -523,20 +580,20 @@ mod __skel_globals {
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(0)
         }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
-            self.inner.data_mut(1)
-        }
         /// [`Self::rodata_data`], writable until load.
         pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
-            self.inner.data_mut(2)
+            self.inner.data_mut(1)
         }
         /// [`Self::data_custom_data`], writable until load.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
-            self.inner.data_mut(3)
+            self.inner.data_mut(2)
         }
         /// [`Self::rodata_custom_data`], writable until load.
         pub fn rodata_custom_data_mut(&mut self) -> &mut types::rodata_custom {
+            self.inner.data_mut(3)
+        }
+        /// [`Self::bss_data`], writable until load.
+        pub fn bss_data_mut(&mut self) -> &mut types::bss {
             self.inner.data_mut(4)
         }
     }
@@ -545,13 +602,13 @@ mod __skel_globals {
         pub fn data_data_mut(&mut self) -> &mut types::data {
             self.inner.data_mut(0)
         }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
-            self.inner.data_mut(1)
-        }
         /// [`Self::data_custom_data`], writable.
         pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
-            self.inner.data_mut(3)
+            self.inner.data_mut(2)
+        }
+        /// [`Self::bss_data`], writable.
+        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+            self.inner.data_mut(4)
         }
     }
     /// Programs of skeleton `globals`: [`OpenGlobalsProgs`] before load, `GlobalsProgs` after. A program's token (`&Program`) is what struct_ops slots hold.

@@ -125,14 +125,14 @@ mod __skel_shapes {
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-        pub struct color(pub u32);
+        pub struct color(pub i32);
         impl color {
             /// `RED` = 1
             pub const RED: color = color(1);
             /// `GREEN` = 2
             pub const GREEN: color = color(2);
-            /// `BLUE` = 4294967295
-            pub const BLUE: color = color(4294967295);
+            /// `BLUE` = -1
+            pub const BLUE: color = color(-1);
         }
         impl ::core::fmt::Debug for color {
             #[allow(unreachable_patterns)]
@@ -140,7 +140,7 @@ mod __skel_shapes {
                 let known = match self.0 {
                     1 => "RED",
                     2 => "GREEN",
-                    4294967295 => "BLUE",
+                    -1 => "BLUE",
                     _ => return f.debug_tuple("color").field(&self.0).finish(),
                 };
                 f.write_str(known)
@@ -156,15 +156,15 @@ mod __skel_shapes {
         impl big {
             /// `BIG_ONE` = 1
             pub const BIG_ONE: big = big(1);
-            /// `BIG_TOP` = 0
-            pub const BIG_TOP: big = big(0);
+            /// `BIG_TOP` = 17293822569102704640
+            pub const BIG_TOP: big = big(17293822569102704640);
         }
         impl ::core::fmt::Debug for big {
             #[allow(unreachable_patterns)]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let known = match self.0 {
                     1 => "BIG_ONE",
-                    0 => "BIG_TOP",
+                    17293822569102704640 => "BIG_TOP",
                     _ => return f.debug_tuple("big").field(&self.0).finish(),
                 };
                 f.write_str(known)
@@ -212,7 +212,7 @@ mod __skel_shapes {
             }
             /// Bitfield `col` (`enum color`, 4 bits at bit 20 of `__bitfield_1`).
             pub fn col(&self) -> color {
-                color(::skel_runtime::bits::get(&self.__bitfield_1, 20, 4) as u32)
+                color(::skel_runtime::bits::get_signed(&self.__bitfield_1, 20, 4) as i32)
             }
             /// Sets bitfield `col`; bits of `value` above its 4 bits are dropped.
             pub fn set_col(&mut self, value: color) {

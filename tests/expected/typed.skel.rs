@@ -10,7 +10,7 @@
 mod __skel_typed {
     /// Rust types for the BTF types that object `typed` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// Data section `.rodata`. BTF type 103.
+        /// Data section `.rodata`. BTF type 104.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
@@ -18,7 +18,7 @@ mod __skel_typed {
             pub target_tid: u32,
         }
         ::skel_runtime::layout!(unsafe plain rodata : 4, 4; target_tid 0;);
-        /// Data section `.bss`. BTF type 101. The section holds 68 bytes; the view rounds up to 72 for alignment (libbpf backs sections with whole pages).
+        /// Data section `.bss`. BTF type 102. The section holds 68 bytes; the view rounds up to 72 for alignment (libbpf backs sections with whole pages).
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -86,7 +86,7 @@ mod __skel_typed {
             }
         }
         ::skel_runtime::layout!(unsafe newtype kind : 4, 4);
-        /// C type `enum unused_state`. BTF type 99.
+        /// C type `enum unused_state`. BTF type 100.
         ///
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
@@ -136,7 +136,7 @@ mod __skel_typed {
         ::skel_runtime::layout!(
             unsafe plain value : 24, 8; tens 0, hundreds 8, label 12;
         );
-        /// C type `struct standalone`. BTF type 91.
+        /// C type `struct standalone`. BTF type 92.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct standalone {
@@ -149,7 +149,7 @@ mod __skel_typed {
         ::skel_runtime::layout!(
             unsafe plain standalone : 6, 2; x 0, flags 2; __padding_0
         );
-        /// C type `typedef standalone_t`. BTF type 97.
+        /// C type `typedef standalone_t`. BTF type 98.
         pub type standalone_t = standalone;
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(

@@ -52,6 +52,21 @@ pub mod hostile_skel {
 pub mod kinds_skel {
     include!(concat!(env!("OUT_DIR"), "/kinds.skel.rs"));
 }
+/// Skeleton of `bpf/empty.bpf.c` (an empty source: an object without BTF).
+#[warn(missing_docs)]
+pub mod empty_skel {
+    include!(concat!(env!("OUT_DIR"), "/empty.skel.rs"));
+}
+/// Skeleton of `bpf/ifdef_empty.bpf.c` (a source the preprocessor empties).
+#[warn(missing_docs)]
+pub mod ifdef_empty_skel {
+    include!(concat!(env!("OUT_DIR"), "/ifdef_empty.skel.rs"));
+}
+/// Skeleton of `bpf/nobtf.bpf.c`, built from a prebuilt object without BTF.
+#[warn(missing_docs)]
+pub mod nobtf_skel {
+    include!(concat!(env!("OUT_DIR"), "/nobtf.skel.rs"));
+}
 
 /// Skeleton of `bpf/typed.bpf.c` (every typed map kind, typed events).
 #[warn(missing_docs)]
@@ -65,6 +80,8 @@ pub mod kernel;
 pub mod malformed;
 /// Fixture objects, for tests and fuzz seeds.
 pub mod objects;
+/// Scratch crates built with the real cargo.
+pub mod scratch;
 /// The sched_ext shadow configuration the VM test applies.
 pub mod scx;
 

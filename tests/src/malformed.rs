@@ -54,6 +54,14 @@ pub fn finish(mut elf: ElfWriter, btf: &BtfWriter) -> Vec<u8> {
     elf.bytes()
 }
 
+/// A well-formed object without `.BTF`: one `int counter` in `.data`,
+/// which libbpf makes a map without BTF.
+pub fn valid_without_btf() -> Vec<u8> {
+    let mut btf = BtfWriter::new();
+    let int = btf.int("int", 4, true);
+    data_object(&mut btf, &[("counter", int, 4)]).bytes()
+}
+
 /// A well-formed object: one `int counter` in `.data`.
 pub fn valid() -> Vec<u8> {
     let mut btf = BtfWriter::new();
@@ -147,14 +155,20 @@ pub fn cases() -> Vec<Case> {
     });
 
     {
+        // Without .BTF, libbpf still opens programs and data sections, but
+        // not struct_ops maps (their type is BTF). The BTF written here is
+        // left out of the object.
         let mut btf = BtfWriter::new();
         let int = btf.int("int", 4, true);
-        let elf = data_object(&mut btf, &[("counter", int, 4)]);
+        let (elf, _) = struct_ops_object(&mut btf, &[("ops", int, 0, 8)], 8);
         cases.push(Case {
             name: "no-btf",
-            what: "no `.BTF` section",
+            what: "no `.BTF` section, and a struct_ops map",
             bytes: elf.bytes(),
-            expect: &["has no .BTF section", "compile with `-g`"],
+            expect: &[
+                "has no .BTF section, which libbpf needs for struct_ops map `ops` (section `.struct_ops`)",
+                "compile with `-g`",
+            ],
         });
     }
 

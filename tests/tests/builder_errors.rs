@@ -59,27 +59,160 @@ fn a_missing_source_names_the_file() {
     assert!(text.contains("nope.bpf.c"), "{text}");
 }
 
-#[test]
-fn an_object_without_btf_gets_a_hint() {
-    let dir = scratch("no_btf");
-    let src = dir.join("nobtf.bpf.c");
-    std::fs::write(&src, "int x SEC;\n".replace(" SEC", "")).unwrap();
-    let obj = dir.join("nobtf.o");
-    let status = std::process::Command::new("clang")
+/// `src` compiled with the builder's clang, without `-g` (no .BTF).
+fn compile_without_btf(dir: &Path, name: &str, src: &str) -> PathBuf {
+    let source = dir.join(format!("{name}.bpf.c"));
+    std::fs::write(&source, src).unwrap();
+    let obj = dir.join(format!("{name}.o"));
+    let status = std::process::Command::new(skel_builder::default_clang())
         .args(["-O2", "-target", "bpf", "-c"])
-        .arg(&src)
+        .arg(&source)
         .arg("-o")
         .arg(&obj)
         .status()
         .unwrap();
     assert!(status.success());
+    obj
+}
+
+#[test]
+fn a_map_that_needs_the_missing_btf_is_named() {
+    let dir = scratch("no_btf_maps");
+    let obj = compile_without_btf(
+        &dir,
+        "nobtf",
+        "struct { int (*type)[2]; int (*max_entries)[1]; } counts \
+         __attribute__((section(\".maps\"), used));\n",
+    );
     let err = SkeletonBuilder::new()
         .obj(&obj)
         .generate(dir.join("nobtf.skel.rs"))
         .unwrap_err();
     let text = err.report();
     assert!(matches!(err, Error::NoBtf { .. }), "{text}");
-    assert!(text.contains("nobtf.o") && text.contains("-g"), "{text}");
+    assert!(
+        text.contains("nobtf.o` has no .BTF section, which libbpf needs for map `counts`")
+            && text.contains("-g"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_object_without_btf_needing_none_builds_with_one_warning() {
+    let dir = scratch("no_btf_data");
+    let obj = compile_without_btf(
+        &dir,
+        "nobtf",
+        "int x;\n__attribute__((section(\"tp/syscalls/sys_enter_getppid\"), used)) \
+         int prog(void *ctx) { return x; }\n",
+    );
+    let warnings = SkeletonBuilder::new()
+        .obj(&obj)
+        .generate(dir.join("nobtf.skel.rs"))
+        .unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("nobtf.o` has no .BTF section")
+            && warnings[0].contains("`.bss`")
+            && warnings[0].contains("-g"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn empty_sources_build_without_warnings() {
+    let dir = scratch("empty");
+    for (name, text) in [
+        ("empty", ""),
+        (
+            "ifdef",
+            "#ifdef NOT_DEFINED\nint x;\nint f(void) { return x; }\n#endif\n",
+        ),
+    ] {
+        let src = dir.join(format!("{name}.bpf.c"));
+        std::fs::write(&src, text).unwrap();
+        let warnings = SkeletonBuilder::new()
+            .source(&src)
+            .generate(dir.join(format!("{name}.skel.rs")))
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(warnings, Vec::<String>::new(), "{name}");
+    }
+}
+
+#[test]
+fn clang_warnings_are_returned_once_each_and_capped() {
+    let dir = scratch("clang_warnings");
+    // A header read twice (no include guard) repeats its warning at the
+    // same place: kept once.
+    std::fs::write(dir.join("twice.h"), "#warning from the header\n").unwrap();
+    let mut src = String::from("#include \"twice.h\"\n#include \"twice.h\"\n#warning hello\n");
+    let warnings = generate_source(&dir, "few", &src);
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "{}:1: from the header [-W#warnings]",
+                dir.join("twice.h").display()
+            ),
+            format!("{}:3: hello [-W#warnings]", dir.join("few.bpf.c").display()),
+        ],
+    );
+
+    // 25 different warnings: 20 shown, then a count.
+    for i in 0..25 {
+        src.push_str(&format!("#warning number {i}\n"));
+    }
+    let warnings = generate_source(&dir, "many", &src);
+    assert_eq!(warnings.len(), 21, "{warnings:#?}");
+    assert!(
+        warnings[19].ends_with("number 17 [-W#warnings]"),
+        "{warnings:#?}"
+    );
+    assert_eq!(warnings[20], "skel: ... and 7 more clang warnings");
+}
+
+fn generate_source(dir: &Path, name: &str, text: &str) -> Vec<String> {
+    let src = dir.join(format!("{name}.bpf.c"));
+    std::fs::write(&src, text).unwrap();
+    SkeletonBuilder::new()
+        .source(&src)
+        .generate(dir.join(format!("{name}.skel.rs")))
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+}
+
+#[test]
+fn a_clang_older_than_15_gets_one_warning() {
+    let dir = scratch("old_clang");
+    // A clang that says it is 14.0.6 and compiles with the real one.
+    let fake = dir.join("clang-fake");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Debian clang version 14.0.6'; \
+             echo 'Target: x86_64-pc-linux-gnu'; exit 0; fi\nexec {} \"$@\"\n",
+            skel_builder::default_clang().display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let src = dir.join("old.bpf.c");
+    std::fs::write(&src, "int x;\n").unwrap();
+    let warnings = SkeletonBuilder::new()
+        .source(&src)
+        .clang(&fake)
+        .generate(dir.join("old.skel.rs"))
+        .unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    let w = &warnings[0];
+    assert!(
+        w.contains("clang 14.0.6")
+            && w.contains("clang-fake")
+            && w.contains("enum values")
+            && w.contains("__kptr")
+            && w.contains("apt-get install clang-19"),
+        "{w}"
+    );
 }
 
 #[test]

@@ -113,3 +113,86 @@ fn writes_land_at_the_variable_offsets() {
     let map = open.maps.rodata_custom();
     assert_eq!(&map.initial_value().unwrap()[..4], 44u32.to_le_bytes());
 }
+
+/// Every enumerator written in `bpf/globals.bpf.c` with its value as C
+/// gives it (implicit values count up from the previous one).
+fn c_enumerators(source: &str) -> Vec<(String, i128)> {
+    let mut out = vec![];
+    let mut rest = source;
+    while let Some(at) = rest.find("enum ") {
+        rest = &rest[at + 5..];
+        let Some((head, body)) = rest.split_once('{') else {
+            break;
+        };
+        // `enum name {`: a definition; `enum name var` is a use.
+        if head.split_whitespace().count() != 1 {
+            continue;
+        }
+        let body = &body[..body.find('}').expect("enum body ends")];
+        let mut next = 0i128;
+        for item in body.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (name, value) = match item.split_once('=') {
+                Some((name, value)) => (name.trim(), c_integer(value.trim())),
+                None => (item, next),
+            };
+            out.push((name.to_owned(), value));
+            next = value + 1;
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A C integer literal: decimal or hex, an optional `-`, `U`/`L` suffixes.
+fn c_integer(text: &str) -> i128 {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d.trim()),
+        None => (false, text),
+    };
+    let digits = digits.trim_end_matches(['u', 'U', 'l', 'L']);
+    let value = match digits.strip_prefix("0x") {
+        Some(hex) => i128::from_str_radix(hex, 16),
+        None => digits.parse(),
+    }
+    .unwrap_or_else(|e| panic!("`{text}`: {e}"));
+    if negative { -value } else { value }
+}
+
+#[test]
+fn enum_constants_are_the_values_in_the_c_source() {
+    let mut generated: Vec<(String, i128)> = [
+        ("MODE_OFF", i128::from(types::mode::MODE_OFF.0)),
+        ("MODE_ON", i128::from(types::mode::MODE_ON.0)),
+        ("WIDE_LOW", i128::from(types::wide_e::WIDE_LOW.0)),
+        ("WIDE_HIGH", i128::from(types::wide_e::WIDE_HIGH.0)),
+        ("SIGN_NEG", i128::from(types::sign_e::SIGN_NEG.0)),
+        ("SIGN_POS", i128::from(types::sign_e::SIGN_POS.0)),
+        ("WIDE_NEG", i128::from(types::wide_neg::WIDE_NEG.0)),
+        (
+            "WIDE_MINUS_ONE",
+            i128::from(types::wide_neg::WIDE_MINUS_ONE.0),
+        ),
+        ("WIDE_TOP", i128::from(types::wide_neg::WIDE_TOP.0)),
+    ]
+    .into_iter()
+    .map(|(n, v)| (n.to_owned(), v))
+    .collect();
+    generated.sort();
+    let written = c_enumerators(include_str!("../bpf/globals.bpf.c"));
+    assert_eq!(
+        written.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        generated.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        "every enumerator of the C source is checked"
+    );
+    assert_eq!(generated, written);
+    assert_eq!(written.len(), 9);
+
+    // And the values the BPF object starts with, read through typed views.
+    let mut storage = ObjectStorage::new();
+    let open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
+    let data = open.maps.data_data();
+    assert_eq!(data.sign, types::sign_e::SIGN_NEG);
+    assert_eq!(i128::from(data.sign.0), -5);
+    assert_eq!(data.wide_neg, types::wide_neg::WIDE_NEG);
+    assert_eq!(i128::from(data.wide_neg.0), -0x1_0000_0000);
+}

@@ -41,6 +41,29 @@ fn the_valid_baseline_is_accepted() {
     );
 }
 
+#[test]
+fn data_without_btf_is_an_untyped_map() {
+    let generated = skel_builder::generate(
+        "valid",
+        Path::new("valid.bpf.o"),
+        &malformed::valid_without_btf(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let skel = &generated.skeleton;
+    assert!(!skel.has_btf);
+    assert_eq!(skel.maps.len(), 1);
+    assert!(
+        matches!(
+            &skel.maps[0].kind,
+            skel_builder::model::MapKind::Data { section, ty: None, mmapable: false, .. }
+                if section == ".data"
+        ),
+        "{:?}",
+        skel.maps[0]
+    );
+    assert!(!generated.code.contains("counter"), "{}", generated.code);
+}
+
 /// Prefixes and single-byte corruptions at evenly spread points of every
 /// fixture object: an error naming the file, or a skeleton, never a panic.
 /// (The fuzzer goes much further; this keeps a cheap check in every test

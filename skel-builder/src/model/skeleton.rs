@@ -18,6 +18,10 @@ pub struct Skeleton {
     pub types: Vec<TypeDef>,
     /// Fallbacks taken while translating (a member kept as bytes, ...).
     pub warnings: Vec<Warning>,
+    /// The object has a `.BTF` section. Without one, data sections are
+    /// maps without a typed view, and nothing needs BTF (no `.maps`, no
+    /// struct_ops, no externs).
+    pub has_btf: bool,
     /// The Rust names of the skeleton's own items (set by the naming pass).
     pub idents: SkelIdents,
 }
@@ -70,7 +74,8 @@ pub enum ObjectPath {
     /// A file in the build script's `OUT_DIR`: the generated code says
     /// `concat!(env!("OUT_DIR"), "/<file>")`, so it reads the same anywhere.
     OutDir(String),
-    /// Any other path, as given.
+    /// Any other path, as given: absolute, or relative to the generated
+    /// file (as `include_bytes!` resolves it, also through `include!`).
     Path(String),
 }
 

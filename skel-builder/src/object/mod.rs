@@ -16,7 +16,7 @@ mod strip;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use crate::error::{Error, Problem};
+use crate::error::{Error, NeedsBtf, Problem};
 use crate::model::ProgDef;
 
 pub use maps::{InnerDef, ObjMap, ObjMapKind, internal_map_name};
@@ -26,7 +26,12 @@ pub use strip::strip_debug;
 /// A BPF object as libbpf opens it.
 #[derive(Debug)]
 pub struct Object {
+    /// Its BTF; empty when the object has no `.BTF` section (see
+    /// `has_btf`).
     pub btf: btf::Btf,
+    /// The object has a `.BTF` section. Without one, only what needs no
+    /// BTF is in it (checked at read).
+    pub has_btf: bool,
     /// Fixed-up DATASECs by section name (data and struct_ops sections).
     pub datasecs: BTreeMap<String, Datasec>,
     /// Maps in libbpf's creation order.
@@ -44,25 +49,24 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
         path: path.to_owned(),
         source,
     })?;
-    let btf_section = obj.section_by_name(".BTF").ok_or_else(|| Error::NoBtf {
-        path: path.to_owned(),
-    })?;
-    if btf_section.sh_type != elf::SectionType::ProgBits {
-        // libbpf refuses it too (LIBBPF_ERRNO__FORMAT).
-        return Err(Error::Btf {
-            path: path.to_owned(),
-            source: btf::BtfError::NotProgbits {
-                section_type: match btf_section.sh_type {
-                    elf::SectionType::Other(t) => format!("{t:#x}"),
-                    known => format!("{known:?}"),
-                },
-            },
-        });
-    }
-    let btf = btf::Btf::parse(btf_section.data).map_err(|source| Error::Btf {
-        path: path.to_owned(),
-        source,
-    })?;
+    // No .BTF: clang emits none for a source with no types in it (empty,
+    // or emptied by the preprocessor), and `-g0` or a strip drops it. libbpf
+    // opens such an object as long as nothing in it needs BTF.
+    let btf = match obj.section_by_name(".BTF") {
+        Some(section) => Some(parse_btf(path, section)?),
+        None => {
+            let needed_by = needs_btf(&obj);
+            if !needed_by.is_empty() {
+                return Err(Error::NoBtf {
+                    path: path.to_owned(),
+                    needed_by,
+                });
+            }
+            None
+        }
+    };
+    let has_btf = btf.is_some();
+    let btf = btf.unwrap_or_else(btf::Btf::empty);
     let failed = |problems: Vec<Problem>| Error::Object {
         path: path.to_owned(),
         problems,
@@ -98,10 +102,86 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     }
     Ok(Object {
         btf,
+        has_btf,
         datasecs,
         maps,
         progs,
     })
+}
+
+fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<btf::Btf, Error> {
+    if section.sh_type != elf::SectionType::ProgBits {
+        // libbpf refuses it too (LIBBPF_ERRNO__FORMAT).
+        return Err(Error::Btf {
+            path: path.to_owned(),
+            source: btf::BtfError::NotProgbits {
+                section_type: match section.sh_type {
+                    elf::SectionType::Other(t) => format!("{t:#x}"),
+                    known => format!("{known:?}"),
+                },
+            },
+        });
+    }
+    btf::Btf::parse(section.data).map_err(|source| Error::Btf {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// What libbpf cannot open without BTF (its `libbpf_needs_btf` and extern
+/// collection): maps declared in `.maps`, struct_ops maps, externs.
+fn needs_btf(obj: &elf::ElfObject<'_>) -> Vec<NeedsBtf> {
+    let mut needed = vec![];
+    let defined_in = |index: usize| {
+        obj.symbols.iter().filter(move |s| {
+            s.section == Some(index)
+                && s.kind == elf::SymbolKind::Object
+                && s.binding != elf::Binding::Local
+                && !s.name.is_empty()
+        })
+    };
+    for sec in &obj.sections {
+        let before = needed.len();
+        match sections::role(sec) {
+            sections::Role::Maps => {
+                needed.extend(defined_in(sec.index).map(|s| NeedsBtf::DeclaredMap {
+                    map: s.name.clone(),
+                }));
+                if needed.len() == before {
+                    needed.push(NeedsBtf::DeclaredMap {
+                        map: sec.name.clone(),
+                    });
+                }
+            }
+            sections::Role::StructOps { .. } => {
+                needed.extend(defined_in(sec.index).map(|s| NeedsBtf::StructOpsMap {
+                    map: s.name.clone(),
+                    section: sec.name.clone(),
+                }));
+                if needed.len() == before {
+                    needed.push(NeedsBtf::StructOpsMap {
+                        map: sec.name.clone(),
+                        section: sec.name.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    needed.extend(
+        obj.symbols
+            .iter()
+            .filter(|s| {
+                s.section.is_none()
+                    && s.kind == elf::SymbolKind::NoType
+                    && matches!(s.binding, elf::Binding::Global | elf::Binding::Weak)
+                    && !s.name.is_empty()
+            })
+            .map(|s| NeedsBtf::Extern {
+                name: s.name.clone(),
+            }),
+    );
+    needed
 }
 
 /// Symbols that claim to live in a section must fit in it.

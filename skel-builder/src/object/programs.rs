@@ -135,16 +135,29 @@ pub fn check_struct_ops_slots(
         let first = relocs.partition_point(|rel| rel.offset < offset);
         for rel in relocs[first..].iter().take_while(|rel| rel.offset < end) {
             let sym = &obj.symbols[rel.symbol];
-            if is_program(obj, sym) {
+            let member_offset = rel.offset - offset;
+            let field = || member_at(btf, struct_id, member_offset);
+            if !is_program(obj, sym) {
+                problems.push(Problem::StructOpsBadSlot {
+                    map: map.name.clone(),
+                    field: field(),
+                    offset: member_offset,
+                    symbol: sym.name.clone(),
+                });
                 continue;
             }
-            let member_offset = rel.offset - offset;
-            problems.push(Problem::StructOpsBadSlot {
-                map: map.name.clone(),
-                field: member_at(btf, struct_id, member_offset),
-                offset: member_offset,
-                symbol: sym.name.clone(),
-            });
+            // libbpf types a program by its section: only struct_ops ones
+            // may fill a slot; anything else makes it refuse the object at
+            // open.
+            let section = sym.section.map_or("", |s| obj.sections[s].name.as_str());
+            if !is_struct_ops_section(section) {
+                problems.push(Problem::StructOpsSlotNotStructOps {
+                    map: map.name.clone(),
+                    field: field(),
+                    program: sym.name.clone(),
+                    section: section.trim_start_matches('?').to_owned(),
+                });
+            }
         }
     }
 }

@@ -177,6 +177,7 @@ pub fn skeleton(
         progs: obj.progs.clone(),
         warnings: std::mem::take(&mut tr.warnings),
         types: std::mem::take(&mut tr.types),
+        has_btf: obj.has_btf,
         idents: Default::default(),
     })
 }

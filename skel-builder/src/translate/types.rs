@@ -957,6 +957,7 @@ mod tests {
             progs: vec![],
             types,
             warnings: vec![],
+            has_btf: true,
             idents: Default::default(),
         };
         crate::naming::assign(&mut skel);

@@ -340,6 +340,16 @@ impl Btf {
         Ok(Btf { types })
     }
 
+    /// A table of `void` alone: the BTF of an object without `.BTF`.
+    pub fn empty() -> Btf {
+        Btf {
+            types: vec![Type {
+                name: None,
+                kind: Kind::Void,
+            }],
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.types.len()
     }

@@ -1,0 +1,90 @@
+//! Scratch crates built with the real cargo, for what only a real build
+//! shows: what cargo prints from a build script, and skeletons that must
+//! compile where a user puts them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A crate written under a test's scratch directory, depending on this
+/// workspace's skel-builder (build) and, if asked, skel-runtime.
+pub struct ScratchCrate {
+    pub dir: PathBuf,
+    target: PathBuf,
+    pub package: String,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+        .to_owned()
+}
+
+impl ScratchCrate {
+    /// Writes `<root>/<package>/Cargo.toml` (and the workspace's lock file,
+    /// so that `--offline` resolves what the workspace uses). Crates made
+    /// under the same `root` share `<root>/target`, so skel-builder,
+    /// libbpf-sys and the rest are built once.
+    pub fn new(root: &Path, package: &str, runtime: bool) -> ScratchCrate {
+        let dir = root.join(package);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        let runtime_dep = if runtime {
+            format!(
+                "skel-runtime = {{ path = {:?} }}\n",
+                workspace().join("skel-runtime")
+            )
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
+                 publish = false\n\n[dependencies]\n{runtime_dep}\n\
+                 [build-dependencies]\nskel-builder = {{ path = {:?} }}\n\n[workspace]\n",
+                workspace().join("skel-builder")
+            ),
+        )
+        .unwrap();
+        std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+        ScratchCrate {
+            dir,
+            target: root.join("target"),
+            package: package.to_owned(),
+        }
+    }
+
+    /// Writes a file of the crate (`build.rs`, `src/main.rs`, ...).
+    pub fn write(&self, path: &str, text: &str) {
+        let path = self.dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// `cargo <args> --offline` in the crate, with nothing inherited from
+    /// the cargo running the tests (its target dir, its package's env).
+    pub fn cargo(&self, args: &[&str]) -> Output {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(args).arg("--offline").current_dir(&self.dir);
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy().into_owned();
+            if key.starts_with("CARGO_") && key != "CARGO_HOME"
+                || matches!(
+                    key.as_str(),
+                    "RUSTFLAGS" | "OUT_DIR" | "MAKEFLAGS" | "MFLAGS"
+                )
+            {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.env("CARGO_TARGET_DIR", &self.target)
+            .env("CARGO_TERM_COLOR", "never");
+        cmd.output().unwrap()
+    }
+
+    /// The crate's debug binary.
+    pub fn binary(&self) -> PathBuf {
+        self.target.join("debug").join(&self.package)
+    }
+}

@@ -1,4 +1,4 @@
-use super::TypeRef;
+use super::{Ty, TypeRef};
 
 /// One map, as libbpf creates it at open.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +42,9 @@ pub enum MapKind {
         mmapable: bool,
         /// The typed view of its variables, when BTF describes them.
         ty: Option<TypeRef>,
+        /// The array libbpf can resize the section by, when its last
+        /// variable is one.
+        resizable: Option<ResizableArray>,
     },
     /// `.kconfig` externs.
     Kconfig,
@@ -49,7 +52,29 @@ pub enum MapKind {
     StructOps {
         section: String,
         shadow: TypeRef,
+        /// The kernel struct it fills (`tcp_congestion_ops`): the BPF
+        /// struct's name without a `___flavor` suffix, as libbpf finds it.
+        kernel_struct: String,
         /// `.struct_ops.link`: attached as a BPF link.
         link: bool,
     },
+}
+
+/// The last variable of a data section, when it is an array:
+/// `bpf_map__set_value_size` resizes the section so that this array holds
+/// as many elements as fit (libbpf checks the element size and rewrites
+/// the array's length in the object's BTF). sched_ext schedulers size
+/// their exit-dump buffer and per-CPU arrays this way before load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResizableArray {
+    /// The C variable.
+    pub var: String,
+    pub byte_offset: u64,
+    /// The element's field type (`u8` for `char` arrays, `[u8; N]` when the
+    /// array itself fell back to bytes).
+    pub elem: Ty,
+    /// C size of one element; never 0.
+    pub elem_size: u64,
+    /// The length declared in C.
+    pub len: u64,
 }

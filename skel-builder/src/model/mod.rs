@@ -11,7 +11,7 @@ mod prog;
 mod skeleton;
 mod ty;
 
-pub use map::{DataKind, MapDef, MapKind};
+pub use map::{DataKind, MapDef, MapKind, ResizableArray};
 pub use prog::ProgDef;
 pub use skeleton::{ObjectPath, Skeleton, Warning};
 pub use ty::{

@@ -54,7 +54,7 @@ pub fn collect(
         let ds = datasecs.get(name);
         let ty = ds.map(|ds| {
             let r = tr.declare_datasec(name, ds);
-            to_define.push((r, name, ds));
+            to_define.push((maps.len(), r, name, ds));
             r
         });
         let mmapable = ds.is_some_and(Datasec::mmapable);
@@ -75,6 +75,7 @@ pub fn collect(
                 kind,
                 mmapable,
                 ty,
+                resizable: None,
             },
             map_type: BPF_MAP_TYPE_ARRAY,
             key_size: 4,
@@ -191,6 +192,7 @@ pub fn collect(
                 kind: MapKind::StructOps {
                     section: name.to_owned(),
                     shadow,
+                    kernel_struct: essential_name(btf.name(resolved)).to_owned(),
                     link: plain == ".struct_ops.link",
                 },
                 map_type: BPF_MAP_TYPE_STRUCT_OPS,
@@ -207,8 +209,12 @@ pub fn collect(
         }
     }
 
-    for (r, section, ds) in to_define {
+    for (index, r, section, ds) in to_define {
         tr.define_datasec(r, section, ds);
+        let last = super::resizable::last_array(btf, ds, &tr.types[r.0]);
+        if let MapKind::Data { resizable, .. } = &mut maps[index].kind {
+            *resizable = last;
+        }
     }
     for (r, id) in shadows {
         tr.define_shadow(r, id);
@@ -232,6 +238,13 @@ pub(super) fn data_kind(name: &str) -> Option<DataKind> {
     } else {
         None
     }
+}
+
+/// A type name without its CO-RE flavor (`tcp_congestion_ops___v2` is
+/// `tcp_congestion_ops`), as libbpf matches struct_ops types to the
+/// kernel's.
+fn essential_name(name: &str) -> &str {
+    name.find("___").map_or(name, |end| &name[..end])
 }
 
 /// Sections whose variables are struct_ops maps.

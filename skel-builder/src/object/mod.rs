@@ -9,6 +9,7 @@ pub mod btf;
 mod datasec;
 pub mod elf;
 mod maps;
+mod resizable;
 mod strip;
 mod types;
 
@@ -301,9 +302,21 @@ fn check_struct_ops_slots(
 }
 
 /// Gives maps and programs accessor names, unique together with the names
-/// derived from them (`foo`, `foo_mut`, `foo_data`, `foo_data_mut`).
+/// derived from them (`foo`, `foo_mut`, `foo_data`, `foo_data_mut`,
+/// `foo_array`, ...).
 fn name_accessors(maps: &mut [MapDef], progs: &mut [ProgDef]) {
-    const MAP_FAMILY: &[&str] = &["", "_mut", "_data", "_data_mut"];
+    const MAP_FAMILY: &[&str] = &[
+        "",
+        "_mut",
+        "_data",
+        "_data_mut",
+        "_array",
+        "_array_mut",
+        "_resize",
+        "_kernel",
+        "_autoattach",
+        "_set_autoattach",
+    ];
     const PROG_FAMILY: &[&str] = &["", "_mut"];
     let mut ns = Namespace::new();
     for m in maps.iter_mut() {

@@ -7,16 +7,28 @@
 //! struct_ops shadows, [`Program`] tokens for their slots, and [`Link`]s.
 //!
 //! Nothing is laid over libbpf's memory before its size and alignment are
-//! checked against the generated type; a mismatch is an error at open.
+//! checked against the generated type: a mismatch is an error at open, and
+//! a data section that cannot hold its view any more (resized below its
+//! declared size) makes the view's accessor return an error.
+//!
+//! Errors name the skeleton, the errno by name (kernel-internal ones
+//! included) and carry libbpf's log lines of the failing step; see
+//! [`Error`] and, for how libbpf's print function is shared, [`LibbpfLog`].
 
+mod attach;
+mod errno;
 mod error;
+mod libbpf_log;
 mod link;
 mod plain;
 mod program;
 mod readback;
 mod storage;
+mod view;
 
-pub use error::{Error, Result};
+pub use errno::{ENOTSUPP, Errno};
+pub use error::{Error, Result, ViewProblem};
+pub use libbpf_log::LibbpfLog;
 pub use link::Link;
 pub use plain::{
     CBool, CharArray, CharArrayError, OpaquePtr, Plain, Shadow, ShadowField, assert_plain,
@@ -31,6 +43,7 @@ pub use libbpf_sys;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::attach::AttachTarget;
     pub use crate::storage::{
         LoadedCore, MapSpec, Maps, OpenCore, OpenMaps, OpenProgs, OpenShadows, ProgSpec, Progs,
         Shadows, SkelSpec, SlotSpec, StructOpsSpec, TypeSpec,

@@ -207,6 +207,7 @@ mod __skel_core {
         *include_bytes!(concat!(env!("OUT_DIR"), "/core.bpf.o")),
     );
     static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+        skeleton: "core",
         name: "core",
         object: &OBJECT.0,
         maps: &[
@@ -340,13 +341,14 @@ mod __skel_core {
     }
     /// BPF object `core`, opened but not loaded.
     ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).
     pub struct OpenCoreSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenCoreMaps<'obj>,
         /// Programs: tokens for struct_ops slots and libbpf-rs handles.
         pub progs: OpenCoreProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
+        /// struct_ops maps: their shadows, writable until load, and the
+        /// autoattach settings.
         pub struct_ops: OpenCoreStructOps<'obj>,
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
@@ -386,9 +388,11 @@ mod __skel_core {
         pub maps: CoreMaps<'obj>,
         /// Programs: tokens and libbpf-rs handles.
         pub progs: CoreProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
+        /// struct_ops maps: their shadows, read-only (what was sent at
+        /// load), the kernel's copies and the autoattach settings.
         pub struct_ops: CoreStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
+        /// Links made by `attach` and `attach_<map>`, one per program and
+        /// struct_ops map.
         /// Dropping a link detaches it (struct_ops: unregisters).
         pub links: CoreLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -396,28 +400,43 @@ mod __skel_core {
     impl<'obj> CoreSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// struct_ops map that was created and has autoattach on
+        /// (`.struct_ops.link` maps through a BPF link). Links already
+        /// set are left alone.
+        ///
+        /// All or nothing: if one fails, the links this call made are
+        /// dropped again (detached, unregistered) and the error names
+        /// the program or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.count_getpid.is_none() {
-                self.links.count_getpid = self.core.attach_program(0)?;
-            }
-            if self.links.on_nanosleep.is_none() {
-                self.links.on_nanosleep = self.core.attach_program(1)?;
-            }
-            if self.links.any_syscall.is_none() {
-                self.links.any_syscall = self.core.attach_program(2)?;
-            }
-            if self.links.pass_all.is_none() {
-                self.links.pass_all = self.core.attach_program(3)?;
-            }
-            if self.links.accept_all.is_none() {
-                self.links.accept_all = self.core.attach_program(4)?;
-            }
-            if self.links.not_loaded_by_default.is_none() {
-                self.links.not_loaded_by_default = self.core.attach_program(5)?;
-            }
-            ::core::result::Result::Ok(())
+            self.core
+                .attach_all(
+                    &mut [
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(0),
+                            &mut self.links.count_getpid,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(1),
+                            &mut self.links.on_nanosleep,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(2),
+                            &mut self.links.any_syscall,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(3),
+                            &mut self.links.pass_all,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(4),
+                            &mut self.links.accept_all,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(5),
+                            &mut self.links.not_loaded_by_default,
+                        ),
+                    ],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -509,43 +528,69 @@ mod __skel_core {
             self.inner.map_mut(8)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(4)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(4)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(5)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(5)
         }
         /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data(&self) -> &types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             self.inner.data(6)
         }
         /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(6)
         }
         /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             self.inner.data(7)
         }
         /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(7)
         }
         /// The variables of `.rodata.custom` as the program will start with them; change them before load.
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_custom_data(
+            &self,
+        ) -> ::skel_runtime::Result<&types::rodata_custom> {
             self.inner.data(8)
         }
         /// The variables of `.rodata.custom` as the program will start with them; change them before load.
-        pub fn rodata_custom_data_mut(&mut self) -> &mut types::rodata_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::rodata_custom> {
             self.inner.data_mut(8)
         }
     }
@@ -627,35 +672,55 @@ mod __skel_core {
             self.inner.map_mut(8)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(4)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(4)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(5)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(5)
         }
         /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_data(&self) -> &types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             self.inner.data(6)
         }
         /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             self.inner.data(7)
         }
         /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(7)
         }
         /// The variables of `.rodata.custom`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_custom_data(
+            &self,
+        ) -> ::skel_runtime::Result<&types::rodata_custom> {
             self.inner.data(8)
         }
     }
@@ -827,12 +892,12 @@ mod __skel_core {
             self.inner.program_mut(5)
         }
     }
-    /// struct_ops shadows of the open skeleton `core`. Not `Clone`: each shadow is borrowed from the skeleton.
+    /// struct_ops shadows of the open skeleton `core`, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenCoreStructOps<'obj> {
         inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
     impl<'obj> OpenCoreStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `core` (read-only).
+    /// struct_ops shadows of the loaded skeleton `core` (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.
     pub struct CoreStructOps<'obj> {
         inner: ::skel_runtime::__private::Shadows<'obj>,
     }

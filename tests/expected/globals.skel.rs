@@ -734,6 +734,7 @@ mod __skel_globals {
         *include_bytes!(concat!(env!("OUT_DIR"), "/globals.bpf.o")),
     );
     static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+        skeleton: "globals",
         name: "globals",
         object: &OBJECT.0,
         maps: &[
@@ -829,13 +830,14 @@ mod __skel_globals {
     }
     /// BPF object `globals`, opened but not loaded.
     ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).
     pub struct OpenGlobalsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenGlobalsMaps<'obj>,
         /// Programs: tokens for struct_ops slots and libbpf-rs handles.
         pub progs: OpenGlobalsProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
+        /// struct_ops maps: their shadows, writable until load, and the
+        /// autoattach settings.
         pub struct_ops: OpenGlobalsStructOps<'obj>,
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
@@ -877,9 +879,11 @@ mod __skel_globals {
         pub maps: GlobalsMaps<'obj>,
         /// Programs: tokens and libbpf-rs handles.
         pub progs: GlobalsProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
+        /// struct_ops maps: their shadows, read-only (what was sent at
+        /// load), the kernel's copies and the autoattach settings.
         pub struct_ops: GlobalsStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
+        /// Links made by `attach` and `attach_<map>`, one per program and
+        /// struct_ops map.
         /// Dropping a link detaches it (struct_ops: unregisters).
         pub links: GlobalsLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -887,13 +891,23 @@ mod __skel_globals {
     impl<'obj> GlobalsSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// struct_ops map that was created and has autoattach on
+        /// (`.struct_ops.link` maps through a BPF link). Links already
+        /// set are left alone.
+        ///
+        /// All or nothing: if one fails, the links this call made are
+        /// dropped again (detached, unregistered) and the error names
+        /// the program or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.count_getppid.is_none() {
-                self.links.count_getppid = self.core.attach_program(0)?;
-            }
-            ::core::result::Result::Ok(())
+            self.core
+                .attach_all(
+                    &mut [
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(0),
+                            &mut self.links.count_getppid,
+                        ),
+                    ],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -953,43 +967,87 @@ mod __skel_globals {
             self.inner.map_mut(4)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(0)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(0)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(1)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(1)
         }
         /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data(&self) -> &types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             self.inner.data(2)
         }
         /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(2)
         }
+        /// The array `label`, the last variable of `.rodata` (declared with 8 elements of 1 bytes, at byte 4), as a slice of its current length: the length it was resized to, if it was.
+        ///
+        /// An error if the section is too small to reach it or not mapped (see `skel_runtime::ViewProblem`).
+        pub fn rodata_array(&self) -> ::skel_runtime::Result<&[u8]> {
+            self.inner.array(2, 4)
+        }
+        /// The array `label`, the last variable of `.rodata` (declared with 8 elements of 1 bytes, at byte 4), as a slice of its current length: the length it was resized to, if it was.
+        ///
+        /// An error if the section is too small to reach it or not mapped (see `skel_runtime::ViewProblem`).
+        pub fn rodata_array_mut(&mut self) -> ::skel_runtime::Result<&mut [u8]> {
+            self.inner.array_mut(2, 4)
+        }
+        /// Resizes `.rodata` so that `label`, the last variable of `.rodata` (declared with 8 elements of 1 bytes, at byte 4) holds `len` elements (libbpf's `bpf_map__set_value_size`, which resizes the array in the object's BTF too).
+        ///
+        /// libbpf moves the section's memory; the typed view and `rodata_array()` follow it. Growing keeps the values set so far; the new elements are zero. Shrinking below the declared length leaves the typed view unusable (its accessors return an error) until the section is grown again; the slice still works.
+        pub fn rodata_resize(&mut self, len: usize) -> ::skel_runtime::Result<()> {
+            self.inner.resize::<u8>(2, 4, "label", len)
+        }
         /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             self.inner.data(3)
         }
         /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(3)
         }
         /// The variables of `.rodata.custom` as the program will start with them; change them before load.
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_custom_data(
+            &self,
+        ) -> ::skel_runtime::Result<&types::rodata_custom> {
             self.inner.data(4)
         }
         /// The variables of `.rodata.custom` as the program will start with them; change them before load.
-        pub fn rodata_custom_data_mut(&mut self) -> &mut types::rodata_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::rodata_custom> {
             self.inner.data_mut(4)
         }
     }
@@ -1039,35 +1097,61 @@ mod __skel_globals {
             self.inner.map_mut(4)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(0)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(0)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(1)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(1)
         }
         /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_data(&self) -> &types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             self.inner.data(2)
         }
+        /// The array `label`, the last variable of `.rodata` (declared with 8 elements of 1 bytes, at byte 4), as a slice of its current length: the length it was resized to, if it was.
+        ///
+        /// An error if the section is too small to reach it or not mapped (see `skel_runtime::ViewProblem`).
+        pub fn rodata_array(&self) -> ::skel_runtime::Result<&[u8]> {
+            self.inner.array(2, 4)
+        }
         /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             self.inner.data(3)
         }
         /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(3)
         }
         /// The variables of `.rodata.custom`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_custom_data(
+            &self,
+        ) -> ::skel_runtime::Result<&types::rodata_custom> {
             self.inner.data(4)
         }
     }
@@ -1111,12 +1195,12 @@ mod __skel_globals {
             self.inner.program_mut(0)
         }
     }
-    /// struct_ops shadows of the open skeleton `globals`. Not `Clone`: each shadow is borrowed from the skeleton.
+    /// struct_ops shadows of the open skeleton `globals`, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenGlobalsStructOps<'obj> {
         inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
     impl<'obj> OpenGlobalsStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `globals` (read-only).
+    /// struct_ops shadows of the loaded skeleton `globals` (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.
     pub struct GlobalsStructOps<'obj> {
         inner: ::skel_runtime::__private::Shadows<'obj>,
     }

@@ -608,6 +608,7 @@ mod __skel_hostile {
         *include_bytes!(concat!(env!("OUT_DIR"), "/hostile.bpf.o")),
     );
     static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+        skeleton: "hostile",
         name: "hostile",
         object: &OBJECT.0,
         maps: &[
@@ -725,13 +726,14 @@ mod __skel_hostile {
     }
     /// BPF object `hostile`, opened but not loaded.
     ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).
     pub struct OpenHostileSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenHostileMaps<'obj>,
         /// Programs: tokens for struct_ops slots and libbpf-rs handles.
         pub progs: OpenHostileProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
+        /// struct_ops maps: their shadows, writable until load, and the
+        /// autoattach settings.
         pub struct_ops: OpenHostileStructOps<'obj>,
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
@@ -773,9 +775,11 @@ mod __skel_hostile {
         pub maps: HostileMaps<'obj>,
         /// Programs: tokens and libbpf-rs handles.
         pub progs: HostileProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
+        /// struct_ops maps: their shadows, read-only (what was sent at
+        /// load), the kernel's copies and the autoattach settings.
         pub struct_ops: HostileStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
+        /// Links made by `attach` and `attach_<map>`, one per program and
+        /// struct_ops map.
         /// Dropping a link detaches it (struct_ops: unregisters).
         pub links: HostileLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -783,30 +787,37 @@ mod __skel_hostile {
     impl<'obj> HostileSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// struct_ops map that was created and has autoattach on
+        /// (`.struct_ops.link` maps through a BPF link). Links already
+        /// set are left alone.
+        ///
+        /// All or nothing: if one fails, the links this call made are
+        /// dropped again (detached, unregistered) and the error names
+        /// the program or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.prog.is_none() {
-                self.links.prog = self.core.attach_program(0)?;
-            }
-            if self.links.Prog.is_none() {
-                self.links.Prog = self.core.attach_program(1)?;
-            }
-            if self.links.prog_mut.is_none() {
-                self.links.prog_mut = self.core.attach_program(2)?;
-            }
-            if self
-                .links
-                .a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog
-                .is_none()
-            {
-                self
-                    .links
-                    .a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog = self
-                    .core
-                    .attach_program(3)?;
-            }
-            ::core::result::Result::Ok(())
+            self.core
+                .attach_all(
+                    &mut [
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(0),
+                            &mut self.links.prog,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(1),
+                            &mut self.links.Prog,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(2),
+                            &mut self.links.prog_mut,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(3),
+                            &mut self
+                                .links
+                                .a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog,
+                        ),
+                    ],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -892,35 +903,55 @@ mod __skel_hostile {
             self.inner.map_mut(7)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(4)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(4)
         }
         /// The variables of `.data.x.y` as the program will start with them; change them before load.
-        pub fn data_x_y_data(&self) -> &types::data_x_y {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_data(&self) -> ::skel_runtime::Result<&types::data_x_y> {
             self.inner.data(5)
         }
         /// The variables of `.data.x.y` as the program will start with them; change them before load.
-        pub fn data_x_y_data_mut(&mut self) -> &mut types::data_x_y {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_x_y> {
             self.inner.data_mut(5)
         }
         /// The variables of `.data.x_y` as the program will start with them; change them before load.
-        pub fn data_x_y_1_data(&self) -> &types::data_x_y_1 {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_1_data(&self) -> ::skel_runtime::Result<&types::data_x_y_1> {
             self.inner.data(6)
         }
         /// The variables of `.data.x_y` as the program will start with them; change them before load.
-        pub fn data_x_y_1_data_mut(&mut self) -> &mut types::data_x_y_1 {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_1_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_x_y_1> {
             self.inner.data_mut(6)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(7)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(7)
         }
     }
@@ -998,35 +1029,55 @@ mod __skel_hostile {
             self.inner.map_mut(7)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(4)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(4)
         }
         /// The variables of `.data.x.y`, live: the map's memory, shared with the BPF programs.
-        pub fn data_x_y_data(&self) -> &types::data_x_y {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_data(&self) -> ::skel_runtime::Result<&types::data_x_y> {
             self.inner.data(5)
         }
         /// The variables of `.data.x.y`, live: the map's memory, shared with the BPF programs.
-        pub fn data_x_y_data_mut(&mut self) -> &mut types::data_x_y {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_x_y> {
             self.inner.data_mut(5)
         }
         /// The variables of `.data.x_y`, live: the map's memory, shared with the BPF programs.
-        pub fn data_x_y_1_data(&self) -> &types::data_x_y_1 {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_1_data(&self) -> ::skel_runtime::Result<&types::data_x_y_1> {
             self.inner.data(6)
         }
         /// The variables of `.data.x_y`, live: the map's memory, shared with the BPF programs.
-        pub fn data_x_y_1_data_mut(&mut self) -> &mut types::data_x_y_1 {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_1_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_x_y_1> {
             self.inner.data_mut(6)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(7)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(7)
         }
     }
@@ -1148,12 +1199,12 @@ mod __skel_hostile {
             self.inner.program_mut(3)
         }
     }
-    /// struct_ops shadows of the open skeleton `hostile`. Not `Clone`: each shadow is borrowed from the skeleton.
+    /// struct_ops shadows of the open skeleton `hostile`, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenHostileStructOps<'obj> {
         inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
     impl<'obj> OpenHostileStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `hostile` (read-only).
+    /// struct_ops shadows of the loaded skeleton `hostile` (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.
     pub struct HostileStructOps<'obj> {
         inner: ::skel_runtime::__private::Shadows<'obj>,
     }

@@ -146,6 +146,7 @@ mod __skel_keywords {
         *include_bytes!(concat!(env!("OUT_DIR"), "/keywords.bpf.o")),
     );
     static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+        skeleton: "keywords",
         name: "keywords",
         object: &OBJECT.0,
         maps: &[
@@ -303,13 +304,14 @@ mod __skel_keywords {
     }
     /// BPF object `keywords`, opened but not loaded.
     ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).
     pub struct OpenKeywordsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenKeywordsMaps<'obj>,
         /// Programs: tokens for struct_ops slots and libbpf-rs handles.
         pub progs: OpenKeywordsProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
+        /// struct_ops maps: their shadows, writable until load, and the
+        /// autoattach settings.
         pub struct_ops: OpenKeywordsStructOps<'obj>,
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
@@ -351,9 +353,11 @@ mod __skel_keywords {
         pub maps: KeywordsMaps<'obj>,
         /// Programs: tokens and libbpf-rs handles.
         pub progs: KeywordsProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
+        /// struct_ops maps: their shadows, read-only (what was sent at
+        /// load), the kernel's copies and the autoattach settings.
         pub struct_ops: KeywordsStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
+        /// Links made by `attach` and `attach_<map>`, one per program and
+        /// struct_ops map.
         /// Dropping a link detaches it (struct_ops: unregisters).
         pub links: KeywordsLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -361,19 +365,43 @@ mod __skel_keywords {
     impl<'obj> KeywordsSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// struct_ops map that was created and has autoattach on
+        /// (`.struct_ops.link` maps through a BPF link). Links already
+        /// set are left alone.
+        ///
+        /// All or nothing: if one fails, the links this call made are
+        /// dropped again (detached, unregistered) and the error names
+        /// the program or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.r#unsafe.is_none() {
-                self.links.r#unsafe = self.core.attach_program(2)?;
-            }
-            if self.links.r#mod.is_none() {
-                self.links.r#mod = self.core.attach_struct_ops(9)?;
-            }
-            if self.links.r#trait.is_none() {
-                self.links.r#trait = self.core.attach_struct_ops(10)?;
-            }
-            ::core::result::Result::Ok(())
+            self.core
+                .attach_all(
+                    &mut [
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(2),
+                            &mut self.links.r#unsafe,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(9),
+                            &mut self.links.r#mod,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(10),
+                            &mut self.links.r#trait,
+                        ),
+                    ],
+                )
+        }
+        /// Registers struct_ops map `mod` alone, whatever its autoattach setting, and keeps its link in `links.mod` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_mod(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(9, &mut self.links.r#mod)
+        }
+        /// Registers struct_ops map `trait` alone, whatever its autoattach setting, and keeps its link in `links.trait` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_trait(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(10, &mut self.links.r#trait)
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -479,19 +507,27 @@ mod __skel_keywords {
             self.inner.map_mut(10)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(7)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(7)
         }
         /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data(&self) -> &types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             self.inner.data(8)
         }
         /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(8)
         }
     }
@@ -589,15 +625,21 @@ mod __skel_keywords {
             self.inner.map_mut(10)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(7)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(7)
         }
         /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_data(&self) -> &types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             self.inner.data(8)
         }
     }
@@ -685,7 +727,7 @@ mod __skel_keywords {
             self.inner.program_mut(2)
         }
     }
-    /// struct_ops shadows of the open skeleton `keywords`. Not `Clone`: each shadow is borrowed from the skeleton.
+    /// struct_ops shadows of the open skeleton `keywords`, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenKeywordsStructOps<'obj> {
         inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
@@ -702,6 +744,14 @@ mod __skel_keywords {
         pub fn mod_mut(&mut self) -> &mut types::impl_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Whether `attach()` registers struct_ops map `mod` (libbpf's autoattach setting; on unless turned off).
+        pub fn mod_autoattach(&self) -> bool {
+            self.inner.autoattach(0)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `mod` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn mod_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(0, autoattach)
+        }
         /// Shadow of struct_ops map `trait` (`struct impl_ops`).
         ///
         /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
@@ -714,19 +764,59 @@ mod __skel_keywords {
         pub fn trait_mut(&mut self) -> &mut types::impl_ops<'obj> {
             self.inner.get_mut(1)
         }
+        /// Whether `attach()` registers struct_ops map `trait` (libbpf's autoattach setting; on unless turned off).
+        pub fn trait_autoattach(&self) -> bool {
+            self.inner.autoattach(1)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `trait` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn trait_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(1, autoattach)
+        }
     }
-    /// struct_ops shadows of the loaded skeleton `keywords` (read-only).
+    /// struct_ops shadows of the loaded skeleton `keywords` (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.
     pub struct KeywordsStructOps<'obj> {
         inner: ::skel_runtime::__private::Shadows<'obj>,
     }
     impl<'obj> KeywordsStructOps<'obj> {
-        /// Shadow of struct_ops map `mod` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Shadow of struct_ops map `mod` as it was sent at load (read-only; the kernel's copy is `mod_kernel()`).
         pub fn r#mod(&self) -> &types::impl_ops<'obj> {
             self.inner.get(0)
         }
-        /// Shadow of struct_ops map `trait` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Reads back what the kernel holds for struct_ops map `mod` (`struct impl_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn mod_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(0, "impl_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `mod` (libbpf's autoattach setting; on unless turned off).
+        pub fn mod_autoattach(&self) -> bool {
+            self.inner.autoattach(0)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `mod` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn mod_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(0, autoattach)
+        }
+        /// Shadow of struct_ops map `trait` as it was sent at load (read-only; the kernel's copy is `trait_kernel()`).
         pub fn r#trait(&self) -> &types::impl_ops<'obj> {
             self.inner.get(1)
+        }
+        /// Reads back what the kernel holds for struct_ops map `trait` (`struct impl_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn trait_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(1, "impl_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `trait` (libbpf's autoattach setting; on unless turned off).
+        pub fn trait_autoattach(&self) -> bool {
+            self.inner.autoattach(1)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `trait` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn trait_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(1, autoattach)
         }
     }
     /// Links of skeleton `keywords`.

@@ -660,6 +660,7 @@ mod __skel_kinds {
         *include_bytes!(concat!(env!("OUT_DIR"), "/kinds.bpf.o")),
     );
     static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+        skeleton: "kinds",
         name: "kinds",
         object: &OBJECT.0,
         maps: &[
@@ -805,13 +806,14 @@ mod __skel_kinds {
     }
     /// BPF object `kinds`, opened but not loaded.
     ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).
     pub struct OpenKindsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenKindsMaps<'obj>,
         /// Programs: tokens for struct_ops slots and libbpf-rs handles.
         pub progs: OpenKindsProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
+        /// struct_ops maps: their shadows, writable until load, and the
+        /// autoattach settings.
         pub struct_ops: OpenKindsStructOps<'obj>,
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
@@ -851,9 +853,11 @@ mod __skel_kinds {
         pub maps: KindsMaps<'obj>,
         /// Programs: tokens and libbpf-rs handles.
         pub progs: KindsProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
+        /// struct_ops maps: their shadows, read-only (what was sent at
+        /// load), the kernel's copies and the autoattach settings.
         pub struct_ops: KindsStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
+        /// Links made by `attach` and `attach_<map>`, one per program and
+        /// struct_ops map.
         /// Dropping a link detaches it (struct_ops: unregisters).
         pub links: KindsLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -861,28 +865,43 @@ mod __skel_kinds {
     impl<'obj> KindsSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// struct_ops map that was created and has autoattach on
+        /// (`.struct_ops.link` maps through a BPF link). Links already
+        /// set are left alone.
+        ///
+        /// All or nothing: if one fails, the links this call made are
+        /// dropped again (detached, unregistered) and the error names
+        /// the program or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.tp_getpid.is_none() {
-                self.links.tp_getpid = self.core.attach_program(0)?;
-            }
-            if self.links.tp_off.is_none() {
-                self.links.tp_off = self.core.attach_program(1)?;
-            }
-            if self.links.kp.is_none() {
-                self.links.kp = self.core.attach_program(2)?;
-            }
-            if self.links.xdp_pass.is_none() {
-                self.links.xdp_pass = self.core.attach_program(3)?;
-            }
-            if self.links.sock.is_none() {
-                self.links.sock = self.core.attach_program(4)?;
-            }
-            if self.links.tc_ok.is_none() {
-                self.links.tc_ok = self.core.attach_program(5)?;
-            }
-            ::core::result::Result::Ok(())
+            self.core
+                .attach_all(
+                    &mut [
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(0),
+                            &mut self.links.tp_getpid,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(1),
+                            &mut self.links.tp_off,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(2),
+                            &mut self.links.kp,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(3),
+                            &mut self.links.xdp_pass,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(4),
+                            &mut self.links.sock,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::Program(5),
+                            &mut self.links.tc_ok,
+                        ),
+                    ],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -980,51 +999,99 @@ mod __skel_kinds {
             self.inner.map_mut(9)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(3)
         }
         /// The variables of `.data` as the program will start with them; change them before load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(3)
         }
+        /// The array `gstr`, the last variable of `.data` (declared with 10 elements of 1 bytes, at byte 65), as a slice of its current length: the length it was resized to, if it was.
+        ///
+        /// An error if the section is too small to reach it or not mapped (see `skel_runtime::ViewProblem`).
+        pub fn data_array(&self) -> ::skel_runtime::Result<&[u8]> {
+            self.inner.array(3, 65)
+        }
+        /// The array `gstr`, the last variable of `.data` (declared with 10 elements of 1 bytes, at byte 65), as a slice of its current length: the length it was resized to, if it was.
+        ///
+        /// An error if the section is too small to reach it or not mapped (see `skel_runtime::ViewProblem`).
+        pub fn data_array_mut(&mut self) -> ::skel_runtime::Result<&mut [u8]> {
+            self.inner.array_mut(3, 65)
+        }
+        /// Resizes `.data` so that `gstr`, the last variable of `.data` (declared with 10 elements of 1 bytes, at byte 65) holds `len` elements (libbpf's `bpf_map__set_value_size`, which resizes the array in the object's BTF too).
+        ///
+        /// libbpf moves the section's memory; the typed view and `data_array()` follow it. Growing keeps the values set so far; the new elements are zero. Shrinking below the declared length leaves the typed view unusable (its accessors return an error) until the section is grown again; the slice still works.
+        pub fn data_resize(&mut self, len: usize) -> ::skel_runtime::Result<()> {
+            self.inner.resize::<u8>(3, 65, "gstr", len)
+        }
         /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data(&self) -> &types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             self.inner.data(4)
         }
         /// The variables of `.rodata` as the program will start with them; change them before load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(4)
         }
         /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             self.inner.data(5)
         }
         /// The variables of `.data.custom` as the program will start with them; change them before load.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(5)
         }
         /// The variables of `.rodata.extra` as the program will start with them; change them before load.
-        pub fn rodata_extra_data(&self) -> &types::rodata_extra {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_extra_data(&self) -> ::skel_runtime::Result<&types::rodata_extra> {
             self.inner.data(6)
         }
         /// The variables of `.rodata.extra` as the program will start with them; change them before load.
-        pub fn rodata_extra_data_mut(&mut self) -> &mut types::rodata_extra {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_extra_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::rodata_extra> {
             self.inner.data_mut(6)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(7)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(7)
         }
         /// The variables of `.data.second` as the program will start with them; change them before load.
-        pub fn data_second_data(&self) -> &types::data_second {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_second_data(&self) -> ::skel_runtime::Result<&types::data_second> {
             self.inner.data(8)
         }
         /// The variables of `.data.second` as the program will start with them; change them before load.
-        pub fn data_second_data_mut(&mut self) -> &mut types::data_second {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_second_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_second> {
             self.inner.data_mut(8)
         }
     }
@@ -1114,43 +1181,79 @@ mod __skel_kinds {
             self.inner.map_mut(9)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data(&self) -> &types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             self.inner.data(3)
         }
         /// The variables of `.data`, live: the map's memory, shared with the BPF programs.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(3)
         }
+        /// The array `gstr`, the last variable of `.data` (declared with 10 elements of 1 bytes, at byte 65), as a slice of its current length: the length it was resized to, if it was.
+        ///
+        /// An error if the section is too small to reach it or not mapped (see `skel_runtime::ViewProblem`).
+        pub fn data_array(&self) -> ::skel_runtime::Result<&[u8]> {
+            self.inner.array(3, 65)
+        }
+        /// The array `gstr`, the last variable of `.data` (declared with 10 elements of 1 bytes, at byte 65), as a slice of its current length: the length it was resized to, if it was.
+        ///
+        /// An error if the section is too small to reach it or not mapped (see `skel_runtime::ViewProblem`).
+        pub fn data_array_mut(&mut self) -> ::skel_runtime::Result<&mut [u8]> {
+            self.inner.array_mut(3, 65)
+        }
         /// The variables of `.rodata`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_data(&self) -> &types::rodata {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             self.inner.data(4)
         }
         /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             self.inner.data(5)
         }
         /// The variables of `.data.custom`, live: the map's memory, shared with the BPF programs.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(5)
         }
         /// The variables of `.rodata.extra`, live: the map's memory, shared with the BPF programs (read-only).
-        pub fn rodata_extra_data(&self) -> &types::rodata_extra {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn rodata_extra_data(&self) -> ::skel_runtime::Result<&types::rodata_extra> {
             self.inner.data(6)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(7)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(7)
         }
         /// The variables of `.data.second`, live: the map's memory, shared with the BPF programs.
-        pub fn data_second_data(&self) -> &types::data_second {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_second_data(&self) -> ::skel_runtime::Result<&types::data_second> {
             self.inner.data(8)
         }
         /// The variables of `.data.second`, live: the map's memory, shared with the BPF programs.
-        pub fn data_second_data_mut(&mut self) -> &mut types::data_second {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn data_second_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_second> {
             self.inner.data_mut(8)
         }
     }
@@ -1312,12 +1415,12 @@ mod __skel_kinds {
             self.inner.program_mut(5)
         }
     }
-    /// struct_ops shadows of the open skeleton `kinds`. Not `Clone`: each shadow is borrowed from the skeleton.
+    /// struct_ops shadows of the open skeleton `kinds`, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenKindsStructOps<'obj> {
         inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
     impl<'obj> OpenKindsStructOps<'obj> {}
-    /// struct_ops shadows of the loaded skeleton `kinds` (read-only).
+    /// struct_ops shadows of the loaded skeleton `kinds` (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.
     pub struct KindsStructOps<'obj> {
         inner: ::skel_runtime::__private::Shadows<'obj>,
     }

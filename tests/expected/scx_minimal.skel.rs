@@ -150,6 +150,7 @@ mod __skel_scx_minimal {
         *include_bytes!(concat!(env!("OUT_DIR"), "/scx_minimal.bpf.o")),
     );
     static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+        skeleton: "scx_minimal",
         name: "scx_minimal",
         object: &OBJECT.0,
         maps: &[
@@ -246,13 +247,14 @@ mod __skel_scx_minimal {
     }
     /// BPF object `scx_minimal`, opened but not loaded.
     ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).
     pub struct OpenScxMinimalSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenScxMinimalMaps<'obj>,
         /// Programs: tokens for struct_ops slots and libbpf-rs handles.
         pub progs: OpenScxMinimalProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
+        /// struct_ops maps: their shadows, writable until load, and the
+        /// autoattach settings.
         pub struct_ops: OpenScxMinimalStructOps<'obj>,
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
@@ -296,9 +298,11 @@ mod __skel_scx_minimal {
         pub maps: ScxMinimalMaps<'obj>,
         /// Programs: tokens and libbpf-rs handles.
         pub progs: ScxMinimalProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
+        /// struct_ops maps: their shadows, read-only (what was sent at
+        /// load), the kernel's copies and the autoattach settings.
         pub struct_ops: ScxMinimalStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
+        /// Links made by `attach` and `attach_<map>`, one per program and
+        /// struct_ops map.
         /// Dropping a link detaches it (struct_ops: unregisters).
         pub links: ScxMinimalLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -306,13 +310,29 @@ mod __skel_scx_minimal {
     impl<'obj> ScxMinimalSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// struct_ops map that was created and has autoattach on
+        /// (`.struct_ops.link` maps through a BPF link). Links already
+        /// set are left alone.
+        ///
+        /// All or nothing: if one fails, the links this call made are
+        /// dropped again (detached, unregistered) and the error names
+        /// the program or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.skel_scx.is_none() {
-                self.links.skel_scx = self.core.attach_struct_ops(1)?;
-            }
-            ::core::result::Result::Ok(())
+            self.core
+                .attach_all(
+                    &mut [
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(1),
+                            &mut self.links.skel_scx,
+                        ),
+                    ],
+                )
+        }
+        /// Registers struct_ops map `skel_scx` alone, whatever its autoattach setting, and keeps its link in `links.skel_scx` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_skel_scx(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(1, &mut self.links.skel_scx)
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -346,11 +366,15 @@ mod __skel_scx_minimal {
             self.inner.map_mut(1)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(0)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
@@ -376,11 +400,15 @@ mod __skel_scx_minimal {
             self.inner.map_mut(1)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(0)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
@@ -502,7 +530,7 @@ mod __skel_scx_minimal {
             self.inner.program_mut(3)
         }
     }
-    /// struct_ops shadows of the open skeleton `scx_minimal`. Not `Clone`: each shadow is borrowed from the skeleton.
+    /// struct_ops shadows of the open skeleton `scx_minimal`, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenScxMinimalStructOps<'obj> {
         inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
@@ -519,15 +547,39 @@ mod __skel_scx_minimal {
         pub fn skel_scx_mut(&mut self) -> &mut types::sched_ext_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Whether `attach()` registers struct_ops map `skel_scx` (libbpf's autoattach setting; on unless turned off).
+        pub fn skel_scx_autoattach(&self) -> bool {
+            self.inner.autoattach(0)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `skel_scx` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn skel_scx_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(0, autoattach)
+        }
     }
-    /// struct_ops shadows of the loaded skeleton `scx_minimal` (read-only).
+    /// struct_ops shadows of the loaded skeleton `scx_minimal` (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.
     pub struct ScxMinimalStructOps<'obj> {
         inner: ::skel_runtime::__private::Shadows<'obj>,
     }
     impl<'obj> ScxMinimalStructOps<'obj> {
-        /// Shadow of struct_ops map `skel_scx` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Shadow of struct_ops map `skel_scx` as it was sent at load (read-only; the kernel's copy is `skel_scx_kernel()`).
         pub fn skel_scx(&self) -> &types::sched_ext_ops<'obj> {
             self.inner.get(0)
+        }
+        /// Reads back what the kernel holds for struct_ops map `skel_scx` (`struct sched_ext_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn skel_scx_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(0, "sched_ext_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `skel_scx` (libbpf's autoattach setting; on unless turned off).
+        pub fn skel_scx_autoattach(&self) -> bool {
+            self.inner.autoattach(0)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `skel_scx` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn skel_scx_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(0, autoattach)
         }
     }
     /// Links of skeleton `scx_minimal`.

@@ -719,6 +719,7 @@ mod __skel_shapes {
         *include_bytes!(concat!(env!("OUT_DIR"), "/shapes.bpf.o")),
     );
     static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+        skeleton: "shapes",
         name: "shapes",
         object: &OBJECT.0,
         maps: &[
@@ -865,13 +866,14 @@ mod __skel_shapes {
     }
     /// BPF object `shapes`, opened but not loaded.
     ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).
     pub struct OpenShapesSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenShapesMaps<'obj>,
         /// Programs: tokens for struct_ops slots and libbpf-rs handles.
         pub progs: OpenShapesProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
+        /// struct_ops maps: their shadows, writable until load, and the
+        /// autoattach settings.
         pub struct_ops: OpenShapesStructOps<'obj>,
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
@@ -911,9 +913,11 @@ mod __skel_shapes {
         pub maps: ShapesMaps<'obj>,
         /// Programs: tokens and libbpf-rs handles.
         pub progs: ShapesProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
+        /// struct_ops maps: their shadows, read-only (what was sent at
+        /// load), the kernel's copies and the autoattach settings.
         pub struct_ops: ShapesStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
+        /// Links made by `attach` and `attach_<map>`, one per program and
+        /// struct_ops map.
         /// Dropping a link detaches it (struct_ops: unregisters).
         pub links: ShapesLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -921,22 +925,59 @@ mod __skel_shapes {
     impl<'obj> ShapesSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// struct_ops map that was created and has autoattach on
+        /// (`.struct_ops.link` maps through a BPF link). Links already
+        /// set are left alone.
+        ///
+        /// All or nothing: if one fails, the links this call made are
+        /// dropped again (detached, unregistered) and the error names
+        /// the program or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.shapes.is_none() {
-                self.links.shapes = self.core.attach_struct_ops(0)?;
-            }
-            if self.links.small_link.is_none() {
-                self.links.small_link = self.core.attach_struct_ops(1)?;
-            }
-            if self.links.small_optional.is_none() {
-                self.links.small_optional = self.core.attach_struct_ops(2)?;
-            }
-            if self.links.small_optional_link.is_none() {
-                self.links.small_optional_link = self.core.attach_struct_ops(3)?;
-            }
-            ::core::result::Result::Ok(())
+            self.core
+                .attach_all(
+                    &mut [
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(0),
+                            &mut self.links.shapes,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(1),
+                            &mut self.links.small_link,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(2),
+                            &mut self.links.small_optional,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(3),
+                            &mut self.links.small_optional_link,
+                        ),
+                    ],
+                )
+        }
+        /// Registers struct_ops map `shapes` alone, whatever its autoattach setting, and keeps its link in `links.shapes` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_shapes(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(0, &mut self.links.shapes)
+        }
+        /// Registers struct_ops map `small_link` alone, whatever its autoattach setting, and keeps its link in `links.small_link` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_small_link(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(1, &mut self.links.small_link)
+        }
+        /// Registers struct_ops map `small_optional` alone, whatever its autoattach setting, and keeps its link in `links.small_optional` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_small_optional(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(2, &mut self.links.small_optional)
+        }
+        /// Registers struct_ops map `small_optional_link` alone, whatever its autoattach setting, and keeps its link in `links.small_optional_link` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_small_optional_link(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(3, &mut self.links.small_optional_link)
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -1140,7 +1181,7 @@ mod __skel_shapes {
             self.inner.program_mut(3)
         }
     }
-    /// struct_ops shadows of the open skeleton `shapes`. Not `Clone`: each shadow is borrowed from the skeleton.
+    /// struct_ops shadows of the open skeleton `shapes`, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenShapesStructOps<'obj> {
         inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
@@ -1157,6 +1198,14 @@ mod __skel_shapes {
         pub fn shapes_mut(&mut self) -> &mut types::shapes_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Whether `attach()` registers struct_ops map `shapes` (libbpf's autoattach setting; on unless turned off).
+        pub fn shapes_autoattach(&self) -> bool {
+            self.inner.autoattach(0)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `shapes` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn shapes_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(0, autoattach)
+        }
         /// Shadow of struct_ops map `small_link` (`struct small_ops`).
         ///
         /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
@@ -1168,6 +1217,14 @@ mod __skel_shapes {
         /// Set scalars, strings and program slots: `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it. At load, each struct_ops program's autoload follows the slots: a program sitting in a slot of a map that will be created loads, any other does not (no `set_autoload` calls needed). A slot holding a program of another object fails the load with an error naming map and member.
         pub fn small_link_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(1)
+        }
+        /// Whether `attach()` registers struct_ops map `small_link` (libbpf's autoattach setting; on unless turned off).
+        pub fn small_link_autoattach(&self) -> bool {
+            self.inner.autoattach(1)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `small_link` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn small_link_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(1, autoattach)
         }
         /// Shadow of struct_ops map `small_optional` (`struct small_ops`).
         ///
@@ -1181,6 +1238,14 @@ mod __skel_shapes {
         pub fn small_optional_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(2)
         }
+        /// Whether `attach()` registers struct_ops map `small_optional` (libbpf's autoattach setting; on unless turned off).
+        pub fn small_optional_autoattach(&self) -> bool {
+            self.inner.autoattach(2)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `small_optional` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn small_optional_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(2, autoattach)
+        }
         /// Shadow of struct_ops map `small_optional_link` (`struct small_ops`).
         ///
         /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
@@ -1193,27 +1258,99 @@ mod __skel_shapes {
         pub fn small_optional_link_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(3)
         }
+        /// Whether `attach()` registers struct_ops map `small_optional_link` (libbpf's autoattach setting; on unless turned off).
+        pub fn small_optional_link_autoattach(&self) -> bool {
+            self.inner.autoattach(3)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `small_optional_link` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn small_optional_link_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(3, autoattach)
+        }
     }
-    /// struct_ops shadows of the loaded skeleton `shapes` (read-only).
+    /// struct_ops shadows of the loaded skeleton `shapes` (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.
     pub struct ShapesStructOps<'obj> {
         inner: ::skel_runtime::__private::Shadows<'obj>,
     }
     impl<'obj> ShapesStructOps<'obj> {
-        /// Shadow of struct_ops map `shapes` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Shadow of struct_ops map `shapes` as it was sent at load (read-only; the kernel's copy is `shapes_kernel()`).
         pub fn shapes(&self) -> &types::shapes_ops<'obj> {
             self.inner.get(0)
         }
-        /// Shadow of struct_ops map `small_link` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Reads back what the kernel holds for struct_ops map `shapes` (`struct shapes_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn shapes_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(0, "shapes_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `shapes` (libbpf's autoattach setting; on unless turned off).
+        pub fn shapes_autoattach(&self) -> bool {
+            self.inner.autoattach(0)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `shapes` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn shapes_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(0, autoattach)
+        }
+        /// Shadow of struct_ops map `small_link` as it was sent at load (read-only; the kernel's copy is `small_link_kernel()`).
         pub fn small_link(&self) -> &types::small_ops<'obj> {
             self.inner.get(1)
         }
-        /// Shadow of struct_ops map `small_optional` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Reads back what the kernel holds for struct_ops map `small_link` (`struct small_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn small_link_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(1, "small_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `small_link` (libbpf's autoattach setting; on unless turned off).
+        pub fn small_link_autoattach(&self) -> bool {
+            self.inner.autoattach(1)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `small_link` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn small_link_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(1, autoattach)
+        }
+        /// Shadow of struct_ops map `small_optional` as it was sent at load (read-only; the kernel's copy is `small_optional_kernel()`).
         pub fn small_optional(&self) -> &types::small_ops<'obj> {
             self.inner.get(2)
         }
-        /// Shadow of struct_ops map `small_optional_link` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Reads back what the kernel holds for struct_ops map `small_optional` (`struct small_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn small_optional_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(2, "small_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `small_optional` (libbpf's autoattach setting; on unless turned off).
+        pub fn small_optional_autoattach(&self) -> bool {
+            self.inner.autoattach(2)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `small_optional` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn small_optional_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(2, autoattach)
+        }
+        /// Shadow of struct_ops map `small_optional_link` as it was sent at load (read-only; the kernel's copy is `small_optional_link_kernel()`).
         pub fn small_optional_link(&self) -> &types::small_ops<'obj> {
             self.inner.get(3)
+        }
+        /// Reads back what the kernel holds for struct_ops map `small_optional_link` (`struct small_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn small_optional_link_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(3, "small_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `small_optional_link` (libbpf's autoattach setting; on unless turned off).
+        pub fn small_optional_link_autoattach(&self) -> bool {
+            self.inner.autoattach(3)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `small_optional_link` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn small_optional_link_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(3, autoattach)
         }
     }
     /// Links of skeleton `shapes`.

@@ -161,6 +161,7 @@ mod __skel_tcp_ca {
         *include_bytes!(concat!(env!("OUT_DIR"), "/tcp_ca.bpf.o")),
     );
     static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+        skeleton: "tcp_ca",
         name: "tcp_ca",
         object: &OBJECT.0,
         maps: &[
@@ -313,13 +314,14 @@ mod __skel_tcp_ca {
     }
     /// BPF object `tcp_ca`, opened but not loaded.
     ///
-    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).
+    /// Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).
     pub struct OpenTcpCaSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
         pub maps: OpenTcpCaMaps<'obj>,
         /// Programs: tokens for struct_ops slots and libbpf-rs handles.
         pub progs: OpenTcpCaProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
+        /// struct_ops maps: their shadows, writable until load, and the
+        /// autoattach settings.
         pub struct_ops: OpenTcpCaStructOps<'obj>,
         core: ::skel_runtime::__private::OpenCore<'obj>,
     }
@@ -359,9 +361,11 @@ mod __skel_tcp_ca {
         pub maps: TcpCaMaps<'obj>,
         /// Programs: tokens and libbpf-rs handles.
         pub progs: TcpCaProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
+        /// struct_ops maps: their shadows, read-only (what was sent at
+        /// load), the kernel's copies and the autoattach settings.
         pub struct_ops: TcpCaStructOps<'obj>,
-        /// Links made by `attach`, one per program and struct_ops map.
+        /// Links made by `attach` and `attach_<map>`, one per program and
+        /// struct_ops map.
         /// Dropping a link detaches it (struct_ops: unregisters).
         pub links: TcpCaLinks<'obj>,
         core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -369,16 +373,39 @@ mod __skel_tcp_ca {
     impl<'obj> TcpCaSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every
-        /// struct_ops map that was created (`.struct_ops.link` maps
-        /// through a BPF link). Links already set are left alone.
+        /// struct_ops map that was created and has autoattach on
+        /// (`.struct_ops.link` maps through a BPF link). Links already
+        /// set are left alone.
+        ///
+        /// All or nothing: if one fails, the links this call made are
+        /// dropped again (detached, unregistered) and the error names
+        /// the program or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.skel_ca.is_none() {
-                self.links.skel_ca = self.core.attach_struct_ops(1)?;
-            }
-            if self.links.skel_ca_optional.is_none() {
-                self.links.skel_ca_optional = self.core.attach_struct_ops(2)?;
-            }
-            ::core::result::Result::Ok(())
+            self.core
+                .attach_all(
+                    &mut [
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(1),
+                            &mut self.links.skel_ca,
+                        ),
+                        (
+                            ::skel_runtime::__private::AttachTarget::StructOps(2),
+                            &mut self.links.skel_ca_optional,
+                        ),
+                    ],
+                )
+        }
+        /// Registers struct_ops map `skel_ca` alone, whatever its autoattach setting, and keeps its link in `links.skel_ca` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_skel_ca(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(1, &mut self.links.skel_ca)
+        }
+        /// Registers struct_ops map `skel_ca_optional` alone, whatever its autoattach setting, and keeps its link in `links.skel_ca_optional` (nothing to do if that is set already).
+        ///
+        /// An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_skel_ca_optional(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(2, &mut self.links.skel_ca_optional)
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -422,11 +449,15 @@ mod __skel_tcp_ca {
             self.inner.map_mut(2)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(0)
         }
         /// The variables of `.bss` as the program will start with them; change them before load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
@@ -460,11 +491,15 @@ mod __skel_tcp_ca {
             self.inner.map_mut(2)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data(&self) -> &types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             self.inner.data(0)
         }
         /// The variables of `.bss`, live: the map's memory, shared with the BPF programs.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        ///
+        /// An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
@@ -668,7 +703,7 @@ mod __skel_tcp_ca {
             self.inner.program_mut(6)
         }
     }
-    /// struct_ops shadows of the open skeleton `tcp_ca`. Not `Clone`: each shadow is borrowed from the skeleton.
+    /// struct_ops shadows of the open skeleton `tcp_ca`, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.
     pub struct OpenTcpCaStructOps<'obj> {
         inner: ::skel_runtime::__private::OpenShadows<'obj>,
     }
@@ -685,6 +720,14 @@ mod __skel_tcp_ca {
         pub fn skel_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Whether `attach()` registers struct_ops map `skel_ca` (libbpf's autoattach setting; on unless turned off).
+        pub fn skel_ca_autoattach(&self) -> bool {
+            self.inner.autoattach(0)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `skel_ca` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn skel_ca_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(0, autoattach)
+        }
         /// Shadow of struct_ops map `skel_ca_optional` (`struct tcp_congestion_ops`).
         ///
         /// Fields are the BPF struct's, at its offsets; function pointers are program slots.
@@ -697,19 +740,59 @@ mod __skel_tcp_ca {
         pub fn skel_ca_optional_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(1)
         }
+        /// Whether `attach()` registers struct_ops map `skel_ca_optional` (libbpf's autoattach setting; on unless turned off).
+        pub fn skel_ca_optional_autoattach(&self) -> bool {
+            self.inner.autoattach(1)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `skel_ca_optional` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn skel_ca_optional_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(1, autoattach)
+        }
     }
-    /// struct_ops shadows of the loaded skeleton `tcp_ca` (read-only).
+    /// struct_ops shadows of the loaded skeleton `tcp_ca` (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.
     pub struct TcpCaStructOps<'obj> {
         inner: ::skel_runtime::__private::Shadows<'obj>,
     }
     impl<'obj> TcpCaStructOps<'obj> {
-        /// Shadow of struct_ops map `skel_ca` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Shadow of struct_ops map `skel_ca` as it was sent at load (read-only; the kernel's copy is `skel_ca_kernel()`).
         pub fn skel_ca(&self) -> &types::tcp_congestion_ops<'obj> {
             self.inner.get(0)
         }
-        /// Shadow of struct_ops map `skel_ca_optional` as it was sent at load (read-only: the kernel's copy is read back with a map lookup).
+        /// Reads back what the kernel holds for struct_ops map `skel_ca` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn skel_ca_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(0, "tcp_congestion_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `skel_ca` (libbpf's autoattach setting; on unless turned off).
+        pub fn skel_ca_autoattach(&self) -> bool {
+            self.inner.autoattach(0)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `skel_ca` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn skel_ca_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(0, autoattach)
+        }
+        /// Shadow of struct_ops map `skel_ca_optional` as it was sent at load (read-only; the kernel's copy is `skel_ca_optional_kernel()`).
         pub fn skel_ca_optional(&self) -> &types::tcp_congestion_ops<'obj> {
             self.inner.get(1)
+        }
+        /// Reads back what the kernel holds for struct_ops map `skel_ca_optional` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, its members, and the program in each slot, named by the skeleton (`program("member")`).
+        ///
+        /// Until the map is registered (`attach()`), the kernel's copy is blank (state `Init`). A map not created at load is an error naming it.
+        pub fn skel_ca_optional_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(1, "tcp_congestion_ops")
+        }
+        /// Whether `attach()` registers struct_ops map `skel_ca_optional` (libbpf's autoattach setting; on unless turned off).
+        pub fn skel_ca_optional_autoattach(&self) -> bool {
+            self.inner.autoattach(1)
+        }
+        /// Turns `attach()`'s registration of struct_ops map `skel_ca_optional` on or off (libbpf's `bpf_map__set_autoattach`). With it off, `attach()` leaves the map alone; the skeleton's `attach_*` method for it still registers it.
+        pub fn skel_ca_optional_set_autoattach(&mut self, autoattach: bool) {
+            self.inner.set_autoattach(1, autoattach)
         }
     }
     /// Links of skeleton `tcp_ca`.

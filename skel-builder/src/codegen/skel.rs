@@ -5,6 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::attrs::{code, doc, ident, lit_usize};
+use super::skel_ops;
 use crate::ident::{Namespace, camel_case};
 use crate::model::{DataKind, MapDef, MapKind, ObjectPath, Skeleton, Ty, TypeDefKind};
 
@@ -194,6 +195,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
         ObjectPath::Path(path) => quote!(include_bytes!(#path)),
     };
     let name = &skel.object_name;
+    let skeleton = &skel.name;
     let maps = skel.maps.iter().map(|m| {
         let map_name = &m.name;
         let lookup = &m.lookup_name;
@@ -259,6 +261,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
             &::skel_runtime::__private::Aligned(*#bytes);
 
         static SPEC: ::skel_runtime::__private::SkelSpec = ::skel_runtime::__private::SkelSpec {
+            skeleton: #skeleton,
             name: #name,
             object: &OBJECT.0,
             maps: &[#(#maps),*],
@@ -333,7 +336,7 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
     } = n;
     let d = doc(&[
         format!("BPF object {}, opened but not loaded.", code(&skel.name)),
-        "Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields and program slots (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`).".to_owned(),
+        "Change what you need before load: map sizes and flags (`maps`), autoload and attach targets (`progs`), struct_ops fields, program slots and autoattach (`struct_ops`), initial values of globals (`maps.<section>_data_mut()`), the length of a section's last array (`maps.<section>_resize(len)`).".to_owned(),
     ]);
     quote! {
         #d
@@ -342,7 +345,8 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             pub maps: #open_maps<'obj>,
             /// Programs: tokens for struct_ops slots and libbpf-rs handles.
             pub progs: #open_progs<'obj>,
-            /// Shadows of struct_ops maps, writable until load.
+            /// struct_ops maps: their shadows, writable until load, and the
+            /// autoattach settings.
             pub struct_ops: #open_struct_ops<'obj>,
             core: ::skel_runtime::__private::OpenCore<'obj>,
         }
@@ -395,6 +399,7 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
     )]);
     let link_names = link_names(skel);
     let mut attaches = vec![];
+    let mut attach_one = vec![];
     for (i, p) in skel.progs.iter().enumerate() {
         if p.struct_ops {
             continue;
@@ -402,21 +407,17 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         let f = ident(&link_names.progs[i]);
         let index = lit_usize(i);
         attaches.push(quote! {
-            if self.links.#f.is_none() {
-                self.links.#f = self.core.attach_program(#index)?;
-            }
+            (::skel_runtime::__private::AttachTarget::Program(#index), &mut self.links.#f)
         });
     }
     for (i, m) in skel.maps.iter().enumerate() {
         if let Some(name) = &link_names.maps[i] {
             let f = ident(name);
             let index = lit_usize(i);
-            let _ = m;
             attaches.push(quote! {
-                if self.links.#f.is_none() {
-                    self.links.#f = self.core.attach_struct_ops(#index)?;
-                }
+                (::skel_runtime::__private::AttachTarget::StructOps(#index), &mut self.links.#f)
             });
+            attach_one.push(skel_ops::attach_one(m, i, name));
         }
     }
     quote! {
@@ -426,9 +427,11 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             pub maps: #maps<'obj>,
             /// Programs: tokens and libbpf-rs handles.
             pub progs: #progs<'obj>,
-            /// Shadows of struct_ops maps, read-only: what was sent at load.
+            /// struct_ops maps: their shadows, read-only (what was sent at
+            /// load), the kernel's copies and the autoattach settings.
             pub struct_ops: #struct_ops<'obj>,
-            /// Links made by `attach`, one per program and struct_ops map.
+            /// Links made by `attach` and `attach_<map>`, one per program and
+            /// struct_ops map.
             /// Dropping a link detaches it (struct_ops: unregisters).
             pub links: #links<'obj>,
             core: ::skel_runtime::__private::LoadedCore<'obj>,
@@ -437,12 +440,18 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         impl<'obj> #skel_name<'obj> {
             /// Attaches every program whose section names its target, as
             /// libbpf's skeleton attach does, and registers every
-            /// struct_ops map that was created (`.struct_ops.link` maps
-            /// through a BPF link). Links already set are left alone.
+            /// struct_ops map that was created and has autoattach on
+            /// (`.struct_ops.link` maps through a BPF link). Links already
+            /// set are left alone.
+            ///
+            /// All or nothing: if one fails, the links this call made are
+            /// dropped again (detached, unregistered) and the error names
+            /// the program or map, the errno and libbpf's log.
             pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-                #(#attaches)*
-                ::core::result::Result::Ok(())
+                self.core.attach_all(&mut [#(#attaches),*])
             }
+
+            #(#attach_one)*
 
             /// The raw `struct bpf_object *`.
             pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -502,44 +511,64 @@ fn maps_containers(skel: &Skeleton, n: &Names) -> TokenStream {
         let index = lit_usize(i);
         let data = format_ident!("{}_data", m.ident);
         let data_mut = format_ident!("{}_data_mut", m.ident);
-        let MapKind::Data { section, .. } = &m.kind else {
+        let MapKind::Data {
+            section, resizable, ..
+        } = &m.kind
+        else {
             continue;
         };
-        let d_open = doc(&[format!(
-            "The variables of {} as the program will start with them; change them before load.",
-            code(section)
-        )]);
+        let view_error = "An error, never a panic, if the map cannot hold the view now (resized below its declared size; see `skel_runtime::ViewProblem`).".to_owned();
+        let d_open = doc(&[
+            format!(
+                "The variables of {} as the program will start with them; change them before load.",
+                code(section)
+            ),
+            view_error.clone(),
+        ]);
         open_methods.push(quote! {
             #d_open
-            pub fn #data(&self) -> &types::#ty {
+            pub fn #data(&self) -> ::skel_runtime::Result<&types::#ty> {
                 self.inner.data(#index)
             }
             #d_open
-            pub fn #data_mut(&mut self) -> &mut types::#ty {
+            pub fn #data_mut(&mut self) -> ::skel_runtime::Result<&mut types::#ty> {
                 self.inner.data_mut(#index)
             }
         });
+        if let Some(array) = resizable {
+            open_methods.push(skel_ops::resizable_methods(
+                skel, m, i, section, array, true, true,
+            ));
+        }
         if !mmapable {
             continue;
         }
-        let d = doc(&[format!(
-            "The variables of {}, live: the map's memory, shared with the BPF programs{}.",
-            code(section),
-            if writable { "" } else { " (read-only)" }
-        )]);
+        let d = doc(&[
+            format!(
+                "The variables of {}, live: the map's memory, shared with the BPF programs{}.",
+                code(section),
+                if writable { "" } else { " (read-only)" }
+            ),
+            view_error,
+        ]);
         methods.push(quote! {
             #d
-            pub fn #data(&self) -> &types::#ty {
+            pub fn #data(&self) -> ::skel_runtime::Result<&types::#ty> {
                 self.inner.data(#index)
             }
         });
         if writable {
             methods.push(quote! {
                 #d
-                pub fn #data_mut(&mut self) -> &mut types::#ty {
+                pub fn #data_mut(&mut self) -> ::skel_runtime::Result<&mut types::#ty> {
                     self.inner.data_mut(#index)
                 }
             });
+        }
+        if let Some(array) = resizable {
+            methods.push(skel_ops::resizable_methods(
+                skel, m, i, section, array, false, writable,
+            ));
         }
     }
     let open_doc = doc(&[format!("Maps of the open skeleton {}.", code(&skel.name))]);
@@ -642,9 +671,16 @@ fn struct_ops_containers(skel: &Skeleton, n: &Names) -> TokenStream {
     let mut methods = vec![];
     let mut index = 0usize;
     for m in &skel.maps {
-        let MapKind::StructOps { shadow, .. } = &m.kind else {
+        let MapKind::StructOps {
+            shadow,
+            kernel_struct,
+            ..
+        } = &m.kind
+        else {
             continue;
         };
+        let autoattach = skel_ops::autoattach_methods(m, index);
+        let read_back = skel_ops::read_back_method(m, index, kernel_struct);
         let i = lit_usize(index);
         index += 1;
         let def = skel.ty(*shadow);
@@ -673,24 +709,28 @@ fn struct_ops_containers(skel: &Skeleton, n: &Names) -> TokenStream {
             pub fn #get_mut(&mut self) -> &mut types::#t<'obj> {
                 self.inner.get_mut(#i)
             }
+            #autoattach
         });
         let d = doc(&[format!(
-            "Shadow of struct_ops map {} as it was sent at load (read-only: the kernel's copy is read back with a map lookup).",
-            code(&m.name)
+            "Shadow of struct_ops map {} as it was sent at load (read-only; the kernel's copy is `{}_kernel()`).",
+            code(&m.name),
+            m.ident
         )]);
         methods.push(quote! {
             #d
             pub fn #get(&self) -> &types::#t<'obj> {
                 self.inner.get(#i)
             }
+            #read_back
+            #autoattach
         });
     }
     let open_doc = doc(&[format!(
-        "struct_ops shadows of the open skeleton {}. Not `Clone`: each shadow is borrowed from the skeleton.",
+        "struct_ops shadows of the open skeleton {}, and the autoattach settings. Not `Clone`: each shadow is borrowed from the skeleton.",
         code(&skel.name)
     )]);
     let loaded_doc = doc(&[format!(
-        "struct_ops shadows of the loaded skeleton {} (read-only).",
+        "struct_ops shadows of the loaded skeleton {} (read-only), the kernel's copies (`<map>_kernel()`) and the autoattach settings.",
         code(&skel.name)
     )]);
     quote! {

@@ -56,29 +56,28 @@ fn checked(
 /// `T` over the start of data map `index`.
 fn view<T: Plain>(skel: &SkelSpec, index: usize, map: NonNull<bpf_map>) -> Result<NonNull<T>> {
     let spec = &skel.maps[index];
-    let Some(ty) = &spec.data else {
-        return Err(bug_no_view(skel, spec));
+    // Generated code asks only for the view its spec describes; anything
+    // else is a generator bug, reported rather than laid over the map.
+    let ty = spec
+        .data
+        .as_ref()
+        .filter(|ty| size_of::<T>() == ty.size && align_of::<T>() == ty.align && ty.tail_ok());
+    let Some(ty) = ty else {
+        return Err(Error::LayoutMismatch {
+            skeleton: skel.skeleton,
+            map: spec.lookup.to_owned(),
+            type_name: std::any::type_name::<T>(),
+            expected: size_of::<T>(),
+            align: align_of::<T>(),
+            actual: spec.data.as_ref().map_or(0, |d| d.value_size),
+            address: 0,
+        });
     };
-    if size_of::<T>() != ty.size || align_of::<T>() != ty.align || !ty.tail_ok() {
-        return Err(bug_no_view(skel, spec));
-    }
     // The fixed part libbpf must hold: the C size. A view rounded up to its
     // alignment reads at most `align - 1` bytes past it, inside the pages
     // libbpf maps.
     let (p, _) = checked(skel, spec, map, ty.type_name, ty.value_size, 0, ty.align)?;
     Ok(p.cast())
-}
-
-fn bug_no_view(skel: &SkelSpec, spec: &MapSpec) -> Error {
-    Error::LayoutMismatch {
-        skeleton: skel.skeleton,
-        map: spec.lookup.to_owned(),
-        type_name: "(bug: the generated view does not match the skeleton's spec)",
-        expected: 0,
-        align: 0,
-        actual: 0,
-        address: 0,
-    }
 }
 
 /// The array of `T` that starts at `offset` of data map `index` and runs

@@ -30,7 +30,8 @@ Environment:
     after_help = AFTER_HELP
 )]
 pub struct Cli {
-    /// Show libbpf's log (the verifier's, on a failed load) on stderr
+    /// Show libbpf's whole log, debug lines included, on stderr as it
+    /// comes (errors carry the warnings of the failing step either way)
     #[arg(short, long, global = true)]
     pub verbose: bool,
 

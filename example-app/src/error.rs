@@ -1,4 +1,5 @@
-//! What can go wrong, as one line each, with the exit code it gets.
+//! What can go wrong, as one line each, with the exit code it gets (a
+//! failed load adds libbpf's log of it, indented, below the line).
 
 /// An error the user sees as one line on stderr.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +43,8 @@ impl AppError {
     }
 }
 
-/// `error: cause: cause`, on one line.
+/// `error: cause: cause`: one line, unless an error's own message has
+/// several (libbpf's log of a failed load); those follow, indented.
 pub fn chain(error: &dyn std::error::Error) -> String {
     let mut line = error.to_string();
     let mut cause = error.source();
@@ -55,5 +57,5 @@ pub fn chain(error: &dyn std::error::Error) -> String {
         }
         cause = c.source();
     }
-    line.replace('\n', " ")
+    line.replace('\n', "\n  ")
 }

@@ -68,7 +68,9 @@ fn main() -> ExitCode {
 }
 
 /// libbpf prints warnings and errors on stderr by default; keep stderr to
-/// our one line unless asked.
+/// our one line unless asked. Silencing libbpf loses nothing an error
+/// needs: skel-runtime captures libbpf's warnings of a failing step into
+/// its error, which `error:` prints.
 fn libbpf_log(verbose: bool) {
     use skel_runtime::libbpf_rs::{PrintLevel, set_print};
     fn print(_level: PrintLevel, line: String) {

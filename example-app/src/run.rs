@@ -14,8 +14,6 @@ use crate::transfer::{self, Transfer, TransferError};
 
 /// `TCP_CONG_NON_RESTRICTED` (include/net/tcp.h).
 const TCP_CONG_NON_RESTRICTED: u32 = 0x1;
-/// The kernel struct our struct_ops map fills.
-const KERNEL_STRUCT: &str = "tcp_congestion_ops";
 
 pub fn run(args: &RunArgs, stop: &AtomicBool) -> Result<(), AppError> {
     system::check_name_free(&args.name)?;
@@ -80,55 +78,37 @@ fn session(args: &RunArgs, stop: &AtomicBool) -> Result<(), AppError> {
         e => AppError::failed("run the loopback transfer", &e),
     })?;
     print_transfer(&done);
-    print_counters(&skel);
-    let kernel = KernelStructOps::read(&skel.maps.skel_cc(), KERNEL_STRUCT)
+    print_counters(&skel)?;
+    let kernel = skel
+        .struct_ops
+        .skel_cc_kernel()
         .map_err(|e| AppError::failed("read the struct_ops map back from the kernel", &e))?;
-    print_kernel(&skel, &kernel);
+    print_kernel(&kernel);
     Ok(())
 }
 
+/// The error carries the errno and libbpf's log of the load (the
+/// verifier's output included), printed below the first line, whether or
+/// not libbpf's own output is on (`--verbose`).
 fn load_error(e: &skel_runtime::Error) -> AppError {
-    if io_errno(e) == Some(libc::EPERM) {
+    if e.raw_os_error() == Some(libc::EPERM) {
         return AppError::Privilege(format!(
-            "the kernel refused to load the BPF programs: {}",
-            crate::error::chain(e)
+            "the kernel refused to load the BPF programs ({})",
+            e.errno()
+                .map_or_else(|| "EPERM".to_owned(), |n| n.to_string())
         ));
     }
-    AppError::failed(
-        "load the BPF object (rerun with --verbose for libbpf's log)",
-        e,
-    )
+    AppError::failed("load the BPF object", e)
 }
 
 fn attach_error(e: &skel_runtime::Error, name: &str) -> AppError {
-    if io_errno(e) == Some(libc::EEXIST) {
+    if e.raw_os_error() == Some(libc::EEXIST) {
         // Registered by someone else between our check and the attach.
         return AppError::NameTaken {
             name: name.to_owned(),
         };
     }
     AppError::failed(format!("register `{name}` with the kernel"), e)
-}
-
-/// The errno at the bottom of an error chain, if it is an io::Error.
-fn io_errno(e: &(dyn std::error::Error + 'static)) -> Option<i32> {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cause {
-        if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            return io.raw_os_error();
-        }
-        if let Some(bpf) = c.downcast_ref::<skel_runtime::libbpf_rs::Error>() {
-            let kind = bpf.kind();
-            if kind == skel_runtime::libbpf_rs::ErrorKind::PermissionDenied {
-                return Some(libc::EPERM);
-            }
-            if kind == skel_runtime::libbpf_rs::ErrorKind::AlreadyExists {
-                return Some(libc::EEXIST);
-            }
-        }
-        cause = c.source();
-    }
-    None
 }
 
 fn flags_text(flags: u64) -> String {
@@ -188,8 +168,11 @@ fn print_transfer(t: &Transfer) {
     );
 }
 
-fn print_counters(skel: &SkelCcSkel<'_>) {
-    let bss = skel.maps.bss_data();
+fn print_counters(skel: &SkelCcSkel<'_>) -> Result<(), AppError> {
+    let bss = skel
+        .maps
+        .bss_data()
+        .map_err(|e| AppError::failed("read the counters in .bss", &e))?;
     let progs = &skel.progs;
     let rows: [(&Program, u64); 5] = [
         (progs.cc_init(), bss.calls_init),
@@ -211,22 +194,10 @@ fn print_counters(skel: &SkelCcSkel<'_>) {
         };
         println!("  {:<26}{runs:>10}  {id}", prog.name());
     }
+    Ok(())
 }
 
-fn print_kernel(skel: &SkelCcSkel<'_>, kernel: &KernelStructOps) {
-    let progs = &skel.progs;
-    let ours = [
-        progs.cc_init(),
-        progs.cc_ssthresh(),
-        progs.cc_undo_cwnd(),
-        progs.cc_cong_avoid_reno(),
-        progs.cc_cong_avoid_aggressive(),
-    ];
-    let prog_name = |id: u32| {
-        ours.iter()
-            .find(|p| p.id() == Some(id))
-            .map_or("not ours", |p| p.name())
-    };
+fn print_kernel(kernel: &KernelStructOps) {
     println!();
     println!("kernel's copy of struct_ops map skel_cc (bpf_map_lookup_elem)");
     println!("  {:<14}{}", "state", state_text(kernel.state));
@@ -243,7 +214,11 @@ fn print_kernel(skel: &SkelCcSkel<'_>, kernel: &KernelStructOps) {
     let mut empty = vec![];
     for member in kernel.members.iter().filter(|m| m.is_func_ptr) {
         match kernel.prog_id(&member.name) {
-            Some(id) if id != 0 => println!("  {:<14}prog {id} ({})", member.name, prog_name(id)),
+            Some(id) if id != 0 => println!(
+                "  {:<14}prog {id} ({})",
+                member.name,
+                kernel.program(&member.name).unwrap_or("not ours")
+            ),
             _ => empty.push(member.name.as_str()),
         }
     }

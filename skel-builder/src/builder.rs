@@ -587,7 +587,13 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
 pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skeleton, Error> {
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
-    model(&name, object_path, reference, bytes, &translate::Request::default())
+    model(
+        &name,
+        object_path,
+        reference,
+        bytes,
+        &translate::Request::default(),
+    )
 }
 
 /// The named model of an object: read, translated, named.

@@ -234,9 +234,23 @@ fn name_skeleton(skel: &mut Skeleton) {
 /// Map and program accessors and link fields.
 fn name_accessors(skel: &mut Skeleton) {
     // Maps: `foo`/`foo_mut` for the handle, `foo_data`/`foo_data_mut` for a
-    // data section's view, `foo_typed` for a typed handle, claimed together
+    // data section's view, `foo_array`/`foo_array_mut`/`foo_resize` for its
+    // last array, `foo_typed` for a typed handle; struct_ops maps
+    // `foo_kernel`, `foo_autoattach`/`foo_set_autoattach`. Claimed together
     // so no family collides with another map's.
-    const MAP_FAMILY: &[&str] = &["", "_mut", "_data", "_data_mut", "_typed"];
+    const MAP_FAMILY: &[&str] = &[
+        "",
+        "_mut",
+        "_data",
+        "_data_mut",
+        "_array",
+        "_array_mut",
+        "_resize",
+        "_typed",
+        "_kernel",
+        "_autoattach",
+        "_set_autoattach",
+    ];
     let pair = |base: &str, suffix: &str| Accessors {
         get: format!("{base}{suffix}"),
         get_mut: format!("{base}{suffix}_mut"),
@@ -262,6 +276,20 @@ fn name_accessors(skel: &mut Skeleton) {
             MapKind::Declared { typed: Some(_), .. } => Some(format!("{base}_typed")),
             _ => None,
         };
+        if let MapKind::Data {
+            resizable: Some(_), ..
+        } = &m.kind
+        {
+            m.idents.array = Some(pair(&base, "_array"));
+            m.idents.resize = Some(format!("{base}_resize"));
+        }
+        if let MapKind::StructOps { .. } = &m.kind {
+            m.idents.kernel = Some(format!("{base}_kernel"));
+            m.idents.autoattach = Some(Accessors {
+                get: format!("{base}_autoattach"),
+                get_mut: format!("{base}_set_autoattach"),
+            });
+        }
     }
     let mut ns = Namespace::new();
     for p in &mut skel.progs {
@@ -276,5 +304,7 @@ fn name_accessors(skel: &mut Skeleton) {
     }
     for m in &mut skel.maps {
         m.idents.link = matches!(m.kind, MapKind::StructOps { .. }).then(|| ns.claim(&m.name));
+        // `skel.attach_<link>()`: link names are unique, so these are.
+        m.idents.attach = m.idents.link.as_ref().map(|l| format!("attach_{l}"));
     }
 }

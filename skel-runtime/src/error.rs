@@ -1,31 +1,45 @@
 use std::fmt;
 
+use crate::errno::Errno;
+use crate::libbpf_log::LibbpfLog;
+
 /// Errors of generated skeletons.
+///
+/// Messages name the skeleton (the name its `*SkelBuilder` carries, not
+/// libbpf's object name, which is cut to 15 bytes), the map or program,
+/// the errno by name (`ENOTSUPP (524): ...`, also for the kernel-internal
+/// errnos `strerror` does not know), and the lines libbpf logged during
+/// the failing step (the verifier's log, a struct_ops member the kernel
+/// lacks, a missing kfunc), so `eprintln!("{e}")` says why even when
+/// libbpf's own output is silenced. [`Error::raw_os_error`] gives the
+/// errno to programs.
 #[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("libbpf failed to open BPF object `{object}`")]
+    #[error("skeleton `{skeleton}`: libbpf cannot open its BPF object: {errno}{log}")]
     Open {
-        object: String,
-        #[source]
-        source: libbpf_rs::Error,
+        skeleton: &'static str,
+        errno: Errno,
+        log: LibbpfLog,
     },
 
     #[error(
-        "BPF object `{object}` has no {what} `{name}`; the skeleton does not match the object \
-         (rebuild so skel-builder regenerates it)"
+        "skeleton `{skeleton}`: its BPF object has no {what} `{name}`; the skeleton does not \
+         match the object (rebuild so skel-builder regenerates it)"
     )]
     Missing {
-        object: String,
+        skeleton: &'static str,
         what: &'static str,
         name: String,
     },
 
     #[error(
-        "map `{map}`: libbpf holds {actual} bytes at {address:#x}, but the generated type `{type_name}` \
-         expects {expected} bytes with alignment {align}; refusing to lay it over the map"
+        "skeleton `{skeleton}`, map `{map}`: libbpf holds {actual} bytes at {address:#x}, but the \
+         generated type `{type_name}` expects {expected} bytes with alignment {align}; refusing \
+         to lay it over the map"
     )]
     LayoutMismatch {
+        skeleton: &'static str,
         map: String,
         type_name: &'static str,
         expected: usize,
@@ -34,44 +48,91 @@ pub enum Error {
         address: usize,
     },
 
+    #[error("skeleton `{skeleton}`, map `{map}`: no typed view `{type_name}` over it: {problem}")]
+    View {
+        skeleton: &'static str,
+        map: String,
+        type_name: &'static str,
+        problem: ViewProblem,
+    },
+
     #[error(
-        "struct_ops map `{map}`, member `{field}`: `{program}` is not a struct_ops program of this \
-         skeleton's object; only this object's struct_ops programs can fill its slots"
+        "skeleton `{skeleton}`, struct_ops map `{map}`, member `{field}`: `{program}` is not a \
+         struct_ops program of this skeleton's object; only this object's struct_ops programs \
+         can fill its slots"
     )]
     ForeignProgram {
+        skeleton: &'static str,
         map: String,
         field: String,
         program: String,
     },
 
     #[error(
-        "struct_ops map `{map}`, member `{field}` holds program `{program}`, but its autoload was \
-         turned off; clear the slot (set it to None) or leave autoload alone"
+        "skeleton `{skeleton}`, struct_ops map `{map}`, member `{field}` holds program \
+         `{program}`, but its autoload was turned off; clear the slot (set it to None) or leave \
+         autoload alone"
     )]
     SlotProgramNotLoaded {
+        skeleton: &'static str,
         map: String,
         field: String,
         program: String,
     },
 
-    #[error("libbpf failed to load BPF object `{object}`{hint}")]
+    #[error("skeleton `{skeleton}`: libbpf cannot load its BPF object: {errno}{log}{hint}")]
     Load {
-        object: String,
+        skeleton: &'static str,
+        errno: Errno,
+        log: LibbpfLog,
         hint: &'static str,
-        #[source]
-        source: std::io::Error,
     },
 
-    #[error("failed to attach {what} `{name}`")]
+    #[error("skeleton `{skeleton}`: cannot attach {what} `{name}`: {errno}{log}{hint}")]
     Attach {
+        skeleton: &'static str,
         what: &'static str,
         name: String,
-        #[source]
-        source: std::io::Error,
+        errno: Errno,
+        log: LibbpfLog,
+        hint: &'static str,
     },
 
-    #[error("cannot read back struct_ops `{structure}` from the kernel: {what}")]
-    ReadBack { structure: String, what: String },
+    #[error(
+        "skeleton `{skeleton}`, struct_ops map `{map}`: the map was not created at load (its \
+         autocreate was off); turn autocreate on before load (`maps.<map>_mut().set_autocreate(true)`) \
+         to {what}"
+    )]
+    NotCreated {
+        skeleton: &'static str,
+        map: String,
+        what: &'static str,
+    },
+
+    #[error(
+        "skeleton `{skeleton}`, map `{map}`: cannot resize `{var}` to {len} elements of \
+         {elem_size} bytes: {reason}{log}"
+    )]
+    Resize {
+        skeleton: &'static str,
+        map: String,
+        var: &'static str,
+        len: usize,
+        elem_size: usize,
+        reason: String,
+        errno: Option<Errno>,
+        log: LibbpfLog,
+    },
+
+    #[error(
+        "cannot read back struct_ops map `{map}` (`struct {structure}`) from the kernel: {what}"
+    )]
+    ReadBack {
+        map: String,
+        structure: String,
+        what: String,
+        errno: Option<Errno>,
+    },
 
     #[error("map `{map}`: {op} failed")]
     MapOp {
@@ -111,6 +172,81 @@ pub enum Error {
 
     #[error(transparent)]
     Libbpf(#[from] libbpf_rs::Error),
+}
+
+/// Why a data section's typed view or array cannot be laid over its map
+/// right now. Each message says what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViewProblem {
+    /// An open skeleton's view, reached after its object was loaded.
+    Loaded,
+    /// libbpf keeps no memory for the map.
+    NotMapped,
+    /// The map holds fewer bytes than the view's fixed part.
+    TooSmall { actual: usize, needed: usize },
+    /// libbpf's buffer is not aligned for the view.
+    Misaligned { address: usize, align: usize },
+}
+
+impl fmt::Display for ViewProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ViewProblem::Loaded => write!(
+                f,
+                "its object is loaded, and this is the open skeleton's view (were two skeletons' \
+                 `maps` swapped?); use the loaded skeleton's `maps`"
+            ),
+            ViewProblem::NotMapped => write!(
+                f,
+                "libbpf keeps no memory for it (after load only memory-mapped sections, those \
+                 with a non-static variable, stay reachable)"
+            ),
+            ViewProblem::TooSmall { actual, needed } => write!(
+                f,
+                "it holds {actual} bytes, fewer than the {needed} bytes of the view's fixed part \
+                 (it was resized below its declared size); read its last array through the \
+                 skeleton's `<section>_array()` slice, or resize it to at least {needed} bytes"
+            ),
+            ViewProblem::Misaligned { address, align } => write!(
+                f,
+                "libbpf's buffer at {address:#x} is not aligned to {align} bytes"
+            ),
+        }
+    }
+}
+
+impl Error {
+    /// The errno behind the error, if there is one: what libbpf or the
+    /// kernel returned (`EPERM` without privilege, `EEXIST` for a
+    /// struct_ops name already registered, `ENOTSUPP` = 524 for a member
+    /// the running kernel lacks, ...).
+    pub fn raw_os_error(&self) -> Option<i32> {
+        match self {
+            Error::Open { errno, .. } | Error::Load { errno, .. } | Error::Attach { errno, .. } => {
+                Some(errno.raw())
+            }
+            Error::Resize { errno, .. } | Error::ReadBack { errno, .. } => errno.map(Errno::raw),
+            _ => None,
+        }
+    }
+
+    /// [`Error::raw_os_error`] as an [`Errno`], which prints its name.
+    pub fn errno(&self) -> Option<Errno> {
+        self.raw_os_error().map(Errno::new)
+    }
+
+    /// What libbpf logged during the failing step, when the step ran libbpf
+    /// (open, load, attach, resize). The error's message includes it too.
+    pub fn libbpf_log(&self) -> Option<&LibbpfLog> {
+        match self {
+            Error::Open { log, .. }
+            | Error::Load { log, .. }
+            | Error::Attach { log, .. }
+            | Error::Resize { log, .. } => Some(log),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for Error {

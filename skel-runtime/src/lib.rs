@@ -7,11 +7,20 @@
 //! struct_ops shadows, [`Program`] tokens for their slots, and [`Link`]s.
 //!
 //! Nothing is laid over libbpf's memory before its size and alignment are
-//! checked against the generated type; a mismatch is an error at open.
+//! checked against the generated type: a mismatch is an error at open, and
+//! a data section that cannot hold its view any more (resized below its
+//! declared size) makes the view's accessor return an error.
+//!
+//! Errors name the skeleton, the errno by name (kernel-internal ones
+//! included) and carry libbpf's log lines of the failing step; see
+//! [`Error`] and, for how libbpf's print function is shared, [`LibbpfLog`].
 
+mod attach;
+mod errno;
 mod error;
 pub mod events;
 mod layout;
+mod libbpf_log;
 mod link;
 pub mod maps;
 mod plain;
@@ -19,8 +28,11 @@ mod program;
 mod readback;
 mod stage;
 mod storage;
+mod view;
 
-pub use error::{Error, Result};
+pub use errno::{ENOTSUPP, Errno};
+pub use error::{Error, Result, ViewProblem};
+pub use libbpf_log::LibbpfLog;
 pub use link::Link;
 pub use plain::{
     CBool, CharArray, CharArrayError, OpaquePtr, Plain, Shadow, ShadowField, bits, prefix,
@@ -36,6 +48,7 @@ pub use libbpf_sys;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::attach::AttachTarget;
     pub use crate::plain::{plain_field, shadow_field};
     pub use crate::storage::{
         LoadedCore, MapSpec, Maps, OpenCore, OpenMaps, OpenProgs, OpenShadows, ProgSpec, Progs,

@@ -6,6 +6,7 @@
 
 use libbpf_rs::{Map, MapMut, OpenMap, OpenMapMut, OpenProgramMut, ProgramMut};
 
+use crate::error::Result;
 use crate::plain::{Plain, Shadow};
 use crate::program::Program;
 use crate::storage::{Maps, OpenMaps, OpenProgs, OpenShadows, Progs, Shadows};
@@ -45,13 +46,23 @@ pub trait Stage: sealed::Sealed + 'static {
     #[doc(hidden)]
     fn map_mut<'a>(maps: &'a mut Self::Maps<'_>, index: usize) -> Self::MapMut<'a>;
     #[doc(hidden)]
-    fn data<'a, T: Plain>(maps: &'a Self::Maps<'_>, index: usize) -> &'a T;
+    fn data<'a, T: Plain>(maps: &'a Self::Maps<'_>, index: usize) -> Result<&'a T>;
+    #[doc(hidden)]
+    fn array<'a, T: Plain>(
+        maps: &'a Self::Maps<'_>,
+        index: usize,
+        offset: usize,
+    ) -> Result<&'a [T]>;
     #[doc(hidden)]
     fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program;
     #[doc(hidden)]
     fn program_mut<'a>(progs: &'a mut Self::Progs<'_>, index: usize) -> Self::ProgramMut<'a>;
     #[doc(hidden)]
     fn shadow<'a, T: Shadow>(shadows: &'a Self::Shadows<'_>, index: usize) -> &'a T;
+    #[doc(hidden)]
+    fn autoattach(shadows: &Self::Shadows<'_>, index: usize) -> bool;
+    #[doc(hidden)]
+    fn set_autoattach(shadows: &mut Self::Shadows<'_>, index: usize, on: bool);
 }
 
 impl Stage for Open {
@@ -68,8 +79,11 @@ impl Stage for Open {
     fn map_mut<'a>(maps: &'a mut OpenMaps<'_>, index: usize) -> OpenMapMut<'a> {
         maps.map_mut(index)
     }
-    fn data<'a, T: Plain>(maps: &'a OpenMaps<'_>, index: usize) -> &'a T {
+    fn data<'a, T: Plain>(maps: &'a OpenMaps<'_>, index: usize) -> Result<&'a T> {
         maps.data(index)
+    }
+    fn array<'a, T: Plain>(maps: &'a OpenMaps<'_>, index: usize, offset: usize) -> Result<&'a [T]> {
+        maps.array(index, offset)
     }
     fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program {
         progs.program(index)
@@ -79,6 +93,12 @@ impl Stage for Open {
     }
     fn shadow<'a, T: Shadow>(shadows: &'a OpenShadows<'_>, index: usize) -> &'a T {
         shadows.get(index)
+    }
+    fn autoattach(shadows: &OpenShadows<'_>, index: usize) -> bool {
+        shadows.autoattach(index)
+    }
+    fn set_autoattach(shadows: &mut OpenShadows<'_>, index: usize, on: bool) {
+        shadows.set_autoattach(index, on)
     }
 }
 
@@ -96,8 +116,11 @@ impl Stage for Loaded {
     fn map_mut<'a>(maps: &'a mut Maps<'_>, index: usize) -> MapMut<'a> {
         maps.map_mut(index)
     }
-    fn data<'a, T: Plain>(maps: &'a Maps<'_>, index: usize) -> &'a T {
+    fn data<'a, T: Plain>(maps: &'a Maps<'_>, index: usize) -> Result<&'a T> {
         maps.data(index)
+    }
+    fn array<'a, T: Plain>(maps: &'a Maps<'_>, index: usize, offset: usize) -> Result<&'a [T]> {
+        maps.array(index, offset)
     }
     fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program {
         progs.program(index)
@@ -107,5 +130,11 @@ impl Stage for Loaded {
     }
     fn shadow<'a, T: Shadow>(shadows: &'a Shadows<'_>, index: usize) -> &'a T {
         shadows.get(index)
+    }
+    fn autoattach(shadows: &Shadows<'_>, index: usize) -> bool {
+        shadows.autoattach(index)
+    }
+    fn set_autoattach(shadows: &mut Shadows<'_>, index: usize, on: bool) {
+        shadows.set_autoattach(index, on)
     }
 }

@@ -12,19 +12,23 @@ use std::marker::PhantomData;
 use std::mem::{align_of, size_of};
 use std::ptr::NonNull;
 
-use libbpf_rs::{Map, MapMut, OpenMap, OpenMapMut, OpenProgramMut, ProgramMut};
+use libbpf_rs::{AsRawLibbpf, Map, MapMut, OpenMap, OpenMapMut, OpenProgramMut, ProgramMut};
 use libbpf_sys::{bpf_map, bpf_object, bpf_program};
 
+use crate::errno::{ENOTSUPP, Errno};
 use crate::error::{Error, Result};
-use crate::link::Link;
-use crate::plain::{Plain, Shadow};
+use crate::libbpf_log::capture;
+use crate::plain::Shadow;
 use crate::program::Program;
 
 /// What generated code tells the runtime about its object.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct SkelSpec {
-    /// The name handed to libbpf (prefix of internal map names).
+    /// The skeleton's name (`foo` for `FooSkel`), for messages.
+    pub skeleton: &'static str,
+    /// The name handed to libbpf (prefix of internal map names), at most
+    /// 15 bytes.
     pub name: &'static str,
     pub object: &'static [u8],
     pub maps: &'static [MapSpec],
@@ -179,18 +183,29 @@ impl ObjectStorage {
         builder: &mut libbpf_rs::ObjectBuilder,
     ) -> Result<OpenCore<'obj>> {
         self.close();
-        let open = builder
-            .name(spec.name)
-            .and_then(|b| b.open_memory(spec.object))
-            .map_err(|source| Error::Open {
-                object: spec.name.to_owned(),
-                source,
-            })?;
-        let obj = open.take_ptr();
+        builder.name(spec.name)?;
+        let opts = builder.as_libbpf_object().as_ptr();
+        let (opened, log) = capture(|| {
+            // SAFETY: the object bytes outlive the call (libbpf copies
+            // them); opts is the builder's, valid for the call.
+            let ptr = unsafe {
+                libbpf_sys::bpf_object__open_mem(
+                    spec.object.as_ptr().cast(),
+                    spec.object.len() as libbpf_sys::size_t,
+                    opts,
+                )
+            };
+            NonNull::new(ptr).ok_or_else(last_errno)
+        });
+        let obj = opened.map_err(|errno| Error::Open {
+            skeleton: spec.skeleton,
+            errno,
+            log,
+        })?;
         self.obj = Some(obj);
 
         let missing = |what, name: &str| Error::Missing {
-            object: spec.name.to_owned(),
+            skeleton: spec.skeleton,
             what,
             name: name.to_owned(),
         };
@@ -202,7 +217,7 @@ impl ObjectStorage {
                 unsafe { libbpf_sys::bpf_object__find_map_by_name(obj.as_ptr(), name.as_ptr()) };
             let ptr = NonNull::new(ptr).ok_or_else(|| missing("map", m.name))?;
             if let Some(ty) = &m.data {
-                check_layout(m.name, ty, ptr)?;
+                check_layout(spec, m.lookup, ty, ptr)?;
             }
             maps.push(ptr);
         }
@@ -222,7 +237,7 @@ impl ObjectStorage {
         let mut shadows = Vec::with_capacity(spec.struct_ops.len());
         for s in spec.struct_ops {
             let map = maps[s.map];
-            let ptr = check_layout(spec.maps[s.map].name, &s.shadow, map)?;
+            let ptr = check_layout(spec, spec.maps[s.map].lookup, &s.shadow, map)?;
             shadows.push(ptr);
         }
         Ok(OpenCore {
@@ -243,18 +258,29 @@ impl Drop for ObjectStorage {
     }
 }
 
+/// libbpf's buffer for `map` and its size: the data section's memory (moved
+/// by a resize), or a struct_ops map's value. Null when libbpf keeps none.
+pub(crate) fn initial_value(map: NonNull<bpf_map>) -> (*mut u8, usize) {
+    let mut size: libbpf_sys::size_t = 0;
+    // SAFETY: map is a live map; libbpf writes the size.
+    let ptr = unsafe { libbpf_sys::bpf_map__initial_value(map.as_ptr(), &raw mut size) };
+    (ptr.cast(), size as usize)
+}
+
 /// Checks that libbpf's buffer for `map` has exactly the generated type's
 /// size and is aligned for it, and returns it.
-fn check_layout(map_name: &str, ty: &TypeSpec, map: NonNull<bpf_map>) -> Result<NonNull<u8>> {
-    let mut size: usize = 0;
-    // SAFETY: map is a live map; libbpf writes the size.
-    let ptr = unsafe { libbpf_sys::bpf_map__initial_value(map.as_ptr(), (&raw mut size).cast()) };
+fn check_layout(
+    spec: &SkelSpec,
+    map_name: &str,
+    ty: &TypeSpec,
+    map: NonNull<bpf_map>,
+) -> Result<NonNull<u8>> {
+    let (ptr, size) = initial_value(map);
     let address = ptr as usize;
-    let tail_ok =
-        ty.size == ty.value_size || (ty.size > ty.value_size && ty.size - ty.value_size < ty.align);
-    match NonNull::new(ptr.cast::<u8>()) {
-        Some(p) if size == ty.value_size && tail_ok && address % ty.align == 0 => Ok(p),
+    match NonNull::new(ptr) {
+        Some(p) if size == ty.value_size && ty.tail_ok() && address % ty.align == 0 => Ok(p),
         _ => Err(Error::LayoutMismatch {
+            skeleton: spec.skeleton,
             map: map_name.to_owned(),
             type_name: ty.type_name,
             expected: ty.size,
@@ -265,24 +291,37 @@ fn check_layout(map_name: &str, ty: &TypeSpec, map: NonNull<bpf_map>) -> Result<
     }
 }
 
-/// The view of `T` over a map's current buffer, re-derived on every use:
-/// resizing a map (`set_value_size`) moves libbpf's buffer.
-fn view<T: Plain>(spec: &MapSpec, map: NonNull<bpf_map>) -> NonNull<T> {
-    let ty = TypeSpec {
-        type_name: std::any::type_name::<T>(),
-        size: size_of::<T>(),
-        align: align_of::<T>(),
-        value_size: spec.data.as_ref().map_or(size_of::<T>(), |d| d.value_size),
-    };
-    match check_layout(spec.name, &ty, map) {
-        Ok(p) => p.cast(),
-        Err(e) => panic!("{e} (was the map resized, or not mapped after load?)"),
+impl TypeSpec {
+    /// The generated type is the C size, or that rounded up to its
+    /// alignment (data-section views; libbpf backs them with whole pages).
+    pub(crate) fn tail_ok(&self) -> bool {
+        self.size == self.value_size
+            || (self.size > self.value_size && self.size - self.value_size < self.align)
     }
 }
 
-fn map_created(map: NonNull<bpf_map>) -> bool {
+/// The errno a failed libbpf call left.
+pub(crate) fn last_errno() -> Errno {
+    Errno::new(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL),
+    )
+}
+
+/// Has libbpf loaded (prepared) the map's object? Then `bpf_map__fd` is
+/// valid, also for a map that was not created: libbpf gives every map a
+/// placeholder fd at open and reports it from then on.
+pub(crate) fn object_loaded(map: NonNull<bpf_map>) -> bool {
     // SAFETY: map is a live map.
     unsafe { libbpf_sys::bpf_map__fd(map.as_ptr()) >= 0 }
+}
+
+/// Does the map exist in the kernel: loaded, with its autocreate on?
+/// (libbpf refuses to change autocreate after load.)
+pub(crate) fn map_created(map: NonNull<bpf_map>) -> bool {
+    // SAFETY: map is a live map.
+    object_loaded(map) && unsafe { libbpf_sys::bpf_map__autocreate(map.as_ptr()) }
 }
 
 /// A skeleton's object between open and load.
@@ -317,6 +356,7 @@ impl<'obj> OpenCore<'obj> {
         OpenShadows {
             spec: self.spec,
             shadows: self.shadows.clone(),
+            maps: struct_ops_maps(self.spec, &self.maps),
             _obj: PhantomData,
         }
     }
@@ -364,6 +404,7 @@ impl<'obj> OpenCore<'obj> {
                     }
                     _ => {
                         return Err(Error::ForeignProgram {
+                            skeleton: self.spec.skeleton,
                             map: map_spec.name.to_owned(),
                             field: slot.field.to_owned(),
                             program: self
@@ -384,6 +425,7 @@ impl<'obj> OpenCore<'obj> {
             if let Some((map, field)) = in_slot[i] {
                 if self.autoload_at_open[i] && !now {
                     return Err(Error::SlotProgramNotLoaded {
+                        skeleton: self.spec.skeleton,
                         map: map.to_owned(),
                         field: field.to_owned(),
                         program: self.spec.progs[i].name.to_owned(),
@@ -395,18 +437,14 @@ impl<'obj> OpenCore<'obj> {
         }
 
         // SAFETY: obj is a live, open object.
-        let ret = unsafe { libbpf_sys::bpf_object__load(self.obj.as_ptr()) };
+        let (ret, log) = capture(|| unsafe { libbpf_sys::bpf_object__load(self.obj.as_ptr()) });
         if ret != 0 {
-            let source = std::io::Error::from_raw_os_error(-ret);
-            let hint = if -ret == 1 {
-                "\nhint: loading BPF needs root, or CAP_BPF and CAP_PERFMON (CAP_NET_ADMIN for networking programs)"
-            } else {
-                "\nhint: libbpf printed the details (and any verifier log) above"
-            };
+            let errno = Errno::new(ret);
             return Err(Error::Load {
-                object: self.spec.name.to_owned(),
-                hint,
-                source,
+                skeleton: self.spec.skeleton,
+                hint: load_hint(errno, &log),
+                errno,
+                log,
             });
         }
         Ok(LoadedCore {
@@ -420,13 +458,29 @@ impl<'obj> OpenCore<'obj> {
     }
 }
 
+/// The hint a load error gets, from its errno and what libbpf said.
+fn load_hint(errno: Errno, log: &crate::LibbpfLog) -> &'static str {
+    match errno.raw() {
+        libc::EPERM => {
+            "\nhint: loading BPF needs root, or CAP_BPF and CAP_PERFMON (CAP_NET_ADMIN for \
+             networking programs)"
+        }
+        ENOTSUPP => {
+            "\nhint: the running kernel lacks something the object uses: a struct_ops member \
+             set to a non-zero value (clear it through the shadow), a kfunc or a program type"
+        }
+        _ if log.is_empty() => "\nhint: libbpf logged nothing at warning level for this step",
+        _ => "",
+    }
+}
+
 /// A skeleton's loaded object.
 #[doc(hidden)]
 pub struct LoadedCore<'obj> {
-    obj: NonNull<bpf_object>,
-    spec: &'static SkelSpec,
-    maps: Vec<NonNull<bpf_map>>,
-    progs: Vec<NonNull<bpf_program>>,
+    pub(crate) obj: NonNull<bpf_object>,
+    pub(crate) spec: &'static SkelSpec,
+    pub(crate) maps: Vec<NonNull<bpf_map>>,
+    pub(crate) progs: Vec<NonNull<bpf_program>>,
     shadows: Vec<NonNull<u8>>,
     _storage: PhantomData<&'obj mut ObjectStorage>,
 }
@@ -451,6 +505,8 @@ impl<'obj> LoadedCore<'obj> {
         Shadows {
             spec: self.spec,
             shadows: self.shadows.clone(),
+            maps: struct_ops_maps(self.spec, &self.maps),
+            progs: self.progs.clone(),
             _obj: PhantomData,
         }
     }
@@ -458,89 +514,18 @@ impl<'obj> LoadedCore<'obj> {
     pub fn as_ptr(&self) -> *mut bpf_object {
         self.obj.as_ptr()
     }
-
-    /// Attaches program `index` the way its section says, as libbpf's
-    /// skeleton attach does: programs not loaded, with auto-attach off, or
-    /// whose section gives no attach target are skipped (`Ok(None)`).
-    pub fn attach_program(&self, index: usize) -> Result<Option<Link<'obj>>> {
-        let prog = self.progs[index].as_ptr();
-        // SAFETY: prog is a program of the loaded object.
-        let skip = unsafe {
-            !libbpf_sys::bpf_program__autoload(prog) || !libbpf_sys::bpf_program__autoattach(prog)
-        };
-        if skip || self.spec.progs[index].struct_ops {
-            return Ok(None);
-        }
-        // SAFETY: as above.
-        let link = unsafe { libbpf_sys::bpf_program__attach(prog) };
-        self.link(link, "program", self.spec.progs[index].name)
-    }
-
-    /// Registers struct_ops map `index` with the kernel (for
-    /// `.struct_ops.link` maps, through a BPF link). Maps not created at
-    /// load are skipped.
-    pub fn attach_struct_ops(&self, index: usize) -> Result<Option<Link<'obj>>> {
-        let map = self.maps[index].as_ptr();
-        // SAFETY: map is a map of the loaded object.
-        let skip = unsafe {
-            !libbpf_sys::bpf_map__autocreate(map) || !libbpf_sys::bpf_map__autoattach(map)
-        };
-        if skip {
-            return Ok(None);
-        }
-        // SAFETY: as above.
-        let link = unsafe { libbpf_sys::bpf_map__attach_struct_ops(map) };
-        match self.link(link, "struct_ops map", self.spec.maps[index].name)? {
-            Some(link) => Ok(Some(link)),
-            None => Err(Error::Attach {
-                what: "struct_ops map",
-                name: self.spec.maps[index].name.to_owned(),
-                source: std::io::Error::from_raw_os_error(95),
-            }),
-        }
-    }
-
-    fn link(
-        &self,
-        link: *mut libbpf_sys::bpf_link,
-        what: &'static str,
-        name: &str,
-    ) -> Result<Option<Link<'obj>>> {
-        // SAFETY: libbpf_get_error only inspects the pointer value.
-        let err = unsafe { libbpf_sys::libbpf_get_error(link.cast()) } as i32;
-        if err == -95 {
-            // EOPNOTSUPP: no auto-attach for this section.
-            return Ok(None);
-        }
-        match NonNull::new(link) {
-            Some(link) if err == 0 => {
-                // SAFETY: a new link we own.
-                Ok(Some(Link::new(unsafe { libbpf_rs::Link::from_ptr(link) })))
-            }
-            _ => Err(Error::Attach {
-                what,
-                name: name.to_owned(),
-                source: std::io::Error::from_raw_os_error(-err),
-            }),
-        }
-    }
 }
 
-fn assert_open(spec: &MapSpec, map: NonNull<bpf_map>) {
-    if map_created(map) {
-        panic!(
-            "map `{}` was reached through an open skeleton after its object was loaded \
-             (were two skeletons' `maps` swapped?)",
-            spec.name
-        );
-    }
+/// The maps of the skeleton's struct_ops, in struct_ops order.
+fn struct_ops_maps(spec: &SkelSpec, maps: &[NonNull<bpf_map>]) -> Vec<NonNull<bpf_map>> {
+    spec.struct_ops.iter().map(|s| maps[s.map]).collect()
 }
 
 /// Open-phase maps of a skeleton.
 #[doc(hidden)]
 pub struct OpenMaps<'obj> {
-    spec: &'static SkelSpec,
-    maps: Vec<NonNull<bpf_map>>,
+    pub(crate) spec: &'static SkelSpec,
+    pub(crate) maps: Vec<NonNull<bpf_map>>,
     _obj: PhantomData<&'obj ObjectStorage>,
 }
 
@@ -551,31 +536,23 @@ impl<'obj> OpenMaps<'obj> {
     }
 
     pub fn map_mut(&mut self, index: usize) -> OpenMapMut<'_> {
-        assert_open(&self.spec.maps[index], self.maps[index]);
+        if object_loaded(self.maps[index]) {
+            panic!(
+                "skeleton `{}`: map `{}` was reached through an open skeleton after its object \
+                 was loaded (were two skeletons' `maps` swapped?)",
+                self.spec.skeleton, self.spec.maps[index].lookup
+            );
+        }
         // SAFETY: as above; `&mut self` makes the handle exclusive.
         OpenMapMut::new_mut(unsafe { self.maps[index].as_mut() })
-    }
-
-    pub fn data<T: Plain>(&self, index: usize) -> &T {
-        let p = view::<T>(&self.spec.maps[index], self.maps[index]);
-        // SAFETY: checked size and alignment; T is plain; the buffer lives
-        // until the object closes; `&self` keeps writers out.
-        unsafe { p.as_ref() }
-    }
-
-    pub fn data_mut<T: Plain>(&mut self, index: usize) -> &mut T {
-        assert_open(&self.spec.maps[index], self.maps[index]);
-        let mut p = view::<T>(&self.spec.maps[index], self.maps[index]);
-        // SAFETY: as in `data`, and `&mut self` makes it exclusive.
-        unsafe { p.as_mut() }
     }
 }
 
 /// Loaded maps of a skeleton.
 #[doc(hidden)]
 pub struct Maps<'obj> {
-    spec: &'static SkelSpec,
-    maps: Vec<NonNull<bpf_map>>,
+    pub(crate) spec: &'static SkelSpec,
+    pub(crate) maps: Vec<NonNull<bpf_map>>,
     _obj: PhantomData<&'obj ObjectStorage>,
 }
 
@@ -589,8 +566,8 @@ impl<'obj> Maps<'obj> {
         let map = self.maps[index];
         if !map_created(map) {
             panic!(
-                "map `{}` was not created at load (its autocreate was off)",
-                self.spec.maps[index].name
+                "skeleton `{}`: map `{}` was not created at load (its autocreate was off)",
+                self.spec.skeleton, self.spec.maps[index].lookup
             );
         }
         map
@@ -605,19 +582,6 @@ impl<'obj> Maps<'obj> {
         let mut map = self.created(index);
         // SAFETY: as above; `&mut self` makes the handle exclusive.
         MapMut::new_mut(unsafe { map.as_mut() })
-    }
-
-    pub fn data<T: Plain>(&self, index: usize) -> &T {
-        let p = view::<T>(&self.spec.maps[index], self.maps[index]);
-        // SAFETY: as in OpenMaps::data; after load libbpf maps the map's
-        // memory at the same address.
-        unsafe { p.as_ref() }
-    }
-
-    pub fn data_mut<T: Plain>(&mut self, index: usize) -> &mut T {
-        let mut p = view::<T>(&self.spec.maps[index], self.maps[index]);
-        // SAFETY: as in `data`; only generated for writable sections.
-        unsafe { p.as_mut() }
     }
 }
 
@@ -669,11 +633,24 @@ fn shadow<T: Shadow>(spec: &'static SkelSpec, shadows: &[NonNull<u8>], index: us
     shadows[index].cast()
 }
 
+/// libbpf's autoattach setting of struct_ops map `map`.
+fn autoattach(map: NonNull<bpf_map>) -> bool {
+    // SAFETY: map is a live map.
+    unsafe { libbpf_sys::bpf_map__autoattach(map.as_ptr()) }
+}
+
+fn set_autoattach(map: NonNull<bpf_map>, on: bool) {
+    // SAFETY: map is a live struct_ops map (the only kind libbpf accepts;
+    // it returns -EINVAL for others, and changes nothing then).
+    unsafe { libbpf_sys::bpf_map__set_autoattach(map.as_ptr(), on) };
+}
+
 /// Shadows of an open skeleton's struct_ops maps.
 #[doc(hidden)]
 pub struct OpenShadows<'obj> {
     spec: &'static SkelSpec,
     shadows: Vec<NonNull<u8>>,
+    maps: Vec<NonNull<bpf_map>>,
     _obj: PhantomData<&'obj ObjectStorage>,
 }
 
@@ -689,13 +666,23 @@ impl<'obj> OpenShadows<'obj> {
         // the buffer only in load, which consumes the open skeleton.
         unsafe { shadow::<T>(self.spec, &self.shadows, index).as_mut() }
     }
+
+    pub fn autoattach(&self, index: usize) -> bool {
+        autoattach(self.maps[index])
+    }
+
+    pub fn set_autoattach(&mut self, index: usize, on: bool) {
+        set_autoattach(self.maps[index], on);
+    }
 }
 
 /// Shadows of a loaded skeleton: read-only.
 #[doc(hidden)]
 pub struct Shadows<'obj> {
-    spec: &'static SkelSpec,
+    pub(crate) spec: &'static SkelSpec,
     shadows: Vec<NonNull<u8>>,
+    pub(crate) maps: Vec<NonNull<bpf_map>>,
+    pub(crate) progs: Vec<NonNull<bpf_program>>,
     _obj: PhantomData<&'obj ObjectStorage>,
 }
 
@@ -704,6 +691,14 @@ impl<'obj> Shadows<'obj> {
         // SAFETY: as in OpenShadows::get; the pointer was taken at open and
         // libbpf keeps the buffer (never written after load) until close.
         unsafe { shadow::<T>(self.spec, &self.shadows, index).as_ref() }
+    }
+
+    pub fn autoattach(&self, index: usize) -> bool {
+        autoattach(self.maps[index])
+    }
+
+    pub fn set_autoattach(&mut self, index: usize, on: bool) {
+        set_autoattach(self.maps[index], on);
     }
 }
 

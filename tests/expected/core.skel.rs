@@ -84,6 +84,7 @@ mod __skel_core {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "core",
             name: "core",
             object: &OBJECT.0,
             maps: &[
@@ -208,27 +209,26 @@ mod __skel_core {
     impl<'obj> CoreSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.count_getpid.is_none() {
-                self.links.count_getpid = self.core.attach_program(0)?;
-            }
-            if self.links.on_nanosleep.is_none() {
-                self.links.on_nanosleep = self.core.attach_program(1)?;
-            }
-            if self.links.any_syscall.is_none() {
-                self.links.any_syscall = self.core.attach_program(2)?;
-            }
-            if self.links.pass_all.is_none() {
-                self.links.pass_all = self.core.attach_program(3)?;
-            }
-            if self.links.accept_all.is_none() {
-                self.links.accept_all = self.core.attach_program(4)?;
-            }
-            if self.links.not_loaded_by_default.is_none() {
-                self.links.not_loaded_by_default = self.core.attach_program(5)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [
+                        (s::AttachTarget::Program(0), &mut self.links.count_getpid),
+                        (s::AttachTarget::Program(1), &mut self.links.on_nanosleep),
+                        (s::AttachTarget::Program(2), &mut self.links.any_syscall),
+                        (s::AttachTarget::Program(3), &mut self.links.pass_all),
+                        (s::AttachTarget::Program(4), &mut self.links.accept_all),
+                        (
+                            s::AttachTarget::Program(5),
+                            &mut self.links.not_loaded_by_default,
+                        ),
+                    ],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -287,8 +287,8 @@ mod __skel_core {
         pub fn bss_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 4)
         }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             S::data(&self.inner, 4)
         }
         /// Map `core.data` holding data section `.data` (8 bytes, initialized data, memory-mapped).
@@ -299,8 +299,8 @@ mod __skel_core {
         pub fn data_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 5)
         }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_data(&self) -> &types::data {
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             S::data(&self.inner, 5)
         }
         /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
@@ -311,8 +311,8 @@ mod __skel_core {
         pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 6)
         }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn rodata_data(&self) -> &types::rodata {
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             S::data(&self.inner, 6)
         }
         /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
@@ -323,8 +323,8 @@ mod __skel_core {
         pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 7)
         }
-        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             S::data(&self.inner, 7)
         }
         /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
@@ -335,30 +335,36 @@ mod __skel_core {
         pub fn rodata_custom_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 8)
         }
-        /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+        /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn rodata_custom_data(
+            &self,
+        ) -> ::skel_runtime::Result<&types::rodata_custom> {
             S::data(&self.inner, 8)
         }
     }
     impl<'obj> OpenCoreMaps<'obj> {
         /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(4)
         }
         /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(5)
         }
         /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(6)
         }
         /// [`Self::data_custom_data`], writable until load.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(7)
         }
         /// [`Self::rodata_custom_data`], writable until load.
-        pub fn rodata_custom_data_mut(&mut self) -> &mut types::rodata_custom {
+        pub fn rodata_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::rodata_custom> {
             self.inner.data_mut(8)
         }
     }
@@ -376,15 +382,17 @@ mod __skel_core {
             ::skel_runtime::maps::Array::__new(&self.inner, 3)
         }
         /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(4)
         }
         /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(5)
         }
         /// [`Self::data_custom_data`], writable.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(7)
         }
     }

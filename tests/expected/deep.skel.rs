@@ -3133,6 +3133,7 @@ mod __skel_deep {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "deep",
             name: "deep",
             object: &OBJECT.0,
             maps: &[
@@ -3226,12 +3227,14 @@ mod __skel_deep {
     impl<'obj> DeepSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.touch.is_none() {
-                self.links.touch = self.core.attach_program(0)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(&mut [(s::AttachTarget::Program(0), &mut self.links.touch)])
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -3258,20 +3261,20 @@ mod __skel_deep {
         pub fn bss_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 0)
         }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             S::data(&self.inner, 0)
         }
     }
     impl<'obj> OpenDeepMaps<'obj> {
         /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
     impl<'obj> DeepMaps<'obj> {
         /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }

@@ -373,6 +373,7 @@ mod __skel_globals {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "globals",
             name: "globals",
             object: &OBJECT.0,
             maps: &[
@@ -490,12 +491,16 @@ mod __skel_globals {
     impl<'obj> GlobalsSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.count_getppid.is_none() {
-                self.links.count_getppid = self.core.attach_program(0)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [(s::AttachTarget::Program(0), &mut self.links.count_getppid)],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -522,8 +527,8 @@ mod __skel_globals {
         pub fn data_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 0)
         }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_data(&self) -> &types::data {
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             S::data(&self.inner, 0)
         }
         /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
@@ -534,9 +539,13 @@ mod __skel_globals {
         pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 1)
         }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn rodata_data(&self) -> &types::rodata {
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             S::data(&self.inner, 1)
+        }
+        /// `label`, the last variable of the section (declared with 8 elements), as a slice of its current length: what `rodata_resize` made it, if called.
+        pub fn rodata_array(&self) -> ::skel_runtime::Result<&[u8]> {
+            S::array(&self.inner, 1, 4)
         }
         /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
         pub fn data_custom(&self) -> S::Map<'_> {
@@ -546,8 +555,8 @@ mod __skel_globals {
         pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 2)
         }
-        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             S::data(&self.inner, 2)
         }
         /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
@@ -558,8 +567,10 @@ mod __skel_globals {
         pub fn rodata_custom_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 3)
         }
-        /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn rodata_custom_data(&self) -> &types::rodata_custom {
+        /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn rodata_custom_data(
+            &self,
+        ) -> ::skel_runtime::Result<&types::rodata_custom> {
             S::data(&self.inner, 3)
         }
         /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
@@ -570,44 +581,58 @@ mod __skel_globals {
         pub fn bss_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 4)
         }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             S::data(&self.inner, 4)
         }
     }
     impl<'obj> OpenGlobalsMaps<'obj> {
         /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(0)
         }
         /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(1)
         }
+        /// [`Self::rodata_array`], writable until load.
+        pub fn rodata_array_mut(&mut self) -> ::skel_runtime::Result<&mut [u8]> {
+            self.inner.array_mut(1, 4)
+        }
+        /// Resizes the section so that `label` holds `len` elements (libbpf's `bpf_map__set_value_size`, which rewrites the array in the object's BTF too). Growing keeps the values set so far, the new elements are zero; below the declared length, the typed view's accessors return an error until it grows again.
+        pub fn rodata_resize(&mut self, len: usize) -> ::skel_runtime::Result<()> {
+            self.inner.resize::<u8>(1, 4, "label", len)
+        }
         /// [`Self::data_custom_data`], writable until load.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(2)
         }
         /// [`Self::rodata_custom_data`], writable until load.
-        pub fn rodata_custom_data_mut(&mut self) -> &mut types::rodata_custom {
+        pub fn rodata_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::rodata_custom> {
             self.inner.data_mut(3)
         }
         /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(4)
         }
     }
     impl<'obj> GlobalsMaps<'obj> {
         /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(0)
         }
         /// [`Self::data_custom_data`], writable.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(2)
         }
         /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(4)
         }
     }

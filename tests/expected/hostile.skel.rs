@@ -259,6 +259,7 @@ mod __skel_hostile {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "hostile",
             name: "hostile",
             object: &OBJECT.0,
             maps: &[
@@ -386,29 +387,26 @@ mod __skel_hostile {
     impl<'obj> HostileSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.prog.is_none() {
-                self.links.prog = self.core.attach_program(0)?;
-            }
-            if self.links.Prog.is_none() {
-                self.links.Prog = self.core.attach_program(1)?;
-            }
-            if self.links.prog_mut.is_none() {
-                self.links.prog_mut = self.core.attach_program(2)?;
-            }
-            if self
-                .links
-                .a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog
-                .is_none()
-            {
-                self
-                    .links
-                    .a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog = self
-                    .core
-                    .attach_program(3)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [
+                        (s::AttachTarget::Program(0), &mut self.links.prog),
+                        (s::AttachTarget::Program(1), &mut self.links.Prog),
+                        (s::AttachTarget::Program(2), &mut self.links.prog_mut),
+                        (
+                            s::AttachTarget::Program(3),
+                            &mut self
+                                .links
+                                .a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog,
+                        ),
+                    ],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -471,8 +469,8 @@ mod __skel_hostile {
         pub fn data_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 4)
         }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_data(&self) -> &types::data {
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             S::data(&self.inner, 4)
         }
         /// Map `.data.x.y` holding data section `.data.x.y` (4 bytes, initialized data, memory-mapped).
@@ -483,8 +481,8 @@ mod __skel_hostile {
         pub fn data_x_y_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 5)
         }
-        /// The variables of `.data.x.y`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_x_y_data(&self) -> &types::data_x_y {
+        /// The variables of `.data.x.y`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_data(&self) -> ::skel_runtime::Result<&types::data_x_y> {
             S::data(&self.inner, 5)
         }
         /// Map `.data.x_y` holding data section `.data.x_y` (4 bytes, initialized data, memory-mapped).
@@ -495,8 +493,8 @@ mod __skel_hostile {
         pub fn data_x_y_1_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 6)
         }
-        /// The variables of `.data.x_y`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_x_y_1_data(&self) -> &types::data_x_y_1 {
+        /// The variables of `.data.x_y`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_x_y_1_data(&self) -> ::skel_runtime::Result<&types::data_x_y_1> {
             S::data(&self.inner, 6)
         }
         /// Map `hostile.bss` holding data section `.bss` (104 bytes, zero-initialized data, memory-mapped).
@@ -507,26 +505,30 @@ mod __skel_hostile {
         pub fn bss_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 7)
         }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             S::data(&self.inner, 7)
         }
     }
     impl<'obj> OpenHostileMaps<'obj> {
         /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(4)
         }
         /// [`Self::data_x_y_data`], writable until load.
-        pub fn data_x_y_data_mut(&mut self) -> &mut types::data_x_y {
+        pub fn data_x_y_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_x_y> {
             self.inner.data_mut(5)
         }
         /// [`Self::data_x_y_1_data`], writable until load.
-        pub fn data_x_y_1_data_mut(&mut self) -> &mut types::data_x_y_1 {
+        pub fn data_x_y_1_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_x_y_1> {
             self.inner.data_mut(6)
         }
         /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(7)
         }
     }
@@ -552,19 +554,23 @@ mod __skel_hostile {
             ::skel_runtime::maps::Array::__new(&self.inner, 3)
         }
         /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(4)
         }
         /// [`Self::data_x_y_data`], writable.
-        pub fn data_x_y_data_mut(&mut self) -> &mut types::data_x_y {
+        pub fn data_x_y_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_x_y> {
             self.inner.data_mut(5)
         }
         /// [`Self::data_x_y_1_data`], writable.
-        pub fn data_x_y_1_data_mut(&mut self) -> &mut types::data_x_y_1 {
+        pub fn data_x_y_1_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_x_y_1> {
             self.inner.data_mut(6)
         }
         /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(7)
         }
     }

@@ -62,6 +62,7 @@ mod __skel_keywords {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "keywords",
             name: "keywords",
             object: &OBJECT.0,
             maps: &[
@@ -180,18 +181,28 @@ mod __skel_keywords {
     impl<'obj> KeywordsSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.r#unsafe.is_none() {
-                self.links.r#unsafe = self.core.attach_program(2)?;
-            }
-            if self.links.r#mod.is_none() {
-                self.links.r#mod = self.core.attach_struct_ops(9)?;
-            }
-            if self.links.r#trait.is_none() {
-                self.links.r#trait = self.core.attach_struct_ops(10)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [
+                        (s::AttachTarget::Program(2), &mut self.links.r#unsafe),
+                        (s::AttachTarget::StructOps(9), &mut self.links.r#mod),
+                        (s::AttachTarget::StructOps(10), &mut self.links.r#trait),
+                    ],
+                )
+        }
+        /// Registers struct_ops map `mod` alone, whatever its autoattach, into `links.mod` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_mod(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(9, &mut self.links.r#mod)
+        }
+        /// Registers struct_ops map `trait` alone, whatever its autoattach, into `links.trait` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_trait(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(10, &mut self.links.r#trait)
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -274,8 +285,8 @@ mod __skel_keywords {
         pub fn data_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 7)
         }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_data(&self) -> &types::data {
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             S::data(&self.inner, 7)
         }
         /// Map `keywords.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
@@ -286,8 +297,8 @@ mod __skel_keywords {
         pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 8)
         }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn rodata_data(&self) -> &types::rodata {
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             S::data(&self.inner, 8)
         }
         /// struct_ops map `mod` (32 bytes), from section `.struct_ops`.
@@ -309,11 +320,11 @@ mod __skel_keywords {
     }
     impl<'obj> OpenKeywordsMaps<'obj> {
         /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(7)
         }
         /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(8)
         }
     }
@@ -347,7 +358,7 @@ mod __skel_keywords {
             ::skel_runtime::maps::Array::__new(&self.inner, 6)
         }
         /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(7)
         }
     }
@@ -397,9 +408,25 @@ mod __skel_keywords {
         pub fn r#mod(&self) -> &types::impl_ops<'obj> {
             S::shadow(&self.inner, 0)
         }
+        /// Whether `attach()` registers struct_ops map `mod` (libbpf's autoattach; on unless turned off).
+        pub fn mod_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 0)
+        }
+        /// Turns [`Self::mod_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn mod_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 0, autoattach)
+        }
         /// Shadow of struct_ops map `trait`: what load will send, then what it sent.
         pub fn r#trait(&self) -> &types::impl_ops<'obj> {
             S::shadow(&self.inner, 1)
+        }
+        /// Whether `attach()` registers struct_ops map `trait` (libbpf's autoattach; on unless turned off).
+        pub fn trait_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 1)
+        }
+        /// Turns [`Self::trait_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn trait_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 1, autoattach)
         }
     }
     impl<'obj> OpenKeywordsStructOps<'obj> {
@@ -410,6 +437,20 @@ mod __skel_keywords {
         /// [`Self::trait`], writable until load.
         pub fn trait_mut(&mut self) -> &mut types::impl_ops<'obj> {
             self.inner.get_mut(1)
+        }
+    }
+    impl<'obj> KeywordsStructOps<'obj> {
+        /// What the kernel holds for struct_ops map `mod` (`struct impl_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn mod_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(0, "impl_ops")
+        }
+        /// What the kernel holds for struct_ops map `trait` (`struct impl_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn trait_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(1, "impl_ops")
         }
     }
     /// Links of skeleton `keywords`.

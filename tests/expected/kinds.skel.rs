@@ -279,6 +279,7 @@ mod __skel_kinds {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "kinds",
             name: "kinds",
             object: &OBJECT.0,
             maps: &[
@@ -410,27 +411,23 @@ mod __skel_kinds {
     impl<'obj> KindsSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.tp_getpid.is_none() {
-                self.links.tp_getpid = self.core.attach_program(0)?;
-            }
-            if self.links.tp_off.is_none() {
-                self.links.tp_off = self.core.attach_program(1)?;
-            }
-            if self.links.kp.is_none() {
-                self.links.kp = self.core.attach_program(2)?;
-            }
-            if self.links.xdp_pass.is_none() {
-                self.links.xdp_pass = self.core.attach_program(3)?;
-            }
-            if self.links.sock.is_none() {
-                self.links.sock = self.core.attach_program(4)?;
-            }
-            if self.links.tc_ok.is_none() {
-                self.links.tc_ok = self.core.attach_program(5)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [
+                        (s::AttachTarget::Program(0), &mut self.links.tp_getpid),
+                        (s::AttachTarget::Program(1), &mut self.links.tp_off),
+                        (s::AttachTarget::Program(2), &mut self.links.kp),
+                        (s::AttachTarget::Program(3), &mut self.links.xdp_pass),
+                        (s::AttachTarget::Program(4), &mut self.links.sock),
+                        (s::AttachTarget::Program(5), &mut self.links.tc_ok),
+                    ],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -481,9 +478,13 @@ mod __skel_kinds {
         pub fn data_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 3)
         }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_data(&self) -> &types::data {
+        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_data(&self) -> ::skel_runtime::Result<&types::data> {
             S::data(&self.inner, 3)
+        }
+        /// `gstr`, the last variable of the section (declared with 10 elements), as a slice of its current length: what `data_resize` made it, if called.
+        pub fn data_array(&self) -> ::skel_runtime::Result<&[u8]> {
+            S::array(&self.inner, 3, 65)
         }
         /// Map `kinds.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
         pub fn rodata(&self) -> S::Map<'_> {
@@ -493,8 +494,8 @@ mod __skel_kinds {
         pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 4)
         }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn rodata_data(&self) -> &types::rodata {
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             S::data(&self.inner, 4)
         }
         /// Map `.data.custom` holding data section `.data.custom` (36 bytes, initialized data, memory-mapped).
@@ -505,8 +506,8 @@ mod __skel_kinds {
         pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 5)
         }
-        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_custom_data(&self) -> &types::data_custom {
+        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_custom_data(&self) -> ::skel_runtime::Result<&types::data_custom> {
             S::data(&self.inner, 5)
         }
         /// Map `.rodata.extra` holding data section `.rodata.extra` (4 bytes, read-only for BPF programs, memory-mapped).
@@ -517,8 +518,8 @@ mod __skel_kinds {
         pub fn rodata_extra_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 6)
         }
-        /// The variables of `.rodata.extra`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn rodata_extra_data(&self) -> &types::rodata_extra {
+        /// The variables of `.rodata.extra`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn rodata_extra_data(&self) -> ::skel_runtime::Result<&types::rodata_extra> {
             S::data(&self.inner, 6)
         }
         /// Map `kinds.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
@@ -529,8 +530,8 @@ mod __skel_kinds {
         pub fn bss_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 7)
         }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             S::data(&self.inner, 7)
         }
         /// Map `.data.second` holding data section `.data.second` (8 bytes, initialized data, memory-mapped).
@@ -541,8 +542,8 @@ mod __skel_kinds {
         pub fn data_second_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 8)
         }
-        /// The variables of `.data.second`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn data_second_data(&self) -> &types::data_second {
+        /// The variables of `.data.second`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn data_second_data(&self) -> ::skel_runtime::Result<&types::data_second> {
             S::data(&self.inner, 8)
         }
         /// Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes).
@@ -556,27 +557,41 @@ mod __skel_kinds {
     }
     impl<'obj> OpenKindsMaps<'obj> {
         /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(3)
         }
+        /// [`Self::data_array`], writable until load.
+        pub fn data_array_mut(&mut self) -> ::skel_runtime::Result<&mut [u8]> {
+            self.inner.array_mut(3, 65)
+        }
+        /// Resizes the section so that `gstr` holds `len` elements (libbpf's `bpf_map__set_value_size`, which rewrites the array in the object's BTF too). Growing keeps the values set so far, the new elements are zero; below the declared length, the typed view's accessors return an error until it grows again.
+        pub fn data_resize(&mut self, len: usize) -> ::skel_runtime::Result<()> {
+            self.inner.resize::<u8>(3, 65, "gstr", len)
+        }
         /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(4)
         }
         /// [`Self::data_custom_data`], writable until load.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(5)
         }
         /// [`Self::rodata_extra_data`], writable until load.
-        pub fn rodata_extra_data_mut(&mut self) -> &mut types::rodata_extra {
+        pub fn rodata_extra_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::rodata_extra> {
             self.inner.data_mut(6)
         }
         /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(7)
         }
         /// [`Self::data_second_data`], writable until load.
-        pub fn data_second_data_mut(&mut self) -> &mut types::data_second {
+        pub fn data_second_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_second> {
             self.inner.data_mut(8)
         }
     }
@@ -602,19 +617,27 @@ mod __skel_kinds {
             ::skel_runtime::maps::PerCpuHash::__new(&self.inner, 2)
         }
         /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> &mut types::data {
+        pub fn data_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::data> {
             self.inner.data_mut(3)
         }
+        /// [`Self::data_array`], writable.
+        pub fn data_array_mut(&mut self) -> ::skel_runtime::Result<&mut [u8]> {
+            self.inner.array_mut(3, 65)
+        }
         /// [`Self::data_custom_data`], writable.
-        pub fn data_custom_data_mut(&mut self) -> &mut types::data_custom {
+        pub fn data_custom_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_custom> {
             self.inner.data_mut(5)
         }
         /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(7)
         }
         /// [`Self::data_second_data`], writable.
-        pub fn data_second_data_mut(&mut self) -> &mut types::data_second {
+        pub fn data_second_data_mut(
+            &mut self,
+        ) -> ::skel_runtime::Result<&mut types::data_second> {
             self.inner.data_mut(8)
         }
     }

@@ -16,6 +16,7 @@ mod __skel_nobtf {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "nobtf",
             name: "nobtf",
             object: &OBJECT.0,
             maps: &[
@@ -112,15 +113,19 @@ mod __skel_nobtf {
     impl<'obj> NobtfSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.count_calls.is_none() {
-                self.links.count_calls = self.core.attach_program(0)?;
-            }
-            if self.links.off_by_default.is_none() {
-                self.links.off_by_default = self.core.attach_program(1)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [
+                        (s::AttachTarget::Program(0), &mut self.links.count_calls),
+                        (s::AttachTarget::Program(1), &mut self.links.off_by_default),
+                    ],
+                )
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {

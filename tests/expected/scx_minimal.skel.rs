@@ -63,6 +63,7 @@ mod __skel_scx_minimal {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "scx_minimal",
             name: "scx_minimal",
             object: &OBJECT.0,
             maps: &[
@@ -168,12 +169,20 @@ mod __skel_scx_minimal {
     impl<'obj> ScxMinimalSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.skel_scx.is_none() {
-                self.links.skel_scx = self.core.attach_struct_ops(1)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [(s::AttachTarget::StructOps(1), &mut self.links.skel_scx)],
+                )
+        }
+        /// Registers struct_ops map `skel_scx` alone, whatever its autoattach, into `links.skel_scx` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_skel_scx(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(1, &mut self.links.skel_scx)
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -200,8 +209,8 @@ mod __skel_scx_minimal {
         pub fn bss_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 0)
         }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             S::data(&self.inner, 0)
         }
         /// struct_ops map `skel_scx` (184 bytes), from section `.struct_ops.link`, attached as a BPF link.
@@ -215,13 +224,13 @@ mod __skel_scx_minimal {
     }
     impl<'obj> OpenScxMinimalMaps<'obj> {
         /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
     impl<'obj> ScxMinimalMaps<'obj> {
         /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
@@ -282,11 +291,27 @@ mod __skel_scx_minimal {
         pub fn skel_scx(&self) -> &types::sched_ext_ops<'obj> {
             S::shadow(&self.inner, 0)
         }
+        /// Whether `attach()` registers struct_ops map `skel_scx` (libbpf's autoattach; on unless turned off).
+        pub fn skel_scx_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 0)
+        }
+        /// Turns [`Self::skel_scx_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn skel_scx_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 0, autoattach)
+        }
     }
     impl<'obj> OpenScxMinimalStructOps<'obj> {
         /// [`Self::skel_scx`], writable until load.
         pub fn skel_scx_mut(&mut self) -> &mut types::sched_ext_ops<'obj> {
             self.inner.get_mut(0)
+        }
+    }
+    impl<'obj> ScxMinimalStructOps<'obj> {
+        /// What the kernel holds for struct_ops map `skel_scx` (`struct sched_ext_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn skel_scx_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(0, "sched_ext_ops")
         }
     }
     /// Links of skeleton `scx_minimal`.

@@ -314,6 +314,7 @@ mod __skel_shapes {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "shapes",
             name: "shapes",
             object: &OBJECT.0,
             maps: &[
@@ -418,21 +419,40 @@ mod __skel_shapes {
     impl<'obj> ShapesSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.shapes.is_none() {
-                self.links.shapes = self.core.attach_struct_ops(0)?;
-            }
-            if self.links.small_link.is_none() {
-                self.links.small_link = self.core.attach_struct_ops(1)?;
-            }
-            if self.links.small_optional.is_none() {
-                self.links.small_optional = self.core.attach_struct_ops(2)?;
-            }
-            if self.links.small_optional_link.is_none() {
-                self.links.small_optional_link = self.core.attach_struct_ops(3)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [
+                        (s::AttachTarget::StructOps(0), &mut self.links.shapes),
+                        (s::AttachTarget::StructOps(1), &mut self.links.small_link),
+                        (s::AttachTarget::StructOps(2), &mut self.links.small_optional),
+                        (
+                            s::AttachTarget::StructOps(3),
+                            &mut self.links.small_optional_link,
+                        ),
+                    ],
+                )
+        }
+        /// Registers struct_ops map `shapes` alone, whatever its autoattach, into `links.shapes` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_shapes(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(0, &mut self.links.shapes)
+        }
+        /// Registers struct_ops map `small_link` alone, whatever its autoattach, into `links.small_link` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_small_link(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(1, &mut self.links.small_link)
+        }
+        /// Registers struct_ops map `small_optional` alone, whatever its autoattach, into `links.small_optional` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_small_optional(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(2, &mut self.links.small_optional)
+        }
+        /// Registers struct_ops map `small_optional_link` alone, whatever its autoattach, into `links.small_optional_link` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_small_optional_link(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(3, &mut self.links.small_optional_link)
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -535,17 +555,49 @@ mod __skel_shapes {
         pub fn shapes(&self) -> &types::shapes_ops<'obj> {
             S::shadow(&self.inner, 0)
         }
+        /// Whether `attach()` registers struct_ops map `shapes` (libbpf's autoattach; on unless turned off).
+        pub fn shapes_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 0)
+        }
+        /// Turns [`Self::shapes_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn shapes_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 0, autoattach)
+        }
         /// Shadow of struct_ops map `small_link`: what load will send, then what it sent.
         pub fn small_link(&self) -> &types::small_ops<'obj> {
             S::shadow(&self.inner, 1)
+        }
+        /// Whether `attach()` registers struct_ops map `small_link` (libbpf's autoattach; on unless turned off).
+        pub fn small_link_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 1)
+        }
+        /// Turns [`Self::small_link_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn small_link_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 1, autoattach)
         }
         /// Shadow of struct_ops map `small_optional`: what load will send, then what it sent.
         pub fn small_optional(&self) -> &types::small_ops<'obj> {
             S::shadow(&self.inner, 2)
         }
+        /// Whether `attach()` registers struct_ops map `small_optional` (libbpf's autoattach; on unless turned off).
+        pub fn small_optional_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 2)
+        }
+        /// Turns [`Self::small_optional_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn small_optional_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 2, autoattach)
+        }
         /// Shadow of struct_ops map `small_optional_link`: what load will send, then what it sent.
         pub fn small_optional_link(&self) -> &types::small_ops<'obj> {
             S::shadow(&self.inner, 3)
+        }
+        /// Whether `attach()` registers struct_ops map `small_optional_link` (libbpf's autoattach; on unless turned off).
+        pub fn small_optional_link_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 3)
+        }
+        /// Turns [`Self::small_optional_link_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn small_optional_link_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 3, autoattach)
         }
     }
     impl<'obj> OpenShapesStructOps<'obj> {
@@ -564,6 +616,32 @@ mod __skel_shapes {
         /// [`Self::small_optional_link`], writable until load.
         pub fn small_optional_link_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(3)
+        }
+    }
+    impl<'obj> ShapesStructOps<'obj> {
+        /// What the kernel holds for struct_ops map `shapes` (`struct shapes_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn shapes_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(0, "shapes_ops")
+        }
+        /// What the kernel holds for struct_ops map `small_link` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn small_link_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(1, "small_ops")
+        }
+        /// What the kernel holds for struct_ops map `small_optional` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn small_optional_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(2, "small_ops")
+        }
+        /// What the kernel holds for struct_ops map `small_optional_link` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn small_optional_link_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(3, "small_ops")
         }
     }
     /// Links of skeleton `shapes`.

@@ -65,6 +65,7 @@ mod __skel_tcp_ca {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "tcp_ca",
             name: "tcp_ca",
             object: &OBJECT.0,
             maps: &[
@@ -173,15 +174,27 @@ mod __skel_tcp_ca {
     impl<'obj> TcpCaSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.skel_ca.is_none() {
-                self.links.skel_ca = self.core.attach_struct_ops(1)?;
-            }
-            if self.links.skel_ca_optional.is_none() {
-                self.links.skel_ca_optional = self.core.attach_struct_ops(2)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(
+                    &mut [
+                        (s::AttachTarget::StructOps(1), &mut self.links.skel_ca),
+                        (s::AttachTarget::StructOps(2), &mut self.links.skel_ca_optional),
+                    ],
+                )
+        }
+        /// Registers struct_ops map `skel_ca` alone, whatever its autoattach, into `links.skel_ca` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_skel_ca(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(1, &mut self.links.skel_ca)
+        }
+        /// Registers struct_ops map `skel_ca_optional` alone, whatever its autoattach, into `links.skel_ca_optional` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        pub fn attach_skel_ca_optional(&mut self) -> ::skel_runtime::Result<()> {
+            self.core.attach_struct_ops(2, &mut self.links.skel_ca_optional)
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -208,8 +221,8 @@ mod __skel_tcp_ca {
         pub fn bss_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 0)
         }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             S::data(&self.inner, 0)
         }
         /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
@@ -231,13 +244,13 @@ mod __skel_tcp_ca {
     }
     impl<'obj> OpenTcpCaMaps<'obj> {
         /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
     impl<'obj> TcpCaMaps<'obj> {
         /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(0)
         }
     }
@@ -316,9 +329,25 @@ mod __skel_tcp_ca {
         pub fn skel_ca(&self) -> &types::tcp_congestion_ops<'obj> {
             S::shadow(&self.inner, 0)
         }
+        /// Whether `attach()` registers struct_ops map `skel_ca` (libbpf's autoattach; on unless turned off).
+        pub fn skel_ca_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 0)
+        }
+        /// Turns [`Self::skel_ca_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn skel_ca_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 0, autoattach)
+        }
         /// Shadow of struct_ops map `skel_ca_optional`: what load will send, then what it sent.
         pub fn skel_ca_optional(&self) -> &types::tcp_congestion_ops<'obj> {
             S::shadow(&self.inner, 1)
+        }
+        /// Whether `attach()` registers struct_ops map `skel_ca_optional` (libbpf's autoattach; on unless turned off).
+        pub fn skel_ca_optional_autoattach(&self) -> bool {
+            S::autoattach(&self.inner, 1)
+        }
+        /// Turns [`Self::skel_ca_optional_autoattach`] on or off; `attach_<map>()` registers the map either way.
+        pub fn skel_ca_optional_set_autoattach(&mut self, autoattach: bool) {
+            S::set_autoattach(&mut self.inner, 1, autoattach)
         }
     }
     impl<'obj> OpenTcpCaStructOps<'obj> {
@@ -329,6 +358,20 @@ mod __skel_tcp_ca {
         /// [`Self::skel_ca_optional`], writable until load.
         pub fn skel_ca_optional_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(1)
+        }
+    }
+    impl<'obj> TcpCaStructOps<'obj> {
+        /// What the kernel holds for struct_ops map `skel_ca` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn skel_ca_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(0, "tcp_congestion_ops")
+        }
+        /// What the kernel holds for struct_ops map `skel_ca_optional` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
+        pub fn skel_ca_optional_kernel(
+            &self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            self.inner.read_back(1, "tcp_congestion_ops")
         }
     }
     /// Links of skeleton `tcp_ca`.

@@ -158,6 +158,7 @@ mod __skel_typed {
     static SPEC: ::skel_runtime::__private::SkelSpec = {
         use ::skel_runtime::__private as s;
         s::SkelSpec {
+            skeleton: "typed",
             name: "typed",
             object: &OBJECT.0,
             maps: &[
@@ -272,12 +273,14 @@ mod __skel_typed {
     impl<'obj> TypedSkel<'obj> {
         /// Attaches every program whose section names its target, as
         /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created. Links already set are left alone.
+        /// map that was created and has autoattach on. Links already set
+        /// are left alone. All or nothing: if one fails, the links this
+        /// call made are dropped again, and the error names the program
+        /// or map, the errno and libbpf's log.
         pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-            if self.links.fill.is_none() {
-                self.links.fill = self.core.attach_program(0)?;
-            }
-            ::core::result::Result::Ok(())
+            use ::skel_runtime::__private as s;
+            self.core
+                .attach_all(&mut [(s::AttachTarget::Program(0), &mut self.links.fill)])
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -408,8 +411,8 @@ mod __skel_typed {
         pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 13)
         }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn rodata_data(&self) -> &types::rodata {
+        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             S::data(&self.inner, 13)
         }
         /// Map `typed.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
@@ -420,8 +423,8 @@ mod __skel_typed {
         pub fn bss_mut(&mut self) -> S::MapMut<'_> {
             S::map_mut(&mut self.inner, 14)
         }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after.
-        pub fn bss_data(&self) -> &types::bss {
+        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
+        pub fn bss_data(&self) -> ::skel_runtime::Result<&types::bss> {
             S::data(&self.inner, 14)
         }
         /// Map `.rodata.str1.1` holding data section `.rodata.str1.1` (6 bytes, read-only for BPF programs, not memory-mapped: only static variables).
@@ -435,11 +438,11 @@ mod __skel_typed {
     }
     impl<'obj> OpenTypedMaps<'obj> {
         /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> &mut types::rodata {
+        pub fn rodata_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::rodata> {
             self.inner.data_mut(13)
         }
         /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(14)
         }
     }
@@ -519,7 +522,7 @@ mod __skel_typed {
             ::skel_runtime::events::PerfEvents::__new(&self.inner, 12)
         }
         /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> &mut types::bss {
+        pub fn bss_data_mut(&mut self) -> ::skel_runtime::Result<&mut types::bss> {
             self.inner.data_mut(14)
         }
     }

@@ -74,6 +74,19 @@ pub mod typed_skel {
     include!(concat!(env!("OUT_DIR"), "/typed.skel.rs"));
 }
 
+/// Skeleton of `bpf/resize.bpf.c` (data sections ending in resizable
+/// arrays).
+#[warn(missing_docs)]
+pub mod resize_skel {
+    include!(concat!(env!("OUT_DIR"), "/resize.skel.rs"));
+}
+/// Skeleton of `bpf/tcp_ca_autoattach.bpf.c` (two struct_ops maps, one the
+/// kernel refuses to register).
+#[warn(missing_docs)]
+pub mod tcp_ca_autoattach_skel {
+    include!(concat!(env!("OUT_DIR"), "/tcp_ca_autoattach.skel.rs"));
+}
+
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
 /// Malformed objects and the messages they give (tests and fuzz seeds).

@@ -22,9 +22,9 @@ fn tracepoint_counts_land_in_maps_and_globals() {
     let mut storage = ObjectStorage::new();
     let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
     // .rodata set before load changes what the program does.
-    open.maps.rodata_data_mut().target_pid = pid;
-    open.maps.rodata_data_mut().step = 10;
-    assert_eq!(open.maps.data_data().initialised, 42);
+    open.maps.rodata_data_mut().unwrap().target_pid = pid;
+    open.maps.rodata_data_mut().unwrap().step = 10;
+    assert_eq!(open.maps.data_data().unwrap().initialised, 42);
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
     assert!(skel.links.count_getpid.is_some());
@@ -46,15 +46,15 @@ fn tracepoint_counts_land_in_maps_and_globals() {
         .expect("an entry for our pid");
     let count = u64::from_ne_bytes(value.try_into().unwrap());
     assert!(count >= 5, "count {count}");
-    let bss = skel.maps.bss_data();
+    let bss = skel.maps.bss_data().unwrap();
     assert!(bss.hits >= 50, "step 10 from .rodata: {bss:?}");
     assert_eq!(bss.last_pid, pid);
-    assert_eq!(skel.maps.rodata_data().target_pid, pid);
+    assert_eq!(skel.maps.rodata_data().unwrap().target_pid, pid);
 
     // .bss stays writable after load, through the mmapped map.
-    skel.maps.bss_data_mut().hits = 0;
+    skel.maps.bss_data_mut().unwrap().hits = 0;
     getpid();
-    assert_eq!(skel.maps.bss_data().hits, 10);
+    assert_eq!(skel.maps.bss_data().unwrap().hits, 10);
 
     // The ring buffer gets an event per clock_nanosleep.
     let events = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
@@ -89,11 +89,11 @@ fn another_pid_is_not_counted() {
     };
     let mut storage = ObjectStorage::new();
     let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().target_pid = 1; // init, which does not call getpid
+    open.maps.rodata_data_mut().unwrap().target_pid = 1; // init, which does not call getpid
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
     getpid();
-    assert_eq!(skel.maps.bss_data().hits, 0);
+    assert_eq!(skel.maps.bss_data().unwrap().hits, 0);
     let pid = std::process::id();
     assert!(
         skel.maps

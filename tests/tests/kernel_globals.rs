@@ -17,32 +17,32 @@ fn rodata_steers_and_data_stays_live() {
     };
     let mut storage = ObjectStorage::new();
     let mut open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().threshold = 1000;
-    open.maps.data_data_mut().enabled = false.into();
+    open.maps.rodata_data_mut().unwrap().threshold = 1000;
+    open.maps.data_data_mut().unwrap().enabled = false.into();
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
 
     getppid();
     assert_eq!(
-        skel.maps.bss_data().counter,
+        skel.maps.bss_data().unwrap().counter,
         0,
         "disabled through .data before load"
     );
 
-    skel.maps.data_data_mut().enabled = true.into();
+    skel.maps.data_data_mut().unwrap().enabled = true.into();
     getppid();
-    let counter = skel.maps.bss_data().counter;
+    let counter = skel.maps.bss_data().unwrap().counter;
     assert!(
         counter >= 1000 && counter % 1000 == 0,
         "counts by the .rodata threshold: {counter}"
     );
     assert!(
-        skel.maps.bss_data().hidden_counter >= 1,
+        skel.maps.bss_data().unwrap().hidden_counter >= 1,
         "static variables are visible too"
     );
     assert_eq!(
-        skel.maps.data_data().origin.x,
-        skel.maps.bss_data().hidden_counter
+        skel.maps.data_data().unwrap().origin.x,
+        skel.maps.bss_data().unwrap().hidden_counter
     );
-    assert_eq!(skel.maps.rodata_data().threshold, 1000);
+    assert_eq!(skel.maps.rodata_data().unwrap().threshold, 1000);
 }

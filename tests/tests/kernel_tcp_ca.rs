@@ -1,7 +1,7 @@
 //! struct_ops shadows on the running kernel, with tcp_congestion_ops: every
 //! change made through the shadow is checked where the kernel shows it.
 
-use skel_runtime::{KernelStructOps, ObjectStorage, StructOpsState};
+use skel_runtime::{ObjectStorage, StructOpsState};
 use skel_tests::kernel::{cc_list, exclusive, tcp_transfer, unique_name};
 use skel_tests::tcp_ca_skel::TcpCaSkelBuilder;
 
@@ -41,7 +41,7 @@ fn shadow_changes_reach_the_kernel() {
     );
 
     tcp_transfer(&name, 8 << 20).unwrap();
-    let bss = skel.maps.bss_data();
+    let bss = skel.maps.bss_data().unwrap();
     assert!(
         bss.calls_aggressive > 0,
         "the swapped-in program ran: {bss:?}"
@@ -56,8 +56,8 @@ fn shadow_changes_reach_the_kernel() {
     );
     assert!(bss.calls_init > 0, "{bss:?}");
 
-    // The kernel's copy of the map value.
-    let kernel = KernelStructOps::read(&skel.maps.skel_ca(), "tcp_congestion_ops").unwrap();
+    // The kernel's copy of the map value: the skeleton knows its struct.
+    let kernel = skel.struct_ops.skel_ca_kernel().unwrap();
     assert_eq!(kernel.state, StructOpsState::InUse);
     assert_eq!(kernel.string("name").unwrap(), name);
     assert_eq!(
@@ -67,6 +67,14 @@ fn shadow_changes_reach_the_kernel() {
     let aggressive = skel.progs.ca_cong_avoid_aggressive();
     assert_eq!(kernel.prog_id("cong_avoid"), aggressive.id());
     assert_eq!(kernel.prog_id("cwnd_event"), Some(0));
+    // Program ids come back as the skeleton's program names.
+    assert_eq!(
+        kernel.program("cong_avoid"),
+        Some("ca_cong_avoid_aggressive")
+    );
+    assert_eq!(kernel.program("ssthresh"), Some("ca_ssthresh"));
+    assert_eq!(kernel.program("cwnd_event"), None, "cleared");
+    assert_eq!(kernel.program("name"), None, "not a slot");
 
     // Loaded exactly what sits in a slot.
     assert!(aggressive.fd().is_some());
@@ -115,7 +123,7 @@ fn restricted_by_default_and_reno_runs() {
     );
     // As root the restriction does not apply to setsockopt.
     tcp_transfer(&name, 4 << 20).unwrap();
-    let bss = skel.maps.bss_data();
+    let bss = skel.maps.bss_data().unwrap();
     assert!(bss.calls_reno > 0, "{bss:?}");
     assert_eq!(bss.calls_aggressive, 0, "{bss:?}");
     assert!(skel.progs.ca_cong_avoid_aggressive().fd().is_none());
@@ -162,7 +170,7 @@ fn an_optional_map_turned_on_loads_its_programs() {
     assert!(skel.links.skel_ca_optional.is_some());
     assert!(cc_list("available").contains(&optional));
     tcp_transfer(&optional, 4 << 20).unwrap();
-    let bss = skel.maps.bss_data();
+    let bss = skel.maps.bss_data().unwrap();
     assert!(bss.calls_optional > 0, "{bss:?}");
     assert_eq!((bss.calls_reno, bss.calls_aggressive), (0, 0), "{bss:?}");
 }
@@ -181,4 +189,34 @@ fn new_programs(before: &std::collections::HashSet<u32>) -> Vec<String> {
         .filter(|p| !before.contains(&p.id))
         .map(|p| p.name.to_string_lossy().into_owned())
         .collect()
+}
+
+#[test]
+fn a_map_left_uncreated_cannot_be_attached_or_read_back() {
+    let Some(_kernel) = exclusive("a_map_left_uncreated_cannot_be_attached_or_read_back") else {
+        return;
+    };
+    let mut storage = ObjectStorage::new();
+    let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
+    open.struct_ops
+        .skel_ca_mut()
+        .name
+        .set(&unique_name("skcu"))
+        .unwrap();
+    let mut skel = open.load().unwrap();
+    skel.attach().unwrap();
+    assert!(skel.links.skel_ca_optional.is_none(), "attach() skips it");
+    for err in [
+        skel.attach_skel_ca_optional().unwrap_err(),
+        skel.struct_ops.skel_ca_optional_kernel().unwrap_err(),
+    ] {
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "skeleton `tcp_ca`, struct_ops map `skel_ca_optional`: the map was not created"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("set_autocreate(true)"), "{text}");
+    }
 }

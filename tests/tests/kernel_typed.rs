@@ -56,7 +56,7 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
     let tid = gettid();
     let mut storage = ObjectStorage::new();
     let mut open = TypedSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().target_tid = tid;
+    open.maps.rodata_data_mut().unwrap().target_tid = tid;
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
 
@@ -108,7 +108,7 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
         assert_eq!(p.comm.to_str().unwrap(), comm);
     }
     // The same C type in a global and on the event maps is one Rust type.
-    let last: event = skel.maps.bss_data().last_event;
+    let last: event = skel.maps.bss_data().unwrap().last_event;
     assert_eq!((last.round, last.stamp), (ROUNDS, 1000 + u64::from(ROUNDS)));
 
     // Hash and LRU hash: what the program wrote, then our own writes.
@@ -235,7 +235,7 @@ fn ring_buffer_events_as_an_async_stream() {
     let tid = gettid();
     let mut storage = ObjectStorage::new();
     let mut open = TypedSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().target_tid = tid;
+    open.maps.rodata_data_mut().unwrap().target_tid = tid;
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
     let ring = skel.maps.events_typed();

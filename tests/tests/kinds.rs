@@ -12,7 +12,7 @@ use skel_tests::objects::var_offsets;
 fn initial_values_read_through_typed_views() {
     let mut storage = ObjectStorage::new();
     let open = KindsSkelBuilder::default().open(&mut storage).unwrap();
-    let d = open.maps.data_data();
+    let d = open.maps.data_data().unwrap();
     let gbf = &d.gbf;
     assert_eq!((gbf.a(), gbf.b(), gbf.c(), gbf.d()), (5, 17, -3, 12345));
     assert_eq!(d.ge, types::tiny::TINY_B);
@@ -22,15 +22,15 @@ fn initial_values_read_through_typed_views() {
     assert_eq!(d.gdb, [1.0, 2.0, 3.0]);
     assert!(d.gb.get());
     assert_eq!(d.gstr.to_str().unwrap(), "hi");
-    let ro = open.maps.rodata_data();
+    let ro = open.maps.rodata_data().unwrap();
     assert_eq!(ro.roname.to_str().unwrap(), "ro");
     assert_eq!(ro.robf.a(), 1);
-    let custom = open.maps.data_custom_data();
+    let custom = open.maps.data_custom_data().unwrap();
     assert_eq!(custom.garr.n, 1);
     assert_eq!(custom.garr.arr[3], [7, 8]);
-    assert_eq!(open.maps.rodata_extra_data().rosec, 9);
-    assert_eq!(open.maps.data_second_data().gsec2, 0);
-    let bss = open.maps.bss_data();
+    assert_eq!(open.maps.rodata_extra_data().unwrap().rosec, 9);
+    assert_eq!(open.maps.data_second_data().unwrap().gsec2, 0);
+    let bss = open.maps.bss_data().unwrap();
     assert!(bss.gptr.is_null() && bss.gfn.is_null());
     assert_eq!(bss.gnest.l2.l3.deep, 0);
 }
@@ -41,15 +41,15 @@ fn writes_land_at_the_variable_offsets() {
     let mut open = KindsSkelBuilder::default().open(&mut storage).unwrap();
     let obj = open.as_libbpf_object();
     {
-        let b = open.maps.bss_data_mut();
+        let b = open.maps.bss_data_mut().unwrap();
         b.gu.__anon_lo_mut().hi = 0xaabb_ccdd;
         b.gu128 = 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10;
         b.gnest.l2.l3.deep = -9;
         b.gtd.x = 41;
-        let d = open.maps.data_data_mut();
+        let d = open.maps.data_data_mut().unwrap();
         d.gbf.set_d(0xff_ffff_ffff);
         d.gi128 = i128::MIN;
-        open.maps.data_custom_data_mut().garr.arr[2][1] = 0x55;
+        open.maps.data_custom_data_mut().unwrap().garr.arr[2][1] = 0x55;
     }
     // SAFETY: the object stays open (`open` is alive).
     let off = unsafe { var_offsets(obj, ".bss") };
@@ -94,7 +94,7 @@ fn loads_with_kconfig_map_in_map_and_an_autoload_off_program() {
     let mut skel = open.load().unwrap();
     let link = skel.progs.tp_getpid_mut().attach().unwrap();
     getpid();
-    let cnt = skel.maps.bss_data().cnt;
+    let cnt = skel.maps.bss_data().unwrap().cnt;
     // sub(1) + robf.a (1) + rosec (9) + CONFIG_BPF_SYSCALL (1) + 'r' (114).
     assert!(cnt >= 126 && cnt % 126 == 0, "cnt {cnt}");
     drop(link);

@@ -3,6 +3,8 @@
 //! this module prints.
 //!
 //! - `skel`: builder, open/loaded skeletons and their containers;
+//! - `skel_ops`: their resize, array, autoattach, attach-one and read-back
+//!   methods;
 //! - `ty`: structs, unions and enums for BTF types;
 //! - `asserts`: compile-time layout checks;
 //! - `attrs`: identifiers, literals, docs.
@@ -10,6 +12,7 @@
 mod asserts;
 mod attrs;
 mod skel;
+mod skel_ops;
 mod ty;
 
 use proc_macro2::TokenStream;

@@ -5,6 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::attrs::{code, doc, ident, lit_usize};
+use super::skel_ops;
 use super::ty::outer_type;
 use crate::model::{DataKind, MapDef, MapKind, ObjectPath, Skeleton, Ty, TypeDefKind, TypedHandle};
 
@@ -129,6 +130,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
         ObjectPath::Path(path) => quote!(include_bytes!(#path)),
     };
     let name = &skel.object_name;
+    let skeleton = &skel.name;
     let maps = skel.maps.iter().map(|m| {
         let map_name = &m.name;
         let lookup = &m.lookup_name;
@@ -166,6 +168,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
         static SPEC: ::skel_runtime::__private::SkelSpec = {
             use ::skel_runtime::__private as s;
             s::SkelSpec {
+                skeleton: #skeleton,
                 name: #name,
                 object: &OBJECT.0,
                 maps: &[#(#maps),*],
@@ -287,29 +290,28 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
     } = n;
     let d = doc(&[format!("BPF object {}, loaded.", code(&skel.name))]);
     let mut attaches = vec![];
+    let mut attach_one = vec![];
     for (i, p) in skel.progs.iter().enumerate() {
         let Some(link) = &p.idents.link else {
             continue;
         };
         let f = ident(link);
         let index = lit_usize(i);
-        attaches.push(quote! {
-            if self.links.#f.is_none() {
-                self.links.#f = self.core.attach_program(#index)?;
-            }
-        });
+        attaches.push(quote!((s::AttachTarget::Program(#index), &mut self.links.#f)));
     }
     for (i, m) in skel.maps.iter().enumerate() {
         if let Some(name) = &m.idents.link {
             let f = ident(name);
             let index = lit_usize(i);
-            attaches.push(quote! {
-                if self.links.#f.is_none() {
-                    self.links.#f = self.core.attach_struct_ops(#index)?;
-                }
-            });
+            attaches.push(quote!((s::AttachTarget::StructOps(#index), &mut self.links.#f)));
+            attach_one.push(skel_ops::attach_one(m, i));
         }
     }
+    let use_private = (!attaches.is_empty()).then(|| {
+        quote!(
+            use ::skel_runtime::__private as s;
+        )
+    });
     quote! {
         #d
         pub struct #skel_name<'obj> {
@@ -328,11 +330,16 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         impl<'obj> #skel_name<'obj> {
             /// Attaches every program whose section names its target, as
             /// libbpf's skeleton attach does, and registers every struct_ops
-            /// map that was created. Links already set are left alone.
+            /// map that was created and has autoattach on. Links already set
+            /// are left alone. All or nothing: if one fails, the links this
+            /// call made are dropped again, and the error names the program
+            /// or map, the errno and libbpf's log.
             pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
-                #(#attaches)*
-                ::core::result::Result::Ok(())
+                #use_private
+                self.core.attach_all(&mut [#(#attaches),*])
             }
+
+            #(#attach_one)*
 
             /// The raw `struct bpf_object *`.
             pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -417,14 +424,14 @@ impl Container<'_> {
 }
 
 fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
-    let (mut both, mut open_only, mut loaded_only) = (vec![], vec![], vec![]);
+    let mut ops = skel_ops::Methods::default();
     for (i, m) in skel.maps.iter().enumerate() {
         let index = lit_usize(i);
         let get = ident(&m.idents.handle.get);
         let get_mut = ident(&m.idents.handle.get_mut);
         let d = doc(&[map_doc(m)]);
         let d_mut = doc(&[format!("[`Self::{}`], exclusive.", m.idents.handle.get)]);
-        both.push(quote! {
+        ops.both.push(quote! {
             #d
             pub fn #get(&self) -> S::Map<'_> {
                 S::map(&self.inner, #index)
@@ -444,7 +451,7 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
                 _ => "its key and value types",
             };
             let d = doc(&[format!("Map {}, typed with {what}.", code(&m.name))]);
-            loaded_only.push(quote! {
+            ops.loaded.push(quote! {
                 #d
                 pub fn #typed(&self) -> #handle {
                     #path::__new(&self.inner, #index)
@@ -457,6 +464,7 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
                 kind,
                 mmapable,
                 ty: Some(r),
+                resizable,
             },
             Some(names),
         ) = (&m.kind, &m.idents.data)
@@ -470,40 +478,43 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
         let writable = *kind != DataKind::Rodata;
         if *mmapable {
             let d = doc(&[format!(
-                "The variables of {section}: their initial values before load, live (shared with the BPF programs) after."
+                "The variables of {section}: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`)."
             )]);
-            both.push(quote! {
+            ops.both.push(quote! {
                 #d
-                pub fn #data(&self) -> &types::#ty {
+                pub fn #data(&self) -> ::skel_runtime::Result<&types::#ty> {
                     S::data(&self.inner, #index)
                 }
             });
         } else {
             let d = doc(&[format!(
-                "The initial values of the variables of {section} (only static variables: not mapped after load)."
+                "The initial values of the variables of {section} (only static variables: not mapped after load). An error, not a panic, when the map cannot hold the view."
             )]);
-            open_only.push(quote! {
+            ops.open.push(quote! {
                 #d
-                pub fn #data(&self) -> &types::#ty {
+                pub fn #data(&self) -> ::skel_runtime::Result<&types::#ty> {
                     self.inner.data(#index)
                 }
             });
         }
         let d = doc(&[format!("[`Self::{}`], writable until load.", names.get)]);
-        open_only.push(quote! {
+        ops.open.push(quote! {
             #d
-            pub fn #data_mut(&mut self) -> &mut types::#ty {
+            pub fn #data_mut(&mut self) -> ::skel_runtime::Result<&mut types::#ty> {
                 self.inner.data_mut(#index)
             }
         });
         if *mmapable && writable {
             let d = doc(&[format!("[`Self::{}`], writable.", names.get)]);
-            loaded_only.push(quote! {
+            ops.loaded.push(quote! {
                 #d
-                pub fn #data_mut(&mut self) -> &mut types::#ty {
+                pub fn #data_mut(&mut self) -> ::skel_runtime::Result<&mut types::#ty> {
                     self.inner.data_mut(#index)
                 }
             });
+        }
+        if let Some(array) = resizable {
+            skel_ops::resizable(skel, m, i, array, *mmapable, writable, &mut ops);
         }
     }
     Container {
@@ -512,9 +523,9 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
         name: &n.maps,
         open_alias: &n.open_maps,
         inner: quote!(Maps),
-        both,
-        open_only,
-        loaded_only,
+        both: ops.both,
+        open_only: ops.open,
+        loaded_only: ops.loaded,
     }
     .tokens(skel)
 }
@@ -597,15 +608,22 @@ fn progs_container(skel: &Skeleton, n: &Names) -> TokenStream {
 }
 
 fn struct_ops_container(skel: &Skeleton, n: &Names) -> TokenStream {
-    let (mut both, mut open_only) = (vec![], vec![]);
+    let mut ops = skel_ops::Methods::default();
     let struct_ops = skel
         .maps
         .iter()
         .filter_map(|m| match (&m.kind, &m.idents.shadow) {
-            (MapKind::StructOps { shadow, .. }, Some(names)) => Some((m, *shadow, names)),
+            (
+                MapKind::StructOps {
+                    shadow,
+                    kernel_struct,
+                    ..
+                },
+                Some(names),
+            ) => Some((m, *shadow, kernel_struct, names)),
             _ => None,
         });
-    for (i, (m, shadow, names)) in struct_ops.enumerate() {
+    for (i, (m, shadow, kernel_struct, names)) in struct_ops.enumerate() {
         let index = lit_usize(i);
         let t = ident(&skel.ty(shadow).name);
         let get = ident(&names.get);
@@ -614,19 +632,20 @@ fn struct_ops_container(skel: &Skeleton, n: &Names) -> TokenStream {
             "Shadow of struct_ops map {}: what load will send, then what it sent.",
             code(&m.name)
         )]);
-        both.push(quote! {
+        ops.both.push(quote! {
             #d
             pub fn #get(&self) -> &types::#t<'obj> {
                 S::shadow(&self.inner, #index)
             }
         });
         let d = doc(&[format!("[`Self::{}`], writable until load.", names.get)]);
-        open_only.push(quote! {
+        ops.open.push(quote! {
             #d
             pub fn #get_mut(&mut self) -> &mut types::#t<'obj> {
                 self.inner.get_mut(#index)
             }
         });
+        skel_ops::struct_ops(m, i, kernel_struct, &mut ops);
     }
     Container {
         kind: "struct_ops shadows",
@@ -634,9 +653,9 @@ fn struct_ops_container(skel: &Skeleton, n: &Names) -> TokenStream {
         name: &n.struct_ops,
         open_alias: &n.open_struct_ops,
         inner: quote!(Shadows),
-        both,
-        open_only,
-        loaded_only: vec![],
+        both: ops.both,
+        open_only: ops.open,
+        loaded_only: ops.loaded,
     }
     .tokens(skel)
 }

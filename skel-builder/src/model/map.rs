@@ -33,6 +33,18 @@ pub struct MapIdents {
     pub shadow: Option<Accessors>,
     /// `maps.<typed>()`: the typed handle of a BTF-defined map.
     pub typed: Option<String>,
+    /// `maps.<get>()` / `maps.<get_mut>()`: a resizable section's last array
+    /// as a slice.
+    pub array: Option<Accessors>,
+    /// `maps.<resize>(len)`: resizes that array.
+    pub resize: Option<String>,
+    /// `struct_ops.<kernel>()`: the kernel's copy of a struct_ops map.
+    pub kernel: Option<String>,
+    /// `struct_ops.<get>()` / `struct_ops.<get_mut>(bool)`: a struct_ops
+    /// map's autoattach setting (`get_mut` is the setter).
+    pub autoattach: Option<Accessors>,
+    /// `skel.<attach>()`: registers this struct_ops map alone.
+    pub attach: Option<String>,
     /// Its field in the links container (struct_ops maps).
     pub link: Option<String>,
 }
@@ -62,6 +74,9 @@ pub enum MapKind {
         mmapable: bool,
         /// The typed view of its variables, when BTF describes them.
         ty: Option<TypeRef>,
+        /// The array libbpf can resize the section by, when its last
+        /// variable is one.
+        resizable: Option<ResizableArray>,
     },
     /// `.kconfig` externs.
     Kconfig,
@@ -69,6 +84,9 @@ pub enum MapKind {
     StructOps {
         section: String,
         shadow: TypeRef,
+        /// The kernel struct it fills (`tcp_congestion_ops`): the BPF
+        /// struct's name without a `___flavor` suffix, as libbpf finds it.
+        kernel_struct: String,
         /// `.struct_ops.link`: attached as a BPF link.
         link: bool,
     },
@@ -94,4 +112,23 @@ pub enum TypedHandle {
     RingBuf { event: Ty },
     /// A perf event array of events: `events::PerfEvents`.
     PerfEvents { event: Ty },
+}
+
+/// The last variable of a data section, when it is an array:
+/// `bpf_map__set_value_size` resizes the section so that this array holds
+/// as many elements as fit (libbpf checks the element size and rewrites
+/// the array's length in the object's BTF). sched_ext schedulers size
+/// their exit-dump buffer and per-CPU arrays this way before load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResizableArray {
+    /// The C variable.
+    pub var: String,
+    pub byte_offset: u64,
+    /// The element's field type (`u8` for `char` arrays, `[u8; N]` when the
+    /// array itself fell back to bytes).
+    pub elem: Ty,
+    /// C size of one element; never 0.
+    pub elem_size: u64,
+    /// The length declared in C.
+    pub len: u64,
 }

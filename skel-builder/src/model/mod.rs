@@ -12,7 +12,7 @@ mod prog;
 mod skeleton;
 mod ty;
 
-pub use map::{DataKind, MapDef, MapIdents, MapKind, TypedHandle};
+pub use map::{DataKind, MapDef, MapIdents, MapKind, ResizableArray, TypedHandle};
 pub use prog::{Accessors, ProgDef, ProgIdents};
 pub use skeleton::{ObjectPath, SkelIdents, Skeleton, Warning};
 pub use ty::{

@@ -7,6 +7,7 @@
 //! the build script names, and the types it asks for by name. One C type
 //! is one Rust type, whichever of these reach it.
 
+mod resizable;
 mod types;
 
 use std::path::Path;
@@ -58,7 +59,7 @@ pub fn skeleton(
             } => {
                 let ty = obj.datasecs.get(section).map(|ds| {
                     let r = tr.declare_datasec(section, ds);
-                    views.push((r, section, ds));
+                    views.push((kinds.len(), r, section, ds));
                     r
                 });
                 MapKind::Data {
@@ -66,6 +67,7 @@ pub fn skeleton(
                     kind: *kind,
                     mmapable: *mmapable,
                     ty,
+                    resizable: None,
                 }
             }
             ObjMapKind::Kconfig => MapKind::Kconfig,
@@ -80,14 +82,18 @@ pub fn skeleton(
                 MapKind::StructOps {
                     section: section.clone(),
                     shadow,
+                    kernel_struct: essential_name(btf.name(*struct_id)).to_owned(),
                     link: *link,
                 }
             }
         };
         kinds.push(kind);
     }
-    for (r, section, ds) in views {
+    for (index, r, section, ds) in views {
         tr.define_datasec(r, section, ds);
+        if let MapKind::Data { resizable, .. } = &mut kinds[index] {
+            *resizable = resizable::last_array(btf, ds, &tr.types[r.0]);
+        }
     }
     for (r, id) in shadows {
         tr.define_shadow(r, id);
@@ -180,6 +186,13 @@ pub fn skeleton(
         has_btf: obj.has_btf,
         idents: Default::default(),
     })
+}
+
+/// A type name without its CO-RE flavor (`tcp_congestion_ops___v2` is
+/// `tcp_congestion_ops`), as libbpf matches struct_ops types to the
+/// kernel's.
+fn essential_name(name: &str) -> &str {
+    name.find("___").map_or(name, |end| &name[..end])
 }
 
 /// The typed handle a map of this type and these key and value types gets,

@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use skel_runtime::{KernelStructOps, ObjectStorage, StructOpsState};
+use skel_runtime::{ObjectStorage, StructOpsState};
 use skel_tests::scx::{EXIT_DUMP_LEN, SCHED_EXT, SCX_OPS_SWITCH_PARTIAL, TIMEOUT_MS, configure};
 use skel_tests::scx_minimal_skel::ScxMinimalSkelBuilder;
 
@@ -198,7 +198,13 @@ fn main() {
             work.set_policy, work.policy
         ),
     );
-    let bss = *skel.maps.bss_data();
+    let bss = match skel.maps.bss_data() {
+        Ok(bss) => *bss,
+        Err(e) => {
+            checks.check(false, "read .bss", e);
+            checks.done();
+        }
+    };
     checks.check(
         bss.calls_enqueue_global > 0,
         "the chosen enqueue_global ran",
@@ -221,7 +227,7 @@ fn main() {
         sysfs("state").as_str(),
     );
 
-    match KernelStructOps::read(&skel.maps.skel_scx(), "sched_ext_ops") {
+    match skel.struct_ops.skel_scx_kernel() {
         Ok(kernel) => {
             // A `.struct_ops.link` map stays READY: its link holds the
             // registration (a plain `.struct_ops` map would be INUSE).
@@ -254,6 +260,11 @@ fn main() {
                 "kernel map value: enqueue holds enqueue_global",
                 skel.progs.enqueue_global().id(),
                 kernel.prog_id("enqueue"),
+            );
+            checks.eq(
+                "kernel map value: enqueue is named enqueue_global",
+                Some("enqueue_global"),
+                kernel.program("enqueue"),
             );
             checks.eq(
                 "kernel map value: running is empty",

@@ -49,7 +49,10 @@ mod ident;
 mod layout;
 pub mod model;
 mod naming;
-pub mod object;
+mod object;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 mod translate;
 mod uapi;
 mod write;
@@ -57,3 +60,5 @@ mod write;
 pub use builder::{Generated, SkeletonBuilder, generate, read_model};
 pub use error::{Error, Problem};
 pub use model::Skeleton;
+/// The causes [`Error`] and [`Problem`] carry.
+pub use object::{btf::BtfError, btf::BtfTypeId, elf::ElfError};

@@ -57,7 +57,7 @@ pub mod kinds_skel {
 pub mod kernel;
 /// Malformed objects and the messages they give (tests and fuzz seeds).
 pub mod malformed;
-/// Fixture objects, for tests and fuzz seeds.
+/// What libbpf reads from fixture objects (member and variable offsets).
 pub mod objects;
 /// The sched_ext shadow configuration the VM test applies.
 pub mod scx;

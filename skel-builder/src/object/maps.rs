@@ -33,12 +33,9 @@ pub struct ObjMap {
 
 #[derive(Clone, Debug)]
 pub enum ObjMapKind {
-    /// Declared in `SEC(".maps")`, with its key and value types when given
-    /// with `__type`.
-    Declared {
-        key: Option<BtfTypeId>,
-        value: Option<BtfTypeId>,
-    },
+    /// Declared in `SEC(".maps")`, with its value type when given with
+    /// `__type`.
+    Declared { value: Option<BtfTypeId> },
     /// A global-data map for an ELF data section; its variables are in the
     /// object's fixed-up DATASECs, under `section`.
     Data {
@@ -205,10 +202,7 @@ fn declared_maps(btf: &Btf, ds: &Datasec, maps: &mut Vec<ObjMap>, problems: &mut
         let mut map = ObjMap {
             name: name.clone(),
             lookup_name: name.clone(),
-            kind: ObjMapKind::Declared {
-                key: None,
-                value: None,
-            },
+            kind: ObjMapKind::Declared { value: None },
             map_type: 0,
             key_size: 0,
             value_size: 0,
@@ -216,7 +210,7 @@ fn declared_maps(btf: &Btf, ds: &Datasec, maps: &mut Vec<ObjMap>, problems: &mut
             map_flags: 0,
             autocreate: true,
         };
-        let (mut key, mut value) = (None, None);
+        let mut value = None;
         let mut ok = true;
         for m in &comp.members {
             let field = m.name.as_deref().unwrap_or("");
@@ -242,10 +236,7 @@ fn declared_maps(btf: &Btf, ds: &Datasec, maps: &mut Vec<ObjMap>, problems: &mut
                 }
                 "key" | "value" => {
                     match pointee(btf, m.ty).and_then(|t| btf.size_of(t).ok().map(|s| (t, s))) {
-                        Some((t, size)) if field == "key" => {
-                            map.key_size = size as u32;
-                            key = Some(t);
-                        }
+                        Some((_, size)) if field == "key" => map.key_size = size as u32,
                         Some((t, size)) => {
                             map.value_size = size as u32;
                             value = Some(t);
@@ -271,7 +262,7 @@ fn declared_maps(btf: &Btf, ds: &Datasec, maps: &mut Vec<ObjMap>, problems: &mut
         {
             map.value_size = 4;
         }
-        map.kind = ObjMapKind::Declared { key, value };
+        map.kind = ObjMapKind::Declared { value };
         if ok {
             maps.push(map);
         }

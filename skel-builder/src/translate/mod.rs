@@ -27,7 +27,7 @@ pub fn skeleton(
     let mut shadows = vec![];
     for m in &obj.maps {
         let kind = match &m.kind {
-            ObjMapKind::Declared { value, .. } => MapKind::Declared {
+            ObjMapKind::Declared { value } => MapKind::Declared {
                 value_type: value.map(|t| obj.btf.c_spelling(t)),
             },
             ObjMapKind::Data {

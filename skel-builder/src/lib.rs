@@ -40,6 +40,15 @@
 //! The BPF headers (`bpf/bpf_helpers.h`, ...) come from the libbpf that
 //! `skel-runtime` links: its build script passes their directory to the
 //! build script of every crate depending on it (`DEP_SKEL_RUNTIME_INCLUDE`).
+//!
+//! # API
+//!
+//! [`SkeletonBuilder`] is what a build script needs. [`generate`] is the
+//! same without files or environment (object bytes in, code out), and
+//! [`read_model`] stops before printing: it returns the [`model`], the plain
+//! data the code is printed from, for build scripts that describe what was
+//! generated (field types, offsets, sizes). Every error is an [`Error`];
+//! problems in an object are [`Problem`]s, reported together.
 
 mod builder;
 mod clang;

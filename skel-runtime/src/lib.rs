@@ -12,6 +12,7 @@
 mod error;
 mod layout;
 mod link;
+mod members;
 mod plain;
 mod program;
 mod readback;

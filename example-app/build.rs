@@ -1,10 +1,10 @@
 //! Builds the skeleton of `src/bpf/skel_cc.bpf.c`, and writes the layout of
-//! its struct_ops shadow type, taken from the same model the code was
-//! generated from, for `example-app layout`.
+//! its struct_ops shadow type, described from the same model the code was
+//! generated from, as the text `example-app layout` prints.
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use skel_builder::model::{Field, FieldKind, MapKind, Skeleton, Ty, TypeDefKind};
+use skel_builder::model::{Field, FieldKind, MapKind, Skeleton, StructDef, Ty, TypeDefKind};
 
 const SOURCE: &str = "src/bpf/skel_cc.bpf.c";
 const NAME: &str = "skel_cc";
@@ -29,13 +29,13 @@ fn run() -> Result<(), String> {
     let object = out_dir.join(format!("{NAME}.bpf.o"));
     let bytes = std::fs::read(&object).map_err(|e| format!("read {}: {e}", object.display()))?;
     let skeleton = skel_builder::read_model(NAME, &object, &bytes).map_err(|e| e.report())?;
-    let table = layout_table(&skeleton)?;
-    write_if_changed(&out_dir.join(format!("{NAME}.layout.tsv")), &table)
+    let text = layout_text(&skeleton)?;
+    write_if_changed(&out_dir.join(format!("{NAME}.layout.txt")), &text)
 }
 
-/// One line per struct_ops map (`map`), then one per field of its shadow
-/// (`field`), tab-separated. See `src/layout.rs` for the reader.
-fn layout_table(skel: &Skeleton) -> Result<String, String> {
+/// For each struct_ops map: a heading, then a table of its shadow's
+/// fields, then notes on fields kept as bytes.
+fn layout_text(skel: &Skeleton) -> Result<String, String> {
     let mut out = String::new();
     for map in &skel.maps {
         let MapKind::StructOps {
@@ -48,38 +48,80 @@ fn layout_table(skel: &Skeleton) -> Result<String, String> {
         let TypeDefKind::Struct(def) = &ty.kind else {
             return Err(format!("shadow of `{}` is not a struct", map.name));
         };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        writeln!(out, "struct_ops map `{}` (section {section})", map.name).unwrap();
         writeln!(
             out,
-            "map\t{}\t{}\t{}\t{}\t{}\t{}",
-            map.name, section, ty.name, ty.c_name, def.layout.size, def.layout.align
+            "shadow type `types::{}` for `{}`: {} bytes, align {}",
+            ty.name, ty.c_name, def.layout.size, def.layout.align
         )
-        .expect("writing to a String");
-        for field in &def.fields {
-            let (member, representation) = describe(field);
-            writeln!(
-                out,
-                "field\t{member}\t{}\t{}\t{}\t{representation}\t{}\t{}",
-                field.c_type.as_deref().unwrap_or("-"),
-                field.byte_offset,
-                field.size,
-                rust_type(skel, &field.ty),
-                field.note.as_deref().unwrap_or(""),
-            )
-            .expect("writing to a String");
-        }
+        .unwrap();
+        out.push('\n');
+        table(&mut out, skel, def);
     }
     if out.is_empty() {
         return Err(format!("{SOURCE} has no struct_ops map"));
     }
-    Ok(out.replace('\r', " "))
+    Ok(out)
+}
+
+/// The columns of one row: member, C type, offset, size, representation,
+/// Rust type.
+type Row = [String; 6];
+
+fn table(out: &mut String, skel: &Skeleton, def: &StructDef) {
+    let header = [
+        "member",
+        "C type",
+        "offset",
+        "size",
+        "representation",
+        "Rust type",
+    ];
+    let mut rows: Vec<Row> = vec![header.map(str::to_owned)];
+    let mut notes = vec![];
+    for field in &def.fields {
+        let (member, representation) = describe(field);
+        rows.push([
+            member.to_owned(),
+            field.c_type.clone().unwrap_or_else(|| "-".to_owned()),
+            field.byte_offset.to_string(),
+            field.size.to_string(),
+            representation.to_owned(),
+            skel.rust_type(&field.ty),
+        ]);
+        if let Some(note) = &field.note {
+            notes.push(format!("note: `{member}`: {note}"));
+        }
+    }
+    let width = |col: usize| rows.iter().map(|r| r[col].len()).max().unwrap_or(0);
+    let w = [width(0), width(1), width(2), width(3), width(4)];
+    for [member, c_type, offset, size, representation, rust_type] in &rows {
+        writeln!(
+            out,
+            "{member:<w0$}  {c_type:<w1$}  {offset:>w2$}  {size:>w3$}  {representation:<w4$}  {rust_type}",
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4],
+        )
+        .unwrap();
+    }
+    if !notes.is_empty() {
+        out.push('\n');
+        for note in notes {
+            writeln!(out, "{note}").unwrap();
+        }
+    }
 }
 
 /// The member's C name (or the Rust name of padding) and how the shadow
 /// represents it.
 fn describe(field: &Field) -> (&str, &'static str) {
     match &field.kind {
-        FieldKind::Padding => (&field.name, "padding"),
-        FieldKind::BitfieldStorage => (&field.name, "bitfields"),
         FieldKind::Member { c_name } => (
             c_name,
             match field.ty {
@@ -88,24 +130,10 @@ fn describe(field: &Field) -> (&str, &'static str) {
                 _ => "typed",
             },
         ),
+        FieldKind::Padding => (&field.name, "padding"),
+        FieldKind::BitfieldStorage => (&field.name, "bitfields"),
+        _ => (&field.name, "other"),
     }
-}
-
-/// The field's Rust type as the generated code spells it (short paths).
-fn rust_type(skel: &Skeleton, ty: &Ty) -> String {
-    match ty {
-        Ty::Int(i) => i.rust_name().to_owned(),
-        Ty::Float(skel_builder::model::FloatTy::F32) => "f32".to_owned(),
-        Ty::Float(skel_builder::model::FloatTy::F64) => "f64".to_owned(),
-        Ty::Bool => "CBool".to_owned(),
-        Ty::CharArray(n) => format!("CharArray<{n}>"),
-        Ty::Enum(r) | Ty::Composite(r) => format!("types::{}", skel.ty(*r).name),
-        Ty::Array(inner, n) => format!("[{}; {n}]", rust_type(skel, inner)),
-        Ty::Pointer => "OpaquePtr".to_owned(),
-        Ty::ProgramSlot => "Option<&Program>".to_owned(),
-        Ty::Bytes(n) => format!("[u8; {n}]"),
-    }
-    .replace('\t', " ")
 }
 
 fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {

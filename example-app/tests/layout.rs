@@ -3,9 +3,9 @@
 
 mod common;
 
-use skel_runtime::libbpf_rs::AsRawLibbpf;
-use skel_runtime::libbpf_rs::btf::types::{MemberAttr, Struct};
-use skel_runtime::libbpf_rs::btf::{Btf, BtfKind, BtfType, HasSize};
+use skel_runtime::KernelMember;
+use skel_runtime::libbpf_rs::btf::types::Struct;
+use skel_runtime::libbpf_rs::btf::{Btf, HasSize as _};
 
 const OBJECT: &str = concat!(env!("OUT_DIR"), "/skel_cc.bpf.o");
 
@@ -51,36 +51,13 @@ fn rows(text: &str) -> Vec<Row> {
     rows
 }
 
-/// (name, byte offset, size, is a function pointer) of each member of the
-/// object's `struct tcp_congestion_ops`, and its size.
-fn btf_members() -> (Vec<(String, u64, u64, bool)>, u64) {
+/// The members of the object's `struct tcp_congestion_ops`, as libbpf
+/// reads them, and its size.
+fn btf_members() -> (Vec<KernelMember>, u64) {
     let btf = Btf::from_path(OBJECT).unwrap();
     let ty: Struct<'_> = btf.type_by_name("tcp_congestion_ops").unwrap();
-    let mut members = vec![];
-    for m in ty.iter() {
-        let MemberAttr::Normal { offset } = m.attr else {
-            panic!("no bitfields here");
-        };
-        // SAFETY: btf is live; btf__resolve_size only reads it.
-        let size = unsafe {
-            skel_runtime::libbpf_sys::btf__resolve_size(
-                btf.as_libbpf_object().as_ptr(),
-                m.ty.into(),
-            )
-        };
-        let t = btf
-            .type_by_id::<BtfType<'_>>(m.ty)
-            .unwrap()
-            .skip_mods_and_typedefs();
-        let func_ptr = t.kind() == BtfKind::Ptr
-            && t.next_type().unwrap().skip_mods_and_typedefs().kind() == BtfKind::FuncProto;
-        members.push((
-            m.name.unwrap().to_string_lossy().into_owned(),
-            u64::from(offset) / 8,
-            size as u64,
-            func_ptr,
-        ));
-    }
+    let members = KernelMember::of_struct(&btf, "tcp_congestion_ops").unwrap();
+    assert_eq!(members.len(), ty.len(), "no bitfields here");
     (members, ty.size() as u64)
 }
 
@@ -103,19 +80,20 @@ fn layout_matches_the_objects_btf() {
     );
 
     // Every BTF member is a row at its offset, with its size.
-    for (name, offset, msize, func_ptr) in &members {
+    for m in &members {
+        let name = &m.name;
         let row = rows
             .iter()
             .find(|r| &r.member == name)
             .unwrap_or_else(|| panic!("member `{name}` in {text}"));
         assert_eq!(
             (row.offset, row.size),
-            (*offset, *msize),
+            (m.offset as u64, m.size as u64),
             "`{name}`: {text}"
         );
-        if *func_ptr {
+        if m.is_func_ptr {
             assert_eq!(row.representation, "program slot", "{name}");
-            assert_eq!(row.rust_type, "Option<&Program>", "{name}");
+            assert_eq!(row.rust_type, "skel_runtime::Slot<'obj>", "{name}");
             assert!(row.c_type.contains("(*)"), "{name}: {}", row.c_type);
         } else {
             assert_eq!(row.representation, "typed", "{name}");
@@ -124,7 +102,7 @@ fn layout_matches_the_objects_btf() {
     let name = rows.iter().find(|r| r.member == "name").unwrap();
     assert_eq!(
         (name.c_type.as_str(), name.rust_type.as_str()),
-        ("char[16]", "CharArray<16>")
+        ("char[16]", "skel_runtime::CharArray<16>")
     );
     let flags = rows.iter().find(|r| r.member == "flags").unwrap();
     assert_eq!(
@@ -141,7 +119,7 @@ fn layout_matches_the_objects_btf() {
             row.member
         );
         end = row.offset + row.size;
-        if !members.iter().any(|m| m.0 == row.member) {
+        if !members.iter().any(|m| m.name == row.member) {
             assert_eq!(row.representation, "padding", "{row:?}");
             assert_eq!(row.rust_type, format!("[u8; {}]", row.size));
         }

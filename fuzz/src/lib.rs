@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use skel_builder::model::{FieldKind, Skeleton, StructDef, TypeDefKind};
-use skel_builder::object::btf::{Btf, BtfTypeId, Kind};
+use skel_builder::testing::{Btf, BtfTypeId, ElfWriter, Kind, SHT_PROGBITS, STT_FUNC};
 
 /// Live bytes, the peak of a run, and the budget of the current input.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -81,7 +81,7 @@ fn check(data: &[u8]) {
     match skel_builder::generate("fuzz", path, data) {
         Ok(generated) => {
             // The copy the builder embeds: DWARF dropped, the rest intact.
-            if let Ok(stripped) = skel_builder::object::strip_debug(data) {
+            if let Ok(stripped) = skel_builder::testing::strip_debug(data) {
                 let again = skel_builder::generate("fuzz", path, &stripped)
                     .expect("the stripped object still generates");
                 assert_eq!(
@@ -110,8 +110,7 @@ fn check(data: &[u8]) {
 
 /// The `.BTF` section again, for the cross-checks (it parsed once already).
 fn btf_of(data: &[u8]) -> Option<Btf> {
-    let obj = skel_builder::object::elf::ElfObject::parse(data).ok()?;
-    Btf::parse(obj.section_by_name(".BTF")?.data).ok()
+    Btf::parse(skel_builder::testing::btf_section(data)?).ok()
 }
 
 fn is_ident(name: &str) -> bool {
@@ -258,141 +257,60 @@ fn check_against_btf(skel: &Skeleton, btf: &Btf) {
 /// BTF and the model instead of being refused by the ELF reader. When the
 /// BTF does not parse, the object has no data sections.
 pub fn object_around_btf(btf_bytes: &[u8]) -> Vec<u8> {
-    use skel_builder::object::btf::{Btf, Kind};
     /// Keeps zero-filled sections small whatever sizes the BTF claims.
     const MAX_SECTION: u64 = 1 << 16;
-    let mut sections: Vec<(String, u32, u64, u64)> = vec![]; // name, type, flags, size
-    let mut symbols: Vec<(String, u16, u64, u64, u8)> = vec![("prog".into(), 1, 0, 8, 2)];
+    let mut elf = ElfWriter::new();
+    let prog = elf.program_section("struct_ops/prog", 1);
+    elf.symbol("prog", prog, 0, 8, STT_FUNC);
     if let Ok(btf) = Btf::parse(btf_bytes) {
+        let mut sections = 0;
         for (_, ty) in btf.iter() {
             let (Some(name), Kind::Datasec { vars, .. }) = (&ty.name, &ty.kind) else {
                 continue;
             };
-            if name.is_empty() || name.len() > 64 || sections.len() > 64 {
+            if name.is_empty() || name.len() > 64 || sections > 64 {
                 continue;
             }
-            let index = sections.len() as u16 + 2;
-            let mut offset = 0u64;
+            sections += 1;
+            let mut symbols = vec![];
+            let mut end = 0u64;
             for v in vars {
                 let Kind::Var { ty: inner, .. } = btf.get(v.ty).kind else {
                     continue;
                 };
                 let size = btf.size_of(inner).unwrap_or(8).min(MAX_SECTION);
-                if offset + size > MAX_SECTION {
+                end = end.next_multiple_of(8) + size;
+                if end > MAX_SECTION {
                     break;
                 }
-                let var_name = btf.name(v.ty).to_owned();
-                symbols.push((var_name, index, offset, size, 1));
-                offset = (offset + size).div_ceil(8) * 8;
+                symbols.push((btf.name(v.ty), size));
             }
-            let nobits = name.starts_with(".bss");
-            sections.push((name.clone(), if nobits { 8 } else { 1 }, 3, offset));
+            elf.data_section(name, &symbols, 8);
         }
     }
+    elf.section(".BTF", SHT_PROGBITS, 0, btf_bytes.to_vec());
+    elf.bytes()
+}
 
-    let exit = [0x95u8, 0, 0, 0, 0, 0, 0, 0];
-    let mut shstrtab = vec![0u8];
-    let mut name = |n: &str| {
-        let off = shstrtab.len() as u32;
-        shstrtab.extend_from_slice(n.as_bytes());
-        shstrtab.push(0);
-        off
-    };
-    let mut out = vec![0u8; 64];
-    let align = |out: &mut Vec<u8>| {
-        while !out.len().is_multiple_of(8) {
-            out.push(0);
-        }
-        out.len() as u64
-    };
-    // (name, type, flags, offset, size, link, info, entsize)
-    let mut headers = vec![];
-    let off = align(&mut out);
-    out.extend_from_slice(&exit);
-    headers.push((
-        name("struct_ops/prog"),
-        1u32,
-        6u64,
-        off,
-        8u64,
-        0u32,
-        0u32,
-        0u64,
-    ));
-    for (n, ty, flags, size) in &sections {
-        let off = align(&mut out);
-        if *ty != 8 {
-            out.resize(out.len() + *size as usize, 0);
-        }
-        headers.push((name(n), *ty, *flags, off, *size, 0, 0, 0));
-    }
-    let off = align(&mut out);
-    out.extend_from_slice(btf_bytes);
-    headers.push((name(".BTF"), 1, 0, off, btf_bytes.len() as u64, 0, 0, 0));
+#[cfg(test)]
+mod tests {
+    use skel_builder::testing::BtfWriter;
 
-    let mut strtab = vec![0u8];
-    let mut symtab = vec![0u8; 24];
-    for (n, shndx, value, size, kind) in &symbols {
-        symtab.extend_from_slice(&(strtab.len() as u32).to_le_bytes());
-        strtab.extend_from_slice(n.as_bytes());
-        strtab.push(0);
-        symtab.push((1 << 4) | kind);
-        symtab.push(0);
-        symtab.extend_from_slice(&shndx.to_le_bytes());
-        symtab.extend_from_slice(&value.to_le_bytes());
-        symtab.extend_from_slice(&size.to_le_bytes());
-    }
-    let symtab_index = headers.len() as u32 + 1;
-    let off = align(&mut out);
-    out.extend_from_slice(&symtab);
-    headers.push((
-        name(".symtab"),
-        2,
-        0,
-        off,
-        symtab.len() as u64,
-        symtab_index + 1,
-        1,
-        24,
-    ));
-    let off = align(&mut out);
-    out.extend_from_slice(&strtab);
-    headers.push((name(".strtab"), 3, 0, off, strtab.len() as u64, 0, 0, 0));
-    let shstr_name = name(".shstrtab");
-    let off = align(&mut out);
-    out.extend_from_slice(&shstrtab);
-    headers.push((shstr_name, 3, 0, off, shstrtab.len() as u64, 0, 0, 0));
-
-    let shoff = align(&mut out);
-    out.extend_from_slice(&[0u8; 64]);
-    let shnum = headers.len() as u16 + 1;
-    for (n, ty, flags, off, size, link, info, entsize) in headers {
-        for field in [
-            &n.to_le_bytes()[..],
-            &ty.to_le_bytes(),
-            &flags.to_le_bytes(),
-            &0u64.to_le_bytes(),
-            &off.to_le_bytes(),
-            &size.to_le_bytes(),
-            &link.to_le_bytes(),
-            &info.to_le_bytes(),
-            &8u64.to_le_bytes(),
-            &entsize.to_le_bytes(),
-        ] {
-            out.extend_from_slice(field);
+    #[test]
+    fn objects_around_btf_generate() {
+        let mut btf = BtfWriter::new();
+        let int = btf.int("int", 4, true);
+        let long = btf.int("long", 8, true);
+        let (a, b) = (btf.var("a", int), btf.var("b", long));
+        btf.datasec(".data", 0, &[(a, 0, 4), (b, 0, 8)]);
+        let c = btf.var("c", long);
+        btf.datasec(".bss", 0, &[(c, 0, 8)]);
+        let object = super::object_around_btf(&btf.bytes());
+        let generated = skel_builder::generate("fuzz", "fuzz.bpf.o".as_ref(), &object)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        for field in ["pub a: i32,", "pub b: i64,", "pub c: i64,"] {
+            assert!(generated.code.contains(field), "{}", generated.code);
         }
+        super::run(0, &object);
     }
-    let mut h = vec![];
-    h.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
-    h.extend_from_slice(&1u16.to_le_bytes()); // ET_REL
-    h.extend_from_slice(&247u16.to_le_bytes()); // EM_BPF
-    h.extend_from_slice(&1u32.to_le_bytes());
-    h.extend_from_slice(&[0u8; 16]); // entry, phoff
-    h.extend_from_slice(&shoff.to_le_bytes());
-    h.extend_from_slice(&0u32.to_le_bytes());
-    for half in [64u16, 0, 0, 64, shnum, shnum - 1] {
-        h.extend_from_slice(&half.to_le_bytes());
-    }
-    out[..64].copy_from_slice(&h);
-    out
 }

@@ -40,6 +40,15 @@
 //! The BPF headers (`bpf/bpf_helpers.h`, ...) come from the libbpf that
 //! `skel-runtime` links: its build script passes their directory to the
 //! build script of every crate depending on it (`DEP_SKEL_RUNTIME_INCLUDE`).
+//!
+//! # API
+//!
+//! [`SkeletonBuilder`] is what a build script needs. [`generate`] is the
+//! same without files or environment (object bytes in, code out), and
+//! [`read_model`] stops before printing: it returns the [`model`], the plain
+//! data the code is printed from, for build scripts that describe what was
+//! generated (field types, offsets, sizes). Every error is an [`Error`];
+//! problems in an object are [`Problem`]s, reported together.
 
 mod builder;
 mod clang;
@@ -49,7 +58,10 @@ mod ident;
 mod layout;
 pub mod model;
 mod naming;
-pub mod object;
+mod object;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 mod translate;
 mod uapi;
 mod write;
@@ -59,3 +71,5 @@ pub use builder::{
 };
 pub use error::{Error, NeedsBtf, Problem};
 pub use model::Skeleton;
+/// The causes [`Error`] and [`Problem`] carry.
+pub use object::{btf::BtfError, btf::BtfTypeId, elf::ElfError};

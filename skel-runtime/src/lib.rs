@@ -23,6 +23,7 @@ mod layout;
 mod libbpf_log;
 mod link;
 pub mod maps;
+mod members;
 mod plain;
 mod program;
 mod readback;

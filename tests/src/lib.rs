@@ -91,7 +91,7 @@ pub mod tcp_ca_autoattach_skel {
 pub mod kernel;
 /// Malformed objects and the messages they give (tests and fuzz seeds).
 pub mod malformed;
-/// Fixture objects, for tests and fuzz seeds.
+/// What libbpf reads from fixture objects (member and variable offsets).
 pub mod objects;
 /// Scratch crates built with the real cargo.
 pub mod scratch;

@@ -3,8 +3,9 @@
 //! them (`fuzz-seeds`). docs/malformed-inputs.md lists them with their
 //! messages.
 
-use crate::objects::{
-    BtfWriter, ElfWriter, SHF_ALLOC, SHF_WRITE, SHT_PROGBITS, STT_FUNC, STT_OBJECT, TypeId, kind,
+use skel_builder::testing::{
+    BtfTypeId, BtfWriter, ElfWriter, SHF_ALLOC, SHF_WRITE, SHT_PROGBITS, STT_FUNC, STT_OBJECT,
+    data_object, finish, kind,
 };
 
 /// One malformed input.
@@ -18,40 +19,13 @@ pub struct Case {
     pub expect: &'static [&'static str],
 }
 
-/// Data variables: `(name, BTF type, size)`.
-type Vars<'a> = &'a [(&'a str, TypeId, u32)];
-
-/// An object whose `.data` section holds `vars` one after another, each
-/// with a global symbol, described by a DATASEC. The caller may add more
-/// sections before `finish`.
-pub fn data_object(btf: &mut BtfWriter, vars: Vars<'_>) -> ElfWriter {
-    let mut elf = ElfWriter::new();
-    let mut entries = vec![];
-    let mut offset = 0u32;
-    for &(name, ty, size) in vars {
-        let v = btf.var(name, ty);
-        entries.push((v, 0, size));
-        offset += size;
-    }
-    btf.datasec(".data", 0, &entries);
-    let data = elf.section(
-        ".data",
-        SHT_PROGBITS,
-        SHF_ALLOC | SHF_WRITE,
-        vec![0; offset as usize],
-    );
-    let mut at = 0u64;
-    for &(name, _, size) in vars {
-        elf.symbol(name, data, at, u64::from(size), STT_OBJECT);
-        at += u64::from(size);
-    }
-    elf
-}
-
-/// Adds `.BTF` and returns the object's bytes.
-pub fn finish(mut elf: ElfWriter, btf: &BtfWriter) -> Vec<u8> {
-    elf.btf(btf);
-    elf.bytes()
+/// An object whose `.data` section holds one `int` variable `var`, with
+/// its writers, for cases that break something else.
+fn int_object(var: &str) -> (ElfWriter, BtfWriter) {
+    let mut btf = BtfWriter::new();
+    let int = btf.int("int", 4, true);
+    let elf = data_object(&mut btf, &[(var, int, 4)]);
+    (elf, btf)
 }
 
 /// A well-formed object without `.BTF`: one `int counter` in `.data`,
@@ -64,9 +38,7 @@ pub fn valid_without_btf() -> Vec<u8> {
 
 /// A well-formed object: one `int counter` in `.data`.
 pub fn valid() -> Vec<u8> {
-    let mut btf = BtfWriter::new();
-    let int = btf.int("int", 4, true);
-    let elf = data_object(&mut btf, &[("counter", int, 4)]);
+    let (elf, btf) = int_object("counter");
     finish(elf, &btf)
 }
 
@@ -74,7 +46,7 @@ pub fn valid() -> Vec<u8> {
 /// (`(name, type, offset, size)`), and one struct_ops program `prog`.
 fn struct_ops_object(
     btf: &mut BtfWriter,
-    vars: &[(&str, TypeId, u64, u32)],
+    vars: &[(&str, BtfTypeId, u64, u32)],
     size: usize,
 ) -> (ElfWriter, u16) {
     let int = btf.int("int", 4, true);
@@ -101,13 +73,13 @@ fn struct_ops_object(
 }
 
 /// A `.maps` map definition struct: `int (*type)[2]; int (*max_entries)[1];`.
-fn map_def(btf: &mut BtfWriter, int: TypeId) -> TypeId {
+fn map_def(btf: &mut BtfWriter, int: BtfTypeId) -> BtfTypeId {
     let index = btf.int("__ARRAY_SIZE_TYPE__", 4, false);
     let two = btf.array(int, index, 2);
     let one = btf.array(int, index, 1);
     let p2 = btf.ptr(two);
     let p1 = btf.ptr(one);
-    btf.struct_("", 16, &[("type", p2, 0), ("max_entries", p1, 64)])
+    btf.struct_("", 16, &[("type", p2, 0, 0), ("max_entries", p1, 64, 0)])
 }
 
 pub fn cases() -> Vec<Case> {
@@ -140,19 +112,16 @@ pub fn cases() -> Vec<Case> {
         expect: &["is not a usable BPF object", "not an ELF file"],
     });
 
-    let mut elf = {
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let elf = data_object(&mut btf, &[("counter", int, 4)]);
-        (elf, btf)
-    };
-    elf.0.machine = 62;
-    cases.push(Case {
-        name: "wrong-machine",
-        what: "ELF for another machine (x86-64)",
-        bytes: finish(elf.0, &elf.1),
-        expect: &["ELF machine is 62 (x86-64), not BPF (247)", "-target bpf"],
-    });
+    {
+        let (mut elf, btf) = int_object("counter");
+        elf.machine = 62;
+        cases.push(Case {
+            name: "wrong-machine",
+            what: "ELF for another machine (x86-64)",
+            bytes: finish(elf, &btf),
+            expect: &["ELF machine is 62 (x86-64), not BPF (247)", "-target bpf"],
+        });
+    }
 
     {
         // Without .BTF, libbpf still opens programs and data sections, but
@@ -175,9 +144,7 @@ pub fn cases() -> Vec<Case> {
     {
         // Found by the fuzzer: libbpf refuses a `.BTF` that is not
         // PROGBITS, so the builder must too (and must not strip it).
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let mut elf = data_object(&mut btf, &[("counter", int, 4)]);
+        let (mut elf, btf) = int_object("counter");
         elf.section(".BTF", 0x6fff_4c03, 0, btf.bytes());
         cases.push(Case {
             name: "btf-not-progbits",
@@ -188,9 +155,7 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let mut elf = data_object(&mut btf, &[("counter", int, 4)]);
+        let (mut elf, btf) = int_object("counter");
         elf.section(".BTF", SHT_PROGBITS, 0, btf.bytes()[..20].to_vec());
         cases.push(Case {
             name: "btf-truncated-header",
@@ -201,9 +166,7 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let mut elf = data_object(&mut btf, &[("counter", int, 4)]);
+        let (mut elf, btf) = int_object("counter");
         let bytes = btf.bytes();
         elf.section(".BTF", SHT_PROGBITS, 0, bytes[..bytes.len() - 8].to_vec());
         cases.push(Case {
@@ -232,7 +195,7 @@ pub fn cases() -> Vec<Case> {
 
     {
         let mut btf = BtfWriter::new();
-        let p = btf.ptr(999);
+        let p = btf.ptr(BtfTypeId(999));
         let elf = data_object(&mut btf, &[("p", p, 8)]);
         cases.push(Case {
             name: "btf-dangling-id",
@@ -245,7 +208,7 @@ pub fn cases() -> Vec<Case> {
     {
         let mut btf = BtfWriter::new();
         // [1] typedef a -> [2], [2] typedef b -> [1]
-        let a = btf.typedef("a", 2);
+        let a = btf.typedef("a", BtfTypeId(2));
         btf.typedef("b", a);
         let elf = data_object(&mut btf, &[("x", a, 4)]);
         cases.push(Case {
@@ -259,10 +222,10 @@ pub fn cases() -> Vec<Case> {
     {
         let mut btf = BtfWriter::new();
         // [1] const -> [2] const -> [1]
-        let a = btf.const_(2);
+        let a = btf.const_(BtfTypeId(2));
         btf.const_(a);
         let int = btf.int("int", 4, true);
-        let s = btf.struct_("holder", 4, &[("x", a, 0)]);
+        let s = btf.struct_("holder", 4, &[("x", a, 0, 0)]);
         let elf = data_object(&mut btf, &[("h", s, 4), ("i", int, 4)]);
         cases.push(Case {
             name: "btf-const-cycle-in-struct",
@@ -276,7 +239,7 @@ pub fn cases() -> Vec<Case> {
         let mut btf = BtfWriter::new();
         // [1] int [1][...]: an array of itself
         let int = btf.int("int", 4, true);
-        let arr = btf.array(2, int, 2);
+        let arr = btf.array(BtfTypeId(2), int, 2);
         let elf = data_object(&mut btf, &[("a", arr, 8)]);
         cases.push(Case {
             name: "btf-array-cycle",
@@ -292,7 +255,7 @@ pub fn cases() -> Vec<Case> {
     {
         let mut btf = BtfWriter::new();
         let int = btf.int("int", 4, true);
-        let s = btf.struct_("s", 4, &[("a", int, 0), ("b", int, 32)]);
+        let s = btf.struct_("s", 4, &[("a", int, 0, 0), ("b", int, 32, 0)]);
         let elf = data_object(&mut btf, &[("v", s, 4)]);
         cases.push(Case {
             name: "struct-member-past-end",
@@ -307,7 +270,7 @@ pub fn cases() -> Vec<Case> {
     {
         let mut btf = BtfWriter::new();
         let int = btf.int("int", 4, true);
-        let s = btf.struct_("s", 8, &[("a", int, 0), ("b", int, 16)]);
+        let s = btf.struct_("s", 8, &[("a", int, 0, 0), ("b", int, 16, 0)]);
         let elf = data_object(&mut btf, &[("v", s, 8)]);
         cases.push(Case {
             name: "struct-members-overlap",
@@ -332,9 +295,7 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let mut elf = data_object(&mut btf, &[("x", int, 4)]);
+        let (mut elf, btf) = int_object("x");
         elf.symbols[0].value = 8;
         cases.push(Case {
             name: "datasec-var-outside",
@@ -378,9 +339,7 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let mut elf = data_object(&mut btf, &[("x", int, 4)]);
+        let (mut elf, btf) = int_object("x");
         elf.symbols[0].shndx = 200;
         cases.push(Case {
             name: "symbol-bad-section",
@@ -395,7 +354,7 @@ pub fn cases() -> Vec<Case> {
         let int = btf.int("int", 4, true);
         let proto = btf.func_proto(int, &[int]);
         let fp = btf.ptr(proto);
-        let s = btf.struct_("ops_t", 16, &[("slot", fp, 0), ("x", int, 64)]);
+        let s = btf.struct_("ops_t", 16, &[("slot", fp, 0, 0), ("x", int, 64, 0)]);
         let (mut elf, ops) = struct_ops_object(&mut btf, &[("ops", s, 0, 16)], 16);
         elf.relocations(ops, &[(0, 99)]);
         cases.push(Case {
@@ -420,9 +379,7 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let mut elf = data_object(&mut btf, &[("x", int, 4)]);
+        let (mut elf, btf) = int_object("x");
         elf.section(".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, vec![0; 4]);
         cases.push(Case {
             name: "duplicate-section",
@@ -435,7 +392,7 @@ pub fn cases() -> Vec<Case> {
     {
         let mut btf = BtfWriter::new();
         let int = btf.int("int", 4, true);
-        let s = btf.struct_("ops_t", 4, &[("x", int, 0)]);
+        let s = btf.struct_("ops_t", 4, &[("x", int, 0, 0)]);
         let (elf, _) = struct_ops_object(&mut btf, &[("a", s, 0, 4), ("b", s, 0, 4)], 4);
         cases.push(Case {
             name: "struct-ops-overlap",
@@ -468,7 +425,7 @@ pub fn cases() -> Vec<Case> {
         let int = btf.int("int", 4, true);
         let n = btf.string("long long");
         let odd = btf.raw(n, kind::INT, false, 0, 8, &[(1 << 24) | (16 << 16)]);
-        let s = btf.struct_("s", 16, &[("i", int, 0), ("l", odd, 64)]);
+        let s = btf.struct_("s", 16, &[("i", int, 0, 0), ("l", odd, 64, 0)]);
         let elf = data_object(&mut btf, &[("v", s, 16)]);
         cases.push(Case {
             name: "btf-int-no-bits",
@@ -482,7 +439,7 @@ pub fn cases() -> Vec<Case> {
         let mut btf = BtfWriter::new();
         let n = btf.string("int");
         let wide = btf.raw(n, kind::INT, false, 0, 4, &[(1 << 24) | (8 << 16) | 30]);
-        let s = btf.struct_("s", 8, &[("b", wide, 0)]);
+        let s = btf.struct_("s", 8, &[("b", wide, 0, 0)]);
         let elf = data_object(&mut btf, &[("v", s, 8)]);
         cases.push(Case {
             name: "btf-int-bits-past-size",
@@ -493,9 +450,7 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let mut elf = data_object(&mut btf, &[("x", int, 4)]);
+        let (mut elf, btf) = int_object("x");
         elf.symbols[0].name = "y".repeat(5000);
         cases.push(Case {
             name: "elf-name-too-long",
@@ -519,9 +474,7 @@ pub fn cases() -> Vec<Case> {
     }
 
     {
-        let mut btf = BtfWriter::new();
-        let int = btf.int("int", 4, true);
-        let mut elf = data_object(&mut btf, &[("x", int, 4)]);
+        let (mut elf, btf) = int_object("x");
         let mut bytes = btf.bytes();
         bytes[..2].copy_from_slice(&0xeb9f_u16.to_be_bytes());
         elf.section(".BTF", SHT_PROGBITS, 0, bytes);

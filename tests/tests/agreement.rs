@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use libbpf_rs::{ObjectBuilder, OpenObject, PrintLevel};
+use object::read::elf::{ElfFile64, SectionHeader as _};
+use object::{LittleEndian, Object as _, ObjectSection as _};
 use skel_builder::{Error, NeedsBtf, Problem, Skeleton};
 
 #[test]
@@ -23,14 +25,22 @@ fn builder_agrees_with_libbpf_on_every_fixture() {
             .to_owned();
         let bytes = std::fs::read(&object).unwrap();
         // The object is the embedded copy: DWARF's bytes dropped (its
-        // sections left as NOBITS headers), BTF kept.
-        let elf = skel_builder::object::elf::ElfObject::parse(&bytes).unwrap();
+        // sections left as NOBITS headers), BTF kept. Read with the
+        // `object` crate, not skel-builder's own reader.
+        let elf = ElfFile64::<LittleEndian>::parse(bytes.as_slice()).unwrap();
+        let sections: Vec<(String, object::elf::SectionType)> = elf
+            .sections()
+            .map(|s| {
+                let name = s.name().unwrap().to_owned();
+                (name, s.elf_section_header().sh_type(LittleEndian))
+            })
+            .collect();
         assert!(
-            elf.sections
+            sections
                 .iter()
-                .filter(|s| s.name.starts_with(".debug_") || s.name.starts_with(".rel.debug_"))
-                .all(|s| s.sh_type == skel_builder::object::elf::SectionType::NoBits),
-            "{}",
+                .filter(|(n, _)| n.starts_with(".debug_") || n.starts_with(".rel.debug_"))
+                .all(|&(_, t)| t == object::elf::SHT_NOBITS),
+            "{}: {sections:?}",
             object.display()
         );
         let ours = skel_builder::generate(&name, &object, &bytes)

@@ -29,11 +29,7 @@ fn generated_code_matches_expectations() {
             std::fs::write(&expected_path, &generated).unwrap();
             continue;
         }
-        failures.push(format!(
-            "{}:\n{}",
-            expected_path.display(),
-            diff(&expected, &generated)
-        ));
+        failures.push(diff(&expected_path, &expected, &generated_path, &generated));
     }
     assert!(
         failures.is_empty(),
@@ -43,27 +39,26 @@ fn generated_code_matches_expectations() {
     );
 }
 
-/// The differing lines, with line numbers (at most 40).
-fn diff(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let mut out = vec![];
-    for i in 0..e.len().max(a.len()) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => {}
-            (x, y) => {
-                if let Some(x) = x {
-                    out.push(format!("{:5} - {x}", i + 1));
-                }
-                if let Some(y) = y {
-                    out.push(format!("{:5} + {y}", i + 1));
-                }
-            }
-        }
-        if out.len() >= 40 {
-            out.push("      ...".to_owned());
-            break;
-        }
+/// Most lines of diff shown per file.
+const MAX_DIFF_LINES: usize = 400;
+
+/// A unified diff (3 lines of context) from the expectation to the
+/// generated code.
+fn diff(expected_path: &Path, expected: &str, generated_path: &Path, generated: &str) -> String {
+    let old = expected_path.display().to_string();
+    let new = generated_path.display().to_string();
+    let text = similar::TextDiff::from_lines(expected, generated)
+        .unified_diff()
+        .context_radius(3)
+        .header(&old, &new)
+        .to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= MAX_DIFF_LINES {
+        return text;
     }
-    out.join("\n")
+    format!(
+        "{}\n... ({} more lines of diff)\n",
+        lines[..MAX_DIFF_LINES].join("\n"),
+        lines.len() - MAX_DIFF_LINES
+    )
 }

@@ -6,8 +6,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use skel_tests::malformed::{data_object, finish};
-use skel_tests::objects::{BtfWriter, ElfWriter, SHF_ALLOC, SHF_WRITE, SHT_PROGBITS, STT_OBJECT};
+use skel_builder::testing::{BtfTypeId, BtfWriter, ElfWriter, data_object, data_vars, finish};
 
 fn generate(name: &str, bytes: &[u8]) -> Result<skel_builder::Generated, skel_builder::Error> {
     let start = Instant::now();
@@ -28,13 +27,13 @@ fn generate(name: &str, bytes: &[u8]) -> Result<skel_builder::Generated, skel_bu
 fn nested(depth: u32) -> Vec<u8> {
     let mut btf = BtfWriter::new();
     let int = btf.int("int", 4, true);
-    let mut inner = btf.struct_("s0", 4, &[("x", int, 0)]);
+    let mut inner = btf.struct_("s0", 4, &[("x", int, 0, 0)]);
     for level in 1..depth {
         let name = format!("s{level}");
         inner = btf.struct_(
             &name,
             4 * (level + 1),
-            &[("inner", inner, 0), ("x", int, 32 * level)],
+            &[("inner", inner, 0, 0), ("x", int, 32 * level, 0)],
         );
     }
     let elf = data_object(&mut btf, &[("deep", inner, 4 * depth)]);
@@ -65,11 +64,8 @@ fn a_char_array_of_2_pow_31_is_generated() {
     let index = btf.int("unsigned int", 4, false);
     let ch = btf.char_();
     let big = btf.array(ch, index, 1 << 31);
-    let v = btf.var("big", big);
-    btf.datasec(".bss", 0, &[(v, 0, 1 << 31)]);
     let mut elf = ElfWriter::new();
-    let bss = elf.nobits(".bss", 1 << 31);
-    elf.symbol("big", bss, 0, 1 << 31, STT_OBJECT);
+    data_vars(&mut elf, &mut btf, ".bss", &[("big", big, 1 << 31)]);
     let g = generate("char-2-pow-31", &finish(elf, &btf)).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(
         g.code
@@ -101,11 +97,8 @@ fn a_two_dimensional_char_array_of_2_pow_31_bytes_is_generated() {
     let byte = btf.int("unsigned char", 1, false);
     let row = btf.array(byte, index, 1 << 15);
     let grid = btf.array(row, index, 1 << 16);
-    let v = btf.var("grid", grid);
-    btf.datasec(".bss", 0, &[(v, 0, 1 << 31)]);
     let mut elf = ElfWriter::new();
-    let bss = elf.nobits(".bss", 1 << 31);
-    elf.symbol("grid", bss, 0, 1 << 31, STT_OBJECT);
+    data_vars(&mut elf, &mut btf, ".bss", &[("grid", grid, 1 << 31)]);
     let g = generate("u8-2d-2-pow-31", &finish(elf, &btf)).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(
         g.code
@@ -121,22 +114,13 @@ fn wide(members: u32, name: impl Fn(u32) -> String) -> Vec<u8> {
     let mut btf = BtfWriter::new();
     let int = btf.int("int", 4, true);
     let names: Vec<String> = (0..members).map(name).collect();
-    let list: Vec<(&str, u32, u32)> = names
+    let list: Vec<(&str, BtfTypeId, u32, u32)> = names
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.as_str(), int, 32 * i as u32))
+        .map(|(i, n)| (n.as_str(), int, 32 * i as u32, 0))
         .collect();
     let s = btf.struct_("wide", 4 * members, &list);
-    let v = btf.var("w", s);
-    btf.datasec(".data", 0, &[(v, 0, 4 * members)]);
-    let mut elf = ElfWriter::new();
-    let data = elf.section(
-        ".data",
-        SHT_PROGBITS,
-        SHF_ALLOC | SHF_WRITE,
-        vec![0; 4 * members as usize],
-    );
-    elf.symbol("w", data, 0, u64::from(4 * members), STT_OBJECT);
+    let elf = data_object(&mut btf, &[("w", s, 4 * members)]);
     finish(elf, &btf)
 }
 

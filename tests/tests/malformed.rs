@@ -101,12 +101,11 @@ fn cut_and_corrupted_fixtures_never_panic() {
 /// pointers stay opaque, so nothing walks the cycle.
 #[test]
 fn pointer_cycles_are_opaque_pointers() {
-    use skel_tests::malformed::{data_object, finish};
-    use skel_tests::objects::BtfWriter;
+    use skel_builder::testing::{BtfTypeId, BtfWriter, data_object, finish};
     let mut btf = BtfWriter::new();
     // [1] ptr -> [1]; [2] typedef loop_t -> [3] ptr -> [2]
-    let p = btf.ptr(1);
-    let t = btf.typedef("loop_t", 3);
+    let p = btf.ptr(BtfTypeId(1));
+    let t = btf.typedef("loop_t", BtfTypeId(3));
     btf.ptr(t);
     let elf = data_object(&mut btf, &[("p", p, 8), ("t", t, 8)]);
     let g = skel_builder::generate("cycle", Path::new("cycle.bpf.o"), &finish(elf, &btf))

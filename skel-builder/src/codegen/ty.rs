@@ -7,12 +7,14 @@ use quote::quote;
 use super::asserts::struct_asserts;
 use super::attrs::{code, doc, ident, lit};
 use crate::model::{
-    Bitfield, EnumDef, Field, FieldKind, FloatTy, IntTy, Origin, Skeleton, StructDef, Ty, TypeDef,
+    Bitfield, EnumDef, Field, FieldKind, IntTy, Origin, Skeleton, StructDef, Ty, TypeDef,
     TypeDefKind,
 };
 
 /// The Rust type of a field, inside the `types` module. `lifetime` is what
-/// program slots borrow for.
+/// program slots borrow for. The model spells the same types for people
+/// ([`Ty::rust_spelling`]); `spellings_agree_with_codegen` below holds the
+/// two together.
 pub fn field_type(skel: &Skeleton, ty: &Ty, lifetime: TokenStream) -> TokenStream {
     type_path(skel, ty, lifetime, quote!())
 }
@@ -26,8 +28,10 @@ pub fn outer_type(skel: &Skeleton, ty: &Ty) -> TokenStream {
 fn type_path(skel: &Skeleton, ty: &Ty, lifetime: TokenStream, prefix: TokenStream) -> TokenStream {
     match ty {
         Ty::Int(i) => int_type(*i),
-        Ty::Float(FloatTy::F32) => quote!(f32),
-        Ty::Float(FloatTy::F64) => quote!(f64),
+        Ty::Float(f) => {
+            let name = ident(f.rust_name());
+            quote!(#name)
+        }
         Ty::Bool => quote!(::skel_runtime::CBool),
         Ty::CharArray(n) => {
             let n = lit(*n);
@@ -402,5 +406,137 @@ fn enum_literal(value: i128) -> TokenStream {
     } else {
         let v = Literal::u128_unsuffixed(value as u128);
         quote!(#v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Delimiter, TokenStream, TokenTree};
+    use quote::quote;
+
+    use super::field_type;
+    use crate::model::{
+        EnumDef, FloatTy, IntTy, Layout, ObjectPath, Origin, SkelIdents, Skeleton, StructDef, Ty,
+        TypeDef, TypeDefKind, TypeRef,
+    };
+
+    /// Every token, without the spacing between them.
+    fn tokens(stream: TokenStream) -> Vec<String> {
+        let mut out = vec![];
+        for tree in stream {
+            match tree {
+                TokenTree::Group(g) => {
+                    let (open, close) = match g.delimiter() {
+                        Delimiter::Parenthesis => ("(", ")"),
+                        Delimiter::Brace => ("{", "}"),
+                        Delimiter::Bracket => ("[", "]"),
+                        Delimiter::None => ("", ""),
+                    };
+                    out.push(open.to_owned());
+                    out.extend(tokens(g.stream()));
+                    out.push(close.to_owned());
+                }
+                TokenTree::Punct(p) => out.push(p.as_char().to_string()),
+                other => out.push(other.to_string()),
+            }
+        }
+        out
+    }
+
+    fn skeleton() -> Skeleton {
+        let def = |name: &str, kind| TypeDef {
+            name: name.to_owned(),
+            c_name: name.to_owned(),
+            btf_id: None,
+            origin: Origin::Named {
+                name: name.to_owned(),
+            },
+            kind,
+        };
+        let e = EnumDef {
+            repr: IntTy::U32,
+            values: vec![],
+        };
+        let s = StructDef {
+            union: false,
+            layout: Layout { size: 0, align: 1 },
+            c_size: 0,
+            packed: false,
+            fields: vec![],
+            bitfields: vec![],
+            program_slots: false,
+        };
+        Skeleton {
+            name: "t".to_owned(),
+            object_name: "t".to_owned(),
+            object_path: ObjectPath::Path("t.bpf.o".to_owned()),
+            maps: vec![],
+            progs: vec![],
+            types: vec![
+                def("color", TypeDefKind::Enum(e)),
+                def("type", TypeDefKind::Struct(s)),
+            ],
+            warnings: vec![],
+            has_btf: true,
+            idents: SkelIdents::default(),
+        }
+    }
+
+    /// One of each shape: adding a variant to `Ty` fails to compile here
+    /// until it has a case below.
+    fn shapes() -> Vec<Ty> {
+        let all = vec![
+            Ty::Int(IntTy::I8),
+            Ty::Int(IntTy::U128),
+            Ty::Float(FloatTy::F32),
+            Ty::Float(FloatTy::F64),
+            Ty::Bool,
+            Ty::CharArray(16),
+            Ty::Enum(TypeRef(0)),
+            Ty::Composite(TypeRef(1)),
+            Ty::Array(Box::new(Ty::Array(Box::new(Ty::Pointer), 2)), 3),
+            Ty::Array(Box::new(Ty::CharArray(4)), 5),
+            Ty::Pointer,
+            Ty::ProgramSlot,
+            Ty::Bytes(4),
+        ];
+        for ty in &all {
+            match ty {
+                Ty::Int(_)
+                | Ty::Float(_)
+                | Ty::Bool
+                | Ty::CharArray(_)
+                | Ty::Enum(_)
+                | Ty::Composite(_)
+                | Ty::Array(..)
+                | Ty::Pointer
+                | Ty::ProgramSlot
+                | Ty::Bytes(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn spellings_agree_with_codegen() {
+        let skel = skeleton();
+        for ty in shapes() {
+            let mut printed = tokens(field_type(&skel, &ty, quote!('obj)));
+            // Codegen writes absolute `::skel_runtime` paths.
+            while let Some(at) = printed
+                .windows(3)
+                .position(|w| w == [":", ":", "skel_runtime"])
+            {
+                printed.drain(at..at + 2);
+            }
+            let spelled = skel.rust_type(&ty);
+            let parsed = tokens(spelled.parse().unwrap());
+            assert_eq!(printed, parsed, "{ty:?} spelled {spelled}");
+        }
+        assert_eq!(
+            skel.rust_type(&Ty::Array(Box::new(Ty::ProgramSlot), 2)),
+            "[skel_runtime::Slot<'obj>; 2]"
+        );
+        assert_eq!(skel.rust_type(&Ty::Composite(TypeRef(1))), "r#type");
     }
 }

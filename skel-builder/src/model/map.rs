@@ -2,6 +2,7 @@ use super::{Accessors, Ty, TypeRef};
 
 /// One map, as libbpf creates it at open.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MapDef {
     /// `bpf_map__name`: the C variable, or libbpf's internal name
     /// (`foo_bpf.bss`, `.rodata.str1.1`).
@@ -24,6 +25,7 @@ pub struct MapDef {
 
 /// The Rust names of a map's accessors.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MapIdents {
     /// `maps.<get>()` / `maps.<get_mut>()`: the libbpf-rs handles.
     pub handle: Accessors,
@@ -49,14 +51,18 @@ pub struct MapIdents {
     pub link: Option<String>,
 }
 
+/// Which kind of ELF data section a global-data map holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DataKind {
     Data,
     Rodata,
     Bss,
 }
 
+/// What kind of map it is, with what the skeleton generates for it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum MapKind {
     /// Declared in `SEC(".maps")`; `value_type` is the C spelling.
     Declared {

@@ -1,11 +1,23 @@
-//! The skeleton model: plain data describing what to generate.
+//! The skeleton model: plain data describing what is generated.
 //!
-//! The `translate` step builds it from what libbpf sees in the object, the
-//! naming pass gives every item its Rust name, and `codegen` reads only the
-//! model. No `syn`/`quote` types live here, so tests build models by hand.
-//! Rust names stored in the model are final: unique in their namespace and
-//! shaped as identifiers (keywords are still spelled plainly; codegen makes
-//! them raw identifiers).
+//! This is public API. A build script can read the model of an object with
+//! [`read_model`](crate::read_model) (or take it from
+//! [`Generated::skeleton`](crate::Generated)) to describe what was
+//! generated: `example-app`'s build script prints the layout of its
+//! struct_ops shadow from it. The model is exactly what the code is printed
+//! from: [`Skeleton::layout_of`] gives a field type's size and alignment,
+//! [`Skeleton::rust_type`] its Rust spelling.
+//!
+//! Structs and enums here are `#[non_exhaustive]`: later versions may add
+//! fields, variants and shapes of types, so read fields and match with a
+//! `_` arm; models are built only by skel-builder.
+//!
+//! Inside skel-builder: the `translate` step builds it from what libbpf
+//! sees in the object, the naming pass gives every item its Rust name, and
+//! `codegen` reads only the model. No `syn`/`quote` types live here, so
+//! tests build models by hand. Rust names stored in the model are final:
+//! unique in their namespace and shaped as identifiers (keywords are still
+//! spelled plainly; codegen makes them raw identifiers).
 
 mod map;
 mod prog;

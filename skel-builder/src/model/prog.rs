@@ -1,5 +1,6 @@
 /// One BPF program (not a `.text` subprogram).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProgDef {
     /// The C function name, which is also libbpf's program name.
     pub name: String,
@@ -15,6 +16,7 @@ pub struct ProgDef {
 
 /// The Rust names of a program's accessors.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProgIdents {
     /// `progs.<get>()`: the program token; `progs.<get_mut>()`: the
     /// libbpf-rs handle.
@@ -26,6 +28,7 @@ pub struct ProgIdents {
 
 /// A pair of accessor names: a shared one and an exclusive one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Accessors {
     pub get: String,
     pub get_mut: String,

@@ -2,6 +2,7 @@ use super::{Layout, MapDef, ProgDef, Ty, TypeDef, TypeDefKind, TypeRef};
 
 /// Everything generated for one BPF object.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Skeleton {
     /// The skeleton's name (`foo` gives `FooSkel`); a valid identifier.
     pub name: String,
@@ -27,6 +28,7 @@ pub struct Skeleton {
 }
 
 impl Skeleton {
+    /// The generated type a [`TypeRef`] points at.
     pub fn ty(&self, r: TypeRef) -> &TypeDef {
         &self.types[r.0]
     }
@@ -35,6 +37,13 @@ impl Skeleton {
     /// them.
     pub fn layout_of(&self, ty: &Ty) -> Layout {
         ty.layout(&self.types)
+    }
+
+    /// A field type spelled as Rust, as the generated code has it
+    /// (`u64`, `skel_runtime::CharArray<16>`, `skel_runtime::Slot<'obj>`,
+    /// `[u8; 4]`, a generated type's name): see [`Ty::rust_spelling`].
+    pub fn rust_type(&self, ty: &Ty) -> String {
+        ty.rust_spelling(&self.types)
     }
 
     /// The struct definition behind a type reference, if it is a struct or
@@ -49,6 +58,7 @@ impl Skeleton {
 
 /// The Rust names of a skeleton's items.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SkelIdents {
     /// The private module holding everything (re-exported).
     pub module: String,
@@ -70,6 +80,7 @@ pub struct SkelIdents {
 
 /// Where the object file is, for `include_bytes!`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ObjectPath {
     /// A file in the build script's `OUT_DIR`: the generated code says
     /// `concat!(env!("OUT_DIR"), "/<file>")`, so it reads the same anywhere.
@@ -81,6 +92,7 @@ pub enum ObjectPath {
 
 /// A place where the generator fell back to a less typed representation.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Warning {
     /// C spelling of the type, or the data section.
     pub type_name: String,

@@ -11,6 +11,7 @@ pub struct Layout {
     pub align: u64,
 }
 
+/// A Rust integer type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IntTy {
     I8,
@@ -75,14 +76,25 @@ impl IntTy {
     }
 }
 
+/// A Rust float type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FloatTy {
     F32,
     F64,
 }
 
+impl FloatTy {
+    pub fn rust_name(self) -> &'static str {
+        match self {
+            FloatTy::F32 => "f32",
+            FloatTy::F64 => "f64",
+        }
+    }
+}
+
 /// The type of a field.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Ty {
     Int(IntTy),
     Float(FloatTy),
@@ -126,11 +138,40 @@ impl Ty {
             Ty::Pointer | Ty::ProgramSlot => Layout { size: 8, align: 8 },
         }
     }
+
+    /// The Rust type as the generated code has it, spelled the way a user
+    /// writes it: `u32`, `[u8; 4]`, `skel_runtime::CharArray<16>`,
+    /// `skel_runtime::Slot<'obj>`, and generated types by their name
+    /// (`r#type` for a keyword; they live in the skeleton's `types`
+    /// module). Codegen prints the
+    /// same types (with `::skel_runtime` paths); a unit test holds the two
+    /// together.
+    pub fn rust_spelling(&self, types: &[TypeDef]) -> String {
+        match self {
+            Ty::Int(i) => i.rust_name().to_owned(),
+            Ty::Float(f) => f.rust_name().to_owned(),
+            Ty::Bool => "skel_runtime::CBool".to_owned(),
+            Ty::CharArray(n) => format!("skel_runtime::CharArray<{n}>"),
+            Ty::Enum(r) | Ty::Composite(r) => {
+                let name = &types[r.0].name;
+                if crate::ident::needs_raw(name) {
+                    format!("r#{name}")
+                } else {
+                    name.clone()
+                }
+            }
+            Ty::Array(elem, n) => format!("[{}; {n}]", elem.rust_spelling(types)),
+            Ty::Pointer => "skel_runtime::OpaquePtr".to_owned(),
+            Ty::ProgramSlot => "skel_runtime::Slot<'obj>".to_owned(),
+            Ty::Bytes(n) => format!("[u8; {n}]"),
+        }
+    }
 }
 
 /// Where a generated type comes from: for its documentation, and for the
 /// naming pass, which derives its Rust name from it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Origin {
     /// The variables of an ELF data section.
     Datasec { section: String },
@@ -150,7 +191,10 @@ pub enum Origin {
     Map { map: String, role: String },
 }
 
+/// A generated Rust type: a struct or union (data sections, shadows and
+/// the C types they reach), or an enum newtype.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct TypeDef {
     /// Rust name, unique among generated types (set by the naming pass).
     pub name: String,
@@ -161,7 +205,9 @@ pub struct TypeDef {
     pub kind: TypeDefKind,
 }
 
+/// What a generated type is.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum TypeDefKind {
     Struct(StructDef),
     Enum(EnumDef),
@@ -194,6 +240,7 @@ impl TypeDef {
 /// storage and padding, in offset order, covering `0..layout.size`
 /// (unions: every field at offset 0).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct StructDef {
     pub union: bool,
     pub layout: Layout,
@@ -208,7 +255,9 @@ pub struct StructDef {
     pub program_slots: bool,
 }
 
+/// What a field of a generated struct holds.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum FieldKind {
     /// A C member (or variable) of that name.
     Member { c_name: String },
@@ -218,7 +267,9 @@ pub enum FieldKind {
     BitfieldStorage,
 }
 
+/// One field of a generated struct or union.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Field {
     /// Rust field name, unique in its struct.
     pub name: String,
@@ -236,6 +287,7 @@ pub struct Field {
 
 /// A bitfield read and written through methods on its struct.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Bitfield {
     pub c_name: String,
     pub getter: String,
@@ -251,13 +303,17 @@ pub struct Bitfield {
     pub c_type: String,
 }
 
+/// An enum newtype over its integer representation.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct EnumDef {
     pub repr: IntTy,
     pub values: Vec<EnumValue>,
 }
 
+/// One known value of an enum: an associated constant.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct EnumValue {
     /// Rust constant name, unique in the enum.
     pub name: String,

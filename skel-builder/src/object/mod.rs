@@ -19,8 +19,10 @@ use std::path::Path;
 use crate::error::{Error, NeedsBtf, Problem};
 use crate::model::ProgDef;
 
-pub use maps::{InnerDef, ObjMap, ObjMapKind, internal_map_name};
-pub use sections::{Datasec, Var};
+pub use maps::{InnerDef, ObjMap, ObjMapKind};
+pub use sections::Datasec;
+#[cfg(test)]
+pub use sections::Var;
 pub use strip::strip_debug;
 
 /// A BPF object as libbpf opens it.

@@ -59,7 +59,7 @@ mod tests {
     use super::*;
     use crate::object::Var;
     use crate::object::btf::BtfTypeId;
-    use crate::object::btf::testing::BtfWriter;
+    use crate::testing::BtfWriter;
 
     struct Section {
         btf: Btf,
@@ -108,8 +108,8 @@ mod tests {
         let u64_ = w.int("unsigned long long", 8, false);
         let u32_ = w.int("unsigned int", 4, false);
         let arr = w.array(u32_, u32_, 3);
-        let a = w.var("head", u64_, true);
-        let b = w.var("cpus", arr, true);
+        let a = w.var("head", u64_);
+        let b = w.var("cpus", arr);
         let ds = w.datasec(".data.x", 0, &[(a, 0, 8), (b, 0, 12)]);
         let s = section(
             w,
@@ -128,7 +128,7 @@ mod tests {
         let mut w = BtfWriter::new();
         let ch = w.char_();
         let arr = w.array(ch, ch, 1);
-        let a = w.var("dump", arr, true);
+        let a = w.var("dump", arr);
         let ds = w.datasec(".data.x", 0, &[(a, 0, 1)]);
         let s = section(w, ds, 1, &[("dump", arr, 0, false)]);
         let r = resizable(&s).expect("resizable");
@@ -140,8 +140,8 @@ mod tests {
         let mut w = BtfWriter::new();
         let u32_ = w.int("unsigned int", 4, false);
         let arr = w.array(u32_, u32_, 2);
-        let a = w.var("arr", arr, true);
-        let b = w.var("tail", u32_, true);
+        let a = w.var("arr", arr);
+        let b = w.var("tail", u32_);
         let ds = w.datasec(".data.x", 0, &[(a, 0, 8), (b, 0, 4)]);
         // The last variable is a scalar.
         let s = section(
@@ -156,8 +156,8 @@ mod tests {
         let mut w = BtfWriter::new();
         let u32_ = w.int("unsigned int", 4, false);
         let arr = w.array(u32_, u32_, 2);
-        let a = w.var("head", u32_, true);
-        let b = w.var("arr", arr, false);
+        let a = w.var("head", u32_);
+        let b = w.var("arr", arr);
         let ds = w.datasec(".data.x", 0, &[(a, 0, 4), (b, 0, 8)]);
         let s = section(
             w,
@@ -172,8 +172,8 @@ mod tests {
         let mut w = BtfWriter::new();
         let u32_ = w.int("unsigned int", 4, false);
         let arr = w.array(u32_, u32_, 2);
-        let a = w.var("arr", arr, true);
-        let b = w.var("hidden", u32_, false);
+        let a = w.var("arr", arr);
+        let b = w.var("hidden", u32_);
         let ds = w.datasec(".data.x", 0, &[(a, 0, 8), (b, 0, 4)]);
         let s = section(
             w,

@@ -945,7 +945,7 @@ mod tests {
     //! kernel.
     use super::*;
     use crate::model::{ObjectPath, Skeleton};
-    use crate::object::btf::testing::BtfWriter;
+    use crate::testing::BtfWriter;
 
     /// The types, named by the naming pass.
     fn named(types: Vec<TypeDef>) -> Vec<TypeDef> {
@@ -1288,8 +1288,8 @@ mod tests {
         let mut w = BtfWriter::new();
         let u64_ = w.int("unsigned long long", 8, false);
         let u32_ = w.int("unsigned int", 4, false);
-        let a = w.var("hits", u64_, true);
-        let b = w.var("pid", u32_, true);
+        let a = w.var("hits", u64_);
+        let b = w.var("pid", u32_);
         let ds = w.datasec(".bss", 0, &[(a, 0, 8), (b, 0, 4)]);
         let proto = w.func_proto(u32_, &[]);
         let f = w.func("prog", proto);

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use skel_builder::object::elf::ElfObject;
+use skel_builder::testing::btf_section;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args_os().nth(1).ok_or("usage: fuzz-seeds DIR")?);
@@ -32,9 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut btf_seeds = 0;
     for (name, bytes) in &objects {
         std::fs::write(whole.join(name), bytes)?;
-        let elf = ElfObject::parse(bytes).ok();
-        if let Some(section) = elf.as_ref().and_then(|e| e.section_by_name(".BTF")) {
-            std::fs::write(btf.join(name), section.data)?;
+        if let Some(section) = btf_section(bytes) {
+            std::fs::write(btf.join(name), section)?;
             btf_seeds += 1;
         }
     }

@@ -11,7 +11,7 @@
 //! `expect` on input. A checked reader of ~300 lines is smaller than the
 //! guards it would need.
 
-mod wire;
+pub(crate) mod wire;
 
 use std::fmt;
 
@@ -350,14 +350,6 @@ impl Btf {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.types.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.types.len() <= 1
-    }
-
     /// The type with this id. Ids come from this table, so they exist;
     /// an unknown id (a bug) reads as `void`.
     pub fn get(&self, id: BtfTypeId) -> &Type {
@@ -380,7 +372,7 @@ impl Btf {
         self.get(id).name.as_deref().unwrap_or("")
     }
 
-    /// Finds the first type of a kind with this name.
+    /// The first type of this name whose kind `pred` accepts.
     pub fn find(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<BtfTypeId> {
         self.iter()
             .find(|(_, t)| t.name.as_deref() == Some(name) && pred(&t.kind))
@@ -657,214 +649,9 @@ impl Btf {
 }
 
 #[cfg(test)]
-pub(crate) mod testing {
-    //! A dev-only BTF writer: tests build types in memory, encode them to the
-    //! wire format, and read them back through the real parser.
-    use super::*;
-
-    #[derive(Default)]
-    pub struct BtfWriter {
-        types: Vec<Vec<u8>>,
-        strings: Vec<u8>,
-    }
-
-    impl BtfWriter {
-        pub fn new() -> Self {
-            BtfWriter {
-                types: vec![],
-                strings: vec![0],
-            }
-        }
-
-        pub fn string(&mut self, s: &str) -> u32 {
-            if s.is_empty() {
-                return 0;
-            }
-            let off = self.strings.len() as u32;
-            self.strings.extend_from_slice(s.as_bytes());
-            self.strings.push(0);
-            off
-        }
-
-        /// Appends a raw record and returns its id.
-        pub fn raw(
-            &mut self,
-            name: &str,
-            kind: u32,
-            kind_flag: bool,
-            vlen: u32,
-            size_or_type: u32,
-            extra: &[u32],
-        ) -> BtfTypeId {
-            let name_off = self.string(name);
-            let info = (u32::from(kind_flag) << 31) | (kind << 24) | (vlen & 0xffff);
-            let mut rec = vec![];
-            for w in [name_off, info, size_or_type].iter().chain(extra) {
-                rec.extend_from_slice(&w.to_le_bytes());
-            }
-            self.types.push(rec);
-            BtfTypeId(self.types.len() as u32)
-        }
-
-        pub fn int(&mut self, name: &str, size: u32, signed: bool) -> BtfTypeId {
-            let enc = if signed { 1 } else { 0 };
-            self.raw(name, 1, false, 0, size, &[(enc << 24) | (size * 8)])
-        }
-
-        pub fn int_bits(&mut self, name: &str, size: u32, bit_offset: u32, bits: u32) -> BtfTypeId {
-            self.raw(name, 1, false, 0, size, &[(bit_offset << 16) | bits])
-        }
-
-        pub fn char_(&mut self) -> BtfTypeId {
-            self.raw("char", 1, false, 0, 1, &[(1 << 25) | (1 << 24) | 8])
-        }
-
-        pub fn bool_(&mut self) -> BtfTypeId {
-            self.raw("_Bool", 1, false, 0, 1, &[(4 << 24) | 8])
-        }
-
-        pub fn float(&mut self, name: &str, size: u32) -> BtfTypeId {
-            self.raw(name, 16, false, 0, size, &[])
-        }
-
-        pub fn ptr(&mut self, target: BtfTypeId) -> BtfTypeId {
-            self.raw("", 2, false, 0, target.0, &[])
-        }
-
-        pub fn typedef(&mut self, name: &str, target: BtfTypeId) -> BtfTypeId {
-            self.raw(name, 8, false, 0, target.0, &[])
-        }
-
-        pub fn const_(&mut self, target: BtfTypeId) -> BtfTypeId {
-            self.raw("", 10, false, 0, target.0, &[])
-        }
-
-        pub fn volatile(&mut self, target: BtfTypeId) -> BtfTypeId {
-            self.raw("", 9, false, 0, target.0, &[])
-        }
-
-        pub fn array(&mut self, elem: BtfTypeId, index: BtfTypeId, len: u32) -> BtfTypeId {
-            self.raw("", 3, false, 0, 0, &[elem.0, index.0, len])
-        }
-
-        pub fn func_proto(&mut self, ret: BtfTypeId, params: &[BtfTypeId]) -> BtfTypeId {
-            let extra: Vec<u32> = params.iter().flat_map(|p| [0, p.0]).collect();
-            self.raw("", 13, false, params.len() as u32, ret.0, &extra)
-        }
-
-        /// A struct (or union) with `(name, type, bit_offset, bitfield_size)`
-        /// members; `kind_flag` is set when any bitfield size is non-zero.
-        pub fn composite(
-            &mut self,
-            union: bool,
-            name: &str,
-            size: u32,
-            members: &[(&str, BtfTypeId, u32, u32)],
-        ) -> BtfTypeId {
-            let kind_flag = members.iter().any(|m| m.3 != 0);
-            let mut extra = vec![];
-            for (m_name, ty, off, bits) in members {
-                let n = self.string(m_name);
-                let offset = if kind_flag { (bits << 24) | off } else { *off };
-                extra.extend([n, ty.0, offset]);
-            }
-            self.raw(
-                name,
-                if union { 5 } else { 4 },
-                kind_flag,
-                members.len() as u32,
-                size,
-                &extra,
-            )
-        }
-
-        pub fn struct_(
-            &mut self,
-            name: &str,
-            size: u32,
-            members: &[(&str, BtfTypeId, u32, u32)],
-        ) -> BtfTypeId {
-            self.composite(false, name, size, members)
-        }
-
-        pub fn union_(
-            &mut self,
-            name: &str,
-            size: u32,
-            members: &[(&str, BtfTypeId, u32, u32)],
-        ) -> BtfTypeId {
-            self.composite(true, name, size, members)
-        }
-
-        pub fn enum_(
-            &mut self,
-            name: &str,
-            size: u32,
-            signed: bool,
-            values: &[(&str, i64)],
-        ) -> BtfTypeId {
-            let mut extra = vec![];
-            if size == 8 {
-                for (n, v) in values {
-                    let n = self.string(n);
-                    extra.extend([n, *v as u64 as u32, ((*v as u64) >> 32) as u32]);
-                }
-                self.raw(name, 19, signed, values.len() as u32, size, &extra)
-            } else {
-                for (n, v) in values {
-                    let n = self.string(n);
-                    extra.extend([n, *v as u32]);
-                }
-                self.raw(name, 6, signed, values.len() as u32, size, &extra)
-            }
-        }
-
-        pub fn var(&mut self, name: &str, ty: BtfTypeId, global: bool) -> BtfTypeId {
-            self.raw(name, 14, false, 0, ty.0, &[u32::from(global)])
-        }
-
-        pub fn datasec(
-            &mut self,
-            name: &str,
-            size: u32,
-            vars: &[(BtfTypeId, u32, u32)],
-        ) -> BtfTypeId {
-            let extra: Vec<u32> = vars.iter().flat_map(|(t, o, s)| [t.0, *o, *s]).collect();
-            self.raw(name, 15, false, vars.len() as u32, size, &extra)
-        }
-
-        pub fn func(&mut self, name: &str, proto: BtfTypeId) -> BtfTypeId {
-            self.raw(name, 12, false, 1, proto.0, &[])
-        }
-
-        pub fn bytes(&self) -> Vec<u8> {
-            let type_len: usize = self.types.iter().map(Vec::len).sum();
-            let mut out = vec![];
-            out.extend_from_slice(&0xeb9f_u16.to_le_bytes());
-            out.push(1);
-            out.push(0);
-            out.extend_from_slice(&24u32.to_le_bytes());
-            out.extend_from_slice(&0u32.to_le_bytes());
-            out.extend_from_slice(&(type_len as u32).to_le_bytes());
-            out.extend_from_slice(&(type_len as u32).to_le_bytes());
-            out.extend_from_slice(&(self.strings.len() as u32).to_le_bytes());
-            for t in &self.types {
-                out.extend_from_slice(t);
-            }
-            out.extend_from_slice(&self.strings);
-            out
-        }
-
-        pub fn finish(&self) -> Btf {
-            Btf::parse(&self.bytes()).expect("test BTF parses")
-        }
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::testing::BtfWriter;
     use super::*;
+    use crate::testing::BtfWriter;
 
     #[test]
     fn c_spellings_are_c_declarators() {
@@ -959,8 +746,9 @@ mod tests {
     fn typedef_cycle_is_an_error() {
         let mut w = BtfWriter::new();
         // [1] typedef a -> [2], [2] typedef b -> [1]
-        w.raw("a", 8, false, 0, 2, &[]);
-        w.raw("b", 8, false, 0, 1, &[]);
+        let (a, b) = (w.string("a"), w.string("b"));
+        w.raw(a, wire::kind::TYPEDEF, false, 0, 2, &[]);
+        w.raw(b, wire::kind::TYPEDEF, false, 0, 1, &[]);
         let btf = w.finish();
         assert!(matches!(
             btf.skip_modifiers(BtfTypeId(1)),
@@ -973,7 +761,7 @@ mod tests {
     #[test]
     fn dangling_ids_are_refused() {
         let mut w = BtfWriter::new();
-        w.raw("p", 2, false, 0, 99, &[]);
+        w.raw(0, wire::kind::PTR, false, 0, 99, &[]);
         assert!(matches!(
             Btf::parse(&w.bytes()),
             Err(BtfError::DanglingTypeId { target: 99, .. })
@@ -983,7 +771,8 @@ mod tests {
     #[test]
     fn huge_vlen_is_refused_without_allocating() {
         let mut w = BtfWriter::new();
-        w.raw("s", 4, false, 0xffff, 4, &[]);
+        let s = w.string("s");
+        w.raw(s, wire::kind::STRUCT, false, 0xffff, 4, &[]);
         assert!(matches!(
             Btf::parse(&w.bytes()),
             Err(BtfError::VlenTooLarge { vlen: 0xffff, .. })
@@ -1007,7 +796,7 @@ mod tests {
     #[test]
     fn string_offsets_are_checked() {
         let mut w = BtfWriter::new();
-        w.raw("", 1, false, 0, 4, &[32]);
+        w.raw(0, wire::kind::INT, false, 0, 4, &[32]);
         let mut bytes = w.bytes();
         // name_off of the first type: right after the 24-byte header
         bytes[24..28].copy_from_slice(&1000u32.to_le_bytes());
@@ -1035,7 +824,8 @@ mod tests {
         // A tag's value may be long: it is dropped, not refused.
         let mut w = BtfWriter::new();
         let int = w.int("int", 4, true);
-        w.raw(&long, 18, false, 0, int.0, &[]);
+        let tag = w.string(&long);
+        w.raw(tag, wire::kind::TYPE_TAG, false, 0, int.0, &[]);
         assert_eq!(w.finish().get(BtfTypeId(2)).name, None);
     }
 

@@ -1,5 +1,6 @@
 //! The BTF wire format: header, string table and type records, decoded into
-//! the typed view of [`super`]. Nothing here is public outside `object::btf`.
+//! the typed view of [`super`]. Nothing here is public outside `object::btf`,
+//! except the numbers the test writer (`crate::testing`) encodes with.
 //!
 //! Every count and offset read from the input is checked against the bytes
 //! that are actually there before anything is allocated or indexed, so a
@@ -10,35 +11,38 @@ use super::{
     Param, Type,
 };
 
-const MAGIC: u16 = 0xeb9f;
-const HEADER_LEN: usize = 24;
+pub const MAGIC: u16 = 0xeb9f;
+pub const HEADER_LEN: usize = 24;
 /// One `struct btf_type`: name_off, info, size/type.
 const TYPE_LEN: usize = 12;
 
-// Kinds, from include/uapi/linux/btf.h.
-const KIND_INT: u32 = 1;
-const KIND_PTR: u32 = 2;
-const KIND_ARRAY: u32 = 3;
-const KIND_STRUCT: u32 = 4;
-const KIND_UNION: u32 = 5;
-const KIND_ENUM: u32 = 6;
-const KIND_FWD: u32 = 7;
-const KIND_TYPEDEF: u32 = 8;
-const KIND_VOLATILE: u32 = 9;
-const KIND_CONST: u32 = 10;
-const KIND_RESTRICT: u32 = 11;
-const KIND_FUNC: u32 = 12;
-const KIND_FUNC_PROTO: u32 = 13;
-const KIND_VAR: u32 = 14;
-const KIND_DATASEC: u32 = 15;
-const KIND_FLOAT: u32 = 16;
-const KIND_DECL_TAG: u32 = 17;
-const KIND_TYPE_TAG: u32 = 18;
-const KIND_ENUM64: u32 = 19;
+/// `struct btf_type` kinds, from include/uapi/linux/btf.h.
+pub mod kind {
+    pub const INT: u32 = 1;
+    pub const PTR: u32 = 2;
+    pub const ARRAY: u32 = 3;
+    pub const STRUCT: u32 = 4;
+    pub const UNION: u32 = 5;
+    pub const ENUM: u32 = 6;
+    pub const FWD: u32 = 7;
+    pub const TYPEDEF: u32 = 8;
+    pub const VOLATILE: u32 = 9;
+    pub const CONST: u32 = 10;
+    pub const RESTRICT: u32 = 11;
+    pub const FUNC: u32 = 12;
+    pub const FUNC_PROTO: u32 = 13;
+    pub const VAR: u32 = 14;
+    pub const DATASEC: u32 = 15;
+    pub const FLOAT: u32 = 16;
+    pub const DECL_TAG: u32 = 17;
+    pub const TYPE_TAG: u32 = 18;
+    pub const ENUM64: u32 = 19;
+}
 
-const INT_SIGNED: u32 = 1 << 0;
-const INT_CHAR: u32 = 1 << 1;
-const INT_BOOL: u32 = 1 << 2;
+/// `BTF_INT_ENCODING` bits.
+pub const INT_SIGNED: u32 = 1 << 0;
+pub const INT_CHAR: u32 = 1 << 1;
+pub const INT_BOOL: u32 = 1 << 2;
 
 /// A little-endian reader over a byte slice that never panics.
 struct Reader<'a> {
@@ -232,7 +236,7 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
     let vlen = info & 0xffff;
     let kind_code = (info >> 24) & 0x1f;
     let kind_flag = info >> 31 == 1;
-    let name = if matches!(kind_code, KIND_DECL_TAG | KIND_TYPE_TAG) {
+    let name = if matches!(kind_code, kind::DECL_TAG | kind::TYPE_TAG) {
         strings.get_tag(name_off, id)?
     } else {
         strings.get(name_off, id)?
@@ -240,7 +244,7 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
     let target = BtfTypeId(size_or_type);
 
     let kind = match kind_code {
-        KIND_INT => {
+        kind::INT => {
             let data = r.u32()?;
             let encoding = (data >> 24) & 0x0f;
             Kind::Int {
@@ -252,14 +256,14 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
                 bits: data & 0xff,
             }
         }
-        KIND_PTR => Kind::Ptr { target },
-        KIND_ARRAY => {
+        kind::PTR => Kind::Ptr { target },
+        kind::ARRAY => {
             let elem = BtfTypeId(r.u32()?);
             let index = BtfTypeId(r.u32()?);
             let len = r.u32()?;
             Kind::Array { elem, index, len }
         }
-        KIND_STRUCT | KIND_UNION => {
+        kind::STRUCT | kind::UNION => {
             r.expect_records(vlen, 12, id, "members")?;
             let mut members = Vec::with_capacity(vlen as usize);
             for _ in 0..vlen {
@@ -282,13 +286,13 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
                 size: size_or_type,
                 members,
             };
-            if kind_code == KIND_STRUCT {
+            if kind_code == kind::STRUCT {
                 Kind::Struct(composite)
             } else {
                 Kind::Union(composite)
             }
         }
-        KIND_ENUM => {
+        kind::ENUM => {
             r.expect_records(vlen, 8, id, "enumerators")?;
             let mut values = Vec::with_capacity(vlen as usize);
             for _ in 0..vlen {
@@ -310,7 +314,7 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
                 values,
             }
         }
-        KIND_ENUM64 => {
+        kind::ENUM64 => {
             r.expect_records(vlen, 12, id, "enumerators")?;
             let mut values = Vec::with_capacity(vlen as usize);
             for _ in 0..vlen {
@@ -328,17 +332,17 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
                 values,
             }
         }
-        KIND_FWD => Kind::Fwd { union: kind_flag },
-        KIND_TYPEDEF => Kind::Typedef { target },
-        KIND_VOLATILE => Kind::Volatile { target },
-        KIND_CONST => Kind::Const { target },
-        KIND_RESTRICT => Kind::Restrict { target },
-        KIND_TYPE_TAG => Kind::TypeTag { target },
-        KIND_FUNC => Kind::Func {
+        kind::FWD => Kind::Fwd { union: kind_flag },
+        kind::TYPEDEF => Kind::Typedef { target },
+        kind::VOLATILE => Kind::Volatile { target },
+        kind::CONST => Kind::Const { target },
+        kind::RESTRICT => Kind::Restrict { target },
+        kind::TYPE_TAG => Kind::TypeTag { target },
+        kind::FUNC => Kind::Func {
             proto: target,
             linkage: Linkage::from_raw(vlen),
         },
-        KIND_FUNC_PROTO => {
+        kind::FUNC_PROTO => {
             r.expect_records(vlen, 8, id, "parameters")?;
             let mut params = Vec::with_capacity(vlen as usize);
             for _ in 0..vlen {
@@ -351,14 +355,14 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
                 params,
             }
         }
-        KIND_VAR => {
+        kind::VAR => {
             let linkage = r.u32()?;
             Kind::Var {
                 ty: target,
                 linkage: Linkage::from_raw(linkage),
             }
         }
-        KIND_DATASEC => {
+        kind::DATASEC => {
             r.expect_records(vlen, 12, id, "variables")?;
             let mut vars = Vec::with_capacity(vlen as usize);
             for _ in 0..vlen {
@@ -372,8 +376,8 @@ fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Resul
                 vars,
             }
         }
-        KIND_FLOAT => Kind::Float { size: size_or_type },
-        KIND_DECL_TAG => {
+        kind::FLOAT => Kind::Float { size: size_or_type },
+        kind::DECL_TAG => {
             let component_idx = r.u32()? as i32;
             Kind::DeclTag {
                 target,

@@ -1,0 +1,264 @@
+//! A `.BTF` section written type by type: the inverse of the reader's
+//! `wire` module, with the same numbers.
+
+use crate::object::btf::wire::{self, INT_BOOL, INT_CHAR, INT_SIGNED};
+use crate::object::btf::{Btf, BtfTypeId};
+
+/// `struct btf_type` kinds, for [`BtfWriter::raw`] (from
+/// include/uapi/linux/btf.h, as the reader decodes them).
+pub mod kind {
+    pub use crate::object::btf::wire::kind::*;
+}
+
+/// Writes a `.BTF` section: types in the order they are added (ids from
+/// 1, handed out as they are written), strings appended as they come.
+///
+/// Nothing is checked: a type may refer to an id not written yet, or to
+/// one that never will be.
+#[derive(Clone, Debug)]
+pub struct BtfWriter {
+    types: Vec<u8>,
+    strings: Vec<u8>,
+    count: u32,
+}
+
+impl Default for BtfWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BtfWriter {
+    pub fn new() -> Self {
+        BtfWriter {
+            types: vec![],
+            strings: vec![0],
+            count: 0,
+        }
+    }
+
+    /// Appends a string and returns its offset; `""` is offset 0.
+    pub fn string(&mut self, s: &str) -> u32 {
+        if s.is_empty() {
+            return 0;
+        }
+        let off = self.strings.len() as u32;
+        self.strings.extend_from_slice(s.as_bytes());
+        self.strings.push(0);
+        off
+    }
+
+    /// Appends one record as raw words: `name_off`, `info` (from `kind`,
+    /// `kind_flag`, `vlen`), `size_or_type`, then `extra`. Returns its id.
+    pub fn raw(
+        &mut self,
+        name_off: u32,
+        kind: u32,
+        kind_flag: bool,
+        vlen: u32,
+        size_or_type: u32,
+        extra: &[u32],
+    ) -> BtfTypeId {
+        let info = (u32::from(kind_flag) << 31) | (kind << 24) | (vlen & 0xffff);
+        for w in [name_off, info, size_or_type].iter().chain(extra) {
+            self.types.extend_from_slice(&w.to_le_bytes());
+        }
+        self.count += 1;
+        BtfTypeId(self.count)
+    }
+
+    fn named(
+        &mut self,
+        name: &str,
+        kind: u32,
+        kind_flag: bool,
+        vlen: u32,
+        size_or_type: u32,
+        extra: &[u32],
+    ) -> BtfTypeId {
+        let name_off = self.string(name);
+        self.raw(name_off, kind, kind_flag, vlen, size_or_type, extra)
+    }
+
+    fn int_encoded(&mut self, name: &str, size: u32, encoding: u32, bits: u32) -> BtfTypeId {
+        self.named(name, kind::INT, false, 0, size, &[(encoding << 24) | bits])
+    }
+
+    /// An integer of `size` bytes using all its bits.
+    pub fn int(&mut self, name: &str, size: u32, signed: bool) -> BtfTypeId {
+        let encoding = if signed { INT_SIGNED } else { 0 };
+        self.int_encoded(name, size, encoding, size * 8)
+    }
+
+    /// An unsigned integer of `bits` bits at `bit_offset` of its `size`
+    /// bytes (how bitfields are described without `kind_flag`).
+    pub fn int_bits(&mut self, name: &str, size: u32, bit_offset: u32, bits: u32) -> BtfTypeId {
+        self.named(
+            name,
+            kind::INT,
+            false,
+            0,
+            size,
+            &[(bit_offset << 16) | bits],
+        )
+    }
+
+    /// C `char`.
+    pub fn char_(&mut self) -> BtfTypeId {
+        self.int_encoded("char", 1, INT_CHAR | INT_SIGNED, 8)
+    }
+
+    /// C `_Bool`.
+    pub fn bool_(&mut self) -> BtfTypeId {
+        self.int_encoded("_Bool", 1, INT_BOOL, 8)
+    }
+
+    pub fn float(&mut self, name: &str, size: u32) -> BtfTypeId {
+        self.named(name, kind::FLOAT, false, 0, size, &[])
+    }
+
+    pub fn ptr(&mut self, target: BtfTypeId) -> BtfTypeId {
+        self.named("", kind::PTR, false, 0, target.0, &[])
+    }
+
+    pub fn typedef(&mut self, name: &str, target: BtfTypeId) -> BtfTypeId {
+        self.named(name, kind::TYPEDEF, false, 0, target.0, &[])
+    }
+
+    pub fn const_(&mut self, target: BtfTypeId) -> BtfTypeId {
+        self.named("", kind::CONST, false, 0, target.0, &[])
+    }
+
+    pub fn volatile(&mut self, target: BtfTypeId) -> BtfTypeId {
+        self.named("", kind::VOLATILE, false, 0, target.0, &[])
+    }
+
+    pub fn array(&mut self, elem: BtfTypeId, index: BtfTypeId, len: u32) -> BtfTypeId {
+        self.named("", kind::ARRAY, false, 0, 0, &[elem.0, index.0, len])
+    }
+
+    /// A function prototype with unnamed parameters (a last parameter of
+    /// type 0 makes it variadic).
+    pub fn func_proto(&mut self, ret: BtfTypeId, params: &[BtfTypeId]) -> BtfTypeId {
+        let extra: Vec<u32> = params.iter().flat_map(|p| [0, p.0]).collect();
+        self.named(
+            "",
+            kind::FUNC_PROTO,
+            false,
+            params.len() as u32,
+            ret.0,
+            &extra,
+        )
+    }
+
+    /// A global function (linkage 1).
+    pub fn func(&mut self, name: &str, proto: BtfTypeId) -> BtfTypeId {
+        self.named(name, kind::FUNC, false, 1, proto.0, &[])
+    }
+
+    /// A struct (or union) with `(name, type, bit_offset, bitfield_size)`
+    /// members; `kind_flag` is set when any bitfield size is non-zero.
+    pub fn composite(
+        &mut self,
+        union: bool,
+        name: &str,
+        size: u32,
+        members: &[(&str, BtfTypeId, u32, u32)],
+    ) -> BtfTypeId {
+        let kind_flag = members.iter().any(|m| m.3 != 0);
+        let mut extra = Vec::with_capacity(members.len() * 3);
+        for &(m_name, ty, bit_offset, bits) in members {
+            let m_name = self.string(m_name);
+            let offset = if kind_flag {
+                (bits << 24) | bit_offset
+            } else {
+                bit_offset
+            };
+            extra.extend([m_name, ty.0, offset]);
+        }
+        let kind = if union { kind::UNION } else { kind::STRUCT };
+        self.named(name, kind, kind_flag, members.len() as u32, size, &extra)
+    }
+
+    /// A struct; see [`BtfWriter::composite`] for `members`.
+    pub fn struct_(
+        &mut self,
+        name: &str,
+        size: u32,
+        members: &[(&str, BtfTypeId, u32, u32)],
+    ) -> BtfTypeId {
+        self.composite(false, name, size, members)
+    }
+
+    /// A union; see [`BtfWriter::composite`] for `members`.
+    pub fn union_(
+        &mut self,
+        name: &str,
+        size: u32,
+        members: &[(&str, BtfTypeId, u32, u32)],
+    ) -> BtfTypeId {
+        self.composite(true, name, size, members)
+    }
+
+    /// An enum of `size` bytes (ENUM64 when `size` is 8).
+    pub fn enum_(
+        &mut self,
+        name: &str,
+        size: u32,
+        signed: bool,
+        values: &[(&str, i64)],
+    ) -> BtfTypeId {
+        let mut extra = vec![];
+        for &(n, v) in values {
+            let n = self.string(n);
+            if size == 8 {
+                extra.extend([n, v as u64 as u32, ((v as u64) >> 32) as u32]);
+            } else {
+                extra.extend([n, v as u32]);
+            }
+        }
+        let kind = if size == 8 { kind::ENUM64 } else { kind::ENUM };
+        self.named(name, kind, signed, values.len() as u32, size, &extra)
+    }
+
+    /// A global variable (linkage 1).
+    pub fn var(&mut self, name: &str, ty: BtfTypeId) -> BtfTypeId {
+        self.named(name, kind::VAR, false, 0, ty.0, &[1])
+    }
+
+    /// A DATASEC with `(var, offset, size)` entries. clang writes size and
+    /// offsets 0; libbpf fixes them up from the ELF.
+    pub fn datasec(&mut self, name: &str, size: u32, vars: &[(BtfTypeId, u32, u32)]) -> BtfTypeId {
+        let extra: Vec<u32> = vars.iter().flat_map(|&(v, o, s)| [v.0, o, s]).collect();
+        self.named(name, kind::DATASEC, false, vars.len() as u32, size, &extra)
+    }
+
+    /// The section: header, types, strings.
+    pub fn bytes(&self) -> Vec<u8> {
+        let header_len = wire::HEADER_LEN as u32;
+        let mut out = vec![];
+        out.extend_from_slice(&wire::MAGIC.to_le_bytes());
+        out.extend_from_slice(&[1, 0]); // version, flags
+        for w in [
+            header_len,
+            0, // type_off
+            self.types.len() as u32,
+            self.types.len() as u32, // str_off
+            self.strings.len() as u32,
+        ] {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out.extend_from_slice(&self.types);
+        out.extend_from_slice(&self.strings);
+        out
+    }
+
+    /// The section read back through the real parser.
+    ///
+    /// # Panics
+    ///
+    /// If it does not parse: for tests of well-formed BTF.
+    pub fn finish(&self) -> Btf {
+        Btf::parse(&self.bytes()).expect("test BTF parses")
+    }
+}

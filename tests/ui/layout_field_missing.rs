@@ -1,0 +1,12 @@
+// The fields listed are all the type has: a field left out of the list
+// does not compile (nothing unchecked may sit in the type). rustc words it
+// as a pattern needing `..`: the macro's exhaustive pattern has no `..`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pair {
+    pub a: u32,
+    pub b: u32,
+}
+::skel_runtime::layout!(unsafe plain pair: 8, 4; a 0;);
+
+fn main() {}

@@ -229,6 +229,8 @@ fn name_skeleton(skel: &mut Skeleton) {
     ids.struct_ops = format!("{c}StructOps");
     ids.open_struct_ops = format!("Open{c}StructOps");
     ids.links = format!("{c}Links");
+    ids.owned_open = format!("OwnedOpen{c}Skel");
+    ids.owned = format!("Owned{c}Skel");
 }
 
 /// Map and program accessors and link fields.

@@ -115,6 +115,16 @@ impl<'a, T: Plain> RingBuf<'a, T> {
     }
 }
 
+// SAFETY: a handle names a map of a loaded object; its methods read
+// fields libbpf set at load and set up consumers, from any thread.
+unsafe impl<T> Send for RingBuf<'_, T> {}
+// SAFETY: as above; every method takes `&self`.
+unsafe impl<T> Sync for RingBuf<'_, T> {}
+// SAFETY: as for `RingBuf`.
+unsafe impl<T> Send for PerfEvents<'_, T> {}
+// SAFETY: as for `RingBuf`.
+unsafe impl<T> Sync for PerfEvents<'_, T> {}
+
 impl<T> fmt::Debug for RingBuf<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("RingBuf").field(&map_name(self.map)).finish()

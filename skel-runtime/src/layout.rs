@@ -177,6 +177,6 @@ mod tests {
         let slots: Vec<(&str, usize)> = Ops::SLOTS.iter().map(|s| (s.field, s.offset)).collect();
         assert_eq!(slots, [("first", 0), ("type", 16)]);
         assert_eq!(Ops::NAME, "ops");
-        let _: Option<&Program> = None;
+        let _: Option<&Program<'_>> = None;
     }
 }

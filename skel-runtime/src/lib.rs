@@ -24,6 +24,7 @@ mod libbpf_log;
 mod link;
 pub mod maps;
 mod members;
+pub mod owned;
 mod plain;
 mod program;
 mod readback;
@@ -35,6 +36,7 @@ pub use errno::{ENOTSUPP, Errno};
 pub use error::{Error, Result, ViewProblem};
 pub use libbpf_log::LibbpfLog;
 pub use link::Link;
+pub use owned::{Owned, OwnedOpen, SkelBuilder};
 pub use plain::{
     CBool, CharArray, CharArrayError, OpaquePtr, Plain, Shadow, ShadowField, bits, prefix,
     prefix_mut, read_prefix, write_prefix, zeroed,
@@ -43,6 +45,11 @@ pub use program::{Program, Slot};
 pub use readback::{KernelMember, KernelStructOps, StructOpsState};
 pub use stage::{Loaded, Open, Stage};
 pub use storage::ObjectStorage;
+
+/// Makes `'obj` invariant in the types that carry it: a skeleton's tokens,
+/// containers and links can never be passed off as those of a skeleton
+/// that lives for a different time.
+pub(crate) type Brand<'obj> = std::marker::PhantomData<fn(&'obj ()) -> &'obj ()>;
 
 pub use libbpf_rs;
 pub use libbpf_sys;

@@ -10,7 +10,7 @@ use std::ops::Deref;
 #[derive(Debug)]
 pub struct Link<'obj> {
     link: libbpf_rs::Link,
-    _obj: PhantomData<&'obj crate::ObjectStorage>,
+    _obj: PhantomData<(&'obj crate::ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl Link<'_> {

@@ -46,7 +46,7 @@ pub unsafe trait ShadowField: Copy {}
 unsafe impl<T: Plain> ShadowField for T {}
 // SAFETY: libbpf writes null or a live program pointer into slots, and
 // user code can only store `&Program` tokens handed out by skeletons.
-unsafe impl ShadowField for Option<&crate::Program> {}
+unsafe impl ShadowField for Option<&crate::Program<'_>> {}
 
 macro_rules! plain {
     ($($t:ty),*) => { $(unsafe impl Plain for $t {})* };

@@ -11,15 +11,18 @@ use libbpf_sys::bpf_program;
 /// A BPF program of a skeleton.
 ///
 /// `&Program` has the same bits as libbpf's `struct bpf_program *`, so
-/// `Option<&'obj Program>` is exactly what a struct_ops shadow's
+/// `Option<&'obj Program<'obj>>` is exactly what a struct_ops shadow's
 /// function-pointer slot holds. It is an opaque, zero-sized type: it is
 /// only handed out by skeletons (`skel.progs.foo()`), and the program
-/// behind it lives as long as the skeleton's [`crate::ObjectStorage`]
-/// keeps its object open, which outlives `'obj`.
+/// behind it lives as long as the skeleton's object, which outlives
+/// `'obj`. `'obj` is invariant: a token cannot be passed off as one of a
+/// skeleton that lives for a different time (the owned form's
+/// `with` closures rely on it: a token of another object does not fit a
+/// slot there).
 #[repr(C)]
-pub struct Program {
+pub struct Program<'obj> {
     _opaque: [u8; 0],
-    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+    _marker: PhantomData<(*mut u8, PhantomPinned, crate::Brand<'obj>)>,
 }
 
 /// A struct_ops program slot: what a function-pointer member of a shadow
@@ -34,32 +37,34 @@ pub struct Program {
 ///
 /// It has the bits of libbpf's `struct bpf_program *` (checked at compile
 /// time), so a shadow's slots are read by libbpf as they are.
-pub type Slot<'obj> = Option<&'obj Program>;
+pub type Slot<'obj> = Option<&'obj Program<'obj>>;
 
 // SAFETY: a `Program` is a token; the libbpf calls behind its methods only
 // read fields libbpf set at open or load.
-unsafe impl Send for Program {}
+unsafe impl Send for Program<'_> {}
 // SAFETY: as above.
-unsafe impl Sync for Program {}
+unsafe impl Sync for Program<'_> {}
 
 const _: () = {
-    assert!(std::mem::size_of::<Option<&Program>>() == std::mem::size_of::<*mut bpf_program>());
-    assert!(std::mem::align_of::<Option<&Program>>() == std::mem::align_of::<*mut bpf_program>());
-    assert!(std::mem::size_of::<Program>() == 0);
+    assert!(std::mem::size_of::<Option<&Program<'_>>>() == std::mem::size_of::<*mut bpf_program>());
+    assert!(
+        std::mem::align_of::<Option<&Program<'_>>>() == std::mem::align_of::<*mut bpf_program>()
+    );
+    assert!(std::mem::size_of::<Program<'_>>() == 0);
 };
 
-impl Program {
+impl<'obj> Program<'obj> {
     /// # Safety
     ///
-    /// `ptr` must point to a `bpf_program` that stays alive for `'a`.
-    pub(crate) unsafe fn from_ptr<'a>(ptr: *mut bpf_program) -> &'a Program {
+    /// `ptr` must point to a `bpf_program` that stays alive for `'obj`.
+    pub(crate) unsafe fn from_ptr(ptr: *mut bpf_program) -> &'obj Program<'obj> {
         // SAFETY: non-null per the caller; `Program` is zero-sized.
-        unsafe { &*(ptr as *const Program) }
+        unsafe { &*(ptr as *const Program<'obj>) }
     }
 
     /// The `struct bpf_program *` behind this token.
     pub fn as_ptr(&self) -> *mut bpf_program {
-        self as *const Program as *mut bpf_program
+        self as *const Program<'_> as *mut bpf_program
     }
 
     /// The program's name (its C function name).
@@ -108,15 +113,15 @@ impl Program {
     }
 }
 
-impl PartialEq for Program {
+impl PartialEq for Program<'_> {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self, other)
     }
 }
 
-impl Eq for Program {}
+impl Eq for Program<'_> {}
 
-impl fmt::Debug for Program {
+impl fmt::Debug for Program<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Program({})", self.name())
     }

@@ -54,7 +54,7 @@ pub trait Stage: sealed::Sealed + 'static {
         offset: usize,
     ) -> Result<&'a [T]>;
     #[doc(hidden)]
-    fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program;
+    fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program<'obj>;
     #[doc(hidden)]
     fn program_mut<'a>(progs: &'a mut Self::Progs<'_>, index: usize) -> Self::ProgramMut<'a>;
     #[doc(hidden)]
@@ -85,7 +85,7 @@ impl Stage for Open {
     fn array<'a, T: Plain>(maps: &'a OpenMaps<'_>, index: usize, offset: usize) -> Result<&'a [T]> {
         maps.array(index, offset)
     }
-    fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program {
+    fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program<'obj> {
         progs.program(index)
     }
     fn program_mut<'a>(progs: &'a mut OpenProgs<'_>, index: usize) -> OpenProgramMut<'a> {
@@ -122,7 +122,7 @@ impl Stage for Loaded {
     fn array<'a, T: Plain>(maps: &'a Maps<'_>, index: usize, offset: usize) -> Result<&'a [T]> {
         maps.array(index, offset)
     }
-    fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program {
+    fn program<'obj>(progs: &Self::Progs<'obj>, index: usize) -> &'obj Program<'obj> {
         progs.program(index)
     }
     fn program_mut<'a>(progs: &'a mut Progs<'_>, index: usize) -> ProgramMut<'a> {

@@ -162,6 +162,10 @@ pub struct ObjectStorage {
 // SAFETY: the storage only owns the object; libbpf objects may move
 // between threads.
 unsafe impl Send for ObjectStorage {}
+// SAFETY: a shared `&ObjectStorage` can do nothing (every method takes
+// `&mut self`); values that borrow it (links, containers) are `Send` by
+// their own impls.
+unsafe impl Sync for ObjectStorage {}
 
 impl ObjectStorage {
     pub const fn new() -> Self {
@@ -333,7 +337,7 @@ pub struct OpenCore<'obj> {
     progs: Vec<NonNull<bpf_program>>,
     shadows: Vec<NonNull<u8>>,
     autoload_at_open: Vec<bool>,
-    _storage: PhantomData<&'obj mut ObjectStorage>,
+    _storage: PhantomData<(&'obj mut ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl<'obj> OpenCore<'obj> {
@@ -482,7 +486,7 @@ pub struct LoadedCore<'obj> {
     pub(crate) maps: Vec<NonNull<bpf_map>>,
     pub(crate) progs: Vec<NonNull<bpf_program>>,
     shadows: Vec<NonNull<u8>>,
-    _storage: PhantomData<&'obj mut ObjectStorage>,
+    _storage: PhantomData<(&'obj mut ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl<'obj> LoadedCore<'obj> {
@@ -526,7 +530,7 @@ fn struct_ops_maps(spec: &SkelSpec, maps: &[NonNull<bpf_map>]) -> Vec<NonNull<bp
 pub struct OpenMaps<'obj> {
     pub(crate) spec: &'static SkelSpec,
     pub(crate) maps: Vec<NonNull<bpf_map>>,
-    _obj: PhantomData<&'obj ObjectStorage>,
+    _obj: PhantomData<(&'obj ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl<'obj> OpenMaps<'obj> {
@@ -553,7 +557,7 @@ impl<'obj> OpenMaps<'obj> {
 pub struct Maps<'obj> {
     pub(crate) spec: &'static SkelSpec,
     pub(crate) maps: Vec<NonNull<bpf_map>>,
-    _obj: PhantomData<&'obj ObjectStorage>,
+    _obj: PhantomData<(&'obj ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl<'obj> Maps<'obj> {
@@ -589,11 +593,11 @@ impl<'obj> Maps<'obj> {
 #[doc(hidden)]
 pub struct OpenProgs<'obj> {
     progs: Vec<NonNull<bpf_program>>,
-    _obj: PhantomData<&'obj ObjectStorage>,
+    _obj: PhantomData<(&'obj ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl<'obj> OpenProgs<'obj> {
-    pub fn program(&self, index: usize) -> &'obj Program {
+    pub fn program(&self, index: usize) -> &'obj Program<'obj> {
         // SAFETY: the program lives as long as the storage, past 'obj.
         unsafe { Program::from_ptr(self.progs[index].as_ptr()) }
     }
@@ -608,11 +612,11 @@ impl<'obj> OpenProgs<'obj> {
 #[doc(hidden)]
 pub struct Progs<'obj> {
     progs: Vec<NonNull<bpf_program>>,
-    _obj: PhantomData<&'obj ObjectStorage>,
+    _obj: PhantomData<(&'obj ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl<'obj> Progs<'obj> {
-    pub fn program(&self, index: usize) -> &'obj Program {
+    pub fn program(&self, index: usize) -> &'obj Program<'obj> {
         // SAFETY: as in OpenProgs.
         unsafe { Program::from_ptr(self.progs[index].as_ptr()) }
     }
@@ -651,7 +655,7 @@ pub struct OpenShadows<'obj> {
     spec: &'static SkelSpec,
     shadows: Vec<NonNull<u8>>,
     maps: Vec<NonNull<bpf_map>>,
-    _obj: PhantomData<&'obj ObjectStorage>,
+    _obj: PhantomData<(&'obj ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl<'obj> OpenShadows<'obj> {
@@ -683,7 +687,7 @@ pub struct Shadows<'obj> {
     shadows: Vec<NonNull<u8>>,
     pub(crate) maps: Vec<NonNull<bpf_map>>,
     pub(crate) progs: Vec<NonNull<bpf_program>>,
-    _obj: PhantomData<&'obj ObjectStorage>,
+    _obj: PhantomData<(&'obj ObjectStorage, crate::Brand<'obj>)>,
 }
 
 impl<'obj> Shadows<'obj> {

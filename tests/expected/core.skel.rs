@@ -155,7 +155,31 @@ mod __skel_core {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenCoreSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for CoreSkelBuilder {
+        type Open<'obj> = OpenCoreSkel<'obj>;
+        type Loaded<'obj> = CoreSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `core`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenCoreSkel = ::skel_runtime::OwnedOpen<CoreSkelBuilder>;
+    /// Skeleton `core`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedCoreSkel = ::skel_runtime::Owned<CoreSkelBuilder>;
     /// BPF object `core`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenCoreSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -404,7 +428,7 @@ mod __skel_core {
     pub type OpenCoreProgs<'obj> = CoreProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> CoreProgs<'obj, S> {
         /// Program `count_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn count_getpid(&self) -> &'obj ::skel_runtime::Program {
+        pub fn count_getpid(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::count_getpid`]'s libbpf-rs handle.
@@ -412,7 +436,7 @@ mod __skel_core {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `on_nanosleep` (section `tp/syscalls/sys_enter_clock_nanosleep`).
-        pub fn on_nanosleep(&self) -> &'obj ::skel_runtime::Program {
+        pub fn on_nanosleep(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::on_nanosleep`]'s libbpf-rs handle.
@@ -420,7 +444,7 @@ mod __skel_core {
             S::program_mut(&mut self.inner, 1)
         }
         /// Program `any_syscall` (section `raw_tp/sys_enter`).
-        pub fn any_syscall(&self) -> &'obj ::skel_runtime::Program {
+        pub fn any_syscall(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 2)
         }
         /// [`Self::any_syscall`]'s libbpf-rs handle.
@@ -428,7 +452,7 @@ mod __skel_core {
             S::program_mut(&mut self.inner, 2)
         }
         /// Program `pass_all` (section `xdp`).
-        pub fn pass_all(&self) -> &'obj ::skel_runtime::Program {
+        pub fn pass_all(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 3)
         }
         /// [`Self::pass_all`]'s libbpf-rs handle.
@@ -436,7 +460,7 @@ mod __skel_core {
             S::program_mut(&mut self.inner, 3)
         }
         /// Program `accept_all` (section `socket`).
-        pub fn accept_all(&self) -> &'obj ::skel_runtime::Program {
+        pub fn accept_all(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 4)
         }
         /// [`Self::accept_all`]'s libbpf-rs handle.
@@ -444,7 +468,7 @@ mod __skel_core {
             S::program_mut(&mut self.inner, 4)
         }
         /// Program `not_loaded_by_default` (section `tc`).
-        pub fn not_loaded_by_default(&self) -> &'obj ::skel_runtime::Program {
+        pub fn not_loaded_by_default(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 5)
         }
         /// [`Self::not_loaded_by_default`]'s libbpf-rs handle.
@@ -474,7 +498,7 @@ mod __skel_core {
         pub accept_all: ::core::option::Option<::skel_runtime::Link<'obj>>,
         /// Program `not_loaded_by_default`.
         pub not_loaded_by_default: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_core::*;

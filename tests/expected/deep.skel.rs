@@ -3173,7 +3173,31 @@ mod __skel_deep {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenDeepSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for DeepSkelBuilder {
+        type Open<'obj> = OpenDeepSkel<'obj>;
+        type Loaded<'obj> = DeepSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `deep`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenDeepSkel = ::skel_runtime::OwnedOpen<DeepSkelBuilder>;
+    /// Skeleton `deep`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedDeepSkel = ::skel_runtime::Owned<DeepSkelBuilder>;
     /// BPF object `deep`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenDeepSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -3286,7 +3310,7 @@ mod __skel_deep {
     pub type OpenDeepProgs<'obj> = DeepProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> DeepProgs<'obj, S> {
         /// Program `touch` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn touch(&self) -> &'obj ::skel_runtime::Program {
+        pub fn touch(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::touch`]'s libbpf-rs handle.
@@ -3306,7 +3330,7 @@ mod __skel_deep {
     pub struct DeepLinks<'obj> {
         /// Program `touch`.
         pub touch: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_deep::*;

@@ -52,7 +52,31 @@ mod __skel_empty {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenEmptySkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for EmptySkelBuilder {
+        type Open<'obj> = OpenEmptySkel<'obj>;
+        type Loaded<'obj> = EmptySkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `empty`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenEmptySkel = ::skel_runtime::OwnedOpen<EmptySkelBuilder>;
+    /// Skeleton `empty`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedEmptySkel = ::skel_runtime::Owned<EmptySkelBuilder>;
     /// BPF object `empty`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenEmptySkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -147,7 +171,7 @@ mod __skel_empty {
     /// Links of skeleton `empty`.
     #[derive(Debug, Default)]
     pub struct EmptyLinks<'obj> {
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_empty::*;

@@ -435,7 +435,31 @@ mod __skel_globals {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenGlobalsSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for GlobalsSkelBuilder {
+        type Open<'obj> = OpenGlobalsSkel<'obj>;
+        type Loaded<'obj> = GlobalsSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `globals`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenGlobalsSkel = ::skel_runtime::OwnedOpen<GlobalsSkelBuilder>;
+    /// Skeleton `globals`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedGlobalsSkel = ::skel_runtime::Owned<GlobalsSkelBuilder>;
     /// BPF object `globals`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenGlobalsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -644,7 +668,7 @@ mod __skel_globals {
     pub type OpenGlobalsProgs<'obj> = GlobalsProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> GlobalsProgs<'obj, S> {
         /// Program `count_getppid` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn count_getppid(&self) -> &'obj ::skel_runtime::Program {
+        pub fn count_getppid(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::count_getppid`]'s libbpf-rs handle.
@@ -667,7 +691,7 @@ mod __skel_globals {
     pub struct GlobalsLinks<'obj> {
         /// Program `count_getppid`.
         pub count_getppid: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_globals::*;

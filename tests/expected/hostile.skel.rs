@@ -331,7 +331,31 @@ mod __skel_hostile {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenHostileSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for HostileSkelBuilder {
+        type Open<'obj> = OpenHostileSkel<'obj>;
+        type Loaded<'obj> = HostileSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `hostile`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenHostileSkel = ::skel_runtime::OwnedOpen<HostileSkelBuilder>;
+    /// Skeleton `hostile`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedHostileSkel = ::skel_runtime::Owned<HostileSkelBuilder>;
     /// BPF object `hostile`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenHostileSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -582,7 +606,7 @@ mod __skel_hostile {
     pub type OpenHostileProgs<'obj> = HostileProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> HostileProgs<'obj, S> {
         /// Program `prog` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn prog(&self) -> &'obj ::skel_runtime::Program {
+        pub fn prog(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::prog`]'s libbpf-rs handle.
@@ -590,7 +614,7 @@ mod __skel_hostile {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `Prog` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn Prog(&self) -> &'obj ::skel_runtime::Program {
+        pub fn Prog(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::Prog`]'s libbpf-rs handle.
@@ -598,7 +622,7 @@ mod __skel_hostile {
             S::program_mut(&mut self.inner, 1)
         }
         /// Program `prog_mut` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn prog_mut_1(&self) -> &'obj ::skel_runtime::Program {
+        pub fn prog_mut_1(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 2)
         }
         /// [`Self::prog_mut_1`]'s libbpf-rs handle.
@@ -608,7 +632,7 @@ mod __skel_hostile {
         /// Program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` (section `tp/syscalls/sys_enter_getpid`).
         pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog(
             &self,
-        ) -> &'obj ::skel_runtime::Program {
+        ) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 3)
         }
         /// [`Self::a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog`]'s libbpf-rs handle.
@@ -641,7 +665,7 @@ mod __skel_hostile {
         pub a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog: ::core::option::Option<
             ::skel_runtime::Link<'obj>,
         >,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_hostile::*;

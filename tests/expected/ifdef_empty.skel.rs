@@ -52,7 +52,31 @@ mod __skel_ifdef_empty {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenIfdefEmptySkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for IfdefEmptySkelBuilder {
+        type Open<'obj> = OpenIfdefEmptySkel<'obj>;
+        type Loaded<'obj> = IfdefEmptySkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `ifdef_empty`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenIfdefEmptySkel = ::skel_runtime::OwnedOpen<IfdefEmptySkelBuilder>;
+    /// Skeleton `ifdef_empty`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedIfdefEmptySkel = ::skel_runtime::Owned<IfdefEmptySkelBuilder>;
     /// BPF object `ifdef_empty`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenIfdefEmptySkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -157,7 +181,7 @@ mod __skel_ifdef_empty {
     /// Links of skeleton `ifdef_empty`.
     #[derive(Debug, Default)]
     pub struct IfdefEmptyLinks<'obj> {
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_ifdef_empty::*;

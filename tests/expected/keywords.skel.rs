@@ -125,7 +125,31 @@ mod __skel_keywords {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenKeywordsSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for KeywordsSkelBuilder {
+        type Open<'obj> = OpenKeywordsSkel<'obj>;
+        type Loaded<'obj> = KeywordsSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `keywords`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenKeywordsSkel = ::skel_runtime::OwnedOpen<KeywordsSkelBuilder>;
+    /// Skeleton `keywords`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedKeywordsSkel = ::skel_runtime::Owned<KeywordsSkelBuilder>;
     /// BPF object `keywords`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenKeywordsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -370,7 +394,7 @@ mod __skel_keywords {
     pub type OpenKeywordsProgs<'obj> = KeywordsProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> KeywordsProgs<'obj, S> {
         /// Program `loop` (section `struct_ops/loop`).
-        pub fn r#loop(&self) -> &'obj ::skel_runtime::Program {
+        pub fn r#loop(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::loop`]'s libbpf-rs handle.
@@ -378,7 +402,7 @@ mod __skel_keywords {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `yield` (section `struct_ops/yield`).
-        pub fn r#yield(&self) -> &'obj ::skel_runtime::Program {
+        pub fn r#yield(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::yield`]'s libbpf-rs handle.
@@ -386,7 +410,7 @@ mod __skel_keywords {
             S::program_mut(&mut self.inner, 1)
         }
         /// Program `unsafe` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn r#unsafe(&self) -> &'obj ::skel_runtime::Program {
+        pub fn r#unsafe(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 2)
         }
         /// [`Self::unsafe`]'s libbpf-rs handle.
@@ -462,7 +486,7 @@ mod __skel_keywords {
         pub r#mod: ::core::option::Option<::skel_runtime::Link<'obj>>,
         /// struct_ops map `trait`.
         pub r#trait: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_keywords::*;

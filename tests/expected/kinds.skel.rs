@@ -357,7 +357,31 @@ mod __skel_kinds {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenKindsSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for KindsSkelBuilder {
+        type Open<'obj> = OpenKindsSkel<'obj>;
+        type Loaded<'obj> = KindsSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `kinds`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenKindsSkel = ::skel_runtime::OwnedOpen<KindsSkelBuilder>;
+    /// Skeleton `kinds`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedKindsSkel = ::skel_runtime::Owned<KindsSkelBuilder>;
     /// BPF object `kinds`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenKindsSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -649,7 +673,7 @@ mod __skel_kinds {
     pub type OpenKindsProgs<'obj> = KindsProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> KindsProgs<'obj, S> {
         /// Program `tp_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn tp_getpid(&self) -> &'obj ::skel_runtime::Program {
+        pub fn tp_getpid(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::tp_getpid`]'s libbpf-rs handle.
@@ -657,7 +681,7 @@ mod __skel_kinds {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `tp_off` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn tp_off(&self) -> &'obj ::skel_runtime::Program {
+        pub fn tp_off(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::tp_off`]'s libbpf-rs handle.
@@ -665,7 +689,7 @@ mod __skel_kinds {
             S::program_mut(&mut self.inner, 1)
         }
         /// Program `kp` (section `kprobe/do_nanosleep`).
-        pub fn kp(&self) -> &'obj ::skel_runtime::Program {
+        pub fn kp(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 2)
         }
         /// [`Self::kp`]'s libbpf-rs handle.
@@ -673,7 +697,7 @@ mod __skel_kinds {
             S::program_mut(&mut self.inner, 2)
         }
         /// Program `xdp_pass` (section `xdp`).
-        pub fn xdp_pass(&self) -> &'obj ::skel_runtime::Program {
+        pub fn xdp_pass(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 3)
         }
         /// [`Self::xdp_pass`]'s libbpf-rs handle.
@@ -681,7 +705,7 @@ mod __skel_kinds {
             S::program_mut(&mut self.inner, 3)
         }
         /// Program `sock` (section `socket`).
-        pub fn sock(&self) -> &'obj ::skel_runtime::Program {
+        pub fn sock(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 4)
         }
         /// [`Self::sock`]'s libbpf-rs handle.
@@ -689,7 +713,7 @@ mod __skel_kinds {
             S::program_mut(&mut self.inner, 4)
         }
         /// Program `tc_ok` (section `tc`).
-        pub fn tc_ok(&self) -> &'obj ::skel_runtime::Program {
+        pub fn tc_ok(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 5)
         }
         /// [`Self::tc_ok`]'s libbpf-rs handle.
@@ -719,7 +743,7 @@ mod __skel_kinds {
         pub sock: ::core::option::Option<::skel_runtime::Link<'obj>>,
         /// Program `tc_ok`.
         pub tc_ok: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_kinds::*;

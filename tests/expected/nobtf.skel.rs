@@ -59,7 +59,31 @@ mod __skel_nobtf {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenNobtfSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for NobtfSkelBuilder {
+        type Open<'obj> = OpenNobtfSkel<'obj>;
+        type Loaded<'obj> = NobtfSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `nobtf`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenNobtfSkel = ::skel_runtime::OwnedOpen<NobtfSkelBuilder>;
+    /// Skeleton `nobtf`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedNobtfSkel = ::skel_runtime::Owned<NobtfSkelBuilder>;
     /// BPF object `nobtf`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenNobtfSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -177,7 +201,7 @@ mod __skel_nobtf {
     pub type OpenNobtfProgs<'obj> = NobtfProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> NobtfProgs<'obj, S> {
         /// Program `count_calls` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn count_calls(&self) -> &'obj ::skel_runtime::Program {
+        pub fn count_calls(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::count_calls`]'s libbpf-rs handle.
@@ -185,7 +209,7 @@ mod __skel_nobtf {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `off_by_default` (section `tp/syscalls/sys_enter_getpgid`).
-        pub fn off_by_default(&self) -> &'obj ::skel_runtime::Program {
+        pub fn off_by_default(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::off_by_default`]'s libbpf-rs handle.
@@ -207,7 +231,7 @@ mod __skel_nobtf {
         pub count_calls: ::core::option::Option<::skel_runtime::Link<'obj>>,
         /// Program `off_by_default`.
         pub off_by_default: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_nobtf::*;

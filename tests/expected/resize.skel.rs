@@ -128,7 +128,31 @@ mod __skel_resize {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenResizeSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for ResizeSkelBuilder {
+        type Open<'obj> = OpenResizeSkel<'obj>;
+        type Loaded<'obj> = ResizeSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `resize`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenResizeSkel = ::skel_runtime::OwnedOpen<ResizeSkelBuilder>;
+    /// Skeleton `resize`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedResizeSkel = ::skel_runtime::Owned<ResizeSkelBuilder>;
     /// BPF object `resize`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenResizeSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -347,7 +371,7 @@ mod __skel_resize {
     pub type OpenResizeProgs<'obj> = ResizeProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> ResizeProgs<'obj, S> {
         /// Program `fill_last` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn fill_last(&self) -> &'obj ::skel_runtime::Program {
+        pub fn fill_last(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::fill_last`]'s libbpf-rs handle.
@@ -367,7 +391,7 @@ mod __skel_resize {
     pub struct ResizeLinks<'obj> {
         /// Program `fill_last`.
         pub fill_last: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_resize::*;

@@ -111,7 +111,31 @@ mod __skel_scx_minimal {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenScxMinimalSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for ScxMinimalSkelBuilder {
+        type Open<'obj> = OpenScxMinimalSkel<'obj>;
+        type Loaded<'obj> = ScxMinimalSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `scx_minimal`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenScxMinimalSkel = ::skel_runtime::OwnedOpen<ScxMinimalSkelBuilder>;
+    /// Skeleton `scx_minimal`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedScxMinimalSkel = ::skel_runtime::Owned<ScxMinimalSkelBuilder>;
     /// BPF object `scx_minimal`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenScxMinimalSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -242,7 +266,7 @@ mod __skel_scx_minimal {
     pub type OpenScxMinimalProgs<'obj> = ScxMinimalProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> ScxMinimalProgs<'obj, S> {
         /// Program `select_cpu` (section `struct_ops/select_cpu`).
-        pub fn select_cpu(&self) -> &'obj ::skel_runtime::Program {
+        pub fn select_cpu(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::select_cpu`]'s libbpf-rs handle.
@@ -250,7 +274,7 @@ mod __skel_scx_minimal {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `enqueue_local` (section `struct_ops/enqueue_local`).
-        pub fn enqueue_local(&self) -> &'obj ::skel_runtime::Program {
+        pub fn enqueue_local(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::enqueue_local`]'s libbpf-rs handle.
@@ -258,7 +282,7 @@ mod __skel_scx_minimal {
             S::program_mut(&mut self.inner, 1)
         }
         /// Program `enqueue_global` (section `struct_ops/enqueue_global`).
-        pub fn enqueue_global(&self) -> &'obj ::skel_runtime::Program {
+        pub fn enqueue_global(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 2)
         }
         /// [`Self::enqueue_global`]'s libbpf-rs handle.
@@ -266,7 +290,7 @@ mod __skel_scx_minimal {
             S::program_mut(&mut self.inner, 2)
         }
         /// Program `running` (section `struct_ops/running`).
-        pub fn running(&self) -> &'obj ::skel_runtime::Program {
+        pub fn running(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 3)
         }
         /// [`Self::running`]'s libbpf-rs handle.
@@ -319,7 +343,7 @@ mod __skel_scx_minimal {
     pub struct ScxMinimalLinks<'obj> {
         /// struct_ops map `skel_scx`.
         pub skel_scx: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_scx_minimal::*;

@@ -365,7 +365,31 @@ mod __skel_shapes {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenShapesSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for ShapesSkelBuilder {
+        type Open<'obj> = OpenShapesSkel<'obj>;
+        type Loaded<'obj> = ShapesSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `shapes`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenShapesSkel = ::skel_runtime::OwnedOpen<ShapesSkelBuilder>;
+    /// Skeleton `shapes`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedShapesSkel = ::skel_runtime::Owned<ShapesSkelBuilder>;
     /// BPF object `shapes`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenShapesSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -512,7 +536,7 @@ mod __skel_shapes {
     pub type OpenShapesProgs<'obj> = ShapesProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> ShapesProgs<'obj, S> {
         /// Program `BPF_PROG_a` (section `struct_ops/op_a`).
-        pub fn BPF_PROG_a(&self) -> &'obj ::skel_runtime::Program {
+        pub fn BPF_PROG_a(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::BPF_PROG_a`]'s libbpf-rs handle.
@@ -520,7 +544,7 @@ mod __skel_shapes {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `op_b` (section `struct_ops/op_b`).
-        pub fn op_b(&self) -> &'obj ::skel_runtime::Program {
+        pub fn op_b(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::op_b`]'s libbpf-rs handle.
@@ -528,7 +552,7 @@ mod __skel_shapes {
             S::program_mut(&mut self.inner, 1)
         }
         /// Program `op_c` (section `struct_ops/op_c`).
-        pub fn op_c(&self) -> &'obj ::skel_runtime::Program {
+        pub fn op_c(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 2)
         }
         /// [`Self::op_c`]'s libbpf-rs handle.
@@ -536,7 +560,7 @@ mod __skel_shapes {
             S::program_mut(&mut self.inner, 2)
         }
         /// Program `op_alt` (section `struct_ops/op_alt`).
-        pub fn op_alt(&self) -> &'obj ::skel_runtime::Program {
+        pub fn op_alt(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 3)
         }
         /// [`Self::op_alt`]'s libbpf-rs handle.
@@ -655,7 +679,7 @@ mod __skel_shapes {
         pub small_optional: ::core::option::Option<::skel_runtime::Link<'obj>>,
         /// struct_ops map `small_optional_link`.
         pub small_optional_link: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_shapes::*;

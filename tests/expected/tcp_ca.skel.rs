@@ -120,7 +120,31 @@ mod __skel_tcp_ca {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenTcpCaSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for TcpCaSkelBuilder {
+        type Open<'obj> = OpenTcpCaSkel<'obj>;
+        type Loaded<'obj> = TcpCaSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `tcp_ca`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenTcpCaSkel = ::skel_runtime::OwnedOpen<TcpCaSkelBuilder>;
+    /// Skeleton `tcp_ca`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedTcpCaSkel = ::skel_runtime::Owned<TcpCaSkelBuilder>;
     /// BPF object `tcp_ca`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenTcpCaSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -262,7 +286,7 @@ mod __skel_tcp_ca {
     pub type OpenTcpCaProgs<'obj> = TcpCaProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> TcpCaProgs<'obj, S> {
         /// Program `ca_init` (section `struct_ops/ca_init`).
-        pub fn ca_init(&self) -> &'obj ::skel_runtime::Program {
+        pub fn ca_init(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::ca_init`]'s libbpf-rs handle.
@@ -270,7 +294,7 @@ mod __skel_tcp_ca {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `ca_ssthresh` (section `struct_ops/ca_ssthresh`).
-        pub fn ca_ssthresh(&self) -> &'obj ::skel_runtime::Program {
+        pub fn ca_ssthresh(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::ca_ssthresh`]'s libbpf-rs handle.
@@ -278,7 +302,7 @@ mod __skel_tcp_ca {
             S::program_mut(&mut self.inner, 1)
         }
         /// Program `ca_undo_cwnd` (section `struct_ops/ca_undo_cwnd`).
-        pub fn ca_undo_cwnd(&self) -> &'obj ::skel_runtime::Program {
+        pub fn ca_undo_cwnd(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 2)
         }
         /// [`Self::ca_undo_cwnd`]'s libbpf-rs handle.
@@ -286,7 +310,7 @@ mod __skel_tcp_ca {
             S::program_mut(&mut self.inner, 2)
         }
         /// Program `ca_cong_avoid_reno` (section `struct_ops/ca_cong_avoid_reno`).
-        pub fn ca_cong_avoid_reno(&self) -> &'obj ::skel_runtime::Program {
+        pub fn ca_cong_avoid_reno(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 3)
         }
         /// [`Self::ca_cong_avoid_reno`]'s libbpf-rs handle.
@@ -294,7 +318,7 @@ mod __skel_tcp_ca {
             S::program_mut(&mut self.inner, 3)
         }
         /// Program `ca_cong_avoid_aggressive` (section `struct_ops/ca_cong_avoid_aggressive`).
-        pub fn ca_cong_avoid_aggressive(&self) -> &'obj ::skel_runtime::Program {
+        pub fn ca_cong_avoid_aggressive(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 4)
         }
         /// [`Self::ca_cong_avoid_aggressive`]'s libbpf-rs handle.
@@ -302,7 +326,7 @@ mod __skel_tcp_ca {
             S::program_mut(&mut self.inner, 4)
         }
         /// Program `ca_cwnd_event` (section `struct_ops/ca_cwnd_event`).
-        pub fn ca_cwnd_event(&self) -> &'obj ::skel_runtime::Program {
+        pub fn ca_cwnd_event(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 5)
         }
         /// [`Self::ca_cwnd_event`]'s libbpf-rs handle.
@@ -310,7 +334,7 @@ mod __skel_tcp_ca {
             S::program_mut(&mut self.inner, 5)
         }
         /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`).
-        pub fn ca_cong_avoid_optional(&self) -> &'obj ::skel_runtime::Program {
+        pub fn ca_cong_avoid_optional(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 6)
         }
         /// [`Self::ca_cong_avoid_optional`]'s libbpf-rs handle.
@@ -381,7 +405,7 @@ mod __skel_tcp_ca {
         pub skel_ca: ::core::option::Option<::skel_runtime::Link<'obj>>,
         /// struct_ops map `skel_ca_optional`.
         pub skel_ca_optional: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_tcp_ca::*;

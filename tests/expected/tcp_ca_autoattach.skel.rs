@@ -100,7 +100,35 @@ mod __skel_tcp_ca_autoattach {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenTcpCaAutoattachSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for TcpCaAutoattachSkelBuilder {
+        type Open<'obj> = OpenTcpCaAutoattachSkel<'obj>;
+        type Loaded<'obj> = TcpCaAutoattachSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `tcp_ca_autoattach`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenTcpCaAutoattachSkel = ::skel_runtime::OwnedOpen<
+        TcpCaAutoattachSkelBuilder,
+    >;
+    /// Skeleton `tcp_ca_autoattach`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedTcpCaAutoattachSkel = ::skel_runtime::Owned<
+        TcpCaAutoattachSkelBuilder,
+    >;
     /// BPF object `tcp_ca_autoattach`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenTcpCaAutoattachSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -258,7 +286,7 @@ mod __skel_tcp_ca_autoattach {
     >;
     impl<'obj, S: ::skel_runtime::Stage> TcpCaAutoattachProgs<'obj, S> {
         /// Program `aa_ssthresh` (section `struct_ops/aa_ssthresh`).
-        pub fn aa_ssthresh(&self) -> &'obj ::skel_runtime::Program {
+        pub fn aa_ssthresh(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::aa_ssthresh`]'s libbpf-rs handle.
@@ -266,7 +294,7 @@ mod __skel_tcp_ca_autoattach {
             S::program_mut(&mut self.inner, 0)
         }
         /// Program `aa_cong_avoid` (section `struct_ops/aa_cong_avoid`).
-        pub fn aa_cong_avoid(&self) -> &'obj ::skel_runtime::Program {
+        pub fn aa_cong_avoid(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 1)
         }
         /// [`Self::aa_cong_avoid`]'s libbpf-rs handle.
@@ -274,7 +302,7 @@ mod __skel_tcp_ca_autoattach {
             S::program_mut(&mut self.inner, 1)
         }
         /// Program `aa_undo_cwnd` (section `struct_ops/aa_undo_cwnd`).
-        pub fn aa_undo_cwnd(&self) -> &'obj ::skel_runtime::Program {
+        pub fn aa_undo_cwnd(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 2)
         }
         /// [`Self::aa_undo_cwnd`]'s libbpf-rs handle.
@@ -282,7 +310,7 @@ mod __skel_tcp_ca_autoattach {
             S::program_mut(&mut self.inner, 2)
         }
         /// Program `aa_get_info` (section `struct_ops/aa_get_info`).
-        pub fn aa_get_info(&self) -> &'obj ::skel_runtime::Program {
+        pub fn aa_get_info(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 3)
         }
         /// [`Self::aa_get_info`]'s libbpf-rs handle.
@@ -359,7 +387,7 @@ mod __skel_tcp_ca_autoattach {
         pub good_ca: ::core::option::Option<::skel_runtime::Link<'obj>>,
         /// struct_ops map `bad_ca`.
         pub bad_ca: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_tcp_ca_autoattach::*;

@@ -219,7 +219,31 @@ mod __skel_typed {
                 core,
             })
         }
+        /// Opens the object into storage of its own: the owned form.
+        pub fn open_owned(self) -> ::skel_runtime::Result<OwnedOpenTypedSkel> {
+            ::skel_runtime::OwnedOpen::new(self)
+        }
     }
+    impl ::skel_runtime::SkelBuilder for TypedSkelBuilder {
+        type Open<'obj> = OpenTypedSkel<'obj>;
+        type Loaded<'obj> = TypedSkel<'obj>;
+        fn __open(
+            self,
+            storage: &mut ::skel_runtime::ObjectStorage,
+        ) -> ::skel_runtime::Result<Self::Open<'_>> {
+            self.open(storage)
+        }
+        fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            open.load()
+        }
+        fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            skel.attach()
+        }
+    }
+    /// Skeleton `typed`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
+    pub type OwnedOpenTypedSkel = ::skel_runtime::OwnedOpen<TypedSkelBuilder>;
+    /// Skeleton `typed`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
+    pub type OwnedTypedSkel = ::skel_runtime::Owned<TypedSkelBuilder>;
     /// BPF object `typed`, opened: change maps, programs, struct_ops shadows and globals, then load.
     pub struct OpenTypedSkel<'obj> {
         /// Maps: libbpf-rs handles and typed views of data sections.
@@ -534,7 +558,7 @@ mod __skel_typed {
     pub type OpenTypedProgs<'obj> = TypedProgs<'obj, ::skel_runtime::Open>;
     impl<'obj, S: ::skel_runtime::Stage> TypedProgs<'obj, S> {
         /// Program `fill` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn fill(&self) -> &'obj ::skel_runtime::Program {
+        pub fn fill(&self) -> &'obj ::skel_runtime::Program<'obj> {
             S::program(&self.inner, 0)
         }
         /// [`Self::fill`]'s libbpf-rs handle.
@@ -554,7 +578,7 @@ mod __skel_typed {
     pub struct TypedLinks<'obj> {
         /// Program `fill`.
         pub fill: ::core::option::Option<::skel_runtime::Link<'obj>>,
-        _obj: ::core::marker::PhantomData<&'obj ()>,
+        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_typed::*;

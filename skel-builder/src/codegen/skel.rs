@@ -20,6 +20,8 @@ struct Names {
     open_struct_ops: Ident,
     struct_ops: Ident,
     links: Ident,
+    owned_open: Ident,
+    owned: Ident,
 }
 
 impl Names {
@@ -36,6 +38,8 @@ impl Names {
             open_struct_ops: ident(&ids.open_struct_ops),
             struct_ops: ident(&ids.struct_ops),
             links: ident(&ids.links),
+            owned_open: ident(&ids.owned_open),
+            owned: ident(&ids.owned),
         }
     }
 }
@@ -183,11 +187,22 @@ fn builder(skel: &Skeleton, n: &Names) -> TokenStream {
     let Names {
         builder,
         open_skel,
+        skel: skel_name,
         open_maps,
         open_progs,
         open_struct_ops,
+        owned_open,
+        owned,
         ..
     } = n;
+    let owned_open_doc = doc(&[format!(
+        "Skeleton {}, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.",
+        code(&skel.name)
+    )]);
+    let owned_doc = doc(&[format!(
+        "Skeleton {}, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.",
+        code(&skel.name)
+    )]);
     let d = doc(&[format!(
         "Opens BPF object {}, embedded in the binary (libbpf names it {}).",
         code(&skel.name),
@@ -217,7 +232,34 @@ fn builder(skel: &Skeleton, n: &Names) -> TokenStream {
                     core,
                 })
             }
+
+            /// Opens the object into storage of its own: the owned form.
+            pub fn open_owned(self) -> ::skel_runtime::Result<#owned_open> {
+                ::skel_runtime::OwnedOpen::new(self)
+            }
         }
+
+        impl ::skel_runtime::SkelBuilder for #builder {
+            type Open<'obj> = #open_skel<'obj>;
+            type Loaded<'obj> = #skel_name<'obj>;
+            fn __open(
+                self,
+                storage: &mut ::skel_runtime::ObjectStorage,
+            ) -> ::skel_runtime::Result<Self::Open<'_>> {
+                self.open(storage)
+            }
+            fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+                open.load()
+            }
+            fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+                skel.attach()
+            }
+        }
+
+        #owned_open_doc
+        pub type #owned_open = ::skel_runtime::OwnedOpen<#builder>;
+        #owned_doc
+        pub type #owned = ::skel_runtime::Owned<#builder>;
     }
 }
 
@@ -585,7 +627,7 @@ fn progs_container(skel: &Skeleton, n: &Names) -> TokenStream {
         )]);
         both.push(quote! {
             #d
-            pub fn #get(&self) -> &'obj ::skel_runtime::Program {
+            pub fn #get(&self) -> &'obj ::skel_runtime::Program<'obj> {
                 S::program(&self.inner, #index)
             }
             #d_mut
@@ -684,7 +726,7 @@ fn links(skel: &Skeleton, n: &Names) -> TokenStream {
         #[derive(Debug, Default)]
         pub struct #links<'obj> {
             #(#fields)*
-            _obj: ::core::marker::PhantomData<&'obj ()>,
+            _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
         }
     }
 }

@@ -76,6 +76,9 @@ pub struct SkelIdents {
     pub struct_ops: String,
     pub open_struct_ops: String,
     pub links: String,
+    /// The owned forms: `OwnedOpenFooSkel`, `OwnedFooSkel`.
+    pub owned_open: String,
+    pub owned: String,
 }
 
 /// Where the object file is, for `include_bytes!`.

@@ -322,6 +322,13 @@ impl Btf {
         Btf::from_types(wire::parse(bytes)?)
     }
 
+    /// Decodes split BTF (a kernel module's `.BTF`) on top of its base
+    /// (`base`, decoded from `base_bytes`): one table holding the base's
+    /// types, then the split's, whose ids continue the base's.
+    pub fn parse_split(base: Btf, base_bytes: &[u8], bytes: &[u8]) -> Result<Btf, BtfError> {
+        Btf::from_types(wire::parse_split(base.types, base_bytes, bytes)?)
+    }
+
     /// Builds a table from decoded types (tests build BTF in memory this way),
     /// checking that every referenced id exists.
     pub fn from_types(types: Vec<Type>) -> Result<Btf, BtfError> {
@@ -609,6 +616,10 @@ pub(crate) mod testing {
     pub struct BtfWriter {
         types: Vec<Vec<u8>>,
         strings: Vec<u8>,
+        /// For split BTF: the id of the first type, and the base's string
+        /// table length (1 and 0 otherwise).
+        first_id: u32,
+        str_base: u32,
     }
 
     impl BtfWriter {
@@ -616,6 +627,18 @@ pub(crate) mod testing {
             BtfWriter {
                 types: vec![],
                 strings: vec![0],
+                first_id: 1,
+                str_base: 0,
+            }
+        }
+
+        /// A writer of split BTF on top of what `base` wrote.
+        pub fn split_of(base: &BtfWriter) -> Self {
+            BtfWriter {
+                types: vec![],
+                strings: vec![],
+                first_id: base.first_id + base.types.len() as u32,
+                str_base: base.str_base + base.strings.len() as u32,
             }
         }
 
@@ -623,7 +646,7 @@ pub(crate) mod testing {
             if s.is_empty() {
                 return 0;
             }
-            let off = self.strings.len() as u32;
+            let off = self.str_base + self.strings.len() as u32;
             self.strings.extend_from_slice(s.as_bytes());
             self.strings.push(0);
             off
@@ -646,7 +669,7 @@ pub(crate) mod testing {
                 rec.extend_from_slice(&w.to_le_bytes());
             }
             self.types.push(rec);
-            BtfTypeId(self.types.len() as u32)
+            BtfTypeId(self.first_id + self.types.len() as u32 - 1)
         }
 
         pub fn int(&mut self, name: &str, size: u32, signed: bool) -> BtfTypeId {
@@ -980,6 +1003,34 @@ mod tests {
         let int = w.int("int", 4, true);
         w.raw(&long, 18, false, 0, int.0, &[]);
         assert_eq!(w.finish().get(BtfTypeId(2)).name, None);
+    }
+
+    #[test]
+    fn split_btf_continues_its_base() {
+        let mut base = BtfWriter::new();
+        let int = base.int("int", 4, true);
+        let s = base.struct_("base_s", 4, &[("a", int, 0, 0)]);
+        let mut split = BtfWriter::split_of(&base);
+        // "int" again: a new string in the split's own table.
+        let p = split.ptr(s);
+        let m = split.struct_("mod_s", 16, &[("p", p, 0, 0), ("int", int, 64, 0)]);
+        assert_eq!((p, m), (BtfTypeId(3), BtfTypeId(4)));
+        let base_bytes = base.bytes();
+        let btf = Btf::parse_split(
+            Btf::parse(&base_bytes).unwrap(),
+            &base_bytes,
+            &split.bytes(),
+        )
+        .unwrap();
+        assert_eq!(btf.len(), 5);
+        assert_eq!(btf.name(m), "mod_s");
+        assert_eq!(btf.c_spelling(p), "struct base_s *");
+        let Kind::Struct(c) = &btf.get(m).kind else {
+            panic!()
+        };
+        assert_eq!(c.members[1].name.as_deref(), Some("int"));
+        // Split BTF read alone refers to types it does not have.
+        assert!(Btf::parse(&split.bytes()).is_err());
     }
 
     #[test]

@@ -81,6 +81,20 @@ pub enum Error {
         "`OUT_DIR` is not set: `build()` must run inside a build script; use `generate(path)` elsewhere"
     )]
     NoOutDir,
+
+    #[error(
+        "cannot print vmlinux.h from `{path}`: {reason}\n\
+         hint: give raw BTF (/sys/kernel/btf/vmlinux) or an ELF file with a .BTF section \
+         (a vmlinux, a module) to `vmlinux_h_from(path)`"
+    )]
+    NoKernelBtf { path: PathBuf, reason: String },
+
+    #[error("cannot print vmlinux.h from `{path}`")]
+    VmlinuxH {
+        path: PathBuf,
+        #[source]
+        source: crate::vmlinux_h::PrintError,
+    },
 }
 
 /// One problem found in an object. All problems of a phase are reported at

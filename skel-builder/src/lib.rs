@@ -48,6 +48,7 @@ pub mod ident;
 pub mod layout;
 pub mod model;
 pub mod object;
+pub mod vmlinux_h;
 mod write;
 
 pub use builder::{Generated, SkeletonBuilder, generate, read_model};

@@ -1,0 +1,313 @@
+//! The vmlinux.h skel-builder prints from this kernel's BTF compiles, and
+//! every struct and union in it has the kernel's size and member offsets.
+//!
+//! Checked through BTF, not text: a C file declares a variable of every
+//! struct, union and typedef'd anonymous type the header defines, clang
+//! compiles it for BPF, and the object's BTF (read with skel-builder's
+//! reader) is compared with the kernel's, type by type, member by member,
+//! anonymous members included.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use skel_builder::object::btf::{Btf, BtfTypeId, Kind};
+use skel_builder::object::elf::ElfObject;
+use skel_builder::vmlinux_h::{self, BtfSource, RUNNING_KERNEL_BTF};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("vmlinux_h")
+        .join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The newest clang installed (clang 14 writes enum64 values wrongly into
+/// BTF; layouts are the same with any).
+fn clang() -> PathBuf {
+    if let Some(c) = std::env::var_os("CLANG") {
+        return c.into();
+    }
+    for v in ["clang-19", "clang-18", "clang-17", "clang-16", "clang-15"] {
+        if Command::new(v).arg("--version").output().is_ok() {
+            return v.into();
+        }
+    }
+    "clang".into()
+}
+
+/// Whether this kernel's BTF is readable; else why not (a failure under
+/// `SKEL_REQUIRE_KERNEL=1`).
+fn kernel_btf(test: &str) -> bool {
+    if Path::new(RUNNING_KERNEL_BTF).exists() {
+        return true;
+    }
+    let why = format!("{RUNNING_KERNEL_BTF} does not exist (a kernel without BTF)");
+    if std::env::var("SKEL_REQUIRE_KERNEL").is_ok_and(|v| v == "1") {
+        panic!("{test}: {why} and SKEL_REQUIRE_KERNEL=1");
+    }
+    eprintln!("SKIPPED {test}: {why}");
+    false
+}
+
+/// A C file that includes `vmlinux.h` and declares one variable of every
+/// struct, union and typedef'd anonymous struct or union it defines at top
+/// level.
+fn use_every_type(header: &str) -> (String, usize) {
+    let mut c = String::from("#include \"vmlinux.h\"\n\n");
+    let mut count = 0;
+    let mut typedef_anon = false;
+    for line in header.lines() {
+        let mut declare = |ty: &str| {
+            c.push_str(&format!("{ty} __skel_v{count};\n"));
+            count += 1;
+        };
+        if let Some(rest) = line
+            .strip_prefix("struct ")
+            .or_else(|| line.strip_prefix("union "))
+        {
+            // `struct foo {` or, when empty, `struct foo {};`.
+            if let Some((name, _)) = rest.split_once(" {").filter(|(n, _)| !n.contains(' ')) {
+                let keyword = if line.starts_with("struct") {
+                    "struct"
+                } else {
+                    "union"
+                };
+                declare(&format!("{keyword} {name}"));
+            }
+        } else if line == "typedef struct {" || line == "typedef union {" {
+            typedef_anon = true;
+        } else if typedef_anon && line.starts_with('}') {
+            typedef_anon = false;
+            let name = line
+                .trim_end_matches(';')
+                .rsplit(' ')
+                .next()
+                .unwrap_or_default();
+            declare(name);
+        }
+    }
+    (c, count)
+}
+
+/// A struct or union, recursively: size, and each member's name, bit
+/// offset, bitfield size and (for anonymous composite members) shape.
+#[derive(Debug, PartialEq)]
+struct Shape {
+    union: bool,
+    size: u32,
+    members: Vec<(String, u32, u32, Option<Shape>)>,
+}
+
+fn shape(btf: &Btf, id: BtfTypeId, depth: usize) -> Option<Shape> {
+    assert!(depth < 64, "anonymous nesting too deep at {id}");
+    let (c, union) = match &btf.get(id).kind {
+        Kind::Struct(c) => (c, false),
+        Kind::Union(c) => (c, true),
+        _ => return None,
+    };
+    let members = c
+        .members
+        .iter()
+        .map(|m| {
+            let ty = btf.skip_qualifiers(m.ty).unwrap();
+            let inner = if btf.get(ty).name.is_none() {
+                shape(btf, ty, depth + 1)
+            } else {
+                None
+            };
+            // Old-style bitfields keep the width in the INT.
+            let bits = match (
+                m.bitfield_size,
+                &btf.get(btf.skip_modifiers(m.ty).unwrap()).kind,
+            ) {
+                (0, Kind::Int { size, bits, .. }) if *bits != 0 && *bits < size * 8 => *bits,
+                (b, _) => b,
+            };
+            (
+                m.name.clone().unwrap_or_default(),
+                m.bit_offset,
+                bits,
+                inner,
+            )
+        })
+        .collect();
+    Some(Shape {
+        union,
+        size: c.size,
+        members,
+    })
+}
+
+/// Named structs and unions by name (a `___N` suffix removed).
+fn by_name(btf: &Btf) -> HashMap<String, Vec<BtfTypeId>> {
+    let mut map: HashMap<String, Vec<BtfTypeId>> = HashMap::new();
+    for (id, ty) in btf.iter() {
+        if let (Kind::Struct(_) | Kind::Union(_), Some(name)) = (&ty.kind, &ty.name) {
+            let base = name.split("___").next().unwrap_or(name);
+            map.entry(base.to_owned()).or_default().push(id);
+        }
+    }
+    map
+}
+
+/// Typedefs of anonymous structs and unions, by name.
+fn anon_typedefs(btf: &Btf) -> HashMap<String, BtfTypeId> {
+    let mut map = HashMap::new();
+    for (_, ty) in btf.iter() {
+        if let (Kind::Typedef { target }, Some(name)) = (&ty.kind, &ty.name) {
+            let target = btf.skip_qualifiers(*target).unwrap();
+            let t = btf.get(target);
+            if matches!(t.kind, Kind::Struct(_) | Kind::Union(_)) && t.name.is_none() {
+                map.entry(name.clone()).or_insert(target);
+            }
+        }
+    }
+    map
+}
+
+/// Prints vmlinux.h from `source`, compiles a user of every type, and
+/// compares the layouts. Returns how many types were compared.
+fn check_layouts(source: &BtfSource, dir: &Path) -> usize {
+    let (kernel, _) = vmlinux_h::read(source, None).unwrap();
+    let header = vmlinux_h::generate(source, None).unwrap();
+    std::fs::write(dir.join("vmlinux.h"), &header).unwrap();
+    let (c, declared) = use_every_type(&header);
+    assert!(declared > 1000, "only {declared} types found in the header");
+    let src = dir.join("every_type.bpf.c");
+    std::fs::write(&src, c).unwrap();
+    let obj = dir.join("every_type.bpf.o");
+    let out = Command::new(clang())
+        .args(["-g", "-O2", "-target", "bpf", "-c"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj)
+        .output()
+        .expect("run clang");
+    assert!(
+        out.status.success(),
+        "the printed vmlinux.h does not compile ({}):\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let bytes = std::fs::read(&obj).unwrap();
+    let elf = ElfObject::parse(&bytes).unwrap();
+    let section = elf.section_by_name(".BTF").expect(".BTF in the object");
+    let compiled = Btf::parse(section.data).unwrap();
+
+    let kernel_names = by_name(&kernel);
+    let compiled_names = by_name(&compiled);
+    let mut compared = 0;
+    let mut problems = vec![];
+    for (name, kernel_ids) in &kernel_names {
+        // Only complete types: a kernel struct also appears as FWD.
+        let Some(compiled_ids) = compiled_names.get(name) else {
+            problems.push(format!("`{name}` is missing from the compiled object"));
+            continue;
+        };
+        let mut wanted: Vec<Shape> = kernel_ids
+            .iter()
+            .filter_map(|&id| shape(&kernel, id, 0))
+            .collect();
+        for &id in compiled_ids {
+            let got = shape(&compiled, id, 0).unwrap();
+            match wanted.iter().position(|w| *w == got) {
+                Some(i) => {
+                    wanted.swap_remove(i);
+                    compared += 1;
+                }
+                None => problems.push(format!(
+                    "`{}` {id}: no kernel type `{name}` has its layout: {got:?}\nkernel: {:?}",
+                    compiled.name(id),
+                    kernel_ids
+                        .iter()
+                        .filter_map(|&k| shape(&kernel, k, 0))
+                        .collect::<Vec<_>>()
+                )),
+            }
+        }
+        for w in wanted {
+            problems.push(format!(
+                "kernel `{name}` ({} bytes) was not compiled",
+                w.size
+            ));
+        }
+    }
+    let compiled_typedefs = anon_typedefs(&compiled);
+    for (name, id) in anon_typedefs(&kernel) {
+        match compiled_typedefs.get(&name) {
+            Some(&c) if shape(&compiled, c, 0) == shape(&kernel, id, 0) => compared += 1,
+            Some(_) => problems.push(format!("typedef `{name}`: layout differs")),
+            None => problems.push(format!("typedef `{name}` is missing")),
+        }
+    }
+    problems.sort_by_key(|p| p.contains("is missing"));
+    assert!(
+        problems.is_empty(),
+        "{} problems (of {compared} types matched), first ones:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    compared
+}
+
+#[test]
+fn this_kernels_vmlinux_h_compiles_with_the_kernels_layouts() {
+    let test = "this_kernels_vmlinux_h_compiles_with_the_kernels_layouts";
+    if !kernel_btf(test) {
+        return;
+    }
+    let compared = check_layouts(&BtfSource::RunningKernel, &scratch("running"));
+    eprintln!("{compared} structs, unions and typedef'd anonymous types have the kernel's layout");
+}
+
+/// `SKEL_VMLINUX_BTF=<file>` checks another kernel's BTF the same way (the
+/// VM test's guest kernel, say).
+#[test]
+fn another_kernels_vmlinux_h_when_given() {
+    let Some(path) = std::env::var_os("SKEL_VMLINUX_BTF") else {
+        eprintln!("SKIPPED another_kernels_vmlinux_h_when_given: SKEL_VMLINUX_BTF is not set");
+        return;
+    };
+    let compared = check_layouts(&BtfSource::File(path.into()), &scratch("given"));
+    eprintln!("{compared} types have the given kernel's layout");
+}
+
+#[test]
+fn printing_twice_gives_the_same_bytes() {
+    if !kernel_btf("printing_twice_gives_the_same_bytes") {
+        return;
+    }
+    let a = vmlinux_h::generate(&BtfSource::RunningKernel, None).unwrap();
+    let b = vmlinux_h::generate(&BtfSource::RunningKernel, None).unwrap();
+    assert!(a == b, "two prints differ");
+}
+
+#[test]
+fn a_file_without_btf_is_a_clear_error() {
+    let dir = scratch("no_btf");
+    let text_file = dir.join("notes.txt");
+    std::fs::write(&text_file, "hello").unwrap();
+    let err = vmlinux_h::generate(&BtfSource::File(text_file.clone()), None).unwrap_err();
+    let report = err.report();
+    assert!(
+        report.contains("notes.txt") && report.contains("neither raw BTF"),
+        "{report}"
+    );
+
+    let missing = dir.join("nope.btf");
+    let report = vmlinux_h::generate(&BtfSource::File(missing), None)
+        .unwrap_err()
+        .report();
+    assert!(report.contains("nope.btf"), "{report}");
+}

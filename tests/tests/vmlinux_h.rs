@@ -167,14 +167,19 @@ fn anon_typedefs(btf: &Btf) -> HashMap<String, BtfTypeId> {
     map
 }
 
-/// Prints vmlinux.h from `source`, compiles a user of every type, and
-/// compares the layouts. Returns how many types were compared.
-fn check_layouts(source: &BtfSource, dir: &Path) -> usize {
+/// Prints vmlinux.h from `source`, compiles a user of every type (and
+/// `extra_c`), and compares the layouts. Returns how many types were
+/// compared.
+fn check_layouts(source: &BtfSource, dir: &Path, min_types: usize, extra_c: &str) -> usize {
     let (kernel, _) = vmlinux_h::read(source, None).unwrap();
     let header = vmlinux_h::generate(source, None).unwrap();
     std::fs::write(dir.join("vmlinux.h"), &header).unwrap();
-    let (c, declared) = use_every_type(&header);
-    assert!(declared > 1000, "only {declared} types found in the header");
+    let (mut c, declared) = use_every_type(&header);
+    c.push_str(extra_c);
+    assert!(
+        declared >= min_types,
+        "only {declared} types found in the header"
+    );
     let src = dir.join("every_type.bpf.c");
     std::fs::write(&src, c).unwrap();
     let obj = dir.join("every_type.bpf.o");
@@ -267,7 +272,7 @@ fn this_kernels_vmlinux_h_compiles_with_the_kernels_layouts() {
     if !kernel_btf(test) {
         return;
     }
-    let compared = check_layouts(&BtfSource::RunningKernel, &scratch("running"));
+    let compared = check_layouts(&BtfSource::RunningKernel, &scratch("running"), 1000, "");
     eprintln!("{compared} structs, unions and typedef'd anonymous types have the kernel's layout");
 }
 
@@ -279,8 +284,221 @@ fn another_kernels_vmlinux_h_when_given() {
         eprintln!("SKIPPED another_kernels_vmlinux_h_when_given: SKEL_VMLINUX_BTF is not set");
         return;
     };
-    let compared = check_layouts(&BtfSource::File(path.into()), &scratch("given"));
+    let compared = check_layouts(&BtfSource::File(path.into()), &scratch("given"), 1000, "");
     eprintln!("{compared} types have the given kernel's layout");
+}
+
+/// Shapes kernels have, made by hand: packed, over-aligned, bitfields,
+/// anonymous nesting, enums of every size and sign, function pointers and
+/// arrays of them, types only declared, name clashes, recursive pointers.
+#[test]
+fn hand_made_shapes_compile_with_their_layouts() {
+    use skel_tests::objects::BtfWriter;
+    const ENUM: u32 = 6;
+    const FWD: u32 = 7;
+    const ENUM64: u32 = 19;
+    const STRUCT: u32 = 4;
+    const UNION: u32 = 5;
+
+    let mut w = BtfWriter::new();
+    let ch = w.char_();
+    let int = w.int("int", 4, true);
+    let uint = w.int("unsigned int", 4, false);
+    let long = w.int("long int", 8, true);
+    let ulong = w.int("long unsigned int", 8, false);
+    let short = w.int("short int", 2, true);
+    // Members with a bitfield width need kind_flag.
+    let mut composite =
+        |w: &mut BtfWriter, kind: u32, name: &str, size: u32, members: &[(&str, u32, u32, u32)]| {
+            let n = w.string(name);
+            let flag = members.iter().any(|m| m.3 != 0);
+            let mut extra = vec![];
+            for &(m, ty, off, bits) in members {
+                extra.extend([w.string(m), ty, (bits << 24) | off]);
+            }
+            w.raw(n, kind, flag, members.len() as u32, size, &extra)
+        };
+    let mut enumeration =
+        |w: &mut BtfWriter, name: &str, size: u32, signed: bool, values: &[(&str, i64)]| {
+            let n = w.string(name);
+            let mut extra = vec![];
+            for &(v, value) in values {
+                extra.push(w.string(v));
+                extra.push(value as u64 as u32);
+                if size == 8 {
+                    extra.push(((value as u64) >> 32) as u32);
+                }
+            }
+            let kind = if size == 8 { ENUM64 } else { ENUM };
+            w.raw(n, kind, signed, values.len() as u32, size, &extra)
+        };
+    // Packed: x at byte 1.
+    composite(
+        &mut w,
+        STRUCT,
+        "packed_s",
+        5,
+        &[("c", ch, 0, 0), ("x", int, 8, 0)],
+    );
+    // Over-aligned, used at a 64-byte offset.
+    let big = composite(&mut w, STRUCT, "aligned_s", 64, &[("v", long, 0, 0)]);
+    composite(
+        &mut w,
+        STRUCT,
+        "holds_aligned",
+        128,
+        &[("c", ch, 0, 0), ("a", big, 512, 0)],
+    );
+    // Bitfields with gaps, a 64-bit one, and members after them.
+    composite(
+        &mut w,
+        STRUCT,
+        "bits_s",
+        24,
+        &[
+            ("a", uint, 0, 3),
+            ("b", uint, 8, 5),
+            ("c", ch, 16, 0),
+            ("d", ulong, 64, 40),
+            ("e", ulong, 104, 20),
+            ("f", short, 128, 0),
+        ],
+    );
+    // Anonymous nesting.
+    let inner = composite(
+        &mut w,
+        STRUCT,
+        "",
+        8,
+        &[("x", int, 0, 0), ("y", int, 32, 0)],
+    );
+    let anon_u = composite(
+        &mut w,
+        UNION,
+        "",
+        8,
+        &[("s", inner, 0, 0), ("l", long, 0, 0)],
+    );
+    composite(
+        &mut w,
+        STRUCT,
+        "nest_s",
+        16,
+        &[("", anon_u, 0, 0), ("z", int, 64, 0)],
+    );
+    let anon_t = composite(&mut w, STRUCT, "", 4, &[("q", int, 0, 0)]);
+    w.typedef("anon_t", anon_t);
+    // Enums of every size and sign, as members.
+    let e1 = enumeration(&mut w, "e_byte", 1, false, &[("EB", 200)]);
+    let e2 = enumeration(&mut w, "e_half", 2, true, &[("EH", -300)]);
+    let e4 = enumeration(
+        &mut w,
+        "e_neg",
+        4,
+        true,
+        &[("EN_MIN", i64::from(i32::MIN)), ("EN", -1)],
+    );
+    let e8 = enumeration(
+        &mut w,
+        "e_big",
+        8,
+        false,
+        &[("EBIG", 0x1234_5678_9abc), ("EALL", -1)],
+    );
+    let e8s = enumeration(
+        &mut w,
+        "e_bigs",
+        8,
+        true,
+        &[("ES_MIN", i64::MIN), ("ES", -2)],
+    );
+    let e8w = enumeration(&mut w, "e_wide", 8, false, &[("EW", 1)]);
+    composite(
+        &mut w,
+        STRUCT,
+        "enums_s",
+        40,
+        &[
+            ("b", e1, 0, 0),
+            ("h", e2, 16, 0),
+            ("n", e4, 32, 0),
+            ("big", e8, 64, 0),
+            ("bigs", e8s, 128, 0),
+            ("wide", e8w, 192, 0),
+            ("after", ch, 256, 0),
+        ],
+    );
+    // Function pointers, arrays of them, recursive pointers, a type only
+    // declared, and a struct and a typedef of one name.
+    let fwd_name = w.string("opaque");
+    let opaque = w.raw(fwd_name, FWD, false, 0, 0, &[]);
+    let p_opaque = w.ptr(opaque);
+    let self_ptr = w.ptr(0); // patched below: points at `fn_s`
+    let proto = w.func_proto(int, &[p_opaque, self_ptr]);
+    let fp = w.ptr(proto);
+    let fps = w.array(fp, int, 4);
+    let fn_s = composite(
+        &mut w,
+        STRUCT,
+        "fn_s",
+        56,
+        &[
+            ("one", fp, 0, 0),
+            ("many", fps, 64, 0),
+            ("next", self_ptr, 320, 0),
+            ("o", p_opaque, 384, 0),
+        ],
+    );
+    w.typedef("clash", int);
+    composite(&mut w, STRUCT, "clash", 4, &[("v", int, 0, 0)]);
+    composite(&mut w, STRUCT, "clash", 8, &[("w", long, 0, 0)]);
+    let empty = composite(&mut w, UNION, "", 8, &[]);
+    w.typedef("empty_arg_t", empty);
+    let mut bytes = w.bytes();
+    // Point `self_ptr` (a PTR record) at `fn_s`: its type word is the third
+    // of its record; records before it are found by walking the section.
+    patch_ptr(&mut bytes, self_ptr, fn_s);
+
+    let dir = scratch("hand_made");
+    let btf_file = dir.join("hand_made.btf");
+    std::fs::write(&btf_file, &bytes).unwrap();
+    let checks = "\n_Static_assert(sizeof(enum e_byte) == 1, \"e_byte\");\n\
+        _Static_assert(sizeof(enum e_half) == 2, \"e_half\");\n\
+        _Static_assert(sizeof(enum e_wide) == 8, \"e_wide\");\n\
+        _Static_assert(EB == 200 && EH == -300 && EN == -1, \"small values\");\n\
+        _Static_assert(EN_MIN == -2147483647 - 1, \"int min\");\n\
+        _Static_assert(EBIG == 0x123456789abcULL && EALL == 0xffffffffffffffffULL, \"u64\");\n\
+        _Static_assert(ES_MIN == -9223372036854775807LL - 1 && ES == -2, \"i64\");\n\
+        _Static_assert(sizeof(clash) == 4, \"typedef clash\");\n";
+    let compared = check_layouts(&BtfSource::File(btf_file), &dir, 10, checks);
+    assert_eq!(
+        compared, 11,
+        "every named struct and union, and both anonymous typedefs"
+    );
+}
+
+/// Sets the target of PTR record `id` in a BTF section written by
+/// `BtfWriter` (records walked from the header).
+fn patch_ptr(bytes: &mut [u8], id: u32, target: u32) {
+    let word = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let mut at = 24; // header
+    for current in 1..=id {
+        let info = word(bytes, at + 4);
+        let (kind, vlen) = ((info >> 24) & 0x1f, (info & 0xffff) as usize);
+        if current == id {
+            assert_eq!(kind, 2, "record {id} is a PTR");
+            bytes[at + 8..at + 12].copy_from_slice(&target.to_le_bytes());
+            return;
+        }
+        at += 12
+            + match kind {
+                1 | 14 => 4,
+                3 => 12,
+                4 | 5 | 15 | 19 => 12 * vlen,
+                6 | 13 => 8 * vlen,
+                _ => 0,
+            };
+    }
 }
 
 #[test]

@@ -109,17 +109,21 @@ pub fn is_packed(size: u64, members: impl IntoIterator<Item = (u64, u64, bool)>)
 }
 
 /// For a union that BTF says is larger than its largest member: the
-/// alignment that makes C round it up to `size`, if a power of two does.
+/// largest alignment (a power of two, at least the natural one) that makes
+/// C round it up to `size`, if one does. Over-alignment is the usual cause,
+/// and then the alignment divides the size.
 pub fn union_alignment(natural_size: u64, natural_align: u64, size: u64) -> Option<u64> {
-    if size <= natural_size {
+    if size <= natural_size || size == 0 {
         return None;
     }
-    let mut align = natural_align.max(1);
-    while align <= size {
+    let natural_align = natural_align.max(1);
+    // The largest power of two dividing the size.
+    let mut align = 1u64 << size.trailing_zeros().min(63);
+    while align >= natural_align {
         if natural_size.div_ceil(align) * align == size {
             return Some(align);
         }
-        align = align.checked_mul(2)?;
+        align /= 2;
     }
     None
 }

@@ -1,20 +1,44 @@
-//! Builds a skeleton for every `bpf/*.bpf.c` fixture, the way a user's
-//! build script would, and lists them for the tests.
+//! Builds a skeleton for every `bpf/*.bpf.c` fixture, and one for every
+//! directory `bpf/<name>/` of several `*.bpf.c` files (linked into one
+//! object), the way a user's build script would, and lists them for the
+//! tests.
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-fn main() {
-    let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("bpf");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(&dir)
+fn bpf_sources(dir: &Path) -> Vec<PathBuf> {
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_string_lossy().ends_with(".bpf.c"))
         .collect();
     sources.sort();
+    sources
+}
+
+fn main() {
+    let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("bpf");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut inputs: Vec<(PathBuf, Vec<PathBuf>)> = bpf_sources(&dir)
+        .into_iter()
+        .map(|src| (src.clone(), vec![src]))
+        .collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        inputs.push((d.clone(), bpf_sources(&d)));
+    }
     let mut list = String::new();
-    for src in sources {
-        let out = match skel_builder::SkeletonBuilder::new().source(&src).build() {
+    for (src, sources) in inputs {
+        let mut builder = skel_builder::SkeletonBuilder::new();
+        builder.sources(&sources);
+        if src.is_dir() {
+            builder.name(src.file_name().unwrap().to_str().unwrap());
+        }
+        let out = match builder.build() {
             Ok(out) => out,
             Err(e) => {
                 eprintln!("{}", e.report());

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::clang::{self, Compile};
 use crate::error::Error;
 use crate::ident;
+use crate::link::{self, LinkInput};
 use crate::model::{ObjectPath, Skeleton, Warning};
+use crate::vmlinux_h::{self, BtfSource};
 use crate::{codegen, object, write};
 
 /// The environment variables the builder reads.
@@ -30,12 +32,14 @@ const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 /// then, in the crate, `include!(concat!(env!("OUT_DIR"), "/foo.skel.rs"));`.
 #[derive(Debug, Clone, Default)]
 pub struct SkeletonBuilder {
-    source: Option<PathBuf>,
-    obj: Option<PathBuf>,
+    source: Vec<PathBuf>,
+    obj: Vec<PathBuf>,
     clang: Option<PathBuf>,
     clang_args: Vec<OsString>,
     include: Vec<PathBuf>,
     name: Option<String>,
+    vmlinux_h: Option<BtfSource>,
+    vmlinux_h_base: Option<PathBuf>,
 }
 
 /// What [`generate`] returns.
@@ -52,16 +56,58 @@ impl SkeletonBuilder {
         Self::default()
     }
 
-    /// The BPF C source to compile. Default: none (use `obj` instead).
+    /// A BPF C source to compile. Default: none. Call it once per file:
+    /// several sources (and objects from [`obj`](Self::obj)) are compiled
+    /// and linked into one object with libbpf's static linker, which needs
+    /// the `link` feature.
     pub fn source(&mut self, path: impl AsRef<Path>) -> &mut Self {
-        self.source = Some(path.as_ref().to_owned());
+        self.source.push(path.as_ref().to_owned());
         self
     }
 
-    /// A prebuilt BPF object to use instead of compiling `source`.
-    /// Default: none. When both are set, the object wins.
+    /// Several BPF C sources, as [`source`](Self::source) once each.
+    pub fn sources<I, P>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<Path>,
+    {
+        self.source
+            .extend(paths.into_iter().map(|p| p.as_ref().to_owned()));
+        self
+    }
+
+    /// A prebuilt BPF object. Default: none. One object alone is used as
+    /// it is; with other objects or sources it is linked in (the `link`
+    /// feature).
     pub fn obj(&mut self, path: impl AsRef<Path>) -> &mut Self {
-        self.obj = Some(path.as_ref().to_owned());
+        self.obj.push(path.as_ref().to_owned());
+        self
+    }
+
+    /// Prints the running kernel's types (`/sys/kernel/btf/vmlinux`) as C
+    /// into `vmlinux.h` next to the skeleton (`$OUT_DIR/vmlinux.h`, written
+    /// only when its content changes) and puts that directory first on
+    /// clang's include path, so sources can `#include "vmlinux.h"`.
+    /// Default: off.
+    pub fn vmlinux_h(&mut self) -> &mut Self {
+        self.vmlinux_h = Some(BtfSource::RunningKernel);
+        self
+    }
+
+    /// As [`vmlinux_h`](Self::vmlinux_h), from another kernel's BTF: raw
+    /// BTF, or an ELF file with a `.BTF` section (a `vmlinux`, a module).
+    /// For cross builds and CI machines whose kernel is not the target.
+    pub fn vmlinux_h_from(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.vmlinux_h = Some(BtfSource::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// The base of split BTF given to [`vmlinux_h_from`](Self::vmlinux_h_from)
+    /// (a module's BTF sits on its kernel's). Default: the running
+    /// kernel's, for a module's BTF. The header holds the base's types and
+    /// the module's.
+    pub fn vmlinux_h_base(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.vmlinux_h_base = Some(path.as_ref().to_owned());
         self
     }
 
@@ -90,7 +136,8 @@ impl SkeletonBuilder {
     }
 
     /// The skeleton's name: `foo` gives `foo.skel.rs` and `FooSkel`.
-    /// Default: the file stem of the source (or object) without `.bpf`.
+    /// Default: the file stem of the first source (else the first object)
+    /// without `.bpf`.
     pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
         self.name = Some(name.into());
         self
@@ -98,8 +145,9 @@ impl SkeletonBuilder {
 
     /// From a build script: compiles into `$OUT_DIR`, writes
     /// `$OUT_DIR/<name>.skel.rs` (only when its content changed), and
-    /// prints `cargo:rerun-if-changed` for the source and every header clang
-    /// read. Returns the path written.
+    /// prints `cargo:rerun-if-changed` for every source and header clang
+    /// read (and the BTF `vmlinux.h` was printed from). Returns the path
+    /// written.
     pub fn build(&mut self) -> Result<PathBuf, Error> {
         let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?);
         let name = self.skeleton_name()?;
@@ -125,9 +173,10 @@ impl SkeletonBuilder {
     }
 
     fn input_path(&self) -> Result<&Path, Error> {
-        self.obj
-            .as_deref()
-            .or(self.source.as_deref())
+        self.source
+            .first()
+            .or(self.obj.first())
+            .map(PathBuf::as_path)
             .ok_or(Error::NoInput)
     }
 
@@ -151,19 +200,35 @@ impl SkeletonBuilder {
             println!("cargo:rerun-if-env-changed={ENV_CLANG}");
             println!("cargo:rerun-if-env-changed={ENV_RUNTIME_INCLUDE}");
         }
-        let (object_path, deps) = match (&self.obj, &self.source) {
-            (Some(obj), _) => (obj.clone(), vec![obj.clone()]),
-            (None, Some(source)) => {
+        let mut deps = vec![];
+        if let (Some(btf), false) = (&self.vmlinux_h, self.source.is_empty()) {
+            create_dir(work_dir)?;
+            deps.extend(vmlinux_h::write_into(
+                work_dir,
+                btf,
+                self.vmlinux_h_base.as_deref(),
+            )?);
+        }
+        let object_path = match (self.source.as_slice(), self.obj.as_slice()) {
+            ([], []) => return Err(Error::NoInput),
+            ([], [obj]) => obj.clone(),
+            ([source], []) => {
                 let object_path = work_dir.join(format!("{name}.bpf.o"));
-                let deps = self.compile(source, &object_path, work_dir)?;
-                (object_path, deps)
+                deps.extend(self.compile(source, &object_path, work_dir)?);
+                object_path
             }
-            (None, None) => return Err(Error::NoInput),
+            (sources, objs) => {
+                let object_path = work_dir.join(format!("{name}.linked.bpf.o"));
+                deps.extend(self.compile_and_link(&name, sources, objs, &object_path, work_dir)?);
+                object_path
+            }
         };
+        deps.extend(self.obj.iter().cloned());
         if cargo {
+            let mut printed = std::collections::HashSet::new();
             for dep in &deps {
                 // Files we generate ourselves are not inputs.
-                if !dep.starts_with(work_dir) || self.obj.is_some() {
+                if (!dep.starts_with(work_dir) || self.obj.contains(dep)) && printed.insert(dep) {
                     println!("cargo:rerun-if-changed={}", dep.display());
                 }
             }
@@ -193,13 +258,54 @@ impl SkeletonBuilder {
             (true, Some(file)) => ObjectPath::OutDir(file.to_string_lossy().into_owned()),
             _ => ObjectPath::Path(absolute.to_string_lossy().into_owned()),
         };
-        let shown = manifest_relative(self.source.as_deref().unwrap_or(&object_path));
+        let shown = manifest_relative(self.input_path().unwrap_or(&object_path));
         let generated = generate_with_input(&name, &object_path, reference, &bytes, &shown)?;
         if cargo {
             report_warnings(&generated.skeleton.warnings);
         }
         write::write_if_changed(output, generated.code.as_bytes())?;
         Ok(())
+    }
+
+    /// Compiles every source (in parallel) next to the skeleton and links
+    /// the objects with `objs` into `output`. Returns every file clang read.
+    fn compile_and_link(
+        &self,
+        name: &str,
+        sources: &[PathBuf],
+        objs: &[PathBuf],
+        output: &Path,
+        work_dir: &Path,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let objects: Vec<PathBuf> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, source)| {
+                let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("src");
+                work_dir.join(format!("{name}.{i}.{}.o", ident::sanitize(stem)))
+            })
+            .collect();
+        let compiled = link::in_parallel(sources.len(), |i| {
+            self.compile(&sources[i], &objects[i], work_dir)
+        });
+        let mut deps = vec![];
+        for result in compiled {
+            deps.extend(result?);
+        }
+        let mut inputs: Vec<LinkInput> = sources
+            .iter()
+            .zip(&objects)
+            .map(|(source, object)| LinkInput {
+                object: object.clone(),
+                shown: source.clone(),
+            })
+            .collect();
+        inputs.extend(objs.iter().map(|obj| LinkInput {
+            object: obj.clone(),
+            shown: obj.clone(),
+        }));
+        link::link(&inputs, output)?;
+        Ok(deps)
     }
 
     fn compile(
@@ -215,11 +321,7 @@ impl SkeletonBuilder {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
             });
         }
-        std::fs::create_dir_all(work_dir).map_err(|source| Error::Io {
-            action: "create directory",
-            path: work_dir.to_owned(),
-            source,
-        })?;
+        create_dir(work_dir)?;
         let clang = self
             .clang
             .clone()
@@ -228,6 +330,10 @@ impl SkeletonBuilder {
         let rust_arch = std::env::var("CARGO_CFG_TARGET_ARCH")
             .unwrap_or_else(|_| std::env::consts::ARCH.to_owned());
         let mut includes = self.include.clone();
+        if self.vmlinux_h.is_some() {
+            // Where `vmlinux.h` was written, before the user's directories.
+            includes.insert(0, work_dir.to_owned());
+        }
         if let Some(dir) = std::env::var_os(ENV_RUNTIME_INCLUDE) {
             includes.push(PathBuf::from(dir));
         }
@@ -245,6 +351,14 @@ impl SkeletonBuilder {
         }
         .run()
     }
+}
+
+fn create_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        action: "create directory",
+        path: dir.to_owned(),
+        source,
+    })
 }
 
 /// Prints each fallback as a cargo warning (at most 20, then a count).

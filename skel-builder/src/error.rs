@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::link::{LinkProblem, files_list};
 use crate::object::btf::{BtfError, BtfTypeId};
 use crate::object::elf::ElfError;
 
@@ -88,6 +89,31 @@ pub enum Error {
          (a vmlinux, a module) to `vmlinux_h_from(path)`"
     )]
     NoKernelBtf { path: PathBuf, reason: String },
+
+    #[error("cannot link {}: {}", files_list(files), LinkProblems(problems))]
+    Link {
+        files: Vec<PathBuf>,
+        problems: Vec<LinkProblem>,
+    },
+
+    #[error(
+        "{} BPF inputs given ({}): linking them into one object needs skel-builder's `link` \
+         feature\n\
+         hint: in Cargo.toml, `skel-builder = {{ version = \"...\", features = [\"link\"] }}` under \
+         [build-dependencies] (off by default: it compiles libbpf's linker)",
+        files.len(),
+        files_list(files)
+    )]
+    LinkFeature { files: Vec<PathBuf> },
+
+    #[error("libbpf's linker failed to {step} `{file}`{}", indented(messages))]
+    LinkFailed {
+        file: PathBuf,
+        step: &'static str,
+        #[source]
+        source: std::io::Error,
+        messages: String,
+    },
 
     #[error("cannot print vmlinux.h from `{path}`")]
     VmlinuxH {
@@ -222,6 +248,35 @@ pub enum Problem {
         "legacy `maps` section: libbpf 1.0 and later only load maps declared in SEC(\".maps\")"
     )]
     LegacyMaps,
+}
+
+struct LinkProblems<'a>(&'a [LinkProblem]);
+
+impl fmt::Display for LinkProblems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems:", many.len())?;
+                for p in many {
+                    write!(f, "\n  - {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// libbpf's messages, one per line, under the error.
+fn indented(messages: &str) -> String {
+    if messages.is_empty() {
+        return String::new();
+    }
+    let lines: Vec<String> = messages
+        .lines()
+        .map(|l| format!("\n  libbpf: {l}"))
+        .collect();
+    lines.concat()
 }
 
 struct Problems<'a>(&'a [Problem]);

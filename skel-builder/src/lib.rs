@@ -46,6 +46,7 @@ mod codegen;
 mod error;
 pub mod ident;
 pub mod layout;
+mod link;
 pub mod model;
 pub mod object;
 pub mod vmlinux_h;
@@ -53,4 +54,5 @@ mod write;
 
 pub use builder::{Generated, SkeletonBuilder, generate, read_model};
 pub use error::{Error, Problem};
+pub use link::LinkProblem;
 pub use model::Skeleton;

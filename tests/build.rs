@@ -18,6 +18,9 @@ fn bpf_sources(dir: &Path) -> Vec<PathBuf> {
 fn main() {
     let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("bpf");
     println!("cargo:rerun-if-changed={}", dir.display());
+    // libbpf's headers, for tests that build BPF sources at run time.
+    let include = std::env::var("DEP_SKEL_RUNTIME_INCLUDE").unwrap();
+    println!("cargo:rustc-env=SKEL_BPF_INCLUDE={include}");
     let mut inputs: Vec<(PathBuf, Vec<PathBuf>)> = bpf_sources(&dir)
         .into_iter()
         .map(|src| (src.clone(), vec![src]))

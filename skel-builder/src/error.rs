@@ -90,7 +90,7 @@ pub enum Error {
     )]
     NoKernelBtf { path: PathBuf, reason: String },
 
-    #[error("cannot link {}: {}", files_list(files), LinkProblems(problems))]
+    #[error("cannot link {} BPF files into one object: {}", files.len(), LinkProblems(problems))]
     Link {
         files: Vec<PathBuf>,
         problems: Vec<LinkProblem>,

@@ -266,7 +266,8 @@ mod libbpf {
         // SAFETY: vsnprintf NUL-terminates within the buffer.
         let text = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy();
         let mut messages = MESSAGES.lock().unwrap_or_else(|e| e.into_inner());
-        messages.push(text.trim_end().to_owned());
+        let text = text.trim_end();
+        messages.push(text.strip_prefix("libbpf: ").unwrap_or(text).to_owned());
         0
     }
 

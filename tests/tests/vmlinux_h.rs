@@ -76,6 +76,11 @@ fn use_every_type(header: &str) -> (String, usize) {
                 };
                 declare(&format!("{keyword} {name}"));
             }
+        } else if let Some(name) = line
+            .strip_prefix("typedef struct {} ")
+            .or_else(|| line.strip_prefix("typedef union {} "))
+        {
+            declare(name.trim_end_matches(';'));
         } else if line == "typedef struct {" || line == "typedef union {" {
             typedef_anon = true;
         } else if typedef_anon && line.starts_with('}') {
@@ -111,8 +116,15 @@ fn shape(btf: &Btf, id: BtfTypeId, depth: usize) -> Option<Shape> {
         .members
         .iter()
         .map(|m| {
-            let ty = btf.skip_qualifiers(m.ty).unwrap();
-            let inner = if btf.get(ty).name.is_none() {
+            // Anonymous types, and anything embedded without a name
+            // (`-fms-extensions` kernels embed named structs), are
+            // compared member by member.
+            let ty = if m.name.is_none() {
+                btf.skip_modifiers(m.ty).unwrap()
+            } else {
+                btf.skip_qualifiers(m.ty).unwrap()
+            };
+            let inner = if btf.get(ty).name.is_none() || m.name.is_none() {
                 shape(btf, ty, depth + 1)
             } else {
                 None

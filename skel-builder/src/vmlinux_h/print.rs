@@ -523,13 +523,40 @@ impl<'a> Printer<'a> {
 
     /// A struct or union definition, without the final `;`.
     fn composite_def(&mut self, id: BtfTypeId, lvl: usize) -> Result<(), PrintError> {
+        self.composite_def_as(id, lvl, true)
+    }
+
+    /// A struct or union definition; with `named` false, an anonymous one
+    /// with the members of `id`.
+    fn composite_def_as(
+        &mut self,
+        id: BtfTypeId,
+        lvl: usize,
+        named: bool,
+    ) -> Result<(), PrintError> {
         self.enter(id)?;
-        let result = self.composite_def_inner(id, lvl);
+        let result = self.composite_def_inner(id, lvl, named);
         self.leave();
         result
     }
 
-    fn composite_def_inner(&mut self, id: BtfTypeId, lvl: usize) -> Result<(), PrintError> {
+    /// A member without a name whose type is a named struct or union (or a
+    /// typedef of one), not a bitfield: what `-fms-extensions` embeds.
+    fn embedded_named(&self, ty: BtfTypeId, bits: u32) -> Option<BtfTypeId> {
+        if bits != 0 {
+            return None;
+        }
+        let target = self.btf.skip_modifiers(ty).ok()?;
+        let t = self.btf.get(target);
+        (is_composite(&t.kind) && t.name.is_some()).then_some(target)
+    }
+
+    fn composite_def_inner(
+        &mut self,
+        id: BtfTypeId,
+        lvl: usize,
+        named: bool,
+    ) -> Result<(), PrintError> {
         let ty = self.btf.get(id);
         let (c, union): (&Composite, bool) = match &ty.kind {
             Kind::Struct(c) => (c, false),
@@ -538,7 +565,7 @@ impl<'a> Printer<'a> {
         };
         let shape = self.shape(id, c)?;
         self.out.push_str(if union { "union" } else { "struct" });
-        if ty.name.is_some() {
+        if named && ty.name.is_some() {
             self.out.push(' ');
             self.push_name(id)?;
         }
@@ -562,8 +589,16 @@ impl<'a> Printer<'a> {
             let name = m.name.as_deref().unwrap_or("");
             if !name.is_empty() {
                 self.check_ident(id, "member name", name)?;
+                self.decl(m.ty, name, lvl + 1)?;
+            } else if let Some(embedded) = self.embedded_named(m.ty, bits) {
+                // `struct foo;` as a member embeds foo only under
+                // -fms-extensions (kernels build with it since 6.19); an
+                // anonymous copy of its definition has its layout and
+                // members in plain C.
+                self.composite_def_as(embedded, lvl + 1, false)?;
+            } else {
+                self.decl(m.ty, name, lvl + 1)?;
             }
-            self.decl(m.ty, name, lvl + 1)?;
             if bits != 0 {
                 let _ = write!(self.out, ": {bits}");
                 end = u64::from(m.bit_offset) + u64::from(bits);
@@ -1311,6 +1346,21 @@ mod tests {
         w.struct_("ok", 4, &[("a;b", int, 0, 0)]);
         let err = print(&w.finish(), "", "").unwrap_err();
         assert!(err.to_string().contains("member name `a;b`"), "{err}");
+    }
+
+    #[test]
+    fn named_structs_embedded_without_a_name_become_anonymous_copies() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let inner = w.struct_("ns_common", 8, &[("a", int, 0, 0), ("b", int, 32, 0)]);
+        // `struct ns_common;` as a member (-fms-extensions).
+        w.struct_("user_ns", 12, &[("", inner, 0, 0), ("c", int, 64, 0)]);
+        let text = c(&w);
+        has(
+            &text,
+            "struct user_ns {\n\tstruct {\n\t\tint a;\n\t\tint b;\n\t};\n\tint c;\n};",
+        );
+        before(&text, "struct ns_common {", "struct user_ns {");
     }
 
     #[test]

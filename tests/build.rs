@@ -2,6 +2,11 @@
 //! directory `bpf/<name>/` of several `*.bpf.c` files (linked into one
 //! object), the way a user's build script would, and lists them for the
 //! tests.
+//!
+//! The sched_ext VM test (`vm/run.sh`) sets `SKEL_VM_BTF` to the guest
+//! kernel's BTF: then each `bpf-vm/<name>.bpf.c` is built instead of
+//! `bpf/<name>.bpf.c` (same skeleton name, same API), against a
+//! `vmlinux.h` the builder prints from that BTF.
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -34,12 +39,25 @@ fn main() {
     for d in dirs {
         inputs.push((d.clone(), bpf_sources(&d)));
     }
+    println!("cargo:rerun-if-env-changed=SKEL_VM_BTF");
+    let vm_dir = dir.with_file_name("bpf-vm");
+    println!("cargo:rerun-if-changed={}", vm_dir.display());
+    let vm_btf = std::env::var_os("SKEL_VM_BTF").filter(|v| !v.is_empty());
+    if vm_btf.is_some() {
+        for src in bpf_sources(&vm_dir) {
+            inputs.retain(|(s, _)| s.file_name() != src.file_name());
+            inputs.push((src.clone(), vec![src]));
+        }
+    }
     let mut list = String::new();
     for (src, sources) in inputs {
         let mut builder = skel_builder::SkeletonBuilder::new();
         builder.sources(&sources);
         if src.is_dir() {
             builder.name(src.file_name().unwrap().to_str().unwrap());
+        }
+        if let (Some(btf), true) = (&vm_btf, src.starts_with(&vm_dir)) {
+            builder.vmlinux_h_from(btf);
         }
         let out = match builder.build() {
             Ok(out) => out,

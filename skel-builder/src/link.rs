@@ -350,6 +350,24 @@ mod tests {
         assert_eq!(f(&["a.c", "b.c", "c.c"]), "`a.c`, `b.c` and `c.c`");
     }
 
+    /// Runs only where skel-builder is built without `link` (`cargo test
+    /// -p skel-builder`; the workspace's tests crate turns it on).
+    #[cfg(not(feature = "link"))]
+    #[test]
+    fn without_the_feature_several_inputs_name_the_feature() {
+        let inputs = ["a.bpf.c", "b.bpf.c"].map(|f| LinkInput {
+            object: PathBuf::from(f).with_extension("o"),
+            shown: PathBuf::from(f),
+        });
+        let text = run_linker(&inputs, Path::new("out.o"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("`link` feature") && text.contains("`a.bpf.c` and `b.bpf.c`"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn parallel_results_keep_their_order() {
         let out = in_parallel(20, |i| i * 2);

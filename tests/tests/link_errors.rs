@@ -198,7 +198,7 @@ fn a_core_program_on_the_builders_vmlinux_h_loads() {
     let header = std::fs::read_to_string(dir.join("vmlinux.h")).unwrap();
     assert!(header.contains("struct task_struct {"));
 
-    let mut obj = libbpf_rs::ObjectBuilder::default()
+    let obj = libbpf_rs::ObjectBuilder::default()
         .open_file(dir.join("core_vmlinux.bpf.o"))
         .unwrap()
         .load()

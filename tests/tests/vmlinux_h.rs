@@ -320,7 +320,7 @@ fn hand_made_shapes_compile_with_their_layouts() {
     let ulong = w.int("long unsigned int", 8, false);
     let short = w.int("short int", 2, true);
     // Members with a bitfield width need kind_flag.
-    let mut composite =
+    let composite =
         |w: &mut BtfWriter, kind: u32, name: &str, size: u32, members: &[(&str, u32, u32, u32)]| {
             let n = w.string(name);
             let flag = members.iter().any(|m| m.3 != 0);
@@ -330,7 +330,7 @@ fn hand_made_shapes_compile_with_their_layouts() {
             }
             w.raw(n, kind, flag, members.len() as u32, size, &extra)
         };
-    let mut enumeration =
+    let enumeration =
         |w: &mut BtfWriter, name: &str, size: u32, signed: bool, values: &[(&str, i64)]| {
             let n = w.string(name);
             let mut extra = vec![];

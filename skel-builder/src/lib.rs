@@ -5,7 +5,10 @@
 //! `object` reads the ELF and BTF into a plain-data `model`, `layout`
 //! decides padding and alignment, `codegen` turns the model into tokens and
 //! `write` prints them with prettyplease. Only `builder` touches the
-//! environment.
+//! environment. Beside that line: `link` compiles several sources and links
+//! them into one object (libbpf's static linker, the `link` feature), and
+//! [`vmlinux_h`] prints a kernel's BTF as the C header CO-RE programs
+//! include.
 //!
 //! # Example
 //!

@@ -27,6 +27,20 @@ use crate::object::btf::{Btf, BtfTypeId, Composite, EnumValue, Kind, Param};
 /// few dozen levels; hostile input is cut off here.
 pub const MAX_DEPTH: usize = 512;
 
+/// Steps (types visited while ordering, emitting and printing) allowed per
+/// type, on top of a fixed allowance: kernel BTF takes a few per type;
+/// types that share parts without end (function prototypes whose
+/// parameters are prototypes, ...) would otherwise take exponential time.
+const STEPS_PER_TYPE: u64 = 256;
+const BASE_STEPS: u64 = 1 << 20;
+
+/// The largest gap between members filled with padding bitfields (one
+/// `long: 64;` line per 8 bytes): 1 MiB.
+const MAX_GAP_BITS: u64 = 8 << 20;
+
+/// The largest header printed (a kernel's is a few MB).
+pub const MAX_OUTPUT: usize = 256 << 20;
+
 /// Why BTF cannot be printed as C.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -45,6 +59,23 @@ pub enum PrintError {
     UnexpectedKind {
         type_id: BtfTypeId,
         kind: &'static str,
+    },
+    #[error(
+        "type {type_id} `{name}`: printing it takes more than {limit} (types sharing parts without end?)"
+    )]
+    TooLarge {
+        type_id: BtfTypeId,
+        name: String,
+        limit: String,
+    },
+    #[error(
+        "type {type_id} `{name}` has a gap of {bytes} bytes between members; at most {limit} are filled with padding"
+    )]
+    HugeGap {
+        type_id: BtfTypeId,
+        name: String,
+        bytes: u64,
+        limit: u64,
     },
     #[error("type {type_id}: {what} `{name}` is not a C identifier")]
     BadName {
@@ -111,6 +142,8 @@ struct Printer<'a> {
     tags: Namespace<'a>,
     idents: Namespace<'a>,
     depth: usize,
+    steps: u64,
+    max_steps: u64,
     pads: Vec<Pad>,
 }
 
@@ -132,6 +165,8 @@ impl<'a> Printer<'a> {
             tags: Namespace::default(),
             idents: Namespace::default(),
             depth: 0,
+            steps: 0,
+            max_steps: BASE_STEPS + STEPS_PER_TYPE * btf.len() as u64,
             pads: vec![],
         }
     }
@@ -144,13 +179,23 @@ impl<'a> Printer<'a> {
         self.btf.get(id).name.as_deref().unwrap_or("")
     }
 
+    /// Counts one level of nesting and one step; every recursion goes
+    /// through here, so depth, time and output are all bounded.
     fn enter(&mut self, id: BtfTypeId) -> Result<(), PrintError> {
         self.depth += 1;
+        self.steps += 1;
         if self.depth > MAX_DEPTH {
             return Err(PrintError::TooDeep {
                 type_id: id,
                 name: self.raw_name(id).to_owned(),
                 limit: MAX_DEPTH,
+            });
+        }
+        if self.steps > self.max_steps || self.out.len() > MAX_OUTPUT {
+            return Err(PrintError::TooLarge {
+                type_id: id,
+                name: self.raw_name(id).to_owned(),
+                limit: format!("{} steps or {MAX_OUTPUT} bytes", self.max_steps),
             });
         }
         Ok(())
@@ -583,7 +628,7 @@ impl<'a> Printer<'a> {
                 align_bits: align * 8,
                 bitfield: bits != 0,
             };
-            self.pad(end, next, lvl + 1);
+            self.pad(id, end, next, lvl + 1)?;
             self.out.push('\n');
             self.indent(lvl + 1);
             let name = m.name.as_deref().unwrap_or("");
@@ -618,7 +663,7 @@ impl<'a> Printer<'a> {
                 align_bits: shape.align * 8,
                 bitfield: false,
             };
-            self.pad(end, tail, lvl + 1);
+            self.pad(id, end, tail, lvl + 1)?;
         }
         if c.members.is_empty() && c.size == 0 {
             self.out.push('}');
@@ -635,7 +680,16 @@ impl<'a> Printer<'a> {
         Ok(())
     }
 
-    fn pad(&mut self, cur: u64, next: Next, lvl: usize) {
+    fn pad(&mut self, id: BtfTypeId, cur: u64, next: Next, lvl: usize) -> Result<(), PrintError> {
+        let gap = next.bit_offset.saturating_sub(cur);
+        if gap > MAX_GAP_BITS {
+            return Err(PrintError::HugeGap {
+                type_id: id,
+                name: self.raw_name(id).to_owned(),
+                bytes: gap / 8,
+                limit: MAX_GAP_BITS / 8,
+            });
+        }
         let mut pads = std::mem::take(&mut self.pads);
         layout::padding(cur, next, &mut pads);
         for p in &pads {
@@ -644,6 +698,7 @@ impl<'a> Printer<'a> {
             let _ = write!(self.out, "{}: {};", p.ty.c_name(), p.bits);
         }
         self.pads = pads;
+        Ok(())
     }
 
     /// An enum definition (or `enum name` for one without values), without
@@ -875,7 +930,10 @@ impl<'a> Printer<'a> {
                         if !multidim {
                             self.out.push('(');
                         }
-                        self.chain(rest, name, lvl)?;
+                        self.enter(id)?;
+                        let inner = self.chain(rest, name, lvl);
+                        self.leave();
+                        inner?;
                         if !multidim {
                             self.out.push(')');
                         }
@@ -891,7 +949,10 @@ impl<'a> Printer<'a> {
                         self.declarator_name(name, after_ptr);
                     } else {
                         self.out.push_str(" (");
-                        self.chain(rest, name, lvl)?;
+                        self.enter(id)?;
+                        let inner = self.chain(rest, name, lvl);
+                        self.leave();
+                        inner?;
                         self.out.push(')');
                     }
                     self.params(id, params, lvl)?;
@@ -1167,6 +1228,30 @@ mod tests {
         w.ptr(BtfTypeId(1));
         let err = print(&w.finish(), "", "").unwrap_err();
         assert!(matches!(err, PrintError::TooDeep { .. }), "{err}");
+    }
+
+    #[test]
+    fn prototypes_sharing_parts_without_end_are_cut_off() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        // Each prototype takes the next one twice, 40 deep: 2^40 walks.
+        let mut proto = w.func_proto(int, &[int]);
+        for _ in 0..40 {
+            proto = w.func_proto(int, &[proto, proto]);
+        }
+        let p = w.ptr(proto);
+        w.struct_("s", 8, &[("f", p, 0, 0)]);
+        let err = print(&w.finish(), "", "").unwrap_err();
+        assert!(matches!(err, PrintError::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn huge_gaps_are_refused() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        w.struct_("far", u32::MAX, &[("a", int, 0, 0)]);
+        let err = print(&w.finish(), "", "").unwrap_err();
+        assert!(matches!(err, PrintError::HugeGap { .. }), "{err}");
     }
 
     #[test]

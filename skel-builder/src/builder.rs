@@ -322,6 +322,7 @@ impl SkeletonBuilder {
         }
         if !self.source.is_empty() {
             check_clang_version(&self.clang_path(), sink)?;
+            self.write_type_keeper(&name, work_dir)?;
         }
         let object_path = match (self.source.as_slice(), self.obj.as_slice()) {
             ([], []) => return Err(Error::NoInput),
@@ -503,6 +504,12 @@ impl SkeletonBuilder {
         }
         let after: Vec<PathBuf> = clang::multiarch_include(&rust_arch).into_iter().collect();
         let depfile = output.with_extension("d");
+        let mut args = vec![];
+        if let Some(keeper) = self.type_keeper_path(work_dir) {
+            args.push(OsString::from("-include"));
+            args.push(keeper.into_os_string());
+        }
+        args.extend(self.clang_args.iter().cloned());
         Compile {
             clang: &clang,
             source,
@@ -511,9 +518,69 @@ impl SkeletonBuilder {
             target_arch: clang::bpf_target_arch(&rust_arch),
             includes: &includes,
             after_includes: &after,
-            extra_args: &self.clang_args,
+            extra_args: &args,
         }
         .run()
+    }
+
+    /// The tagged types the build script names (`.types`, `.event_type`),
+    /// as `struct event`: those clang can be made to put in BTF.
+    fn tagged_types(&self) -> Vec<String> {
+        let named = self.request.types.iter();
+        let events = self.request.events.iter().map(|(_, ty)| ty);
+        let mut out: Vec<String> = named
+            .chain(events)
+            .filter_map(|spelling| {
+                let (keyword, tag) = spelling.trim().split_once(char::is_whitespace)?;
+                let tag = tag.trim();
+                let is_ident = tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && tag.chars().next().is_some_and(|c| !c.is_ascii_digit());
+                (matches!(keyword, "struct" | "union" | "enum") && is_ident)
+                    .then(|| format!("{keyword} {tag}"))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn type_keeper_path(&self, work_dir: &Path) -> Option<PathBuf> {
+        let name = self.skeleton_name().ok()?;
+        (!self.tagged_types().is_empty()).then(|| work_dir.join(format!("{name}.types.h")))
+    }
+
+    /// clang puts a type in BTF only when something that reaches BTF (a
+    /// global, a map, a function's signature) uses it, and an event
+    /// struct is usually used only inside a program. So the types the
+    /// build script names by tag are declared and taken by a function of
+    /// their own, in a header clang includes before each source (`-include`):
+    /// BTF is written at the end of the compile, by when the source has
+    /// defined them, so the whole type is there. The function is a static
+    /// `.text` subprogram no program calls; libbpf loads nothing of it.
+    fn write_type_keeper(&self, name: &str, work_dir: &Path) -> Result<(), Error> {
+        let types = self.tagged_types();
+        if types.is_empty() {
+            return Ok(());
+        }
+        let mut text = String::from(
+            "/* Written by skel-builder: the types the build script names\n * (`.types`, `.event_type`), so that clang puts them in BTF. */\n",
+        );
+        for ty in &types {
+            text.push_str(&format!("{ty};\n"));
+        }
+        let params: Vec<String> = types
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| format!("{ty} *t{i}"))
+            .collect();
+        let uses: String = (0..types.len()).map(|i| format!(" (void)t{i};")).collect();
+        text.push_str(&format!(
+            "__attribute__((used)) static void __skel_keep_types({}) {{{uses} }}\n",
+            params.join(", ")
+        ));
+        create_dir(work_dir)?;
+        write::write_if_changed(&work_dir.join(format!("{name}.types.h")), text.as_bytes())?;
+        Ok(())
     }
 }
 

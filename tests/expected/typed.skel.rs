@@ -10,7 +10,7 @@
 mod __skel_typed {
     /// Rust types for the BTF types that object `typed` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// Data section `.rodata`. BTF type 104.
+        /// Data section `.rodata`. BTF type 106.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
@@ -18,7 +18,7 @@ mod __skel_typed {
             pub target_tid: u32,
         }
         ::skel_runtime::layout!(unsafe plain rodata : 4, 4; target_tid 0;);
-        /// Data section `.bss`. BTF type 102. The section holds 68 bytes; the view rounds up to 72 for alignment (libbpf backs sections with whole pages).
+        /// Data section `.bss`. BTF type 104.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -27,19 +27,14 @@ mod __skel_typed {
             __padding_0: [u8; 4],
             /// C `struct event`.
             pub last_event: event,
-            /// C `struct standalone *`.
-            pub keep_standalone: ::skel_runtime::OpaquePtr,
             /// C `standalone_t *`.
             pub keep_standalone_t: ::skel_runtime::OpaquePtr,
-            /// C `enum unused_state`.
-            pub keep_state: unused_state,
-            __padding_1: [u8; 4],
         }
         ::skel_runtime::layout!(
-            unsafe plain bss : 72, 8; rounds 0, last_event 8, keep_standalone 48,
-            keep_standalone_t 56, keep_state 64; __padding_0, __padding_1
+            unsafe plain bss : 56, 8; rounds 0, last_event 8, keep_standalone_t 48;
+            __padding_0
         );
-        /// C type `struct event`. BTF type 86.
+        /// C type `struct event`. BTF type 80.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct event {
@@ -59,7 +54,7 @@ mod __skel_typed {
             unsafe plain event : 40, 8; pid 0, round 4, stamp 8, kind 16, comm 20;
             __padding_0
         );
-        /// C type `enum kind`. BTF type 87.
+        /// C type `enum kind`. BTF type 81.
         ///
         /// Any value is valid: the known ones are associated constants.
         #[repr(transparent)]
@@ -86,30 +81,6 @@ mod __skel_typed {
             }
         }
         ::skel_runtime::layout!(unsafe newtype kind : 4, 4);
-        /// C type `enum unused_state`. BTF type 100.
-        ///
-        /// Any value is valid: the known ones are associated constants.
-        #[repr(transparent)]
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-        pub struct unused_state(pub u32);
-        impl unused_state {
-            /// `STATE_OFF` = 0
-            pub const STATE_OFF: unused_state = unused_state(0);
-            /// `STATE_ON` = 3
-            pub const STATE_ON: unused_state = unused_state(3);
-        }
-        impl ::core::fmt::Debug for unused_state {
-            #[allow(unreachable_patterns)]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                let known = match self.0 {
-                    0 => "STATE_OFF",
-                    3 => "STATE_ON",
-                    _ => return f.debug_tuple("unused_state").field(&self.0).finish(),
-                };
-                f.write_str(known)
-            }
-        }
-        ::skel_runtime::layout!(unsafe newtype unused_state : 4, 4);
         /// C type `struct key`. BTF type 33.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
@@ -136,7 +107,31 @@ mod __skel_typed {
         ::skel_runtime::layout!(
             unsafe plain value : 24, 8; tens 0, hundreds 8, label 12;
         );
-        /// C type `struct standalone`. BTF type 92.
+        /// C type `enum unused_state`. BTF type 78.
+        ///
+        /// Any value is valid: the known ones are associated constants.
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct unused_state(pub u32);
+        impl unused_state {
+            /// `STATE_OFF` = 0
+            pub const STATE_OFF: unused_state = unused_state(0);
+            /// `STATE_ON` = 3
+            pub const STATE_ON: unused_state = unused_state(3);
+        }
+        impl ::core::fmt::Debug for unused_state {
+            #[allow(unreachable_patterns)]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let known = match self.0 {
+                    0 => "STATE_OFF",
+                    3 => "STATE_ON",
+                    _ => return f.debug_tuple("unused_state").field(&self.0).finish(),
+                };
+                f.write_str(known)
+            }
+        }
+        ::skel_runtime::layout!(unsafe newtype unused_state : 4, 4);
+        /// C type `struct standalone`. BTF type 84.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct standalone {
@@ -149,7 +144,7 @@ mod __skel_typed {
         ::skel_runtime::layout!(
             unsafe plain standalone : 6, 2; x 0, flags 2; __padding_0
         );
-        /// C type `typedef standalone_t`. BTF type 98.
+        /// C type `typedef standalone_t`. BTF type 102.
         pub type standalone_t = standalone;
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
@@ -183,7 +178,7 @@ mod __skel_typed {
                 s::MapSpec::data(
                     "typed.bss",
                     ".bss",
-                    s::TypeSpec::of::<types::bss>("bss", 68),
+                    s::TypeSpec::of::<types::bss>("bss", 56),
                 ),
                 s::MapSpec::new(".rodata.str1.1", ".rodata.str1.1"),
             ],
@@ -439,7 +434,7 @@ mod __skel_typed {
         pub fn rodata_data(&self) -> ::skel_runtime::Result<&types::rodata> {
             S::data(&self.inner, 13)
         }
-        /// Map `typed.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
+        /// Map `typed.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
         pub fn bss(&self) -> S::Map<'_> {
             S::map(&self.inner, 14)
         }

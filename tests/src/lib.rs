@@ -93,6 +93,17 @@ pub mod multi_skel {
     include!(concat!(env!("OUT_DIR"), "/multi.skel.rs"));
 }
 
+/// Skeleton of `bpf/foo.bpf.c`, the README's example program.
+#[warn(missing_docs)]
+pub mod foo_skel {
+    include!(concat!(env!("OUT_DIR"), "/foo.skel.rs"));
+}
+
+/// The README's Rust examples, compiled as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct Readme;
+
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
 /// Malformed objects and the messages they give (tests and fuzz seeds).

@@ -280,7 +280,7 @@ fn find_type(btf: &Btf, spelling: &str) -> Result<BtfTypeId, Problem> {
                 spelling: spelling.to_owned(),
                 hint: match other {
                     Some(other) => format!("; it has `{other}`"),
-                    None => "; clang puts a type in BTF only when a global, a map, a function signature or a CO-RE access uses it: declare a global of it (e.g. `struct event *unused_event;`)".to_owned(),
+                    None => "; the sources do not define it (a type named by tag, `struct x`, `union x`, `enum x`, is put in BTF for you; a typedef must be used by a global, a map or a function signature)".to_owned(),
                 },
             }
         })

@@ -63,7 +63,7 @@ struct Outcome {
 impl Outcome {
     /// The poll's result: a callback's panic is resumed, its error
     /// returned, else libbpf's return value.
-    fn finish(cell: &RefCell<Outcome>, ret: c_int, what: &str) -> Result<usize> {
+    fn finish(cell: &RefCell<Outcome>, ret: c_int, what: impl FnOnce() -> String) -> Result<usize> {
         let mut outcome = cell.borrow_mut();
         if let Some(panic) = outcome.panic.take() {
             drop(outcome);
@@ -74,7 +74,7 @@ impl Outcome {
         }
         if ret < 0 && -ret != libc::EINTR {
             return Err(Error::MapOp {
-                map: what.to_owned(),
+                map: what(),
                 op: "poll",
                 source: std::io::Error::from_raw_os_error(-ret),
             });
@@ -131,39 +131,50 @@ impl<T> fmt::Debug for RingBuf<'_, T> {
     }
 }
 
-type Callback<'a> = Box<dyn FnMut(&[u8]) -> Result<()> + 'a>;
-
-/// One map's callback, as libbpf's `ctx`.
-struct RingSlot<'a> {
-    call: Callback<'a>,
+/// One map's callback and what its errors name, as libbpf's `ctx`. Generic
+/// over the sample type and the callback, so libbpf calls a trampoline
+/// made for them: no dynamic call per sample.
+struct RingSlot<F> {
+    callback: F,
+    map: String,
     outcome: *const RefCell<Outcome>,
 }
 
-unsafe extern "C" fn ring_sample(
+/// What the consumer keeps of a slot: only that it must free it.
+trait Slot {}
+impl<F> Slot for RingSlot<F> {}
+
+unsafe extern "C" fn ring_sample<T: Plain, F: FnMut(&T)>(
     ctx: *mut c_void,
     data: *mut c_void,
     size: libbpf_sys::size_t,
 ) -> c_int {
-    // SAFETY: ctx is the RingSlot registered with this callback, alive as
-    // long as the consumer; libbpf calls back only from poll/consume,
-    // which take `&mut self`, so nothing else touches it meanwhile.
-    let slot = unsafe { &mut *ctx.cast::<RingSlot<'_>>() };
+    // SAFETY: ctx is the RingSlot<F> registered with this trampoline,
+    // alive as long as the consumer; libbpf calls back only from
+    // poll/consume, which take `&mut self`, so nothing else touches it
+    // meanwhile.
+    let slot = unsafe { &mut *ctx.cast::<RingSlot<F>>() };
     // SAFETY: libbpf passes `size` readable bytes at `data`.
     let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size as usize) };
-    let result = catch_unwind(AssertUnwindSafe(|| (slot.call)(bytes)));
+    let result = match decode::<T>(&slot.map, bytes) {
+        Ok(value) => catch_unwind(AssertUnwindSafe(|| (slot.callback)(&value))).map(Ok),
+        Err(e) => Ok(Err(e)),
+    };
+    if let Ok(Ok(())) = result {
+        return 0;
+    }
     // SAFETY: the consumer owns the outcome cell and outlives the call.
-    let outcome = unsafe { &*slot.outcome };
+    let mut outcome = unsafe { &*slot.outcome }.borrow_mut();
     match result {
-        Ok(Ok(())) => 0,
+        Ok(Ok(())) => {}
         Ok(Err(e)) => {
-            outcome.borrow_mut().error.get_or_insert(e);
-            -1
+            outcome.error.get_or_insert(e);
         }
         Err(panic) => {
-            outcome.borrow_mut().panic.get_or_insert(panic);
-            -1
+            outcome.panic.get_or_insert(panic);
         }
     }
+    -1
 }
 
 /// Consumes one or more ring buffers, calling each map's callback with its
@@ -171,8 +182,7 @@ unsafe extern "C" fn ring_sample(
 pub struct RingBufConsumer<'a> {
     rb: Option<NonNull<ring_buffer>>,
     // Boxed: libbpf holds a pointer to each slot, which must not move.
-    #[allow(clippy::vec_box)]
-    slots: Vec<Box<RingSlot<'a>>>,
+    slots: Vec<Box<dyn Slot + 'a>>,
     outcome: Box<RefCell<Outcome>>,
     names: Vec<String>,
 }
@@ -192,17 +202,12 @@ impl<'a> RingBufConsumer<'a> {
     pub fn add<T: Plain, F: FnMut(&T) + 'a>(
         &mut self,
         map: &RingBuf<'a, T>,
-        mut callback: F,
+        callback: F,
     ) -> Result<&mut Self> {
         let name = map.name();
-        let shown = name.clone();
-        let call: Callback<'a> = Box::new(move |bytes| {
-            let value = decode::<T>(&shown, bytes)?;
-            callback(&value);
-            Ok(())
-        });
         let mut slot = Box::new(RingSlot {
-            call,
+            callback,
+            map: name.clone(),
             outcome: &*self.outcome,
         });
         let ctx = (&raw mut *slot).cast::<c_void>();
@@ -218,7 +223,12 @@ impl<'a> RingBufConsumer<'a> {
                 // SAFETY: ctx stays valid while the ring buffer lives (the
                 // slot is kept in `self.slots` and freed after it).
                 let rb = unsafe {
-                    libbpf_sys::ring_buffer__new(fd, Some(ring_sample), ctx, std::ptr::null())
+                    libbpf_sys::ring_buffer__new(
+                        fd,
+                        Some(ring_sample::<T, F>),
+                        ctx,
+                        std::ptr::null(),
+                    )
                 };
                 match NonNull::new(rb) {
                     Some(rb) => self.rb = Some(rb),
@@ -235,7 +245,7 @@ impl<'a> RingBufConsumer<'a> {
             Some(rb) => {
                 // SAFETY: as above.
                 let ret = unsafe {
-                    libbpf_sys::ring_buffer__add(rb.as_ptr(), fd, Some(ring_sample), ctx)
+                    libbpf_sys::ring_buffer__add(rb.as_ptr(), fd, Some(ring_sample::<T, F>), ctx)
                 };
                 if ret < 0 {
                     return Err(failed(ret));
@@ -258,7 +268,7 @@ impl<'a> RingBufConsumer<'a> {
         let ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
         // SAFETY: a live ring buffer; callbacks run now, on this thread.
         let ret = unsafe { libbpf_sys::ring_buffer__poll(rb.as_ptr(), ms) };
-        Outcome::finish(&self.outcome, ret, &self.what())
+        Outcome::finish(&self.outcome, ret, || self.what())
     }
 
     /// Hands every available sample to its callback without waiting.
@@ -266,7 +276,7 @@ impl<'a> RingBufConsumer<'a> {
         let Some(rb) = self.rb else { return Ok(0) };
         // SAFETY: as in `poll`.
         let ret = unsafe { libbpf_sys::ring_buffer__consume(rb.as_ptr()) };
-        Outcome::finish(&self.outcome, ret, &self.what())
+        Outcome::finish(&self.outcome, ret, || self.what())
     }
 
     /// The epoll file descriptor that becomes readable when samples wait
@@ -423,14 +433,14 @@ impl PerfConsumer<'_> {
         let ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
         // SAFETY: a live perf buffer; callbacks run now, on this thread.
         let ret = unsafe { libbpf_sys::perf_buffer__poll(self.pb.as_ptr(), ms) };
-        Outcome::finish(&self.slot.outcome, ret, &self.name)
+        Outcome::finish(&self.slot.outcome, ret, || self.name.clone())
     }
 
     /// Hands every available sample to the callback without waiting.
     pub fn consume(&mut self) -> Result<usize> {
         // SAFETY: as in `poll`.
         let ret = unsafe { libbpf_sys::perf_buffer__consume(self.pb.as_ptr()) };
-        Outcome::finish(&self.slot.outcome, ret, &self.name)
+        Outcome::finish(&self.slot.outcome, ret, || self.name.clone())
     }
 
     /// The epoll file descriptor that becomes readable when samples wait.
@@ -619,5 +629,50 @@ mod tests {
             }
         ));
         assert!(err.to_string().contains("`ring`"), "{err}");
+    }
+
+    /// Calls the ring buffer trampoline as libbpf would, with `bytes`.
+    fn deliver<F: FnMut(&Event)>(slot: &mut RingSlot<F>, bytes: &mut [u8]) -> c_int {
+        // SAFETY: ctx is a live RingSlot<F>; `bytes` is readable.
+        unsafe {
+            ring_sample::<Event, F>(
+                (slot as *mut RingSlot<F>).cast(),
+                bytes.as_mut_ptr().cast(),
+                bytes.len() as libbpf_sys::size_t,
+            )
+        }
+    }
+
+    #[test]
+    fn the_ring_trampoline_stops_the_poll_on_a_short_sample_or_a_panic() {
+        let outcome = RefCell::new(Outcome::default());
+        let mut seen = vec![];
+        let mut slot = RingSlot {
+            callback: |e: &Event| seen.push(e.a),
+            map: "events".into(),
+            outcome: &outcome,
+        };
+        let mut sample = [0u8; 16];
+        sample[..8].copy_from_slice(&5u64.to_ne_bytes());
+        assert_eq!(deliver(&mut slot, &mut sample), 0);
+        assert_eq!(deliver(&mut slot, &mut sample[..12]), -1);
+        let err = Outcome::finish(&outcome, -1, || unreachable!()).unwrap_err();
+        assert!(matches!(err, Error::ShortEvent { actual: 12, .. }), "{err}");
+        drop(slot);
+        assert_eq!(seen, [5]);
+
+        let mut slot = RingSlot {
+            callback: |_: &Event| panic!("callback failed"),
+            map: "events".into(),
+            outcome: &outcome,
+        };
+        assert_eq!(deliver(&mut slot, &mut sample), -1);
+        let resumed = catch_unwind(AssertUnwindSafe(|| {
+            Outcome::finish(&outcome, -1, String::new)
+        }));
+        let panic = resumed.unwrap_err();
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"callback failed"));
+        // The outcome is clear for the next poll.
+        assert_eq!(Outcome::finish(&outcome, 3, String::new).unwrap(), 3);
     }
 }

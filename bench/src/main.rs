@@ -11,16 +11,19 @@
 //! its markers and a summary is printed.
 //!
 //! It also times printing this kernel's `vmlinux.h`, skel-builder against
-//! bpftool (`vmlinux_h.rs`); `--only vmlinux_h` runs that row alone.
+//! bpftool (`vmlinux_h.rs`); `--only vmlinux_h` runs that row alone. And
+//! skel-runtime's typed maps and events against libbpf-rs's byte API at run
+//! time (`runtime.rs`, `--only runtime`; needs root).
 //!
 //! ```text
-//! skel-bench [--runs N] [--clean-runs N] [--only PROGRAM|vmlinux_h]...
+//! skel-bench [--runs N] [--clean-runs N] [--only PROGRAM|vmlinux_h|runtime]...
 //!            [--skip-clean] [--skip-criterion] [--no-write]
 //! ```
 
 mod cargo;
 mod measure;
 mod report;
+mod runtime;
 mod scratch;
 mod suite;
 mod vmlinux_h;
@@ -119,9 +122,10 @@ fn run() -> Result<()> {
         .into_iter()
         .filter(|p| wanted(p.name))
         .collect();
-    if programs.is_empty() && !wanted("vmlinux_h") {
+    if programs.is_empty() && !wanted("vmlinux_h") && !wanted("runtime") {
         return Err(
-            "--only matches no program (have tcp_ca, kernel_types, large, vmlinux_h)".into(),
+            "--only matches no program (have tcp_ca, kernel_types, large, vmlinux_h, runtime)"
+                .into(),
         );
     }
 
@@ -136,6 +140,12 @@ fn run() -> Result<()> {
 
     let vmlinux = if wanted("vmlinux_h") {
         Some(vmlinux_h::bench(&work, options.runs)?)
+    } else {
+        None
+    };
+
+    let runtime = if wanted("runtime") {
+        Some(runtime::bench(options.runs)?)
     } else {
         None
     };
@@ -158,6 +168,10 @@ fn run() -> Result<()> {
     if let Some(row) = &vmlinux {
         text.push_str(&vmlinux_h::render(row));
         println!("{}", vmlinux_h::summary(row));
+    }
+    if let Some(row) = &runtime {
+        text.push_str(&runtime::render(row));
+        println!("{}", runtime::summary(row));
     }
     // A partial run (--only, --skip-clean, --skip-criterion) or a trial one
     // (--no-write) leaves bench/RESULTS.md, and the prose under its

@@ -144,9 +144,14 @@ fn run() -> Result<()> {
         None
     };
 
-    let runtime = if wanted("runtime") {
+    // SAFETY: no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let runtime = if !wanted("runtime") {
+        None
+    } else if root {
         Some(runtime::bench(options.runs)?)
     } else {
+        println!("== runtime: skipped, loading BPF objects needs root (run `sudo make bench`)");
         None
     };
 

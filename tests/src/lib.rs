@@ -87,6 +87,13 @@ pub mod tcp_ca_autoattach_skel {
     include!(concat!(env!("OUT_DIR"), "/tcp_ca_autoattach.skel.rs"));
 }
 
+/// Skeleton of `bpf/compat.bpf.c` (members the kernel lacks, kernel
+/// constants in `.rodata`, enum flags for an integer member).
+#[warn(missing_docs)]
+pub mod compat_skel {
+    include!(concat!(env!("OUT_DIR"), "/compat.skel.rs"));
+}
+
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
 /// Malformed objects and the messages they give (tests and fuzz seeds).

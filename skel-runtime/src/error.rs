@@ -9,8 +9,7 @@ use crate::libbpf_log::LibbpfLog;
 /// libbpf's object name, which is cut to 15 bytes), the map or program,
 /// the errno by name (`ENOTSUPP (524): ...`, also for the kernel-internal
 /// errnos `strerror` does not know), and the lines libbpf logged during
-/// the failing step (the verifier's log, a struct_ops member the kernel
-/// lacks, a missing kfunc), so `eprintln!("{e}")` says why even when
+/// the failing step (the verifier's log, a missing kfunc), so `eprintln!("{e}")` says why even when
 /// libbpf's own output is silenced. [`Error::raw_os_error`] gives the
 /// errno to programs.
 #[derive(thiserror::Error)]

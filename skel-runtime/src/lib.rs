@@ -14,6 +14,11 @@
 //! Errors name the skeleton, the errno by name (kernel-internal ones
 //! included) and carry libbpf's log lines of the failing step; see
 //! [`Error`] and, for how libbpf's print function is shared, [`LibbpfLog`].
+//!
+//! [`KernelBtf`] answers questions about the running kernel (structs,
+//! members, enum values, kfuncs); before load, struct_ops shadows are
+//! checked against it, and `.rodata` kernel constants are filled from it
+//! (see [`KernelConsts`]).
 
 mod attach;
 mod errno;

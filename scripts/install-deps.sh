@@ -43,6 +43,8 @@ if [[ "${1:-}" == "--vm" ]]; then
     busybox-static   # the guest's userland
     cpio             # packs the initramfs
     gzip
+    zstd             # unpacks the kernel inside vmlinuz, for its BTF
+    binutils         # objcopy takes the .BTF section out of it
   )
 fi
 

@@ -9,6 +9,8 @@
 #                          (default: ${XDG_CACHE_HOME:-$HOME/.cache}/skel-vm)
 #   SKEL_VM_REFRESH=1      look for a newer kernel now (otherwise weekly)
 #   SKEL_VM_KERNEL         boot this bzImage instead of Debian's kernel
+#   SKEL_VM_BTF            the booted kernel's BTF (raw, or an ELF with .BTF);
+#                          default: extracted from its (zstd) vmlinuz
 #   SKEL_VM_MIRROR         Debian mirror (default: http://deb.debian.org/debian)
 #   SKEL_VM_TIMEOUT        seconds before a hung guest is killed (default: 120)
 set -euo pipefail
@@ -45,6 +47,8 @@ hint="run scripts/install-deps.sh --vm (make test-vm does)"
 command -v qemu-system-x86_64 >/dev/null || unavailable "no qemu-system-x86_64; $hint"
 command -v cpio >/dev/null || unavailable "no cpio; $hint"
 command -v gzip >/dev/null || unavailable "no gzip; $hint"
+command -v zstd >/dev/null || unavailable "no zstd; $hint"
+command -v objcopy >/dev/null || unavailable "no objcopy (binutils); $hint"
 busybox=""
 for b in /bin/busybox /usr/bin/busybox; do
   # The guest has no libraries for busybox: it must be the static build.
@@ -206,10 +210,52 @@ else
   fi
 fi
 
+# --- the guest kernel's BTF --------------------------------------------------
+# The guest's scheduler is built against a vmlinux.h that skel-builder prints
+# from the booted kernel's own BTF: the .BTF section of the ELF inside its
+# vmlinuz (zstd-compressed in Debian's kernels; it matches the guest's
+# /sys/kernel/btf/vmlinux byte for byte).
+extract_btf() { # <vmlinuz> <out>; sets why on failure
+  local off
+  off=$(LC_ALL=C grep -obUaP '\x28\xb5\x2f\xfd' "$1" | head -n 1 | cut -d: -f1 || true)
+  if [[ -z $off ]]; then
+    why="no zstd-compressed kernel found in $1 (give its BTF in SKEL_VM_BTF)"
+    return 1
+  fi
+  # zstd stops with an error at the data after the frame; the ELF is whole.
+  tail -c "+$((off + 1))" "$1" | zstd -dcq >"$2.elf" 2>/dev/null || true
+  if ! objcopy -O binary --only-section=.BTF "$2.elf" "$2.tmp" 2>"$2.log" || [[ ! -s $2.tmp ]]; then
+    why="no .BTF section in the kernel inside $1: $(head -c 300 "$2.log")"
+    rm -f "$2.elf" "$2.tmp" "$2.log"
+    return 1
+  fi
+  mv "$2.tmp" "$2"
+  rm -f "$2.elf" "$2.log"
+}
+
+if [[ -n ${SKEL_VM_BTF:-} ]]; then
+  [[ -f $SKEL_VM_BTF ]] || unavailable "SKEL_VM_BTF=$SKEL_VM_BTF does not exist"
+  btf=$SKEL_VM_BTF
+else
+  if [[ -n $kernel_dir ]]; then
+    btf=$kernel_dir/vmlinux.btf
+  else
+    btf=$cache/custom-kernel.btf
+    rm -f "$btf"
+  fi
+  if [[ ! -s $btf || $btf -ot $vmlinuz ]]; then
+    mkdir -p "$(dirname "$btf")"
+    extract_btf "$vmlinuz" "$btf" || fail "cannot take the BTF of $kernel_name: $why"
+  fi
+fi
+say "guest kernel BTF: $btf ($(stat -c %s "$btf") bytes); the guest scheduler includes a vmlinux.h printed from it"
+
 # --- guest program ---------------------------------------------------------
-# Built as `make test-host` builds the workspace (same features), so after
-# it this is a no-op.
-(cd "$repo" && "$cargo" build --workspace --all-targets --quiet) || fail "cargo build failed"
+# With SKEL_VM_BTF set, the tests crate's build script builds the
+# schedulers of tests/bpf-vm/ (in place of their tests/bpf/ versions)
+# against a vmlinux.h printed from the guest kernel's BTF.
+(cd "$repo" && SKEL_VM_BTF=$btf "$cargo" build -p skel-tests --bin scx_guest --quiet) ||
+  fail "cargo build of the guest program failed"
 target_dir=$(cd "$repo" && "$cargo" metadata --format-version 1 --no-deps |
   sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 guest=$target_dir/debug/scx_guest

@@ -10,9 +10,12 @@
 //! (`benches/generate.rs`). Figures go into `bench/RESULTS.md` between
 //! its markers and a summary is printed.
 //!
+//! It also times printing this kernel's `vmlinux.h`, skel-builder against
+//! bpftool (`vmlinux_h.rs`); `--only vmlinux_h` runs that row alone.
+//!
 //! ```text
-//! skel-bench [--runs N] [--clean-runs N] [--only PROGRAM]... [--skip-clean]
-//!            [--skip-criterion] [--no-write]
+//! skel-bench [--runs N] [--clean-runs N] [--only PROGRAM|vmlinux_h]...
+//!            [--skip-clean] [--skip-criterion] [--no-write]
 //! ```
 
 mod cargo;
@@ -20,6 +23,7 @@ mod measure;
 mod report;
 mod scratch;
 mod suite;
+mod vmlinux_h;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -110,12 +114,15 @@ fn run() -> Result<()> {
     let work = bench_dir.join("work");
     let started = report::Context::collect(&root, &options)?;
 
+    let wanted = |name: &str| options.only.is_empty() || options.only.iter().any(|o| o == name);
     let programs: Vec<Program> = suite::prepare(&root, &work)?
         .into_iter()
-        .filter(|p| options.only.is_empty() || options.only.iter().any(|o| o == p.name))
+        .filter(|p| wanted(p.name))
         .collect();
-    if programs.is_empty() {
-        return Err("--only matches no program (have tcp_ca, kernel_types, large)".into());
+    if programs.is_empty() && !wanted("vmlinux_h") {
+        return Err(
+            "--only matches no program (have tcp_ca, kernel_types, large, vmlinux_h)".into(),
+        );
     }
 
     let mut results = Vec::new();
@@ -127,7 +134,13 @@ fn run() -> Result<()> {
         results.push(bench_program(&work, program, &crates, &options)?);
     }
 
-    let generation = if options.skip_criterion {
+    let vmlinux = if wanted("vmlinux_h") {
+        Some(vmlinux_h::bench(&work, options.runs)?)
+    } else {
+        None
+    };
+
+    let generation = if options.skip_criterion || results.is_empty() {
         Vec::new()
     } else {
         run_criterion(&bench_dir, &work, &results)?
@@ -137,8 +150,15 @@ fn run() -> Result<()> {
     write_if_changed(&samples, report::samples_tsv(&results).as_bytes())?;
     println!("every run: {}", samples.display());
     let finished = report::Context::finish(started);
-    let text = report::render(&finished, &options, &results, &generation);
-    println!("\n{}", report::summary(&results, &generation));
+    let mut text = String::new();
+    if !results.is_empty() {
+        text = report::render(&finished, &options, &results, &generation);
+        println!("\n{}", report::summary(&results, &generation));
+    }
+    if let Some(row) = &vmlinux {
+        text.push_str(&vmlinux_h::render(row));
+        println!("{}", vmlinux_h::summary(row));
+    }
     // A partial run (--only, --skip-clean, --skip-criterion) or a trial one
     // (--no-write) leaves bench/RESULTS.md, and the prose under its
     // figures, alone.
@@ -156,6 +176,12 @@ fn run() -> Result<()> {
 fn parse_args() -> Result<Options> {
     let mut options = Options::default();
     let mut args = std::env::args().skip(1);
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path] = all.as_slice()
+        && flag == vmlinux_h::PRINT_ARG
+    {
+        vmlinux_h::print_and_exit(path);
+    }
     while let Some(arg) = args.next() {
         let mut number = |what: &str| -> Result<usize> {
             let value = args
@@ -179,7 +205,8 @@ fn parse_args() -> Result<Options> {
                 println!(
                     "usage: skel-bench [--runs N] [--clean-runs N] [--only PROGRAM]... \
                      [--skip-clean] [--skip-criterion] [--no-write]\n\
-                     defaults: --runs 5 --clean-runs 5; programs: tcp_ca, kernel_types, large"
+                     defaults: --runs 5 --clean-runs 5; programs: tcp_ca, kernel_types, large; \
+                     vmlinux_h (printing vmlinux.h, skel-builder against bpftool)"
                 );
                 std::process::exit(0);
             }

@@ -4,11 +4,11 @@
 use std::sync::atomic::AtomicBool;
 
 use indicatif::BinaryBytes;
-use skel_runtime::{KernelStructOps, ObjectStorage, Program, StructOpsState};
+use skel_runtime::{KernelStructOps, Program, StructOpsState};
 
 use crate::cli::{RunArgs, Variant};
 use crate::error::AppError;
-use crate::skel_cc::{SkelCcSkel, SkelCcSkelBuilder};
+use crate::skel_cc::{OwnedSkelCcSkel, SkelCcSkel, SkelCcSkelBuilder};
 use crate::system;
 use crate::transfer::{self, Transfer, TransferError};
 
@@ -41,35 +41,14 @@ pub fn run(args: &RunArgs, stop: &AtomicBool) -> Result<(), AppError> {
 }
 
 fn session(args: &RunArgs, stop: &AtomicBool) -> Result<(), AppError> {
-    let mut storage = ObjectStorage::new();
-    let mut open = SkelCcSkelBuilder::default()
-        .open(&mut storage)
-        .map_err(|e| AppError::failed("open the BPF object", &e))?;
-
-    // Everything the user chose reaches the kernel through the shadow.
-    let cong_avoid = match args.variant {
-        Variant::Reno => open.progs.cc_cong_avoid_reno(),
-        Variant::Aggressive => open.progs.cc_cong_avoid_aggressive(),
-    };
-    let ops = open.struct_ops.skel_cc_mut();
-    ops.name
-        .set(&args.name)
-        .map_err(|e| AppError::failed(format!("set the name `{}`", args.name), &e))?;
-    ops.flags = if args.non_restricted {
-        TCP_CONG_NON_RESTRICTED
-    } else {
-        0
-    };
-    ops.cong_avoid = Some(cong_avoid);
-
-    let mut skel = open.load().map_err(|e| load_error(&e))?;
-    skel.attach().map_err(|e| attach_error(&e, &args.name))?;
+    let skel = register(args)?;
     if stop.load(std::sync::atomic::Ordering::Relaxed) {
         return Err(AppError::Interrupted {
             name: args.name.clone(),
         });
     }
-    print_registered(&skel, args);
+    let skel = skel.get();
+    print_registered(skel, args);
 
     let done = transfer::run(&args.name, args.bytes, stop).map_err(|e| match e {
         TransferError::Interrupted => AppError::Interrupted {
@@ -78,13 +57,44 @@ fn session(args: &RunArgs, stop: &AtomicBool) -> Result<(), AppError> {
         e => AppError::failed("run the loopback transfer", &e),
     })?;
     print_transfer(&done);
-    print_counters(&skel)?;
+    print_counters(skel)?;
     let kernel = skel
         .struct_ops
         .skel_cc_kernel()
         .map_err(|e| AppError::failed("read the struct_ops map back from the kernel", &e))?;
     print_kernel(&kernel);
     Ok(())
+}
+
+/// Opens the BPF object, configures the congestion control through the
+/// shadow, loads and registers it, and hands back the skeleton: the owned
+/// form, so that it can be returned with the object it uses (the
+/// algorithm stays registered until it is dropped).
+fn register(args: &RunArgs) -> Result<OwnedSkelCcSkel, AppError> {
+    let mut open = SkelCcSkelBuilder::default()
+        .open_owned()
+        .map_err(|e| AppError::failed("open the BPF object", &e))?;
+    // Everything the user chose reaches the kernel through the shadow.
+    open.with(|open| {
+        let cong_avoid = match args.variant {
+            Variant::Reno => open.progs.cc_cong_avoid_reno(),
+            Variant::Aggressive => open.progs.cc_cong_avoid_aggressive(),
+        };
+        let ops = open.struct_ops.skel_cc_mut();
+        ops.name
+            .set(&args.name)
+            .map_err(|e| AppError::failed(format!("set the name `{}`", args.name), &e))?;
+        ops.flags = if args.non_restricted {
+            TCP_CONG_NON_RESTRICTED
+        } else {
+            0
+        };
+        ops.cong_avoid = Some(cong_avoid);
+        Ok::<_, AppError>(())
+    })?;
+    let mut skel = open.load().map_err(|e| load_error(&e))?;
+    skel.attach().map_err(|e| attach_error(&e, &args.name))?;
+    Ok(skel)
 }
 
 /// The error carries the errno and libbpf's log of the load (the

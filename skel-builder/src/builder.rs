@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use crate::clang::{self, ClangWarning, Compile};
 use crate::error::Error;
 use crate::ident;
+use crate::link::{self, LinkInput};
 use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
+use crate::vmlinux_h::{self, BtfSource};
 use crate::{codegen, naming, object, translate, write};
 
 /// The environment variables the builder reads.
@@ -31,14 +33,16 @@ const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 /// then, in the crate, `include!(concat!(env!("OUT_DIR"), "/foo.skel.rs"));`.
 #[derive(Debug, Clone, Default)]
 pub struct SkeletonBuilder {
-    source: Option<PathBuf>,
-    obj: Option<PathBuf>,
+    source: Vec<PathBuf>,
+    obj: Vec<PathBuf>,
     clang: Option<PathBuf>,
     clang_args: Vec<OsString>,
     include: Vec<PathBuf>,
     name: Option<String>,
     object_location: ObjectLocation,
     request: translate::Request,
+    vmlinux_h: Option<BtfSource>,
+    vmlinux_h_base: Option<PathBuf>,
 }
 
 /// How the generated skeleton finds the BPF object it embeds (with
@@ -74,16 +78,58 @@ impl SkeletonBuilder {
         Self::default()
     }
 
-    /// The BPF C source to compile. Default: none (use `obj` instead).
+    /// A BPF C source to compile. Default: none. Call it once per file:
+    /// several sources (and objects from [`obj`](Self::obj)) are compiled
+    /// and linked into one object with libbpf's static linker, which needs
+    /// the `link` feature.
     pub fn source(&mut self, path: impl AsRef<Path>) -> &mut Self {
-        self.source = Some(path.as_ref().to_owned());
+        self.source.push(path.as_ref().to_owned());
         self
     }
 
-    /// A prebuilt BPF object to use instead of compiling `source`.
-    /// Default: none. When both are set, the object wins.
+    /// Several BPF C sources, as [`source`](Self::source) once each.
+    pub fn sources<I, P>(&mut self, paths: I) -> &mut Self
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<Path>,
+    {
+        self.source
+            .extend(paths.into_iter().map(|p| p.as_ref().to_owned()));
+        self
+    }
+
+    /// A prebuilt BPF object. Default: none. One object alone is used as
+    /// it is; with other objects or sources it is linked in (the `link`
+    /// feature).
     pub fn obj(&mut self, path: impl AsRef<Path>) -> &mut Self {
-        self.obj = Some(path.as_ref().to_owned());
+        self.obj.push(path.as_ref().to_owned());
+        self
+    }
+
+    /// Prints the running kernel's types (`/sys/kernel/btf/vmlinux`) as C
+    /// into `vmlinux.h` next to the skeleton (`$OUT_DIR/vmlinux.h`, written
+    /// only when its content changes) and puts that directory first on
+    /// clang's include path, so sources can `#include "vmlinux.h"`.
+    /// Default: off.
+    pub fn vmlinux_h(&mut self) -> &mut Self {
+        self.vmlinux_h = Some(BtfSource::RunningKernel);
+        self
+    }
+
+    /// As [`vmlinux_h`](Self::vmlinux_h), from another kernel's BTF: raw
+    /// BTF, or an ELF file with a `.BTF` section (a `vmlinux`, a module).
+    /// For cross builds and CI machines whose kernel is not the target.
+    pub fn vmlinux_h_from(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.vmlinux_h = Some(BtfSource::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// The base of split BTF given to [`vmlinux_h_from`](Self::vmlinux_h_from)
+    /// (a module's BTF sits on its kernel's). Default: the running
+    /// kernel's, for a module's BTF. The header holds the base's types and
+    /// the module's.
+    pub fn vmlinux_h_base(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.vmlinux_h_base = Some(path.as_ref().to_owned());
         self
     }
 
@@ -116,7 +162,8 @@ impl SkeletonBuilder {
     }
 
     /// The skeleton's name: `foo` gives `foo.skel.rs` and `FooSkel`.
-    /// Default: the file stem of the source (or object) without `.bpf`.
+    /// Default: the file stem of the first source (else the first object)
+    /// without `.bpf`.
     pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
         self.name = Some(name.into());
         self
@@ -157,8 +204,9 @@ impl SkeletonBuilder {
 
     /// From a build script: compiles into `$OUT_DIR`, writes
     /// `$OUT_DIR/<name>.skel.rs` (only when its content changed), and
-    /// prints `cargo:rerun-if-changed` for the source and every header clang
-    /// read. Returns the path written.
+    /// prints `cargo:rerun-if-changed` for every source and header clang
+    /// read (and the BTF `vmlinux.h` was printed from). Returns the path
+    /// written.
     ///
     /// clang's warnings, fallbacks taken while translating types, an
     /// object without BTF and a clang older than 15 become `cargo:warning`
@@ -235,9 +283,10 @@ impl SkeletonBuilder {
     }
 
     fn input_path(&self) -> Result<&Path, Error> {
-        self.obj
-            .as_deref()
-            .or(self.source.as_deref())
+        self.source
+            .first()
+            .or(self.obj.first())
+            .map(PathBuf::as_path)
             .ok_or(Error::NoInput)
     }
 
@@ -262,19 +311,49 @@ impl SkeletonBuilder {
             println!("cargo:rerun-if-env-changed={ENV_CLANG}");
             println!("cargo:rerun-if-env-changed={ENV_RUNTIME_INCLUDE}");
         }
-        let (object_path, deps) = match (&self.obj, &self.source) {
-            (Some(obj), _) => (obj.clone(), vec![obj.clone()]),
-            (None, Some(source)) => {
+        let mut deps = vec![];
+        if let (Some(btf), false) = (&self.vmlinux_h, self.source.is_empty()) {
+            create_dir(work_dir)?;
+            deps.extend(vmlinux_h::write_into(
+                work_dir,
+                btf,
+                self.vmlinux_h_base.as_deref(),
+            )?);
+        }
+        if !self.source.is_empty() {
+            check_clang_version(&self.clang_path(), sink)?;
+        }
+        let object_path = match (self.source.as_slice(), self.obj.as_slice()) {
+            ([], []) => return Err(Error::NoInput),
+            ([], [obj]) => obj.clone(),
+            ([source], []) => {
                 let object_path = work_dir.join(format!("{name}.bpf.o"));
-                let deps = self.compile(source, &object_path, work_dir, sink)?;
-                (object_path, deps)
+                let compiled = self.compile(source, &object_path, work_dir)?;
+                deps.extend(compiled.deps);
+                for w in clang_warnings(&compiled.warnings) {
+                    sink.warn(w);
+                }
+                object_path
             }
-            (None, None) => return Err(Error::NoInput),
+            (sources, objs) => {
+                let object_path = work_dir.join(format!("{name}.linked.bpf.o"));
+                deps.extend(self.compile_and_link(
+                    &name,
+                    sources,
+                    objs,
+                    &object_path,
+                    work_dir,
+                    sink,
+                )?);
+                object_path
+            }
         };
+        deps.extend(self.obj.iter().cloned());
         if cargo {
+            let mut printed = std::collections::HashSet::new();
             for dep in &deps {
                 // Files we generate ourselves are not inputs.
-                if !dep.starts_with(work_dir) || self.obj.is_some() {
+                if (!dep.starts_with(work_dir) || self.obj.contains(dep)) && printed.insert(dep) {
                     println!("cargo:rerun-if-changed={}", dep.display());
                 }
             }
@@ -314,7 +393,7 @@ impl SkeletonBuilder {
         // The input named in the header: relative to the crate (or
         // OUT_DIR) in a build script, as given otherwise (no machine path in a committed file
         // generated from a relative one).
-        let input = self.source.as_deref().unwrap_or(&object_path);
+        let input = self.input_path().unwrap_or(&object_path);
         let shown = if cargo {
             match input.strip_prefix(work_dir) {
                 // An object the build script made itself.
@@ -344,13 +423,65 @@ impl SkeletonBuilder {
         Ok(())
     }
 
+    /// The clang this build runs.
+    fn clang_path(&self) -> PathBuf {
+        self.clang.clone().unwrap_or_else(default_clang)
+    }
+
+    /// Compiles every source (in parallel) next to the skeleton and links
+    /// the objects with `objs` into `output`. Returns every file clang read.
+    fn compile_and_link(
+        &self,
+        name: &str,
+        sources: &[PathBuf],
+        objs: &[PathBuf],
+        output: &Path,
+        work_dir: &Path,
+        sink: &mut Sink,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let objects: Vec<PathBuf> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, source)| {
+                let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("src");
+                work_dir.join(format!("{name}.{i}.{}.o", ident::sanitize(stem)))
+            })
+            .collect();
+        let compiled = link::in_parallel(sources.len(), |i| {
+            self.compile(&sources[i], &objects[i], work_dir)
+        });
+        let mut deps = vec![];
+        let mut warnings = vec![];
+        for result in compiled {
+            let compiled = result?;
+            deps.extend(compiled.deps);
+            warnings.extend(compiled.warnings);
+        }
+        for w in clang_warnings(&warnings) {
+            sink.warn(w);
+        }
+        let mut inputs: Vec<LinkInput> = sources
+            .iter()
+            .zip(&objects)
+            .map(|(source, object)| LinkInput {
+                object: object.clone(),
+                shown: source.clone(),
+            })
+            .collect();
+        inputs.extend(objs.iter().map(|obj| LinkInput {
+            object: obj.clone(),
+            shown: obj.clone(),
+        }));
+        link::link(&inputs, output)?;
+        Ok(deps)
+    }
+
     fn compile(
         &self,
         source: &Path,
         output: &Path,
         work_dir: &Path,
-        sink: &mut Sink,
-    ) -> Result<Vec<PathBuf>, Error> {
+    ) -> Result<clang::Compiled, Error> {
         if !source.is_file() {
             return Err(Error::Io {
                 action: "read BPF source",
@@ -358,22 +489,21 @@ impl SkeletonBuilder {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
             });
         }
-        std::fs::create_dir_all(work_dir).map_err(|source| Error::Io {
-            action: "create directory",
-            path: work_dir.to_owned(),
-            source,
-        })?;
-        let clang = self.clang.clone().unwrap_or_else(default_clang);
-        check_clang_version(&clang, sink)?;
+        create_dir(work_dir)?;
+        let clang = self.clang_path();
         let rust_arch = std::env::var("CARGO_CFG_TARGET_ARCH")
             .unwrap_or_else(|_| std::env::consts::ARCH.to_owned());
         let mut includes = self.include.clone();
+        if self.vmlinux_h.is_some() {
+            // Where `vmlinux.h` was written, before the user's directories.
+            includes.insert(0, work_dir.to_owned());
+        }
         if let Some(dir) = std::env::var_os(ENV_RUNTIME_INCLUDE) {
             includes.push(PathBuf::from(dir));
         }
         let after: Vec<PathBuf> = clang::multiarch_include(&rust_arch).into_iter().collect();
         let depfile = output.with_extension("d");
-        let compiled = Compile {
+        Compile {
             clang: &clang,
             source,
             output,
@@ -383,12 +513,16 @@ impl SkeletonBuilder {
             after_includes: &after,
             extra_args: &self.clang_args,
         }
-        .run()?;
-        for w in clang_warnings(&compiled.warnings) {
-            sink.warn(w);
-        }
-        Ok(compiled.deps)
+        .run()
     }
+}
+
+fn create_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        action: "create directory",
+        path: dir.to_owned(),
+        source,
+    })
 }
 
 /// Warns about a clang older than 15. Its version is read once per process

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use crate::link::{LinkProblem, files_list};
 use crate::object::btf::{BtfError, BtfTypeId};
 use crate::object::elf::ElfError;
 
@@ -89,6 +90,45 @@ pub enum Error {
         "`OUT_DIR` is not set: `build()` must run inside a build script; use `generate(path)` elsewhere"
     )]
     NoOutDir,
+
+    #[error(
+        "cannot print vmlinux.h from `{path}`: {reason}\n\
+         hint: give raw BTF (/sys/kernel/btf/vmlinux) or an ELF file with a .BTF section \
+         (a vmlinux, a module) to `vmlinux_h_from(path)`"
+    )]
+    NoKernelBtf { path: PathBuf, reason: String },
+
+    #[error("cannot link {} BPF files into one object: {}", files.len(), LinkProblems(problems))]
+    Link {
+        files: Vec<PathBuf>,
+        problems: Vec<LinkProblem>,
+    },
+
+    #[error(
+        "{} BPF inputs given ({}): linking them into one object needs skel-builder's `link` \
+         feature\n\
+         hint: in Cargo.toml, `skel-builder = {{ version = \"...\", features = [\"link\"] }}` under \
+         [build-dependencies] (off by default: it compiles libbpf's linker)",
+        files.len(),
+        files_list(files)
+    )]
+    LinkFeature { files: Vec<PathBuf> },
+
+    #[error("libbpf's linker failed to {step} `{file}`{}", indented(messages))]
+    LinkFailed {
+        file: PathBuf,
+        step: &'static str,
+        #[source]
+        source: std::io::Error,
+        messages: String,
+    },
+
+    #[error("cannot print vmlinux.h from `{path}`")]
+    VmlinuxH {
+        path: PathBuf,
+        #[source]
+        source: crate::vmlinux_h::PrintError,
+    },
 }
 
 /// One problem found in an object. All problems of a phase are reported at
@@ -272,6 +312,35 @@ impl fmt::Display for List<'_> {
         }
         Ok(())
     }
+}
+
+struct LinkProblems<'a>(&'a [LinkProblem]);
+
+impl fmt::Display for LinkProblems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems:", many.len())?;
+                for p in many {
+                    write!(f, "\n  - {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// libbpf's messages, one per line, under the error.
+fn indented(messages: &str) -> String {
+    if messages.is_empty() {
+        return String::new();
+    }
+    let lines: Vec<String> = messages
+        .lines()
+        .map(|l| format!("\n  libbpf: {l}"))
+        .collect();
+    lines.concat()
 }
 
 struct Problems<'a>(&'a [Problem]);

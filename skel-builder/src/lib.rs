@@ -6,7 +6,10 @@
 //! turns that into the plain-data `model`, with `layout` deciding padding
 //! and alignment; `naming` gives every item its Rust name; `codegen` turns
 //! the model into tokens and `write` prints them with prettyplease. Only
-//! `builder` touches the environment.
+//! `builder` touches the environment. Beside that line: `link` compiles
+//! several sources and links them into one object (libbpf's static linker,
+//! the `link` feature), and [`vmlinux_h`] prints a kernel's BTF as the C
+//! header CO-RE programs include.
 //!
 //! # Example
 //!
@@ -56,6 +59,7 @@ mod codegen;
 mod error;
 mod ident;
 mod layout;
+mod link;
 pub mod model;
 mod naming;
 mod object;
@@ -64,12 +68,14 @@ mod object;
 pub mod testing;
 mod translate;
 mod uapi;
+pub mod vmlinux_h;
 mod write;
 
 pub use builder::{
     Generated, ObjectLocation, SkeletonBuilder, default_clang, generate, read_model,
 };
 pub use error::{Error, NeedsBtf, Problem};
+pub use link::LinkProblem;
 pub use model::Skeleton;
 /// The causes [`Error`] and [`Problem`] carry.
 pub use object::{btf::BtfError, btf::BtfTypeId, elf::ElfError};

@@ -94,6 +94,12 @@ pub mod compat_skel {
     include!(concat!(env!("OUT_DIR"), "/compat.skel.rs"));
 }
 
+/// Skeleton of `bpf/multi/` (three files and a shared header, linked).
+#[warn(missing_docs)]
+pub mod multi_skel {
+    include!(concat!(env!("OUT_DIR"), "/multi.skel.rs"));
+}
+
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
 /// Malformed objects and the messages they give (tests and fuzz seeds).
@@ -114,12 +120,16 @@ pub fn fixtures() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
         .collect()
 }
 
-/// The compiled object of fixture `bpf/<name>.bpf.c`.
+/// The compiled object of fixture `bpf/<name>.bpf.c` (or of the directory
+/// `bpf/<name>/`, linked).
 pub fn fixture(name: &str) -> std::path::PathBuf {
     let source = format!("{name}.bpf.c");
     fixtures()
         .into_iter()
-        .find(|(s, _)| s.file_name().is_some_and(|f| f == source.as_str()))
+        .find(|(s, _)| {
+            s.file_name()
+                .is_some_and(|f| f == source.as_str() || (s.is_dir() && f == name))
+        })
         .unwrap_or_else(|| panic!("no fixture bpf/{source}"))
         .1
 }

@@ -20,6 +20,10 @@ pub struct BtfWriter {
     types: Vec<u8>,
     strings: Vec<u8>,
     count: u32,
+    /// For split BTF: the id before the first type, and the base's string
+    /// table length (0 and 0 otherwise).
+    first_id: u32,
+    str_base: u32,
 }
 
 impl Default for BtfWriter {
@@ -34,6 +38,20 @@ impl BtfWriter {
             types: vec![],
             strings: vec![0],
             count: 0,
+            first_id: 0,
+            str_base: 0,
+        }
+    }
+
+    /// A writer of split BTF (a module's) on top of what `base` wrote: its
+    /// ids and string offsets continue the base's.
+    pub fn split_of(base: &BtfWriter) -> Self {
+        BtfWriter {
+            types: vec![],
+            strings: vec![],
+            count: 0,
+            first_id: base.first_id + base.count,
+            str_base: base.str_base + base.strings.len() as u32,
         }
     }
 
@@ -42,7 +60,7 @@ impl BtfWriter {
         if s.is_empty() {
             return 0;
         }
-        let off = self.strings.len() as u32;
+        let off = self.str_base + self.strings.len() as u32;
         self.strings.extend_from_slice(s.as_bytes());
         self.strings.push(0);
         off
@@ -64,10 +82,11 @@ impl BtfWriter {
             self.types.extend_from_slice(&w.to_le_bytes());
         }
         self.count += 1;
-        BtfTypeId(self.count)
+        BtfTypeId(self.first_id + self.count)
     }
 
-    fn named(
+    /// A record with a name, as [`BtfWriter::raw`] takes one.
+    pub fn named(
         &mut self,
         name: &str,
         kind: u32,

@@ -322,6 +322,13 @@ impl Btf {
         Btf::from_types(wire::parse(bytes)?)
     }
 
+    /// Decodes split BTF (a kernel module's `.BTF`) on top of its base
+    /// (`base`, decoded from `base_bytes`): one table holding the base's
+    /// types, then the split's, whose ids continue the base's.
+    pub fn parse_split(base: Btf, base_bytes: &[u8], bytes: &[u8]) -> Result<Btf, BtfError> {
+        Btf::from_types(wire::parse_split(base.types, base_bytes, bytes)?)
+    }
+
     /// Builds a table from decoded types (tests build BTF in memory this way),
     /// checking that every referenced id exists.
     pub fn from_types(types: Vec<Type>) -> Result<Btf, BtfError> {
@@ -370,6 +377,16 @@ impl Btf {
     /// The name of a type, `""` for anonymous ones.
     pub fn name(&self, id: BtfTypeId) -> &str {
         self.get(id).name.as_deref().unwrap_or("")
+    }
+
+    /// How many types the table holds, `void` (id 0) included.
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Whether the table holds nothing but `void`.
+    pub fn is_empty(&self) -> bool {
+        self.types.len() <= 1
     }
 
     /// The first type of this name whose kind `pred` accepts.
@@ -827,6 +844,34 @@ mod tests {
         let tag = w.string(&long);
         w.raw(tag, wire::kind::TYPE_TAG, false, 0, int.0, &[]);
         assert_eq!(w.finish().get(BtfTypeId(2)).name, None);
+    }
+
+    #[test]
+    fn split_btf_continues_its_base() {
+        let mut base = BtfWriter::new();
+        let int = base.int("int", 4, true);
+        let s = base.struct_("base_s", 4, &[("a", int, 0, 0)]);
+        let mut split = BtfWriter::split_of(&base);
+        // "int" again: a new string in the split's own table.
+        let p = split.ptr(s);
+        let m = split.struct_("mod_s", 16, &[("p", p, 0, 0), ("int", int, 64, 0)]);
+        assert_eq!((p, m), (BtfTypeId(3), BtfTypeId(4)));
+        let base_bytes = base.bytes();
+        let btf = Btf::parse_split(
+            Btf::parse(&base_bytes).unwrap(),
+            &base_bytes,
+            &split.bytes(),
+        )
+        .unwrap();
+        assert_eq!(btf.len(), 5);
+        assert_eq!(btf.name(m), "mod_s");
+        assert_eq!(btf.c_spelling(p), "struct base_s *");
+        let Kind::Struct(c) = &btf.get(m).kind else {
+            panic!()
+        };
+        assert_eq!(c.members[1].name.as_deref(), Some("int"));
+        // Split BTF read alone refers to types it does not have.
+        assert!(Btf::parse(&split.bytes()).is_err());
     }
 
     #[test]

@@ -99,8 +99,11 @@ fn le_u32(bytes: &[u8], at: usize) -> u32 {
 }
 
 /// The string table, checked once: it starts with the empty string and ends
-/// with a NUL, so every lookup inside it terminates.
+/// with a NUL, so every lookup inside it terminates. Split BTF (a kernel
+/// module's, on top of vmlinux's) numbers its strings after its base's:
+/// offsets below the base's length are the base's strings.
 pub(super) struct Strings<'a> {
+    base: &'a [u8],
     bytes: &'a [u8],
 }
 
@@ -109,7 +112,16 @@ impl<'a> Strings<'a> {
         if bytes.is_empty() || bytes[0] != 0 || bytes[bytes.len() - 1] != 0 {
             return Err(BtfError::BadStringTable);
         }
-        Ok(Strings { bytes })
+        Ok(Strings { base: &[], bytes })
+    }
+
+    /// A split section's strings after `base`'s (already checked) table.
+    /// The split part may be empty; otherwise it ends with a NUL.
+    fn split(base: &'a [u8], bytes: &'a [u8]) -> Result<Self, BtfError> {
+        if bytes.last().is_some_and(|&b| b != 0) {
+            return Err(BtfError::BadStringTable);
+        }
+        Ok(Strings { base, bytes })
     }
 
     /// The string at `offset`, or `None` for offset 0 (anonymous). Names
@@ -121,15 +133,17 @@ impl<'a> Strings<'a> {
             return Ok(None);
         }
         let start = offset as usize;
-        let rest = self
-            .bytes
-            .get(start..)
-            .filter(|rest| !rest.is_empty())
-            .ok_or(BtfError::StringOutOfRange {
+        let (table, start) = match start.checked_sub(self.base.len()) {
+            Some(own) => (self.bytes, own),
+            None => (self.base, start),
+        };
+        let rest = table.get(start..).filter(|rest| !rest.is_empty()).ok_or(
+            BtfError::StringOutOfRange {
                 type_id,
                 offset,
-                len: self.bytes.len(),
-            })?;
+                len: self.base.len() + self.bytes.len(),
+            },
+        )?;
         let window = &rest[..rest.len().min(MAX_NAME_LEN + 1)];
         // The table ends with NUL, so a NUL is found unless the name is long.
         let end = window
@@ -157,6 +171,50 @@ impl<'a> Strings<'a> {
 
 /// Decodes a whole `.BTF` section.
 pub(super) fn parse(bytes: &[u8]) -> Result<Vec<Type>, BtfError> {
+    let (type_bytes, str_bytes) = sections(bytes)?;
+    let strings = Strings::new(str_bytes)?;
+    let mut types = vec![Type {
+        name: None,
+        kind: Kind::Void,
+    }];
+    parse_types(type_bytes, &strings, &mut types)?;
+    Ok(types)
+}
+
+/// Decodes split BTF on top of `base` (the base's decoded types and its raw
+/// section): returns the base's types followed by the split's, whose ids
+/// continue the base's.
+pub(super) fn parse_split(
+    base: Vec<Type>,
+    base_bytes: &[u8],
+    bytes: &[u8],
+) -> Result<Vec<Type>, BtfError> {
+    let (_, base_strings) = sections(base_bytes)?;
+    let (type_bytes, str_bytes) = sections(bytes)?;
+    let strings = Strings::split(base_strings, str_bytes)?;
+    let mut types = base;
+    parse_types(type_bytes, &strings, &mut types)?;
+    Ok(types)
+}
+
+fn parse_types(
+    type_bytes: &[u8],
+    strings: &Strings<'_>,
+    types: &mut Vec<Type>,
+) -> Result<(), BtfError> {
+    let mut reader = Reader {
+        bytes: type_bytes,
+        pos: 0,
+    };
+    while reader.remaining() > 0 {
+        let id = BtfTypeId(types.len() as u32);
+        types.push(parse_type(&mut reader, strings, id)?);
+    }
+    Ok(())
+}
+
+/// The type and string sections of a checked header.
+fn sections(bytes: &[u8]) -> Result<(&[u8], &[u8]), BtfError> {
     if bytes.len() < HEADER_LEN {
         return Err(BtfError::Truncated {
             what: "header",
@@ -206,21 +264,7 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Vec<Type>, BtfError> {
     };
     let type_bytes = section(8, 12, "type_off + type_len")?;
     let str_bytes = section(16, 20, "str_off + str_len")?;
-    let strings = Strings::new(str_bytes)?;
-
-    let mut types = vec![Type {
-        name: None,
-        kind: Kind::Void,
-    }];
-    let mut reader = Reader {
-        bytes: type_bytes,
-        pos: 0,
-    };
-    while reader.remaining() > 0 {
-        let id = BtfTypeId(types.len() as u32);
-        types.push(parse_type(&mut reader, &strings, id)?);
-    }
-    Ok(types)
+    Ok((type_bytes, str_bytes))
 }
 
 fn parse_type(r: &mut Reader<'_>, strings: &Strings<'_>, id: BtfTypeId) -> Result<Type, BtfError> {

@@ -1,0 +1,161 @@
+//! Build-script hygiene of a skeleton made of several sources and a
+//! builder-printed `vmlinux.h`, with real cargo builds of a scratch crate:
+//! `rerun-if-changed` covers every source, every header and the BTF file,
+//! and `vmlinux.h` is rewritten only when its content changes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use skel_builder::testing::BtfWriter;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Runs `cargo build -v` in `dir`; returns whether the build script ran.
+fn build(dir: &Path, target: &Path) -> bool {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "-v", "--offline"]).current_dir(dir);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if key.starts_with("CARGO_") && key != "CARGO_HOME"
+            || key == "RUSTFLAGS"
+            || key == "OUT_DIR"
+        {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("CARGO_TARGET_DIR", target);
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "cargo build failed:\n{stderr}");
+    stderr.lines().any(|l| {
+        l.contains("Running") && l.contains("build-script-build") && l.contains("multi_probe")
+    })
+}
+
+fn mtime(p: &Path) -> SystemTime {
+    std::fs::metadata(p).unwrap().modified().unwrap()
+}
+
+/// A small kernel BTF: `struct probe_task { int pid; <extra> }`.
+fn kernel_btf(extra_member: bool) -> Vec<u8> {
+    let mut w = BtfWriter::new();
+    let int = w.int("int", 4, true);
+    let mut members = vec![("pid", int, 0, 0)];
+    if extra_member {
+        members.push(("tgid", int, 32, 0));
+    }
+    w.struct_("probe_task", 4 * members.len() as u32, &members);
+    w.bytes()
+}
+
+fn write(path: &Path, text: impl AsRef<[u8]>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn every_source_header_and_the_btf_rerun_the_build_script() {
+    // The target directory of `rebuild.rs`: dependencies built once.
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rebuild");
+    let dir = root.join("multi_probe");
+    let target = root.join("target");
+    write(
+        &dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"multi_probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
+             [build-dependencies]\nskel-builder = {{ path = {:?}, features = [\"link\"] }}\n\
+             [workspace]\n",
+            workspace().join("skel-builder")
+        ),
+    );
+    write(&dir.join("src/main.rs"), "fn main() {}\n");
+    write(
+        &dir.join("build.rs"),
+        "fn main() {\n    skel_builder::SkeletonBuilder::new()\n        \
+         .sources([\"src/bpf/a.bpf.c\", \"src/bpf/b.bpf.c\"])\n        \
+         .vmlinux_h_from(\"kernel.btf\")\n        .build()\n        .unwrap();\n}\n",
+    );
+    let btf = dir.join("kernel.btf");
+    write(&btf, kernel_btf(false));
+    let header = dir.join("src/bpf/shared.h");
+    write(&header, "extern int b_value;\n#define A_VALUE 1\n");
+    let a = dir.join("src/bpf/a.bpf.c");
+    write(
+        &a,
+        "#include \"vmlinux.h\"\n#include \"shared.h\"\n\
+         struct probe_task task __attribute__((section(\".data\")));\n\
+         int a_value __attribute__((section(\".data\"))) = A_VALUE;\n\
+         int *b_ref __attribute__((section(\".data\"))) = &b_value;\n",
+    );
+    let b = dir.join("src/bpf/b.bpf.c");
+    write(&b, "int b_value __attribute__((section(\".data\"))) = 2;\n");
+
+    build(&dir, &target);
+    let out = std::fs::read_dir(target.join("debug/build"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("out"))
+        .find(|p| p.join("a.skel.rs").exists())
+        .expect("the skeleton was generated, named after the first source");
+    let skel = out.join("a.skel.rs");
+    let vmlinux_h = out.join("vmlinux.h");
+    assert!(
+        std::fs::read_to_string(&vmlinux_h)
+            .unwrap()
+            .contains("struct probe_task {")
+    );
+    let code = std::fs::read_to_string(&skel).unwrap();
+    assert!(
+        code.contains("pub a_value") && code.contains("pub b_value"),
+        "{code}"
+    );
+
+    assert!(
+        !build(&dir, &target),
+        "nothing changed: the script must not run"
+    );
+
+    // Each input, edited without changing the result: the script runs,
+    // nothing is rewritten.
+    let before = (mtime(&skel), mtime(&vmlinux_h));
+    for (path, text) in [
+        (
+            &b,
+            "/* b */\nint b_value __attribute__((section(\".data\"))) = 2;\n".as_bytes(),
+        ),
+        (
+            &header,
+            b"/* h */\nextern int b_value;\n#define A_VALUE 1\n",
+        ),
+        (&btf, &kernel_btf(false)),
+    ] {
+        std::thread::sleep(Duration::from_millis(1100));
+        write(path, text);
+        assert!(
+            build(&dir, &target),
+            "editing {} reruns the build script",
+            path.display()
+        );
+        assert!(!build(&dir, &target), "and then it is a no-op again");
+    }
+    assert_eq!(
+        (mtime(&skel), mtime(&vmlinux_h)),
+        before,
+        "same content: not rewritten"
+    );
+
+    // A new kernel type: vmlinux.h is rewritten.
+    std::thread::sleep(Duration::from_millis(1100));
+    write(&btf, kernel_btf(true));
+    assert!(build(&dir, &target));
+    assert!(
+        std::fs::read_to_string(&vmlinux_h)
+            .unwrap()
+            .contains("\tint tgid;")
+    );
+}

@@ -94,6 +94,13 @@ pub mod compat_skel {
     include!(concat!(env!("OUT_DIR"), "/compat.skel.rs"));
 }
 
+/// Skeleton of `bpf/scx_compat.bpf.c` (the sched_ext VM test's
+/// compatibility scheduler; the guest builds `bpf-vm/scx_compat.bpf.c`).
+#[warn(missing_docs)]
+pub mod scx_compat_skel {
+    include!(concat!(env!("OUT_DIR"), "/scx_compat.skel.rs"));
+}
+
 /// Skeleton of `bpf/multi/` (three files and a shared header, linked).
 #[warn(missing_docs)]
 pub mod multi_skel {

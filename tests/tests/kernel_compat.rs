@@ -348,3 +348,31 @@ fn enum_flags_fill_an_integer_member_without_casts() {
     let kernel = skel.struct_ops.compat_ca_kernel().unwrap();
     assert_eq!(kernel.uint("flags").unwrap() & 1, 1);
 }
+
+#[test]
+fn a_scheduler_on_a_kernel_without_sched_ext_gets_every_constant_reported_missing() {
+    let Some(_kernel) = exclusive("a_scheduler_on_a_kernel_without_sched_ext") else {
+        return;
+    };
+    if KernelBtf::get().unwrap().has_struct_ops("sched_ext_ops") {
+        eprintln!("SKIPPED a_scheduler_on_a_kernel_without_sched_ext: this kernel has sched_ext");
+        return;
+    }
+    use skel_tests::scx_compat_skel::ScxCompatSkelBuilder;
+    let mut storage = ObjectStorage::new();
+    let mut open = ScxCompatSkelBuilder::default().open(&mut storage).unwrap();
+    let report = open.fill_kernel_consts().unwrap();
+    assert_eq!(report.consts.len(), 44, "{report}");
+    assert_eq!(report.missing().count(), 44, "{report}");
+    assert!(
+        report
+            .consts
+            .iter()
+            .all(|c| c.section == ".rodata" && c.var == format!("__{}", c.name))
+    );
+    assert_eq!(
+        open.maps.rodata_data().unwrap().__SCX_DSQ_LOCAL,
+        0,
+        "left as it was"
+    );
+}

@@ -4,7 +4,7 @@
 #
 #   scripts/install-deps.sh          build and host-kernel test needs
 #   scripts/install-deps.sh --vm     also what the sched_ext VM test needs
-#   scripts/install-deps.sh --bench  also what `make bench` needs
+#   scripts/install-deps.sh --bench  also what `make bench` needs (nothing more now)
 set -euo pipefail
 
 # The newest versioned clang (clang-N) apt offers, or nothing. Debian 12's
@@ -34,12 +34,9 @@ packages=(
   gcc          # libbpf-sys builds its vendored libbpf with cc
   libc6-dev
   linux-libc-dev   # <linux/bpf.h> and friends for BPF C sources
+  bpftool      # tests compare kernel enum values with `bpftool btf dump`; the
+               # benchmark suite dumps the running kernel's vmlinux.h with it
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(
-    bpftool  # dumps the running kernel's vmlinux.h for the benchmark suite
-  )
-fi
 if [[ "${1:-}" == "--vm" ]]; then
   packages+=(
     qemu-system-x86  # boots the sched_ext kernel

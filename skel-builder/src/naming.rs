@@ -28,7 +28,7 @@
 
 use crate::ident::{Namespace, camel_case, sanitize};
 use crate::model::{
-    Accessors, FieldKind, MapKind, Origin, Skeleton, StructDef, Ty, TypeDefKind, TypeRef,
+    Accessors, DataKind, FieldKind, MapKind, Origin, Skeleton, StructDef, Ty, TypeDefKind, TypeRef,
 };
 
 /// Names generated types must not take: Rust's primitive types (the
@@ -231,6 +231,17 @@ fn name_skeleton(skel: &mut Skeleton) {
     ids.links = format!("{c}Links");
     ids.owned_open = format!("OwnedOpen{c}Skel");
     ids.owned = format!("Owned{c}Skel");
+    // A method of the open skeleton, beside `load` and `as_libbpf_object`.
+    let rodata = skel.maps.iter().any(|m| {
+        matches!(
+            m.kind,
+            MapKind::Data {
+                kind: DataKind::Rodata,
+                ..
+            }
+        )
+    });
+    ids.fill_kernel_consts = rodata.then(|| "fill_kernel_consts".to_owned());
 }
 
 /// Map and program accessors and link fields.
@@ -238,8 +249,9 @@ fn name_accessors(skel: &mut Skeleton) {
     // Maps: `foo`/`foo_mut` for the handle, `foo_data`/`foo_data_mut` for a
     // data section's view, `foo_array`/`foo_array_mut`/`foo_resize` for its
     // last array, `foo_typed` for a typed handle; struct_ops maps
-    // `foo_kernel`, `foo_autoattach`/`foo_set_autoattach`. Claimed together
-    // so no family collides with another map's.
+    // `foo_kernel`, `foo_autoattach`/`foo_set_autoattach`,
+    // `foo_clear_missing`. Claimed together so no family collides with
+    // another map's.
     const MAP_FAMILY: &[&str] = &[
         "",
         "_mut",
@@ -252,6 +264,7 @@ fn name_accessors(skel: &mut Skeleton) {
         "_kernel",
         "_autoattach",
         "_set_autoattach",
+        "_clear_missing",
     ];
     let pair = |base: &str, suffix: &str| Accessors {
         get: format!("{base}{suffix}"),
@@ -287,6 +300,7 @@ fn name_accessors(skel: &mut Skeleton) {
         }
         if let MapKind::StructOps { .. } = &m.kind {
             m.idents.kernel = Some(format!("{base}_kernel"));
+            m.idents.clear_missing = Some(format!("{base}_clear_missing"));
             m.idents.autoattach = Some(Accessors {
                 get: format!("{base}_autoattach"),
                 get_mut: format!("{base}_set_autoattach"),

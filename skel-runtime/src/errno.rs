@@ -3,7 +3,7 @@
 //!
 //! `strerror` knows only the errnos of the user-space ABI. BPF calls also
 //! return the kernel's internal ones (512..=531, `include/linux/errno.h`):
-//! a struct_ops member the running kernel lacks fails with 524, which
+//! a struct_ops callback the kernel takes no BPF program for fails with 524, which
 //! `std::io::Error` prints as "Unknown error 524". Here it is `ENOTSUPP`.
 
 use std::fmt;

@@ -9,8 +9,7 @@ use crate::libbpf_log::LibbpfLog;
 /// libbpf's object name, which is cut to 15 bytes), the map or program,
 /// the errno by name (`ENOTSUPP (524): ...`, also for the kernel-internal
 /// errnos `strerror` does not know), and the lines libbpf logged during
-/// the failing step (the verifier's log, a struct_ops member the kernel
-/// lacks, a missing kfunc), so `eprintln!("{e}")` says why even when
+/// the failing step (the verifier's log, a missing kfunc), so `eprintln!("{e}")` says why even when
 /// libbpf's own output is silenced. [`Error::raw_os_error`] gives the
 /// errno to programs.
 #[derive(thiserror::Error)]
@@ -170,8 +169,66 @@ pub enum Error {
         actual: usize,
     },
 
+    #[error("cannot read the running kernel's BTF: {what}")]
+    KernelBtf { what: String },
+
+    #[error(
+        "skeleton `{skeleton}`, struct_ops map `{map}`: the running kernel has no struct_ops \
+         type `{kernel_struct}` (its BTF has no `struct {kernel_struct}` with a \
+         `struct bpf_struct_ops_{kernel_struct}`), so it cannot load this map at all{hint}"
+    )]
+    NoStructOpsType {
+        skeleton: &'static str,
+        map: String,
+        kernel_struct: String,
+        hint: &'static str,
+    },
+
+    #[error(
+        "skeleton `{skeleton}`: {}; clear them through the shadow, or call \
+         `struct_ops.<map>_clear_missing()` before load to clear every member the running \
+         kernel lacks (the programs in cleared slots are then not loaded)",
+        MissingMembers::list(.maps)
+    )]
+    KernelLacksMembers {
+        skeleton: &'static str,
+        maps: Vec<MissingMembers>,
+    },
+
     #[error(transparent)]
     Libbpf(#[from] libbpf_rs::Error),
+}
+
+/// The members a struct_ops map's shadow sets that the running kernel's
+/// struct lacks (see [`Error::KernelLacksMembers`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MissingMembers {
+    pub map: String,
+    /// The kernel struct (`sched_ext_ops`).
+    pub kernel_struct: String,
+    /// The members set (non-zero, or a program in the slot), by C name.
+    pub members: Vec<String>,
+}
+
+impl MissingMembers {
+    fn list(maps: &[MissingMembers]) -> String {
+        let one = |m: &MissingMembers| {
+            let names: Vec<String> = m.members.iter().map(|n| format!("`{n}`")).collect();
+            format!(
+                "struct_ops map `{}` sets {} {} that the running kernel's `struct {}` lacks",
+                m.map,
+                if m.members.len() == 1 {
+                    "member"
+                } else {
+                    "members"
+                },
+                names.join(", "),
+                m.kernel_struct
+            )
+        };
+        maps.iter().map(one).collect::<Vec<_>>().join("; ")
+    }
 }
 
 /// Why a data section's typed view or array cannot be laid over its map
@@ -219,8 +276,10 @@ impl fmt::Display for ViewProblem {
 impl Error {
     /// The errno behind the error, if there is one: what libbpf or the
     /// kernel returned (`EPERM` without privilege, `EEXIST` for a
-    /// struct_ops name already registered, `ENOTSUPP` = 524 for a member
-    /// the running kernel lacks, ...).
+    /// struct_ops name already registered, `ENOTSUPP` = 524 for a kernel
+    /// that takes no BPF program in a struct_ops member, ...). Members the
+    /// running kernel lacks are found before libbpf sees them
+    /// ([`Error::KernelLacksMembers`], no errno).
     pub fn raw_os_error(&self) -> Option<i32> {
         match self {
             Error::Open { errno, .. } | Error::Load { errno, .. } | Error::Attach { errno, .. } => {

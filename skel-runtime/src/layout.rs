@@ -10,16 +10,28 @@
 ///
 /// ```text
 /// layout!(unsafe plain Name: SIZE, ALIGN; member OFFSET, ...; padding, ...);
-/// layout!(unsafe shadow Name<'static> "c_name": SIZE, ALIGN; member OFFSET [slot], ...; padding, ...);
+/// layout!(unsafe shadow Name<'static> "c_name" [as "kernel_struct"]: SIZE, ALIGN;
+///         member [= "c_member"] OFFSET [slot], ...; padding, ...);
 /// layout!(unsafe union Name: SIZE, ALIGN; member, ...);
 /// layout!(unsafe newtype Name: SIZE, ALIGN);
+/// layout!(unsafe enum Name: REPR, SIZE);
 /// ```
 ///
 /// Padding and bitfield storage fields are listed without offsets: theirs
-/// follow from the members' and the size. A shadow's members marked
-/// `slot` are its program slots: [`Shadow::SLOTS`](crate::Shadow::SLOTS)
-/// lists them at their `offset_of!` offsets. `plain` and `union` types also
+/// follow from the members' and the size. A shadow lists its members in
+/// [`Shadow::MEMBERS`](crate::Shadow::MEMBERS) from the type's own facts:
+/// offsets by `offset_of!`, sizes from the field types, the C name from
+/// the field's (`= "c_member"` where the two differ), and `slot` marking
+/// program slots. The kernel struct is the C name unless `as` names
+/// another (a `___flavor` suffix dropped). `plain` and `union` types also
 /// get a zeroed `Default`.
+///
+/// An `enum` is a newtype over its integer `REPR`. So that a plain integer
+/// member (a `u64 flags` filled from an enum's constants) takes the
+/// constants without casts, it gets `From<Name>` and `BitOrAssign<Name>`
+/// for every integer type that holds all values of `REPR` (`u32`: `u32`,
+/// `u64`, `u128`, `i64`, `i128`), and `|` between its own values:
+/// `ops.flags = (flags::A | flags::B).into()`, `ops.flags |= flags::C`.
 ///
 /// It is `unsafe` to invoke: for unions, the caller promises the member
 /// list is complete.
@@ -41,8 +53,8 @@ macro_rules! layout {
         unsafe impl $crate::Plain for $name {}
         $crate::layout!(@default $name);
     };
-    (unsafe shadow $name:ident<$lt:lifetime> $c_name:literal: $size:literal, $align:literal;
-        $($f:ident $off:literal $($slot:ident)?),*; $($rest:ident),*) => {
+    (unsafe shadow $name:ident<$lt:lifetime> $c_name:literal $(as $kernel:literal)?: $size:literal, $align:literal;
+        $($f:ident $(= $c:literal)? $off:literal $($slot:ident)?),*; $($rest:ident),*) => {
         $crate::layout!(@size $name, $name<$lt>: $size, $align);
         $crate::layout!(@offsets $name, $name<$lt>; $($f $off),*);
         const _: () = {
@@ -57,8 +69,9 @@ macro_rules! layout {
         // which the generator marks for every `Slot` field.
         unsafe impl<'obj> $crate::Shadow for $name<'obj> {
             const NAME: &'static str = $c_name;
-            const SLOTS: &'static [$crate::__private::SlotSpec] = &[
-                $($($crate::layout!(@$slot $f),)?)*
+            const KERNEL_STRUCT: &'static str = $crate::layout!(@first $($kernel,)? $c_name);
+            const MEMBERS: &'static [$crate::__private::MemberSpec] = &[
+                $($crate::layout!(@member $f [$($c)?] [$($slot)?]),)*
             ];
         }
     };
@@ -85,9 +98,54 @@ macro_rules! layout {
         // SAFETY: its one field is plain.
         unsafe impl $crate::Plain for $name {}
     };
-    (@slot $f:ident) => {
-        $crate::__private::SlotSpec::new(stringify!($f), ::core::mem::offset_of!(Self, $f))
+    (unsafe enum $name:ident: $repr:ident, $size:literal) => {
+        $crate::layout!(unsafe newtype $name: $size, $size);
+        $crate::layout!(@into $name: $repr);
+        impl ::core::ops::BitOr for $name {
+            type Output = $name;
+            fn bitor(self, other: $name) -> $name {
+                $name(self.0 | other.0)
+            }
+        }
+        impl ::core::ops::BitOrAssign for $name {
+            fn bitor_assign(&mut self, other: $name) {
+                self.0 |= other.0;
+            }
+        }
     };
+    (@into $name:ident: u8) => { $crate::layout!(@from $name: u8 => u8, u16, u32, u64, u128, i16, i32, i64, i128); };
+    (@into $name:ident: u16) => { $crate::layout!(@from $name: u16 => u16, u32, u64, u128, i32, i64, i128); };
+    (@into $name:ident: u32) => { $crate::layout!(@from $name: u32 => u32, u64, u128, i64, i128); };
+    (@into $name:ident: u64) => { $crate::layout!(@from $name: u64 => u64, u128, i128); };
+    (@into $name:ident: i8) => { $crate::layout!(@from $name: i8 => i8, i16, i32, i64, i128); };
+    (@into $name:ident: i16) => { $crate::layout!(@from $name: i16 => i16, i32, i64, i128); };
+    (@into $name:ident: i32) => { $crate::layout!(@from $name: i32 => i32, i64, i128); };
+    (@into $name:ident: i64) => { $crate::layout!(@from $name: i64 => i64, i128); };
+    (@from $name:ident: $repr:ident => $($t:ident),*) => {
+        $(
+            impl ::core::convert::From<$name> for $t {
+                fn from(v: $name) -> $t {
+                    <$t>::from(v.0)
+                }
+            }
+            impl ::core::ops::BitOrAssign<$name> for $t {
+                fn bitor_assign(&mut self, v: $name) {
+                    *self |= <$t>::from(v.0);
+                }
+            }
+        )*
+    };
+    (@member $f:ident [$($c:literal)?] [$($slot:ident)?]) => {
+        $crate::__private::MemberSpec::new(
+            $crate::layout!(@first $($c,)? $crate::__private::strip_raw(stringify!($f))),
+            ::core::mem::offset_of!(Self, $f),
+            $crate::__private::size_of_field(|v: Self| v.$f),
+            $crate::layout!(@is_slot $($slot)?),
+        )
+    };
+    (@is_slot slot) => { true };
+    (@is_slot) => { false };
+    (@first $first:expr $(, $rest:expr)*) => { $first };
     (@default $name:ident) => {
         impl ::core::default::Default for $name {
             fn default() -> Self {
@@ -151,15 +209,48 @@ mod tests {
     struct E(i32);
     crate::layout!(unsafe newtype E: 4, 4);
 
+    #[repr(transparent)]
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Flags(u32);
+    crate::layout!(unsafe enum Flags: u32, 4);
+
+    #[test]
+    fn enum_constants_fill_wider_integers_without_casts() {
+        const A: Flags = Flags(1);
+        const B: Flags = Flags(8);
+        let mut flags: u64 = (A | B).into();
+        assert_eq!(flags, 9);
+        flags |= Flags(1 << 31);
+        assert_eq!(flags, 9 | 1 << 31);
+        let mut narrow: u32 = 0;
+        narrow |= A;
+        assert_eq!((narrow, i64::from(B), i128::from(B)), (1, 8, 8));
+        let mut f = A;
+        f |= B;
+        assert_eq!(f, Flags(9));
+    }
+
     #[repr(C)]
     #[derive(Clone, Copy)]
     struct Ops<'obj> {
         first: Slot<'obj>,
         flags: u32,
-        __padding_0: [u8; 4],
+        self_: u16,
+        __padding_0: [u8; 2],
         r#type: Slot<'obj>,
+        name: [u8; 3],
+        __padding_1: [u8; 5],
     }
-    crate::layout!(unsafe shadow Ops<'static> "ops": 24, 8; first 0 slot, flags 8, r#type 16 slot; __padding_0);
+    crate::layout!(unsafe shadow Ops<'static> "ops___v2" as "ops": 32, 8;
+        first 0 slot, flags 8, self_ = "self" 12, r#type 16 slot, name 24; __padding_0, __padding_1);
+
+    #[repr(C, packed)]
+    #[derive(Clone, Copy)]
+    struct PackedOps<'obj> {
+        c: u8,
+        f: Slot<'obj>,
+    }
+    crate::layout!(unsafe shadow PackedOps<'static> "packed_ops": 9, 1; c 0, f 1 slot;);
 
     #[test]
     fn checked_types_default_to_zero() {
@@ -172,11 +263,31 @@ mod tests {
         assert_eq!(crate::zeroed::<E>().0, 0);
     }
 
+    fn members<T: Shadow>() -> Vec<(&'static str, usize, usize, bool)> {
+        T::MEMBERS
+            .iter()
+            .map(|m| (m.name, m.offset, m.size, m.slot))
+            .collect()
+    }
+
     #[test]
-    fn shadows_list_their_slots() {
-        let slots: Vec<(&str, usize)> = Ops::SLOTS.iter().map(|s| (s.field, s.offset)).collect();
-        assert_eq!(slots, [("first", 0), ("type", 16)]);
-        assert_eq!(Ops::NAME, "ops");
+    fn shadows_list_their_members() {
+        assert_eq!(
+            members::<Ops<'_>>(),
+            [
+                ("first", 0, 8, true),
+                ("flags", 8, 4, false),
+                ("self", 12, 2, false),
+                ("type", 16, 8, true),
+                ("name", 24, 3, false),
+            ]
+        );
+        assert_eq!((Ops::NAME, Ops::KERNEL_STRUCT), ("ops___v2", "ops"));
+        assert_eq!(
+            members::<PackedOps<'_>>(),
+            [("c", 0, 1, false), ("f", 1, 8, true)]
+        );
+        assert_eq!(PackedOps::KERNEL_STRUCT, "packed_ops");
         let _: Option<&Program<'_>> = None;
     }
 }

@@ -14,11 +14,18 @@
 //! Errors name the skeleton, the errno by name (kernel-internal ones
 //! included) and carry libbpf's log lines of the failing step; see
 //! [`Error`] and, for how libbpf's print function is shared, [`LibbpfLog`].
+//!
+//! [`KernelBtf`] answers questions about the running kernel (structs,
+//! members, enum values, kfuncs); before load, struct_ops shadows are
+//! checked against it, and `.rodata` kernel constants are filled from it
+//! (see [`KernelConsts`]).
 
 mod attach;
 mod errno;
 mod error;
 pub mod events;
+mod kernel_btf;
+mod kernel_compat;
 mod layout;
 mod libbpf_log;
 mod link;
@@ -33,7 +40,9 @@ mod storage;
 mod view;
 
 pub use errno::{ENOTSUPP, Errno};
-pub use error::{Error, Result, ViewProblem};
+pub use error::{Error, MissingMembers, Result, ViewProblem};
+pub use kernel_btf::{KernelBtf, KernelEnumValue, KernelMember};
+pub use kernel_compat::{KernelConst, KernelConstOutcome, KernelConsts};
 pub use libbpf_log::LibbpfLog;
 pub use link::Link;
 pub use owned::{Owned, OwnedOpen, SkelBuilder};
@@ -42,7 +51,7 @@ pub use plain::{
     prefix_mut, read_prefix, write_prefix, zeroed,
 };
 pub use program::{Program, Slot};
-pub use readback::{KernelMember, KernelStructOps, StructOpsState};
+pub use readback::{KernelStructOps, StructOpsState};
 pub use stage::{Loaded, Open, Stage};
 pub use storage::ObjectStorage;
 
@@ -59,8 +68,8 @@ pub mod __private {
     pub use crate::attach::AttachTarget;
     pub use crate::plain::{plain_field, shadow_field};
     pub use crate::storage::{
-        LoadedCore, MapSpec, Maps, OpenCore, OpenMaps, OpenProgs, OpenShadows, ProgSpec, Progs,
-        Shadows, SkelSpec, SlotSpec, StructOpsSpec, TypeSpec,
+        LoadedCore, MapSpec, Maps, MemberSpec, OpenCore, OpenMaps, OpenProgs, OpenShadows,
+        ProgSpec, Progs, Shadows, SkelSpec, StructOpsSpec, TypeSpec, size_of_field, strip_raw,
     };
 
     /// Object bytes with the alignment libelf wants.

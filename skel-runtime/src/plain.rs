@@ -26,13 +26,20 @@ pub unsafe trait Plain: Copy {}
 /// Every field must be [`Plain`] or a program slot (`Option<&Program>`),
 /// so the type is valid for any buffer libbpf fills for a struct_ops map
 /// (it writes null or a program of the object into each slot), and
-/// [`Shadow::SLOTS`] must list every slot at its offset. Generated shadows
-/// implement this only after a compile-time check of each field.
+/// [`Shadow::MEMBERS`] must list every slot, marked so, at its offset,
+/// and only members that lie inside the type. Generated shadows implement
+/// this only after a compile-time check of each field.
 pub unsafe trait Shadow: Copy {
-    /// The C struct's name (`tcp_congestion_ops`).
+    /// The BPF struct's C name (`tcp_congestion_ops`, or
+    /// `tcp_congestion_ops___v2` for a flavor).
     const NAME: &'static str;
-    /// Every program slot: its member name and offset.
-    const SLOTS: &'static [crate::__private::SlotSpec];
+    /// The kernel struct libbpf fills from it: [`Shadow::NAME`] without a
+    /// `___flavor` suffix.
+    const KERNEL_STRUCT: &'static str;
+    /// Every C member (bitfields aside): its C name, offset, size, and
+    /// whether it is a program slot. The runtime checks them against the
+    /// running kernel's struct before load.
+    const MEMBERS: &'static [crate::__private::MemberSpec];
 }
 
 /// Field types allowed in a [`Shadow`]: plain data and program slots.

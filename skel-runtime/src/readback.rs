@@ -3,21 +3,19 @@
 //! A lookup on a struct_ops map returns the kernel's value struct
 //! (`bpf_struct_ops_<name>`): a common header (refcount, state) and then
 //! the data as user space sent it, with function pointers replaced by the
-//! ids of the programs in them. Member offsets come from the kernel's BTF,
-//! which is parsed once per process and kept (a few MB) with the layouts
-//! worked out from it.
+//! ids of the programs in them. Member offsets come from the running
+//! kernel's BTF ([`KernelBtf`], parsed once per process).
 
 use std::collections::HashMap;
 use std::ptr::NonNull;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use libbpf_rs::AsRawLibbpf;
-use libbpf_rs::btf::types::{MemberAttr, Struct};
-use libbpf_rs::btf::{Btf, BtfType, HasSize};
 use libbpf_sys::bpf_map;
 
 use crate::Error;
 use crate::errno::Errno;
+use crate::kernel_btf::{KernelBtf, KernelMember};
 use crate::storage::{Shadows, last_errno, map_created};
 
 /// State of a struct_ops map in the kernel (`enum bpf_struct_ops_state`).
@@ -40,16 +38,6 @@ impl StructOpsState {
             n => StructOpsState::Other(n),
         }
     }
-}
-
-/// One member of the kernel's struct, as read back.
-#[derive(Clone, Debug)]
-pub struct KernelMember {
-    pub name: String,
-    pub offset: usize,
-    pub size: usize,
-    /// A function pointer: the value is the id of the program in it (0: none).
-    pub is_func_ptr: bool,
 }
 
 /// The kernel's copy of a struct_ops map's value.
@@ -78,116 +66,33 @@ struct ValueLayout {
     by_name: HashMap<String, usize>,
 }
 
-/// The running kernel's BTF, parsed once, and the layouts read from it.
-struct Vmlinux {
-    btf: Btf<'static>,
-    layouts: HashMap<String, Arc<ValueLayout>>,
-}
-
-// SAFETY: libbpf's `struct btf` has no thread affinity; it is only used
-// under the mutex below.
-unsafe impl Send for Vmlinux {}
-
-static VMLINUX: Mutex<Option<Vmlinux>> = Mutex::new(None);
-
 /// The layout of `bpf_struct_ops_<struct_name>` in the running kernel.
 fn layout(map: &str, struct_name: &str) -> Result<Arc<ValueLayout>, Error> {
-    let mut cache = VMLINUX.lock().unwrap_or_else(|e| e.into_inner());
-    let mut vmlinux = match cache.take() {
-        Some(vmlinux) => vmlinux,
-        None => Vmlinux {
-            btf: Btf::from_vmlinux().map_err(|e| Error::ReadBack {
-                map: map.to_owned(),
-                structure: struct_name.to_owned(),
-                what: format!("cannot parse the running kernel's BTF: {e}"),
-                errno: None,
-            })?,
-            layouts: HashMap::new(),
-        },
-    };
-    let layout = match vmlinux.layouts.get(struct_name) {
-        Some(layout) => Ok(layout.clone()),
-        None => value_layout(&vmlinux.btf, struct_name).map(|layout| {
-            let layout = Arc::new(layout);
-            vmlinux
-                .layouts
-                .insert(struct_name.to_owned(), layout.clone());
-            layout
-        }),
-    };
-    *cache = Some(vmlinux);
-    layout.map_err(|what| Error::ReadBack {
+    let bad = |what: String| Error::ReadBack {
         map: map.to_owned(),
         structure: struct_name.to_owned(),
         what,
         errno: None,
-    })
+    };
+    let kernel = KernelBtf::get().map_err(|e| bad(e.to_string()))?;
+    value_layout(kernel, struct_name).map(Arc::new).map_err(bad)
 }
 
-fn value_layout(btf: &Btf<'static>, struct_name: &str) -> Result<ValueLayout, String> {
+fn value_layout(kernel: &KernelBtf, struct_name: &str) -> Result<ValueLayout, String> {
     let value_name = format!("bpf_struct_ops_{struct_name}");
-    let value_ty: Struct<'_> = btf
-        .type_by_name(&value_name)
-        .ok_or_else(|| format!("kernel BTF has no `{value_name}`"))?;
-    let mut state_offset = None;
-    let mut data_offset = None;
-    for m in value_ty.iter() {
-        let name = m
-            .name
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let MemberAttr::Normal { offset } = m.attr else {
-            continue;
-        };
-        match name.as_str() {
-            "data" => data_offset = Some(offset as usize / 8),
-            "state" => state_offset = Some(offset as usize / 8),
-            "common" => {
-                // 6.9+: struct bpf_struct_ops_common_value { refcnt; state; }
-                let common: Option<Struct<'_>> = btf
-                    .type_by_id::<BtfType<'_>>(m.ty)
-                    .map(|t| t.skip_mods_and_typedefs())
-                    .and_then(|t| Struct::try_from(t).ok());
-                for c in common.iter().flat_map(|c| c.iter()) {
-                    if c.name.is_some_and(|n| n == "state") {
-                        if let MemberAttr::Normal { offset: inner } = c.attr {
-                            state_offset = Some((offset + inner) as usize / 8);
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let data_offset = data_offset.ok_or_else(|| format!("`{value_name}` has no `data` member"))?;
-    let data_ty: Struct<'_> = btf
-        .type_by_name(struct_name)
-        .ok_or_else(|| format!("kernel BTF has no `struct {struct_name}`"))?;
-    let mut members = vec![];
-    for m in data_ty.iter() {
-        let MemberAttr::Normal { offset } = m.attr else {
-            continue;
-        };
-        let Some(name) = m.name else { continue };
-        // SAFETY: btf is live; btf__resolve_size only reads it.
-        let size =
-            unsafe { libbpf_sys::btf__resolve_size(btf.as_libbpf_object().as_ptr(), m.ty.into()) };
-        let ty = btf
-            .type_by_id::<BtfType<'_>>(m.ty)
-            .map(|t| t.skip_mods_and_typedefs());
-        let is_func_ptr = ty.is_some_and(|t| {
-            t.kind() == libbpf_rs::btf::BtfKind::Ptr
-                && t.next_type()
-                    .map(|n| n.skip_mods_and_typedefs())
-                    .is_some_and(|n| n.kind() == libbpf_rs::btf::BtfKind::FuncProto)
-        });
-        members.push(KernelMember {
-            name: name.to_string_lossy().into_owned(),
-            offset: offset as usize / 8,
-            size: usize::try_from(size).unwrap_or(0),
-            is_func_ptr,
-        });
-    }
+    let ops = kernel.struct_ops(struct_name).ok_or_else(|| {
+        format!("the running kernel's BTF has no `struct {struct_name}` with a `{value_name}`")
+    })?;
+    let data_offset = ops
+        .value
+        .offset_of("data")
+        .ok_or_else(|| format!("`{value_name}` has no `data` member"))?;
+    // 6.9+: struct bpf_struct_ops_common_value common { refcnt; state; }
+    let state_offset = ops.value.offset_of("state").or_else(|| {
+        let (at, common) = ops.value.member_struct("common")?;
+        Some(at + common.offset_of("state")?)
+    });
+    let members = ops.data.members();
     let by_name = members
         .iter()
         .enumerate()
@@ -196,7 +101,7 @@ fn value_layout(btf: &Btf<'static>, struct_name: &str) -> Result<ValueLayout, St
     Ok(ValueLayout {
         state_offset,
         data_offset,
-        data_size: HasSize::size(&data_ty),
+        data_size: ops.data.size(),
         members,
         by_name,
     })
@@ -325,9 +230,10 @@ impl KernelStructOps {
 }
 
 impl Shadows<'_> {
-    /// Reads back struct_ops map `index` (kernel struct `struct_name`) and
-    /// names the skeleton's programs in its slots.
-    pub fn read_back(&self, index: usize, struct_name: &str) -> Result<KernelStructOps, Error> {
+    /// Reads back struct_ops map `index` and names the skeleton's programs
+    /// in its slots.
+    pub fn read_back(&self, index: usize) -> Result<KernelStructOps, Error> {
+        let struct_name = self.spec.struct_ops[index].kernel_struct;
         let spec = &self.spec.maps[self.spec.struct_ops[index].map];
         let map = self.maps[index];
         if !map_created(map) {

@@ -72,14 +72,22 @@ pub struct StructOpsSpec {
     /// Index in `SkelSpec::maps`.
     pub map: usize,
     pub shadow: TypeSpec,
-    pub slots: &'static [SlotSpec],
+    /// The shadow's members (`Shadow::MEMBERS`).
+    pub members: &'static [MemberSpec],
+    /// The kernel struct libbpf fills (`Shadow::KERNEL_STRUCT`).
+    pub kernel_struct: &'static str,
 }
 
+/// One C member of a shadow, from the type's own facts.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct SlotSpec {
-    pub field: &'static str,
+pub struct MemberSpec {
+    /// The C member's name.
+    pub name: &'static str,
     pub offset: usize,
+    pub size: usize,
+    /// A program slot.
+    pub slot: bool,
 }
 
 impl MapSpec {
@@ -127,22 +135,43 @@ impl StructOpsSpec {
         StructOpsSpec {
             map,
             shadow: TypeSpec::of::<T>(T::NAME, size_of::<T>()),
-            slots: T::SLOTS,
+            members: T::MEMBERS,
+            kernel_struct: T::KERNEL_STRUCT,
+        }
+    }
+
+    /// The program slots among the members.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = &'static MemberSpec> {
+        self.members.iter().filter(|m| m.slot)
+    }
+}
+
+impl MemberSpec {
+    pub const fn new(name: &'static str, offset: usize, size: usize, slot: bool) -> Self {
+        MemberSpec {
+            name,
+            offset,
+            size,
+            slot,
         }
     }
 }
 
-impl SlotSpec {
-    /// Slot `field` (a Rust field name; a raw identifier's `r#` is
-    /// dropped, leaving the C member's name) at byte `offset`.
-    pub const fn new(field: &'static str, offset: usize) -> Self {
-        let field = match field.as_bytes() {
-            // SAFETY: dropping an ASCII prefix leaves valid UTF-8.
-            [b'r', b'#', rest @ ..] => unsafe { std::str::from_utf8_unchecked(rest) },
-            _ => field,
-        };
-        SlotSpec { field, offset }
+/// A Rust field name as C spells it: a raw identifier without its `r#`.
+#[doc(hidden)]
+pub const fn strip_raw(field: &'static str) -> &'static str {
+    match field.as_bytes() {
+        // SAFETY: dropping an ASCII prefix leaves valid UTF-8.
+        [b'r', b'#', rest @ ..] => unsafe { std::str::from_utf8_unchecked(rest) },
+        _ => field,
     }
+}
+
+/// The size of a field's type, named by a function that reads it
+/// (`|v: Self| v.field`, which also works for packed structs).
+#[doc(hidden)]
+pub const fn size_of_field<T, F>(_: fn(T) -> F) -> usize {
+    size_of::<F>()
 }
 
 /// Storage that owns a skeleton's BPF object and closes it when dropped.
@@ -370,6 +399,12 @@ impl<'obj> OpenCore<'obj> {
         self.obj.as_ptr()
     }
 
+    /// Fills the `.rodata` constants named after kernel enum constants
+    /// (see [`crate::KernelConsts`]).
+    pub fn fill_kernel_consts(&mut self) -> Result<crate::KernelConsts> {
+        crate::kernel_compat::fill_kernel_consts(self.spec, self.obj, &self.maps)
+    }
+
     fn program_name(&self, ptr: *mut bpf_program) -> Option<&'static str> {
         self.progs
             .iter()
@@ -386,7 +421,7 @@ impl<'obj> OpenCore<'obj> {
             let map = self.maps[s.map];
             // SAFETY: map is a live map.
             let created = unsafe { libbpf_sys::bpf_map__autocreate(map.as_ptr()) };
-            for slot in s.slots {
+            for slot in s.slots() {
                 // SAFETY: the slot lies inside the shadow (checked at open:
                 // the buffer has the generated type's size).
                 let ptr = unsafe {
@@ -403,14 +438,14 @@ impl<'obj> OpenCore<'obj> {
                 match index {
                     Some(i) if self.spec.progs[i].struct_ops => {
                         if created && in_slot[i].is_none() {
-                            in_slot[i] = Some((map_spec.name, slot.field));
+                            in_slot[i] = Some((map_spec.name, slot.name));
                         }
                     }
                     _ => {
                         return Err(Error::ForeignProgram {
                             skeleton: self.spec.skeleton,
                             map: map_spec.name.to_owned(),
-                            field: slot.field.to_owned(),
+                            field: slot.name.to_owned(),
                             program: self
                                 .program_name(ptr)
                                 .map(str::to_owned)
@@ -420,6 +455,7 @@ impl<'obj> OpenCore<'obj> {
                 }
             }
         }
+        crate::kernel_compat::check_shadows(self.spec, &self.maps, &self.shadows)?;
         for (i, prog) in self.progs.iter().enumerate() {
             if !self.spec.progs[i].struct_ops {
                 continue;
@@ -470,8 +506,9 @@ fn load_hint(errno: Errno, log: &crate::LibbpfLog) -> &'static str {
              networking programs)"
         }
         ENOTSUPP => {
-            "\nhint: the running kernel lacks something the object uses: a struct_ops member \
-             set to a non-zero value (clear it through the shadow), a kfunc or a program type"
+            "\nhint: the running kernel lacks something the object uses: a kfunc, a program \
+             type, or support for a BPF program in a struct_ops member (clear that slot \
+             through the shadow)"
         }
         _ if log.is_empty() => "\nhint: libbpf logged nothing at warning level for this step",
         _ => "",
@@ -677,6 +714,14 @@ impl<'obj> OpenShadows<'obj> {
 
     pub fn set_autoattach(&mut self, index: usize, on: bool) {
         set_autoattach(self.maps[index], on);
+    }
+
+    /// Clears the members of shadow `index` that the running kernel's
+    /// struct lacks; returns those that held something.
+    pub fn clear_missing(&mut self, index: usize) -> Result<Vec<&'static str>> {
+        // SAFETY: the shadow buffer of map `index`; `&mut self` makes it
+        // exclusive (as in `get_mut`).
+        unsafe { crate::kernel_compat::clear_missing(self.spec, index, self.shadows[index]) }
     }
 }
 

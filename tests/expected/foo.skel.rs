@@ -169,6 +169,15 @@ mod __skel_foo {
                 core,
             })
         }
+        /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
+        /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
+        /// BTF; those it lacks are left as they were, and reported
+        /// (see `skel_runtime::KernelConsts`).
+        pub fn fill_kernel_consts(
+            &mut self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelConsts> {
+            self.core.fill_kernel_consts()
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -363,13 +372,19 @@ mod __skel_foo {
         pub fn cc_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Clears the members of map `cc`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn cc_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(0)
+        }
     }
     impl<'obj> FooStructOps<'obj> {
         /// What the kernel holds for struct_ops map `cc` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
         pub fn cc_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(0, "tcp_congestion_ops")
+            self.inner.read_back(0)
         }
     }
     /// Links of skeleton `foo`.

@@ -122,7 +122,7 @@ mod __skel_globals {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype mode : 4, 4);
+        ::skel_runtime::layout!(unsafe enum mode : u32, 4);
         /// C type `enum sign_e`. BTF type 13.
         ///
         /// Any value is valid: the known ones are associated constants.
@@ -146,7 +146,7 @@ mod __skel_globals {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype sign_e : 4, 4);
+        ::skel_runtime::layout!(unsafe enum sign_e : i32, 4);
         /// C type `enum wide_neg`. BTF type 15.
         ///
         /// Any value is valid: the known ones are associated constants.
@@ -173,7 +173,7 @@ mod __skel_globals {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype wide_neg : 8, 8);
+        ::skel_runtime::layout!(unsafe enum wide_neg : i64, 8);
         /// C type `struct point`. BTF type 17.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
@@ -293,7 +293,7 @@ mod __skel_globals {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype wide_e : 8, 8);
+        ::skel_runtime::layout!(unsafe enum wide_e : u64, 8);
         /// C type `union value`. BTF type 29.
         #[repr(C)]
         #[derive(Clone, Copy)]
@@ -488,6 +488,15 @@ mod __skel_globals {
                 links: ::core::default::Default::default(),
                 core,
             })
+        }
+        /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
+        /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
+        /// BTF; those it lacks are left as they were, and reported
+        /// (see `skel_runtime::KernelConsts`).
+        pub fn fill_kernel_consts(
+            &mut self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelConsts> {
+            self.core.fill_kernel_consts()
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {

@@ -168,7 +168,7 @@ mod __skel_hostile {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype i32_1 : 4, 4);
+        ::skel_runtime::layout!(unsafe enum i32_1 : u32, 4);
         /// C type `struct This`. BTF type 16.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]

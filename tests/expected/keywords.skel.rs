@@ -52,8 +52,8 @@ mod __skel_keywords {
             pub r#dyn: i32,
         }
         ::skel_runtime::layout!(
-            unsafe shadow impl_ops < 'static > "impl_ops" : 32, 8; r#move 0 slot, self_ 8
-            slot, r#where 16, r#async 20, r#await 24, r#dyn 28;
+            unsafe shadow impl_ops < 'static > "impl_ops" : 32, 8; r#move 0 slot, self_ =
+            "self" 8 slot, r#where 16, r#async 20, r#await 24, r#dyn 28;
         );
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
@@ -178,6 +178,15 @@ mod __skel_keywords {
                 links: ::core::default::Default::default(),
                 core,
             })
+        }
+        /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
+        /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
+        /// BTF; those it lacks are left as they were, and reported
+        /// (see `skel_runtime::KernelConsts`).
+        pub fn fill_kernel_consts(
+            &mut self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelConsts> {
+            self.core.fill_kernel_consts()
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
@@ -458,9 +467,21 @@ mod __skel_keywords {
         pub fn mod_mut(&mut self) -> &mut types::impl_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Clears the members of map `mod`'s shadow that the running kernel's `struct impl_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn mod_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(0)
+        }
         /// [`Self::trait`], writable until load.
         pub fn trait_mut(&mut self) -> &mut types::impl_ops<'obj> {
             self.inner.get_mut(1)
+        }
+        /// Clears the members of map `trait`'s shadow that the running kernel's `struct impl_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn trait_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(1)
         }
     }
     impl<'obj> KeywordsStructOps<'obj> {
@@ -468,13 +489,13 @@ mod __skel_keywords {
         pub fn mod_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(0, "impl_ops")
+            self.inner.read_back(0)
         }
         /// What the kernel holds for struct_ops map `trait` (`struct impl_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
         pub fn trait_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(1, "impl_ops")
+            self.inner.read_back(1)
         }
     }
     /// Links of skeleton `keywords`.

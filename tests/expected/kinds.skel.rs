@@ -165,7 +165,7 @@ mod __skel_kinds {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype tiny : 1, 1);
+        ::skel_runtime::layout!(unsafe enum tiny : u8, 1);
         /// C type `struct (anon)` of member `garr` of `data_custom`. BTF type 72.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
@@ -408,6 +408,15 @@ mod __skel_kinds {
                 links: ::core::default::Default::default(),
                 core,
             })
+        }
+        /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
+        /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
+        /// BTF; those it lacks are left as they were, and reported
+        /// (see `skel_runtime::KernelConsts`).
+        pub fn fill_kernel_consts(
+            &mut self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelConsts> {
+            self.core.fill_kernel_consts()
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {

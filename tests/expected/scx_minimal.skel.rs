@@ -329,13 +329,19 @@ mod __skel_scx_minimal {
         pub fn skel_scx_mut(&mut self) -> &mut types::sched_ext_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Clears the members of map `skel_scx`'s shadow that the running kernel's `struct sched_ext_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn skel_scx_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(0)
+        }
     }
     impl<'obj> ScxMinimalStructOps<'obj> {
         /// What the kernel holds for struct_ops map `skel_scx` (`struct sched_ext_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
         pub fn skel_scx_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(0, "sched_ext_ops")
+            self.inner.read_back(0)
         }
     }
     /// Links of skeleton `scx_minimal`.

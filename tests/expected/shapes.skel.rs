@@ -103,8 +103,9 @@ mod __skel_shapes {
             32, ui 36, l 40, ul 48, ll 56, i128 64, u128 80, f 96, d 104, color 112, big
             120, through_typedefs 128, cv 132, arr 136, grid 148, name 172, nested 192,
             nested_arr 216, u 264, anon_struct 272, opaque 280, nested_ptr 288, pp 296,
-            oa 320, __padding_0 384, r#type 388, self_ 392, r#match 400, flex_tail 408;
-            __padding_1, __padding_2, __padding_3, __padding_4, __padding_5, __padding_6
+            oa 320, __padding_0 384, r#type 388, self_ = "self" 392, r#match 400,
+            flex_tail 408; __padding_1, __padding_2, __padding_3, __padding_4,
+            __padding_5, __padding_6
         );
         /// Shadow of `struct small_ops` for struct_ops map `small_link`, `small_optional`, `small_optional_link` (see `skel_runtime::Shadow`). BTF type 55.
         #[repr(C)]
@@ -146,7 +147,7 @@ mod __skel_shapes {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype color : 4, 4);
+        ::skel_runtime::layout!(unsafe enum color : i32, 4);
         /// C type `enum big`. BTF type 33.
         ///
         /// Any value is valid: the known ones are associated constants.
@@ -170,7 +171,7 @@ mod __skel_shapes {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype big : 8, 8);
+        ::skel_runtime::layout!(unsafe enum big : u64, 8);
         /// C type `struct nested`. BTF type 44.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
@@ -629,17 +630,41 @@ mod __skel_shapes {
         pub fn shapes_mut(&mut self) -> &mut types::shapes_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Clears the members of map `shapes`'s shadow that the running kernel's `struct shapes_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn shapes_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(0)
+        }
         /// [`Self::small_link`], writable until load.
         pub fn small_link_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(1)
+        }
+        /// Clears the members of map `small_link`'s shadow that the running kernel's `struct small_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn small_link_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(1)
         }
         /// [`Self::small_optional`], writable until load.
         pub fn small_optional_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(2)
         }
+        /// Clears the members of map `small_optional`'s shadow that the running kernel's `struct small_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn small_optional_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(2)
+        }
         /// [`Self::small_optional_link`], writable until load.
         pub fn small_optional_link_mut(&mut self) -> &mut types::small_ops<'obj> {
             self.inner.get_mut(3)
+        }
+        /// Clears the members of map `small_optional_link`'s shadow that the running kernel's `struct small_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn small_optional_link_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(3)
         }
     }
     impl<'obj> ShapesStructOps<'obj> {
@@ -647,25 +672,25 @@ mod __skel_shapes {
         pub fn shapes_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(0, "shapes_ops")
+            self.inner.read_back(0)
         }
         /// What the kernel holds for struct_ops map `small_link` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
         pub fn small_link_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(1, "small_ops")
+            self.inner.read_back(1)
         }
         /// What the kernel holds for struct_ops map `small_optional` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
         pub fn small_optional_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(2, "small_ops")
+            self.inner.read_back(2)
         }
         /// What the kernel holds for struct_ops map `small_optional_link` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
         pub fn small_optional_link_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(3, "small_ops")
+            self.inner.read_back(3)
         }
     }
     /// Links of skeleton `shapes`.

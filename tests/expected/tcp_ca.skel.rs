@@ -379,9 +379,21 @@ mod __skel_tcp_ca {
         pub fn skel_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Clears the members of map `skel_ca`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn skel_ca_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(0)
+        }
         /// [`Self::skel_ca_optional`], writable until load.
         pub fn skel_ca_optional_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(1)
+        }
+        /// Clears the members of map `skel_ca_optional`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn skel_ca_optional_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(1)
         }
     }
     impl<'obj> TcpCaStructOps<'obj> {
@@ -389,13 +401,13 @@ mod __skel_tcp_ca {
         pub fn skel_ca_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(0, "tcp_congestion_ops")
+            self.inner.read_back(0)
         }
         /// What the kernel holds for struct_ops map `skel_ca_optional` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
         pub fn skel_ca_optional_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(1, "tcp_congestion_ops")
+            self.inner.read_back(1)
         }
     }
     /// Links of skeleton `tcp_ca`.

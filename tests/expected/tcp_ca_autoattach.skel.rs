@@ -361,9 +361,21 @@ mod __skel_tcp_ca_autoattach {
         pub fn good_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(0)
         }
+        /// Clears the members of map `good_ca`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn good_ca_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(0)
+        }
         /// [`Self::bad_ca`], writable until load.
         pub fn bad_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
             self.inner.get_mut(1)
+        }
+        /// Clears the members of map `bad_ca`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
+        pub fn bad_ca_clear_missing(
+            &mut self,
+        ) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            self.inner.clear_missing(1)
         }
     }
     impl<'obj> TcpCaAutoattachStructOps<'obj> {
@@ -371,13 +383,13 @@ mod __skel_tcp_ca_autoattach {
         pub fn good_ca_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(0, "tcp_congestion_ops")
+            self.inner.read_back(0)
         }
         /// What the kernel holds for struct_ops map `bad_ca` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
         pub fn bad_ca_kernel(
             &self,
         ) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-            self.inner.read_back(1, "tcp_congestion_ops")
+            self.inner.read_back(1)
         }
     }
     /// Links of skeleton `tcp_ca_autoattach`.

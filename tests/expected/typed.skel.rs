@@ -80,7 +80,7 @@ mod __skel_typed {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype kind : 4, 4);
+        ::skel_runtime::layout!(unsafe enum kind : u32, 4);
         /// C type `struct key`. BTF type 33.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
@@ -130,7 +130,7 @@ mod __skel_typed {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype unused_state : 4, 4);
+        ::skel_runtime::layout!(unsafe enum unused_state : u32, 4);
         /// C type `struct standalone`. BTF type 84.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
@@ -265,6 +265,15 @@ mod __skel_typed {
                 links: ::core::default::Default::default(),
                 core,
             })
+        }
+        /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
+        /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
+        /// BTF; those it lacks are left as they were, and reported
+        /// (see `skel_runtime::KernelConsts`).
+        pub fn fill_kernel_consts(
+            &mut self,
+        ) -> ::skel_runtime::Result<::skel_runtime::KernelConsts> {
+            self.core.fill_kernel_consts()
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {

@@ -87,6 +87,20 @@ pub mod tcp_ca_autoattach_skel {
     include!(concat!(env!("OUT_DIR"), "/tcp_ca_autoattach.skel.rs"));
 }
 
+/// Skeleton of `bpf/compat.bpf.c` (members the kernel lacks, kernel
+/// constants in `.rodata`, enum flags for an integer member).
+#[warn(missing_docs)]
+pub mod compat_skel {
+    include!(concat!(env!("OUT_DIR"), "/compat.skel.rs"));
+}
+
+/// Skeleton of `bpf/scx_compat.bpf.c` (the sched_ext VM test's
+/// compatibility scheduler; the guest builds `bpf-vm/scx_compat.bpf.c`).
+#[warn(missing_docs)]
+pub mod scx_compat_skel {
+    include!(concat!(env!("OUT_DIR"), "/scx_compat.skel.rs"));
+}
+
 /// Skeleton of `bpf/multi/` (three files and a shared header, linked).
 #[warn(missing_docs)]
 pub mod multi_skel {

@@ -48,7 +48,8 @@ static WRONG_SHADOW: SkelSpec = SkelSpec {
             align: 8,
             value_size: size_of::<tcp_congestion_ops<'static>>() + 8,
         },
-        slots: &[],
+        members: &[],
+        kernel_struct: "tcp_congestion_ops",
     }],
 };
 

@@ -279,6 +279,18 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
         "BPF object {}, opened: change maps, programs, struct_ops shadows and globals, then load.",
         code(&skel.name)
     )]);
+    let fill = skel.idents.fill_kernel_consts.as_deref().map(|name| {
+        let f = ident(name);
+        quote! {
+            /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
+            /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
+            /// BTF; those it lacks are left as they were, and reported
+            /// (see `skel_runtime::KernelConsts`).
+            pub fn #f(&mut self) -> ::skel_runtime::Result<::skel_runtime::KernelConsts> {
+                self.core.fill_kernel_consts()
+            }
+        }
+    });
     quote! {
         #d
         pub struct #open_skel<'obj> {
@@ -306,6 +318,8 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
                     core,
                 })
             }
+
+            #fill
 
             /// The raw `struct bpf_object *`.
             pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {

@@ -86,7 +86,8 @@ pub fn resizable(
 }
 
 /// `<m>_autoattach` / `<m>_set_autoattach` of struct_ops map `m` (index
-/// `i` among struct_ops maps), both stages; `<m>_kernel` after load.
+/// `i` among struct_ops maps), both stages; `<m>_clear_missing` before
+/// load; `<m>_kernel` after load.
 pub fn struct_ops(m: &MapDef, i: usize, kernel_struct: &str, out: &mut Methods) {
     let i = lit_usize(i);
     if let Some(names) = &m.idents.autoattach {
@@ -111,6 +112,19 @@ pub fn struct_ops(m: &MapDef, i: usize, kernel_struct: &str, out: &mut Methods) 
             }
         });
     }
+    if let Some(clear) = &m.idents.clear_missing {
+        let clear = ident(clear);
+        let d = doc(&[format!(
+            "Clears the members of map {}'s shadow that the running kernel's `struct {kernel_struct}` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.",
+            code(&m.name)
+        )]);
+        out.open.push(quote! {
+            #d
+            pub fn #clear(&mut self) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+                self.inner.clear_missing(#i)
+            }
+        });
+    }
     if let Some(kernel) = &m.idents.kernel {
         let get = ident(kernel);
         let d = doc(&[format!(
@@ -120,7 +134,7 @@ pub fn struct_ops(m: &MapDef, i: usize, kernel_struct: &str, out: &mut Methods) 
         out.loaded.push(quote! {
             #d
             pub fn #get(&self) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
-                self.inner.read_back(#i, #kernel_struct)
+                self.inner.read_back(#i)
             }
         });
     }

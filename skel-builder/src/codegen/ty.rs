@@ -7,7 +7,7 @@ use quote::quote;
 use super::asserts::struct_asserts;
 use super::attrs::{code, doc, ident, lit};
 use crate::model::{
-    Bitfield, EnumDef, Field, FieldKind, IntTy, Origin, Skeleton, StructDef, Ty, TypeDef,
+    Bitfield, EnumDef, Field, FieldKind, IntTy, MapKind, Origin, Skeleton, StructDef, Ty, TypeDef,
     TypeDefKind,
 };
 
@@ -211,7 +211,15 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
     } else {
         quote!()
     };
-    let asserts = struct_asserts(def, s);
+    let kernel_struct = skel.maps.iter().find_map(|m| match &m.kind {
+        MapKind::StructOps {
+            shadow,
+            kernel_struct,
+            ..
+        } if std::ptr::eq(skel.ty(*shadow), def) => Some(kernel_struct.as_str()),
+        _ => None,
+    });
+    let asserts = struct_asserts(def, s, kernel_struct);
     quote! {
         #docs
         #repr
@@ -393,7 +401,7 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe newtype #name: #size, #size);
+        ::skel_runtime::layout!(unsafe enum #name: #repr, #size);
     }
 }
 

@@ -42,6 +42,9 @@ pub struct MapIdents {
     pub resize: Option<String>,
     /// `struct_ops.<kernel>()`: the kernel's copy of a struct_ops map.
     pub kernel: Option<String>,
+    /// `struct_ops.<clear_missing>()`: clears the members of a struct_ops
+    /// map's shadow that the running kernel's struct lacks.
+    pub clear_missing: Option<String>,
     /// `struct_ops.<get>()` / `struct_ops.<get_mut>(bool)`: a struct_ops
     /// map's autoattach setting (`get_mut` is the setter).
     pub autoattach: Option<Accessors>,

@@ -79,6 +79,9 @@ pub struct SkelIdents {
     /// The owned forms: `OwnedOpenFooSkel`, `OwnedFooSkel`.
     pub owned_open: String,
     pub owned: String,
+    /// `open.<fill_kernel_consts>()`: fills the `.rodata` constants named
+    /// after kernel enum constants; for skeletons with a `.rodata` section.
+    pub fill_kernel_consts: Option<String>,
 }
 
 /// Where the object file is, for `include_bytes!`.

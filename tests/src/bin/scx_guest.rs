@@ -4,7 +4,8 @@
 //! It configures the scheduler of `bpf/scx_minimal.bpf.c` through the
 //! generated shadow (`skel_tests::scx::configure`), loads and attaches it,
 //! runs a thread under `SCHED_EXT`, and checks every choice where the
-//! kernel shows it. Each check prints one `skel-vm: PASS ...` or
+//! kernel shows it. Then it runs the compatibility scheduler of
+//! `bpf/scx_compat.bpf.c` (`compat.rs`). Each check prints one `skel-vm: PASS ...` or
 //! `skel-vm: FAIL ...` line; the last line is `skel-vm: DONE <passed>
 //! <failed>`. The exit status is 0 only if every check passed.
 
@@ -14,6 +15,9 @@ use std::time::{Duration, Instant};
 use skel_runtime::{ObjectStorage, StructOpsState};
 use skel_tests::scx::{EXIT_DUMP_LEN, SCHED_EXT, SCX_OPS_SWITCH_PARTIAL, TIMEOUT_MS, configure};
 use skel_tests::scx_minimal_skel::ScxMinimalSkelBuilder;
+
+#[path = "scx_guest/compat.rs"]
+mod compat;
 
 const SYSFS: &str = "/sys/kernel/sched_ext";
 
@@ -280,6 +284,13 @@ fn main() {
     drop(skel);
     checks.eq(
         "state is disabled after drop",
+        "disabled",
+        wait_state("disabled", Duration::from_secs(5)).as_str(),
+    );
+
+    compat::run(&mut checks, &format!("{name}_c"));
+    checks.eq(
+        "compat: state is disabled after drop",
         "disabled",
         wait_state("disabled", Duration::from_secs(5)).as_str(),
     );

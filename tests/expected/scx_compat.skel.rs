@@ -10,7 +10,7 @@
 mod __skel_scx_compat {
     /// Rust types for the BTF types that object `scx_compat` exposes through its data sections and struct_ops maps.
     pub mod types {
-        /// Data section `.rodata`. BTF type 118.
+        /// Data section `.rodata`. BTF type 122.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct rodata {
@@ -134,7 +134,7 @@ mod __skel_scx_compat {
             __SCX_ENQ_BLOCKED 360, __SCX_ENQ_CLEAR_OPSS 368, __SCX_ENQ_DSQ_PRIQ 376,
             __SCX_DEQ_SCHED_CHANGE 384; __padding_0
         );
-        /// Data section `.bss`. BTF type 114.
+        /// Data section `.bss`. BTF type 118.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct bss {
@@ -162,7 +162,7 @@ mod __skel_scx_compat {
             seen_enq_preempt 16, seen_task_cursor 24, calls_enqueue 32, calls_running 40,
             calls_next_op 48, trigger_exit 56, exit_info 60;
         );
-        /// Data section `.data.uei_dump`. BTF type 116.
+        /// Data section `.data.uei_dump`. BTF type 120.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data_uei_dump {
@@ -170,7 +170,7 @@ mod __skel_scx_compat {
             pub uei_dump: ::skel_runtime::CharArray<1>,
         }
         ::skel_runtime::layout!(unsafe plain data_uei_dump : 1, 1; uei_dump 0;);
-        /// Data section `.data`. BTF type 115.
+        /// Data section `.data`. BTF type 119.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct data {
@@ -178,7 +178,7 @@ mod __skel_scx_compat {
             pub exit_fmt: ::skel_runtime::CharArray<21>,
         }
         ::skel_runtime::layout!(unsafe plain data : 21, 1; exit_fmt 0;);
-        /// Shadow of `struct sched_ext_ops___next` for struct_ops map `scx_compat_ops` (see `skel_runtime::Shadow`). BTF type 51.
+        /// Shadow of `struct sched_ext_ops___next` for struct_ops map `scx_compat_ops` (see `skel_runtime::Shadow`). BTF type 55.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct sched_ext_ops___next<'obj> {
@@ -212,7 +212,7 @@ mod __skel_scx_compat {
             exit 24 slot, skel_next_op 32 slot, dispatch_max_batch 40, flags 48,
             timeout_ms 56, exit_dump_len 60, hotplug_seq 64, name 72; __padding_0
         );
-        /// C type `struct skel_exit_info`. BTF type 107.
+        /// C type `struct skel_exit_info`. BTF type 111.
         #[repr(C)]
         #[derive(Clone, Copy, Debug)]
         pub struct skel_exit_info {
@@ -222,6 +222,36 @@ mod __skel_scx_compat {
             pub msg: ::skel_runtime::CharArray<256>,
         }
         ::skel_runtime::layout!(unsafe plain skel_exit_info : 260, 4; kind 0, msg 4;);
+        /// C type `enum scx_ops_flags`. BTF type 2.
+        ///
+        /// Any value is valid: the known ones are associated constants.
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct scx_ops_flags(pub u32);
+        impl scx_ops_flags {
+            /// `SCX_OPS_KEEP_BUILTIN_IDLE` = 1
+            pub const SCX_OPS_KEEP_BUILTIN_IDLE: scx_ops_flags = scx_ops_flags(1);
+            /// `SCX_OPS_ENQ_LAST` = 2
+            pub const SCX_OPS_ENQ_LAST: scx_ops_flags = scx_ops_flags(2);
+            /// `SCX_OPS_ENQ_EXITING` = 4
+            pub const SCX_OPS_ENQ_EXITING: scx_ops_flags = scx_ops_flags(4);
+            /// `SCX_OPS_SWITCH_PARTIAL` = 8
+            pub const SCX_OPS_SWITCH_PARTIAL: scx_ops_flags = scx_ops_flags(8);
+        }
+        impl ::core::fmt::Debug for scx_ops_flags {
+            #[allow(unreachable_patterns)]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let known = match self.0 {
+                    1 => "SCX_OPS_KEEP_BUILTIN_IDLE",
+                    2 => "SCX_OPS_ENQ_LAST",
+                    4 => "SCX_OPS_ENQ_EXITING",
+                    8 => "SCX_OPS_SWITCH_PARTIAL",
+                    _ => return f.debug_tuple("scx_ops_flags").field(&self.0).finish(),
+                };
+                f.write_str(known)
+            }
+        }
+        ::skel_runtime::layout!(unsafe enum scx_ops_flags : u32, 4);
     }
     static OBJECT: &::skel_runtime::__private::Aligned<[u8]> = &::skel_runtime::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/scx_compat.bpf.o")),

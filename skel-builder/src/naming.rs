@@ -33,10 +33,11 @@ use crate::model::{
 
 /// Names generated types must not take: Rust's primitive types (the
 /// generated `types` module spells them unqualified, so a C `struct u8`
-/// named `u8` would change every `[u8; N]` padding).
+/// named `u8` would change every `[u8; N]` padding), and `__skel`, the
+/// generated modules' name for skel-runtime.
 const RESERVED_TYPE_NAMES: &[&str] = &[
     "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
-    "f64", "bool", "char", "str",
+    "f64", "bool", "char", "str", "__skel",
 ];
 
 /// How deep [`first_member_name`] looks into nested anonymous members.

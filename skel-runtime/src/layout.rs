@@ -24,7 +24,10 @@
 /// the field's (`= "c_member"` where the two differ), and `slot` marking
 /// program slots. The kernel struct is the C name unless `as` names
 /// another (a `___flavor` suffix dropped). `plain` and `union` types also
-/// get a zeroed `Default`.
+/// get a zeroed `Default`; `plain` and `shadow` structs a `Debug` that
+/// shows the members (padding and bitfield storage as `..`). The checks
+/// are one `const` evaluation per type, and the impls `#[inline]`, so
+/// that a crate pays codegen only for the impls it uses.
 ///
 /// An `enum` is a newtype over its integer `REPR`. So that a plain integer
 /// member (a `u64 flags` filled from an enum's constants) takes the
@@ -39,8 +42,8 @@
 #[macro_export]
 macro_rules! layout {
     (unsafe plain $name:ident: $size:literal, $align:literal; $($f:ident $off:literal),*; $($rest:ident),*) => {
-        $crate::layout!(@size $name, $name: $size, $align);
-        $crate::layout!(@offsets $name, $name; $($f $off),*);
+        $crate::layout!(@check $name, $name: $size, $align; $($f $off),*);
+        $crate::layout!(@debug $name, $name; $($f),*; $($rest),*);
         const _: () = {
             fn _fields(v: &$name) {
                 let $name { $($f: _,)* $($rest: _,)* } = *v;
@@ -55,8 +58,8 @@ macro_rules! layout {
     };
     (unsafe shadow $name:ident<$lt:lifetime> $c_name:literal $(as $kernel:literal)?: $size:literal, $align:literal;
         $($f:ident $(= $c:literal)? $off:literal $($slot:ident)?),*; $($rest:ident),*) => {
-        $crate::layout!(@size $name, $name<$lt>: $size, $align);
-        $crate::layout!(@offsets $name, $name<$lt>; $($f $off),*);
+        $crate::layout!(@check $name, $name<$lt>: $size, $align; $($f $off),*);
+        $crate::layout!(@debug $name, $name<'_>; $($f),*; $($rest),*);
         const _: () = {
             fn _fields(v: &$name<$lt>) {
                 let $name { $($f: _,)* $($rest: _,)* } = *v;
@@ -76,7 +79,7 @@ macro_rules! layout {
         }
     };
     (unsafe union $name:ident: $size:literal, $align:literal; $($f:ident),*) => {
-        $crate::layout!(@size $name, $name: $size, $align);
+        $crate::layout!(@check $name, $name: $size, $align;);
         const _: () = {
             fn _fields(v: &$name) {
                 // SAFETY: never called; the reads stand for the field types.
@@ -88,7 +91,7 @@ macro_rules! layout {
         $crate::layout!(@default $name);
     };
     (unsafe newtype $name:ident: $size:literal, $align:literal) => {
-        $crate::layout!(@size $name, $name: $size, $align);
+        $crate::layout!(@check $name, $name: $size, $align;);
         const _: () = {
             fn _fields(v: &$name) {
                 let $name(_) = *v;
@@ -103,11 +106,13 @@ macro_rules! layout {
         $crate::layout!(@into $name: $repr);
         impl ::core::ops::BitOr for $name {
             type Output = $name;
+            #[inline]
             fn bitor(self, other: $name) -> $name {
                 $name(self.0 | other.0)
             }
         }
         impl ::core::ops::BitOrAssign for $name {
+            #[inline]
             fn bitor_assign(&mut self, other: $name) {
                 self.0 |= other.0;
             }
@@ -124,11 +129,13 @@ macro_rules! layout {
     (@from $name:ident: $repr:ident => $($t:ident),*) => {
         $(
             impl ::core::convert::From<$name> for $t {
+                #[inline]
                 fn from(v: $name) -> $t {
                     <$t>::from(v.0)
                 }
             }
             impl ::core::ops::BitOrAssign<$name> for $t {
+                #[inline]
                 fn bitor_assign(&mut self, v: $name) {
                     *self |= <$t>::from(v.0);
                 }
@@ -148,30 +155,42 @@ macro_rules! layout {
     (@first $first:expr $(, $rest:expr)*) => { $first };
     (@default $name:ident) => {
         impl ::core::default::Default for $name {
+            #[inline]
             fn default() -> Self {
                 $crate::zeroed()
             }
         }
     };
-    (@size $name:ident, $ty:ty: $size:literal, $align:literal) => {
-        const _: () = {
-            assert!(
-                ::core::mem::size_of::<$ty>() == $size,
-                concat!("`", stringify!($name), "`: size must be ", stringify!($size), " bytes, as in BTF"),
-            );
-            assert!(
-                ::core::mem::align_of::<$ty>() == $align,
-                concat!("`", stringify!($name), "`: alignment must be ", stringify!($align)),
-            );
-        };
+    (@check $name:ident, $ty:ty: $size:literal, $align:literal; $($f:ident $off:literal),*) => {
+        const _: () = $crate::__private::check_layout(&[
+            (::core::mem::size_of::<$ty>(), $size,
+                concat!("`", stringify!($name), "`: size must be ", stringify!($size), " bytes, as in BTF")),
+            (::core::mem::align_of::<$ty>(), $align,
+                concat!("`", stringify!($name), "`: alignment must be ", stringify!($align))),
+            $((::core::mem::offset_of!($ty, $f), $off,
+                concat!("`", stringify!($name), "::", stringify!($f), "`: offset must be ", stringify!($off), ", as in BTF")),)*
+        ]);
     };
-    (@offsets $name:ident, $ty:ty; $($f:ident $off:literal),*) => {
-        const _: () = {
-            $(assert!(
-                ::core::mem::offset_of!($ty, $f) == $off,
-                concat!("`", stringify!($name), "::", stringify!($f), "`: offset must be ", stringify!($off), ", as in BTF"),
-            );)*
-        };
+    // Members by name; padding and bitfield storage shown as `..`.
+    (@debug $name:ident, $ty:ty; $($f:ident),*; ) => {
+        impl ::core::fmt::Debug for $ty {
+            #[inline]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field($crate::__private::strip_raw(stringify!($f)), &{ self.$f }))*
+                    .finish()
+            }
+        }
+    };
+    (@debug $name:ident, $ty:ty; $($f:ident),*; $($rest:ident),+) => {
+        impl ::core::fmt::Debug for $ty {
+            #[inline]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field($crate::__private::strip_raw(stringify!($f)), &{ self.$f }))*
+                    .finish_non_exhaustive()
+            }
+        }
     };
 }
 
@@ -180,7 +199,7 @@ mod tests {
     use crate::{Program, Shadow, Slot};
 
     #[repr(C)]
-    #[derive(Clone, Copy, Debug)]
+    #[derive(Clone, Copy)]
     struct Two {
         a: u32,
         __padding_0: [u8; 4],
@@ -213,6 +232,18 @@ mod tests {
     #[derive(Clone, Copy, Debug, PartialEq)]
     struct Flags(u32);
     crate::layout!(unsafe enum Flags: u32, 4);
+
+    #[test]
+    fn debug_shows_members_and_hides_padding() {
+        let two = Two {
+            a: 1,
+            __padding_0: [9; 4],
+            b: 2,
+        };
+        assert_eq!(format!("{two:?}"), "Two { a: 1, b: 2, .. }");
+        let packed = Packed { c: 3, i: 4 };
+        assert_eq!(format!("{packed:?}"), "Packed { c: 3, i: 4 }");
+    }
 
     #[test]
     fn enum_constants_fill_wider_integers_without_casts() {

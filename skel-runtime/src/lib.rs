@@ -66,7 +66,7 @@ pub use libbpf_sys;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::attach::AttachTarget;
-    pub use crate::plain::{plain_field, shadow_field};
+    pub use crate::plain::{check_layout, plain_field, shadow_field};
     pub use crate::storage::{
         LoadedCore, MapSpec, Maps, MemberSpec, OpenCore, OpenMaps, OpenProgs, OpenShadows,
         ProgSpec, Progs, Shadows, SkelSpec, StructOpsSpec, TypeSpec, size_of_field, strip_raw,

@@ -66,6 +66,19 @@ unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
 #[doc(hidden)]
 pub const fn plain_field<T: Plain>(_: &T) {}
 
+/// Compile-time layout check used by generated code: each `(actual,
+/// expected, message)` must agree, or the build fails with `message`.
+#[doc(hidden)]
+pub const fn check_layout(checks: &[(usize, usize, &'static str)]) {
+    let mut i = 0;
+    while i < checks.len() {
+        if checks[i].0 != checks[i].1 {
+            panic!("{}", checks[i].2);
+        }
+        i += 1;
+    }
+}
+
 /// Compile-time check used by generated code: `T` may sit in a shadow.
 #[doc(hidden)]
 pub const fn shadow_field<T: ShadowField>(_: &T) {}

@@ -2,7 +2,7 @@
 // does not compile (nothing unchecked may sit in the type). rustc words it
 // as a pattern needing `..`: the macro's exhaustive pattern has no `..`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct pair {
     pub a: u32,
     pub b: u32,

@@ -1,7 +1,7 @@
 // Every field of a type laid over libbpf's memory must be plain data:
 // `bool` is not (only 0 and 1 are valid bytes; generated code uses CBool).
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct flags {
     pub on: bool,
     pub level: u8,

@@ -1,7 +1,7 @@
 // A member at another offset than BTF states does not compile; the
 // message names the type and the member.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct pair {
     pub a: u32,
     pub b: u32,

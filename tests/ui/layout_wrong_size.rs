@@ -1,7 +1,7 @@
 // A generated type whose size differs from the one BTF states does not
 // compile; the message names the type.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct pair {
     pub a: u32,
     pub b: u32,

@@ -22,7 +22,7 @@ pub fn struct_asserts(def: &TypeDef, s: &StructDef, kernel_struct: Option<&str>)
     if s.union {
         let members = members.map(|f| ident(&f.name));
         return quote! {
-            ::skel_runtime::layout!(unsafe union #name: #size, #align; #(#members),*);
+            __skel::layout!(unsafe union #name: #size, #align; #(#members),*);
         };
     }
     let shadow = def.has_lifetime();
@@ -54,6 +54,6 @@ pub fn struct_asserts(def: &TypeDef, s: &StructDef, kernel_struct: Option<&str>)
         quote!(plain #name)
     };
     quote! {
-        ::skel_runtime::layout!(unsafe #kind: #size, #align; #(#offsets),*; #(#rest),*);
+        __skel::layout!(unsafe #kind: #size, #align; #(#offsets),*; #(#rest),*);
     }
 }

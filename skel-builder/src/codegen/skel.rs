@@ -47,7 +47,7 @@ impl Names {
 fn map_doc(m: &MapDef) -> String {
     let what = match &m.kind {
         MapKind::Declared { value_type, .. } => format!(
-            "Map {} ({}, key {} bytes, value {} bytes{}, max {} entries), declared in `.maps`.",
+            "Map {} ({}, key {} bytes, value {} bytes{}, max {} entries).",
             code(&m.name),
             crate::uapi::map_type_name(m.map_type),
             m.key_size,
@@ -166,11 +166,11 @@ fn spec(skel: &Skeleton) -> TokenStream {
         Some(quote!(s::StructOpsSpec::of::<types::#t<'static>>(#index)))
     });
     quote! {
-        static OBJECT: &::skel_runtime::__private::Aligned<[u8]> =
-            &::skel_runtime::__private::Aligned(*#bytes);
+        static OBJECT: &__skel::__private::Aligned<[u8]> =
+            &__skel::__private::Aligned(*#bytes);
 
-        static SPEC: ::skel_runtime::__private::SkelSpec = {
-            use ::skel_runtime::__private as s;
+        static SPEC: __skel::__private::SkelSpec = {
+            use __skel::__private as s;
             s::SkelSpec {
                 skeleton: #skeleton,
                 name: #name,
@@ -213,7 +213,7 @@ fn builder(skel: &Skeleton, n: &Names) -> TokenStream {
         #[derive(Default)]
         pub struct #builder {
             /// libbpf open options (debug output, pin root path, custom BTF).
-            pub obj_builder: ::skel_runtime::libbpf_rs::ObjectBuilder,
+            pub obj_builder: __skel::libbpf_rs::ObjectBuilder,
         }
 
         impl #builder {
@@ -222,8 +222,8 @@ fn builder(skel: &Skeleton, n: &Names) -> TokenStream {
             /// of its generated type.
             pub fn open<'obj>(
                 mut self,
-                storage: &'obj mut ::skel_runtime::ObjectStorage,
-            ) -> ::skel_runtime::Result<#open_skel<'obj>> {
+                storage: &'obj mut __skel::ObjectStorage,
+            ) -> __skel::Result<#open_skel<'obj>> {
                 let core = storage.open(&SPEC, &mut self.obj_builder)?;
                 ::core::result::Result::Ok(#open_skel {
                     maps: #open_maps { inner: core.maps() },
@@ -234,32 +234,32 @@ fn builder(skel: &Skeleton, n: &Names) -> TokenStream {
             }
 
             /// Opens the object into storage of its own: the owned form.
-            pub fn open_owned(self) -> ::skel_runtime::Result<#owned_open> {
-                ::skel_runtime::OwnedOpen::new(self)
+            pub fn open_owned(self) -> __skel::Result<#owned_open> {
+                __skel::OwnedOpen::new(self)
             }
         }
 
-        impl ::skel_runtime::SkelBuilder for #builder {
+        impl __skel::SkelBuilder for #builder {
             type Open<'obj> = #open_skel<'obj>;
             type Loaded<'obj> = #skel_name<'obj>;
             fn __open(
                 self,
-                storage: &mut ::skel_runtime::ObjectStorage,
-            ) -> ::skel_runtime::Result<Self::Open<'_>> {
+                storage: &mut __skel::ObjectStorage,
+            ) -> __skel::Result<Self::Open<'_>> {
                 self.open(storage)
             }
-            fn __load(open: Self::Open<'_>) -> ::skel_runtime::Result<Self::Loaded<'_>> {
+            fn __load(open: Self::Open<'_>) -> __skel::Result<Self::Loaded<'_>> {
                 open.load()
             }
-            fn __attach(skel: &mut Self::Loaded<'_>) -> ::skel_runtime::Result<()> {
+            fn __attach(skel: &mut Self::Loaded<'_>) -> __skel::Result<()> {
                 skel.attach()
             }
         }
 
         #owned_open_doc
-        pub type #owned_open = ::skel_runtime::OwnedOpen<#builder>;
+        pub type #owned_open = __skel::OwnedOpen<#builder>;
         #owned_doc
-        pub type #owned = ::skel_runtime::Owned<#builder>;
+        pub type #owned = __skel::Owned<#builder>;
     }
 }
 
@@ -286,7 +286,7 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
             /// BTF; those it lacks are left as they were, and reported
             /// (see `skel_runtime::KernelConsts`).
-            pub fn #f(&mut self) -> ::skel_runtime::Result<::skel_runtime::KernelConsts> {
+            pub fn #f(&mut self) -> __skel::Result<__skel::KernelConsts> {
                 self.core.fill_kernel_consts()
             }
         }
@@ -300,7 +300,7 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             pub progs: #open_progs<'obj>,
             /// Shadows of struct_ops maps, writable until load.
             pub struct_ops: #open_struct_ops<'obj>,
-            core: ::skel_runtime::__private::OpenCore<'obj>,
+            core: __skel::__private::OpenCore<'obj>,
         }
 
         impl<'obj> #open_skel<'obj> {
@@ -308,7 +308,7 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             /// a struct_ops program of this object; each struct_ops program
             /// is loaded exactly when a slot of a map that will be created
             /// holds it.
-            pub fn load(self) -> ::skel_runtime::Result<#skel_name<'obj>> {
+            pub fn load(self) -> __skel::Result<#skel_name<'obj>> {
                 let core = self.core.load()?;
                 ::core::result::Result::Ok(#skel_name {
                     maps: #maps { inner: core.maps() },
@@ -322,7 +322,7 @@ fn open_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             #fill
 
             /// The raw `struct bpf_object *`.
-            pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
+            pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
                 self.core.as_ptr()
             }
         }
@@ -365,7 +365,7 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
     }
     let use_private = (!attaches.is_empty()).then(|| {
         quote!(
-            use ::skel_runtime::__private as s;
+            use __skel::__private as s;
         )
     });
     quote! {
@@ -380,7 +380,7 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             /// Links made by `attach`; dropping one detaches it
             /// (struct_ops: unregisters).
             pub links: #links<'obj>,
-            core: ::skel_runtime::__private::LoadedCore<'obj>,
+            core: __skel::__private::LoadedCore<'obj>,
         }
 
         impl<'obj> #skel_name<'obj> {
@@ -390,7 +390,7 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             /// are left alone. All or nothing: if one fails, the links this
             /// call made are dropped again, and the error names the program
             /// or map, the errno and libbpf's log.
-            pub fn attach(&mut self) -> ::skel_runtime::Result<()> {
+            pub fn attach(&mut self) -> __skel::Result<()> {
                 #use_private
                 self.core.attach_all(&mut [#(#attaches),*])
             }
@@ -398,7 +398,7 @@ fn loaded_skel(skel: &Skeleton, n: &Names) -> TokenStream {
             #(#attach_one)*
 
             /// The raw `struct bpf_object *`.
-            pub fn as_libbpf_object(&self) -> *mut ::skel_runtime::libbpf_sys::bpf_object {
+            pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
                 self.core.as_ptr()
             }
         }
@@ -465,12 +465,12 @@ impl Container<'_> {
         });
         quote! {
             #d
-            pub struct #name<'obj, S: ::skel_runtime::Stage = ::skel_runtime::Loaded> {
+            pub struct #name<'obj, S: __skel::Stage = __skel::Loaded> {
                 inner: S::#inner<'obj>,
             }
             #alias_doc
-            pub type #open_alias<'obj> = #name<'obj, ::skel_runtime::Open>;
-            impl<'obj, S: ::skel_runtime::Stage> #name<'obj, S> {
+            pub type #open_alias<'obj> = #name<'obj, __skel::Open>;
+            impl<'obj, S: __skel::Stage> #name<'obj, S> {
                 #(#both)*
             }
             #open_impl
@@ -503,10 +503,10 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
             let handle = handle_type(skel, h, quote!('_));
             let path = handle_path(h);
             let what = match h {
-                TypedHandle::RingBuf { .. } | TypedHandle::PerfEvents { .. } => "its events",
-                _ => "its key and value types",
+                TypedHandle::RingBuf { .. } | TypedHandle::PerfEvents { .. } => "events",
+                _ => "key and value",
             };
-            let d = doc(&[format!("Map {}, typed with {what}.", code(&m.name))]);
+            let d = doc(&[format!("[`Self::{}`], typed {what}.", m.idents.handle.get)]);
             ops.loaded.push(quote! {
                 #d
                 pub fn #typed(&self) -> #handle {
@@ -538,7 +538,7 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
             )]);
             ops.both.push(quote! {
                 #d
-                pub fn #data(&self) -> ::skel_runtime::Result<&types::#ty> {
+                pub fn #data(&self) -> __skel::Result<&types::#ty> {
                     S::data(&self.inner, #index)
                 }
             });
@@ -548,7 +548,7 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
             )]);
             ops.open.push(quote! {
                 #d
-                pub fn #data(&self) -> ::skel_runtime::Result<&types::#ty> {
+                pub fn #data(&self) -> __skel::Result<&types::#ty> {
                     self.inner.data(#index)
                 }
             });
@@ -556,7 +556,7 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
         let d = doc(&[format!("[`Self::{}`], writable until load.", names.get)]);
         ops.open.push(quote! {
             #d
-            pub fn #data_mut(&mut self) -> ::skel_runtime::Result<&mut types::#ty> {
+            pub fn #data_mut(&mut self) -> __skel::Result<&mut types::#ty> {
                 self.inner.data_mut(#index)
             }
         });
@@ -564,7 +564,7 @@ fn maps_container(skel: &Skeleton, n: &Names) -> TokenStream {
             let d = doc(&[format!("[`Self::{}`], writable.", names.get)]);
             ops.loaded.push(quote! {
                 #d
-                pub fn #data_mut(&mut self) -> ::skel_runtime::Result<&mut types::#ty> {
+                pub fn #data_mut(&mut self) -> __skel::Result<&mut types::#ty> {
                     self.inner.data_mut(#index)
                 }
             });
@@ -613,14 +613,14 @@ fn handle_type(skel: &Skeleton, h: &TypedHandle, lt: TokenStream) -> TokenStream
 
 fn handle_path(h: &TypedHandle) -> TokenStream {
     match h {
-        TypedHandle::Hash { .. } => quote!(::skel_runtime::maps::Hash),
-        TypedHandle::Array { .. } => quote!(::skel_runtime::maps::Array),
-        TypedHandle::PerCpuHash { .. } => quote!(::skel_runtime::maps::PerCpuHash),
-        TypedHandle::PerCpuArray { .. } => quote!(::skel_runtime::maps::PerCpuArray),
-        TypedHandle::Queue { .. } => quote!(::skel_runtime::maps::Queue),
-        TypedHandle::MapOfMaps { .. } => quote!(::skel_runtime::maps::MapOfMaps),
-        TypedHandle::RingBuf { .. } => quote!(::skel_runtime::events::RingBuf),
-        TypedHandle::PerfEvents { .. } => quote!(::skel_runtime::events::PerfEvents),
+        TypedHandle::Hash { .. } => quote!(__skel::maps::Hash),
+        TypedHandle::Array { .. } => quote!(__skel::maps::Array),
+        TypedHandle::PerCpuHash { .. } => quote!(__skel::maps::PerCpuHash),
+        TypedHandle::PerCpuArray { .. } => quote!(__skel::maps::PerCpuArray),
+        TypedHandle::Queue { .. } => quote!(__skel::maps::Queue),
+        TypedHandle::MapOfMaps { .. } => quote!(__skel::maps::MapOfMaps),
+        TypedHandle::RingBuf { .. } => quote!(__skel::events::RingBuf),
+        TypedHandle::PerfEvents { .. } => quote!(__skel::events::PerfEvents),
     }
 }
 
@@ -641,7 +641,7 @@ fn progs_container(skel: &Skeleton, n: &Names) -> TokenStream {
         )]);
         both.push(quote! {
             #d
-            pub fn #get(&self) -> &'obj ::skel_runtime::Program<'obj> {
+            pub fn #get(&self) -> &'obj __skel::Program<'obj> {
                 S::program(&self.inner, #index)
             }
             #d_mut
@@ -725,13 +725,13 @@ fn links(skel: &Skeleton, n: &Names) -> TokenStream {
         };
         let f = ident(link);
         let d = doc(&[format!("Program {}.", code(&p.name))]);
-        fields.push(quote! { #d pub #f: ::core::option::Option<::skel_runtime::Link<'obj>>, });
+        fields.push(quote! { #d pub #f: ::core::option::Option<__skel::Link<'obj>>, });
     }
     for m in &skel.maps {
         if let Some(name) = &m.idents.link {
             let f = ident(name);
             let d = doc(&[format!("struct_ops map {}.", code(&m.name))]);
-            fields.push(quote! { #d pub #f: ::core::option::Option<::skel_runtime::Link<'obj>>, });
+            fields.push(quote! { #d pub #f: ::core::option::Option<__skel::Link<'obj>>, });
         }
     }
     let d = doc(&[format!("Links of skeleton {}.", code(&skel.name))]);

@@ -46,14 +46,14 @@ pub fn resizable(
     )]);
     let slice = quote! {
         #slice_doc
-        pub fn #get(&self) -> ::skel_runtime::Result<&[#elem]> {
+        pub fn #get(&self) -> __skel::Result<&[#elem]> {
             S::array(&self.inner, #index, #offset)
         }
     };
     let slice_mut = |d: TokenStream| {
         quote! {
             #d
-            pub fn #get_mut(&mut self) -> ::skel_runtime::Result<&mut [#elem]> {
+            pub fn #get_mut(&mut self) -> __skel::Result<&mut [#elem]> {
                 self.inner.array_mut(#index, #offset)
             }
         }
@@ -63,7 +63,7 @@ pub fn resizable(
     } else {
         out.open.push(quote! {
             #slice_doc
-            pub fn #get(&self) -> ::skel_runtime::Result<&[#elem]> {
+            pub fn #get(&self) -> __skel::Result<&[#elem]> {
                 self.inner.array(#index, #offset)
             }
         });
@@ -79,7 +79,7 @@ pub fn resizable(
     )]);
     out.open.push(quote! {
         #resize_doc
-        pub fn #resize(&mut self, len: usize) -> ::skel_runtime::Result<()> {
+        pub fn #resize(&mut self, len: usize) -> __skel::Result<()> {
             self.inner.resize::<#elem>(#index, #offset, #var, len)
         }
     });
@@ -120,7 +120,7 @@ pub fn struct_ops(m: &MapDef, i: usize, kernel_struct: &str, out: &mut Methods) 
         )]);
         out.open.push(quote! {
             #d
-            pub fn #clear(&mut self) -> ::skel_runtime::Result<::std::vec::Vec<&'static str>> {
+            pub fn #clear(&mut self) -> __skel::Result<::std::vec::Vec<&'static str>> {
                 self.inner.clear_missing(#i)
             }
         });
@@ -133,7 +133,7 @@ pub fn struct_ops(m: &MapDef, i: usize, kernel_struct: &str, out: &mut Methods) 
         )]);
         out.loaded.push(quote! {
             #d
-            pub fn #get(&self) -> ::skel_runtime::Result<::skel_runtime::KernelStructOps> {
+            pub fn #get(&self) -> __skel::Result<__skel::KernelStructOps> {
                 self.inner.read_back(#i)
             }
         });
@@ -155,7 +155,7 @@ pub fn attach_one(m: &MapDef, index: usize) -> TokenStream {
     )]);
     quote! {
         #d
-        pub fn #name(&mut self) -> ::skel_runtime::Result<()> {
+        pub fn #name(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(#index, &mut self.links.#f)
         }
     }

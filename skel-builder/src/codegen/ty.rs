@@ -32,10 +32,10 @@ fn type_path(skel: &Skeleton, ty: &Ty, lifetime: TokenStream, prefix: TokenStrea
             let name = ident(f.rust_name());
             quote!(#name)
         }
-        Ty::Bool => quote!(::skel_runtime::CBool),
+        Ty::Bool => quote!(__skel::CBool),
         Ty::CharArray(n) => {
             let n = lit(*n);
-            quote!(::skel_runtime::CharArray<#n>)
+            quote!(__skel::CharArray<#n>)
         }
         Ty::Enum(r) | Ty::Composite(r) => {
             let name = ident(&skel.ty(*r).name);
@@ -46,8 +46,8 @@ fn type_path(skel: &Skeleton, ty: &Ty, lifetime: TokenStream, prefix: TokenStrea
             let n = lit(*n);
             quote!([#elem; #n])
         }
-        Ty::Pointer => quote!(::skel_runtime::OpaquePtr),
-        Ty::ProgramSlot => quote!(::skel_runtime::Slot<#lifetime>),
+        Ty::Pointer => quote!(__skel::OpaquePtr),
+        Ty::ProgramSlot => quote!(__skel::Slot<#lifetime>),
         Ty::Bytes(n) => {
             let n = lit(*n);
             quote!([u8; #n])
@@ -112,9 +112,6 @@ fn origin_line(skel: &Skeleton, def: &TypeDef) -> String {
 /// One paragraph: where the type comes from, and what it takes to read it.
 fn type_doc(skel: &Skeleton, def: &TypeDef) -> TokenStream {
     let mut line = origin_line(skel, def);
-    if let Some(id) = def.btf_id {
-        line.push_str(&format!(" BTF type {id}."));
-    }
     if let TypeDefKind::Struct(s) = &def.kind {
         if s.c_size != s.layout.size {
             line.push_str(&format!(
@@ -176,11 +173,8 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
     } else {
         quote!(struct)
     };
-    let derive = if s.union {
-        quote!(#[derive(Clone, Copy)])
-    } else {
-        quote!(#[derive(Clone, Copy, Debug)])
-    };
+    // Structs get `Debug` from `layout!` (members only, `#[inline]`).
+    let derive = quote!(#[derive(Clone, Copy)]);
     let mut methods = vec![];
     for bf in &s.bitfields {
         methods.push(bitfield_accessors(skel, s, bf));
@@ -203,6 +197,7 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
         let label = &def.name;
         quote! {
             impl ::core::fmt::Debug for #name {
+                #[inline]
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.debug_struct(#label).finish_non_exhaustive()
                 }
@@ -241,8 +236,8 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
     let len = lit(storage_field.size);
     let (bytes, bytes_mut) = if s.union {
         (
-            quote!(::skel_runtime::prefix::<Self, [u8; #len]>(self)),
-            quote!(::skel_runtime::prefix_mut::<Self, [u8; #len]>(self)),
+            quote!(__skel::prefix::<Self, [u8; #len]>(self)),
+            quote!(__skel::prefix_mut::<Self, [u8; #len]>(self)),
         )
     } else {
         (quote!(&self.#storage), quote!(&mut self.#storage))
@@ -255,12 +250,12 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
     // `unnecessary_cast` is an error under `-D warnings`).
     let (read, read_ty) = if bf.signed {
         (
-            quote!(::skel_runtime::bits::get_signed(#bytes, #off, #bits)),
+            quote!(__skel::bits::get_signed(#bytes, #off, #bits)),
             IntTy::I64,
         )
     } else {
         (
-            quote!(::skel_runtime::bits::get(#bytes, #off, #bits)),
+            quote!(__skel::bits::get(#bytes, #off, #bits)),
             IntTy::U64,
         )
     };
@@ -310,7 +305,7 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
         }
         #set_doc
         pub fn #setter(&mut self, value: #ret) {
-            ::skel_runtime::bits::set(#bytes_mut, #off, #bits, #set_value)
+            __skel::bits::set(#bytes_mut, #off, #bits, #set_value)
         }
     }
 }
@@ -341,11 +336,11 @@ fn union_accessors(
         quote! {
             #get_doc
             pub fn #get_id(&self) -> #ty {
-                ::skel_runtime::read_prefix(self)
+                __skel::read_prefix(self)
             }
             #set_doc
             pub fn #second_id(&mut self, value: #ty) {
-                ::skel_runtime::write_prefix(self, value)
+                __skel::write_prefix(self, value)
             }
         }
     } else {
@@ -353,11 +348,11 @@ fn union_accessors(
         quote! {
             #get_doc
             pub fn #get_id(&self) -> &#ty {
-                ::skel_runtime::prefix(self)
+                __skel::prefix(self)
             }
             #mut_doc
             pub fn #second_id(&mut self) -> &mut #ty {
-                ::skel_runtime::prefix_mut(self)
+                __skel::prefix_mut(self)
             }
         }
     }
@@ -393,6 +388,7 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
         }
         impl ::core::fmt::Debug for #name {
             #[allow(unreachable_patterns)]
+            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let known = match self.0 {
                     #(#arms)*
@@ -401,7 +397,7 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
                 f.write_str(known)
             }
         }
-        ::skel_runtime::layout!(unsafe enum #name: #repr, #size);
+        __skel::layout!(unsafe enum #name: #repr, #size);
     }
 }
 
@@ -529,14 +525,12 @@ mod tests {
     fn spellings_agree_with_codegen() {
         let skel = skeleton();
         for ty in shapes() {
-            let mut printed = tokens(field_type(&skel, &ty, quote!('obj)));
-            // Codegen writes absolute `::skel_runtime` paths.
-            while let Some(at) = printed
-                .windows(3)
-                .position(|w| w == [":", ":", "skel_runtime"])
-            {
-                printed.drain(at..at + 2);
-            }
+            // Codegen names the runtime by its alias in the generated
+            // modules, `__skel`.
+            let printed: Vec<String> = tokens(field_type(&skel, &ty, quote!('obj)))
+                .into_iter()
+                .map(|t| if t == "__skel" { "skel_runtime".into() } else { t })
+                .collect();
             let spelled = skel.rust_type(&ty);
             let parsed = tokens(spelled.parse().unwrap());
             assert_eq!(printed, parsed, "{ty:?} spelled {spelled}");

@@ -254,10 +254,7 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
             IntTy::I64,
         )
     } else {
-        (
-            quote!(__skel::bits::get(#bytes, #off, #bits)),
-            IntTy::U64,
-        )
+        (quote!(__skel::bits::get(#bytes, #off, #bits)), IntTy::U64)
     };
     let cast = |expr: TokenStream, from: IntTy, to: IntTy| {
         if from == to {
@@ -529,7 +526,13 @@ mod tests {
             // modules, `__skel`.
             let printed: Vec<String> = tokens(field_type(&skel, &ty, quote!('obj)))
                 .into_iter()
-                .map(|t| if t == "__skel" { "skel_runtime".into() } else { t })
+                .map(|t| {
+                    if t == "__skel" {
+                        "skel_runtime".into()
+                    } else {
+                        t
+                    }
+                })
                 .collect();
             let spelled = skel.rust_type(&ty);
             let parsed = tokens(spelled.parse().unwrap());

@@ -67,10 +67,7 @@ fn a_char_array_of_2_pow_31_is_generated() {
     let mut elf = ElfWriter::new();
     data_vars(&mut elf, &mut btf, ".bss", &[("big", big, 1 << 31)]);
     let g = generate("char-2-pow-31", &finish(elf, &btf)).unwrap_or_else(|e| panic!("{e:?}"));
-    assert!(
-        g.code
-            .contains("pub big: ::skel_runtime::CharArray<2147483648>,")
-    );
+    assert!(g.code.contains("pub big: __skel::CharArray<2147483648>,"));
 }
 
 #[test]
@@ -102,7 +99,7 @@ fn a_two_dimensional_char_array_of_2_pow_31_bytes_is_generated() {
     let g = generate("u8-2d-2-pow-31", &finish(elf, &btf)).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(
         g.code
-            .contains("pub grid: [::skel_runtime::CharArray<32768>; 65536],"),
+            .contains("pub grid: [__skel::CharArray<32768>; 65536],"),
         "{}",
         g.code
     );

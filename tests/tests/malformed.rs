@@ -110,14 +110,6 @@ fn pointer_cycles_are_opaque_pointers() {
     let elf = data_object(&mut btf, &[("p", p, 8), ("t", t, 8)]);
     let g = skel_builder::generate("cycle", Path::new("cycle.bpf.o"), &finish(elf, &btf))
         .unwrap_or_else(|e| panic!("{e:?}"));
-    assert!(
-        g.code.contains("pub p: ::skel_runtime::OpaquePtr,"),
-        "{}",
-        g.code
-    );
-    assert!(
-        g.code.contains("pub t: ::skel_runtime::OpaquePtr,"),
-        "{}",
-        g.code
-    );
+    assert!(g.code.contains("pub p: __skel::OpaquePtr,"), "{}", g.code);
+    assert!(g.code.contains("pub t: __skel::OpaquePtr,"), "{}", g.code);
 }

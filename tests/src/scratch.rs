@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::SystemTime;
 
 /// A crate written under a test's scratch directory, depending on this
 /// workspace's skel-builder (build) and, if asked, skel-runtime.
@@ -26,6 +27,16 @@ impl ScratchCrate {
     /// under the same `root` share `<root>/target`, so skel-builder,
     /// libbpf-sys and the rest are built once.
     pub fn new(root: &Path, package: &str, runtime: bool) -> ScratchCrate {
+        ScratchCrate::with_features(root, package, runtime, &[])
+    }
+
+    /// As [`ScratchCrate::new`], with skel-builder's `features` on.
+    pub fn with_features(
+        root: &Path,
+        package: &str,
+        runtime: bool,
+        features: &[&str],
+    ) -> ScratchCrate {
         let dir = root.join(package);
         std::fs::create_dir_all(dir.join("src")).unwrap();
         let runtime_dep = if runtime {
@@ -41,7 +52,8 @@ impl ScratchCrate {
             format!(
                 "[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
                  publish = false\n\n[dependencies]\n{runtime_dep}\n\
-                 [build-dependencies]\nskel-builder = {{ path = {:?} }}\n\n[workspace]\n",
+                 [build-dependencies]\nskel-builder = {{ path = {:?}, features = {features:?} }}\n\n\
+                 [workspace]\n",
                 workspace().join("skel-builder")
             ),
         )
@@ -83,8 +95,33 @@ impl ScratchCrate {
         cmd.output().unwrap()
     }
 
+    /// `cargo build -v`, which must succeed; whether it ran the crate's
+    /// build script.
+    pub fn build_ran_script(&self) -> bool {
+        let out = self.cargo(&["build", "-v"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "cargo build failed:\n{stderr}");
+        stderr.lines().any(|l| {
+            l.contains("Running") && l.contains("build-script-build") && l.contains(&self.package)
+        })
+    }
+
+    /// The `OUT_DIR` of the crate's build script that holds `file`.
+    pub fn out_dir_with(&self, file: &str) -> PathBuf {
+        std::fs::read_dir(self.target.join("debug/build"))
+            .unwrap()
+            .map(|e| e.unwrap().path().join("out"))
+            .find(|p| p.join(file).exists())
+            .unwrap_or_else(|| panic!("no OUT_DIR holds {file}"))
+    }
+
     /// The crate's debug binary.
     pub fn binary(&self) -> PathBuf {
         self.target.join("debug").join(&self.package)
     }
+}
+
+/// A file's modification time.
+pub fn mtime(path: &Path) -> SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
 }

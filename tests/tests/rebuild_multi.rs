@@ -3,44 +3,11 @@
 //! `rerun-if-changed` covers every source, every header and the BTF file,
 //! and `vmlinux.h` is rewritten only when its content changes.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::path::Path;
+use std::time::Duration;
 
 use skel_builder::testing::BtfWriter;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
-
-/// Runs `cargo build -v` in `dir`; returns whether the build script ran.
-fn build(dir: &Path, target: &Path) -> bool {
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "-v", "--offline"]).current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().into_owned();
-        if key.starts_with("CARGO_") && key != "CARGO_HOME"
-            || key == "RUSTFLAGS"
-            || key == "OUT_DIR"
-        {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("CARGO_TARGET_DIR", target);
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "cargo build failed:\n{stderr}");
-    stderr.lines().any(|l| {
-        l.contains("Running") && l.contains("build-script-build") && l.contains("multi_probe")
-    })
-}
-
-fn mtime(p: &Path) -> SystemTime {
-    std::fs::metadata(p).unwrap().modified().unwrap()
-}
+use skel_tests::scratch::{ScratchCrate, mtime};
 
 /// A small kernel BTF: `struct probe_task { int pid; <extra> }`.
 fn kernel_btf(extra_member: bool) -> Vec<u8> {
@@ -54,54 +21,44 @@ fn kernel_btf(extra_member: bool) -> Vec<u8> {
     w.bytes()
 }
 
-fn write(path: &Path, text: impl AsRef<[u8]>) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
 #[test]
 fn every_source_header_and_the_btf_rerun_the_build_script() {
     // The target directory of `rebuild.rs`: dependencies built once.
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rebuild");
-    let dir = root.join("multi_probe");
-    let target = root.join("target");
-    write(
-        &dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"multi_probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
-             [build-dependencies]\nskel-builder = {{ path = {:?}, features = [\"link\"] }}\n\
-             [workspace]\n",
-            workspace().join("skel-builder")
-        ),
-    );
-    write(&dir.join("src/main.rs"), "fn main() {}\n");
-    write(
-        &dir.join("build.rs"),
+    let c = ScratchCrate::with_features(&root, "multi_probe", false, &["link"]);
+    let dir = &c.dir;
+    let write = |path: &Path, text: &[u8]| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    c.write("src/main.rs", "fn main() {}\n");
+    c.write(
+        "build.rs",
         "fn main() {\n    skel_builder::SkeletonBuilder::new()\n        \
          .sources([\"src/bpf/a.bpf.c\", \"src/bpf/b.bpf.c\"])\n        \
          .vmlinux_h_from(\"kernel.btf\")\n        .build()\n        .unwrap();\n}\n",
     );
     let btf = dir.join("kernel.btf");
-    write(&btf, kernel_btf(false));
+    write(&btf, &kernel_btf(false));
     let header = dir.join("src/bpf/shared.h");
-    write(&header, "extern int b_value;\n#define A_VALUE 1\n");
+    write(&header, b"extern int b_value;\n#define A_VALUE 1\n");
     let a = dir.join("src/bpf/a.bpf.c");
     write(
         &a,
-        "#include \"vmlinux.h\"\n#include \"shared.h\"\n\
+        b"#include \"vmlinux.h\"\n#include \"shared.h\"\n\
          struct probe_task task __attribute__((section(\".data\")));\n\
          int a_value __attribute__((section(\".data\"))) = A_VALUE;\n\
          int *b_ref __attribute__((section(\".data\"))) = &b_value;\n",
     );
     let b = dir.join("src/bpf/b.bpf.c");
-    write(&b, "int b_value __attribute__((section(\".data\"))) = 2;\n");
+    write(
+        &b,
+        b"int b_value __attribute__((section(\".data\"))) = 2;\n",
+    );
 
-    build(&dir, &target);
-    let out = std::fs::read_dir(target.join("debug/build"))
-        .unwrap()
-        .map(|e| e.unwrap().path().join("out"))
-        .find(|p| p.join("a.skel.rs").exists())
-        .expect("the skeleton was generated, named after the first source");
+    c.build_ran_script();
+    // Named after the first source.
+    let out = c.out_dir_with("a.skel.rs");
     let skel = out.join("a.skel.rs");
     let vmlinux_h = out.join("vmlinux.h");
     assert!(
@@ -116,7 +73,7 @@ fn every_source_header_and_the_btf_rerun_the_build_script() {
     );
 
     assert!(
-        !build(&dir, &target),
+        !c.build_ran_script(),
         "nothing changed: the script must not run"
     );
 
@@ -137,11 +94,11 @@ fn every_source_header_and_the_btf_rerun_the_build_script() {
         std::thread::sleep(Duration::from_millis(1100));
         write(path, text);
         assert!(
-            build(&dir, &target),
+            c.build_ran_script(),
             "editing {} reruns the build script",
             path.display()
         );
-        assert!(!build(&dir, &target), "and then it is a no-op again");
+        assert!(!c.build_ran_script(), "and then it is a no-op again");
     }
     assert_eq!(
         (mtime(&skel), mtime(&vmlinux_h)),
@@ -151,8 +108,8 @@ fn every_source_header_and_the_btf_rerun_the_build_script() {
 
     // A new kernel type: vmlinux.h is rewritten.
     std::thread::sleep(Duration::from_millis(1100));
-    write(&btf, kernel_btf(true));
-    assert!(build(&dir, &target));
+    write(&btf, &kernel_btf(true));
+    assert!(c.build_ran_script());
     assert!(
         std::fs::read_to_string(&vmlinux_h)
             .unwrap()

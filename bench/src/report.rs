@@ -133,7 +133,8 @@ fn workspace_version(root: &Path) -> Option<String> {
 
 // ---- statistics and formatting
 
-fn median(values: &[f64]) -> f64 {
+/// The median (NaN for no values); shared by every figure of the bench.
+pub fn median(values: &[f64]) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use skel_runtime::libbpf_rs::{MapCore as _, MapFlags, RingBufferBuilder};
 
 use crate::Result;
+use crate::report::median;
 
 mod skel {
     include!(concat!(env!("OUT_DIR"), "/runtime.skel.rs"));
@@ -167,16 +168,6 @@ pub fn bench(runs: usize) -> Result<Row> {
         return Err("the consumers saw no events".into());
     }
     Ok(row)
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
 }
 
 /// The section for RESULTS.md.

@@ -13,6 +13,7 @@ use std::process::Command;
 
 use crate::Result;
 use crate::measure::{self, Sample};
+use crate::report::median;
 
 pub const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
 
@@ -91,21 +92,8 @@ pub fn bench(work: &Path, runs: usize) -> Result<Row> {
     Ok(row)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 fn medians(row: &Row, f: impl Fn(&Sample) -> f64) -> [f64; 2] {
-    [0, 1].map(|i| median(row.samples[i].iter().map(&f).collect()))
+    [0, 1].map(|i| median(&row.samples[i].iter().map(&f).collect::<Vec<_>>()))
 }
 
 /// The section for RESULTS.md.

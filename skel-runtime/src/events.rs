@@ -61,6 +61,22 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// Keeps the first error or panic of a callback's `result`; whether
+    /// it was fine.
+    fn record(cell: &RefCell<Outcome>, result: std::thread::Result<Result<()>>) -> bool {
+        let mut outcome = cell.borrow_mut();
+        match result {
+            Ok(Ok(())) => return true,
+            Ok(Err(e)) => {
+                outcome.error.get_or_insert(e);
+            }
+            Err(panic) => {
+                outcome.panic.get_or_insert(panic);
+            }
+        }
+        false
+    }
+
     /// The poll's result: a callback's panic is resumed, its error
     /// returned, else libbpf's return value.
     fn finish(cell: &RefCell<Outcome>, ret: c_int, what: impl FnOnce() -> String) -> Result<usize> {
@@ -164,16 +180,7 @@ unsafe extern "C" fn ring_sample<T: Plain, F: FnMut(&T)>(
         return 0;
     }
     // SAFETY: the consumer owns the outcome cell and outlives the call.
-    let mut outcome = unsafe { &*slot.outcome }.borrow_mut();
-    match result {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            outcome.error.get_or_insert(e);
-        }
-        Err(panic) => {
-            outcome.panic.get_or_insert(panic);
-        }
-    }
+    Outcome::record(unsafe { &*slot.outcome }, result);
     -1
 }
 
@@ -340,16 +347,7 @@ unsafe extern "C" fn perf_sample(ctx: *mut c_void, cpu: c_int, data: *mut c_void
     // SAFETY: libbpf passes `size` readable bytes at `data`.
     let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size as usize) };
     let result = catch_unwind(AssertUnwindSafe(|| (slot.sample)(cpu, bytes)));
-    let mut outcome = slot.outcome.borrow_mut();
-    match result {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            outcome.error.get_or_insert(e);
-        }
-        Err(panic) => {
-            outcome.panic.get_or_insert(panic);
-        }
-    }
+    Outcome::record(&slot.outcome, result);
 }
 
 unsafe extern "C" fn perf_lost(ctx: *mut c_void, cpu: c_int, count: u64) {

@@ -48,7 +48,7 @@ struct Target<'a> {
     _life: PhantomData<&'a bpf_map>,
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
     fn name(&self) -> String {
         match self.map {
             // SAFETY: a live map of a loaded object (type invariant); libbpf
@@ -141,6 +141,24 @@ impl Target<'_> {
             0 => Ok(true),
             r if -r == ENOENT => Ok(false),
             r => Err(self.failed("delete", r)),
+        }
+    }
+
+    /// Deletes `key` of a map whose values are `value` bytes; `Ok(false)`
+    /// if it was not there.
+    fn delete_key<K: Plain>(&self, key: &K, value: usize) -> Result<bool> {
+        self.check(size_of::<K>(), value)?;
+        // SAFETY: sizes checked.
+        unsafe { self.delete((key as *const K).cast()) }
+    }
+
+    /// Every key of a map whose values are `value` bytes (none if the
+    /// sizes disagree with `K`).
+    fn keys<K: Plain>(&self, value: usize) -> Keys<'a, K> {
+        Keys {
+            target: *self,
+            last: None,
+            done: self.check(size_of::<K>(), value).is_err(),
         }
     }
 
@@ -304,19 +322,12 @@ impl<K: Plain, V: Plain> Hash<'_, K, V> {
 
     /// Deletes `key`; `Ok(false)` if it was not there.
     pub fn delete(&self, key: &K) -> Result<bool> {
-        self.target.check(size_of::<K>(), size_of::<V>())?;
-        // SAFETY: sizes checked.
-        unsafe { self.target.delete((key as *const K).cast()) }
+        self.target.delete_key(key, size_of::<V>())
     }
 
     /// Every key, in the kernel's order.
     pub fn keys(&self) -> Keys<'_, K> {
-        let done = self.target.check(size_of::<K>(), size_of::<V>()).is_err();
-        Keys {
-            target: self.target,
-            last: None,
-            done,
-        }
+        self.target.keys(size_of::<V>())
     }
 
     /// Every key with its value (keys deleted meanwhile are skipped).
@@ -443,19 +454,12 @@ impl<K: Plain, V: Plain> PerCpuHash<'_, K, V> {
 
     /// Deletes `key`; `Ok(false)` if it was not there.
     pub fn delete(&self, key: &K) -> Result<bool> {
-        self.target.check(size_of::<K>(), size_of::<V>())?;
-        // SAFETY: sizes checked.
-        unsafe { self.target.delete((key as *const K).cast()) }
+        self.target.delete_key(key, size_of::<V>())
     }
 
     /// Every key, in the kernel's order.
     pub fn keys(&self) -> Keys<'_, K> {
-        let done = self.target.check(size_of::<K>(), size_of::<V>()).is_err();
-        Keys {
-            target: self.target,
-            last: None,
-            done,
-        }
+        self.target.keys(size_of::<V>())
     }
 }
 
@@ -644,9 +648,7 @@ impl<K: Plain, I: InnerMap> MapOfMaps<'_, K, I> {
 
     /// Deletes `key`; `Ok(false)` if it was not there.
     pub fn delete(&self, key: &K) -> Result<bool> {
-        self.target.check(size_of::<K>(), 4)?;
-        // SAFETY: sizes checked.
-        unsafe { self.target.delete((key as *const K).cast()) }
+        self.target.delete_key(key, 4)
     }
 }
 

@@ -417,8 +417,8 @@ mod tests {
 
     use super::field_type;
     use crate::model::{
-        EnumDef, FloatTy, IntTy, Layout, ObjectPath, Origin, SkelIdents, Skeleton, StructDef, Ty,
-        TypeDef, TypeDefKind, TypeRef,
+        EnumDef, FloatTy, IntTy, ObjectPath, Origin, SkelIdents, Skeleton, StructDef, Ty, TypeDef,
+        TypeDefKind, TypeRef,
     };
 
     /// Every token, without the spacing between them.
@@ -458,15 +458,7 @@ mod tests {
             repr: IntTy::U32,
             values: vec![],
         };
-        let s = StructDef {
-            union: false,
-            layout: Layout { size: 0, align: 1 },
-            c_size: 0,
-            packed: false,
-            fields: vec![],
-            bitfields: vec![],
-            program_slots: false,
-        };
+        let s = StructDef::empty();
         Skeleton {
             name: "t".to_owned(),
             object_name: "t".to_owned(),

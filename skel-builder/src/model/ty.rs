@@ -255,6 +255,22 @@ pub struct StructDef {
     pub program_slots: bool,
 }
 
+impl StructDef {
+    /// A struct with no fields yet, of size 0 (a type being translated,
+    /// or a test's stand-in).
+    pub fn empty() -> StructDef {
+        StructDef {
+            union: false,
+            layout: Layout { size: 0, align: 1 },
+            c_size: 0,
+            packed: false,
+            fields: vec![],
+            bitfields: vec![],
+            program_slots: false,
+        }
+    }
+}
+
 /// What a field of a generated struct holds.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -118,15 +118,7 @@ impl<'b> Translator<'b> {
             c_name,
             btf_id: btf_id.map(|id| id.0),
             origin,
-            kind: TypeDefKind::Struct(StructDef {
-                union: false,
-                layout: Layout { size: 0, align: 1 },
-                c_size: 0,
-                packed: false,
-                fields: vec![],
-                bitfields: vec![],
-                program_slots: false,
-            }),
+            kind: TypeDefKind::Struct(StructDef::empty()),
         })
     }
 

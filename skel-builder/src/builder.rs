@@ -174,7 +174,11 @@ impl SkeletonBuilder {
     /// event`, `union u`, `enum state`, `typedef pid_t` or a bare name (a
     /// typedef, else a struct, union or enum). Appends to the list.
     /// Default: none (the types maps, events, globals and shadows use are
-    /// always generated). A type the object's BTF lacks is an error.
+    /// always generated). For sources the builder compiles, a `struct`,
+    /// `union` or `enum` named here reaches the object's BTF even if no
+    /// code uses it (clang gets `-include $OUT_DIR/<name>.types.h`, which
+    /// uses it); a typedef must be used by the program, as clang keeps
+    /// only used typedefs. A type the object's BTF lacks is an error.
     pub fn types<I, S>(&mut self, types: I) -> &mut Self
     where
         I: IntoIterator<Item = S>,

@@ -2,26 +2,36 @@
 //! failed load adds libbpf's log of it, indented, below the line).
 
 /// An error the user sees as one line on stderr.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum AppError {
-    #[error(
-        "`{name}` is already registered as a TCP congestion control \
-         (/proc/sys/net/ipv4/tcp_available_congestion_control); choose another --name"
-    )]
     NameTaken { name: String },
 
-    #[error("missing privilege: {0}")]
     Privilege(String),
 
-    #[error("{0}")]
     Unsupported(String),
 
-    #[error("interrupted; `{name}` was unregistered")]
     Interrupted { name: String },
 
-    #[error("cannot {action}: {cause}")]
     Failed { action: String, cause: String },
 }
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::NameTaken { name } => write!(
+                f,
+                "`{name}` is already registered as a TCP congestion control \
+                 (/proc/sys/net/ipv4/tcp_available_congestion_control); choose another --name"
+            ),
+            AppError::Privilege(message) => write!(f, "missing privilege: {message}"),
+            AppError::Unsupported(message) => write!(f, "{message}"),
+            AppError::Interrupted { name } => write!(f, "interrupted; `{name}` was unregistered"),
+            AppError::Failed { action, cause } => write!(f, "cannot {action}: {cause}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
 
 impl AppError {
     pub fn exit_code(&self) -> u8 {

@@ -23,20 +23,42 @@ pub struct Transfer {
     pub retransmits: u32,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum TransferError {
-    #[error("{step}")]
     Io {
         step: &'static str,
-        #[source]
         source: std::io::Error,
     },
-    #[error("the receiver got {got} of {sent} bytes")]
-    Short { got: u64, sent: u64 },
-    #[error("the receiver thread panicked")]
+    Short {
+        got: u64,
+        sent: u64,
+    },
     Receiver,
-    #[error("interrupted")]
     Interrupted,
+}
+
+impl std::fmt::Display for TransferError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransferError::Io { step, .. } => write!(f, "{step}"),
+            TransferError::Short { got, sent } => {
+                write!(f, "the receiver got {got} of {sent} bytes")
+            }
+            TransferError::Receiver => f.write_str("the receiver thread panicked"),
+            TransferError::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+impl std::error::Error for TransferError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TransferError::Io { source, .. } => Some(source),
+            TransferError::Short { .. } | TransferError::Receiver | TransferError::Interrupted => {
+                None
+            }
+        }
+    }
 }
 
 fn io(step: &'static str) -> impl FnOnce(std::io::Error) -> TransferError {

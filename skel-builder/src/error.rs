@@ -15,25 +15,15 @@ use crate::object::elf::ElfError;
 /// prose. An error that [`crate::SkeletonBuilder::build`] has already
 /// printed is not printed a second time: its `Debug` then says only that
 /// the report is above.
-#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("no BPF source or object given: call `.source(path)` or `.obj(path)`")]
     NoInput,
 
-    #[error(
-        "cannot run clang `{clang}`: {source}\n\
-         hint: install clang, 15 or newer (Debian/Ubuntu: `apt-get install clang`; \
-         Debian 12's is 14, so also `apt-get install clang-19`), or point skel-builder at \
-         one with the `CLANG` environment variable or `SkeletonBuilder::clang(path)`"
-    )]
     ClangNotFound {
         clang: PathBuf,
-        #[source]
         source: std::io::Error,
     },
 
-    #[error("clang failed to compile `{source_file}` ({status})\ncommand: {command}\n{stderr}")]
     ClangFailed {
         source_file: PathBuf,
         command: String,
@@ -41,109 +31,194 @@ pub enum Error {
         stderr: String,
     },
 
-    #[error("cannot {action} `{path}`")]
     Io {
         action: &'static str,
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
 
-    #[error("`{path}` is not a usable BPF object")]
     Elf {
         path: PathBuf,
-        #[source]
         source: ElfError,
     },
 
-    #[error(
-        "`{path}` has no .BTF section, which libbpf needs for {}\n\
-         hint: compile with `-g` (clang -g -O2 -target bpf), and do not strip the object",
-        List(needed_by)
-    )]
     NoBtf {
         path: PathBuf,
         /// What in the object cannot be used without BTF.
         needed_by: Vec<NeedsBtf>,
     },
 
-    #[error("`{path}` has an invalid .BTF section")]
     Btf {
         path: PathBuf,
-        #[source]
         source: BtfError,
     },
 
-    #[error("`{path}`: {}", Problems(problems))]
     Object {
         path: PathBuf,
         problems: Vec<Problem>,
     },
 
-    #[error("`{name}` is not a usable skeleton name: {reason}")]
-    BadName { name: String, reason: &'static str },
+    BadName {
+        name: String,
+        reason: &'static str,
+    },
 
-    #[error("generated code for `{name}` does not parse (a skel-builder bug): {message}")]
-    Codegen { name: String, message: String },
+    Codegen {
+        name: String,
+        message: String,
+    },
 
-    #[error(
-        "`OUT_DIR` is not set: `build()` must run inside a build script; use `generate(path)` elsewhere"
-    )]
     NoOutDir,
 
-    #[error(
-        "cannot print vmlinux.h from `{path}`: {reason}\n\
-         hint: give raw BTF (/sys/kernel/btf/vmlinux) or an ELF file with a .BTF section \
-         (a vmlinux, a module) to `vmlinux_h_from(path)`"
-    )]
-    NoKernelBtf { path: PathBuf, reason: String },
+    NoKernelBtf {
+        path: PathBuf,
+        reason: String,
+    },
 
-    #[error("cannot link {} BPF files into one object: {}", files.len(), LinkProblems(problems))]
     Link {
         files: Vec<PathBuf>,
         problems: Vec<LinkProblem>,
     },
 
-    #[error(
-        "{} BPF inputs given ({}): linking them into one object needs skel-builder's `link` \
-         feature\n\
-         hint: in Cargo.toml, `skel-builder = {{ version = \"...\", features = [\"link\"] }}` under \
-         [build-dependencies] (off by default: it compiles libbpf's linker)",
-        files.len(),
-        files_list(files)
-    )]
-    LinkFeature { files: Vec<PathBuf> },
+    LinkFeature {
+        files: Vec<PathBuf>,
+    },
 
-    #[error("libbpf's linker failed to {step} `{file}`{}", indented(messages))]
     LinkFailed {
         file: PathBuf,
         step: &'static str,
-        #[source]
         source: std::io::Error,
         messages: String,
     },
 
-    #[error("cannot print vmlinux.h from `{path}`")]
     VmlinuxH {
         path: PathBuf,
-        #[source]
         source: crate::vmlinux_h::PrintError,
     },
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoInput => {
+                f.write_str("no BPF source or object given: call `.source(path)` or `.obj(path)`")
+            }
+            Self::ClangNotFound { clang, source } => write!(
+                f,
+                "cannot run clang `{}`: {source}\n\
+                 hint: install clang, 15 or newer (Debian/Ubuntu: `apt-get install clang`; \
+                 Debian 12's is 14, so also `apt-get install clang-19`), or point skel-builder at \
+                 one with the `CLANG` environment variable or `SkeletonBuilder::clang(path)`",
+                clang.display()
+            ),
+            Self::ClangFailed {
+                source_file,
+                command,
+                status,
+                stderr,
+            } => write!(
+                f,
+                "clang failed to compile `{}` ({status})\ncommand: {command}\n{stderr}",
+                source_file.display()
+            ),
+            Self::Io { action, path, .. } => write!(f, "cannot {action} `{}`", path.display()),
+            Self::Elf { path, .. } => {
+                write!(f, "`{}` is not a usable BPF object", path.display())
+            }
+            Self::NoBtf { path, needed_by } => write!(
+                f,
+                "`{}` has no .BTF section, which libbpf needs for {}\n\
+                 hint: compile with `-g` (clang -g -O2 -target bpf), and do not strip the object",
+                path.display(),
+                List(needed_by)
+            ),
+            Self::Btf { path, .. } => write!(f, "`{}` has an invalid .BTF section", path.display()),
+            Self::Object { path, problems } => {
+                write!(f, "`{}`: {}", path.display(), Problems(problems))
+            }
+            Self::BadName { name, reason } => {
+                write!(f, "`{name}` is not a usable skeleton name: {reason}")
+            }
+            Self::Codegen { name, message } => write!(
+                f,
+                "generated code for `{name}` does not parse (a skel-builder bug): {message}"
+            ),
+            Self::NoOutDir => f.write_str(
+                "`OUT_DIR` is not set: `build()` must run inside a build script; use `generate(path)` elsewhere",
+            ),
+            Self::NoKernelBtf { path, reason } => write!(
+                f,
+                "cannot print vmlinux.h from `{}`: {reason}\n\
+                 hint: give raw BTF (/sys/kernel/btf/vmlinux) or an ELF file with a .BTF section \
+                 (a vmlinux, a module) to `vmlinux_h_from(path)`",
+                path.display()
+            ),
+            Self::Link { files, problems } => write!(
+                f,
+                "cannot link {} BPF files into one object: {}",
+                files.len(),
+                LinkProblems(problems)
+            ),
+            Self::LinkFeature { files } => write!(
+                f,
+                "{} BPF inputs given ({}): linking them into one object needs skel-builder's `link` \
+                 feature\n\
+                 hint: in Cargo.toml, `skel-builder = {{ version = \"...\", features = [\"link\"] }}` under \
+                 [build-dependencies] (off by default: it compiles libbpf's linker)",
+                files.len(),
+                files_list(files)
+            ),
+            Self::LinkFailed {
+                file,
+                step,
+                messages,
+                ..
+            } => write!(
+                f,
+                "libbpf's linker failed to {step} `{}`{}",
+                file.display(),
+                indented(messages)
+            ),
+            Self::VmlinuxH { path, .. } => {
+                write!(f, "cannot print vmlinux.h from `{}`", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::ClangNotFound { source, .. }
+            | Self::Io { source, .. }
+            | Self::LinkFailed { source, .. } => Some(source),
+            Self::Elf { source, .. } => Some(source),
+            Self::Btf { source, .. } => Some(source),
+            Self::VmlinuxH { source, .. } => Some(source),
+            Self::NoInput
+            | Self::ClangFailed { .. }
+            | Self::NoBtf { .. }
+            | Self::Object { .. }
+            | Self::BadName { .. }
+            | Self::Codegen { .. }
+            | Self::NoOutDir
+            | Self::NoKernelBtf { .. }
+            | Self::Link { .. }
+            | Self::LinkFeature { .. } => None,
+        }
+    }
+}
+
 /// One problem found in an object. All problems of a phase are reported at
 /// once.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Problem {
-    #[error(
-        "section `{section}`: program `{program}` is static; libbpf only loads global functions"
-    )]
-    StaticProgram { section: String, program: String },
+    StaticProgram {
+        section: String,
+        program: String,
+    },
 
-    #[error(
-        "section `{section}`: symbol `{symbol}` at {offset}+{size} lies outside the section ({section_size} bytes)"
-    )]
     SymbolOutsideSection {
         section: String,
         symbol: String,
@@ -152,9 +227,6 @@ pub enum Problem {
         section_size: u64,
     },
 
-    #[error(
-        "data section `{section}`: variable `{var}` at {offset}+{size} lies outside the section ({section_size} bytes)"
-    )]
     VarOutsideSection {
         section: String,
         var: String,
@@ -163,34 +235,32 @@ pub enum Problem {
         section_size: u64,
     },
 
-    #[error("data section `{section}`: variable `{var}` has no ELF symbol")]
-    VarWithoutSymbol { section: String, var: String },
+    VarWithoutSymbol {
+        section: String,
+        var: String,
+    },
 
-    #[error("data section `{section}`: BTF entry {type_id} is a {kind}, not a VAR")]
     NotAVar {
         section: String,
         type_id: BtfTypeId,
         kind: &'static str,
     },
 
-    #[error("section `{section}` has no BTF DATASEC describing it")]
-    NoDatasec { section: String },
+    NoDatasec {
+        section: String,
+    },
 
-    #[error("struct_ops map `{map}`: its type `{type_name}` {type_id} is not a struct")]
     StructOpsNotStruct {
         map: String,
         type_name: String,
         type_id: BtfTypeId,
     },
 
-    #[error(
-        "struct_ops map `{map}`: its struct type {type_id} is anonymous; libbpf needs a named struct"
-    )]
-    StructOpsAnonymous { map: String, type_id: BtfTypeId },
+    StructOpsAnonymous {
+        map: String,
+        type_id: BtfTypeId,
+    },
 
-    #[error(
-        "struct_ops map `{map}`: slot `{field}` at byte {offset} points to `{symbol}`, which is not a program"
-    )]
     StructOpsBadSlot {
         map: String,
         field: String,
@@ -198,11 +268,6 @@ pub enum Problem {
         symbol: String,
     },
 
-    #[error(
-        "struct_ops map `{map}`: member `{field}` points to program `{program}` of section \
-         `{section}`, which is not a struct_ops program; libbpf refuses the object at open\n\
-         hint: put `{program}` in SEC(\"struct_ops/{program}\")"
-    )]
     StructOpsSlotNotStructOps {
         map: String,
         field: String,
@@ -210,15 +275,16 @@ pub enum Problem {
         section: String,
     },
 
-    #[error("map `{map}`: definition `{type_name}` is not a struct")]
-    MapDefNotStruct { map: String, type_name: String },
+    MapDefNotStruct {
+        map: String,
+        type_name: String,
+    },
 
-    #[error("map `{map}`: field `{field}` must be a pointer to an array (use __uint/__type)")]
-    MapDefBadField { map: String, field: String },
+    MapDefBadField {
+        map: String,
+        field: String,
+    },
 
-    #[error(
-        "relocation at byte {offset} of section `{section}` refers to symbol {symbol}, but the symbol table has only {count}"
-    )]
     RelocationBadSymbol {
         section: String,
         offset: u64,
@@ -226,22 +292,29 @@ pub enum Problem {
         count: usize,
     },
 
-    #[error("relocations of section `{section}`: {reason}")]
-    BadRelocations { section: String, reason: String },
+    BadRelocations {
+        section: String,
+        reason: String,
+    },
 
-    #[error("struct_ops map `{map}` shares bytes with struct_ops map `{other}`")]
-    StructOpsOverlap { map: String, other: String },
+    StructOpsOverlap {
+        map: String,
+        other: String,
+    },
 
-    #[error("section `{section}` is {size} bytes; a map value holds at most 4294967295")]
-    SectionTooLarge { section: String, size: u64 },
+    SectionTooLarge {
+        section: String,
+        size: u64,
+    },
 
-    #[error("two sections are named `{section}`; maps and BTF are found by section name")]
-    DuplicateSection { section: String },
+    DuplicateSection {
+        section: String,
+    },
 
-    #[error("two maps are named `{name}`")]
-    DuplicateMap { name: String },
+    DuplicateMap {
+        name: String,
+    },
 
-    #[error("type `{type_name}` {type_id}, member `{field}`: {reason}")]
     BadMember {
         type_name: String,
         type_id: BtfTypeId,
@@ -249,54 +322,240 @@ pub enum Problem {
         reason: String,
     },
 
-    #[error("type `{type_name}` {type_id}: {source}")]
     BadType {
         type_name: String,
         type_id: BtfTypeId,
-        #[source]
         source: BtfError,
     },
 
-    #[error("type `{type_name}` {type_id} nests deeper than {limit} levels")]
     TooDeep {
         type_name: String,
         type_id: BtfTypeId,
         limit: usize,
     },
 
-    #[error(
-        "legacy `maps` section: libbpf 1.0 and later only load maps declared in SEC(\".maps\")"
-    )]
     LegacyMaps,
 
-    #[error("type `{spelling}` asked for by the build script is not in the object's BTF{hint}")]
-    UnknownType { spelling: String, hint: String },
+    UnknownType {
+        spelling: String,
+        hint: String,
+    },
 
-    #[error("event type for map `{map}`: the object has no such map")]
-    NoEventMap { map: String },
+    NoEventMap {
+        map: String,
+    },
 
-    #[error(
-        "event type for map `{map}`: it is a {map_type}; only ring buffers and perf event arrays carry events"
-    )]
-    NotAnEventMap { map: String, map_type: String },
+    NotAnEventMap {
+        map: String,
+        map_type: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::StaticProgram { section, program } => write!(
+                f,
+                "section `{section}`: program `{program}` is static; libbpf only loads global functions"
+            ),
+            Self::SymbolOutsideSection {
+                section,
+                symbol,
+                offset,
+                size,
+                section_size,
+            } => write!(
+                f,
+                "section `{section}`: symbol `{symbol}` at {offset}+{size} lies outside the section ({section_size} bytes)"
+            ),
+            Self::VarOutsideSection {
+                section,
+                var,
+                offset,
+                size,
+                section_size,
+            } => write!(
+                f,
+                "data section `{section}`: variable `{var}` at {offset}+{size} lies outside the section ({section_size} bytes)"
+            ),
+            Self::VarWithoutSymbol { section, var } => write!(
+                f,
+                "data section `{section}`: variable `{var}` has no ELF symbol"
+            ),
+            Self::NotAVar {
+                section,
+                type_id,
+                kind,
+            } => write!(
+                f,
+                "data section `{section}`: BTF entry {type_id} is a {kind}, not a VAR"
+            ),
+            Self::NoDatasec { section } => {
+                write!(f, "section `{section}` has no BTF DATASEC describing it")
+            }
+            Self::StructOpsNotStruct {
+                map,
+                type_name,
+                type_id,
+            } => write!(
+                f,
+                "struct_ops map `{map}`: its type `{type_name}` {type_id} is not a struct"
+            ),
+            Self::StructOpsAnonymous { map, type_id } => write!(
+                f,
+                "struct_ops map `{map}`: its struct type {type_id} is anonymous; libbpf needs a named struct"
+            ),
+            Self::StructOpsBadSlot {
+                map,
+                field,
+                offset,
+                symbol,
+            } => write!(
+                f,
+                "struct_ops map `{map}`: slot `{field}` at byte {offset} points to `{symbol}`, which is not a program"
+            ),
+            Self::StructOpsSlotNotStructOps {
+                map,
+                field,
+                program,
+                section,
+            } => write!(
+                f,
+                "struct_ops map `{map}`: member `{field}` points to program `{program}` of section \
+                 `{section}`, which is not a struct_ops program; libbpf refuses the object at open\n\
+                 hint: put `{program}` in SEC(\"struct_ops/{program}\")"
+            ),
+            Self::MapDefNotStruct { map, type_name } => {
+                write!(f, "map `{map}`: definition `{type_name}` is not a struct")
+            }
+            Self::MapDefBadField { map, field } => write!(
+                f,
+                "map `{map}`: field `{field}` must be a pointer to an array (use __uint/__type)"
+            ),
+            Self::RelocationBadSymbol {
+                section,
+                offset,
+                symbol,
+                count,
+            } => write!(
+                f,
+                "relocation at byte {offset} of section `{section}` refers to symbol {symbol}, but the symbol table has only {count}"
+            ),
+            Self::BadRelocations { section, reason } => {
+                write!(f, "relocations of section `{section}`: {reason}")
+            }
+            Self::StructOpsOverlap { map, other } => write!(
+                f,
+                "struct_ops map `{map}` shares bytes with struct_ops map `{other}`"
+            ),
+            Self::SectionTooLarge { section, size } => write!(
+                f,
+                "section `{section}` is {size} bytes; a map value holds at most 4294967295"
+            ),
+            Self::DuplicateSection { section } => write!(
+                f,
+                "two sections are named `{section}`; maps and BTF are found by section name"
+            ),
+            Self::DuplicateMap { name } => write!(f, "two maps are named `{name}`"),
+            Self::BadMember {
+                type_name,
+                type_id,
+                field,
+                reason,
+            } => write!(
+                f,
+                "type `{type_name}` {type_id}, member `{field}`: {reason}"
+            ),
+            Self::BadType {
+                type_name,
+                type_id,
+                source,
+            } => write!(f, "type `{type_name}` {type_id}: {source}"),
+            Self::TooDeep {
+                type_name,
+                type_id,
+                limit,
+            } => write!(
+                f,
+                "type `{type_name}` {type_id} nests deeper than {limit} levels"
+            ),
+            Self::LegacyMaps => f.write_str(
+                "legacy `maps` section: libbpf 1.0 and later only load maps declared in SEC(\".maps\")",
+            ),
+            Self::UnknownType { spelling, hint } => write!(
+                f,
+                "type `{spelling}` asked for by the build script is not in the object's BTF{hint}"
+            ),
+            Self::NoEventMap { map } => {
+                write!(f, "event type for map `{map}`: the object has no such map")
+            }
+            Self::NotAnEventMap { map, map_type } => write!(
+                f,
+                "event type for map `{map}`: it is a {map_type}; only ring buffers and perf event arrays carry events"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Problem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::BadType { source, .. } => Some(source),
+            Self::StaticProgram { .. }
+            | Self::SymbolOutsideSection { .. }
+            | Self::VarOutsideSection { .. }
+            | Self::VarWithoutSymbol { .. }
+            | Self::NotAVar { .. }
+            | Self::NoDatasec { .. }
+            | Self::StructOpsNotStruct { .. }
+            | Self::StructOpsAnonymous { .. }
+            | Self::StructOpsBadSlot { .. }
+            | Self::StructOpsSlotNotStructOps { .. }
+            | Self::MapDefNotStruct { .. }
+            | Self::MapDefBadField { .. }
+            | Self::RelocationBadSymbol { .. }
+            | Self::BadRelocations { .. }
+            | Self::StructOpsOverlap { .. }
+            | Self::SectionTooLarge { .. }
+            | Self::DuplicateSection { .. }
+            | Self::DuplicateMap { .. }
+            | Self::BadMember { .. }
+            | Self::TooDeep { .. }
+            | Self::LegacyMaps
+            | Self::UnknownType { .. }
+            | Self::NoEventMap { .. }
+            | Self::NotAnEventMap { .. } => None,
+        }
+    }
 }
 
 /// Something in an object that libbpf cannot use without the object's BTF.
 /// Programs, `.data`/`.rodata`/`.bss` sections (as untyped maps) and an
 /// empty object need none.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NeedsBtf {
     /// A map declared in `SEC(".maps")`: its definition is BTF.
-    #[error("map `{map}` (SEC(\".maps\"))")]
     DeclaredMap { map: String },
     /// A struct_ops map: its type is BTF.
-    #[error("struct_ops map `{map}` (section `{section}`)")]
     StructOpsMap { map: String, section: String },
     /// An extern (`.kconfig`, `.ksyms`): libbpf finds its type in BTF.
-    #[error("extern `{name}`")]
     Extern { name: String },
 }
+
+impl fmt::Display for NeedsBtf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DeclaredMap { map } => write!(f, "map `{map}` (SEC(\".maps\"))"),
+            Self::StructOpsMap { map, section } => {
+                write!(f, "struct_ops map `{map}` (section `{section}`)")
+            }
+            Self::Extern { name } => write!(f, "extern `{name}`"),
+        }
+    }
+}
+
+impl std::error::Error for NeedsBtf {}
 
 struct List<'a>(&'a [NeedsBtf]);
 
@@ -409,5 +668,116 @@ impl fmt::Debug for Error {
         } else {
             f.write_str(&report)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::io;
+
+    use super::*;
+    use crate::vmlinux_h::PrintError;
+
+    /// `error.source()` is `field` itself, not a copy or another cause.
+    fn source_is<T: std::error::Error + 'static>(error: &dyn std::error::Error, field: &T) -> bool {
+        error
+            .source()
+            .and_then(|s| s.downcast_ref::<T>())
+            .is_some_and(|s| std::ptr::eq(s, field))
+    }
+
+    // The `Display` and `source()` impls are written by hand: every field
+    // that is a cause must come back from `source()`, and nothing else.
+    #[test]
+    fn sources_are_the_cause_fields() {
+        let io = || io::Error::from_raw_os_error(2);
+        let id = BtfTypeId(1);
+        let errors = [
+            Error::ClangNotFound {
+                clang: "clang".into(),
+                source: io(),
+            },
+            Error::Io {
+                action: "read",
+                path: "a.o".into(),
+                source: io(),
+            },
+            Error::LinkFailed {
+                file: "a.o".into(),
+                step: "add",
+                source: io(),
+                messages: String::new(),
+            },
+            Error::Elf {
+                path: "a.o".into(),
+                source: ElfError::NotElf,
+            },
+            Error::Btf {
+                path: "a.o".into(),
+                source: BtfError::BigEndian,
+            },
+            Error::VmlinuxH {
+                path: "vmlinux".into(),
+                source: PrintError::Cycle {
+                    type_id: id,
+                    name: "s".into(),
+                },
+            },
+        ];
+        for e in &errors {
+            let found = match e {
+                Error::ClangNotFound { source, .. }
+                | Error::Io { source, .. }
+                | Error::LinkFailed { source, .. } => source_is(e, source),
+                Error::Elf { source, .. } => source_is(e, source),
+                Error::Btf { source, .. } => source_is(e, source),
+                Error::VmlinuxH { source, .. } => source_is(e, source),
+                _ => unreachable!(),
+            };
+            assert!(found, "{e}: source() is not its `source` field");
+            // The cause's own chain ends there: none of them has a source.
+            assert!(e.source().and_then(|s| s.source()).is_none());
+            assert!(e.report().contains("\n\nCaused by:\n    "), "{e}");
+        }
+
+        let problem = Problem::BadType {
+            type_name: "a".into(),
+            type_id: id,
+            source: BtfError::ChainTooLong { type_id: id },
+        };
+        let Problem::BadType { source, .. } = &problem else {
+            unreachable!()
+        };
+        assert!(source_is(&problem, source));
+
+        // Problems and link problems are listed in the message, not causes.
+        let without = [
+            Error::NoInput,
+            Error::Object {
+                path: "a.o".into(),
+                problems: vec![problem.clone()],
+            },
+            Error::NoBtf {
+                path: "a.o".into(),
+                needed_by: vec![NeedsBtf::Extern { name: "x".into() }],
+            },
+            Error::Link {
+                files: vec!["a.o".into()],
+                problems: vec![LinkProblem::Undefined {
+                    symbol: "x".into(),
+                    files: vec!["a.o".into()],
+                }],
+            },
+        ];
+        for e in &without {
+            assert!(e.source().is_none(), "{e}");
+            assert!(!e.report().contains("Caused by:"), "{e}");
+        }
+        assert!(
+            Problem::DuplicateMap { name: "m".into() }
+                .source()
+                .is_none()
+        );
     }
 }

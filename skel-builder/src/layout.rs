@@ -66,13 +66,24 @@ pub struct Plan {
     pub slots: Vec<Slot>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayoutError {
-    #[error("members {first} and {second} overlap")]
     Overlap { first: usize, second: usize },
-    #[error("member {index} ends at byte {end}, past the size {size}")]
     PastEnd { index: usize, end: u64, size: u64 },
 }
+
+impl std::fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Overlap { first, second } => write!(f, "members {first} and {second} overlap"),
+            Self::PastEnd { index, end, size } => {
+                write!(f, "member {index} ends at byte {end}, past the size {size}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LayoutError {}
 
 /// Plans a struct of `size` bytes from members sorted by offset.
 pub fn plan_struct(size: u64, members: &[Placed]) -> Result<Plan, LayoutError> {

@@ -12,31 +12,20 @@ use crate::libbpf_log::LibbpfLog;
 /// the failing step (the verifier's log, a missing kfunc), so `eprintln!("{e}")` says why even when
 /// libbpf's own output is silenced. [`Error::raw_os_error`] gives the
 /// errno to programs.
-#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("skeleton `{skeleton}`: libbpf cannot open its BPF object: {errno}{log}")]
     Open {
         skeleton: &'static str,
         errno: Errno,
         log: LibbpfLog,
     },
 
-    #[error(
-        "skeleton `{skeleton}`: its BPF object has no {what} `{name}`; the skeleton does not \
-         match the object (rebuild so skel-builder regenerates it)"
-    )]
     Missing {
         skeleton: &'static str,
         what: &'static str,
         name: String,
     },
 
-    #[error(
-        "skeleton `{skeleton}`, map `{map}`: libbpf holds {actual} bytes at {address:#x}, but the \
-         generated type `{type_name}` expects {expected} bytes with alignment {align}; refusing \
-         to lay it over the map"
-    )]
     LayoutMismatch {
         skeleton: &'static str,
         map: String,
@@ -47,7 +36,6 @@ pub enum Error {
         address: usize,
     },
 
-    #[error("skeleton `{skeleton}`, map `{map}`: no typed view `{type_name}` over it: {problem}")]
     View {
         skeleton: &'static str,
         map: String,
@@ -55,11 +43,6 @@ pub enum Error {
         problem: ViewProblem,
     },
 
-    #[error(
-        "skeleton `{skeleton}`, struct_ops map `{map}`, member `{field}`: `{program}` is not a \
-         struct_ops program of this skeleton's object; only this object's struct_ops programs \
-         can fill its slots"
-    )]
     ForeignProgram {
         skeleton: &'static str,
         map: String,
@@ -67,11 +50,6 @@ pub enum Error {
         program: String,
     },
 
-    #[error(
-        "skeleton `{skeleton}`, struct_ops map `{map}`, member `{field}` holds program \
-         `{program}`, but its autoload was turned off; clear the slot (set it to None) or leave \
-         autoload alone"
-    )]
     SlotProgramNotLoaded {
         skeleton: &'static str,
         map: String,
@@ -79,7 +57,6 @@ pub enum Error {
         program: String,
     },
 
-    #[error("skeleton `{skeleton}`: libbpf cannot load its BPF object: {errno}{log}{hint}")]
     Load {
         skeleton: &'static str,
         errno: Errno,
@@ -87,7 +64,6 @@ pub enum Error {
         hint: &'static str,
     },
 
-    #[error("skeleton `{skeleton}`: cannot attach {what} `{name}`: {errno}{log}{hint}")]
     Attach {
         skeleton: &'static str,
         what: &'static str,
@@ -97,21 +73,12 @@ pub enum Error {
         hint: &'static str,
     },
 
-    #[error(
-        "skeleton `{skeleton}`, struct_ops map `{map}`: the map was not created at load (its \
-         autocreate was off); turn autocreate on before load (`maps.<map>_mut().set_autocreate(true)`) \
-         to {what}"
-    )]
     NotCreated {
         skeleton: &'static str,
         map: String,
         what: &'static str,
     },
 
-    #[error(
-        "skeleton `{skeleton}`, map `{map}`: cannot resize `{var}` to {len} elements of \
-         {elem_size} bytes: {reason}{log}"
-    )]
     Resize {
         skeleton: &'static str,
         map: String,
@@ -123,9 +90,6 @@ pub enum Error {
         log: LibbpfLog,
     },
 
-    #[error(
-        "cannot read back struct_ops map `{map}` (`struct {structure}`) from the kernel: {what}"
-    )]
     ReadBack {
         map: String,
         structure: String,
@@ -133,18 +97,12 @@ pub enum Error {
         errno: Option<Errno>,
     },
 
-    #[error("map `{map}`: {op} failed")]
     MapOp {
         map: String,
         op: &'static str,
-        #[source]
         source: std::io::Error,
     },
 
-    #[error(
-        "map `{map}`: its {what} is {actual} bytes, but the typed handle's {what} type is {expected} bytes \
-         (was the map resized through its raw handle?); use the raw handle for this map"
-    )]
     MapTypeSize {
         map: String,
         what: &'static str,
@@ -152,16 +110,12 @@ pub enum Error {
         actual: usize,
     },
 
-    #[error("per-CPU map `{map}`: {actual} values given, one per possible CPU ({expected}) needed")]
     PerCpuCount {
         map: String,
         expected: usize,
         actual: usize,
     },
 
-    #[error(
-        "map `{map}`: an event of {actual} bytes is shorter than its type `{type_name}` ({expected} bytes)"
-    )]
     ShortEvent {
         map: String,
         type_name: &'static str,
@@ -169,14 +123,10 @@ pub enum Error {
         actual: usize,
     },
 
-    #[error("cannot read the running kernel's BTF: {what}")]
-    KernelBtf { what: String },
+    KernelBtf {
+        what: String,
+    },
 
-    #[error(
-        "skeleton `{skeleton}`, struct_ops map `{map}`: the running kernel has no struct_ops \
-         type `{kernel_struct}` (its BTF has no `struct {kernel_struct}` with a \
-         `struct bpf_struct_ops_{kernel_struct}`), so it cannot load this map at all{hint}"
-    )]
     NoStructOpsType {
         skeleton: &'static str,
         map: String,
@@ -184,19 +134,218 @@ pub enum Error {
         hint: &'static str,
     },
 
-    #[error(
-        "skeleton `{skeleton}`: {}; clear them through the shadow, or call \
-         `struct_ops.<map>_clear_missing()` before load to clear every member the running \
-         kernel lacks (the programs in cleared slots are then not loaded)",
-        MissingMembers::list(.maps)
-    )]
     KernelLacksMembers {
         skeleton: &'static str,
         maps: Vec<MissingMembers>,
     },
 
-    #[error(transparent)]
-    Libbpf(#[from] libbpf_rs::Error),
+    Libbpf(libbpf_rs::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Open {
+                skeleton,
+                errno,
+                log,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`: libbpf cannot open its BPF object: {errno}{log}"
+            ),
+            Self::Missing {
+                skeleton,
+                what,
+                name,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`: its BPF object has no {what} `{name}`; the skeleton does not \
+                 match the object (rebuild so skel-builder regenerates it)"
+            ),
+            Self::LayoutMismatch {
+                skeleton,
+                map,
+                type_name,
+                expected,
+                align,
+                actual,
+                address,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`, map `{map}`: libbpf holds {actual} bytes at {address:#x}, but the \
+                 generated type `{type_name}` expects {expected} bytes with alignment {align}; refusing \
+                 to lay it over the map"
+            ),
+            Self::View {
+                skeleton,
+                map,
+                type_name,
+                problem,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`, map `{map}`: no typed view `{type_name}` over it: {problem}"
+            ),
+            Self::ForeignProgram {
+                skeleton,
+                map,
+                field,
+                program,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`, struct_ops map `{map}`, member `{field}`: `{program}` is not a \
+                 struct_ops program of this skeleton's object; only this object's struct_ops programs \
+                 can fill its slots"
+            ),
+            Self::SlotProgramNotLoaded {
+                skeleton,
+                map,
+                field,
+                program,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`, struct_ops map `{map}`, member `{field}` holds program \
+                 `{program}`, but its autoload was turned off; clear the slot (set it to None) or leave \
+                 autoload alone"
+            ),
+            Self::Load {
+                skeleton,
+                errno,
+                log,
+                hint,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`: libbpf cannot load its BPF object: {errno}{log}{hint}"
+            ),
+            Self::Attach {
+                skeleton,
+                what,
+                name,
+                errno,
+                log,
+                hint,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`: cannot attach {what} `{name}`: {errno}{log}{hint}"
+            ),
+            Self::NotCreated {
+                skeleton,
+                map,
+                what,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`, struct_ops map `{map}`: the map was not created at load (its \
+                 autocreate was off); turn autocreate on before load (`maps.<map>_mut().set_autocreate(true)`) \
+                 to {what}"
+            ),
+            Self::Resize {
+                skeleton,
+                map,
+                var,
+                len,
+                elem_size,
+                reason,
+                log,
+                ..
+            } => write!(
+                f,
+                "skeleton `{skeleton}`, map `{map}`: cannot resize `{var}` to {len} elements of \
+                 {elem_size} bytes: {reason}{log}"
+            ),
+            Self::ReadBack {
+                map,
+                structure,
+                what,
+                ..
+            } => write!(
+                f,
+                "cannot read back struct_ops map `{map}` (`struct {structure}`) from the kernel: {what}"
+            ),
+            Self::MapOp { map, op, .. } => write!(f, "map `{map}`: {op} failed"),
+            Self::MapTypeSize {
+                map,
+                what,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "map `{map}`: its {what} is {actual} bytes, but the typed handle's {what} type is {expected} bytes \
+                 (was the map resized through its raw handle?); use the raw handle for this map"
+            ),
+            Self::PerCpuCount {
+                map,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "per-CPU map `{map}`: {actual} values given, one per possible CPU ({expected}) needed"
+            ),
+            Self::ShortEvent {
+                map,
+                type_name,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "map `{map}`: an event of {actual} bytes is shorter than its type `{type_name}` ({expected} bytes)"
+            ),
+            Self::KernelBtf { what } => write!(f, "cannot read the running kernel's BTF: {what}"),
+            Self::NoStructOpsType {
+                skeleton,
+                map,
+                kernel_struct,
+                hint,
+            } => write!(
+                f,
+                "skeleton `{skeleton}`, struct_ops map `{map}`: the running kernel has no struct_ops \
+                 type `{kernel_struct}` (its BTF has no `struct {kernel_struct}` with a \
+                 `struct bpf_struct_ops_{kernel_struct}`), so it cannot load this map at all{hint}"
+            ),
+            Self::KernelLacksMembers { skeleton, maps } => write!(
+                f,
+                "skeleton `{skeleton}`: {}; clear them through the shadow, or call \
+                 `struct_ops.<map>_clear_missing()` before load to clear every member the running \
+                 kernel lacks (the programs in cleared slots are then not loaded)",
+                MissingMembers::list(maps)
+            ),
+            // Transparent: libbpf-rs's message, with the formatter's flags
+            // (`{:#}` prints its chain).
+            Self::Libbpf(error) => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::MapOp { source, .. } => Some(source),
+            // Transparent: the libbpf-rs error stands for this one, so its
+            // source is this one's.
+            Self::Libbpf(error) => error.source(),
+            Self::Open { .. }
+            | Self::Missing { .. }
+            | Self::LayoutMismatch { .. }
+            | Self::View { .. }
+            | Self::ForeignProgram { .. }
+            | Self::SlotProgramNotLoaded { .. }
+            | Self::Load { .. }
+            | Self::Attach { .. }
+            | Self::NotCreated { .. }
+            | Self::Resize { .. }
+            | Self::ReadBack { .. }
+            | Self::MapTypeSize { .. }
+            | Self::PerCpuCount { .. }
+            | Self::ShortEvent { .. }
+            | Self::KernelBtf { .. }
+            | Self::NoStructOpsType { .. }
+            | Self::KernelLacksMembers { .. } => None,
+        }
+    }
+}
+
+impl From<libbpf_rs::Error> for Error {
+    fn from(error: libbpf_rs::Error) -> Self {
+        Self::Libbpf(error)
+    }
 }
 
 /// The members a struct_ops map's shadow sets that the running kernel's
@@ -322,3 +471,62 @@ impl fmt::Debug for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use libbpf_rs::ErrorExt as _;
+
+    use super::*;
+
+    // The `Display`, `source()` and `From` impls are written by hand: the
+    // io::Error of a map operation is its source, and a libbpf-rs error
+    // stands in for the error (message, formatter flags and source).
+    #[test]
+    fn sources_are_the_cause_fields_and_libbpf_errors_are_transparent() {
+        let e = Error::MapOp {
+            map: "m".into(),
+            op: "lookup",
+            source: std::io::Error::from_raw_os_error(2),
+        };
+        let Error::MapOp { source, .. } = &e else {
+            unreachable!()
+        };
+        let found = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+        assert!(found.is_some_and(|s| std::ptr::eq(s, source)));
+
+        let inner = libbpf_rs::Error::from_raw_os_error(22).context("opening `m`");
+        let expected_display = format!("{inner}");
+        let expected_alternate = format!("{inner:#}");
+        let e = Error::from(inner);
+        let Error::Libbpf(inner) = &e else {
+            unreachable!()
+        };
+        assert_eq!(e.to_string(), expected_display);
+        assert_eq!(format!("{e:#}"), expected_alternate);
+        assert_eq!(format!("{e:>40}"), format!("{inner:>40}"));
+        let (Some(outer), Some(inner)) = (e.source(), inner.source()) else {
+            panic!("a libbpf-rs error with context has a source");
+        };
+        assert!(std::ptr::addr_eq(outer, inner));
+
+        let plain = Error::Libbpf(libbpf_rs::Error::from_raw_os_error(1));
+        assert!(plain.source().is_none());
+
+        let without = [
+            Error::KernelBtf { what: "w".into() },
+            Error::ReadBack {
+                map: "m".into(),
+                structure: "s".into(),
+                what: "w".into(),
+                errno: Some(Errno::new(1)),
+            },
+        ];
+        for e in &without {
+            assert!(e.source().is_none(), "{e}");
+        }
+        let char_array = crate::CharArrayError::InteriorNul { at: 0 };
+        assert!(char_array.source().is_none());
+    }
+}

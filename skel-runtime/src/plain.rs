@@ -197,14 +197,25 @@ impl fmt::Debug for OpaquePtr {
 }
 
 /// Why a string does not fit a C `char[N]`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CharArrayError {
-    #[error("{len} bytes and a NUL do not fit in char[{capacity}]")]
     TooLong { len: usize, capacity: usize },
-    #[error("text holds a NUL byte at {at}")]
     InteriorNul { at: usize },
 }
+
+impl fmt::Display for CharArrayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLong { len, capacity } => {
+                write!(f, "{len} bytes and a NUL do not fit in char[{capacity}]")
+            }
+            Self::InteriorNul { at } => write!(f, "text holds a NUL byte at {at}"),
+        }
+    }
+}
+
+impl std::error::Error for CharArrayError {}
 
 /// C `char name[N]`: the bytes, with string helpers. `set` always leaves a
 /// NUL-terminated string with zeroed bytes after it.

@@ -9,43 +9,77 @@ use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, Rel as _, SectionHeader, Sym as _};
 
 /// Why an input is not a usable BPF ELF object.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ElfError {
-    #[error("not an ELF file")]
     NotElf,
-    #[error("not a 64-bit little-endian ELF file")]
     WrongClass,
-    #[error(
-        "ELF machine is {machine} ({name}), not BPF (247): this object was not built with `-target bpf`"
-    )]
-    NotBpf { machine: u16, name: &'static str },
-    #[error("ELF type is {e_type}, not a relocatable object (ET_REL)")]
-    NotRelocatable { e_type: u16 },
-    #[error("malformed ELF: {0}")]
+    NotBpf {
+        machine: u16,
+        name: &'static str,
+    },
+    NotRelocatable {
+        e_type: u16,
+    },
     Malformed(String),
-    #[error("no symbol table (was the object stripped?)")]
     NoSymbols,
-    #[error("{what} {index} has a name longer than {limit} bytes")]
     NameTooLong {
         what: &'static str,
         index: usize,
         limit: usize,
     },
-    #[error("{what} {index} has a name at offset {offset}, outside its string table ({len} bytes)")]
     NameOutOfRange {
         what: &'static str,
         index: usize,
         offset: u32,
         len: usize,
     },
-    #[error("symbol `{symbol}` is in section {section}, but the object has only {count} sections")]
     SymbolSectionOutOfRange {
         symbol: String,
         section: usize,
         count: usize,
     },
 }
+
+impl std::fmt::Display for ElfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotElf => f.write_str("not an ELF file"),
+            Self::WrongClass => f.write_str("not a 64-bit little-endian ELF file"),
+            Self::NotBpf { machine, name } => write!(
+                f,
+                "ELF machine is {machine} ({name}), not BPF (247): this object was not built with `-target bpf`"
+            ),
+            Self::NotRelocatable { e_type } => {
+                write!(f, "ELF type is {e_type}, not a relocatable object (ET_REL)")
+            }
+            Self::Malformed(message) => write!(f, "malformed ELF: {message}"),
+            Self::NoSymbols => f.write_str("no symbol table (was the object stripped?)"),
+            Self::NameTooLong { what, index, limit } => {
+                write!(f, "{what} {index} has a name longer than {limit} bytes")
+            }
+            Self::NameOutOfRange {
+                what,
+                index,
+                offset,
+                len,
+            } => write!(
+                f,
+                "{what} {index} has a name at offset {offset}, outside its string table ({len} bytes)"
+            ),
+            Self::SymbolSectionOutOfRange {
+                symbol,
+                section,
+                count,
+            } => write!(
+                f,
+                "symbol `{symbol}` is in section {section}, but the object has only {count} sections"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ElfError {}
 
 /// The longest section or symbol name accepted, in bytes (`PATH_MAX`:
 /// section names may hold paths, as in `SEC("uprobe//usr/bin/foo:bar")`).

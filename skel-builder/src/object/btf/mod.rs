@@ -47,72 +47,147 @@ const MAX_SPELLED_PARAMS: usize = 8;
 pub const MAX_NAME_LEN: usize = 511;
 
 /// What is wrong with a `.BTF` section.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BtfError {
-    #[error("the .BTF section's ELF type is {section_type}, not PROGBITS (libbpf refuses it too)")]
-    NotProgbits { section_type: String },
-    #[error("truncated {what} at byte {offset}")]
-    Truncated { what: &'static str, offset: usize },
-    #[error("bad magic {magic:#06x} (expected 0xeb9f)")]
-    BadMagic { magic: u16 },
-    #[error("big-endian BTF is not supported (the object was built for bpfeb)")]
+    NotProgbits {
+        section_type: String,
+    },
+    Truncated {
+        what: &'static str,
+        offset: usize,
+    },
+    BadMagic {
+        magic: u16,
+    },
     BigEndian,
-    #[error("unsupported BTF version {version}")]
-    UnsupportedVersion { version: u8 },
-    #[error("header field `{field}` is {value}, beyond the {len} bytes present")]
+    UnsupportedVersion {
+        version: u8,
+    },
     BadHeader {
         field: &'static str,
         value: u64,
         len: usize,
     },
-    #[error("the string table must start and end with a NUL byte")]
     BadStringTable,
-    #[error("type {type_id} names string offset {offset}, outside the {len}-byte string table")]
     StringOutOfRange {
         type_id: BtfTypeId,
         offset: u32,
         len: usize,
     },
-    #[error(
-        "type {type_id} has a name at string offset {offset} longer than {limit} bytes (the kernel refuses such BTF)"
-    )]
     NameTooLong {
         type_id: BtfTypeId,
         offset: u32,
         limit: usize,
     },
-    #[error("type {type_id} has a name at string offset {offset} that is not UTF-8")]
-    StringNotUtf8 { type_id: BtfTypeId, offset: u32 },
-    #[error("type {type_id} claims {vlen} {what}, but only {available} bytes remain")]
+    StringNotUtf8 {
+        type_id: BtfTypeId,
+        offset: u32,
+    },
     VlenTooLarge {
         type_id: BtfTypeId,
         what: &'static str,
         vlen: u32,
         available: usize,
     },
-    #[error("type {type_id} has unknown kind {kind}")]
-    UnknownKind { type_id: BtfTypeId, kind: u32 },
-    #[error("type {type_id} refers to type id {target}, but the section has only {count} types")]
+    UnknownKind {
+        type_id: BtfTypeId,
+        kind: u32,
+    },
     DanglingTypeId {
         type_id: BtfTypeId,
         target: u32,
         count: usize,
     },
-    #[error(
-        "type {type_id}: chain of typedefs, modifiers or array dimensions longer than {MAX_RESOLVE_DEPTH} (a cycle?)"
-    )]
-    ChainTooLong { type_id: BtfTypeId },
-    #[error("type {type_id} contains itself")]
-    Recursive { type_id: BtfTypeId },
-    #[error("type {type_id} has no size (kind {kind})")]
+    ChainTooLong {
+        type_id: BtfTypeId,
+    },
+    Recursive {
+        type_id: BtfTypeId,
+    },
     NoSize {
         type_id: BtfTypeId,
         kind: &'static str,
     },
-    #[error("type {type_id} is larger than 4 GiB")]
-    TooLarge { type_id: BtfTypeId },
+    TooLarge {
+        type_id: BtfTypeId,
+    },
 }
+
+impl fmt::Display for BtfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotProgbits { section_type } => write!(
+                f,
+                "the .BTF section's ELF type is {section_type}, not PROGBITS (libbpf refuses it too)"
+            ),
+            Self::Truncated { what, offset } => write!(f, "truncated {what} at byte {offset}"),
+            Self::BadMagic { magic } => write!(f, "bad magic {magic:#06x} (expected 0xeb9f)"),
+            Self::BigEndian => {
+                f.write_str("big-endian BTF is not supported (the object was built for bpfeb)")
+            }
+            Self::UnsupportedVersion { version } => {
+                write!(f, "unsupported BTF version {version}")
+            }
+            Self::BadHeader { field, value, len } => write!(
+                f,
+                "header field `{field}` is {value}, beyond the {len} bytes present"
+            ),
+            Self::BadStringTable => {
+                f.write_str("the string table must start and end with a NUL byte")
+            }
+            Self::StringOutOfRange {
+                type_id,
+                offset,
+                len,
+            } => write!(
+                f,
+                "type {type_id} names string offset {offset}, outside the {len}-byte string table"
+            ),
+            Self::NameTooLong {
+                type_id,
+                offset,
+                limit,
+            } => write!(
+                f,
+                "type {type_id} has a name at string offset {offset} longer than {limit} bytes (the kernel refuses such BTF)"
+            ),
+            Self::StringNotUtf8 { type_id, offset } => write!(
+                f,
+                "type {type_id} has a name at string offset {offset} that is not UTF-8"
+            ),
+            Self::VlenTooLarge {
+                type_id,
+                what,
+                vlen,
+                available,
+            } => write!(
+                f,
+                "type {type_id} claims {vlen} {what}, but only {available} bytes remain"
+            ),
+            Self::UnknownKind { type_id, kind } => {
+                write!(f, "type {type_id} has unknown kind {kind}")
+            }
+            Self::DanglingTypeId {
+                type_id,
+                target,
+                count,
+            } => write!(
+                f,
+                "type {type_id} refers to type id {target}, but the section has only {count} types"
+            ),
+            Self::ChainTooLong { type_id } => write!(
+                f,
+                "type {type_id}: chain of typedefs, modifiers or array dimensions longer than {MAX_RESOLVE_DEPTH} (a cycle?)"
+            ),
+            Self::Recursive { type_id } => write!(f, "type {type_id} contains itself"),
+            Self::NoSize { type_id, kind } => write!(f, "type {type_id} has no size (kind {kind})"),
+            Self::TooLarge { type_id } => write!(f, "type {type_id} is larger than 4 GiB"),
+        }
+    }
+}
+
+impl std::error::Error for BtfError {}
 
 /// Linkage of a `FUNC` or `VAR`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,7 +15,7 @@
 //! types keep their size and offsets), enums of every size and sign.
 //! Distinct types sharing a name get `___N` suffixes, which CO-RE ignores.
 //!
-//! `input` reads files, `print` turns a [`Btf`] into C, `layout` and
+//! `input` reads files, `print` turns a `Btf` into C, `layout` and
 //! `names` hold the pure rules they use.
 
 mod input;

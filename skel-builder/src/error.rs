@@ -157,7 +157,7 @@ impl fmt::Display for Error {
                 f,
                 "cannot link {} BPF files into one object: {}",
                 files.len(),
-                LinkProblems(problems)
+                Problems(problems)
             ),
             Self::LinkFeature { files } => write!(
                 f,
@@ -573,23 +573,6 @@ impl fmt::Display for List<'_> {
     }
 }
 
-struct LinkProblems<'a>(&'a [LinkProblem]);
-
-impl fmt::Display for LinkProblems<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            [one] => write!(f, "{one}"),
-            many => {
-                write!(f, "{} problems:", many.len())?;
-                for p in many {
-                    write!(f, "\n  - {p}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
 /// libbpf's messages, one per line, under the error.
 fn indented(messages: &str) -> String {
     if messages.is_empty() {
@@ -602,9 +585,10 @@ fn indented(messages: &str) -> String {
     lines.concat()
 }
 
-struct Problems<'a>(&'a [Problem]);
+/// One problem as it is, several as a counted list.
+struct Problems<'a, P>(&'a [P]);
 
-impl fmt::Display for Problems<'_> {
+impl<P: fmt::Display> fmt::Display for Problems<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             [one] => write!(f, "{one}"),

@@ -10,7 +10,7 @@ set -euo pipefail
 # The newest versioned clang (clang-N) apt offers, or nothing. Debian 12's
 # default clang is 14, which writes 64-bit and signed enum values wrongly
 # into BTF and drops BTF type tags (`__kptr`); its main archive also offers
-# clang-15, clang-16 and clang-19. skel-builder runs the newest clang-N it
+# clang-15, clang-16 and clang-19 (this machine's apt also clang-22). skel-builder runs the newest clang-N it
 # finds on PATH.
 newest_clang() {
   local p candidate

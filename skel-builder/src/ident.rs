@@ -130,6 +130,30 @@ impl Namespace {
         }
     }
 
+    /// Claims `base` (or `base_1`, `base_2`, ... when any is taken) for a
+    /// family of names: each form is a pattern where `{}` stands for the
+    /// chosen base (`"{}"`, `"set_{}_autoattach"`). Returns the base.
+    pub fn claim_forms(&mut self, base: &str, forms: &[&str]) -> String {
+        let base = sanitize(base);
+        let mut n = 0;
+        loop {
+            let candidate = if n == 0 {
+                base.clone()
+            } else {
+                format!("{base}_{n}")
+            };
+            let names: Vec<String> = forms
+                .iter()
+                .map(|f| sanitize(&f.replace("{}", &candidate)))
+                .collect();
+            if names.iter().all(|name| !self.used.contains(name)) {
+                self.used.extend(names);
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+
     /// Claims `{prefix}{n}` for the lowest `n >= *next` that is free, and
     /// advances `next` (generated names like `__padding_1`, which must not
     /// collide with a member that is really called `__padding_1`).

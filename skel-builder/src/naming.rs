@@ -10,9 +10,11 @@
 //!   (`__padding_N`) and bitfield storage (`__bitfield_N`) around them;
 //!   methods (union and bitfield accessors) in a namespace of their own;
 //! - per enum: its constants;
-//! - the skeleton's own items (`FooSkel`, `OpenFooSkel`, ...), map and
-//!   program accessors (`foo`/`foo_mut`, `bss_data`/`bss_data_mut`), and
-//!   link fields.
+//! - the skeleton's own items (`FooSkel`, `OpenFooSkel`, `FooMaps`, ...,
+//!   and live view types `BssLive`), accessors in each view (maps:
+//!   `counts`, `bss` and `bss_map`; struct_ops: `cc`, `cc_autoattach`,
+//!   `set_cc_autoattach`, ...; programs), variables of live views
+//!   (`counter`, `set_counter`), link fields and `attach_<link>` methods.
 //!
 //! # Anonymous members
 //!
@@ -28,7 +30,8 @@
 
 use crate::ident::{Namespace, camel_case, sanitize};
 use crate::model::{
-    Accessors, DataKind, FieldKind, MapKind, Origin, Skeleton, StructDef, Ty, TypeDefKind, TypeRef,
+    DataKind, FieldKind, LiveIdents, LiveVar, MapKind, Origin, Skeleton, StructDef, StructOpsIdents,
+    Ty, TypeDefKind, TypeRef,
 };
 
 /// Names generated types must not take: Rust's primitive types (the
@@ -223,12 +226,17 @@ fn name_skeleton(skel: &mut Skeleton) {
     ids.builder = format!("{c}SkelBuilder");
     ids.open_skel = format!("Open{c}Skel");
     ids.skel = format!("{c}Skel");
-    ids.maps = format!("{c}Maps");
     ids.open_maps = format!("Open{c}Maps");
-    ids.progs = format!("{c}Progs");
+    ids.open_maps_mut = format!("Open{c}MapsMut");
+    ids.maps = format!("{c}Maps");
     ids.open_progs = format!("Open{c}Progs");
-    ids.struct_ops = format!("{c}StructOps");
+    ids.open_progs_mut = format!("Open{c}ProgsMut");
+    ids.progs = format!("{c}Progs");
+    ids.progs_mut = format!("{c}ProgsMut");
     ids.open_struct_ops = format!("Open{c}StructOps");
+    ids.open_struct_ops_mut = format!("Open{c}StructOpsMut");
+    ids.struct_ops = format!("{c}StructOps");
+    ids.struct_ops_mut = format!("{c}StructOpsMut");
     ids.links = format!("{c}Links");
     ids.owned_open = format!("OwnedOpen{c}Skel");
     ids.owned = format!("Owned{c}Skel");
@@ -245,83 +253,179 @@ fn name_skeleton(skel: &mut Skeleton) {
     ids.fill_kernel_consts = rodata.then(|| "fill_kernel_consts".to_owned());
 }
 
-/// Map and program accessors and link fields.
+/// The skeleton's methods (beside `attach_<link>`), which link names must
+/// go around.
+const SKELETON_METHODS: &[&str] = &[
+    "maps",
+    "maps_mut",
+    "progs",
+    "progs_mut",
+    "struct_ops",
+    "struct_ops_mut",
+    "load",
+    "attach",
+    "as_libbpf_object",
+    "fill_kernel_consts",
+];
+
+/// The forms of a struct_ops map's names in the struct_ops views and on
+/// the skeleton; `{}` is the map's base name.
+const STRUCT_OPS_FORMS: &[&str] = &[
+    "{}",
+    "{}_autoattach",
+    "set_{}_autoattach",
+    "clear_{}_missing",
+    "read_{}_from_kernel",
+];
+
+/// Map, program and struct_ops accessors, live views and link fields.
 fn name_accessors(skel: &mut Skeleton) {
-    // Maps: `foo`/`foo_mut` for the handle, `foo_data`/`foo_data_mut` for a
-    // data section's view, `foo_array`/`foo_array_mut`/`foo_resize` for its
-    // last array, `foo_typed` for a typed handle; struct_ops maps
-    // `foo_kernel`, `foo_autoattach`/`foo_set_autoattach`,
-    // `foo_clear_missing`. Claimed together so no family collides with
-    // another map's.
-    const MAP_FAMILY: &[&str] = &[
-        "",
-        "_mut",
-        "_data",
-        "_data_mut",
-        "_array",
-        "_array_mut",
-        "_resize",
-        "_typed",
-        "_kernel",
-        "_autoattach",
-        "_set_autoattach",
-        "_clear_missing",
-    ];
-    let pair = |base: &str, suffix: &str| Accessors {
-        get: format!("{base}{suffix}"),
-        get_mut: format!("{base}{suffix}_mut"),
-    };
-    let mut ns = Namespace::new();
+    // Maps views: a data section's view takes the section's name and its
+    // map handle `<section>_map`; other maps their own name.
+    let mut maps = Namespace::new();
     for m in &mut skel.maps {
-        let base = match &m.kind {
-            MapKind::Data { section, .. } => section.trim_start_matches('.').to_owned(),
-            MapKind::Kconfig => "kconfig".to_owned(),
-            _ => m.name.clone(),
+        let (base, with_handle) = match &m.kind {
+            MapKind::Data { section, ty, .. } => {
+                (section.trim_start_matches('.').to_owned(), ty.is_some())
+            }
+            MapKind::Kconfig => ("kconfig".to_owned(), false),
+            _ => (m.name.clone(), false),
         };
-        let base = ns.claim_group(&base, MAP_FAMILY);
-        m.idents.handle = pair(&base, "");
-        m.idents.data = match &m.kind {
-            MapKind::Data { ty: Some(_), .. } => Some(pair(&base, "_data")),
-            _ => None,
-        };
-        m.idents.shadow = match &m.kind {
-            MapKind::StructOps { .. } => Some(pair(&base, "")),
-            _ => None,
-        };
-        m.idents.typed = match &m.kind {
-            MapKind::Declared { typed: Some(_), .. } => Some(format!("{base}_typed")),
-            _ => None,
-        };
-        if let MapKind::Data {
-            resizable: Some(_), ..
-        } = &m.kind
-        {
-            m.idents.array = Some(pair(&base, "_array"));
-            m.idents.resize = Some(format!("{base}_resize"));
+        if with_handle {
+            let base = maps.claim_forms(&base, &["{}", "{}_map"]);
+            m.idents.handle = Some(format!("{base}_map"));
+            m.idents.access = base;
+        } else {
+            m.idents.access = maps.claim(&base);
+            m.idents.handle = None;
         }
-        if let MapKind::StructOps { .. } = &m.kind {
-            m.idents.kernel = Some(format!("{base}_kernel"));
-            m.idents.clear_missing = Some(format!("{base}_clear_missing"));
-            m.idents.autoattach = Some(Accessors {
-                get: format!("{base}_autoattach"),
-                get_mut: format!("{base}_set_autoattach"),
+    }
+    // Live views: types of the skeleton's module, beside its own types.
+    let mut types = Namespace::new();
+    {
+        let ids = &skel.idents;
+        types.reserve([
+            ids.builder.as_str(),
+            &ids.open_skel,
+            &ids.skel,
+            &ids.open_maps,
+            &ids.open_maps_mut,
+            &ids.maps,
+            &ids.open_progs,
+            &ids.open_progs_mut,
+            &ids.progs,
+            &ids.progs_mut,
+            &ids.open_struct_ops,
+            &ids.open_struct_ops_mut,
+            &ids.struct_ops,
+            &ids.struct_ops_mut,
+            &ids.links,
+            &ids.owned_open,
+            &ids.owned,
+            "OBJECT",
+            "SPEC",
+        ]);
+    }
+    for i in 0..skel.maps.len() {
+        let live = live_idents(skel, i, &mut types);
+        skel.maps[i].idents.live = live;
+    }
+    // struct_ops views.
+    let mut struct_ops = Namespace::new();
+    for m in &mut skel.maps {
+        m.idents.struct_ops = match &m.kind {
+            MapKind::StructOps { .. } => {
+                let base = struct_ops.claim_forms(&m.name, STRUCT_OPS_FORMS);
+                Some(StructOpsIdents {
+                    shadow: base.clone(),
+                    autoattach: format!("{base}_autoattach"),
+                    set_autoattach: format!("set_{base}_autoattach"),
+                    clear_missing: format!("clear_{base}_missing"),
+                    read_back: format!("read_{base}_from_kernel"),
+                    attach: String::new(),
+                })
+            }
+            _ => None,
+        };
+    }
+    let mut progs = Namespace::new();
+    for p in &mut skel.progs {
+        p.idents.access = progs.claim(&p.name);
+    }
+    // Links: programs first, then struct_ops maps, unique together; each
+    // gives the skeleton an `attach_<link>()`, which cannot collide with
+    // its other methods (none starts with `attach_`).
+    let mut links = Namespace::new();
+    links.reserve(["_obj"]);
+    let mut methods = Namespace::new();
+    methods.reserve(SKELETON_METHODS.iter().copied());
+    for p in &mut skel.progs {
+        p.idents.link = (!p.struct_ops).then(|| links.claim(&p.name));
+        p.idents.attach = p
+            .idents
+            .link
+            .as_ref()
+            .map(|l| methods.claim(&format!("attach_{l}")));
+    }
+    for m in &mut skel.maps {
+        m.idents.link = matches!(m.kind, MapKind::StructOps { .. }).then(|| links.claim(&m.name));
+        if let (Some(link), Some(so)) = (&m.idents.link, &mut m.idents.struct_ops) {
+            so.attach = methods.claim(&format!("attach_{link}"));
+        }
+    }
+}
+
+/// The live view of data section map `index` after load: writable
+/// sections libbpf maps (a non-static variable) with a typed view. Each
+/// variable gets a getter and a setter (`read` and `write` are the whole
+/// section's); a resizable section's last array a getter of its slice.
+fn live_idents(skel: &Skeleton, index: usize, types: &mut Namespace) -> Option<LiveIdents> {
+    let m = &skel.maps[index];
+    let MapKind::Data {
+        section,
+        kind,
+        mmapable: true,
+        ty: Some(r),
+        resizable,
+    } = &m.kind
+    else {
+        return None;
+    };
+    if *kind == DataKind::Rodata {
+        return None;
+    }
+    let TypeDefKind::Struct(s) = &skel.ty(*r).kind else {
+        return None;
+    };
+    let type_name = types.claim(&format!(
+        "{}Live",
+        camel_case(&section.trim_start_matches('.').replace('.', "_"))
+    ));
+    let mut ns = Namespace::new();
+    ns.reserve(["read", "write"]);
+    let last = resizable.as_ref().map(|a| a.var.as_str());
+    let mut vars = vec![];
+    for (i, f) in s.fields.iter().enumerate() {
+        let FieldKind::Member { c_name } = &f.kind else {
+            continue;
+        };
+        if c_name.is_empty() {
+            continue;
+        }
+        if last == Some(c_name.as_str()) {
+            vars.push(LiveVar {
+                field: i,
+                getter: ns.claim(&f.name),
+                setter: None,
+            });
+        } else {
+            let getter = ns.claim_forms(&f.name, &["{}", "set_{}"]);
+            vars.push(LiveVar {
+                field: i,
+                setter: Some(format!("set_{getter}")),
+                getter,
             });
         }
     }
-    let mut ns = Namespace::new();
-    for p in &mut skel.progs {
-        let base = ns.claim_group(&p.name, &["", "_mut"]);
-        p.idents.access = pair(&base, "");
-    }
-    // Links: programs first, then struct_ops maps, unique together.
-    let mut ns = Namespace::new();
-    ns.reserve(["_obj"]);
-    for p in &mut skel.progs {
-        p.idents.link = (!p.struct_ops).then(|| ns.claim(&p.name));
-    }
-    for m in &mut skel.maps {
-        m.idents.link = matches!(m.kind, MapKind::StructOps { .. }).then(|| ns.claim(&m.name));
-        // `skel.attach_<link>()`: link names are unique, so these are.
-        m.idents.attach = m.idents.link.as_ref().map(|l| format!("attach_{l}"));
-    }
+    Some(LiveIdents { type_name, vars })
 }

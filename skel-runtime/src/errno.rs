@@ -218,6 +218,16 @@ impl fmt::Debug for Errno {
     }
 }
 
+/// The errno the last libc or libbpf call on this thread left (libbpf
+/// returns NULL and sets errno for failed constructors).
+pub(crate) fn last_errno() -> Errno {
+    Errno::new(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL),
+    )
+}
+
 impl From<Errno> for std::io::Error {
     fn from(e: Errno) -> Self {
         std::io::Error::from_raw_os_error(e.0)

@@ -3,29 +3,37 @@ use std::fmt;
 use crate::errno::Errno;
 use crate::libbpf_log::LibbpfLog;
 
-/// Errors of generated skeletons.
+/// Errors of generated skeletons and of the runtime's handles.
 ///
 /// Messages name the skeleton (the name its `*SkelBuilder` carries, not
 /// libbpf's object name, which is cut to 15 bytes), the map or program,
 /// the errno by name (`ENOTSUPP (524): ...`, also for the kernel-internal
 /// errnos `strerror` does not know), and the lines libbpf logged during
-/// the failing step (the verifier's log, a missing kfunc), so `eprintln!("{e}")` says why even when
-/// libbpf's own output is silenced. [`Error::raw_os_error`] gives the
-/// errno to programs.
+/// the failing step (the verifier's log, a missing kfunc), so
+/// `eprintln!("{e}")` says why even when libbpf's own output is silenced.
+/// [`Error::raw_os_error`] (or [`Error::errno`]) gives the errno of every
+/// error that comes from the kernel or libbpf.
 #[non_exhaustive]
 pub enum Error {
+    /// libbpf could not open the embedded object (`bpf_object__open_mem`).
     Open {
         skeleton: &'static str,
         errno: Errno,
         log: LibbpfLog,
     },
 
+    /// The object lacks a map or program the skeleton was generated for:
+    /// the skeleton and the object it embeds disagree.
     Missing {
         skeleton: &'static str,
+        /// `"map"` or `"program"`.
         what: &'static str,
         name: String,
     },
 
+    /// libbpf's memory for a map does not have the size or alignment of
+    /// the generated type laid over it (checked at open); nothing is laid
+    /// over it.
     LayoutMismatch {
         skeleton: &'static str,
         map: String,
@@ -36,6 +44,8 @@ pub enum Error {
         address: usize,
     },
 
+    /// A resizable data section cannot hold its typed view or array right
+    /// now (see [`ViewProblem`]).
     View {
         skeleton: &'static str,
         map: String,
@@ -43,6 +53,17 @@ pub enum Error {
         problem: ViewProblem,
     },
 
+    /// After load, libbpf did not memory-map data sections the skeleton
+    /// hands out live views of (kernels before Linux 5.5 cannot map BPF
+    /// arrays); the load is refused.
+    NotMapped {
+        skeleton: &'static str,
+        /// The sections (`.bss`, ...).
+        sections: Vec<&'static str>,
+    },
+
+    /// At load, a struct_ops slot holds a program that is not a struct_ops
+    /// program of this skeleton's object.
     ForeignProgram {
         skeleton: &'static str,
         map: String,
@@ -50,6 +71,8 @@ pub enum Error {
         program: String,
     },
 
+    /// At load, a struct_ops slot holds a program whose autoload was
+    /// turned off.
     SlotProgramNotLoaded {
         skeleton: &'static str,
         map: String,
@@ -57,6 +80,8 @@ pub enum Error {
         program: String,
     },
 
+    /// libbpf could not load the object (`bpf_object__load`): the
+    /// verifier refused a program, the kernel lacks a feature, ...
     Load {
         skeleton: &'static str,
         errno: Errno,
@@ -64,8 +89,10 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// Attaching a program or registering a struct_ops map failed.
     Attach {
         skeleton: &'static str,
+        /// `"program"` or `"struct_ops map"`.
         what: &'static str,
         name: String,
         errno: Errno,
@@ -73,12 +100,15 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// An operation on a map that was not created at load (its
+    /// autocreate was off).
     NotCreated {
-        skeleton: &'static str,
         map: String,
+        /// What was tried (`"attach it"`, `"lookup"`).
         what: &'static str,
     },
 
+    /// Resizing a data section failed (before load only).
     Resize {
         skeleton: &'static str,
         map: String,
@@ -90,6 +120,7 @@ pub enum Error {
         log: LibbpfLog,
     },
 
+    /// Reading a struct_ops map back from the kernel failed.
     ReadBack {
         map: String,
         structure: String,
@@ -97,36 +128,54 @@ pub enum Error {
         errno: Option<Errno>,
     },
 
+    /// A map operation or setting failed: the kernel's or libbpf's errno.
     MapOp {
         map: String,
+        /// The operation (`"update"`, `"set max_entries"`).
         op: &'static str,
-        source: std::io::Error,
+        errno: Errno,
     },
 
+    /// A program setting failed: libbpf's errno.
+    ProgramOp {
+        program: String,
+        /// The operation (`"set autoload"`).
+        op: &'static str,
+        errno: Errno,
+    },
+
+    /// A typed handle's key or value type does not have the map's key or
+    /// value size.
     MapTypeSize {
         map: String,
+        /// `"key"` or `"value"`.
         what: &'static str,
         expected: usize,
         actual: usize,
     },
 
+    /// A per-CPU update was given a number of values other than the number
+    /// of possible CPUs.
     PerCpuCount {
         map: String,
         expected: usize,
         actual: usize,
     },
 
+    /// A ring buffer or perf event sample is shorter than its event type.
     ShortEvent {
         map: String,
+        /// The event's C type (`struct event`).
         type_name: &'static str,
         expected: usize,
         actual: usize,
     },
 
-    KernelBtf {
-        what: String,
-    },
+    /// The running kernel's BTF could not be read or is malformed.
+    KernelBtf { what: String },
 
+    /// The running kernel has no struct_ops type for a map that will be
+    /// created.
     NoStructOpsType {
         skeleton: &'static str,
         map: String,
@@ -134,11 +183,16 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// Shadows set members the running kernel's struct lacks (checked at
+    /// load).
     KernelLacksMembers {
         skeleton: &'static str,
         maps: Vec<MissingMembers>,
     },
 
+    /// An error of a libbpf-rs call (the `libbpf()` escape hatches and
+    /// `ObjectBuilder` options); its errno, if any, through
+    /// [`Error::raw_os_error`].
     Libbpf(libbpf_rs::Error),
 }
 
@@ -227,15 +281,19 @@ impl fmt::Display for Error {
                 f,
                 "skeleton `{skeleton}`: cannot attach {what} `{name}`: {errno}{log}{hint}"
             ),
-            Self::NotCreated {
-                skeleton,
-                map,
-                what,
-            } => write!(
+            Self::NotCreated { map, what } => write!(
                 f,
-                "skeleton `{skeleton}`, struct_ops map `{map}`: the map was not created at load (its \
-                 autocreate was off); turn autocreate on before load (`maps.<map>_mut().set_autocreate(true)`) \
-                 to {what}"
+                "map `{map}` was not created at load (its autocreate was off); turn autocreate on \
+                 before load (`open.maps_mut().<map>().set_autocreate(true)`) to {what}"
+            ),
+            Self::NotMapped { skeleton, sections } => write!(
+                f,
+                "skeleton `{skeleton}`: libbpf did not memory-map data section{} `{}` at load, so \
+                 the skeleton cannot give live views of {}; the running kernel cannot map BPF \
+                 arrays (Linux 5.5 or later can)",
+                if sections.len() == 1 { "" } else { "s" },
+                sections.join("`, `"),
+                if sections.len() == 1 { "it" } else { "them" }
             ),
             Self::Resize {
                 skeleton,
@@ -260,7 +318,10 @@ impl fmt::Display for Error {
                 f,
                 "cannot read back struct_ops map `{map}` (`struct {structure}`) from the kernel: {what}"
             ),
-            Self::MapOp { map, op, .. } => write!(f, "map `{map}`: {op} failed"),
+            Self::MapOp { map, op, errno } => write!(f, "map `{map}`: {op} failed: {errno}"),
+            Self::ProgramOp { program, op, errno } => {
+                write!(f, "program `{program}`: {op} failed: {errno}")
+            }
             Self::MapTypeSize {
                 map,
                 what,
@@ -317,7 +378,6 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::MapOp { source, .. } => Some(source),
             // Transparent: the libbpf-rs error stands for this one, so its
             // source is this one's.
             Self::Libbpf(error) => error.source(),
@@ -330,6 +390,9 @@ impl std::error::Error for Error {
             | Self::Load { .. }
             | Self::Attach { .. }
             | Self::NotCreated { .. }
+            | Self::NotMapped { .. }
+            | Self::MapOp { .. }
+            | Self::ProgramOp { .. }
             | Self::Resize { .. }
             | Self::ReadBack { .. }
             | Self::MapTypeSize { .. }
@@ -431,10 +494,13 @@ impl Error {
     /// ([`Error::KernelLacksMembers`], no errno).
     pub fn raw_os_error(&self) -> Option<i32> {
         match self {
-            Error::Open { errno, .. } | Error::Load { errno, .. } | Error::Attach { errno, .. } => {
-                Some(errno.raw())
-            }
+            Error::Open { errno, .. }
+            | Error::Load { errno, .. }
+            | Error::Attach { errno, .. }
+            | Error::MapOp { errno, .. }
+            | Error::ProgramOp { errno, .. } => Some(errno.raw()),
             Error::Resize { errno, .. } | Error::ReadBack { errno, .. } => errno.map(Errno::raw),
+            Error::Libbpf(e) => libbpf_errno(e),
             _ => None,
         }
     }
@@ -455,6 +521,21 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// The errno behind a libbpf-rs error: an `io::Error` it carries in its
+/// chain.
+fn libbpf_errno(e: &libbpf_rs::Error) -> Option<i32> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if let Some(raw) = io.raw_os_error() {
+                return Some(raw);
+            }
+        }
+        cause = c.source();
+    }
+    None
 }
 
 impl fmt::Debug for Error {
@@ -480,21 +561,22 @@ mod tests {
 
     use super::*;
 
-    // The `Display`, `source()` and `From` impls are written by hand: the
-    // io::Error of a map operation is its source, and a libbpf-rs error
-    // stands in for the error (message, formatter flags and source).
+    // The `Display`, `source()` and `From` impls are written by hand: a
+    // map operation names its errno, and a libbpf-rs error stands in for
+    // the error (message, formatter flags, source and errno).
     #[test]
-    fn sources_are_the_cause_fields_and_libbpf_errors_are_transparent() {
+    fn errnos_are_named_and_libbpf_errors_are_transparent() {
         let e = Error::MapOp {
-            map: "m".into(),
-            op: "lookup",
-            source: std::io::Error::from_raw_os_error(2),
+            map: "q".into(),
+            op: "update",
+            errno: Errno::new(libc::EEXIST),
         };
-        let Error::MapOp { source, .. } = &e else {
-            unreachable!()
-        };
-        let found = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
-        assert!(found.is_some_and(|s| std::ptr::eq(s, source)));
+        assert_eq!(e.raw_os_error(), Some(libc::EEXIST));
+        assert_eq!(
+            e.to_string(),
+            "map `q`: update failed: EEXIST (17): File exists"
+        );
+        assert!(e.source().is_none());
 
         let inner = libbpf_rs::Error::from_raw_os_error(22).context("opening `m`");
         let expected_display = format!("{inner}");
@@ -511,8 +593,10 @@ mod tests {
         };
         assert!(std::ptr::addr_eq(outer, inner));
 
+        assert_eq!(e.raw_os_error(), Some(22));
         let plain = Error::Libbpf(libbpf_rs::Error::from_raw_os_error(1));
         assert!(plain.source().is_none());
+        assert_eq!(plain.raw_os_error(), Some(1));
 
         let without = [
             Error::KernelBtf { what: "w".into() },

@@ -3,7 +3,7 @@
 //!
 //! BTF does not say what a ring buffer or perf event array carries, so the
 //! build script names it (`SkeletonBuilder::event_type("events", "struct
-//! event")`); the skeleton then hands out `skel.maps.events_typed()`, a
+//! event")`); the skeleton then hands out `skel.maps().events()`, a
 //! [`RingBuf<T>`] or [`PerfEvents<T>`]. Consumers call back with `&T`:
 //! each sample is copied out of the kernel's memory into an aligned `T`
 //! first (samples are never referenced in place: perf samples are not even
@@ -14,36 +14,38 @@
 //!
 //! A callback that panics makes the poll resume the panic once libbpf has
 //! returned, instead of aborting the process.
+//!
+//! A consumer owns what it reads from: a duplicate of each map's file
+//! descriptor and libbpf's ring or perf buffer. It borrows nothing of the
+//! skeleton, so it can be kept beside an owned skeleton, used while the
+//! skeleton changes (globals written, links attached), and moved into
+//! another thread or task: callbacks must be `Send` for that, and are.
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::ffi::{CStr, c_int, c_void};
+use std::ffi::{c_int, c_void};
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::size_of;
-use std::os::fd::RawFd;
+use std::ops::Deref;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::ptr::NonNull;
 use std::time::Duration;
 
-use libbpf_sys::{bpf_map, perf_buffer, ring_buffer};
+use libbpf_sys::{perf_buffer, ring_buffer};
 
+use crate::errno::{Errno, last_errno};
 use crate::error::{Error, Result};
+use crate::map::MapHandle;
 use crate::plain::Plain;
 
-fn map_name(map: NonNull<bpf_map>) -> String {
-    // SAFETY: a live map (type invariants of the handles).
-    unsafe { CStr::from_ptr(libbpf_sys::bpf_map__name(map.as_ptr())) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Copies a sample into a `T`, or says why it cannot.
-fn decode<T: Plain>(map: &str, bytes: &[u8]) -> Result<T> {
+/// Copies a sample into a `T` (C type `c_type`), or says why it cannot.
+fn decode<T: Plain>(map: &str, c_type: &'static str, bytes: &[u8]) -> Result<T> {
     if bytes.len() < size_of::<T>() {
         return Err(Error::ShortEvent {
             map: map.to_owned(),
-            type_name: std::any::type_name::<T>(),
+            type_name: c_type,
             expected: size_of::<T>(),
             actual: bytes.len(),
         });
@@ -92,58 +94,114 @@ impl Outcome {
             return Err(Error::MapOp {
                 map: what(),
                 op: "poll",
-                source: std::io::Error::from_raw_os_error(-ret),
+                errno: Errno::new(ret),
             });
         }
         Ok(ret.max(0) as usize)
     }
 }
 
-/// A borrow of a map that yields `T`s.
-type Typed<'a, T> = PhantomData<(&'a bpf_map, fn() -> T)>;
+macro_rules! event_handle {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        ///
+        /// It borrows the skeleton for `'a`; `into_owned()` gives one that
+        /// owns a duplicate file descriptor. Consumers made from it own
+        /// theirs either way. It derefs to its [`MapHandle`].
+        pub struct $name<'a, T> {
+            map: MapHandle<'a>,
+            /// The event's C type, for messages.
+            c_type: &'static str,
+            _types: PhantomData<fn() -> T>,
+        }
 
-/// A ring buffer map whose samples are `T`.
-pub struct RingBuf<'a, T> {
-    map: NonNull<bpf_map>,
-    _life: Typed<'a, T>,
+        impl<'a, T: Plain> $name<'a, T> {
+            #[doc(hidden)]
+            pub fn __new(map: MapHandle<'a>, c_type: &'static str) -> Self {
+                $name {
+                    map,
+                    c_type,
+                    _types: PhantomData,
+                }
+            }
+
+            /// This handle, owning a duplicate of the map's file
+            /// descriptor.
+            pub fn into_owned(self) -> Result<$name<'static, T>> {
+                Ok($name {
+                    map: self.map.into_owned()?,
+                    c_type: self.c_type,
+                    _types: PhantomData,
+                })
+            }
+
+            /// A duplicate of the map's fd for a consumer, checked ready.
+            fn consumer_fd(&self, what: &'static str) -> Result<OwnedFd> {
+                self.map.ready(what)?;
+                self.map.as_fd().try_clone_to_owned().map_err(|e| {
+                    self.map.op_error(
+                        what,
+                        Errno::new(e.raw_os_error().unwrap_or(libc::EMFILE)),
+                    )
+                })
+            }
+        }
+
+        impl<T> Clone for $name<'_, T> {
+            fn clone(&self) -> Self {
+                $name {
+                    map: self.map.clone(),
+                    c_type: self.c_type,
+                    _types: PhantomData,
+                }
+            }
+        }
+
+        impl<'a, T> Deref for $name<'a, T> {
+            type Target = MapHandle<'a>;
+
+            fn deref(&self) -> &MapHandle<'a> {
+                &self.map
+            }
+        }
+
+        impl<T> AsFd for $name<'_, T> {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.map.as_fd()
+            }
+        }
+
+        impl<T> fmt::Debug for $name<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("map", &self.map.name())
+                    .field("event", &self.c_type)
+                    .finish()
+            }
+        }
+    };
 }
 
-impl<'a, T: Plain> RingBuf<'a, T> {
-    #[doc(hidden)]
-    pub fn __new(maps: &'a crate::storage::Maps<'_>, index: usize) -> Self {
-        RingBuf {
-            map: maps.ptr(index),
-            _life: PhantomData,
-        }
-    }
+event_handle! {
+    /// A ring buffer map whose samples are `T`: `skel.maps().<map>()`.
+    RingBuf
+}
 
-    /// The map's name.
-    pub fn name(&self) -> String {
-        map_name(self.map)
-    }
+event_handle! {
+    /// A perf event array whose samples are `T`: `skel.maps().<map>()`.
+    PerfEvents
+}
 
+impl<T: Plain> RingBuf<'_, T> {
     /// A consumer that calls `callback` with each sample of this map. Add
     /// more ring buffers to it with [`RingBufConsumer::add`].
-    pub fn consumer<F: FnMut(&T) + 'a>(&self, callback: F) -> Result<RingBufConsumer<'a>> {
+    pub fn consumer<'cb, F: FnMut(&T) + Send + 'cb>(
+        &self,
+        callback: F,
+    ) -> Result<RingBufConsumer<'cb>> {
         let mut consumer = RingBufConsumer::new();
         consumer.add(self, callback)?;
         Ok(consumer)
-    }
-}
-
-// SAFETY: a handle names a map of a loaded object; its methods read
-// fields libbpf set at load and set up consumers, from any thread.
-unsafe impl<T> Send for RingBuf<'_, T> {}
-// SAFETY: as above; every method takes `&self`.
-unsafe impl<T> Sync for RingBuf<'_, T> {}
-// SAFETY: as for `RingBuf`.
-unsafe impl<T> Send for PerfEvents<'_, T> {}
-// SAFETY: as for `RingBuf`.
-unsafe impl<T> Sync for PerfEvents<'_, T> {}
-
-impl<T> fmt::Debug for RingBuf<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("RingBuf").field(&map_name(self.map)).finish()
     }
 }
 
@@ -153,12 +211,19 @@ impl<T> fmt::Debug for RingBuf<'_, T> {
 struct RingSlot<F> {
     callback: F,
     map: String,
+    c_type: &'static str,
     outcome: *const RefCell<Outcome>,
 }
 
-/// What the consumer keeps of a slot: only that it must free it.
-trait Slot {}
-impl<F> Slot for RingSlot<F> {}
+/// What the consumer keeps of a slot: only that it must free it. `Send`:
+/// a consumer moves to another thread with its callbacks.
+trait Slot: Send {}
+impl<F: Send> Slot for RingSlot<F> {}
+
+// SAFETY: `outcome` points into the box of the consumer that owns this
+// slot, which moves with it; it is only dereferenced during that
+// consumer's poll/consume (`&mut self`). The callback is `Send`.
+unsafe impl<F: Send> Send for RingSlot<F> {}
 
 unsafe extern "C" fn ring_sample<T: Plain, F: FnMut(&T)>(
     ctx: *mut c_void,
@@ -172,7 +237,7 @@ unsafe extern "C" fn ring_sample<T: Plain, F: FnMut(&T)>(
     let slot = unsafe { &mut *ctx.cast::<RingSlot<F>>() };
     // SAFETY: libbpf passes `size` readable bytes at `data`.
     let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size as usize) };
-    let result = match decode::<T>(&slot.map, bytes) {
+    let result = match decode::<T>(&slot.map, slot.c_type, bytes) {
         Ok(value) => catch_unwind(AssertUnwindSafe(|| (slot.callback)(&value))).map(Ok),
         Err(e) => Ok(Err(e)),
     };
@@ -185,45 +250,57 @@ unsafe extern "C" fn ring_sample<T: Plain, F: FnMut(&T)>(
 }
 
 /// Consumes one or more ring buffers, calling each map's callback with its
-/// typed samples.
-pub struct RingBufConsumer<'a> {
+/// typed samples. `'cb` is its callbacks' lifetime (`'static` for a
+/// consumer kept in a struct or moved into a thread).
+///
+/// `Send` (its callbacks are), not `Sync`: polling calls the callbacks.
+pub struct RingBufConsumer<'cb> {
     rb: Option<NonNull<ring_buffer>>,
     // Boxed: libbpf holds a pointer to each slot, which must not move.
-    slots: Vec<Box<dyn Slot + 'a>>,
+    slots: Vec<Box<dyn Slot + 'cb>>,
+    /// A duplicate of each map's fd, open as long as libbpf polls it.
+    fds: Vec<OwnedFd>,
     outcome: Box<RefCell<Outcome>>,
     names: Vec<String>,
 }
 
-impl<'a> RingBufConsumer<'a> {
+// SAFETY: the ring buffer and the slots it points to are owned by the
+// consumer and move with it; every slot is `Send` (`Slot: Send`); the
+// outcome cell is only touched by poll/consume, which take `&mut self`.
+unsafe impl Send for RingBufConsumer<'_> {}
+
+impl<'cb> RingBufConsumer<'cb> {
     /// A consumer of no ring buffer yet.
     pub fn new() -> Self {
         RingBufConsumer {
             rb: None,
             slots: vec![],
+            fds: vec![],
             outcome: Box::default(),
             names: vec![],
         }
     }
 
     /// Adds ring buffer `map`, whose samples go to `callback`.
-    pub fn add<T: Plain, F: FnMut(&T) + 'a>(
+    pub fn add<T: Plain, F: FnMut(&T) + Send + 'cb>(
         &mut self,
-        map: &RingBuf<'a, T>,
+        map: &RingBuf<'_, T>,
         callback: F,
     ) -> Result<&mut Self> {
-        let name = map.name();
+        let name = map.name().to_owned();
+        let owned = map.consumer_fd("set up ring buffer consumer")?;
+        let fd = owned.as_raw_fd();
         let mut slot = Box::new(RingSlot {
             callback,
             map: name.clone(),
+            c_type: map.c_type,
             outcome: &*self.outcome,
         });
         let ctx = (&raw mut *slot).cast::<c_void>();
-        // SAFETY: a map of a loaded object.
-        let fd = unsafe { libbpf_sys::bpf_map__fd(map.map.as_ptr()) };
         let failed = |ret: c_int| Error::MapOp {
             map: name.clone(),
             op: "set up ring buffer consumer",
-            source: std::io::Error::from_raw_os_error(-ret),
+            errno: Errno::new(ret),
         };
         match self.rb {
             None => {
@@ -240,13 +317,7 @@ impl<'a> RingBufConsumer<'a> {
                 match NonNull::new(rb) {
                     Some(rb) => self.rb = Some(rb),
                     // libbpf 1.0+ returns NULL and sets errno.
-                    None => {
-                        return Err(failed(
-                            -std::io::Error::last_os_error()
-                                .raw_os_error()
-                                .unwrap_or(libc::EINVAL),
-                        ));
-                    }
+                    None => return Err(failed(last_errno().raw())),
                 }
             }
             Some(rb) => {
@@ -260,11 +331,12 @@ impl<'a> RingBufConsumer<'a> {
             }
         }
         self.slots.push(slot);
+        self.fds.push(owned);
         self.names.push(name);
         Ok(self)
     }
 
-    fn what(&self) -> String {
+    pub(crate) fn what(&self) -> String {
         self.names.join(", ")
     }
 
@@ -304,7 +376,8 @@ impl Default for RingBufConsumer<'_> {
 impl Drop for RingBufConsumer<'_> {
     fn drop(&mut self) {
         if let Some(rb) = self.rb.take() {
-            // SAFETY: ours; the slots it points to are freed after it.
+            // SAFETY: ours; the slots it points to and the fds it polls are
+            // freed after it (fields drop after this).
             unsafe { libbpf_sys::ring_buffer__free(rb.as_ptr()) };
         }
     }
@@ -318,25 +391,11 @@ impl fmt::Debug for RingBufConsumer<'_> {
     }
 }
 
-/// A perf event array whose samples are `T`.
-pub struct PerfEvents<'a, T> {
-    map: NonNull<bpf_map>,
-    _life: Typed<'a, T>,
-}
-
-impl<T> fmt::Debug for PerfEvents<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PerfEvents")
-            .field(&map_name(self.map))
-            .finish()
-    }
-}
-
-type PerfCallback<'a> = Box<dyn FnMut(i32, &[u8]) -> Result<()> + 'a>;
+type PerfCallback<'a> = Box<dyn FnMut(i32, &[u8]) -> Result<()> + Send + 'a>;
 
 struct PerfSlot<'a> {
     sample: PerfCallback<'a>,
-    lost: Box<dyn FnMut(i32, u64) + 'a>,
+    lost: Box<dyn FnMut(i32, u64) + Send + 'a>,
     outcome: RefCell<Outcome>,
 }
 
@@ -358,47 +417,39 @@ unsafe extern "C" fn perf_lost(ctx: *mut c_void, cpu: c_int, count: u64) {
     }
 }
 
-impl<'a, T: Plain> PerfEvents<'a, T> {
-    #[doc(hidden)]
-    pub fn __new(maps: &'a crate::storage::Maps<'_>, index: usize) -> Self {
-        PerfEvents {
-            map: maps.ptr(index),
-            _life: PhantomData,
-        }
-    }
-
-    /// The map's name.
-    pub fn name(&self) -> String {
-        map_name(self.map)
-    }
-
-    /// A consumer with `pages` pages of buffer per CPU (a power of two)
-    /// that calls `on_sample(cpu, &event)` for each sample and
-    /// `on_lost(cpu, count)` when the kernel dropped samples.
-    pub fn consumer(
+impl<T: Plain> PerfEvents<'_, T> {
+    /// A consumer with `pages` pages of buffer per CPU (a power of two;
+    /// 8 or 64 are usual) that calls `on_sample(cpu, &event)` for each
+    /// sample and `on_lost(cpu, count)` when the kernel dropped `count`
+    /// samples on `cpu` because the buffer was full.
+    pub fn consumer<'cb>(
         &self,
         pages: usize,
-        on_sample: impl FnMut(i32, &T) + 'a,
-        on_lost: impl FnMut(i32, u64) + 'a,
-    ) -> Result<PerfConsumer<'a>> {
-        let name = self.name();
+        on_sample: impl FnMut(i32, &T) + Send + 'cb,
+        on_lost: impl FnMut(i32, u64) + Send + 'cb,
+    ) -> Result<PerfConsumer<'cb>>
+    where
+        T: 'cb,
+    {
+        let name = self.map.name().to_owned();
+        let fd = self.consumer_fd("set up perf buffer consumer")?;
         let shown = name.clone();
+        let c_type = self.c_type;
         let mut on_sample = on_sample;
         let mut slot = Box::new(PerfSlot {
             sample: Box::new(move |cpu, bytes| {
-                let value = decode::<T>(&shown, bytes)?;
+                let value = decode::<T>(&shown, c_type, bytes)?;
                 on_sample(cpu, &value);
                 Ok(())
             }),
             lost: Box::new(on_lost),
             outcome: RefCell::default(),
         });
-        // SAFETY: a map of a loaded object.
-        let fd = unsafe { libbpf_sys::bpf_map__fd(self.map.as_ptr()) };
-        // SAFETY: the slot outlives the perf buffer (freed after it).
+        // SAFETY: the slot outlives the perf buffer (freed after it), and
+        // so does the fd.
         let pb = unsafe {
             libbpf_sys::perf_buffer__new(
-                fd,
+                fd.as_raw_fd(),
                 pages as libbpf_sys::size_t,
                 Some(perf_sample),
                 Some(perf_lost),
@@ -410,19 +461,34 @@ impl<'a, T: Plain> PerfEvents<'a, T> {
             return Err(Error::MapOp {
                 map: name,
                 op: "set up perf buffer consumer",
-                source: std::io::Error::last_os_error(),
+                errno: last_errno(),
             });
         };
-        Ok(PerfConsumer { pb, slot, name })
+        Ok(PerfConsumer {
+            pb,
+            slot,
+            _fd: fd,
+            name,
+        })
     }
 }
 
 /// Consumes a perf event array, calling back with typed samples.
-pub struct PerfConsumer<'a> {
+///
+/// `Send` (its callbacks are), not `Sync`.
+pub struct PerfConsumer<'cb> {
     pb: NonNull<perf_buffer>,
-    slot: Box<PerfSlot<'a>>,
+    slot: Box<PerfSlot<'cb>>,
+    /// The map's fd, open as long as libbpf polls it (dropped after `pb`
+    /// is freed).
+    _fd: OwnedFd,
     name: String,
 }
+
+// SAFETY: the perf buffer and the slot it points to are owned by the
+// consumer and move with it; its callbacks are `Send`; the outcome cell
+// is only touched by poll/consume (`&mut self`).
+unsafe impl Send for PerfConsumer<'_> {}
 
 impl PerfConsumer<'_> {
     /// Waits up to `timeout` for samples and hands every available one to
@@ -494,22 +560,25 @@ mod stream {
     /// ([`futures_core::Stream`] of `Result<T>`, and [`EventStream::next`]).
     /// It consumes only when polled, so samples wait in the ring, not in
     /// memory, while nobody asks for them.
-    pub struct EventStream<'a, T> {
+    ///
+    /// It owns its consumer and borrows nothing: `Send` when `T` is.
+    pub struct EventStream<T> {
         // Dropped before the consumer, which owns the epoll fd.
         fd: AsyncFd<EpollFd>,
-        consumer: RingBufConsumer<'a>,
+        consumer: RingBufConsumer<'static>,
         ready: Arc<Mutex<VecDeque<T>>>,
     }
 
-    impl<'a, T: Plain + Send + 'a> RingBuf<'a, T> {
-        /// The map's samples as an async stream. Call it inside a tokio
-        /// runtime with IO enabled (outside one, it is an error).
-        pub fn stream(&self) -> Result<EventStream<'a, T>> {
-            if let Err(e) = tokio::runtime::Handle::try_current() {
+    impl<T: Plain + Send + 'static> RingBuf<'_, T> {
+        /// The map's samples as an async stream (feature `tokio`). Call it
+        /// inside a tokio runtime with IO enabled (outside one, it is an
+        /// error, `EINVAL`).
+        pub fn stream(&self) -> Result<EventStream<T>> {
+            if tokio::runtime::Handle::try_current().is_err() {
                 return Err(crate::Error::MapOp {
-                    map: self.name(),
+                    map: self.name().to_owned(),
                     op: "set up an event stream (call `stream()` inside a tokio runtime)",
-                    source: std::io::Error::other(e),
+                    errno: crate::Errno::new(libc::EINVAL),
                 });
             }
             let ready: Arc<Mutex<VecDeque<T>>> = Arc::default();
@@ -526,9 +595,11 @@ mod stream {
             // owns and drops after `fd` (field order).
             let fd =
                 unsafe { AsyncFd::register(EpollFd(fd)) }.map_err(|e| crate::Error::MapOp {
-                    map: self.name(),
+                    map: self.name().to_owned(),
                     op: "register with the tokio reactor",
-                    source: std::io::Error::from(e),
+                    errno: crate::Errno::new(
+                        std::io::Error::from(e).raw_os_error().unwrap_or(libc::EIO),
+                    ),
                 })?;
             Ok(EventStream {
                 consumer,
@@ -538,7 +609,7 @@ mod stream {
         }
     }
 
-    impl<T: Plain> EventStream<'_, T> {
+    impl<T: Plain> EventStream<T> {
         /// The next sample, waiting for one.
         pub async fn next(&mut self) -> Result<T> {
             std::future::poll_fn(|cx| self.poll_event(cx)).await
@@ -557,11 +628,11 @@ mod stream {
                 let mut guard = match self.fd.poll_read_ready(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(guard)) => guard,
-                    Poll::Ready(Err(source)) => {
+                    Poll::Ready(Err(e)) => {
                         return Poll::Ready(Err(crate::Error::MapOp {
-                            map: format!("{:?}", self.consumer),
+                            map: self.consumer.what(),
                             op: "wait for events",
-                            source,
+                            errno: crate::Errno::new(e.raw_os_error().unwrap_or(libc::EIO)),
                         }));
                     }
                 };
@@ -573,7 +644,7 @@ mod stream {
         }
     }
 
-    impl<T> std::fmt::Debug for EventStream<'_, T> {
+    impl<T> std::fmt::Debug for EventStream<T> {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.debug_struct("EventStream")
                 .field("consumer", &self.consumer)
@@ -581,17 +652,13 @@ mod stream {
         }
     }
 
-    impl<T: Plain> futures_core::Stream for EventStream<'_, T> {
+    impl<T: Plain> futures_core::Stream for EventStream<T> {
         type Item = Result<T>;
 
         fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
             self.get_mut().poll_event(cx).map(Some)
         }
     }
-
-    // SAFETY: the consumer's only callback pushes into an
-    // `Arc<Mutex<VecDeque<T>>>`, which may move with it when `T: Send`.
-    unsafe impl<T: Send> Send for EventStream<'_, T> {}
 }
 
 #[cfg(test)]
@@ -615,9 +682,9 @@ mod tests {
         bytes[9..13].copy_from_slice(&8u32.to_ne_bytes());
         bytes[13..17].copy_from_slice(&9u32.to_ne_bytes());
         // Unaligned, and with trailing bytes.
-        let e: Event = decode("m", &bytes[1..]).unwrap();
+        let e: Event = decode("m", "struct event", &bytes[1..]).unwrap();
         assert_eq!(e, Event { a: 7, b: 8, c: 9 });
-        let err = decode::<Event>("ring", &bytes[1..16]).unwrap_err();
+        let err = decode::<Event>("ring", "struct event", &bytes[1..16]).unwrap_err();
         assert!(matches!(
             err,
             Error::ShortEvent {
@@ -627,6 +694,7 @@ mod tests {
             }
         ));
         assert!(err.to_string().contains("`ring`"), "{err}");
+        assert!(err.to_string().contains("`struct event`"), "{err}");
     }
 
     /// Calls the ring buffer trampoline as libbpf would, with `bytes`.
@@ -648,6 +716,7 @@ mod tests {
         let mut slot = RingSlot {
             callback: |e: &Event| seen.push(e.a),
             map: "events".into(),
+            c_type: "struct event",
             outcome: &outcome,
         };
         let mut sample = [0u8; 16];
@@ -662,6 +731,7 @@ mod tests {
         let mut slot = RingSlot {
             callback: |_: &Event| panic!("callback failed"),
             map: "events".into(),
+            c_type: "struct event",
             outcome: &outcome,
         };
         assert_eq!(deliver(&mut slot, &mut sample), -1);

@@ -652,7 +652,7 @@ fn vmlinux_bytes() -> Result<(Vec<u8>, String)> {
                     "the running kernel has no BTF: no {} and libbpf found none elsewhere \
                      ({}); kernels need CONFIG_DEBUG_INFO_BTF",
                     path.display(),
-                    crate::storage::last_errno()
+                    crate::errno::last_errno()
                 ),
             });
         }

@@ -42,7 +42,8 @@ use libbpf_sys::{bpf_map, bpf_object};
 
 use crate::error::{Error, MissingMembers, Result};
 use crate::kernel_btf::{KernelBtf, KernelEnumValue, StructRef};
-use crate::storage::{MemberSpec, SkelSpec, StructOpsSpec, initial_value};
+use crate::contract::{MemberSpec, SkelSpec, StructOpsSpec};
+use crate::core::initial_value;
 
 /// What the kernel lacks, for messages about struct_ops types it lacks
 /// entirely.
@@ -61,18 +62,19 @@ fn no_struct_ops_hint(kernel_struct: &str) -> &'static str {
     }
 }
 
-/// The kernel's struct for struct_ops `s` (map `map`), or the error that
+/// The kernel's struct for struct_ops `s` (map `index`), or the error that
 /// says the kernel has no such struct_ops type.
 fn kernel_struct<'k>(
     kernel: &'k KernelBtf,
     spec: &SkelSpec,
+    index: usize,
     s: &StructOpsSpec,
 ) -> Result<StructRef<'k>> {
     match kernel.struct_ops(s.kernel_struct) {
         Some(ops) => Ok(ops.data),
         None => Err(Error::NoStructOpsType {
             skeleton: spec.skeleton,
-            map: spec.maps[s.map].name.to_owned(),
+            map: spec.maps[index].name.to_owned(),
             kernel_struct: s.kernel_struct.to_owned(),
             hint: no_struct_ops_hint(s.kernel_struct),
         }),
@@ -108,28 +110,27 @@ fn set_but_missing(
         .collect()
 }
 
-/// Before load: every struct_ops map that will be created must set only
-/// members the running kernel's struct has. Without readable kernel BTF
-/// the check is left to libbpf, which needs that BTF too and says so.
+/// Before load: every struct_ops map that will be created (`shadows`: map
+/// index and shadow buffer) must set only members the running kernel's
+/// struct has. Without readable kernel BTF the check is left to libbpf,
+/// which needs that BTF too and says so.
 pub(crate) fn check_shadows(
     spec: &'static SkelSpec,
-    maps: &[NonNull<bpf_map>],
-    shadows: &[NonNull<u8>],
+    shadows: impl Iterator<Item = (usize, NonNull<u8>)>,
 ) -> Result<()> {
     let mut lacking = vec![];
-    for (s, &shadow) in spec.struct_ops.iter().zip(shadows) {
-        // SAFETY: a live map of the open object.
-        if !unsafe { libbpf_sys::bpf_map__autocreate(maps[s.map].as_ptr()) } {
+    for (index, shadow) in shadows {
+        let Some(s) = spec.maps[index].struct_ops_spec() else {
             continue;
-        }
+        };
         let Ok(kernel) = KernelBtf::get() else {
             return Ok(());
         };
-        let ks = kernel_struct(kernel, spec, s)?;
+        let ks = kernel_struct(kernel, spec, index, s)?;
         let missing = set_but_missing(s, shadow, ks);
         if !missing.is_empty() {
             lacking.push(MissingMembers {
-                map: spec.maps[s.map].name.to_owned(),
+                map: spec.maps[index].name.to_owned(),
                 kernel_struct: s.kernel_struct.to_owned(),
                 members: missing.iter().map(|m| m.name.to_owned()).collect(),
             });
@@ -145,21 +146,21 @@ pub(crate) fn check_shadows(
     }
 }
 
-/// Zeroes the members of struct_ops `index`'s shadow that the running
-/// kernel's struct lacks; returns those that held something.
+/// Zeroes the members of struct_ops map `index`'s shadow `s` that the
+/// running kernel's struct lacks; returns those that held something.
 ///
 /// # Safety
 ///
-/// `shadow` is the map's shadow buffer, and the caller holds it
-/// exclusively.
+/// `shadow` is the map's shadow buffer, of `s.shadow.size` bytes, and the
+/// caller holds it exclusively.
 pub(crate) unsafe fn clear_missing(
     spec: &'static SkelSpec,
     index: usize,
+    s: &'static StructOpsSpec,
     shadow: NonNull<u8>,
 ) -> Result<Vec<&'static str>> {
-    let s = &spec.struct_ops[index];
     let kernel = KernelBtf::get()?;
-    let ks = kernel_struct(kernel, spec, s)?;
+    let ks = kernel_struct(kernel, spec, index, s)?;
     let missing = set_but_missing(s, shadow, ks);
     for m in &missing {
         // SAFETY: set_but_missing only returns members inside the buffer;

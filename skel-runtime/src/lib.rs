@@ -2,14 +2,19 @@
 //! over libbpf-rs and libbpf-sys.
 //!
 //! A generated skeleton opens its object into an [`ObjectStorage`], which
-//! owns the `bpf_object` and outlives everything the skeleton hands out:
-//! map and program handles (libbpf-rs types), typed views of data sections,
-//! struct_ops shadows, [`Program`] tokens for their slots, and [`Link`]s.
+//! owns the `bpf_object` and outlives everything the skeleton hands out.
+//! The skeleton keeps its object private and lends views of it:
+//! `skel.maps()`, `skel.progs()`, `skel.struct_ops()` to read, and their
+//! `_mut` twins to change; what a view returns (typed globals, shadows,
+//! map and program handles) borrows the skeleton in turn, so the borrow
+//! checker decides who reads and who writes libbpf's memory. Typed map
+//! handles and event consumers can own duplicate file descriptors instead,
+//! to live beside the skeleton.
 //!
 //! Nothing is laid over libbpf's memory before its size and alignment are
-//! checked against the generated type: a mismatch is an error at open, and
-//! a data section that cannot hold its view any more (resized below its
-//! declared size) makes the view's accessor return an error.
+//! checked against the generated type: a mismatch is an error at open.
+//! After load, data sections the BPF programs write are only read and
+//! written with volatile accesses ([`Live`]).
 //!
 //! Errors name the skeleton, the errno by name (kernel-internal ones
 //! included) and carry libbpf's log lines of the failing step; see
@@ -19,8 +24,18 @@
 //! members, enum values, kfuncs); before load, struct_ops shadows are
 //! checked against it, and `.rodata` kernel constants are filled from it
 //! (see [`KernelConsts`]).
+//!
+//! # Threads
+//!
+//! Each public type says whether it is `Send` and `Sync`, and why. In
+//! short: skeletons and their cores move between threads but are not
+//! shared (libbpf's setters are not synchronized); the views they lend are
+//! neither; program tokens, map handles, links and [`ObjectStorage`] are
+//! both; event consumers are `Send`.
 
-mod attach;
+mod contract;
+mod core;
+mod data;
 mod errno;
 mod error;
 pub mod events;
@@ -29,50 +44,49 @@ mod kernel_compat;
 mod layout;
 mod libbpf_log;
 mod link;
+mod map;
 pub mod maps;
 mod members;
 pub mod owned;
 mod plain;
 mod program;
 mod readback;
-mod stage;
 mod storage;
-mod view;
 
+pub use data::{Live, LiveSlice, Section, SectionMut};
 pub use errno::{ENOTSUPP, Errno};
 pub use error::{Error, MissingMembers, Result, ViewProblem};
 pub use kernel_btf::{KernelBtf, KernelEnumValue, KernelMember};
 pub use kernel_compat::{KernelConst, KernelConstOutcome, KernelConsts};
 pub use libbpf_log::LibbpfLog;
 pub use link::Link;
+pub use map::{MapHandle, MapInfo, OpenMap, OpenMapMut};
 pub use owned::{Owned, OwnedOpen, SkelBuilder};
 pub use plain::{
     CBool, CharArray, CharArrayError, OpaquePtr, Plain, Shadow, ShadowField, bits, prefix,
     prefix_mut, read_prefix, write_prefix, zeroed,
 };
-pub use program::{Program, Slot};
+pub use program::{LoadedProgram, LoadedProgramMut, OpenProgramMut, Program, Slot};
 pub use readback::{KernelStructOps, StructOpsState};
-pub use stage::{Loaded, Open, Stage};
 pub use storage::ObjectStorage;
 
 /// Makes `'obj` invariant in the types that carry it: a skeleton's tokens,
-/// containers and links can never be passed off as those of a skeleton
-/// that lives for a different time.
+/// cores and links can never be passed off as those of a skeleton that
+/// lives for a different time.
 pub(crate) type Brand<'obj> = std::marker::PhantomData<fn(&'obj ()) -> &'obj ()>;
 
 pub use libbpf_rs;
 pub use libbpf_sys;
 
+/// What generated code uses, and nothing else should: see the
+/// `contract` module.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::attach::AttachTarget;
-    pub use crate::plain::{check_layout, plain_field, shadow_field};
-    pub use crate::storage::{
-        LoadedCore, MapSpec, Maps, MemberSpec, OpenCore, OpenMaps, OpenProgs, OpenShadows,
-        ProgSpec, Progs, Shadows, SkelSpec, StructOpsSpec, TypeSpec, size_of_field, strip_raw,
+    pub use crate::contract::{
+        Aligned, MapSpec, MapSpecKind, MemberSpec, ProgSpec, SkelSpec, StructOpsSpec, TypeSpec,
+        size_of_field, strip_raw,
     };
-
-    /// Object bytes with the alignment libelf wants.
-    #[repr(C, align(8))]
-    pub struct Aligned<T: ?Sized>(pub T);
+    pub use crate::core::{AttachTarget, LoadedCore, OpenCore};
+    pub use crate::data::{ArrayOf, elements_of};
+    pub use crate::plain::{check_layout, plain_field, shadow_field};
 }

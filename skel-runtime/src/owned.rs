@@ -4,16 +4,16 @@
 //!
 //! ```ignore
 //! let mut open = FooSkelBuilder::default().open_owned()?; // OwnedOpenFooSkel
-//! open.with(|open| -> skel_runtime::Result<()> {
-//!     let ops = open.struct_ops.testmap_mut();
+//! open.with(|open| {
+//!     let test_3 = open.progs().test_3();
+//!     let ops = open.struct_ops_mut().testmap();
 //!     ops.foo = 13;
-//!     ops.test_2 = Some(open.progs.test_3());
-//!     open.maps.rodata_data_mut()?.verbose = 1;
-//!     Ok(())
-//! })?;
+//!     ops.test_2 = Some(test_3);
+//!     open.maps_mut().rodata().verbose = 1;
+//! });
 //! let mut skel = open.load()?;                             // OwnedFooSkel
 //! skel.attach()?;
-//! let counter = skel.get().maps.bss_data()?.counter;      // read through `get`
+//! let counter = skel.get().maps().bss().counter();        // read through `get`
 //! ```
 //!
 //! An owned skeleton is the borrowed one ([`SkelBuilder::Open`],
@@ -37,7 +37,29 @@ use crate::storage::ObjectStorage;
 
 /// A generated skeleton builder (`FooSkelBuilder`): what the owned forms
 /// need to know of its skeleton. Implemented by generated code only.
-pub trait SkelBuilder: Sized + 'static {
+///
+/// # Safety
+///
+/// The owned forms keep the skeleton as `Open<'static>` / `Loaded<'static>`
+/// beside the storage it borrows, lend it out with `'static` shortened
+/// ([`OwnedOpen::get`], [`Owned::get`]) or replaced by a lifetime of a
+/// closure's own ([`OwnedOpen::with`], [`Owned::with`]), and drop it
+/// before the storage. That is sound only if an implementation promises:
+///
+/// 1. `Open<'obj>` and `Loaded<'obj>` borrow, for `'obj`, nothing but the
+///    storage `__open` was given, and hold no value of lifetime `'obj`
+///    other than what that skeleton itself handed out for its own object
+///    (program tokens, links), which are valid as long as the storage;
+/// 2. they are invariant in `'obj`, so inside `with` nothing of another
+///    skeleton or of a shorter life can be stored in them;
+/// 3. nothing can be stored in them through a shared reference (no
+///    interior mutability over values whose type mentions `'obj`), so
+///    `get` cannot be used to store a shorter-lived value;
+/// 4. `__load` and `__attach` keep 1 to 3 for what they return or change.
+///
+/// Generated skeletons keep all four by construction: their fields are a
+/// private core over the storage, links, and nothing else.
+pub unsafe trait SkelBuilder: Sized + 'static {
     /// The open skeleton, `OpenFooSkel<'obj>`.
     type Open<'obj>;
     /// The loaded skeleton, `FooSkel<'obj>`.
@@ -91,7 +113,8 @@ impl<B: SkelBuilder> OwnedOpen<B> {
     pub fn new(builder: B) -> Result<Self> {
         let storage = Storage::new();
         // SAFETY: `skel` is dropped before `storage` (Drop below), and
-        // `'static` never leaves this type: `get` and `with` shorten it.
+        // `'static` never leaves this type: `get` and `with` shorten it
+        // (sound per `SkelBuilder`'s safety contract).
         let skel = builder.__open(unsafe { storage.borrow() })?;
         Ok(OwnedOpen {
             skel: ManuallyDrop::new(skel),
@@ -102,7 +125,8 @@ impl<B: SkelBuilder> OwnedOpen<B> {
     /// The open skeleton, to read.
     pub fn get(&self) -> &B::Open<'_> {
         // SAFETY: a shared borrow for as long as `self` is borrowed, during
-        // which the storage lives; nothing can be written through it.
+        // which the storage lives; nothing can be stored through it (3. of
+        // `SkelBuilder`'s contract).
         unsafe { &*(&*self.skel as *const B::Open<'static>).cast::<B::Open<'_>>() }
     }
 
@@ -111,8 +135,8 @@ impl<B: SkelBuilder> OwnedOpen<B> {
     pub fn with<R>(&mut self, f: impl for<'a> FnOnce(&'a mut B::Open<'a>) -> R) -> R {
         let skel: *mut B::Open<'static> = &mut *self.skel;
         // SAFETY: `'a` is `f`'s own: nothing borrowed for it leaves `f`,
-        // and since `'obj` is invariant nothing of another lifetime can be
-        // stored in the skeleton.
+        // and since `'obj` is invariant (2. of `SkelBuilder`'s contract)
+        // nothing of another lifetime can be stored in the skeleton.
         f(unsafe { &mut *skel.cast() })
     }
 
@@ -197,7 +221,8 @@ impl<B: SkelBuilder> fmt::Debug for Owned<B> {
 
 // SAFETY: an owned skeleton is its skeleton and the storage that skeleton
 // borrows; moving both to another thread together is moving the skeleton
-// (which must be `Send`) and an `ObjectStorage` (which is).
+// (which must be `Send`) and an `ObjectStorage` (which is). Not Sync: a
+// skeleton is not (the raw storage pointer keeps it so).
 unsafe impl<B: SkelBuilder> Send for OwnedOpen<B> where B::Open<'static>: Send {}
 // SAFETY: as above.
 unsafe impl<B: SkelBuilder> Send for Owned<B> where B::Loaded<'static>: Send {}

@@ -1,24 +1,35 @@
-//! [`Program`]: a BPF program of an open or loaded skeleton, as a token that
-//! can sit in a struct_ops program slot.
+//! Programs: [`Program`], the token a struct_ops slot holds; the settings
+//! of an open program ([`OpenProgramMut`]); a loaded program
+//! ([`LoadedProgram`], [`LoadedProgramMut`]).
 
 use std::ffi::CStr;
 use std::fmt;
 use std::marker::{PhantomData, PhantomPinned};
 use std::os::fd::{BorrowedFd, RawFd};
+use std::ptr::NonNull;
 
 use libbpf_sys::bpf_program;
 
-/// A BPF program of a skeleton.
+use crate::errno::Errno;
+use crate::error::{Error, Result};
+
+/// A BPF program of a skeleton, as a token for struct_ops slots:
+/// `open.progs().<name>()`.
 ///
 /// `&Program` has the same bits as libbpf's `struct bpf_program *`, so
 /// `Option<&'obj Program<'obj>>` is exactly what a struct_ops shadow's
-/// function-pointer slot holds. It is an opaque, zero-sized type: it is
-/// only handed out by skeletons (`skel.progs.foo()`), and the program
-/// behind it lives as long as the skeleton's object, which outlives
-/// `'obj`. `'obj` is invariant: a token cannot be passed off as one of a
-/// skeleton that lives for a different time (the owned form's
-/// `with` closures rely on it: a token of another object does not fit a
-/// slot there).
+/// function-pointer slot holds. It is an opaque, zero-sized type, only
+/// handed out by skeletons; the program behind it lives as long as the
+/// skeleton's object, which outlives `'obj`. `'obj` is invariant: a token
+/// cannot be passed off as one of a skeleton that lives for a different
+/// time (the owned form's `with` closures rely on it: a token of another
+/// object does not fit a slot there).
+///
+/// A token outlives the borrow it came from (it is `'obj`, not tied to
+/// `open.progs()`), so it only tells what never changes after open: the
+/// program's name and section. Settings are on the exclusive handle
+/// (`open.progs_mut().<name>()`), the file descriptor and id on the loaded
+/// program (`skel.progs().<name>()`). `Send` and `Sync` for that reason.
 #[repr(C)]
 pub struct Program<'obj> {
     _opaque: [u8; 0],
@@ -28,7 +39,7 @@ pub struct Program<'obj> {
 /// A struct_ops program slot: what a function-pointer member of a shadow
 /// holds.
 ///
-/// `None` leaves the kernel's callback empty; `Some(open.progs.<name>())`
+/// `None` leaves the kernel's callback empty; `Some(open.progs().<name>())`
 /// puts a struct_ops program of the same skeleton there (a program of any
 /// other object fails the load, naming the map and member). At load, each
 /// struct_ops program is loaded exactly when a slot of a map that will be
@@ -39,8 +50,9 @@ pub struct Program<'obj> {
 /// time), so a shadow's slots are read by libbpf as they are.
 pub type Slot<'obj> = Option<&'obj Program<'obj>>;
 
-// SAFETY: a `Program` is a token; the libbpf calls behind its methods only
-// read fields libbpf set at open or load.
+// SAFETY: a token's methods read only the program's name and section,
+// which libbpf sets at open and never changes; nothing else is reachable
+// through it in safe code.
 unsafe impl Send for Program<'_> {}
 // SAFETY: as above.
 unsafe impl Sync for Program<'_> {}
@@ -52,6 +64,21 @@ const _: () = {
     );
     assert!(std::mem::size_of::<Program<'_>>() == 0);
 };
+
+/// A program's name, from libbpf.
+fn name_of(ptr: *const bpf_program) -> &'static str {
+    // SAFETY: a live program (callers' invariant); libbpf returns its
+    // NUL-terminated name, which lives as long as the program and never
+    // changes. The `'static` is cut to the caller's borrow.
+    let name = unsafe { CStr::from_ptr(libbpf_sys::bpf_program__name(ptr)) };
+    name.to_str().unwrap_or("<non-UTF-8 name>")
+}
+
+fn section_of(ptr: *const bpf_program) -> &'static str {
+    // SAFETY: as in `name_of`.
+    let name = unsafe { CStr::from_ptr(libbpf_sys::bpf_program__section_name(ptr)) };
+    name.to_str().unwrap_or("<non-UTF-8 section>")
+}
 
 impl<'obj> Program<'obj> {
     /// # Safety
@@ -69,47 +96,12 @@ impl<'obj> Program<'obj> {
 
     /// The program's name (its C function name).
     pub fn name(&self) -> &str {
-        // SAFETY: a `Program` points to a live bpf_program (type invariant);
-        // libbpf returns its NUL-terminated name.
-        let name = unsafe { CStr::from_ptr(libbpf_sys::bpf_program__name(self.as_ptr())) };
-        name.to_str().unwrap_or("<non-UTF-8 name>")
+        name_of(self.as_ptr())
     }
 
     /// The ELF section it came from, `SEC("...")` as written.
     pub fn section(&self) -> &str {
-        // SAFETY: as in `name`.
-        let name = unsafe { CStr::from_ptr(libbpf_sys::bpf_program__section_name(self.as_ptr())) };
-        name.to_str().unwrap_or("<non-UTF-8 section>")
-    }
-
-    /// Will it be (or was it) loaded?
-    pub fn autoload(&self) -> bool {
-        // SAFETY: as in `name`.
-        unsafe { libbpf_sys::bpf_program__autoload(self.as_ptr()) }
-    }
-
-    /// Is this a struct_ops program?
-    pub fn is_struct_ops(&self) -> bool {
-        // SAFETY: as in `name`.
-        unsafe {
-            libbpf_sys::bpf_program__type(self.as_ptr()) == libbpf_sys::BPF_PROG_TYPE_STRUCT_OPS
-        }
-    }
-
-    /// The program's file descriptor, once loaded.
-    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
-        // SAFETY: as in `name`.
-        let fd: RawFd = unsafe { libbpf_sys::bpf_program__fd(self.as_ptr()) };
-        // SAFETY: libbpf owns the fd until the object closes, which is after
-        // the borrow of `self` ends.
-        (fd >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
-    }
-
-    /// The kernel's id for the loaded program (what struct_ops map values
-    /// read back from the kernel hold in their slots).
-    pub fn id(&self) -> Option<u32> {
-        let fd = self.fd()?;
-        libbpf_rs::Program::id_from_fd(fd).ok()
+        section_of(self.as_ptr())
     }
 }
 
@@ -124,5 +116,244 @@ impl Eq for Program<'_> {}
 impl fmt::Debug for Program<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Program({})", self.name())
+    }
+}
+
+/// What a program setter failed with.
+fn check(program: &str, op: &'static str, ret: i32) -> Result<()> {
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(Error::ProgramOp {
+            program: program.to_owned(),
+            op,
+            errno: Errno::new(ret),
+        })
+    }
+}
+
+/// A program of an open skeleton, to change its settings:
+/// `open.progs_mut().<name>()`.
+pub struct OpenProgramMut<'a> {
+    ptr: NonNull<bpf_program>,
+    name: &'static str,
+    _exclusive: PhantomData<&'a mut bpf_program>,
+}
+
+impl<'a> OpenProgramMut<'a> {
+    /// # Safety
+    ///
+    /// `ptr` must be a program of an open object that lives for `'a`,
+    /// held exclusively for `'a`.
+    pub(crate) unsafe fn new(ptr: NonNull<bpf_program>, name: &'static str) -> Self {
+        OpenProgramMut {
+            ptr,
+            name,
+            _exclusive: PhantomData,
+        }
+    }
+
+    fn raw(&self) -> *mut bpf_program {
+        self.ptr.as_ptr()
+    }
+
+    /// The program's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its section, `SEC("...")` as written.
+    pub fn section(&self) -> &str {
+        section_of(self.raw())
+    }
+
+    /// Will load load it? (For struct_ops programs, load decides from the
+    /// slots; see [`Slot`].)
+    pub fn autoload(&self) -> bool {
+        // SAFETY: a live program held exclusively; getters only read.
+        unsafe { libbpf_sys::bpf_program__autoload(self.raw()) }
+    }
+
+    /// Loads it at load, or not. A struct_ops program that sits in a slot
+    /// must stay loaded (load fails naming the slot otherwise).
+    pub fn set_autoload(&mut self, on: bool) -> Result<()> {
+        // SAFETY: a live program of an open object, held exclusively.
+        let ret = unsafe { libbpf_sys::bpf_program__set_autoload(self.raw(), on) };
+        check(self.name, "set autoload", ret)
+    }
+
+    /// Will `attach()` attach it (when its section names a target)?
+    pub fn autoattach(&self) -> bool {
+        // SAFETY: as in `autoload`.
+        unsafe { libbpf_sys::bpf_program__autoattach(self.raw()) }
+    }
+
+    /// Lets `attach()` attach it, or not.
+    pub fn set_autoattach(&mut self, on: bool) {
+        // SAFETY: as in `set_autoload`.
+        unsafe { libbpf_sys::bpf_program__set_autoattach(self.raw(), on) }
+    }
+
+    /// The verifier's log level for this program at load (0 to 2).
+    pub fn set_log_level(&mut self, level: u32) -> Result<()> {
+        // SAFETY: as in `set_autoload`.
+        let ret = unsafe { libbpf_sys::bpf_program__set_log_level(self.raw(), level) };
+        check(self.name, "set log level", ret)
+    }
+
+    /// The token of this program, for struct_ops slots.
+    pub fn token(&self) -> &'a Program<'a> {
+        // SAFETY: the program lives for 'a.
+        unsafe { Program::from_ptr(self.raw()) }
+    }
+
+    /// libbpf-rs's exclusive handle, for settings not wrapped here
+    /// (attach target, program type, flags).
+    pub fn libbpf(&mut self) -> libbpf_rs::OpenProgramMut<'_> {
+        // SAFETY: a live program, held exclusively for the returned borrow.
+        libbpf_rs::OpenProgramMut::new_mut(unsafe { &mut *self.raw() })
+    }
+}
+
+impl fmt::Debug for OpenProgramMut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenProgramMut")
+            .field("name", &self.name)
+            .field("autoload", &self.autoload())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A program of a loaded skeleton: `skel.progs().<name>()`.
+///
+/// `Send` and `Sync`: its methods read what libbpf set at load (file
+/// descriptor, type), which nothing changes while the skeleton is
+/// borrowed, or ask the kernel.
+#[derive(Clone, Copy)]
+pub struct LoadedProgram<'a> {
+    ptr: NonNull<bpf_program>,
+    name: &'static str,
+    _borrow: PhantomData<&'a bpf_program>,
+}
+
+// SAFETY: see the type's docs.
+unsafe impl Send for LoadedProgram<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for LoadedProgram<'_> {}
+
+impl<'a> LoadedProgram<'a> {
+    /// # Safety
+    ///
+    /// `ptr` must be a program of a loaded object that lives for `'a`,
+    /// whose libbpf state nobody changes during `'a`.
+    pub(crate) unsafe fn new(ptr: NonNull<bpf_program>, name: &'static str) -> Self {
+        LoadedProgram {
+            ptr,
+            name,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// The program's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its section, `SEC("...")` as written.
+    pub fn section(&self) -> &'a str {
+        section_of(self.ptr.as_ptr())
+    }
+
+    /// Was it loaded? (Its autoload was on, or for struct_ops programs, a
+    /// slot held it.)
+    pub fn is_loaded(&self) -> bool {
+        self.fd().is_some()
+    }
+
+    /// Its file descriptor; `None` when it was not loaded.
+    pub fn fd(&self) -> Option<BorrowedFd<'a>> {
+        // SAFETY: a live program; reads the fd libbpf set at load.
+        let fd: RawFd = unsafe { libbpf_sys::bpf_program__fd(self.ptr.as_ptr()) };
+        // SAFETY: libbpf owns the fd until the object closes, after 'a.
+        (fd >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
+    }
+
+    /// The kernel's id of the loaded program (what struct_ops map values
+    /// read back from the kernel hold in their slots).
+    pub fn id(&self) -> Option<u32> {
+        let fd = self.fd()?;
+        libbpf_rs::Program::id_from_fd(fd).ok()
+    }
+
+    /// libbpf-rs's handle of the program.
+    pub fn libbpf(&self) -> libbpf_rs::Program<'a> {
+        // SAFETY: a live program for 'a, read through a shared handle.
+        libbpf_rs::Program::new(unsafe { self.ptr.as_ref() })
+    }
+}
+
+impl<'obj> PartialEq<&Program<'obj>> for LoadedProgram<'_> {
+    /// Is this the program behind `token` (what a slot holds)?
+    fn eq(&self, token: &&Program<'obj>) -> bool {
+        self.ptr.as_ptr() == token.as_ptr()
+    }
+}
+
+impl fmt::Debug for LoadedProgram<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadedProgram")
+            .field("name", &self.name)
+            .field("fd", &self.fd())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A program of a loaded skeleton, exclusively: `skel.progs_mut().<name>()`,
+/// for libbpf-rs's attach calls with targets of your own (an XDP
+/// interface, a kprobe's function, a uprobe's binary). Links made that
+/// way are yours to keep; `skel.attach_<name>()` keeps its link in
+/// `skel.links`.
+pub struct LoadedProgramMut<'a> {
+    ptr: NonNull<bpf_program>,
+    name: &'static str,
+    _exclusive: PhantomData<&'a mut bpf_program>,
+}
+
+impl<'a> LoadedProgramMut<'a> {
+    /// # Safety
+    ///
+    /// As for [`LoadedProgram::new`], held exclusively for `'a`.
+    pub(crate) unsafe fn new(ptr: NonNull<bpf_program>, name: &'static str) -> Self {
+        LoadedProgramMut {
+            ptr,
+            name,
+            _exclusive: PhantomData,
+        }
+    }
+
+    /// The shared view of the program.
+    pub fn as_ref(&self) -> LoadedProgram<'_> {
+        // SAFETY: a live program, read while `self` is borrowed.
+        unsafe { LoadedProgram::new(self.ptr, self.name) }
+    }
+
+    /// Lets `attach()` attach it, or not.
+    pub fn set_autoattach(&mut self, on: bool) {
+        // SAFETY: a live program, held exclusively.
+        unsafe { libbpf_sys::bpf_program__set_autoattach(self.ptr.as_ptr(), on) }
+    }
+
+    /// libbpf-rs's exclusive handle, with its `attach_*` calls.
+    pub fn libbpf(&mut self) -> libbpf_rs::ProgramMut<'_> {
+        // SAFETY: a live program, held exclusively for the returned borrow.
+        libbpf_rs::ProgramMut::new_mut(unsafe { &mut *self.ptr.as_ptr() })
+    }
+}
+
+impl fmt::Debug for LoadedProgramMut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LoadedProgramMut")
+            .field(&self.as_ref())
+            .finish()
     }
 }

@@ -14,9 +14,8 @@ use libbpf_rs::AsRawLibbpf;
 use libbpf_sys::bpf_map;
 
 use crate::Error;
-use crate::errno::Errno;
+use crate::errno::{Errno, last_errno};
 use crate::kernel_btf::{KernelBtf, KernelMember};
-use crate::storage::{Shadows, last_errno, map_created};
 
 /// State of a struct_ops map in the kernel (`enum bpf_struct_ops_state`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,32 +228,14 @@ impl KernelStructOps {
     }
 }
 
-impl Shadows<'_> {
-    /// Reads back struct_ops map `index` and names the skeleton's programs
-    /// in its slots.
-    pub fn read_back(&self, index: usize) -> Result<KernelStructOps, Error> {
-        let struct_name = self.spec.struct_ops[index].kernel_struct;
-        let spec = &self.spec.maps[self.spec.struct_ops[index].map];
-        let map = self.maps[index];
-        if !map_created(map) {
-            return Err(Error::NotCreated {
-                skeleton: self.spec.skeleton,
-                map: spec.name.to_owned(),
-                what: "read it back",
-            });
-        }
-        let programs = self
-            .progs
-            .iter()
-            .zip(self.spec.progs)
-            .filter(|(_, p)| p.struct_ops)
-            .filter_map(|(ptr, p)| {
-                // SAFETY: a program of the loaded object.
-                let program = unsafe { crate::Program::from_ptr(ptr.as_ptr()) };
-                Some((program.id()?, p.name))
-            })
-            .collect();
-        let (fd, value_size) = map_fd(map);
-        read_value(spec.name, fd, value_size, struct_name, programs)
-    }
+/// Reads back struct_ops map `map` (named `name`, filling kernel struct
+/// `struct_name`) of a loaded object, with the skeleton's programs by id.
+pub(crate) fn read_map(
+    name: &str,
+    map: NonNull<bpf_map>,
+    struct_name: &str,
+    programs: Vec<(u32, &'static str)>,
+) -> Result<KernelStructOps, Error> {
+    let (fd, value_size) = map_fd(map);
+    read_value(name, fd, value_size, struct_name, programs)
 }

@@ -23,12 +23,13 @@ pub fn configure(
     open: &mut OpenScxMinimalSkel<'_>,
     name: &str,
 ) -> Result<(), skel_runtime::CharArrayError> {
-    let ops = open.struct_ops.skel_scx_mut();
+    let enqueue_global = open.progs().enqueue_global();
+    let ops = open.struct_ops_mut().skel_scx();
     ops.name.set(name)?;
     ops.timeout_ms = TIMEOUT_MS;
     ops.flags |= SCX_OPS_SWITCH_PARTIAL;
     ops.exit_dump_len = EXIT_DUMP_LEN;
-    ops.enqueue = Some(open.progs.enqueue_global());
+    ops.enqueue = Some(enqueue_global);
     ops.running = None;
     Ok(())
 }

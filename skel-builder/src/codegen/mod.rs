@@ -2,18 +2,19 @@
 //! every layout decision was made before (in `layout` and `object`), so
 //! this module prints.
 //!
-//! - `skel`: builder, open/loaded skeletons and their containers;
-//! - `skel_ops`: their resize, array, autoattach, attach-one and read-back
-//!   methods;
+//! - `skel`: the spec, builder, open/loaded skeletons and links;
+//! - `views`: the maps, programs and struct_ops views they lend;
+//! - `live`: live views of data sections after load;
 //! - `ty`: structs, unions and enums for BTF types;
 //! - `asserts`: compile-time layout checks;
 //! - `attrs`: identifiers, literals, docs.
 
 mod asserts;
 mod attrs;
+mod live;
 mod skel;
-mod skel_ops;
 mod ty;
+mod views;
 
 use proc_macro2::TokenStream;
 use quote::quote;

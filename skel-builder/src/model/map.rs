@@ -1,4 +1,4 @@
-use super::{Accessors, Ty, TypeRef};
+use super::{Ty, TypeRef};
 
 /// One map, as libbpf creates it at open.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,31 +27,62 @@ pub struct MapDef {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MapIdents {
-    /// `maps.<get>()` / `maps.<get_mut>()`: the libbpf-rs handles.
-    pub handle: Accessors,
-    /// `maps.<get>()` / `maps.<get_mut>()`: the typed view of a data section.
-    pub data: Option<Accessors>,
-    /// `struct_ops.<get>()` / `struct_ops.<get_mut>()`: the shadow.
-    pub shadow: Option<Accessors>,
-    /// `maps.<typed>()`: the typed handle of a BTF-defined map.
-    pub typed: Option<String>,
-    /// `maps.<get>()` / `maps.<get_mut>()`: a resizable section's last array
-    /// as a slice.
-    pub array: Option<Accessors>,
-    /// `maps.<resize>(len)`: resizes that array.
-    pub resize: Option<String>,
-    /// `struct_ops.<kernel>()`: the kernel's copy of a struct_ops map.
-    pub kernel: Option<String>,
-    /// `struct_ops.<clear_missing>()`: clears the members of a struct_ops
-    /// map's shadow that the running kernel's struct lacks.
-    pub clear_missing: Option<String>,
-    /// `struct_ops.<get>()` / `struct_ops.<get_mut>(bool)`: a struct_ops
-    /// map's autoattach setting (`get_mut` is the setter).
-    pub autoattach: Option<Accessors>,
-    /// `skel.<attach>()`: registers this struct_ops map alone.
-    pub attach: Option<String>,
+    /// `maps().<access>()` / `maps_mut().<access>()`: what users reach for
+    /// most: a data section's typed view, a BTF-defined map's typed handle
+    /// after load, or the map handle.
+    pub access: String,
+    /// `maps().<handle>()`: the map handle of a data section, beside its
+    /// view (`bss_map`); `None` where `access` is the handle.
+    pub handle: Option<String>,
+    /// The live view type of a data section after load, with its variable
+    /// accessors; `None` for sections BPF programs cannot write or that are
+    /// not mapped after load.
+    pub live: Option<LiveIdents>,
+    /// struct_ops maps: the accessors of `struct_ops()` / `struct_ops_mut()`
+    /// and the skeleton's `attach_<map>()`.
+    pub struct_ops: Option<StructOpsIdents>,
     /// Its field in the links container (struct_ops maps).
     pub link: Option<String>,
+}
+
+/// The names around one struct_ops map.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StructOpsIdents {
+    /// `struct_ops().<shadow>()`, `struct_ops_mut().<shadow>()`.
+    pub shadow: String,
+    /// `struct_ops().<autoattach>()`.
+    pub autoattach: String,
+    /// `struct_ops_mut().<set_autoattach>(bool)`.
+    pub set_autoattach: String,
+    /// `struct_ops_mut().<clear_missing>()`.
+    pub clear_missing: String,
+    /// `struct_ops().<read_back>()`: the kernel's copy.
+    pub read_back: String,
+    /// `skel.<attach>()`.
+    pub attach: String,
+}
+
+/// A data section's live view after load.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LiveIdents {
+    /// The generated view type (`BssLive`).
+    pub type_name: String,
+    /// One per variable (member field of the section's struct), in field
+    /// order: the field's index, its getter, and its setter (`None` for a
+    /// resizable section's last array, which is a slice).
+    pub vars: Vec<LiveVar>,
+}
+
+/// One variable of a live view.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LiveVar {
+    /// The index of the variable's field in the section's struct.
+    pub field: usize,
+    pub getter: String,
+    pub setter: Option<String>,
 }
 
 /// Which kind of ELF data section a global-data map holds.

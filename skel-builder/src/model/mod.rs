@@ -24,8 +24,11 @@ mod prog;
 mod skeleton;
 mod ty;
 
-pub use map::{DataKind, MapDef, MapIdents, MapKind, ResizableArray, TypedHandle};
-pub use prog::{Accessors, ProgDef, ProgIdents};
+pub use map::{
+    DataKind, LiveIdents, LiveVar, MapDef, MapIdents, MapKind, ResizableArray, StructOpsIdents,
+    TypedHandle,
+};
+pub use prog::{ProgDef, ProgIdents};
 pub use skeleton::{ObjectPath, SkelIdents, Skeleton, Warning};
 pub use ty::{
     Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef, Ty,

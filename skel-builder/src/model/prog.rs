@@ -18,18 +18,12 @@ pub struct ProgDef {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ProgIdents {
-    /// `progs.<get>()`: the program token; `progs.<get_mut>()`: the
-    /// libbpf-rs handle.
-    pub access: Accessors,
+    /// `progs().<access>()` (the token before load, the loaded program
+    /// after) and `progs_mut().<access>()`.
+    pub access: String,
     /// Its field in the links container (not for struct_ops programs,
     /// which are attached through their maps).
     pub link: Option<String>,
-}
-
-/// A pair of accessor names: a shared one and an exclusive one.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Accessors {
-    pub get: String,
-    pub get_mut: String,
+    /// `skel.<attach>()`, with `link`.
+    pub attach: Option<String>,
 }

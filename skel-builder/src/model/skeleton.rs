@@ -67,14 +67,20 @@ pub struct SkelIdents {
     /// `OpenFooSkel` and `FooSkel`.
     pub open_skel: String,
     pub skel: String,
-    /// The containers: `FooMaps`, `FooProgs`, `FooStructOps`, `FooLinks`
-    /// (generic over the stage), with `OpenFoo*` aliases for the open stage.
-    pub maps: String,
+    /// The views: maps, programs and struct_ops of each stage, shared and
+    /// exclusive (`OpenFooMaps`, `OpenFooMapsMut`, `FooMaps`, ...).
     pub open_maps: String,
-    pub progs: String,
+    pub open_maps_mut: String,
+    pub maps: String,
     pub open_progs: String,
-    pub struct_ops: String,
+    pub open_progs_mut: String,
+    pub progs: String,
+    pub progs_mut: String,
     pub open_struct_ops: String,
+    pub open_struct_ops_mut: String,
+    pub struct_ops: String,
+    pub struct_ops_mut: String,
+    /// `FooLinks`.
     pub links: String,
     /// The owned forms: `OwnedOpenFooSkel`, `OwnedFooSkel`.
     pub owned_open: String,

@@ -20,7 +20,7 @@ use crate::errno::Errno;
 use crate::error::{Error, Result};
 use crate::libbpf_log::{LibbpfLog, capture};
 use crate::link::Link;
-use crate::storage::{LoadedCore, map_created};
+use super::{LoadedCore, autoattach, map_created};
 
 /// What `attach()` attaches, in order: generated code lists each with the
 /// link field it fills.
@@ -51,7 +51,7 @@ impl<'obj> LoadedCore<'obj> {
             let attached = match *target {
                 AttachTarget::Program(index) => self.attach_program(index),
                 AttachTarget::StructOps(index) => {
-                    let map = self.maps[index];
+                    let map = self.object.map(index);
                     if !map_created(map) || !autoattach(map) {
                         continue;
                     }
@@ -82,10 +82,9 @@ impl<'obj> LoadedCore<'obj> {
         if link.is_some() {
             return Ok(());
         }
-        if !map_created(self.maps[index]) {
+        if !map_created(self.object.map(index)) {
             return Err(Error::NotCreated {
-                skeleton: self.spec.skeleton,
-                map: self.spec.maps[index].name.to_owned(),
+                map: self.object.map_name(index).to_owned(),
                 what: "attach it",
             });
         }
@@ -93,16 +92,55 @@ impl<'obj> LoadedCore<'obj> {
         Ok(())
     }
 
+    /// Attaches program `index` the way its section says into `link`,
+    /// whatever its autoattach setting; nothing to do if `link` is already
+    /// set. A program not loaded, or whose section names no target, is an
+    /// error saying so.
+    pub fn attach_one_program(&self, index: usize, link: &mut Option<Link<'obj>>) -> Result<()> {
+        if link.is_some() {
+            return Ok(());
+        }
+        let prog = self.object.progs[index].as_ptr();
+        let name = self.object.spec.progs[index].name;
+        // SAFETY: prog is a program of the loaded object.
+        if unsafe { libbpf_sys::bpf_program__fd(prog) } < 0 {
+            return Err(self.attach_error(
+                "program",
+                name,
+                Errno::new(libc::ENOENT),
+                LibbpfLog::default(),
+                "\nhint: the program was not loaded (its autoload was off)",
+            ));
+        }
+        // SAFETY: as above. (errno is read right after the call.)
+        let (new, log) = capture(|| new_link(unsafe { libbpf_sys::bpf_program__attach(prog) }));
+        match new {
+            Ok(new) => {
+                *link = Some(new);
+                Ok(())
+            }
+            Err(errno) if errno.raw() == libc::EOPNOTSUPP => Err(self.attach_error(
+                "program",
+                name,
+                errno,
+                log,
+                "\nhint: its section names no attach target; attach it yourself through \
+                 `skel.progs_mut().<program>().libbpf()` (attach_xdp, attach_kprobe, ...)",
+            )),
+            Err(errno) => Err(self.attach_error("program", name, errno, log, "")),
+        }
+    }
+
     /// Attaches program `index` the way its section says, as libbpf's
     /// skeleton attach does: programs not loaded, with auto-attach off, or
     /// whose section gives no attach target are skipped (`Ok(None)`).
     fn attach_program(&self, index: usize) -> Result<Option<Link<'obj>>> {
-        let prog = self.progs[index].as_ptr();
+        let prog = self.object.progs[index].as_ptr();
         // SAFETY: prog is a program of the loaded object.
         let skip = unsafe {
             !libbpf_sys::bpf_program__autoload(prog) || !libbpf_sys::bpf_program__autoattach(prog)
         };
-        if skip || self.spec.progs[index].struct_ops {
+        if skip || self.object.spec.progs[index].struct_ops {
             return Ok(None);
         }
         // SAFETY: as above. (errno is read right after the call.)
@@ -111,27 +149,39 @@ impl<'obj> LoadedCore<'obj> {
             Ok(link) => Ok(Some(link)),
             // No auto-attach for this section: nothing to attach.
             Err(errno) if errno.raw() == libc::EOPNOTSUPP => Ok(None),
-            Err(errno) => {
-                Err(self.attach_error("program", self.spec.progs[index].name, errno, log))
-            }
+            Err(errno) => Err(self.attach_error(
+                "program",
+                self.object.spec.progs[index].name,
+                errno,
+                log,
+                "",
+            )),
         }
     }
 
     /// Registers struct_ops map `index` with the kernel (`.struct_ops.link`
     /// maps through a BPF link).
     fn register(&self, index: usize) -> Result<Link<'obj>> {
-        let map = self.maps[index].as_ptr();
+        let map = self.object.map(index).as_ptr();
         // SAFETY: map is a created struct_ops map of the loaded object.
         // (errno is read right after the call.)
         let (link, log) =
             capture(|| new_link(unsafe { libbpf_sys::bpf_map__attach_struct_ops(map) }));
         link.map_err(|errno| {
-            self.attach_error("struct_ops map", self.spec.maps[index].name, errno, log)
+            self.attach_error("struct_ops map", self.object.map_name(index), errno, log, "")
         })
     }
 
-    fn attach_error(&self, what: &'static str, name: &str, errno: Errno, log: LibbpfLog) -> Error {
+    fn attach_error(
+        &self,
+        what: &'static str,
+        name: &str,
+        errno: Errno,
+        log: LibbpfLog,
+        hint: &'static str,
+    ) -> Error {
         let hint = match (what, errno.raw()) {
+            _ if !hint.is_empty() => hint,
             ("struct_ops map", libc::EEXIST) => {
                 "\nhint: a struct_ops of that name is already registered (a TCP congestion \
                  control's name, a sched_ext scheduler, ...); set another `name` in the shadow"
@@ -144,7 +194,7 @@ impl<'obj> LoadedCore<'obj> {
             _ => "",
         };
         Error::Attach {
-            skeleton: self.spec.skeleton,
+            skeleton: self.object.spec.skeleton,
             what,
             name: name.to_owned(),
             errno,
@@ -152,11 +202,6 @@ impl<'obj> LoadedCore<'obj> {
             hint,
         }
     }
-}
-
-fn autoattach(map: NonNull<libbpf_sys::bpf_map>) -> bool {
-    // SAFETY: map is a live map.
-    unsafe { libbpf_sys::bpf_map__autoattach(map.as_ptr()) }
 }
 
 /// A link libbpf returned, or the errno it failed with.

@@ -17,18 +17,17 @@
 //! | per-CPU hash, LRU per-CPU hash | [`PerCpuHash`] (one value per possible CPU) |
 //! | per-CPU array | [`PerCpuArray`] |
 //! | queue, stack | [`Queue`] (push, pop, peek) |
-//! | array and hash of maps | [`MapOfMaps`] (inner maps as [`Owned`] typed handles) |
+//! | array and hash of maps | [`MapOfMaps`] (inner maps as owned typed handles) |
 
-use std::ffi::CStr;
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::{MaybeUninit, size_of};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::ptr::NonNull;
+use std::ops::Deref;
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use libbpf_sys::bpf_map;
-
+use crate::errno::Errno;
 use crate::error::{Error, Result};
+use crate::map::MapHandle;
 use crate::plain::Plain;
 
 const ENOENT: i32 = libc::ENOENT;
@@ -36,79 +35,66 @@ const ENOENT: i32 = libc::ENOENT;
 /// Flags of an update (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`).
 pub use libbpf_rs::MapFlags;
 
-/// A map of a loaded object: where typed handles make their calls.
-#[derive(Clone, Copy)]
+/// A typed handle's map, with whether its key and value sizes are the
+/// types' (checked once, when the handle is made: a loaded map's sizes do
+/// not change).
+#[derive(Clone)]
 struct Target<'a> {
-    /// A map of a skeleton's object (or of no object, for inner maps:
-    /// then `fd` is set and `map` is `None`).
-    map: Option<NonNull<bpf_map>>,
-    fd: RawFd,
-    /// Key and value sizes of an inner map, read once from the kernel.
-    inner_sizes: (usize, usize),
-    _life: PhantomData<&'a bpf_map>,
+    map: MapHandle<'a>,
+    /// `Err((what, expected, actual))` when a size disagrees.
+    fit: std::result::Result<(), (&'static str, usize, usize)>,
 }
 
 impl<'a> Target<'a> {
-    fn name(&self) -> String {
-        match self.map {
-            // SAFETY: a live map of a loaded object (type invariant); libbpf
-            // returns its NUL-terminated name.
-            Some(map) => unsafe { CStr::from_ptr(libbpf_sys::bpf_map__name(map.as_ptr())) }
-                .to_string_lossy()
-                .into_owned(),
-            None => format!("inner map (fd {})", self.fd),
-        }
-    }
-
-    /// The map's key and value sizes.
-    fn sizes(&self) -> Result<(usize, usize)> {
-        match self.map {
-            // SAFETY: as in `name`.
-            Some(map) => unsafe {
-                Ok((
-                    libbpf_sys::bpf_map__key_size(map.as_ptr()) as usize,
-                    libbpf_sys::bpf_map__value_size(map.as_ptr()) as usize,
-                ))
-            },
-            None => Ok(self.inner_sizes),
-        }
-    }
-
-    /// Checks that keys are `key` bytes and values `value` bytes.
-    fn check(&self, key: usize, value: usize) -> Result<()> {
-        let (k, v) = self.sizes()?;
-        for (what, expected, actual) in [("key", key, k), ("value", value, v)] {
-            if expected != actual {
-                return Err(Error::MapTypeSize {
-                    map: self.name(),
-                    what,
-                    expected,
-                    actual,
-                });
+    fn new(map: MapHandle<'a>, key: usize, value: usize) -> Self {
+        let info = map.info();
+        let mut fit = Ok(());
+        for (what, expected, actual) in [
+            ("key", key, info.key_size as usize),
+            ("value", value, info.value_size as usize),
+        ] {
+            if fit.is_ok() && expected != actual {
+                fit = Err((what, expected, actual));
             }
         }
-        Ok(())
+        Target { map, fit }
+    }
+
+    fn name(&self) -> &str {
+        self.map.name()
+    }
+
+    /// Ready for `op`: created, and the sizes agree with the types.
+    fn check(&self, op: &'static str) -> Result<()> {
+        self.map.ready(op)?;
+        match self.fit {
+            Ok(()) => Ok(()),
+            Err((what, expected, actual)) => Err(Error::MapTypeSize {
+                map: self.name().to_owned(),
+                what,
+                expected,
+                actual,
+            }),
+        }
     }
 
     fn failed(&self, op: &'static str, ret: i32) -> Error {
-        Error::MapOp {
-            map: self.name(),
-            op,
-            source: std::io::Error::from_raw_os_error(-ret),
-        }
+        self.map.op_error(op, Errno::new(ret))
     }
 
-    /// `bpf_map_lookup_elem` into `value` (`len` bytes); `Ok(false)` when
-    /// the key is absent.
+    /// `bpf_map_lookup_elem` into `value`; `Ok(false)` when the key is
+    /// absent.
     ///
     /// # Safety
     ///
     /// `key` must point to a key of the map's key size (or be null for
-    /// maps without keys), `value` to `len` writable bytes, and `len` must
-    /// be what the kernel writes for one lookup.
+    /// maps without keys), `value` to as many writable bytes as the kernel
+    /// writes for one lookup.
     unsafe fn lookup(&self, key: *const u8, value: *mut u8) -> Result<bool> {
         // SAFETY: per the caller.
-        let ret = unsafe { libbpf_sys::bpf_map_lookup_elem(self.fd, key.cast(), value.cast()) };
+        let ret = unsafe {
+            libbpf_sys::bpf_map_lookup_elem(self.map.raw_fd(), key.cast(), value.cast())
+        };
         match ret {
             0 => Ok(true),
             r if -r == ENOENT => Ok(false),
@@ -122,7 +108,12 @@ impl<'a> Target<'a> {
     unsafe fn update(&self, key: *const u8, value: *const u8, flags: MapFlags) -> Result<()> {
         // SAFETY: per the caller.
         let ret = unsafe {
-            libbpf_sys::bpf_map_update_elem(self.fd, key.cast(), value.cast(), flags.bits())
+            libbpf_sys::bpf_map_update_elem(
+                self.map.raw_fd(),
+                key.cast(),
+                value.cast(),
+                flags.bits(),
+            )
         };
         if ret == 0 {
             Ok(())
@@ -136,7 +127,7 @@ impl<'a> Target<'a> {
     /// `key` must point to a key of the map's key size.
     unsafe fn delete(&self, key: *const u8) -> Result<bool> {
         // SAFETY: per the caller.
-        let ret = unsafe { libbpf_sys::bpf_map_delete_elem(self.fd, key.cast()) };
+        let ret = unsafe { libbpf_sys::bpf_map_delete_elem(self.map.raw_fd(), key.cast()) };
         match ret {
             0 => Ok(true),
             r if -r == ENOENT => Ok(false),
@@ -144,21 +135,19 @@ impl<'a> Target<'a> {
         }
     }
 
-    /// Deletes `key` of a map whose values are `value` bytes; `Ok(false)`
-    /// if it was not there.
-    fn delete_key<K: Plain>(&self, key: &K, value: usize) -> Result<bool> {
-        self.check(size_of::<K>(), value)?;
+    /// Deletes `key`; `Ok(false)` if it was not there.
+    fn delete_key<K: Plain>(&self, key: &K) -> Result<bool> {
+        self.check("delete")?;
         // SAFETY: sizes checked.
         unsafe { self.delete((key as *const K).cast()) }
     }
 
-    /// Every key of a map whose values are `value` bytes (none if the
-    /// sizes disagree with `K`).
-    fn keys<K: Plain>(&self, value: usize) -> Keys<'a, K> {
+    /// Every key (none if the handle is not ready).
+    fn keys<K: Plain>(&self) -> Keys<'_, K> {
         Keys {
-            target: *self,
+            target: self,
             last: None,
-            done: self.check(size_of::<K>(), value).is_err(),
+            done: self.check("iterate keys").is_err(),
         }
     }
 
@@ -168,7 +157,7 @@ impl<'a> Target<'a> {
         let key = key.map_or(std::ptr::null(), |k| (k as *const K).cast::<u8>());
         // SAFETY: keys are K-sized (checked by callers); `next` has room.
         let ret = unsafe {
-            libbpf_sys::bpf_map_get_next_key(self.fd, key.cast(), next.as_mut_ptr().cast())
+            libbpf_sys::bpf_map_get_next_key(self.map.raw_fd(), key.cast(), next.as_mut_ptr().cast())
         };
         match ret {
             // SAFETY: the kernel wrote a whole key; any bytes are a K.
@@ -182,8 +171,8 @@ impl<'a> Target<'a> {
 /// Keys of a map, in the kernel's order, from [`Hash::keys`] and friends.
 /// A map changed while iterating may skip or repeat keys, as with every
 /// `bpf_map_get_next_key` walk.
-pub struct Keys<'a, K> {
-    target: Target<'a>,
+pub struct Keys<'t, K> {
+    target: &'t Target<'t>,
     last: Option<K>,
     done: bool,
 }
@@ -213,73 +202,76 @@ impl<K: Plain> Iterator for Keys<'_, K> {
 }
 
 macro_rules! handle {
-    ($(#[$doc:meta])* $name:ident<$($p:ident),*>) => {
+    ($(#[$doc:meta])* $name:ident<$($p:ident),*> key $key:expr, value $value:expr) => {
         $(#[$doc])*
+        ///
+        /// It borrows the skeleton for `'a` and costs nothing to make;
+        /// `into_owned()` gives one that owns a duplicate file descriptor,
+        /// with no lifetime, to keep in a struct or move into another
+        /// thread or task. It derefs to its [`MapHandle`] (name, fd, info,
+        /// pinning, libbpf-rs's handle). `Send` and `Sync`: every operation
+        /// is a `bpf()` call on the map's file descriptor.
         pub struct $name<'a, $($p),*> {
             target: Target<'a>,
             _types: PhantomData<fn($($p,)*) -> ($($p,)*)>,
         }
 
         impl<'a, $($p),*> $name<'a, $($p),*> {
-            /// The map's file descriptor.
-            pub fn fd(&self) -> RawFd {
-                self.target.fd
-            }
-
-            /// The map's name.
-            pub fn name(&self) -> String {
-                self.target.name()
-            }
-
             #[doc(hidden)]
-            pub fn __new(maps: &'a crate::storage::Maps<'_>, index: usize) -> Self {
-                let map = maps.ptr(index);
+            pub fn __new(map: MapHandle<'a>) -> Self {
                 $name {
+                    target: Target::new(map, $key, $value),
+                    _types: PhantomData,
+                }
+            }
+
+            /// This handle, owning a duplicate of the map's file
+            /// descriptor (see the type's docs).
+            pub fn into_owned(self) -> Result<$name<'static, $($p),*>> {
+                Ok($name {
                     target: Target {
-                        map: Some(map),
-                        // SAFETY: a map of a loaded object.
-                        fd: unsafe { libbpf_sys::bpf_map__fd(map.as_ptr()) },
-                        inner_sizes: (0, 0),
-                        _life: PhantomData,
+                        map: self.target.map.into_owned()?,
+                        fit: self.target.fit,
                     },
+                    _types: PhantomData,
+                })
+            }
+        }
+
+        impl<'a, $($p),*> Clone for $name<'a, $($p),*> {
+            fn clone(&self) -> Self {
+                $name {
+                    target: self.target.clone(),
                     _types: PhantomData,
                 }
             }
         }
 
-        impl<$($p),*> AsRawFd for $name<'_, $($p),*> {
-            fn as_raw_fd(&self) -> RawFd {
-                self.target.fd
+        impl<'a, $($p),*> Deref for $name<'a, $($p),*> {
+            type Target = MapHandle<'a>;
+
+            fn deref(&self) -> &MapHandle<'a> {
+                &self.target.map
+            }
+        }
+
+        impl<$($p),*> AsFd for $name<'_, $($p),*> {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.target.map.as_fd()
             }
         }
 
         impl<$($p),*> fmt::Debug for $name<'_, $($p),*> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("map", &self.target.name())
-                    .field("fd", &self.target.fd)
+                f.debug_tuple(stringify!($name))
+                    .field(&self.target.map)
                     .finish()
             }
         }
 
-        // SAFETY: the handle makes bpf() calls on a file descriptor and
-        // reads libbpf's map fields set at open; both may happen from any
-        // thread.
-        unsafe impl<$($p),*> Send for $name<'_, $($p),*> {}
-        // SAFETY: as above; every operation takes `&self`.
-        unsafe impl<$($p),*> Sync for $name<'_, $($p),*> {}
-
         impl<$($p),*> InnerMap for $name<'static, $($p),*> {
-            fn from_fd(fd: RawFd, key_size: usize, value_size: usize) -> Self {
-                $name {
-                    target: Target {
-                        map: None,
-                        fd,
-                        inner_sizes: (key_size, value_size),
-                        _life: PhantomData,
-                    },
-                    _types: PhantomData,
-                }
+            fn __from_handle(map: MapHandle<'static>) -> Self {
+                $name::__new(map)
             }
         }
     };
@@ -288,13 +280,13 @@ macro_rules! handle {
 handle! {
     /// A map of keys `K` to values `V`: hash, LRU hash, LPM trie, and other
     /// keyed maps.
-    Hash<K, V>
+    Hash<K, V> key size_of::<K>(), value size_of::<V>()
 }
 
 impl<K: Plain, V: Plain> Hash<'_, K, V> {
     /// The value of `key`, if present.
     pub fn lookup(&self, key: &K) -> Result<Option<V>> {
-        self.target.check(size_of::<K>(), size_of::<V>())?;
+        self.target.check("lookup")?;
         let mut value = MaybeUninit::<V>::uninit();
         // SAFETY: sizes checked; `value` has room for one V.
         let found = unsafe {
@@ -307,7 +299,7 @@ impl<K: Plain, V: Plain> Hash<'_, K, V> {
 
     /// Sets `key` to `value`; `flags` as `bpf_map_update_elem` takes them.
     pub fn update(&self, key: &K, value: &V, flags: MapFlags) -> Result<()> {
-        self.target.check(size_of::<K>(), size_of::<V>())?;
+        self.target.check("update")?;
         // SAFETY: sizes checked.
         unsafe {
             self.target
@@ -322,12 +314,12 @@ impl<K: Plain, V: Plain> Hash<'_, K, V> {
 
     /// Deletes `key`; `Ok(false)` if it was not there.
     pub fn delete(&self, key: &K) -> Result<bool> {
-        self.target.delete_key(key, size_of::<V>())
+        self.target.delete_key(key)
     }
 
     /// Every key, in the kernel's order.
     pub fn keys(&self) -> Keys<'_, K> {
-        self.target.keys(size_of::<V>())
+        self.target.keys()
     }
 
     /// Every key with its value (keys deleted meanwhile are skipped).
@@ -341,13 +333,13 @@ impl<K: Plain, V: Plain> Hash<'_, K, V> {
 
 handle! {
     /// An array map of values `V`, indexed by `u32`.
-    Array<V>
+    Array<V> key 4, value size_of::<V>()
 }
 
 impl<V: Plain> Array<'_, V> {
     /// The value at `index`; `Ok(None)` past the end.
     pub fn get(&self, index: u32) -> Result<Option<V>> {
-        self.target.check(4, size_of::<V>())?;
+        self.target.check("get")?;
         let mut value = MaybeUninit::<V>::uninit();
         // SAFETY: sizes checked; `value` has room for one V.
         let found = unsafe {
@@ -360,7 +352,7 @@ impl<V: Plain> Array<'_, V> {
 
     /// Sets the value at `index`.
     pub fn set(&self, index: u32, value: &V) -> Result<()> {
-        self.target.check(4, size_of::<V>())?;
+        self.target.check("set")?;
         // SAFETY: sizes checked.
         unsafe {
             self.target.update(
@@ -380,7 +372,7 @@ pub fn possible_cpus() -> Result<usize> {
     usize::try_from(n).map_err(|_| Error::MapOp {
         map: "(per-CPU map)".to_owned(),
         op: "count possible CPUs",
-        source: std::io::Error::from_raw_os_error(-n),
+        errno: Errno::new(n),
     })
 }
 
@@ -401,7 +393,7 @@ fn per_cpu_read<V: Plain>(buf: &[u8], cpus: usize) -> Vec<V> {
 fn per_cpu_write<V: Plain>(values: &[V], cpus: usize, map: &Target<'_>) -> Result<Vec<u8>> {
     if values.len() != cpus {
         return Err(Error::PerCpuCount {
-            map: map.name(),
+            map: map.name().to_owned(),
             expected: cpus,
             actual: values.len(),
         });
@@ -423,13 +415,13 @@ fn per_cpu_write<V: Plain>(values: &[V], cpus: usize, map: &Target<'_>) -> Resul
 handle! {
     /// A per-CPU hash of keys `K` to values `V`: one value per possible
     /// CPU ([`possible_cpus`]).
-    PerCpuHash<K, V>
+    PerCpuHash<K, V> key size_of::<K>(), value size_of::<V>()
 }
 
 impl<K: Plain, V: Plain> PerCpuHash<'_, K, V> {
     /// The values of `key`, one per possible CPU, if present.
     pub fn lookup(&self, key: &K) -> Result<Option<Vec<V>>> {
-        self.target.check(size_of::<K>(), size_of::<V>())?;
+        self.target.check("lookup")?;
         let cpus = possible_cpus()?;
         let mut buf = vec![0u8; per_cpu_stride::<V>() * cpus];
         // SAFETY: sizes checked; `buf` holds one stride per possible CPU,
@@ -443,7 +435,7 @@ impl<K: Plain, V: Plain> PerCpuHash<'_, K, V> {
 
     /// Sets `key` to `values`, one per possible CPU.
     pub fn update(&self, key: &K, values: &[V], flags: MapFlags) -> Result<()> {
-        self.target.check(size_of::<K>(), size_of::<V>())?;
+        self.target.check("update")?;
         let buf = per_cpu_write(values, possible_cpus()?, &self.target)?;
         // SAFETY: sizes checked; `buf` holds one stride per CPU.
         unsafe {
@@ -454,25 +446,25 @@ impl<K: Plain, V: Plain> PerCpuHash<'_, K, V> {
 
     /// Deletes `key`; `Ok(false)` if it was not there.
     pub fn delete(&self, key: &K) -> Result<bool> {
-        self.target.delete_key(key, size_of::<V>())
+        self.target.delete_key(key)
     }
 
     /// Every key, in the kernel's order.
     pub fn keys(&self) -> Keys<'_, K> {
-        self.target.keys(size_of::<V>())
+        self.target.keys()
     }
 }
 
 handle! {
     /// A per-CPU array of values `V`, indexed by `u32`: one value per
     /// possible CPU ([`possible_cpus`]).
-    PerCpuArray<V>
+    PerCpuArray<V> key 4, value size_of::<V>()
 }
 
 impl<V: Plain> PerCpuArray<'_, V> {
     /// The values at `index`, one per possible CPU; `Ok(None)` past the end.
     pub fn get(&self, index: u32) -> Result<Option<Vec<V>>> {
-        self.target.check(4, size_of::<V>())?;
+        self.target.check("get")?;
         let cpus = possible_cpus()?;
         let mut buf = vec![0u8; per_cpu_stride::<V>() * cpus];
         // SAFETY: sizes checked; `buf` holds one stride per possible CPU.
@@ -485,7 +477,7 @@ impl<V: Plain> PerCpuArray<'_, V> {
 
     /// Sets the values at `index`, one per possible CPU.
     pub fn set(&self, index: u32, values: &[V]) -> Result<()> {
-        self.target.check(4, size_of::<V>())?;
+        self.target.check("set")?;
         let buf = per_cpu_write(values, possible_cpus()?, &self.target)?;
         // SAFETY: sizes checked; `buf` holds one stride per CPU.
         unsafe {
@@ -497,14 +489,14 @@ impl<V: Plain> PerCpuArray<'_, V> {
 
 handle! {
     /// A queue or stack of values `V`.
-    Queue<V>
+    Queue<V> key 0, value size_of::<V>()
 }
 
 impl<V: Plain> Queue<'_, V> {
     /// Pushes `value` (`MapFlags::EXIST` replaces the oldest value of a full
     /// queue or stack).
     pub fn push(&self, value: &V, flags: MapFlags) -> Result<()> {
-        self.target.check(0, size_of::<V>())?;
+        self.target.check("push")?;
         // SAFETY: sizes checked; queues take no key.
         unsafe {
             self.target
@@ -515,12 +507,12 @@ impl<V: Plain> Queue<'_, V> {
     /// Takes the next value (the oldest for a queue, the newest for a
     /// stack); `Ok(None)` when empty.
     pub fn pop(&self) -> Result<Option<V>> {
-        self.target.check(0, size_of::<V>())?;
+        self.target.check("pop")?;
         let mut value = MaybeUninit::<V>::uninit();
         // SAFETY: sizes checked; queues take no key; `value` has room.
         let ret = unsafe {
             libbpf_sys::bpf_map_lookup_and_delete_elem(
-                self.target.fd,
+                self.target.map.raw_fd(),
                 std::ptr::null(),
                 value.as_mut_ptr().cast(),
             )
@@ -535,7 +527,7 @@ impl<V: Plain> Queue<'_, V> {
 
     /// The next value, left in place; `Ok(None)` when empty.
     pub fn peek(&self) -> Result<Option<V>> {
-        self.target.check(0, size_of::<V>())?;
+        self.target.check("peek")?;
         let mut value = MaybeUninit::<V>::uninit();
         // SAFETY: sizes checked; queues take no key; `value` has room.
         let found = unsafe {
@@ -547,68 +539,25 @@ impl<V: Plain> Queue<'_, V> {
     }
 }
 
-/// A typed handle that can stand for an inner map of a [`MapOfMaps`].
+/// A typed handle that can stand for an inner map of a [`MapOfMaps`]:
+/// every typed map handle of `'static` lifetime.
 pub trait InnerMap: Sized {
     #[doc(hidden)]
-    fn from_fd(fd: RawFd, key_size: usize, value_size: usize) -> Self;
-}
-
-/// An inner map taken out of a [`MapOfMaps`]: it owns a file descriptor of
-/// the map and derefs to its typed handle `H`.
-pub struct Owned<H> {
-    handle: H,
-    _fd: OwnedFd,
-}
-
-impl<H: InnerMap> Owned<H> {
-    /// Wraps `fd`, reading the map's key and value sizes once.
-    fn new(fd: OwnedFd) -> std::io::Result<Self> {
-        // SAFETY: all-zero is a valid bpf_map_info.
-        let mut info: libbpf_sys::bpf_map_info = unsafe { std::mem::zeroed() };
-        let mut len = size_of::<libbpf_sys::bpf_map_info>() as u32;
-        // SAFETY: `info` has `len` writable bytes.
-        let ret = unsafe {
-            libbpf_sys::bpf_map_get_info_by_fd(fd.as_raw_fd(), (&raw mut info).cast(), &mut len)
-        };
-        if ret != 0 {
-            return Err(std::io::Error::from_raw_os_error(-ret));
-        }
-        Ok(Owned {
-            handle: H::from_fd(
-                fd.as_raw_fd(),
-                info.key_size as usize,
-                info.value_size as usize,
-            ),
-            _fd: fd,
-        })
-    }
-}
-
-impl<H> std::ops::Deref for Owned<H> {
-    type Target = H;
-
-    fn deref(&self) -> &H {
-        &self.handle
-    }
-}
-
-impl<H: fmt::Debug> fmt::Debug for Owned<H> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.handle.fmt(f)
-    }
+    fn __from_handle(map: MapHandle<'static>) -> Self;
 }
 
 handle! {
     /// An array or hash of maps, keyed by `K` (`u32` for arrays), whose
     /// inner maps are typed handles `I` (e.g. `Hash<'static, K2, V2>`).
     /// Inner maps are set by file descriptor and read back by id.
-    MapOfMaps<K, I>
+    MapOfMaps<K, I> key size_of::<K>(), value 4
 }
 
 impl<K: Plain, I: InnerMap> MapOfMaps<'_, K, I> {
-    /// The inner map at `key`, if set, with a file descriptor of its own.
-    pub fn get(&self, key: &K) -> Result<Option<Owned<I>>> {
-        self.target.check(size_of::<K>(), 4)?;
+    /// The inner map at `key`, if set, as a typed handle owning a file
+    /// descriptor of its own.
+    pub fn get(&self, key: &K) -> Result<Option<I>> {
+        self.target.check("get")?;
         let mut id = 0u32;
         // SAFETY: sizes checked; the kernel writes a u32 map id.
         let found = unsafe {
@@ -625,17 +574,15 @@ impl<K: Plain, I: InnerMap> MapOfMaps<'_, K, I> {
         }
         // SAFETY: a new fd we own.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Owned::new(fd).map(Some).map_err(|source| Error::MapOp {
-            map: self.target.name(),
-            op: "read inner map info",
-            source,
-        })
+        let map = MapHandle::from_owned_fd(fd)
+            .map_err(|errno| self.target.map.op_error("read inner map info", errno))?;
+        Ok(Some(I::__from_handle(map)))
     }
 
     /// Sets `key` to the map whose file descriptor is `inner`.
-    pub fn set(&self, key: &K, inner: &impl AsRawFd) -> Result<()> {
-        self.target.check(size_of::<K>(), 4)?;
-        let fd: u32 = inner.as_raw_fd() as u32;
+    pub fn set(&self, key: &K, inner: &impl AsFd) -> Result<()> {
+        self.target.check("set")?;
+        let fd: u32 = std::os::fd::AsRawFd::as_raw_fd(&inner.as_fd()) as u32;
         // SAFETY: sizes checked; values are u32 file descriptors.
         unsafe {
             self.target.update(
@@ -648,12 +595,6 @@ impl<K: Plain, I: InnerMap> MapOfMaps<'_, K, I> {
 
     /// Deletes `key`; `Ok(false)` if it was not there.
     pub fn delete(&self, key: &K) -> Result<bool> {
-        self.target.delete_key(key, 4)
-    }
-}
-
-impl<I> AsRawFd for Owned<I> {
-    fn as_raw_fd(&self) -> RawFd {
-        self._fd.as_raw_fd()
+        self.target.delete_key(key)
     }
 }

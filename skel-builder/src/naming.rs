@@ -30,8 +30,8 @@
 
 use crate::ident::{Namespace, camel_case, sanitize};
 use crate::model::{
-    DataKind, FieldKind, LiveIdents, LiveVar, MapKind, Origin, Skeleton, StructDef, StructOpsIdents,
-    Ty, TypeDefKind, TypeRef,
+    DataKind, FieldKind, LiveIdents, LiveVar, MapKind, Origin, Skeleton, StructDef,
+    StructOpsIdents, Ty, TypeDefKind, TypeRef,
 };
 
 /// Names generated types must not take: Rust's primitive types (the

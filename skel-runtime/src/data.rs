@@ -135,7 +135,9 @@ impl Place {
     fn array<E>(&self) -> Result<(NonNull<E>, usize)> {
         let type_name = std::any::type_name::<[E]>();
         let (p, size) = self.checked(type_name, self.offset, self.offset, align_of::<E>())?;
-        let len = (size - self.offset).checked_div(size_of::<E>()).unwrap_or(0);
+        let len = (size - self.offset)
+            .checked_div(size_of::<E>())
+            .unwrap_or(0);
         // SAFETY: offset <= size: inside the buffer.
         let first = unsafe { p.add(self.offset) };
         Ok((first.cast(), len))

@@ -40,10 +40,10 @@ use libbpf_rs::btf::types::{DataSec, Int, IntEncoding, Var};
 use libbpf_rs::btf::{Btf, BtfKind, BtfType, ReferencesType};
 use libbpf_sys::{bpf_map, bpf_object};
 
-use crate::error::{Error, MissingMembers, Result};
-use crate::kernel_btf::{KernelBtf, KernelEnumValue, StructRef};
 use crate::contract::{MemberSpec, SkelSpec, StructOpsSpec};
 use crate::core::initial_value;
+use crate::error::{Error, MissingMembers, Result};
+use crate::kernel_btf::{KernelBtf, KernelEnumValue, StructRef};
 
 /// What the kernel lacks, for messages about struct_ops types it lacks
 /// entirely.

@@ -52,6 +52,7 @@ mod plain;
 mod program;
 mod readback;
 mod storage;
+mod views;
 
 pub use data::{Live, LiveSlice, Section, SectionMut};
 pub use errno::{ENOTSUPP, Errno};

@@ -39,7 +39,8 @@ fn check(map: &str, op: &'static str, ret: i32) -> Result<()> {
 
 fn path_cstring(map: &str, op: &'static str, path: &Path) -> Result<CString> {
     use std::os::unix::ffi::OsStrExt;
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| op_error(map, op, Errno::new(libc::EINVAL)))
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| op_error(map, op, Errno::new(libc::EINVAL)))
 }
 
 /// A map of an open skeleton, to read its settings:
@@ -128,7 +129,11 @@ impl<'a> OpenMap<'a> {
         // exclusive of every `OpenMap` of `'a`.
         let p = unsafe { libbpf_sys::bpf_map__pin_path(self.raw()) };
         // SAFETY: a NUL-terminated string of libbpf's.
-        (!p.is_null()).then(|| Path::new(std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(p) }.to_bytes())))
+        (!p.is_null()).then(|| {
+            Path::new(std::ffi::OsStr::from_bytes(
+                unsafe { CStr::from_ptr(p) }.to_bytes(),
+            ))
+        })
     }
 
     /// libbpf-rs's handle of the map.
@@ -225,7 +230,8 @@ impl<'a> OpenMapMut<'a> {
     /// the skeleton lays a type over must keep its value size.
     pub fn reuse_fd(&mut self, fd: BorrowedFd<'_>) -> Result<()> {
         if self.map.spec.fixed_size() {
-            let info = map_info(fd.as_raw_fd()).map_err(|e| op_error(self.name(), "reuse fd", e))?;
+            let info =
+                map_info(fd.as_raw_fd()).map_err(|e| op_error(self.name(), "reuse fd", e))?;
             if info.value_size != self.map.value_size() {
                 return Err(op_error(self.name(), "reuse fd", Errno::new(libc::EINVAL)));
             }

@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::attrs::{code, doc, ident, lit_usize};
 use super::{live, views};
-use crate::model::{DataKind, MapKind, ObjectPath, Skeleton, TypeDefKind};
+use crate::model::{MapKind, ObjectPath, Skeleton, TypeDefKind};
 
 /// The skeleton's own type names, as tokens.
 pub struct Names {
@@ -85,11 +85,7 @@ pub fn skeleton(skel: &Skeleton) -> TokenStream {
     let loaded = loaded_skel(skel, &n, &has);
     let views = views::views(skel, &n, &has);
     let live = live::live_types(skel);
-    let links = if has.links {
-        links(skel, &n)
-    } else {
-        quote!()
-    };
+    let links = if has.links { links(skel, &n) } else { quote!() };
     quote! {
         #spec
         #builder
@@ -215,10 +211,11 @@ fn builder(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
             }
         }
 
-        // SAFETY: the open and loaded skeletons hold a private core that
-        // borrows only the storage `__open` is given, and links of their own
-        // object; both are invariant in 'obj (the core's brand), and nothing
-        // whose type mentions 'obj can be stored through a shared reference.
+        /// SAFETY: the open and loaded skeletons hold a private core that
+        /// borrows only the storage `__open` is given, and links of their
+        /// own object; both are invariant in `'obj` (the core's brand), and
+        /// nothing whose type mentions `'obj` can be stored through a shared
+        /// reference.
         unsafe impl __skel::SkelBuilder for #builder {
             type Open<'obj> = #open_skel<'obj>;
             type Loaded<'obj> = #skel_name<'obj>;
@@ -243,61 +240,6 @@ fn builder(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
     }
 }
 
-/// `maps()`, `progs()`, `struct_ops()` and their `_mut` twins on a
-/// skeleton, for the views it has.
-fn view_methods(
-    has: &Has,
-    maps: (&Ident, Option<&Ident>),
-    progs: (&Ident, &Ident),
-    struct_ops: (&Ident, &Ident),
-) -> Vec<TokenStream> {
-    let mut out = vec![];
-    if has.maps {
-        let (shared, exclusive) = maps;
-        out.push(quote! {
-            /// Maps: typed data sections, map handles.
-            pub fn maps(&self) -> #shared<'_, 'obj> {
-                #shared { core: &self.core }
-            }
-        });
-        if let Some(exclusive) = exclusive {
-            out.push(quote! {
-                /// Maps, to change: writable data sections, map settings.
-                pub fn maps_mut(&mut self) -> #exclusive<'_, 'obj> {
-                    #exclusive { core: &mut self.core }
-                }
-            });
-        }
-    }
-    if has.progs {
-        let (shared, exclusive) = progs;
-        out.push(quote! {
-            /// Programs.
-            pub fn progs(&self) -> #shared<'_, 'obj> {
-                #shared { core: &self.core }
-            }
-            /// Programs, to change.
-            pub fn progs_mut(&mut self) -> #exclusive<'_, 'obj> {
-                #exclusive { core: &mut self.core }
-            }
-        });
-    }
-    if has.struct_ops {
-        let (shared, exclusive) = struct_ops;
-        out.push(quote! {
-            /// struct_ops shadows.
-            pub fn struct_ops(&self) -> #shared<'_, 'obj> {
-                #shared { core: &self.core }
-            }
-            /// struct_ops shadows and settings, to change.
-            pub fn struct_ops_mut(&mut self) -> #exclusive<'_, 'obj> {
-                #exclusive { core: &mut self.core }
-            }
-        });
-    }
-    out
-}
-
 fn open_skel(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
     let Names {
         open_skel,
@@ -308,12 +250,6 @@ fn open_skel(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
         "BPF object {}, opened: change maps, programs, struct_ops shadows and globals, then `load()`.",
         code(&skel.name)
     )]);
-    let views = view_methods(
-        has,
-        (&n.open_maps, Some(&n.open_maps_mut)),
-        (&n.open_progs, &n.open_progs_mut),
-        (&n.open_struct_ops, &n.open_struct_ops_mut),
-    );
     let fill = skel.idents.fill_kernel_consts.as_deref().map(|name| {
         let f = ident(name);
         quote! {
@@ -360,8 +296,6 @@ fn open_skel(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
         }
 
         impl<'obj> #open_skel<'obj> {
-            #(#views)*
-
             /// Loads the object. Every struct_ops slot must be empty or hold
             /// a struct_ops program of this object; each struct_ops program
             /// is loaded exactly when a slot of a map that will be created
@@ -396,12 +330,6 @@ fn loaded_skel(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
         ..
     } = n;
     let d = doc(&[format!("BPF object {}, loaded.", code(&skel.name))]);
-    let views = view_methods(
-        has,
-        (&n.maps, None),
-        (&n.progs, &n.progs_mut),
-        (&n.struct_ops, &n.struct_ops_mut),
-    );
     let mut attaches = vec![];
     let mut attach_one = vec![];
     for (i, p) in skel.progs.iter().enumerate() {
@@ -477,8 +405,6 @@ fn loaded_skel(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
         }
 
         impl<'obj> #skel_name<'obj> {
-            #(#views)*
-
             #attach
 
             /// The raw `struct bpf_object *`.
@@ -522,19 +448,4 @@ fn links(skel: &Skeleton, n: &Names) -> TokenStream {
             _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
         }
     }
-}
-
-/// Is data section map `kind` one whose typed view after load is a plain
-/// reference (frozen `.rodata` that libbpf maps)?
-pub fn frozen_after_load(kind: &MapKind) -> bool {
-    matches!(
-        kind,
-        MapKind::Data {
-            kind: DataKind::Rodata,
-            mmapable: true,
-            ty: Some(_),
-            resizable: None,
-            ..
-        }
-    )
 }

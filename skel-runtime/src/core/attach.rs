@@ -16,11 +16,11 @@ use std::ptr::NonNull;
 
 use libbpf_sys::bpf_link;
 
+use super::{LoadedCore, autoattach, map_created};
 use crate::errno::Errno;
 use crate::error::{Error, Result};
 use crate::libbpf_log::{LibbpfLog, capture};
 use crate::link::Link;
-use super::{LoadedCore, autoattach, map_created};
 
 /// What `attach()` attaches, in order: generated code lists each with the
 /// link field it fills.
@@ -168,7 +168,13 @@ impl<'obj> LoadedCore<'obj> {
         let (link, log) =
             capture(|| new_link(unsafe { libbpf_sys::bpf_map__attach_struct_ops(map) }));
         link.map_err(|errno| {
-            self.attach_error("struct_ops map", self.object.map_name(index), errno, log, "")
+            self.attach_error(
+                "struct_ops map",
+                self.object.map_name(index),
+                errno,
+                log,
+                "",
+            )
         })
     }
 

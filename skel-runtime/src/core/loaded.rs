@@ -143,35 +143,21 @@ impl<'obj> LoadedCore<'obj> {
         var: &'static str,
         offset: usize,
     ) -> Section<'_, T, E> {
-        Section::new(
-            self.object.spec,
-            index,
-            self.object.map(index),
-            var,
-            offset,
-        )
+        Section::new(self.object.spec, index, self.object.map(index), var, offset)
     }
 
     /// Program `index`.
     pub fn program(&self, index: usize) -> LoadedProgram<'_> {
         // SAFETY: a program of the loaded object, alive while `self` is
         // borrowed.
-        unsafe {
-            LoadedProgram::new(
-                self.object.progs[index],
-                self.object.spec.progs[index].name,
-            )
-        }
+        unsafe { LoadedProgram::new(self.object.progs[index], self.object.spec.progs[index].name) }
     }
 
     /// Program `index`, exclusively.
     pub fn program_mut(&mut self, index: usize) -> LoadedProgramMut<'_> {
         // SAFETY: as in `program`; `&mut self` makes it exclusive.
         unsafe {
-            LoadedProgramMut::new(
-                self.object.progs[index],
-                self.object.spec.progs[index].name,
-            )
+            LoadedProgramMut::new(self.object.progs[index], self.object.spec.progs[index].name)
         }
     }
 

@@ -169,13 +169,7 @@ impl<'obj> OpenCore<'obj> {
         var: &'static str,
         offset: usize,
     ) -> Section<'_, T, E> {
-        Section::new(
-            self.object.spec,
-            index,
-            self.object.map(index),
-            var,
-            offset,
-        )
+        Section::new(self.object.spec, index, self.object.map(index), var, offset)
     }
 
     /// [`Self::section`], to change and resize.
@@ -185,13 +179,7 @@ impl<'obj> OpenCore<'obj> {
         var: &'static str,
         offset: usize,
     ) -> SectionMut<'_, T, E> {
-        SectionMut::new(
-            self.object.spec,
-            index,
-            self.object.map(index),
-            var,
-            offset,
-        )
+        SectionMut::new(self.object.spec, index, self.object.map(index), var, offset)
     }
 
     /// Program `index`'s token, for struct_ops slots.
@@ -205,12 +193,7 @@ impl<'obj> OpenCore<'obj> {
     pub fn program_mut(&mut self, index: usize) -> OpenProgramMut<'_> {
         // SAFETY: a program of the open object; `&mut self` makes the
         // handle exclusive for its lifetime.
-        unsafe {
-            OpenProgramMut::new(
-                self.object.progs[index],
-                self.object.spec.progs[index].name,
-            )
-        }
+        unsafe { OpenProgramMut::new(self.object.progs[index], self.object.spec.progs[index].name) }
     }
 
     /// The shadow of struct_ops map `index`.

@@ -92,9 +92,8 @@ impl<'a> Target<'a> {
     /// writes for one lookup.
     unsafe fn lookup(&self, key: *const u8, value: *mut u8) -> Result<bool> {
         // SAFETY: per the caller.
-        let ret = unsafe {
-            libbpf_sys::bpf_map_lookup_elem(self.map.raw_fd(), key.cast(), value.cast())
-        };
+        let ret =
+            unsafe { libbpf_sys::bpf_map_lookup_elem(self.map.raw_fd(), key.cast(), value.cast()) };
         match ret {
             0 => Ok(true),
             r if -r == ENOENT => Ok(false),
@@ -157,7 +156,11 @@ impl<'a> Target<'a> {
         let key = key.map_or(std::ptr::null(), |k| (k as *const K).cast::<u8>());
         // SAFETY: keys are K-sized (checked by callers); `next` has room.
         let ret = unsafe {
-            libbpf_sys::bpf_map_get_next_key(self.map.raw_fd(), key.cast(), next.as_mut_ptr().cast())
+            libbpf_sys::bpf_map_get_next_key(
+                self.map.raw_fd(),
+                key.cast(),
+                next.as_mut_ptr().cast(),
+            )
         };
         match ret {
             // SAFETY: the kernel wrote a whole key; any bytes are a K.

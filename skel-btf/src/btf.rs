@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::layout::{self, Alignment, MemberAlign};
 use crate::types::{BtfTypeId, Kind, Type};
 use crate::wire::{self, Endian, Strings};
-use crate::{BtfError, MAX_RESOLVE_DEPTH};
+use crate::{BtfError, MAX_NAME_LEN, MAX_RESOLVE_DEPTH};
 
 /// A checked BTF blob: raw BTF (`/sys/kernel/btf/vmlinux`) or the contents
 /// of an ELF file's `.BTF` section, in either byte order, and for split BTF
@@ -19,12 +19,15 @@ use crate::{BtfError, MAX_RESOLVE_DEPTH};
 /// base's, and lookups of base ids go to the base.
 #[derive(Clone)]
 pub struct Btf {
+    /// The blob: header and types, and the string table unless it is in
+    /// `text`.
     data: Vec<u8>,
     pub(crate) endian: Endian,
-    strings: std::ops::Range<usize>,
+    strings: Store,
     /// Every string of the own table is a valid name (see `wire::Strings`).
     strings_good: bool,
-    /// Byte offset in `data` of each own record, in id order.
+    /// Byte offset in `data` of each own record, in id order, then the end
+    /// of the last.
     offsets: Vec<u32>,
     /// The id of the first own type: 1, or the base's count for split BTF.
     first_id: u32,
@@ -32,6 +35,17 @@ pub struct Btf {
     str_start: u32,
     base: Option<Arc<Btf>>,
     pointer_size: u8,
+}
+
+/// Where the own string table is.
+#[derive(Clone)]
+enum Store {
+    /// In `data`.
+    Bytes(std::ops::Range<usize>),
+    /// Moved out of `data`, as text: a table that is UTF-8 throughout
+    /// (every table clang or pahole writes), so that names need no UTF-8
+    /// check each time they are read.
+    Text(Box<str>),
 }
 
 impl fmt::Debug for Btf {
@@ -52,17 +66,49 @@ impl Btf {
         Btf::parse_on(bytes.into(), None)
     }
 
+    /// As [`parse`](Self::parse), for readers of little-endian BTF only:
+    /// big-endian BTF is refused with [`BtfError::BigEndian`] (the `.BTF`
+    /// of a BPF object built for `bpfeb`).
+    pub fn parse_little_endian(bytes: impl Into<Vec<u8>>) -> Result<Btf, BtfError> {
+        let bytes = bytes.into();
+        if bytes.len() >= 2 && u16::from_be_bytes([bytes[0], bytes[1]]) == wire::MAGIC {
+            return Err(BtfError::BigEndian);
+        }
+        Btf::parse(bytes)
+    }
+
     /// Reads and checks split BTF (a kernel module's) on top of `base`:
     /// its ids continue the base's, its string offsets the base's table.
     pub fn parse_split(base: Arc<Btf>, bytes: impl Into<Vec<u8>>) -> Result<Btf, BtfError> {
         Btf::parse_on(bytes.into(), Some(base))
     }
 
-    fn parse_on(data: Vec<u8>, base: Option<Arc<Btf>>) -> Result<Btf, BtfError> {
+    fn parse_on(mut data: Vec<u8>, base: Option<Arc<Btf>>) -> Result<Btf, BtfError> {
         let layout = wire::header(&data)?;
         let own_strings = &data[layout.strings.clone()];
         Strings::check(own_strings, base.is_some())?;
         let strings_good = Strings::all_good(own_strings);
+        // A text table at the end of the blob (where the kernel and libbpf
+        // put it) moves out of `data`: the bytes are not copied twice at
+        // once for long, and names are then read without UTF-8 checks.
+        let store = if layout.strings.end == data.len()
+            && layout.strings.start >= layout.types.end
+            && std::str::from_utf8(own_strings).is_ok()
+        {
+            let tail = data.split_off(layout.strings.start);
+            data.shrink_to_fit();
+            match String::from_utf8(tail) {
+                Ok(text) => Store::Text(text.into_boxed_str()),
+                // Checked just above.
+                Err(_) => Store::Text(Box::default()),
+            }
+        } else {
+            Store::Bytes(layout.strings.clone())
+        };
+        let own_strings = match &store {
+            Store::Text(text) => text.as_bytes(),
+            Store::Bytes(range) => &data[range.clone()],
+        };
         let (first_id, str_start) = match &base {
             Some(b) => (b.end_id(), b.strings_len()),
             None => (1, 0),
@@ -87,7 +133,7 @@ impl Btf {
             (None, None) => layout::POINTER_SIZE as u8,
         };
         Ok(Btf {
-            strings: layout.strings,
+            strings: store,
             strings_good,
             endian: layout.endian,
             offsets: scanned.offsets,
@@ -104,9 +150,9 @@ impl Btf {
         Btf {
             data: vec![],
             endian: Endian { big: false },
-            strings: 0..0,
+            strings: Store::Bytes(0..0),
             strings_good: true,
-            offsets: vec![],
+            offsets: vec![0],
             first_id: 1,
             str_start: 0,
             base: None,
@@ -138,17 +184,24 @@ impl Btf {
     }
 
     fn end_id(&self) -> u32 {
-        self.first_id + self.offsets.len() as u32
+        self.first_id + (self.offsets.len() - 1) as u32
+    }
+
+    fn own_strings(&self) -> &[u8] {
+        match &self.strings {
+            Store::Text(text) => text.as_bytes(),
+            Store::Bytes(range) => self.data.get(range.clone()).unwrap_or(&[]),
+        }
     }
 
     fn strings_len(&self) -> u32 {
-        self.str_start + (self.strings.end - self.strings.start) as u32
+        self.str_start + self.own_strings().len() as u32
     }
 
     fn strings_table(&self) -> Strings<'_> {
         Strings {
             base: None,
-            bytes: &self.data[self.strings.clone()],
+            bytes: self.own_strings(),
             start: self.str_start,
             all_good: self.strings_good,
         }
@@ -160,10 +213,19 @@ impl Btf {
         if offset == 0 {
             return None;
         }
-        if offset >= self.str_start {
-            self.strings_table().get(offset).ok()
-        } else {
-            self.base.as_deref()?.name_at(offset)
+        let Some(own) = offset.checked_sub(self.str_start) else {
+            return self.base.as_deref()?.name_at(offset);
+        };
+        match &self.strings {
+            Store::Text(text) => {
+                // A name starts on a char boundary and ends at a NUL (an
+                // ASCII byte, so a boundary too), within MAX_NAME_LEN.
+                let rest = text.get(own as usize..)?;
+                let window = &rest.as_bytes()[..rest.len().min(MAX_NAME_LEN + 1)];
+                let end = window.iter().position(|&b| b == 0)?;
+                rest.get(..end)
+            }
+            Store::Bytes(_) => self.strings_table().get(offset).ok(),
         }
     }
 
@@ -189,27 +251,14 @@ impl Btf {
             };
         }
         let index = (id.0 - self.first_id) as usize;
-        let Some(&at) = self.offsets.get(index) else {
+        let (Some(&at), Some(&end)) = (self.offsets.get(index), self.offsets.get(index + 1)) else {
             return Type::void(self);
         };
-        let at = at as usize;
-        let end = self
-            .offsets
-            .get(index + 1)
-            .map_or(self.record_end(at), |&next| next as usize);
         Type {
             part: self,
-            rec: self.data.get(at..end).unwrap_or(&[]),
+            rec: self.data.get(at as usize..end as usize).unwrap_or(&[]),
             id,
         }
-    }
-
-    /// The end of the last record (which starts at `at`).
-    fn record_end(&self, at: usize) -> usize {
-        let info = wire::Info::new(self.endian.u32(&self.data, at + 4));
-        let (fixed, each) = wire::record_shape(info.kind).unwrap_or((0, 0));
-        let vlen = if each == 0 { 0 } else { info.vlen as usize };
-        at + wire::TYPE_LEN + fixed + vlen * each
     }
 
     /// Every type, `void` first, in id order (a split blob's base's first).

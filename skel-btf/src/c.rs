@@ -16,7 +16,7 @@
 //! Qualifiers go where C reads them: on the base type (`const int *`), on
 //! a pointer (`int * const`), on an array's elements when BTF puts them on
 //! the array (GCC does: `const char[16]`), and nowhere on a function type
-//! (which they cannot qualify).
+//! (which they cannot qualify). A base type gets each qualifier once.
 
 use crate::Btf;
 use crate::types::{BtfTypeId, Kind};
@@ -220,12 +220,19 @@ fn declare_entered<S: Spell + ?Sized>(
     let links = chain.links();
     assign_roles(btf, links);
     // The base type, with its qualifiers (outermost first, as C reads
-    // `const volatile int`).
+    // `const volatile int`; each once: GCC puts `const` on an array of
+    // `const` elements).
+    let mut written: [&str; 3] = [""; 3];
     for &(q, role) in links.iter() {
         if role == Role::Prefix {
             let word = qualifier(btf, q);
-            s.out().push_str(word);
-            s.out().push(' ');
+            if let Some(slot) = written.iter_mut().find(|w| w.is_empty() || **w == word) {
+                if slot.is_empty() {
+                    *slot = word;
+                    s.out().push_str(word);
+                    s.out().push(' ');
+                }
+            }
         }
     }
     match base {
@@ -573,7 +580,7 @@ mod tests {
             (fp_variadic, "int (*)(const int *, ...)"),
             (fp_ret_fp, "int (* (*)(int))(struct sock *, int)"),
             (ppint, "int **"),
-            (ccv, "const volatile const int"),
+            (ccv, "const volatile int"),
             (carr, "const char[16]"),
             (cvarr, "volatile const char[16]"),
             (carr_elems, "volatile const int[8]"),

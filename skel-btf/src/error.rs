@@ -35,7 +35,8 @@ pub enum BtfError {
         magic: u16,
     },
     /// The BTF is big-endian where the caller reads little-endian only (a
-    /// BPF object built for `bpfeb`; see [`Btf::is_big_endian`](crate::Btf::is_big_endian)).
+    /// BPF object built for `bpfeb`; see
+    /// [`Btf::parse_little_endian`](crate::Btf::parse_little_endian)).
     BigEndian,
     /// A BTF version other than 1.
     UnsupportedVersion {

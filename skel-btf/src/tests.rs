@@ -138,7 +138,7 @@ fn big_endian_btf_reads_the_same() {
             big[at..at + 4].reverse();
         }
     }
-    let btf = Btf::parse(big).unwrap();
+    let btf = Btf::parse(big.clone()).unwrap();
     assert!(btf.is_big_endian());
     assert_eq!(btf.size_of(s).unwrap(), 8);
     let Kind::Struct(c) = btf.get(s).kind() else {
@@ -150,7 +150,11 @@ fn big_endian_btf_reads_the_same() {
         panic!()
     };
     assert_eq!(values.get(0).unwrap().exact(), -2);
-    assert!(!Btf::parse(little).unwrap().is_big_endian());
+    assert_eq!(
+        Btf::parse_little_endian(big).unwrap_err(),
+        BtfError::BigEndian
+    );
+    assert!(!Btf::parse_little_endian(little).unwrap().is_big_endian());
 }
 
 #[test]
@@ -364,6 +368,25 @@ fn names_are_bounded_and_utf8() {
     w.struct_("é", 4, &[("ü", int, 0, 0)]);
     let btf = w.finish();
     assert_eq!(btf.name(BtfTypeId(2)), "é");
+    // A table with bytes that are not UTF-8 where no name points: names
+    // are read (and checked) one by one.
+    let mut w = BtfWriter::new();
+    let int = w.int("int", 4, true);
+    w.struct_("s", 4, &[("ü", int, 0, 0)]);
+    let mut bytes = w.bytes();
+    bytes.extend([0xff, 0]);
+    let n = bytes.len() as u32;
+    let str_len = u32::from_le_bytes(bytes[20..24].try_into().unwrap());
+    bytes[20..24].copy_from_slice(&(str_len + 2).to_le_bytes());
+    assert_eq!(bytes.len() as u32, n);
+    let btf = Btf::parse(bytes).unwrap();
+    let Kind::Struct(c) = btf.get(BtfTypeId(2)).kind() else {
+        panic!()
+    };
+    assert_eq!(
+        (btf.name(BtfTypeId(2)), c.members.get(0).unwrap().name()),
+        ("s", Some("ü"))
+    );
 }
 
 #[test]

@@ -301,7 +301,8 @@ fn is_char_boundary(bytes: &[u8], at: usize) -> bool {
 
 /// What [`scan`] found: where each record starts, and the size of `long`.
 pub struct Scanned {
-    /// Byte offset (in the whole blob) of each record, in id order.
+    /// Byte offset (in the whole blob) of each record, in id order, then
+    /// the end of the last one.
     pub offsets: Vec<u32>,
     /// The size of the first integer named like C's `long` (libbpf's
     /// pointer size guess), if any.
@@ -397,6 +398,9 @@ pub fn scan(
         });
     }
     check_references(bytes, endian, &offsets, first_id)?;
+    // The end of the last record (the type section's end, which fits in
+    // u32 as every record start did, or there are none).
+    offsets.push(u32::try_from(types.end).unwrap_or(u32::MAX));
     Ok(Scanned { offsets, long_size })
 }
 

@@ -29,18 +29,15 @@ pub struct Row {
     pub btf_bytes: u64,
 }
 
-/// `--print-vmlinux-h PATH`: prints PATH's BTF as C to stdout.
+/// `--print-vmlinux-h PATH`: prints PATH's BTF as C to stdout, as it goes
+/// (as bpftool does).
 pub fn print_and_exit(path: &str) -> ! {
     use std::io::Write as _;
     let source = skel_builder::vmlinux_h::BtfSource::File(path.into());
-    match skel_builder::vmlinux_h::generate(&source, None) {
-        Ok(text) => {
-            let mut out = std::io::stdout().lock();
-            if out
-                .write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .is_err()
-            {
+    let mut out = std::io::stdout().lock();
+    match skel_builder::vmlinux_h::generate_to(&source, None, &mut out) {
+        Ok(()) => {
+            if out.flush().is_err() {
                 std::process::exit(1);
             }
             std::process::exit(0);

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use crate::link::{LinkProblem, files_list};
-use crate::object::btf::{BtfError, BtfTypeId};
 use crate::object::elf::ElfError;
+use skel_btf::{BtfError, BtfTypeId};
 
 /// Everything that can go wrong while building a skeleton.
 ///

@@ -78,4 +78,5 @@ pub use error::{Error, NeedsBtf, Problem};
 pub use link::LinkProblem;
 pub use model::Skeleton;
 /// The causes [`Error`] and [`Problem`] carry.
-pub use object::{btf::BtfError, btf::BtfTypeId, elf::ElfError};
+pub use object::elf::ElfError;
+pub use skel_btf::{BtfError, BtfTypeId};

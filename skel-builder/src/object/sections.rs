@@ -10,10 +10,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::btf::{Btf, BtfTypeId, Kind, Linkage};
 use super::elf::{ElfObject, Section, SectionType};
 use crate::error::Problem;
 use crate::model::DataKind;
+use skel_btf::{Btf, BtfTypeId, Kind, Linkage};
 
 /// What libbpf makes of a section.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,9 +169,9 @@ impl Datasec {
 /// Every DATASEC of the BTF by section name (the first of each name).
 pub fn datasec_ids(btf: &Btf) -> BTreeMap<&str, BtfTypeId> {
     let mut out = BTreeMap::new();
-    for (id, ty) in btf.iter() {
-        if let (Kind::Datasec { .. }, Some(name)) = (&ty.kind, ty.name.as_deref()) {
-            out.entry(name).or_insert(id);
+    for ty in btf.iter() {
+        if let (Kind::Datasec { .. }, Some(name)) = (ty.kind(), ty.name()) {
+            out.entry(name).or_insert(ty.id());
         }
     }
     out
@@ -194,27 +194,27 @@ pub fn collect_datasecs(
         let Kind::Datasec {
             size: btf_size,
             vars,
-        } = &btf.get(id).kind
+        } = btf.get(id).kind()
         else {
             continue;
         };
         let section = elf.section_by_name(section_name);
-        let section_size = match (section, *btf_size) {
+        let section_size = match (section, btf_size) {
             (Some(s), 0) => s.size,
             (_, size) => u64::from(size),
         };
         let mut fixed = Vec::with_capacity(vars.len());
         for v in vars {
             let var_ty = btf.get(v.ty);
-            let Kind::Var { ty: inner, linkage } = var_ty.kind else {
+            let Kind::Var { ty: inner, linkage } = var_ty.kind() else {
                 problems.push(Problem::NotAVar {
                     section: section_name.to_owned(),
                     type_id: v.ty,
-                    kind: var_ty.kind.name(),
+                    kind: var_ty.kind_name(),
                 });
                 continue;
             };
-            let name = var_ty.name.clone().unwrap_or_default();
+            let name = var_ty.name().unwrap_or_default().to_owned();
             if linkage == Linkage::Extern {
                 continue;
             }
@@ -223,7 +223,7 @@ pub fn collect_datasecs(
                 Err(_) => u64::from(v.size),
             };
             let found = place(elf, section.map(|s| s.index), &name, linkage);
-            let found = if *btf_size != 0 {
+            let found = if btf_size != 0 {
                 // Linked objects (bpftool gen object) carry real offsets.
                 let hidden = found.is_some_and(|(_, s)| s);
                 Some((u64::from(v.offset), linkage == Linkage::Static || hidden))
@@ -310,7 +310,7 @@ pub fn kconfig_size(
     ids: &BTreeMap<&str, BtfTypeId>,
 ) -> Option<u32> {
     let id = *ids.get(".kconfig")?;
-    let Kind::Datasec { vars, .. } = &btf.get(id).kind else {
+    let Kind::Datasec { vars, .. } = btf.get(id).kind() else {
         return None;
     };
     let mut externs = vec![];
@@ -319,11 +319,11 @@ pub fn kconfig_size(
         let Kind::Var {
             ty,
             linkage: Linkage::Extern,
-        } = var.kind
+        } = var.kind()
         else {
             continue;
         };
-        let name = var.name.clone().unwrap_or_default();
+        let name = var.name().unwrap_or_default().to_owned();
         if !elf.has_extern(&name) {
             continue;
         }

@@ -14,9 +14,9 @@ use std::path::Path;
 
 use crate::error::{Error, Problem};
 use crate::model::{IntTy, MapDef, MapIdents, MapKind, ObjectPath, Skeleton, Ty, TypedHandle};
-use crate::object::btf::{Btf, BtfTypeId, Kind};
 use crate::object::{InnerDef, ObjMapKind, Object};
 use crate::uapi;
+use skel_btf::{Btf, BtfTypeId, Kind};
 
 /// What the build script asks for beyond what the object declares.
 #[derive(Clone, Debug, Default)]
@@ -274,8 +274,8 @@ fn find_type(btf: &Btf, spelling: &str) -> Result<BtfTypeId, Problem> {
         .ok_or_else(|| {
             let other = btf
                 .iter()
-                .find(|(_, t)| t.name.as_deref() == Some(name))
-                .map(|(id, _)| btf.c_spelling(id));
+                .find(|t| t.name() == Some(name))
+                .map(|t| btf.c_spelling(t.id()));
             Problem::UnknownType {
                 spelling: spelling.to_owned(),
                 hint: match other {

@@ -62,6 +62,7 @@ pub(crate) type Brand<'obj> = std::marker::PhantomData<fn(&'obj ()) -> &'obj ()>
 
 pub use libbpf_rs;
 pub use libbpf_sys;
+pub use skel_btf;
 
 #[doc(hidden)]
 pub mod __private {

@@ -232,10 +232,7 @@ fn check_against_btf(skel: &Skeleton, btf: &Btf) {
             let FieldKind::Member { c_name } = &f.kind else {
                 continue;
             };
-            let mut same = c
-                .members
-                .iter()
-                .filter(|m| m.name() == Some(c_name));
+            let mut same = c.members.iter().filter(|m| m.name() == Some(c_name));
             let (Some(m), None) = (same.next(), same.next()) else {
                 continue;
             };

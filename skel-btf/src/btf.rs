@@ -19,8 +19,8 @@ use crate::{BtfError, MAX_NAME_LEN, MAX_RESOLVE_DEPTH};
 /// base's, and lookups of base ids go to the base.
 #[derive(Clone)]
 pub struct Btf {
-    /// The blob: header and types, and the string table unless it is in
-    /// `text`.
+    /// The blob: header and types, and the string table unless `strings`
+    /// holds it as text.
     data: Vec<u8>,
     pub(crate) endian: Endian,
     strings: Store,
@@ -79,6 +79,8 @@ impl Btf {
 
     /// Reads and checks split BTF (a kernel module's) on top of `base`:
     /// its ids continue the base's, its string offsets the base's table.
+    /// The base is base BTF (vmlinux): split BTF on split BTF is refused
+    /// as soon as it names a string of the base's base.
     pub fn parse_split(base: Arc<Btf>, bytes: impl Into<Vec<u8>>) -> Result<Btf, BtfError> {
         Btf::parse_on(bytes.into(), Some(base))
     }

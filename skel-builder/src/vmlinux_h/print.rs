@@ -170,9 +170,11 @@ struct State {
 /// `prologue` and `epilogue`.
 pub fn print(btf: &Btf, prologue: &str, epilogue: &str) -> Result<String, PrintError> {
     let mut p = Printer::new(btf, true);
-    match p.run(prologue, epilogue, &mut |_: &mut String| {
-        Ok::<(), std::convert::Infallible>(())
-    }) {
+    match p.run(
+        prologue,
+        epilogue,
+        None::<&mut dyn FnMut(&mut String) -> Result<(), std::convert::Infallible>>,
+    ) {
         Ok(()) => Ok(p.out),
         Err(Failure::Print(e)) => Err(e),
         Err(Failure::Sink(never)) => match never {},
@@ -205,7 +207,7 @@ pub fn print_to<E>(
     sink: &mut dyn FnMut(&mut String) -> Result<(), E>,
 ) -> Result<(), Failure<E>> {
     let mut p = Printer::new(btf, false);
-    p.run(prologue, epilogue, sink)?;
+    p.run(prologue, epilogue, Some(&mut *sink))?;
     sink(&mut p.out).map_err(Failure::Sink)
 }
 
@@ -249,11 +251,13 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// Prints everything; with a `sink`, hands it the text after each
+    /// definition once it holds [`CHUNK`] bytes (else keeps it all).
     fn run<E>(
         &mut self,
         prologue: &str,
         epilogue: &str,
-        sink: &mut dyn FnMut(&mut String) -> Result<(), E>,
+        mut sink: Option<&mut dyn FnMut(&mut String) -> Result<(), E>>,
     ) -> Result<(), Failure<E>> {
         self.out.push_str(prologue);
         self.mark_referenced();
@@ -265,7 +269,9 @@ impl<'a> Printer<'a> {
             for &queued in &queue {
                 self.emit(queued, BtfTypeId(0))?;
             }
-            if self.out.len() >= CHUNK {
+            if let Some(sink) = sink.as_mut()
+                && self.out.len() >= CHUNK
+            {
                 self.flushed += self.out.len();
                 sink(&mut self.out).map_err(Failure::Sink)?;
                 self.out.clear();
@@ -1448,6 +1454,34 @@ mod tests {
             "struct user_ns {\n\tstruct {\n\t\tint a;\n\t\tint b;\n\t};\n\tint c;\n};",
         );
         before(&text, "struct ns_common {", "struct user_ns {");
+    }
+
+    /// Whole or in pieces, the same text (more than one piece of it).
+    #[test]
+    fn printed_whole_or_streamed_alike() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        for i in 0..6000 {
+            w.struct_(&format!("s{i}"), 8, &[("a", int, 0, 0), ("b", int, 32, 0)]);
+        }
+        let btf = w.finish();
+        let whole = print(&btf, "/* start */\n", "/* end */\n").unwrap();
+        assert!(whole.len() > 2 * CHUNK, "{}", whole.len());
+        let mut pieces = vec![];
+        let mut sink = |text: &mut String| {
+            pieces.push(text.clone());
+            Ok::<(), ()>(())
+        };
+        print_to(&btf, "/* start */\n", "/* end */\n", &mut sink).unwrap();
+        assert!(pieces.len() > 2, "{} pieces", pieces.len());
+        assert_eq!(pieces.concat(), whole);
+        assert!(whole.starts_with("/* start */\nstruct s0 {"));
+        // A sink that fails stops the printer with its error.
+        let mut failing = |_: &mut String| Err("full");
+        assert!(matches!(
+            print_to(&btf, "", "", &mut failing),
+            Err(Failure::Sink("full"))
+        ));
     }
 
     #[test]

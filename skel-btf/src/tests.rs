@@ -79,7 +79,7 @@ fn round_trips_every_kind() {
     assert_eq!(size, 8);
     assert_eq!(
         vars.iter()
-            .map(|v| (v.ty, v.offset, v.size))
+            .map(|v| (v.ty, v.byte_offset, v.size))
             .collect::<Vec<_>>(),
         [(v, 4, 4)]
     );

@@ -525,7 +525,7 @@ entry_list!(
     DatasecVars, DatasecVar, DatasecVarsIter, 12,
     |e, at| DatasecVar {
         ty: BtfTypeId(e.word(at)),
-        offset: e.word(at + 4),
+        byte_offset: e.word(at + 4),
         size: e.word(at + 8),
     }
 );
@@ -602,8 +602,9 @@ impl fmt::Debug for Param<'_> {
 pub struct DatasecVar {
     /// The `Var` type.
     pub ty: BtfTypeId,
-    /// Its offset in the section, in bytes.
-    pub offset: u32,
+    /// Its offset in the section, in bytes (0 as clang writes it; libbpf
+    /// fixes it up).
+    pub byte_offset: u32,
     /// Its size in bytes.
     pub size: u32,
 }

@@ -392,7 +392,7 @@ pub(crate) fn fill_kernel_consts(
                     size,
                 },
                 Some(d) => {
-                    let at = info.offset as usize;
+                    let at = info.byte_offset as usize;
                     if buf.is_null() || at.checked_add(size).is_none_or(|end| end > len) {
                         return Err(Error::KernelBtf {
                             what: format!(

@@ -226,7 +226,10 @@ pub fn collect_datasecs(
             let found = if btf_size != 0 {
                 // Linked objects (bpftool gen object) carry real offsets.
                 let hidden = found.is_some_and(|(_, s)| s);
-                Some((u64::from(v.offset), linkage == Linkage::Static || hidden))
+                Some((
+                    u64::from(v.byte_offset),
+                    linkage == Linkage::Static || hidden,
+                ))
             } else {
                 found
             };

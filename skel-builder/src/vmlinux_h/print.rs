@@ -170,11 +170,7 @@ struct State {
 /// `prologue` and `epilogue`.
 pub fn print(btf: &Btf, prologue: &str, epilogue: &str) -> Result<String, PrintError> {
     let mut p = Printer::new(btf, true);
-    match p.run(
-        prologue,
-        epilogue,
-        None::<&mut dyn FnMut(&mut String) -> Result<(), std::convert::Infallible>>,
-    ) {
+    match p.run::<std::convert::Infallible>(prologue, epilogue, None) {
         Ok(()) => Ok(p.out),
         Err(Failure::Print(e)) => Err(e),
         Err(Failure::Sink(never)) => match never {},
@@ -194,6 +190,9 @@ impl<E> From<PrintError> for Failure<E> {
     }
 }
 
+/// What takes the printed text, piece by piece.
+type Sink<'s, E> = &'s mut dyn FnMut(&mut String) -> Result<(), E>;
+
 /// How much text is kept before [`print_to`] hands it on.
 const CHUNK: usize = 64 << 10;
 
@@ -204,7 +203,7 @@ pub fn print_to<E>(
     btf: &Btf,
     prologue: &str,
     epilogue: &str,
-    sink: &mut dyn FnMut(&mut String) -> Result<(), E>,
+    sink: Sink<'_, E>,
 ) -> Result<(), Failure<E>> {
     let mut p = Printer::new(btf, false);
     p.run(prologue, epilogue, Some(&mut *sink))?;
@@ -257,7 +256,7 @@ impl<'a> Printer<'a> {
         &mut self,
         prologue: &str,
         epilogue: &str,
-        mut sink: Option<&mut dyn FnMut(&mut String) -> Result<(), E>>,
+        mut sink: Option<Sink<'_, E>>,
     ) -> Result<(), Failure<E>> {
         self.out.push_str(prologue);
         self.mark_referenced();

@@ -71,11 +71,8 @@ macro_rules! layout {
     (unsafe plain $name:ident: $size:literal, $align:literal $($flag:ident)*;
         $($f:ident $off:literal),*; $($rest:ident $(($($g:ident),*))?),*) => {
         $crate::layout!(@check $name, $name: $size, $align; $($f $off),*);
+        $crate::layout!(@no_padding plain_size false $name, $name; $($f,)* $($rest,)*);
         const _: () = {
-            $crate::__private::check_no_padding(::core::mem::size_of::<$name>(), false, &[
-                $($crate::__private::plain_size(|v: $name| v.$f),)*
-                $($crate::__private::plain_size(|v: $name| v.$rest),)*
-            ], $crate::layout!(@padding_message $name));
             fn _fields(v: &$name) {
                 let $name { $($f: _,)* $($rest: _,)* } = *v;
             }
@@ -91,11 +88,8 @@ macro_rules! layout {
     (unsafe shadow $name:ident<$lt:lifetime> $c_name:literal $(as $kernel:literal)?: $size:literal, $align:literal $($flag:ident)*;
         $($f:ident $(= $c:literal)? $off:literal $($slot:ident)?),*; $($rest:ident $(($($g:ident),*))?),*) => {
         $crate::layout!(@check $name, $name<$lt>: $size, $align; $($f $off),*);
+        $crate::layout!(@no_padding shadow_size false $name<$lt>, $name; $($f,)* $($rest,)*);
         const _: () = {
-            $crate::__private::check_no_padding(::core::mem::size_of::<$name<$lt>>(), false, &[
-                $($crate::__private::shadow_size(|v: $name<$lt>| v.$f),)*
-                $($crate::__private::shadow_size(|v: $name<$lt>| v.$rest),)*
-            ], $crate::layout!(@padding_message $name));
             fn _fields(v: &$name<$lt>) {
                 let $name { $($f: _,)* $($rest: _,)* } = *v;
             }
@@ -116,10 +110,7 @@ macro_rules! layout {
     };
     (unsafe union $name:ident: $size:literal, $align:literal; $($f:ident),*) => {
         $crate::layout!(@check $name, $name: $size, $align;);
-        const _: () = $crate::__private::check_no_padding(::core::mem::size_of::<$name>(), true, &[
-            // SAFETY: never called: the closures stand for the field types.
-            $($crate::__private::plain_size(|v: $name| unsafe { v.$f }),)*
-        ], $crate::layout!(@padding_message $name));
+        $crate::layout!(@no_padding plain_size true $name, $name; $($f,)*);
         // SAFETY: every field is plain (the caller lists them all), and the
         // largest is the union's size: no byte is padding. The caller
         // keeps the fields private, so safe code builds values only through
@@ -211,6 +202,24 @@ macro_rules! layout {
     (@is_slot slot) => { true };
     (@is_slot) => { false };
     (@first $first:expr $(, $rest:expr)*) => { $first };
+    // Each field's size, checked to be plain data (`plain_size`) or a
+    // shadow field (`shadow_size`), in one const body: from raw pointers
+    // to the fields of an uninitialised value.
+    (@no_padding $check:ident $union:literal $ty:ty, $name:ident; ) => {
+        const _: () = $crate::__private::check_no_padding(::core::mem::size_of::<$ty>(), $union,
+            &[], $crate::layout!(@padding_message $name));
+    };
+    (@no_padding $check:ident $union:literal $ty:ty, $name:ident; $($f:ident,)+) => {
+        const _: () = {
+            let v = ::core::mem::MaybeUninit::<$ty>::uninit();
+            let p = v.as_ptr();
+            // SAFETY: `p` points to a live, if uninitialised, value; taking
+            // the address of its fields reads nothing.
+            let sizes = unsafe { [$($crate::__private::$check(::core::ptr::addr_of!((*p).$f)),)+] };
+            $crate::__private::check_no_padding(::core::mem::size_of::<$ty>(), $union, &sizes,
+                $crate::layout!(@padding_message $name));
+        };
+    };
     (@padding_message $name:ident) => {
         concat!("`", stringify!($name), "`: its fields must hold every byte of it: a byte no field ",
             "holds is padding, which plain data must not have (fill it with a `Padding` field)")
@@ -245,27 +254,35 @@ macro_rules! layout {
         $($f:ident),*; $($rest:ident),*; $($g:ident,)*) => {
         $crate::layout!(@debug $mode $name, $ty; $($f,)*; $($rest),*; $($g,)*);
         $crate::layout!(@partial_eq $mode $ty; $($f,)*; $($g,)*);
-        $crate::layout!(@eq [$($eq)?] $ty; $($f,)*);
+        $crate::layout!(@eq [$($eq)?] [$($hash)?] $ty; $($f,)*);
         $crate::layout!(@hash [$($eq)? $($hash)?] $mode $ty; $($f,)*; $($g,)*);
     };
-    // A field to compare or show: borrowed, or copied out of a packed
-    // struct (`$mode`: `[]` or `[packed]`).
-    (@read [] $($e:tt)+) => { &$($e)+ };
-    (@read [packed] $($e:tt)+) => { &{ $($e)+ } };
     // Members and bitfields by name; padding and unused bits shown as `..`.
+    // Members are borrowed, or copied out of a packed struct (`$mode`:
+    // `[]` or `[packed]`).
     (@debug $mode:tt $name:ident, $ty:ty; $($f:ident,)*; ; $($g:ident,)*) => {
-        $crate::layout!(@debug_impl finish $mode $name, $ty; $($f,)*; $($g,)*);
+        $crate::layout!(@debug_impl $mode finish $name, $ty; $($f,)*; $($g,)*);
     };
     (@debug $mode:tt $name:ident, $ty:ty; $($f:ident,)*; $($rest:ident),+; $($g:ident,)*) => {
-        $crate::layout!(@debug_impl finish_non_exhaustive $mode $name, $ty; $($f,)*; $($g,)*);
+        $crate::layout!(@debug_impl $mode finish_non_exhaustive $name, $ty; $($f,)*; $($g,)*);
     };
-    (@debug_impl $finish:ident $mode:tt $name:ident, $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
+    (@debug_impl [] $finish:ident $name:ident, $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
         impl ::core::fmt::Debug for $ty {
             #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct($crate::__private::strip_raw(stringify!($name)))
-                    $(.field($crate::__private::strip_raw(stringify!($f)),
-                        $crate::layout!(@read $mode self.$f)))*
+                    $(.field($crate::__private::strip_raw(stringify!($f)), &self.$f))*
+                    $(.field($crate::__private::strip_raw(stringify!($g)), &self.$g()))*
+                    .$finish()
+            }
+        }
+    };
+    (@debug_impl [packed] $finish:ident $name:ident, $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
+        impl ::core::fmt::Debug for $ty {
+            #[inline]
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct($crate::__private::strip_raw(stringify!($name)))
+                    $(.field($crate::__private::strip_raw(stringify!($f)), &{ self.$f }))*
                     $(.field($crate::__private::strip_raw(stringify!($g)), &self.$g()))*
                     .$finish()
             }
@@ -279,17 +296,29 @@ macro_rules! layout {
             }
         }
     };
-    (@partial_eq $mode:tt $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
+    (@partial_eq [] $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
         impl ::core::cmp::PartialEq for $ty {
             #[inline]
             fn eq(&self, other: &Self) -> bool {
-                true $(&& $crate::layout!(@read $mode self.$f) == $crate::layout!(@read $mode other.$f))*
-                    $(&& self.$g() == other.$g())*
+                true $(&& self.$f == other.$f)* $(&& self.$g() == other.$g())*
             }
         }
     };
-    (@eq [] $ty:ty; $($f:ident,)*) => {};
-    (@eq [Eq] $ty:ty; $($f:ident,)*) => {
+    (@partial_eq [packed] $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
+        impl ::core::cmp::PartialEq for $ty {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                true $(&& { self.$f } == { other.$f })* $(&& self.$g() == other.$g())*
+            }
+        }
+    };
+    // `Eq`: where `Hash` is implemented too, its calls prove the members
+    // hash, which all types here that hash also do `Eq`; shadows check.
+    (@eq [] $($rest:tt)*) => {};
+    (@eq [Eq] [Hash] $ty:ty; $($f:ident,)*) => {
+        impl ::core::cmp::Eq for $ty {}
+    };
+    (@eq [Eq] [] $ty:ty; $($f:ident,)*) => {
         const _: () = {
             fn _eq(_v: &$ty) {
                 $($crate::__private::eq_field(&{ _v.$f });)*
@@ -305,11 +334,20 @@ macro_rules! layout {
             fn hash<H: ::core::hash::Hasher>(&self, _: &mut H) {}
         }
     };
-    (@hash [Eq Hash] $mode:tt $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
+    (@hash [Eq Hash] [] $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
         impl ::core::hash::Hash for $ty {
             #[inline]
             fn hash<H: ::core::hash::Hasher>(&self, state: &mut H) {
-                $(::core::hash::Hash::hash($crate::layout!(@read $mode self.$f), state);)*
+                $(::core::hash::Hash::hash(&self.$f, state);)*
+                $(::core::hash::Hash::hash(&self.$g(), state);)*
+            }
+        }
+    };
+    (@hash [Eq Hash] [packed] $ty:ty; $($f:ident,)*; $($g:ident,)*) => {
+        impl ::core::hash::Hash for $ty {
+            #[inline]
+            fn hash<H: ::core::hash::Hasher>(&self, state: &mut H) {
+                $(::core::hash::Hash::hash(&{ self.$f }, state);)*
                 $(::core::hash::Hash::hash(&self.$g(), state);)*
             }
         }

@@ -195,15 +195,15 @@ pub const fn check_no_padding(size: usize, union: bool, fields: &[usize], messag
     }
 }
 
-/// Compile-time check used by generated code: the field `field` reads is
-/// [`Plain`]; its size. `field` is never called.
-pub const fn plain_size<T, F: Plain>(_field: fn(T) -> F) -> usize {
+/// Compile-time check used by generated code: the field `field` points to
+/// is [`Plain`]; its size. The pointer is never read.
+pub const fn plain_size<F: Plain>(_field: *const F) -> usize {
     std::mem::size_of::<F>()
 }
 
-/// Compile-time check used by generated code: the field `field` reads may
-/// sit in a shadow; its size. `field` is never called.
-pub const fn shadow_size<T, F: ShadowField>(_field: fn(T) -> F) -> usize {
+/// Compile-time check used by generated code: the field `field` points to
+/// may sit in a shadow; its size. The pointer is never read.
+pub const fn shadow_size<F: ShadowField>(_field: *const F) -> usize {
     std::mem::size_of::<F>()
 }
 

@@ -47,8 +47,7 @@ pub use libbpf_log::LibbpfLog;
 pub use link::Link;
 pub use owned::{Owned, OwnedOpen, SkelBuilder};
 pub use plain::{
-    CBool, CharArray, CharArrayError, OpaquePtr, Plain, Shadow, ShadowField, bits, prefix,
-    prefix_mut, read_prefix, write_prefix, zeroed,
+    Bitfields, CBool, CharArray, CharArrayError, OpaquePtr, Padding, Plain, Shadow, ShadowField,
 };
 pub use program::{Program, Slot};
 pub use readback::{KernelStructOps, StructOpsState};
@@ -67,7 +66,12 @@ pub use skel_btf;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::attach::AttachTarget;
-    pub use crate::plain::{check_layout, plain_field, shadow_field};
+    // What generated code needs to reinterpret plain data: sound for any
+    // `Plain` types, but no API of their own (the generated accessors are).
+    pub use crate::plain::{
+        bits, bytes, check_layout, check_no_padding, eq_field, plain_field, plain_size, prefix,
+        prefix_mut, read_prefix, shadow_size, with_prefix, write_prefix, zeroed,
+    };
     pub use crate::storage::{
         LoadedCore, MapSpec, Maps, MemberSpec, OpenCore, OpenMaps, OpenProgs, OpenShadows,
         ProgSpec, Progs, Shadows, SkelSpec, StructOpsSpec, TypeSpec, size_of_field, strip_raw,

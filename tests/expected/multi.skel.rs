@@ -33,7 +33,8 @@ pub mod types {
     pub struct rodata {
         /// C `const volatile __u32`.
         pub write_slot: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `const volatile __u64`.
         pub write_by: u64,
     }

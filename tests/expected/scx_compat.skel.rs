@@ -25,7 +25,8 @@ pub mod types {
         pub built_task_cursor: i64,
         /// C `const volatile __u32`.
         pub uei_dump_len: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `const volatile __u64`.
         pub __SCX_OPS_NAME_LEN: u64,
         /// C `const volatile __u64`.
@@ -194,7 +195,8 @@ pub mod types {
         pub skel_next_op: __skel::Slot<'obj>,
         /// C `__u32`.
         pub dispatch_max_batch: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `__u64`.
         pub flags: u64,
         /// C `__u32`.

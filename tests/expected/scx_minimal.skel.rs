@@ -40,7 +40,8 @@ pub mod types {
         pub running: __skel::Slot<'obj>,
         /// C `__u32`.
         pub dispatch_max_batch: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `__u64`.
         pub flags: u64,
         /// C `__u32`.

@@ -52,7 +52,8 @@ pub mod types {
         pub name: __skel::CharArray<16>,
         /// C `__u32`.
         pub flags: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
         unsafe shadow tcp_congestion_ops < 'static > "tcp_congestion_ops" : 64, 8;

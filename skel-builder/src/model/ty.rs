@@ -307,8 +307,10 @@ pub struct Field {
     pub c_type: Option<String>,
     /// Why the field has the representation it has, when that is a fallback.
     pub note: Option<String>,
-    /// Union members only: safe accessor names `(get, get_mut)`.
-    pub union_accessors: Option<(String, String)>,
+    /// Union members only: safe accessor names `(get, get_mut)` (`(get,
+    /// set)` by value in a packed union), and the constructor's (`from_x`:
+    /// the union holding the member, its other bytes zero).
+    pub union_accessors: Option<(String, String, String)>,
 }
 
 /// A bitfield read and written through methods on its struct.

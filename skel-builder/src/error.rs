@@ -268,6 +268,22 @@ pub enum Problem {
         var: String,
     },
 
+    /// A global of a linked object whose symbol (the storage its programs
+    /// use) is not where the DATASEC's BTF puts it, and cannot be viewed
+    /// there either. libbpf's static linker leaves the BTF offset on a dead
+    /// `__weak` copy when a strong definition comes in a later file; the
+    /// view follows the symbol unless it lies in another section or
+    /// overlaps another variable.
+    LinkedVarMoved {
+        section: String,
+        var: String,
+        btf_offset: u64,
+        symbol_offset: u64,
+        /// Where the symbol's copy is: `in section `.bss``, `where it
+        /// overlaps `x``.
+        reason: String,
+    },
+
     NotAVar {
         section: String,
         type_id: BtfTypeId,
@@ -434,6 +450,19 @@ impl fmt::Display for Problem {
                 f,
                 "data section `{section}`: variable `{var}` has no ELF symbol"
             ),
+            Self::LinkedVarMoved {
+                section,
+                var,
+                btf_offset,
+                symbol_offset,
+                reason,
+            } => write!(
+                f,
+                "data section `{section}`: variable `{var}` is at byte {btf_offset} by BTF, but \
+                 the programs use its symbol's copy at byte {symbol_offset}, {reason}; libbpf's \
+                 linker leaves BTF on the dead copy when a `__weak` definition comes before the \
+                 strong one\nhint: give the file with the strong definition first"
+            ),
             Self::NotAVar {
                 section,
                 type_id,
@@ -594,6 +623,7 @@ impl std::error::Error for Problem {
             | Self::SymbolOutsideSection { .. }
             | Self::VarOutsideSection { .. }
             | Self::VarWithoutSymbol { .. }
+            | Self::LinkedVarMoved { .. }
             | Self::NotAVar { .. }
             | Self::NoDatasec { .. }
             | Self::StructOpsNotStruct { .. }

@@ -11,7 +11,7 @@ use crate::ident;
 use crate::link::{self, LinkInput};
 use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
 use crate::vmlinux_h::{self, BtfSource};
-use crate::{codegen, naming, object, translate, write};
+use crate::{codegen, naming, object, suggest, translate, write};
 
 /// The environment variables the builder reads.
 const ENV_CLANG: &str = "CLANG";
@@ -294,6 +294,16 @@ impl SkeletonBuilder {
             .ok_or(Error::NoInput)
     }
 
+    /// The files the user gave that the object is built from, as errors
+    /// about the object name them: none when one object is used as it is
+    /// (errors name the object itself).
+    fn inputs(&self) -> Vec<PathBuf> {
+        if self.source.is_empty() && self.obj.len() <= 1 {
+            return vec![];
+        }
+        self.source.iter().chain(&self.obj).cloned().collect()
+    }
+
     fn skeleton_name(&self) -> Result<String, Error> {
         if let Some(name) = &self.name {
             return check_name(name);
@@ -415,7 +425,11 @@ impl SkeletonBuilder {
             &bytes,
             &shown,
             &self.request,
-        )?;
+        )
+        .map_err(|e| {
+            e.built_from(self.inputs())
+                .suggest_types(|| types_defined_in(&deps))
+        })?;
         if !generated.skeleton.has_btf {
             if let Some(w) = no_btf_warning(&object_path, &generated.skeleton) {
                 sink.warn(w);
@@ -509,9 +523,10 @@ impl SkeletonBuilder {
         let after: Vec<PathBuf> = clang::multiarch_include(&rust_arch).into_iter().collect();
         let depfile = output.with_extension("d");
         let mut args = vec![];
-        if let Some(keeper) = self.type_keeper_path(work_dir) {
+        let keeper = self.type_keeper_path(work_dir);
+        if let Some(keeper) = &keeper {
             args.push(OsString::from("-include"));
-            args.push(keeper.into_os_string());
+            args.push(keeper.clone().into_os_string());
         }
         args.extend(self.clang_args.iter().cloned());
         Compile {
@@ -525,6 +540,37 @@ impl SkeletonBuilder {
             extra_args: &args,
         }
         .run()
+        .map_err(|e| match keeper {
+            Some(keeper) => self.type_keeper_hint(e, &keeper),
+            None => e,
+        })
+    }
+
+    /// A clang error in the type-keeper header (see
+    /// [`write_type_keeper`](Self::write_type_keeper)) comes from the names
+    /// the build script gave: a `struct` the sources define as a `union`,
+    /// say. The error says so.
+    fn type_keeper_hint(&self, mut e: Error, keeper: &Path) -> Error {
+        let Error::ClangFailed { stderr, hint, .. } = &mut e else {
+            return e;
+        };
+        let name = keeper.file_name().map(|n| n.to_string_lossy());
+        if name.is_some_and(|name| stderr.contains(&*name)) {
+            let types: Vec<String> = self
+                .tagged_types()
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect();
+            *hint = Some(format!(
+                "`{}` is skel-builder's: it declares the types named with `.types` and \
+                 `.event_type` ({}) before each source, so that clang puts them in BTF; name each \
+                 with the keyword the sources define it with (`struct`, `union` or `enum`), and \
+                 each once",
+                keeper.display(),
+                types.join(", ")
+            ));
+        }
+        e
     }
 
     /// The tagged types the build script names (`.types`, `.event_type`),
@@ -586,6 +632,24 @@ impl SkeletonBuilder {
         write::write_if_changed(&work_dir.join(format!("{name}.types.h")), text.as_bytes())?;
         Ok(())
     }
+}
+
+/// The types the files clang read define, for suggestions when a type the
+/// build script names is missing (read only then). Unreadable files are
+/// skipped: a suggestion is a courtesy.
+fn types_defined_in(files: &[PathBuf]) -> Vec<(suggest::Tag, String)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = std::collections::BTreeSet::new();
+    for file in files.iter().filter(|f| seen.insert(*f)) {
+        // Not text (a BTF file vmlinux.h was printed from, an object).
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        if !bytes.contains(&0) {
+            out.extend(suggest::defined_types(&String::from_utf8_lossy(&bytes)));
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn create_dir(dir: &Path) -> Result<(), Error> {

@@ -63,6 +63,7 @@ impl Compile<'_> {
                 command: shown,
                 status: out.status.to_string(),
                 stderr: String::from_utf8_lossy(&out.stderr).trim_end().to_owned(),
+                hint: None,
             });
         }
         let dep = std::fs::read_to_string(self.depfile).map_err(|source| Error::Io {

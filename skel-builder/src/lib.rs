@@ -63,6 +63,7 @@ mod link;
 pub mod model;
 mod naming;
 mod object;
+mod suggest;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;

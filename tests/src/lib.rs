@@ -107,6 +107,20 @@ pub mod multi_skel {
     include!(concat!(env!("OUT_DIR"), "/multi.skel.rs"));
 }
 
+/// Skeleton of `bpf/weak_then_strong/`: `__weak` globals overridden by
+/// strong definitions in a later file.
+#[warn(missing_docs)]
+pub mod weak_then_strong_skel {
+    include!(concat!(env!("OUT_DIR"), "/weak_then_strong.skel.rs"));
+}
+
+/// Skeleton of `bpf/strong_then_weak/`: the same globals, the strong
+/// definitions first.
+#[warn(missing_docs)]
+pub mod strong_then_weak_skel {
+    include!(concat!(env!("OUT_DIR"), "/strong_then_weak.skel.rs"));
+}
+
 /// Skeleton of `bpf/foo.bpf.c`, the README's example program.
 #[warn(missing_docs)]
 pub mod foo_skel {

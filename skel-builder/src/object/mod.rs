@@ -70,6 +70,7 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     let btf = btf.unwrap_or_else(skel_btf::Btf::empty);
     let failed = |problems: Vec<Problem>| Error::Object {
         path: path.to_owned(),
+        inputs: vec![],
         problems,
     };
 

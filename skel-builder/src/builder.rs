@@ -43,6 +43,7 @@ pub struct SkeletonBuilder {
     request: translate::Request,
     vmlinux_h: Option<BtfSource>,
     vmlinux_h_base: Option<PathBuf>,
+    keep_dwarf: bool,
 }
 
 /// How the generated skeleton finds the BPF object it embeds (with
@@ -194,6 +195,21 @@ impl SkeletonBuilder {
     /// Default: none (BTF does not say what an event map carries).
     pub fn event_type(&mut self, map: impl Into<String>, c_type: impl Into<String>) -> &mut Self {
         self.request.events.push((map.into(), c_type.into()));
+        self
+    }
+
+    /// Keep DWARF in the object the skeleton embeds. Default: `false`: the
+    /// embedded copy keeps `.BTF` and `.BTF.ext` (what CO-RE and the
+    /// verifier's line info use) and leaves out what libbpf never reads:
+    /// the `.debug_*` sections and their relocations, the relocations of
+    /// `.BTF` and `.BTF.ext`, `.llvm_addrsig` and an empty `.text`, as
+    /// libbpf's linker does (what libbpf-cargo embeds). With `true` the
+    /// object is embedded as clang (or the linker, or `.obj()`) wrote it,
+    /// for tools that read DWARF from the shipped binary. Either way the
+    /// copy is also in the binary's `.bpf.objs` section (see the crate
+    /// docs), padded with zeros to a multiple of 8 bytes.
+    pub fn keep_dwarf(&mut self, keep: bool) -> &mut Self {
+        self.keep_dwarf = keep;
         self
     }
 
@@ -368,16 +384,10 @@ impl SkeletonBuilder {
             path: object_path.clone(),
             source,
         })?;
-        // The embedded copy, without DWARF, lives next to the skeleton.
+        // The embedded copy lives next to the skeleton.
         let embedded = work_dir.join(format!("{name}.bpf.o"));
-        let stripped = object::strip_debug(&bytes).unwrap_or_else(|e| {
-            sink.warn(format!(
-                "skel: embedding `{}` with its DWARF: {e}",
-                object_path.display()
-            ));
-            bytes.clone()
-        });
-        write::write_if_changed(&embedded, &stripped)?;
+        let lean = self.embedded_object(&bytes, &object_path, sink);
+        write::write_if_changed(&embedded, &lean)?;
         let file_name = embedded
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
@@ -426,6 +436,26 @@ impl SkeletonBuilder {
         }
         write::write_if_changed(output, generated.code.as_bytes())?;
         Ok(())
+    }
+
+    /// The object the skeleton embeds: without DWARF unless
+    /// [`keep_dwarf`](Self::keep_dwarf), and a multiple of 8 bytes long,
+    /// so that the 8-aligned static holding it in `.bpf.objs` is exactly
+    /// the object.
+    fn embedded_object(&self, bytes: &[u8], object_path: &Path, sink: &mut Sink) -> Vec<u8> {
+        let mut embedded = if self.keep_dwarf {
+            bytes.to_vec()
+        } else {
+            object::strip_debug(bytes).unwrap_or_else(|e| {
+                sink.warn(format!(
+                    "skel: embedding `{}` as it is, DWARF included: {e}",
+                    object_path.display()
+                ));
+                bytes.to_vec()
+            })
+        };
+        embedded.resize(embedded.len().next_multiple_of(8), 0);
+        embedded
     }
 
     /// The clang this build runs.

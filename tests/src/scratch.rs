@@ -66,6 +66,14 @@ impl ScratchCrate {
         }
     }
 
+    /// Sets the crate's edition (`2024` unless set).
+    pub fn edition(&self, edition: &str) {
+        let path = self.dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replacen("edition = \"2024\"", &format!("edition = \"{edition}\""), 1);
+        std::fs::write(path, text).unwrap();
+    }
+
     /// Writes a file of the crate (`build.rs`, `src/main.rs`, ...).
     pub fn write(&self, path: &str, text: &str) {
         let path = self.dir.join(path);

@@ -15,6 +15,7 @@ use crate::{codegen, naming, object, translate, write};
 
 /// The environment variables the builder reads.
 const ENV_CLANG: &str = "CLANG";
+const ENV_CLANG_ARGS: &str = "SKEL_CLANG_ARGS";
 const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 
 /// Builds a Rust skeleton for a BPF C program (or a prebuilt object).
@@ -31,6 +32,24 @@ const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 /// ```
 ///
 /// then, in the crate, `include!(concat!(env!("OUT_DIR"), "/foo.skel.rs"));`.
+///
+/// # Environment
+///
+/// For packagers and CI, which cannot edit a crate's build script. Each is
+/// printed as `cargo:rerun-if-env-changed` by [`build`](Self::build), so
+/// changing one rebuilds the skeleton.
+///
+/// - `CLANG`: the clang to run, unless the build script sets one with
+///   [`clang`](Self::clang) (which wins). Default: the newest `clang-N` on
+///   `PATH`, else `clang` ([`default_clang`]).
+/// - `SKEL_CLANG_ARGS`: more clang arguments, split at whitespace (no
+///   quoting), added after skel's own and after the build script's
+///   [`clang_args`](Self::clang_args): they add to both and replace
+///   neither, and where clang takes the last of two flags (`-O1`,
+///   `-mcpu=v3`) they win. Example: `SKEL_CLANG_ARGS="-mcpu=v3
+///   -DNDEBUG"`.
+/// - `DEP_SKEL_RUNTIME_INCLUDE`: libbpf's headers, set by cargo from
+///   skel-runtime's build script; not for users to set.
 #[derive(Debug, Clone, Default)]
 pub struct SkeletonBuilder {
     source: Vec<PathBuf>,
@@ -144,8 +163,11 @@ impl SkeletonBuilder {
         self
     }
 
-    /// Extra clang arguments, appended after skel's own
-    /// (`-g -O2 -target bpf -D__TARGET_ARCH_<arch>`). Default: none.
+    /// Extra clang arguments, added after skel's own (`-g -O2 -target bpf
+    /// -D__TARGET_ARCH_<arch>`, the include directories, `-MD`), which they
+    /// never replace; where clang takes the last of two flags (`-O1`
+    /// after `-O2`, `-mcpu=v3`) they win. Appends to the list. Default:
+    /// none. `$SKEL_CLANG_ARGS` comes after them (see [`SkeletonBuilder`]).
     pub fn clang_args<I, S>(&mut self, args: I) -> &mut Self
     where
         I: IntoIterator<Item = S>,
@@ -328,8 +350,9 @@ impl SkeletonBuilder {
         let name = self.skeleton_name()?;
         let cargo = matches!(sink, Sink::Cargo);
         if cargo {
-            println!("cargo:rerun-if-env-changed={ENV_CLANG}");
-            println!("cargo:rerun-if-env-changed={ENV_RUNTIME_INCLUDE}");
+            for var in [ENV_CLANG, ENV_CLANG_ARGS, ENV_RUNTIME_INCLUDE] {
+                println!("cargo:rerun-if-env-changed={var}");
+            }
         }
         let mut deps = vec![];
         if let (Some(btf), false) = (&self.vmlinux_h, self.source.is_empty()) {
@@ -544,6 +567,7 @@ impl SkeletonBuilder {
             args.push(keeper.into_os_string());
         }
         args.extend(self.clang_args.iter().cloned());
+        args.extend(env_clang_args());
         Compile {
             clang: &clang,
             source,
@@ -616,6 +640,18 @@ impl SkeletonBuilder {
         write::write_if_changed(&work_dir.join(format!("{name}.types.h")), text.as_bytes())?;
         Ok(())
     }
+}
+
+/// `$SKEL_CLANG_ARGS`, split at whitespace (no quoting, as `CFLAGS`).
+fn env_clang_args() -> Vec<OsString> {
+    std::env::var_os(ENV_CLANG_ARGS)
+        .map(|v| {
+            v.to_string_lossy()
+                .split_ascii_whitespace()
+                .map(OsString::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn create_dir(dir: &Path) -> Result<(), Error> {

@@ -330,9 +330,9 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
             tables.entry(st).or_default().add(name);
         }
     }
-    let tables: HashMap<usize, (Vec<u8>, HashMap<Vec<u8>, u32>)> =
+    let tables: HashMap<usize, StringTable> =
         tables.into_iter().map(|(i, t)| (i, t.finish())).collect();
-    let offset_in = |table: usize, name: &[u8]| -> u32 { tables[&table].1[name] };
+    let offset_in = |table: usize, name: &[u8]| -> u32 { tables[&table].offsets[name] };
     if let Some(st) = symstr {
         for raw in &mut kept_syms {
             let name = name_of(st, order.u32(raw, 0))?;
@@ -385,8 +385,8 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
         if i != 0 {
             let name = name_of(shstrndx, order.u32(&shdr, 0))?;
             order.put_u32(&mut shdr, 0, offset_in(shstrndx, name));
-            let data: &[u8] = if let Some((t, _)) = tables.get(&i) {
-                t
+            let data: &[u8] = if let Some(t) = tables.get(&i) {
+                &t.bytes
             } else if Some(i) == symtab {
                 &new_symtab
             } else if let Some(r) = new_rels.get(&i) {
@@ -441,7 +441,7 @@ impl<'a> Strings<'a> {
     }
 
     /// The table's bytes and each name's offset in it.
-    fn finish(mut self) -> (Vec<u8>, HashMap<Vec<u8>, u32>) {
+    fn finish(mut self) -> StringTable {
         // Sorted by their reversed bytes, longest first among names that
         // end alike: a name that is the tail of another comes right after
         // the longest name it ends (or after another tail of it).
@@ -468,8 +468,18 @@ impl<'a> Strings<'a> {
             };
             offsets.insert(name.to_vec(), offset);
         }
-        (table, offsets)
+        StringTable {
+            bytes: table,
+            offsets,
+        }
     }
+}
+
+/// A string table written by [`Strings`].
+struct StringTable {
+    bytes: Vec<u8>,
+    /// Each name's offset in `bytes`.
+    offsets: HashMap<Vec<u8>, u32>,
 }
 
 #[cfg(test)]
@@ -500,7 +510,10 @@ mod tests {
         ] {
             s.add(n);
         }
-        let (table, offsets) = s.finish();
+        let StringTable {
+            bytes: table,
+            offsets,
+        } = s.finish();
         assert_eq!(table, b"\0.text\0.relstruct_ops/a\0");
         for (name, offset) in &offsets {
             let at = *offset as usize;

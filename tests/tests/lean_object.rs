@@ -22,12 +22,16 @@ fn ignored_by_libbpf(name: &str, data_len: usize) -> bool {
         || (name == ".text" && data_len == 0)
 }
 
+/// A section by what it holds: type, flags, size, bytes, link and info
+/// (by name).
+type SectionFacts = (u32, u64, u64, Vec<u8>, String, String);
+
 /// What an object holds, by name: sections (type, flags, size, bytes,
 /// link and info by name), symbols (section by name, value, size, kind)
 /// and relocations (section, offset, type, symbol by name).
 #[derive(Debug, PartialEq)]
 struct Contents {
-    sections: BTreeMap<String, (u32, u64, u64, Vec<u8>, String, String)>,
+    sections: BTreeMap<String, SectionFacts>,
     symbols: Vec<(String, String, u64, u64, String)>,
     relocations: Vec<(String, u64, u32, String)>,
 }

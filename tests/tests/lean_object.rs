@@ -53,10 +53,12 @@ fn contents(bytes: &[u8], skip: impl Fn(&str, usize) -> bool) -> Contents {
             continue;
         }
         // String tables and the symbol table are rebuilt; their meaning is
-        // compared through the symbols below.
+        // compared through the symbols below. BTF types are merged: its
+        // meaning is compared with bpftool. .BTF.ext keeps its size.
         let t = h.sh_type(e).0;
-        let rebuilt = [object::elf::SHT_STRTAB.0, object::elf::SHT_SYMTAB.0].contains(&t);
-        let bytes = if rebuilt || t == object::elf::SHT_REL.0 {
+        let rebuilt =
+            [object::elf::SHT_STRTAB.0, object::elf::SHT_SYMTAB.0].contains(&t) || name == ".BTF";
+        let bytes = if rebuilt || t == object::elf::SHT_REL.0 || name == ".BTF.ext" {
             vec![]
         } else {
             data.to_vec()
@@ -162,9 +164,28 @@ fn fixture_sources() -> Vec<PathBuf> {
     sources
 }
 
+/// The BTF of an object as C, as bpftool prints it (anonymous types
+/// inline, so merged copies print the same); `None` without bpftool.
+fn btf_as_c(object: &Path) -> Option<String> {
+    let out = std::process::Command::new("bpftool")
+        .args(["btf", "dump", "file"])
+        .arg(object)
+        .args(["format", "c"])
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "bpftool on {}: {}",
+        object.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
 /// Every fixture, compiled little- and big-endian: only the sections
 /// libbpf ignores are gone, and every other section, symbol and
-/// relocation is the same, by name; the file is a multiple of 8 bytes.
+/// relocation is the same, by name; the BTF says the same (bpftool's C);
+/// the file is a multiple of 8 bytes.
 #[test]
 fn only_what_libbpf_ignores_is_removed_in_either_byte_order() {
     let dir = scratch();
@@ -197,7 +218,18 @@ fn only_what_libbpf_ignores_is_removed_in_either_byte_order() {
                     lean.len()
                 );
             }
-            // Again: nothing left to remove, the same bytes.
+            if target == "bpfel" && had_dwarf {
+                let lean_path = dir.join(format!("{stem}.{target}.lean.o"));
+                std::fs::write(&lean_path, &lean).unwrap();
+                let clang_path = dir.join(format!("{stem}.{target}.o"));
+                assert_eq!(
+                    btf_as_c(&lean_path),
+                    btf_as_c(&clang_path),
+                    "{}",
+                    source.display()
+                );
+            }
+            // Again: nothing left to remove or merge, the same bytes.
             assert_eq!(skel_builder::testing::strip_debug(&lean).unwrap(), lean);
             checked += 1;
         }
@@ -271,4 +303,51 @@ fn keep_dwarf_keeps_the_object_as_clang_wrote_it() {
     for name in [".BTF", ".BTF.ext", ".data", ".rodata", ".symtab"] {
         assert!(lean.iter().any(|s| s == name), "{name} in {lean:?}");
     }
+}
+
+/// Merged BTF types move the ids after them: the kernel still accepts the
+/// lean object's `.BTF.ext` (function and line records, checked at load),
+/// and a program that reads a type's local id (`bpf_core_type_id_local`,
+/// rewritten by libbpf at load from the CO-RE record) gets its id in the
+/// lean object's BTF.
+#[test]
+fn a_program_sees_its_types_renumbered_ids() {
+    if !skel_tests::kernel::available("a_program_sees_its_types_renumbered_ids") {
+        return;
+    }
+    let dir = scratch();
+    let source = dir.join("renumbered.bpf.c");
+    std::fs::write(
+        &source,
+        "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n#include <bpf/bpf_core_read.h>\n\
+         /* The same anonymous struct twice, before `target`. */\n\
+         struct args { struct { int x; int y; } p; struct { int x; int y; } q; };\n\
+         struct target { int z; long w; };\n\
+         SEC(\"syscall\")\nint first(struct args *ctx)\n{\n\treturn ctx->p.x + ctx->q.y;\n}\n\
+         SEC(\"syscall\")\nint probe(void *ctx)\n{\n\
+         \treturn bpf_core_type_id_local(struct target);\n}\n\
+         char LICENSE[] SEC(\"license\") = \"GPL\";\n",
+    )
+    .unwrap();
+    let clang = compile(&source, "bpfel", &dir.join("renumbered.o"));
+    let lean = skel_builder::testing::strip_debug(&clang).unwrap();
+    let target_id = |bytes: &[u8]| {
+        let btf = libbpf_rs::btf::Btf::from_raw("renumbered", bytes)
+            .unwrap()
+            .expect("the object has BTF");
+        let ty: libbpf_rs::btf::types::Struct<'_> = btf.type_by_name("target").unwrap();
+        u32::from(ty.type_id())
+    };
+    let (before, after) = (target_id(&clang), target_id(&lean));
+    assert!(
+        after < before,
+        "a copy before `target` merged: {before} -> {after}"
+    );
+
+    let mut builder = ObjectBuilder::default();
+    builder.name("renumbered").unwrap();
+    let mut obj = builder.open_memory(&lean).unwrap().load().unwrap();
+    let prog = obj.progs_mut().find(|p| p.name() == "probe").unwrap();
+    let out = prog.test_run(libbpf_rs::ProgramInput::default()).unwrap();
+    assert_eq!(out.return_value, after);
 }

@@ -11,8 +11,9 @@
 //! headers (`sh_link`, `sh_info`), symbols (`st_shndx`) and the ELF header
 //! (`e_shstrndx`), symbol indices in relocations, and the string tables
 //! rebuilt from the names still used (with shared tails, as clang writes
-//! them). `.BTF` and `.BTF.ext` are kept byte for byte: they name sections
-//! by name, never by index.
+//! them). `.BTF` and `.BTF.ext` name sections by name, never by index; they
+//! are kept, with structurally identical types merged as libbpf's linker
+//! merges them ([`dedup`]).
 //!
 //! Written by hand over `object`'s reader rather than with `object`'s
 //! `build` writer: this is one narrow rewrite of ELF64 relocatable files
@@ -21,6 +22,8 @@
 //! `crc32fast`). Objects this does not handle (section groups, extended
 //! section indices) are refused with a reason, and the builder embeds them
 //! as they are.
+
+mod dedup;
 
 use std::collections::HashMap;
 
@@ -133,8 +136,8 @@ struct Sec<'a> {
     data: &'a [u8],
 }
 
-/// `bytes` without the sections libbpf never reads (see the module doc),
-/// or unchanged when it has none of them. The result is a valid ELF
+/// `bytes` without the sections libbpf never reads and with its BTF types
+/// merged (see the module doc), or unchanged when there is nothing to do. The result is a valid ELF
 /// relocatable file whose length is a multiple of 8 (it ends with the
 /// section header table), so it can sit in an 8-aligned static as it is.
 pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
@@ -234,7 +237,21 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
             || drop.get(info(s)).copied().unwrap_or(false)
             || matches!(target, Some(b".BTF" | b".BTF.ext"));
     }
-    if !drop.contains(&true) {
+    // .BTF and .BTF.ext with identical types merged.
+    let by_name = |name: &[u8]| (1..count).find(|&i| secs[i].name == name && !drop[i]);
+    let mut replaced: HashMap<usize, Vec<u8>> = HashMap::new();
+    if let Some(btf) = by_name(b".BTF") {
+        let ext = by_name(b".BTF.ext");
+        if let Some((new_btf, new_ext)) =
+            dedup::dedup(secs[btf].data, ext.map(|i| secs[i].data), order)
+        {
+            replaced.insert(btf, new_btf);
+            if let (Some(i), Some(new_ext)) = (ext, new_ext) {
+                replaced.insert(i, new_ext);
+            }
+        }
+    }
+    if !drop.contains(&true) && replaced.is_empty() {
         let mut out = bytes.to_vec();
         out.resize(out.len().next_multiple_of(8), 0);
         return Ok(out);
@@ -390,6 +407,8 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
             } else if Some(i) == symtab {
                 &new_symtab
             } else if let Some(r) = new_rels.get(&i) {
+                r
+            } else if let Some(r) = replaced.get(&i) {
                 r
             } else {
                 s.data

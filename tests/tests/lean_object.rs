@@ -346,7 +346,7 @@ fn a_program_sees_its_types_renumbered_ids() {
 
     let mut builder = ObjectBuilder::default();
     builder.name("renumbered").unwrap();
-    let mut obj = builder.open_memory(&lean).unwrap().load().unwrap();
+    let obj = builder.open_memory(&lean).unwrap().load().unwrap();
     let prog = obj.progs_mut().find(|p| p.name() == "probe").unwrap();
     let out = prog.test_run(libbpf_rs::ProgramInput::default()).unwrap();
     assert_eq!(out.return_value, after);

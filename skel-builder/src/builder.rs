@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::checked_in::{self, Paths, Record};
 use crate::clang::{self, ClangWarning, Compile};
 use crate::error::Error;
 use crate::ident;
@@ -16,6 +17,7 @@ use crate::{codegen, naming, object, translate, write};
 /// The environment variables the builder reads.
 const ENV_CLANG: &str = "CLANG";
 const ENV_CLANG_ARGS: &str = "SKEL_CLANG_ARGS";
+const ENV_REGENERATE: &str = "SKEL_REGENERATE";
 const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 
 /// Builds a Rust skeleton for a BPF C program (or a prebuilt object).
@@ -48,6 +50,10 @@ const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 ///   neither, and where clang takes the last of two flags (`-O1`,
 ///   `-mcpu=v3`) they win. Example: `SKEL_CLANG_ARGS="-mcpu=v3
 ///   -DNDEBUG"`.
+/// - `SKEL_REGENERATE`: package names, comma-separated: regenerate the
+///   checked-in skeletons of these packages (see
+///   [`checked_in`](Self::checked_in)). Packages, not a yes/no, so that
+///   dependencies shipping checked-in skeletons are never rewritten.
 /// - `DEP_SKEL_RUNTIME_INCLUDE`: libbpf's headers, set by cargo from
 ///   skel-runtime's build script; not for users to set.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +69,7 @@ pub struct SkeletonBuilder {
     vmlinux_h: Option<BtfSource>,
     vmlinux_h_base: Option<PathBuf>,
     keep_dwarf: bool,
+    checked_in: Option<PathBuf>,
 }
 
 /// How the generated skeleton finds the BPF object it embeds (with
@@ -80,7 +87,9 @@ pub enum ObjectLocation {
     /// skeleton file and is found relative to it (rustc resolves the path
     /// against the file holding the `include_bytes!`, also when that file is
     /// pulled in with `include!` or `mod`). Move or commit both files
-    /// together, e.g. into `src/`.
+    /// together, e.g. into `src/`. A manifest, `<name>.manifest`, is
+    /// written beside them: what they were generated from, which
+    /// [`SkeletonBuilder::checked_in`] checks.
     Relative,
 }
 
@@ -228,10 +237,47 @@ impl SkeletonBuilder {
     /// libbpf's linker does (what libbpf-cargo embeds). With `true` the
     /// object is embedded as clang (or the linker, or `.obj()`) wrote it,
     /// for tools that read DWARF from the shipped binary. Either way the
-    /// copy is also in the binary's `.bpf.objs` section (see the crate
-    /// docs), padded with zeros to a multiple of 8 bytes.
+    /// copy is padded with zeros to a multiple of 8 bytes and sits in the
+    /// user's binary in a `.bpf.objs` section, one symbol per object (as
+    /// libbpf-cargo puts it), where tools find it by the symbol's address
+    /// and size.
     pub fn keep_dwarf(&mut self, keep: bool) -> &mut Self {
         self.keep_dwarf = keep;
+        self
+    }
+
+    /// The skeleton is committed at `path` (e.g. `src/foo.rs`, relative to
+    /// the crate), with its object and manifest beside it, so that the
+    /// crate builds without clang. Default: none (the skeleton is generated
+    /// into `$OUT_DIR` on every build). Only [`build`](Self::build) reads
+    /// it:
+    ///
+    /// - Normally it runs no clang: it checks the manifest
+    ///   (`<name>.manifest`) against the crate's files and this builder's
+    ///   settings, prints `rerun-if-changed` for them, and returns `path`.
+    ///   When a source, a header from the crate's directories, a prebuilt
+    ///   object or a setting changed since the skeleton was generated, or
+    ///   the skeleton or its object was edited, it fails with
+    ///   [`Error::StaleSkeleton`], naming each. The machine's part (clang's
+    ///   version, libbpf's and system headers, the target) is recorded,
+    ///   not checked: it differs on the machines the committed skeleton is
+    ///   for. The manifest is text, one fact a line, hashes in SHA-256
+    ///   (`sha256sum` prints the same): `config` (settings), `input`
+    ///   (files, relative to the manifest) and `output` lines are checked;
+    ///   `clang`, `toolchain` and `external` lines are a record. An input
+    ///   outside the package (a header shared in a workspace), or missing
+    ///   from a crate made by `cargo package` (published without its C
+    ///   sources), is checked when it is there, skipped when not.
+    /// - With `SKEL_REGENERATE=<package>` (this crate's name; several
+    ///   comma-separated) it compiles as without `checked_in`, in
+    ///   `$OUT_DIR`, and writes the skeleton to `path`, the object and the
+    ///   manifest beside it ([`ObjectLocation::Relative`]), each only when
+    ///   its content changed. Commit the three together.
+    ///
+    /// In the crate: `#[path = "foo.rs"] mod foo;` (or `mod foo;` for
+    /// `src/foo.rs`).
+    pub fn checked_in(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.checked_in = Some(path.as_ref().to_owned());
         self
     }
 
@@ -298,17 +344,127 @@ impl SkeletonBuilder {
 
     fn build_in_out_dir(&self) -> Result<PathBuf, Error> {
         let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?);
+        if let Some(skeleton) = &self.checked_in {
+            return self.build_checked_in(&out_dir, skeleton);
+        }
         let name = self.skeleton_name()?;
         let output = out_dir.join(format!("{name}.skel.rs"));
         let mut sink = Sink::Cargo;
-        self.run(&out_dir, &output, &mut sink)?;
+        self.run(&out_dir, &output, self.object_location, &mut sink)?;
         Ok(output)
+    }
+
+    /// [`build`](Self::build) with [`checked_in`](Self::checked_in):
+    /// regenerate when asked, else check the manifest.
+    fn build_checked_in(&self, out_dir: &Path, skeleton: &Path) -> Result<PathBuf, Error> {
+        for var in [
+            ENV_REGENERATE,
+            ENV_CLANG,
+            ENV_CLANG_ARGS,
+            ENV_RUNTIME_INCLUDE,
+        ] {
+            println!("cargo:rerun-if-env-changed={var}");
+        }
+        let package = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+        let regenerate = std::env::var(ENV_REGENERATE).is_ok_and(|v| {
+            v.split(',')
+                .any(|p| !p.trim().is_empty() && p.trim() == package)
+        });
+        if regenerate {
+            let mut sink = Sink::Cargo;
+            self.run(out_dir, skeleton, ObjectLocation::Relative, &mut sink)?;
+            return Ok(skeleton.to_owned());
+        }
+        let name = self.skeleton_name()?;
+        let dir = parent_dir(skeleton);
+        let manifest = dir.join(checked_in::file_name(&name));
+        println!("cargo:rerun-if-changed={}", manifest.display());
+        println!("cargo:rerun-if-changed={}", skeleton.display());
+        if !manifest.is_file() {
+            return Err(Error::Manifest {
+                path: PathBuf::from(manifest_relative(&manifest)),
+                package,
+                reason: format!(
+                    "it does not exist: `{}` was never generated here",
+                    skeleton.display()
+                ),
+            });
+        }
+        let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        let paths = Paths::new(&dir, crate_dir.as_deref());
+        let config = self.config_lines(&paths)?;
+        let shown = |p: &Path| PathBuf::from(manifest_relative(p));
+        let verified =
+            checked_in::verify(&manifest, &paths, &config, &shown).map_err(|e| match e {
+                Error::Manifest { path, reason, .. } => Error::Manifest {
+                    path: shown(&path),
+                    package: package.clone(),
+                    reason,
+                },
+                other => other,
+            })?;
+        for path in &verified.watch {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+        if !verified.stale.is_empty() {
+            return Err(Error::StaleSkeleton {
+                skeleton: shown(skeleton),
+                package,
+                stale: verified.stale,
+            });
+        }
+        Ok(skeleton.to_owned())
+    }
+
+    /// The build script's settings, as a checked-in skeleton's manifest
+    /// records them (`config` lines): whatever changes the object or the
+    /// code, paths written as [`Paths::config`] does.
+    fn config_lines(&self, paths: &Paths) -> Result<Vec<String>, Error> {
+        let mut lines = vec![];
+        for source in &self.source {
+            lines.push(format!("source {}", paths.config(source)));
+        }
+        for obj in &self.obj {
+            lines.push(format!("obj {}", paths.config(obj)));
+        }
+        for dir in &self.include {
+            lines.push(format!("include {}", paths.config(dir)));
+        }
+        for arg in &self.clang_args {
+            lines.push(format!("clang_arg {}", arg.to_string_lossy()));
+        }
+        lines.push(format!("name {}", self.skeleton_name()?));
+        for ty in &self.request.types {
+            lines.push(format!("type {ty}"));
+        }
+        for (map, ty) in &self.request.events {
+            lines.push(format!("event_type {map} {ty}"));
+        }
+        match &self.vmlinux_h {
+            Some(BtfSource::RunningKernel) => lines.push("vmlinux_h".to_owned()),
+            Some(BtfSource::File(path)) => {
+                lines.push(format!("vmlinux_h_from {}", paths.config(path)))
+            }
+            None => {}
+        }
+        if let Some(base) = &self.vmlinux_h_base {
+            lines.push(format!("vmlinux_h_base {}", paths.config(base)));
+        }
+        if self.keep_dwarf {
+            lines.push("keep_dwarf".to_owned());
+        }
+        Ok(lines
+            .into_iter()
+            .map(|l| l.replace(['\n', '\r'], " "))
+            .collect())
     }
 
     /// Compiles (next to `output`) and writes the skeleton to `output`.
     /// Prints nothing: returns the warnings [`build`](Self::build) would
     /// print as `cargo:warning` lines (clang's, a clang older than 15,
-    /// fallbacks, an object without BTF), one line each.
+    /// fallbacks, an object without BTF), one line each. With
+    /// [`ObjectLocation::Relative`] it also writes the manifest
+    /// [`checked_in`](Self::checked_in) checks.
     pub fn generate(&mut self, output: impl AsRef<Path>) -> Result<Vec<String>, Error> {
         let output = output.as_ref();
         let dir = output
@@ -317,7 +473,7 @@ impl SkeletonBuilder {
             .unwrap_or(Path::new("."))
             .to_owned();
         let mut sink = Sink::Collect(vec![]);
-        self.run(&dir, output, &mut sink)?;
+        self.run(&dir, output, self.object_location, &mut sink)?;
         match sink {
             Sink::Collect(warnings) => Ok(warnings),
             Sink::Cargo => Ok(vec![]),
@@ -346,7 +502,16 @@ impl SkeletonBuilder {
         Ok(ident::sanitize(stem))
     }
 
-    fn run(&self, work_dir: &Path, output: &Path, sink: &mut Sink) -> Result<(), Error> {
+    /// Compiles in `work_dir` and writes the skeleton to `output`, its
+    /// object beside it, and with [`ObjectLocation::Relative`] the
+    /// manifest too.
+    fn run(
+        &self,
+        work_dir: &Path,
+        output: &Path,
+        location: ObjectLocation,
+        sink: &mut Sink,
+    ) -> Result<(), Error> {
         let name = self.skeleton_name()?;
         let cargo = matches!(sink, Sink::Cargo);
         if cargo {
@@ -363,8 +528,9 @@ impl SkeletonBuilder {
                 self.vmlinux_h_base.as_deref(),
             )?);
         }
+        let mut clang_line = None;
         if !self.source.is_empty() {
-            check_clang_version(&self.clang_path(), sink)?;
+            clang_line = Some(check_clang_version(&self.clang_path(), sink)?);
             self.write_type_keeper(&name, work_dir)?;
         }
         let object_path = match (self.source.as_slice(), self.obj.as_slice()) {
@@ -408,14 +574,15 @@ impl SkeletonBuilder {
             source,
         })?;
         // The embedded copy lives next to the skeleton.
-        let embedded = work_dir.join(format!("{name}.bpf.o"));
+        let out_dir = parent_dir(output);
+        let embedded = out_dir.join(format!("{name}.bpf.o"));
         let lean = self.embedded_object(&bytes, &object_path, sink);
         write::write_if_changed(&embedded, &lean)?;
         let file_name = embedded
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let reference = match (self.object_location, cargo) {
+        let reference = match (location, cargo) {
             // Next to the skeleton: `include_bytes!` resolves it against
             // the skeleton file, wherever both are moved.
             (ObjectLocation::Relative, _) => ObjectPath::Path(file_name),
@@ -458,6 +625,33 @@ impl SkeletonBuilder {
             sink.warn(w);
         }
         write::write_if_changed(output, generated.code.as_bytes())?;
+        if location == ObjectLocation::Relative {
+            let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").filter(|_| cargo);
+            let paths = Paths::new(&out_dir, crate_dir.as_deref().map(Path::new));
+            let mut own_dirs = self.include.clone();
+            own_dirs.extend(self.source.iter().map(|s| parent_dir(s)));
+            own_dirs.extend(self.obj.iter().cloned());
+            let mut generated_files = vec![work_dir.join(vmlinux_h::FILE_NAME)];
+            generated_files.extend(self.type_keeper_path(work_dir));
+            let mut toolchain = vec![format!("target_arch {}", target_arch())];
+            if let Some(args) = std::env::var_os(ENV_CLANG_ARGS) {
+                toolchain.push(format!("{ENV_CLANG_ARGS}={}", args.to_string_lossy()));
+            }
+            let record = Record {
+                package: std::env::var("CARGO_PKG_NAME").ok().filter(|_| cargo),
+                clang: clang_line,
+                toolchain,
+                config: self.config_lines(&paths)?,
+                deps: &deps,
+                own_dirs,
+                runtime_include: std::env::var_os(ENV_RUNTIME_INCLUDE).map(PathBuf::from),
+                generated: generated_files,
+                outputs: vec![(output, generated.code.as_bytes()), (&embedded, &lean)],
+                paths,
+            };
+            let text = record.render()?;
+            write::write_if_changed(&out_dir.join(checked_in::file_name(&name)), text.as_bytes())?;
+        }
         Ok(())
     }
 
@@ -642,6 +836,20 @@ impl SkeletonBuilder {
     }
 }
 
+/// The Rust target's architecture (`CARGO_CFG_TARGET_ARCH` in a build
+/// script), else the host's.
+fn target_arch() -> String {
+    std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.to_owned())
+}
+
+/// The directory of `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned()
+}
+
 /// `$SKEL_CLANG_ARGS`, split at whitespace (no quoting, as `CFLAGS`).
 fn env_clang_args() -> Vec<OsString> {
     std::env::var_os(ENV_CLANG_ARGS)
@@ -662,35 +870,49 @@ fn create_dir(dir: &Path) -> Result<(), Error> {
     })
 }
 
-/// Warns about a clang older than 15. Its version is read once per process
-/// (a build script building several skeletons pays one `clang --version`),
-/// and `build()` warns once per process.
-fn check_clang_version(clang: &Path, sink: &mut Sink) -> Result<(), Error> {
-    static SEEN: Mutex<Vec<(PathBuf, Option<clang::ClangVersion>, bool)>> = Mutex::new(Vec::new());
+/// Warns about a clang older than 15, and returns the first line of
+/// `clang --version` (for the manifest of a checked-in skeleton). Its
+/// version is read once per process (a build script building several
+/// skeletons pays one `clang --version`), and `build()` warns once per
+/// process.
+fn check_clang_version(clang: &Path, sink: &mut Sink) -> Result<String, Error> {
+    struct Seen {
+        clang: PathBuf,
+        version: Option<clang::ClangVersion>,
+        line: String,
+        warned: bool,
+    }
+    static SEEN: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    let index = match seen.iter().position(|(c, _, _)| c == clang) {
+    let index = match seen.iter().position(|s| s.clang == clang) {
         Some(i) => i,
         None => {
-            let version = clang::version(clang)?;
-            seen.push((clang.to_owned(), version, false));
+            let (version, line) = clang::version(clang)?;
+            seen.push(Seen {
+                clang: clang.to_owned(),
+                version,
+                line,
+                warned: false,
+            });
             seen.len() - 1
         }
     };
-    let (_, version, warned) = &mut seen[index];
-    let Some(version) = *version else {
-        return Ok(());
+    let entry = &mut seen[index];
+    let line = entry.line.clone();
+    let Some(version) = entry.version else {
+        return Ok(line);
     };
     if version.major >= clang::GOOD_BTF_MAJOR {
-        return Ok(());
+        return Ok(line);
     }
     let cargo = matches!(sink, Sink::Cargo);
-    if !cargo || !*warned {
+    if !cargo || !entry.warned {
         sink.warn(old_clang_warning(clang, version));
     }
     if cargo {
-        *warned = true;
+        entry.warned = true;
     }
-    Ok(())
+    Ok(line)
 }
 
 /// Where warnings go: `cargo:warning` lines from `build()`, the caller's

@@ -334,7 +334,8 @@ impl SkeletonBuilder {
         for dir in &self.include {
             println!("cargo:rerun-if-changed={}", dir.display());
         }
-        let Ok(name) = self.skeleton_name() else {
+        // A checked-in skeleton is not included from OUT_DIR.
+        let (Ok(name), None) = (self.skeleton_name(), &self.checked_in) else {
             return;
         };
         let path = PathBuf::from(out_dir).join(format!("{name}.skel.rs"));

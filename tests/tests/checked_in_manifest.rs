@@ -26,8 +26,8 @@ fn build(c: &ScratchCrate, env: &[(&str, &str)]) -> (bool, String) {
 fn build_script(clang_args: &str) -> String {
     format!(
         "fn main() {{\n    skel_builder::SkeletonBuilder::new()\n        \
-         .source(\"bpf/probe.bpf.c\")\n        .clang_args([{clang_args}])\n        \
-         .checked_in(\"src/probe.rs\")\n        .build()\n        .unwrap();\n}}\n"
+         .source(\"bpf/committed.bpf.c\")\n        .clang_args([{clang_args}])\n        \
+         .checked_in(\"src/committed.rs\")\n        .build()\n        .unwrap();\n}}\n"
     )
 }
 
@@ -36,27 +36,27 @@ fn a_checked_in_skeleton_builds_without_clang_until_an_input_changes() {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch");
     let c = ScratchCrate::new(&root, PACKAGE, true);
     for f in [
-        "src/probe.rs",
-        "src/probe.bpf.o",
-        "src/probe.manifest",
+        "src/committed.rs",
+        "src/committed.bpf.o",
+        "src/committed.manifest",
         "Cargo.toml.orig",
     ] {
         let _ = std::fs::remove_file(c.dir.join(f));
     }
     c.write("build.rs", &build_script("\"-DSCALE=3\""));
-    c.write("bpf/probe.h", "#define VALUE 7\n");
+    c.write("bpf/committed.h", "#define VALUE 7\n");
     c.write(
-        "bpf/probe.bpf.c",
-        "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n#include \"probe.h\"\n\
+        "bpf/committed.bpf.c",
+        "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n#include \"committed.h\"\n\
          int value __attribute__((section(\".data\"))) = VALUE * SCALE;\n\
          char LICENSE[] SEC(\"license\") = \"GPL\";\n",
     );
     c.write(
         "src/main.rs",
-        "mod probe;\n\n\
+        "mod committed;\n\n\
          fn main() -> Result<(), skel_runtime::Error> {\n    \
          let mut storage = skel_runtime::ObjectStorage::new();\n    \
-         let open = probe::ProbeSkelBuilder::default().open(&mut storage)?;\n    \
+         let open = committed::CommittedSkelBuilder::default().open(&mut storage)?;\n    \
          println!(\"value = {}\", open.maps.data_data().unwrap().value);\n    \
          Ok(())\n}\n",
     );
@@ -73,7 +73,7 @@ fn a_checked_in_skeleton_builds_without_clang_until_an_input_changes() {
     // Never generated: the error says how to.
     let (ok, stderr) = build(&c, &[NO_CLANG]);
     assert!(!ok);
-    assert!(stderr.contains("probe.manifest"), "{stderr}");
+    assert!(stderr.contains("committed.manifest"), "{stderr}");
     assert!(
         stderr.contains(&format!("SKEL_REGENERATE={PACKAGE} cargo build")),
         "{stderr}"
@@ -82,27 +82,27 @@ fn a_checked_in_skeleton_builds_without_clang_until_an_input_changes() {
     // Another package named: nothing is generated.
     let (ok, _) = build(&c, &[("SKEL_REGENERATE", "some-other-crate")]);
     assert!(!ok);
-    assert!(!c.dir.join("src/probe.rs").exists());
+    assert!(!c.dir.join("src/committed.rs").exists());
 
     // Generated, with clang.
     let regenerate = ("SKEL_REGENERATE", &*format!("other,{PACKAGE}"));
     let (ok, stderr) = build(&c, &[regenerate]);
     assert!(ok, "{stderr}");
     assert_eq!(run(), "value = 21\n");
-    let skeleton = std::fs::read_to_string(c.dir.join("src/probe.rs")).unwrap();
+    let skeleton = std::fs::read_to_string(c.dir.join("src/committed.rs")).unwrap();
     assert!(
-        skeleton.contains("include_bytes!(\"probe.bpf.o\")"),
+        skeleton.contains("include_bytes!(\"committed.bpf.o\")"),
         "{skeleton}"
     );
-    let manifest = std::fs::read_to_string(c.dir.join("src/probe.manifest")).unwrap();
-    let header = std::fs::read(c.dir.join("bpf/probe.h")).unwrap();
-    let object = std::fs::read(c.dir.join("src/probe.bpf.o")).unwrap();
+    let manifest = std::fs::read_to_string(c.dir.join("src/committed.manifest")).unwrap();
+    let header = std::fs::read(c.dir.join("bpf/committed.h")).unwrap();
+    let object = std::fs::read(c.dir.join("src/committed.bpf.o")).unwrap();
     for line in [
-        format!("input {} ../bpf/probe.h", sha256(&header)),
-        "config source ../bpf/probe.bpf.c".to_owned(),
+        format!("input {} ../bpf/committed.h", sha256(&header)),
+        "config source ../bpf/committed.bpf.c".to_owned(),
         "config clang_arg -DSCALE=3".to_owned(),
-        format!("output {} probe.bpf.o", sha256(&object)),
-        format!("output {} probe.rs", sha256(skeleton.as_bytes())),
+        format!("output {} committed.bpf.o", sha256(&object)),
+        format!("output {} committed.rs", sha256(skeleton.as_bytes())),
     ] {
         assert!(
             manifest.lines().any(|l| l == line),
@@ -138,13 +138,13 @@ fn a_checked_in_skeleton_builds_without_clang_until_an_input_changes() {
     );
 
     // A header changed: stale, naming it.
-    c.write("bpf/probe.h", "#define VALUE 8\n");
+    c.write("bpf/committed.h", "#define VALUE 8\n");
     let (ok, stderr) = build(&c, &[NO_CLANG]);
     assert!(!ok);
     assert!(stderr.contains("is stale"), "{stderr}");
-    assert!(stderr.contains("changed: `bpf/probe.h`"), "{stderr}");
+    assert!(stderr.contains("changed: `bpf/committed.h`"), "{stderr}");
     assert!(
-        !stderr.contains("probe.bpf.c`"),
+        !stderr.contains("committed.bpf.c`"),
         "only what changed: {stderr}"
     );
     assert!(
@@ -161,9 +161,9 @@ fn a_checked_in_skeleton_builds_without_clang_until_an_input_changes() {
 
     // A setting changed in the build script, and the object edited.
     c.write("build.rs", &build_script("\"-DSCALE=4\""));
-    let mut edited = std::fs::read(c.dir.join("src/probe.bpf.o")).unwrap();
+    let mut edited = std::fs::read(c.dir.join("src/committed.bpf.o")).unwrap();
     edited.push(0);
-    std::fs::write(c.dir.join("src/probe.bpf.o"), &edited).unwrap();
+    std::fs::write(c.dir.join("src/committed.bpf.o"), &edited).unwrap();
     let (ok, stderr) = build(&c, &[NO_CLANG]);
     assert!(!ok);
     assert!(
@@ -171,7 +171,7 @@ fn a_checked_in_skeleton_builds_without_clang_until_an_input_changes() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("`src/probe.bpf.o` is not the file that was generated"),
+        stderr.contains("`src/committed.bpf.o` is not the file that was generated"),
         "{stderr}"
     );
     let (ok, stderr) = build(&c, &[regenerate]);
@@ -182,10 +182,10 @@ fn a_checked_in_skeleton_builds_without_clang_until_an_input_changes() {
 
     // Sources gone: missing, unless the crate was made by `cargo package`
     // (published without its C sources), where it builds.
-    std::fs::remove_file(c.dir.join("bpf/probe.h")).unwrap();
+    std::fs::remove_file(c.dir.join("bpf/committed.h")).unwrap();
     let (ok, stderr) = build(&c, &[NO_CLANG]);
     assert!(!ok);
-    assert!(stderr.contains("missing: `bpf/probe.h`"), "{stderr}");
+    assert!(stderr.contains("missing: `bpf/committed.h`"), "{stderr}");
     std::fs::copy(c.dir.join("Cargo.toml"), c.dir.join("Cargo.toml.orig")).unwrap();
     let (ok, stderr) = build(&c, &[NO_CLANG]);
     assert!(ok, "{stderr}");

@@ -21,13 +21,13 @@ fn env_flags_add_to_the_build_scripts_and_clang_comes_from_clang() {
     c.write(
         "build.rs",
         "fn main() {\n    skel_builder::SkeletonBuilder::new()\n        \
-         .source(\"src/bpf/probe.bpf.c\")\n        .clang_args([\"-DFROM_BUILD_SCRIPT=1\"])\n        \
+         .source(\"src/bpf/envprobe.bpf.c\")\n        .clang_args([\"-DFROM_BUILD_SCRIPT=1\"])\n        \
          .build()\n        .unwrap();\n}\n",
     );
     // Needs the build script's flag and the environment's, and -O2 (skel's
     // own) still on: `__OPTIMIZE__` is defined only when optimizing.
     c.write(
-        "src/bpf/probe.bpf.c",
+        "src/bpf/envprobe.bpf.c",
         "#ifndef FROM_BUILD_SCRIPT\n#error the build script's flag is missing\n#endif\n\
          #ifndef FROM_ENV\n#error SKEL_CLANG_ARGS did not reach clang\n#endif\n\
          #ifndef __OPTIMIZE__\n#error skel's -O2 was replaced\n#endif\n\
@@ -53,7 +53,7 @@ fn env_flags_add_to_the_build_scripts_and_clang_comes_from_clang() {
     let out = c.cargo_env(&["build", "-v"], &env);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let skel = c.out_dir_with("probe.skel.rs").join("probe.skel.rs");
+    let skel = c.out_dir_with("envprobe.skel.rs").join("envprobe.skel.rs");
     let code = std::fs::read_to_string(&skel).unwrap();
     assert!(code.contains("from_env"), "{code}");
 
@@ -105,7 +105,7 @@ fn env_flags_add_to_the_build_scripts_and_clang_comes_from_clang() {
     // the build script's, the environment's.
     let compile = calls
         .lines()
-        .find(|l| l.contains("probe.bpf.c"))
+        .find(|l| l.contains("envprobe.bpf.c"))
         .unwrap_or_else(|| panic!("{calls}"));
     let at = |flag: &str| {
         compile

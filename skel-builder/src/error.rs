@@ -108,6 +108,25 @@ pub enum Error {
         path: PathBuf,
         source: crate::vmlinux_h::PrintError,
     },
+
+    /// A checked-in skeleton ([`crate::SkeletonBuilder::checked_in`]) whose
+    /// inputs, settings or files changed since it was generated.
+    StaleSkeleton {
+        /// The skeleton, relative to the crate.
+        skeleton: PathBuf,
+        /// The package being built (for the regeneration hint).
+        package: String,
+        /// Every difference found.
+        stale: Vec<crate::StaleInput>,
+    },
+
+    /// The manifest of a checked-in skeleton is missing or not one.
+    Manifest {
+        path: PathBuf,
+        /// The package being built (for the regeneration hint).
+        package: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -210,6 +229,31 @@ impl fmt::Display for Error {
             Self::VmlinuxH { path, .. } => {
                 write!(f, "cannot print vmlinux.h from `{}`", path.display())
             }
+            Self::StaleSkeleton {
+                skeleton,
+                package,
+                stale,
+            } => {
+                write!(
+                    f,
+                    "checked-in skeleton `{}` is stale: what it was generated from changed",
+                    skeleton.display()
+                )?;
+                for s in stale {
+                    write!(f, "\n  {s}")?;
+                }
+                write!(f, "\n{}", regenerate_hint(package))
+            }
+            Self::Manifest {
+                path,
+                package,
+                reason,
+            } => write!(
+                f,
+                "cannot check the checked-in skeleton against its manifest `{}`: {reason}\n{}",
+                path.display(),
+                regenerate_hint(package)
+            ),
         }
     }
 }
@@ -232,9 +276,24 @@ impl std::error::Error for Error {
             | Self::NoOutDir
             | Self::NoKernelBtf { .. }
             | Self::Link { .. }
-            | Self::LinkFeature { .. } => None,
+            | Self::LinkFeature { .. }
+            | Self::StaleSkeleton { .. }
+            | Self::Manifest { .. } => None,
         }
     }
+}
+
+/// How to regenerate a checked-in skeleton, its object and its manifest.
+fn regenerate_hint(package: &str) -> String {
+    let package = if package.is_empty() {
+        "<package>"
+    } else {
+        package
+    };
+    format!(
+        "hint: regenerate the skeleton, its object and its manifest (needs clang) with \
+         `SKEL_REGENERATE={package} cargo build`, and commit the three together"
+    )
 }
 
 /// One problem found in an object. All problems of a phase are reported at

@@ -54,6 +54,7 @@
 //! problems in an object are [`Problem`]s, reported together.
 
 mod builder;
+mod checked_in;
 mod clang;
 mod codegen;
 mod error;
@@ -63,6 +64,7 @@ mod link;
 pub mod model;
 mod naming;
 mod object;
+mod sha256;
 mod suggest;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
@@ -75,6 +77,7 @@ mod write;
 pub use builder::{
     Generated, ObjectLocation, SkeletonBuilder, default_clang, generate, read_model,
 };
+pub use checked_in::StaleInput;
 pub use error::{Error, NeedsBtf, Problem};
 pub use link::LinkProblem;
 pub use model::Skeleton;

@@ -37,6 +37,7 @@ mod program;
 mod readback;
 mod stage;
 mod storage;
+pub mod test_run;
 mod view;
 
 pub use errno::{ENOTSUPP, Errno};
@@ -53,6 +54,7 @@ pub use program::{Program, Slot};
 pub use readback::{KernelStructOps, StructOpsState};
 pub use stage::{Loaded, Open, Stage};
 pub use storage::ObjectStorage;
+pub use test_run::{SkBuff, TcAction, TestRun, TestRunOutput, XdpAction, XdpMd, run_syscall};
 
 /// Makes `'obj` invariant in the types that carry it: a skeleton's tokens,
 /// containers and links can never be passed off as those of a skeleton

@@ -23,7 +23,8 @@ pub mod types {
         pub cfg: cfg,
         /// C `__u64`.
         pub weak_file_only: u64,
-        __padding_0: [u8; 16],
+        /// Padding.
+        pub __padding_0: __skel::Padding<16>,
     }
     __skel::layout!(
         unsafe plain data : 48, 8; strong_file_only 0, knob 8, cfg 16, weak_file_only 24;
@@ -39,7 +40,8 @@ pub mod types {
         pub limit: u32,
         /// C `const volatile __u32`.
         pub weak_file_ro: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
         unsafe plain rodata : 16, 4; strong_file_ro 0, limit 4, weak_file_ro 8;
@@ -55,7 +57,8 @@ pub mod types {
         pub zeroed: u64,
         /// C `struct seen`.
         pub seen_in_weak_file: seen,
-        __padding_0: [u8; 8],
+        /// Padding.
+        pub __padding_0: __skel::Padding<8>,
     }
     __skel::layout!(
         unsafe plain bss : 80, 8; seen_in_strong_file 0, zeroed 32, seen_in_weak_file 40;
@@ -69,7 +72,8 @@ pub mod types {
         pub a: u32,
         /// C `__u16`.
         pub b: u16,
-        __padding_0: [u8; 2],
+        /// Padding.
+        pub __padding_0: __skel::Padding<2>,
     }
     __skel::layout!(unsafe plain cfg : 8, 4; a 0, b 4; __padding_0);
     /// C type `struct seen`.
@@ -86,7 +90,8 @@ pub mod types {
         pub cfg_a: u32,
         /// C `__u16`.
         pub cfg_b: u16,
-        __padding_0: [u8; 2],
+        /// Padding.
+        pub __padding_0: __skel::Padding<2>,
     }
     __skel::layout!(
         unsafe plain seen : 32, 8; knob 0, limit 8, zeroed 16, cfg_a 24, cfg_b 28;
@@ -104,7 +109,12 @@ pub mod types {
 mod __skel_strong_then_weak {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/strong_then_weak.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/strong_then_weak.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

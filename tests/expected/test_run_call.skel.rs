@@ -19,14 +19,16 @@ pub mod types {
         pub weights: [u32; 2],
         /// C `__u32`.
         pub weight_calls: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `__u64`.
         pub last_syscall_id: u64,
         /// C `__u64`.
         pub raw_tp_runs: u64,
         /// C `__u32`.
         pub fentry_arg: u32,
-        __padding_1: [u8; 4],
+        /// Padding.
+        pub __padding_1: __skel::Padding<4>,
         /// C `__u64`.
         pub fentry_runs: u64,
     }
@@ -73,7 +75,12 @@ pub mod types {
 mod __skel_test_run_call {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/test_run_call.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/test_run_call.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

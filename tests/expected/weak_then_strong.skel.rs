@@ -17,7 +17,8 @@ pub mod types {
     pub struct data {
         /// C `__u64`.
         pub weak_file_only: u64,
-        __padding_0: [u8; 16],
+        /// Padding.
+        pub __padding_0: __skel::Padding<16>,
         /// C `__u64`.
         pub strong_file_only: u64,
         /// C `__u64`.
@@ -35,7 +36,8 @@ pub mod types {
     pub struct rodata {
         /// C `const volatile __u32`.
         pub weak_file_ro: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `const volatile __u32`.
         pub strong_file_ro: u32,
         /// C `const volatile __u32`.
@@ -51,7 +53,8 @@ pub mod types {
     pub struct bss {
         /// C `struct seen`.
         pub seen_in_weak_file: seen,
-        __padding_0: [u8; 8],
+        /// Padding.
+        pub __padding_0: __skel::Padding<8>,
         /// C `struct seen`.
         pub seen_in_strong_file: seen,
         /// C `__u64`.
@@ -69,7 +72,8 @@ pub mod types {
         pub a: u32,
         /// C `__u16`.
         pub b: u16,
-        __padding_0: [u8; 2],
+        /// Padding.
+        pub __padding_0: __skel::Padding<2>,
     }
     __skel::layout!(unsafe plain cfg : 8, 4; a 0, b 4; __padding_0);
     /// C type `struct seen`.
@@ -86,7 +90,8 @@ pub mod types {
         pub cfg_a: u32,
         /// C `__u16`.
         pub cfg_b: u16,
-        __padding_0: [u8; 2],
+        /// Padding.
+        pub __padding_0: __skel::Padding<2>,
     }
     __skel::layout!(
         unsafe plain seen : 32, 8; knob 0, limit 8, zeroed 16, cfg_a 24, cfg_b 28;
@@ -104,7 +109,12 @@ pub mod types {
 mod __skel_weak_then_strong {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/weak_then_strong.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/weak_then_strong.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

@@ -4,10 +4,11 @@
 //! The harness (`src/main.rs`) writes the list of objects to the file named
 //! by `SKEL_BENCH_OBJECTS`, one `name<TAB>path` a line, and reads criterion's
 //! estimates back. Every object is measured twice: as skel's build embeds
-//! it (clang's object with its DWARF sections emptied; the build itself
-//! generates from clang's bytes in memory, DWARF included, and writes the
-//! emptied copy over clang's file) and after libbpf's linker (what
-//! libbpf-cargo's build generates from: the linker drops the DWARF).
+//! it (clang's object without its DWARF sections and with identical BTF
+//! types merged; the build itself generates from clang's bytes in memory,
+//! DWARF included, and writes the lean copy over clang's file) and after
+//! libbpf's linker (what libbpf-cargo's build generates from: the linker
+//! drops the DWARF).
 //!
 //! One iteration is what a build script pays after clang: read the object,
 //! generate, write the skeleton file.

@@ -465,7 +465,8 @@ fn inline_object_len(skeleton: &str) -> usize {
 #[derive(Debug, Clone)]
 pub struct Generation {
     pub program: String,
-    /// "linked" or "embedded" (skel's embedded copy: DWARF emptied).
+    /// "linked" or "embedded" (skel's embedded copy: DWARF removed, BTF
+    /// types merged).
     pub object: String,
     /// "skel", "libbpf-cargo", "libbpf-cargo-no-rustfmt".
     pub function: String,

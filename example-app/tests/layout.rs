@@ -3,9 +3,9 @@
 
 mod common;
 
+use object::{Object as _, ObjectSection as _};
 use skel_runtime::KernelMember;
-use skel_runtime::libbpf_rs::btf::types::Struct;
-use skel_runtime::libbpf_rs::btf::{Btf, HasSize as _};
+use skel_runtime::skel_btf::{Btf, Kind};
 
 const OBJECT: &str = concat!(env!("OUT_DIR"), "/skel_cc.bpf.o");
 
@@ -54,11 +54,19 @@ fn rows(text: &str) -> Vec<Row> {
 /// The members of the object's `struct tcp_congestion_ops`, as libbpf
 /// reads them, and its size.
 fn btf_members() -> (Vec<KernelMember>, u64) {
-    let btf = Btf::from_path(OBJECT).unwrap();
-    let ty: Struct<'_> = btf.type_by_name("tcp_congestion_ops").unwrap();
+    let bytes = std::fs::read(OBJECT).unwrap();
+    let elf = object::File::parse(&*bytes).unwrap();
+    let section = elf.section_by_name(".BTF").unwrap();
+    let btf = Btf::parse(section.data().unwrap()).unwrap();
+    let id = btf
+        .find("tcp_congestion_ops", |k| matches!(k, Kind::Struct(_)))
+        .unwrap();
+    let Kind::Struct(ty) = btf.get(id).kind() else {
+        unreachable!()
+    };
     let members = KernelMember::of_struct(&btf, "tcp_congestion_ops").unwrap();
-    assert_eq!(members.len(), ty.len(), "no bitfields here");
-    (members, ty.size() as u64)
+    assert_eq!(members.len(), ty.members.len(), "no bitfields here");
+    (members, u64::from(ty.size))
 }
 
 #[test]

@@ -80,14 +80,38 @@ fn check(data: &[u8]) {
     let path = Path::new("fuzz.bpf.o");
     match skel_builder::generate("fuzz", path, data) {
         Ok(generated) => {
-            // The copy the builder embeds: DWARF dropped, the rest intact.
+            // The copy the builder embeds: DWARF dropped and identical BTF
+            // types merged (so type indices may differ), what libbpf sees
+            // intact: the same maps and programs.
             if let Ok(stripped) = skel_builder::testing::strip_debug(data) {
                 let again = skel_builder::generate("fuzz", path, &stripped)
                     .expect("the stripped object still generates");
+                let maps = |s: &skel_builder::Skeleton| {
+                    s.maps
+                        .iter()
+                        .map(|m| {
+                            (
+                                m.name.clone(),
+                                m.map_type,
+                                m.key_size,
+                                m.value_size,
+                                m.max_entries,
+                                m.map_flags,
+                                m.autocreate,
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                };
                 assert_eq!(
-                    again.skeleton, generated.skeleton,
-                    "stripping changed the model"
+                    maps(&again.skeleton),
+                    maps(&generated.skeleton),
+                    "stripping changed the maps"
                 );
+                assert_eq!(
+                    again.skeleton.progs, generated.skeleton.progs,
+                    "stripping changed the programs"
+                );
+                assert_eq!(again.skeleton.has_btf, generated.skeleton.has_btf);
             }
             check_model(&generated.skeleton);
             if let Some(btf) = btf_of(data) {
@@ -110,7 +134,7 @@ fn check(data: &[u8]) {
 
 /// The `.BTF` section again, for the cross-checks (it parsed once already).
 fn btf_of(data: &[u8]) -> Option<Btf> {
-    Btf::parse(skel_builder::testing::btf_section(data)?).ok()
+    Btf::parse_little_endian(skel_builder::testing::btf_section(data)?).ok()
 }
 
 fn is_ident(name: &str) -> bool {
@@ -224,7 +248,7 @@ fn check_against_btf(skel: &Skeleton, btf: &Btf) {
         let (Some(id), TypeDefKind::Struct(s)) = (def.btf_id, &def.kind) else {
             continue;
         };
-        let (Kind::Struct(c) | Kind::Union(c)) = &btf.get(BtfTypeId(id)).kind else {
+        let (Kind::Struct(c) | Kind::Union(c)) = btf.get(BtfTypeId(id)).kind() else {
             continue;
         };
         assert_eq!(u64::from(c.size), s.layout.size, "{}: size", def.name);
@@ -232,10 +256,7 @@ fn check_against_btf(skel: &Skeleton, btf: &Btf) {
             let FieldKind::Member { c_name } = &f.kind else {
                 continue;
             };
-            let mut same = c
-                .members
-                .iter()
-                .filter(|m| m.name.as_deref() == Some(c_name));
+            let mut same = c.members.iter().filter(|m| m.name() == Some(c_name));
             let (Some(m), None) = (same.next(), same.next()) else {
                 continue;
             };
@@ -262,10 +283,10 @@ pub fn object_around_btf(btf_bytes: &[u8]) -> Vec<u8> {
     let mut elf = ElfWriter::new();
     let prog = elf.program_section("struct_ops/prog", 1);
     elf.symbol("prog", prog, 0, 8, STT_FUNC);
-    if let Ok(btf) = Btf::parse(btf_bytes) {
+    if let Ok(btf) = Btf::parse_little_endian(btf_bytes) {
         let mut sections = 0;
-        for (_, ty) in btf.iter() {
-            let (Some(name), Kind::Datasec { vars, .. }) = (&ty.name, &ty.kind) else {
+        for ty in btf.iter() {
+            let (Some(name), Kind::Datasec { vars, .. }) = (ty.name(), ty.kind()) else {
                 continue;
             };
             if name.is_empty() || name.len() > 64 || sections > 64 {
@@ -275,7 +296,7 @@ pub fn object_around_btf(btf_bytes: &[u8]) -> Vec<u8> {
             let mut symbols = vec![];
             let mut end = 0u64;
             for v in vars {
-                let Kind::Var { ty: inner, .. } = btf.get(v.ty).kind else {
+                let Kind::Var { ty: inner, .. } = btf.get(v.ty).kind() else {
                     continue;
                 };
                 let size = btf.size_of(inner).unwrap_or(8).min(MAX_SECTION);

@@ -5,16 +5,19 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::checked_in::{self, Paths, Record};
 use crate::clang::{self, ClangWarning, Compile};
 use crate::error::Error;
 use crate::ident;
 use crate::link::{self, LinkInput};
 use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
 use crate::vmlinux_h::{self, BtfSource};
-use crate::{codegen, naming, object, translate, write};
+use crate::{codegen, naming, object, suggest, translate, write};
 
 /// The environment variables the builder reads.
 const ENV_CLANG: &str = "CLANG";
+const ENV_CLANG_ARGS: &str = "SKEL_CLANG_ARGS";
+const ENV_REGENERATE: &str = "SKEL_REGENERATE";
 const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 
 /// Builds a Rust skeleton for a BPF C program (or a prebuilt object).
@@ -31,6 +34,28 @@ const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 /// ```
 ///
 /// then, in the crate, `include!(concat!(env!("OUT_DIR"), "/foo.skel.rs"));`.
+///
+/// # Environment
+///
+/// For packagers and CI, which cannot edit a crate's build script. Each is
+/// printed as `cargo:rerun-if-env-changed` by [`build`](Self::build), so
+/// changing one rebuilds the skeleton.
+///
+/// - `CLANG`: the clang to run, unless the build script sets one with
+///   [`clang`](Self::clang) (which wins). Default: the newest `clang-N` on
+///   `PATH`, else `clang` ([`default_clang`]).
+/// - `SKEL_CLANG_ARGS`: more clang arguments, split at whitespace (no
+///   quoting), added after skel's own and after the build script's
+///   [`clang_args`](Self::clang_args): they add to both and replace
+///   neither, and where clang takes the last of two flags (`-O1`,
+///   `-mcpu=v3`) they win. Example: `SKEL_CLANG_ARGS="-mcpu=v3
+///   -DNDEBUG"`.
+/// - `SKEL_REGENERATE`: package names, comma-separated: regenerate the
+///   checked-in skeletons of these packages (see
+///   [`checked_in`](Self::checked_in)). Packages, not a yes/no, so that
+///   dependencies shipping checked-in skeletons are never rewritten.
+/// - `DEP_SKEL_RUNTIME_INCLUDE`: libbpf's headers, set by cargo from
+///   skel-runtime's build script; not for users to set.
 #[derive(Debug, Clone, Default)]
 pub struct SkeletonBuilder {
     source: Vec<PathBuf>,
@@ -43,6 +68,8 @@ pub struct SkeletonBuilder {
     request: translate::Request,
     vmlinux_h: Option<BtfSource>,
     vmlinux_h_base: Option<PathBuf>,
+    keep_dwarf: bool,
+    checked_in: Option<PathBuf>,
 }
 
 /// How the generated skeleton finds the BPF object it embeds (with
@@ -60,7 +87,9 @@ pub enum ObjectLocation {
     /// skeleton file and is found relative to it (rustc resolves the path
     /// against the file holding the `include_bytes!`, also when that file is
     /// pulled in with `include!` or `mod`). Move or commit both files
-    /// together, e.g. into `src/`.
+    /// together, e.g. into `src/`. A manifest, `<name>.manifest`, is
+    /// written beside them: what they were generated from, which
+    /// [`SkeletonBuilder::checked_in`] checks.
     Relative,
 }
 
@@ -143,8 +172,11 @@ impl SkeletonBuilder {
         self
     }
 
-    /// Extra clang arguments, appended after skel's own
-    /// (`-g -O2 -target bpf -D__TARGET_ARCH_<arch>`). Default: none.
+    /// Extra clang arguments, added after skel's own (`-g -O2 -target bpf
+    /// -D__TARGET_ARCH_<arch>`, the include directories, `-MD`), which they
+    /// never replace; where clang takes the last of two flags (`-O1`
+    /// after `-O2`, `-mcpu=v3`) they win. Appends to the list. Default:
+    /// none. `$SKEL_CLANG_ARGS` comes after them (see [`SkeletonBuilder`]).
     pub fn clang_args<I, S>(&mut self, args: I) -> &mut Self
     where
         I: IntoIterator<Item = S>,
@@ -194,6 +226,58 @@ impl SkeletonBuilder {
     /// Default: none (BTF does not say what an event map carries).
     pub fn event_type(&mut self, map: impl Into<String>, c_type: impl Into<String>) -> &mut Self {
         self.request.events.push((map.into(), c_type.into()));
+        self
+    }
+
+    /// Keep DWARF in the object the skeleton embeds. Default: `false`: the
+    /// embedded copy keeps `.BTF` and `.BTF.ext` (what CO-RE and the
+    /// verifier's line info use) and leaves out what libbpf never reads:
+    /// the `.debug_*` sections and their relocations, the relocations of
+    /// `.BTF` and `.BTF.ext`, `.llvm_addrsig` and an empty `.text`, as
+    /// libbpf's linker does (what libbpf-cargo embeds). With `true` the
+    /// object is embedded as clang (or the linker, or `.obj()`) wrote it,
+    /// for tools that read DWARF from the shipped binary. Either way the
+    /// copy is padded with zeros to a multiple of 8 bytes and sits in the
+    /// user's binary in a `.bpf.objs` section, one symbol per object (as
+    /// libbpf-cargo puts it), where tools find it by the symbol's address
+    /// and size.
+    pub fn keep_dwarf(&mut self, keep: bool) -> &mut Self {
+        self.keep_dwarf = keep;
+        self
+    }
+
+    /// The skeleton is committed at `path` (e.g. `src/foo.rs`, relative to
+    /// the crate), with its object and manifest beside it, so that the
+    /// crate builds without clang. Default: none (the skeleton is generated
+    /// into `$OUT_DIR` on every build). Only [`build`](Self::build) reads
+    /// it:
+    ///
+    /// - Normally it runs no clang: it checks the manifest
+    ///   (`<name>.manifest`) against the crate's files and this builder's
+    ///   settings, prints `rerun-if-changed` for them, and returns `path`.
+    ///   When a source, a header from the crate's directories, a prebuilt
+    ///   object or a setting changed since the skeleton was generated, or
+    ///   the skeleton or its object was edited, it fails with
+    ///   [`Error::StaleSkeleton`], naming each. The machine's part (clang's
+    ///   version, libbpf's and system headers, the target) is recorded,
+    ///   not checked: it differs on the machines the committed skeleton is
+    ///   for. The manifest is text, one fact a line, hashes in SHA-256
+    ///   (`sha256sum` prints the same): `config` (settings), `input`
+    ///   (files, relative to the manifest) and `output` lines are checked;
+    ///   `clang`, `toolchain` and `external` lines are a record. An input
+    ///   outside the package (a header shared in a workspace), or missing
+    ///   from a crate made by `cargo package` (published without its C
+    ///   sources), is checked when it is there, skipped when not.
+    /// - With `SKEL_REGENERATE=<package>` (this crate's name; several
+    ///   comma-separated) it compiles as without `checked_in`, in
+    ///   `$OUT_DIR`, and writes the skeleton to `path`, the object and the
+    ///   manifest beside it ([`ObjectLocation::Relative`]), each only when
+    ///   its content changed. Commit the three together.
+    ///
+    /// In the crate: `#[path = "foo.rs"] mod foo;` (or `mod foo;` for
+    /// `src/foo.rs`).
+    pub fn checked_in(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.checked_in = Some(path.as_ref().to_owned());
         self
     }
 
@@ -250,7 +334,8 @@ impl SkeletonBuilder {
         for dir in &self.include {
             println!("cargo:rerun-if-changed={}", dir.display());
         }
-        let Ok(name) = self.skeleton_name() else {
+        // A checked-in skeleton is not included from OUT_DIR.
+        let (Ok(name), None) = (self.skeleton_name(), &self.checked_in) else {
             return;
         };
         let path = PathBuf::from(out_dir).join(format!("{name}.skel.rs"));
@@ -260,17 +345,127 @@ impl SkeletonBuilder {
 
     fn build_in_out_dir(&self) -> Result<PathBuf, Error> {
         let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?);
+        if let Some(skeleton) = &self.checked_in {
+            return self.build_checked_in(&out_dir, skeleton);
+        }
         let name = self.skeleton_name()?;
         let output = out_dir.join(format!("{name}.skel.rs"));
         let mut sink = Sink::Cargo;
-        self.run(&out_dir, &output, &mut sink)?;
+        self.run(&out_dir, &output, self.object_location, &mut sink)?;
         Ok(output)
+    }
+
+    /// [`build`](Self::build) with [`checked_in`](Self::checked_in):
+    /// regenerate when asked, else check the manifest.
+    fn build_checked_in(&self, out_dir: &Path, skeleton: &Path) -> Result<PathBuf, Error> {
+        for var in [
+            ENV_REGENERATE,
+            ENV_CLANG,
+            ENV_CLANG_ARGS,
+            ENV_RUNTIME_INCLUDE,
+        ] {
+            println!("cargo:rerun-if-env-changed={var}");
+        }
+        let package = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+        let regenerate = std::env::var(ENV_REGENERATE).is_ok_and(|v| {
+            v.split(',')
+                .any(|p| !p.trim().is_empty() && p.trim() == package)
+        });
+        if regenerate {
+            let mut sink = Sink::Cargo;
+            self.run(out_dir, skeleton, ObjectLocation::Relative, &mut sink)?;
+            return Ok(skeleton.to_owned());
+        }
+        let name = self.skeleton_name()?;
+        let dir = parent_dir(skeleton);
+        let manifest = dir.join(checked_in::file_name(&name));
+        println!("cargo:rerun-if-changed={}", manifest.display());
+        println!("cargo:rerun-if-changed={}", skeleton.display());
+        if !manifest.is_file() {
+            return Err(Error::Manifest {
+                path: PathBuf::from(manifest_relative(&manifest)),
+                package,
+                reason: format!(
+                    "it does not exist: `{}` was never generated here",
+                    skeleton.display()
+                ),
+            });
+        }
+        let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        let paths = Paths::new(&dir, crate_dir.as_deref());
+        let config = self.config_lines(&paths)?;
+        let shown = |p: &Path| PathBuf::from(manifest_relative(p));
+        let verified =
+            checked_in::verify(&manifest, &paths, &config, &shown).map_err(|e| match e {
+                Error::Manifest { path, reason, .. } => Error::Manifest {
+                    path: shown(&path),
+                    package: package.clone(),
+                    reason,
+                },
+                other => other,
+            })?;
+        for path in &verified.watch {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+        if !verified.stale.is_empty() {
+            return Err(Error::StaleSkeleton {
+                skeleton: shown(skeleton),
+                package,
+                stale: verified.stale,
+            });
+        }
+        Ok(skeleton.to_owned())
+    }
+
+    /// The build script's settings, as a checked-in skeleton's manifest
+    /// records them (`config` lines): whatever changes the object or the
+    /// code, paths written as [`Paths::config`] does.
+    fn config_lines(&self, paths: &Paths) -> Result<Vec<String>, Error> {
+        let mut lines = vec![];
+        for source in &self.source {
+            lines.push(format!("source {}", paths.config(source)));
+        }
+        for obj in &self.obj {
+            lines.push(format!("obj {}", paths.config(obj)));
+        }
+        for dir in &self.include {
+            lines.push(format!("include {}", paths.config(dir)));
+        }
+        for arg in &self.clang_args {
+            lines.push(format!("clang_arg {}", arg.to_string_lossy()));
+        }
+        lines.push(format!("name {}", self.skeleton_name()?));
+        for ty in &self.request.types {
+            lines.push(format!("type {ty}"));
+        }
+        for (map, ty) in &self.request.events {
+            lines.push(format!("event_type {map} {ty}"));
+        }
+        match &self.vmlinux_h {
+            Some(BtfSource::RunningKernel) => lines.push("vmlinux_h".to_owned()),
+            Some(BtfSource::File(path)) => {
+                lines.push(format!("vmlinux_h_from {}", paths.config(path)))
+            }
+            None => {}
+        }
+        if let Some(base) = &self.vmlinux_h_base {
+            lines.push(format!("vmlinux_h_base {}", paths.config(base)));
+        }
+        if self.keep_dwarf {
+            lines.push("keep_dwarf".to_owned());
+        }
+        Ok(lines
+            .into_iter()
+            .map(|l| l.replace(['\n', '\r'], " "))
+            .collect())
     }
 
     /// Compiles (next to `output`) and writes the skeleton to `output`.
     /// Prints nothing: returns the warnings [`build`](Self::build) would
     /// print as `cargo:warning` lines (clang's, a clang older than 15,
-    /// fallbacks, an object without BTF), one line each.
+    /// fallbacks, an object without BTF), one line each. With
+    /// [`ObjectLocation::Relative`] it also writes the manifest
+    /// [`checked_in`](Self::checked_in) checks.
     pub fn generate(&mut self, output: impl AsRef<Path>) -> Result<Vec<String>, Error> {
         let output = output.as_ref();
         let dir = output
@@ -279,7 +474,7 @@ impl SkeletonBuilder {
             .unwrap_or(Path::new("."))
             .to_owned();
         let mut sink = Sink::Collect(vec![]);
-        self.run(&dir, output, &mut sink)?;
+        self.run(&dir, output, self.object_location, &mut sink)?;
         match sink {
             Sink::Collect(warnings) => Ok(warnings),
             Sink::Cargo => Ok(vec![]),
@@ -292,6 +487,16 @@ impl SkeletonBuilder {
             .or(self.obj.first())
             .map(PathBuf::as_path)
             .ok_or(Error::NoInput)
+    }
+
+    /// The files the user gave that the object is built from, as errors
+    /// about the object name them: none when one object is used as it is
+    /// (errors name the object itself).
+    fn inputs(&self) -> Vec<PathBuf> {
+        if self.source.is_empty() && self.obj.len() <= 1 {
+            return vec![];
+        }
+        self.source.iter().chain(&self.obj).cloned().collect()
     }
 
     fn skeleton_name(&self) -> Result<String, Error> {
@@ -308,12 +513,22 @@ impl SkeletonBuilder {
         Ok(ident::sanitize(stem))
     }
 
-    fn run(&self, work_dir: &Path, output: &Path, sink: &mut Sink) -> Result<(), Error> {
+    /// Compiles in `work_dir` and writes the skeleton to `output`, its
+    /// object beside it, and with [`ObjectLocation::Relative`] the
+    /// manifest too.
+    fn run(
+        &self,
+        work_dir: &Path,
+        output: &Path,
+        location: ObjectLocation,
+        sink: &mut Sink,
+    ) -> Result<(), Error> {
         let name = self.skeleton_name()?;
         let cargo = matches!(sink, Sink::Cargo);
         if cargo {
-            println!("cargo:rerun-if-env-changed={ENV_CLANG}");
-            println!("cargo:rerun-if-env-changed={ENV_RUNTIME_INCLUDE}");
+            for var in [ENV_CLANG, ENV_CLANG_ARGS, ENV_RUNTIME_INCLUDE] {
+                println!("cargo:rerun-if-env-changed={var}");
+            }
         }
         let mut deps = vec![];
         if let (Some(btf), false) = (&self.vmlinux_h, self.source.is_empty()) {
@@ -324,8 +539,9 @@ impl SkeletonBuilder {
                 self.vmlinux_h_base.as_deref(),
             )?);
         }
+        let mut clang_line = None;
         if !self.source.is_empty() {
-            check_clang_version(&self.clang_path(), sink)?;
+            clang_line = Some(check_clang_version(&self.clang_path(), sink)?);
             self.write_type_keeper(&name, work_dir)?;
         }
         let object_path = match (self.source.as_slice(), self.obj.as_slice()) {
@@ -368,21 +584,16 @@ impl SkeletonBuilder {
             path: object_path.clone(),
             source,
         })?;
-        // The embedded copy, without DWARF, lives next to the skeleton.
-        let embedded = work_dir.join(format!("{name}.bpf.o"));
-        let stripped = object::strip_debug(&bytes).unwrap_or_else(|e| {
-            sink.warn(format!(
-                "skel: embedding `{}` with its DWARF: {e}",
-                object_path.display()
-            ));
-            bytes.clone()
-        });
-        write::write_if_changed(&embedded, &stripped)?;
+        // The embedded copy lives next to the skeleton.
+        let out_dir = parent_dir(output);
+        let embedded = out_dir.join(format!("{name}.bpf.o"));
+        let lean = self.embedded_object(&bytes, &object_path, sink);
+        write::write_if_changed(&embedded, &lean)?;
         let file_name = embedded
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let reference = match (self.object_location, cargo) {
+        let reference = match (location, cargo) {
             // Next to the skeleton: `include_bytes!` resolves it against
             // the skeleton file, wherever both are moved.
             (ObjectLocation::Relative, _) => ObjectPath::Path(file_name),
@@ -415,7 +626,11 @@ impl SkeletonBuilder {
             &bytes,
             &shown,
             &self.request,
-        )?;
+        )
+        .map_err(|e| {
+            e.built_from(self.inputs())
+                .suggest_types(|| types_defined_in(&deps))
+        })?;
         if !generated.skeleton.has_btf {
             if let Some(w) = no_btf_warning(&object_path, &generated.skeleton) {
                 sink.warn(w);
@@ -425,7 +640,54 @@ impl SkeletonBuilder {
             sink.warn(w);
         }
         write::write_if_changed(output, generated.code.as_bytes())?;
+        if location == ObjectLocation::Relative {
+            let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").filter(|_| cargo);
+            let paths = Paths::new(&out_dir, crate_dir.as_deref().map(Path::new));
+            let mut own_dirs = self.include.clone();
+            own_dirs.extend(self.source.iter().map(|s| parent_dir(s)));
+            own_dirs.extend(self.obj.iter().cloned());
+            let mut generated_files = vec![work_dir.join(vmlinux_h::FILE_NAME)];
+            generated_files.extend(self.type_keeper_path(work_dir));
+            let mut toolchain = vec![format!("target_arch {}", target_arch())];
+            if let Some(args) = std::env::var_os(ENV_CLANG_ARGS) {
+                toolchain.push(format!("{ENV_CLANG_ARGS}={}", args.to_string_lossy()));
+            }
+            let record = Record {
+                package: std::env::var("CARGO_PKG_NAME").ok().filter(|_| cargo),
+                clang: clang_line,
+                toolchain,
+                config: self.config_lines(&paths)?,
+                deps: &deps,
+                own_dirs,
+                runtime_include: std::env::var_os(ENV_RUNTIME_INCLUDE).map(PathBuf::from),
+                generated: generated_files,
+                outputs: vec![(output, generated.code.as_bytes()), (&embedded, &lean)],
+                paths,
+            };
+            let text = record.render()?;
+            write::write_if_changed(&out_dir.join(checked_in::file_name(&name)), text.as_bytes())?;
+        }
         Ok(())
+    }
+
+    /// The object the skeleton embeds: without DWARF unless
+    /// [`keep_dwarf`](Self::keep_dwarf), and a multiple of 8 bytes long,
+    /// so that the 8-aligned static holding it in `.bpf.objs` is exactly
+    /// the object.
+    fn embedded_object(&self, bytes: &[u8], object_path: &Path, sink: &mut Sink) -> Vec<u8> {
+        let mut embedded = if self.keep_dwarf {
+            bytes.to_vec()
+        } else {
+            object::strip_debug(bytes).unwrap_or_else(|e| {
+                sink.warn(format!(
+                    "skel: embedding `{}` as it is, DWARF included: {e}",
+                    object_path.display()
+                ));
+                bytes.to_vec()
+            })
+        };
+        embedded.resize(embedded.len().next_multiple_of(8), 0);
+        embedded
     }
 
     /// The clang this build runs.
@@ -509,11 +771,13 @@ impl SkeletonBuilder {
         let after: Vec<PathBuf> = clang::multiarch_include(&rust_arch).into_iter().collect();
         let depfile = output.with_extension("d");
         let mut args = vec![];
-        if let Some(keeper) = self.type_keeper_path(work_dir) {
+        let keeper = self.type_keeper_path(work_dir);
+        if let Some(keeper) = &keeper {
             args.push(OsString::from("-include"));
-            args.push(keeper.into_os_string());
+            args.push(keeper.clone().into_os_string());
         }
         args.extend(self.clang_args.iter().cloned());
+        args.extend(env_clang_args());
         Compile {
             clang: &clang,
             source,
@@ -525,6 +789,37 @@ impl SkeletonBuilder {
             extra_args: &args,
         }
         .run()
+        .map_err(|e| match keeper {
+            Some(keeper) => self.type_keeper_hint(e, &keeper),
+            None => e,
+        })
+    }
+
+    /// A clang error in the type-keeper header (see
+    /// [`write_type_keeper`](Self::write_type_keeper)) comes from the names
+    /// the build script gave: a `struct` the sources define as a `union`,
+    /// say. The error says so.
+    fn type_keeper_hint(&self, mut e: Error, keeper: &Path) -> Error {
+        let Error::ClangFailed { stderr, hint, .. } = &mut e else {
+            return e;
+        };
+        let name = keeper.file_name().map(|n| n.to_string_lossy());
+        if name.is_some_and(|name| stderr.contains(&*name)) {
+            let types: Vec<String> = self
+                .tagged_types()
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect();
+            *hint = Some(format!(
+                "`{}` is skel-builder's: it declares the types named with `.types` and \
+                 `.event_type` ({}) before each source, so that clang puts them in BTF; name each \
+                 with the keyword the sources define it with (`struct`, `union` or `enum`), and \
+                 each once",
+                keeper.display(),
+                types.join(", ")
+            ));
+        }
+        e
     }
 
     /// The tagged types the build script names (`.types`, `.event_type`),
@@ -588,6 +883,50 @@ impl SkeletonBuilder {
     }
 }
 
+/// The types the files clang read define, for suggestions when a type the
+/// build script names is missing (read only then). Unreadable files are
+/// skipped: a suggestion is a courtesy.
+fn types_defined_in(files: &[PathBuf]) -> Vec<(suggest::Tag, String)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = std::collections::BTreeSet::new();
+    for file in files.iter().filter(|f| seen.insert(*f)) {
+        // Not text (a BTF file vmlinux.h was printed from, an object).
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        if !bytes.contains(&0) {
+            out.extend(suggest::defined_types(&String::from_utf8_lossy(&bytes)));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The Rust target's architecture (`CARGO_CFG_TARGET_ARCH` in a build
+/// script), else the host's.
+fn target_arch() -> String {
+    std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.to_owned())
+}
+
+/// The directory of `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned()
+}
+
+/// `$SKEL_CLANG_ARGS`, split at whitespace (no quoting, as `CFLAGS`).
+fn env_clang_args() -> Vec<OsString> {
+    std::env::var_os(ENV_CLANG_ARGS)
+        .map(|v| {
+            v.to_string_lossy()
+                .split_ascii_whitespace()
+                .map(OsString::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn create_dir(dir: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         action: "create directory",
@@ -596,35 +935,49 @@ fn create_dir(dir: &Path) -> Result<(), Error> {
     })
 }
 
-/// Warns about a clang older than 15. Its version is read once per process
-/// (a build script building several skeletons pays one `clang --version`),
-/// and `build()` warns once per process.
-fn check_clang_version(clang: &Path, sink: &mut Sink) -> Result<(), Error> {
-    static SEEN: Mutex<Vec<(PathBuf, Option<clang::ClangVersion>, bool)>> = Mutex::new(Vec::new());
+/// Warns about a clang older than 15, and returns the first line of
+/// `clang --version` (for the manifest of a checked-in skeleton). Its
+/// version is read once per process (a build script building several
+/// skeletons pays one `clang --version`), and `build()` warns once per
+/// process.
+fn check_clang_version(clang: &Path, sink: &mut Sink) -> Result<String, Error> {
+    struct Seen {
+        clang: PathBuf,
+        version: Option<clang::ClangVersion>,
+        line: String,
+        warned: bool,
+    }
+    static SEEN: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    let index = match seen.iter().position(|(c, _, _)| c == clang) {
+    let index = match seen.iter().position(|s| s.clang == clang) {
         Some(i) => i,
         None => {
-            let version = clang::version(clang)?;
-            seen.push((clang.to_owned(), version, false));
+            let (version, line) = clang::version(clang)?;
+            seen.push(Seen {
+                clang: clang.to_owned(),
+                version,
+                line,
+                warned: false,
+            });
             seen.len() - 1
         }
     };
-    let (_, version, warned) = &mut seen[index];
-    let Some(version) = *version else {
-        return Ok(());
+    let entry = &mut seen[index];
+    let line = entry.line.clone();
+    let Some(version) = entry.version else {
+        return Ok(line);
     };
     if version.major >= clang::GOOD_BTF_MAJOR {
-        return Ok(());
+        return Ok(line);
     }
     let cargo = matches!(sink, Sink::Cargo);
-    if !cargo || !*warned {
+    if !cargo || !entry.warned {
         sink.warn(old_clang_warning(clang, version));
     }
     if cargo {
-        *warned = true;
+        entry.warned = true;
     }
-    Ok(())
+    Ok(line)
 }
 
 /// Where warnings go: `cargo:warning` lines from `build()`, the caller's

@@ -63,6 +63,7 @@ impl Compile<'_> {
                 command: shown,
                 status: out.status.to_string(),
                 stderr: String::from_utf8_lossy(&out.stderr).trim_end().to_owned(),
+                hint: None,
             });
         }
         let dep = std::fs::read_to_string(self.depfile).map_err(|source| Error::Io {
@@ -154,9 +155,10 @@ impl std::fmt::Display for ClangVersion {
 /// as written and keeps type tags (`__kptr`).
 pub const GOOD_BTF_MAJOR: u32 = 15;
 
-/// Runs `clang --version` (a few milliseconds). `Ok(None)` when clang runs
-/// but its output names no version we can read.
-pub fn version(clang: &Path) -> Result<Option<ClangVersion>, Error> {
+/// Runs `clang --version` (a few milliseconds): the version (`None` when
+/// clang runs but its output names no version we can read) and the first
+/// line of its output (`Debian clang version 19.1.7 (3~deb12u1)`).
+pub fn version(clang: &Path) -> Result<(Option<ClangVersion>, String), Error> {
     let out = Command::new(clang)
         .arg("--version")
         .output()
@@ -164,7 +166,9 @@ pub fn version(clang: &Path) -> Result<Option<ClangVersion>, Error> {
             clang: clang.to_owned(),
             source,
         })?;
-    Ok(parse_version(&String::from_utf8_lossy(&out.stdout)))
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().next().unwrap_or_default().trim().to_owned();
+    Ok((parse_version(&text), line))
 }
 
 /// `Debian clang version 14.0.6`, `clang version 19.1.7 (...)`,

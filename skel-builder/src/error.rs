@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use crate::link::{LinkProblem, files_list};
-use crate::object::btf::{BtfError, BtfTypeId};
 use crate::object::elf::ElfError;
+use crate::suggest;
+use skel_btf::{BtfError, BtfTypeId};
 
 /// Everything that can go wrong while building a skeleton.
 ///
@@ -29,6 +30,9 @@ pub enum Error {
         command: String,
         status: String,
         stderr: String,
+        /// What skel-builder knows about the failure beyond clang's words
+        /// (an error in the header it includes).
+        hint: Option<String>,
     },
 
     Io {
@@ -53,8 +57,17 @@ pub enum Error {
         source: BtfError,
     },
 
+    /// Problems found in an object, or in what the build script asks of it
+    /// (types, event maps): all of one phase, listed together.
     Object {
+        /// The object read.
         path: PathBuf,
+        /// The files the user gave that the object was built from (C
+        /// sources, and objects linked with them), named in the message
+        /// instead of the object the builder wrote into `OUT_DIR`. Empty when
+        /// the object was given as it is ([`crate::SkeletonBuilder::obj`],
+        /// [`crate::generate`]): then the message names `path`.
+        inputs: Vec<PathBuf>,
         problems: Vec<Problem>,
     },
 
@@ -95,6 +108,25 @@ pub enum Error {
         path: PathBuf,
         source: crate::vmlinux_h::PrintError,
     },
+
+    /// A checked-in skeleton ([`crate::SkeletonBuilder::checked_in`]) whose
+    /// inputs, settings or files changed since it was generated.
+    StaleSkeleton {
+        /// The skeleton, relative to the crate.
+        skeleton: PathBuf,
+        /// The package being built (for the regeneration hint).
+        package: String,
+        /// Every difference found.
+        stale: Vec<crate::StaleInput>,
+    },
+
+    /// The manifest of a checked-in skeleton is missing or not one.
+    Manifest {
+        path: PathBuf,
+        /// The package being built (for the regeneration hint).
+        package: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -116,11 +148,18 @@ impl fmt::Display for Error {
                 command,
                 status,
                 stderr,
-            } => write!(
-                f,
-                "clang failed to compile `{}` ({status})\ncommand: {command}\n{stderr}",
-                source_file.display()
-            ),
+                hint,
+            } => {
+                write!(
+                    f,
+                    "clang failed to compile `{}` ({status})\ncommand: {command}\n{stderr}",
+                    source_file.display()
+                )?;
+                match hint {
+                    Some(hint) => write!(f, "\nhint: {hint}"),
+                    None => Ok(()),
+                }
+            }
             Self::Io { action, path, .. } => write!(f, "cannot {action} `{}`", path.display()),
             Self::Elf { path, .. } => {
                 write!(f, "`{}` is not a usable BPF object", path.display())
@@ -133,8 +172,16 @@ impl fmt::Display for Error {
                 List(needed_by)
             ),
             Self::Btf { path, .. } => write!(f, "`{}` has an invalid .BTF section", path.display()),
-            Self::Object { path, problems } => {
-                write!(f, "`{}`: {}", path.display(), Problems(problems))
+            Self::Object {
+                path,
+                inputs,
+                problems,
+            } => {
+                if inputs.is_empty() {
+                    write!(f, "`{}`: {}", path.display(), Problems(problems))
+                } else {
+                    write!(f, "{}: {}", files_list(inputs), Problems(problems))
+                }
             }
             Self::BadName { name, reason } => {
                 write!(f, "`{name}` is not a usable skeleton name: {reason}")
@@ -182,6 +229,31 @@ impl fmt::Display for Error {
             Self::VmlinuxH { path, .. } => {
                 write!(f, "cannot print vmlinux.h from `{}`", path.display())
             }
+            Self::StaleSkeleton {
+                skeleton,
+                package,
+                stale,
+            } => {
+                write!(
+                    f,
+                    "checked-in skeleton `{}` is stale: what it was generated from changed",
+                    skeleton.display()
+                )?;
+                for s in stale {
+                    write!(f, "\n  {s}")?;
+                }
+                write!(f, "\n{}", regenerate_hint(package))
+            }
+            Self::Manifest {
+                path,
+                package,
+                reason,
+            } => write!(
+                f,
+                "cannot check the checked-in skeleton against its manifest `{}`: {reason}\n{}",
+                path.display(),
+                regenerate_hint(package)
+            ),
         }
     }
 }
@@ -204,9 +276,24 @@ impl std::error::Error for Error {
             | Self::NoOutDir
             | Self::NoKernelBtf { .. }
             | Self::Link { .. }
-            | Self::LinkFeature { .. } => None,
+            | Self::LinkFeature { .. }
+            | Self::StaleSkeleton { .. }
+            | Self::Manifest { .. } => None,
         }
     }
+}
+
+/// How to regenerate a checked-in skeleton, its object and its manifest.
+fn regenerate_hint(package: &str) -> String {
+    let package = if package.is_empty() {
+        "<package>"
+    } else {
+        package
+    };
+    format!(
+        "hint: regenerate the skeleton, its object and its manifest (needs clang) with \
+         `SKEL_REGENERATE={package} cargo build`, and commit the three together"
+    )
 }
 
 /// One problem found in an object. All problems of a phase are reported at
@@ -238,6 +325,22 @@ pub enum Problem {
     VarWithoutSymbol {
         section: String,
         var: String,
+    },
+
+    /// A global of a linked object whose symbol (the storage its programs
+    /// use) is not where the DATASEC's BTF puts it, and cannot be viewed
+    /// there either. libbpf's static linker leaves the BTF offset on a dead
+    /// `__weak` copy when a strong definition comes in a later file; the
+    /// view follows the symbol unless it lies in another section or
+    /// overlaps another variable.
+    LinkedVarMoved {
+        section: String,
+        var: String,
+        btf_offset: u64,
+        symbol_offset: u64,
+        /// Where the symbol's copy is: `in section `.bss``, `where it
+        /// overlaps `x``.
+        reason: String,
     },
 
     NotAVar {
@@ -336,18 +439,42 @@ pub enum Problem {
 
     LegacyMaps,
 
+    /// A type the build script names, with [`crate::SkeletonBuilder::types`]
+    /// or as the event type of a map with
+    /// [`crate::SkeletonBuilder::event_type`], that the object's BTF does not
+    /// define.
     UnknownType {
+        /// The map of `.event_type(map, ..)`; `None` for `.types`.
+        event_map: Option<String>,
+        /// The type as the build script spells it.
         spelling: String,
-        hint: String,
+        /// BTF holds only a forward declaration of it (`struct x;`): the
+        /// sources use or declare it but define it nowhere. (The builder
+        /// declares every `struct`, `union` and `enum` the build script
+        /// names, so that their definitions reach BTF.)
+        declared_only: bool,
+        /// The closest type the object defines, spelled as the build script
+        /// would (`struct event`, `pid_t`).
+        suggestion: Option<String>,
     },
 
+    /// [`crate::SkeletonBuilder::event_type`] names a map the object does
+    /// not have.
     NoEventMap {
         map: String,
+        /// The closest name among `event_maps`.
+        suggestion: Option<String>,
+        /// The object's ring buffers and perf event arrays.
+        event_maps: Vec<String>,
     },
 
+    /// [`crate::SkeletonBuilder::event_type`] names a map that is not a
+    /// ring buffer or perf event array.
     NotAnEventMap {
         map: String,
         map_type: String,
+        /// The object's ring buffers and perf event arrays.
+        event_maps: Vec<String>,
     },
 }
 
@@ -381,6 +508,19 @@ impl fmt::Display for Problem {
             Self::VarWithoutSymbol { section, var } => write!(
                 f,
                 "data section `{section}`: variable `{var}` has no ELF symbol"
+            ),
+            Self::LinkedVarMoved {
+                section,
+                var,
+                btf_offset,
+                symbol_offset,
+                reason,
+            } => write!(
+                f,
+                "data section `{section}`: variable `{var}` is at byte {btf_offset} by BTF, but \
+                 the programs use its symbol's copy at byte {symbol_offset}, {reason}; libbpf's \
+                 linker leaves BTF on the dead copy when a `__weak` definition comes before the \
+                 strong one\nhint: give the file with the strong definition first"
             ),
             Self::NotAVar {
                 section,
@@ -482,16 +622,53 @@ impl fmt::Display for Problem {
             Self::LegacyMaps => f.write_str(
                 "legacy `maps` section: libbpf 1.0 and later only load maps declared in SEC(\".maps\")",
             ),
-            Self::UnknownType { spelling, hint } => write!(
-                f,
-                "type `{spelling}` asked for by the build script is not in the object's BTF{hint}"
-            ),
-            Self::NoEventMap { map } => {
-                write!(f, "event type for map `{map}`: the object has no such map")
+            Self::UnknownType {
+                event_map,
+                spelling,
+                declared_only,
+                suggestion,
+            } => {
+                match event_map {
+                    Some(map) => write!(f, "`.event_type` of map `{map}`: ")?,
+                    None => f.write_str("`.types`: ")?,
+                }
+                if *declared_only {
+                    write!(
+                        f,
+                        "`{spelling}` is only declared (a forward declaration), never defined"
+                    )?;
+                } else {
+                    write!(f, "`{spelling}` is not in the object's BTF")?;
+                }
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None if !declared_only && !is_tagged(spelling) => f.write_str(
+                        "; a typedef reaches BTF only when a global, a map or a function \
+                         signature uses it",
+                    ),
+                    None => Ok(()),
+                }
             }
-            Self::NotAnEventMap { map, map_type } => write!(
+            Self::NoEventMap {
+                map,
+                suggestion,
+                event_maps,
+            } => {
+                write!(f, "`.event_type`: there is no map `{map}`")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None => write!(f, "; {}", EventMaps(event_maps)),
+                }
+            }
+            Self::NotAnEventMap {
+                map,
+                map_type,
+                event_maps,
+            } => write!(
                 f,
-                "event type for map `{map}`: it is a {map_type}; only ring buffers and perf event arrays carry events"
+                "`.event_type`: map `{map}` is a {map_type}; only ring buffers and perf event \
+                 arrays carry events ({})",
+                EventMaps(event_maps)
             ),
         }
     }
@@ -505,6 +682,7 @@ impl std::error::Error for Problem {
             | Self::SymbolOutsideSection { .. }
             | Self::VarOutsideSection { .. }
             | Self::VarWithoutSymbol { .. }
+            | Self::LinkedVarMoved { .. }
             | Self::NotAVar { .. }
             | Self::NoDatasec { .. }
             | Self::StructOpsNotStruct { .. }
@@ -573,6 +751,46 @@ impl fmt::Display for List<'_> {
     }
 }
 
+/// Whether a type spelling names a tag (`struct x`, `union x`, `enum x`).
+fn is_tagged(spelling: &str) -> bool {
+    matches!(
+        spelling.split_whitespace().next(),
+        Some("struct" | "union" | "enum")
+    )
+}
+
+/// How many names a list in a message shows before counting the rest.
+const LISTED: usize = 10;
+
+/// The ring buffers and perf event arrays of an object, for a message.
+struct EventMaps<'a>(&'a [String]);
+
+impl fmt::Display for EventMaps<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted: Vec<String> = self
+            .0
+            .iter()
+            .take(LISTED)
+            .map(|m| format!("`{m}`"))
+            .collect();
+        match (quoted.as_slice(), self.0.len()) {
+            ([], _) => f.write_str("there is no ring buffer or perf event array"),
+            ([one], 1) => write!(f, "the only ring buffer or perf event array is {one}"),
+            (shown, n) if n > LISTED => write!(
+                f,
+                "the ring buffers and perf event arrays are {} and {} more",
+                shown.join(", "),
+                n - LISTED
+            ),
+            ([rest @ .., last], _) => write!(
+                f,
+                "the ring buffers and perf event arrays are {} and {last}",
+                rest.join(", ")
+            ),
+        }
+    }
+}
+
 /// libbpf's messages, one per line, under the error.
 fn indented(messages: &str) -> String {
     if messages.is_empty() {
@@ -615,6 +833,62 @@ impl Error {
             cause = c.source();
         }
         out
+    }
+}
+
+impl Error {
+    /// The error, with problems in an object the builder made (compiled or
+    /// linked into `OUT_DIR`) credited to the files the user gave.
+    pub(crate) fn built_from(mut self, files: Vec<PathBuf>) -> Self {
+        if let Self::Object { inputs, .. } = &mut self {
+            *inputs = files;
+        }
+        self
+    }
+
+    /// The error, with the suggestions for types the object lacks taken
+    /// from `defined()` too (types the sources define that BTF does not
+    /// hold, because no global, map or signature uses them), called only
+    /// when a type is missing.
+    pub(crate) fn suggest_types(
+        mut self,
+        defined: impl FnOnce() -> Vec<(suggest::Tag, String)>,
+    ) -> Self {
+        let Self::Object { problems, .. } = &mut self else {
+            return self;
+        };
+        if !problems
+            .iter()
+            .any(|p| matches!(p, Problem::UnknownType { .. }))
+        {
+            return self;
+        }
+        let defined = defined();
+        for p in problems.iter_mut() {
+            let Problem::UnknownType {
+                spelling,
+                suggestion,
+                ..
+            } = p
+            else {
+                continue;
+            };
+            // The suggestion from BTF competes with the sources' types.
+            let from_btf = suggestion
+                .as_deref()
+                .map(|s| match suggest::split_spelling(s) {
+                    (Some("struct"), name) => (suggest::Tag::Struct, name),
+                    (Some("union"), name) => (suggest::Tag::Union, name),
+                    (Some("enum"), name) => (suggest::Tag::Enum, name),
+                    (_, name) => (suggest::Tag::Typedef, name),
+                });
+            let candidates = defined
+                .iter()
+                .map(|(tag, name)| (*tag, name.as_str()))
+                .chain(from_btf);
+            *suggestion = suggest::closest_type(spelling, candidates);
+        }
+        self
     }
 }
 
@@ -740,6 +1014,7 @@ mod tests {
             Error::NoInput,
             Error::Object {
                 path: "a.o".into(),
+                inputs: vec![],
                 problems: vec![problem.clone()],
             },
             Error::NoBtf {

@@ -4,7 +4,11 @@
 //! takes the largest alignment its members need, never more (libbpf's
 //! buffers are only malloc-aligned), and falls back to `packed` when a
 //! member sits below its natural alignment or the size is not a multiple of
-//! it. Gaps become explicit padding; a known offset always wins.
+//! it: skel-btf's rule ([`skel_btf::layout::Alignment`]), the one the
+//! vmlinux.h printer and `Btf::align_of` use too. Gaps become explicit
+//! padding; a known offset always wins.
+
+use skel_btf::layout::{Alignment, MemberAlign};
 
 use crate::model::Layout;
 
@@ -28,24 +32,21 @@ impl Placed {
 /// tail bytes exist. Sections with a misplaced member stay at their size
 /// (and are packed).
 pub fn datasec_size(size: u64, members: &[Placed]) -> u64 {
-    let natural = natural_align(members);
-    let misplaced = members
-        .iter()
-        .any(|m| m.layout.align > 1 && m.byte_offset % m.layout.align != 0);
-    if misplaced {
+    let alignment = alignment(members);
+    if alignment.misplaced {
         size
     } else {
-        size.div_ceil(natural) * natural
+        size.div_ceil(alignment.natural) * alignment.natural
     }
 }
 
-fn natural_align(members: &[Placed]) -> u64 {
-    members
-        .iter()
-        .map(|m| m.layout.align)
-        .max()
-        .unwrap_or(1)
-        .max(1)
+/// What the members say about the alignment of their struct.
+fn alignment(members: &[Placed]) -> Alignment {
+    Alignment::of_members(
+        members
+            .iter()
+            .map(|m| MemberAlign::at_byte(m.byte_offset, m.layout.align)),
+    )
 }
 
 /// One slot of a planned struct, in offset order.
@@ -166,15 +167,8 @@ pub fn plan_union(size: u64, members: &[Layout]) -> Result<Plan, LayoutError> {
 /// The largest member alignment, unless a member or the size contradicts
 /// it, in which case the type is packed (alignment 1).
 fn choose_align(size: u64, members: &[Placed]) -> (u64, bool) {
-    let natural = natural_align(members);
-    let misplaced = members
-        .iter()
-        .any(|m| m.layout.align > 1 && m.byte_offset % m.layout.align != 0);
-    if misplaced || size % natural != 0 {
-        (1, true)
-    } else {
-        (natural, false)
-    }
+    let alignment = alignment(members);
+    (alignment.align(size), alignment.packed(size))
 }
 
 /// Bytes holding a run of bitfields.

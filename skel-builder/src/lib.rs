@@ -54,6 +54,7 @@
 //! problems in an object are [`Problem`]s, reported together.
 
 mod builder;
+mod checked_in;
 mod clang;
 mod codegen;
 mod error;
@@ -63,6 +64,8 @@ mod link;
 pub mod model;
 mod naming;
 mod object;
+mod sha256;
+mod suggest;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
@@ -74,8 +77,10 @@ mod write;
 pub use builder::{
     Generated, ObjectLocation, SkeletonBuilder, default_clang, generate, read_model,
 };
+pub use checked_in::StaleInput;
 pub use error::{Error, NeedsBtf, Problem};
 pub use link::LinkProblem;
 pub use model::Skeleton;
 /// The causes [`Error`] and [`Problem`] carry.
-pub use object::{btf::BtfError, btf::BtfTypeId, elf::ElfError};
+pub use object::elf::ElfError;
+pub use skel_btf::{BtfError, BtfTypeId};

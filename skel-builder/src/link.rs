@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::object::btf::{Btf, Kind};
 use crate::object::elf::{Binding, ElfObject, SymbolKind};
+use skel_btf::{Btf, Kind};
 
 /// One input of a link: the object, and the file to name in messages (its
 /// C source, or the object itself when it was given prebuilt).
@@ -148,13 +148,12 @@ fn symbols(input: &LinkInput, bytes: &[u8]) -> Result<Symbols, Error> {
         }
     }
     if let Some(section) = elf.section_by_name(".BTF") {
-        let btf = Btf::parse(section.data).map_err(|source| Error::Btf {
+        let btf = Btf::parse_little_endian(section.data).map_err(|source| Error::Btf {
             path: input.shown.clone(),
             source,
         })?;
-        for (_, ty) in btf.iter() {
-            let (Some(".ksyms" | ".kconfig"), Kind::Datasec { vars, .. }) =
-                (ty.name.as_deref(), &ty.kind)
+        for ty in btf.iter() {
+            let (Some(".ksyms" | ".kconfig"), Kind::Datasec { vars, .. }) = (ty.name(), ty.kind())
             else {
                 continue;
             };

@@ -202,19 +202,26 @@ fn name_struct(s: &mut StructDef, anon_names: &[Option<String>]) {
                 continue;
             }
             // Packed unions cannot lend references: get/set by value.
-            f.union_accessors = Some(if s.packed {
+            let (get, second) = if s.packed {
                 let get = methods.claim(&f.name);
                 let set = methods.claim(&format!("set_{get}"));
                 (get, set)
             } else {
                 let get = methods.claim_group(&f.name, &["", "_mut"]);
                 (get.clone(), format!("{get}_mut"))
-            });
+            };
+            f.union_accessors = Some((get, second, String::new()));
         }
     }
     for b in &mut s.bitfields {
         b.getter = methods.claim_group(&b.c_name, &["", "_mut"]);
         b.setter = methods.claim(&format!("set_{}", b.getter));
+    }
+    // Constructors last: a member's own accessor keeps the plain name.
+    for f in &mut s.fields {
+        if let Some((_, _, from)) = &mut f.union_accessors {
+            *from = methods.claim(&format!("from_{}", f.name.trim_start_matches('_')));
+        }
     }
 }
 

@@ -194,6 +194,16 @@ pub enum Error {
     /// `ObjectBuilder` options); its errno, if any, through
     /// [`Error::raw_os_error`].
     Libbpf(libbpf_rs::Error),
+
+    /// A test run of loaded program `program` (`BPF_PROG_TEST_RUN`, see
+    /// [`TestRun`](crate::TestRun)) failed: the kernel refused it or its
+    /// output did not fit (`errno`), or what came back does not fit the
+    /// types given (no errno). `what` says which, with a hint.
+    TestRun {
+        program: String,
+        errno: Option<Errno>,
+        what: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -371,6 +381,16 @@ impl fmt::Display for Error {
             // Transparent: libbpf-rs's message, with the formatter's flags
             // (`{:#}` prints its chain).
             Self::Libbpf(error) => fmt::Display::fmt(error, f),
+            Self::TestRun {
+                program,
+                errno: Some(errno),
+                what,
+            } => write!(f, "program `{program}`: test run failed: {errno}; {what}"),
+            Self::TestRun {
+                program,
+                errno: None,
+                what,
+            } => write!(f, "program `{program}`: test run failed: {what}"),
         }
     }
 }
@@ -400,7 +420,8 @@ impl std::error::Error for Error {
             | Self::ShortEvent { .. }
             | Self::KernelBtf { .. }
             | Self::NoStructOpsType { .. }
-            | Self::KernelLacksMembers { .. } => None,
+            | Self::KernelLacksMembers { .. }
+            | Self::TestRun { .. } => None,
         }
     }
 }
@@ -501,6 +522,7 @@ impl Error {
             | Error::ProgramOp { errno, .. } => Some(errno.raw()),
             Error::Resize { errno, .. } | Error::ReadBack { errno, .. } => errno.map(Errno::raw),
             Error::Libbpf(e) => libbpf_errno(e),
+            Error::TestRun { errno, .. } => errno.map(Errno::raw),
             _ => None,
         }
     }

@@ -10,21 +10,22 @@
 //! answer in vmlinux, as libbpf looks for struct_ops types and kfuncs in
 //! modules after vmlinux.
 //!
-//! The reader is our own, in safe Rust (`kernel_btf/raw.rs`), rather than
-//! libbpf's `struct btf` through FFI: libbpf-rs cannot open split (module)
-//! BTF, and a parsed libbpf `btf` is neither `Send` nor `Sync`, so sharing
-//! one cache between threads would need a lock around every question.
-//! Parsing the kernel's BTF (a few MB) takes a few milliseconds.
-
-mod raw;
+//! The reader is skel-btf (safe Rust, the one skel-builder uses), rather
+//! than libbpf's `struct btf` through FFI: libbpf-rs cannot open split
+//! (module) BTF, and a parsed libbpf `btf` is neither `Send` nor `Sync`, so
+//! sharing one cache between threads would need a lock around every
+//! question. Parsing the kernel's BTF (a few MB) takes a few milliseconds;
+//! the name indexes here are built once per blob.
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use raw::{MAX_CHAIN, Raw, Ty, kind};
+use skel_btf::{Btf, BtfTypeId, Composite, EnumValue, Kind, Type};
 
+use crate::errno::Errno;
 use crate::error::{Error, Result};
+use crate::members::members_of;
 
 /// Where the running kernel publishes its BTF.
 const SYSFS_BTF: &str = "/sys/kernel/btf";
@@ -89,7 +90,7 @@ pub struct KernelBtf {
 impl std::fmt::Debug for KernelBtf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KernelBtf")
-            .field("vmlinux_types", &(self.vmlinux.raw.end_id() - 1))
+            .field("vmlinux_types", &(self.vmlinux.btf.len() - 1))
             .field("modules", &self.modules.get().map(Vec::len))
             .finish_non_exhaustive()
     }
@@ -100,270 +101,155 @@ struct Module {
     blob: Blob,
 }
 
-/// One parsed BTF blob and its name index.
+/// One parsed BTF blob (a module's on top of vmlinux) and its indexes of
+/// its own types.
 struct Blob {
-    raw: Raw,
+    btf: Arc<Btf>,
     /// Ids of the named structs, unions, enums, funcs and vars, sorted by
     /// name.
-    by_name: Vec<u32>,
+    by_name: Vec<BtfTypeId>,
     /// Ids of the funcs carrying a `bpf_kfunc` declaration tag, sorted.
-    kfuncs: Vec<u32>,
+    kfuncs: Vec<BtfTypeId>,
     /// Every enumerator as (enum id, index), sorted by name; built on the
     /// first enum question.
-    enumerators: OnceLock<Vec<(u32, u32)>>,
-}
-
-/// Types of a base blob plus, for a module, its split blob.
-#[derive(Clone, Copy)]
-struct View<'a> {
-    base: &'a Raw,
-    split: Option<&'a Raw>,
-}
-
-impl<'a> View<'a> {
-    fn ty(self, id: u32) -> Option<Ty<'a>> {
-        match self.split {
-            Some(s) if id >= s.first_id => s.ty(id),
-            _ => self.base.ty(id),
-        }
-    }
-
-    fn str(self, off: u32) -> &'a str {
-        let found = match self.split {
-            Some(s) if off >= s.str_base => s.own_str(off - s.str_base),
-            _ => self.base.own_str(off),
-        };
-        found.unwrap_or("")
-    }
-
-    /// The id after skipping typedefs and modifiers.
-    fn skip_mods(self, mut id: u32) -> Option<(u32, Ty<'a>)> {
-        for _ in 0..MAX_CHAIN {
-            let t = self.ty(id)?;
-            match t.kind {
-                kind::TYPEDEF | kind::VOLATILE | kind::CONST | kind::RESTRICT | kind::TYPE_TAG => {
-                    id = t.size_or_type
-                }
-                _ => return Some((id, t)),
-            }
-        }
-        None
-    }
-
-    /// The size of type `id` in bytes, as `btf__resolve_size` gives it.
-    fn size(self, id: u32) -> Option<u64> {
-        let mut id = id;
-        let mut count: u64 = 1;
-        for _ in 0..MAX_CHAIN {
-            let t = self.ty(id)?;
-            match t.kind {
-                kind::INT
-                | kind::STRUCT
-                | kind::UNION
-                | kind::ENUM
-                | kind::ENUM64
-                | kind::FLOAT
-                | kind::DATASEC => return count.checked_mul(t.size_or_type.into()),
-                kind::PTR => return count.checked_mul(std::mem::size_of::<usize>() as u64),
-                kind::TYPEDEF
-                | kind::VOLATILE
-                | kind::CONST
-                | kind::RESTRICT
-                | kind::TYPE_TAG
-                | kind::VAR
-                | kind::DECL_TAG => id = t.size_or_type,
-                kind::ARRAY => {
-                    // struct btf_array { type; index_type; nelems; }
-                    let [elem, _, n] = t.words(0, 12)?;
-                    count = count.checked_mul(n.into())?;
-                    id = elem;
-                }
-                _ => return None,
-            }
-        }
-        None
-    }
-
-    fn is_func_ptr(self, id: u32) -> bool {
-        match self.skip_mods(id) {
-            Some((_, t)) if t.kind == kind::PTR => self
-                .skip_mods(t.size_or_type)
-                .is_some_and(|(_, p)| p.kind == kind::FUNC_PROTO),
-            _ => false,
-        }
-    }
-
-    /// Every member of struct or union `t`: (name, type, bit offset, bitfield).
-    fn members(self, t: Ty<'a>) -> impl Iterator<Item = (&'a str, u32, u32, bool)> + 'a {
-        (0..usize::from(t.vlen)).filter_map(move |i| {
-            let [name, ty, offset] = t.words(i, 12)?;
-            let (bit_offset, bitfield) = if t.kflag {
-                (offset & 0xff_ffff, offset >> 24 != 0)
-            } else {
-                (offset, false)
-            };
-            Some((self.str(name), ty, bit_offset, bitfield))
-        })
-    }
-
-    /// Enumerator `i` of enum `t`: (name, value).
-    fn enumerator(self, t: Ty<'a>, i: usize) -> Option<(&'a str, i128)> {
-        if t.kind == kind::ENUM64 {
-            let [name, lo, hi] = t.words(i, 12)?;
-            let bits = u64::from(hi) << 32 | u64::from(lo);
-            let value = if t.kflag {
-                i128::from(bits as i64)
-            } else {
-                i128::from(bits)
-            };
-            Some((self.str(name), value))
-        } else {
-            let [name, val, _] = t.words(i, 8)?;
-            let value = if t.kflag {
-                i128::from(val as i32)
-            } else {
-                i128::from(val)
-            };
-            Some((self.str(name), value))
-        }
-    }
+    enumerators: OnceLock<Vec<(BtfTypeId, u32)>>,
 }
 
 /// Is a type of this kind found by name?
-fn indexed(kind: u8) -> bool {
+fn indexed(kind: &Kind<'_>) -> bool {
     matches!(
         kind,
-        kind::STRUCT | kind::UNION | kind::ENUM | kind::ENUM64 | kind::FUNC | kind::VAR
+        Kind::Struct(_) | Kind::Union(_) | Kind::Enum { .. } | Kind::Func { .. } | Kind::Var { .. }
     )
 }
 
 impl Blob {
-    /// Indexes `raw`, whose names `view` resolves (a split blob needs its
-    /// base for names).
-    fn new(raw: Raw, base: Option<&Raw>) -> Blob {
-        let (by_name, kfuncs) = {
-            let view = match base {
-                Some(base) => View {
-                    base,
-                    split: Some(&raw),
-                },
-                None => View {
-                    base: &raw,
-                    split: None,
-                },
-            };
-            let mut by_name = vec![];
-            let mut kfuncs = vec![];
-            for (id, t) in raw.iter() {
-                if indexed(t.kind) && t.name_off != 0 {
-                    by_name.push((view.str(t.name_off), id));
-                } else if t.kind == kind::DECL_TAG
-                    && view.str(t.name_off) == "bpf_kfunc"
-                    && t.words(0, 4).is_some_and(|[c, _, _]| c == u32::MAX)
-                {
-                    kfuncs.push(t.size_or_type);
+    /// Indexes the own types of `btf`.
+    fn new(btf: Arc<Btf>) -> Blob {
+        let mut by_name = vec![];
+        let mut kfuncs = vec![];
+        for t in btf.own_types() {
+            let kind = t.kind();
+            if indexed(&kind) {
+                if let Some(name) = t.name().filter(|n| !n.is_empty()) {
+                    by_name.push((name, t.id()));
                 }
+            } else if let Kind::DeclTag {
+                target,
+                component_idx: -1,
+            } = kind
+                && t.name() == Some("bpf_kfunc")
+            {
+                kfuncs.push(target);
             }
-            by_name.sort_unstable();
-            kfuncs.sort_unstable();
-            (by_name.into_iter().map(|(_, id)| id).collect(), kfuncs)
-        };
+        }
+        by_name.sort_unstable();
+        kfuncs.sort_unstable();
+        let by_name = by_name.into_iter().map(|(_, id)| id).collect();
         Blob {
-            raw,
+            btf,
             by_name,
             kfuncs,
             enumerators: OnceLock::new(),
         }
     }
 
-    /// The ids named `name` (any indexed kind).
-    fn named<'s>(&'s self, view: View<'s>, name: &str) -> &'s [u32] {
-        let key = |id: u32| view.ty(id).map(|t| view.str(t.name_off)).unwrap_or("");
-        let start = self.by_name.partition_point(|&id| key(id) < name);
-        let len = self.by_name[start..].partition_point(|&id| key(id) == name);
-        &self.by_name[start..start + len]
+    /// The types named `name` (any indexed kind).
+    fn named(&self, name: &str) -> impl Iterator<Item = Type<'_>> + '_ {
+        let key = |id: &BtfTypeId| self.btf.name(*id);
+        let start = self.by_name.partition_point(|id| key(id) < name);
+        let len = self.by_name[start..].partition_point(|id| key(id) == name);
+        self.by_name[start..start + len]
+            .iter()
+            .map(|&id| self.btf.get(id))
     }
 
-    /// Every enumerator named `name`, as (enum id, index).
-    fn enumerators<'s>(&'s self, view: View<'s>, name: &str) -> &'s [(u32, u32)] {
+    /// Every enumerator named `name`, as (enum, enumerator).
+    fn enumerators(&self, name: &str) -> impl Iterator<Item = (Type<'_>, EnumValue<'_>)> + '_ {
+        let btf = &*self.btf;
+        let enumerator = move |&(id, i): &(BtfTypeId, u32)| {
+            let t = btf.get(id);
+            match t.kind() {
+                Kind::Enum { values, .. } => Some((t, values.get(i as usize)?)),
+                _ => None,
+            }
+        };
         let all = self.enumerators.get_or_init(|| {
             let mut all = vec![];
-            for (id, t) in self.raw.iter() {
-                if matches!(t.kind, kind::ENUM | kind::ENUM64) {
-                    all.extend((0..u32::from(t.vlen)).filter_map(|i| {
-                        let (name, _) = view.enumerator(t, i as usize)?;
-                        Some((name, id, i))
-                    }));
+            for t in btf.own_types() {
+                if let Kind::Enum { values, .. } = t.kind() {
+                    all.extend(
+                        values
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| (v.name(), t.id(), i as u32)),
+                    );
                 }
             }
             all.sort_unstable();
             all.into_iter().map(|(_, id, i)| (id, i)).collect()
         });
-        let key = |e: &(u32, u32)| {
-            view.ty(e.0)
-                .and_then(|t| view.enumerator(t, e.1 as usize))
-                .map(|(n, _)| n)
-                .unwrap_or("")
-        };
+        let key = move |e: &(BtfTypeId, u32)| enumerator(e).map_or("", |(_, v)| v.name());
         let start = all.partition_point(|e| key(e).cmp(name) == Ordering::Less);
         let len = all[start..].partition_point(|e| key(e) == name);
-        &all[start..start + len]
+        all[start..start + len].iter().filter_map(enumerator)
     }
 }
 
 /// A struct or union found in one blob.
 #[derive(Clone, Copy)]
 pub(crate) struct StructRef<'a> {
-    view: View<'a>,
-    ty: Ty<'a>,
+    btf: &'a Btf,
+    composite: Composite<'a>,
 }
 
 impl<'a> StructRef<'a> {
+    fn new(btf: &'a Btf, t: Type<'a>) -> Option<StructRef<'a>> {
+        match t.kind() {
+            Kind::Struct(composite) | Kind::Union(composite) => Some(StructRef { btf, composite }),
+            _ => None,
+        }
+    }
+
     /// Whether it has a member named `name` (bitfields and anonymous
     /// members included; names of members inside anonymous members are
     /// not this struct's, as libbpf matches struct_ops members).
     pub(crate) fn has_member(&self, name: &str) -> bool {
-        self.view.members(self.ty).any(|(n, ..)| n == name)
+        self.composite
+            .members
+            .iter()
+            .any(|m| m.name() == Some(name))
     }
 
     /// Its size in bytes.
     pub(crate) fn size(&self) -> usize {
-        self.ty.size_or_type as usize
+        self.composite.size as usize
     }
 
     /// Its named members that are not bitfields, in BTF order.
     pub(crate) fn members(&self) -> Vec<KernelMember> {
-        let view = self.view;
-        view.members(self.ty)
-            .filter(|(name, _, _, bitfield)| !name.is_empty() && !bitfield)
-            .map(|(name, ty, bit_offset, _)| KernelMember {
-                name: name.to_owned(),
-                offset: bit_offset as usize / 8,
-                size: view.size(ty).unwrap_or(0) as usize,
-                is_func_ptr: view.is_func_ptr(ty),
-            })
-            .collect()
+        members_of(self.btf, self.composite)
     }
 
     /// Member `name` and its type, for looking into it.
     pub(crate) fn member_struct(&self, name: &str) -> Option<(usize, StructRef<'a>)> {
-        let (_, ty, bit_offset, _) = self.view.members(self.ty).find(|(n, ..)| *n == name)?;
-        let (_, t) = self.view.skip_mods(ty)?;
-        matches!(t.kind, kind::STRUCT | kind::UNION).then_some((
-            bit_offset as usize / 8,
-            StructRef {
-                view: self.view,
-                ty: t,
-            },
-        ))
+        let m = self
+            .composite
+            .members
+            .iter()
+            .find(|m| m.name() == Some(name))?;
+        let ty = self.btf.skip_modifiers(m.ty).ok()?;
+        let inner = StructRef::new(self.btf, self.btf.get(ty))?;
+        Some((m.bit_offset as usize / 8, inner))
     }
 
     /// The byte offset of member `name`.
     pub(crate) fn offset_of(&self, name: &str) -> Option<usize> {
-        self.view
-            .members(self.ty)
-            .find(|(n, ..)| *n == name)
-            .map(|(_, _, bit_offset, _)| bit_offset as usize / 8)
+        self.composite
+            .members
+            .iter()
+            .find(|m| m.name() == Some(name))
+            .map(|m| m.bit_offset as usize / 8)
     }
 }
 
@@ -401,8 +287,8 @@ impl KernelBtf {
         })
     }
 
-    fn parse(bytes: Vec<u8>, modules: Option<&Path>) -> Result<KernelBtf, String> {
-        let vmlinux = Blob::new(Raw::parse(bytes, None)?, None);
+    fn parse(bytes: Vec<u8>, modules: Option<&Path>) -> Result<KernelBtf, skel_btf::BtfError> {
+        let vmlinux = Blob::new(Arc::new(Btf::parse(bytes)?));
         let tags_kfuncs = !vmlinux.kfuncs.is_empty();
         Ok(KernelBtf {
             vmlinux,
@@ -410,13 +296,6 @@ impl KernelBtf {
             modules: OnceLock::new(),
             tags_kfuncs,
         })
-    }
-
-    fn vmlinux_view(&self) -> View<'_> {
-        View {
-            base: &self.vmlinux.raw,
-            split: None,
-        }
     }
 
     /// Module BTF, read on the first call. Files that do not parse as
@@ -429,7 +308,6 @@ impl KernelBtf {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 return vec![];
             };
-            let base = (self.vmlinux.raw.end_id() - 1, self.vmlinux.raw.str_len());
             let mut modules: Vec<Module> = entries
                 .filter_map(|e| e.ok())
                 .filter_map(|e| {
@@ -437,10 +315,11 @@ impl KernelBtf {
                     if name == "vmlinux" {
                         return None;
                     }
-                    let raw = Raw::parse(std::fs::read(e.path()).ok()?, Some(base)).ok()?;
+                    let bytes = std::fs::read(e.path()).ok()?;
+                    let btf = Btf::parse_split(Arc::clone(&self.vmlinux.btf), bytes).ok()?;
                     Some(Module {
                         name,
-                        blob: Blob::new(raw, Some(&self.vmlinux.raw)),
+                        blob: Blob::new(Arc::new(btf)),
                     })
                 })
                 .collect();
@@ -449,51 +328,44 @@ impl KernelBtf {
         })
     }
 
-    /// vmlinux, then (only if `found` says vmlinux had nothing) each
-    /// module: the first non-empty answer.
+    /// vmlinux, then (only if vmlinux had nothing) each module: the first
+    /// non-empty answer.
     fn search<'s, T>(
         &'s self,
-        mut ask: impl FnMut(View<'s>, &'s Blob, Option<&'s str>) -> Option<T>,
+        mut ask: impl FnMut(&'s Blob, Option<&'s str>) -> Option<T>,
     ) -> Option<T> {
-        if let Some(found) = ask(self.vmlinux_view(), &self.vmlinux, None) {
+        if let Some(found) = ask(&self.vmlinux, None) {
             return Some(found);
         }
-        self.modules().iter().find_map(|m| {
-            let view = View {
-                base: &self.vmlinux.raw,
-                split: Some(&m.blob.raw),
-            };
-            ask(view, &m.blob, Some(&m.name))
-        })
+        self.modules()
+            .iter()
+            .find_map(|m| ask(&m.blob, Some(&m.name)))
     }
 
-    /// The first type named `name` of kind `k` (vmlinux first).
-    fn find(&self, name: &str, k: u8) -> Option<(View<'_>, Ty<'_>, Option<&str>)> {
-        self.search(|view, blob, module| {
-            blob.named(view, name)
-                .iter()
-                .filter_map(|&id| view.ty(id))
-                .find(|t| t.kind == k)
-                .map(|t| (view, t, module))
+    /// The first struct (`union`: union) named `name`, vmlinux first.
+    fn find_composite(&self, name: &str, union: bool) -> Option<StructRef<'_>> {
+        self.search(|blob, _| {
+            blob.named(name)
+                .find(|t| matches!(t.kind(), Kind::Union(_)) == union && t.kind().is_composite())
+                .and_then(|t| StructRef::new(&blob.btf, t))
         })
     }
 
     /// Struct or union `name` (structs first).
     pub(crate) fn composite(&self, name: &str) -> Option<StructRef<'_>> {
-        self.find(name, kind::STRUCT)
-            .or_else(|| self.find(name, kind::UNION))
-            .map(|(view, ty, _)| StructRef { view, ty })
+        self.find_composite(name, false)
+            .or_else(|| self.find_composite(name, true))
     }
 
     /// Does the kernel have `struct name` (a definition, not a forward
     /// declaration)?
     pub fn has_struct(&self, name: &str) -> bool {
-        self.find(name, kind::STRUCT).is_some()
+        self.find_composite(name, false).is_some()
     }
 
     /// Does the kernel have `union name`?
     pub fn has_union(&self, name: &str) -> bool {
-        self.find(name, kind::UNION).is_some()
+        self.find_composite(name, true).is_some()
     }
 
     /// The named members of struct (or union) `name`, in BTF order, with
@@ -522,22 +394,15 @@ impl KernelBtf {
     /// holds its `bpf_struct_ops_` value type (as libbpf finds it).
     pub(crate) fn struct_ops(&self, kernel_struct: &str) -> Option<StructOps<'_>> {
         let value = format!("bpf_struct_ops_{kernel_struct}");
-        self.search(|view, blob, _| {
+        self.search(|blob, _| {
             let find = |name: &str| {
-                blob.named(view, name)
-                    .iter()
-                    .filter_map(|&id| view.ty(id))
-                    .find(|t| t.kind == kind::STRUCT)
+                blob.named(name)
+                    .find(|t| matches!(t.kind(), Kind::Struct(_)))
+                    .and_then(|t| StructRef::new(&blob.btf, t))
             };
             Some(StructOps {
-                data: StructRef {
-                    view,
-                    ty: find(kernel_struct)?,
-                },
-                value: StructRef {
-                    view,
-                    ty: find(&value)?,
-                },
+                data: find(kernel_struct)?,
+                value: find(&value)?,
             })
         })
     }
@@ -545,17 +410,14 @@ impl KernelBtf {
     /// Constant `constant` of enum `enum_name` (`scx_dsq_id_flags`, no
     /// `enum` keyword), vmlinux first.
     pub fn enum_value(&self, enum_name: &str, constant: &str) -> Option<KernelEnumValue> {
-        self.search(|view, blob, module| {
-            blob.named(view, enum_name)
-                .iter()
-                .filter_map(|&id| view.ty(id))
-                .filter(|t| matches!(t.kind, kind::ENUM | kind::ENUM64))
-                .find_map(|t| {
-                    (0..usize::from(t.vlen))
-                        .filter_map(|i| view.enumerator(t, i))
-                        .find(|(n, _)| *n == constant)
-                        .map(|(_, value)| enum_value(view, t, value, module))
-                })
+        self.search(|blob, module| {
+            blob.named(enum_name).find_map(|t| match t.kind() {
+                Kind::Enum { values, .. } => values
+                    .iter()
+                    .find(|v| v.name() == constant)
+                    .map(|v| enum_value(t, v, module)),
+                _ => None,
+            })
         })
     }
 
@@ -564,15 +426,10 @@ impl KernelBtf {
     /// Usually one; several enums may define the same name, with
     /// different values.
     pub fn enumerators(&self, constant: &str) -> Vec<KernelEnumValue> {
-        self.search(|view, blob, module| {
+        self.search(|blob, module| {
             let found: Vec<KernelEnumValue> = blob
-                .enumerators(view, constant)
-                .iter()
-                .filter_map(|&(id, i)| {
-                    let t = view.ty(id)?;
-                    let (_, value) = view.enumerator(t, i as usize)?;
-                    Some(enum_value(view, t, value, module))
-                })
+                .enumerators(constant)
+                .map(|(t, v)| enum_value(t, v, module))
                 .collect();
             (!found.is_empty()).then_some(found)
         })
@@ -585,12 +442,11 @@ impl KernelBtf {
     /// tag, pahole 1.26 and later), one marked so. Whether a given program
     /// type may call it is the verifier's decision.
     pub fn has_kfunc(&self, name: &str) -> bool {
-        self.search(|view, blob, _| {
-            blob.named(view, name)
-                .iter()
-                .find(|&&id| {
-                    view.ty(id).is_some_and(|t| t.kind == kind::FUNC)
-                        && (!self.tags_kfuncs || blob.kfuncs.binary_search(&id).is_ok())
+        self.search(|blob, _| {
+            blob.named(name)
+                .find(|t| {
+                    matches!(t.kind(), Kind::Func { .. })
+                        && (!self.tags_kfuncs || blob.kfuncs.binary_search(&t.id()).is_ok())
                 })
                 .map(|_| ())
         })
@@ -600,13 +456,9 @@ impl KernelBtf {
     /// Does the kernel's BTF know symbol `name`, as a function or a
     /// variable (what libbpf resolves typed `__ksym` externs against)?
     pub fn has_ksym(&self, name: &str) -> bool {
-        self.search(|view, blob, _| {
-            blob.named(view, name)
-                .iter()
-                .find(|&&id| {
-                    view.ty(id)
-                        .is_some_and(|t| matches!(t.kind, kind::FUNC | kind::VAR))
-                })
+        self.search(|blob, _| {
+            blob.named(name)
+                .find(|t| matches!(t.kind(), Kind::Func { .. } | Kind::Var { .. }))
                 .map(|_| ())
         })
         .is_some()
@@ -619,14 +471,27 @@ pub(crate) struct StructOps<'a> {
     pub value: StructRef<'a>,
 }
 
-fn enum_value(view: View<'_>, t: Ty<'_>, value: i128, module: Option<&str>) -> KernelEnumValue {
+fn enum_value(t: Type<'_>, v: EnumValue<'_>, module: Option<&str>) -> KernelEnumValue {
+    let (size, signed) = match t.kind() {
+        Kind::Enum { size, signed, .. } => (size, signed),
+        _ => (0, v.signed),
+    };
     KernelEnumValue {
-        enum_name: view.str(t.name_off).to_owned(),
-        value,
-        size: t.size_or_type,
-        signed: t.kflag,
+        enum_name: t.name().unwrap_or("").to_owned(),
+        value: v.exact(),
+        size,
+        signed,
         module: module.map(str::to_owned),
     }
+}
+
+/// The errno of the last failed call.
+fn last_errno() -> Errno {
+    Errno::new(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL),
+    )
 }
 
 /// vmlinux BTF bytes and where they came from: sysfs, else wherever
@@ -652,7 +517,7 @@ fn vmlinux_bytes() -> Result<(Vec<u8>, String)> {
                     "the running kernel has no BTF: no {} and libbpf found none elsewhere \
                      ({}); kernels need CONFIG_DEBUG_INFO_BTF",
                     path.display(),
-                    crate::errno::last_errno()
+                    last_errno()
                 ),
             });
         }
@@ -670,126 +535,43 @@ fn vmlinux_bytes() -> Result<(Vec<u8>, String)> {
 
 #[cfg(test)]
 mod tests {
+    use skel_btf::BtfWriter;
+
     use super::*;
 
-    /// A small BTF writer: types as (kind, name, vlen, kflag, size_or_type,
-    /// extra words).
-    #[derive(Default)]
-    struct Writer {
-        strs: Vec<u8>,
-        types: Vec<u8>,
-        count: u32,
-    }
-
-    impl Writer {
-        fn new() -> Writer {
-            Writer {
-                strs: vec![0],
-                ..Writer::default()
-            }
-        }
-
-        fn str(&mut self, s: &str) -> u32 {
-            if s.is_empty() {
-                return 0;
-            }
-            let off = self.strs.len() as u32;
-            self.strs.extend_from_slice(s.as_bytes());
-            self.strs.push(0);
-            off
-        }
-
-        fn ty(&mut self, k: u8, name: &str, kflag: bool, sz: u32, extra: &[u32]) -> u32 {
-            self.ty_vlen(k, name, 0, kflag, sz, extra)
-        }
-
-        fn ty_vlen(
-            &mut self,
-            k: u8,
-            name: &str,
-            vlen: u16,
-            kflag: bool,
-            sz: u32,
-            extra: &[u32],
-        ) -> u32 {
-            let name = self.str(name);
-            let info = u32::from(kflag) << 31 | u32::from(k) << 24 | u32::from(vlen);
-            for w in [name, info, sz].iter().chain(extra) {
-                self.types.extend_from_slice(&w.to_ne_bytes());
-            }
-            self.count += 1;
-            self.count
-        }
-
-        fn bytes(&self) -> Vec<u8> {
-            let mut out = vec![];
-            out.extend_from_slice(&0xeb9fu16.to_ne_bytes());
-            out.extend_from_slice(&[1, 0]);
-            for w in [
-                24u32,
-                0,
-                self.types.len() as u32,
-                self.types.len() as u32,
-                self.strs.len() as u32,
-            ] {
-                out.extend_from_slice(&w.to_ne_bytes());
-            }
-            out.extend_from_slice(&self.types);
-            out.extend_from_slice(&self.strs);
-            out
-        }
+    fn sample_writer() -> BtfWriter {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true); // 1
+        let u64_ = w.int("u64", 8, false); // 2
+        let proto = w.func_proto(int, &[]); // 3
+        let ptr = w.ptr(proto); // 4
+        let cptr = w.const_(ptr); // 5
+        let arr = w.array(u64_, int, 2); // 6: u64[2]
+        // The last a 3-bit bitfield at bit 288.
+        let ops = w.struct_(
+            "my_ops",
+            40,
+            &[
+                ("fn", cptr, 0, 0),
+                ("count", u64_, 64, 0),
+                ("arr", arr, 128, 0),
+                ("bits", int, 288, 3),
+            ],
+        ); // 7
+        w.struct_("bpf_struct_ops_my_ops", 40, &[("data", ops, 64, 0)]); // 8
+        w.enum_("signed_e", 4, true, &[("NEG", -5)]);
+        w.enum_("", 8, false, &[("BIG", 0xffff_ffff_ffff_ffe0_u64 as i64)]);
+        w.enum_("a", 4, false, &[("DUP", 1)]);
+        w.enum_("b", 4, false, &[("DUP", 2)]);
+        let kf = w.func("my_kfunc", proto);
+        w.decl_tag("bpf_kfunc", kf, -1);
+        w.func("plain_fn", proto);
+        w.var("per_cpu_var", int);
+        w
     }
 
     fn sample() -> KernelBtf {
-        let mut w = Writer::new();
-        let int = w.ty(kind::INT, "int", false, 4, &[32]); // 1
-        let u64_ = w.ty(kind::INT, "u64", false, 8, &[64]); // 2
-        let proto = w.ty_vlen(kind::FUNC_PROTO, "", 0, false, int, &[]); // 3
-        let ptr = w.ty(kind::PTR, "", false, proto, &[]); // 4
-        let cptr = w.ty(kind::CONST, "", false, ptr, &[]); // 5
-        let arr = w.ty(kind::ARRAY, "", false, 0, &[u64_, int, 2]); // 6: u64[2]
-        let (f, c, a, b, d) = (
-            w.str("fn"),
-            w.str("count"),
-            w.str("arr"),
-            w.str("bits"),
-            w.str("data"),
-        );
-        // (name, type, offset): the last a 3-bit bitfield at bit 288.
-        let members = [
-            [f, cptr, 0],
-            [c, u64_, 64],
-            [a, arr, 128],
-            [b, int, (3 << 24) | 288],
-        ]
-        .concat();
-        let ops = w.ty_vlen(kind::STRUCT, "my_ops", 4, true, 40, &members); // 7
-        let _ = w.ty_vlen(
-            kind::STRUCT,
-            "bpf_struct_ops_my_ops",
-            1,
-            false,
-            40,
-            &[d, ops, 64],
-        ); // 8
-        let (e1, e2) = (w.str("NEG"), w.str("BIG"));
-        w.ty_vlen(kind::ENUM, "signed_e", 1, true, 4, &[e1, (-5i32) as u32]);
-        w.ty_vlen(
-            kind::ENUM64,
-            "",
-            1,
-            false,
-            8,
-            &[e2, 0xffff_ffe0, 0xffff_ffff],
-        );
-        let dup = w.str("DUP");
-        w.ty_vlen(kind::ENUM, "a", 1, false, 4, &[dup, 1]);
-        w.ty_vlen(kind::ENUM, "b", 1, false, 4, &[dup, 2]);
-        let kf = w.ty(kind::FUNC, "my_kfunc", false, proto, &[]);
-        w.ty(kind::DECL_TAG, "bpf_kfunc", false, kf, &[u32::MAX]);
-        w.ty(kind::FUNC, "plain_fn", false, proto, &[]);
-        w.ty(kind::VAR, "per_cpu_var", false, int, &[1]);
-        KernelBtf::from_bytes(w.bytes(), None).unwrap()
+        KernelBtf::from_bytes(sample_writer().bytes(), None).unwrap()
     }
 
     #[test]
@@ -819,6 +601,13 @@ mod tests {
         let s = k.struct_ops("my_ops").unwrap();
         assert!(s.data.has_member("bits") && !s.data.has_member("other"));
         assert_eq!(s.value.offset_of("data"), Some(8));
+        assert_eq!(s.data.size(), 40);
+        let (at, inner) = s.value.member_struct("data").unwrap();
+        assert_eq!((at, inner.offset_of("count")), (8, Some(8)));
+        // The same members from a table read some other way.
+        let btf = Btf::parse(sample_writer().bytes()).unwrap();
+        assert_eq!(KernelMember::of_struct(&btf, "my_ops"), Some(m));
+        assert_eq!(KernelMember::of_struct(&btf, "nope"), None);
     }
 
     #[test]
@@ -850,36 +639,21 @@ mod tests {
 
     #[test]
     fn modules_are_split_btf_read_on_demand() {
-        let base = sample();
+        let base = sample_writer();
         let dir = std::env::temp_dir().join(format!("skel-kbtf-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         // Split BTF: ids continue after the base's, strings after its
         // string section.
-        let base_types = base.vmlinux.raw.end_id() - 1;
-        let base_strs = base.vmlinux.raw.str_len();
-        let mut w = Writer::new();
-        w.strs.clear();
-        let w_str = |w: &mut Writer, s: &str| w.str(s) + base_strs;
-        let name = w_str(&mut w, "mod_ops");
-        let member = w_str(&mut w, "count");
-        let info = u32::from(kind::STRUCT) << 24 | 1;
-        for word in [name, info, 8, member, 2, 0] {
-            w.types.extend_from_slice(&word.to_ne_bytes());
-        }
-        let kf = w_str(&mut w, "mod_kfunc");
-        let tag = w_str(&mut w, "bpf_kfunc");
-        let first = base_types + 1;
-        for word in [kf, u32::from(kind::FUNC) << 24, 3] {
-            w.types.extend_from_slice(&word.to_ne_bytes());
-        }
-        for word in [tag, u32::from(kind::DECL_TAG) << 24, first + 1, u32::MAX] {
-            w.types.extend_from_slice(&word.to_ne_bytes());
-        }
+        let mut w = BtfWriter::split_of(&base);
+        let u64_ = BtfTypeId(2);
+        let proto = BtfTypeId(3);
+        w.struct_("mod_ops", 8, &[("count", u64_, 0, 0)]);
+        let kf = w.func("mod_kfunc", proto);
+        w.decl_tag("bpf_kfunc", kf, -1);
+        w.enum_("mod_e", 4, false, &[("MOD_ONLY", 7)]);
         std::fs::write(dir.join("my_mod"), w.bytes()).unwrap();
         std::fs::write(dir.join("garbage"), b"not btf").unwrap();
-        let mut bytes = vec![];
-        bytes.extend_from_slice(&base.vmlinux.raw_bytes());
-        let k = KernelBtf::from_bytes(bytes, Some(&dir)).unwrap();
+        let k = KernelBtf::from_bytes(base.bytes(), Some(&dir)).unwrap();
         assert!(
             k.modules.get().is_none(),
             "not read before a question needs it"
@@ -889,15 +663,17 @@ mod tests {
         let m = k.struct_members("mod_ops").unwrap();
         assert_eq!((m[0].name.as_str(), m[0].size), ("count", 8));
         assert!(k.has_kfunc("mod_kfunc"));
+        let e = &k.enumerators("MOD_ONLY")[0];
+        assert_eq!((e.value, e.module.as_deref()), (7, Some("my_mod")));
         assert_eq!(k.modules().len(), 1, "the file that is no BTF is left out");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn malformed_btf_is_an_error_not_a_panic() {
-        let good = sample().vmlinux.raw_bytes();
+        let good = sample_writer().bytes();
         for cut in [0, 3, 10, 23, 30, good.len() - 1] {
-            let _ = KernelBtf::from_bytes(good[..cut].to_vec(), None);
+            assert!(KernelBtf::from_bytes(good[..cut].to_vec(), None).is_err());
         }
         let mut bad_kind = good.clone();
         bad_kind[24 + 7] = 0x1f; // the first type's kind: 31
@@ -905,17 +681,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown kind 31"), "{err}");
-        let mut swapped = good.clone();
-        swapped.swap(0, 1);
-        let err = KernelBtf::from_bytes(swapped, None)
+        let mut no_magic = good.clone();
+        no_magic[0] = 0;
+        let err = KernelBtf::from_bytes(no_magic, None)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("other byte order"), "{err}");
-    }
-
-    impl Blob {
-        fn raw_bytes(&self) -> Vec<u8> {
-            self.raw.bytes().to_vec()
-        }
+        assert!(err.contains("bad magic"), "{err}");
     }
 }

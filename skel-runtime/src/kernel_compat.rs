@@ -36,9 +36,8 @@
 use std::fmt;
 use std::ptr::NonNull;
 
-use libbpf_rs::btf::types::{DataSec, Int, IntEncoding, Var};
-use libbpf_rs::btf::{Btf, BtfKind, BtfType, ReferencesType};
 use libbpf_sys::{bpf_map, bpf_object};
+use skel_btf::{Btf, BtfTypeId, Kind};
 
 use crate::contract::{MemberSpec, SkelSpec, StructOpsSpec};
 use crate::core::initial_value;
@@ -289,30 +288,51 @@ fn constant_name(var: &str) -> Option<&str> {
 
 /// Size and signedness of an integer or enum type (through typedefs and
 /// modifiers), when it can hold a kernel constant.
-fn int_type(ty: BtfType<'_>) -> Option<(usize, bool)> {
-    let ty = ty.skip_mods_and_typedefs();
-    let (size, signed) = match ty.kind() {
-        BtfKind::Int => {
-            let int = Int::try_from(ty).ok()?;
-            if int.offset != 0 || int.bits % 8 != 0 {
+fn int_type(btf: &Btf, ty: BtfTypeId) -> Option<(usize, bool)> {
+    let (size, signed) = match btf.get(btf.skip_modifiers(ty).ok()?).kind() {
+        Kind::Int {
+            bit_offset,
+            bits,
+            signed,
+            ..
+        } => {
+            if bit_offset != 0 || bits % 8 != 0 {
                 return None;
             }
-            (
-                usize::from(int.bits / 8),
-                matches!(int.encoding, IntEncoding::Signed),
-            )
+            (bits as usize / 8, signed)
         }
-        BtfKind::Enum => {
-            let e = libbpf_rs::btf::types::Enum::try_from(ty).ok()?;
-            (libbpf_rs::btf::HasSize::size(&e), e.is_signed())
-        }
-        BtfKind::Enum64 => {
-            let e = libbpf_rs::btf::types::Enum64::try_from(ty).ok()?;
-            (libbpf_rs::btf::HasSize::size(&e), e.is_signed())
-        }
+        Kind::Enum { size, signed, .. } => (size as usize, signed),
         _ => return None,
     };
     (1..=8).contains(&size).then_some((size, signed))
+}
+
+/// The open object's BTF, as libbpf holds it after open (data sections'
+/// sizes and variables' offsets fixed up), read with skel-btf; `None` for
+/// an object without BTF.
+fn object_btf(obj: NonNull<bpf_object>) -> Result<Option<Btf>> {
+    // SAFETY: obj is a live, open object; the btf it returns lives as long
+    // as the object, and its raw data (a buffer libbpf owns) is copied out
+    // before this block ends.
+    let bytes = unsafe {
+        let btf = libbpf_sys::bpf_object__btf(obj.as_ptr());
+        if btf.is_null() {
+            return Ok(None);
+        }
+        let mut size = 0u32;
+        let data = libbpf_sys::btf__raw_data(btf, &raw mut size);
+        if data.is_null() {
+            return Err(libbpf_rs::Error::from(std::io::Error::last_os_error()).into());
+        }
+        std::slice::from_raw_parts(data.cast::<u8>(), size as usize).to_vec()
+    };
+    Btf::parse(bytes).map(Some).map_err(|e| {
+        let e = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the object's BTF: {e}"),
+        );
+        libbpf_rs::Error::from(e).into()
+    })
 }
 
 /// Does `value` fit `size` bytes, read as signed or as unsigned (so that
@@ -328,9 +348,7 @@ pub(crate) fn fill_kernel_consts(
     obj: NonNull<bpf_object>,
     maps: &[NonNull<bpf_map>],
 ) -> Result<KernelConsts> {
-    // SAFETY: obj is a live, open object; the Btf borrows it for this call.
-    let btf = Btf::from_bpf_object(unsafe { obj.as_ref() })?;
-    let Some(btf) = btf else {
+    let Some(btf) = object_btf(obj)? else {
         return Ok(KernelConsts::default());
     };
     let mut kernel = None;
@@ -339,27 +357,25 @@ pub(crate) fn fill_kernel_consts(
         if !(m.lookup == ".rodata" || m.lookup.starts_with(".rodata.")) {
             continue;
         }
-        let Some(sec) = btf
-            .type_by_kind::<DataSec<'_>>()
-            .find(|d| d.name().is_some_and(|n| n.to_str() == Some(m.lookup)))
-        else {
+        let Some(sec) = btf.find(m.lookup, |k| matches!(k, Kind::Datasec { .. })) else {
+            continue;
+        };
+        let Kind::Datasec { vars, .. } = btf.get(sec).kind() else {
             continue;
         };
         let (buf, len) = initial_value(map);
-        for info in sec.iter() {
-            let Some(var) = btf.type_by_id::<Var<'_>>(info.ty) else {
+        for info in vars {
+            let var = btf.get(info.ty);
+            let Kind::Var { ty, .. } = var.kind() else {
                 continue;
             };
-            let Some(var_name) = var.name().and_then(|n| n.to_str()) else {
+            let Some(var_name) = var.name() else {
                 continue;
             };
             let Some(name) = constant_name(var_name) else {
                 continue;
             };
-            let Some((size, _)) = btf
-                .type_by_id::<BtfType<'_>>(var.referenced_type_id())
-                .and_then(int_type)
-            else {
+            let Some((size, _)) = int_type(&btf, ty) else {
                 continue;
             };
             let kernel = match kernel {
@@ -377,7 +393,7 @@ pub(crate) fn fill_kernel_consts(
                     size,
                 },
                 Some(d) => {
-                    let at = info.offset as usize;
+                    let at = info.byte_offset as usize;
                     if buf.is_null() || at.checked_add(size).is_none_or(|end| end > len) {
                         return Err(Error::KernelBtf {
                             what: format!(

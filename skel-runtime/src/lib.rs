@@ -52,6 +52,7 @@ mod plain;
 mod program;
 mod readback;
 mod storage;
+pub mod test_run;
 mod views;
 
 pub use data::{Live, LiveSlice, Section, SectionMut};
@@ -64,12 +65,12 @@ pub use link::Link;
 pub use map::{MapHandle, MapInfo, OpenMap, OpenMapMut};
 pub use owned::{Owned, OwnedOpen, SkelBuilder};
 pub use plain::{
-    CBool, CharArray, CharArrayError, OpaquePtr, Plain, Shadow, ShadowField, bits, prefix,
-    prefix_mut, read_prefix, write_prefix, zeroed,
+    Bitfields, CBool, CharArray, CharArrayError, OpaquePtr, Padding, Plain, Shadow, ShadowField,
 };
 pub use program::{LoadedProgram, LoadedProgramMut, OpenProgramMut, Program, Slot};
 pub use readback::{KernelStructOps, StructOpsState};
 pub use storage::ObjectStorage;
+pub use test_run::{SkBuff, TcAction, TestRun, TestRunOutput, XdpAction, XdpMd, run_syscall};
 
 /// Makes `'obj` invariant in the types that carry it: a skeleton's tokens,
 /// cores and links can never be passed off as those of a skeleton that
@@ -78,6 +79,7 @@ pub(crate) type Brand<'obj> = std::marker::PhantomData<fn(&'obj ()) -> &'obj ()>
 
 pub use libbpf_rs;
 pub use libbpf_sys;
+pub use skel_btf;
 
 /// What generated code uses, and nothing else should: see the
 /// `contract` module.
@@ -87,7 +89,12 @@ pub mod __private {
         Aligned, MapSpec, MapSpecKind, MemberSpec, ProgSpec, SkelSpec, StructOpsSpec, TypeSpec,
         size_of_field, strip_raw,
     };
+    // What generated code needs to reinterpret plain data: sound for any
+    // `Plain` types, but no API of their own (the generated accessors are).
     pub use crate::core::{AttachTarget, LoadedCore, OpenCore};
     pub use crate::data::{ArrayOf, elements_of};
-    pub use crate::plain::{check_layout, plain_field, shadow_field};
+    pub use crate::plain::{
+        bits, bytes, check_layout, check_no_padding, eq_field, plain_field, plain_size, prefix,
+        prefix_mut, read_prefix, shadow_size, with_prefix, write_prefix, zeroed,
+    };
 }

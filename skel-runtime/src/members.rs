@@ -1,45 +1,42 @@
 //! The members of a struct in BTF, as libbpf reads them: what
 //! [`KernelStructOps`](crate::KernelStructOps) reads back by, and what
-//! tests compare generated layouts with.
+//! tests compare generated layouts with. One rule for kernel BTF and any
+//! other (an object's `.BTF`).
 
-use libbpf_rs::AsRawLibbpf;
-use libbpf_rs::btf::types::{MemberAttr, Struct};
-use libbpf_rs::btf::{Btf, BtfKind, BtfType};
+use skel_btf::{Btf, Composite, Kind};
 
 use crate::KernelMember;
 
 impl KernelMember {
     /// The named members of struct `struct_name` in `btf`, in BTF order,
     /// with their byte offsets and sizes (bitfields are left out); `None`
-    /// when `btf` has no such struct.
-    pub fn of_struct(btf: &Btf<'_>, struct_name: &str) -> Option<Vec<KernelMember>> {
-        let ty: Struct<'_> = btf.type_by_name(struct_name)?;
-        let mut members = vec![];
-        for m in ty.iter() {
-            let MemberAttr::Normal { offset } = m.attr else {
-                continue;
-            };
-            let Some(name) = m.name else { continue };
-            // SAFETY: btf is live; btf__resolve_size only reads it.
-            let size = unsafe {
-                libbpf_sys::btf__resolve_size(btf.as_libbpf_object().as_ptr(), m.ty.into())
-            };
-            let is_func_ptr = btf
-                .type_by_id::<BtfType<'_>>(m.ty)
-                .map(|t| t.skip_mods_and_typedefs())
-                .is_some_and(|t| {
-                    t.kind() == BtfKind::Ptr
-                        && t.next_type()
-                            .map(|n| n.skip_mods_and_typedefs())
-                            .is_some_and(|n| n.kind() == BtfKind::FuncProto)
-                });
-            members.push(KernelMember {
-                name: name.to_string_lossy().into_owned(),
-                offset: offset as usize / 8,
-                size: usize::try_from(size).unwrap_or(0),
-                is_func_ptr,
-            });
-        }
-        Some(members)
+    /// when `btf` has no such struct. Read an object's BTF from its `.BTF`
+    /// section (or a kernel's from `/sys/kernel/btf/vmlinux`) with
+    /// [`skel_btf::Btf::parse`].
+    pub fn of_struct(btf: &Btf, struct_name: &str) -> Option<Vec<KernelMember>> {
+        let id = btf.find(struct_name, |k| matches!(k, Kind::Struct(_)))?;
+        let Kind::Struct(c) = btf.get(id).kind() else {
+            return None;
+        };
+        Some(members_of(btf, c))
     }
+}
+
+/// The named members of a struct or union that are not bitfields (sizes as
+/// libbpf's `btf__resolve_size` gives them; 0 for none, as a flexible
+/// array has).
+pub(crate) fn members_of(btf: &Btf, c: Composite<'_>) -> Vec<KernelMember> {
+    c.members
+        .iter()
+        .filter(|m| m.bitfield_size == 0)
+        .filter_map(|m| {
+            let name = m.name().filter(|n| !n.is_empty())?;
+            Some(KernelMember {
+                name: name.to_owned(),
+                offset: m.bit_offset as usize / 8,
+                size: usize::try_from(btf.size_of(m.ty).unwrap_or(0)).unwrap_or(0),
+                is_func_ptr: btf.is_func_pointer(m.ty).unwrap_or(false),
+            })
+        })
+        .collect()
 }

@@ -3,14 +3,23 @@
 
 use std::fmt;
 
-/// Plain data: every byte pattern is a valid value. The runtime lays such
-/// types over libbpf's data-section memory.
+/// Plain data: bytes the runtime may copy and reinterpret. It lays such
+/// types over libbpf's data-section memory, and copies them to and from
+/// the kernel (map keys and values, events).
 ///
 /// # Safety
 ///
-/// Every byte pattern, all-zero included, must be a valid value. Generated
-/// types implement this only after a compile-time check that each of their
-/// fields does.
+/// - No byte of the type is padding: every byte belongs to a field, and
+///   every field is `Plain` (so it has no padding either). A union has a
+///   field that covers all its bytes, and every value of it that safe code
+///   can build has every byte initialised (its fields are private, and its
+///   constructors start from zero).
+/// - Every bit pattern, all-zero included, is a valid value.
+///
+/// Both together make any value's bytes initialised, and any bytes a value.
+/// Generated types implement this only through `layout!`, which proves the
+/// first at compile time (a struct's field sizes add up to its size; a
+/// union's largest field is its size; every field is `Plain`).
 pub unsafe trait Plain: Copy {}
 
 /// A struct_ops shadow type: plain data plus program slots.
@@ -25,10 +34,12 @@ pub unsafe trait Plain: Copy {}
 ///
 /// Every field must be [`Plain`] or a program slot (`Option<&Program>`),
 /// so the type is valid for any buffer libbpf fills for a struct_ops map
-/// (it writes null or a program of the object into each slot), and
+/// (it writes null or a program of the object into each slot); no byte of
+/// the type is padding (the fields' sizes add up to its size), so a copy
+/// written back leaves libbpf's buffer initialised; and
 /// [`Shadow::MEMBERS`] must list every slot, marked so, at its offset,
 /// and only members that lie inside the type. Generated shadows implement
-/// this only after a compile-time check of each field.
+/// this only after a compile-time check of each field and of the sizes.
 pub unsafe trait Shadow: Copy {
     /// The BPF struct's C name (`tcp_congestion_ops`, or
     /// `tcp_congestion_ops___v2` for a flavor).
@@ -46,29 +57,109 @@ pub unsafe trait Shadow: Copy {
 ///
 /// # Safety
 ///
-/// As for [`Shadow`].
+/// As for [`Shadow`]; in particular no byte of the type is padding.
 pub unsafe trait ShadowField: Copy {}
 
-// SAFETY: plain data is valid anywhere.
+// SAFETY: plain data is valid anywhere and has no padding.
 unsafe impl<T: Plain> ShadowField for T {}
 // SAFETY: libbpf writes null or a live program pointer into slots, and
-// user code can only store `&Program` tokens handed out by skeletons.
+// user code can only store `&Program` tokens handed out by skeletons. A
+// pointer has no padding.
 unsafe impl ShadowField for Option<&crate::Program<'_>> {}
 
 macro_rules! plain {
-    ($($t:ty),*) => { $(unsafe impl Plain for $t {})* };
+    ($($t:ty),*) => {
+        // SAFETY: primitive integers and floats have no padding, and every
+        // bit pattern is a value.
+        $(unsafe impl Plain for $t {})*
+    };
 }
 plain!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, f32, f64);
-// SAFETY: an array of plain values is plain.
+// SAFETY: an array of plain values is plain: its elements have no padding
+// and none sits between them (an element's size is a multiple of its
+// alignment).
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
 
+/// C padding: bytes no member of a struct holds.
+///
+/// Safe code builds it only zeroed (`Padding::default()`, which
+/// `..Default::default()` in a struct literal uses) and cannot change it,
+/// so the padding of a value built in Rust stays zero, as map keys need
+/// (the kernel compares keys byte by byte). A value read from the kernel
+/// holds whatever bytes the kernel had there. Padding takes no part in
+/// comparisons: any two are equal, and hashing it hashes nothing.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct Padding<const N: usize>([u8; N]);
+
+// SAFETY: initialised bytes; any bytes are valid.
+unsafe impl<const N: usize> Plain for Padding<N> {}
+
+impl<const N: usize> Default for Padding<N> {
+    #[inline]
+    fn default() -> Self {
+        Padding([0; N])
+    }
+}
+
+impl<const N: usize> PartialEq for Padding<N> {
+    #[inline]
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<const N: usize> Eq for Padding<N> {}
+
+impl<const N: usize> std::hash::Hash for Padding<N> {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+impl<const N: usize> fmt::Debug for Padding<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("..")
+    }
+}
+
+/// The bytes that hold a run of C bitfields, read and written only
+/// through the accessors of the struct that holds it (`a()`,
+/// `set_a(..)`).
+///
+/// Safe code builds it only zeroed (`Bitfields::default()`, which
+/// `..Default::default()` uses) and changes it only through those
+/// accessors, so bits no bitfield uses stay zero in values built in Rust.
+/// A struct's `==` and `Hash` compare its bitfields' values, never these
+/// bytes.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct Bitfields<const N: usize>([u8; N]);
+
+// SAFETY: initialised bytes; any bytes are valid.
+unsafe impl<const N: usize> Plain for Bitfields<N> {}
+
+impl<const N: usize> Default for Bitfields<N> {
+    #[inline]
+    fn default() -> Self {
+        Bitfields([0; N])
+    }
+}
+
+impl<const N: usize> fmt::Debug for Bitfields<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("..")
+    }
+}
+
 /// Compile-time check used by generated code: `T` is [`Plain`].
-#[doc(hidden)]
 pub const fn plain_field<T: Plain>(_: &T) {}
+
+/// Compile-time check used by generated code: `T` may be compared as a
+/// member of a type that is `Eq`.
+pub const fn eq_field<T: Eq>(_: &T) {}
 
 /// Compile-time layout check used by generated code: each `(actual,
 /// expected, message)` must agree, or the build fails with `message`.
-#[doc(hidden)]
 pub const fn check_layout(checks: &[(usize, usize, &'static str)]) {
     let mut i = 0;
     while i < checks.len() {
@@ -79,46 +170,105 @@ pub const fn check_layout(checks: &[(usize, usize, &'static str)]) {
     }
 }
 
-/// Compile-time check used by generated code: `T` may sit in a shadow.
-#[doc(hidden)]
-pub const fn shadow_field<T: ShadowField>(_: &T) {}
+/// Compile-time check used by generated code: the fields of a type of
+/// `size` bytes, of sizes `fields`, hold every byte of it, so none is
+/// padding. A struct's fields (`union` false) follow each other, so their
+/// sizes must add up to `size`; a union's overlap, so its largest field
+/// must be `size`. Fails the build with `message` otherwise.
+pub const fn check_no_padding(size: usize, union: bool, fields: &[usize], message: &'static str) {
+    let mut covered = 0usize;
+    let mut i = 0;
+    while i < fields.len() {
+        covered = if union {
+            if fields[i] > covered {
+                fields[i]
+            } else {
+                covered
+            }
+        } else {
+            covered.saturating_add(fields[i])
+        };
+        i += 1;
+    }
+    if covered != size {
+        panic!("{}", message);
+    }
+}
+
+/// Compile-time check used by generated code: the field `field` points to
+/// is [`Plain`]; its size. The pointer is never read.
+pub const fn plain_size<F: Plain>(_field: *const F) -> usize {
+    std::mem::size_of::<F>()
+}
+
+/// Compile-time check used by generated code: the field `field` points to
+/// may sit in a shadow; its size. The pointer is never read.
+pub const fn shadow_size<F: ShadowField>(_field: *const F) -> usize {
+    std::mem::size_of::<F>()
+}
 
 /// `&T` over the first bytes of `u` (union member access without
 /// `unsafe` in generated code).
+#[inline]
 pub fn prefix<U: Plain, T: Plain>(u: &U) -> &T {
     const { assert!(std::mem::size_of::<T>() <= std::mem::size_of::<U>()) };
     const { assert!(std::mem::align_of::<T>() <= std::mem::align_of::<U>()) };
-    // SAFETY: T fits in U at offset 0, is aligned there, and any bytes are
-    // a valid T.
+    // SAFETY: T fits in U at offset 0 and is aligned there; U's bytes are
+    // all initialised (plain data has no padding), and any bytes are a
+    // valid T.
     unsafe { &*(u as *const U).cast::<T>() }
 }
 
 /// `&mut T` over the first bytes of `u`.
+#[inline]
 pub fn prefix_mut<U: Plain, T: Plain>(u: &mut U) -> &mut T {
     const { assert!(std::mem::size_of::<T>() <= std::mem::size_of::<U>()) };
     const { assert!(std::mem::align_of::<T>() <= std::mem::align_of::<U>()) };
-    // SAFETY: as in `prefix`; any T written leaves U valid (U is plain).
+    // SAFETY: as in `prefix`; whatever T is written holds initialised
+    // bytes only (T has no padding), which leave U a valid value.
     unsafe { &mut *(u as *mut U).cast::<T>() }
 }
 
 /// Reads a `T` from the first bytes of `u`, which may be unaligned for it.
+#[inline]
 pub fn read_prefix<U: Plain, T: Plain>(u: &U) -> T {
     const { assert!(std::mem::size_of::<T>() <= std::mem::size_of::<U>()) };
-    // SAFETY: T fits in U; any bytes are a valid T.
+    // SAFETY: T fits in U, whose bytes are all initialised; any bytes are
+    // a valid T.
     unsafe { (u as *const U).cast::<T>().read_unaligned() }
 }
 
 /// Writes `value` over the first bytes of `u`, which may be unaligned.
+#[inline]
 pub fn write_prefix<U: Plain, T: Plain>(u: &mut U, value: T) {
     const { assert!(std::mem::size_of::<T>() <= std::mem::size_of::<U>()) };
-    // SAFETY: T fits in U; U stays valid whatever bytes it holds.
+    // SAFETY: T fits in U; its bytes are initialised, so U stays a valid
+    // value with every byte initialised.
     unsafe { (u as *mut U).cast::<T>().write_unaligned(value) }
 }
 
+/// A `U` whose first bytes hold `value` and the rest zero: a union built
+/// from one member, every byte initialised.
+#[inline]
+pub fn with_prefix<U: Plain, T: Plain>(value: T) -> U {
+    let mut u = zeroed::<U>();
+    write_prefix(&mut u, value);
+    u
+}
+
 /// A zeroed value of a plain type.
+#[inline]
 pub fn zeroed<T: Plain>() -> T {
     // SAFETY: all-zero is a valid value of every `Plain` type.
     unsafe { std::mem::zeroed() }
+}
+
+/// The bytes of a plain value.
+#[inline]
+pub fn bytes<T: Plain>(v: &T) -> &[u8] {
+    // SAFETY: `v` is `size_of::<T>()` readable bytes, all initialised
+    // (plain data has no padding), borrowed for as long as `v`.
+    unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), std::mem::size_of::<T>()) }
 }
 
 /// C `_Bool`: one byte that may hold any value (BPF code can store
@@ -294,12 +444,14 @@ impl<const N: usize> fmt::Debug for CharArray<N> {
 /// Bitfield access for generated accessors. Bits are numbered from the
 /// least significant bit of the first byte (little-endian BPF).
 pub mod bits {
+    use super::Bitfields;
+
     /// Reads `bits` (1..=64) bits at `offset` as an unsigned value.
-    pub fn get(bytes: &[u8], offset: u32, bits: u32) -> u64 {
+    pub fn get<const N: usize>(unit: &Bitfields<N>, offset: u32, bits: u32) -> u64 {
         let mut value = 0u64;
         for i in 0..bits.min(64) {
             let bit = offset + i;
-            let byte = bytes.get((bit / 8) as usize).copied().unwrap_or(0);
+            let byte = unit.0.get((bit / 8) as usize).copied().unwrap_or(0);
             if byte >> (bit % 8) & 1 == 1 {
                 value |= 1 << i;
             }
@@ -308,8 +460,8 @@ pub mod bits {
     }
 
     /// Reads a signed bitfield, sign-extending its top bit.
-    pub fn get_signed(bytes: &[u8], offset: u32, bits: u32) -> i64 {
-        let raw = get(bytes, offset, bits);
+    pub fn get_signed<const N: usize>(unit: &Bitfields<N>, offset: u32, bits: u32) -> i64 {
+        let raw = get(unit, offset, bits);
         if bits == 0 || bits >= 64 {
             return raw as i64;
         }
@@ -318,10 +470,10 @@ pub mod bits {
     }
 
     /// Writes the low `bits` bits of `value` at `offset`.
-    pub fn set(bytes: &mut [u8], offset: u32, bits: u32, value: u64) {
+    pub fn set<const N: usize>(unit: &mut Bitfields<N>, offset: u32, bits: u32, value: u64) {
         for i in 0..bits.min(64) {
             let bit = offset + i;
-            if let Some(byte) = bytes.get_mut((bit / 8) as usize) {
+            if let Some(byte) = unit.0.get_mut((bit / 8) as usize) {
                 let mask = 1u8 << (bit % 8);
                 if value >> i & 1 == 1 {
                     *byte |= mask;
@@ -338,10 +490,10 @@ pub mod bits {
 
         #[test]
         fn round_trip() {
-            let mut b = [0u8; 4];
+            let mut b = Bitfields::<4>::default();
             set(&mut b, 3, 5, 0b10110);
             assert_eq!(get(&b, 3, 5), 0b10110);
-            assert_eq!(b, [0b1011_0000, 0, 0, 0]);
+            assert_eq!(b.0, [0b1011_0000, 0, 0, 0]);
             set(&mut b, 7, 10, 0x3ff);
             assert_eq!(get(&b, 7, 10), 0x3ff);
             assert_eq!(get_signed(&b, 7, 10), -1);
@@ -374,6 +526,38 @@ mod tests {
         assert_eq!(a.to_str().unwrap(), "1234567");
         a.0 = *b"abcdefgh";
         assert_eq!(a.to_bytes(), b"abcdefgh");
+    }
+
+    #[test]
+    fn fields_must_hold_every_byte() {
+        // A struct's fields add up; a union's largest one counts.
+        check_no_padding(8, false, &[1, 3, 4], "");
+        check_no_padding(8, true, &[4, 8, 2], "");
+        check_no_padding(0, false, &[], "");
+        let gap = std::panic::catch_unwind(|| check_no_padding(8, false, &[1, 4], "`padded`"));
+        assert_eq!(
+            gap.unwrap_err().downcast_ref::<String>().unwrap(),
+            "`padded`"
+        );
+        assert!(std::panic::catch_unwind(|| check_no_padding(8, true, &[4, 6], "")).is_err());
+        assert!(std::panic::catch_unwind(|| check_no_padding(4, false, &[4, 4], "")).is_err());
+    }
+
+    #[test]
+    fn padding_is_zero_and_takes_no_part_in_comparisons() {
+        use std::hash::{BuildHasher, RandomState};
+        let p = Padding::<3>::default();
+        assert_eq!(p.0, [0; 3]);
+        let other = Padding([1, 2, 3]);
+        assert_eq!(p, other);
+        let s = RandomState::new();
+        assert_eq!(s.hash_one(p), s.hash_one(other));
+        assert_eq!(format!("{other:?}"), "..");
+        assert_eq!(Bitfields::<2>::default().0, [0; 2]);
+        assert_eq!(bytes(&[1u16, 2]), [1, 0, 2, 0]);
+        let u: [u32; 2] = with_prefix(0x0102_0304u32);
+        assert_eq!(u, [0x0102_0304, 0]);
+        assert_eq!(read_prefix::<[u32; 2], [u8; 2]>(&u), [4, 3]);
     }
 
     #[test]

@@ -16,7 +16,6 @@ macro_rules! garbage_spec {
             object: b"this is not an ELF object, libbpf will say so",
             maps: &[],
             progs: &[],
-            struct_ops: &[],
         };
         &SPEC
     }};
@@ -26,8 +25,7 @@ macro_rules! garbage_spec {
 fn open_error(spec: &'static skel_runtime::__private::SkelSpec) -> (Error, Vec<String>) {
     let mut storage = ObjectStorage::new();
     let mut builder = skel_runtime::libbpf_rs::ObjectBuilder::default();
-    let err = storage
-        .open(spec, &mut builder)
+    let err = skel_runtime::__private::OpenCore::open(&mut storage, spec, &mut builder)
         .err()
         .expect("garbage must not open");
     let lines = err

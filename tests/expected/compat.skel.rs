@@ -21,19 +21,22 @@ pub mod types {
         pub plain_setting: u32,
         /// C `const volatile __u32`.
         pub __CA_EVENT_LOSS: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `const volatile __u64`.
         pub __PERF_CONTEXT_HV: u64,
         /// C `const volatile __s64`.
         pub __CPUHP_INVALID: i64,
         /// C `const volatile __s32`.
         pub __PERF_EVENT_STATE_DEAD: i32,
-        __padding_1: [u8; 4],
+        /// Padding.
+        pub __padding_1: __skel::Padding<4>,
         /// C `const volatile __u64`.
         pub __SKEL_NO_SUCH_CONSTANT: u64,
         /// C `const volatile __u32`.
         pub __PERF_CONTEXT_USER: u32,
-        __padding_2: [u8; 4],
+        /// Padding.
+        pub __padding_2: __skel::Padding<4>,
         /// C `const volatile __u64`.
         pub __RES_LIMIT: u64,
     }
@@ -61,7 +64,8 @@ pub mod types {
         pub calls_future: u64,
         /// C `enum compat_cong_flags`.
         pub compat_flags_seen: compat_cong_flags,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
         unsafe plain bss : 56, 8; seen_loss 0, seen_hv 8, seen_invalid 16, seen_dead 24,
@@ -95,7 +99,8 @@ pub mod types {
         pub name: __skel::CharArray<16>,
         /// C `__u32`.
         pub flags: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
         unsafe shadow tcp_congestion_ops < 'static > "tcp_congestion_ops" : 72, 8;
@@ -139,7 +144,12 @@ pub mod types {
 mod __skel_compat {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/compat.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/compat.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

@@ -19,7 +19,8 @@ pub mod types {
         pub hits: u64,
         /// C `__u32`.
         pub last_pid: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(unsafe plain bss : 16, 8; hits 0, last_pid 8; __padding_0);
     /// Data section `.data`.
@@ -36,14 +37,16 @@ pub mod types {
     pub struct rodata {
         /// C `const volatile __u32`.
         pub target_pid: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `const volatile __u64`.
         pub step: u64,
         /// C `const char[11]` `count_getpid.____fmt`.
         pub count_getpid_____fmt: __skel::CharArray<11>,
         /// C `const char[12]` `count_getpid.____fmt.1`.
         pub count_getpid_____fmt_1: __skel::CharArray<12>,
-        __padding_1: [u8; 1],
+        /// Padding.
+        pub __padding_1: __skel::Padding<1>,
     }
     __skel::layout!(
         unsafe plain rodata : 40, 8; target_pid 0, step 8, count_getpid_____fmt 16,
@@ -71,7 +74,8 @@ pub mod types {
     pub struct pair {
         /// C `__u32`.
         pub a: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `__u64`.
         pub b: u64,
     }
@@ -88,7 +92,12 @@ pub mod types {
 mod __skel_core {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/core.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/core.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

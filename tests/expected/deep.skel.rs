@@ -27,7 +27,8 @@ pub mod types {
     pub struct level49 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level48`.
         pub inner: level48,
     }
@@ -38,7 +39,8 @@ pub mod types {
     pub struct level48 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level47`.
         pub inner: level47,
     }
@@ -49,7 +51,8 @@ pub mod types {
     pub struct level47 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level46`.
         pub inner: level46,
     }
@@ -60,7 +63,8 @@ pub mod types {
     pub struct level46 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level45`.
         pub inner: level45,
     }
@@ -71,7 +75,8 @@ pub mod types {
     pub struct level45 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level44`.
         pub inner: level44,
     }
@@ -82,7 +87,8 @@ pub mod types {
     pub struct level44 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level43`.
         pub inner: level43,
     }
@@ -93,7 +99,8 @@ pub mod types {
     pub struct level43 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level42`.
         pub inner: level42,
     }
@@ -104,7 +111,8 @@ pub mod types {
     pub struct level42 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level41`.
         pub inner: level41,
     }
@@ -115,7 +123,8 @@ pub mod types {
     pub struct level41 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level40`.
         pub inner: level40,
     }
@@ -126,7 +135,8 @@ pub mod types {
     pub struct level40 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level39`.
         pub inner: level39,
     }
@@ -137,7 +147,8 @@ pub mod types {
     pub struct level39 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level38`.
         pub inner: level38,
     }
@@ -148,7 +159,8 @@ pub mod types {
     pub struct level38 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level37`.
         pub inner: level37,
     }
@@ -159,7 +171,8 @@ pub mod types {
     pub struct level37 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level36`.
         pub inner: level36,
     }
@@ -170,7 +183,8 @@ pub mod types {
     pub struct level36 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level35`.
         pub inner: level35,
     }
@@ -181,7 +195,8 @@ pub mod types {
     pub struct level35 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level34`.
         pub inner: level34,
     }
@@ -192,7 +207,8 @@ pub mod types {
     pub struct level34 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level33`.
         pub inner: level33,
     }
@@ -203,7 +219,8 @@ pub mod types {
     pub struct level33 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level32`.
         pub inner: level32,
     }
@@ -214,7 +231,8 @@ pub mod types {
     pub struct level32 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level31`.
         pub inner: level31,
     }
@@ -225,7 +243,8 @@ pub mod types {
     pub struct level31 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level30`.
         pub inner: level30,
     }
@@ -236,7 +255,8 @@ pub mod types {
     pub struct level30 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level29`.
         pub inner: level29,
     }
@@ -247,7 +267,8 @@ pub mod types {
     pub struct level29 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level28`.
         pub inner: level28,
     }
@@ -258,7 +279,8 @@ pub mod types {
     pub struct level28 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level27`.
         pub inner: level27,
     }
@@ -269,7 +291,8 @@ pub mod types {
     pub struct level27 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level26`.
         pub inner: level26,
     }
@@ -280,7 +303,8 @@ pub mod types {
     pub struct level26 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level25`.
         pub inner: level25,
     }
@@ -291,7 +315,8 @@ pub mod types {
     pub struct level25 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level24`.
         pub inner: level24,
     }
@@ -302,7 +327,8 @@ pub mod types {
     pub struct level24 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level23`.
         pub inner: level23,
     }
@@ -313,7 +339,8 @@ pub mod types {
     pub struct level23 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level22`.
         pub inner: level22,
     }
@@ -324,7 +351,8 @@ pub mod types {
     pub struct level22 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level21`.
         pub inner: level21,
     }
@@ -335,7 +363,8 @@ pub mod types {
     pub struct level21 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level20`.
         pub inner: level20,
     }
@@ -346,7 +375,8 @@ pub mod types {
     pub struct level20 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level19`.
         pub inner: level19,
     }
@@ -357,7 +387,8 @@ pub mod types {
     pub struct level19 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level18`.
         pub inner: level18,
     }
@@ -368,7 +399,8 @@ pub mod types {
     pub struct level18 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level17`.
         pub inner: level17,
     }
@@ -379,7 +411,8 @@ pub mod types {
     pub struct level17 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level16`.
         pub inner: level16,
     }
@@ -390,7 +423,8 @@ pub mod types {
     pub struct level16 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level15`.
         pub inner: level15,
     }
@@ -401,7 +435,8 @@ pub mod types {
     pub struct level15 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level14`.
         pub inner: level14,
     }
@@ -412,7 +447,8 @@ pub mod types {
     pub struct level14 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level13`.
         pub inner: level13,
     }
@@ -423,7 +459,8 @@ pub mod types {
     pub struct level13 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level12`.
         pub inner: level12,
     }
@@ -434,7 +471,8 @@ pub mod types {
     pub struct level12 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level11`.
         pub inner: level11,
     }
@@ -445,7 +483,8 @@ pub mod types {
     pub struct level11 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level10`.
         pub inner: level10,
     }
@@ -456,7 +495,8 @@ pub mod types {
     pub struct level10 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level9`.
         pub inner: level9,
     }
@@ -467,7 +507,8 @@ pub mod types {
     pub struct level9 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level8`.
         pub inner: level8,
     }
@@ -478,7 +519,8 @@ pub mod types {
     pub struct level8 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level7`.
         pub inner: level7,
     }
@@ -489,7 +531,8 @@ pub mod types {
     pub struct level7 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level6`.
         pub inner: level6,
     }
@@ -500,7 +543,8 @@ pub mod types {
     pub struct level6 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level5`.
         pub inner: level5,
     }
@@ -511,7 +555,8 @@ pub mod types {
     pub struct level5 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level4`.
         pub inner: level4,
     }
@@ -522,7 +567,8 @@ pub mod types {
     pub struct level4 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level3`.
         pub inner: level3,
     }
@@ -533,7 +579,8 @@ pub mod types {
     pub struct level3 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level2`.
         pub inner: level2,
     }
@@ -544,7 +591,8 @@ pub mod types {
     pub struct level2 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level1`.
         pub inner: level1,
     }
@@ -555,7 +603,8 @@ pub mod types {
     pub struct level1 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `struct level0`.
         pub inner: level0,
     }
@@ -566,7 +615,8 @@ pub mod types {
     pub struct level0 {
         /// C `char`.
         pub tag: i8,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `long`.
         pub x: i64,
     }
@@ -577,7 +627,8 @@ pub mod types {
     pub struct wide {
         /// C `char`.
         pub c_000: i8,
-        __padding_0: [u8; 1],
+        /// Padding.
+        pub __padding_0: __skel::Padding<1>,
         /// C `short`.
         pub s_000: i16,
         /// C `int`.
@@ -586,7 +637,8 @@ pub mod types {
         pub l_000: i64,
         /// C `char`.
         pub c_001: i8,
-        __padding_1: [u8; 1],
+        /// Padding.
+        pub __padding_1: __skel::Padding<1>,
         /// C `short`.
         pub s_001: i16,
         /// C `int`.
@@ -595,7 +647,8 @@ pub mod types {
         pub l_001: i64,
         /// C `char`.
         pub c_002: i8,
-        __padding_2: [u8; 1],
+        /// Padding.
+        pub __padding_2: __skel::Padding<1>,
         /// C `short`.
         pub s_002: i16,
         /// C `int`.
@@ -604,7 +657,8 @@ pub mod types {
         pub l_002: i64,
         /// C `char`.
         pub c_003: i8,
-        __padding_3: [u8; 1],
+        /// Padding.
+        pub __padding_3: __skel::Padding<1>,
         /// C `short`.
         pub s_003: i16,
         /// C `int`.
@@ -613,7 +667,8 @@ pub mod types {
         pub l_003: i64,
         /// C `char`.
         pub c_004: i8,
-        __padding_4: [u8; 1],
+        /// Padding.
+        pub __padding_4: __skel::Padding<1>,
         /// C `short`.
         pub s_004: i16,
         /// C `int`.
@@ -622,7 +677,8 @@ pub mod types {
         pub l_004: i64,
         /// C `char`.
         pub c_005: i8,
-        __padding_5: [u8; 1],
+        /// Padding.
+        pub __padding_5: __skel::Padding<1>,
         /// C `short`.
         pub s_005: i16,
         /// C `int`.
@@ -631,7 +687,8 @@ pub mod types {
         pub l_005: i64,
         /// C `char`.
         pub c_006: i8,
-        __padding_6: [u8; 1],
+        /// Padding.
+        pub __padding_6: __skel::Padding<1>,
         /// C `short`.
         pub s_006: i16,
         /// C `int`.
@@ -640,7 +697,8 @@ pub mod types {
         pub l_006: i64,
         /// C `char`.
         pub c_007: i8,
-        __padding_7: [u8; 1],
+        /// Padding.
+        pub __padding_7: __skel::Padding<1>,
         /// C `short`.
         pub s_007: i16,
         /// C `int`.
@@ -649,7 +707,8 @@ pub mod types {
         pub l_007: i64,
         /// C `char`.
         pub c_008: i8,
-        __padding_8: [u8; 1],
+        /// Padding.
+        pub __padding_8: __skel::Padding<1>,
         /// C `short`.
         pub s_008: i16,
         /// C `int`.
@@ -658,7 +717,8 @@ pub mod types {
         pub l_008: i64,
         /// C `char`.
         pub c_009: i8,
-        __padding_9: [u8; 1],
+        /// Padding.
+        pub __padding_9: __skel::Padding<1>,
         /// C `short`.
         pub s_009: i16,
         /// C `int`.
@@ -667,7 +727,8 @@ pub mod types {
         pub l_009: i64,
         /// C `char`.
         pub c_010: i8,
-        __padding_10: [u8; 1],
+        /// Padding.
+        pub __padding_10: __skel::Padding<1>,
         /// C `short`.
         pub s_010: i16,
         /// C `int`.
@@ -676,7 +737,8 @@ pub mod types {
         pub l_010: i64,
         /// C `char`.
         pub c_011: i8,
-        __padding_11: [u8; 1],
+        /// Padding.
+        pub __padding_11: __skel::Padding<1>,
         /// C `short`.
         pub s_011: i16,
         /// C `int`.
@@ -685,7 +747,8 @@ pub mod types {
         pub l_011: i64,
         /// C `char`.
         pub c_012: i8,
-        __padding_12: [u8; 1],
+        /// Padding.
+        pub __padding_12: __skel::Padding<1>,
         /// C `short`.
         pub s_012: i16,
         /// C `int`.
@@ -694,7 +757,8 @@ pub mod types {
         pub l_012: i64,
         /// C `char`.
         pub c_013: i8,
-        __padding_13: [u8; 1],
+        /// Padding.
+        pub __padding_13: __skel::Padding<1>,
         /// C `short`.
         pub s_013: i16,
         /// C `int`.
@@ -703,7 +767,8 @@ pub mod types {
         pub l_013: i64,
         /// C `char`.
         pub c_014: i8,
-        __padding_14: [u8; 1],
+        /// Padding.
+        pub __padding_14: __skel::Padding<1>,
         /// C `short`.
         pub s_014: i16,
         /// C `int`.
@@ -712,7 +777,8 @@ pub mod types {
         pub l_014: i64,
         /// C `char`.
         pub c_015: i8,
-        __padding_15: [u8; 1],
+        /// Padding.
+        pub __padding_15: __skel::Padding<1>,
         /// C `short`.
         pub s_015: i16,
         /// C `int`.
@@ -721,7 +787,8 @@ pub mod types {
         pub l_015: i64,
         /// C `char`.
         pub c_016: i8,
-        __padding_16: [u8; 1],
+        /// Padding.
+        pub __padding_16: __skel::Padding<1>,
         /// C `short`.
         pub s_016: i16,
         /// C `int`.
@@ -730,7 +797,8 @@ pub mod types {
         pub l_016: i64,
         /// C `char`.
         pub c_017: i8,
-        __padding_17: [u8; 1],
+        /// Padding.
+        pub __padding_17: __skel::Padding<1>,
         /// C `short`.
         pub s_017: i16,
         /// C `int`.
@@ -739,7 +807,8 @@ pub mod types {
         pub l_017: i64,
         /// C `char`.
         pub c_018: i8,
-        __padding_18: [u8; 1],
+        /// Padding.
+        pub __padding_18: __skel::Padding<1>,
         /// C `short`.
         pub s_018: i16,
         /// C `int`.
@@ -748,7 +817,8 @@ pub mod types {
         pub l_018: i64,
         /// C `char`.
         pub c_019: i8,
-        __padding_19: [u8; 1],
+        /// Padding.
+        pub __padding_19: __skel::Padding<1>,
         /// C `short`.
         pub s_019: i16,
         /// C `int`.
@@ -757,7 +827,8 @@ pub mod types {
         pub l_019: i64,
         /// C `char`.
         pub c_020: i8,
-        __padding_20: [u8; 1],
+        /// Padding.
+        pub __padding_20: __skel::Padding<1>,
         /// C `short`.
         pub s_020: i16,
         /// C `int`.
@@ -766,7 +837,8 @@ pub mod types {
         pub l_020: i64,
         /// C `char`.
         pub c_021: i8,
-        __padding_21: [u8; 1],
+        /// Padding.
+        pub __padding_21: __skel::Padding<1>,
         /// C `short`.
         pub s_021: i16,
         /// C `int`.
@@ -775,7 +847,8 @@ pub mod types {
         pub l_021: i64,
         /// C `char`.
         pub c_022: i8,
-        __padding_22: [u8; 1],
+        /// Padding.
+        pub __padding_22: __skel::Padding<1>,
         /// C `short`.
         pub s_022: i16,
         /// C `int`.
@@ -784,7 +857,8 @@ pub mod types {
         pub l_022: i64,
         /// C `char`.
         pub c_023: i8,
-        __padding_23: [u8; 1],
+        /// Padding.
+        pub __padding_23: __skel::Padding<1>,
         /// C `short`.
         pub s_023: i16,
         /// C `int`.
@@ -793,7 +867,8 @@ pub mod types {
         pub l_023: i64,
         /// C `char`.
         pub c_024: i8,
-        __padding_24: [u8; 1],
+        /// Padding.
+        pub __padding_24: __skel::Padding<1>,
         /// C `short`.
         pub s_024: i16,
         /// C `int`.
@@ -802,7 +877,8 @@ pub mod types {
         pub l_024: i64,
         /// C `char`.
         pub c_025: i8,
-        __padding_25: [u8; 1],
+        /// Padding.
+        pub __padding_25: __skel::Padding<1>,
         /// C `short`.
         pub s_025: i16,
         /// C `int`.
@@ -811,7 +887,8 @@ pub mod types {
         pub l_025: i64,
         /// C `char`.
         pub c_026: i8,
-        __padding_26: [u8; 1],
+        /// Padding.
+        pub __padding_26: __skel::Padding<1>,
         /// C `short`.
         pub s_026: i16,
         /// C `int`.
@@ -820,7 +897,8 @@ pub mod types {
         pub l_026: i64,
         /// C `char`.
         pub c_027: i8,
-        __padding_27: [u8; 1],
+        /// Padding.
+        pub __padding_27: __skel::Padding<1>,
         /// C `short`.
         pub s_027: i16,
         /// C `int`.
@@ -829,7 +907,8 @@ pub mod types {
         pub l_027: i64,
         /// C `char`.
         pub c_028: i8,
-        __padding_28: [u8; 1],
+        /// Padding.
+        pub __padding_28: __skel::Padding<1>,
         /// C `short`.
         pub s_028: i16,
         /// C `int`.
@@ -838,7 +917,8 @@ pub mod types {
         pub l_028: i64,
         /// C `char`.
         pub c_029: i8,
-        __padding_29: [u8; 1],
+        /// Padding.
+        pub __padding_29: __skel::Padding<1>,
         /// C `short`.
         pub s_029: i16,
         /// C `int`.
@@ -847,7 +927,8 @@ pub mod types {
         pub l_029: i64,
         /// C `char`.
         pub c_030: i8,
-        __padding_30: [u8; 1],
+        /// Padding.
+        pub __padding_30: __skel::Padding<1>,
         /// C `short`.
         pub s_030: i16,
         /// C `int`.
@@ -856,7 +937,8 @@ pub mod types {
         pub l_030: i64,
         /// C `char`.
         pub c_031: i8,
-        __padding_31: [u8; 1],
+        /// Padding.
+        pub __padding_31: __skel::Padding<1>,
         /// C `short`.
         pub s_031: i16,
         /// C `int`.
@@ -865,7 +947,8 @@ pub mod types {
         pub l_031: i64,
         /// C `char`.
         pub c_032: i8,
-        __padding_32: [u8; 1],
+        /// Padding.
+        pub __padding_32: __skel::Padding<1>,
         /// C `short`.
         pub s_032: i16,
         /// C `int`.
@@ -874,7 +957,8 @@ pub mod types {
         pub l_032: i64,
         /// C `char`.
         pub c_033: i8,
-        __padding_33: [u8; 1],
+        /// Padding.
+        pub __padding_33: __skel::Padding<1>,
         /// C `short`.
         pub s_033: i16,
         /// C `int`.
@@ -883,7 +967,8 @@ pub mod types {
         pub l_033: i64,
         /// C `char`.
         pub c_034: i8,
-        __padding_34: [u8; 1],
+        /// Padding.
+        pub __padding_34: __skel::Padding<1>,
         /// C `short`.
         pub s_034: i16,
         /// C `int`.
@@ -892,7 +977,8 @@ pub mod types {
         pub l_034: i64,
         /// C `char`.
         pub c_035: i8,
-        __padding_35: [u8; 1],
+        /// Padding.
+        pub __padding_35: __skel::Padding<1>,
         /// C `short`.
         pub s_035: i16,
         /// C `int`.
@@ -901,7 +987,8 @@ pub mod types {
         pub l_035: i64,
         /// C `char`.
         pub c_036: i8,
-        __padding_36: [u8; 1],
+        /// Padding.
+        pub __padding_36: __skel::Padding<1>,
         /// C `short`.
         pub s_036: i16,
         /// C `int`.
@@ -910,7 +997,8 @@ pub mod types {
         pub l_036: i64,
         /// C `char`.
         pub c_037: i8,
-        __padding_37: [u8; 1],
+        /// Padding.
+        pub __padding_37: __skel::Padding<1>,
         /// C `short`.
         pub s_037: i16,
         /// C `int`.
@@ -919,7 +1007,8 @@ pub mod types {
         pub l_037: i64,
         /// C `char`.
         pub c_038: i8,
-        __padding_38: [u8; 1],
+        /// Padding.
+        pub __padding_38: __skel::Padding<1>,
         /// C `short`.
         pub s_038: i16,
         /// C `int`.
@@ -928,7 +1017,8 @@ pub mod types {
         pub l_038: i64,
         /// C `char`.
         pub c_039: i8,
-        __padding_39: [u8; 1],
+        /// Padding.
+        pub __padding_39: __skel::Padding<1>,
         /// C `short`.
         pub s_039: i16,
         /// C `int`.
@@ -937,7 +1027,8 @@ pub mod types {
         pub l_039: i64,
         /// C `char`.
         pub c_040: i8,
-        __padding_40: [u8; 1],
+        /// Padding.
+        pub __padding_40: __skel::Padding<1>,
         /// C `short`.
         pub s_040: i16,
         /// C `int`.
@@ -946,7 +1037,8 @@ pub mod types {
         pub l_040: i64,
         /// C `char`.
         pub c_041: i8,
-        __padding_41: [u8; 1],
+        /// Padding.
+        pub __padding_41: __skel::Padding<1>,
         /// C `short`.
         pub s_041: i16,
         /// C `int`.
@@ -955,7 +1047,8 @@ pub mod types {
         pub l_041: i64,
         /// C `char`.
         pub c_042: i8,
-        __padding_42: [u8; 1],
+        /// Padding.
+        pub __padding_42: __skel::Padding<1>,
         /// C `short`.
         pub s_042: i16,
         /// C `int`.
@@ -964,7 +1057,8 @@ pub mod types {
         pub l_042: i64,
         /// C `char`.
         pub c_043: i8,
-        __padding_43: [u8; 1],
+        /// Padding.
+        pub __padding_43: __skel::Padding<1>,
         /// C `short`.
         pub s_043: i16,
         /// C `int`.
@@ -973,7 +1067,8 @@ pub mod types {
         pub l_043: i64,
         /// C `char`.
         pub c_044: i8,
-        __padding_44: [u8; 1],
+        /// Padding.
+        pub __padding_44: __skel::Padding<1>,
         /// C `short`.
         pub s_044: i16,
         /// C `int`.
@@ -982,7 +1077,8 @@ pub mod types {
         pub l_044: i64,
         /// C `char`.
         pub c_045: i8,
-        __padding_45: [u8; 1],
+        /// Padding.
+        pub __padding_45: __skel::Padding<1>,
         /// C `short`.
         pub s_045: i16,
         /// C `int`.
@@ -991,7 +1087,8 @@ pub mod types {
         pub l_045: i64,
         /// C `char`.
         pub c_046: i8,
-        __padding_46: [u8; 1],
+        /// Padding.
+        pub __padding_46: __skel::Padding<1>,
         /// C `short`.
         pub s_046: i16,
         /// C `int`.
@@ -1000,7 +1097,8 @@ pub mod types {
         pub l_046: i64,
         /// C `char`.
         pub c_047: i8,
-        __padding_47: [u8; 1],
+        /// Padding.
+        pub __padding_47: __skel::Padding<1>,
         /// C `short`.
         pub s_047: i16,
         /// C `int`.
@@ -1009,7 +1107,8 @@ pub mod types {
         pub l_047: i64,
         /// C `char`.
         pub c_048: i8,
-        __padding_48: [u8; 1],
+        /// Padding.
+        pub __padding_48: __skel::Padding<1>,
         /// C `short`.
         pub s_048: i16,
         /// C `int`.
@@ -1018,7 +1117,8 @@ pub mod types {
         pub l_048: i64,
         /// C `char`.
         pub c_049: i8,
-        __padding_49: [u8; 1],
+        /// Padding.
+        pub __padding_49: __skel::Padding<1>,
         /// C `short`.
         pub s_049: i16,
         /// C `int`.
@@ -1027,7 +1127,8 @@ pub mod types {
         pub l_049: i64,
         /// C `char`.
         pub c_050: i8,
-        __padding_50: [u8; 1],
+        /// Padding.
+        pub __padding_50: __skel::Padding<1>,
         /// C `short`.
         pub s_050: i16,
         /// C `int`.
@@ -1036,7 +1137,8 @@ pub mod types {
         pub l_050: i64,
         /// C `char`.
         pub c_051: i8,
-        __padding_51: [u8; 1],
+        /// Padding.
+        pub __padding_51: __skel::Padding<1>,
         /// C `short`.
         pub s_051: i16,
         /// C `int`.
@@ -1045,7 +1147,8 @@ pub mod types {
         pub l_051: i64,
         /// C `char`.
         pub c_052: i8,
-        __padding_52: [u8; 1],
+        /// Padding.
+        pub __padding_52: __skel::Padding<1>,
         /// C `short`.
         pub s_052: i16,
         /// C `int`.
@@ -1054,7 +1157,8 @@ pub mod types {
         pub l_052: i64,
         /// C `char`.
         pub c_053: i8,
-        __padding_53: [u8; 1],
+        /// Padding.
+        pub __padding_53: __skel::Padding<1>,
         /// C `short`.
         pub s_053: i16,
         /// C `int`.
@@ -1063,7 +1167,8 @@ pub mod types {
         pub l_053: i64,
         /// C `char`.
         pub c_054: i8,
-        __padding_54: [u8; 1],
+        /// Padding.
+        pub __padding_54: __skel::Padding<1>,
         /// C `short`.
         pub s_054: i16,
         /// C `int`.
@@ -1072,7 +1177,8 @@ pub mod types {
         pub l_054: i64,
         /// C `char`.
         pub c_055: i8,
-        __padding_55: [u8; 1],
+        /// Padding.
+        pub __padding_55: __skel::Padding<1>,
         /// C `short`.
         pub s_055: i16,
         /// C `int`.
@@ -1081,7 +1187,8 @@ pub mod types {
         pub l_055: i64,
         /// C `char`.
         pub c_056: i8,
-        __padding_56: [u8; 1],
+        /// Padding.
+        pub __padding_56: __skel::Padding<1>,
         /// C `short`.
         pub s_056: i16,
         /// C `int`.
@@ -1090,7 +1197,8 @@ pub mod types {
         pub l_056: i64,
         /// C `char`.
         pub c_057: i8,
-        __padding_57: [u8; 1],
+        /// Padding.
+        pub __padding_57: __skel::Padding<1>,
         /// C `short`.
         pub s_057: i16,
         /// C `int`.
@@ -1099,7 +1207,8 @@ pub mod types {
         pub l_057: i64,
         /// C `char`.
         pub c_058: i8,
-        __padding_58: [u8; 1],
+        /// Padding.
+        pub __padding_58: __skel::Padding<1>,
         /// C `short`.
         pub s_058: i16,
         /// C `int`.
@@ -1108,7 +1217,8 @@ pub mod types {
         pub l_058: i64,
         /// C `char`.
         pub c_059: i8,
-        __padding_59: [u8; 1],
+        /// Padding.
+        pub __padding_59: __skel::Padding<1>,
         /// C `short`.
         pub s_059: i16,
         /// C `int`.
@@ -1117,7 +1227,8 @@ pub mod types {
         pub l_059: i64,
         /// C `char`.
         pub c_060: i8,
-        __padding_60: [u8; 1],
+        /// Padding.
+        pub __padding_60: __skel::Padding<1>,
         /// C `short`.
         pub s_060: i16,
         /// C `int`.
@@ -1126,7 +1237,8 @@ pub mod types {
         pub l_060: i64,
         /// C `char`.
         pub c_061: i8,
-        __padding_61: [u8; 1],
+        /// Padding.
+        pub __padding_61: __skel::Padding<1>,
         /// C `short`.
         pub s_061: i16,
         /// C `int`.
@@ -1135,7 +1247,8 @@ pub mod types {
         pub l_061: i64,
         /// C `char`.
         pub c_062: i8,
-        __padding_62: [u8; 1],
+        /// Padding.
+        pub __padding_62: __skel::Padding<1>,
         /// C `short`.
         pub s_062: i16,
         /// C `int`.
@@ -1144,7 +1257,8 @@ pub mod types {
         pub l_062: i64,
         /// C `char`.
         pub c_063: i8,
-        __padding_63: [u8; 1],
+        /// Padding.
+        pub __padding_63: __skel::Padding<1>,
         /// C `short`.
         pub s_063: i16,
         /// C `int`.
@@ -1153,7 +1267,8 @@ pub mod types {
         pub l_063: i64,
         /// C `char`.
         pub c_064: i8,
-        __padding_64: [u8; 1],
+        /// Padding.
+        pub __padding_64: __skel::Padding<1>,
         /// C `short`.
         pub s_064: i16,
         /// C `int`.
@@ -1162,7 +1277,8 @@ pub mod types {
         pub l_064: i64,
         /// C `char`.
         pub c_065: i8,
-        __padding_65: [u8; 1],
+        /// Padding.
+        pub __padding_65: __skel::Padding<1>,
         /// C `short`.
         pub s_065: i16,
         /// C `int`.
@@ -1171,7 +1287,8 @@ pub mod types {
         pub l_065: i64,
         /// C `char`.
         pub c_066: i8,
-        __padding_66: [u8; 1],
+        /// Padding.
+        pub __padding_66: __skel::Padding<1>,
         /// C `short`.
         pub s_066: i16,
         /// C `int`.
@@ -1180,7 +1297,8 @@ pub mod types {
         pub l_066: i64,
         /// C `char`.
         pub c_067: i8,
-        __padding_67: [u8; 1],
+        /// Padding.
+        pub __padding_67: __skel::Padding<1>,
         /// C `short`.
         pub s_067: i16,
         /// C `int`.
@@ -1189,7 +1307,8 @@ pub mod types {
         pub l_067: i64,
         /// C `char`.
         pub c_068: i8,
-        __padding_68: [u8; 1],
+        /// Padding.
+        pub __padding_68: __skel::Padding<1>,
         /// C `short`.
         pub s_068: i16,
         /// C `int`.
@@ -1198,7 +1317,8 @@ pub mod types {
         pub l_068: i64,
         /// C `char`.
         pub c_069: i8,
-        __padding_69: [u8; 1],
+        /// Padding.
+        pub __padding_69: __skel::Padding<1>,
         /// C `short`.
         pub s_069: i16,
         /// C `int`.
@@ -1207,7 +1327,8 @@ pub mod types {
         pub l_069: i64,
         /// C `char`.
         pub c_070: i8,
-        __padding_70: [u8; 1],
+        /// Padding.
+        pub __padding_70: __skel::Padding<1>,
         /// C `short`.
         pub s_070: i16,
         /// C `int`.
@@ -1216,7 +1337,8 @@ pub mod types {
         pub l_070: i64,
         /// C `char`.
         pub c_071: i8,
-        __padding_71: [u8; 1],
+        /// Padding.
+        pub __padding_71: __skel::Padding<1>,
         /// C `short`.
         pub s_071: i16,
         /// C `int`.
@@ -1225,7 +1347,8 @@ pub mod types {
         pub l_071: i64,
         /// C `char`.
         pub c_072: i8,
-        __padding_72: [u8; 1],
+        /// Padding.
+        pub __padding_72: __skel::Padding<1>,
         /// C `short`.
         pub s_072: i16,
         /// C `int`.
@@ -1234,7 +1357,8 @@ pub mod types {
         pub l_072: i64,
         /// C `char`.
         pub c_073: i8,
-        __padding_73: [u8; 1],
+        /// Padding.
+        pub __padding_73: __skel::Padding<1>,
         /// C `short`.
         pub s_073: i16,
         /// C `int`.
@@ -1243,7 +1367,8 @@ pub mod types {
         pub l_073: i64,
         /// C `char`.
         pub c_074: i8,
-        __padding_74: [u8; 1],
+        /// Padding.
+        pub __padding_74: __skel::Padding<1>,
         /// C `short`.
         pub s_074: i16,
         /// C `int`.
@@ -1252,7 +1377,8 @@ pub mod types {
         pub l_074: i64,
         /// C `char`.
         pub c_075: i8,
-        __padding_75: [u8; 1],
+        /// Padding.
+        pub __padding_75: __skel::Padding<1>,
         /// C `short`.
         pub s_075: i16,
         /// C `int`.
@@ -1261,7 +1387,8 @@ pub mod types {
         pub l_075: i64,
         /// C `char`.
         pub c_076: i8,
-        __padding_76: [u8; 1],
+        /// Padding.
+        pub __padding_76: __skel::Padding<1>,
         /// C `short`.
         pub s_076: i16,
         /// C `int`.
@@ -1270,7 +1397,8 @@ pub mod types {
         pub l_076: i64,
         /// C `char`.
         pub c_077: i8,
-        __padding_77: [u8; 1],
+        /// Padding.
+        pub __padding_77: __skel::Padding<1>,
         /// C `short`.
         pub s_077: i16,
         /// C `int`.
@@ -1279,7 +1407,8 @@ pub mod types {
         pub l_077: i64,
         /// C `char`.
         pub c_078: i8,
-        __padding_78: [u8; 1],
+        /// Padding.
+        pub __padding_78: __skel::Padding<1>,
         /// C `short`.
         pub s_078: i16,
         /// C `int`.
@@ -1288,7 +1417,8 @@ pub mod types {
         pub l_078: i64,
         /// C `char`.
         pub c_079: i8,
-        __padding_79: [u8; 1],
+        /// Padding.
+        pub __padding_79: __skel::Padding<1>,
         /// C `short`.
         pub s_079: i16,
         /// C `int`.
@@ -1297,7 +1427,8 @@ pub mod types {
         pub l_079: i64,
         /// C `char`.
         pub c_080: i8,
-        __padding_80: [u8; 1],
+        /// Padding.
+        pub __padding_80: __skel::Padding<1>,
         /// C `short`.
         pub s_080: i16,
         /// C `int`.
@@ -1306,7 +1437,8 @@ pub mod types {
         pub l_080: i64,
         /// C `char`.
         pub c_081: i8,
-        __padding_81: [u8; 1],
+        /// Padding.
+        pub __padding_81: __skel::Padding<1>,
         /// C `short`.
         pub s_081: i16,
         /// C `int`.
@@ -1315,7 +1447,8 @@ pub mod types {
         pub l_081: i64,
         /// C `char`.
         pub c_082: i8,
-        __padding_82: [u8; 1],
+        /// Padding.
+        pub __padding_82: __skel::Padding<1>,
         /// C `short`.
         pub s_082: i16,
         /// C `int`.
@@ -1324,7 +1457,8 @@ pub mod types {
         pub l_082: i64,
         /// C `char`.
         pub c_083: i8,
-        __padding_83: [u8; 1],
+        /// Padding.
+        pub __padding_83: __skel::Padding<1>,
         /// C `short`.
         pub s_083: i16,
         /// C `int`.
@@ -1333,7 +1467,8 @@ pub mod types {
         pub l_083: i64,
         /// C `char`.
         pub c_084: i8,
-        __padding_84: [u8; 1],
+        /// Padding.
+        pub __padding_84: __skel::Padding<1>,
         /// C `short`.
         pub s_084: i16,
         /// C `int`.
@@ -1342,7 +1477,8 @@ pub mod types {
         pub l_084: i64,
         /// C `char`.
         pub c_085: i8,
-        __padding_85: [u8; 1],
+        /// Padding.
+        pub __padding_85: __skel::Padding<1>,
         /// C `short`.
         pub s_085: i16,
         /// C `int`.
@@ -1351,7 +1487,8 @@ pub mod types {
         pub l_085: i64,
         /// C `char`.
         pub c_086: i8,
-        __padding_86: [u8; 1],
+        /// Padding.
+        pub __padding_86: __skel::Padding<1>,
         /// C `short`.
         pub s_086: i16,
         /// C `int`.
@@ -1360,7 +1497,8 @@ pub mod types {
         pub l_086: i64,
         /// C `char`.
         pub c_087: i8,
-        __padding_87: [u8; 1],
+        /// Padding.
+        pub __padding_87: __skel::Padding<1>,
         /// C `short`.
         pub s_087: i16,
         /// C `int`.
@@ -1369,7 +1507,8 @@ pub mod types {
         pub l_087: i64,
         /// C `char`.
         pub c_088: i8,
-        __padding_88: [u8; 1],
+        /// Padding.
+        pub __padding_88: __skel::Padding<1>,
         /// C `short`.
         pub s_088: i16,
         /// C `int`.
@@ -1378,7 +1517,8 @@ pub mod types {
         pub l_088: i64,
         /// C `char`.
         pub c_089: i8,
-        __padding_89: [u8; 1],
+        /// Padding.
+        pub __padding_89: __skel::Padding<1>,
         /// C `short`.
         pub s_089: i16,
         /// C `int`.
@@ -1387,7 +1527,8 @@ pub mod types {
         pub l_089: i64,
         /// C `char`.
         pub c_090: i8,
-        __padding_90: [u8; 1],
+        /// Padding.
+        pub __padding_90: __skel::Padding<1>,
         /// C `short`.
         pub s_090: i16,
         /// C `int`.
@@ -1396,7 +1537,8 @@ pub mod types {
         pub l_090: i64,
         /// C `char`.
         pub c_091: i8,
-        __padding_91: [u8; 1],
+        /// Padding.
+        pub __padding_91: __skel::Padding<1>,
         /// C `short`.
         pub s_091: i16,
         /// C `int`.
@@ -1405,7 +1547,8 @@ pub mod types {
         pub l_091: i64,
         /// C `char`.
         pub c_092: i8,
-        __padding_92: [u8; 1],
+        /// Padding.
+        pub __padding_92: __skel::Padding<1>,
         /// C `short`.
         pub s_092: i16,
         /// C `int`.
@@ -1414,7 +1557,8 @@ pub mod types {
         pub l_092: i64,
         /// C `char`.
         pub c_093: i8,
-        __padding_93: [u8; 1],
+        /// Padding.
+        pub __padding_93: __skel::Padding<1>,
         /// C `short`.
         pub s_093: i16,
         /// C `int`.
@@ -1423,7 +1567,8 @@ pub mod types {
         pub l_093: i64,
         /// C `char`.
         pub c_094: i8,
-        __padding_94: [u8; 1],
+        /// Padding.
+        pub __padding_94: __skel::Padding<1>,
         /// C `short`.
         pub s_094: i16,
         /// C `int`.
@@ -1432,7 +1577,8 @@ pub mod types {
         pub l_094: i64,
         /// C `char`.
         pub c_095: i8,
-        __padding_95: [u8; 1],
+        /// Padding.
+        pub __padding_95: __skel::Padding<1>,
         /// C `short`.
         pub s_095: i16,
         /// C `int`.
@@ -1441,7 +1587,8 @@ pub mod types {
         pub l_095: i64,
         /// C `char`.
         pub c_096: i8,
-        __padding_96: [u8; 1],
+        /// Padding.
+        pub __padding_96: __skel::Padding<1>,
         /// C `short`.
         pub s_096: i16,
         /// C `int`.
@@ -1450,7 +1597,8 @@ pub mod types {
         pub l_096: i64,
         /// C `char`.
         pub c_097: i8,
-        __padding_97: [u8; 1],
+        /// Padding.
+        pub __padding_97: __skel::Padding<1>,
         /// C `short`.
         pub s_097: i16,
         /// C `int`.
@@ -1459,7 +1607,8 @@ pub mod types {
         pub l_097: i64,
         /// C `char`.
         pub c_098: i8,
-        __padding_98: [u8; 1],
+        /// Padding.
+        pub __padding_98: __skel::Padding<1>,
         /// C `short`.
         pub s_098: i16,
         /// C `int`.
@@ -1468,7 +1617,8 @@ pub mod types {
         pub l_098: i64,
         /// C `char`.
         pub c_099: i8,
-        __padding_99: [u8; 1],
+        /// Padding.
+        pub __padding_99: __skel::Padding<1>,
         /// C `short`.
         pub s_099: i16,
         /// C `int`.
@@ -1477,7 +1627,8 @@ pub mod types {
         pub l_099: i64,
         /// C `char`.
         pub c_100: i8,
-        __padding_100: [u8; 1],
+        /// Padding.
+        pub __padding_100: __skel::Padding<1>,
         /// C `short`.
         pub s_100: i16,
         /// C `int`.
@@ -1486,7 +1637,8 @@ pub mod types {
         pub l_100: i64,
         /// C `char`.
         pub c_101: i8,
-        __padding_101: [u8; 1],
+        /// Padding.
+        pub __padding_101: __skel::Padding<1>,
         /// C `short`.
         pub s_101: i16,
         /// C `int`.
@@ -1495,7 +1647,8 @@ pub mod types {
         pub l_101: i64,
         /// C `char`.
         pub c_102: i8,
-        __padding_102: [u8; 1],
+        /// Padding.
+        pub __padding_102: __skel::Padding<1>,
         /// C `short`.
         pub s_102: i16,
         /// C `int`.
@@ -1504,7 +1657,8 @@ pub mod types {
         pub l_102: i64,
         /// C `char`.
         pub c_103: i8,
-        __padding_103: [u8; 1],
+        /// Padding.
+        pub __padding_103: __skel::Padding<1>,
         /// C `short`.
         pub s_103: i16,
         /// C `int`.
@@ -1513,7 +1667,8 @@ pub mod types {
         pub l_103: i64,
         /// C `char`.
         pub c_104: i8,
-        __padding_104: [u8; 1],
+        /// Padding.
+        pub __padding_104: __skel::Padding<1>,
         /// C `short`.
         pub s_104: i16,
         /// C `int`.
@@ -1522,7 +1677,8 @@ pub mod types {
         pub l_104: i64,
         /// C `char`.
         pub c_105: i8,
-        __padding_105: [u8; 1],
+        /// Padding.
+        pub __padding_105: __skel::Padding<1>,
         /// C `short`.
         pub s_105: i16,
         /// C `int`.
@@ -1531,7 +1687,8 @@ pub mod types {
         pub l_105: i64,
         /// C `char`.
         pub c_106: i8,
-        __padding_106: [u8; 1],
+        /// Padding.
+        pub __padding_106: __skel::Padding<1>,
         /// C `short`.
         pub s_106: i16,
         /// C `int`.
@@ -1540,7 +1697,8 @@ pub mod types {
         pub l_106: i64,
         /// C `char`.
         pub c_107: i8,
-        __padding_107: [u8; 1],
+        /// Padding.
+        pub __padding_107: __skel::Padding<1>,
         /// C `short`.
         pub s_107: i16,
         /// C `int`.
@@ -1549,7 +1707,8 @@ pub mod types {
         pub l_107: i64,
         /// C `char`.
         pub c_108: i8,
-        __padding_108: [u8; 1],
+        /// Padding.
+        pub __padding_108: __skel::Padding<1>,
         /// C `short`.
         pub s_108: i16,
         /// C `int`.
@@ -1558,7 +1717,8 @@ pub mod types {
         pub l_108: i64,
         /// C `char`.
         pub c_109: i8,
-        __padding_109: [u8; 1],
+        /// Padding.
+        pub __padding_109: __skel::Padding<1>,
         /// C `short`.
         pub s_109: i16,
         /// C `int`.
@@ -1567,7 +1727,8 @@ pub mod types {
         pub l_109: i64,
         /// C `char`.
         pub c_110: i8,
-        __padding_110: [u8; 1],
+        /// Padding.
+        pub __padding_110: __skel::Padding<1>,
         /// C `short`.
         pub s_110: i16,
         /// C `int`.
@@ -1576,7 +1737,8 @@ pub mod types {
         pub l_110: i64,
         /// C `char`.
         pub c_111: i8,
-        __padding_111: [u8; 1],
+        /// Padding.
+        pub __padding_111: __skel::Padding<1>,
         /// C `short`.
         pub s_111: i16,
         /// C `int`.
@@ -1585,7 +1747,8 @@ pub mod types {
         pub l_111: i64,
         /// C `char`.
         pub c_112: i8,
-        __padding_112: [u8; 1],
+        /// Padding.
+        pub __padding_112: __skel::Padding<1>,
         /// C `short`.
         pub s_112: i16,
         /// C `int`.
@@ -1594,7 +1757,8 @@ pub mod types {
         pub l_112: i64,
         /// C `char`.
         pub c_113: i8,
-        __padding_113: [u8; 1],
+        /// Padding.
+        pub __padding_113: __skel::Padding<1>,
         /// C `short`.
         pub s_113: i16,
         /// C `int`.
@@ -1603,7 +1767,8 @@ pub mod types {
         pub l_113: i64,
         /// C `char`.
         pub c_114: i8,
-        __padding_114: [u8; 1],
+        /// Padding.
+        pub __padding_114: __skel::Padding<1>,
         /// C `short`.
         pub s_114: i16,
         /// C `int`.
@@ -1612,7 +1777,8 @@ pub mod types {
         pub l_114: i64,
         /// C `char`.
         pub c_115: i8,
-        __padding_115: [u8; 1],
+        /// Padding.
+        pub __padding_115: __skel::Padding<1>,
         /// C `short`.
         pub s_115: i16,
         /// C `int`.
@@ -1621,7 +1787,8 @@ pub mod types {
         pub l_115: i64,
         /// C `char`.
         pub c_116: i8,
-        __padding_116: [u8; 1],
+        /// Padding.
+        pub __padding_116: __skel::Padding<1>,
         /// C `short`.
         pub s_116: i16,
         /// C `int`.
@@ -1630,7 +1797,8 @@ pub mod types {
         pub l_116: i64,
         /// C `char`.
         pub c_117: i8,
-        __padding_117: [u8; 1],
+        /// Padding.
+        pub __padding_117: __skel::Padding<1>,
         /// C `short`.
         pub s_117: i16,
         /// C `int`.
@@ -1639,7 +1807,8 @@ pub mod types {
         pub l_117: i64,
         /// C `char`.
         pub c_118: i8,
-        __padding_118: [u8; 1],
+        /// Padding.
+        pub __padding_118: __skel::Padding<1>,
         /// C `short`.
         pub s_118: i16,
         /// C `int`.
@@ -1648,7 +1817,8 @@ pub mod types {
         pub l_118: i64,
         /// C `char`.
         pub c_119: i8,
-        __padding_119: [u8; 1],
+        /// Padding.
+        pub __padding_119: __skel::Padding<1>,
         /// C `short`.
         pub s_119: i16,
         /// C `int`.
@@ -1657,7 +1827,8 @@ pub mod types {
         pub l_119: i64,
         /// C `char`.
         pub c_120: i8,
-        __padding_120: [u8; 1],
+        /// Padding.
+        pub __padding_120: __skel::Padding<1>,
         /// C `short`.
         pub s_120: i16,
         /// C `int`.
@@ -1666,7 +1837,8 @@ pub mod types {
         pub l_120: i64,
         /// C `char`.
         pub c_121: i8,
-        __padding_121: [u8; 1],
+        /// Padding.
+        pub __padding_121: __skel::Padding<1>,
         /// C `short`.
         pub s_121: i16,
         /// C `int`.
@@ -1675,7 +1847,8 @@ pub mod types {
         pub l_121: i64,
         /// C `char`.
         pub c_122: i8,
-        __padding_122: [u8; 1],
+        /// Padding.
+        pub __padding_122: __skel::Padding<1>,
         /// C `short`.
         pub s_122: i16,
         /// C `int`.
@@ -1684,7 +1857,8 @@ pub mod types {
         pub l_122: i64,
         /// C `char`.
         pub c_123: i8,
-        __padding_123: [u8; 1],
+        /// Padding.
+        pub __padding_123: __skel::Padding<1>,
         /// C `short`.
         pub s_123: i16,
         /// C `int`.
@@ -1693,7 +1867,8 @@ pub mod types {
         pub l_123: i64,
         /// C `char`.
         pub c_124: i8,
-        __padding_124: [u8; 1],
+        /// Padding.
+        pub __padding_124: __skel::Padding<1>,
         /// C `short`.
         pub s_124: i16,
         /// C `int`.
@@ -1702,7 +1877,8 @@ pub mod types {
         pub l_124: i64,
         /// C `char`.
         pub c_125: i8,
-        __padding_125: [u8; 1],
+        /// Padding.
+        pub __padding_125: __skel::Padding<1>,
         /// C `short`.
         pub s_125: i16,
         /// C `int`.
@@ -1711,7 +1887,8 @@ pub mod types {
         pub l_125: i64,
         /// C `char`.
         pub c_126: i8,
-        __padding_126: [u8; 1],
+        /// Padding.
+        pub __padding_126: __skel::Padding<1>,
         /// C `short`.
         pub s_126: i16,
         /// C `int`.
@@ -1720,7 +1897,8 @@ pub mod types {
         pub l_126: i64,
         /// C `char`.
         pub c_127: i8,
-        __padding_127: [u8; 1],
+        /// Padding.
+        pub __padding_127: __skel::Padding<1>,
         /// C `short`.
         pub s_127: i16,
         /// C `int`.
@@ -1729,7 +1907,8 @@ pub mod types {
         pub l_127: i64,
         /// C `char`.
         pub c_128: i8,
-        __padding_128: [u8; 1],
+        /// Padding.
+        pub __padding_128: __skel::Padding<1>,
         /// C `short`.
         pub s_128: i16,
         /// C `int`.
@@ -1738,7 +1917,8 @@ pub mod types {
         pub l_128: i64,
         /// C `char`.
         pub c_129: i8,
-        __padding_129: [u8; 1],
+        /// Padding.
+        pub __padding_129: __skel::Padding<1>,
         /// C `short`.
         pub s_129: i16,
         /// C `int`.
@@ -1747,7 +1927,8 @@ pub mod types {
         pub l_129: i64,
         /// C `char`.
         pub c_130: i8,
-        __padding_130: [u8; 1],
+        /// Padding.
+        pub __padding_130: __skel::Padding<1>,
         /// C `short`.
         pub s_130: i16,
         /// C `int`.
@@ -1756,7 +1937,8 @@ pub mod types {
         pub l_130: i64,
         /// C `char`.
         pub c_131: i8,
-        __padding_131: [u8; 1],
+        /// Padding.
+        pub __padding_131: __skel::Padding<1>,
         /// C `short`.
         pub s_131: i16,
         /// C `int`.
@@ -1765,7 +1947,8 @@ pub mod types {
         pub l_131: i64,
         /// C `char`.
         pub c_132: i8,
-        __padding_132: [u8; 1],
+        /// Padding.
+        pub __padding_132: __skel::Padding<1>,
         /// C `short`.
         pub s_132: i16,
         /// C `int`.
@@ -1774,7 +1957,8 @@ pub mod types {
         pub l_132: i64,
         /// C `char`.
         pub c_133: i8,
-        __padding_133: [u8; 1],
+        /// Padding.
+        pub __padding_133: __skel::Padding<1>,
         /// C `short`.
         pub s_133: i16,
         /// C `int`.
@@ -1783,7 +1967,8 @@ pub mod types {
         pub l_133: i64,
         /// C `char`.
         pub c_134: i8,
-        __padding_134: [u8; 1],
+        /// Padding.
+        pub __padding_134: __skel::Padding<1>,
         /// C `short`.
         pub s_134: i16,
         /// C `int`.
@@ -1792,7 +1977,8 @@ pub mod types {
         pub l_134: i64,
         /// C `char`.
         pub c_135: i8,
-        __padding_135: [u8; 1],
+        /// Padding.
+        pub __padding_135: __skel::Padding<1>,
         /// C `short`.
         pub s_135: i16,
         /// C `int`.
@@ -1801,7 +1987,8 @@ pub mod types {
         pub l_135: i64,
         /// C `char`.
         pub c_136: i8,
-        __padding_136: [u8; 1],
+        /// Padding.
+        pub __padding_136: __skel::Padding<1>,
         /// C `short`.
         pub s_136: i16,
         /// C `int`.
@@ -1810,7 +1997,8 @@ pub mod types {
         pub l_136: i64,
         /// C `char`.
         pub c_137: i8,
-        __padding_137: [u8; 1],
+        /// Padding.
+        pub __padding_137: __skel::Padding<1>,
         /// C `short`.
         pub s_137: i16,
         /// C `int`.
@@ -1819,7 +2007,8 @@ pub mod types {
         pub l_137: i64,
         /// C `char`.
         pub c_138: i8,
-        __padding_138: [u8; 1],
+        /// Padding.
+        pub __padding_138: __skel::Padding<1>,
         /// C `short`.
         pub s_138: i16,
         /// C `int`.
@@ -1828,7 +2017,8 @@ pub mod types {
         pub l_138: i64,
         /// C `char`.
         pub c_139: i8,
-        __padding_139: [u8; 1],
+        /// Padding.
+        pub __padding_139: __skel::Padding<1>,
         /// C `short`.
         pub s_139: i16,
         /// C `int`.
@@ -1837,7 +2027,8 @@ pub mod types {
         pub l_139: i64,
         /// C `char`.
         pub c_140: i8,
-        __padding_140: [u8; 1],
+        /// Padding.
+        pub __padding_140: __skel::Padding<1>,
         /// C `short`.
         pub s_140: i16,
         /// C `int`.
@@ -1846,7 +2037,8 @@ pub mod types {
         pub l_140: i64,
         /// C `char`.
         pub c_141: i8,
-        __padding_141: [u8; 1],
+        /// Padding.
+        pub __padding_141: __skel::Padding<1>,
         /// C `short`.
         pub s_141: i16,
         /// C `int`.
@@ -1855,7 +2047,8 @@ pub mod types {
         pub l_141: i64,
         /// C `char`.
         pub c_142: i8,
-        __padding_142: [u8; 1],
+        /// Padding.
+        pub __padding_142: __skel::Padding<1>,
         /// C `short`.
         pub s_142: i16,
         /// C `int`.
@@ -1864,7 +2057,8 @@ pub mod types {
         pub l_142: i64,
         /// C `char`.
         pub c_143: i8,
-        __padding_143: [u8; 1],
+        /// Padding.
+        pub __padding_143: __skel::Padding<1>,
         /// C `short`.
         pub s_143: i16,
         /// C `int`.
@@ -1873,7 +2067,8 @@ pub mod types {
         pub l_143: i64,
         /// C `char`.
         pub c_144: i8,
-        __padding_144: [u8; 1],
+        /// Padding.
+        pub __padding_144: __skel::Padding<1>,
         /// C `short`.
         pub s_144: i16,
         /// C `int`.
@@ -1882,7 +2077,8 @@ pub mod types {
         pub l_144: i64,
         /// C `char`.
         pub c_145: i8,
-        __padding_145: [u8; 1],
+        /// Padding.
+        pub __padding_145: __skel::Padding<1>,
         /// C `short`.
         pub s_145: i16,
         /// C `int`.
@@ -1891,7 +2087,8 @@ pub mod types {
         pub l_145: i64,
         /// C `char`.
         pub c_146: i8,
-        __padding_146: [u8; 1],
+        /// Padding.
+        pub __padding_146: __skel::Padding<1>,
         /// C `short`.
         pub s_146: i16,
         /// C `int`.
@@ -1900,7 +2097,8 @@ pub mod types {
         pub l_146: i64,
         /// C `char`.
         pub c_147: i8,
-        __padding_147: [u8; 1],
+        /// Padding.
+        pub __padding_147: __skel::Padding<1>,
         /// C `short`.
         pub s_147: i16,
         /// C `int`.
@@ -1909,7 +2107,8 @@ pub mod types {
         pub l_147: i64,
         /// C `char`.
         pub c_148: i8,
-        __padding_148: [u8; 1],
+        /// Padding.
+        pub __padding_148: __skel::Padding<1>,
         /// C `short`.
         pub s_148: i16,
         /// C `int`.
@@ -1918,7 +2117,8 @@ pub mod types {
         pub l_148: i64,
         /// C `char`.
         pub c_149: i8,
-        __padding_149: [u8; 1],
+        /// Padding.
+        pub __padding_149: __skel::Padding<1>,
         /// C `short`.
         pub s_149: i16,
         /// C `int`.
@@ -1927,7 +2127,8 @@ pub mod types {
         pub l_149: i64,
         /// C `char`.
         pub c_150: i8,
-        __padding_150: [u8; 1],
+        /// Padding.
+        pub __padding_150: __skel::Padding<1>,
         /// C `short`.
         pub s_150: i16,
         /// C `int`.
@@ -1936,7 +2137,8 @@ pub mod types {
         pub l_150: i64,
         /// C `char`.
         pub c_151: i8,
-        __padding_151: [u8; 1],
+        /// Padding.
+        pub __padding_151: __skel::Padding<1>,
         /// C `short`.
         pub s_151: i16,
         /// C `int`.
@@ -1945,7 +2147,8 @@ pub mod types {
         pub l_151: i64,
         /// C `char`.
         pub c_152: i8,
-        __padding_152: [u8; 1],
+        /// Padding.
+        pub __padding_152: __skel::Padding<1>,
         /// C `short`.
         pub s_152: i16,
         /// C `int`.
@@ -1954,7 +2157,8 @@ pub mod types {
         pub l_152: i64,
         /// C `char`.
         pub c_153: i8,
-        __padding_153: [u8; 1],
+        /// Padding.
+        pub __padding_153: __skel::Padding<1>,
         /// C `short`.
         pub s_153: i16,
         /// C `int`.
@@ -1963,7 +2167,8 @@ pub mod types {
         pub l_153: i64,
         /// C `char`.
         pub c_154: i8,
-        __padding_154: [u8; 1],
+        /// Padding.
+        pub __padding_154: __skel::Padding<1>,
         /// C `short`.
         pub s_154: i16,
         /// C `int`.
@@ -1972,7 +2177,8 @@ pub mod types {
         pub l_154: i64,
         /// C `char`.
         pub c_155: i8,
-        __padding_155: [u8; 1],
+        /// Padding.
+        pub __padding_155: __skel::Padding<1>,
         /// C `short`.
         pub s_155: i16,
         /// C `int`.
@@ -1981,7 +2187,8 @@ pub mod types {
         pub l_155: i64,
         /// C `char`.
         pub c_156: i8,
-        __padding_156: [u8; 1],
+        /// Padding.
+        pub __padding_156: __skel::Padding<1>,
         /// C `short`.
         pub s_156: i16,
         /// C `int`.
@@ -1990,7 +2197,8 @@ pub mod types {
         pub l_156: i64,
         /// C `char`.
         pub c_157: i8,
-        __padding_157: [u8; 1],
+        /// Padding.
+        pub __padding_157: __skel::Padding<1>,
         /// C `short`.
         pub s_157: i16,
         /// C `int`.
@@ -1999,7 +2207,8 @@ pub mod types {
         pub l_157: i64,
         /// C `char`.
         pub c_158: i8,
-        __padding_158: [u8; 1],
+        /// Padding.
+        pub __padding_158: __skel::Padding<1>,
         /// C `short`.
         pub s_158: i16,
         /// C `int`.
@@ -2008,7 +2217,8 @@ pub mod types {
         pub l_158: i64,
         /// C `char`.
         pub c_159: i8,
-        __padding_159: [u8; 1],
+        /// Padding.
+        pub __padding_159: __skel::Padding<1>,
         /// C `short`.
         pub s_159: i16,
         /// C `int`.
@@ -2017,7 +2227,8 @@ pub mod types {
         pub l_159: i64,
         /// C `char`.
         pub c_160: i8,
-        __padding_160: [u8; 1],
+        /// Padding.
+        pub __padding_160: __skel::Padding<1>,
         /// C `short`.
         pub s_160: i16,
         /// C `int`.
@@ -2026,7 +2237,8 @@ pub mod types {
         pub l_160: i64,
         /// C `char`.
         pub c_161: i8,
-        __padding_161: [u8; 1],
+        /// Padding.
+        pub __padding_161: __skel::Padding<1>,
         /// C `short`.
         pub s_161: i16,
         /// C `int`.
@@ -2035,7 +2247,8 @@ pub mod types {
         pub l_161: i64,
         /// C `char`.
         pub c_162: i8,
-        __padding_162: [u8; 1],
+        /// Padding.
+        pub __padding_162: __skel::Padding<1>,
         /// C `short`.
         pub s_162: i16,
         /// C `int`.
@@ -2044,7 +2257,8 @@ pub mod types {
         pub l_162: i64,
         /// C `char`.
         pub c_163: i8,
-        __padding_163: [u8; 1],
+        /// Padding.
+        pub __padding_163: __skel::Padding<1>,
         /// C `short`.
         pub s_163: i16,
         /// C `int`.
@@ -2053,7 +2267,8 @@ pub mod types {
         pub l_163: i64,
         /// C `char`.
         pub c_164: i8,
-        __padding_164: [u8; 1],
+        /// Padding.
+        pub __padding_164: __skel::Padding<1>,
         /// C `short`.
         pub s_164: i16,
         /// C `int`.
@@ -2062,7 +2277,8 @@ pub mod types {
         pub l_164: i64,
         /// C `char`.
         pub c_165: i8,
-        __padding_165: [u8; 1],
+        /// Padding.
+        pub __padding_165: __skel::Padding<1>,
         /// C `short`.
         pub s_165: i16,
         /// C `int`.
@@ -2071,7 +2287,8 @@ pub mod types {
         pub l_165: i64,
         /// C `char`.
         pub c_166: i8,
-        __padding_166: [u8; 1],
+        /// Padding.
+        pub __padding_166: __skel::Padding<1>,
         /// C `short`.
         pub s_166: i16,
         /// C `int`.
@@ -2080,7 +2297,8 @@ pub mod types {
         pub l_166: i64,
         /// C `char`.
         pub c_167: i8,
-        __padding_167: [u8; 1],
+        /// Padding.
+        pub __padding_167: __skel::Padding<1>,
         /// C `short`.
         pub s_167: i16,
         /// C `int`.
@@ -2089,7 +2307,8 @@ pub mod types {
         pub l_167: i64,
         /// C `char`.
         pub c_168: i8,
-        __padding_168: [u8; 1],
+        /// Padding.
+        pub __padding_168: __skel::Padding<1>,
         /// C `short`.
         pub s_168: i16,
         /// C `int`.
@@ -2098,7 +2317,8 @@ pub mod types {
         pub l_168: i64,
         /// C `char`.
         pub c_169: i8,
-        __padding_169: [u8; 1],
+        /// Padding.
+        pub __padding_169: __skel::Padding<1>,
         /// C `short`.
         pub s_169: i16,
         /// C `int`.
@@ -2107,7 +2327,8 @@ pub mod types {
         pub l_169: i64,
         /// C `char`.
         pub c_170: i8,
-        __padding_170: [u8; 1],
+        /// Padding.
+        pub __padding_170: __skel::Padding<1>,
         /// C `short`.
         pub s_170: i16,
         /// C `int`.
@@ -2116,7 +2337,8 @@ pub mod types {
         pub l_170: i64,
         /// C `char`.
         pub c_171: i8,
-        __padding_171: [u8; 1],
+        /// Padding.
+        pub __padding_171: __skel::Padding<1>,
         /// C `short`.
         pub s_171: i16,
         /// C `int`.
@@ -2125,7 +2347,8 @@ pub mod types {
         pub l_171: i64,
         /// C `char`.
         pub c_172: i8,
-        __padding_172: [u8; 1],
+        /// Padding.
+        pub __padding_172: __skel::Padding<1>,
         /// C `short`.
         pub s_172: i16,
         /// C `int`.
@@ -2134,7 +2357,8 @@ pub mod types {
         pub l_172: i64,
         /// C `char`.
         pub c_173: i8,
-        __padding_173: [u8; 1],
+        /// Padding.
+        pub __padding_173: __skel::Padding<1>,
         /// C `short`.
         pub s_173: i16,
         /// C `int`.
@@ -2143,7 +2367,8 @@ pub mod types {
         pub l_173: i64,
         /// C `char`.
         pub c_174: i8,
-        __padding_174: [u8; 1],
+        /// Padding.
+        pub __padding_174: __skel::Padding<1>,
         /// C `short`.
         pub s_174: i16,
         /// C `int`.
@@ -2152,7 +2377,8 @@ pub mod types {
         pub l_174: i64,
         /// C `char`.
         pub c_175: i8,
-        __padding_175: [u8; 1],
+        /// Padding.
+        pub __padding_175: __skel::Padding<1>,
         /// C `short`.
         pub s_175: i16,
         /// C `int`.
@@ -2161,7 +2387,8 @@ pub mod types {
         pub l_175: i64,
         /// C `char`.
         pub c_176: i8,
-        __padding_176: [u8; 1],
+        /// Padding.
+        pub __padding_176: __skel::Padding<1>,
         /// C `short`.
         pub s_176: i16,
         /// C `int`.
@@ -2170,7 +2397,8 @@ pub mod types {
         pub l_176: i64,
         /// C `char`.
         pub c_177: i8,
-        __padding_177: [u8; 1],
+        /// Padding.
+        pub __padding_177: __skel::Padding<1>,
         /// C `short`.
         pub s_177: i16,
         /// C `int`.
@@ -2179,7 +2407,8 @@ pub mod types {
         pub l_177: i64,
         /// C `char`.
         pub c_178: i8,
-        __padding_178: [u8; 1],
+        /// Padding.
+        pub __padding_178: __skel::Padding<1>,
         /// C `short`.
         pub s_178: i16,
         /// C `int`.
@@ -2188,7 +2417,8 @@ pub mod types {
         pub l_178: i64,
         /// C `char`.
         pub c_179: i8,
-        __padding_179: [u8; 1],
+        /// Padding.
+        pub __padding_179: __skel::Padding<1>,
         /// C `short`.
         pub s_179: i16,
         /// C `int`.
@@ -2197,7 +2427,8 @@ pub mod types {
         pub l_179: i64,
         /// C `char`.
         pub c_180: i8,
-        __padding_180: [u8; 1],
+        /// Padding.
+        pub __padding_180: __skel::Padding<1>,
         /// C `short`.
         pub s_180: i16,
         /// C `int`.
@@ -2206,7 +2437,8 @@ pub mod types {
         pub l_180: i64,
         /// C `char`.
         pub c_181: i8,
-        __padding_181: [u8; 1],
+        /// Padding.
+        pub __padding_181: __skel::Padding<1>,
         /// C `short`.
         pub s_181: i16,
         /// C `int`.
@@ -2215,7 +2447,8 @@ pub mod types {
         pub l_181: i64,
         /// C `char`.
         pub c_182: i8,
-        __padding_182: [u8; 1],
+        /// Padding.
+        pub __padding_182: __skel::Padding<1>,
         /// C `short`.
         pub s_182: i16,
         /// C `int`.
@@ -2224,7 +2457,8 @@ pub mod types {
         pub l_182: i64,
         /// C `char`.
         pub c_183: i8,
-        __padding_183: [u8; 1],
+        /// Padding.
+        pub __padding_183: __skel::Padding<1>,
         /// C `short`.
         pub s_183: i16,
         /// C `int`.
@@ -2233,7 +2467,8 @@ pub mod types {
         pub l_183: i64,
         /// C `char`.
         pub c_184: i8,
-        __padding_184: [u8; 1],
+        /// Padding.
+        pub __padding_184: __skel::Padding<1>,
         /// C `short`.
         pub s_184: i16,
         /// C `int`.
@@ -2242,7 +2477,8 @@ pub mod types {
         pub l_184: i64,
         /// C `char`.
         pub c_185: i8,
-        __padding_185: [u8; 1],
+        /// Padding.
+        pub __padding_185: __skel::Padding<1>,
         /// C `short`.
         pub s_185: i16,
         /// C `int`.
@@ -2251,7 +2487,8 @@ pub mod types {
         pub l_185: i64,
         /// C `char`.
         pub c_186: i8,
-        __padding_186: [u8; 1],
+        /// Padding.
+        pub __padding_186: __skel::Padding<1>,
         /// C `short`.
         pub s_186: i16,
         /// C `int`.
@@ -2260,7 +2497,8 @@ pub mod types {
         pub l_186: i64,
         /// C `char`.
         pub c_187: i8,
-        __padding_187: [u8; 1],
+        /// Padding.
+        pub __padding_187: __skel::Padding<1>,
         /// C `short`.
         pub s_187: i16,
         /// C `int`.
@@ -2269,7 +2507,8 @@ pub mod types {
         pub l_187: i64,
         /// C `char`.
         pub c_188: i8,
-        __padding_188: [u8; 1],
+        /// Padding.
+        pub __padding_188: __skel::Padding<1>,
         /// C `short`.
         pub s_188: i16,
         /// C `int`.
@@ -2278,7 +2517,8 @@ pub mod types {
         pub l_188: i64,
         /// C `char`.
         pub c_189: i8,
-        __padding_189: [u8; 1],
+        /// Padding.
+        pub __padding_189: __skel::Padding<1>,
         /// C `short`.
         pub s_189: i16,
         /// C `int`.
@@ -2287,7 +2527,8 @@ pub mod types {
         pub l_189: i64,
         /// C `char`.
         pub c_190: i8,
-        __padding_190: [u8; 1],
+        /// Padding.
+        pub __padding_190: __skel::Padding<1>,
         /// C `short`.
         pub s_190: i16,
         /// C `int`.
@@ -2296,7 +2537,8 @@ pub mod types {
         pub l_190: i64,
         /// C `char`.
         pub c_191: i8,
-        __padding_191: [u8; 1],
+        /// Padding.
+        pub __padding_191: __skel::Padding<1>,
         /// C `short`.
         pub s_191: i16,
         /// C `int`.
@@ -2305,7 +2547,8 @@ pub mod types {
         pub l_191: i64,
         /// C `char`.
         pub c_192: i8,
-        __padding_192: [u8; 1],
+        /// Padding.
+        pub __padding_192: __skel::Padding<1>,
         /// C `short`.
         pub s_192: i16,
         /// C `int`.
@@ -2314,7 +2557,8 @@ pub mod types {
         pub l_192: i64,
         /// C `char`.
         pub c_193: i8,
-        __padding_193: [u8; 1],
+        /// Padding.
+        pub __padding_193: __skel::Padding<1>,
         /// C `short`.
         pub s_193: i16,
         /// C `int`.
@@ -2323,7 +2567,8 @@ pub mod types {
         pub l_193: i64,
         /// C `char`.
         pub c_194: i8,
-        __padding_194: [u8; 1],
+        /// Padding.
+        pub __padding_194: __skel::Padding<1>,
         /// C `short`.
         pub s_194: i16,
         /// C `int`.
@@ -2332,7 +2577,8 @@ pub mod types {
         pub l_194: i64,
         /// C `char`.
         pub c_195: i8,
-        __padding_195: [u8; 1],
+        /// Padding.
+        pub __padding_195: __skel::Padding<1>,
         /// C `short`.
         pub s_195: i16,
         /// C `int`.
@@ -2341,7 +2587,8 @@ pub mod types {
         pub l_195: i64,
         /// C `char`.
         pub c_196: i8,
-        __padding_196: [u8; 1],
+        /// Padding.
+        pub __padding_196: __skel::Padding<1>,
         /// C `short`.
         pub s_196: i16,
         /// C `int`.
@@ -2350,7 +2597,8 @@ pub mod types {
         pub l_196: i64,
         /// C `char`.
         pub c_197: i8,
-        __padding_197: [u8; 1],
+        /// Padding.
+        pub __padding_197: __skel::Padding<1>,
         /// C `short`.
         pub s_197: i16,
         /// C `int`.
@@ -2359,7 +2607,8 @@ pub mod types {
         pub l_197: i64,
         /// C `char`.
         pub c_198: i8,
-        __padding_198: [u8; 1],
+        /// Padding.
+        pub __padding_198: __skel::Padding<1>,
         /// C `short`.
         pub s_198: i16,
         /// C `int`.
@@ -2368,7 +2617,8 @@ pub mod types {
         pub l_198: i64,
         /// C `char`.
         pub c_199: i8,
-        __padding_199: [u8; 1],
+        /// Padding.
+        pub __padding_199: __skel::Padding<1>,
         /// C `short`.
         pub s_199: i16,
         /// C `int`.
@@ -2377,7 +2627,8 @@ pub mod types {
         pub l_199: i64,
         /// C `char`.
         pub c_200: i8,
-        __padding_200: [u8; 1],
+        /// Padding.
+        pub __padding_200: __skel::Padding<1>,
         /// C `short`.
         pub s_200: i16,
         /// C `int`.
@@ -2386,7 +2637,8 @@ pub mod types {
         pub l_200: i64,
         /// C `char`.
         pub c_201: i8,
-        __padding_201: [u8; 1],
+        /// Padding.
+        pub __padding_201: __skel::Padding<1>,
         /// C `short`.
         pub s_201: i16,
         /// C `int`.
@@ -2395,7 +2647,8 @@ pub mod types {
         pub l_201: i64,
         /// C `char`.
         pub c_202: i8,
-        __padding_202: [u8; 1],
+        /// Padding.
+        pub __padding_202: __skel::Padding<1>,
         /// C `short`.
         pub s_202: i16,
         /// C `int`.
@@ -2404,7 +2657,8 @@ pub mod types {
         pub l_202: i64,
         /// C `char`.
         pub c_203: i8,
-        __padding_203: [u8; 1],
+        /// Padding.
+        pub __padding_203: __skel::Padding<1>,
         /// C `short`.
         pub s_203: i16,
         /// C `int`.
@@ -2413,7 +2667,8 @@ pub mod types {
         pub l_203: i64,
         /// C `char`.
         pub c_204: i8,
-        __padding_204: [u8; 1],
+        /// Padding.
+        pub __padding_204: __skel::Padding<1>,
         /// C `short`.
         pub s_204: i16,
         /// C `int`.
@@ -2422,7 +2677,8 @@ pub mod types {
         pub l_204: i64,
         /// C `char`.
         pub c_205: i8,
-        __padding_205: [u8; 1],
+        /// Padding.
+        pub __padding_205: __skel::Padding<1>,
         /// C `short`.
         pub s_205: i16,
         /// C `int`.
@@ -2431,7 +2687,8 @@ pub mod types {
         pub l_205: i64,
         /// C `char`.
         pub c_206: i8,
-        __padding_206: [u8; 1],
+        /// Padding.
+        pub __padding_206: __skel::Padding<1>,
         /// C `short`.
         pub s_206: i16,
         /// C `int`.
@@ -2440,7 +2697,8 @@ pub mod types {
         pub l_206: i64,
         /// C `char`.
         pub c_207: i8,
-        __padding_207: [u8; 1],
+        /// Padding.
+        pub __padding_207: __skel::Padding<1>,
         /// C `short`.
         pub s_207: i16,
         /// C `int`.
@@ -2449,7 +2707,8 @@ pub mod types {
         pub l_207: i64,
         /// C `char`.
         pub c_208: i8,
-        __padding_208: [u8; 1],
+        /// Padding.
+        pub __padding_208: __skel::Padding<1>,
         /// C `short`.
         pub s_208: i16,
         /// C `int`.
@@ -2458,7 +2717,8 @@ pub mod types {
         pub l_208: i64,
         /// C `char`.
         pub c_209: i8,
-        __padding_209: [u8; 1],
+        /// Padding.
+        pub __padding_209: __skel::Padding<1>,
         /// C `short`.
         pub s_209: i16,
         /// C `int`.
@@ -2467,7 +2727,8 @@ pub mod types {
         pub l_209: i64,
         /// C `char`.
         pub c_210: i8,
-        __padding_210: [u8; 1],
+        /// Padding.
+        pub __padding_210: __skel::Padding<1>,
         /// C `short`.
         pub s_210: i16,
         /// C `int`.
@@ -2476,7 +2737,8 @@ pub mod types {
         pub l_210: i64,
         /// C `char`.
         pub c_211: i8,
-        __padding_211: [u8; 1],
+        /// Padding.
+        pub __padding_211: __skel::Padding<1>,
         /// C `short`.
         pub s_211: i16,
         /// C `int`.
@@ -2485,7 +2747,8 @@ pub mod types {
         pub l_211: i64,
         /// C `char`.
         pub c_212: i8,
-        __padding_212: [u8; 1],
+        /// Padding.
+        pub __padding_212: __skel::Padding<1>,
         /// C `short`.
         pub s_212: i16,
         /// C `int`.
@@ -2494,7 +2757,8 @@ pub mod types {
         pub l_212: i64,
         /// C `char`.
         pub c_213: i8,
-        __padding_213: [u8; 1],
+        /// Padding.
+        pub __padding_213: __skel::Padding<1>,
         /// C `short`.
         pub s_213: i16,
         /// C `int`.
@@ -2503,7 +2767,8 @@ pub mod types {
         pub l_213: i64,
         /// C `char`.
         pub c_214: i8,
-        __padding_214: [u8; 1],
+        /// Padding.
+        pub __padding_214: __skel::Padding<1>,
         /// C `short`.
         pub s_214: i16,
         /// C `int`.
@@ -2512,7 +2777,8 @@ pub mod types {
         pub l_214: i64,
         /// C `char`.
         pub c_215: i8,
-        __padding_215: [u8; 1],
+        /// Padding.
+        pub __padding_215: __skel::Padding<1>,
         /// C `short`.
         pub s_215: i16,
         /// C `int`.
@@ -2521,7 +2787,8 @@ pub mod types {
         pub l_215: i64,
         /// C `char`.
         pub c_216: i8,
-        __padding_216: [u8; 1],
+        /// Padding.
+        pub __padding_216: __skel::Padding<1>,
         /// C `short`.
         pub s_216: i16,
         /// C `int`.
@@ -2530,7 +2797,8 @@ pub mod types {
         pub l_216: i64,
         /// C `char`.
         pub c_217: i8,
-        __padding_217: [u8; 1],
+        /// Padding.
+        pub __padding_217: __skel::Padding<1>,
         /// C `short`.
         pub s_217: i16,
         /// C `int`.
@@ -2539,7 +2807,8 @@ pub mod types {
         pub l_217: i64,
         /// C `char`.
         pub c_218: i8,
-        __padding_218: [u8; 1],
+        /// Padding.
+        pub __padding_218: __skel::Padding<1>,
         /// C `short`.
         pub s_218: i16,
         /// C `int`.
@@ -2548,7 +2817,8 @@ pub mod types {
         pub l_218: i64,
         /// C `char`.
         pub c_219: i8,
-        __padding_219: [u8; 1],
+        /// Padding.
+        pub __padding_219: __skel::Padding<1>,
         /// C `short`.
         pub s_219: i16,
         /// C `int`.
@@ -2557,7 +2827,8 @@ pub mod types {
         pub l_219: i64,
         /// C `char`.
         pub c_220: i8,
-        __padding_220: [u8; 1],
+        /// Padding.
+        pub __padding_220: __skel::Padding<1>,
         /// C `short`.
         pub s_220: i16,
         /// C `int`.
@@ -2566,7 +2837,8 @@ pub mod types {
         pub l_220: i64,
         /// C `char`.
         pub c_221: i8,
-        __padding_221: [u8; 1],
+        /// Padding.
+        pub __padding_221: __skel::Padding<1>,
         /// C `short`.
         pub s_221: i16,
         /// C `int`.
@@ -2575,7 +2847,8 @@ pub mod types {
         pub l_221: i64,
         /// C `char`.
         pub c_222: i8,
-        __padding_222: [u8; 1],
+        /// Padding.
+        pub __padding_222: __skel::Padding<1>,
         /// C `short`.
         pub s_222: i16,
         /// C `int`.
@@ -2584,7 +2857,8 @@ pub mod types {
         pub l_222: i64,
         /// C `char`.
         pub c_223: i8,
-        __padding_223: [u8; 1],
+        /// Padding.
+        pub __padding_223: __skel::Padding<1>,
         /// C `short`.
         pub s_223: i16,
         /// C `int`.
@@ -2593,7 +2867,8 @@ pub mod types {
         pub l_223: i64,
         /// C `char`.
         pub c_224: i8,
-        __padding_224: [u8; 1],
+        /// Padding.
+        pub __padding_224: __skel::Padding<1>,
         /// C `short`.
         pub s_224: i16,
         /// C `int`.
@@ -2602,7 +2877,8 @@ pub mod types {
         pub l_224: i64,
         /// C `char`.
         pub c_225: i8,
-        __padding_225: [u8; 1],
+        /// Padding.
+        pub __padding_225: __skel::Padding<1>,
         /// C `short`.
         pub s_225: i16,
         /// C `int`.
@@ -2611,7 +2887,8 @@ pub mod types {
         pub l_225: i64,
         /// C `char`.
         pub c_226: i8,
-        __padding_226: [u8; 1],
+        /// Padding.
+        pub __padding_226: __skel::Padding<1>,
         /// C `short`.
         pub s_226: i16,
         /// C `int`.
@@ -2620,7 +2897,8 @@ pub mod types {
         pub l_226: i64,
         /// C `char`.
         pub c_227: i8,
-        __padding_227: [u8; 1],
+        /// Padding.
+        pub __padding_227: __skel::Padding<1>,
         /// C `short`.
         pub s_227: i16,
         /// C `int`.
@@ -2629,7 +2907,8 @@ pub mod types {
         pub l_227: i64,
         /// C `char`.
         pub c_228: i8,
-        __padding_228: [u8; 1],
+        /// Padding.
+        pub __padding_228: __skel::Padding<1>,
         /// C `short`.
         pub s_228: i16,
         /// C `int`.
@@ -2638,7 +2917,8 @@ pub mod types {
         pub l_228: i64,
         /// C `char`.
         pub c_229: i8,
-        __padding_229: [u8; 1],
+        /// Padding.
+        pub __padding_229: __skel::Padding<1>,
         /// C `short`.
         pub s_229: i16,
         /// C `int`.
@@ -2647,7 +2927,8 @@ pub mod types {
         pub l_229: i64,
         /// C `char`.
         pub c_230: i8,
-        __padding_230: [u8; 1],
+        /// Padding.
+        pub __padding_230: __skel::Padding<1>,
         /// C `short`.
         pub s_230: i16,
         /// C `int`.
@@ -2656,7 +2937,8 @@ pub mod types {
         pub l_230: i64,
         /// C `char`.
         pub c_231: i8,
-        __padding_231: [u8; 1],
+        /// Padding.
+        pub __padding_231: __skel::Padding<1>,
         /// C `short`.
         pub s_231: i16,
         /// C `int`.
@@ -2665,7 +2947,8 @@ pub mod types {
         pub l_231: i64,
         /// C `char`.
         pub c_232: i8,
-        __padding_232: [u8; 1],
+        /// Padding.
+        pub __padding_232: __skel::Padding<1>,
         /// C `short`.
         pub s_232: i16,
         /// C `int`.
@@ -2674,7 +2957,8 @@ pub mod types {
         pub l_232: i64,
         /// C `char`.
         pub c_233: i8,
-        __padding_233: [u8; 1],
+        /// Padding.
+        pub __padding_233: __skel::Padding<1>,
         /// C `short`.
         pub s_233: i16,
         /// C `int`.
@@ -2683,7 +2967,8 @@ pub mod types {
         pub l_233: i64,
         /// C `char`.
         pub c_234: i8,
-        __padding_234: [u8; 1],
+        /// Padding.
+        pub __padding_234: __skel::Padding<1>,
         /// C `short`.
         pub s_234: i16,
         /// C `int`.
@@ -2692,7 +2977,8 @@ pub mod types {
         pub l_234: i64,
         /// C `char`.
         pub c_235: i8,
-        __padding_235: [u8; 1],
+        /// Padding.
+        pub __padding_235: __skel::Padding<1>,
         /// C `short`.
         pub s_235: i16,
         /// C `int`.
@@ -2701,7 +2987,8 @@ pub mod types {
         pub l_235: i64,
         /// C `char`.
         pub c_236: i8,
-        __padding_236: [u8; 1],
+        /// Padding.
+        pub __padding_236: __skel::Padding<1>,
         /// C `short`.
         pub s_236: i16,
         /// C `int`.
@@ -2710,7 +2997,8 @@ pub mod types {
         pub l_236: i64,
         /// C `char`.
         pub c_237: i8,
-        __padding_237: [u8; 1],
+        /// Padding.
+        pub __padding_237: __skel::Padding<1>,
         /// C `short`.
         pub s_237: i16,
         /// C `int`.
@@ -2719,7 +3007,8 @@ pub mod types {
         pub l_237: i64,
         /// C `char`.
         pub c_238: i8,
-        __padding_238: [u8; 1],
+        /// Padding.
+        pub __padding_238: __skel::Padding<1>,
         /// C `short`.
         pub s_238: i16,
         /// C `int`.
@@ -2728,7 +3017,8 @@ pub mod types {
         pub l_238: i64,
         /// C `char`.
         pub c_239: i8,
-        __padding_239: [u8; 1],
+        /// Padding.
+        pub __padding_239: __skel::Padding<1>,
         /// C `short`.
         pub s_239: i16,
         /// C `int`.
@@ -2737,7 +3027,8 @@ pub mod types {
         pub l_239: i64,
         /// C `char`.
         pub c_240: i8,
-        __padding_240: [u8; 1],
+        /// Padding.
+        pub __padding_240: __skel::Padding<1>,
         /// C `short`.
         pub s_240: i16,
         /// C `int`.
@@ -2746,7 +3037,8 @@ pub mod types {
         pub l_240: i64,
         /// C `char`.
         pub c_241: i8,
-        __padding_241: [u8; 1],
+        /// Padding.
+        pub __padding_241: __skel::Padding<1>,
         /// C `short`.
         pub s_241: i16,
         /// C `int`.
@@ -2755,7 +3047,8 @@ pub mod types {
         pub l_241: i64,
         /// C `char`.
         pub c_242: i8,
-        __padding_242: [u8; 1],
+        /// Padding.
+        pub __padding_242: __skel::Padding<1>,
         /// C `short`.
         pub s_242: i16,
         /// C `int`.
@@ -2764,7 +3057,8 @@ pub mod types {
         pub l_242: i64,
         /// C `char`.
         pub c_243: i8,
-        __padding_243: [u8; 1],
+        /// Padding.
+        pub __padding_243: __skel::Padding<1>,
         /// C `short`.
         pub s_243: i16,
         /// C `int`.
@@ -2773,7 +3067,8 @@ pub mod types {
         pub l_243: i64,
         /// C `char`.
         pub c_244: i8,
-        __padding_244: [u8; 1],
+        /// Padding.
+        pub __padding_244: __skel::Padding<1>,
         /// C `short`.
         pub s_244: i16,
         /// C `int`.
@@ -2782,7 +3077,8 @@ pub mod types {
         pub l_244: i64,
         /// C `char`.
         pub c_245: i8,
-        __padding_245: [u8; 1],
+        /// Padding.
+        pub __padding_245: __skel::Padding<1>,
         /// C `short`.
         pub s_245: i16,
         /// C `int`.
@@ -2791,7 +3087,8 @@ pub mod types {
         pub l_245: i64,
         /// C `char`.
         pub c_246: i8,
-        __padding_246: [u8; 1],
+        /// Padding.
+        pub __padding_246: __skel::Padding<1>,
         /// C `short`.
         pub s_246: i16,
         /// C `int`.
@@ -2800,7 +3097,8 @@ pub mod types {
         pub l_246: i64,
         /// C `char`.
         pub c_247: i8,
-        __padding_247: [u8; 1],
+        /// Padding.
+        pub __padding_247: __skel::Padding<1>,
         /// C `short`.
         pub s_247: i16,
         /// C `int`.
@@ -2809,7 +3107,8 @@ pub mod types {
         pub l_247: i64,
         /// C `char`.
         pub c_248: i8,
-        __padding_248: [u8; 1],
+        /// Padding.
+        pub __padding_248: __skel::Padding<1>,
         /// C `short`.
         pub s_248: i16,
         /// C `int`.
@@ -2818,7 +3117,8 @@ pub mod types {
         pub l_248: i64,
         /// C `char`.
         pub c_249: i8,
-        __padding_249: [u8; 1],
+        /// Padding.
+        pub __padding_249: __skel::Padding<1>,
         /// C `short`.
         pub s_249: i16,
         /// C `int`.
@@ -3041,7 +3341,12 @@ pub mod types {
 mod __skel_deep {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/deep.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/deep.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

@@ -41,7 +41,8 @@ pub mod types {
         pub name: __skel::CharArray<16>,
         /// C `__u32`.
         pub flags: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
         unsafe shadow tcp_congestion_ops < 'static > "tcp_congestion_ops" : 48, 8;
@@ -70,7 +71,12 @@ pub mod types {
 mod __skel_foo {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/foo.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/foo.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

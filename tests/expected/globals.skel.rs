@@ -17,12 +17,14 @@ pub mod types {
     pub struct data {
         /// C `_Bool`.
         pub enabled: __skel::CBool,
-        __padding_0: [u8; 3],
+        /// Padding.
+        pub __padding_0: __skel::Padding<3>,
         /// C `enum mode`.
         pub mode: mode,
         /// C `enum sign_e`.
         pub sign: sign_e,
-        __padding_1: [u8; 4],
+        /// Padding.
+        pub __padding_1: __skel::Padding<4>,
         /// C `enum wide_neg`.
         pub wide_neg: wide_neg,
         /// C `struct point`.
@@ -39,19 +41,22 @@ pub mod types {
         pub rec: packed_rec,
         /// C `char[12]`.
         pub greeting: __skel::CharArray<12>,
-        __padding_2: [u8; 3],
+        /// Padding.
+        pub __padding_2: __skel::Padding<3>,
         /// C `struct task_struct___old`.
         pub old: task_struct___old,
         /// C `__u8[5]`.
         pub bytes: [u8; 5],
-        __padding_3: [u8; 7],
+        /// Padding.
+        pub __padding_3: __skel::Padding<7>,
         /// C `foo`.
         pub typedef_anon: foo,
         /// C `struct foo`.
         pub tagged: foo_1,
         /// C `struct empty`.
         pub nothing: empty,
-        __padding_4: [u8; 6],
+        /// Padding.
+        pub __padding_4: __skel::Padding<6>,
     }
     __skel::layout!(
         unsafe plain data : 136, 8; enabled 0, mode 4, sign 8, wide_neg 16, origin 24,
@@ -93,7 +98,8 @@ pub mod types {
         pub counter: u64,
         /// C `int`.
         pub hidden_counter: i32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `int *`.
         pub ptr: __skel::OpaquePtr,
     }
@@ -192,86 +198,95 @@ pub mod types {
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub struct flags {
-        __bitfield_0: [u8; 1],
-        __bitfield_1: [u8; 3],
-        __bitfield_2: [u8; 1],
-        __padding_0: [u8; 3],
+        /// Holds bitfields `a`, `b`.
+        pub __bitfield_0: __skel::Bitfields<1>,
+        /// Holds bitfield `c`.
+        pub __bitfield_1: __skel::Bitfields<3>,
+        /// Holds bitfield `neg`.
+        pub __bitfield_2: __skel::Bitfields<1>,
+        /// Padding.
+        pub __padding_0: __skel::Padding<3>,
     }
     impl flags {
         /// Bitfield `a` (`unsigned int`, 1 bits at bit 0 of `__bitfield_0`).
         pub fn a(&self) -> u32 {
-            __skel::bits::get(&self.__bitfield_0, 0, 1) as u32
+            __skel::__private::bits::get(&self.__bitfield_0, 0, 1) as u32
         }
         /// Sets bitfield `a`; bits of `value` above its 1 bits are dropped.
         pub fn set_a(&mut self, value: u32) {
-            __skel::bits::set(&mut self.__bitfield_0, 0, 1, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_0, 0, 1, value as u64)
         }
         /// Bitfield `b` (`unsigned int`, 7 bits at bit 1 of `__bitfield_0`).
         pub fn b(&self) -> u32 {
-            __skel::bits::get(&self.__bitfield_0, 1, 7) as u32
+            __skel::__private::bits::get(&self.__bitfield_0, 1, 7) as u32
         }
         /// Sets bitfield `b`; bits of `value` above its 7 bits are dropped.
         pub fn set_b(&mut self, value: u32) {
-            __skel::bits::set(&mut self.__bitfield_0, 1, 7, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_0, 1, 7, value as u64)
         }
         /// Bitfield `c` (`unsigned int`, 24 bits at bit 0 of `__bitfield_1`).
         pub fn c(&self) -> u32 {
-            __skel::bits::get(&self.__bitfield_1, 0, 24) as u32
+            __skel::__private::bits::get(&self.__bitfield_1, 0, 24) as u32
         }
         /// Sets bitfield `c`; bits of `value` above its 24 bits are dropped.
         pub fn set_c(&mut self, value: u32) {
-            __skel::bits::set(&mut self.__bitfield_1, 0, 24, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 0, 24, value as u64)
         }
         /// Bitfield `neg` (`int`, 4 bits at bit 0 of `__bitfield_2`).
         pub fn neg(&self) -> i32 {
-            __skel::bits::get_signed(&self.__bitfield_2, 0, 4) as i32
+            __skel::__private::bits::get_signed(&self.__bitfield_2, 0, 4) as i32
         }
         /// Sets bitfield `neg`; bits of `value` above its 4 bits are dropped.
         pub fn set_neg(&mut self, value: i32) {
-            __skel::bits::set(&mut self.__bitfield_2, 0, 4, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_2, 0, 4, value as u64)
         }
     }
     __skel::layout!(
-        unsafe plain flags : 8, 1;; __bitfield_0, __bitfield_1, __bitfield_2, __padding_0
+        unsafe plain flags : 8, 1;; __bitfield_0(a, b), __bitfield_1(c),
+        __bitfield_2(neg), __padding_0
     );
     /// C type `struct wide_bits`.
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub struct wide_bits {
-        __bitfield_0: [u8; 5],
-        __bitfield_1: [u8; 3],
-        __bitfield_2: [u8; 5],
-        __padding_0: [u8; 3],
+        /// Holds bitfield `big`.
+        pub __bitfield_0: __skel::Bitfields<5>,
+        /// Holds bitfield `sbig`.
+        pub __bitfield_1: __skel::Bitfields<3>,
+        /// Holds bitfield `we`.
+        pub __bitfield_2: __skel::Bitfields<5>,
+        /// Padding.
+        pub __padding_0: __skel::Padding<3>,
     }
     impl wide_bits {
         /// Bitfield `big` (`unsigned long long`, 40 bits at bit 0 of `__bitfield_0`).
         pub fn big(&self) -> u64 {
-            __skel::bits::get(&self.__bitfield_0, 0, 40)
+            __skel::__private::bits::get(&self.__bitfield_0, 0, 40)
         }
         /// Sets bitfield `big`; bits of `value` above its 40 bits are dropped.
         pub fn set_big(&mut self, value: u64) {
-            __skel::bits::set(&mut self.__bitfield_0, 0, 40, value)
+            __skel::__private::bits::set(&mut self.__bitfield_0, 0, 40, value)
         }
         /// Bitfield `sbig` (`long long`, 20 bits at bit 0 of `__bitfield_1`).
         pub fn sbig(&self) -> i64 {
-            __skel::bits::get_signed(&self.__bitfield_1, 0, 20)
+            __skel::__private::bits::get_signed(&self.__bitfield_1, 0, 20)
         }
         /// Sets bitfield `sbig`; bits of `value` above its 20 bits are dropped.
         pub fn set_sbig(&mut self, value: i64) {
-            __skel::bits::set(&mut self.__bitfield_1, 0, 20, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 0, 20, value as u64)
         }
         /// Bitfield `we` (`enum wide_e`, 36 bits at bit 0 of `__bitfield_2`).
         pub fn we(&self) -> wide_e {
-            wide_e(__skel::bits::get(&self.__bitfield_2, 0, 36))
+            wide_e(__skel::__private::bits::get(&self.__bitfield_2, 0, 36))
         }
         /// Sets bitfield `we`; bits of `value` above its 36 bits are dropped.
         pub fn set_we(&mut self, value: wide_e) {
-            __skel::bits::set(&mut self.__bitfield_2, 0, 36, value.0)
+            __skel::__private::bits::set(&mut self.__bitfield_2, 0, 36, value.0)
         }
     }
     __skel::layout!(
-        unsafe plain wide_bits : 16, 1;; __bitfield_0, __bitfield_1, __bitfield_2,
-        __padding_0
+        unsafe plain wide_bits : 16, 1;; __bitfield_0(big), __bitfield_1(sbig),
+        __bitfield_2(we), __padding_0
     );
     /// C type `enum wide_e`.
     ///
@@ -302,33 +317,33 @@ pub mod types {
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub union value {
-        /// C `__u32`.
-        pub u: u32,
-        /// C `float`.
-        pub f: f32,
+        u: u32,
+        f: f32,
     }
     impl value {
-        /// Reads union member `u` (any bytes are a valid value).
+        /// Reads union member `u`, C `__u32` (any bytes are a valid value).
         pub fn u(&self) -> &u32 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `u`, to modify in place.
         pub fn u_mut(&mut self) -> &mut u32 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-        /// Reads union member `f` (any bytes are a valid value).
+        /// A `value` holding member `u`, its other bytes zero.
+        pub fn from_u(value: u32) -> Self {
+            __skel::__private::with_prefix(value)
+        }
+        /// Reads union member `f`, C `float` (any bytes are a valid value).
         pub fn f(&self) -> &f32 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `f`, to modify in place.
         pub fn f_mut(&mut self) -> &mut f32 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-    }
-    impl ::core::fmt::Debug for value {
-        #[inline]
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.debug_struct("value").finish_non_exhaustive()
+        /// A `value` holding member `f`, its other bytes zero.
+        pub fn from_f(value: f32) -> Self {
+            __skel::__private::with_prefix(value)
         }
     }
     __skel::layout!(unsafe union value : 4, 4; u, f);
@@ -341,7 +356,7 @@ pub mod types {
         /// C `__u32`.
         pub n: u32,
     }
-    __skel::layout!(unsafe plain packed_rec : 5, 1; tag 0, n 1;);
+    __skel::layout!(unsafe plain packed_rec : 5, 1 packed; tag 0, n 1;);
     /// C type `struct task_struct___old`.
     #[repr(C)]
     #[derive(Clone, Copy)]
@@ -383,7 +398,12 @@ pub mod types {
 mod __skel_globals {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/globals.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/globals.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

@@ -53,7 +53,8 @@ pub mod types {
         pub members_var: members,
         /// C `struct outer`.
         pub outer_var: outer,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `struct outer__inner`.
         pub outer_inner_var: outer__inner,
     }
@@ -65,8 +66,10 @@ pub mod types {
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub struct members {
-        __bitfield_1: [u8; 1],
-        __padding_1: [u8; 3],
+        /// Holds bitfields `x`, `set_x`, `x_mut`.
+        pub __bitfield_1: __skel::Bitfields<1>,
+        /// Padding.
+        pub __padding_1: __skel::Padding<3>,
         /// C `int`.
         pub __bitfield_0: i32,
         /// C `int`.
@@ -75,7 +78,8 @@ pub mod types {
         pub __anon_0: i32,
         /// C `char`.
         pub c: i8,
-        __padding_2: [u8; 7],
+        /// Padding.
+        pub __padding_2: __skel::Padding<7>,
         /// C `long`.
         pub l: i64,
         /// C `int`.
@@ -102,43 +106,45 @@ pub mod types {
         pub This: This,
         /// C `struct bool`.
         pub bool: bool_1,
-        __padding_3: [u8; 3],
+        /// Padding.
+        pub __padding_3: __skel::Padding<3>,
         /// C `union (anon)`.
         pub un: members__un,
-        __padding_4: [u8; 4],
+        /// Padding.
+        pub __padding_4: __skel::Padding<4>,
     }
     impl members {
         /// Bitfield `x` (`int`, 3 bits at bit 0 of `__bitfield_1`).
         pub fn x(&self) -> i32 {
-            __skel::bits::get_signed(&self.__bitfield_1, 0, 3) as i32
+            __skel::__private::bits::get_signed(&self.__bitfield_1, 0, 3) as i32
         }
         /// Sets bitfield `x`; bits of `value` above its 3 bits are dropped.
         pub fn set_x(&mut self, value: i32) {
-            __skel::bits::set(&mut self.__bitfield_1, 0, 3, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 0, 3, value as u64)
         }
         /// Bitfield `set_x` (`int`, 2 bits at bit 3 of `__bitfield_1`).
         pub fn set_x_1(&self) -> i32 {
-            __skel::bits::get_signed(&self.__bitfield_1, 3, 2) as i32
+            __skel::__private::bits::get_signed(&self.__bitfield_1, 3, 2) as i32
         }
         /// Sets bitfield `set_x`; bits of `value` above its 2 bits are dropped.
         pub fn set_set_x_1(&mut self, value: i32) {
-            __skel::bits::set(&mut self.__bitfield_1, 3, 2, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 3, 2, value as u64)
         }
         /// Bitfield `x_mut` (`int`, 3 bits at bit 5 of `__bitfield_1`).
         pub fn x_mut_1(&self) -> i32 {
-            __skel::bits::get_signed(&self.__bitfield_1, 5, 3) as i32
+            __skel::__private::bits::get_signed(&self.__bitfield_1, 5, 3) as i32
         }
         /// Sets bitfield `x_mut`; bits of `value` above its 3 bits are dropped.
         pub fn set_x_mut_1(&mut self, value: i32) {
-            __skel::bits::set(&mut self.__bitfield_1, 5, 3, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 5, 3, value as u64)
         }
     }
     __skel::layout!(
         unsafe plain members : 88, 8; __bitfield_0 4, __padding_0 8, __anon_0 12, c 16, l
         24, Value 32, value 36, VALUE 40, self_ 44, self__1 48, Self_ 52, __ 56,
         a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end
-        60, u8 64, i32 68, This 72, bool 76, un 80; __bitfield_1, __padding_1,
-        __padding_2, __padding_3, __padding_4
+        60, u8 64, i32 68, This 72, bool 76, un 80; __bitfield_1(x, set_x_1, x_mut_1),
+        __padding_1, __padding_2, __padding_3, __padding_4
     );
     /// C type `struct u8`.
     #[repr(C)]
@@ -190,43 +196,46 @@ pub mod types {
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub union members__un {
-        /// C `int`.
-        pub u: i32,
-        /// C `int`.
-        pub u_mut: i32,
-        /// C `int`.
-        pub set_u: i32,
+        u: i32,
+        u_mut: i32,
+        set_u: i32,
     }
     impl members__un {
-        /// Reads union member `u` (any bytes are a valid value).
+        /// Reads union member `u`, C `int` (any bytes are a valid value).
         pub fn u(&self) -> &i32 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `u`, to modify in place.
         pub fn u_mut(&mut self) -> &mut i32 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-        /// Reads union member `u_mut` (any bytes are a valid value).
+        /// A `members__un` holding member `u`, its other bytes zero.
+        pub fn from_u(value: i32) -> Self {
+            __skel::__private::with_prefix(value)
+        }
+        /// Reads union member `u_mut`, C `int` (any bytes are a valid value).
         pub fn u_mut_1(&self) -> &i32 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `u_mut`, to modify in place.
         pub fn u_mut_1_mut(&mut self) -> &mut i32 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-        /// Reads union member `set_u` (any bytes are a valid value).
+        /// A `members__un` holding member `u_mut`, its other bytes zero.
+        pub fn from_u_mut(value: i32) -> Self {
+            __skel::__private::with_prefix(value)
+        }
+        /// Reads union member `set_u`, C `int` (any bytes are a valid value).
         pub fn set_u(&self) -> &i32 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `set_u`, to modify in place.
         pub fn set_u_mut(&mut self) -> &mut i32 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-    }
-    impl ::core::fmt::Debug for members__un {
-        #[inline]
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.debug_struct("members__un").finish_non_exhaustive()
+        /// A `members__un` holding member `set_u`, its other bytes zero.
+        pub fn from_set_u(value: i32) -> Self {
+            __skel::__private::with_prefix(value)
         }
     }
     __skel::layout!(unsafe union members__un : 4, 4; u, u_mut, set_u);
@@ -266,7 +275,12 @@ pub mod types {
 mod __skel_hostile {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/hostile.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/hostile.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

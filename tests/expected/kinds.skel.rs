@@ -19,23 +19,26 @@ pub mod types {
         pub gbf: wide,
         /// C `enum tiny`.
         pub ge: tiny,
-        __padding_0: [u8; 7],
+        /// Padding.
+        pub __padding_0: __skel::Padding<7>,
         /// C `__int128`.
         pub gi128: i128,
         /// C `float`.
         pub gfl: f32,
-        __padding_1: [u8; 4],
+        /// Padding.
+        pub __padding_1: __skel::Padding<4>,
         /// C `double[3]`.
         pub gdb: [f64; 3],
         /// C `_Bool`.
         pub gb: __skel::CBool,
         /// C `char[10]`.
         pub gstr: __skel::CharArray<10>,
-        __padding_2: [u8; 5],
+        /// Padding.
+        pub __padding_2: __skel::Padding<5>,
     }
     __skel::layout!(
-        unsafe plain data : 80, 16; gbf 0, ge 8, gi128 16, gfl 32, gdb 40, gb 64, gstr
-        65; __padding_0, __padding_1, __padding_2
+        unsafe plain data : 80, 16 PartialEq; gbf 0, ge 8, gi128 16, gfl 32, gdb 40, gb
+        64, gstr 65; __padding_0, __padding_1, __padding_2
     );
     /// Data section `.rodata`.
     #[repr(C)]
@@ -73,7 +76,8 @@ pub mod types {
         pub gu: split,
         /// C `anon_td`.
         pub gtd: anon_td,
-        __padding_0: [u8; 12],
+        /// Padding.
+        pub __padding_0: __skel::Padding<12>,
         /// C `unsigned __int128`.
         pub gu128: u128,
         /// C `int[0]`.
@@ -84,7 +88,8 @@ pub mod types {
         pub gfn: __skel::OpaquePtr,
         /// C `struct (anon)`.
         pub gnest: bss__gnest,
-        __padding_1: [u8; 12],
+        /// Padding.
+        pub __padding_1: __skel::Padding<12>,
     }
     __skel::layout!(
         unsafe plain bss : 80, 16; cnt 0, gu 8, gtd 16, gu128 32, zla 48, gptr 48, gfn
@@ -102,45 +107,50 @@ pub mod types {
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub struct wide {
-        __bitfield_0: [u8; 1],
-        __bitfield_1: [u8; 6],
-        __padding_0: [u8; 1],
+        /// Holds bitfields `a`, `b`.
+        pub __bitfield_0: __skel::Bitfields<1>,
+        /// Holds bitfields `c`, `d`.
+        pub __bitfield_1: __skel::Bitfields<6>,
+        /// Padding.
+        pub __padding_0: __skel::Padding<1>,
     }
     impl wide {
         /// Bitfield `a` (`unsigned int`, 3 bits at bit 0 of `__bitfield_0`).
         pub fn a(&self) -> u32 {
-            __skel::bits::get(&self.__bitfield_0, 0, 3) as u32
+            __skel::__private::bits::get(&self.__bitfield_0, 0, 3) as u32
         }
         /// Sets bitfield `a`; bits of `value` above its 3 bits are dropped.
         pub fn set_a(&mut self, value: u32) {
-            __skel::bits::set(&mut self.__bitfield_0, 0, 3, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_0, 0, 3, value as u64)
         }
         /// Bitfield `b` (`unsigned int`, 5 bits at bit 3 of `__bitfield_0`).
         pub fn b(&self) -> u32 {
-            __skel::bits::get(&self.__bitfield_0, 3, 5) as u32
+            __skel::__private::bits::get(&self.__bitfield_0, 3, 5) as u32
         }
         /// Sets bitfield `b`; bits of `value` above its 5 bits are dropped.
         pub fn set_b(&mut self, value: u32) {
-            __skel::bits::set(&mut self.__bitfield_0, 3, 5, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_0, 3, 5, value as u64)
         }
         /// Bitfield `c` (`int`, 7 bits at bit 0 of `__bitfield_1`).
         pub fn c(&self) -> i32 {
-            __skel::bits::get_signed(&self.__bitfield_1, 0, 7) as i32
+            __skel::__private::bits::get_signed(&self.__bitfield_1, 0, 7) as i32
         }
         /// Sets bitfield `c`; bits of `value` above its 7 bits are dropped.
         pub fn set_c(&mut self, value: i32) {
-            __skel::bits::set(&mut self.__bitfield_1, 0, 7, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 0, 7, value as u64)
         }
         /// Bitfield `d` (`unsigned long long`, 40 bits at bit 7 of `__bitfield_1`).
         pub fn d(&self) -> u64 {
-            __skel::bits::get(&self.__bitfield_1, 7, 40)
+            __skel::__private::bits::get(&self.__bitfield_1, 7, 40)
         }
         /// Sets bitfield `d`; bits of `value` above its 40 bits are dropped.
         pub fn set_d(&mut self, value: u64) {
-            __skel::bits::set(&mut self.__bitfield_1, 7, 40, value)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 7, 40, value)
         }
     }
-    __skel::layout!(unsafe plain wide : 8, 1;; __bitfield_0, __bitfield_1, __padding_0);
+    __skel::layout!(
+        unsafe plain wide : 8, 1;; __bitfield_0(a, b), __bitfield_1(c, d), __padding_0
+    );
     /// C type `enum tiny`.
     ///
     /// Any value is valid: the known ones are associated constants.
@@ -180,43 +190,46 @@ pub mod types {
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub union split {
-        /// C `float`.
-        pub f: f32,
-        /// C `__u64`.
-        pub x: u64,
-        /// C `struct (anon)` (anonymous member).
-        pub __anon_lo: split__anon_lo,
+        f: f32,
+        x: u64,
+        __anon_lo: split__anon_lo,
     }
     impl split {
-        /// Reads union member `f` (any bytes are a valid value).
+        /// Reads union member `f`, C `float` (any bytes are a valid value).
         pub fn f(&self) -> &f32 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `f`, to modify in place.
         pub fn f_mut(&mut self) -> &mut f32 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-        /// Reads union member `x` (any bytes are a valid value).
+        /// A `split` holding member `f`, its other bytes zero.
+        pub fn from_f(value: f32) -> Self {
+            __skel::__private::with_prefix(value)
+        }
+        /// Reads union member `x`, C `__u64` (any bytes are a valid value).
         pub fn x(&self) -> &u64 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `x`, to modify in place.
         pub fn x_mut(&mut self) -> &mut u64 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-        /// Reads anonymous union member `__anon_lo` (any bytes are a valid value).
+        /// A `split` holding member `x`, its other bytes zero.
+        pub fn from_x(value: u64) -> Self {
+            __skel::__private::with_prefix(value)
+        }
+        /// Reads anonymous union member `__anon_lo`, C `struct (anon)` (any bytes are a valid value).
         pub fn __anon_lo(&self) -> &split__anon_lo {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Anonymous union member `__anon_lo`, to modify in place.
         pub fn __anon_lo_mut(&mut self) -> &mut split__anon_lo {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-    }
-    impl ::core::fmt::Debug for split {
-        #[inline]
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.debug_struct("split").finish_non_exhaustive()
+        /// A `split` holding anonymous member `__anon_lo`, its other bytes zero.
+        pub fn from_anon_lo(value: split__anon_lo) -> Self {
+            __skel::__private::with_prefix(value)
         }
     }
     __skel::layout!(unsafe union split : 8, 8; f, x, __anon_lo);
@@ -270,7 +283,8 @@ pub mod types {
         pub a: i32,
         /// C `char[3]`.
         pub b: __skel::CharArray<3>,
-        __padding_0: [u8; 1],
+        /// Padding.
+        pub __padding_0: __skel::Padding<1>,
     }
     __skel::layout!(unsafe plain inner_val : 8, 4; a 0, b 4; __padding_0);
 }
@@ -285,7 +299,12 @@ pub mod types {
 mod __skel_kinds {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/kinds.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/kinds.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

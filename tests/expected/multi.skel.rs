@@ -33,7 +33,8 @@ pub mod types {
     pub struct rodata {
         /// C `const volatile __u32`.
         pub write_slot: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `const volatile __u64`.
         pub write_by: u64,
     }
@@ -50,7 +51,12 @@ pub mod types {
 mod __skel_multi {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/multi.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/multi.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

@@ -25,7 +25,8 @@ pub mod types {
         pub built_task_cursor: i64,
         /// C `const volatile __u32`.
         pub uei_dump_len: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `const volatile __u64`.
         pub __SCX_OPS_NAME_LEN: u64,
         /// C `const volatile __u64`.
@@ -194,7 +195,8 @@ pub mod types {
         pub skel_next_op: __skel::Slot<'obj>,
         /// C `__u32`.
         pub dispatch_max_batch: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `__u64`.
         pub flags: u64,
         /// C `__u32`.
@@ -265,7 +267,12 @@ pub mod types {
 mod __skel_scx_compat {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/scx_compat.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/scx_compat.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

@@ -40,7 +40,8 @@ pub mod types {
         pub running: __skel::Slot<'obj>,
         /// C `__u32`.
         pub dispatch_max_batch: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `__u64`.
         pub flags: u64,
         /// C `__u32`.
@@ -69,7 +70,12 @@ pub mod types {
 mod __skel_scx_minimal {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/scx_minimal.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/scx_minimal.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

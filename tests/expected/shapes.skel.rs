@@ -49,12 +49,14 @@ pub mod types {
         pub u128: u128,
         /// C `float`.
         pub f: f32,
-        __padding_1: [u8; 4],
+        /// Padding.
+        pub __padding_1: __skel::Padding<4>,
         /// C `double`.
         pub d: f64,
         /// C `enum color`.
         pub color: color,
-        __padding_2: [u8; 4],
+        /// Padding.
+        pub __padding_2: __skel::Padding<4>,
         /// C `enum big`.
         pub big: big,
         /// C `cv_int`.
@@ -67,7 +69,8 @@ pub mod types {
         pub grid: [[i32; 3]; 2],
         /// C `char[16]`.
         pub name: __skel::CharArray<16>,
-        __padding_3: [u8; 4],
+        /// Padding.
+        pub __padding_3: __skel::Padding<4>,
         /// C `struct nested`.
         pub nested: nested,
         /// C `struct nested[2]`.
@@ -82,7 +85,8 @@ pub mod types {
         pub nested_ptr: __skel::OpaquePtr,
         /// C `struct packed_pair`.
         pub pp: packed_pair,
-        __padding_4: [u8; 19],
+        /// Padding.
+        pub __padding_4: __skel::Padding<19>,
         /// C `struct over_aligned`.
         pub oa: over_aligned,
         /// C `int`.
@@ -91,20 +95,22 @@ pub mod types {
         pub r#type: i32,
         /// C `int` `self`.
         pub self_: i32,
-        __padding_5: [u8; 4],
+        /// Padding.
+        pub __padding_5: __skel::Padding<4>,
         /// C `long`.
         pub r#match: i64,
         /// C `int[0]`.
         pub flex_tail: [i32; 0],
-        __padding_6: [u8; 40],
+        /// Padding.
+        pub __padding_6: __skel::Padding<40>,
     }
     __skel::layout!(
-        unsafe shadow shapes_ops < 'static > "shapes_ops" : 448, 16; op_plain 0 slot,
-        op_typedef 8 slot, op_const 16 slot, c 24, sc 25, uc 26, b 27, s 28, us 30, i 32,
-        ui 36, l 40, ul 48, ll 56, i128 64, u128 80, f 96, d 104, color 112, big 120,
-        through_typedefs 128, cv 132, arr 136, grid 148, name 172, nested 192, nested_arr
-        216, u 264, anon_struct 272, opaque 280, nested_ptr 288, pp 296, oa 320,
-        __padding_0 384, r#type 388, self_ = "self" 392, r#match 400, flex_tail 408;
+        unsafe shadow shapes_ops < 'static > "shapes_ops" : 448, 16 PartialEq; op_plain 0
+        slot, op_typedef 8 slot, op_const 16 slot, c 24, sc 25, uc 26, b 27, s 28, us 30,
+        i 32, ui 36, l 40, ul 48, ll 56, i128 64, u128 80, f 96, d 104, color 112, big
+        120, through_typedefs 128, cv 132, arr 136, grid 148, name 172, nested 192,
+        nested_arr 216, u 264, anon_struct 272, opaque 280, nested_ptr 288, pp 296, oa
+        320, __padding_0 384, r#type 388, self_ = "self" 392, r#match 400, flex_tail 408;
         __padding_1, __padding_2, __padding_3, __padding_4, __padding_5, __padding_6
     );
     /// Shadow of `struct small_ops` for struct_ops map `small_link`, `small_optional`, `small_optional_link` (see `skel_runtime::Shadow`).
@@ -115,7 +121,8 @@ pub mod types {
         pub run: __skel::Slot<'obj>,
         /// C `int`.
         pub value: i32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
         unsafe shadow small_ops < 'static > "small_ops" : 16, 8; run 0 slot, value 8;
@@ -180,101 +187,109 @@ pub mod types {
     pub struct nested {
         /// C `int`.
         pub x: i32,
-        __bitfield_0: [u8; 1],
-        __padding_0: [u8; 3],
-        __bitfield_1: [u8; 3],
-        __bitfield_2: [u8; 1],
-        __padding_1: [u8; 4],
+        /// Holds bitfields `flag_a`, `flag_b`.
+        pub __bitfield_0: __skel::Bitfields<1>,
+        /// Padding.
+        pub __padding_0: __skel::Padding<3>,
+        /// Holds bitfields `wide`, `col`.
+        pub __bitfield_1: __skel::Bitfields<3>,
+        /// Holds bitfield `on`.
+        pub __bitfield_2: __skel::Bitfields<1>,
+        /// Padding.
+        pub __padding_1: __skel::Padding<4>,
         /// C `int (*)(int)`.
         pub inner_fn: __skel::OpaquePtr,
     }
     impl nested {
         /// Bitfield `flag_a` (`unsigned int`, 1 bits at bit 0 of `__bitfield_0`).
         pub fn flag_a(&self) -> u32 {
-            __skel::bits::get(&self.__bitfield_0, 0, 1) as u32
+            __skel::__private::bits::get(&self.__bitfield_0, 0, 1) as u32
         }
         /// Sets bitfield `flag_a`; bits of `value` above its 1 bits are dropped.
         pub fn set_flag_a(&mut self, value: u32) {
-            __skel::bits::set(&mut self.__bitfield_0, 0, 1, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_0, 0, 1, value as u64)
         }
         /// Bitfield `flag_b` (`unsigned int`, 3 bits at bit 1 of `__bitfield_0`).
         pub fn flag_b(&self) -> u32 {
-            __skel::bits::get(&self.__bitfield_0, 1, 3) as u32
+            __skel::__private::bits::get(&self.__bitfield_0, 1, 3) as u32
         }
         /// Sets bitfield `flag_b`; bits of `value` above its 3 bits are dropped.
         pub fn set_flag_b(&mut self, value: u32) {
-            __skel::bits::set(&mut self.__bitfield_0, 1, 3, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_0, 1, 3, value as u64)
         }
         /// Bitfield `wide` (`unsigned int`, 20 bits at bit 0 of `__bitfield_1`).
         pub fn wide(&self) -> u32 {
-            __skel::bits::get(&self.__bitfield_1, 0, 20) as u32
+            __skel::__private::bits::get(&self.__bitfield_1, 0, 20) as u32
         }
         /// Sets bitfield `wide`; bits of `value` above its 20 bits are dropped.
         pub fn set_wide(&mut self, value: u32) {
-            __skel::bits::set(&mut self.__bitfield_1, 0, 20, value as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 0, 20, value as u64)
         }
         /// Bitfield `col` (`enum color`, 4 bits at bit 20 of `__bitfield_1`).
         pub fn col(&self) -> color {
-            color(__skel::bits::get_signed(&self.__bitfield_1, 20, 4) as i32)
+            color(__skel::__private::bits::get_signed(&self.__bitfield_1, 20, 4) as i32)
         }
         /// Sets bitfield `col`; bits of `value` above its 4 bits are dropped.
         pub fn set_col(&mut self, value: color) {
-            __skel::bits::set(&mut self.__bitfield_1, 20, 4, value.0 as u64)
+            __skel::__private::bits::set(&mut self.__bitfield_1, 20, 4, value.0 as u64)
         }
         /// Bitfield `on` (`_Bool`, 1 bits at bit 0 of `__bitfield_2`).
         pub fn on(&self) -> bool {
-            __skel::bits::get(&self.__bitfield_2, 0, 1) != 0
+            __skel::__private::bits::get(&self.__bitfield_2, 0, 1) != 0
         }
         /// Sets bitfield `on`; bits of `value` above its 1 bits are dropped.
         pub fn set_on(&mut self, value: bool) {
-            __skel::bits::set(&mut self.__bitfield_2, 0, 1, u64::from(value))
+            __skel::__private::bits::set(&mut self.__bitfield_2, 0, 1, u64::from(value))
         }
     }
     __skel::layout!(
-        unsafe plain nested : 24, 8; x 0, inner_fn 16; __bitfield_0, __padding_0,
-        __bitfield_1, __bitfield_2, __padding_1
+        unsafe plain nested : 24, 8; x 0, inner_fn 16; __bitfield_0(flag_a, flag_b),
+        __padding_0, __bitfield_1(wide, col), __bitfield_2(on), __padding_1
     );
     /// C type `union (anon)` of member `u` of `shapes_ops`.
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub union shapes_ops__u {
-        /// C `int`.
-        pub as_int: i32,
-        /// C `float`.
-        pub as_float: f32,
-        /// C `char[8]`.
-        pub raw: __skel::CharArray<8>,
+        as_int: i32,
+        as_float: f32,
+        raw: __skel::CharArray<8>,
     }
     impl shapes_ops__u {
-        /// Reads union member `as_int` (any bytes are a valid value).
+        /// Reads union member `as_int`, C `int` (any bytes are a valid value).
         pub fn as_int(&self) -> &i32 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `as_int`, to modify in place.
         pub fn as_int_mut(&mut self) -> &mut i32 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-        /// Reads union member `as_float` (any bytes are a valid value).
+        /// A `shapes_ops__u` holding member `as_int`, its other bytes zero.
+        pub fn from_as_int(value: i32) -> Self {
+            __skel::__private::with_prefix(value)
+        }
+        /// Reads union member `as_float`, C `float` (any bytes are a valid value).
         pub fn as_float(&self) -> &f32 {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `as_float`, to modify in place.
         pub fn as_float_mut(&mut self) -> &mut f32 {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-        /// Reads union member `raw` (any bytes are a valid value).
+        /// A `shapes_ops__u` holding member `as_float`, its other bytes zero.
+        pub fn from_as_float(value: f32) -> Self {
+            __skel::__private::with_prefix(value)
+        }
+        /// Reads union member `raw`, C `char[8]` (any bytes are a valid value).
         pub fn raw(&self) -> &__skel::CharArray<8> {
-            __skel::prefix(self)
+            __skel::__private::prefix(self)
         }
         /// Union member `raw`, to modify in place.
         pub fn raw_mut(&mut self) -> &mut __skel::CharArray<8> {
-            __skel::prefix_mut(self)
+            __skel::__private::prefix_mut(self)
         }
-    }
-    impl ::core::fmt::Debug for shapes_ops__u {
-        #[inline]
-        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.debug_struct("shapes_ops__u").finish_non_exhaustive()
+        /// A `shapes_ops__u` holding member `raw`, its other bytes zero.
+        pub fn from_raw(value: __skel::CharArray<8>) -> Self {
+            __skel::__private::with_prefix(value)
         }
     }
     __skel::layout!(unsafe union shapes_ops__u : 8, 4; as_int, as_float, raw);
@@ -297,14 +312,15 @@ pub mod types {
         /// C `int`.
         pub i: i32,
     }
-    __skel::layout!(unsafe plain packed_pair : 5, 1; c 0, i 1;);
+    __skel::layout!(unsafe plain packed_pair : 5, 1 packed; c 0, i 1;);
     /// C type `struct over_aligned`.
     #[repr(C)]
     #[derive(Clone, Copy)]
     pub struct over_aligned {
         /// C `int`.
         pub v: i32,
-        __padding_0: [u8; 60],
+        /// Padding.
+        pub __padding_0: __skel::Padding<60>,
     }
     __skel::layout!(unsafe plain over_aligned : 64, 4; v 0; __padding_0);
 }
@@ -319,7 +335,12 @@ pub mod types {
 mod __skel_shapes {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/shapes.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/shapes.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

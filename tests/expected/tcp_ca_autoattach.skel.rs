@@ -35,7 +35,8 @@ pub mod types {
         pub name: __skel::CharArray<16>,
         /// C `__u32`.
         pub no_such_member: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
         unsafe shadow tcp_congestion_ops < 'static > "tcp_congestion_ops" : 56, 8;
@@ -54,7 +55,12 @@ pub mod types {
 mod __skel_tcp_ca_autoattach {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/tcp_ca_autoattach.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/tcp_ca_autoattach.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

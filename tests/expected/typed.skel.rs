@@ -25,7 +25,8 @@ pub mod types {
     pub struct bss {
         /// C `__u32`.
         pub rounds: u32,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
         /// C `struct event`.
         pub last_event: event,
         /// C `standalone_t *`.
@@ -49,7 +50,8 @@ pub mod types {
         pub kind: kind,
         /// C `char[16]`.
         pub comm: __skel::CharArray<16>,
-        __padding_0: [u8; 4],
+        /// Padding.
+        pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
         unsafe plain event : 40, 8; pid 0, round 4, stamp 8, kind 16, comm 20;
@@ -140,7 +142,8 @@ pub mod types {
         pub x: i16,
         /// C `__u8[3]`.
         pub flags: [u8; 3],
-        __padding_0: [u8; 1],
+        /// Padding.
+        pub __padding_0: __skel::Padding<1>,
     }
     __skel::layout!(unsafe plain standalone : 6, 2; x 0, flags 2; __padding_0);
     /// C type `typedef standalone_t`.
@@ -157,7 +160,12 @@ pub mod types {
 mod __skel_typed {
     use super::types;
     use ::skel_runtime as __skel;
-    static OBJECT: &__skel::__private::Aligned<[u8]> = &__skel::__private::Aligned(
+    /// The BPF object. It also sits in the binary's `.bpf.objs`
+    /// section, where tools (veristat scripts) find it.
+    #[unsafe(link_section = ".bpf.objs")]
+    static OBJECT: __skel::__private::Aligned<
+        [u8; include_bytes!(concat!(env!("OUT_DIR"), "/typed.bpf.o")).len()],
+    > = __skel::__private::Aligned(
         *include_bytes!(concat!(env!("OUT_DIR"), "/typed.bpf.o")),
     );
     static SPEC: __skel::__private::SkelSpec = {

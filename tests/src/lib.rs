@@ -107,6 +107,34 @@ pub mod multi_skel {
     include!(concat!(env!("OUT_DIR"), "/multi.skel.rs"));
 }
 
+/// Skeleton of `bpf/weak_then_strong/`: `__weak` globals overridden by
+/// strong definitions in a later file.
+#[warn(missing_docs)]
+pub mod weak_then_strong_skel {
+    include!(concat!(env!("OUT_DIR"), "/weak_then_strong.skel.rs"));
+}
+
+/// Skeleton of `bpf/strong_then_weak/`: the same globals, the strong
+/// definitions first.
+#[warn(missing_docs)]
+pub mod strong_then_weak_skel {
+    include!(concat!(env!("OUT_DIR"), "/strong_then_weak.skel.rs"));
+}
+
+/// Skeleton of `bpf/test_run_packet.bpf.c` (XDP, TC, socket filter and
+/// cgroup_skb programs for test runs).
+#[warn(missing_docs)]
+pub mod test_run_packet_skel {
+    include!(concat!(env!("OUT_DIR"), "/test_run_packet.skel.rs"));
+}
+
+/// Skeleton of `bpf/test_run_call.bpf.c` (syscall, raw_tp and tracing
+/// programs for test runs).
+#[warn(missing_docs)]
+pub mod test_run_call_skel {
+    include!(concat!(env!("OUT_DIR"), "/test_run_call.skel.rs"));
+}
+
 /// Skeleton of `bpf/foo.bpf.c`, the README's example program.
 #[warn(missing_docs)]
 pub mod foo_skel {
@@ -124,6 +152,8 @@ pub mod kernel;
 pub mod malformed;
 /// What libbpf reads from fixture objects (member and variable offsets).
 pub mod objects;
+/// Typed Ethernet/IPv4/UDP packets for test runs of packet programs.
+pub mod packet;
 /// Scratch crates built with the real cargo.
 pub mod scratch;
 /// The sched_ext shadow configuration the VM test applies.

@@ -66,6 +66,14 @@ impl ScratchCrate {
         }
     }
 
+    /// Sets the crate's edition (`2024` unless set).
+    pub fn edition(&self, edition: &str) {
+        let path = self.dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replacen("edition = \"2024\"", &format!("edition = \"{edition}\""), 1);
+        std::fs::write(path, text).unwrap();
+    }
+
     /// Writes a file of the crate (`build.rs`, `src/main.rs`, ...).
     pub fn write(&self, path: &str, text: &str) {
         let path = self.dir.join(path);
@@ -76,6 +84,12 @@ impl ScratchCrate {
     /// `cargo <args> --offline` in the crate, with nothing inherited from
     /// the cargo running the tests (its target dir, its package's env).
     pub fn cargo(&self, args: &[&str]) -> Output {
+        self.cargo_env(args, &[])
+    }
+
+    /// As [`ScratchCrate::cargo`], with environment variables set (for the
+    /// build scripts cargo runs).
+    pub fn cargo_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
         cmd.args(args).arg("--offline").current_dir(&self.dir);
@@ -84,7 +98,12 @@ impl ScratchCrate {
             if key.starts_with("CARGO_") && key != "CARGO_HOME"
                 || matches!(
                     key.as_str(),
-                    "RUSTFLAGS" | "OUT_DIR" | "MAKEFLAGS" | "MFLAGS"
+                    "RUSTFLAGS"
+                        | "OUT_DIR"
+                        | "MAKEFLAGS"
+                        | "MFLAGS"
+                        | "SKEL_CLANG_ARGS"
+                        | "SKEL_REGENERATE"
                 )
             {
                 cmd.env_remove(key);
@@ -92,6 +111,9 @@ impl ScratchCrate {
         }
         cmd.env("CARGO_TARGET_DIR", &self.target)
             .env("CARGO_TERM_COLOR", "never");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
         cmd.output().unwrap()
     }
 

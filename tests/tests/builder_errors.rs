@@ -249,3 +249,236 @@ fn no_input_is_an_error() {
     let err = SkeletonBuilder::new().generate("x.rs").unwrap_err();
     assert!(matches!(err, Error::NoInput), "{err:?}");
 }
+
+/// A source with an event struct, a typedef, a ring buffer, a perf event
+/// array and a hash map, for the options that name them.
+const NAMED: &str = r#"#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+char LICENSE[] SEC("license") = "GPL";
+struct event { int pid; };
+typedef unsigned int slot_t;
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, 4);
+	__uint(value_size, 4);
+} perf_events SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, slot_t);
+	__type(value, int);
+} counts SEC(".maps");
+SEC("tp/syscalls/sys_enter_getpid")
+int prog(void *ctx)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e) {
+		e->pid = 1;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return 0;
+}
+"#;
+
+/// `NAMED` written as `<dir>/<file>`, and a builder for it that finds
+/// libbpf's headers.
+fn named_source(dir: &Path, file: &str) -> (PathBuf, SkeletonBuilder) {
+    let src = dir.join(file);
+    std::fs::write(&src, NAMED).unwrap();
+    let mut builder = SkeletonBuilder::new();
+    builder.include(env!("SKEL_BPF_INCLUDE")).source(&src);
+    (src, builder)
+}
+
+/// The report of a build expected to fail with problems in the object.
+fn object_report(builder: &mut SkeletonBuilder, out: &Path) -> String {
+    let err = builder.generate(out).unwrap_err();
+    let text = err.report();
+    assert!(matches!(err, Error::Object { .. }), "{text}");
+    text
+}
+
+#[test]
+fn a_misspelt_event_type_names_the_source_and_the_closest_type() {
+    let dir = scratch("misspelt_event_type");
+    let (src, mut builder) = named_source(&dir, "ev.bpf.c");
+    builder.event_type("events", "struct evnt");
+    let text = object_report(&mut builder, &dir.join("ev.skel.rs"));
+    // The builder's type-keeper header declares `struct evnt` for clang,
+    // so BTF has a forward declaration of it and nothing more.
+    assert_eq!(
+        text,
+        format!(
+            "skel-builder: `{}`: `.event_type` of map `events`: `struct evnt` is only declared \
+             (a forward declaration), never defined; did you mean `struct event`?",
+            src.display()
+        )
+    );
+}
+
+#[test]
+fn a_misspelt_event_map_names_the_source_and_the_closest_map() {
+    let dir = scratch("misspelt_event_map");
+    let (src, mut builder) = named_source(&dir, "ev.bpf.c");
+    builder.event_type("evnts", "struct event");
+    let text = object_report(&mut builder, &dir.join("ev.skel.rs"));
+    assert_eq!(
+        text,
+        format!(
+            "skel-builder: `{}`: `.event_type`: there is no map `evnts`; did you mean `events`?",
+            src.display()
+        )
+    );
+}
+
+#[test]
+fn every_misnamed_option_of_one_build_is_reported_together() {
+    let dir = scratch("misnamed_together");
+    let (src, mut builder) = named_source(&dir, "all.bpf.c");
+    builder
+        // A map too far from any event map: the event maps are listed.
+        .event_type("queue", "struct event")
+        // A map that carries no events.
+        .event_type("counts", "struct event")
+        .event_type("perf_events", "struct evnet")
+        .types([
+            "struct evnt",
+            // The wrong keyword, and a misspelt one.
+            "typedef event",
+            "strcut event",
+            // A typedef by a wrong name, and a name too far from any type.
+            "solt_t",
+            "nothing_like_it",
+        ]);
+    let text = object_report(&mut builder, &dir.join("all.skel.rs"));
+    assert_eq!(
+        text,
+        format!(
+            "skel-builder: `{}`: 8 problems:\n  \
+             - `.event_type`: there is no map `queue`; the ring buffers and perf event arrays \
+             are `events` and `perf_events`\n  \
+             - `.event_type`: map `counts` is a BPF_MAP_TYPE_HASH; only ring buffers and perf \
+             event arrays carry events (the ring buffers and perf event arrays are `events` \
+             and `perf_events`)\n  \
+             - `.event_type` of map `perf_events`: `struct evnet` is only declared (a forward \
+             declaration), never defined; did you mean `struct event`?\n  \
+             - `.types`: `struct evnt` is only declared (a forward declaration), never defined; \
+             did you mean `struct event`?\n  \
+             - `.types`: `typedef event` is not in the object's BTF; did you mean `struct \
+             event`?\n  \
+             - `.types`: `strcut event` is not in the object's BTF; did you mean `struct \
+             event`?\n  \
+             - `.types`: `solt_t` is not in the object's BTF; did you mean `slot_t`?\n  \
+             - `.types`: `nothing_like_it` is not in the object's BTF; a typedef reaches BTF \
+             only when a global, a map or a function signature uses it",
+            src.display()
+        )
+    );
+}
+
+#[test]
+fn a_type_named_with_the_wrong_keyword_explains_the_builders_header() {
+    let dir = scratch("wrong_keyword");
+    let (src, mut builder) = named_source(&dir, "kw.bpf.c");
+    builder.types(["union event"]);
+    let err = builder.generate(dir.join("kw.skel.rs")).unwrap_err();
+    let text = err.report();
+    let Error::ClangFailed { source_file, .. } = &err else {
+        panic!("{text}")
+    };
+    assert_eq!(source_file, &src);
+    // clang's own words, then what they mean.
+    assert!(
+        text.contains("kw.types.h") && text.contains("does not match previous declaration"),
+        "{text}"
+    );
+    let hint = format!(
+        "\nhint: `{}` is skel-builder's: it declares the types named with `.types` and \
+         `.event_type` (`union event`) before each source, so that clang puts them in BTF; name \
+         each with the keyword the sources define it with (`struct`, `union` or `enum`), and \
+         each once",
+        dir.join("kw.types.h").display()
+    );
+    assert!(text.ends_with(&hint), "{text}");
+}
+
+#[test]
+fn linked_sources_are_all_named() {
+    let dir = scratch("misnamed_linked");
+    let (src, mut builder) = named_source(&dir, "a.bpf.c");
+    let other = dir.join("b.bpf.c");
+    std::fs::write(
+        &other,
+        "#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\nint b_counter;\n",
+    )
+    .unwrap();
+    builder.source(&other).event_type("event", "struct event");
+    let text = object_report(&mut builder, &dir.join("linked.skel.rs"));
+    assert_eq!(
+        text,
+        format!(
+            "skel-builder: `{}` and `{}`: `.event_type`: there is no map `event`; did you mean \
+             `events`?",
+            src.display(),
+            other.display()
+        )
+    );
+}
+
+#[test]
+fn a_prebuilt_object_is_named_itself() {
+    let dir = scratch("misnamed_prebuilt");
+    let (_, mut builder) = named_source(&dir, "pre.bpf.c");
+    // `struct event` reaches BTF.
+    builder
+        .types(["struct event"])
+        .generate(dir.join("pre.skel.rs"))
+        .unwrap();
+    let obj = dir.join("pre.bpf.o");
+    let text = object_report(
+        SkeletonBuilder::new()
+            .obj(&obj)
+            .name("again")
+            .event_type("events", "struct evnt")
+            .types(["union event", "struct pair"]),
+        &dir.join("again.skel.rs"),
+    );
+    // No type-keeper header compiled this one: `struct evnt` is not in it
+    // at all; suggestions come from its BTF.
+    assert_eq!(
+        text,
+        format!(
+            "skel-builder: `{}`: 3 problems:\n  \
+             - `.event_type` of map `events`: `struct evnt` is not in the object's BTF; did you \
+             mean `struct event`?\n  \
+             - `.types`: `union event` is not in the object's BTF; did you mean `struct event`?\n  \
+             - `.types`: `struct pair` is not in the object's BTF",
+            obj.display()
+        )
+    );
+}
+
+#[test]
+fn without_event_maps_the_message_says_so() {
+    let dir = scratch("no_event_maps");
+    let src = dir.join("plain.bpf.c");
+    std::fs::write(&src, "int x;\n").unwrap();
+    let text = object_report(
+        SkeletonBuilder::new()
+            .source(&src)
+            .event_type("events", "int"),
+        &dir.join("plain.skel.rs"),
+    );
+    assert_eq!(
+        text,
+        format!(
+            "skel-builder: `{}`: `.event_type`: there is no map `events`; there is no ring \
+             buffer or perf event array",
+            src.display()
+        )
+    );
+}

@@ -39,10 +39,15 @@ fn case_and_escaping_collisions_get_distinct_fields() {
 
 #[test]
 fn types_named_like_primitives_are_renamed_not_shadowing() {
-    let mut m = members::default();
-    m.u8 = u8_1 { not_a_byte: 300 };
-    m.i32 = i32_1::I32_ONE;
-    m.bool = bool_1 { b: 1 };
+    // Struct-update syntax: the generated padding and bitfield storage
+    // fields (numbered around the C members `__padding_0` and
+    // `__bitfield_0`) are public, zeroed by `Default`.
+    let m = members {
+        u8: u8_1 { not_a_byte: 300 },
+        i32: i32_1::I32_ONE,
+        bool: bool_1 { b: 1 },
+        ..Default::default()
+    };
     assert_eq!(m.u8.not_a_byte, 300);
     assert_eq!(std::mem::size_of::<u8_1>(), 4);
     assert_eq!(std::mem::size_of_val(&m.This), 4);

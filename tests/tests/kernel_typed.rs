@@ -213,10 +213,11 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
     assert!(outer.delete(&1).unwrap());
 
     // Types asked for by name exist, with their constants.
-    #[allow(clippy::field_reassign_with_default)]
-    let mut s: standalone_t = standalone::default();
-    s.x = -2;
-    s.flags = [1, 2, 3];
+    let s: standalone_t = standalone {
+        x: -2,
+        flags: [1, 2, 3],
+        ..Default::default()
+    };
     assert_eq!((s.x, s.flags), (-2, [1, 2, 3]));
     assert_eq!(unused_state::STATE_ON.0, 3);
 }

@@ -106,7 +106,7 @@ struct Shape {
 
 fn shape(btf: &Btf, id: BtfTypeId, depth: usize) -> Option<Shape> {
     assert!(depth < 64, "anonymous nesting too deep at {id}");
-    let (c, union) = match &btf.get(id).kind {
+    let (c, union) = match btf.get(id).kind() {
         Kind::Struct(c) => (c, false),
         Kind::Union(c) => (c, true),
         _ => return None,
@@ -118,12 +118,12 @@ fn shape(btf: &Btf, id: BtfTypeId, depth: usize) -> Option<Shape> {
             // Anonymous types, and anything embedded without a name
             // (`-fms-extensions` kernels embed named structs), are
             // compared member by member.
-            let ty = if m.name.is_none() {
+            let ty = if m.name().is_none() {
                 btf.skip_modifiers(m.ty).unwrap()
             } else {
                 btf.skip_qualifiers(m.ty).unwrap()
             };
-            let inner = if btf.get(ty).name.is_none() || m.name.is_none() {
+            let inner = if btf.get(ty).name().is_none() || m.name().is_none() {
                 shape(btf, ty, depth + 1)
             } else {
                 None
@@ -131,13 +131,13 @@ fn shape(btf: &Btf, id: BtfTypeId, depth: usize) -> Option<Shape> {
             // Old-style bitfields keep the width in the INT.
             let bits = match (
                 m.bitfield_size,
-                &btf.get(btf.skip_modifiers(m.ty).unwrap()).kind,
+                btf.get(btf.skip_modifiers(m.ty).unwrap()).kind(),
             ) {
-                (0, Kind::Int { size, bits, .. }) if *bits != 0 && *bits < size * 8 => *bits,
+                (0, Kind::Int { size, bits, .. }) if bits != 0 && bits < size * 8 => bits,
                 (b, _) => b,
             };
             (
-                m.name.clone().unwrap_or_default(),
+                m.name().unwrap_or_default().to_owned(),
                 m.bit_offset,
                 bits,
                 inner,
@@ -154,10 +154,10 @@ fn shape(btf: &Btf, id: BtfTypeId, depth: usize) -> Option<Shape> {
 /// Named structs and unions by name (a `___N` suffix removed).
 fn by_name(btf: &Btf) -> HashMap<String, Vec<BtfTypeId>> {
     let mut map: HashMap<String, Vec<BtfTypeId>> = HashMap::new();
-    for (id, ty) in btf.iter() {
-        if let (Kind::Struct(_) | Kind::Union(_), Some(name)) = (&ty.kind, &ty.name) {
+    for ty in btf.iter() {
+        if let (Kind::Struct(_) | Kind::Union(_), Some(name)) = (ty.kind(), ty.name()) {
             let base = name.split("___").next().unwrap_or(name);
-            map.entry(base.to_owned()).or_default().push(id);
+            map.entry(base.to_owned()).or_default().push(ty.id());
         }
     }
     map
@@ -166,12 +166,12 @@ fn by_name(btf: &Btf) -> HashMap<String, Vec<BtfTypeId>> {
 /// Typedefs of anonymous structs and unions, by name.
 fn anon_typedefs(btf: &Btf) -> HashMap<String, BtfTypeId> {
     let mut map = HashMap::new();
-    for (_, ty) in btf.iter() {
-        if let (Kind::Typedef { target }, Some(name)) = (&ty.kind, &ty.name) {
-            let target = btf.skip_qualifiers(*target).unwrap();
+    for ty in btf.iter() {
+        if let (Kind::Typedef { target }, Some(name)) = (ty.kind(), ty.name()) {
+            let target = btf.skip_qualifiers(target).unwrap();
             let t = btf.get(target);
-            if matches!(t.kind, Kind::Struct(_) | Kind::Union(_)) && t.name.is_none() {
-                map.entry(name.clone()).or_insert(target);
+            if matches!(t.kind(), Kind::Struct(_) | Kind::Union(_)) && t.name().is_none() {
+                map.entry(name.to_owned()).or_insert(target);
             }
         }
     }

@@ -1,6 +1,7 @@
 // The fields listed are all the type has: a field left out of the list
 // does not compile (nothing unchecked may sit in the type). rustc words it
-// as a pattern needing `..`: the macro's exhaustive pattern has no `..`.
+// as a pattern needing `..`: the macro's exhaustive pattern has no `..`;
+// and the fields listed no longer hold every byte of the type.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct pair {

@@ -138,9 +138,17 @@ fn spec(skel: &Skeleton) -> TokenStream {
         let so = p.struct_ops;
         quote!(s::ProgSpec::new(#pname, #so))
     });
+    // The object sits by value in a `.bpf.objs` section of the binary,
+    // as libbpf-cargo 0.26 puts it (`#[unsafe(link_section)]`, no `#[used]`),
+    // so tools extract it by the symbol's address and size. Its length
+    // comes from the file, so the code does not change with the object.
+    // `unsafe(...)` attributes need Rust 1.82, below skel-runtime's 1.85.
     quote! {
-        static OBJECT: &__skel::__private::Aligned<[u8]> =
-            &__skel::__private::Aligned(*#bytes);
+        /// The BPF object. It also sits in the binary's `.bpf.objs`
+        /// section, where tools (veristat scripts) find it.
+        #[unsafe(link_section = ".bpf.objs")]
+        static OBJECT: __skel::__private::Aligned<[u8; #bytes.len()]> =
+            __skel::__private::Aligned(*#bytes);
 
         static SPEC: __skel::__private::SkelSpec = {
             use __skel::__private as s;

@@ -157,34 +157,61 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
         quote!(#[repr(C)])
     };
     let docs = type_doc(skel, def);
-    let fields = s.fields.iter().map(|f| {
+    // A union's fields are private: a union literal would leave the bytes
+    // past its one member uninitialised. Its accessors and constructors
+    // stand for them. A struct's are all public, padding and bitfield
+    // storage too (as types safe code builds only zeroed), so that
+    // `T { a: 1, ..Default::default() }` works.
+    let fields = s.fields.iter().enumerate().map(|(i, f)| {
         let fname = ident(&f.name);
-        let ty = field_type(skel, &f.ty, quote!('obj));
-        match f.kind {
-            FieldKind::Member { .. } => {
-                let fdoc = field_doc(f);
-                quote! { #fdoc pub #fname: #ty, }
+        let ty = match f.kind {
+            FieldKind::Member { .. } => field_type(skel, &f.ty, quote!('obj)),
+            FieldKind::Padding => {
+                let n = lit(f.size);
+                quote!(__skel::Padding<#n>)
             }
-            _ => quote! { #fname: #ty, },
+            FieldKind::BitfieldStorage => {
+                let n = lit(f.size);
+                quote!(__skel::Bitfields<#n>)
+            }
+        };
+        if s.union {
+            return quote! { #fname: #ty, };
         }
+        let fdoc = match f.kind {
+            FieldKind::Member { .. } => field_doc(f),
+            FieldKind::Padding => doc(&["Padding.".to_owned()]),
+            FieldKind::BitfieldStorage => {
+                let held: Vec<String> = s
+                    .bitfields
+                    .iter()
+                    .filter(|b| b.storage == i)
+                    .map(|b| code(&b.c_name))
+                    .collect();
+                let plural = if held.len() == 1 { "" } else { "s" };
+                doc(&[format!("Holds bitfield{plural} {}.", held.join(", "))])
+            }
+        };
+        quote! { #fdoc pub #fname: #ty, }
     });
     let keyword = if s.union {
         quote!(union)
     } else {
         quote!(struct)
     };
-    // Structs get `Debug` from `layout!` (members only, `#[inline]`).
+    // `Debug`, `Default`, `PartialEq`, `Eq` and `Hash` come from `layout!`
+    // (members only, `#[inline]`).
     let derive = quote!(#[derive(Clone, Copy)]);
     let mut methods = vec![];
-    for bf in &s.bitfields {
-        methods.push(bitfield_accessors(skel, s, bf));
-    }
     if s.union {
         for f in &s.fields {
-            if let Some((get, second)) = &f.union_accessors {
-                methods.push(union_accessors(skel, s, f, get, second));
+            if let Some(names) = &f.union_accessors {
+                methods.push(union_accessors(skel, def, s, f, names));
             }
         }
+    }
+    for bf in &s.bitfields {
+        methods.push(bitfield_accessors(skel, s, bf));
     }
     let methods = if methods.is_empty() {
         quote!()
@@ -192,19 +219,6 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
         quote! {
             impl #generics #name #generics { #(#methods)* }
         }
-    };
-    let debug = if s.union {
-        let label = &def.name;
-        quote! {
-            impl ::core::fmt::Debug for #name {
-                #[inline]
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.debug_struct(#label).finish_non_exhaustive()
-                }
-            }
-        }
-    } else {
-        quote!()
     };
     let kernel_struct = skel.maps.iter().find_map(|m| match &m.kind {
         MapKind::StructOps {
@@ -214,7 +228,7 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
         } if std::ptr::eq(skel.ty(*shadow), def) => Some(kernel_struct.as_str()),
         _ => None,
     });
-    let asserts = struct_asserts(def, s, kernel_struct);
+    let asserts = struct_asserts(skel, def, s, kernel_struct);
     quote! {
         #docs
         #repr
@@ -223,7 +237,6 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
             #(#fields)*
         }
         #methods
-        #debug
         #asserts
     }
 }
@@ -236,8 +249,8 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
     let len = lit(storage_field.size);
     let (bytes, bytes_mut) = if s.union {
         (
-            quote!(__skel::prefix::<Self, [u8; #len]>(self)),
-            quote!(__skel::prefix_mut::<Self, [u8; #len]>(self)),
+            quote!(__skel::__private::prefix::<Self, __skel::Bitfields<#len>>(self)),
+            quote!(__skel::__private::prefix_mut::<Self, __skel::Bitfields<#len>>(self)),
         )
     } else {
         (quote!(&self.#storage), quote!(&mut self.#storage))
@@ -250,11 +263,14 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
     // `unnecessary_cast` is an error under `-D warnings`).
     let (read, read_ty) = if bf.signed {
         (
-            quote!(__skel::bits::get_signed(#bytes, #off, #bits)),
+            quote!(__skel::__private::bits::get_signed(#bytes, #off, #bits)),
             IntTy::I64,
         )
     } else {
-        (quote!(__skel::bits::get(#bytes, #off, #bits)), IntTy::U64)
+        (
+            quote!(__skel::__private::bits::get(#bytes, #off, #bits)),
+            IntTy::U64,
+        )
     };
     let cast = |expr: TokenStream, from: IntTy, to: IntTy| {
         if from == to {
@@ -302,55 +318,68 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
         }
         #set_doc
         pub fn #setter(&mut self, value: #ret) {
-            __skel::bits::set(#bytes_mut, #off, #bits, #set_value)
+            __skel::__private::bits::set(#bytes_mut, #off, #bits, #set_value)
         }
     }
 }
 
+/// A union member's accessors, and its constructor.
 fn union_accessors(
     skel: &Skeleton,
+    def: &TypeDef,
     s: &StructDef,
     f: &Field,
-    get: &str,
-    second: &str,
+    (get, second, from): &(String, String, String),
 ) -> TokenStream {
     let ty = field_type(skel, &f.ty, quote!('static));
     let get_id = ident(get);
     let second_id = ident(second);
-    let (member, member_cap) = match &f.kind {
-        FieldKind::Member { c_name } if !c_name.is_empty() => (
-            format!("union member {}", code(c_name)),
-            format!("Union member {}", code(c_name)),
-        ),
-        _ => (
-            format!("anonymous union member {}", code(&f.name)),
-            format!("Anonymous union member {}", code(&f.name)),
-        ),
+    let from_id = ident(from);
+    let (anon, member) = match &f.kind {
+        FieldKind::Member { c_name } if !c_name.is_empty() => ("", code(c_name)),
+        _ => ("anonymous ", code(&f.name)),
     };
-    let get_doc = doc(&[format!("Reads {member} (any bytes are a valid value).")]);
-    if s.packed {
-        let set_doc = doc(&[format!("Writes {member}.")]);
+    let c_type = code(f.c_type.as_deref().unwrap_or("?"));
+    let get_doc = doc(&[format!(
+        "Reads {anon}union member {member}, C {c_type} (any bytes are a valid value)."
+    )]);
+    let from_doc = doc(&[format!(
+        "A {} holding {anon}member {member}, its other bytes zero.",
+        code(&def.name)
+    )]);
+    let accessors = if s.packed {
+        let set_doc = doc(&[format!("Writes {anon}union member {member}.")]);
         quote! {
             #get_doc
             pub fn #get_id(&self) -> #ty {
-                __skel::read_prefix(self)
+                __skel::__private::read_prefix(self)
             }
             #set_doc
             pub fn #second_id(&mut self, value: #ty) {
-                __skel::write_prefix(self, value)
+                __skel::__private::write_prefix(self, value)
             }
         }
     } else {
-        let mut_doc = doc(&[format!("{member_cap}, to modify in place.")]);
+        let mut_doc = doc(&[format!(
+            "{}nion member {member}, to modify in place.",
+            if anon.is_empty() { "U" } else { "Anonymous u" }
+        )]);
         quote! {
             #get_doc
             pub fn #get_id(&self) -> &#ty {
-                __skel::prefix(self)
+                __skel::__private::prefix(self)
             }
             #mut_doc
             pub fn #second_id(&mut self) -> &mut #ty {
-                __skel::prefix_mut(self)
+                __skel::__private::prefix_mut(self)
             }
+        }
+    };
+    quote! {
+        #accessors
+        #from_doc
+        pub fn #from_id(value: #ty) -> Self {
+            __skel::__private::with_prefix(value)
         }
     }
 }

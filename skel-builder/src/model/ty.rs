@@ -116,15 +116,22 @@ pub enum Ty {
 }
 
 impl Ty {
-    /// Size and alignment of the Rust type, given the generated types.
+    /// Size and alignment of the Rust type, given the generated types: C's
+    /// for the same scalar or pointer (skel-btf's layout rules).
     pub fn layout(&self, types: &[TypeDef]) -> Layout {
         match self {
             Ty::Int(i) => Layout {
                 size: i.size(),
-                align: i.size(),
+                align: skel_btf::layout::scalar_align(i.size()),
             },
-            Ty::Float(FloatTy::F32) => Layout { size: 4, align: 4 },
-            Ty::Float(FloatTy::F64) => Layout { size: 8, align: 8 },
+            Ty::Float(FloatTy::F32) => Layout {
+                size: 4,
+                align: skel_btf::layout::scalar_align(4),
+            },
+            Ty::Float(FloatTy::F64) => Layout {
+                size: 8,
+                align: skel_btf::layout::scalar_align(8),
+            },
             Ty::Bool => Layout { size: 1, align: 1 },
             Ty::CharArray(n) | Ty::Bytes(n) => Layout { size: *n, align: 1 },
             Ty::Enum(r) | Ty::Composite(r) => types[r.0].layout(),
@@ -135,7 +142,10 @@ impl Ty {
                     align: e.align,
                 }
             }
-            Ty::Pointer | Ty::ProgramSlot => Layout { size: 8, align: 8 },
+            Ty::Pointer | Ty::ProgramSlot => Layout {
+                size: skel_btf::layout::POINTER_SIZE,
+                align: skel_btf::layout::POINTER_SIZE,
+            },
         }
     }
 
@@ -224,7 +234,7 @@ impl TypeDef {
             TypeDefKind::Struct(s) => s.layout,
             TypeDefKind::Enum(e) => Layout {
                 size: e.repr.size(),
-                align: e.repr.size(),
+                align: skel_btf::layout::scalar_align(e.repr.size()),
             },
             TypeDefKind::Alias { layout, .. } => *layout,
         }
@@ -297,8 +307,10 @@ pub struct Field {
     pub c_type: Option<String>,
     /// Why the field has the representation it has, when that is a fallback.
     pub note: Option<String>,
-    /// Union members only: safe accessor names `(get, get_mut)`.
-    pub union_accessors: Option<(String, String)>,
+    /// Union members only: safe accessor names `(get, get_mut)` (`(get,
+    /// set)` by value in a packed union), and the constructor's (`from_x`:
+    /// the union holding the member, its other bytes zero).
+    pub union_accessors: Option<(String, String, String)>,
 }
 
 /// A bitfield read and written through methods on its struct.

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use super::btf::{Btf, BtfTypeId, Kind};
 use super::elf::ElfObject;
 use super::sections::{self, Datasec, Role};
 use crate::error::Problem;
@@ -12,6 +11,7 @@ use crate::uapi::{
     BPF_F_LINK, BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS,
     BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_STRUCT_OPS, MAX_OBJ_NAME,
 };
+use skel_btf::{Btf, BtfTypeId, Kind};
 
 /// One map, as libbpf creates it at open, with the BTF that describes it.
 #[derive(Clone, Debug)]
@@ -153,7 +153,7 @@ pub fn collect(
                     continue;
                 }
             };
-            let Kind::Struct(comp) = &btf.get(resolved).kind else {
+            let Kind::Struct(comp) = btf.get(resolved).kind() else {
                 problems.push(Problem::StructOpsNotStruct {
                     map,
                     type_name: btf.c_spelling(resolved),
@@ -161,7 +161,7 @@ pub fn collect(
                 });
                 continue;
             };
-            if btf.get(resolved).name.is_none() {
+            if btf.get(resolved).name().is_none() {
                 problems.push(Problem::StructOpsAnonymous {
                     map,
                     type_id: resolved,
@@ -249,7 +249,7 @@ fn parse_map_def(
     outer: bool,
     problems: &mut Vec<Problem>,
 ) -> Option<ParsedDef> {
-    let Kind::Struct(comp) = &btf.get(def).kind else {
+    let Kind::Struct(comp) = btf.get(def).kind() else {
         problems.push(Problem::MapDefNotStruct {
             map: name.to_owned(),
             type_name: btf.c_spelling(def),
@@ -259,7 +259,7 @@ fn parse_map_def(
     let mut map = ParsedDef::default();
     let mut ok = true;
     for m in &comp.members {
-        let field = m.name.as_deref().unwrap_or("");
+        let field = m.name().unwrap_or("");
         let mut bad = |problems: &mut Vec<Problem>| {
             problems.push(Problem::MapDefBadField {
                 map: name.to_owned(),
@@ -327,12 +327,12 @@ fn inner_def(
     problems: &mut Vec<Problem>,
 ) -> Option<InnerDef> {
     let array = btf.skip_modifiers(values).ok()?;
-    let Kind::Array { elem, .. } = btf.get(array).kind else {
+    let Kind::Array { elem, .. } = btf.get(array).kind() else {
         return None;
     };
     let target = pointee(btf, elem)?;
     let def = btf.skip_modifiers(target).ok()?;
-    if !matches!(btf.get(def).kind, Kind::Struct(_)) {
+    if !matches!(btf.get(def).kind(), Kind::Struct(_)) {
         return None;
     }
     let parsed = parse_map_def(btf, name, def, false, problems)?;
@@ -346,14 +346,14 @@ fn inner_def(
 /// `__uint(name, val)` is `int (*name)[val]`: the value is the array length.
 fn map_field_int(btf: &Btf, ty: BtfTypeId) -> Option<u32> {
     let target = pointee(btf, ty)?;
-    match &btf.get(btf.skip_modifiers(target).ok()?).kind {
-        Kind::Array { len, .. } => Some(*len),
+    match btf.get(btf.skip_modifiers(target).ok()?).kind() {
+        Kind::Array { len, .. } => Some(len),
         _ => None,
     }
 }
 
 fn pointee(btf: &Btf, ty: BtfTypeId) -> Option<BtfTypeId> {
-    match btf.get(btf.skip_modifiers(ty).ok()?).kind {
+    match btf.get(btf.skip_modifiers(ty).ok()?).kind() {
         Kind::Ptr { target } => Some(target),
         _ => None,
     }

@@ -6,7 +6,6 @@
 //! Problems are collected per phase and reported together: a malformed
 //! object lists everything wrong with it in one build.
 
-pub mod btf;
 pub mod elf;
 mod maps;
 mod programs;
@@ -30,7 +29,7 @@ pub use strip::strip_debug;
 pub struct Object {
     /// Its BTF; empty when the object has no `.BTF` section (see
     /// `has_btf`).
-    pub btf: btf::Btf,
+    pub btf: skel_btf::Btf,
     /// The object has a `.BTF` section. Without one, only what needs no
     /// BTF is in it (checked at read).
     pub has_btf: bool,
@@ -68,9 +67,10 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
         }
     };
     let has_btf = btf.is_some();
-    let btf = btf.unwrap_or_else(btf::Btf::empty);
+    let btf = btf.unwrap_or_else(skel_btf::Btf::empty);
     let failed = |problems: Vec<Problem>| Error::Object {
         path: path.to_owned(),
+        inputs: vec![],
         problems,
     };
 
@@ -111,12 +111,12 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     })
 }
 
-fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<btf::Btf, Error> {
+fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<skel_btf::Btf, Error> {
     if section.sh_type != elf::SectionType::ProgBits {
         // libbpf refuses it too (LIBBPF_ERRNO__FORMAT).
         return Err(Error::Btf {
             path: path.to_owned(),
-            source: btf::BtfError::NotProgbits {
+            source: skel_btf::BtfError::NotProgbits {
                 section_type: match section.sh_type {
                     elf::SectionType::Other(t) => format!("{t:#x}"),
                     known => format!("{known:?}"),
@@ -124,7 +124,7 @@ fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<btf::Btf, Error>
             },
         });
     }
-    btf::Btf::parse(section.data).map_err(|source| Error::Btf {
+    skel_btf::Btf::parse_little_endian(section.data).map_err(|source| Error::Btf {
         path: path.to_owned(),
         source,
     })

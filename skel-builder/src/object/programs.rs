@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use super::btf::{Btf, Kind};
 use super::elf::{Binding, ElfObject, Relocation, Symbol, SymbolKind};
 use super::maps::{ObjMap, ObjMapKind};
 use super::sections::{Role, role};
 use crate::error::Problem;
 use crate::model::ProgDef;
+use skel_btf::{Btf, Kind};
 
 /// Is this symbol a program: a function in a program section (libbpf's
 /// rule; functions in `.text` are subprograms)?
@@ -74,7 +74,7 @@ pub fn check_struct_ops_slots(
 ) {
     // Relocations of each struct_ops section, read once, sorted by offset.
     let mut relocations: HashMap<usize, Vec<Relocation>> = HashMap::new();
-    let vars: Vec<(&ObjMap, usize, u64, super::btf::BtfTypeId)> = maps
+    let vars: Vec<(&ObjMap, usize, u64, skel_btf::BtfTypeId)> = maps
         .iter()
         .filter_map(|m| match &m.kind {
             ObjMapKind::StructOps {
@@ -163,13 +163,13 @@ pub fn check_struct_ops_slots(
 }
 
 /// The name of the member of struct `id` at `byte_offset`, or `""`.
-fn member_at(btf: &Btf, id: super::btf::BtfTypeId, byte_offset: u64) -> String {
-    match &btf.get(id).kind {
+fn member_at(btf: &Btf, id: skel_btf::BtfTypeId, byte_offset: u64) -> String {
+    match btf.get(id).kind() {
         Kind::Struct(c) => c
             .members
             .iter()
             .find(|m| m.bitfield_size == 0 && u64::from(m.bit_offset) == byte_offset * 8)
-            .and_then(|m| m.name.clone())
+            .and_then(|m| m.name().map(str::to_owned))
             .unwrap_or_default(),
         _ => String::new(),
     }

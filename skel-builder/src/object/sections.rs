@@ -10,10 +10,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::btf::{Btf, BtfTypeId, Kind, Linkage};
 use super::elf::{ElfObject, Section, SectionType};
 use crate::error::Problem;
 use crate::model::DataKind;
+use skel_btf::{Btf, BtfTypeId, Kind, Linkage};
 
 /// What libbpf makes of a section.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,9 +169,9 @@ impl Datasec {
 /// Every DATASEC of the BTF by section name (the first of each name).
 pub fn datasec_ids(btf: &Btf) -> BTreeMap<&str, BtfTypeId> {
     let mut out = BTreeMap::new();
-    for (id, ty) in btf.iter() {
-        if let (Kind::Datasec { .. }, Some(name)) = (&ty.kind, ty.name.as_deref()) {
-            out.entry(name).or_insert(id);
+    for ty in btf.iter() {
+        if let (Kind::Datasec { .. }, Some(name)) = (ty.kind(), ty.name()) {
+            out.entry(name).or_insert(ty.id());
         }
     }
     out
@@ -194,27 +194,30 @@ pub fn collect_datasecs(
         let Kind::Datasec {
             size: btf_size,
             vars,
-        } = &btf.get(id).kind
+        } = btf.get(id).kind()
         else {
             continue;
         };
         let section = elf.section_by_name(section_name);
-        let section_size = match (section, *btf_size) {
+        let section_size = match (section, btf_size) {
             (Some(s), 0) => s.size,
             (_, size) => u64::from(size),
         };
         let mut fixed = Vec::with_capacity(vars.len());
+        // Variables placed at their symbol instead of their BTF offset:
+        // (index in `fixed`, BTF offset).
+        let mut moved: Vec<(usize, u64)> = vec![];
         for v in vars {
             let var_ty = btf.get(v.ty);
-            let Kind::Var { ty: inner, linkage } = var_ty.kind else {
+            let Kind::Var { ty: inner, linkage } = var_ty.kind() else {
                 problems.push(Problem::NotAVar {
                     section: section_name.to_owned(),
                     type_id: v.ty,
-                    kind: var_ty.kind.name(),
+                    kind: var_ty.kind_name(),
                 });
                 continue;
             };
-            let name = var_ty.name.clone().unwrap_or_default();
+            let name = var_ty.name().unwrap_or_default().to_owned();
             if linkage == Linkage::Extern {
                 continue;
             }
@@ -223,10 +226,29 @@ pub fn collect_datasecs(
                 Err(_) => u64::from(v.size),
             };
             let found = place(elf, section.map(|s| s.index), &name, linkage);
-            let found = if *btf_size != 0 {
-                // Linked objects (bpftool gen object) carry real offsets.
+            let mut moved_from = None;
+            let found = if btf_size != 0 {
+                // Linked objects (bpftool gen object) carry real offsets,
+                // except where a weak copy was overridden.
                 let hidden = found.is_some_and(|(_, s)| s);
-                Some((u64::from(v.offset), linkage == Linkage::Static || hidden))
+                let offset = match linked_offset(
+                    elf,
+                    section_name,
+                    section.map(|s| s.index),
+                    &name,
+                    linkage,
+                    v.byte_offset,
+                ) {
+                    Ok(offset) => offset,
+                    Err(p) => {
+                        problems.push(p);
+                        continue;
+                    }
+                };
+                if offset != u64::from(v.byte_offset) {
+                    moved_from = Some(u64::from(v.byte_offset));
+                }
+                Some((offset, linkage == Linkage::Static || hidden))
             } else {
                 found
             };
@@ -265,7 +287,11 @@ pub fn collect_datasecs(
                 size,
                 is_static,
             });
+            if let Some(btf_offset) = moved_from {
+                moved.push((fixed.len() - 1, btf_offset));
+            }
         }
+        drop_overlapping_moves(section_name, &mut fixed, &moved, problems);
         fixed.sort_by_key(|v| v.offset);
         out.insert(
             section_name.to_owned(),
@@ -277,6 +303,84 @@ pub fn collect_datasecs(
         );
     }
     out
+}
+
+/// Where a variable of a linked object lives: its offset in the DATASEC,
+/// unless its symbol says otherwise.
+///
+/// libbpf's static linker writes each variable's offset into the DATASEC.
+/// But given a `__weak` definition and a strong one in a later file, it
+/// moves the symbol to the strong copy (so every relocation, i.e. what the
+/// programs read and write, goes there) and leaves the variable's DATASEC
+/// entry on the dead weak copy (libbpf 1.7, `linker_append_btf`: a global
+/// already in the DATASEC only gets its size updated). A view at the BTF
+/// offset would show the weak initial value and write where no program
+/// reads, so the symbol wins: the view covers the storage the programs use.
+fn linked_offset(
+    elf: &ElfObject<'_>,
+    section_name: &str,
+    section: Option<usize>,
+    name: &str,
+    linkage: Linkage,
+    btf_offset: u32,
+) -> Result<u64, Problem> {
+    let btf_offset = u64::from(btf_offset);
+    if linkage == Linkage::Static {
+        return Ok(btf_offset);
+    }
+    let Some(sym) = elf.global_object(name) else {
+        return Ok(btf_offset);
+    };
+    if section.is_some() && sym.section == section {
+        return Ok(sym.value);
+    }
+    let elsewhere = sym.section.and_then(|i| elf.sections.get(i)).map_or_else(
+        || "no section".to_owned(),
+        |s| format!("section `{}`", s.name),
+    );
+    Err(Problem::LinkedVarMoved {
+        section: section_name.to_owned(),
+        var: name.to_owned(),
+        btf_offset,
+        symbol_offset: sym.value,
+        reason: format!("in {elsewhere}"),
+    })
+}
+
+/// Moved variables (see [`linked_offset`]) that overlap another variable
+/// cannot be viewed: each is a problem, and left out.
+fn drop_overlapping_moves(
+    section: &str,
+    vars: &mut Vec<Var>,
+    moved: &[(usize, u64)],
+    problems: &mut Vec<Problem>,
+) {
+    let mut dropped = vec![];
+    for &(index, btf_offset) in moved {
+        let var = &vars[index];
+        let end = var.offset.saturating_add(var.size);
+        let other = vars.iter().enumerate().find(|(i, o)| {
+            *i != index
+                && o.size > 0
+                && var.size > 0
+                && o.offset < end
+                && var.offset < o.offset.saturating_add(o.size)
+        });
+        if let Some((_, other)) = other {
+            problems.push(Problem::LinkedVarMoved {
+                section: section.to_owned(),
+                var: var.name.clone(),
+                btf_offset,
+                symbol_offset: var.offset,
+                reason: format!("where it overlaps `{}`", other.name),
+            });
+            dropped.push(index);
+        }
+    }
+    dropped.sort_unstable();
+    for index in dropped.into_iter().rev() {
+        vars.remove(index);
+    }
 }
 
 /// Finds a variable's offset from its symbol: global/weak `STT_OBJECT`
@@ -310,7 +414,7 @@ pub fn kconfig_size(
     ids: &BTreeMap<&str, BtfTypeId>,
 ) -> Option<u32> {
     let id = *ids.get(".kconfig")?;
-    let Kind::Datasec { vars, .. } = &btf.get(id).kind else {
+    let Kind::Datasec { vars, .. } = btf.get(id).kind() else {
         return None;
     };
     let mut externs = vec![];
@@ -319,11 +423,11 @@ pub fn kconfig_size(
         let Kind::Var {
             ty,
             linkage: Linkage::Extern,
-        } = var.kind
+        } = var.kind()
         else {
             continue;
         };
-        let name = var.name.clone().unwrap_or_default();
+        let name = var.name().unwrap_or_default().to_owned();
         if !elf.has_extern(&name) {
             continue;
         }
@@ -345,6 +449,73 @@ pub fn kconfig_size(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use crate::testing::{BtfWriter, ElfWriter, SHF_ALLOC, SHF_WRITE, SHT_PROGBITS, STT_OBJECT};
+
+    /// A linked object's `.data` of 24 bytes: `a` at 0, and `knob` whose
+    /// DATASEC entry says byte 8 (a dead weak copy) while its symbol is at
+    /// `knob_at` in section `knob_in` (`.data` or `.bss`).
+    fn linked(knob_at: u64, knob_in: &str) -> Result<super::super::Object, Error> {
+        let mut btf = BtfWriter::new();
+        let long = btf.int("long", 8, true);
+        let a = btf.var("a", long);
+        let knob = btf.var("knob", long);
+        btf.datasec(".data", 24, &[(a, 0, 8), (knob, 8, 8)]);
+        let mut elf = ElfWriter::new();
+        let data = elf.section(".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, vec![0; 24]);
+        let bss = elf.nobits(".bss", 16);
+        elf.symbol("a", data, 0, 8, STT_OBJECT);
+        let at = if knob_in == ".bss" { bss } else { data };
+        elf.symbol("knob", at, knob_at, 8, STT_OBJECT);
+        elf.btf(&btf);
+        super::super::read(std::path::Path::new("linked.o"), &elf.bytes(), "linked")
+    }
+
+    #[test]
+    fn a_linked_variable_lies_at_its_symbol_not_its_btf_offset() {
+        let obj = linked(16, ".data").unwrap();
+        let placed: Vec<(&str, u64)> = obj.datasecs[".data"]
+            .vars
+            .iter()
+            .map(|v| (v.name.as_str(), v.offset))
+            .collect();
+        assert_eq!(placed, [("a", 0), ("knob", 16)]);
+        // Where both agree, nothing moves.
+        let obj = linked(8, ".data").unwrap();
+        assert_eq!(obj.datasecs[".data"].vars[1].offset, 8);
+    }
+
+    #[test]
+    fn a_moved_variable_that_cannot_be_viewed_is_refused() {
+        let problem = |knob_at, knob_in| match linked(knob_at, knob_in) {
+            Err(Error::Object { problems, .. }) => problems,
+            other => panic!("{other:?}"),
+        };
+        let overlapping = problem(4, ".data");
+        assert_eq!(
+            overlapping,
+            [Problem::LinkedVarMoved {
+                section: ".data".into(),
+                var: "knob".into(),
+                btf_offset: 8,
+                symbol_offset: 4,
+                reason: "where it overlaps `a`".into(),
+            }]
+        );
+        assert_eq!(
+            overlapping[0].to_string(),
+            "data section `.data`: variable `knob` is at byte 8 by BTF, but the programs use its \
+             symbol's copy at byte 4, where it overlaps `a`; libbpf's linker leaves BTF on the \
+             dead copy when a `__weak` definition comes before the strong one\n\
+             hint: give the file with the strong definition first"
+        );
+        let elsewhere = problem(0, ".bss");
+        assert!(
+            matches!(&elsewhere[..], [Problem::LinkedVarMoved { var, reason, .. }]
+                if var == "knob" && reason == "in section `.bss`"),
+            "{elsewhere:?}"
+        );
+    }
 
     #[test]
     fn data_section_names() {

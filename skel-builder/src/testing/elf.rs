@@ -2,7 +2,7 @@
 
 use object::elf;
 
-use super::btf::BtfWriter;
+use skel_btf::BtfWriter;
 
 pub const SHT_PROGBITS: u32 = elf::SHT_PROGBITS.0;
 pub const SHT_NOBITS: u32 = elf::SHT_NOBITS.0;

@@ -5,26 +5,25 @@
 //! tests here, the `skel-tests` crate, the fuzz targets); it is compiled
 //! only with the `testing` feature and may change in any release.
 //!
-//! - [`BtfWriter`] writes a `.BTF` section, type by type; [`ElfWriter`]
+//! - [`BtfWriter`] (skel-btf's) writes a `.BTF` section, type by type; [`ElfWriter`]
 //!   writes a relocatable BPF ELF object around it. Neither checks its
 //!   input: writing broken objects is the point.
 //! - [`data_object`], [`data_vars`] and [`finish`] put the two together
 //!   for the common shape: variables in a data section, described by a
 //!   DATASEC.
 //! - [`Btf`] (with [`BtfTypeId`] and [`Kind`]) is the reader skel-builder
-//!   uses; [`btf_section`] finds an object's `.BTF` the way the builder
+//!   uses (skel-btf's); [`btf_section`] finds an object's `.BTF` the way the builder
 //!   does, and [`strip_debug`] is the copy the builder embeds.
 
-mod btf;
 mod elf;
 
-pub use self::btf::{BtfWriter, kind};
 pub use self::elf::{
     ElfWriter, R_BPF_64_ABS64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS,
     SHT_REL, STB_GLOBAL, STT_FUNC, STT_OBJECT, Section, Symbol,
 };
-pub use crate::object::btf::{Btf, BtfTypeId, Kind};
 pub use crate::object::strip_debug;
+/// The BTF reader and writer: skel-btf's, with its `writer` feature.
+pub use skel_btf::{Btf, BtfTypeId, BtfWriter, Kind, kind};
 
 /// The `.BTF` section of an ELF object, as the builder finds it; `None`
 /// when the object does not parse or has none.
@@ -95,7 +94,7 @@ mod tests {
         assert_eq!((b.section, b.value, b.size), (Some(data.index), 4, 8));
 
         let parsed = Btf::parse(btf_section(&bytes).unwrap()).unwrap();
-        let Kind::Datasec { vars, .. } = &parsed.get(BtfTypeId(5)).kind else {
+        let Kind::Datasec { vars, .. } = parsed.get(BtfTypeId(5)).kind() else {
             panic!("{:?}", parsed.get(BtfTypeId(5)));
         };
         assert_eq!(vars.len(), 2);

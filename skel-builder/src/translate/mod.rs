@@ -14,9 +14,9 @@ use std::path::Path;
 
 use crate::error::{Error, Problem};
 use crate::model::{IntTy, MapDef, MapIdents, MapKind, ObjectPath, Skeleton, Ty, TypedHandle};
-use crate::object::btf::{Btf, BtfTypeId, Kind};
 use crate::object::{InnerDef, ObjMapKind, Object};
-use crate::uapi;
+use crate::{suggest, uapi};
+use skel_btf::{Btf, BtfTypeId, Kind};
 
 /// What the build script asks for beyond what the object declares.
 #[derive(Clone, Debug, Default)]
@@ -107,23 +107,31 @@ pub fn skeleton(
             *typed = typed_handle(&mut tr, &m.name, m.map_type, *key, *value, inner.as_deref());
         }
     }
+    let event_maps: Vec<&str> = obj
+        .maps
+        .iter()
+        .filter(|m| is_event_map(m.map_type))
+        .map(|m| m.name.as_str())
+        .collect();
     for (map, spelling) in &request.events {
         let Some(index) = obj.maps.iter().position(|m| &m.name == map) else {
-            problems.push(Problem::NoEventMap { map: map.clone() });
+            problems.push(Problem::NoEventMap {
+                map: map.clone(),
+                suggestion: suggest::closest(map, event_maps.iter().copied()).map(str::to_owned),
+                event_maps: event_maps.iter().map(|m| (*m).to_owned()).collect(),
+            });
             continue;
         };
         let m = &obj.maps[index];
-        if !matches!(
-            m.map_type,
-            uapi::BPF_MAP_TYPE_RINGBUF | uapi::BPF_MAP_TYPE_PERF_EVENT_ARRAY
-        ) {
+        if !is_event_map(m.map_type) {
             problems.push(Problem::NotAnEventMap {
                 map: map.clone(),
                 map_type: uapi::map_type_name(m.map_type),
+                event_maps: event_maps.iter().map(|m| (*m).to_owned()).collect(),
             });
             continue;
         }
-        let id = match find_type(btf, spelling) {
+        let id = match find_type(btf, spelling, Some(map)) {
             Ok(id) => id,
             Err(p) => {
                 problems.push(p);
@@ -142,7 +150,7 @@ pub fn skeleton(
         }
     }
     for spelling in &request.types {
-        match find_type(btf, spelling) {
+        match find_type(btf, spelling, None) {
             Ok(id) => {
                 tr.named(id);
             }
@@ -155,6 +163,7 @@ pub fn skeleton(
         problems.dedup();
         return Err(Error::Object {
             path: path.to_owned(),
+            inputs: vec![],
             problems,
         });
     }
@@ -251,14 +260,20 @@ fn typed_handle(
     }
 }
 
+/// Whether maps of this type carry events (`.event_type`).
+fn is_event_map(map_type: u32) -> bool {
+    matches!(
+        map_type,
+        uapi::BPF_MAP_TYPE_RINGBUF | uapi::BPF_MAP_TYPE_PERF_EVENT_ARRAY
+    )
+}
+
 /// The type a build script names: `struct x`, `union x`, `enum x`,
 /// `typedef x`, or a bare name (a typedef, else a struct, union or enum).
-fn find_type(btf: &Btf, spelling: &str) -> Result<BtfTypeId, Problem> {
-    let spelling = spelling.trim();
-    let (keyword, name) = match spelling.split_once(char::is_whitespace) {
-        Some((k @ ("struct" | "union" | "enum" | "typedef"), rest)) => (Some(k), rest.trim()),
-        _ => (None, spelling),
-    };
+/// `event_map`: the map of `.event_type` that names it (`None` for
+/// `.types`), for the problem.
+fn find_type(btf: &Btf, spelling: &str, event_map: Option<&str>) -> Result<BtfTypeId, Problem> {
+    let (keyword, name) = suggest::split_spelling(spelling);
     let fits = |kind: &Kind| match keyword {
         Some("struct") => matches!(kind, Kind::Struct(_)),
         Some("union") => matches!(kind, Kind::Union(_)),
@@ -269,19 +284,39 @@ fn find_type(btf: &Btf, spelling: &str) -> Result<BtfTypeId, Problem> {
     let fallback = |kind: &Kind| {
         keyword.is_none() && matches!(kind, Kind::Struct(_) | Kind::Union(_) | Kind::Enum { .. })
     };
-    btf.find(name, fits)
-        .or_else(|| btf.find(name, fallback))
-        .ok_or_else(|| {
-            let other = btf
-                .iter()
-                .find(|(_, t)| t.name.as_deref() == Some(name))
-                .map(|(id, _)| btf.c_spelling(id));
-            Problem::UnknownType {
-                spelling: spelling.to_owned(),
-                hint: match other {
-                    Some(other) => format!("; it has `{other}`"),
-                    None => "; the sources do not define it (a type named by tag, `struct x`, `union x`, `enum x`, is put in BTF for you; a typedef must be used by a global, a map or a function signature)".to_owned(),
-                },
-            }
+    if let Some(id) = btf.find(name, fits).or_else(|| btf.find(name, fallback)) {
+        return Ok(id);
+    }
+    // Only a forward declaration: of the tag named, or of any tag for a
+    // bare name.
+    let declared_only = btf
+        .find(name, |kind| match (keyword, kind) {
+            (Some("struct"), Kind::Fwd { union }) => !union,
+            (Some("union"), Kind::Fwd { union }) => *union,
+            (None, Kind::Fwd { .. }) => true,
+            _ => false,
         })
+        .is_some();
+    Err(Problem::UnknownType {
+        event_map: event_map.map(str::to_owned),
+        spelling: spelling.trim().to_owned(),
+        declared_only,
+        suggestion: closest_type(btf, spelling),
+    })
+}
+
+/// The type BTF defines closest to `spelling` (see
+/// [`suggest::closest_type`]).
+fn closest_type(btf: &Btf, spelling: &str) -> Option<String> {
+    let candidates = btf.iter().filter_map(|ty| {
+        let tag = match ty.kind() {
+            Kind::Struct(_) => suggest::Tag::Struct,
+            Kind::Union(_) => suggest::Tag::Union,
+            Kind::Enum { .. } => suggest::Tag::Enum,
+            Kind::Typedef { .. } => suggest::Tag::Typedef,
+            _ => return None,
+        };
+        Some((tag, ty.name()?))
+    });
+    suggest::closest_type(spelling, candidates)
 }

@@ -4,7 +4,7 @@
 
 use crate::model::{FieldKind, IntTy, ResizableArray, Ty, TypeDef, TypeDefKind};
 use crate::object::Datasec;
-use crate::object::btf::{Btf, Kind};
+use skel_btf::{Btf, Kind};
 
 /// The array at the end of section `ds`, whose typed view is `view`, if
 /// libbpf would resize it.
@@ -26,7 +26,7 @@ pub fn last_array(btf: &Btf, ds: &Datasec, view: &TypeDef) -> Option<ResizableAr
         return None;
     }
     let array = btf.skip_modifiers(last.ty).ok()?;
-    let Kind::Array { elem, len, .. } = btf.get(array).kind else {
+    let Kind::Array { elem, len, .. } = btf.get(array).kind() else {
         return None;
     };
     let elem_size = btf.size_of(elem).ok().filter(|&size| size > 0)?;
@@ -58,8 +58,8 @@ mod tests {
     use super::super::types::Translator;
     use super::*;
     use crate::object::Var;
-    use crate::object::btf::BtfTypeId;
     use crate::testing::BtfWriter;
+    use skel_btf::BtfTypeId;
 
     struct Section {
         btf: Btf,

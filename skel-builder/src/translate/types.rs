@@ -16,7 +16,7 @@ use crate::model::{
     TypeDef, TypeDefKind, TypeRef, Warning,
 };
 use crate::object::Datasec;
-use crate::object::btf::{self, Btf, BtfError, BtfTypeId, Kind};
+use skel_btf::{self as btf, Btf, BtfError, BtfTypeId, Kind};
 
 /// Structs nested by value deeper than this are refused.
 pub const MAX_NESTING: usize = 100;
@@ -245,7 +245,7 @@ impl<'b> Translator<'b> {
             map: String::new(),
             role: "",
         };
-        match &ty.kind {
+        match ty.kind() {
             Kind::Struct(_) | Kind::Union(_) => match self.composite(id, place.origin()) {
                 Ok(r) => Some(r),
                 Err(p) => {
@@ -253,16 +253,16 @@ impl<'b> Translator<'b> {
                     None
                 }
             },
-            Kind::Enum { size, signed, .. } if IntTy::new(u64::from(*size), *signed).is_some() => {
+            Kind::Enum { size, signed, .. } if IntTy::new(u64::from(size), signed).is_some() => {
                 Some(self.enum_def(id, place.origin()))
             }
             Kind::Typedef { target } => {
-                let name = ty.name.clone().unwrap_or_default();
-                let resolved = btf.skip_qualifiers(*target).ok()?;
+                let name = ty.name().map(str::to_owned).unwrap_or_default();
+                let resolved = btf.skip_qualifiers(target).ok()?;
                 let target_ty = btf.get(resolved);
-                if target_ty.name.is_none()
+                if target_ty.name().is_none()
                     && matches!(
-                        target_ty.kind,
+                        target_ty.kind(),
                         Kind::Struct(_) | Kind::Union(_) | Kind::Enum { .. }
                     )
                 {
@@ -272,7 +272,7 @@ impl<'b> Translator<'b> {
                         _ => None,
                     };
                 }
-                let (ty, layout) = match self.member_ty(*target, &place, false, 0) {
+                let (ty, layout) = match self.member_ty(target, &place, false, 0) {
                     Ok(found) => found,
                     Err(MemberError::Bytes(note)) => {
                         self.warn(format!("typedef {name}"), "", &note);
@@ -334,12 +334,12 @@ impl<'b> Translator<'b> {
         let mut cur = id;
         let mut typedef_name: Option<&str> = None;
         for _ in 0..=btf::MAX_RESOLVE_DEPTH {
-            match &btf.get(cur).kind {
+            match btf.get(cur).kind() {
                 Kind::Typedef { target } => {
                     if typedef_name.is_none() {
-                        typedef_name = btf.get(cur).name.as_deref();
+                        typedef_name = btf.get(cur).name();
                     }
-                    cur = *target;
+                    cur = target;
                 }
                 k => match k.modifier_target() {
                     Some(next) => cur = next,
@@ -348,17 +348,17 @@ impl<'b> Translator<'b> {
             }
         }
         let ty = btf.get(cur);
-        let ty = match &ty.kind {
+        let ty = match ty.kind() {
             Kind::Int {
                 size,
                 signed,
                 is_bool,
                 ..
             } => {
-                let size = u64::from(*size);
-                if *is_bool && size == 1 {
+                let size = u64::from(size);
+                if is_bool && size == 1 {
                     Ty::Bool
-                } else if let Some(i) = IntTy::new(size, *signed) {
+                } else if let Some(i) = IntTy::new(size, signed) {
                     Ty::Int(i)
                 } else {
                     return Err(MemberError::Bytes(format!(
@@ -376,7 +376,7 @@ impl<'b> Translator<'b> {
                 }
             },
             Kind::Enum { size, signed, .. } => {
-                if IntTy::new(u64::from(*size), *signed).is_none() {
+                if IntTy::new(u64::from(size), signed).is_none() {
                     return Err(MemberError::Bytes(format!("enum of {size} bytes")));
                 }
                 let origin = naming_origin(typedef_name, place);
@@ -390,16 +390,16 @@ impl<'b> Translator<'b> {
                 }
             }
             Kind::Array { elem, len, .. } => {
-                let len = u64::from(*len);
+                let len = u64::from(len);
                 // Only elements written as `char` are strings; `__u8 x[N]`
                 // (a typedef) and `unsigned char x[N]` stay byte arrays.
                 let elem_written = btf
-                    .skip_qualifiers(*elem)
+                    .skip_qualifiers(elem)
                     .map_err(|e| MemberError::Problem(self.bad_type(id, e)))?;
                 if is_char(btf, elem_written) {
                     Ty::CharArray(len)
                 } else {
-                    let (elem_ty, elem_layout) = self.member_ty(*elem, place, false, arrays + 1)?;
+                    let (elem_ty, elem_layout) = self.member_ty(elem, place, false, arrays + 1)?;
                     if elem_layout
                         .size
                         .checked_mul(len)
@@ -450,12 +450,12 @@ impl<'b> Translator<'b> {
             size,
             signed,
             values,
-        } = &ty.kind
+        } = ty.kind()
         else {
             unreachable!("bug: enum_def on a non-enum")
         };
-        let repr = IntTy::new(u64::from(*size), *signed).expect("bug: checked by caller");
-        let bits = u64::from(*size) * 8;
+        let repr = IntTy::new(u64::from(size), signed).expect("bug: checked by caller");
+        let bits = u64::from(size) * 8;
         let values = values
             .iter()
             .map(|v| {
@@ -474,13 +474,13 @@ impl<'b> Translator<'b> {
                 };
                 EnumValue {
                     name: String::new(),
-                    c_name: v.name.clone(),
+                    c_name: v.name().to_owned(),
                     value,
                 }
             })
             .collect();
-        let (c_name, origin) = match &ty.name {
-            Some(n) => (format!("enum {n}"), Origin::Named { name: n.clone() }),
+        let (c_name, origin) = match ty.name() {
+            Some(n) => (format!("enum {n}"), Origin::Named { name: n.to_owned() }),
             None => ("enum (anon)".to_owned(), origin),
         };
         let r = self.push(TypeDef {
@@ -510,10 +510,13 @@ impl<'b> Translator<'b> {
             });
         }
         let ty = self.btf.get(id);
-        let union = matches!(ty.kind, Kind::Union(_));
+        let union = matches!(ty.kind(), Kind::Union(_));
         let keyword = if union { "union" } else { "struct" };
-        let (c_name, origin) = match &ty.name {
-            Some(n) => (format!("{keyword} {n}"), Origin::Named { name: n.clone() }),
+        let (c_name, origin) = match ty.name() {
+            Some(n) => (
+                format!("{keyword} {n}"),
+                Origin::Named { name: n.to_owned() },
+            ),
             None => (format!("{keyword} (anon)"), origin),
         };
         let r = self.placeholder(c_name, Some(id), origin);
@@ -543,7 +546,7 @@ impl<'b> Translator<'b> {
     ) -> Result<StructDef, Problem> {
         let btf = self.btf;
         let ty = btf.get(id);
-        let (comp, union) = match &ty.kind {
+        let (comp, union) = match ty.kind() {
             Kind::Struct(c) => (c, false),
             Kind::Union(c) => (c, true),
             other => {
@@ -559,7 +562,10 @@ impl<'b> Translator<'b> {
         let c_name = btf.c_spelling(id);
         let mut shapes = Vec::with_capacity(comp.members.len());
         for (index, m) in comp.members.iter().enumerate() {
-            let shown = m.name.clone().unwrap_or_else(|| format!("(anon #{index})"));
+            let shown = m
+                .name()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("(anon #{index})"));
             let bad = |reason: String| Problem::BadMember {
                 type_name: c_name.clone(),
                 type_id: id,
@@ -576,7 +582,7 @@ impl<'b> Translator<'b> {
                     bit_offset: int_off,
                     bits: int_bits,
                     ..
-                } = btf.get(resolved).kind
+                } = btf.get(resolved).kind()
                 {
                     if int_off != 0 || u64::from(int_bits) != u64::from(size) * 8 {
                         // The kernel refuses bits past the INT's size; no
@@ -602,7 +608,7 @@ impl<'b> Translator<'b> {
                     BitTy::Enum => {
                         let origin = Origin::Anonymous {
                             parent: r,
-                            member: m.name.clone(),
+                            member: m.name().map(str::to_owned),
                         };
                         (Ty::Enum(self.enum_def(resolved, origin)), signed)
                     }
@@ -614,7 +620,7 @@ impl<'b> Translator<'b> {
                     return Err(bad(format!("union member at bit offset {bit_offset}")));
                 }
                 shapes.push(Shape::Bitfield {
-                    name: m.name.clone(),
+                    name: m.name().map(str::to_owned),
                     bit_offset,
                     bits,
                     access,
@@ -630,11 +636,11 @@ impl<'b> Translator<'b> {
             }
             let place = Place::Member {
                 parent: r,
-                member: m.name.clone(),
+                member: m.name().map(str::to_owned),
             };
             match self.member_ty(m.ty, &place, slots, 0) {
                 Ok((ty, layout)) => shapes.push(Shape::Plain {
-                    name: m.name.clone(),
+                    name: m.name().map(str::to_owned),
                     byte_offset: bit_offset / 8,
                     ty,
                     layout,
@@ -645,7 +651,7 @@ impl<'b> Translator<'b> {
                     let size = btf.size_of(m.ty).unwrap_or(0);
                     self.warn(c_name.clone(), &shown, &note);
                     shapes.push(Shape::Plain {
-                        name: m.name.clone(),
+                        name: m.name().map(str::to_owned),
                         byte_offset: bit_offset / 8,
                         ty: Ty::Bytes(size),
                         layout: Layout { size, align: 1 },
@@ -889,15 +895,15 @@ fn bitfield_access(btf: &Btf, resolved: BtfTypeId, bits: u64) -> Option<(BitTy, 
     if bits > 64 {
         return None;
     }
-    match &btf.get(resolved).kind {
+    match btf.get(resolved).kind() {
         Kind::Int { is_bool: true, .. } => Some((BitTy::Plain(Ty::Bool), false)),
         Kind::Int { size, signed, .. } => {
-            let i = IntTy::new(u64::from(*size), *signed).filter(|i| i.size() <= 8)?;
-            Some((BitTy::Plain(Ty::Int(i)), *signed))
+            let i = IntTy::new(u64::from(size), signed).filter(|i| i.size() <= 8)?;
+            Some((BitTy::Plain(Ty::Int(i)), signed))
         }
         Kind::Enum { size, signed, .. } => {
-            IntTy::new(u64::from(*size), *signed)?;
-            Some((BitTy::Enum, *signed))
+            IntTy::new(u64::from(size), signed)?;
+            Some((BitTy::Enum, signed))
         }
         _ => None,
     }
@@ -906,16 +912,10 @@ fn bitfield_access(btf: &Btf, resolved: BtfTypeId, bits: u64) -> Option<(BitTy, 
 /// C `char` of any signedness (by the INT's char flag or its name).
 fn is_char(btf: &Btf, id: BtfTypeId) -> bool {
     let ty = btf.get(id);
-    match &ty.kind {
+    match ty.kind() {
         Kind::Int {
             size: 1, is_char, ..
-        } => {
-            *is_char
-                || matches!(
-                    ty.name.as_deref(),
-                    Some("char" | "signed char" | "unsigned char")
-                )
-        }
+        } => is_char || matches!(ty.name(), Some("char" | "signed char" | "unsigned char")),
         _ => false,
     }
 }

@@ -3,13 +3,14 @@
 //! BTF on top of its base.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use object::LittleEndian as LE;
 use object::read::elf::{ElfFile32, ElfFile64};
 use object::read::{Object, ObjectSection};
 
 use crate::error::Error;
-use crate::object::btf::Btf;
+use skel_btf::Btf;
 
 /// The running kernel's BTF.
 pub const RUNNING_KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
@@ -104,17 +105,17 @@ fn elf_btf<'data>(elf: &impl Object<'data>) -> ElfBtf {
     }
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<Btf, Error> {
+fn parse(path: &Path, bytes: Vec<u8>) -> Result<Btf, Error> {
     Btf::parse(bytes).map_err(|source| Error::Btf {
         path: path.to_owned(),
         source,
     })
 }
 
-fn parse_split(path: &Path, base_path: &Path, bytes: &[u8]) -> Result<Btf, Error> {
+fn parse_split(path: &Path, base_path: &Path, bytes: Vec<u8>) -> Result<Btf, Error> {
     let base = find(base_path)?;
-    let base_btf = parse(base_path, &base.bytes)?;
-    Btf::parse_split(base_btf, &base.bytes, bytes).map_err(|source| Error::Btf {
+    let base_btf = parse(base_path, base.bytes)?;
+    Btf::parse_split(Arc::new(base_btf), bytes).map_err(|source| Error::Btf {
         path: path.to_owned(),
         source,
     })
@@ -127,12 +128,12 @@ fn parse_split(path: &Path, base_path: &Path, bytes: &[u8]) -> Result<Btf, Error
 pub fn read(path: &Path, base: Option<&Path>) -> Result<(Btf, Vec<PathBuf>), Error> {
     let found = find(path)?;
     if let Some(base) = base {
-        let btf = parse_split(path, base, &found.bytes)?;
+        let btf = parse_split(path, base, found.bytes)?;
         return Ok((btf, vec![path.to_owned(), base.to_owned()]));
     }
     let default_base = Path::new(RUNNING_KERNEL_BTF);
     if found.module {
-        let btf = parse_split(path, default_base, &found.bytes).map_err(|e| match e {
+        let btf = parse_split(path, default_base, found.bytes).map_err(|e| match e {
             Error::Io { .. } => no_btf(
                 path,
                 format!(
@@ -145,10 +146,12 @@ pub fn read(path: &Path, base: Option<&Path>) -> Result<(Btf, Vec<PathBuf>), Err
         })?;
         return Ok((btf, vec![path.to_owned(), default_base.to_owned()]));
     }
-    match parse(path, &found.bytes) {
+    // The bytes move into the table (a kernel's BTF is megabytes): a
+    // second try reads the file again.
+    match parse(path, found.bytes) {
         Ok(btf) => Ok((btf, vec![path.to_owned()])),
         Err(alone) if path != default_base && default_base.exists() => {
-            match parse_split(path, default_base, &found.bytes) {
+            match parse_split(path, default_base, find(path)?.bytes) {
                 Ok(btf) => Ok((btf, vec![path.to_owned(), default_base.to_owned()])),
                 Err(_) => Err(alone),
             }

@@ -1,5 +1,6 @@
 //! Padding between the members of a printed struct: pure functions over bit
-//! offsets.
+//! offsets. (Whether a struct is packed, and the alignment of scalars, are
+//! skel-btf's rules: [`skel_btf::layout`].)
 //!
 //! BTF gives each member's offset but no alignment, so the printed C must
 //! make the compiler put every member exactly where BTF says. Gaps are
@@ -90,22 +91,6 @@ pub fn padding(cur: u64, next: Next, out: &mut Vec<Pad>) {
         pos += pad.bits;
         out.push(pad);
     }
-}
-
-/// Whether a struct or union must be printed `packed`: a member that is not
-/// a bitfield sits off its natural alignment, or the size is not a multiple
-/// of the largest alignment. `members` are (bit offset, alignment in bytes,
-/// is a bitfield).
-pub fn is_packed(size: u64, members: impl IntoIterator<Item = (u64, u64, bool)>) -> bool {
-    let mut max_align = 1;
-    for (bit_offset, align, bitfield) in members {
-        let align = align.max(1);
-        if !bitfield && bit_offset % (8 * align) != 0 {
-            return true;
-        }
-        max_align = max_align.max(align);
-    }
-    size % max_align != 0
 }
 
 /// For a union that BTF says is larger than its largest member: the
@@ -217,18 +202,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn packed_detection() {
-        // struct { char c; int x; } with x at byte 1.
-        assert!(is_packed(5, [(0, 1, false), (8, 4, false)]));
-        // Natural layout.
-        assert!(!is_packed(8, [(0, 1, false), (32, 4, false)]));
-        // Size not a multiple of the alignment.
-        assert!(is_packed(6, [(0, 4, false), (32, 1, false)]));
-        // A bitfield off its type's alignment is fine.
-        assert!(!is_packed(4, [(0, 4, true), (3, 4, true)]));
     }
 
     #[test]

@@ -16,7 +16,9 @@
 //! Distinct types sharing a name get `___N` suffixes, which CO-RE ignores.
 //!
 //! `input` reads files, `print` turns a `Btf` into C, `layout` and
-//! `names` hold the pure rules they use.
+//! `names` hold the pure rules they use. The reader, the C layout rules
+//! and the C declarators are skel-btf's, shared with the skeleton
+//! generator and skel-runtime.
 
 mod input;
 mod layout;
@@ -26,8 +28,8 @@ mod print;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::object::btf::Btf;
 use crate::write;
+use skel_btf::Btf;
 
 pub use input::RUNNING_KERNEL_BTF;
 pub use print::{MAX_DEPTH, PrintError};
@@ -60,9 +62,9 @@ pub fn read(source: &BtfSource, base: Option<&Path>) -> Result<(Btf, Vec<PathBuf
     input::read(source.path(), base)
 }
 
-/// Prints `btf` as a `vmlinux.h`; `input` names where it came from in the
-/// header's first line. Touches no files.
-pub fn print(btf: &Btf, input: &str) -> Result<String, PrintError> {
+/// The text around the types: a first line naming `input`, include guards
+/// and the `preserve_access_index` pragma.
+fn frame(input: &str) -> (String, &'static str) {
     let input = input.replace(['\n', '\r'], " ").replace("*/", "* /");
     let prologue = format!(
         "/* vmlinux.h: the types of `{input}`, printed by skel-builder {}. Do not edit. */\n\
@@ -80,6 +82,13 @@ pub fn print(btf: &Btf, input: &str) -> Result<String, PrintError> {
                     #endif\n\
                     \n\
                     #endif /* __VMLINUX_H__ */\n";
+    (prologue, epilogue)
+}
+
+/// Prints `btf` as a `vmlinux.h`; `input` names where it came from in the
+/// header's first line. Touches no files.
+pub fn print(btf: &Btf, input: &str) -> Result<String, PrintError> {
+    let (prologue, epilogue) = frame(input);
     print::print(btf, &prologue, epilogue)
 }
 
@@ -90,6 +99,31 @@ pub fn generate(source: &BtfSource, base: Option<&Path>) -> Result<String, Error
     print(&btf, &path.display().to_string()).map_err(|e| Error::VmlinuxH {
         path: path.to_owned(),
         source: e,
+    })
+}
+
+/// Reads `source` and prints it into `out` as it goes, a few kB at a time
+/// (a kernel's header is megabytes, and need not be held whole): what
+/// [`generate`] returns, written.
+pub fn generate_to(
+    source: &BtfSource,
+    base: Option<&Path>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    let (btf, _) = read(source, base)?;
+    let path = source.path();
+    let (prologue, epilogue) = frame(&path.display().to_string());
+    let mut sink = |text: &mut String| out.write_all(text.as_bytes());
+    print::print_to(&btf, &prologue, epilogue, &mut sink).map_err(|e| match e {
+        print::Failure::Print(source) => Error::VmlinuxH {
+            path: path.to_owned(),
+            source,
+        },
+        print::Failure::Sink(source) => Error::Io {
+            action: "write the vmlinux.h printed from",
+            path: path.to_owned(),
+            source,
+        },
     })
 }
 

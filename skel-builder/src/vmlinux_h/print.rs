@@ -13,15 +13,29 @@
 //!    every tag its members reach through pointers that is not defined yet
 //!    gets a forward declaration.
 //!
+//! Declarators (`int (*name[3])(char)`) are skel-btf's C spelling
+//! ([`skel_btf::c`]), with this printer's words for base types: numbered
+//! names, anonymous types defined in place, type tags as attributes. The
+//! alignment rules (packed or not, scalars) are skel-btf's
+//! ([`skel_btf::layout`]); padding and unions' `aligned(N)` are
+//! [`super::layout`]'s.
+//!
 //! Every recursion counts its depth against [`MAX_DEPTH`], so a hostile
 //! section (pointer cycles, anonymous types nesting without end) gives an
 //! error, never a stack overflow.
+//!
+//! Text is kept in a buffer that a caller may drain after each top-level
+//! definition ([`print_to`]): a kernel's header (a few MB) need not be held
+//! whole.
 
 use std::fmt::Write as _;
 
+use skel_btf::c::{self, Spell};
+use skel_btf::layout::{Alignment, MemberAlign, POINTER_SIZE, scalar_align};
+use skel_btf::{Btf, BtfTypeId, Composite, EnumValue, Kind};
+
 use super::layout::{self, Next, Pad};
 use super::names::{self, Namespace};
-use crate::object::btf::{Btf, BtfTypeId, Composite, EnumValue, Kind, Param};
 
 /// How deep ordering, emission and declarators may nest. Kernel BTF needs a
 /// few dozen levels; hostile input is cut off here.
@@ -155,28 +169,57 @@ struct State {
 /// Prints every type of `btf` as C, in an order that compiles, wrapped in
 /// `prologue` and `epilogue`.
 pub fn print(btf: &Btf, prologue: &str, epilogue: &str) -> Result<String, PrintError> {
-    let mut p = Printer::new(btf);
-    p.out.push_str(prologue);
-    p.mark_referenced();
-    let mut queue = vec![];
-    for index in 1..btf.len() {
-        let id = BtfTypeId(index as u32);
-        queue.clear();
-        p.order(id, false, &mut queue)?;
-        for &queued in &queue {
-            p.emit(queued, BtfTypeId(0))?;
-        }
+    let mut p = Printer::new(btf, true);
+    match p.run::<std::convert::Infallible>(prologue, epilogue, None) {
+        Ok(()) => Ok(p.out),
+        Err(Failure::Print(e)) => Err(e),
+        Err(Failure::Sink(never)) => match never {},
     }
-    p.out.push_str(epilogue);
-    Ok(p.out)
+}
+
+/// Why [`print_to`] stopped: the BTF, or the output.
+#[derive(Debug)]
+pub enum Failure<E> {
+    Print(PrintError),
+    Sink(E),
+}
+
+impl<E> From<PrintError> for Failure<E> {
+    fn from(e: PrintError) -> Self {
+        Failure::Print(e)
+    }
+}
+
+/// What takes the printed text, piece by piece.
+type Sink<'s, E> = &'s mut dyn FnMut(&mut String) -> Result<(), E>;
+
+/// How much text is kept before [`print_to`] hands it on.
+const CHUNK: usize = 64 << 10;
+
+/// As [`print`], handing the text to `sink` in pieces of about [`CHUNK`]
+/// bytes (whole definitions), which it must take (`String::clear`s it
+/// after).
+pub fn print_to<E>(
+    btf: &Btf,
+    prologue: &str,
+    epilogue: &str,
+    sink: Sink<'_, E>,
+) -> Result<(), Failure<E>> {
+    let mut p = Printer::new(btf, false);
+    p.run(prologue, epilogue, Some(&mut *sink))?;
+    sink(&mut p.out).map_err(Failure::Sink)
 }
 
 struct Printer<'a> {
     btf: &'a Btf,
     out: String,
+    /// Bytes handed on already.
+    flushed: usize,
     state: Vec<State>,
-    /// Resolved names of struct/union/enum/typedef ids (`None`: not yet).
-    names: Vec<Option<Box<str>>>,
+    /// How many times the name of each struct/union/enum/typedef id is
+    /// taken in its namespace when it is named (`name___N` from 2); 0: not
+    /// named yet.
+    names: Vec<u32>,
     tags: Namespace<'a>,
     idents: Namespace<'a>,
     depth: usize,
@@ -185,21 +228,19 @@ struct Printer<'a> {
     pads: Vec<Pad>,
 }
 
-fn is_composite(kind: &Kind) -> bool {
-    matches!(kind, Kind::Struct(_) | Kind::Union(_))
-}
-
 impl<'a> Printer<'a> {
-    fn new(btf: &'a Btf) -> Self {
+    /// A printer; `whole`: the text is kept whole (else drained in chunks).
+    fn new(btf: &'a Btf, whole: bool) -> Self {
         let mut state = vec![State::default(); btf.len()];
         // void is always there.
         state[0].order = Order::Ordered;
         state[0].emit = Emit::Emitted;
         Printer {
             btf,
-            out: String::with_capacity(btf.len() * 32),
+            out: String::with_capacity(if whole { btf.len() * 32 } else { 2 * CHUNK }),
+            flushed: 0,
             state,
-            names: vec![None; btf.len()],
+            names: vec![0; btf.len()],
             tags: Namespace::default(),
             idents: Namespace::default(),
             depth: 0,
@@ -209,12 +250,42 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// Prints everything; with a `sink`, hands it the text after each
+    /// definition once it holds [`CHUNK`] bytes (else keeps it all).
+    fn run<E>(
+        &mut self,
+        prologue: &str,
+        epilogue: &str,
+        mut sink: Option<Sink<'_, E>>,
+    ) -> Result<(), Failure<E>> {
+        self.out.push_str(prologue);
+        self.mark_referenced();
+        let mut queue = vec![];
+        for index in 1..self.btf.len() {
+            let id = BtfTypeId(index as u32);
+            queue.clear();
+            self.order(id, false, &mut queue)?;
+            for &queued in &queue {
+                self.emit(queued, BtfTypeId(0))?;
+            }
+            if let Some(sink) = sink.as_mut()
+                && self.out.len() >= CHUNK
+            {
+                self.flushed += self.out.len();
+                sink(&mut self.out).map_err(Failure::Sink)?;
+                self.out.clear();
+            }
+        }
+        self.out.push_str(epilogue);
+        Ok(())
+    }
+
     fn st(&mut self, id: BtfTypeId) -> &mut State {
         &mut self.state[id.0 as usize]
     }
 
     fn raw_name(&self, id: BtfTypeId) -> &'a str {
-        self.btf.get(id).name.as_deref().unwrap_or("")
+        self.btf.get(id).name().unwrap_or("")
     }
 
     /// Counts one level of nesting and one step; every recursion goes
@@ -229,7 +300,7 @@ impl<'a> Printer<'a> {
                 limit: MAX_DEPTH,
             });
         }
-        if self.steps > self.max_steps || self.out.len() > MAX_OUTPUT {
+        if self.steps > self.max_steps || self.flushed + self.out.len() > MAX_OUTPUT {
             return Err(PrintError::TooLarge {
                 type_id: id,
                 name: self.raw_name(id).to_owned(),
@@ -244,16 +315,16 @@ impl<'a> Printer<'a> {
     }
 
     fn mark_referenced(&mut self) {
-        for (_, ty) in self.btf.iter() {
+        for ty in self.btf.iter() {
             let mut mark = |id: BtfTypeId| {
                 if let Some(s) = self.state.get_mut(id.0 as usize) {
                     s.referenced = true;
                 }
             };
-            match &ty.kind {
+            match ty.kind() {
                 Kind::Array { elem, index, .. } => {
-                    mark(*elem);
-                    mark(*index);
+                    mark(elem);
+                    mark(index);
                 }
                 Kind::Struct(c) | Kind::Union(c) => c.members.iter().for_each(|m| mark(m.ty)),
                 Kind::FuncProto { params, .. } => params.iter().for_each(|p| mark(p.ty)),
@@ -264,14 +335,15 @@ impl<'a> Printer<'a> {
                 | Kind::Const { target }
                 | Kind::Restrict { target }
                 | Kind::TypeTag { target }
-                | Kind::DeclTag { target, .. } => mark(*target),
-                Kind::Func { proto, .. } => mark(*proto),
-                Kind::Var { ty, .. } => mark(*ty),
+                | Kind::DeclTag { target, .. } => mark(target),
+                Kind::Func { proto, .. } => mark(proto),
+                Kind::Var { ty, .. } => mark(ty),
                 Kind::Void
                 | Kind::Int { .. }
                 | Kind::Enum { .. }
                 | Kind::Fwd { .. }
-                | Kind::Float { .. } => {}
+                | Kind::Float { .. }
+                | _ => {}
             }
         }
     }
@@ -280,13 +352,12 @@ impl<'a> Printer<'a> {
 
     /// The C name of a struct, union, enum, fwd or typedef, numbered if
     /// its namespace already holds it; given at first use.
-    fn name(&mut self, id: BtfTypeId) -> Result<&str, PrintError> {
+    fn name(&mut self, id: BtfTypeId) -> Result<(&'a str, u32), PrintError> {
         let index = id.0 as usize;
-        if self.names[index].is_none() {
-            let raw = self.raw_name(id);
-            let kind = &self.btf.get(id).kind;
-            let resolved = if raw.is_empty() {
-                String::new()
+        let raw = self.raw_name(id);
+        if self.names[index] == 0 {
+            self.names[index] = if raw.is_empty() {
+                1
             } else {
                 if !names::is_identifier(raw) {
                     return Err(PrintError::BadName {
@@ -295,24 +366,25 @@ impl<'a> Printer<'a> {
                         name: raw.to_owned(),
                     });
                 }
-                match kind {
+                match self.btf.get(id).kind() {
                     // Forward declarations name whichever type has the tag;
                     // an enum without values is one.
-                    Kind::Fwd { .. } => raw.to_owned(),
-                    Kind::Enum { values, .. } if values.is_empty() => raw.to_owned(),
-                    Kind::Typedef { .. } => names::numbered(raw, self.idents.take(raw)),
-                    _ => names::numbered(raw, self.tags.take(raw)),
+                    Kind::Fwd { .. } => 1,
+                    Kind::Enum { values, .. } if values.is_empty() => 1,
+                    Kind::Typedef { .. } => self.idents.take(raw),
+                    _ => self.tags.take(raw),
                 }
             };
-            self.names[index] = Some(resolved.into_boxed_str());
         }
-        Ok(self.names[index].as_deref().unwrap_or(""))
+        Ok((raw, self.names[index]))
     }
 
     fn push_name(&mut self, id: BtfTypeId) -> Result<(), PrintError> {
-        self.name(id)?;
-        let name = self.names[id.0 as usize].as_deref().unwrap_or("");
-        self.out.push_str(name);
+        let (raw, n) = self.name(id)?;
+        self.out.push_str(raw);
+        if n > 1 {
+            let _ = write!(self.out, "___{n}");
+        }
         Ok(())
     }
 
@@ -344,7 +416,7 @@ impl<'a> Printer<'a> {
             Order::Ordering => {
                 let ty = self.btf.get(id);
                 // A loop through a pointer: a forward declaration does.
-                if is_composite(&ty.kind) && through_ptr && ty.name.is_some() {
+                if ty.kind().is_composite() && through_ptr && ty.name().is_some() {
                     return Ok(false);
                 }
                 return Err(PrintError::Cycle {
@@ -367,19 +439,19 @@ impl<'a> Printer<'a> {
         queue: &mut Vec<BtfTypeId>,
     ) -> Result<bool, PrintError> {
         let ty = self.btf.get(id);
-        let named = ty.name.is_some();
-        match &ty.kind {
+        let named = ty.name().is_some();
+        match ty.kind() {
             Kind::Void | Kind::Int { .. } | Kind::Float { .. } => {
                 self.st(id).order = Order::Ordered;
                 Ok(false)
             }
             Kind::Ptr { target } => {
-                let strong = self.order(*target, true, queue);
+                let strong = self.order(target, true, queue);
                 self.st(id).order = Order::Ordered;
                 strong
             }
             // Array elements must be complete, pointer or not.
-            Kind::Array { elem, .. } => self.order(*elem, false, queue),
+            Kind::Array { elem, .. } => self.order(elem, false, queue),
             Kind::Struct(c) | Kind::Union(c) => {
                 // Through a pointer a named type needs only its tag; an
                 // anonymous one is defined inline, so its members count.
@@ -387,7 +459,7 @@ impl<'a> Printer<'a> {
                     return Ok(false);
                 }
                 self.st(id).order = Order::Ordering;
-                for m in &c.members {
+                for m in c.members {
                     self.order(m.ty, false, queue)?;
                 }
                 if named {
@@ -406,7 +478,7 @@ impl<'a> Printer<'a> {
                 Ok(true)
             }
             Kind::Typedef { target } => {
-                let strong = self.order(*target, through_ptr, queue)?;
+                let strong = self.order(target, through_ptr, queue)?;
                 // Like a struct, a typedef reached through a pointer can
                 // wait, unless what it names must be complete.
                 if through_ptr && !strong {
@@ -419,15 +491,19 @@ impl<'a> Printer<'a> {
             Kind::Volatile { target }
             | Kind::Const { target }
             | Kind::Restrict { target }
-            | Kind::TypeTag { target } => self.order(*target, through_ptr, queue),
+            | Kind::TypeTag { target } => self.order(target, through_ptr, queue),
             Kind::FuncProto { ret, params } => {
-                let mut strong = self.order(*ret, through_ptr, queue)?;
+                let mut strong = self.order(ret, through_ptr, queue)?;
                 for p in params {
                     strong |= self.order(p.ty, through_ptr, queue)?;
                 }
                 Ok(strong)
             }
-            Kind::Func { .. } | Kind::Var { .. } | Kind::Datasec { .. } | Kind::DeclTag { .. } => {
+            Kind::Func { .. }
+            | Kind::Var { .. }
+            | Kind::Datasec { .. }
+            | Kind::DeclTag { .. }
+            | _ => {
                 self.st(id).order = Order::Ordered;
                 Ok(false)
             }
@@ -449,9 +525,9 @@ impl<'a> Printer<'a> {
             if state.fwd_emitted {
                 return Ok(());
             }
-            match &ty.kind {
+            match ty.kind() {
                 Kind::Struct(_) | Kind::Union(_) => {
-                    if id == container || ty.name.is_none() {
+                    if id == container || ty.name().is_none() {
                         return Ok(());
                     }
                     self.tag_fwd(id)?;
@@ -461,7 +537,7 @@ impl<'a> Printer<'a> {
                 Kind::Typedef { target } => {
                     // Good for uses through pointers; the complete type
                     // follows.
-                    self.typedef_def(id, *target, 0)?;
+                    self.typedef_def(id, target, 0)?;
                     self.st(id).fwd_emitted = true;
                 }
                 _ => {}
@@ -477,7 +553,7 @@ impl<'a> Printer<'a> {
     fn emit_new(&mut self, id: BtfTypeId, container: BtfTypeId) -> Result<(), PrintError> {
         let ty = self.btf.get(id);
         let top_level = container.0 == 0;
-        match &ty.kind {
+        match ty.kind() {
             Kind::Int { .. } => {
                 self.missing_alias(id)?;
                 self.st(id).emit = Emit::Emitted;
@@ -493,8 +569,8 @@ impl<'a> Printer<'a> {
             | Kind::Volatile { target }
             | Kind::Const { target }
             | Kind::Restrict { target }
-            | Kind::TypeTag { target } => self.emit(*target, container)?,
-            Kind::Array { elem, .. } => self.emit(*elem, container)?,
+            | Kind::TypeTag { target } => self.emit(target, container)?,
+            Kind::Array { elem, .. } => self.emit(elem, container)?,
             Kind::Fwd { .. } => {
                 self.tag_fwd(id)?;
                 self.out.push_str(";\n\n");
@@ -502,20 +578,20 @@ impl<'a> Printer<'a> {
             }
             Kind::Typedef { target } => {
                 self.st(id).emit = Emit::Emitting;
-                self.emit(*target, id)?;
+                self.emit(target, id)?;
                 if !self.st(id).fwd_emitted {
-                    self.typedef_def(id, *target, 0)?;
+                    self.typedef_def(id, target, 0)?;
                 }
                 self.st(id).emit = Emit::Emitted;
             }
             Kind::Struct(c) | Kind::Union(c) => {
                 self.st(id).emit = Emit::Emitting;
-                let named = ty.name.is_some();
+                let named = ty.name().is_some();
                 if top_level || !named {
                     // The members are printed here: what they reach
                     // through pointers needs declaring first.
                     let inner = if named { id } else { container };
-                    for m in &c.members {
+                    for m in c.members {
                         self.emit(m.ty, inner)?;
                     }
                 } else if !self.st(id).fwd_emitted && id != container {
@@ -532,7 +608,7 @@ impl<'a> Printer<'a> {
                 }
             }
             Kind::FuncProto { ret, params } => {
-                self.emit(*ret, container)?;
+                self.emit(ret, container)?;
                 for p in params {
                     self.emit(p.ty, container)?;
                 }
@@ -542,7 +618,8 @@ impl<'a> Printer<'a> {
             | Kind::Func { .. }
             | Kind::Var { .. }
             | Kind::Datasec { .. }
-            | Kind::DeclTag { .. } => {}
+            | Kind::DeclTag { .. }
+            | _ => {}
         }
         Ok(())
     }
@@ -561,7 +638,7 @@ impl<'a> Printer<'a> {
     }
 
     fn tag_fwd(&mut self, id: BtfTypeId) -> Result<(), PrintError> {
-        let keyword = match &self.btf.get(id).kind {
+        let keyword = match self.btf.get(id).kind() {
             Kind::Union(_) | Kind::Fwd { union: true } => "union",
             _ => "struct",
         };
@@ -583,8 +660,7 @@ impl<'a> Printer<'a> {
             return Ok(());
         }
         self.check_ident(id, "typedef name", raw)?;
-        self.name(id)?;
-        let name = self.names[id.0 as usize].clone().unwrap_or_default();
+        let name = names::numbered(raw, self.name(id)?.1);
         // Old GCCs describe this one as a typedef of void.
         if target.0 == 0 && raw == "__gnuc_va_list" {
             let _ = write!(self.out, "typedef __builtin_va_list {name};\n\n");
@@ -631,7 +707,7 @@ impl<'a> Printer<'a> {
         }
         let target = self.btf.skip_modifiers(ty).ok()?;
         let t = self.btf.get(target);
-        (is_composite(&t.kind) && t.name.is_some()).then_some(target)
+        (t.kind().is_composite() && t.name().is_some()).then_some(target)
     }
 
     fn composite_def_inner(
@@ -641,14 +717,14 @@ impl<'a> Printer<'a> {
         named: bool,
     ) -> Result<(), PrintError> {
         let ty = self.btf.get(id);
-        let (c, union): (&Composite, bool) = match &ty.kind {
+        let (c, union): (Composite<'a>, bool) = match ty.kind() {
             Kind::Struct(c) => (c, false),
             Kind::Union(c) => (c, true),
             _ => return Ok(()),
         };
         let shape = self.shape(id, c)?;
         self.out.push_str(if union { "union" } else { "struct" });
-        if named && ty.name.is_some() {
+        if named && ty.name().is_some() {
             self.out.push(' ');
             self.push_name(id)?;
         }
@@ -669,7 +745,7 @@ impl<'a> Printer<'a> {
             self.pad(id, end, next, lvl + 1)?;
             self.out.push('\n');
             self.indent(lvl + 1);
-            let name = m.name.as_deref().unwrap_or("");
+            let name = m.name().unwrap_or("");
             if !name.is_empty() {
                 self.check_ident(id, "member name", name)?;
                 self.decl(m.ty, name, lvl + 1)?;
@@ -747,12 +823,12 @@ impl<'a> Printer<'a> {
             size,
             signed,
             values,
-        } = &ty.kind
+        } = ty.kind()
         else {
             return Ok(());
         };
         self.out.push_str("enum");
-        if ty.name.is_some() {
+        if ty.name().is_some() {
             self.out.push(' ');
             self.push_name(id)?;
         }
@@ -761,13 +837,13 @@ impl<'a> Printer<'a> {
         }
         self.out.push_str(" {");
         for v in values {
-            self.enumerator(id, v, *size, *signed, lvl + 1)?;
+            self.enumerator(id, v, size, signed, lvl + 1)?;
         }
         self.out.push('\n');
         self.indent(lvl);
         self.out.push('}');
         // C picks an enum's size from its values; BTF's size wins.
-        let natural_8 = *size == 8 && values.iter().any(|v| !fits_32(v.value, *signed));
+        let natural_8 = size == 8 && values.iter().any(|v| !fits_32(v.value, signed));
         let mode = match size {
             1 => Some("QI"),
             2 => Some("HI"),
@@ -783,18 +859,19 @@ impl<'a> Printer<'a> {
     fn enumerator(
         &mut self,
         id: BtfTypeId,
-        v: &'a EnumValue,
+        v: EnumValue<'a>,
         size: u32,
         signed: bool,
         lvl: usize,
     ) -> Result<(), PrintError> {
-        self.check_ident(id, "enumerator", &v.name)?;
+        let name = v.name();
+        self.check_ident(id, "enumerator", name)?;
         // Enumerators share the ordinary namespace with typedefs; an
         // anonymous enum used by two members is printed twice.
-        let n = self.idents.take(&v.name);
+        let n = self.idents.take(name);
         self.out.push('\n');
         self.indent(lvl);
-        self.out.push_str(&v.name);
+        self.out.push_str(name);
         if n > 1 {
             let _ = write!(self.out, "___{n}");
         }
@@ -810,229 +887,12 @@ impl<'a> Printer<'a> {
         Ok(())
     }
 
-    // ---- declarations ---------------------------------------------------
+    // ---- declarations -------------------------------------------------
 
     /// `<type> <name>` in C declarator syntax: `int (*name[3])(char)`.
     fn decl(&mut self, id: BtfTypeId, name: &str, lvl: usize) -> Result<(), PrintError> {
-        self.enter(id)?;
-        let mut chain = Vec::new();
-        let mut cur = id;
-        let result = loop {
-            if chain.len() > MAX_DEPTH {
-                break Err(PrintError::TooDeep {
-                    type_id: id,
-                    name: self.raw_name(id).to_owned(),
-                    limit: MAX_DEPTH,
-                });
-            }
-            chain.push(cur);
-            match &self.btf.get(cur).kind {
-                Kind::Ptr { target }
-                | Kind::Volatile { target }
-                | Kind::Const { target }
-                | Kind::Restrict { target }
-                | Kind::TypeTag { target } => cur = *target,
-                Kind::FuncProto { ret, .. } => cur = *ret,
-                Kind::Array { elem, .. } => cur = *elem,
-                Kind::Void
-                | Kind::Int { .. }
-                | Kind::Float { .. }
-                | Kind::Struct(_)
-                | Kind::Union(_)
-                | Kind::Enum { .. }
-                | Kind::Fwd { .. }
-                | Kind::Typedef { .. } => break self.chain(&chain, name, lvl),
-                other @ (Kind::Func { .. }
-                | Kind::Var { .. }
-                | Kind::Datasec { .. }
-                | Kind::DeclTag { .. }) => {
-                    break Err(PrintError::UnexpectedKind {
-                        type_id: cur,
-                        kind: other.name(),
-                    });
-                }
-            }
-        };
-        self.leave();
-        result
-    }
-
-    /// Leading qualifiers of a base type: `const volatile int`.
-    fn qualifiers(&mut self, rest: &mut &[BtfTypeId]) {
-        while let Some((&id, head)) = rest.split_last() {
-            let word = match self.btf.get(id).kind {
-                Kind::Volatile { .. } => "volatile ",
-                Kind::Const { .. } => "const ",
-                Kind::Restrict { .. } => "restrict ",
-                _ => return,
-            };
-            self.out.push_str(word);
-            *rest = head;
-        }
-    }
-
-    /// Qualifiers of an array or function type have no meaning in C (GCC
-    /// writes some); they are dropped.
-    fn drop_qualifiers(&self, rest: &mut &[BtfTypeId]) {
-        while let Some((&id, head)) = rest.split_last() {
-            match self.btf.get(id).kind {
-                Kind::Volatile { .. } | Kind::Const { .. } | Kind::Restrict { .. } => *rest = head,
-                _ => return,
-            }
-        }
-    }
-
-    fn declarator_name(&mut self, name: &str, after_ptr: bool) {
-        if !name.is_empty() && !after_ptr {
-            self.out.push(' ');
-        }
-        self.out.push_str(name);
-    }
-
-    /// Prints a chain of types (outermost first, the base type last) as a
-    /// declaration of `name`. Types are printed from the base type out;
-    /// arrays and functions wrap what is left of the chain.
-    fn chain(&mut self, chain: &[BtfTypeId], name: &str, lvl: usize) -> Result<(), PrintError> {
-        let mut rest = chain;
-        // `int ***`, not `int * * *`; a lone pointer before a function is
-        // `(*name)`.
-        let mut after_ptr = true;
-        while let Some((&id, head)) = rest.split_last() {
-            rest = head;
-            let ty = self.btf.get(id);
-            match &ty.kind {
-                Kind::Void => {
-                    self.qualifiers(&mut rest);
-                    self.out.push_str("void");
-                }
-                Kind::Int { .. } | Kind::Float { .. } => {
-                    self.qualifiers(&mut rest);
-                    let base = self.raw_name(id);
-                    if !names::is_base_type_name(base) {
-                        return Err(PrintError::BadName {
-                            type_id: id,
-                            what: "base type name",
-                            name: base.to_owned(),
-                        });
-                    }
-                    self.out.push_str(base);
-                }
-                Kind::Struct(_) | Kind::Union(_) => {
-                    self.qualifiers(&mut rest);
-                    if ty.name.is_none() {
-                        self.composite_def(id, lvl)?;
-                    } else {
-                        self.tag_fwd(id)?;
-                    }
-                }
-                Kind::Enum { .. } => {
-                    self.qualifiers(&mut rest);
-                    if ty.name.is_none() {
-                        self.enum_def(id, lvl)?;
-                    } else {
-                        self.out.push_str("enum ");
-                        self.push_name(id)?;
-                    }
-                }
-                Kind::Fwd { .. } => {
-                    self.qualifiers(&mut rest);
-                    self.tag_fwd(id)?;
-                }
-                Kind::Typedef { .. } => {
-                    self.qualifiers(&mut rest);
-                    self.push_name(id)?;
-                }
-                Kind::Ptr { .. } => self.out.push_str(if after_ptr { "*" } else { " *" }),
-                Kind::Volatile { .. } => self.out.push_str(" volatile"),
-                Kind::Const { .. } => self.out.push_str(" const"),
-                Kind::Restrict { .. } => self.out.push_str(" restrict"),
-                Kind::TypeTag { .. } => {
-                    self.qualifiers(&mut rest);
-                    let tag = ty.name.as_deref().unwrap_or("");
-                    if !names::is_tag_text(tag) {
-                        return Err(PrintError::BadName {
-                            type_id: id,
-                            what: "type tag",
-                            name: tag.to_owned(),
-                        });
-                    }
-                    let _ = write!(self.out, " __attribute__((btf_type_tag(\"{tag}\")))");
-                }
-                Kind::Array { len, .. } => {
-                    self.drop_qualifiers(&mut rest);
-                    if let Some(&next) = rest.last() {
-                        let multidim = matches!(self.btf.get(next).kind, Kind::Array { .. });
-                        if !name.is_empty() && !after_ptr {
-                            self.out.push(' ');
-                        }
-                        if !multidim {
-                            self.out.push('(');
-                        }
-                        self.enter(id)?;
-                        let inner = self.chain(rest, name, lvl);
-                        self.leave();
-                        inner?;
-                        if !multidim {
-                            self.out.push(')');
-                        }
-                    } else {
-                        self.declarator_name(name, after_ptr);
-                    }
-                    let _ = write!(self.out, "[{len}]");
-                    return Ok(());
-                }
-                Kind::FuncProto { params, .. } => {
-                    self.drop_qualifiers(&mut rest);
-                    if rest.is_empty() {
-                        self.declarator_name(name, after_ptr);
-                    } else {
-                        self.out.push_str(" (");
-                        self.enter(id)?;
-                        let inner = self.chain(rest, name, lvl);
-                        self.leave();
-                        inner?;
-                        self.out.push(')');
-                    }
-                    self.params(id, params, lvl)?;
-                    return Ok(());
-                }
-                other => {
-                    return Err(PrintError::UnexpectedKind {
-                        type_id: id,
-                        kind: other.name(),
-                    });
-                }
-            }
-            after_ptr = matches!(ty.kind, Kind::Ptr { .. });
-        }
-        self.declarator_name(name, after_ptr);
-        Ok(())
-    }
-
-    fn params(&mut self, id: BtfTypeId, params: &'a [Param], lvl: usize) -> Result<(), PrintError> {
-        self.out.push('(');
-        // No parameters, or clang's single `void` one.
-        if params.is_empty() || (params.len() == 1 && params[0].ty.0 == 0) {
-            self.out.push_str("void)");
-            return Ok(());
-        }
-        for (i, p) in params.iter().enumerate() {
-            if i > 0 {
-                self.out.push_str(", ");
-            }
-            // A last parameter of type void means `...`.
-            if i + 1 == params.len() && p.ty.0 == 0 {
-                self.out.push_str("...");
-                break;
-            }
-            let name = p.name.as_deref().unwrap_or("");
-            if !name.is_empty() {
-                self.check_ident(id, "parameter name", name)?;
-            }
-            self.decl(p.ty, name, lvl)?;
-        }
-        self.out.push(')');
-        Ok(())
+        let btf = self.btf;
+        c::declaration(btf, self, id, name, lvl)
     }
 
     // ---- layout ---------------------------------------------------------
@@ -1052,22 +912,17 @@ impl<'a> Printer<'a> {
     }
 
     fn align_uncached(&mut self, id: BtfTypeId) -> Result<u64, PrintError> {
-        Ok(match &self.btf.get(id).kind {
+        Ok(match self.btf.get(id).kind() {
             Kind::Int { size, .. } | Kind::Enum { size, .. } | Kind::Float { size } => {
-                let size = u64::from(*size);
-                if size.is_power_of_two() {
-                    size.min(16)
-                } else {
-                    1
-                }
+                scalar_align(u64::from(size))
             }
-            Kind::Ptr { .. } => 8,
+            Kind::Ptr { .. } => POINTER_SIZE,
             Kind::Typedef { target }
             | Kind::Volatile { target }
             | Kind::Const { target }
             | Kind::Restrict { target }
-            | Kind::TypeTag { target } => self.align_of(*target)?,
-            Kind::Array { elem, .. } => self.align_of(*elem)?,
+            | Kind::TypeTag { target } => self.align_of(target)?,
+            Kind::Array { elem, .. } => self.align_of(elem)?,
             Kind::Struct(c) | Kind::Union(c) => {
                 let shape = self.shape(id, c)?;
                 shape.align
@@ -1078,15 +933,19 @@ impl<'a> Printer<'a> {
 
     /// How a struct or union is printed: packed or not, its alignment, and
     /// the width of each member that is a bitfield.
-    fn shape(&mut self, id: BtfTypeId, c: &Composite) -> Result<Shape, PrintError> {
-        let union = matches!(self.btf.get(id).kind, Kind::Union(_));
+    fn shape(&mut self, id: BtfTypeId, c: Composite<'a>) -> Result<Shape, PrintError> {
+        let union = matches!(self.btf.get(id).kind(), Kind::Union(_));
         let mut members = Vec::with_capacity(c.members.len());
         let mut bitfields = Vec::with_capacity(c.members.len());
         let mut natural_size = 0u64;
-        for m in &c.members {
+        for m in c.members {
             let align = self.align_of(m.ty)?;
             let bits = self.bitfield_bits(m.ty, m.bitfield_size);
-            members.push((u64::from(m.bit_offset), align, bits != 0));
+            members.push(MemberAlign {
+                bit_offset: u64::from(m.bit_offset),
+                align,
+                bitfield: bits != 0,
+            });
             bitfields.push(bits);
             let size = if bits != 0 {
                 u64::from(bits).div_ceil(8)
@@ -1095,8 +954,9 @@ impl<'a> Printer<'a> {
             };
             natural_size = natural_size.max(size);
         }
-        let packed = layout::is_packed(u64::from(c.size), members.iter().copied());
-        let max_align = members.iter().map(|m| m.1).max().unwrap_or(1).max(1);
+        let alignment = Alignment::of_members(members);
+        let packed = alignment.packed(u64::from(c.size));
+        let max_align = alignment.natural;
         let mut shape = Shape {
             packed,
             align: if packed { 1 } else { max_align },
@@ -1126,8 +986,8 @@ impl<'a> Printer<'a> {
         let mut cur = id;
         for _ in 0..=MAX_DEPTH {
             let ty = self.btf.get(cur);
-            match ty.kind {
-                Kind::Typedef { .. } if ty.name.as_deref() == Some("__builtin_va_list") => {
+            match ty.kind() {
+                Kind::Typedef { .. } if ty.name() == Some("__builtin_va_list") => {
                     return 8;
                 }
                 Kind::Typedef { target }
@@ -1150,11 +1010,120 @@ impl<'a> Printer<'a> {
         let Ok(base) = self.btf.skip_modifiers(ty) else {
             return 0;
         };
-        match self.btf.get(base).kind {
+        match self.btf.get(base).kind() {
             Kind::Int { size, bits, .. } if bits != 0 && u64::from(bits) < u64::from(size) * 8 => {
                 bits
             }
             _ => 0,
+        }
+    }
+}
+
+/// The words of this header in skel-btf's C declarators: numbered names,
+/// anonymous types defined in place, checked identifiers, type tags as
+/// attributes, and the printer's bounds.
+impl Spell for Printer<'_> {
+    type Error = PrintError;
+
+    fn out(&mut self) -> &mut String {
+        &mut self.out
+    }
+
+    fn enter(&mut self, _: &Btf, id: BtfTypeId) -> Result<bool, PrintError> {
+        Printer::enter(self, id).map(|()| true)
+    }
+
+    fn leave(&mut self) {
+        Printer::leave(self);
+    }
+
+    fn link(
+        &mut self,
+        _: &Btf,
+        start: BtfTypeId,
+        _: BtfTypeId,
+        n: usize,
+    ) -> Result<bool, PrintError> {
+        if n > MAX_DEPTH + 1 {
+            return Err(PrintError::TooDeep {
+                type_id: start,
+                name: self.raw_name(start).to_owned(),
+                limit: MAX_DEPTH,
+            });
+        }
+        Ok(true)
+    }
+
+    fn base(&mut self, btf: &Btf, id: BtfTypeId, lvl: usize) -> Result<(), PrintError> {
+        let ty = btf.get(id);
+        match ty.kind() {
+            Kind::Void => self.out.push_str("void"),
+            Kind::Int { .. } | Kind::Float { .. } => {
+                let base = self.raw_name(id);
+                if !names::is_base_type_name(base) {
+                    return Err(PrintError::BadName {
+                        type_id: id,
+                        what: "base type name",
+                        name: base.to_owned(),
+                    });
+                }
+                self.out.push_str(base);
+            }
+            Kind::Struct(_) | Kind::Union(_) => {
+                if ty.name().is_none() {
+                    self.composite_def(id, lvl)?;
+                } else {
+                    self.tag_fwd(id)?;
+                }
+            }
+            Kind::Enum { .. } => {
+                if ty.name().is_none() {
+                    self.enum_def(id, lvl)?;
+                } else {
+                    self.out.push_str("enum ");
+                    self.push_name(id)?;
+                }
+            }
+            Kind::Fwd { .. } => self.tag_fwd(id)?,
+            Kind::Typedef { .. } => self.push_name(id)?,
+            other => {
+                return Err(PrintError::UnexpectedKind {
+                    type_id: id,
+                    kind: other.name(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn type_tags(&self) -> bool {
+        true
+    }
+
+    fn type_tag(&mut self, _: &Btf, id: BtfTypeId, tag: &str) -> Result<(), PrintError> {
+        if !names::is_tag_text(tag) {
+            return Err(PrintError::BadName {
+                type_id: id,
+                what: "type tag",
+                name: tag.to_owned(),
+            });
+        }
+        let _ = write!(self.out, " __attribute__((btf_type_tag(\"{tag}\")))");
+        Ok(())
+    }
+
+    fn param_name<'n>(
+        &mut self,
+        _: &Btf,
+        proto: BtfTypeId,
+        name: Option<&'n str>,
+    ) -> Result<Option<&'n str>, PrintError> {
+        match name {
+            Some(name) if !name.is_empty() => {
+                self.check_ident(proto, "parameter name", name)?;
+                Ok(Some(name))
+            }
+            _ => Ok(None),
         }
     }
 }
@@ -1484,6 +1453,34 @@ mod tests {
             "struct user_ns {\n\tstruct {\n\t\tint a;\n\t\tint b;\n\t};\n\tint c;\n};",
         );
         before(&text, "struct ns_common {", "struct user_ns {");
+    }
+
+    /// Whole or in pieces, the same text (more than one piece of it).
+    #[test]
+    fn printed_whole_or_streamed_alike() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        for i in 0..6000 {
+            w.struct_(&format!("s{i}"), 8, &[("a", int, 0, 0), ("b", int, 32, 0)]);
+        }
+        let btf = w.finish();
+        let whole = print(&btf, "/* start */\n", "/* end */\n").unwrap();
+        assert!(whole.len() > 2 * CHUNK, "{}", whole.len());
+        let mut pieces = vec![];
+        let mut sink = |text: &mut String| {
+            pieces.push(text.clone());
+            Ok::<(), ()>(())
+        };
+        print_to(&btf, "/* start */\n", "/* end */\n", &mut sink).unwrap();
+        assert!(pieces.len() > 2, "{} pieces", pieces.len());
+        assert_eq!(pieces.concat(), whole);
+        assert!(whole.starts_with("/* start */\nstruct s0 {"));
+        // A sink that fails stops the printer with its error.
+        let mut failing = |_: &mut String| Err("full");
+        assert!(matches!(
+            print_to(&btf, "", "", &mut failing),
+            Err(Failure::Sink("full"))
+        ));
     }
 
     #[test]

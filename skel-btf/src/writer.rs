@@ -1,20 +1,30 @@
-//! A `.BTF` section written type by type: the inverse of the reader's
-//! `wire` module, with the same numbers.
+//! [`BtfWriter`]: BTF written type by type, for tests: the inverse of the
+//! reader's wire layer, with the same numbers.
 
-use crate::object::btf::wire::{self, INT_BOOL, INT_CHAR, INT_SIGNED};
-use crate::object::btf::{Btf, BtfTypeId};
+use crate::wire::{self, INT_BOOL, INT_CHAR, INT_SIGNED};
+use crate::{Btf, BtfTypeId};
 
-/// `struct btf_type` kinds, for [`BtfWriter::raw`] (from
+/// `struct btf_type` kind numbers, for [`BtfWriter::raw`] (from
 /// include/uapi/linux/btf.h, as the reader decodes them).
 pub mod kind {
-    pub use crate::object::btf::wire::kind::*;
+    pub use crate::wire::kind::*;
 }
 
-/// Writes a `.BTF` section: types in the order they are added (ids from
-/// 1, handed out as they are written), strings appended as they come.
+/// Writes BTF (raw, or the contents of a `.BTF` section): types in the
+/// order they are added (ids from 1, handed out as they are written),
+/// strings appended as they come, little-endian.
 ///
 /// Nothing is checked: a type may refer to an id not written yet, or to
-/// one that never will be.
+/// one that never will be; writing broken BTF is half the point.
+///
+/// ```
+/// let mut w = skel_btf::BtfWriter::new();
+/// let int = w.int("int", 4, true);
+/// let s = w.struct_("pair", 8, &[("a", int, 0, 0), ("b", int, 32, 0)]);
+/// let btf = w.finish();
+/// assert_eq!(btf.c_spelling(s), "struct pair");
+/// assert_eq!(btf.size_of(s).unwrap(), 8);
+/// ```
 #[derive(Clone, Debug)]
 pub struct BtfWriter {
     types: Vec<u8>,
@@ -33,6 +43,7 @@ impl Default for BtfWriter {
 }
 
 impl BtfWriter {
+    /// An empty writer of base BTF.
     pub fn new() -> Self {
         BtfWriter {
             types: vec![],
@@ -132,28 +143,55 @@ impl BtfWriter {
         self.int_encoded("_Bool", 1, INT_BOOL, 8)
     }
 
+    /// A float of `size` bytes.
     pub fn float(&mut self, name: &str, size: u32) -> BtfTypeId {
         self.named(name, kind::FLOAT, false, 0, size, &[])
     }
 
+    /// A pointer to `target`.
     pub fn ptr(&mut self, target: BtfTypeId) -> BtfTypeId {
         self.named("", kind::PTR, false, 0, target.0, &[])
     }
 
+    /// A typedef of `target`.
     pub fn typedef(&mut self, name: &str, target: BtfTypeId) -> BtfTypeId {
         self.named(name, kind::TYPEDEF, false, 0, target.0, &[])
     }
 
+    /// `const` `target`.
     pub fn const_(&mut self, target: BtfTypeId) -> BtfTypeId {
         self.named("", kind::CONST, false, 0, target.0, &[])
     }
 
+    /// `volatile` `target`.
     pub fn volatile(&mut self, target: BtfTypeId) -> BtfTypeId {
         self.named("", kind::VOLATILE, false, 0, target.0, &[])
     }
 
+    /// An array of `len` `elem`s, indexed by `index`.
     pub fn array(&mut self, elem: BtfTypeId, index: BtfTypeId, len: u32) -> BtfTypeId {
         self.named("", kind::ARRAY, false, 0, 0, &[elem.0, index.0, len])
+    }
+
+    /// `restrict` `target`.
+    pub fn restrict(&mut self, target: BtfTypeId) -> BtfTypeId {
+        self.named("", kind::RESTRICT, false, 0, target.0, &[])
+    }
+
+    /// `__attribute__((btf_type_tag(tag)))` on `target`.
+    pub fn type_tag(&mut self, tag: &str, target: BtfTypeId) -> BtfTypeId {
+        self.named(tag, kind::TYPE_TAG, false, 0, target.0, &[])
+    }
+
+    /// `__attribute__((btf_decl_tag(tag)))` on `target`, or on its member
+    /// or parameter `component` (-1: the whole).
+    pub fn decl_tag(&mut self, tag: &str, target: BtfTypeId, component: i32) -> BtfTypeId {
+        self.named(tag, kind::DECL_TAG, false, 0, target.0, &[component as u32])
+    }
+
+    /// A forward declaration: `struct name;` (or `union name;`).
+    pub fn fwd(&mut self, name: &str, union: bool) -> BtfTypeId {
+        self.named(name, kind::FWD, union, 0, 0, &[])
     }
 
     /// A function prototype with unnamed parameters (a last parameter of
@@ -252,7 +290,7 @@ impl BtfWriter {
         self.named(name, kind::DATASEC, false, vars.len() as u32, size, &extra)
     }
 
-    /// The section: header, types, strings.
+    /// The bytes: header, types, strings.
     pub fn bytes(&self) -> Vec<u8> {
         let header_len = wire::HEADER_LEN as u32;
         let mut out = vec![];
@@ -272,12 +310,13 @@ impl BtfWriter {
         out
     }
 
-    /// The section read back through the real parser.
+    /// The bytes read back through the real parser (base BTF only: split
+    /// BTF needs its base, see [`Btf::parse_split`]).
     ///
     /// # Panics
     ///
     /// If it does not parse: for tests of well-formed BTF.
     pub fn finish(&self) -> Btf {
-        Btf::parse(&self.bytes()).expect("test BTF parses")
+        Btf::parse(self.bytes()).expect("test BTF parses")
     }
 }

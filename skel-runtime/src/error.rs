@@ -469,8 +469,6 @@ impl MissingMembers {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ViewProblem {
-    /// An open skeleton's view, reached after its object was loaded.
-    Loaded,
     /// libbpf keeps no memory for the map.
     NotMapped,
     /// The map holds fewer bytes than the view's fixed part.
@@ -482,11 +480,6 @@ pub enum ViewProblem {
 impl fmt::Display for ViewProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ViewProblem::Loaded => write!(
-                f,
-                "its object is loaded, and this is the open skeleton's view (were two skeletons' \
-                 `maps` swapped?); use the loaded skeleton's `maps`"
-            ),
             ViewProblem::NotMapped => write!(
                 f,
                 "libbpf keeps no memory for it (after load only memory-mapped sections, those \
@@ -496,7 +489,7 @@ impl fmt::Display for ViewProblem {
                 f,
                 "it holds {actual} bytes, fewer than the {needed} bytes of the view's fixed part \
                  (it was resized below its declared size); read its last array through the \
-                 skeleton's `<section>_array()` slice, or resize it to at least {needed} bytes"
+                 section's `array()`, or resize it to at least {needed} bytes"
             ),
             ViewProblem::Misaligned { address, align } => write!(
                 f,

@@ -285,6 +285,29 @@ impl<'a> LoadedProgram<'a> {
         libbpf_rs::Program::id_from_fd(fd).ok()
     }
 
+    /// A test run of the program (`BPF_PROG_TEST_RUN`): data, context,
+    /// repeat count, then `run()`; see [`TestRun`](crate::TestRun). An
+    /// error for a program that was not loaded.
+    pub fn test_run(&self) -> Result<crate::TestRun<'a>> {
+        Ok(crate::TestRun::new(self.loaded_fd()?, self.name))
+    }
+
+    /// Runs a `SEC("syscall")` program once with context `ctx`, which the
+    /// program may change, and returns its return value (what sched_ext
+    /// loaders do with their `arena_init`-style programs). See
+    /// [`run_syscall`](crate::run_syscall).
+    pub fn run_syscall<C: crate::Plain>(&self, ctx: &mut C) -> Result<i32> {
+        crate::run_syscall(self.loaded_fd()?, self.name, ctx)
+    }
+
+    fn loaded_fd(&self) -> Result<BorrowedFd<'a>> {
+        self.fd().ok_or_else(|| Error::ProgramOp {
+            program: self.name.to_owned(),
+            op: "test run (it was not loaded: its autoload was off)",
+            errno: Errno::new(libc::ENOENT),
+        })
+    }
+
     /// libbpf-rs's handle of the program.
     pub fn libbpf(&self) -> libbpf_rs::Program<'a> {
         // SAFETY: a live program for 'a, read through a shared handle.

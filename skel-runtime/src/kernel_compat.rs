@@ -11,7 +11,7 @@
 //! created, and fails with [`Error::KernelLacksMembers`] naming map,
 //! members and kernel struct; a kernel without the struct_ops type at all
 //! gets [`Error::NoStructOpsType`]. The generated
-//! `struct_ops.<map>_clear_missing()` clears such members on purpose.
+//! `struct_ops_mut().clear_<map>_missing()` clears such members on purpose.
 //!
 //! # Kernel constants
 //!

@@ -38,9 +38,9 @@ use std::ptr::NonNull;
 use libbpf_sys::bpf_map;
 
 use crate::contract::SkelSpec;
-use crate::core::{initial_value, object_loaded};
 use crate::errno::Errno;
 use crate::error::{Error, Result, ViewProblem};
+use crate::libbpf::{initial_value, object_loaded};
 use crate::libbpf_log::capture;
 use crate::plain::Plain;
 

@@ -40,9 +40,9 @@ use libbpf_sys::{bpf_map, bpf_object};
 use skel_btf::{Btf, BtfTypeId, Kind};
 
 use crate::contract::{MemberSpec, SkelSpec, StructOpsSpec};
-use crate::core::initial_value;
 use crate::error::{Error, MissingMembers, Result};
 use crate::kernel_btf::{KernelBtf, KernelEnumValue, StructRef};
+use crate::libbpf::initial_value;
 
 /// What the kernel lacks, for messages about struct_ops types it lacks
 /// entirely.

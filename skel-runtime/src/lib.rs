@@ -42,6 +42,7 @@ pub mod events;
 mod kernel_btf;
 mod kernel_compat;
 mod layout;
+mod libbpf;
 mod libbpf_log;
 mod link;
 mod map;

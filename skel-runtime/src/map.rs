@@ -15,9 +15,9 @@ use std::sync::Arc;
 use libbpf_sys::bpf_map;
 
 use crate::contract::MapSpec;
-use crate::core::map_created;
 use crate::errno::Errno;
 use crate::error::{Error, Result};
+use crate::libbpf::map_created;
 
 /// What a map setter or operation failed with: its errno.
 fn op_error(map: &str, op: &'static str, errno: Errno) -> Error {

@@ -46,13 +46,20 @@ use crate::plain::Plain;
 
 /// A resizable data section of an open skeleton: `T` is its variables'
 /// type (the last array at its declared length), `E` the element of that
-/// array. Reached through `open.maps().<section>()`.
+/// array. Reached through `open.maps().<section>()` (and, for a frozen
+/// `.rodata` section, `skel.maps().<section>()` after load).
+///
+/// Neither `Send` nor `Sync`: it is a shared borrow of the skeleton, which
+/// is not `Sync`.
 pub struct Section<'a, T, E> {
     at: Place,
     _borrow: PhantomData<(&'a (), fn() -> (T, E))>,
 }
 
 /// [`Section`], to change and resize: `open.maps_mut().<section>()`.
+///
+/// Neither `Send` nor `Sync`: it stays on the thread that borrowed the
+/// skeleton exclusively.
 pub struct SectionMut<'a, T, E> {
     at: Place,
     _borrow: PhantomData<(&'a mut (), fn() -> (T, E))>,
@@ -304,7 +311,15 @@ impl<T: Plain, E: Plain> SectionMut<'_, T, E> {
 /// A data section after load, shared with the BPF programs: `len` bytes
 /// of the kernel's map, read and written with volatile accesses only.
 /// Generated skeletons wrap it in a type with one getter and setter per
-/// variable (see the [module docs](self)).
+/// variable (`skel.maps().bss().counter()`, `.set_counter(0)`). A volatile
+/// access is not atomic: a value a BPF program changes while user space
+/// reads it may be torn (wider than 8 bytes, or misaligned), and a
+/// read-modify-write races with the program's own writes, as in C.
+///
+/// Neither `Send` nor `Sync`: volatile accesses are not atomic, so two
+/// threads writing one section through it would race (a data race, which
+/// Rust does not allow even for volatile accesses). Read a copy
+/// ([`Live::read`]) to hand values to another thread.
 pub struct Live<'a, T> {
     ptr: NonNull<u8>,
     len: usize,
@@ -466,7 +481,8 @@ impl<'a, T: Plain> Live<'a, T> {
 }
 
 /// An array in a live data section (a resizable section's last array):
-/// elements are read and written one at a time, volatile.
+/// elements are read and written one at a time, volatile. Neither `Send`
+/// nor `Sync`, as [`Live`].
 pub struct LiveSlice<'a, E> {
     ptr: NonNull<u8>,
     len: usize,
@@ -602,6 +618,9 @@ macro_rules! live {
     (@type $(#[$attr:meta])* $name:ident: $ty:ty;
         $($(#[$vattr:meta])* $f:ident: $fty:ty => $get:ident, $set:ident);*) => {
         $(#[$attr])*
+        ///
+        /// Neither `Send` nor `Sync`, as `skel_runtime::Live`: two threads'
+        /// volatile writes would race.
         #[derive(Clone, Copy, Debug)]
         pub struct $name<'a>($crate::Live<'a, $ty>);
         impl<'a> $name<'a> {

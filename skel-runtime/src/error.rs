@@ -13,6 +13,9 @@ use crate::libbpf_log::LibbpfLog;
 /// `eprintln!("{e}")` says why even when libbpf's own output is silenced.
 /// [`Error::raw_os_error`] (or [`Error::errno`]) gives the errno of every
 /// error that comes from the kernel or libbpf.
+///
+/// `Send` and `Sync`: it owns its data (names, errnos, log lines), so it
+/// crosses threads and fits `Box<dyn Error + Send + Sync>`.
 #[non_exhaustive]
 pub enum Error {
     /// libbpf could not open the embedded object (`bpf_object__open_mem`).

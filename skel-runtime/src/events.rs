@@ -108,6 +108,9 @@ macro_rules! event_handle {
         /// It borrows the skeleton for `'a`; `into_owned()` gives one that
         /// owns a duplicate file descriptor. Consumers made from it own
         /// theirs either way. It derefs to its [`MapHandle`].
+        ///
+        /// `Send` and `Sync`, as its [`MapHandle`]: it only makes consumers,
+        /// which own what they read from.
         pub struct $name<'a, T> {
             map: MapHandle<'a>,
             /// The event's C type, for messages.

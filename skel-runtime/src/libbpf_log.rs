@@ -33,7 +33,8 @@ const TAIL_LINES: usize = 96;
 const MAX_LINE: usize = 1024;
 
 /// libbpf's warnings and infos of one step, bounded: the first and the last
-/// lines, with a count of those left out between them.
+/// lines, with a count of those left out between them. `Send` and `Sync`:
+/// owned lines of text.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct LibbpfLog(Option<Box<Lines>>);
 

@@ -176,6 +176,10 @@ const ETH_HLEN: usize = 14;
 /// ```
 ///
 /// `C` is the context's type; [`NoContext`] until [`TestRun::ctx`] sets one.
+///
+/// `Send` and `Sync` (for `Send`/`Sync` contexts): it holds the program's
+/// file descriptor, borrowed from the loaded skeleton, and borrowed input;
+/// `run()` is one `bpf()` call.
 #[derive(Clone, Copy, Debug)]
 #[must_use = "a test run does nothing until `run()`"]
 pub struct TestRun<'a, C = NoContext> {
@@ -587,7 +591,8 @@ pub fn run_syscall<C: Plain>(prog: BorrowedFd<'_>, name: &str, ctx: &mut C) -> R
     Ok(out.retval as i32)
 }
 
-/// What a test run gave back.
+/// What a test run gave back. `Send` and `Sync` (for such contexts): owned
+/// data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TestRunOutput<C = NoContext> {

@@ -98,7 +98,7 @@ pub mod __private {
     pub use crate::core::{AttachTarget, LoadedCore, OpenCore};
     pub use crate::data::{ArrayOf, elements_of};
     pub use crate::plain::{
-        bits, bytes, check_layout, check_no_padding, eq_field, plain_field, plain_size, prefix,
-        prefix_mut, read_prefix, shadow_size, with_prefix, write_prefix, zeroed,
+        bits, bytes, check_layout, check_no_padding, eq_field, plain_size, prefix, prefix_mut,
+        read_prefix, shadow_size, with_prefix, write_prefix, zeroed,
     };
 }

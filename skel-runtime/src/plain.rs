@@ -151,9 +151,6 @@ impl<const N: usize> fmt::Debug for Bitfields<N> {
     }
 }
 
-/// Compile-time check used by generated code: `T` is [`Plain`].
-pub const fn plain_field<T: Plain>(_: &T) {}
-
 /// Compile-time check used by generated code: `T` may be compared as a
 /// member of a type that is `Eq`.
 pub const fn eq_field<T: Eq>(_: &T) {}

@@ -228,6 +228,14 @@ impl<F: Send> Slot for RingSlot<F> {}
 // consumer's poll/consume (`&mut self`). The callback is `Send`.
 unsafe impl<F: Send> Send for RingSlot<F> {}
 
+// SAFETY (callback): libbpf calls it only as `RingBufConsumer::add`
+// registers it, with that `RingSlot<F>` (of this very `T` and `F`) as
+// `ctx` and a sample of `size` readable bytes, from `ring_buffer__poll` or
+// `__consume`: inside `poll`/`consume`, on the thread that holds the
+// consumer exclusively, while the slot lives. It never unwinds into C: the
+// user's callback runs under `catch_unwind`, and nothing else here panics
+// (a short sample is an error value; the outcome cell is borrowed by
+// nothing else during a poll).
 unsafe extern "C" fn ring_sample<T: Plain, F: FnMut(&T)>(
     ctx: *mut c_void,
     data: *mut c_void,
@@ -402,6 +410,12 @@ struct PerfSlot<'a> {
     outcome: RefCell<Outcome>,
 }
 
+// SAFETY (callback): libbpf calls it only from `perf_buffer__poll` or
+// `__consume`, inside `PerfConsumer::poll`/`consume` (the thread holds the
+// consumer exclusively), with the consumer's boxed `PerfSlot` as `ctx`
+// (registered in `PerfEvents::consumer`, freed after the perf buffer) and a
+// sample of `size` readable bytes. It never unwinds into C: the decoding
+// and user callback run under `catch_unwind`.
 unsafe extern "C" fn perf_sample(ctx: *mut c_void, cpu: c_int, data: *mut c_void, size: u32) {
     // SAFETY: ctx is the consumer's PerfSlot; callbacks run only inside
     // poll/consume, which take `&mut self`.
@@ -412,6 +426,8 @@ unsafe extern "C" fn perf_sample(ctx: *mut c_void, cpu: c_int, data: *mut c_void
     Outcome::record(&slot.outcome, result);
 }
 
+// SAFETY (callback): as for `perf_sample`; the user's `on_lost` runs under
+// `catch_unwind`.
 unsafe extern "C" fn perf_lost(ctx: *mut c_void, cpu: c_int, count: u64) {
     // SAFETY: as in `perf_sample`.
     let slot = unsafe { &mut *ctx.cast::<PerfSlot<'_>>() };

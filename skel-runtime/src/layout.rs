@@ -453,6 +453,8 @@ mod tests {
         i: u32,
         raw: [u8; 8],
     }
+    // SAFETY: every field is listed, and private to this module (tests
+    // build values with `Default` and `with_prefix`).
     crate::layout!(unsafe union U: 8, 4; i, raw);
 
     /// No member covers the union: a padding field does.
@@ -463,6 +465,7 @@ mod tests {
         s: [u8; 6],
         __padding_0: Padding<8>,
     }
+    // SAFETY: as for `U`.
     crate::layout!(unsafe union Wide: 8, 4; i, s, __padding_0);
 
     #[repr(transparent)]

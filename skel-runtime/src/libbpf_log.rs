@@ -133,6 +133,11 @@ static FORWARD: AtomicUsize = AtomicUsize::new(0);
 /// Serializes installing, so `FORWARD` matches what we replaced.
 static INSTALL: Mutex<()> = Mutex::new(());
 
+// SAFETY: this is exactly the function type of libbpf's
+// `libbpf_print_fn_t` (`install` passes `Some(print)` where libbpf-sys
+// declares that type, so a mismatch does not compile), which `print`
+// relies on when it turns the address kept in `FORWARD` back into a
+// function to call.
 type PrintFn = unsafe extern "C" fn(libbpf_print_level, *const c_char, *mut __va_list_tag) -> i32;
 
 /// Runs `step` with libbpf's lines on this thread captured, and returns
@@ -186,6 +191,12 @@ fn install() {
     }
 }
 
+// SAFETY (callback): libbpf calls it, from whichever thread logs, with a
+// printf format string and its `va_list`, which it formats once (from a
+// copy) and forwards unconsumed. It touches only this thread's capture
+// buffer, through `try_with`/`try_borrow` (never a panic, also while the
+// thread-local is being destroyed or is already borrowed), and never
+// unwinds into C: nothing in it panics.
 unsafe extern "C" fn print(
     level: libbpf_print_level,
     format: *const c_char,

@@ -356,14 +356,15 @@ impl<'a, C: Plain> TestRun<'a, C> {
             }
         }
 
-        // SAFETY: `opts` is a bpf_test_run_opts with `sz` set to its size.
-        // Every pointer in it is null or points to memory of the size given
-        // next to it that lives until the call returns: `data_in` to the
+        // `opts` is a bpf_test_run_opts with `sz` set to its size. Every
+        // pointer in it is null or points to memory of the size given next
+        // to it that lives until the call returns: `data_in` to the
         // caller's slice (only read), `data_out` to `data_out`'s `capacity`
         // bytes, `ctx_in` and `ctx_out` to our own `C` values of
-        // `ctx_size` bytes each, both writable. The kernel writes at most
-        // the sizes given (it copies less and returns ENOSPC when its output
-        // is larger), and any bytes are a valid `C` (`C: Plain`) or `u8`.
+        // `ctx_size` bytes each, both writable.
+        // SAFETY: `opts` as just said; the kernel writes at most the sizes
+        // given (it copies less and returns ENOSPC when its output is
+        // larger), and any bytes are a valid `C` (`C: Plain`) or `u8`.
         let ret = unsafe { sys::bpf_prog_test_run_opts(self.prog.as_raw_fd(), &mut opts) };
         if ret < 0 {
             return Err(self.refused(&kind, Errno::new(ret), &opts, capacity, data_in.len()));

@@ -262,6 +262,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls libbpf (libbpf_set_print)")]
     fn capture_sees_this_threads_lines_only() {
         let ((), log) = capture(|| {
             ACTIVE.with(|a| a.borrow_mut().as_mut().unwrap().push("libbpf: mine\n"));

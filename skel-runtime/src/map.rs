@@ -515,12 +515,8 @@ impl<'a> MapHandle<'a> {
                 Fd::Owned(Arc::new(owned))
             }
         };
-        let name = match self.name {
-            Name::Static(n) => Name::Static(n),
-            Name::Owned(n) => Name::Owned(n),
-        };
         Ok(MapHandle {
-            name,
+            name: self.name,
             fd,
             info: self.info,
             created: true,

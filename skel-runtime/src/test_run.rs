@@ -988,6 +988,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri's strerror_r shim words errors differently")]
     fn test_run_errors_name_the_program_and_give_the_errno() {
         let refused = Error::TestRun {
             program: "xdp_fw".into(),
@@ -1050,6 +1051,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls libbpf (libbpf_bpf_prog_type_str)")]
     fn program_type_names_come_from_libbpf() {
         assert_eq!(type_name(sys::BPF_PROG_TYPE_XDP), "xdp");
         assert_eq!(type_name(sys::BPF_PROG_TYPE_SYSCALL), "syscall");

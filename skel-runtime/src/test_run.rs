@@ -48,7 +48,7 @@
 //! such as `etherparse`:
 //!
 //! ```no_run
-//! use skel_runtime::{Program, Result, TestRun, XdpAction};
+//! use skel_runtime::{LoadedProgram, Result, TestRun, XdpAction};
 //! # struct UdpPacket { dst_port: u16 }
 //! # impl UdpPacket {
 //! #     fn new(dst_port: u16) -> Self { UdpPacket { dst_port } }
@@ -56,8 +56,8 @@
 //! #     fn parse(_: &[u8]) -> Option<Self> { None }
 //! # }
 //!
-//! // `prog` is `skel.progs.udp_policy()` of the loaded skeleton.
-//! fn check_policy(prog: &Program<'_>) -> Result<()> {
+//! // `prog` is `skel.progs().udp_policy()` of the loaded skeleton.
+//! fn check_policy(prog: LoadedProgram<'_>) -> Result<()> {
 //!     let fd = prog.fd().expect("the skeleton is loaded");
 //!
 //!     let discard = UdpPacket::new(9).to_bytes();
@@ -571,7 +571,7 @@ impl<'a, C: Plain> TestRun<'a, C> {
 /// ```no_run
 /// # #[derive(Clone, Copy, Default)] #[repr(C)] struct arena_init_args { static_pages: u64, ret: i32, _p: u32 }
 /// # unsafe impl skel_runtime::Plain for arena_init_args {}
-/// # fn f(prog: &skel_runtime::Program<'_>) -> skel_runtime::Result<()> {
+/// # fn f(prog: skel_runtime::LoadedProgram<'_>) -> skel_runtime::Result<()> {
 /// let mut args = arena_init_args { static_pages: 16, ..Default::default() };
 /// let fd = prog.fd().expect("loaded");
 /// let ret = skel_runtime::run_syscall(fd, prog.name(), &mut args)?;

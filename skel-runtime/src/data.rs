@@ -46,16 +46,29 @@ use crate::plain::Plain;
 
 /// A resizable data section of an open skeleton: `T` is its variables'
 /// type (the last array at its declared length), `E` the element of that
-/// array. Reached through `open.maps().<section>()`.
+/// array. Reached through `open.maps().<section>()` (and, for a frozen
+/// `.rodata` section, `skel.maps().<section>()` after load).
+///
+/// Neither `Send` nor `Sync`: it is a shared borrow of the skeleton, which
+/// is not `Sync`.
 pub struct Section<'a, T, E> {
     at: Place,
-    _borrow: PhantomData<(&'a (), fn() -> (T, E))>,
+    _borrow: Marker<&'a (), (T, E)>,
 }
 
+/// What a view borrows (`B`: `&'a ()` or `&'a mut ()`) and the types it
+/// gives (`fn() -> T`: covariant, and no claim to own a `T`). A raw pointer
+/// would make it neither `Send` nor `Sync`; `Place` and `Live` hold one
+/// anyway.
+type Marker<B, T> = PhantomData<(B, fn() -> T)>;
+
 /// [`Section`], to change and resize: `open.maps_mut().<section>()`.
+///
+/// Neither `Send` nor `Sync`: it stays on the thread that borrowed the
+/// skeleton exclusively.
 pub struct SectionMut<'a, T, E> {
     at: Place,
-    _borrow: PhantomData<(&'a mut (), fn() -> (T, E))>,
+    _borrow: Marker<&'a mut (), (T, E)>,
 }
 
 /// Where a resizable section is.
@@ -304,13 +317,21 @@ impl<T: Plain, E: Plain> SectionMut<'_, T, E> {
 /// A data section after load, shared with the BPF programs: `len` bytes
 /// of the kernel's map, read and written with volatile accesses only.
 /// Generated skeletons wrap it in a type with one getter and setter per
-/// variable (see the [module docs](self)).
+/// variable (`skel.maps().bss().counter()`, `.set_counter(0)`). A volatile
+/// access is not atomic: a value a BPF program changes while user space
+/// reads it may be torn (wider than 8 bytes, or misaligned), and a
+/// read-modify-write races with the program's own writes, as in C.
+///
+/// Neither `Send` nor `Sync`: volatile accesses are not atomic, so two
+/// threads writing one section through it would race (a data race, which
+/// Rust does not allow even for volatile accesses). Read a copy
+/// ([`Live::read`]) to hand values to another thread.
 pub struct Live<'a, T> {
     ptr: NonNull<u8>,
     len: usize,
-    // Not Send, not Sync (the raw pointer): two threads writing one
+    // Not Send, not Sync (the raw pointers): two threads writing one
     // section would race.
-    _borrow: PhantomData<(&'a (), fn() -> T, *mut u8)>,
+    _borrow: Marker<&'a (), T>,
 }
 
 impl<T> Clone for Live<'_, T> {
@@ -466,11 +487,12 @@ impl<'a, T: Plain> Live<'a, T> {
 }
 
 /// An array in a live data section (a resizable section's last array):
-/// elements are read and written one at a time, volatile.
+/// elements are read and written one at a time, volatile. Neither `Send`
+/// nor `Sync`, as [`Live`].
 pub struct LiveSlice<'a, E> {
     ptr: NonNull<u8>,
     len: usize,
-    _borrow: PhantomData<(&'a (), fn() -> E, *mut u8)>,
+    _borrow: Marker<&'a (), E>,
 }
 
 impl<E> Clone for LiveSlice<'_, E> {
@@ -602,6 +624,9 @@ macro_rules! live {
     (@type $(#[$attr:meta])* $name:ident: $ty:ty;
         $($(#[$vattr:meta])* $f:ident: $fty:ty => $get:ident, $set:ident);*) => {
         $(#[$attr])*
+        ///
+        /// Neither `Send` nor `Sync`, as `skel_runtime::Live`: two threads'
+        /// volatile writes would race.
         #[derive(Clone, Copy, Debug)]
         pub struct $name<'a>($crate::Live<'a, $ty>);
         impl<'a> $name<'a> {
@@ -629,4 +654,184 @@ macro_rules! live {
             }
         };
     };
+}
+
+/// The volatile accessors over memory of a test's own, so that Miri checks
+/// them: every test buffer is an allocation of exactly the bytes a view
+/// may reach, so a read or write one byte past it is reported.
+#[cfg(test)]
+mod tests {
+    use std::alloc::Layout;
+    use std::mem::offset_of;
+
+    use super::*;
+
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Vars {
+        a: u32,
+        b: u16,
+        c: u16,
+        d: u64,
+    }
+    crate::layout!(unsafe plain Vars: 16, 8; a 0, b 4, c 6, d 8;);
+
+    /// `len` zeroed bytes at an address aligned to `align` and no further
+    /// (one more byte only to offset the start when `at` is 1).
+    struct Mem {
+        ptr: NonNull<u8>,
+        layout: Layout,
+    }
+
+    impl Mem {
+        fn new(len: usize, align: usize) -> Mem {
+            let layout = Layout::from_size_align(len, align).unwrap();
+            assert!(len > 0);
+            // SAFETY: a non-zero size.
+            let ptr = NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) }).unwrap();
+            Mem { ptr, layout }
+        }
+
+        /// A live view of `len` bytes from byte `at`, borrowing the memory
+        /// exclusively (as a view of a skeleton borrows its core).
+        fn live<T: Plain>(&mut self, at: usize, len: usize) -> Live<'_, T> {
+            assert!(at + len <= self.layout.size());
+            // SAFETY: inside the allocation, which lives as long as the
+            // borrow of `self`, during which no reference points into it;
+            // callers pick `at` aligned for `T`.
+            unsafe { Live::new(self.ptr.add(at), len) }
+        }
+
+        fn bytes(&self) -> &[u8] {
+            // SAFETY: the allocation, initialised (zeroed, then written).
+            unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.layout.size()) }
+        }
+    }
+
+    impl Drop for Mem {
+        fn drop(&mut self) {
+            // SAFETY: allocated in `new` with this layout.
+            unsafe { std::alloc::dealloc(self.ptr.as_ptr(), self.layout) }
+        }
+    }
+
+    #[test]
+    fn aligned_variables_are_read_and_written_in_place() {
+        let mut mem = Mem::new(16, 8);
+        let live = mem.live::<Vars>(0, 16);
+        live.set(offset_of!(Vars, a), 0x0102_0304u32);
+        live.set(offset_of!(Vars, c), 0xbeefu16);
+        live.set(offset_of!(Vars, d), u64::MAX - 1);
+        assert_eq!(live.get::<u32>(offset_of!(Vars, a)), 0x0102_0304);
+        assert_eq!(live.get::<u16>(offset_of!(Vars, b)), 0, "untouched");
+        let all = live.read();
+        assert_eq!(
+            (all.a, all.b, all.c, all.d),
+            (0x0102_0304, 0, 0xbeef, u64::MAX - 1)
+        );
+        live.write(&Vars { b: 7, ..all });
+        assert_eq!(live.get::<u16>(offset_of!(Vars, b)), 7);
+        let mut want = [0u8; 16];
+        want[..4].copy_from_slice(&0x0102_0304u32.to_ne_bytes());
+        want[4..6].copy_from_slice(&7u16.to_ne_bytes());
+        want[6..8].copy_from_slice(&0xbeefu16.to_ne_bytes());
+        want[8..].copy_from_slice(&(u64::MAX - 1).to_ne_bytes());
+        assert_eq!(mem.bytes(), want);
+    }
+
+    #[test]
+    fn unaligned_variables_are_read_and_written_byte_by_byte() {
+        // A packed section at an odd address: every wide access is
+        // misaligned.
+        let mut mem = Mem::new(1 + 28, 8);
+        let live = mem.live::<[u8; 28]>(1, 28);
+        live.set(3, 0x1122_3344_5566_7788u64);
+        live.set(11, u128::MAX - 2);
+        assert_eq!(live.get::<u64>(3), 0x1122_3344_5566_7788);
+        assert_eq!(live.get::<u128>(11), u128::MAX - 2);
+        assert_eq!(live.get::<u32>(7), 0x1122_3344, "the upper half of the u64");
+        live.set(27, 0xabu8);
+        let copy = live.read();
+        assert_eq!(copy[27], 0xab);
+        assert_eq!(copy[11..27], (u128::MAX - 2).to_ne_bytes());
+        assert_eq!(copy[3..11], 0x1122_3344_5566_7788u64.to_ne_bytes());
+        assert_eq!(mem.bytes()[0], 0, "nothing before the view");
+        assert_eq!(mem.bytes()[4..12], 0x1122_3344_5566_7788u64.to_ne_bytes());
+    }
+
+    #[test]
+    fn out_of_bounds_reads_are_zero_and_writes_nothing() {
+        let mut mem = Mem::new(16, 8);
+        let live = mem.live::<Vars>(0, 16);
+        live.set(0, [0xffu8; 16]);
+        assert_eq!(live.get::<u64>(9), 0, "one byte past the end");
+        assert_eq!(live.get::<u8>(16), 0);
+        assert_eq!(live.get::<u64>(usize::MAX), 0, "an offset that overflows");
+        live.set(9, 0u64);
+        live.set(16, 0u8);
+        live.set(usize::MAX - 1, 0u32);
+        assert_eq!(mem.bytes(), [0xff; 16]);
+    }
+
+    #[test]
+    fn a_section_smaller_than_its_type_reads_zero_past_its_end() {
+        // A resizable section shrunk below its declared type: 6 bytes.
+        let mut mem = Mem::new(6, 8);
+        let live = mem.live::<Vars>(0, 6);
+        live.set(offset_of!(Vars, a), 9u32);
+        live.set(offset_of!(Vars, b), 5u16);
+        live.set(offset_of!(Vars, c), 1u16);
+        let all = live.read();
+        assert_eq!((all.a, all.b, all.c, all.d), (9, 5, 0, 0));
+        assert_eq!(live.get::<u16>(offset_of!(Vars, c)), 0);
+        live.write(&Vars {
+            a: 1,
+            b: 2,
+            c: 3,
+            d: 4,
+        });
+        assert_eq!(
+            live.get::<u32>(0),
+            9,
+            "a whole write that does not fit does nothing"
+        );
+        assert_eq!(mem.bytes()[..4], 9u32.to_ne_bytes());
+    }
+
+    #[test]
+    fn the_last_array_is_a_slice_of_whole_elements() {
+        // 8 bytes of header, then three u32 and two bytes of a fourth.
+        let mut mem = Mem::new(8 + 3 * 4 + 2, 8);
+        let live = mem.live::<u64>(0, 22);
+        let slots = live.slice::<u32>(8);
+        assert_eq!(slots.len(), 3);
+        assert!(slots.set(0, 10) && slots.set(2, 12));
+        assert!(!slots.set(3, 13), "past the end");
+        assert_eq!(slots.get(2), Some(12));
+        assert_eq!(slots.get(3), None);
+        assert_eq!(slots.to_vec(), [10, 0, 12]);
+        assert_eq!(slots.iter().sum::<u32>(), 22);
+        // Misaligned elements, from an odd offset: 13 bytes, 3 elements.
+        let odd = live.slice::<u32>(9);
+        assert_eq!(odd.len(), 3);
+        assert!(odd.set(2, 0xa0b0_c0d0));
+        assert_eq!(odd.get(2), Some(0xa0b0_c0d0));
+        // Nothing left, or nothing at all.
+        assert!(live.slice::<u32>(22).is_empty());
+        assert!(live.slice::<u32>(usize::MAX).is_empty());
+        assert_eq!(live.slice::<u32>(40).get(0), None);
+        assert!(live.slice::<crate::test_run::NoContext>(0).is_empty());
+        assert_eq!(mem.bytes()[17..21], 0xa0b0_c0d0u32.to_ne_bytes());
+        assert_eq!(mem.bytes()[8..12], 10u32.to_ne_bytes());
+    }
+
+    #[test]
+    fn an_empty_view_reads_zero_and_drops_writes() {
+        let live = Live::<Vars>::empty();
+        assert_eq!(live.read().d, 0);
+        assert_eq!(live.get::<u32>(0), 0);
+        live.set(0, 1u32);
+        live.write(&Vars::default());
+        assert!(live.slice::<u8>(0).is_empty());
+    }
 }

@@ -13,6 +13,9 @@ use crate::libbpf_log::LibbpfLog;
 /// `eprintln!("{e}")` says why even when libbpf's own output is silenced.
 /// [`Error::raw_os_error`] (or [`Error::errno`]) gives the errno of every
 /// error that comes from the kernel or libbpf.
+///
+/// `Send` and `Sync`: it owns its data (names, errnos, log lines), so it
+/// crosses threads and fits `Box<dyn Error + Send + Sync>`.
 #[non_exhaustive]
 pub enum Error {
     /// libbpf could not open the embedded object (`bpf_object__open_mem`).
@@ -550,7 +553,12 @@ fn libbpf_errno(e: &libbpf_rs::Error) -> Option<i32> {
         }
         cause = c.source();
     }
-    None
+    // libbpf-rs 0.27 keeps the `io::Error` of an OS error out of its
+    // `source()` chain; its message ends as std prints one:
+    // "... (os error 22)".
+    let text = format!("{e:#}");
+    let (_, code) = text.rsplit_once("(os error ")?;
+    code.strip_suffix(')')?.parse().ok()
 }
 
 impl fmt::Debug for Error {
@@ -580,6 +588,7 @@ mod tests {
     // map operation names its errno, and a libbpf-rs error stands in for
     // the error (message, formatter flags, source and errno).
     #[test]
+    #[cfg_attr(miri, ignore = "Miri's strerror_r shim words errors differently")]
     fn errnos_are_named_and_libbpf_errors_are_transparent() {
         let e = Error::MapOp {
             map: "q".into(),

@@ -101,6 +101,44 @@ impl Outcome {
     }
 }
 
+/// A heap value libbpf keeps a pointer to (a callback's `ctx`), owned by
+/// a consumer: a `Box` kept as a raw pointer. A `Box` field would claim
+/// unique access to its value whenever its owner moves (into a thread, out
+/// of a function), which invalidates the pointer libbpf holds (Miri's
+/// Stacked Borrows reports the callback's access as undefined behaviour);
+/// a raw pointer claims nothing.
+struct Heap<T: ?Sized>(NonNull<T>);
+
+impl<T> Heap<T> {
+    fn new(value: T) -> Self {
+        Heap(NonNull::from(Box::leak(Box::new(value))))
+    }
+}
+
+impl<T: ?Sized> Heap<T> {
+    /// The pointer libbpf gets.
+    fn ptr(&self) -> *mut T {
+        self.0.as_ptr()
+    }
+
+    /// The value, between callbacks.
+    fn get(&self) -> &T {
+        // SAFETY: a live allocation of ours; callbacks, the only other
+        // users of the pointer, run inside the owner's `&mut self` poll and
+        // are done when the owner takes this borrow.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl<T: ?Sized> Drop for Heap<T> {
+    fn drop(&mut self) {
+        // SAFETY: allocated by a `Box` (`Heap::new`, `RingBufConsumer::
+        // keep`) and freed once, here; its owner frees libbpf's buffer, the
+        // only other holder of the pointer, before its fields drop.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
 macro_rules! event_handle {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -108,6 +146,9 @@ macro_rules! event_handle {
         /// It borrows the skeleton for `'a`; `into_owned()` gives one that
         /// owns a duplicate file descriptor. Consumers made from it own
         /// theirs either way. It derefs to its [`MapHandle`].
+        ///
+        /// `Send` and `Sync`, as its [`MapHandle`]: it only makes consumers,
+        /// which own what they read from.
         pub struct $name<'a, T> {
             map: MapHandle<'a>,
             /// The event's C type, for messages.
@@ -220,11 +261,19 @@ struct RingSlot<F> {
 trait Slot: Send {}
 impl<F: Send> Slot for RingSlot<F> {}
 
-// SAFETY: `outcome` points into the box of the consumer that owns this
-// slot, which moves with it; it is only dereferenced during that
+// SAFETY: `outcome` points to the outcome cell of the consumer that owns
+// this slot (on the heap, moving with it); it is only dereferenced during that
 // consumer's poll/consume (`&mut self`). The callback is `Send`.
 unsafe impl<F: Send> Send for RingSlot<F> {}
 
+// SAFETY (callback): libbpf calls it only as `RingBufConsumer::add`
+// registers it, with that `RingSlot<F>` (of this very `T` and `F`) as
+// `ctx` and a sample of `size` readable bytes, from `ring_buffer__poll` or
+// `__consume`: inside `poll`/`consume`, on the thread that holds the
+// consumer exclusively, while the slot lives. It never unwinds into C: the
+// user's callback runs under `catch_unwind`, and nothing else here panics
+// (a short sample is an error value; the outcome cell is borrowed by
+// nothing else during a poll).
 unsafe extern "C" fn ring_sample<T: Plain, F: FnMut(&T)>(
     ctx: *mut c_void,
     data: *mut c_void,
@@ -256,11 +305,12 @@ unsafe extern "C" fn ring_sample<T: Plain, F: FnMut(&T)>(
 /// `Send` (its callbacks are), not `Sync`: polling calls the callbacks.
 pub struct RingBufConsumer<'cb> {
     rb: Option<NonNull<ring_buffer>>,
-    // Boxed: libbpf holds a pointer to each slot, which must not move.
-    slots: Vec<Box<dyn Slot + 'cb>>,
+    // On the heap: libbpf holds a pointer to each slot, which must stay
+    // put and valid however the consumer moves.
+    slots: Vec<Heap<dyn Slot + 'cb>>,
     /// A duplicate of each map's fd, open as long as libbpf polls it.
     fds: Vec<OwnedFd>,
-    outcome: Box<RefCell<Outcome>>,
+    outcome: Heap<RefCell<Outcome>>,
     names: Vec<String>,
 }
 
@@ -276,7 +326,7 @@ impl<'cb> RingBufConsumer<'cb> {
             rb: None,
             slots: vec![],
             fds: vec![],
-            outcome: Box::default(),
+            outcome: Heap::new(RefCell::default()),
             names: vec![],
         }
     }
@@ -290,13 +340,12 @@ impl<'cb> RingBufConsumer<'cb> {
         let name = map.name().to_owned();
         let owned = map.consumer_fd("set up ring buffer consumer")?;
         let fd = owned.as_raw_fd();
-        let mut slot = Box::new(RingSlot {
+        let ctx = self.keep(RingSlot {
             callback,
             map: name.clone(),
             c_type: map.c_type,
-            outcome: &*self.outcome,
+            outcome: self.outcome.ptr(),
         });
-        let ctx = (&raw mut *slot).cast::<c_void>();
         let failed = |ret: c_int| Error::MapOp {
             map: name.clone(),
             op: "set up ring buffer consumer",
@@ -317,7 +366,11 @@ impl<'cb> RingBufConsumer<'cb> {
                 match NonNull::new(rb) {
                     Some(rb) => self.rb = Some(rb),
                     // libbpf 1.0+ returns NULL and sets errno.
-                    None => return Err(failed(last_errno().raw())),
+                    None => {
+                        let errno = last_errno().raw();
+                        self.slots.pop();
+                        return Err(failed(errno));
+                    }
                 }
             }
             Some(rb) => {
@@ -326,14 +379,23 @@ impl<'cb> RingBufConsumer<'cb> {
                     libbpf_sys::ring_buffer__add(rb.as_ptr(), fd, Some(ring_sample::<T, F>), ctx)
                 };
                 if ret < 0 {
+                    self.slots.pop();
                     return Err(failed(ret));
                 }
             }
         }
-        self.slots.push(slot);
         self.fds.push(owned);
         self.names.push(name);
         Ok(self)
+    }
+
+    /// Keeps `slot` as long as the consumer lives (or until `add` drops it
+    /// again), and returns the `ctx` libbpf calls its trampoline with.
+    fn keep<F: Send + 'cb>(&mut self, slot: RingSlot<F>) -> *mut c_void {
+        let slot = NonNull::from(Box::leak(Box::new(slot)));
+        // Owned from here on by the `Heap` (unsized: `dyn Slot`).
+        self.slots.push(Heap(slot));
+        slot.as_ptr().cast()
     }
 
     pub(crate) fn what(&self) -> String {
@@ -347,7 +409,7 @@ impl<'cb> RingBufConsumer<'cb> {
         let ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
         // SAFETY: a live ring buffer; callbacks run now, on this thread.
         let ret = unsafe { libbpf_sys::ring_buffer__poll(rb.as_ptr(), ms) };
-        Outcome::finish(&self.outcome, ret, || self.what())
+        Outcome::finish(self.outcome.get(), ret, || self.what())
     }
 
     /// Hands every available sample to its callback without waiting.
@@ -355,7 +417,7 @@ impl<'cb> RingBufConsumer<'cb> {
         let Some(rb) = self.rb else { return Ok(0) };
         // SAFETY: as in `poll`.
         let ret = unsafe { libbpf_sys::ring_buffer__consume(rb.as_ptr()) };
-        Outcome::finish(&self.outcome, ret, || self.what())
+        Outcome::finish(self.outcome.get(), ret, || self.what())
     }
 
     /// The epoll file descriptor that becomes readable when samples wait
@@ -399,6 +461,33 @@ struct PerfSlot<'a> {
     outcome: RefCell<Outcome>,
 }
 
+impl<'a> PerfSlot<'a> {
+    /// The slot of a consumer of map `name`, whose samples are `T`s (C
+    /// type `c_type`), on the heap for libbpf.
+    fn new<T: Plain + 'a>(
+        name: String,
+        c_type: &'static str,
+        mut on_sample: impl FnMut(i32, &T) + Send + 'a,
+        on_lost: impl FnMut(i32, u64) + Send + 'a,
+    ) -> Heap<Self> {
+        Heap::new(PerfSlot {
+            sample: Box::new(move |cpu, bytes| {
+                let value = decode::<T>(&name, c_type, bytes)?;
+                on_sample(cpu, &value);
+                Ok(())
+            }),
+            lost: Box::new(on_lost),
+            outcome: RefCell::default(),
+        })
+    }
+}
+
+// SAFETY (callback): libbpf calls it only from `perf_buffer__poll` or
+// `__consume`, inside `PerfConsumer::poll`/`consume` (the thread holds the
+// consumer exclusively), with the consumer's boxed `PerfSlot` as `ctx`
+// (registered in `PerfEvents::consumer`, freed after the perf buffer) and a
+// sample of `size` readable bytes. It never unwinds into C: the decoding
+// and user callback run under `catch_unwind`.
 unsafe extern "C" fn perf_sample(ctx: *mut c_void, cpu: c_int, data: *mut c_void, size: u32) {
     // SAFETY: ctx is the consumer's PerfSlot; callbacks run only inside
     // poll/consume, which take `&mut self`.
@@ -409,6 +498,8 @@ unsafe extern "C" fn perf_sample(ctx: *mut c_void, cpu: c_int, data: *mut c_void
     Outcome::record(&slot.outcome, result);
 }
 
+// SAFETY (callback): as for `perf_sample`; the user's `on_lost` runs under
+// `catch_unwind`.
 unsafe extern "C" fn perf_lost(ctx: *mut c_void, cpu: c_int, count: u64) {
     // SAFETY: as in `perf_sample`.
     let slot = unsafe { &mut *ctx.cast::<PerfSlot<'_>>() };
@@ -433,18 +524,7 @@ impl<T: Plain> PerfEvents<'_, T> {
     {
         let name = self.map.name().to_owned();
         let fd = self.consumer_fd("set up perf buffer consumer")?;
-        let shown = name.clone();
-        let c_type = self.c_type;
-        let mut on_sample = on_sample;
-        let mut slot = Box::new(PerfSlot {
-            sample: Box::new(move |cpu, bytes| {
-                let value = decode::<T>(&shown, c_type, bytes)?;
-                on_sample(cpu, &value);
-                Ok(())
-            }),
-            lost: Box::new(on_lost),
-            outcome: RefCell::default(),
-        });
+        let slot = PerfSlot::new(name.clone(), self.c_type, on_sample, on_lost);
         // SAFETY: the slot outlives the perf buffer (freed after it), and
         // so does the fd.
         let pb = unsafe {
@@ -453,7 +533,7 @@ impl<T: Plain> PerfEvents<'_, T> {
                 pages as libbpf_sys::size_t,
                 Some(perf_sample),
                 Some(perf_lost),
-                (&raw mut *slot).cast(),
+                slot.ptr().cast(),
                 std::ptr::null(),
             )
         };
@@ -478,7 +558,7 @@ impl<T: Plain> PerfEvents<'_, T> {
 /// `Send` (its callbacks are), not `Sync`.
 pub struct PerfConsumer<'cb> {
     pb: NonNull<perf_buffer>,
-    slot: Box<PerfSlot<'cb>>,
+    slot: Heap<PerfSlot<'cb>>,
     /// The map's fd, open as long as libbpf polls it (dropped after `pb`
     /// is freed).
     _fd: OwnedFd,
@@ -497,14 +577,14 @@ impl PerfConsumer<'_> {
         let ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
         // SAFETY: a live perf buffer; callbacks run now, on this thread.
         let ret = unsafe { libbpf_sys::perf_buffer__poll(self.pb.as_ptr(), ms) };
-        Outcome::finish(&self.slot.outcome, ret, || self.name.clone())
+        Outcome::finish(&self.slot.get().outcome, ret, || self.name.clone())
     }
 
     /// Hands every available sample to the callback without waiting.
     pub fn consume(&mut self) -> Result<usize> {
         // SAFETY: as in `poll`.
         let ret = unsafe { libbpf_sys::perf_buffer__consume(self.pb.as_ptr()) };
-        Outcome::finish(&self.slot.outcome, ret, || self.name.clone())
+        Outcome::finish(&self.slot.get().outcome, ret, || self.name.clone())
     }
 
     /// The epoll file descriptor that becomes readable when samples wait.
@@ -742,5 +822,126 @@ mod tests {
         assert_eq!(panic.downcast_ref::<&str>(), Some(&"callback failed"));
         // The outcome is clear for the next poll.
         assert_eq!(Outcome::finish(&outcome, 3, String::new).unwrap(), 3);
+    }
+
+    /// A `ctx` pointer, handed to another thread as libbpf's is.
+    #[derive(Clone, Copy)]
+    struct Ctx(*mut c_void);
+    // SAFETY: a test's stand-in for libbpf, which calls back on the thread
+    // that polls.
+    unsafe impl Send for Ctx {}
+
+    /// What libbpf calls: the trampoline for `F`.
+    type Trampoline = unsafe extern "C" fn(*mut c_void, *mut c_void, libbpf_sys::size_t) -> c_int;
+
+    /// `RingBufConsumer::add` without libbpf: the slot kept, its `ctx`, and
+    /// the trampoline `add` registers with it.
+    fn keep<'cb, F: FnMut(&Event) + Send + 'cb>(
+        consumer: &mut RingBufConsumer<'cb>,
+        map: &str,
+        callback: F,
+    ) -> (Ctx, Trampoline) {
+        let ctx = consumer.keep(RingSlot {
+            callback,
+            map: map.into(),
+            c_type: "struct event",
+            outcome: consumer.outcome.ptr(),
+        });
+        (Ctx(ctx), ring_sample::<Event, F>)
+    }
+
+    /// A sample of `Event` starting at an odd address (samples need not be
+    /// aligned), with `len` of its bytes.
+    fn sample(a: u64, len: usize) -> Vec<u8> {
+        let mut bytes = vec![0; 1 + 16];
+        bytes[1..9].copy_from_slice(&a.to_ne_bytes());
+        bytes.truncate(1 + len);
+        bytes
+    }
+
+    /// Calls `f` with `ctx` and `bytes` as libbpf does.
+    fn call(f: Trampoline, ctx: Ctx, bytes: &mut [u8]) -> c_int {
+        // SAFETY: `ctx` is the slot `f` was made for, kept by a live
+        // consumer; the sample is readable.
+        unsafe {
+            f(
+                ctx.0,
+                bytes[1..].as_mut_ptr().cast(),
+                (bytes.len() - 1) as _,
+            )
+        }
+    }
+
+    #[test]
+    fn a_consumers_slots_stay_valid_wherever_it_moves() {
+        let (mut a, mut b) = (vec![], vec![]);
+        let mut consumer = RingBufConsumer::new();
+        let (ctx_a, fa) = keep(&mut consumer, "a", |e: &Event| a.push(e.a));
+        let (ctx_b, fb) = keep(&mut consumer, "b", |e: &Event| b.push(e.a));
+        // Moved out of a function and into another thread, as consumers
+        // are: libbpf's pointers to the slots and the outcome stay valid.
+        fn moved<T>(value: T) -> T {
+            std::hint::black_box(value)
+        }
+        let consumer = moved(consumer);
+        let consumer = std::thread::scope(|s| {
+            s.spawn(move || {
+                assert_eq!(call(fa, ctx_a, &mut sample(1, 16)), 0);
+                assert_eq!(call(fb, ctx_b, &mut sample(2, 16)), 0);
+                assert_eq!(
+                    Outcome::finish(consumer.outcome.get(), 2, String::new).unwrap(),
+                    2
+                );
+                assert_eq!(call(fb, ctx_b, &mut sample(3, 15)), -1);
+                let err = Outcome::finish(consumer.outcome.get(), -1, String::new).unwrap_err();
+                assert!(matches!(err, Error::ShortEvent { ref map, actual: 15, .. } if map == "b"));
+                consumer
+            })
+            .join()
+            .unwrap()
+        });
+        drop(consumer);
+        assert_eq!((a, b), (vec![1], vec![2]));
+    }
+
+    #[test]
+    fn perf_slots_decode_count_losses_and_keep_panics() {
+        let (mut got, mut lost) = (vec![], vec![]);
+        let slot = PerfSlot::new(
+            "perf".into(),
+            "struct event",
+            |cpu, e: &Event| got.push((cpu, e.a)),
+            |cpu, n| lost.push((cpu, n)),
+        );
+        let slot = std::hint::black_box(slot);
+        let ctx = slot.ptr().cast::<c_void>();
+        let mut bytes = sample(9, 16);
+        // SAFETY: `ctx` is a live PerfSlot; the sample is readable.
+        unsafe { perf_sample(ctx, 3, bytes[1..].as_mut_ptr().cast(), 16) };
+        // SAFETY: as above.
+        unsafe { perf_lost(ctx, 1, 42) };
+        assert_eq!(
+            Outcome::finish(&slot.get().outcome, 0, String::new).unwrap(),
+            0
+        );
+        // SAFETY: as above, 12 readable bytes of the sample.
+        unsafe { perf_sample(ctx, 0, bytes[1..].as_mut_ptr().cast(), 12) };
+        let err = Outcome::finish(&slot.get().outcome, 0, String::new).unwrap_err();
+        assert!(matches!(err, Error::ShortEvent { actual: 12, .. }), "{err}");
+        drop(slot);
+        assert_eq!((got, lost), (vec![(3, 9)], vec![(1, 42)]));
+
+        let slot = PerfSlot::new(
+            "perf".into(),
+            "struct event",
+            |_, _: &Event| {},
+            |_, _| panic!("lost"),
+        );
+        // SAFETY: a live PerfSlot.
+        unsafe { perf_lost(slot.ptr().cast(), 0, 1) };
+        let resumed = catch_unwind(AssertUnwindSafe(|| {
+            Outcome::finish(&slot.get().outcome, 0, String::new)
+        }));
+        assert_eq!(resumed.unwrap_err().downcast_ref::<&str>(), Some(&"lost"));
     }
 }

@@ -77,6 +77,9 @@ impl KernelEnumValue {
 /// let has = kernel.has_kfunc("scx_bpf_dsq_insert");
 /// # Ok::<(), skel_runtime::Error>(())
 /// ```
+///
+/// `Send` and `Sync`: it owns the bytes it read; module BTF is loaded
+/// once, behind a `OnceLock`, whichever thread asks first.
 pub struct KernelBtf {
     vmlinux: Blob,
     /// Where module BTF is read from; `None`: no modules.

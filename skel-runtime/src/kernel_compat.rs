@@ -171,7 +171,8 @@ pub(crate) unsafe fn clear_missing(
 }
 
 /// What [`fill_kernel_consts`](crate::KernelConsts) did with each kernel
-/// constant of a skeleton's `.rodata` sections.
+/// constant of a skeleton's `.rodata` sections. `Send` and `Sync`: owned
+/// data.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KernelConsts {

@@ -143,11 +143,21 @@ macro_rules! layout {
         const _: () = {
             fn _fields(v: &$name) {
                 let $name(_) = *v;
-                $crate::__private::plain_field(&v.0);
             }
         };
-        // SAFETY: its one field is plain, and is all of it
-        // (`repr(transparent)`).
+        // Its one field is plain and as large as it: no byte is padding
+        // (an over-aligned newtype would have some).
+        const _: () = {
+            let v = ::core::mem::MaybeUninit::<$name>::uninit();
+            let p = v.as_ptr();
+            // SAFETY: `p` points to a live, if uninitialised, value; taking
+            // the address of its field reads nothing.
+            let size = unsafe { $crate::__private::plain_size(::core::ptr::addr_of!((*p).0)) };
+            $crate::__private::check_no_padding(::core::mem::size_of::<$name>(), false, &[size],
+                $crate::layout!(@padding_message $name));
+        };
+        // SAFETY: its one field (the pattern above is exhaustive) is plain,
+        // and as large as the type (checked above): no byte is padding.
         unsafe impl $crate::Plain for $name {}
     };
     (unsafe enum $name:ident: $repr:ident, $size:literal) => {
@@ -443,6 +453,8 @@ mod tests {
         i: u32,
         raw: [u8; 8],
     }
+    // SAFETY: every field is listed, and private to this module (tests
+    // build values with `Default` and `with_prefix`).
     crate::layout!(unsafe union U: 8, 4; i, raw);
 
     /// No member covers the union: a padding field does.
@@ -453,6 +465,7 @@ mod tests {
         s: [u8; 6],
         __padding_0: Padding<8>,
     }
+    // SAFETY: as for `U`.
     crate::layout!(unsafe union Wide: 8, 4; i, s, __padding_0);
 
     #[repr(transparent)]

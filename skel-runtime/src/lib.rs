@@ -29,9 +29,13 @@
 //!
 //! Each public type says whether it is `Send` and `Sync`, and why. In
 //! short: skeletons and their cores move between threads but are not
-//! shared (libbpf's setters are not synchronized); the views they lend are
-//! neither; program tokens, map handles, links and [`ObjectStorage`] are
-//! both; event consumers are `Send`.
+//! shared (libbpf's setters are not synchronized); the views they lend
+//! from `&self` are neither, those from `&mut self` are `Send` as any
+//! exclusive borrow of a `Send` value, and the handles those give stay on
+//! their thread; program tokens, loaded programs, map handles, links and
+//! [`ObjectStorage`] are both; event consumers are `Send`. Plain data
+//! (generated types, [`MapInfo`], errors, what is read from the kernel) is
+//! both, as any owned value.
 
 mod contract;
 mod core;
@@ -95,7 +99,7 @@ pub mod __private {
     pub use crate::core::{AttachTarget, LoadedCore, OpenCore};
     pub use crate::data::{ArrayOf, elements_of};
     pub use crate::plain::{
-        bits, bytes, check_layout, check_no_padding, eq_field, plain_field, plain_size, prefix,
-        prefix_mut, read_prefix, shadow_size, with_prefix, write_prefix, zeroed,
+        bits, bytes, check_layout, check_no_padding, eq_field, plain_size, prefix, prefix_mut,
+        read_prefix, shadow_size, with_prefix, write_prefix, zeroed,
     };
 }

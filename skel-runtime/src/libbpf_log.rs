@@ -33,7 +33,8 @@ const TAIL_LINES: usize = 96;
 const MAX_LINE: usize = 1024;
 
 /// libbpf's warnings and infos of one step, bounded: the first and the last
-/// lines, with a count of those left out between them.
+/// lines, with a count of those left out between them. `Send` and `Sync`:
+/// owned lines of text.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct LibbpfLog(Option<Box<Lines>>);
 
@@ -132,6 +133,11 @@ static FORWARD: AtomicUsize = AtomicUsize::new(0);
 /// Serializes installing, so `FORWARD` matches what we replaced.
 static INSTALL: Mutex<()> = Mutex::new(());
 
+// SAFETY: this is exactly the function type of libbpf's
+// `libbpf_print_fn_t` (`install` passes `Some(print)` where libbpf-sys
+// declares that type, so a mismatch does not compile), which `print`
+// relies on when it turns the address kept in `FORWARD` back into a
+// function to call.
 type PrintFn = unsafe extern "C" fn(libbpf_print_level, *const c_char, *mut __va_list_tag) -> i32;
 
 /// Runs `step` with libbpf's lines on this thread captured, and returns
@@ -185,6 +191,12 @@ fn install() {
     }
 }
 
+// SAFETY (callback): libbpf calls it, from whichever thread logs, with a
+// printf format string and its `va_list`, which it formats once (from a
+// copy) and forwards unconsumed. It touches only this thread's capture
+// buffer, through `try_with`/`try_borrow` (never a panic, also while the
+// thread-local is being destroyed or is already borrowed), and never
+// unwinds into C: nothing in it panics.
 unsafe extern "C" fn print(
     level: libbpf_print_level,
     format: *const c_char,
@@ -250,6 +262,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls libbpf (libbpf_set_print)")]
     fn capture_sees_this_threads_lines_only() {
         let ((), log) = capture(|| {
             ACTIVE.with(|a| a.borrow_mut().as_mut().unwrap().push("libbpf: mine\n"));

@@ -7,6 +7,10 @@ use std::ops::Deref;
 /// (for struct_ops: unregisters). It borrows the skeleton's storage, so it
 /// cannot outlive the maps it refers to; use it as a [`libbpf_rs::Link`]
 /// through `Deref`.
+///
+/// `Send` and `Sync`, as libbpf-rs's link: it owns a `bpf_link`, whose
+/// `&self` operations (detach, fd, pin path) are `bpf()` calls or reads of
+/// what libbpf set when it attached; dropping it needs it exclusively.
 #[derive(Debug)]
 pub struct Link<'obj> {
     link: libbpf_rs::Link,

@@ -45,6 +45,9 @@ fn path_cstring(map: &str, op: &'static str, path: &Path) -> Result<CString> {
 
 /// A map of an open skeleton, to read its settings:
 /// `open.maps().<map>()` (for data sections, `<section>_map()`).
+///
+/// Neither `Send` nor `Sync`: it is a shared borrow of the open skeleton,
+/// which is not `Sync` (libbpf's settings are not synchronized).
 #[derive(Clone, Copy)]
 pub struct OpenMap<'a> {
     map: NonNull<bpf_map>,
@@ -54,6 +57,9 @@ pub struct OpenMap<'a> {
 
 /// A map of an open skeleton, to change its settings:
 /// `open.maps_mut().<map>()`. Setters take effect at load.
+///
+/// Neither `Send` nor `Sync`: it stays on the thread that borrowed the
+/// skeleton exclusively (move the skeleton, or `maps_mut()`, instead).
 pub struct OpenMapMut<'a> {
     map: OpenMap<'a>,
     _exclusive: PhantomData<&'a mut bpf_map>,
@@ -509,12 +515,8 @@ impl<'a> MapHandle<'a> {
                 Fd::Owned(Arc::new(owned))
             }
         };
-        let name = match self.name {
-            Name::Static(n) => Name::Static(n),
-            Name::Owned(n) => Name::Owned(n),
-        };
         Ok(MapHandle {
-            name,
+            name: self.name,
             fd,
             info: self.info,
             created: true,

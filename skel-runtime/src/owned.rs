@@ -102,6 +102,9 @@ impl Drop for Storage {
 
 /// An owned open skeleton: `OwnedOpenFooSkel`, from
 /// `FooSkelBuilder::open_owned()`. See the [module docs](self).
+///
+/// `Send` (with its storage, it is the skeleton, which is `Send`), not
+/// `Sync` (the skeleton is not).
 pub struct OwnedOpen<B: SkelBuilder> {
     /// Borrows `storage`; dropped first.
     skel: ManuallyDrop<B::Open<'static>>,
@@ -166,7 +169,7 @@ impl<B: SkelBuilder> Drop for OwnedOpen<B> {
 
 /// An owned loaded skeleton: `OwnedFooSkel`, from `OwnedOpenFooSkel::load`.
 /// Dropping it detaches everything and closes the object. See the
-/// [module docs](self).
+/// [module docs](self). `Send`, not `Sync`, as [`OwnedOpen`].
 pub struct Owned<B: SkelBuilder> {
     /// Borrows `_storage`; dropped first (links first of all).
     skel: ManuallyDrop<B::Loaded<'static>>,

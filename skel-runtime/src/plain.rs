@@ -27,7 +27,7 @@ pub unsafe trait Plain: Copy {}
 /// A generated shadow has exactly the size and member offsets of the BPF
 /// struct of its struct_ops maps: it is laid over the bytes libbpf sends
 /// to the kernel at load. It is writable before load
-/// (`open.struct_ops.<map>_mut()`) and read-only after: libbpf reads it
+/// (`open.struct_ops_mut().<map>()`) and read-only after: libbpf reads it
 /// once, at load. Function-pointer members are [`Slot`](crate::Slot)s.
 ///
 /// # Safety
@@ -150,9 +150,6 @@ impl<const N: usize> fmt::Debug for Bitfields<N> {
         f.write_str("..")
     }
 }
-
-/// Compile-time check used by generated code: `T` is [`Plain`].
-pub const fn plain_field<T: Plain>(_: &T) {}
 
 /// Compile-time check used by generated code: `T` may be compared as a
 /// member of a type that is `Eq`.
@@ -541,6 +538,30 @@ mod tests {
         );
         assert!(std::panic::catch_unwind(|| check_no_padding(8, true, &[4, 6], "")).is_err());
         assert!(std::panic::catch_unwind(|| check_no_padding(4, false, &[4, 4], "")).is_err());
+    }
+
+    /// The helpers generated unions use, at the edges Miri checks: a
+    /// prefix as large as the value, reads and writes misaligned for the
+    /// prefix's type.
+    #[test]
+    fn reinterpreting_helpers_stay_inside_their_value() {
+        let mut raw = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        let whole: u64 = read_prefix(&raw);
+        assert_eq!(whole, u64::from_ne_bytes([1, 2, 3, 4, 5, 6, 7, 8]));
+        write_prefix(&mut raw, 0x0a0b_0c0du32);
+        assert_eq!(raw[..4], 0x0a0b_0c0du32.to_ne_bytes());
+        assert_eq!(raw[4..], [5, 6, 7, 8]);
+        let mut words = [0x0102_0304u32, 5];
+        let front: &u16 = prefix(&words);
+        assert_eq!(front.to_ne_bytes(), 0x0102_0304u32.to_ne_bytes()[..2]);
+        *prefix_mut::<_, [u32; 2]>(&mut words) = [0, 7];
+        assert_eq!(words, [0, 7]);
+        *prefix_mut::<_, [u8; 3]>(&mut words) = [9; 3];
+        assert_eq!(bytes(&words)[..4], [9, 9, 9, 0]);
+        let built: [u16; 3] = with_prefix([1u8; 6]);
+        assert_eq!(built, [0x0101; 3]);
+        assert_eq!(zeroed::<[f64; 2]>(), [0.0; 2]);
+        assert!(bytes(&[0u8; 0]).is_empty());
     }
 
     #[test]

@@ -134,6 +134,10 @@ fn check(program: &str, op: &'static str, ret: i32) -> Result<()> {
 
 /// A program of an open skeleton, to change its settings:
 /// `open.progs_mut().<name>()`.
+///
+/// Neither `Send` nor `Sync`: it stays on the thread that borrowed the
+/// skeleton exclusively, so no other thread reads a setting it changes
+/// (move the skeleton, or `progs_mut()`, instead).
 pub struct OpenProgramMut<'a> {
     ptr: NonNull<bpf_program>,
     name: &'static str,
@@ -336,6 +340,8 @@ impl fmt::Debug for LoadedProgram<'_> {
 /// interface, a kprobe's function, a uprobe's binary). Links made that
 /// way are yours to keep; `skel.attach_<name>()` keeps its link in
 /// `skel.links`.
+///
+/// Neither `Send` nor `Sync`, as [`OpenProgramMut`].
 pub struct LoadedProgramMut<'a> {
     ptr: NonNull<bpf_program>,
     name: &'static str,

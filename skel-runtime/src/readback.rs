@@ -41,8 +41,10 @@ impl StructOpsState {
 
 /// The kernel's copy of a struct_ops map's value.
 ///
-/// Read it through the skeleton (`skel.struct_ops.<map>_kernel()`), which
-/// knows the map's kernel struct and names the programs in its slots.
+/// Read it through the skeleton
+/// (`skel.struct_ops().read_<map>_from_kernel()`), which knows the map's
+/// kernel struct and names the programs in its slots. `Send` and `Sync`:
+/// a copy, owned.
 #[derive(Clone, Debug)]
 pub struct KernelStructOps {
     pub state: StructOpsState,

@@ -48,7 +48,7 @@
 //! such as `etherparse`:
 //!
 //! ```no_run
-//! use skel_runtime::{Program, Result, TestRun, XdpAction};
+//! use skel_runtime::{LoadedProgram, Result, TestRun, XdpAction};
 //! # struct UdpPacket { dst_port: u16 }
 //! # impl UdpPacket {
 //! #     fn new(dst_port: u16) -> Self { UdpPacket { dst_port } }
@@ -56,8 +56,8 @@
 //! #     fn parse(_: &[u8]) -> Option<Self> { None }
 //! # }
 //!
-//! // `prog` is `skel.progs.udp_policy()` of the loaded skeleton.
-//! fn check_policy(prog: &Program<'_>) -> Result<()> {
+//! // `prog` is `skel.progs().udp_policy()` of the loaded skeleton.
+//! fn check_policy(prog: LoadedProgram<'_>) -> Result<()> {
 //!     let fd = prog.fd().expect("the skeleton is loaded");
 //!
 //!     let discard = UdpPacket::new(9).to_bytes();
@@ -176,6 +176,10 @@ const ETH_HLEN: usize = 14;
 /// ```
 ///
 /// `C` is the context's type; [`NoContext`] until [`TestRun::ctx`] sets one.
+///
+/// `Send` and `Sync` (for `Send`/`Sync` contexts): it holds the program's
+/// file descriptor, borrowed from the loaded skeleton, and borrowed input;
+/// `run()` is one `bpf()` call.
 #[derive(Clone, Copy, Debug)]
 #[must_use = "a test run does nothing until `run()`"]
 pub struct TestRun<'a, C = NoContext> {
@@ -352,14 +356,15 @@ impl<'a, C: Plain> TestRun<'a, C> {
             }
         }
 
-        // SAFETY: `opts` is a bpf_test_run_opts with `sz` set to its size.
-        // Every pointer in it is null or points to memory of the size given
-        // next to it that lives until the call returns: `data_in` to the
+        // `opts` is a bpf_test_run_opts with `sz` set to its size. Every
+        // pointer in it is null or points to memory of the size given next
+        // to it that lives until the call returns: `data_in` to the
         // caller's slice (only read), `data_out` to `data_out`'s `capacity`
         // bytes, `ctx_in` and `ctx_out` to our own `C` values of
-        // `ctx_size` bytes each, both writable. The kernel writes at most
-        // the sizes given (it copies less and returns ENOSPC when its output
-        // is larger), and any bytes are a valid `C` (`C: Plain`) or `u8`.
+        // `ctx_size` bytes each, both writable.
+        // SAFETY: `opts` as just said; the kernel writes at most the sizes
+        // given (it copies less and returns ENOSPC when its output is
+        // larger), and any bytes are a valid `C` (`C: Plain`) or `u8`.
         let ret = unsafe { sys::bpf_prog_test_run_opts(self.prog.as_raw_fd(), &mut opts) };
         if ret < 0 {
             return Err(self.refused(&kind, Errno::new(ret), &opts, capacity, data_in.len()));
@@ -566,7 +571,7 @@ impl<'a, C: Plain> TestRun<'a, C> {
 /// ```no_run
 /// # #[derive(Clone, Copy, Default)] #[repr(C)] struct arena_init_args { static_pages: u64, ret: i32, _p: u32 }
 /// # unsafe impl skel_runtime::Plain for arena_init_args {}
-/// # fn f(prog: &skel_runtime::Program<'_>) -> skel_runtime::Result<()> {
+/// # fn f(prog: skel_runtime::LoadedProgram<'_>) -> skel_runtime::Result<()> {
 /// let mut args = arena_init_args { static_pages: 16, ..Default::default() };
 /// let fd = prog.fd().expect("loaded");
 /// let ret = skel_runtime::run_syscall(fd, prog.name(), &mut args)?;
@@ -587,7 +592,8 @@ pub fn run_syscall<C: Plain>(prog: BorrowedFd<'_>, name: &str, ctx: &mut C) -> R
     Ok(out.retval as i32)
 }
 
-/// What a test run gave back.
+/// What a test run gave back. `Send` and `Sync` (for such contexts): owned
+/// data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TestRunOutput<C = NoContext> {
@@ -982,6 +988,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri's strerror_r shim words errors differently")]
     fn test_run_errors_name_the_program_and_give_the_errno() {
         let refused = Error::TestRun {
             program: "xdp_fw".into(),
@@ -1044,6 +1051,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls libbpf (libbpf_bpf_prog_type_str)")]
     fn program_type_names_come_from_libbpf() {
         assert_eq!(type_name(sys::BPF_PROG_TYPE_XDP), "xdp");
         assert_eq!(type_name(sys::BPF_PROG_TYPE_SYSCALL), "syscall");

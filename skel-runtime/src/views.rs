@@ -16,6 +16,10 @@
 macro_rules! __view {
     ($(#[$d:meta])* $name:ident $core:ident shared) => {
         $(#[$d])*
+        ///
+        /// Neither `Send` nor `Sync`: a shared borrow of the skeleton, which
+        /// is not `Sync` (libbpf's settings are not synchronized, and live
+        /// sections are written with non-atomic volatile accesses).
         #[derive(Clone, Copy)]
         pub struct $name<'a, 'obj> {
             core: &'a $crate::__private::$core<'obj>,
@@ -24,6 +28,9 @@ macro_rules! __view {
     };
     ($(#[$d:meta])* $name:ident $core:ident exclusive) => {
         $(#[$d])*
+        ///
+        /// `Send` (an exclusive borrow of the skeleton, which is `Send`), not
+        /// `Sync`; the handles it gives stay on the thread that makes them.
         pub struct $name<'a, 'obj> {
             core: &'a mut $crate::__private::$core<'obj>,
         }

@@ -163,18 +163,21 @@ mod __skel_compat {
                     "compat.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 64),
+                    false,
                 ),
                 s::MapSpec::data(
                     "compat.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 52),
+                    false,
                 ),
                 s::MapSpec::data(
                     "compat.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 8),
+                    false,
                 ),
-                s::MapSpec::new("compat_ca", "compat_ca"),
+                s::MapSpec::struct_ops::<types::tcp_congestion_ops<'static>>("compat_ca"),
             ],
             progs: &[
                 s::ProgSpec::new("cp_init", true),
@@ -183,7 +186,6 @@ mod __skel_compat {
                 s::ProgSpec::new("cp_cong_avoid", true),
                 s::ProgSpec::new("cp_future", true),
             ],
-            struct_ops: &[s::StructOpsSpec::of::<types::tcp_congestion_ops<'static>>(3)],
         }
     };
     /// Opens BPF object `compat`, embedded in the binary (libbpf names it `compat`).
@@ -200,26 +202,24 @@ mod __skel_compat {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenCompatSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenCompatSkel {
-                maps: OpenCompatMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenCompatProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenCompatStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenCompatSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenCompatSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for CompatSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for CompatSkelBuilder {
         type Open<'obj> = OpenCompatSkel<'obj>;
         type Loaded<'obj> = CompatSkel<'obj>;
         fn __open(
@@ -239,14 +239,8 @@ mod __skel_compat {
     pub type OwnedOpenCompatSkel = __skel::OwnedOpen<CompatSkelBuilder>;
     /// Skeleton `compat`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedCompatSkel = __skel::Owned<CompatSkelBuilder>;
-    /// BPF object `compat`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `compat`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenCompatSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenCompatMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenCompatProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenCompatStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenCompatSkel<'obj> {
@@ -255,15 +249,9 @@ mod __skel_compat {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<CompatSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(CompatSkel {
-                maps: CompatMaps { inner: core.maps() },
-                progs: CompatProgs { inner: core.progs() },
-                struct_ops: CompatStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0, 1, 2])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -285,16 +273,11 @@ mod __skel_compat {
     }
     /// BPF object `compat`, loaded.
     pub struct CompatSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: CompatMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: CompatProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: CompatStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: CompatLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> CompatSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -310,7 +293,7 @@ mod __skel_compat {
                     &mut [(s::AttachTarget::StructOps(3), &mut self.links.compat_ca)],
                 )
         }
-        /// Registers struct_ops map `compat_ca` alone, whatever its autoattach, into `links.compat_ca` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `compat_ca` alone, whatever its autoattach, into `links.compat_ca` (nothing to do if set).
         pub fn attach_compat_ca(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(3, &mut self.links.compat_ca)
         }
@@ -324,168 +307,54 @@ mod __skel_compat {
             f.debug_struct(stringify!(CompatSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `compat`: [`OpenCompatMaps`] before load, `CompatMaps` after.
-    pub struct CompatMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `compat` before load.
-    pub type OpenCompatMaps<'obj> = CompatMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> CompatMaps<'obj, S> {
-        /// Map `compat.rodata` holding data section `.rodata` (64 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 0)
-        }
-        /// Map `compat.bss` holding data section `.bss` (52 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 1)
-        }
-        /// Map `compat.data` holding data section `.data` (8 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 2)
-        }
-        /// struct_ops map `compat_ca` (72 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn compat_ca(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::compat_ca`], exclusive.
-        pub fn compat_ca_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-    }
-    impl<'obj> OpenCompatMaps<'obj> {
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(2)
-        }
-    }
-    impl<'obj> CompatMaps<'obj> {
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(2)
-        }
-    }
-    /// Programs of skeleton `compat`: [`OpenCompatProgs`] before load, `CompatProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct CompatProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `compat` before load.
-    pub type OpenCompatProgs<'obj> = CompatProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> CompatProgs<'obj, S> {
-        /// Program `cp_init` (section `struct_ops/cp_init`).
-        pub fn cp_init(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::cp_init`]'s libbpf-rs handle.
-        pub fn cp_init_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `cp_ssthresh` (section `struct_ops/cp_ssthresh`).
-        pub fn cp_ssthresh(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::cp_ssthresh`]'s libbpf-rs handle.
-        pub fn cp_ssthresh_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `cp_undo_cwnd` (section `struct_ops/cp_undo_cwnd`).
-        pub fn cp_undo_cwnd(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::cp_undo_cwnd`]'s libbpf-rs handle.
-        pub fn cp_undo_cwnd_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `cp_cong_avoid` (section `struct_ops/cp_cong_avoid`).
-        pub fn cp_cong_avoid(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::cp_cong_avoid`]'s libbpf-rs handle.
-        pub fn cp_cong_avoid_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-        /// Program `cp_future` (section `struct_ops/cp_future`).
-        pub fn cp_future(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 4)
-        }
-        /// [`Self::cp_future`]'s libbpf-rs handle.
-        pub fn cp_future_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 4)
-        }
-    }
-    /// struct_ops shadows of skeleton `compat`: [`OpenCompatStructOps`] before load, `CompatStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct CompatStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `compat` before load.
-    pub type OpenCompatStructOps<'obj> = CompatStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> CompatStructOps<'obj, S> {
-        /// Shadow of struct_ops map `compat_ca`: what load will send, then what it sent.
-        pub fn compat_ca(&self) -> &types::tcp_congestion_ops<'obj> {
-            S::shadow(&self.inner, 0)
-        }
-        /// Whether `attach()` registers struct_ops map `compat_ca` (libbpf's autoattach; on unless turned off).
-        pub fn compat_ca_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 0)
-        }
-        /// Turns [`Self::compat_ca_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn compat_ca_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 0, autoattach)
-        }
-    }
-    impl<'obj> OpenCompatStructOps<'obj> {
-        /// [`Self::compat_ca`], writable until load.
-        pub fn compat_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
-            self.inner.get_mut(0)
-        }
-        /// Clears the members of map `compat_ca`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn compat_ca_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(0)
-        }
-    }
-    impl<'obj> CompatStructOps<'obj> {
-        /// What the kernel holds for struct_ops map `compat_ca` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn compat_ca_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(0)
-        }
-    }
+    __skel::maps!(
+        OpenCompatSkel CompatSkel; OpenCompatMaps OpenCompatMapsMut CompatMaps; #[doc =
+        " Data section `.rodata` (64 bytes): its variables."] rodata 0 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.bss` (52 bytes): its variables."] bss 1 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " Data section `.data` (8 bytes): its variables."] data 2 data_map :
+        fixed(types::data) live(DataLive); #[doc =
+        " struct_ops map `compat_ca` (72 bytes), from section `.struct_ops.link`, attached as a BPF link."]
+        compat_ca 3 : handle;
+    );
+    __skel::progs!(
+        OpenCompatSkel CompatSkel; OpenCompatProgs OpenCompatProgsMut CompatProgs
+        CompatProgsMut; #[doc = " Program `cp_init` (section `struct_ops/cp_init`)."]
+        cp_init 0; #[doc = " Program `cp_ssthresh` (section `struct_ops/cp_ssthresh`)."]
+        cp_ssthresh 1; #[doc =
+        " Program `cp_undo_cwnd` (section `struct_ops/cp_undo_cwnd`)."] cp_undo_cwnd 2;
+        #[doc = " Program `cp_cong_avoid` (section `struct_ops/cp_cong_avoid`)."]
+        cp_cong_avoid 3; #[doc =
+        " Program `cp_future` (section `struct_ops/cp_future`)."] cp_future 4;
+    );
+    __skel::struct_ops!(
+        OpenCompatSkel CompatSkel; OpenCompatStructOps OpenCompatStructOpsMut
+        CompatStructOps CompatStructOpsMut; #[doc =
+        " Shadow of struct_ops map `compat_ca` (`struct tcp_congestion_ops`)."] compat_ca
+        3 : types::tcp_congestion_ops, compat_ca_autoattach set_compat_ca_autoattach
+        clear_compat_ca_missing read_compat_ca_from_kernel attach_compat_ca;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `seen_loss` (C `__u64`)."] seen_loss : u64 =>
+        seen_loss, set_seen_loss; #[doc = " `seen_hv` (C `__u64`)."] seen_hv : u64 =>
+        seen_hv, set_seen_hv; #[doc = " `seen_invalid` (C `__s64`)."] seen_invalid : i64
+        => seen_invalid, set_seen_invalid; #[doc = " `seen_dead` (C `__s64`)."] seen_dead
+        : i64 => seen_dead, set_seen_dead; #[doc = " `calls_cong_avoid` (C `__u64`)."]
+        calls_cong_avoid : u64 => calls_cong_avoid, set_calls_cong_avoid; #[doc =
+        " `calls_future` (C `__u64`)."] calls_future : u64 => calls_future,
+        set_calls_future; #[doc = " `compat_flags_seen` (C `enum compat_cong_flags`)."]
+        compat_flags_seen : types::compat_cong_flags => compat_flags_seen,
+        set_compat_flags_seen
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; #[doc = " `seen_missing` (C `__u64`)."] seen_missing :
+        u64 => seen_missing, set_seen_missing
+    );
     /// Links of skeleton `compat`.
     #[derive(Debug, Default)]
     pub struct CompatLinks<'obj> {

@@ -115,26 +115,31 @@ mod __skel_core {
                     "core.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 12),
+                    false,
                 ),
                 s::MapSpec::data(
                     "core.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 8),
+                    false,
                 ),
                 s::MapSpec::data(
                     "core.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 39),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".data.custom",
                     ".data.custom",
                     s::TypeSpec::of::<types::data_custom>("data_custom", 4),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".rodata.custom",
                     ".rodata.custom",
                     s::TypeSpec::of::<types::rodata_custom>("rodata_custom", 4),
+                    false,
                 ),
             ],
             progs: &[
@@ -145,7 +150,6 @@ mod __skel_core {
                 s::ProgSpec::new("accept_all", false),
                 s::ProgSpec::new("not_loaded_by_default", false),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `core`, embedded in the binary (libbpf names it `core`).
@@ -162,24 +166,24 @@ mod __skel_core {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenCoreSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenCoreSkel {
-                maps: OpenCoreMaps { inner: core.maps() },
-                progs: OpenCoreProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenCoreStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenCoreSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenCoreSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for CoreSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for CoreSkelBuilder {
         type Open<'obj> = OpenCoreSkel<'obj>;
         type Loaded<'obj> = CoreSkel<'obj>;
         fn __open(
@@ -199,14 +203,8 @@ mod __skel_core {
     pub type OwnedOpenCoreSkel = __skel::OwnedOpen<CoreSkelBuilder>;
     /// Skeleton `core`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedCoreSkel = __skel::Owned<CoreSkelBuilder>;
-    /// BPF object `core`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `core`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenCoreSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenCoreMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenCoreProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenCoreStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenCoreSkel<'obj> {
@@ -215,15 +213,9 @@ mod __skel_core {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<CoreSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(CoreSkel {
-                maps: CoreMaps { inner: core.maps() },
-                progs: CoreProgs { inner: core.progs() },
-                struct_ops: CoreStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[4, 5, 6, 7, 8])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -245,16 +237,11 @@ mod __skel_core {
     }
     /// BPF object `core`, loaded.
     pub struct CoreSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: CoreMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: CoreProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: CoreStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: CoreLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> CoreSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -280,6 +267,30 @@ mod __skel_core {
                     ],
                 )
         }
+        /// Attaches program `count_getpid` alone, as its section `tp/syscalls/sys_enter_getpid` says, whatever its autoattach, into `links.count_getpid` (nothing to do if set).
+        pub fn attach_count_getpid(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.count_getpid)
+        }
+        /// Attaches program `on_nanosleep` alone, as its section `tp/syscalls/sys_enter_clock_nanosleep` says, whatever its autoattach, into `links.on_nanosleep` (nothing to do if set).
+        pub fn attach_on_nanosleep(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.on_nanosleep)
+        }
+        /// Attaches program `any_syscall` alone, as its section `raw_tp/sys_enter` says, whatever its autoattach, into `links.any_syscall` (nothing to do if set).
+        pub fn attach_any_syscall(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(2, &mut self.links.any_syscall)
+        }
+        /// Attaches program `pass_all` alone, as its section `xdp` says, whatever its autoattach, into `links.pass_all` (nothing to do if set).
+        pub fn attach_pass_all(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(3, &mut self.links.pass_all)
+        }
+        /// Attaches program `accept_all` alone, as its section `socket` says, whatever its autoattach, into `links.accept_all` (nothing to do if set).
+        pub fn attach_accept_all(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(4, &mut self.links.accept_all)
+        }
+        /// Attaches program `not_loaded_by_default` alone, as its section `tc` says, whatever its autoattach, into `links.not_loaded_by_default` (nothing to do if set).
+        pub fn attach_not_loaded_by_default(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(5, &mut self.links.not_loaded_by_default)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -290,223 +301,56 @@ mod __skel_core {
             f.debug_struct(stringify!(CoreSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `core`: [`OpenCoreMaps`] before load, `CoreMaps` after.
-    pub struct CoreMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `core` before load.
-    pub type OpenCoreMaps<'obj> = CoreMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> CoreMaps<'obj, S> {
-        /// Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 64 entries).
-        pub fn counts(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::counts`], exclusive.
-        pub fn counts_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries).
-        pub fn events(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::events`], exclusive.
-        pub fn events_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// Map `scratch` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries).
-        pub fn scratch(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::scratch`], exclusive.
-        pub fn scratch_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// Map `pairs` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 16 bytes: `struct pair`, max 4 entries).
-        pub fn pairs(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::pairs`], exclusive.
-        pub fn pairs_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// Map `core.bss` holding data section `.bss` (12 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 4)
-        }
-        /// Map `core.data` holding data section `.data` (8 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 5)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 5)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 5)
-        }
-        /// Map `core.rodata` holding data section `.rodata` (39 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 6)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 6)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 6)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> S::Map<'_> {
-            S::map(&self.inner, 7)
-        }
-        /// [`Self::data_custom`], exclusive.
-        pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 7)
-        }
-        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_custom_data(&self) -> __skel::Result<&types::data_custom> {
-            S::data(&self.inner, 7)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom(&self) -> S::Map<'_> {
-            S::map(&self.inner, 8)
-        }
-        /// [`Self::rodata_custom`], exclusive.
-        pub fn rodata_custom_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 8)
-        }
-        /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_custom_data(&self) -> __skel::Result<&types::rodata_custom> {
-            S::data(&self.inner, 8)
-        }
-    }
-    impl<'obj> OpenCoreMaps<'obj> {
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(4)
-        }
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(5)
-        }
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(6)
-        }
-        /// [`Self::data_custom_data`], writable until load.
-        pub fn data_custom_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_custom> {
-            self.inner.data_mut(7)
-        }
-        /// [`Self::rodata_custom_data`], writable until load.
-        pub fn rodata_custom_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::rodata_custom> {
-            self.inner.data_mut(8)
-        }
-    }
-    impl<'obj> CoreMaps<'obj> {
-        /// [`Self::counts`], typed key and value.
-        pub fn counts_typed(&self) -> __skel::maps::Hash<'_, u32, u64> {
-            __skel::maps::Hash::__new(&self.inner, 0)
-        }
-        /// [`Self::scratch`], typed key and value.
-        pub fn scratch_typed(&self) -> __skel::maps::PerCpuArray<'_, u32> {
-            __skel::maps::PerCpuArray::__new(&self.inner, 2)
-        }
-        /// [`Self::pairs`], typed key and value.
-        pub fn pairs_typed(&self) -> __skel::maps::Array<'_, types::pair> {
-            __skel::maps::Array::__new(&self.inner, 3)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(4)
-        }
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(5)
-        }
-        /// [`Self::data_custom_data`], writable.
-        pub fn data_custom_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_custom> {
-            self.inner.data_mut(7)
-        }
-    }
-    /// Programs of skeleton `core`: [`OpenCoreProgs`] before load, `CoreProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct CoreProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `core` before load.
-    pub type OpenCoreProgs<'obj> = CoreProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> CoreProgs<'obj, S> {
-        /// Program `count_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn count_getpid(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::count_getpid`]'s libbpf-rs handle.
-        pub fn count_getpid_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `on_nanosleep` (section `tp/syscalls/sys_enter_clock_nanosleep`).
-        pub fn on_nanosleep(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::on_nanosleep`]'s libbpf-rs handle.
-        pub fn on_nanosleep_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `any_syscall` (section `raw_tp/sys_enter`).
-        pub fn any_syscall(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::any_syscall`]'s libbpf-rs handle.
-        pub fn any_syscall_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `pass_all` (section `xdp`).
-        pub fn pass_all(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::pass_all`]'s libbpf-rs handle.
-        pub fn pass_all_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-        /// Program `accept_all` (section `socket`).
-        pub fn accept_all(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 4)
-        }
-        /// [`Self::accept_all`]'s libbpf-rs handle.
-        pub fn accept_all_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 4)
-        }
-        /// Program `not_loaded_by_default` (section `tc`).
-        pub fn not_loaded_by_default(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 5)
-        }
-        /// [`Self::not_loaded_by_default`]'s libbpf-rs handle.
-        pub fn not_loaded_by_default_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 5)
-        }
-    }
-    /// struct_ops shadows of skeleton `core`: [`OpenCoreStructOps`] before load, `CoreStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct CoreStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `core` before load.
-    pub type OpenCoreStructOps<'obj> = CoreStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> CoreStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenCoreSkel CoreSkel; OpenCoreMaps OpenCoreMapsMut CoreMaps; #[doc =
+        " Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 64 entries)."]
+        counts 0 : typed(Hash, u32, u64); #[doc =
+        " Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries)."]
+        events 1 : handle; #[doc =
+        " Map `scratch` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries)."]
+        scratch 2 : typed(PerCpuArray, u32); #[doc =
+        " Map `pairs` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 16 bytes: `struct pair`, max 4 entries)."]
+        pairs 3 : typed(Array, types::pair); #[doc =
+        " Data section `.bss` (12 bytes): its variables."] bss 4 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " Data section `.data` (8 bytes): its variables."] data 5 data_map :
+        fixed(types::data) live(DataLive); #[doc =
+        " Data section `.rodata` (39 bytes): its variables."] rodata 6 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.data.custom` (4 bytes): its variables."] data_custom 7
+        data_custom_map : fixed(types::data_custom) live(DataCustomLive); #[doc =
+        " Data section `.rodata.custom` (4 bytes): its variables."] rodata_custom 8
+        rodata_custom_map : fixed(types::rodata_custom) frozen;
+    );
+    __skel::progs!(
+        OpenCoreSkel CoreSkel; OpenCoreProgs OpenCoreProgsMut CoreProgs CoreProgsMut;
+        #[doc = " Program `count_getpid` (section `tp/syscalls/sys_enter_getpid`)."]
+        count_getpid 0; #[doc =
+        " Program `on_nanosleep` (section `tp/syscalls/sys_enter_clock_nanosleep`)."]
+        on_nanosleep 1; #[doc = " Program `any_syscall` (section `raw_tp/sys_enter`)."]
+        any_syscall 2; #[doc = " Program `pass_all` (section `xdp`)."] pass_all 3; #[doc
+        = " Program `accept_all` (section `socket`)."] accept_all 4; #[doc =
+        " Program `not_loaded_by_default` (section `tc`)."] not_loaded_by_default 5;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `hits` (C `__u64`)."] hits : u64 => hits,
+        set_hits; #[doc = " `last_pid` (C `__u32`)."] last_pid : u32 => last_pid,
+        set_last_pid
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; #[doc = " `initialised` (C `__u64`)."] initialised : u64
+        => initialised, set_initialised
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data.custom` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_custom()`)."]
+        DataCustomLive : types::data_custom; #[doc = " `custom_data` (C `__u32`)."]
+        custom_data : u32 => custom_data, set_custom_data
+    );
     /// Links of skeleton `core`.
     #[derive(Debug, Default)]
     pub struct CoreLinks<'obj> {

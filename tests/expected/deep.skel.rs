@@ -3360,10 +3360,10 @@ mod __skel_deep {
                     "deep.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 4408),
+                    false,
                 ),
             ],
             progs: &[s::ProgSpec::new("touch", false)],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `deep`, embedded in the binary (libbpf names it `deep`).
@@ -3380,24 +3380,24 @@ mod __skel_deep {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenDeepSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenDeepSkel {
-                maps: OpenDeepMaps { inner: core.maps() },
-                progs: OpenDeepProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenDeepStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenDeepSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenDeepSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for DeepSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for DeepSkelBuilder {
         type Open<'obj> = OpenDeepSkel<'obj>;
         type Loaded<'obj> = DeepSkel<'obj>;
         fn __open(
@@ -3417,14 +3417,8 @@ mod __skel_deep {
     pub type OwnedOpenDeepSkel = __skel::OwnedOpen<DeepSkelBuilder>;
     /// Skeleton `deep`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedDeepSkel = __skel::Owned<DeepSkelBuilder>;
-    /// BPF object `deep`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `deep`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenDeepSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenDeepMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenDeepProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenDeepStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenDeepSkel<'obj> {
@@ -3433,15 +3427,9 @@ mod __skel_deep {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<DeepSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(DeepSkel {
-                maps: DeepMaps { inner: core.maps() },
-                progs: DeepProgs { inner: core.progs() },
-                struct_ops: DeepStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -3456,16 +3444,11 @@ mod __skel_deep {
     }
     /// BPF object `deep`, loaded.
     pub struct DeepSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: DeepMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: DeepProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: DeepStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: DeepLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> DeepSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -3479,6 +3462,10 @@ mod __skel_deep {
             self.core
                 .attach_all(&mut [(s::AttachTarget::Program(0), &mut self.links.touch)])
         }
+        /// Attaches program `touch` alone, as its section `tp/syscalls/sys_enter_getpid` says, whatever its autoattach, into `links.touch` (nothing to do if set).
+        pub fn attach_touch(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.touch)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -3489,61 +3476,22 @@ mod __skel_deep {
             f.debug_struct(stringify!(DeepSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `deep`: [`OpenDeepMaps`] before load, `DeepMaps` after.
-    pub struct DeepMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `deep` before load.
-    pub type OpenDeepMaps<'obj> = DeepMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> DeepMaps<'obj, S> {
-        /// Map `deep.bss` holding data section `.bss` (4408 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 0)
-        }
-    }
-    impl<'obj> OpenDeepMaps<'obj> {
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-    }
-    impl<'obj> DeepMaps<'obj> {
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-    }
-    /// Programs of skeleton `deep`: [`OpenDeepProgs`] before load, `DeepProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct DeepProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `deep` before load.
-    pub type OpenDeepProgs<'obj> = DeepProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> DeepProgs<'obj, S> {
-        /// Program `touch` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn touch(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::touch`]'s libbpf-rs handle.
-        pub fn touch_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-    }
-    /// struct_ops shadows of skeleton `deep`: [`OpenDeepStructOps`] before load, `DeepStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct DeepStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `deep` before load.
-    pub type OpenDeepStructOps<'obj> = DeepStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> DeepStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenDeepSkel DeepSkel; OpenDeepMaps OpenDeepMapsMut DeepMaps; #[doc =
+        " Data section `.bss` (4408 bytes): its variables."] bss 0 bss_map :
+        fixed(types::bss) live(BssLive);
+    );
+    __skel::progs!(
+        OpenDeepSkel DeepSkel; OpenDeepProgs OpenDeepProgsMut DeepProgs DeepProgsMut;
+        #[doc = " Program `touch` (section `tp/syscalls/sys_enter_getpid`)."] touch 0;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `deep` (C `struct level49`)."] deep :
+        types::level49 => deep, set_deep; #[doc = " `wide` (C `struct wide`)."] wide :
+        types::wide => wide, set_wide
+    );
     /// Links of skeleton `deep`.
     #[derive(Debug, Default)]
     pub struct DeepLinks<'obj> {

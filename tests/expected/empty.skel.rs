@@ -39,7 +39,6 @@ mod __skel_empty {
             object: &OBJECT.0,
             maps: &[],
             progs: &[],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `empty`, embedded in the binary (libbpf names it `empty`).
@@ -56,26 +55,24 @@ mod __skel_empty {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenEmptySkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenEmptySkel {
-                maps: OpenEmptyMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenEmptyProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenEmptyStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenEmptySkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenEmptySkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for EmptySkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for EmptySkelBuilder {
         type Open<'obj> = OpenEmptySkel<'obj>;
         type Loaded<'obj> = EmptySkel<'obj>;
         fn __open(
@@ -88,21 +85,18 @@ mod __skel_empty {
             open.load()
         }
         fn __attach(skel: &mut Self::Loaded<'_>) -> __skel::Result<()> {
-            skel.attach()
+            {
+                let _ = skel;
+                ::core::result::Result::Ok(())
+            }
         }
     }
     /// Skeleton `empty`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
     pub type OwnedOpenEmptySkel = __skel::OwnedOpen<EmptySkelBuilder>;
     /// Skeleton `empty`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedEmptySkel = __skel::Owned<EmptySkelBuilder>;
-    /// BPF object `empty`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `empty`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenEmptySkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenEmptyMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenEmptyProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenEmptyStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenEmptySkel<'obj> {
@@ -111,15 +105,8 @@ mod __skel_empty {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<EmptySkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(EmptySkel {
-                maps: EmptyMaps { inner: core.maps() },
-                progs: EmptyProgs { inner: core.progs() },
-                struct_ops: EmptyStructOps {
-                    inner: core.struct_ops(),
-                },
-                links: ::core::default::Default::default(),
-                core,
+                core: self.core.load()?,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -134,27 +121,9 @@ mod __skel_empty {
     }
     /// BPF object `empty`, loaded.
     pub struct EmptySkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: EmptyMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: EmptyProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: EmptyStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
-        /// (struct_ops: unregisters).
-        pub links: EmptyLinks<'obj>,
         core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> EmptySkel<'obj> {
-        /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created and has autoattach on. Links already set
-        /// are left alone. All or nothing: if one fails, the links this
-        /// call made are dropped again, and the error names the program
-        /// or map, the errno and libbpf's log.
-        pub fn attach(&mut self) -> __skel::Result<()> {
-            self.core.attach_all(&mut [])
-        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -164,32 +133,6 @@ mod __skel_empty {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             f.debug_struct(stringify!(EmptySkel)).finish_non_exhaustive()
         }
-    }
-    /// Maps of skeleton `empty`: [`OpenEmptyMaps`] before load, `EmptyMaps` after.
-    pub struct EmptyMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `empty` before load.
-    pub type OpenEmptyMaps<'obj> = EmptyMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> EmptyMaps<'obj, S> {}
-    /// Programs of skeleton `empty`: [`OpenEmptyProgs`] before load, `EmptyProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct EmptyProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `empty` before load.
-    pub type OpenEmptyProgs<'obj> = EmptyProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> EmptyProgs<'obj, S> {}
-    /// struct_ops shadows of skeleton `empty`: [`OpenEmptyStructOps`] before load, `EmptyStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct EmptyStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `empty` before load.
-    pub type OpenEmptyStructOps<'obj> = EmptyStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> EmptyStructOps<'obj, S> {}
-    /// Links of skeleton `empty`.
-    #[derive(Debug, Default)]
-    pub struct EmptyLinks<'obj> {
-        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_empty::*;

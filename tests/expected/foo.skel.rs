@@ -92,13 +92,15 @@ mod __skel_foo {
                     "foo.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 4),
+                    false,
                 ),
                 s::MapSpec::data(
                     "foo.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 8),
+                    false,
                 ),
-                s::MapSpec::new("cc", "cc"),
+                s::MapSpec::struct_ops::<types::tcp_congestion_ops<'static>>("cc"),
             ],
             progs: &[
                 s::ProgSpec::new("ssthresh", true),
@@ -106,7 +108,6 @@ mod __skel_foo {
                 s::ProgSpec::new("reno", true),
                 s::ProgSpec::new("eager", true),
             ],
-            struct_ops: &[s::StructOpsSpec::of::<types::tcp_congestion_ops<'static>>(4)],
         }
     };
     /// Opens BPF object `foo`, embedded in the binary (libbpf names it `foo`).
@@ -123,24 +124,24 @@ mod __skel_foo {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenFooSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenFooSkel {
-                maps: OpenFooMaps { inner: core.maps() },
-                progs: OpenFooProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenFooStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenFooSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenFooSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for FooSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for FooSkelBuilder {
         type Open<'obj> = OpenFooSkel<'obj>;
         type Loaded<'obj> = FooSkel<'obj>;
         fn __open(
@@ -160,14 +161,8 @@ mod __skel_foo {
     pub type OwnedOpenFooSkel = __skel::OwnedOpen<FooSkelBuilder>;
     /// Skeleton `foo`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedFooSkel = __skel::Owned<FooSkelBuilder>;
-    /// BPF object `foo`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `foo`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenFooSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenFooMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenFooProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenFooStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenFooSkel<'obj> {
@@ -176,15 +171,9 @@ mod __skel_foo {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<FooSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(FooSkel {
-                maps: FooMaps { inner: core.maps() },
-                progs: FooProgs { inner: core.progs() },
-                struct_ops: FooStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[2, 3])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -206,16 +195,11 @@ mod __skel_foo {
     }
     /// BPF object `foo`, loaded.
     pub struct FooSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: FooMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: FooProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: FooStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: FooLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> FooSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -229,7 +213,7 @@ mod __skel_foo {
             self.core
                 .attach_all(&mut [(s::AttachTarget::StructOps(4), &mut self.links.cc)])
         }
-        /// Registers struct_ops map `cc` alone, whatever its autoattach, into `links.cc` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `cc` alone, whatever its autoattach, into `links.cc` (nothing to do if set).
         pub fn attach_cc(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(4, &mut self.links.cc)
         }
@@ -243,164 +227,39 @@ mod __skel_foo {
             f.debug_struct(stringify!(FooSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `foo`: [`OpenFooMaps`] before load, `FooMaps` after.
-    pub struct FooMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `foo` before load.
-    pub type OpenFooMaps<'obj> = FooMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> FooMaps<'obj, S> {
-        /// Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 1024 entries).
-        pub fn counts(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::counts`], exclusive.
-        pub fn counts_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries).
-        pub fn events(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::events`], exclusive.
-        pub fn events_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// Map `foo.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 2)
-        }
-        /// Map `foo.bss` holding data section `.bss` (8 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 3)
-        }
-        /// struct_ops map `cc` (48 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn cc(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
-        }
-        /// [`Self::cc`], exclusive.
-        pub fn cc_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
-        }
-    }
-    impl<'obj> OpenFooMaps<'obj> {
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(2)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(3)
-        }
-    }
-    impl<'obj> FooMaps<'obj> {
-        /// [`Self::counts`], typed key and value.
-        pub fn counts_typed(&self) -> __skel::maps::Hash<'_, u32, u64> {
-            __skel::maps::Hash::__new(&self.inner, 0)
-        }
-        /// [`Self::events`], typed events.
-        pub fn events_typed(&self) -> __skel::events::RingBuf<'_, types::event> {
-            __skel::events::RingBuf::__new(&self.inner, 1)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(3)
-        }
-    }
-    /// Programs of skeleton `foo`: [`OpenFooProgs`] before load, `FooProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct FooProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `foo` before load.
-    pub type OpenFooProgs<'obj> = FooProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> FooProgs<'obj, S> {
-        /// Program `ssthresh` (section `struct_ops/ssthresh`).
-        pub fn ssthresh(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::ssthresh`]'s libbpf-rs handle.
-        pub fn ssthresh_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `undo_cwnd` (section `struct_ops/undo_cwnd`).
-        pub fn undo_cwnd(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::undo_cwnd`]'s libbpf-rs handle.
-        pub fn undo_cwnd_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `reno` (section `struct_ops/reno`).
-        pub fn reno(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::reno`]'s libbpf-rs handle.
-        pub fn reno_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `eager` (section `struct_ops/eager`).
-        pub fn eager(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::eager`]'s libbpf-rs handle.
-        pub fn eager_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-    }
-    /// struct_ops shadows of skeleton `foo`: [`OpenFooStructOps`] before load, `FooStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct FooStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `foo` before load.
-    pub type OpenFooStructOps<'obj> = FooStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> FooStructOps<'obj, S> {
-        /// Shadow of struct_ops map `cc`: what load will send, then what it sent.
-        pub fn cc(&self) -> &types::tcp_congestion_ops<'obj> {
-            S::shadow(&self.inner, 0)
-        }
-        /// Whether `attach()` registers struct_ops map `cc` (libbpf's autoattach; on unless turned off).
-        pub fn cc_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 0)
-        }
-        /// Turns [`Self::cc_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn cc_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 0, autoattach)
-        }
-    }
-    impl<'obj> OpenFooStructOps<'obj> {
-        /// [`Self::cc`], writable until load.
-        pub fn cc_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
-            self.inner.get_mut(0)
-        }
-        /// Clears the members of map `cc`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn cc_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(0)
-        }
-    }
-    impl<'obj> FooStructOps<'obj> {
-        /// What the kernel holds for struct_ops map `cc` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn cc_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(0)
-        }
-    }
+    __skel::maps!(
+        OpenFooSkel FooSkel; OpenFooMaps OpenFooMapsMut FooMaps; #[doc =
+        " Map `counts` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 1024 entries)."]
+        counts 0 : typed(Hash, u32, u64); #[doc =
+        " Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 4096 entries)."]
+        events 1 : events(RingBuf, types::event, "struct event"); #[doc =
+        " Data section `.rodata` (4 bytes): its variables."] rodata 2 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.bss` (8 bytes): its variables."] bss 3 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " struct_ops map `cc` (48 bytes), from section `.struct_ops.link`, attached as a BPF link."]
+        cc 4 : handle;
+    );
+    __skel::progs!(
+        OpenFooSkel FooSkel; OpenFooProgs OpenFooProgsMut FooProgs FooProgsMut; #[doc =
+        " Program `ssthresh` (section `struct_ops/ssthresh`)."] ssthresh 0; #[doc =
+        " Program `undo_cwnd` (section `struct_ops/undo_cwnd`)."] undo_cwnd 1; #[doc =
+        " Program `reno` (section `struct_ops/reno`)."] reno 2; #[doc =
+        " Program `eager` (section `struct_ops/eager`)."] eager 3;
+    );
+    __skel::struct_ops!(
+        OpenFooSkel FooSkel; OpenFooStructOps OpenFooStructOpsMut FooStructOps
+        FooStructOpsMut; #[doc =
+        " Shadow of struct_ops map `cc` (`struct tcp_congestion_ops`)."] cc 4 :
+        types::tcp_congestion_ops, cc_autoattach set_cc_autoattach clear_cc_missing
+        read_cc_from_kernel attach_cc;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `counter` (C `__u64`)."] counter : u64 =>
+        counter, set_counter
+    );
     /// Links of skeleton `foo`.
     #[derive(Debug, Default)]
     pub struct FooLinks<'obj> {

@@ -417,30 +417,34 @@ mod __skel_globals {
                     "globals.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 130),
+                    false,
                 ),
                 s::MapSpec::data(
                     "globals.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 12),
+                    true,
                 ),
                 s::MapSpec::data(
                     ".data.custom",
                     ".data.custom",
                     s::TypeSpec::of::<types::data_custom>("data_custom", 4),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".rodata.custom",
                     ".rodata.custom",
                     s::TypeSpec::of::<types::rodata_custom>("rodata_custom", 4),
+                    false,
                 ),
                 s::MapSpec::data(
                     "globals.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 24),
+                    false,
                 ),
             ],
             progs: &[s::ProgSpec::new("count_getppid", false)],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `globals`, embedded in the binary (libbpf names it `globals`).
@@ -457,26 +461,24 @@ mod __skel_globals {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenGlobalsSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenGlobalsSkel {
-                maps: OpenGlobalsMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenGlobalsProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenGlobalsStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenGlobalsSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenGlobalsSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for GlobalsSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for GlobalsSkelBuilder {
         type Open<'obj> = OpenGlobalsSkel<'obj>;
         type Loaded<'obj> = GlobalsSkel<'obj>;
         fn __open(
@@ -496,14 +498,8 @@ mod __skel_globals {
     pub type OwnedOpenGlobalsSkel = __skel::OwnedOpen<GlobalsSkelBuilder>;
     /// Skeleton `globals`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedGlobalsSkel = __skel::Owned<GlobalsSkelBuilder>;
-    /// BPF object `globals`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `globals`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenGlobalsSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenGlobalsMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenGlobalsProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenGlobalsStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenGlobalsSkel<'obj> {
@@ -512,17 +508,9 @@ mod __skel_globals {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<GlobalsSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(GlobalsSkel {
-                maps: GlobalsMaps { inner: core.maps() },
-                progs: GlobalsProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: GlobalsStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0, 2, 3, 4])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -544,16 +532,11 @@ mod __skel_globals {
     }
     /// BPF object `globals`, loaded.
     pub struct GlobalsSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: GlobalsMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: GlobalsProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: GlobalsStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: GlobalsLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> GlobalsSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -569,6 +552,10 @@ mod __skel_globals {
                     &mut [(s::AttachTarget::Program(0), &mut self.links.count_getppid)],
                 )
         }
+        /// Attaches program `count_getppid` alone, as its section `tp/syscalls/sys_enter_getppid` says, whatever its autoattach, into `links.count_getppid` (nothing to do if set).
+        pub fn attach_count_getppid(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.count_getppid)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -579,151 +566,62 @@ mod __skel_globals {
             f.debug_struct(stringify!(GlobalsSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `globals`: [`OpenGlobalsMaps`] before load, `GlobalsMaps` after.
-    pub struct GlobalsMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `globals` before load.
-    pub type OpenGlobalsMaps<'obj> = GlobalsMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> GlobalsMaps<'obj, S> {
-        /// Map `globals.data` holding data section `.data` (130 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 0)
-        }
-        /// Map `globals.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 1)
-        }
-        /// `label`, the last variable of the section (declared with 8 elements), as a slice of its current length: what `rodata_resize` made it, if called.
-        pub fn rodata_array(&self) -> __skel::Result<&[u8]> {
-            S::array(&self.inner, 1, 4)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (4 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::data_custom`], exclusive.
-        pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_custom_data(&self) -> __skel::Result<&types::data_custom> {
-            S::data(&self.inner, 2)
-        }
-        /// Map `.rodata.custom` holding data section `.rodata.custom` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_custom(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::rodata_custom`], exclusive.
-        pub fn rodata_custom_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// The variables of `.rodata.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_custom_data(&self) -> __skel::Result<&types::rodata_custom> {
-            S::data(&self.inner, 3)
-        }
-        /// Map `globals.bss` holding data section `.bss` (24 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 4)
-        }
-    }
-    impl<'obj> OpenGlobalsMaps<'obj> {
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::rodata_array`], writable until load.
-        pub fn rodata_array_mut(&mut self) -> __skel::Result<&mut [u8]> {
-            self.inner.array_mut(1, 4)
-        }
-        /// Resizes the section so that `label` holds `len` elements (libbpf's `bpf_map__set_value_size`, which rewrites the array in the object's BTF too). Growing keeps the values set so far, the new elements are zero; below the declared length, the typed view's accessors return an error until it grows again.
-        pub fn rodata_resize(&mut self, len: usize) -> __skel::Result<()> {
-            self.inner.resize::<u8>(1, 4, "label", len)
-        }
-        /// [`Self::data_custom_data`], writable until load.
-        pub fn data_custom_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_custom> {
-            self.inner.data_mut(2)
-        }
-        /// [`Self::rodata_custom_data`], writable until load.
-        pub fn rodata_custom_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::rodata_custom> {
-            self.inner.data_mut(3)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(4)
-        }
-    }
-    impl<'obj> GlobalsMaps<'obj> {
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::data_custom_data`], writable.
-        pub fn data_custom_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_custom> {
-            self.inner.data_mut(2)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(4)
-        }
-    }
-    /// Programs of skeleton `globals`: [`OpenGlobalsProgs`] before load, `GlobalsProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct GlobalsProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `globals` before load.
-    pub type OpenGlobalsProgs<'obj> = GlobalsProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> GlobalsProgs<'obj, S> {
-        /// Program `count_getppid` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn count_getppid(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::count_getppid`]'s libbpf-rs handle.
-        pub fn count_getppid_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-    }
-    /// struct_ops shadows of skeleton `globals`: [`OpenGlobalsStructOps`] before load, `GlobalsStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct GlobalsStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `globals` before load.
-    pub type OpenGlobalsStructOps<'obj> = GlobalsStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> GlobalsStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenGlobalsSkel GlobalsSkel; OpenGlobalsMaps OpenGlobalsMapsMut GlobalsMaps;
+        #[doc = " Data section `.data` (130 bytes): its variables."] data 0 data_map :
+        fixed(types::data) live(DataLive); #[doc =
+        " Data section `.rodata` (12 bytes): its variables."] rodata 1 rodata_map :
+        section(types::rodata, u8, "label", 4) frozen; #[doc =
+        " Data section `.data.custom` (4 bytes): its variables."] data_custom 2
+        data_custom_map : fixed(types::data_custom) live(DataCustomLive); #[doc =
+        " Data section `.rodata.custom` (4 bytes): its variables."] rodata_custom 3
+        rodata_custom_map : fixed(types::rodata_custom) frozen; #[doc =
+        " Data section `.bss` (24 bytes): its variables."] bss 4 bss_map :
+        fixed(types::bss) live(BssLive);
+    );
+    __skel::progs!(
+        OpenGlobalsSkel GlobalsSkel; OpenGlobalsProgs OpenGlobalsProgsMut GlobalsProgs
+        GlobalsProgsMut; #[doc =
+        " Program `count_getppid` (section `tp/syscalls/sys_enter_getppid`)."]
+        count_getppid 0;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; #[doc = " `enabled` (C `_Bool`)."] enabled :
+        __skel::CBool => enabled, set_enabled; #[doc = " `mode` (C `enum mode`)."] mode :
+        types::mode => mode, set_mode; #[doc = " `sign` (C `enum sign_e`)."] sign :
+        types::sign_e => sign, set_sign; #[doc = " `wide_neg` (C `enum wide_neg`)."]
+        wide_neg : types::wide_neg => wide_neg, set_wide_neg; #[doc =
+        " `origin` (C `struct point`)."] origin : types::point => origin, set_origin;
+        #[doc = " `path` (C `struct point[3]`)."] path : [types::point; 3] => path,
+        set_path; #[doc = " `fl` (C `struct flags`)."] fl : types::flags => fl, set_fl;
+        #[doc = " `wb` (C `struct wide_bits`)."] wb : types::wide_bits => wb, set_wb;
+        #[doc = " `val` (C `union value`)."] val : types::value => val, set_val; #[doc =
+        " `rec` (C `struct packed_rec`)."] rec : types::packed_rec => rec, set_rec; #[doc
+        = " `greeting` (C `char[12]`)."] greeting : __skel::CharArray < 12 > => greeting,
+        set_greeting; #[doc = " `old` (C `struct task_struct___old`)."] old :
+        types::task_struct___old => old, set_old; #[doc = " `bytes` (C `__u8[5]`)."]
+        bytes : [u8; 5] => bytes, set_bytes; #[doc = " `typedef_anon` (C `foo`)."]
+        typedef_anon : types::foo => typedef_anon, set_typedef_anon; #[doc =
+        " `tagged` (C `struct foo`)."] tagged : types::foo_1 => tagged, set_tagged; #[doc
+        = " `nothing` (C `struct empty`)."] nothing : types::empty => nothing,
+        set_nothing
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data.custom` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_custom()`)."]
+        DataCustomLive : types::data_custom; #[doc = " `in_custom` (C `__u32`)."]
+        in_custom : u32 => in_custom, set_in_custom
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `counter` (C `__u64`)."] counter : u64 =>
+        counter, set_counter; #[doc = " `hidden_counter` (C `int`)."] hidden_counter :
+        i32 => hidden_counter, set_hidden_counter; #[doc = " `ptr` (C `int *`)."] ptr :
+        __skel::OpaquePtr => ptr, set_ptr
+    );
     /// Links of skeleton `globals`.
     #[derive(Debug, Default)]
     pub struct GlobalsLinks<'obj> {

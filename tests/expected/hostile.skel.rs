@@ -301,21 +301,25 @@ mod __skel_hostile {
                     "hostile.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 16),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".data.x.y",
                     ".data.x.y",
                     s::TypeSpec::of::<types::data_x_y>("data_x_y", 4),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".data.x_y",
                     ".data.x_y",
                     s::TypeSpec::of::<types::data_x_y_1>("data_x_y_1", 4),
+                    false,
                 ),
                 s::MapSpec::data(
                     "hostile.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 104),
+                    false,
                 ),
             ],
             progs: &[
@@ -327,7 +331,6 @@ mod __skel_hostile {
                     false,
                 ),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `hostile`, embedded in the binary (libbpf names it `hostile`).
@@ -344,26 +347,24 @@ mod __skel_hostile {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenHostileSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenHostileSkel {
-                maps: OpenHostileMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenHostileProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenHostileStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenHostileSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenHostileSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for HostileSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for HostileSkelBuilder {
         type Open<'obj> = OpenHostileSkel<'obj>;
         type Loaded<'obj> = HostileSkel<'obj>;
         fn __open(
@@ -383,14 +384,8 @@ mod __skel_hostile {
     pub type OwnedOpenHostileSkel = __skel::OwnedOpen<HostileSkelBuilder>;
     /// Skeleton `hostile`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedHostileSkel = __skel::Owned<HostileSkelBuilder>;
-    /// BPF object `hostile`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `hostile`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenHostileSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenHostileMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenHostileProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenHostileStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenHostileSkel<'obj> {
@@ -399,17 +394,9 @@ mod __skel_hostile {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<HostileSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(HostileSkel {
-                maps: HostileMaps { inner: core.maps() },
-                progs: HostileProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: HostileStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[4, 5, 6, 7])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -424,16 +411,11 @@ mod __skel_hostile {
     }
     /// BPF object `hostile`, loaded.
     pub struct HostileSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: HostileMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: HostileProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: HostileStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: HostileLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> HostileSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -459,6 +441,30 @@ mod __skel_hostile {
                     ],
                 )
         }
+        /// Attaches program `prog` alone, as its section `tp/syscalls/sys_enter_getpid` says, whatever its autoattach, into `links.prog` (nothing to do if set).
+        pub fn attach_prog(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.prog)
+        }
+        /// Attaches program `Prog` alone, as its section `tp/syscalls/sys_enter_getpid` says, whatever its autoattach, into `links.Prog` (nothing to do if set).
+        pub fn attach_Prog(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.Prog)
+        }
+        /// Attaches program `prog_mut` alone, as its section `tp/syscalls/sys_enter_getpid` says, whatever its autoattach, into `links.prog_mut` (nothing to do if set).
+        pub fn attach_prog_mut(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(2, &mut self.links.prog_mut)
+        }
+        /// Attaches program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` alone, as its section `tp/syscalls/sys_enter_getpid` says, whatever its autoattach, into `links.a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` (nothing to do if set).
+        pub fn attach_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog(
+            &mut self,
+        ) -> __skel::Result<()> {
+            self.core
+                .attach_one_program(
+                    3,
+                    &mut self
+                        .links
+                        .a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog,
+                )
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -469,203 +475,72 @@ mod __skel_hostile {
             f.debug_struct(stringify!(HostileSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `hostile`: [`OpenHostileMaps`] before load, `HostileMaps` after.
-    pub struct HostileMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `hostile` before load.
-    pub type OpenHostileMaps<'obj> = HostileMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> HostileMaps<'obj, S> {
-        /// Map `Map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries).
-        pub fn Map(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::Map`], exclusive.
-        pub fn Map_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// Map `map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries).
-        pub fn map(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::map`], exclusive.
-        pub fn map_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// Map `map_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries).
-        pub fn map_mut_1(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::map_mut_1`], exclusive.
-        pub fn map_mut_1_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// Map `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries).
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map(
-            &self,
-        ) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map`], exclusive.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map_mut(
-            &mut self,
-        ) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// Map `hostile.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 4)
-        }
-        /// Map `.data.x.y` holding data section `.data.x.y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y(&self) -> S::Map<'_> {
-            S::map(&self.inner, 5)
-        }
-        /// [`Self::data_x_y`], exclusive.
-        pub fn data_x_y_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 5)
-        }
-        /// The variables of `.data.x.y`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_x_y_data(&self) -> __skel::Result<&types::data_x_y> {
-            S::data(&self.inner, 5)
-        }
-        /// Map `.data.x_y` holding data section `.data.x_y` (4 bytes, initialized data, memory-mapped).
-        pub fn data_x_y_1(&self) -> S::Map<'_> {
-            S::map(&self.inner, 6)
-        }
-        /// [`Self::data_x_y_1`], exclusive.
-        pub fn data_x_y_1_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 6)
-        }
-        /// The variables of `.data.x_y`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_x_y_1_data(&self) -> __skel::Result<&types::data_x_y_1> {
-            S::data(&self.inner, 6)
-        }
-        /// Map `hostile.bss` holding data section `.bss` (104 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 7)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 7)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 7)
-        }
-    }
-    impl<'obj> OpenHostileMaps<'obj> {
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(4)
-        }
-        /// [`Self::data_x_y_data`], writable until load.
-        pub fn data_x_y_data_mut(&mut self) -> __skel::Result<&mut types::data_x_y> {
-            self.inner.data_mut(5)
-        }
-        /// [`Self::data_x_y_1_data`], writable until load.
-        pub fn data_x_y_1_data_mut(&mut self) -> __skel::Result<&mut types::data_x_y_1> {
-            self.inner.data_mut(6)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(7)
-        }
-    }
-    impl<'obj> HostileMaps<'obj> {
-        /// [`Self::Map`], typed key and value.
-        pub fn Map_typed(&self) -> __skel::maps::Array<'_, types::members> {
-            __skel::maps::Array::__new(&self.inner, 0)
-        }
-        /// [`Self::map`], typed key and value.
-        pub fn map_typed(&self) -> __skel::maps::Array<'_, types::members> {
-            __skel::maps::Array::__new(&self.inner, 1)
-        }
-        /// [`Self::map_mut_1`], typed key and value.
-        pub fn map_mut_1_typed(&self) -> __skel::maps::Array<'_, types::members> {
-            __skel::maps::Array::__new(&self.inner, 2)
-        }
-        /// [`Self::a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map`], typed key and value.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map_typed(
-            &self,
-        ) -> __skel::maps::Array<'_, types::members> {
-            __skel::maps::Array::__new(&self.inner, 3)
-        }
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(4)
-        }
-        /// [`Self::data_x_y_data`], writable.
-        pub fn data_x_y_data_mut(&mut self) -> __skel::Result<&mut types::data_x_y> {
-            self.inner.data_mut(5)
-        }
-        /// [`Self::data_x_y_1_data`], writable.
-        pub fn data_x_y_1_data_mut(&mut self) -> __skel::Result<&mut types::data_x_y_1> {
-            self.inner.data_mut(6)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(7)
-        }
-    }
-    /// Programs of skeleton `hostile`: [`OpenHostileProgs`] before load, `HostileProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct HostileProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `hostile` before load.
-    pub type OpenHostileProgs<'obj> = HostileProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> HostileProgs<'obj, S> {
-        /// Program `prog` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn prog(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::prog`]'s libbpf-rs handle.
-        pub fn prog_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `Prog` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn Prog(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::Prog`]'s libbpf-rs handle.
-        pub fn Prog_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `prog_mut` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn prog_mut_1(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::prog_mut_1`]'s libbpf-rs handle.
-        pub fn prog_mut_1_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog(
-            &self,
-        ) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog`]'s libbpf-rs handle.
-        pub fn a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog_mut(
-            &mut self,
-        ) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-    }
-    /// struct_ops shadows of skeleton `hostile`: [`OpenHostileStructOps`] before load, `HostileStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct HostileStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `hostile` before load.
-    pub type OpenHostileStructOps<'obj> = HostileStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> HostileStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenHostileSkel HostileSkel; OpenHostileMaps OpenHostileMapsMut HostileMaps;
+        #[doc =
+        " Map `Map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries)."]
+        Map 0 : typed(Array, types::members); #[doc =
+        " Map `map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries)."]
+        map 1 : typed(Array, types::members); #[doc =
+        " Map `map_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries)."]
+        map_mut 2 : typed(Array, types::members); #[doc =
+        " Map `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 88 bytes: `struct members`, max 1 entries)."]
+        a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_map
+        3 : typed(Array, types::members); #[doc =
+        " Data section `.data` (16 bytes): its variables."] data 4 data_map :
+        fixed(types::data) live(DataLive); #[doc =
+        " Data section `.data.x.y` (4 bytes): its variables."] data_x_y 5 data_x_y_map :
+        fixed(types::data_x_y) live(DataXYLive); #[doc =
+        " Data section `.data.x_y` (4 bytes): its variables."] data_x_y_1 6
+        data_x_y_1_map : fixed(types::data_x_y_1) live(DataXYLive_1); #[doc =
+        " Data section `.bss` (104 bytes): its variables."] bss 7 bss_map :
+        fixed(types::bss) live(BssLive);
+    );
+    __skel::progs!(
+        OpenHostileSkel HostileSkel; OpenHostileProgs OpenHostileProgsMut HostileProgs
+        HostileProgsMut; #[doc =
+        " Program `prog` (section `tp/syscalls/sys_enter_getpid`)."] prog 0; #[doc =
+        " Program `Prog` (section `tp/syscalls/sys_enter_getpid`)."] Prog 1; #[doc =
+        " Program `prog_mut` (section `tp/syscalls/sys_enter_getpid`)."] prog_mut 2;
+        #[doc =
+        " Program `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog` (section `tp/syscalls/sys_enter_getpid`)."]
+        a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_prog
+        3;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; #[doc = " `Counter` (C `int`)."] Counter : i32 =>
+        Counter, set_Counter; #[doc = " `counter` (C `int`)."] counter : i32 => counter,
+        set_counter; #[doc = " `COUNTER` (C `int`)."] COUNTER : i32 => COUNTER,
+        set_COUNTER; #[doc =
+        " `a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var` (C `int`)."]
+        a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var
+        : i32 =>
+        a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var,
+        set_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data.x.y` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_x_y()`)."]
+        DataXYLive : types::data_x_y; #[doc = " `in_x_dot_y` (C `int`)."] in_x_dot_y :
+        i32 => in_x_dot_y, set_in_x_dot_y
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data.x_y` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_x_y_1()`)."]
+        DataXYLive_1 : types::data_x_y_1; #[doc = " `in_x_under_y` (C `int`)."]
+        in_x_under_y : i32 => in_x_under_y, set_in_x_under_y
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `members_var` (C `struct members`)."] members_var
+        : types::members => members_var, set_members_var; #[doc =
+        " `outer_var` (C `struct outer`)."] outer_var : types::outer => outer_var,
+        set_outer_var; #[doc = " `outer_inner_var` (C `struct outer__inner`)."]
+        outer_inner_var : types::outer__inner => outer_inner_var, set_outer_inner_var
+    );
     /// Links of skeleton `hostile`.
     #[derive(Debug, Default)]
     pub struct HostileLinks<'obj> {

@@ -39,7 +39,6 @@ mod __skel_ifdef_empty {
             object: &OBJECT.0,
             maps: &[],
             progs: &[],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `ifdef_empty`, embedded in the binary (libbpf names it `ifdef_empty`).
@@ -56,26 +55,24 @@ mod __skel_ifdef_empty {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenIfdefEmptySkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenIfdefEmptySkel {
-                maps: OpenIfdefEmptyMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenIfdefEmptyProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenIfdefEmptyStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenIfdefEmptySkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenIfdefEmptySkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for IfdefEmptySkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for IfdefEmptySkelBuilder {
         type Open<'obj> = OpenIfdefEmptySkel<'obj>;
         type Loaded<'obj> = IfdefEmptySkel<'obj>;
         fn __open(
@@ -88,21 +85,18 @@ mod __skel_ifdef_empty {
             open.load()
         }
         fn __attach(skel: &mut Self::Loaded<'_>) -> __skel::Result<()> {
-            skel.attach()
+            {
+                let _ = skel;
+                ::core::result::Result::Ok(())
+            }
         }
     }
     /// Skeleton `ifdef_empty`, opened, in its owned form: no lifetime, `Send`, closes the object when dropped. Read it with `get()`, change it in `with(|open| ...)`, then `load()`.
     pub type OwnedOpenIfdefEmptySkel = __skel::OwnedOpen<IfdefEmptySkelBuilder>;
     /// Skeleton `ifdef_empty`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedIfdefEmptySkel = __skel::Owned<IfdefEmptySkelBuilder>;
-    /// BPF object `ifdef_empty`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `ifdef_empty`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenIfdefEmptySkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenIfdefEmptyMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenIfdefEmptyProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenIfdefEmptyStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenIfdefEmptySkel<'obj> {
@@ -111,19 +105,8 @@ mod __skel_ifdef_empty {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<IfdefEmptySkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(IfdefEmptySkel {
-                maps: IfdefEmptyMaps {
-                    inner: core.maps(),
-                },
-                progs: IfdefEmptyProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: IfdefEmptyStructOps {
-                    inner: core.struct_ops(),
-                },
-                links: ::core::default::Default::default(),
-                core,
+                core: self.core.load()?,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -138,27 +121,9 @@ mod __skel_ifdef_empty {
     }
     /// BPF object `ifdef_empty`, loaded.
     pub struct IfdefEmptySkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: IfdefEmptyMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: IfdefEmptyProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: IfdefEmptyStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
-        /// (struct_ops: unregisters).
-        pub links: IfdefEmptyLinks<'obj>,
         core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> IfdefEmptySkel<'obj> {
-        /// Attaches every program whose section names its target, as
-        /// libbpf's skeleton attach does, and registers every struct_ops
-        /// map that was created and has autoattach on. Links already set
-        /// are left alone. All or nothing: if one fails, the links this
-        /// call made are dropped again, and the error names the program
-        /// or map, the errno and libbpf's log.
-        pub fn attach(&mut self) -> __skel::Result<()> {
-            self.core.attach_all(&mut [])
-        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -168,32 +133,6 @@ mod __skel_ifdef_empty {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             f.debug_struct(stringify!(IfdefEmptySkel)).finish_non_exhaustive()
         }
-    }
-    /// Maps of skeleton `ifdef_empty`: [`OpenIfdefEmptyMaps`] before load, `IfdefEmptyMaps` after.
-    pub struct IfdefEmptyMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `ifdef_empty` before load.
-    pub type OpenIfdefEmptyMaps<'obj> = IfdefEmptyMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> IfdefEmptyMaps<'obj, S> {}
-    /// Programs of skeleton `ifdef_empty`: [`OpenIfdefEmptyProgs`] before load, `IfdefEmptyProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct IfdefEmptyProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `ifdef_empty` before load.
-    pub type OpenIfdefEmptyProgs<'obj> = IfdefEmptyProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> IfdefEmptyProgs<'obj, S> {}
-    /// struct_ops shadows of skeleton `ifdef_empty`: [`OpenIfdefEmptyStructOps`] before load, `IfdefEmptyStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct IfdefEmptyStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `ifdef_empty` before load.
-    pub type OpenIfdefEmptyStructOps<'obj> = IfdefEmptyStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> IfdefEmptyStructOps<'obj, S> {}
-    /// Links of skeleton `ifdef_empty`.
-    #[derive(Debug, Default)]
-    pub struct IfdefEmptyLinks<'obj> {
-        _obj: ::core::marker::PhantomData<fn(&'obj ()) -> &'obj ()>,
     }
 }
 pub use __skel_ifdef_empty::*;

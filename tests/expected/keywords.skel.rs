@@ -92,23 +92,21 @@ mod __skel_keywords {
                     "keywords.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 16),
+                    false,
                 ),
                 s::MapSpec::data(
                     "keywords.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 4),
+                    false,
                 ),
-                s::MapSpec::new("mod", "mod"),
-                s::MapSpec::new("trait", "trait"),
+                s::MapSpec::struct_ops::<types::impl_ops<'static>>("mod"),
+                s::MapSpec::struct_ops::<types::impl_ops<'static>>("trait"),
             ],
             progs: &[
                 s::ProgSpec::new("loop", true),
                 s::ProgSpec::new("yield", true),
                 s::ProgSpec::new("unsafe", false),
-            ],
-            struct_ops: &[
-                s::StructOpsSpec::of::<types::impl_ops<'static>>(9),
-                s::StructOpsSpec::of::<types::impl_ops<'static>>(10),
             ],
         }
     };
@@ -126,26 +124,24 @@ mod __skel_keywords {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenKeywordsSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenKeywordsSkel {
-                maps: OpenKeywordsMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenKeywordsProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenKeywordsStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenKeywordsSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenKeywordsSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for KeywordsSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for KeywordsSkelBuilder {
         type Open<'obj> = OpenKeywordsSkel<'obj>;
         type Loaded<'obj> = KeywordsSkel<'obj>;
         fn __open(
@@ -165,14 +161,8 @@ mod __skel_keywords {
     pub type OwnedOpenKeywordsSkel = __skel::OwnedOpen<KeywordsSkelBuilder>;
     /// Skeleton `keywords`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedKeywordsSkel = __skel::Owned<KeywordsSkelBuilder>;
-    /// BPF object `keywords`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `keywords`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenKeywordsSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenKeywordsMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenKeywordsProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenKeywordsStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenKeywordsSkel<'obj> {
@@ -181,17 +171,9 @@ mod __skel_keywords {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<KeywordsSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(KeywordsSkel {
-                maps: KeywordsMaps { inner: core.maps() },
-                progs: KeywordsProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: KeywordsStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[7, 8])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -213,16 +195,11 @@ mod __skel_keywords {
     }
     /// BPF object `keywords`, loaded.
     pub struct KeywordsSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: KeywordsMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: KeywordsProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: KeywordsStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: KeywordsLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> KeywordsSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -242,11 +219,15 @@ mod __skel_keywords {
                     ],
                 )
         }
-        /// Registers struct_ops map `mod` alone, whatever its autoattach, into `links.mod` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Attaches program `unsafe` alone, as its section `tp/syscalls/sys_enter_getpid` says, whatever its autoattach, into `links.unsafe` (nothing to do if set).
+        pub fn attach_unsafe(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(2, &mut self.links.r#unsafe)
+        }
+        /// Registers struct_ops map `mod` alone, whatever its autoattach, into `links.mod` (nothing to do if set).
         pub fn attach_mod(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(9, &mut self.links.r#mod)
         }
-        /// Registers struct_ops map `trait` alone, whatever its autoattach, into `links.trait` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `trait` alone, whatever its autoattach, into `links.trait` (nothing to do if set).
         pub fn attach_trait(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(10, &mut self.links.r#trait)
         }
@@ -260,250 +241,57 @@ mod __skel_keywords {
             f.debug_struct(stringify!(KeywordsSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `keywords`: [`OpenKeywordsMaps`] before load, `KeywordsMaps` after.
-    pub struct KeywordsMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `keywords` before load.
-    pub type OpenKeywordsMaps<'obj> = KeywordsMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> KeywordsMaps<'obj, S> {
-        /// Map `type` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries).
-        pub fn r#type(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::type`], exclusive.
-        pub fn type_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// Map `self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries).
-        pub fn self_(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::self_`], exclusive.
-        pub fn self__mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// Map `Self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries).
-        pub fn Self_(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::Self_`], exclusive.
-        pub fn Self__mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// Map `crate` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries).
-        pub fn crate_(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::crate_`], exclusive.
-        pub fn crate__mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// Map `bss` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
-        }
-        /// Map `bss_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries).
-        pub fn bss_mut_1(&self) -> S::Map<'_> {
-            S::map(&self.inner, 5)
-        }
-        /// [`Self::bss_mut_1`], exclusive.
-        pub fn bss_mut_1_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 5)
-        }
-        /// Map `self_` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries).
-        pub fn self__1(&self) -> S::Map<'_> {
-            S::map(&self.inner, 6)
-        }
-        /// [`Self::self__1`], exclusive.
-        pub fn self__1_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 6)
-        }
-        /// Map `keywords.data` holding data section `.data` (16 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 7)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 7)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 7)
-        }
-        /// Map `keywords.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 8)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 8)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 8)
-        }
-        /// struct_ops map `mod` (32 bytes), from section `.struct_ops`.
-        pub fn r#mod(&self) -> S::Map<'_> {
-            S::map(&self.inner, 9)
-        }
-        /// [`Self::mod`], exclusive.
-        pub fn mod_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 9)
-        }
-        /// struct_ops map `trait` (32 bytes), from section `.struct_ops`.
-        pub fn r#trait(&self) -> S::Map<'_> {
-            S::map(&self.inner, 10)
-        }
-        /// [`Self::trait`], exclusive.
-        pub fn trait_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 10)
-        }
-    }
-    impl<'obj> OpenKeywordsMaps<'obj> {
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(7)
-        }
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(8)
-        }
-    }
-    impl<'obj> KeywordsMaps<'obj> {
-        /// [`Self::type`], typed key and value.
-        pub fn type_typed(&self) -> __skel::maps::Array<'_, u32> {
-            __skel::maps::Array::__new(&self.inner, 0)
-        }
-        /// [`Self::self_`], typed key and value.
-        pub fn self__typed(&self) -> __skel::maps::Array<'_, u32> {
-            __skel::maps::Array::__new(&self.inner, 1)
-        }
-        /// [`Self::Self_`], typed key and value.
-        pub fn Self__typed(&self) -> __skel::maps::Array<'_, u32> {
-            __skel::maps::Array::__new(&self.inner, 2)
-        }
-        /// [`Self::crate_`], typed key and value.
-        pub fn crate__typed(&self) -> __skel::maps::Array<'_, u32> {
-            __skel::maps::Array::__new(&self.inner, 3)
-        }
-        /// [`Self::bss`], typed key and value.
-        pub fn bss_typed(&self) -> __skel::maps::Array<'_, u32> {
-            __skel::maps::Array::__new(&self.inner, 4)
-        }
-        /// [`Self::bss_mut_1`], typed key and value.
-        pub fn bss_mut_1_typed(&self) -> __skel::maps::Array<'_, u32> {
-            __skel::maps::Array::__new(&self.inner, 5)
-        }
-        /// [`Self::self__1`], typed key and value.
-        pub fn self__1_typed(&self) -> __skel::maps::Array<'_, u32> {
-            __skel::maps::Array::__new(&self.inner, 6)
-        }
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(7)
-        }
-    }
-    /// Programs of skeleton `keywords`: [`OpenKeywordsProgs`] before load, `KeywordsProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct KeywordsProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `keywords` before load.
-    pub type OpenKeywordsProgs<'obj> = KeywordsProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> KeywordsProgs<'obj, S> {
-        /// Program `loop` (section `struct_ops/loop`).
-        pub fn r#loop(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::loop`]'s libbpf-rs handle.
-        pub fn loop_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `yield` (section `struct_ops/yield`).
-        pub fn r#yield(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::yield`]'s libbpf-rs handle.
-        pub fn yield_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `unsafe` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn r#unsafe(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::unsafe`]'s libbpf-rs handle.
-        pub fn unsafe_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-    }
-    /// struct_ops shadows of skeleton `keywords`: [`OpenKeywordsStructOps`] before load, `KeywordsStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct KeywordsStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `keywords` before load.
-    pub type OpenKeywordsStructOps<'obj> = KeywordsStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> KeywordsStructOps<'obj, S> {
-        /// Shadow of struct_ops map `mod`: what load will send, then what it sent.
-        pub fn r#mod(&self) -> &types::impl_ops<'obj> {
-            S::shadow(&self.inner, 0)
-        }
-        /// Whether `attach()` registers struct_ops map `mod` (libbpf's autoattach; on unless turned off).
-        pub fn mod_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 0)
-        }
-        /// Turns [`Self::mod_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn mod_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 0, autoattach)
-        }
-        /// Shadow of struct_ops map `trait`: what load will send, then what it sent.
-        pub fn r#trait(&self) -> &types::impl_ops<'obj> {
-            S::shadow(&self.inner, 1)
-        }
-        /// Whether `attach()` registers struct_ops map `trait` (libbpf's autoattach; on unless turned off).
-        pub fn trait_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 1)
-        }
-        /// Turns [`Self::trait_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn trait_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 1, autoattach)
-        }
-    }
-    impl<'obj> OpenKeywordsStructOps<'obj> {
-        /// [`Self::mod`], writable until load.
-        pub fn mod_mut(&mut self) -> &mut types::impl_ops<'obj> {
-            self.inner.get_mut(0)
-        }
-        /// Clears the members of map `mod`'s shadow that the running kernel's `struct impl_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn mod_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(0)
-        }
-        /// [`Self::trait`], writable until load.
-        pub fn trait_mut(&mut self) -> &mut types::impl_ops<'obj> {
-            self.inner.get_mut(1)
-        }
-        /// Clears the members of map `trait`'s shadow that the running kernel's `struct impl_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn trait_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(1)
-        }
-    }
-    impl<'obj> KeywordsStructOps<'obj> {
-        /// What the kernel holds for struct_ops map `mod` (`struct impl_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn mod_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(0)
-        }
-        /// What the kernel holds for struct_ops map `trait` (`struct impl_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn trait_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(1)
-        }
-    }
+    __skel::maps!(
+        OpenKeywordsSkel KeywordsSkel; OpenKeywordsMaps OpenKeywordsMapsMut KeywordsMaps;
+        #[doc =
+        " Map `type` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries)."]
+        r#type 0 : typed(Array, u32); #[doc =
+        " Map `self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries)."]
+        self_ 1 : typed(Array, u32); #[doc =
+        " Map `Self` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries)."]
+        Self_ 2 : typed(Array, u32); #[doc =
+        " Map `crate` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries)."]
+        crate_ 3 : typed(Array, u32); #[doc =
+        " Map `bss` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries)."]
+        bss 4 : typed(Array, u32); #[doc =
+        " Map `bss_mut` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries)."]
+        bss_mut 5 : typed(Array, u32); #[doc =
+        " Map `self_` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 4 bytes: `__u32`, max 1 entries)."]
+        self__1 6 : typed(Array, u32); #[doc =
+        " Data section `.data` (16 bytes): its variables."] data 7 data_map :
+        fixed(types::data) live(DataLive); #[doc =
+        " Data section `.rodata` (4 bytes): its variables."] rodata 8 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " struct_ops map `mod` (32 bytes), from section `.struct_ops`."] r#mod 9 :
+        handle; #[doc =
+        " struct_ops map `trait` (32 bytes), from section `.struct_ops`."] r#trait 10 :
+        handle;
+    );
+    __skel::progs!(
+        OpenKeywordsSkel KeywordsSkel; OpenKeywordsProgs OpenKeywordsProgsMut
+        KeywordsProgs KeywordsProgsMut; #[doc =
+        " Program `loop` (section `struct_ops/loop`)."] r#loop 0; #[doc =
+        " Program `yield` (section `struct_ops/yield`)."] r#yield 1; #[doc =
+        " Program `unsafe` (section `tp/syscalls/sys_enter_getpid`)."] r#unsafe 2;
+    );
+    __skel::struct_ops!(
+        OpenKeywordsSkel KeywordsSkel; OpenKeywordsStructOps OpenKeywordsStructOpsMut
+        KeywordsStructOps KeywordsStructOpsMut; #[doc =
+        " Shadow of struct_ops map `mod` (`struct impl_ops`)."] r#mod 9 :
+        types::impl_ops, mod_autoattach set_mod_autoattach clear_mod_missing
+        read_mod_from_kernel attach_mod; #[doc =
+        " Shadow of struct_ops map `trait` (`struct impl_ops`)."] r#trait 10 :
+        types::impl_ops, trait_autoattach set_trait_autoattach clear_trait_missing
+        read_trait_from_kernel attach_trait;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; #[doc = " `match` (C `int`)."] r#match : i32 => r#match,
+        set_match; #[doc = " `fn` (C `int`)."] r#fn : i32 => r#fn, set_fn; #[doc =
+        " `super` (C `int`)."] super_ : i32 => super_, set_super_; #[doc =
+        " `_` (C `int`)."] __ : i32 => __, set___
+    );
     /// Links of skeleton `keywords`.
     #[derive(Debug, Default)]
     pub struct KeywordsLinks<'obj> {

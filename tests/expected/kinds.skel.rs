@@ -321,31 +321,37 @@ mod __skel_kinds {
                     "kinds.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 75),
+                    true,
                 ),
                 s::MapSpec::data(
                     "kinds.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 16),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".data.custom",
                     ".data.custom",
                     s::TypeSpec::of::<types::data_custom>("data_custom", 36),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".rodata.extra",
                     ".rodata.extra",
                     s::TypeSpec::of::<types::rodata_extra>("rodata_extra", 4),
+                    false,
                 ),
                 s::MapSpec::data(
                     "kinds.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 68),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".data.second",
                     ".data.second",
                     s::TypeSpec::of::<types::data_second>("data_second", 8),
+                    false,
                 ),
                 s::MapSpec::new("kinds.kconfig", ".kconfig"),
             ],
@@ -357,7 +363,6 @@ mod __skel_kinds {
                 s::ProgSpec::new("sock", false),
                 s::ProgSpec::new("tc_ok", false),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `kinds`, embedded in the binary (libbpf names it `kinds`).
@@ -374,26 +379,24 @@ mod __skel_kinds {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenKindsSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenKindsSkel {
-                maps: OpenKindsMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenKindsProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenKindsStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenKindsSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenKindsSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for KindsSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for KindsSkelBuilder {
         type Open<'obj> = OpenKindsSkel<'obj>;
         type Loaded<'obj> = KindsSkel<'obj>;
         fn __open(
@@ -413,14 +416,8 @@ mod __skel_kinds {
     pub type OwnedOpenKindsSkel = __skel::OwnedOpen<KindsSkelBuilder>;
     /// Skeleton `kinds`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedKindsSkel = __skel::Owned<KindsSkelBuilder>;
-    /// BPF object `kinds`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `kinds`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenKindsSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenKindsMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenKindsProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenKindsStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenKindsSkel<'obj> {
@@ -429,15 +426,9 @@ mod __skel_kinds {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<KindsSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(KindsSkel {
-                maps: KindsMaps { inner: core.maps() },
-                progs: KindsProgs { inner: core.progs() },
-                struct_ops: KindsStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[4, 5, 6, 7, 8])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -459,16 +450,11 @@ mod __skel_kinds {
     }
     /// BPF object `kinds`, loaded.
     pub struct KindsSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: KindsMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: KindsProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: KindsStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: KindsLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> KindsSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -491,6 +477,30 @@ mod __skel_kinds {
                     ],
                 )
         }
+        /// Attaches program `tp_getpid` alone, as its section `tp/syscalls/sys_enter_getpid` says, whatever its autoattach, into `links.tp_getpid` (nothing to do if set).
+        pub fn attach_tp_getpid(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.tp_getpid)
+        }
+        /// Attaches program `tp_off` alone, as its section `tp/syscalls/sys_enter_getppid` says, whatever its autoattach, into `links.tp_off` (nothing to do if set).
+        pub fn attach_tp_off(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.tp_off)
+        }
+        /// Attaches program `kp` alone, as its section `kprobe/do_nanosleep` says, whatever its autoattach, into `links.kp` (nothing to do if set).
+        pub fn attach_kp(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(2, &mut self.links.kp)
+        }
+        /// Attaches program `xdp_pass` alone, as its section `xdp` says, whatever its autoattach, into `links.xdp_pass` (nothing to do if set).
+        pub fn attach_xdp_pass(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(3, &mut self.links.xdp_pass)
+        }
+        /// Attaches program `sock` alone, as its section `socket` says, whatever its autoattach, into `links.sock` (nothing to do if set).
+        pub fn attach_sock(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(4, &mut self.links.sock)
+        }
+        /// Attaches program `tc_ok` alone, as its section `tc` says, whatever its autoattach, into `links.tc_ok` (nothing to do if set).
+        pub fn attach_tc_ok(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(5, &mut self.links.tc_ok)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -501,271 +511,76 @@ mod __skel_kinds {
             f.debug_struct(stringify!(KindsSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `kinds`: [`OpenKindsMaps`] before load, `KindsMaps` after.
-    pub struct KindsMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `kinds` before load.
-    pub type OpenKindsMaps<'obj> = KindsMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> KindsMaps<'obj, S> {
-        /// Map `inner` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `struct inner_val`, max 4 entries).
-        pub fn inner(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::inner`], exclusive.
-        pub fn inner_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries).
-        pub fn outer(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::outer`], exclusive.
-        pub fn outer_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// Map `percpu` (BPF_MAP_TYPE_PERCPU_HASH, key 8 bytes, value 8 bytes: `__u64`, max 16 entries).
-        pub fn percpu(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::percpu`], exclusive.
-        pub fn percpu_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// Map `kinds.data` holding data section `.data` (75 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 3)
-        }
-        /// `gstr`, the last variable of the section (declared with 10 elements), as a slice of its current length: what `data_resize` made it, if called.
-        pub fn data_array(&self) -> __skel::Result<&[u8]> {
-            S::array(&self.inner, 3, 65)
-        }
-        /// Map `kinds.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 4)
-        }
-        /// Map `.data.custom` holding data section `.data.custom` (36 bytes, initialized data, memory-mapped).
-        pub fn data_custom(&self) -> S::Map<'_> {
-            S::map(&self.inner, 5)
-        }
-        /// [`Self::data_custom`], exclusive.
-        pub fn data_custom_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 5)
-        }
-        /// The variables of `.data.custom`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_custom_data(&self) -> __skel::Result<&types::data_custom> {
-            S::data(&self.inner, 5)
-        }
-        /// Map `.rodata.extra` holding data section `.rodata.extra` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata_extra(&self) -> S::Map<'_> {
-            S::map(&self.inner, 6)
-        }
-        /// [`Self::rodata_extra`], exclusive.
-        pub fn rodata_extra_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 6)
-        }
-        /// The variables of `.rodata.extra`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_extra_data(&self) -> __skel::Result<&types::rodata_extra> {
-            S::data(&self.inner, 6)
-        }
-        /// Map `kinds.bss` holding data section `.bss` (68 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 7)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 7)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 7)
-        }
-        /// Map `.data.second` holding data section `.data.second` (8 bytes, initialized data, memory-mapped).
-        pub fn data_second(&self) -> S::Map<'_> {
-            S::map(&self.inner, 8)
-        }
-        /// [`Self::data_second`], exclusive.
-        pub fn data_second_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 8)
-        }
-        /// The variables of `.data.second`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_second_data(&self) -> __skel::Result<&types::data_second> {
-            S::data(&self.inner, 8)
-        }
-        /// Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes).
-        pub fn kconfig(&self) -> S::Map<'_> {
-            S::map(&self.inner, 9)
-        }
-        /// [`Self::kconfig`], exclusive.
-        pub fn kconfig_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 9)
-        }
-    }
-    impl<'obj> OpenKindsMaps<'obj> {
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(3)
-        }
-        /// [`Self::data_array`], writable until load.
-        pub fn data_array_mut(&mut self) -> __skel::Result<&mut [u8]> {
-            self.inner.array_mut(3, 65)
-        }
-        /// Resizes the section so that `gstr` holds `len` elements (libbpf's `bpf_map__set_value_size`, which rewrites the array in the object's BTF too). Growing keeps the values set so far, the new elements are zero; below the declared length, the typed view's accessors return an error until it grows again.
-        pub fn data_resize(&mut self, len: usize) -> __skel::Result<()> {
-            self.inner.resize::<u8>(3, 65, "gstr", len)
-        }
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(4)
-        }
-        /// [`Self::data_custom_data`], writable until load.
-        pub fn data_custom_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_custom> {
-            self.inner.data_mut(5)
-        }
-        /// [`Self::rodata_extra_data`], writable until load.
-        pub fn rodata_extra_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::rodata_extra> {
-            self.inner.data_mut(6)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(7)
-        }
-        /// [`Self::data_second_data`], writable until load.
-        pub fn data_second_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_second> {
-            self.inner.data_mut(8)
-        }
-    }
-    impl<'obj> KindsMaps<'obj> {
-        /// [`Self::inner`], typed key and value.
-        pub fn inner_typed(&self) -> __skel::maps::Array<'_, types::inner_val> {
-            __skel::maps::Array::__new(&self.inner, 0)
-        }
-        /// [`Self::outer`], typed key and value.
-        pub fn outer_typed(
-            &self,
-        ) -> __skel::maps::MapOfMaps<
-            '_,
-            u32,
-            __skel::maps::Array<'static, types::inner_val>,
-        > {
-            __skel::maps::MapOfMaps::__new(&self.inner, 1)
-        }
-        /// [`Self::percpu`], typed key and value.
-        pub fn percpu_typed(
-            &self,
-        ) -> __skel::maps::PerCpuHash<'_, types::inner_val, u64> {
-            __skel::maps::PerCpuHash::__new(&self.inner, 2)
-        }
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(3)
-        }
-        /// [`Self::data_array`], writable.
-        pub fn data_array_mut(&mut self) -> __skel::Result<&mut [u8]> {
-            self.inner.array_mut(3, 65)
-        }
-        /// [`Self::data_custom_data`], writable.
-        pub fn data_custom_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_custom> {
-            self.inner.data_mut(5)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(7)
-        }
-        /// [`Self::data_second_data`], writable.
-        pub fn data_second_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_second> {
-            self.inner.data_mut(8)
-        }
-    }
-    /// Programs of skeleton `kinds`: [`OpenKindsProgs`] before load, `KindsProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct KindsProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `kinds` before load.
-    pub type OpenKindsProgs<'obj> = KindsProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> KindsProgs<'obj, S> {
-        /// Program `tp_getpid` (section `tp/syscalls/sys_enter_getpid`).
-        pub fn tp_getpid(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::tp_getpid`]'s libbpf-rs handle.
-        pub fn tp_getpid_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `tp_off` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn tp_off(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::tp_off`]'s libbpf-rs handle.
-        pub fn tp_off_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `kp` (section `kprobe/do_nanosleep`).
-        pub fn kp(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::kp`]'s libbpf-rs handle.
-        pub fn kp_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `xdp_pass` (section `xdp`).
-        pub fn xdp_pass(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::xdp_pass`]'s libbpf-rs handle.
-        pub fn xdp_pass_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-        /// Program `sock` (section `socket`).
-        pub fn sock(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 4)
-        }
-        /// [`Self::sock`]'s libbpf-rs handle.
-        pub fn sock_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 4)
-        }
-        /// Program `tc_ok` (section `tc`).
-        pub fn tc_ok(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 5)
-        }
-        /// [`Self::tc_ok`]'s libbpf-rs handle.
-        pub fn tc_ok_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 5)
-        }
-    }
-    /// struct_ops shadows of skeleton `kinds`: [`OpenKindsStructOps`] before load, `KindsStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct KindsStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `kinds` before load.
-    pub type OpenKindsStructOps<'obj> = KindsStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> KindsStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenKindsSkel KindsSkel; OpenKindsMaps OpenKindsMapsMut KindsMaps; #[doc =
+        " Map `inner` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `struct inner_val`, max 4 entries)."]
+        inner 0 : typed(Array, types::inner_val); #[doc =
+        " Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries)."]
+        outer 1 : typed(MapOfMaps, u32, __skel::maps::Array < 'static, types::inner_val
+        >); #[doc =
+        " Map `percpu` (BPF_MAP_TYPE_PERCPU_HASH, key 8 bytes, value 8 bytes: `__u64`, max 16 entries)."]
+        percpu 2 : typed(PerCpuHash, types::inner_val, u64); #[doc =
+        " Data section `.data` (75 bytes): its variables."] data 3 data_map :
+        section(types::data, u8, "gstr", 65) live(DataLive); #[doc =
+        " Data section `.rodata` (16 bytes): its variables."] rodata 4 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.data.custom` (36 bytes): its variables."] data_custom 5
+        data_custom_map : fixed(types::data_custom) live(DataCustomLive); #[doc =
+        " Data section `.rodata.extra` (4 bytes): its variables."] rodata_extra 6
+        rodata_extra_map : fixed(types::rodata_extra) frozen; #[doc =
+        " Data section `.bss` (68 bytes): its variables."] bss 7 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " Data section `.data.second` (8 bytes): its variables."] data_second 8
+        data_second_map : fixed(types::data_second) live(DataSecondLive); #[doc =
+        " Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes)."] kconfig 9 :
+        handle;
+    );
+    __skel::progs!(
+        OpenKindsSkel KindsSkel; OpenKindsProgs OpenKindsProgsMut KindsProgs
+        KindsProgsMut; #[doc =
+        " Program `tp_getpid` (section `tp/syscalls/sys_enter_getpid`)."] tp_getpid 0;
+        #[doc = " Program `tp_off` (section `tp/syscalls/sys_enter_getppid`)."] tp_off 1;
+        #[doc = " Program `kp` (section `kprobe/do_nanosleep`)."] kp 2; #[doc =
+        " Program `xdp_pass` (section `xdp`)."] xdp_pass 3; #[doc =
+        " Program `sock` (section `socket`)."] sock 4; #[doc =
+        " Program `tc_ok` (section `tc`)."] tc_ok 5;
+    );
+    __skel::live!(
+        resizable #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; last #[doc =
+        " `gstr` (C `char[10]`), the section's last array, of the length it was resized to."]
+        gstr : u8 => gstr; #[doc = " `gbf` (C `struct wide`)."] gbf : types::wide => gbf,
+        set_gbf; #[doc = " `ge` (C `enum tiny`)."] ge : types::tiny => ge, set_ge; #[doc
+        = " `gi128` (C `__int128`)."] gi128 : i128 => gi128, set_gi128; #[doc =
+        " `gfl` (C `float`)."] gfl : f32 => gfl, set_gfl; #[doc =
+        " `gdb` (C `double[3]`)."] gdb : [f64; 3] => gdb, set_gdb; #[doc =
+        " `gb` (C `_Bool`)."] gb : __skel::CBool => gb, set_gb
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data.custom` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_custom()`)."]
+        DataCustomLive : types::data_custom; #[doc = " `garr` (C `struct (anon)`)."] garr
+        : types::data_custom__garr => garr, set_garr
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `cnt` (C `__u64`)."] cnt : u64 => cnt, set_cnt;
+        #[doc = " `gu` (C `union split`)."] gu : types::split => gu, set_gu; #[doc =
+        " `gtd` (C `anon_td`)."] gtd : types::anon_td => gtd, set_gtd; #[doc =
+        " `gu128` (C `unsigned __int128`)."] gu128 : u128 => gu128, set_gu128; #[doc =
+        " `zla` (C `int[0]`)."] zla : [i32; 0] => zla, set_zla; #[doc =
+        " `gptr` (C `int *`)."] gptr : __skel::OpaquePtr => gptr, set_gptr; #[doc =
+        " `gfn` (C `void (*)(void)`)."] gfn : __skel::OpaquePtr => gfn, set_gfn; #[doc =
+        " `gnest` (C `struct (anon)`)."] gnest : types::bss__gnest => gnest, set_gnest
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data.second` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_second()`)."]
+        DataSecondLive : types::data_second; #[doc = " `gsec2` (C `long long`)."] gsec2 :
+        i64 => gsec2, set_gsec2
+    );
     /// Links of skeleton `kinds`.
     #[derive(Debug, Default)]
     pub struct KindsLinks<'obj> {

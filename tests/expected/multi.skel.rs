@@ -71,18 +71,19 @@ mod __skel_multi {
                     "multi.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 56),
+                    false,
                 ),
                 s::MapSpec::data(
                     "multi.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 16),
+                    false,
                 ),
             ],
             progs: &[
                 s::ProgSpec::new("read_counts", false),
                 s::ProgSpec::new("write_counts", false),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `multi`, embedded in the binary (libbpf names it `multi`).
@@ -99,26 +100,24 @@ mod __skel_multi {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenMultiSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenMultiSkel {
-                maps: OpenMultiMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenMultiProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenMultiStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenMultiSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenMultiSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for MultiSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for MultiSkelBuilder {
         type Open<'obj> = OpenMultiSkel<'obj>;
         type Loaded<'obj> = MultiSkel<'obj>;
         fn __open(
@@ -138,14 +137,8 @@ mod __skel_multi {
     pub type OwnedOpenMultiSkel = __skel::OwnedOpen<MultiSkelBuilder>;
     /// Skeleton `multi`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedMultiSkel = __skel::Owned<MultiSkelBuilder>;
-    /// BPF object `multi`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `multi`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenMultiSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenMultiMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenMultiProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenMultiStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenMultiSkel<'obj> {
@@ -154,15 +147,9 @@ mod __skel_multi {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<MultiSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(MultiSkel {
-                maps: MultiMaps { inner: core.maps() },
-                progs: MultiProgs { inner: core.progs() },
-                struct_ops: MultiStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[1, 2])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -184,16 +171,11 @@ mod __skel_multi {
     }
     /// BPF object `multi`, loaded.
     pub struct MultiSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: MultiMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: MultiProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: MultiStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: MultiLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> MultiSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -212,6 +194,14 @@ mod __skel_multi {
                     ],
                 )
         }
+        /// Attaches program `read_counts` alone, as its section `syscall` says, whatever its autoattach, into `links.read_counts` (nothing to do if set).
+        pub fn attach_read_counts(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.read_counts)
+        }
+        /// Attaches program `write_counts` alone, as its section `syscall` says, whatever its autoattach, into `links.write_counts` (nothing to do if set).
+        pub fn attach_write_counts(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.write_counts)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -222,97 +212,29 @@ mod __skel_multi {
             f.debug_struct(stringify!(MultiSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `multi`: [`OpenMultiMaps`] before load, `MultiMaps` after.
-    pub struct MultiMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `multi` before load.
-    pub type OpenMultiMaps<'obj> = MultiMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> MultiMaps<'obj, S> {
-        /// Map `counts` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `__u64`, max 4 entries).
-        pub fn counts(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::counts`], exclusive.
-        pub fn counts_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// Map `multi.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 1)
-        }
-        /// Map `multi.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 2)
-        }
-    }
-    impl<'obj> OpenMultiMaps<'obj> {
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(2)
-        }
-    }
-    impl<'obj> MultiMaps<'obj> {
-        /// [`Self::counts`], typed key and value.
-        pub fn counts_typed(&self) -> __skel::maps::Array<'_, u64> {
-            __skel::maps::Array::__new(&self.inner, 0)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(1)
-        }
-    }
-    /// Programs of skeleton `multi`: [`OpenMultiProgs`] before load, `MultiProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct MultiProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `multi` before load.
-    pub type OpenMultiProgs<'obj> = MultiProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> MultiProgs<'obj, S> {
-        /// Program `read_counts` (section `syscall`).
-        pub fn read_counts(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::read_counts`]'s libbpf-rs handle.
-        pub fn read_counts_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `write_counts` (section `syscall`).
-        pub fn write_counts(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::write_counts`]'s libbpf-rs handle.
-        pub fn write_counts_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-    }
-    /// struct_ops shadows of skeleton `multi`: [`OpenMultiStructOps`] before load, `MultiStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct MultiStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `multi` before load.
-    pub type OpenMultiStructOps<'obj> = MultiStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> MultiStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenMultiSkel MultiSkel; OpenMultiMaps OpenMultiMapsMut MultiMaps; #[doc =
+        " Map `counts` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 8 bytes: `__u64`, max 4 entries)."]
+        counts 0 : typed(Array, u64); #[doc =
+        " Data section `.bss` (56 bytes): its variables."] bss 1 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " Data section `.rodata` (16 bytes): its variables."] rodata 2 rodata_map :
+        fixed(types::rodata) frozen;
+    );
+    __skel::progs!(
+        OpenMultiSkel MultiSkel; OpenMultiProgs OpenMultiProgsMut MultiProgs
+        MultiProgsMut; #[doc = " Program `read_counts` (section `syscall`)."] read_counts
+        0; #[doc = " Program `write_counts` (section `syscall`)."] write_counts 1;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `total` (C `__u64`)."] total : u64 => total,
+        set_total; #[doc = " `seen_slots` (C `__u64[4]`)."] seen_slots : [u64; 4] =>
+        seen_slots, set_seen_slots; #[doc = " `seen_total` (C `__u64`)."] seen_total :
+        u64 => seen_total, set_seen_total; #[doc = " `last_bump` (C `__u64`)."] last_bump
+        : u64 => last_bump, set_last_bump
+    );
     /// Links of skeleton `multi`.
     #[derive(Debug, Default)]
     pub struct MultiLinks<'obj> {

@@ -46,7 +46,6 @@ mod __skel_nobtf {
                 s::ProgSpec::new("count_calls", false),
                 s::ProgSpec::new("off_by_default", false),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `nobtf`, embedded in the binary (libbpf names it `nobtf`).
@@ -63,26 +62,24 @@ mod __skel_nobtf {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenNobtfSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenNobtfSkel {
-                maps: OpenNobtfMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenNobtfProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenNobtfStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenNobtfSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenNobtfSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for NobtfSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for NobtfSkelBuilder {
         type Open<'obj> = OpenNobtfSkel<'obj>;
         type Loaded<'obj> = NobtfSkel<'obj>;
         fn __open(
@@ -102,14 +99,8 @@ mod __skel_nobtf {
     pub type OwnedOpenNobtfSkel = __skel::OwnedOpen<NobtfSkelBuilder>;
     /// Skeleton `nobtf`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedNobtfSkel = __skel::Owned<NobtfSkelBuilder>;
-    /// BPF object `nobtf`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `nobtf`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenNobtfSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenNobtfMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenNobtfProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenNobtfStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenNobtfSkel<'obj> {
@@ -118,15 +109,9 @@ mod __skel_nobtf {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<NobtfSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(NobtfSkel {
-                maps: NobtfMaps { inner: core.maps() },
-                progs: NobtfProgs { inner: core.progs() },
-                struct_ops: NobtfStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -148,16 +133,11 @@ mod __skel_nobtf {
     }
     /// BPF object `nobtf`, loaded.
     pub struct NobtfSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: NobtfMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: NobtfProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: NobtfStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: NobtfLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> NobtfSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -176,6 +156,14 @@ mod __skel_nobtf {
                     ],
                 )
         }
+        /// Attaches program `count_calls` alone, as its section `tp/syscalls/sys_enter_getppid` says, whatever its autoattach, into `links.count_calls` (nothing to do if set).
+        pub fn attach_count_calls(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.count_calls)
+        }
+        /// Attaches program `off_by_default` alone, as its section `tp/syscalls/sys_enter_getpgid` says, whatever its autoattach, into `links.off_by_default` (nothing to do if set).
+        pub fn attach_off_by_default(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.off_by_default)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -186,69 +174,23 @@ mod __skel_nobtf {
             f.debug_struct(stringify!(NobtfSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `nobtf`: [`OpenNobtfMaps`] before load, `NobtfMaps` after.
-    pub struct NobtfMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `nobtf` before load.
-    pub type OpenNobtfMaps<'obj> = NobtfMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> NobtfMaps<'obj, S> {
-        /// Map `nobtf.data` holding data section `.data` (4 bytes, initialized data, not memory-mapped: only static variables).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// Map `nobtf.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, not memory-mapped: only static variables).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// Map `nobtf.bss` holding data section `.bss` (8 bytes, zero-initialized data, not memory-mapped: only static variables).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-    }
-    /// Programs of skeleton `nobtf`: [`OpenNobtfProgs`] before load, `NobtfProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct NobtfProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `nobtf` before load.
-    pub type OpenNobtfProgs<'obj> = NobtfProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> NobtfProgs<'obj, S> {
-        /// Program `count_calls` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn count_calls(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::count_calls`]'s libbpf-rs handle.
-        pub fn count_calls_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `off_by_default` (section `tp/syscalls/sys_enter_getpgid`).
-        pub fn off_by_default(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::off_by_default`]'s libbpf-rs handle.
-        pub fn off_by_default_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-    }
-    /// struct_ops shadows of skeleton `nobtf`: [`OpenNobtfStructOps`] before load, `NobtfStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct NobtfStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `nobtf` before load.
-    pub type OpenNobtfStructOps<'obj> = NobtfStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> NobtfStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenNobtfSkel NobtfSkel; OpenNobtfMaps OpenNobtfMapsMut NobtfMaps; #[doc =
+        " Data section `.data` (4 bytes, only static variables: not mapped after load)."]
+        data 0 : handle; #[doc =
+        " Data section `.rodata` (4 bytes, only static variables: not mapped after load)."]
+        rodata 1 : handle; #[doc =
+        " Data section `.bss` (8 bytes, only static variables: not mapped after load)."]
+        bss 2 : handle;
+    );
+    __skel::progs!(
+        OpenNobtfSkel NobtfSkel; OpenNobtfProgs OpenNobtfProgsMut NobtfProgs
+        NobtfProgsMut; #[doc =
+        " Program `count_calls` (section `tp/syscalls/sys_enter_getppid`)."] count_calls
+        0; #[doc =
+        " Program `off_by_default` (section `tp/syscalls/sys_enter_getpgid`)."]
+        off_by_default 1;
+    );
     /// Links of skeleton `nobtf`.
     #[derive(Debug, Default)]
     pub struct NobtfLinks<'obj> {

@@ -94,25 +94,28 @@ mod __skel_resize {
                     "resize.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 12),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".data.slots",
                     ".data.slots",
                     s::TypeSpec::of::<types::data_slots>("data_slots", 24),
+                    true,
                 ),
                 s::MapSpec::data(
                     ".data.dump",
                     ".data.dump",
                     s::TypeSpec::of::<types::data_dump>("data_dump", 1),
+                    true,
                 ),
                 s::MapSpec::data(
                     ".data.fixed",
                     ".data.fixed",
                     s::TypeSpec::of::<types::data_fixed>("data_fixed", 20),
+                    false,
                 ),
             ],
             progs: &[s::ProgSpec::new("fill_last", false)],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `resize`, embedded in the binary (libbpf names it `resize`).
@@ -129,26 +132,24 @@ mod __skel_resize {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenResizeSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenResizeSkel {
-                maps: OpenResizeMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenResizeProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenResizeStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenResizeSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenResizeSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for ResizeSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for ResizeSkelBuilder {
         type Open<'obj> = OpenResizeSkel<'obj>;
         type Loaded<'obj> = ResizeSkel<'obj>;
         fn __open(
@@ -168,14 +169,8 @@ mod __skel_resize {
     pub type OwnedOpenResizeSkel = __skel::OwnedOpen<ResizeSkelBuilder>;
     /// Skeleton `resize`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedResizeSkel = __skel::Owned<ResizeSkelBuilder>;
-    /// BPF object `resize`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `resize`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenResizeSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenResizeMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenResizeProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenResizeStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenResizeSkel<'obj> {
@@ -184,15 +179,9 @@ mod __skel_resize {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<ResizeSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(ResizeSkel {
-                maps: ResizeMaps { inner: core.maps() },
-                progs: ResizeProgs { inner: core.progs() },
-                struct_ops: ResizeStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0, 3])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -214,16 +203,11 @@ mod __skel_resize {
     }
     /// BPF object `resize`, loaded.
     pub struct ResizeSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: ResizeMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: ResizeProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: ResizeStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: ResizeLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> ResizeSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -239,6 +223,10 @@ mod __skel_resize {
                     &mut [(s::AttachTarget::Program(0), &mut self.links.fill_last)],
                 )
         }
+        /// Attaches program `fill_last` alone, as its section `tp/syscalls/sys_enter_getppid` says, whatever its autoattach, into `links.fill_last` (nothing to do if set).
+        pub fn attach_fill_last(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.fill_last)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -249,149 +237,45 @@ mod __skel_resize {
             f.debug_struct(stringify!(ResizeSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `resize`: [`OpenResizeMaps`] before load, `ResizeMaps` after.
-    pub struct ResizeMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `resize` before load.
-    pub type OpenResizeMaps<'obj> = ResizeMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ResizeMaps<'obj, S> {
-        /// Map `resize.rodata` holding data section `.rodata` (12 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 0)
-        }
-        /// Map `.data.slots` holding data section `.data.slots` (24 bytes, initialized data, memory-mapped).
-        pub fn data_slots(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::data_slots`], exclusive.
-        pub fn data_slots_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.data.slots`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_slots_data(&self) -> __skel::Result<&types::data_slots> {
-            S::data(&self.inner, 1)
-        }
-        /// `slots`, the last variable of the section (declared with 1 elements), as a slice of its current length: what `data_slots_resize` made it, if called.
-        pub fn data_slots_array(&self) -> __skel::Result<&[types::slot]> {
-            S::array(&self.inner, 1, 8)
-        }
-        /// Map `.data.dump` holding data section `.data.dump` (1 bytes, initialized data, memory-mapped).
-        pub fn data_dump(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::data_dump`], exclusive.
-        pub fn data_dump_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// The variables of `.data.dump`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_dump_data(&self) -> __skel::Result<&types::data_dump> {
-            S::data(&self.inner, 2)
-        }
-        /// `dump`, the last variable of the section (declared with 1 elements), as a slice of its current length: what `data_dump_resize` made it, if called.
-        pub fn data_dump_array(&self) -> __skel::Result<&[u8]> {
-            S::array(&self.inner, 2, 0)
-        }
-        /// Map `.data.fixed` holding data section `.data.fixed` (20 bytes, initialized data, memory-mapped).
-        pub fn data_fixed(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::data_fixed`], exclusive.
-        pub fn data_fixed_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// The variables of `.data.fixed`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_fixed_data(&self) -> __skel::Result<&types::data_fixed> {
-            S::data(&self.inner, 3)
-        }
-    }
-    impl<'obj> OpenResizeMaps<'obj> {
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::data_slots_data`], writable until load.
-        pub fn data_slots_data_mut(&mut self) -> __skel::Result<&mut types::data_slots> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::data_slots_array`], writable until load.
-        pub fn data_slots_array_mut(&mut self) -> __skel::Result<&mut [types::slot]> {
-            self.inner.array_mut(1, 8)
-        }
-        /// Resizes the section so that `slots` holds `len` elements (libbpf's `bpf_map__set_value_size`, which rewrites the array in the object's BTF too). Growing keeps the values set so far, the new elements are zero; below the declared length, the typed view's accessors return an error until it grows again.
-        pub fn data_slots_resize(&mut self, len: usize) -> __skel::Result<()> {
-            self.inner.resize::<types::slot>(1, 8, "slots", len)
-        }
-        /// [`Self::data_dump_data`], writable until load.
-        pub fn data_dump_data_mut(&mut self) -> __skel::Result<&mut types::data_dump> {
-            self.inner.data_mut(2)
-        }
-        /// [`Self::data_dump_array`], writable until load.
-        pub fn data_dump_array_mut(&mut self) -> __skel::Result<&mut [u8]> {
-            self.inner.array_mut(2, 0)
-        }
-        /// Resizes the section so that `dump` holds `len` elements (libbpf's `bpf_map__set_value_size`, which rewrites the array in the object's BTF too). Growing keeps the values set so far, the new elements are zero; below the declared length, the typed view's accessors return an error until it grows again.
-        pub fn data_dump_resize(&mut self, len: usize) -> __skel::Result<()> {
-            self.inner.resize::<u8>(2, 0, "dump", len)
-        }
-        /// [`Self::data_fixed_data`], writable until load.
-        pub fn data_fixed_data_mut(&mut self) -> __skel::Result<&mut types::data_fixed> {
-            self.inner.data_mut(3)
-        }
-    }
-    impl<'obj> ResizeMaps<'obj> {
-        /// [`Self::data_slots_data`], writable.
-        pub fn data_slots_data_mut(&mut self) -> __skel::Result<&mut types::data_slots> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::data_slots_array`], writable.
-        pub fn data_slots_array_mut(&mut self) -> __skel::Result<&mut [types::slot]> {
-            self.inner.array_mut(1, 8)
-        }
-        /// [`Self::data_dump_data`], writable.
-        pub fn data_dump_data_mut(&mut self) -> __skel::Result<&mut types::data_dump> {
-            self.inner.data_mut(2)
-        }
-        /// [`Self::data_dump_array`], writable.
-        pub fn data_dump_array_mut(&mut self) -> __skel::Result<&mut [u8]> {
-            self.inner.array_mut(2, 0)
-        }
-        /// [`Self::data_fixed_data`], writable.
-        pub fn data_fixed_data_mut(&mut self) -> __skel::Result<&mut types::data_fixed> {
-            self.inner.data_mut(3)
-        }
-    }
-    /// Programs of skeleton `resize`: [`OpenResizeProgs`] before load, `ResizeProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct ResizeProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `resize` before load.
-    pub type OpenResizeProgs<'obj> = ResizeProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ResizeProgs<'obj, S> {
-        /// Program `fill_last` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn fill_last(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::fill_last`]'s libbpf-rs handle.
-        pub fn fill_last_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-    }
-    /// struct_ops shadows of skeleton `resize`: [`OpenResizeStructOps`] before load, `ResizeStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct ResizeStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `resize` before load.
-    pub type OpenResizeStructOps<'obj> = ResizeStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ResizeStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenResizeSkel ResizeSkel; OpenResizeMaps OpenResizeMapsMut ResizeMaps; #[doc =
+        " Data section `.rodata` (12 bytes): its variables."] rodata 0 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.data.slots` (24 bytes): its variables."] data_slots 1
+        data_slots_map : section(types::data_slots, types::slot, "slots", 8)
+        live(DataSlotsLive); #[doc =
+        " Data section `.data.dump` (1 bytes): its variables."] data_dump 2 data_dump_map
+        : section(types::data_dump, u8, "dump", 0) live(DataDumpLive); #[doc =
+        " Data section `.data.fixed` (20 bytes): its variables."] data_fixed 3
+        data_fixed_map : fixed(types::data_fixed) live(DataFixedLive);
+    );
+    __skel::progs!(
+        OpenResizeSkel ResizeSkel; OpenResizeProgs OpenResizeProgsMut ResizeProgs
+        ResizeProgsMut; #[doc =
+        " Program `fill_last` (section `tp/syscalls/sys_enter_getppid`)."] fill_last 0;
+    );
+    __skel::live!(
+        resizable #[doc =
+        " The variables of data section `.data.slots` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_slots()`)."]
+        DataSlotsLive : types::data_slots; last #[doc =
+        " `slots` (C `struct slot[1]`), the section's last array, of the length it was resized to."]
+        slots : types::slot => slots; #[doc = " `generation` (C `__u64`)."] generation :
+        u64 => generation, set_generation
+    );
+    __skel::live!(
+        resizable #[doc =
+        " The variables of data section `.data.dump` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_dump()`)."]
+        DataDumpLive : types::data_dump; last #[doc =
+        " `dump` (C `char[1]`), the section's last array, of the length it was resized to."]
+        dump : u8 => dump;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data.fixed` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_fixed()`)."]
+        DataFixedLive : types::data_fixed; #[doc = " `before` (C `__u32[4]`)."] before :
+        [u32; 4] => before, set_before; #[doc = " `after` (C `__u32`)."] after : u32 =>
+        after, set_after
+    );
     /// Links of skeleton `resize`.
     #[derive(Debug, Default)]
     pub struct ResizeLinks<'obj> {

@@ -286,23 +286,29 @@ mod __skel_scx_compat {
                     "scx_comp.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 392),
+                    false,
                 ),
                 s::MapSpec::data(
                     "scx_comp.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 320),
+                    false,
                 ),
                 s::MapSpec::data(
                     ".data.uei_dump",
                     ".data.uei_dump",
                     s::TypeSpec::of::<types::data_uei_dump>("data_uei_dump", 1),
+                    true,
                 ),
                 s::MapSpec::data(
                     "scx_comp.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 21),
+                    false,
                 ),
-                s::MapSpec::new("scx_compat_ops", "scx_compat_ops"),
+                s::MapSpec::struct_ops::<
+                    types::sched_ext_ops___next<'static>,
+                >("scx_compat_ops"),
             ],
             progs: &[
                 s::ProgSpec::new("compat_select_cpu", true),
@@ -310,9 +316,6 @@ mod __skel_scx_compat {
                 s::ProgSpec::new("compat_running", true),
                 s::ProgSpec::new("compat_exit", true),
                 s::ProgSpec::new("next_op", true),
-            ],
-            struct_ops: &[
-                s::StructOpsSpec::of::<types::sched_ext_ops___next<'static>>(4),
             ],
         }
     };
@@ -330,26 +333,24 @@ mod __skel_scx_compat {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenScxCompatSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenScxCompatSkel {
-                maps: OpenScxCompatMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenScxCompatProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenScxCompatStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenScxCompatSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenScxCompatSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for ScxCompatSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for ScxCompatSkelBuilder {
         type Open<'obj> = OpenScxCompatSkel<'obj>;
         type Loaded<'obj> = ScxCompatSkel<'obj>;
         fn __open(
@@ -369,14 +370,8 @@ mod __skel_scx_compat {
     pub type OwnedOpenScxCompatSkel = __skel::OwnedOpen<ScxCompatSkelBuilder>;
     /// Skeleton `scx_compat`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedScxCompatSkel = __skel::Owned<ScxCompatSkelBuilder>;
-    /// BPF object `scx_compat`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `scx_compat`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenScxCompatSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenScxCompatMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenScxCompatProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenScxCompatStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenScxCompatSkel<'obj> {
@@ -385,19 +380,9 @@ mod __skel_scx_compat {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<ScxCompatSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(ScxCompatSkel {
-                maps: ScxCompatMaps {
-                    inner: core.maps(),
-                },
-                progs: ScxCompatProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: ScxCompatStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0, 1])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -419,16 +404,11 @@ mod __skel_scx_compat {
     }
     /// BPF object `scx_compat`, loaded.
     pub struct ScxCompatSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: ScxCompatMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: ScxCompatProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: ScxCompatStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: ScxCompatLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> ScxCompatSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -446,7 +426,7 @@ mod __skel_scx_compat {
                     ],
                 )
         }
-        /// Registers struct_ops map `scx_compat_ops` alone, whatever its autoattach, into `links.scx_compat_ops` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `scx_compat_ops` alone, whatever its autoattach, into `links.scx_compat_ops` (nothing to do if set).
         pub fn attach_scx_compat_ops(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(4, &mut self.links.scx_compat_ops)
         }
@@ -460,204 +440,65 @@ mod __skel_scx_compat {
             f.debug_struct(stringify!(ScxCompatSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `scx_compat`: [`OpenScxCompatMaps`] before load, `ScxCompatMaps` after.
-    pub struct ScxCompatMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `scx_compat` before load.
-    pub type OpenScxCompatMaps<'obj> = ScxCompatMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ScxCompatMaps<'obj, S> {
-        /// Map `scx_comp.rodata` holding data section `.rodata` (392 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 0)
-        }
-        /// Map `scx_comp.bss` holding data section `.bss` (320 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 1)
-        }
-        /// Map `.data.uei_dump` holding data section `.data.uei_dump` (1 bytes, initialized data, memory-mapped).
-        pub fn data_uei_dump(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::data_uei_dump`], exclusive.
-        pub fn data_uei_dump_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// The variables of `.data.uei_dump`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_uei_dump_data(&self) -> __skel::Result<&types::data_uei_dump> {
-            S::data(&self.inner, 2)
-        }
-        /// `uei_dump`, the last variable of the section (declared with 1 elements), as a slice of its current length: what `data_uei_dump_resize` made it, if called.
-        pub fn data_uei_dump_array(&self) -> __skel::Result<&[u8]> {
-            S::array(&self.inner, 2, 0)
-        }
-        /// Map `scx_comp.data` holding data section `.data` (21 bytes, initialized data, not memory-mapped: only static variables).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// struct_ops map `scx_compat_ops` (200 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn scx_compat_ops(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
-        }
-        /// [`Self::scx_compat_ops`], exclusive.
-        pub fn scx_compat_ops_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
-        }
-    }
-    impl<'obj> OpenScxCompatMaps<'obj> {
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::data_uei_dump_data`], writable until load.
-        pub fn data_uei_dump_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_uei_dump> {
-            self.inner.data_mut(2)
-        }
-        /// [`Self::data_uei_dump_array`], writable until load.
-        pub fn data_uei_dump_array_mut(&mut self) -> __skel::Result<&mut [u8]> {
-            self.inner.array_mut(2, 0)
-        }
-        /// Resizes the section so that `uei_dump` holds `len` elements (libbpf's `bpf_map__set_value_size`, which rewrites the array in the object's BTF too). Growing keeps the values set so far, the new elements are zero; below the declared length, the typed view's accessors return an error until it grows again.
-        pub fn data_uei_dump_resize(&mut self, len: usize) -> __skel::Result<()> {
-            self.inner.resize::<u8>(2, 0, "uei_dump", len)
-        }
-        /// The initial values of the variables of `.data` (only static variables: not mapped after load). An error, not a panic, when the map cannot hold the view.
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            self.inner.data(3)
-        }
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(3)
-        }
-    }
-    impl<'obj> ScxCompatMaps<'obj> {
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::data_uei_dump_data`], writable.
-        pub fn data_uei_dump_data_mut(
-            &mut self,
-        ) -> __skel::Result<&mut types::data_uei_dump> {
-            self.inner.data_mut(2)
-        }
-        /// [`Self::data_uei_dump_array`], writable.
-        pub fn data_uei_dump_array_mut(&mut self) -> __skel::Result<&mut [u8]> {
-            self.inner.array_mut(2, 0)
-        }
-    }
-    /// Programs of skeleton `scx_compat`: [`OpenScxCompatProgs`] before load, `ScxCompatProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct ScxCompatProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `scx_compat` before load.
-    pub type OpenScxCompatProgs<'obj> = ScxCompatProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ScxCompatProgs<'obj, S> {
-        /// Program `compat_select_cpu` (section `struct_ops/compat_select_cpu`).
-        pub fn compat_select_cpu(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::compat_select_cpu`]'s libbpf-rs handle.
-        pub fn compat_select_cpu_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `compat_enqueue` (section `struct_ops/compat_enqueue`).
-        pub fn compat_enqueue(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::compat_enqueue`]'s libbpf-rs handle.
-        pub fn compat_enqueue_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `compat_running` (section `struct_ops/compat_running`).
-        pub fn compat_running(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::compat_running`]'s libbpf-rs handle.
-        pub fn compat_running_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `compat_exit` (section `struct_ops/compat_exit`).
-        pub fn compat_exit(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::compat_exit`]'s libbpf-rs handle.
-        pub fn compat_exit_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-        /// Program `next_op` (section `struct_ops/next_op`).
-        pub fn next_op(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 4)
-        }
-        /// [`Self::next_op`]'s libbpf-rs handle.
-        pub fn next_op_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 4)
-        }
-    }
-    /// struct_ops shadows of skeleton `scx_compat`: [`OpenScxCompatStructOps`] before load, `ScxCompatStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct ScxCompatStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `scx_compat` before load.
-    pub type OpenScxCompatStructOps<'obj> = ScxCompatStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ScxCompatStructOps<'obj, S> {
-        /// Shadow of struct_ops map `scx_compat_ops`: what load will send, then what it sent.
-        pub fn scx_compat_ops(&self) -> &types::sched_ext_ops___next<'obj> {
-            S::shadow(&self.inner, 0)
-        }
-        /// Whether `attach()` registers struct_ops map `scx_compat_ops` (libbpf's autoattach; on unless turned off).
-        pub fn scx_compat_ops_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 0)
-        }
-        /// Turns [`Self::scx_compat_ops_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn scx_compat_ops_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 0, autoattach)
-        }
-    }
-    impl<'obj> OpenScxCompatStructOps<'obj> {
-        /// [`Self::scx_compat_ops`], writable until load.
-        pub fn scx_compat_ops_mut(&mut self) -> &mut types::sched_ext_ops___next<'obj> {
-            self.inner.get_mut(0)
-        }
-        /// Clears the members of map `scx_compat_ops`'s shadow that the running kernel's `struct sched_ext_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn scx_compat_ops_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(0)
-        }
-    }
-    impl<'obj> ScxCompatStructOps<'obj> {
-        /// What the kernel holds for struct_ops map `scx_compat_ops` (`struct sched_ext_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn scx_compat_ops_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(0)
-        }
-    }
+    __skel::maps!(
+        OpenScxCompatSkel ScxCompatSkel; OpenScxCompatMaps OpenScxCompatMapsMut
+        ScxCompatMaps; #[doc = " Data section `.rodata` (392 bytes): its variables."]
+        rodata 0 rodata_map : fixed(types::rodata) frozen; #[doc =
+        " Data section `.bss` (320 bytes): its variables."] bss 1 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " Data section `.data.uei_dump` (1 bytes): its variables."] data_uei_dump 2
+        data_uei_dump_map : section(types::data_uei_dump, u8, "uei_dump", 0)
+        live(DataUeiDumpLive); #[doc =
+        " Data section `.data` (21 bytes, only static variables: not mapped after load): its variables."]
+        data 3 data_map : fixed(types::data) unmapped; #[doc =
+        " struct_ops map `scx_compat_ops` (200 bytes), from section `.struct_ops.link`, attached as a BPF link."]
+        scx_compat_ops 4 : handle;
+    );
+    __skel::progs!(
+        OpenScxCompatSkel ScxCompatSkel; OpenScxCompatProgs OpenScxCompatProgsMut
+        ScxCompatProgs ScxCompatProgsMut; #[doc =
+        " Program `compat_select_cpu` (section `struct_ops/compat_select_cpu`)."]
+        compat_select_cpu 0; #[doc =
+        " Program `compat_enqueue` (section `struct_ops/compat_enqueue`)."]
+        compat_enqueue 1; #[doc =
+        " Program `compat_running` (section `struct_ops/compat_running`)."]
+        compat_running 2; #[doc =
+        " Program `compat_exit` (section `struct_ops/compat_exit`)."] compat_exit 3;
+        #[doc = " Program `next_op` (section `struct_ops/next_op`)."] next_op 4;
+    );
+    __skel::struct_ops!(
+        OpenScxCompatSkel ScxCompatSkel; OpenScxCompatStructOps OpenScxCompatStructOpsMut
+        ScxCompatStructOps ScxCompatStructOpsMut; #[doc =
+        " Shadow of struct_ops map `scx_compat_ops` (`struct sched_ext_ops___next`)."]
+        scx_compat_ops 4 : types::sched_ext_ops___next, scx_compat_ops_autoattach
+        set_scx_compat_ops_autoattach clear_scx_compat_ops_missing
+        read_scx_compat_ops_from_kernel attach_scx_compat_ops;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `seen_dsq_local` (C `__u64`)."] seen_dsq_local :
+        u64 => seen_dsq_local, set_seen_dsq_local; #[doc =
+        " `seen_slice_dfl` (C `__u64`)."] seen_slice_dfl : u64 => seen_slice_dfl,
+        set_seen_slice_dfl; #[doc = " `seen_enq_preempt` (C `__u64`)."] seen_enq_preempt
+        : u64 => seen_enq_preempt, set_seen_enq_preempt; #[doc =
+        " `seen_task_cursor` (C `__s64`)."] seen_task_cursor : i64 => seen_task_cursor,
+        set_seen_task_cursor; #[doc = " `calls_enqueue` (C `__u64`)."] calls_enqueue :
+        u64 => calls_enqueue, set_calls_enqueue; #[doc = " `calls_running` (C `__u64`)."]
+        calls_running : u64 => calls_running, set_calls_running; #[doc =
+        " `calls_next_op` (C `__u64`)."] calls_next_op : u64 => calls_next_op,
+        set_calls_next_op; #[doc = " `trigger_exit` (C `__u32`)."] trigger_exit : u32 =>
+        trigger_exit, set_trigger_exit; #[doc =
+        " `exit_info` (C `struct skel_exit_info`)."] exit_info : types::skel_exit_info =>
+        exit_info, set_exit_info
+    );
+    __skel::live!(
+        resizable #[doc =
+        " The variables of data section `.data.uei_dump` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data_uei_dump()`)."]
+        DataUeiDumpLive : types::data_uei_dump; last #[doc =
+        " `uei_dump` (C `char[1]`), the section's last array, of the length it was resized to."]
+        uei_dump : u8 => uei_dump;
+    );
     /// Links of skeleton `scx_compat`.
     #[derive(Debug, Default)]
     pub struct ScxCompatLinks<'obj> {

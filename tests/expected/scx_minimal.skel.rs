@@ -89,8 +89,9 @@ mod __skel_scx_minimal {
                     "scx_mini.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 32),
+                    false,
                 ),
-                s::MapSpec::new("skel_scx", "skel_scx"),
+                s::MapSpec::struct_ops::<types::sched_ext_ops<'static>>("skel_scx"),
             ],
             progs: &[
                 s::ProgSpec::new("select_cpu", true),
@@ -98,7 +99,6 @@ mod __skel_scx_minimal {
                 s::ProgSpec::new("enqueue_global", true),
                 s::ProgSpec::new("running", true),
             ],
-            struct_ops: &[s::StructOpsSpec::of::<types::sched_ext_ops<'static>>(1)],
         }
     };
     /// Opens BPF object `scx_minimal`, embedded in the binary (libbpf names it `scx_minimal`).
@@ -115,26 +115,24 @@ mod __skel_scx_minimal {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenScxMinimalSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenScxMinimalSkel {
-                maps: OpenScxMinimalMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenScxMinimalProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenScxMinimalStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenScxMinimalSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenScxMinimalSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for ScxMinimalSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for ScxMinimalSkelBuilder {
         type Open<'obj> = OpenScxMinimalSkel<'obj>;
         type Loaded<'obj> = ScxMinimalSkel<'obj>;
         fn __open(
@@ -154,14 +152,8 @@ mod __skel_scx_minimal {
     pub type OwnedOpenScxMinimalSkel = __skel::OwnedOpen<ScxMinimalSkelBuilder>;
     /// Skeleton `scx_minimal`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedScxMinimalSkel = __skel::Owned<ScxMinimalSkelBuilder>;
-    /// BPF object `scx_minimal`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `scx_minimal`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenScxMinimalSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenScxMinimalMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenScxMinimalProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenScxMinimalStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenScxMinimalSkel<'obj> {
@@ -170,19 +162,9 @@ mod __skel_scx_minimal {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<ScxMinimalSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(ScxMinimalSkel {
-                maps: ScxMinimalMaps {
-                    inner: core.maps(),
-                },
-                progs: ScxMinimalProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: ScxMinimalStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -197,16 +179,11 @@ mod __skel_scx_minimal {
     }
     /// BPF object `scx_minimal`, loaded.
     pub struct ScxMinimalSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: ScxMinimalMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: ScxMinimalProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: ScxMinimalStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: ScxMinimalLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> ScxMinimalSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -222,7 +199,7 @@ mod __skel_scx_minimal {
                     &mut [(s::AttachTarget::StructOps(1), &mut self.links.skel_scx)],
                 )
         }
-        /// Registers struct_ops map `skel_scx` alone, whatever its autoattach, into `links.skel_scx` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `skel_scx` alone, whatever its autoattach, into `links.skel_scx` (nothing to do if set).
         pub fn attach_skel_scx(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(1, &mut self.links.skel_scx)
         }
@@ -236,124 +213,41 @@ mod __skel_scx_minimal {
             f.debug_struct(stringify!(ScxMinimalSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `scx_minimal`: [`OpenScxMinimalMaps`] before load, `ScxMinimalMaps` after.
-    pub struct ScxMinimalMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `scx_minimal` before load.
-    pub type OpenScxMinimalMaps<'obj> = ScxMinimalMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ScxMinimalMaps<'obj, S> {
-        /// Map `scx_mini.bss` holding data section `.bss` (32 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 0)
-        }
-        /// struct_ops map `skel_scx` (184 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn skel_scx(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::skel_scx`], exclusive.
-        pub fn skel_scx_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-    }
-    impl<'obj> OpenScxMinimalMaps<'obj> {
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-    }
-    impl<'obj> ScxMinimalMaps<'obj> {
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-    }
-    /// Programs of skeleton `scx_minimal`: [`OpenScxMinimalProgs`] before load, `ScxMinimalProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct ScxMinimalProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `scx_minimal` before load.
-    pub type OpenScxMinimalProgs<'obj> = ScxMinimalProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ScxMinimalProgs<'obj, S> {
-        /// Program `select_cpu` (section `struct_ops/select_cpu`).
-        pub fn select_cpu(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::select_cpu`]'s libbpf-rs handle.
-        pub fn select_cpu_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `enqueue_local` (section `struct_ops/enqueue_local`).
-        pub fn enqueue_local(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::enqueue_local`]'s libbpf-rs handle.
-        pub fn enqueue_local_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `enqueue_global` (section `struct_ops/enqueue_global`).
-        pub fn enqueue_global(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::enqueue_global`]'s libbpf-rs handle.
-        pub fn enqueue_global_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `running` (section `struct_ops/running`).
-        pub fn running(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::running`]'s libbpf-rs handle.
-        pub fn running_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-    }
-    /// struct_ops shadows of skeleton `scx_minimal`: [`OpenScxMinimalStructOps`] before load, `ScxMinimalStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct ScxMinimalStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `scx_minimal` before load.
-    pub type OpenScxMinimalStructOps<'obj> = ScxMinimalStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ScxMinimalStructOps<'obj, S> {
-        /// Shadow of struct_ops map `skel_scx`: what load will send, then what it sent.
-        pub fn skel_scx(&self) -> &types::sched_ext_ops<'obj> {
-            S::shadow(&self.inner, 0)
-        }
-        /// Whether `attach()` registers struct_ops map `skel_scx` (libbpf's autoattach; on unless turned off).
-        pub fn skel_scx_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 0)
-        }
-        /// Turns [`Self::skel_scx_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn skel_scx_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 0, autoattach)
-        }
-    }
-    impl<'obj> OpenScxMinimalStructOps<'obj> {
-        /// [`Self::skel_scx`], writable until load.
-        pub fn skel_scx_mut(&mut self) -> &mut types::sched_ext_ops<'obj> {
-            self.inner.get_mut(0)
-        }
-        /// Clears the members of map `skel_scx`'s shadow that the running kernel's `struct sched_ext_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn skel_scx_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(0)
-        }
-    }
-    impl<'obj> ScxMinimalStructOps<'obj> {
-        /// What the kernel holds for struct_ops map `skel_scx` (`struct sched_ext_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn skel_scx_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(0)
-        }
-    }
+    __skel::maps!(
+        OpenScxMinimalSkel ScxMinimalSkel; OpenScxMinimalMaps OpenScxMinimalMapsMut
+        ScxMinimalMaps; #[doc = " Data section `.bss` (32 bytes): its variables."] bss 0
+        bss_map : fixed(types::bss) live(BssLive); #[doc =
+        " struct_ops map `skel_scx` (184 bytes), from section `.struct_ops.link`, attached as a BPF link."]
+        skel_scx 1 : handle;
+    );
+    __skel::progs!(
+        OpenScxMinimalSkel ScxMinimalSkel; OpenScxMinimalProgs OpenScxMinimalProgsMut
+        ScxMinimalProgs ScxMinimalProgsMut; #[doc =
+        " Program `select_cpu` (section `struct_ops/select_cpu`)."] select_cpu 0; #[doc =
+        " Program `enqueue_local` (section `struct_ops/enqueue_local`)."] enqueue_local
+        1; #[doc = " Program `enqueue_global` (section `struct_ops/enqueue_global`)."]
+        enqueue_global 2; #[doc = " Program `running` (section `struct_ops/running`)."]
+        running 3;
+    );
+    __skel::struct_ops!(
+        OpenScxMinimalSkel ScxMinimalSkel; OpenScxMinimalStructOps
+        OpenScxMinimalStructOpsMut ScxMinimalStructOps ScxMinimalStructOpsMut; #[doc =
+        " Shadow of struct_ops map `skel_scx` (`struct sched_ext_ops`)."] skel_scx 1 :
+        types::sched_ext_ops, skel_scx_autoattach set_skel_scx_autoattach
+        clear_skel_scx_missing read_skel_scx_from_kernel attach_skel_scx;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `calls_select_cpu` (C `__u64`)."]
+        calls_select_cpu : u64 => calls_select_cpu, set_calls_select_cpu; #[doc =
+        " `calls_enqueue_local` (C `__u64`)."] calls_enqueue_local : u64 =>
+        calls_enqueue_local, set_calls_enqueue_local; #[doc =
+        " `calls_enqueue_global` (C `__u64`)."] calls_enqueue_global : u64 =>
+        calls_enqueue_global, set_calls_enqueue_global; #[doc =
+        " `calls_running` (C `__u64`)."] calls_running : u64 => calls_running,
+        set_calls_running
+    );
     /// Links of skeleton `scx_minimal`.
     #[derive(Debug, Default)]
     pub struct ScxMinimalLinks<'obj> {

@@ -350,22 +350,18 @@ mod __skel_shapes {
             name: "shapes",
             object: &OBJECT.0,
             maps: &[
-                s::MapSpec::new("shapes", "shapes"),
-                s::MapSpec::new("small_link", "small_link"),
-                s::MapSpec::new("small_optional", "small_optional"),
-                s::MapSpec::new("small_optional_link", "small_optional_link"),
+                s::MapSpec::struct_ops::<types::shapes_ops<'static>>("shapes"),
+                s::MapSpec::struct_ops::<types::small_ops<'static>>("small_link"),
+                s::MapSpec::struct_ops::<types::small_ops<'static>>("small_optional"),
+                s::MapSpec::struct_ops::<
+                    types::small_ops<'static>,
+                >("small_optional_link"),
             ],
             progs: &[
                 s::ProgSpec::new("BPF_PROG_a", true),
                 s::ProgSpec::new("op_b", true),
                 s::ProgSpec::new("op_c", true),
                 s::ProgSpec::new("op_alt", true),
-            ],
-            struct_ops: &[
-                s::StructOpsSpec::of::<types::shapes_ops<'static>>(0),
-                s::StructOpsSpec::of::<types::small_ops<'static>>(1),
-                s::StructOpsSpec::of::<types::small_ops<'static>>(2),
-                s::StructOpsSpec::of::<types::small_ops<'static>>(3),
             ],
         }
     };
@@ -383,26 +379,24 @@ mod __skel_shapes {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenShapesSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenShapesSkel {
-                maps: OpenShapesMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenShapesProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenShapesStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenShapesSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenShapesSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for ShapesSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for ShapesSkelBuilder {
         type Open<'obj> = OpenShapesSkel<'obj>;
         type Loaded<'obj> = ShapesSkel<'obj>;
         fn __open(
@@ -422,14 +416,8 @@ mod __skel_shapes {
     pub type OwnedOpenShapesSkel = __skel::OwnedOpen<ShapesSkelBuilder>;
     /// Skeleton `shapes`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedShapesSkel = __skel::Owned<ShapesSkelBuilder>;
-    /// BPF object `shapes`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `shapes`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenShapesSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenShapesMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenShapesProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenShapesStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenShapesSkel<'obj> {
@@ -438,15 +426,9 @@ mod __skel_shapes {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<ShapesSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(ShapesSkel {
-                maps: ShapesMaps { inner: core.maps() },
-                progs: ShapesProgs { inner: core.progs() },
-                struct_ops: ShapesStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -461,16 +443,11 @@ mod __skel_shapes {
     }
     /// BPF object `shapes`, loaded.
     pub struct ShapesSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: ShapesMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: ShapesProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: ShapesStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: ShapesLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> ShapesSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -494,19 +471,19 @@ mod __skel_shapes {
                     ],
                 )
         }
-        /// Registers struct_ops map `shapes` alone, whatever its autoattach, into `links.shapes` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `shapes` alone, whatever its autoattach, into `links.shapes` (nothing to do if set).
         pub fn attach_shapes(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(0, &mut self.links.shapes)
         }
-        /// Registers struct_ops map `small_link` alone, whatever its autoattach, into `links.small_link` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `small_link` alone, whatever its autoattach, into `links.small_link` (nothing to do if set).
         pub fn attach_small_link(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(1, &mut self.links.small_link)
         }
-        /// Registers struct_ops map `small_optional` alone, whatever its autoattach, into `links.small_optional` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `small_optional` alone, whatever its autoattach, into `links.small_optional` (nothing to do if set).
         pub fn attach_small_optional(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(2, &mut self.links.small_optional)
         }
-        /// Registers struct_ops map `small_optional_link` alone, whatever its autoattach, into `links.small_optional_link` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `small_optional_link` alone, whatever its autoattach, into `links.small_optional_link` (nothing to do if set).
         pub fn attach_small_optional_link(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(3, &mut self.links.small_optional_link)
         }
@@ -520,204 +497,42 @@ mod __skel_shapes {
             f.debug_struct(stringify!(ShapesSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `shapes`: [`OpenShapesMaps`] before load, `ShapesMaps` after.
-    pub struct ShapesMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `shapes` before load.
-    pub type OpenShapesMaps<'obj> = ShapesMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ShapesMaps<'obj, S> {
-        /// struct_ops map `shapes` (448 bytes), from section `.struct_ops`.
-        pub fn shapes(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::shapes`], exclusive.
-        pub fn shapes_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// struct_ops map `small_link` (16 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn small_link(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::small_link`], exclusive.
-        pub fn small_link_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// struct_ops map `small_optional` (16 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
-        pub fn small_optional(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::small_optional`], exclusive.
-        pub fn small_optional_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// struct_ops map `small_optional_link` (16 bytes), from section `?.struct_ops.link`, attached as a BPF link. Not created unless its autocreate is turned on before load.
-        pub fn small_optional_link(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::small_optional_link`], exclusive.
-        pub fn small_optional_link_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-    }
-    /// Programs of skeleton `shapes`: [`OpenShapesProgs`] before load, `ShapesProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct ShapesProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `shapes` before load.
-    pub type OpenShapesProgs<'obj> = ShapesProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ShapesProgs<'obj, S> {
-        /// Program `BPF_PROG_a` (section `struct_ops/op_a`).
-        pub fn BPF_PROG_a(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::BPF_PROG_a`]'s libbpf-rs handle.
-        pub fn BPF_PROG_a_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `op_b` (section `struct_ops/op_b`).
-        pub fn op_b(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::op_b`]'s libbpf-rs handle.
-        pub fn op_b_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `op_c` (section `struct_ops/op_c`).
-        pub fn op_c(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::op_c`]'s libbpf-rs handle.
-        pub fn op_c_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `op_alt` (section `struct_ops/op_alt`).
-        pub fn op_alt(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::op_alt`]'s libbpf-rs handle.
-        pub fn op_alt_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-    }
-    /// struct_ops shadows of skeleton `shapes`: [`OpenShapesStructOps`] before load, `ShapesStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct ShapesStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `shapes` before load.
-    pub type OpenShapesStructOps<'obj> = ShapesStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> ShapesStructOps<'obj, S> {
-        /// Shadow of struct_ops map `shapes`: what load will send, then what it sent.
-        pub fn shapes(&self) -> &types::shapes_ops<'obj> {
-            S::shadow(&self.inner, 0)
-        }
-        /// Whether `attach()` registers struct_ops map `shapes` (libbpf's autoattach; on unless turned off).
-        pub fn shapes_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 0)
-        }
-        /// Turns [`Self::shapes_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn shapes_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 0, autoattach)
-        }
-        /// Shadow of struct_ops map `small_link`: what load will send, then what it sent.
-        pub fn small_link(&self) -> &types::small_ops<'obj> {
-            S::shadow(&self.inner, 1)
-        }
-        /// Whether `attach()` registers struct_ops map `small_link` (libbpf's autoattach; on unless turned off).
-        pub fn small_link_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 1)
-        }
-        /// Turns [`Self::small_link_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn small_link_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 1, autoattach)
-        }
-        /// Shadow of struct_ops map `small_optional`: what load will send, then what it sent.
-        pub fn small_optional(&self) -> &types::small_ops<'obj> {
-            S::shadow(&self.inner, 2)
-        }
-        /// Whether `attach()` registers struct_ops map `small_optional` (libbpf's autoattach; on unless turned off).
-        pub fn small_optional_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 2)
-        }
-        /// Turns [`Self::small_optional_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn small_optional_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 2, autoattach)
-        }
-        /// Shadow of struct_ops map `small_optional_link`: what load will send, then what it sent.
-        pub fn small_optional_link(&self) -> &types::small_ops<'obj> {
-            S::shadow(&self.inner, 3)
-        }
-        /// Whether `attach()` registers struct_ops map `small_optional_link` (libbpf's autoattach; on unless turned off).
-        pub fn small_optional_link_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 3)
-        }
-        /// Turns [`Self::small_optional_link_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn small_optional_link_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 3, autoattach)
-        }
-    }
-    impl<'obj> OpenShapesStructOps<'obj> {
-        /// [`Self::shapes`], writable until load.
-        pub fn shapes_mut(&mut self) -> &mut types::shapes_ops<'obj> {
-            self.inner.get_mut(0)
-        }
-        /// Clears the members of map `shapes`'s shadow that the running kernel's `struct shapes_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn shapes_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(0)
-        }
-        /// [`Self::small_link`], writable until load.
-        pub fn small_link_mut(&mut self) -> &mut types::small_ops<'obj> {
-            self.inner.get_mut(1)
-        }
-        /// Clears the members of map `small_link`'s shadow that the running kernel's `struct small_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn small_link_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(1)
-        }
-        /// [`Self::small_optional`], writable until load.
-        pub fn small_optional_mut(&mut self) -> &mut types::small_ops<'obj> {
-            self.inner.get_mut(2)
-        }
-        /// Clears the members of map `small_optional`'s shadow that the running kernel's `struct small_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn small_optional_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(2)
-        }
-        /// [`Self::small_optional_link`], writable until load.
-        pub fn small_optional_link_mut(&mut self) -> &mut types::small_ops<'obj> {
-            self.inner.get_mut(3)
-        }
-        /// Clears the members of map `small_optional_link`'s shadow that the running kernel's `struct small_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn small_optional_link_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(3)
-        }
-    }
-    impl<'obj> ShapesStructOps<'obj> {
-        /// What the kernel holds for struct_ops map `shapes` (`struct shapes_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn shapes_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(0)
-        }
-        /// What the kernel holds for struct_ops map `small_link` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn small_link_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(1)
-        }
-        /// What the kernel holds for struct_ops map `small_optional` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn small_optional_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(2)
-        }
-        /// What the kernel holds for struct_ops map `small_optional_link` (`struct small_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn small_optional_link_kernel(
-            &self,
-        ) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(3)
-        }
-    }
+    __skel::maps!(
+        OpenShapesSkel ShapesSkel; OpenShapesMaps OpenShapesMapsMut ShapesMaps; #[doc =
+        " struct_ops map `shapes` (448 bytes), from section `.struct_ops`."] shapes 0 :
+        handle; #[doc =
+        " struct_ops map `small_link` (16 bytes), from section `.struct_ops.link`, attached as a BPF link."]
+        small_link 1 : handle; #[doc =
+        " struct_ops map `small_optional` (16 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load."]
+        small_optional 2 : handle; #[doc =
+        " struct_ops map `small_optional_link` (16 bytes), from section `?.struct_ops.link`, attached as a BPF link. Not created unless its autocreate is turned on before load."]
+        small_optional_link 3 : handle;
+    );
+    __skel::progs!(
+        OpenShapesSkel ShapesSkel; OpenShapesProgs OpenShapesProgsMut ShapesProgs
+        ShapesProgsMut; #[doc = " Program `BPF_PROG_a` (section `struct_ops/op_a`)."]
+        BPF_PROG_a 0; #[doc = " Program `op_b` (section `struct_ops/op_b`)."] op_b 1;
+        #[doc = " Program `op_c` (section `struct_ops/op_c`)."] op_c 2; #[doc =
+        " Program `op_alt` (section `struct_ops/op_alt`)."] op_alt 3;
+    );
+    __skel::struct_ops!(
+        OpenShapesSkel ShapesSkel; OpenShapesStructOps OpenShapesStructOpsMut
+        ShapesStructOps ShapesStructOpsMut; #[doc =
+        " Shadow of struct_ops map `shapes` (`struct shapes_ops`)."] shapes 0 :
+        types::shapes_ops, shapes_autoattach set_shapes_autoattach clear_shapes_missing
+        read_shapes_from_kernel attach_shapes; #[doc =
+        " Shadow of struct_ops map `small_link` (`struct small_ops`)."] small_link 1 :
+        types::small_ops, small_link_autoattach set_small_link_autoattach
+        clear_small_link_missing read_small_link_from_kernel attach_small_link; #[doc =
+        " Shadow of struct_ops map `small_optional` (`struct small_ops`)."]
+        small_optional 2 : types::small_ops, small_optional_autoattach
+        set_small_optional_autoattach clear_small_optional_missing
+        read_small_optional_from_kernel attach_small_optional; #[doc =
+        " Shadow of struct_ops map `small_optional_link` (`struct small_ops`)."]
+        small_optional_link 3 : types::small_ops, small_optional_link_autoattach
+        set_small_optional_link_autoattach clear_small_optional_link_missing
+        read_small_optional_link_from_kernel attach_small_optional_link;
+    );
     /// Links of skeleton `shapes`.
     #[derive(Debug, Default)]
     pub struct ShapesLinks<'obj> {

@@ -128,23 +128,25 @@ mod __skel_strong_then_weak {
                     "strong_t.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 48),
+                    false,
                 ),
                 s::MapSpec::data(
                     "strong_t.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 16),
+                    false,
                 ),
                 s::MapSpec::data(
                     "strong_t.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 80),
+                    false,
                 ),
             ],
             progs: &[
                 s::ProgSpec::new("see_in_strong_file", false),
                 s::ProgSpec::new("see_in_weak_file", false),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `strong_then_weak`, embedded in the binary (libbpf names it `strong_then_wea`).
@@ -161,26 +163,24 @@ mod __skel_strong_then_weak {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenStrongThenWeakSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenStrongThenWeakSkel {
-                maps: OpenStrongThenWeakMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenStrongThenWeakProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenStrongThenWeakStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenStrongThenWeakSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenStrongThenWeakSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for StrongThenWeakSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for StrongThenWeakSkelBuilder {
         type Open<'obj> = OpenStrongThenWeakSkel<'obj>;
         type Loaded<'obj> = StrongThenWeakSkel<'obj>;
         fn __open(
@@ -200,14 +200,8 @@ mod __skel_strong_then_weak {
     pub type OwnedOpenStrongThenWeakSkel = __skel::OwnedOpen<StrongThenWeakSkelBuilder>;
     /// Skeleton `strong_then_weak`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedStrongThenWeakSkel = __skel::Owned<StrongThenWeakSkelBuilder>;
-    /// BPF object `strong_then_weak`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `strong_then_weak`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenStrongThenWeakSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenStrongThenWeakMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenStrongThenWeakProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenStrongThenWeakStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenStrongThenWeakSkel<'obj> {
@@ -216,19 +210,9 @@ mod __skel_strong_then_weak {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<StrongThenWeakSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(StrongThenWeakSkel {
-                maps: StrongThenWeakMaps {
-                    inner: core.maps(),
-                },
-                progs: StrongThenWeakProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: StrongThenWeakStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0, 1, 2])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -250,16 +234,11 @@ mod __skel_strong_then_weak {
     }
     /// BPF object `strong_then_weak`, loaded.
     pub struct StrongThenWeakSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: StrongThenWeakMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: StrongThenWeakProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: StrongThenWeakStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: StrongThenWeakLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> StrongThenWeakSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -281,6 +260,14 @@ mod __skel_strong_then_weak {
                     ],
                 )
         }
+        /// Attaches program `see_in_strong_file` alone, as its section `syscall` says, whatever its autoattach, into `links.see_in_strong_file` (nothing to do if set).
+        pub fn attach_see_in_strong_file(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.see_in_strong_file)
+        }
+        /// Attaches program `see_in_weak_file` alone, as its section `syscall` says, whatever its autoattach, into `links.see_in_weak_file` (nothing to do if set).
+        pub fn attach_see_in_weak_file(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.see_in_weak_file)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -291,108 +278,41 @@ mod __skel_strong_then_weak {
             f.debug_struct(stringify!(StrongThenWeakSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `strong_then_weak`: [`OpenStrongThenWeakMaps`] before load, `StrongThenWeakMaps` after.
-    pub struct StrongThenWeakMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `strong_then_weak` before load.
-    pub type OpenStrongThenWeakMaps<'obj> = StrongThenWeakMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> StrongThenWeakMaps<'obj, S> {
-        /// Map `strong_t.data` holding data section `.data` (48 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 0)
-        }
-        /// Map `strong_t.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 1)
-        }
-        /// Map `strong_t.bss` holding data section `.bss` (80 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 2)
-        }
-    }
-    impl<'obj> OpenStrongThenWeakMaps<'obj> {
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(2)
-        }
-    }
-    impl<'obj> StrongThenWeakMaps<'obj> {
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(2)
-        }
-    }
-    /// Programs of skeleton `strong_then_weak`: [`OpenStrongThenWeakProgs`] before load, `StrongThenWeakProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct StrongThenWeakProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `strong_then_weak` before load.
-    pub type OpenStrongThenWeakProgs<'obj> = StrongThenWeakProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> StrongThenWeakProgs<'obj, S> {
-        /// Program `see_in_strong_file` (section `syscall`).
-        pub fn see_in_strong_file(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::see_in_strong_file`]'s libbpf-rs handle.
-        pub fn see_in_strong_file_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `see_in_weak_file` (section `syscall`).
-        pub fn see_in_weak_file(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::see_in_weak_file`]'s libbpf-rs handle.
-        pub fn see_in_weak_file_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-    }
-    /// struct_ops shadows of skeleton `strong_then_weak`: [`OpenStrongThenWeakStructOps`] before load, `StrongThenWeakStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct StrongThenWeakStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `strong_then_weak` before load.
-    pub type OpenStrongThenWeakStructOps<'obj> = StrongThenWeakStructOps<
-        'obj,
-        __skel::Open,
-    >;
-    impl<'obj, S: __skel::Stage> StrongThenWeakStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenStrongThenWeakSkel StrongThenWeakSkel; OpenStrongThenWeakMaps
+        OpenStrongThenWeakMapsMut StrongThenWeakMaps; #[doc =
+        " Data section `.data` (48 bytes): its variables."] data 0 data_map :
+        fixed(types::data) live(DataLive); #[doc =
+        " Data section `.rodata` (16 bytes): its variables."] rodata 1 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.bss` (80 bytes): its variables."] bss 2 bss_map :
+        fixed(types::bss) live(BssLive);
+    );
+    __skel::progs!(
+        OpenStrongThenWeakSkel StrongThenWeakSkel; OpenStrongThenWeakProgs
+        OpenStrongThenWeakProgsMut StrongThenWeakProgs StrongThenWeakProgsMut; #[doc =
+        " Program `see_in_strong_file` (section `syscall`)."] see_in_strong_file 0; #[doc
+        = " Program `see_in_weak_file` (section `syscall`)."] see_in_weak_file 1;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; #[doc = " `strong_file_only` (C `__u64`)."]
+        strong_file_only : u64 => strong_file_only, set_strong_file_only; #[doc =
+        " `knob` (C `__u64`)."] knob : u64 => knob, set_knob; #[doc =
+        " `cfg` (C `struct cfg`)."] cfg : types::cfg => cfg, set_cfg; #[doc =
+        " `weak_file_only` (C `__u64`)."] weak_file_only : u64 => weak_file_only,
+        set_weak_file_only
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `seen_in_strong_file` (C `struct seen`)."]
+        seen_in_strong_file : types::seen => seen_in_strong_file,
+        set_seen_in_strong_file; #[doc = " `zeroed` (C `__u64`)."] zeroed : u64 =>
+        zeroed, set_zeroed; #[doc = " `seen_in_weak_file` (C `struct seen`)."]
+        seen_in_weak_file : types::seen => seen_in_weak_file, set_seen_in_weak_file
+    );
     /// Links of skeleton `strong_then_weak`.
     #[derive(Debug, Default)]
     pub struct StrongThenWeakLinks<'obj> {

@@ -91,9 +91,12 @@ mod __skel_tcp_ca {
                     "tcp_ca.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 56),
+                    false,
                 ),
-                s::MapSpec::new("skel_ca", "skel_ca"),
-                s::MapSpec::new("skel_ca_optional", "skel_ca_optional"),
+                s::MapSpec::struct_ops::<types::tcp_congestion_ops<'static>>("skel_ca"),
+                s::MapSpec::struct_ops::<
+                    types::tcp_congestion_ops<'static>,
+                >("skel_ca_optional"),
             ],
             progs: &[
                 s::ProgSpec::new("ca_init", true),
@@ -103,10 +106,6 @@ mod __skel_tcp_ca {
                 s::ProgSpec::new("ca_cong_avoid_aggressive", true),
                 s::ProgSpec::new("ca_cwnd_event", true),
                 s::ProgSpec::new("ca_cong_avoid_optional", true),
-            ],
-            struct_ops: &[
-                s::StructOpsSpec::of::<types::tcp_congestion_ops<'static>>(1),
-                s::StructOpsSpec::of::<types::tcp_congestion_ops<'static>>(2),
             ],
         }
     };
@@ -124,26 +123,24 @@ mod __skel_tcp_ca {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenTcpCaSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenTcpCaSkel {
-                maps: OpenTcpCaMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenTcpCaProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenTcpCaStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenTcpCaSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenTcpCaSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for TcpCaSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for TcpCaSkelBuilder {
         type Open<'obj> = OpenTcpCaSkel<'obj>;
         type Loaded<'obj> = TcpCaSkel<'obj>;
         fn __open(
@@ -163,14 +160,8 @@ mod __skel_tcp_ca {
     pub type OwnedOpenTcpCaSkel = __skel::OwnedOpen<TcpCaSkelBuilder>;
     /// Skeleton `tcp_ca`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedTcpCaSkel = __skel::Owned<TcpCaSkelBuilder>;
-    /// BPF object `tcp_ca`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `tcp_ca`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenTcpCaSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenTcpCaMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenTcpCaProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenTcpCaStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenTcpCaSkel<'obj> {
@@ -179,15 +170,9 @@ mod __skel_tcp_ca {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<TcpCaSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(TcpCaSkel {
-                maps: TcpCaMaps { inner: core.maps() },
-                progs: TcpCaProgs { inner: core.progs() },
-                struct_ops: TcpCaStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -202,16 +187,11 @@ mod __skel_tcp_ca {
     }
     /// BPF object `tcp_ca`, loaded.
     pub struct TcpCaSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: TcpCaMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: TcpCaProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: TcpCaStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: TcpCaLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> TcpCaSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -230,11 +210,11 @@ mod __skel_tcp_ca {
                     ],
                 )
         }
-        /// Registers struct_ops map `skel_ca` alone, whatever its autoattach, into `links.skel_ca` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `skel_ca` alone, whatever its autoattach, into `links.skel_ca` (nothing to do if set).
         pub fn attach_skel_ca(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(1, &mut self.links.skel_ca)
         }
-        /// Registers struct_ops map `skel_ca_optional` alone, whatever its autoattach, into `links.skel_ca_optional` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `skel_ca_optional` alone, whatever its autoattach, into `links.skel_ca_optional` (nothing to do if set).
         pub fn attach_skel_ca_optional(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(2, &mut self.links.skel_ca_optional)
         }
@@ -248,184 +228,56 @@ mod __skel_tcp_ca {
             f.debug_struct(stringify!(TcpCaSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `tcp_ca`: [`OpenTcpCaMaps`] before load, `TcpCaMaps` after.
-    pub struct TcpCaMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `tcp_ca` before load.
-    pub type OpenTcpCaMaps<'obj> = TcpCaMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TcpCaMaps<'obj, S> {
-        /// Map `tcp_ca.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 0)
-        }
-        /// struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`.
-        pub fn skel_ca(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::skel_ca`], exclusive.
-        pub fn skel_ca_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load.
-        pub fn skel_ca_optional(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::skel_ca_optional`], exclusive.
-        pub fn skel_ca_optional_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-    }
-    impl<'obj> OpenTcpCaMaps<'obj> {
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-    }
-    impl<'obj> TcpCaMaps<'obj> {
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-    }
-    /// Programs of skeleton `tcp_ca`: [`OpenTcpCaProgs`] before load, `TcpCaProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct TcpCaProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `tcp_ca` before load.
-    pub type OpenTcpCaProgs<'obj> = TcpCaProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TcpCaProgs<'obj, S> {
-        /// Program `ca_init` (section `struct_ops/ca_init`).
-        pub fn ca_init(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::ca_init`]'s libbpf-rs handle.
-        pub fn ca_init_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `ca_ssthresh` (section `struct_ops/ca_ssthresh`).
-        pub fn ca_ssthresh(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::ca_ssthresh`]'s libbpf-rs handle.
-        pub fn ca_ssthresh_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `ca_undo_cwnd` (section `struct_ops/ca_undo_cwnd`).
-        pub fn ca_undo_cwnd(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::ca_undo_cwnd`]'s libbpf-rs handle.
-        pub fn ca_undo_cwnd_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `ca_cong_avoid_reno` (section `struct_ops/ca_cong_avoid_reno`).
-        pub fn ca_cong_avoid_reno(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::ca_cong_avoid_reno`]'s libbpf-rs handle.
-        pub fn ca_cong_avoid_reno_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-        /// Program `ca_cong_avoid_aggressive` (section `struct_ops/ca_cong_avoid_aggressive`).
-        pub fn ca_cong_avoid_aggressive(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 4)
-        }
-        /// [`Self::ca_cong_avoid_aggressive`]'s libbpf-rs handle.
-        pub fn ca_cong_avoid_aggressive_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 4)
-        }
-        /// Program `ca_cwnd_event` (section `struct_ops/ca_cwnd_event`).
-        pub fn ca_cwnd_event(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 5)
-        }
-        /// [`Self::ca_cwnd_event`]'s libbpf-rs handle.
-        pub fn ca_cwnd_event_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 5)
-        }
-        /// Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`).
-        pub fn ca_cong_avoid_optional(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 6)
-        }
-        /// [`Self::ca_cong_avoid_optional`]'s libbpf-rs handle.
-        pub fn ca_cong_avoid_optional_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 6)
-        }
-    }
-    /// struct_ops shadows of skeleton `tcp_ca`: [`OpenTcpCaStructOps`] before load, `TcpCaStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct TcpCaStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `tcp_ca` before load.
-    pub type OpenTcpCaStructOps<'obj> = TcpCaStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TcpCaStructOps<'obj, S> {
-        /// Shadow of struct_ops map `skel_ca`: what load will send, then what it sent.
-        pub fn skel_ca(&self) -> &types::tcp_congestion_ops<'obj> {
-            S::shadow(&self.inner, 0)
-        }
-        /// Whether `attach()` registers struct_ops map `skel_ca` (libbpf's autoattach; on unless turned off).
-        pub fn skel_ca_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 0)
-        }
-        /// Turns [`Self::skel_ca_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn skel_ca_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 0, autoattach)
-        }
-        /// Shadow of struct_ops map `skel_ca_optional`: what load will send, then what it sent.
-        pub fn skel_ca_optional(&self) -> &types::tcp_congestion_ops<'obj> {
-            S::shadow(&self.inner, 1)
-        }
-        /// Whether `attach()` registers struct_ops map `skel_ca_optional` (libbpf's autoattach; on unless turned off).
-        pub fn skel_ca_optional_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 1)
-        }
-        /// Turns [`Self::skel_ca_optional_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn skel_ca_optional_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 1, autoattach)
-        }
-    }
-    impl<'obj> OpenTcpCaStructOps<'obj> {
-        /// [`Self::skel_ca`], writable until load.
-        pub fn skel_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
-            self.inner.get_mut(0)
-        }
-        /// Clears the members of map `skel_ca`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn skel_ca_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(0)
-        }
-        /// [`Self::skel_ca_optional`], writable until load.
-        pub fn skel_ca_optional_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
-            self.inner.get_mut(1)
-        }
-        /// Clears the members of map `skel_ca_optional`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn skel_ca_optional_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(1)
-        }
-    }
-    impl<'obj> TcpCaStructOps<'obj> {
-        /// What the kernel holds for struct_ops map `skel_ca` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn skel_ca_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(0)
-        }
-        /// What the kernel holds for struct_ops map `skel_ca_optional` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn skel_ca_optional_kernel(
-            &self,
-        ) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(1)
-        }
-    }
+    __skel::maps!(
+        OpenTcpCaSkel TcpCaSkel; OpenTcpCaMaps OpenTcpCaMapsMut TcpCaMaps; #[doc =
+        " Data section `.bss` (56 bytes): its variables."] bss 0 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " struct_ops map `skel_ca` (64 bytes), from section `.struct_ops`."] skel_ca 1 :
+        handle; #[doc =
+        " struct_ops map `skel_ca_optional` (64 bytes), from section `?.struct_ops`. Not created unless its autocreate is turned on before load."]
+        skel_ca_optional 2 : handle;
+    );
+    __skel::progs!(
+        OpenTcpCaSkel TcpCaSkel; OpenTcpCaProgs OpenTcpCaProgsMut TcpCaProgs
+        TcpCaProgsMut; #[doc = " Program `ca_init` (section `struct_ops/ca_init`)."]
+        ca_init 0; #[doc = " Program `ca_ssthresh` (section `struct_ops/ca_ssthresh`)."]
+        ca_ssthresh 1; #[doc =
+        " Program `ca_undo_cwnd` (section `struct_ops/ca_undo_cwnd`)."] ca_undo_cwnd 2;
+        #[doc =
+        " Program `ca_cong_avoid_reno` (section `struct_ops/ca_cong_avoid_reno`)."]
+        ca_cong_avoid_reno 3; #[doc =
+        " Program `ca_cong_avoid_aggressive` (section `struct_ops/ca_cong_avoid_aggressive`)."]
+        ca_cong_avoid_aggressive 4; #[doc =
+        " Program `ca_cwnd_event` (section `struct_ops/ca_cwnd_event`)."] ca_cwnd_event
+        5; #[doc =
+        " Program `ca_cong_avoid_optional` (section `struct_ops/ca_cong_avoid_optional`)."]
+        ca_cong_avoid_optional 6;
+    );
+    __skel::struct_ops!(
+        OpenTcpCaSkel TcpCaSkel; OpenTcpCaStructOps OpenTcpCaStructOpsMut TcpCaStructOps
+        TcpCaStructOpsMut; #[doc =
+        " Shadow of struct_ops map `skel_ca` (`struct tcp_congestion_ops`)."] skel_ca 1 :
+        types::tcp_congestion_ops, skel_ca_autoattach set_skel_ca_autoattach
+        clear_skel_ca_missing read_skel_ca_from_kernel attach_skel_ca; #[doc =
+        " Shadow of struct_ops map `skel_ca_optional` (`struct tcp_congestion_ops`)."]
+        skel_ca_optional 2 : types::tcp_congestion_ops, skel_ca_optional_autoattach
+        set_skel_ca_optional_autoattach clear_skel_ca_optional_missing
+        read_skel_ca_optional_from_kernel attach_skel_ca_optional;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `calls_init` (C `__u64`)."] calls_init : u64 =>
+        calls_init, set_calls_init; #[doc = " `calls_ssthresh` (C `__u64`)."]
+        calls_ssthresh : u64 => calls_ssthresh, set_calls_ssthresh; #[doc =
+        " `calls_reno` (C `__u64`)."] calls_reno : u64 => calls_reno, set_calls_reno;
+        #[doc = " `calls_aggressive` (C `__u64`)."] calls_aggressive : u64 =>
+        calls_aggressive, set_calls_aggressive; #[doc =
+        " `calls_cwnd_event` (C `__u64`)."] calls_cwnd_event : u64 => calls_cwnd_event,
+        set_calls_cwnd_event; #[doc = " `calls_undo` (C `__u64`)."] calls_undo : u64 =>
+        calls_undo, set_calls_undo; #[doc = " `calls_optional` (C `__u64`)."]
+        calls_optional : u64 => calls_optional, set_calls_optional
+    );
     /// Links of skeleton `tcp_ca`.
     #[derive(Debug, Default)]
     pub struct TcpCaLinks<'obj> {

@@ -74,19 +74,16 @@ mod __skel_tcp_ca_autoattach {
                     "tcp_ca_a.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 8),
+                    false,
                 ),
-                s::MapSpec::new("good_ca", "good_ca"),
-                s::MapSpec::new("bad_ca", "bad_ca"),
+                s::MapSpec::struct_ops::<types::tcp_congestion_ops<'static>>("good_ca"),
+                s::MapSpec::struct_ops::<types::tcp_congestion_ops<'static>>("bad_ca"),
             ],
             progs: &[
                 s::ProgSpec::new("aa_ssthresh", true),
                 s::ProgSpec::new("aa_cong_avoid", true),
                 s::ProgSpec::new("aa_undo_cwnd", true),
                 s::ProgSpec::new("aa_get_info", true),
-            ],
-            struct_ops: &[
-                s::StructOpsSpec::of::<types::tcp_congestion_ops<'static>>(1),
-                s::StructOpsSpec::of::<types::tcp_congestion_ops<'static>>(2),
             ],
         }
     };
@@ -104,26 +101,24 @@ mod __skel_tcp_ca_autoattach {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenTcpCaAutoattachSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenTcpCaAutoattachSkel {
-                maps: OpenTcpCaAutoattachMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenTcpCaAutoattachProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenTcpCaAutoattachStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenTcpCaAutoattachSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenTcpCaAutoattachSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for TcpCaAutoattachSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for TcpCaAutoattachSkelBuilder {
         type Open<'obj> = OpenTcpCaAutoattachSkel<'obj>;
         type Loaded<'obj> = TcpCaAutoattachSkel<'obj>;
         fn __open(
@@ -145,14 +140,8 @@ mod __skel_tcp_ca_autoattach {
     >;
     /// Skeleton `tcp_ca_autoattach`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedTcpCaAutoattachSkel = __skel::Owned<TcpCaAutoattachSkelBuilder>;
-    /// BPF object `tcp_ca_autoattach`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `tcp_ca_autoattach`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenTcpCaAutoattachSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenTcpCaAutoattachMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenTcpCaAutoattachProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenTcpCaAutoattachStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenTcpCaAutoattachSkel<'obj> {
@@ -161,19 +150,9 @@ mod __skel_tcp_ca_autoattach {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<TcpCaAutoattachSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(TcpCaAutoattachSkel {
-                maps: TcpCaAutoattachMaps {
-                    inner: core.maps(),
-                },
-                progs: TcpCaAutoattachProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: TcpCaAutoattachStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -188,16 +167,11 @@ mod __skel_tcp_ca_autoattach {
     }
     /// BPF object `tcp_ca_autoattach`, loaded.
     pub struct TcpCaAutoattachSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: TcpCaAutoattachMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: TcpCaAutoattachProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: TcpCaAutoattachStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: TcpCaAutoattachLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> TcpCaAutoattachSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -216,11 +190,11 @@ mod __skel_tcp_ca_autoattach {
                     ],
                 )
         }
-        /// Registers struct_ops map `good_ca` alone, whatever its autoattach, into `links.good_ca` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `good_ca` alone, whatever its autoattach, into `links.good_ca` (nothing to do if set).
         pub fn attach_good_ca(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(1, &mut self.links.good_ca)
         }
-        /// Registers struct_ops map `bad_ca` alone, whatever its autoattach, into `links.bad_ca` (nothing to do if set). An error names the map and the kernel's errno; other links are not touched.
+        /// Registers struct_ops map `bad_ca` alone, whatever its autoattach, into `links.bad_ca` (nothing to do if set).
         pub fn attach_bad_ca(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(2, &mut self.links.bad_ca)
         }
@@ -234,161 +208,43 @@ mod __skel_tcp_ca_autoattach {
             f.debug_struct(stringify!(TcpCaAutoattachSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `tcp_ca_autoattach`: [`OpenTcpCaAutoattachMaps`] before load, `TcpCaAutoattachMaps` after.
-    pub struct TcpCaAutoattachMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `tcp_ca_autoattach` before load.
-    pub type OpenTcpCaAutoattachMaps<'obj> = TcpCaAutoattachMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TcpCaAutoattachMaps<'obj, S> {
-        /// Map `tcp_ca_a.bss` holding data section `.bss` (8 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 0)
-        }
-        /// struct_ops map `good_ca` (56 bytes), from section `.struct_ops.link`, attached as a BPF link.
-        pub fn good_ca(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::good_ca`], exclusive.
-        pub fn good_ca_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// struct_ops map `bad_ca` (56 bytes), from section `.struct_ops`.
-        pub fn bad_ca(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::bad_ca`], exclusive.
-        pub fn bad_ca_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-    }
-    impl<'obj> OpenTcpCaAutoattachMaps<'obj> {
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-    }
-    impl<'obj> TcpCaAutoattachMaps<'obj> {
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-    }
-    /// Programs of skeleton `tcp_ca_autoattach`: [`OpenTcpCaAutoattachProgs`] before load, `TcpCaAutoattachProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct TcpCaAutoattachProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `tcp_ca_autoattach` before load.
-    pub type OpenTcpCaAutoattachProgs<'obj> = TcpCaAutoattachProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TcpCaAutoattachProgs<'obj, S> {
-        /// Program `aa_ssthresh` (section `struct_ops/aa_ssthresh`).
-        pub fn aa_ssthresh(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::aa_ssthresh`]'s libbpf-rs handle.
-        pub fn aa_ssthresh_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `aa_cong_avoid` (section `struct_ops/aa_cong_avoid`).
-        pub fn aa_cong_avoid(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::aa_cong_avoid`]'s libbpf-rs handle.
-        pub fn aa_cong_avoid_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `aa_undo_cwnd` (section `struct_ops/aa_undo_cwnd`).
-        pub fn aa_undo_cwnd(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::aa_undo_cwnd`]'s libbpf-rs handle.
-        pub fn aa_undo_cwnd_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `aa_get_info` (section `struct_ops/aa_get_info`).
-        pub fn aa_get_info(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::aa_get_info`]'s libbpf-rs handle.
-        pub fn aa_get_info_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-    }
-    /// struct_ops shadows of skeleton `tcp_ca_autoattach`: [`OpenTcpCaAutoattachStructOps`] before load, `TcpCaAutoattachStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct TcpCaAutoattachStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `tcp_ca_autoattach` before load.
-    pub type OpenTcpCaAutoattachStructOps<'obj> = TcpCaAutoattachStructOps<
-        'obj,
-        __skel::Open,
-    >;
-    impl<'obj, S: __skel::Stage> TcpCaAutoattachStructOps<'obj, S> {
-        /// Shadow of struct_ops map `good_ca`: what load will send, then what it sent.
-        pub fn good_ca(&self) -> &types::tcp_congestion_ops<'obj> {
-            S::shadow(&self.inner, 0)
-        }
-        /// Whether `attach()` registers struct_ops map `good_ca` (libbpf's autoattach; on unless turned off).
-        pub fn good_ca_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 0)
-        }
-        /// Turns [`Self::good_ca_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn good_ca_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 0, autoattach)
-        }
-        /// Shadow of struct_ops map `bad_ca`: what load will send, then what it sent.
-        pub fn bad_ca(&self) -> &types::tcp_congestion_ops<'obj> {
-            S::shadow(&self.inner, 1)
-        }
-        /// Whether `attach()` registers struct_ops map `bad_ca` (libbpf's autoattach; on unless turned off).
-        pub fn bad_ca_autoattach(&self) -> bool {
-            S::autoattach(&self.inner, 1)
-        }
-        /// Turns [`Self::bad_ca_autoattach`] on or off; `attach_<map>()` registers the map either way.
-        pub fn bad_ca_set_autoattach(&mut self, autoattach: bool) {
-            S::set_autoattach(&mut self.inner, 1, autoattach)
-        }
-    }
-    impl<'obj> OpenTcpCaAutoattachStructOps<'obj> {
-        /// [`Self::good_ca`], writable until load.
-        pub fn good_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
-            self.inner.get_mut(0)
-        }
-        /// Clears the members of map `good_ca`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn good_ca_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(0)
-        }
-        /// [`Self::bad_ca`], writable until load.
-        pub fn bad_ca_mut(&mut self) -> &mut types::tcp_congestion_ops<'obj> {
-            self.inner.get_mut(1)
-        }
-        /// Clears the members of map `bad_ca`'s shadow that the running kernel's `struct tcp_congestion_ops` lacks, and returns those that held something (their programs are then not loaded): to run on older kernels on purpose; without it, `load()` fails on such members.
-        pub fn bad_ca_clear_missing(
-            &mut self,
-        ) -> __skel::Result<::std::vec::Vec<&'static str>> {
-            self.inner.clear_missing(1)
-        }
-    }
-    impl<'obj> TcpCaAutoattachStructOps<'obj> {
-        /// What the kernel holds for struct_ops map `good_ca` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn good_ca_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(0)
-        }
-        /// What the kernel holds for struct_ops map `bad_ca` (`struct tcp_congestion_ops`, laid out by the running kernel's BTF): its state, members, and the program in each slot by name. Blank (state `Init`) until registered.
-        pub fn bad_ca_kernel(&self) -> __skel::Result<__skel::KernelStructOps> {
-            self.inner.read_back(1)
-        }
-    }
+    __skel::maps!(
+        OpenTcpCaAutoattachSkel TcpCaAutoattachSkel; OpenTcpCaAutoattachMaps
+        OpenTcpCaAutoattachMapsMut TcpCaAutoattachMaps; #[doc =
+        " Data section `.bss` (8 bytes): its variables."] bss 0 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " struct_ops map `good_ca` (56 bytes), from section `.struct_ops.link`, attached as a BPF link."]
+        good_ca 1 : handle; #[doc =
+        " struct_ops map `bad_ca` (56 bytes), from section `.struct_ops`."] bad_ca 2 :
+        handle;
+    );
+    __skel::progs!(
+        OpenTcpCaAutoattachSkel TcpCaAutoattachSkel; OpenTcpCaAutoattachProgs
+        OpenTcpCaAutoattachProgsMut TcpCaAutoattachProgs TcpCaAutoattachProgsMut; #[doc =
+        " Program `aa_ssthresh` (section `struct_ops/aa_ssthresh`)."] aa_ssthresh 0;
+        #[doc = " Program `aa_cong_avoid` (section `struct_ops/aa_cong_avoid`)."]
+        aa_cong_avoid 1; #[doc =
+        " Program `aa_undo_cwnd` (section `struct_ops/aa_undo_cwnd`)."] aa_undo_cwnd 2;
+        #[doc = " Program `aa_get_info` (section `struct_ops/aa_get_info`)."] aa_get_info
+        3;
+    );
+    __skel::struct_ops!(
+        OpenTcpCaAutoattachSkel TcpCaAutoattachSkel; OpenTcpCaAutoattachStructOps
+        OpenTcpCaAutoattachStructOpsMut TcpCaAutoattachStructOps
+        TcpCaAutoattachStructOpsMut; #[doc =
+        " Shadow of struct_ops map `good_ca` (`struct tcp_congestion_ops`)."] good_ca 1 :
+        types::tcp_congestion_ops, good_ca_autoattach set_good_ca_autoattach
+        clear_good_ca_missing read_good_ca_from_kernel attach_good_ca; #[doc =
+        " Shadow of struct_ops map `bad_ca` (`struct tcp_congestion_ops`)."] bad_ca 2 :
+        types::tcp_congestion_ops, bad_ca_autoattach set_bad_ca_autoattach
+        clear_bad_ca_missing read_bad_ca_from_kernel attach_bad_ca;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `calls` (C `__u64`)."] calls : u64 => calls,
+        set_calls
+    );
     /// Links of skeleton `tcp_ca_autoattach`.
     #[derive(Debug, Default)]
     pub struct TcpCaAutoattachLinks<'obj> {

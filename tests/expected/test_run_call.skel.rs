@@ -94,11 +94,13 @@ mod __skel_test_run_call {
                     "test_run.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 48),
+                    false,
                 ),
                 s::MapSpec::data(
                     "test_run.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 4),
+                    false,
                 ),
             ],
             progs: &[
@@ -108,7 +110,6 @@ mod __skel_test_run_call {
                 s::ProgSpec::new("tp_btf_sys_enter", false),
                 s::ProgSpec::new("on_nanosleep", false),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `test_run_call`, embedded in the binary (libbpf names it `test_run_call`).
@@ -125,26 +126,24 @@ mod __skel_test_run_call {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenTestRunCallSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenTestRunCallSkel {
-                maps: OpenTestRunCallMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenTestRunCallProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenTestRunCallStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenTestRunCallSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenTestRunCallSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for TestRunCallSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for TestRunCallSkelBuilder {
         type Open<'obj> = OpenTestRunCallSkel<'obj>;
         type Loaded<'obj> = TestRunCallSkel<'obj>;
         fn __open(
@@ -164,14 +163,8 @@ mod __skel_test_run_call {
     pub type OwnedOpenTestRunCallSkel = __skel::OwnedOpen<TestRunCallSkelBuilder>;
     /// Skeleton `test_run_call`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedTestRunCallSkel = __skel::Owned<TestRunCallSkelBuilder>;
-    /// BPF object `test_run_call`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `test_run_call`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenTestRunCallSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenTestRunCallMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenTestRunCallProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenTestRunCallStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenTestRunCallSkel<'obj> {
@@ -180,19 +173,9 @@ mod __skel_test_run_call {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<TestRunCallSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(TestRunCallSkel {
-                maps: TestRunCallMaps {
-                    inner: core.maps(),
-                },
-                progs: TestRunCallProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: TestRunCallStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0, 1])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// The raw `struct bpf_object *`.
@@ -207,16 +190,11 @@ mod __skel_test_run_call {
     }
     /// BPF object `test_run_call`, loaded.
     pub struct TestRunCallSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: TestRunCallMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: TestRunCallProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: TestRunCallStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: TestRunCallLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> TestRunCallSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -238,6 +216,26 @@ mod __skel_test_run_call {
                     ],
                 )
         }
+        /// Attaches program `set_weight` alone, as its section `syscall` says, whatever its autoattach, into `links.set_weight` (nothing to do if set).
+        pub fn attach_set_weight(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.set_weight)
+        }
+        /// Attaches program `on_sys_enter` alone, as its section `raw_tp/sys_enter` says, whatever its autoattach, into `links.on_sys_enter` (nothing to do if set).
+        pub fn attach_on_sys_enter(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.on_sys_enter)
+        }
+        /// Attaches program `on_fentry_test1` alone, as its section `fentry/bpf_fentry_test1` says, whatever its autoattach, into `links.on_fentry_test1` (nothing to do if set).
+        pub fn attach_on_fentry_test1(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(2, &mut self.links.on_fentry_test1)
+        }
+        /// Attaches program `tp_btf_sys_enter` alone, as its section `tp_btf/sys_enter` says, whatever its autoattach, into `links.tp_btf_sys_enter` (nothing to do if set).
+        pub fn attach_tp_btf_sys_enter(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(3, &mut self.links.tp_btf_sys_enter)
+        }
+        /// Attaches program `on_nanosleep` alone, as its section `kprobe/do_nanosleep` says, whatever its autoattach, into `links.on_nanosleep` (nothing to do if set).
+        pub fn attach_on_nanosleep(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(4, &mut self.links.on_nanosleep)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -248,113 +246,42 @@ mod __skel_test_run_call {
             f.debug_struct(stringify!(TestRunCallSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `test_run_call`: [`OpenTestRunCallMaps`] before load, `TestRunCallMaps` after.
-    pub struct TestRunCallMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `test_run_call` before load.
-    pub type OpenTestRunCallMaps<'obj> = TestRunCallMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TestRunCallMaps<'obj, S> {
-        /// Map `test_run.bss` holding data section `.bss` (48 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 0)
-        }
-        /// Map `test_run.data` holding data section `.data` (4 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 1)
-        }
-    }
-    impl<'obj> OpenTestRunCallMaps<'obj> {
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(1)
-        }
-    }
-    impl<'obj> TestRunCallMaps<'obj> {
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(1)
-        }
-    }
-    /// Programs of skeleton `test_run_call`: [`OpenTestRunCallProgs`] before load, `TestRunCallProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct TestRunCallProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `test_run_call` before load.
-    pub type OpenTestRunCallProgs<'obj> = TestRunCallProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TestRunCallProgs<'obj, S> {
-        /// Program `set_weight` (section `syscall`).
-        pub fn set_weight(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::set_weight`]'s libbpf-rs handle.
-        pub fn set_weight_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `on_sys_enter` (section `raw_tp/sys_enter`).
-        pub fn on_sys_enter(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::on_sys_enter`]'s libbpf-rs handle.
-        pub fn on_sys_enter_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `on_fentry_test1` (section `fentry/bpf_fentry_test1`).
-        pub fn on_fentry_test1(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::on_fentry_test1`]'s libbpf-rs handle.
-        pub fn on_fentry_test1_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `tp_btf_sys_enter` (section `tp_btf/sys_enter`).
-        pub fn tp_btf_sys_enter(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::tp_btf_sys_enter`]'s libbpf-rs handle.
-        pub fn tp_btf_sys_enter_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-        /// Program `on_nanosleep` (section `kprobe/do_nanosleep`).
-        pub fn on_nanosleep(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 4)
-        }
-        /// [`Self::on_nanosleep`]'s libbpf-rs handle.
-        pub fn on_nanosleep_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 4)
-        }
-    }
-    /// struct_ops shadows of skeleton `test_run_call`: [`OpenTestRunCallStructOps`] before load, `TestRunCallStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct TestRunCallStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `test_run_call` before load.
-    pub type OpenTestRunCallStructOps<'obj> = TestRunCallStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TestRunCallStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenTestRunCallSkel TestRunCallSkel; OpenTestRunCallMaps OpenTestRunCallMapsMut
+        TestRunCallMaps; #[doc = " Data section `.bss` (48 bytes): its variables."] bss 0
+        bss_map : fixed(types::bss) live(BssLive); #[doc =
+        " Data section `.data` (4 bytes): its variables."] data 1 data_map :
+        fixed(types::data) live(DataLive);
+    );
+    __skel::progs!(
+        OpenTestRunCallSkel TestRunCallSkel; OpenTestRunCallProgs OpenTestRunCallProgsMut
+        TestRunCallProgs TestRunCallProgsMut; #[doc =
+        " Program `set_weight` (section `syscall`)."] set_weight 0; #[doc =
+        " Program `on_sys_enter` (section `raw_tp/sys_enter`)."] on_sys_enter 1; #[doc =
+        " Program `on_fentry_test1` (section `fentry/bpf_fentry_test1`)."]
+        on_fentry_test1 2; #[doc =
+        " Program `tp_btf_sys_enter` (section `tp_btf/sys_enter`)."] tp_btf_sys_enter 3;
+        #[doc = " Program `on_nanosleep` (section `kprobe/do_nanosleep`)."] on_nanosleep
+        4;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `weights` (C `__u32[2]`)."] weights : [u32; 2] =>
+        weights, set_weights; #[doc = " `weight_calls` (C `__u32`)."] weight_calls : u32
+        => weight_calls, set_weight_calls; #[doc = " `last_syscall_id` (C `__u64`)."]
+        last_syscall_id : u64 => last_syscall_id, set_last_syscall_id; #[doc =
+        " `raw_tp_runs` (C `__u64`)."] raw_tp_runs : u64 => raw_tp_runs, set_raw_tp_runs;
+        #[doc = " `fentry_arg` (C `__u32`)."] fentry_arg : u32 => fentry_arg,
+        set_fentry_arg; #[doc = " `fentry_runs` (C `__u64`)."] fentry_runs : u64 =>
+        fentry_runs, set_fentry_runs
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; #[doc = " `last_cpu` (C `__u32`)."] last_cpu : u32 =>
+        last_cpu, set_last_cpu
+    );
     /// Links of skeleton `test_run_call`.
     #[derive(Debug, Default)]
     pub struct TestRunCallLinks<'obj> {

@@ -64,11 +64,13 @@ mod __skel_test_run_packet {
                     "test_run.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 2),
+                    false,
                 ),
                 s::MapSpec::data(
                     "test_run.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 16),
+                    false,
                 ),
             ],
             progs: &[
@@ -78,7 +80,6 @@ mod __skel_test_run_packet {
                 s::ProgSpec::new("sock_udp_only", false),
                 s::ProgSpec::new("cgroup_allow_udp", false),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `test_run_packet`, embedded in the binary (libbpf names it `test_run_packet`).
@@ -95,26 +96,24 @@ mod __skel_test_run_packet {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenTestRunPacketSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenTestRunPacketSkel {
-                maps: OpenTestRunPacketMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenTestRunPacketProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenTestRunPacketStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenTestRunPacketSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenTestRunPacketSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for TestRunPacketSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for TestRunPacketSkelBuilder {
         type Open<'obj> = OpenTestRunPacketSkel<'obj>;
         type Loaded<'obj> = TestRunPacketSkel<'obj>;
         fn __open(
@@ -134,14 +133,8 @@ mod __skel_test_run_packet {
     pub type OwnedOpenTestRunPacketSkel = __skel::OwnedOpen<TestRunPacketSkelBuilder>;
     /// Skeleton `test_run_packet`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedTestRunPacketSkel = __skel::Owned<TestRunPacketSkelBuilder>;
-    /// BPF object `test_run_packet`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `test_run_packet`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenTestRunPacketSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenTestRunPacketMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenTestRunPacketProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenTestRunPacketStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenTestRunPacketSkel<'obj> {
@@ -150,19 +143,9 @@ mod __skel_test_run_packet {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<TestRunPacketSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(TestRunPacketSkel {
-                maps: TestRunPacketMaps {
-                    inner: core.maps(),
-                },
-                progs: TestRunPacketProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: TestRunPacketStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0, 1])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -184,16 +167,11 @@ mod __skel_test_run_packet {
     }
     /// BPF object `test_run_packet`, loaded.
     pub struct TestRunPacketSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: TestRunPacketMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: TestRunPacketProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: TestRunPacketStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: TestRunPacketLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> TestRunPacketSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -215,6 +193,26 @@ mod __skel_test_run_packet {
                     ],
                 )
         }
+        /// Attaches program `xdp_udp` alone, as its section `xdp` says, whatever its autoattach, into `links.xdp_udp` (nothing to do if set).
+        pub fn attach_xdp_udp(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.xdp_udp)
+        }
+        /// Attaches program `xdp_vlan_push` alone, as its section `xdp` says, whatever its autoattach, into `links.xdp_vlan_push` (nothing to do if set).
+        pub fn attach_xdp_vlan_push(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.xdp_vlan_push)
+        }
+        /// Attaches program `tc_classify` alone, as its section `tc` says, whatever its autoattach, into `links.tc_classify` (nothing to do if set).
+        pub fn attach_tc_classify(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(2, &mut self.links.tc_classify)
+        }
+        /// Attaches program `sock_udp_only` alone, as its section `socket` says, whatever its autoattach, into `links.sock_udp_only` (nothing to do if set).
+        pub fn attach_sock_udp_only(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(3, &mut self.links.sock_udp_only)
+        }
+        /// Attaches program `cgroup_allow_udp` alone, as its section `cgroup_skb/ingress` says, whatever its autoattach, into `links.cgroup_allow_udp` (nothing to do if set).
+        pub fn attach_cgroup_allow_udp(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(4, &mut self.links.cgroup_allow_udp)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -225,112 +223,33 @@ mod __skel_test_run_packet {
             f.debug_struct(stringify!(TestRunPacketSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `test_run_packet`: [`OpenTestRunPacketMaps`] before load, `TestRunPacketMaps` after.
-    pub struct TestRunPacketMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `test_run_packet` before load.
-    pub type OpenTestRunPacketMaps<'obj> = TestRunPacketMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TestRunPacketMaps<'obj, S> {
-        /// Map `test_run.rodata` holding data section `.rodata` (2 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 0)
-        }
-        /// Map `test_run.bss` holding data section `.bss` (16 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 1)
-        }
-    }
-    impl<'obj> OpenTestRunPacketMaps<'obj> {
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(1)
-        }
-    }
-    impl<'obj> TestRunPacketMaps<'obj> {
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(1)
-        }
-    }
-    /// Programs of skeleton `test_run_packet`: [`OpenTestRunPacketProgs`] before load, `TestRunPacketProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct TestRunPacketProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `test_run_packet` before load.
-    pub type OpenTestRunPacketProgs<'obj> = TestRunPacketProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TestRunPacketProgs<'obj, S> {
-        /// Program `xdp_udp` (section `xdp`).
-        pub fn xdp_udp(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::xdp_udp`]'s libbpf-rs handle.
-        pub fn xdp_udp_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `xdp_vlan_push` (section `xdp`).
-        pub fn xdp_vlan_push(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::xdp_vlan_push`]'s libbpf-rs handle.
-        pub fn xdp_vlan_push_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-        /// Program `tc_classify` (section `tc`).
-        pub fn tc_classify(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 2)
-        }
-        /// [`Self::tc_classify`]'s libbpf-rs handle.
-        pub fn tc_classify_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 2)
-        }
-        /// Program `sock_udp_only` (section `socket`).
-        pub fn sock_udp_only(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 3)
-        }
-        /// [`Self::sock_udp_only`]'s libbpf-rs handle.
-        pub fn sock_udp_only_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 3)
-        }
-        /// Program `cgroup_allow_udp` (section `cgroup_skb/ingress`).
-        pub fn cgroup_allow_udp(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 4)
-        }
-        /// [`Self::cgroup_allow_udp`]'s libbpf-rs handle.
-        pub fn cgroup_allow_udp_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 4)
-        }
-    }
-    /// struct_ops shadows of skeleton `test_run_packet`: [`OpenTestRunPacketStructOps`] before load, `TestRunPacketStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct TestRunPacketStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `test_run_packet` before load.
-    pub type OpenTestRunPacketStructOps<'obj> = TestRunPacketStructOps<
-        'obj,
-        __skel::Open,
-    >;
-    impl<'obj, S: __skel::Stage> TestRunPacketStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenTestRunPacketSkel TestRunPacketSkel; OpenTestRunPacketMaps
+        OpenTestRunPacketMapsMut TestRunPacketMaps; #[doc =
+        " Data section `.rodata` (2 bytes): its variables."] rodata 0 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.bss` (16 bytes): its variables."] bss 1 bss_map :
+        fixed(types::bss) live(BssLive);
+    );
+    __skel::progs!(
+        OpenTestRunPacketSkel TestRunPacketSkel; OpenTestRunPacketProgs
+        OpenTestRunPacketProgsMut TestRunPacketProgs TestRunPacketProgsMut; #[doc =
+        " Program `xdp_udp` (section `xdp`)."] xdp_udp 0; #[doc =
+        " Program `xdp_vlan_push` (section `xdp`)."] xdp_vlan_push 1; #[doc =
+        " Program `tc_classify` (section `tc`)."] tc_classify 2; #[doc =
+        " Program `sock_udp_only` (section `socket`)."] sock_udp_only 3; #[doc =
+        " Program `cgroup_allow_udp` (section `cgroup_skb/ingress`)."] cgroup_allow_udp
+        4;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `xdp_runs` (C `__u64`)."] xdp_runs : u64 =>
+        xdp_runs, set_xdp_runs; #[doc = " `last_ingress_ifindex` (C `__u32`)."]
+        last_ingress_ifindex : u32 => last_ingress_ifindex, set_last_ingress_ifindex;
+        #[doc = " `last_rx_queue` (C `__u32`)."] last_rx_queue : u32 => last_rx_queue,
+        set_last_rx_queue
+    );
     /// Links of skeleton `test_run_packet`.
     #[derive(Debug, Default)]
     pub struct TestRunPacketLinks<'obj> {

@@ -192,16 +192,17 @@ mod __skel_typed {
                     "typed.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 4),
+                    false,
                 ),
                 s::MapSpec::data(
                     "typed.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 56),
+                    false,
                 ),
                 s::MapSpec::new(".rodata.str1.1", ".rodata.str1.1"),
             ],
             progs: &[s::ProgSpec::new("fill", false)],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `typed`, embedded in the binary (libbpf names it `typed`).
@@ -218,26 +219,24 @@ mod __skel_typed {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenTypedSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenTypedSkel {
-                maps: OpenTypedMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenTypedProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenTypedStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenTypedSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenTypedSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for TypedSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for TypedSkelBuilder {
         type Open<'obj> = OpenTypedSkel<'obj>;
         type Loaded<'obj> = TypedSkel<'obj>;
         fn __open(
@@ -257,14 +256,8 @@ mod __skel_typed {
     pub type OwnedOpenTypedSkel = __skel::OwnedOpen<TypedSkelBuilder>;
     /// Skeleton `typed`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedTypedSkel = __skel::Owned<TypedSkelBuilder>;
-    /// BPF object `typed`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `typed`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenTypedSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenTypedMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenTypedProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenTypedStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenTypedSkel<'obj> {
@@ -273,15 +266,9 @@ mod __skel_typed {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<TypedSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(TypedSkel {
-                maps: TypedMaps { inner: core.maps() },
-                progs: TypedProgs { inner: core.progs() },
-                struct_ops: TypedStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[13, 14])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -303,16 +290,11 @@ mod __skel_typed {
     }
     /// BPF object `typed`, loaded.
     pub struct TypedSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: TypedMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: TypedProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: TypedStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: TypedLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> TypedSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -326,6 +308,10 @@ mod __skel_typed {
             self.core
                 .attach_all(&mut [(s::AttachTarget::Program(0), &mut self.links.fill)])
         }
+        /// Attaches program `fill` alone, as its section `tp/syscalls/sys_enter_getppid` says, whatever its autoattach, into `links.fill` (nothing to do if set).
+        pub fn attach_fill(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.fill)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -336,245 +322,57 @@ mod __skel_typed {
             f.debug_struct(stringify!(TypedSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `typed`: [`OpenTypedMaps`] before load, `TypedMaps` after.
-    pub struct TypedMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `typed` before load.
-    pub type OpenTypedMaps<'obj> = TypedMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TypedMaps<'obj, S> {
-        /// Map `inner_a` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 8 entries).
-        pub fn inner_a(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::inner_a`], exclusive.
-        pub fn inner_a_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries).
-        pub fn outer(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::outer`], exclusive.
-        pub fn outer_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// Map `inner_b` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 8 entries).
-        pub fn inner_b(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::inner_b`], exclusive.
-        pub fn inner_b_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// Map `by_name` (BPF_MAP_TYPE_HASH_OF_MAPS, key 4 bytes, value 4 bytes, max 4 entries).
-        pub fn by_name(&self) -> S::Map<'_> {
-            S::map(&self.inner, 3)
-        }
-        /// [`Self::by_name`], exclusive.
-        pub fn by_name_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 3)
-        }
-        /// Map `hash` (BPF_MAP_TYPE_HASH, key 8 bytes, value 24 bytes: `struct value`, max 64 entries).
-        pub fn hash(&self) -> S::Map<'_> {
-            S::map(&self.inner, 4)
-        }
-        /// [`Self::hash`], exclusive.
-        pub fn hash_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 4)
-        }
-        /// Map `lru` (BPF_MAP_TYPE_LRU_HASH, key 8 bytes, value 24 bytes: `struct value`, max 64 entries).
-        pub fn lru(&self) -> S::Map<'_> {
-            S::map(&self.inner, 5)
-        }
-        /// [`Self::lru`], exclusive.
-        pub fn lru_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 5)
-        }
-        /// Map `array` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 24 bytes: `struct value`, max 4 entries).
-        pub fn array(&self) -> S::Map<'_> {
-            S::map(&self.inner, 6)
-        }
-        /// [`Self::array`], exclusive.
-        pub fn array_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 6)
-        }
-        /// Map `percpu_hash` (BPF_MAP_TYPE_PERCPU_HASH, key 4 bytes, value 8 bytes: `__u64`, max 16 entries).
-        pub fn percpu_hash(&self) -> S::Map<'_> {
-            S::map(&self.inner, 7)
-        }
-        /// [`Self::percpu_hash`], exclusive.
-        pub fn percpu_hash_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 7)
-        }
-        /// Map `percpu_array` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 24 bytes: `struct value`, max 2 entries).
-        pub fn percpu_array(&self) -> S::Map<'_> {
-            S::map(&self.inner, 8)
-        }
-        /// [`Self::percpu_array`], exclusive.
-        pub fn percpu_array_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 8)
-        }
-        /// Map `queue` (BPF_MAP_TYPE_QUEUE, key 0 bytes, value 4 bytes: `__u32`, max 16 entries).
-        pub fn queue(&self) -> S::Map<'_> {
-            S::map(&self.inner, 9)
-        }
-        /// [`Self::queue`], exclusive.
-        pub fn queue_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 9)
-        }
-        /// Map `stack` (BPF_MAP_TYPE_STACK, key 0 bytes, value 4 bytes: `__u32`, max 16 entries).
-        pub fn stack(&self) -> S::Map<'_> {
-            S::map(&self.inner, 10)
-        }
-        /// [`Self::stack`], exclusive.
-        pub fn stack_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 10)
-        }
-        /// Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 16384 entries).
-        pub fn events(&self) -> S::Map<'_> {
-            S::map(&self.inner, 11)
-        }
-        /// [`Self::events`], exclusive.
-        pub fn events_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 11)
-        }
-        /// Map `perf_events` (BPF_MAP_TYPE_PERF_EVENT_ARRAY, key 4 bytes, value 4 bytes, max 0 entries).
-        pub fn perf_events(&self) -> S::Map<'_> {
-            S::map(&self.inner, 12)
-        }
-        /// [`Self::perf_events`], exclusive.
-        pub fn perf_events_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 12)
-        }
-        /// Map `typed.rodata` holding data section `.rodata` (4 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 13)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 13)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 13)
-        }
-        /// Map `typed.bss` holding data section `.bss` (56 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 14)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 14)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 14)
-        }
-        /// Map `.rodata.str1.1` holding data section `.rodata.str1.1` (6 bytes, read-only for BPF programs, not memory-mapped: only static variables).
-        pub fn rodata_str1_1(&self) -> S::Map<'_> {
-            S::map(&self.inner, 15)
-        }
-        /// [`Self::rodata_str1_1`], exclusive.
-        pub fn rodata_str1_1_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 15)
-        }
-    }
-    impl<'obj> OpenTypedMaps<'obj> {
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(13)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(14)
-        }
-    }
-    impl<'obj> TypedMaps<'obj> {
-        /// [`Self::inner_a`], typed key and value.
-        pub fn inner_a_typed(&self) -> __skel::maps::Hash<'_, u32, u64> {
-            __skel::maps::Hash::__new(&self.inner, 0)
-        }
-        /// [`Self::outer`], typed key and value.
-        pub fn outer_typed(
-            &self,
-        ) -> __skel::maps::MapOfMaps<'_, u32, __skel::maps::Hash<'static, u32, u64>> {
-            __skel::maps::MapOfMaps::__new(&self.inner, 1)
-        }
-        /// [`Self::inner_b`], typed key and value.
-        pub fn inner_b_typed(&self) -> __skel::maps::Hash<'_, u32, u64> {
-            __skel::maps::Hash::__new(&self.inner, 2)
-        }
-        /// [`Self::by_name`], typed key and value.
-        pub fn by_name_typed(
-            &self,
-        ) -> __skel::maps::MapOfMaps<'_, u32, __skel::maps::Hash<'static, u32, u64>> {
-            __skel::maps::MapOfMaps::__new(&self.inner, 3)
-        }
-        /// [`Self::hash`], typed key and value.
-        pub fn hash_typed(&self) -> __skel::maps::Hash<'_, types::key, types::value> {
-            __skel::maps::Hash::__new(&self.inner, 4)
-        }
-        /// [`Self::lru`], typed key and value.
-        pub fn lru_typed(&self) -> __skel::maps::Hash<'_, types::key, types::value> {
-            __skel::maps::Hash::__new(&self.inner, 5)
-        }
-        /// [`Self::array`], typed key and value.
-        pub fn array_typed(&self) -> __skel::maps::Array<'_, types::value> {
-            __skel::maps::Array::__new(&self.inner, 6)
-        }
-        /// [`Self::percpu_hash`], typed key and value.
-        pub fn percpu_hash_typed(&self) -> __skel::maps::PerCpuHash<'_, u32, u64> {
-            __skel::maps::PerCpuHash::__new(&self.inner, 7)
-        }
-        /// [`Self::percpu_array`], typed key and value.
-        pub fn percpu_array_typed(&self) -> __skel::maps::PerCpuArray<'_, types::value> {
-            __skel::maps::PerCpuArray::__new(&self.inner, 8)
-        }
-        /// [`Self::queue`], typed key and value.
-        pub fn queue_typed(&self) -> __skel::maps::Queue<'_, u32> {
-            __skel::maps::Queue::__new(&self.inner, 9)
-        }
-        /// [`Self::stack`], typed key and value.
-        pub fn stack_typed(&self) -> __skel::maps::Queue<'_, u32> {
-            __skel::maps::Queue::__new(&self.inner, 10)
-        }
-        /// [`Self::events`], typed events.
-        pub fn events_typed(&self) -> __skel::events::RingBuf<'_, types::event> {
-            __skel::events::RingBuf::__new(&self.inner, 11)
-        }
-        /// [`Self::perf_events`], typed events.
-        pub fn perf_events_typed(&self) -> __skel::events::PerfEvents<'_, types::event> {
-            __skel::events::PerfEvents::__new(&self.inner, 12)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(14)
-        }
-    }
-    /// Programs of skeleton `typed`: [`OpenTypedProgs`] before load, `TypedProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct TypedProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `typed` before load.
-    pub type OpenTypedProgs<'obj> = TypedProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TypedProgs<'obj, S> {
-        /// Program `fill` (section `tp/syscalls/sys_enter_getppid`).
-        pub fn fill(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::fill`]'s libbpf-rs handle.
-        pub fn fill_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-    }
-    /// struct_ops shadows of skeleton `typed`: [`OpenTypedStructOps`] before load, `TypedStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct TypedStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `typed` before load.
-    pub type OpenTypedStructOps<'obj> = TypedStructOps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> TypedStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenTypedSkel TypedSkel; OpenTypedMaps OpenTypedMapsMut TypedMaps; #[doc =
+        " Map `inner_a` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 8 entries)."]
+        inner_a 0 : typed(Hash, u32, u64); #[doc =
+        " Map `outer` (BPF_MAP_TYPE_ARRAY_OF_MAPS, key 4 bytes, value 4 bytes, max 2 entries)."]
+        outer 1 : typed(MapOfMaps, u32, __skel::maps::Hash < 'static, u32, u64 >); #[doc
+        =
+        " Map `inner_b` (BPF_MAP_TYPE_HASH, key 4 bytes, value 8 bytes: `__u64`, max 8 entries)."]
+        inner_b 2 : typed(Hash, u32, u64); #[doc =
+        " Map `by_name` (BPF_MAP_TYPE_HASH_OF_MAPS, key 4 bytes, value 4 bytes, max 4 entries)."]
+        by_name 3 : typed(MapOfMaps, u32, __skel::maps::Hash < 'static, u32, u64 >);
+        #[doc =
+        " Map `hash` (BPF_MAP_TYPE_HASH, key 8 bytes, value 24 bytes: `struct value`, max 64 entries)."]
+        hash 4 : typed(Hash, types::key, types::value); #[doc =
+        " Map `lru` (BPF_MAP_TYPE_LRU_HASH, key 8 bytes, value 24 bytes: `struct value`, max 64 entries)."]
+        lru 5 : typed(Hash, types::key, types::value); #[doc =
+        " Map `array` (BPF_MAP_TYPE_ARRAY, key 4 bytes, value 24 bytes: `struct value`, max 4 entries)."]
+        array 6 : typed(Array, types::value); #[doc =
+        " Map `percpu_hash` (BPF_MAP_TYPE_PERCPU_HASH, key 4 bytes, value 8 bytes: `__u64`, max 16 entries)."]
+        percpu_hash 7 : typed(PerCpuHash, u32, u64); #[doc =
+        " Map `percpu_array` (BPF_MAP_TYPE_PERCPU_ARRAY, key 4 bytes, value 24 bytes: `struct value`, max 2 entries)."]
+        percpu_array 8 : typed(PerCpuArray, types::value); #[doc =
+        " Map `queue` (BPF_MAP_TYPE_QUEUE, key 0 bytes, value 4 bytes: `__u32`, max 16 entries)."]
+        queue 9 : typed(Queue, u32); #[doc =
+        " Map `stack` (BPF_MAP_TYPE_STACK, key 0 bytes, value 4 bytes: `__u32`, max 16 entries)."]
+        stack 10 : typed(Queue, u32); #[doc =
+        " Map `events` (BPF_MAP_TYPE_RINGBUF, key 0 bytes, value 0 bytes, max 16384 entries)."]
+        events 11 : events(RingBuf, types::event, "struct event"); #[doc =
+        " Map `perf_events` (BPF_MAP_TYPE_PERF_EVENT_ARRAY, key 4 bytes, value 4 bytes, max 0 entries)."]
+        perf_events 12 : events(PerfEvents, types::event, "struct event"); #[doc =
+        " Data section `.rodata` (4 bytes): its variables."] rodata 13 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.bss` (56 bytes): its variables."] bss 14 bss_map :
+        fixed(types::bss) live(BssLive); #[doc =
+        " Data section `.rodata.str1.1` (6 bytes, only static variables: not mapped after load)."]
+        rodata_str1_1 15 : handle;
+    );
+    __skel::progs!(
+        OpenTypedSkel TypedSkel; OpenTypedProgs OpenTypedProgsMut TypedProgs
+        TypedProgsMut; #[doc =
+        " Program `fill` (section `tp/syscalls/sys_enter_getppid`)."] fill 0;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `rounds` (C `__u32`)."] rounds : u32 => rounds,
+        set_rounds; #[doc = " `last_event` (C `struct event`)."] last_event :
+        types::event => last_event, set_last_event; #[doc =
+        " `keep_standalone_t` (C `standalone_t *`)."] keep_standalone_t :
+        __skel::OpaquePtr => keep_standalone_t, set_keep_standalone_t
+    );
     /// Links of skeleton `typed`.
     #[derive(Debug, Default)]
     pub struct TypedLinks<'obj> {

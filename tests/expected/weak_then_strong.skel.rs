@@ -128,23 +128,25 @@ mod __skel_weak_then_strong {
                     "weak_the.data",
                     ".data",
                     s::TypeSpec::of::<types::data>("data", 48),
+                    false,
                 ),
                 s::MapSpec::data(
                     "weak_the.rodata",
                     ".rodata",
                     s::TypeSpec::of::<types::rodata>("rodata", 16),
+                    false,
                 ),
                 s::MapSpec::data(
                     "weak_the.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 80),
+                    false,
                 ),
             ],
             progs: &[
                 s::ProgSpec::new("see_in_weak_file", false),
                 s::ProgSpec::new("see_in_strong_file", false),
             ],
-            struct_ops: &[],
         }
     };
     /// Opens BPF object `weak_then_strong`, embedded in the binary (libbpf names it `weak_then_stron`).
@@ -161,26 +163,24 @@ mod __skel_weak_then_strong {
             mut self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenWeakThenStrongSkel<'obj>> {
-            let core = storage.open(&SPEC, &mut self.obj_builder)?;
-            ::core::result::Result::Ok(OpenWeakThenStrongSkel {
-                maps: OpenWeakThenStrongMaps {
-                    inner: core.maps(),
-                },
-                progs: OpenWeakThenStrongProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: OpenWeakThenStrongStructOps {
-                    inner: core.struct_ops(),
-                },
-                core,
-            })
+            let core = __skel::__private::OpenCore::open(
+                storage,
+                &SPEC,
+                &mut self.obj_builder,
+            )?;
+            ::core::result::Result::Ok(OpenWeakThenStrongSkel { core })
         }
         /// Opens the object into storage of its own: the owned form.
         pub fn open_owned(self) -> __skel::Result<OwnedOpenWeakThenStrongSkel> {
             __skel::OwnedOpen::new(self)
         }
     }
-    impl __skel::SkelBuilder for WeakThenStrongSkelBuilder {
+    /// SAFETY: the open and loaded skeletons hold a private core that
+    /// borrows only the storage `__open` is given, and links of their
+    /// own object; both are invariant in `'obj` (the core's brand), and
+    /// nothing whose type mentions `'obj` can be stored through a shared
+    /// reference.
+    unsafe impl __skel::SkelBuilder for WeakThenStrongSkelBuilder {
         type Open<'obj> = OpenWeakThenStrongSkel<'obj>;
         type Loaded<'obj> = WeakThenStrongSkel<'obj>;
         fn __open(
@@ -200,14 +200,8 @@ mod __skel_weak_then_strong {
     pub type OwnedOpenWeakThenStrongSkel = __skel::OwnedOpen<WeakThenStrongSkelBuilder>;
     /// Skeleton `weak_then_strong`, loaded, in its owned form: no lifetime, `Send`, detaches and closes the object when dropped. Read it with `get()`, change it in `with(|skel| ...)`.
     pub type OwnedWeakThenStrongSkel = __skel::Owned<WeakThenStrongSkelBuilder>;
-    /// BPF object `weak_then_strong`, opened: change maps, programs, struct_ops shadows and globals, then load.
+    /// BPF object `weak_then_strong`, opened: change maps, programs, struct_ops shadows and globals, then `load()`.
     pub struct OpenWeakThenStrongSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: OpenWeakThenStrongMaps<'obj>,
-        /// Programs: tokens for struct_ops slots and libbpf-rs handles.
-        pub progs: OpenWeakThenStrongProgs<'obj>,
-        /// Shadows of struct_ops maps, writable until load.
-        pub struct_ops: OpenWeakThenStrongStructOps<'obj>,
         core: __skel::__private::OpenCore<'obj>,
     }
     impl<'obj> OpenWeakThenStrongSkel<'obj> {
@@ -216,19 +210,9 @@ mod __skel_weak_then_strong {
         /// is loaded exactly when a slot of a map that will be created
         /// holds it.
         pub fn load(self) -> __skel::Result<WeakThenStrongSkel<'obj>> {
-            let core = self.core.load()?;
             ::core::result::Result::Ok(WeakThenStrongSkel {
-                maps: WeakThenStrongMaps {
-                    inner: core.maps(),
-                },
-                progs: WeakThenStrongProgs {
-                    inner: core.progs(),
-                },
-                struct_ops: WeakThenStrongStructOps {
-                    inner: core.struct_ops(),
-                },
+                core: self.core.load()?.require_mapped(&[0, 1, 2])?,
                 links: ::core::default::Default::default(),
-                core,
             })
         }
         /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
@@ -250,16 +234,11 @@ mod __skel_weak_then_strong {
     }
     /// BPF object `weak_then_strong`, loaded.
     pub struct WeakThenStrongSkel<'obj> {
-        /// Maps: libbpf-rs handles and typed views of data sections.
-        pub maps: WeakThenStrongMaps<'obj>,
-        /// Programs: tokens and libbpf-rs handles.
-        pub progs: WeakThenStrongProgs<'obj>,
-        /// Shadows of struct_ops maps, read-only: what was sent at load.
-        pub struct_ops: WeakThenStrongStructOps<'obj>,
-        /// Links made by `attach`; dropping one detaches it
+        core: __skel::__private::LoadedCore<'obj>,
+        /// Links made by `attach()` and `attach_<...>()`; dropping
+        /// one (`links.<name> = None`, or `take()`) detaches it
         /// (struct_ops: unregisters).
         pub links: WeakThenStrongLinks<'obj>,
-        core: __skel::__private::LoadedCore<'obj>,
     }
     impl<'obj> WeakThenStrongSkel<'obj> {
         /// Attaches every program whose section names its target, as
@@ -278,6 +257,14 @@ mod __skel_weak_then_strong {
                     ],
                 )
         }
+        /// Attaches program `see_in_weak_file` alone, as its section `syscall` says, whatever its autoattach, into `links.see_in_weak_file` (nothing to do if set).
+        pub fn attach_see_in_weak_file(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(0, &mut self.links.see_in_weak_file)
+        }
+        /// Attaches program `see_in_strong_file` alone, as its section `syscall` says, whatever its autoattach, into `links.see_in_strong_file` (nothing to do if set).
+        pub fn attach_see_in_strong_file(&mut self) -> __skel::Result<()> {
+            self.core.attach_one_program(1, &mut self.links.see_in_strong_file)
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -288,108 +275,40 @@ mod __skel_weak_then_strong {
             f.debug_struct(stringify!(WeakThenStrongSkel)).finish_non_exhaustive()
         }
     }
-    /// Maps of skeleton `weak_then_strong`: [`OpenWeakThenStrongMaps`] before load, `WeakThenStrongMaps` after.
-    pub struct WeakThenStrongMaps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Maps<'obj>,
-    }
-    /// Maps of skeleton `weak_then_strong` before load.
-    pub type OpenWeakThenStrongMaps<'obj> = WeakThenStrongMaps<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> WeakThenStrongMaps<'obj, S> {
-        /// Map `weak_the.data` holding data section `.data` (48 bytes, initialized data, memory-mapped).
-        pub fn data(&self) -> S::Map<'_> {
-            S::map(&self.inner, 0)
-        }
-        /// [`Self::data`], exclusive.
-        pub fn data_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 0)
-        }
-        /// The variables of `.data`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn data_data(&self) -> __skel::Result<&types::data> {
-            S::data(&self.inner, 0)
-        }
-        /// Map `weak_the.rodata` holding data section `.rodata` (16 bytes, read-only for BPF programs, memory-mapped).
-        pub fn rodata(&self) -> S::Map<'_> {
-            S::map(&self.inner, 1)
-        }
-        /// [`Self::rodata`], exclusive.
-        pub fn rodata_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 1)
-        }
-        /// The variables of `.rodata`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn rodata_data(&self) -> __skel::Result<&types::rodata> {
-            S::data(&self.inner, 1)
-        }
-        /// Map `weak_the.bss` holding data section `.bss` (80 bytes, zero-initialized data, memory-mapped).
-        pub fn bss(&self) -> S::Map<'_> {
-            S::map(&self.inner, 2)
-        }
-        /// [`Self::bss`], exclusive.
-        pub fn bss_mut(&mut self) -> S::MapMut<'_> {
-            S::map_mut(&mut self.inner, 2)
-        }
-        /// The variables of `.bss`: their initial values before load, live (shared with the BPF programs) after. An error, not a panic, when the map cannot hold the view (see `skel_runtime::ViewProblem`).
-        pub fn bss_data(&self) -> __skel::Result<&types::bss> {
-            S::data(&self.inner, 2)
-        }
-    }
-    impl<'obj> OpenWeakThenStrongMaps<'obj> {
-        /// [`Self::data_data`], writable until load.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::rodata_data`], writable until load.
-        pub fn rodata_data_mut(&mut self) -> __skel::Result<&mut types::rodata> {
-            self.inner.data_mut(1)
-        }
-        /// [`Self::bss_data`], writable until load.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(2)
-        }
-    }
-    impl<'obj> WeakThenStrongMaps<'obj> {
-        /// [`Self::data_data`], writable.
-        pub fn data_data_mut(&mut self) -> __skel::Result<&mut types::data> {
-            self.inner.data_mut(0)
-        }
-        /// [`Self::bss_data`], writable.
-        pub fn bss_data_mut(&mut self) -> __skel::Result<&mut types::bss> {
-            self.inner.data_mut(2)
-        }
-    }
-    /// Programs of skeleton `weak_then_strong`: [`OpenWeakThenStrongProgs`] before load, `WeakThenStrongProgs` after. A program's token (`&Program`) is what struct_ops slots hold.
-    pub struct WeakThenStrongProgs<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Progs<'obj>,
-    }
-    /// Programs of skeleton `weak_then_strong` before load.
-    pub type OpenWeakThenStrongProgs<'obj> = WeakThenStrongProgs<'obj, __skel::Open>;
-    impl<'obj, S: __skel::Stage> WeakThenStrongProgs<'obj, S> {
-        /// Program `see_in_weak_file` (section `syscall`).
-        pub fn see_in_weak_file(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 0)
-        }
-        /// [`Self::see_in_weak_file`]'s libbpf-rs handle.
-        pub fn see_in_weak_file_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 0)
-        }
-        /// Program `see_in_strong_file` (section `syscall`).
-        pub fn see_in_strong_file(&self) -> &'obj __skel::Program<'obj> {
-            S::program(&self.inner, 1)
-        }
-        /// [`Self::see_in_strong_file`]'s libbpf-rs handle.
-        pub fn see_in_strong_file_mut(&mut self) -> S::ProgramMut<'_> {
-            S::program_mut(&mut self.inner, 1)
-        }
-    }
-    /// struct_ops shadows of skeleton `weak_then_strong`: [`OpenWeakThenStrongStructOps`] before load, `WeakThenStrongStructOps` after. In a shadow, `ops.slot = Some(open.progs.other())` swaps a callback, `None` clears it.
-    pub struct WeakThenStrongStructOps<'obj, S: __skel::Stage = __skel::Loaded> {
-        inner: S::Shadows<'obj>,
-    }
-    /// struct_ops shadows of skeleton `weak_then_strong` before load.
-    pub type OpenWeakThenStrongStructOps<'obj> = WeakThenStrongStructOps<
-        'obj,
-        __skel::Open,
-    >;
-    impl<'obj, S: __skel::Stage> WeakThenStrongStructOps<'obj, S> {}
+    __skel::maps!(
+        OpenWeakThenStrongSkel WeakThenStrongSkel; OpenWeakThenStrongMaps
+        OpenWeakThenStrongMapsMut WeakThenStrongMaps; #[doc =
+        " Data section `.data` (48 bytes): its variables."] data 0 data_map :
+        fixed(types::data) live(DataLive); #[doc =
+        " Data section `.rodata` (16 bytes): its variables."] rodata 1 rodata_map :
+        fixed(types::rodata) frozen; #[doc =
+        " Data section `.bss` (80 bytes): its variables."] bss 2 bss_map :
+        fixed(types::bss) live(BssLive);
+    );
+    __skel::progs!(
+        OpenWeakThenStrongSkel WeakThenStrongSkel; OpenWeakThenStrongProgs
+        OpenWeakThenStrongProgsMut WeakThenStrongProgs WeakThenStrongProgsMut; #[doc =
+        " Program `see_in_weak_file` (section `syscall`)."] see_in_weak_file 0; #[doc =
+        " Program `see_in_strong_file` (section `syscall`)."] see_in_strong_file 1;
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.data` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().data()`)."]
+        DataLive : types::data; #[doc = " `weak_file_only` (C `__u64`)."] weak_file_only
+        : u64 => weak_file_only, set_weak_file_only; #[doc =
+        " `strong_file_only` (C `__u64`)."] strong_file_only : u64 => strong_file_only,
+        set_strong_file_only; #[doc = " `knob` (C `__u64`)."] knob : u64 => knob,
+        set_knob; #[doc = " `cfg` (C `struct cfg`)."] cfg : types::cfg => cfg, set_cfg
+    );
+    __skel::live!(
+        fixed #[doc =
+        " The variables of data section `.bss` after load, live: each getter and setter is one volatile access to memory the BPF programs share (`skel.maps().bss()`)."]
+        BssLive : types::bss; #[doc = " `seen_in_weak_file` (C `struct seen`)."]
+        seen_in_weak_file : types::seen => seen_in_weak_file, set_seen_in_weak_file;
+        #[doc = " `seen_in_strong_file` (C `struct seen`)."] seen_in_strong_file :
+        types::seen => seen_in_strong_file, set_seen_in_strong_file; #[doc =
+        " `zeroed` (C `__u64`)."] zeroed : u64 => zeroed, set_zeroed
+    );
     /// Links of skeleton `weak_then_strong`.
     #[derive(Debug, Default)]
     pub struct WeakThenStrongLinks<'obj> {

@@ -92,7 +92,7 @@ fn an_edition_2021_binary_ships_its_object_in_bpf_objs() {
          fn main() -> Result<(), skel_runtime::Error> {\n    \
          let mut storage = skel_runtime::ObjectStorage::new();\n    \
          let open = globals::GlobalsSkelBuilder::default().open(&mut storage)?;\n    \
-         println!(\"threshold = {}\", open.maps.rodata_data().unwrap().threshold);\n    \
+         println!(\"threshold = {}\", open.maps().rodata().data()?.threshold);\n    \
          Ok(())\n}\n",
     );
     let out = krate.cargo(&["build"]);

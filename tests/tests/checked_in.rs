@@ -46,10 +46,10 @@ fn a_moved_skeleton_builds_and_opens_its_object() {
          fn main() -> Result<(), skel_runtime::Error> {\n    \
          let mut storage = skel_runtime::ObjectStorage::new();\n    \
          let open = globals::GlobalsSkelBuilder::default().open(&mut storage)?;\n    \
-         println!(\"mod: origin = ({}, {})\", open.maps.data_data().unwrap().origin.x, open.maps.data_data().unwrap().origin.y);\n    \
+         println!(\"mod: origin = ({}, {})\", open.maps().data().origin.x, open.maps().data().origin.y);\n    \
          let mut storage = skel_runtime::ObjectStorage::new();\n    \
          let open = included::GlobalsSkelBuilder::default().open(&mut storage)?;\n    \
-         println!(\"include: threshold = {}\", open.maps.rodata_data().unwrap().threshold);\n    \
+         println!(\"include: threshold = {}\", open.maps().rodata().data()?.threshold);\n    \
          Ok(())\n}\n",
     );
     let out = krate.cargo(&["build"]);

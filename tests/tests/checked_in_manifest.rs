@@ -57,7 +57,7 @@ fn a_checked_in_skeleton_builds_without_clang_until_an_input_changes() {
          fn main() -> Result<(), skel_runtime::Error> {\n    \
          let mut storage = skel_runtime::ObjectStorage::new();\n    \
          let open = committed::CommittedSkelBuilder::default().open(&mut storage)?;\n    \
-         println!(\"value = {}\", open.maps.data_data().unwrap().value);\n    \
+         println!(\"value = {}\", open.maps().data().value);\n    \
          Ok(())\n}\n",
     );
     let run = || {

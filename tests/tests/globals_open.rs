@@ -10,7 +10,7 @@ use skel_tests::objects::var_offsets;
 fn initial_values_read_through_typed_views() {
     let mut storage = ObjectStorage::new();
     let open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
-    let data = open.maps.data_data().unwrap();
+    let data = open.maps().data();
     assert!(data.enabled.get());
     assert_eq!(data.mode, types::mode::MODE_ON);
     assert_eq!((data.origin.x, data.origin.y), (1, 2));
@@ -33,14 +33,15 @@ fn initial_values_read_through_typed_views() {
     assert_eq!(data.typedef_anon.z, 9);
     assert_eq!(data.tagged.s, 8);
     assert_eq!(std::mem::size_of_val(&data.nothing), 0);
-    let bss = open.maps.bss_data().unwrap();
+    let bss = open.maps().bss();
     assert_eq!((bss.counter, bss.hidden_counter), (0, 0));
     assert!(bss.ptr.is_null());
-    let ro = open.maps.rodata_data().unwrap();
+    let rodata = open.maps().rodata();
+    let ro = rodata.data().unwrap();
     assert_eq!(ro.threshold, 10);
     assert_eq!(ro.label.to_str().unwrap(), "rodata");
-    assert_eq!(open.maps.data_custom_data().unwrap().in_custom, 3);
-    assert_eq!(open.maps.rodata_custom_data().unwrap().ro_custom, 4);
+    assert_eq!(open.maps().data_custom().in_custom, 3);
+    assert_eq!(open.maps().rodata_custom().ro_custom, 4);
 }
 
 #[test]
@@ -49,7 +50,7 @@ fn writes_land_at_the_variable_offsets() {
     let mut open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
     let obj = open.as_libbpf_object();
     {
-        let d = open.maps.data_data_mut().unwrap();
+        let d = open.maps_mut().data();
         d.enabled = false.into();
         d.mode = types::mode(77);
         d.origin.y = -2;
@@ -67,13 +68,13 @@ fn writes_land_at_the_variable_offsets() {
         d.bytes[4] = 50;
         d.tagged.s = -1;
     }
-    open.maps.rodata_data_mut().unwrap().threshold = 99;
-    open.maps.bss_data_mut().unwrap().counter = 0x0102_0304_0506_0708;
-    open.maps.rodata_custom_data_mut().unwrap().ro_custom = 44;
+    open.maps_mut().rodata().data_mut().unwrap().threshold = 99;
+    open.maps_mut().bss().counter = 0x0102_0304_0506_0708;
+    open.maps_mut().rodata_custom().ro_custom = 44;
 
     // SAFETY: the object stays open (`open` is alive).
     let off = unsafe { var_offsets(obj, ".data") };
-    let map = open.maps.data();
+    let map = open.maps().data_map().libbpf();
     let buf = map.initial_value().unwrap();
     let at = |name: &str, len: usize| &buf[off[name]..off[name] + len];
     assert_eq!(at("enabled", 1), [0]);
@@ -98,19 +99,19 @@ fn writes_land_at_the_variable_offsets() {
 
     // SAFETY: the object stays open (`open` is alive).
     let off = unsafe { var_offsets(obj, ".rodata") };
-    let map = open.maps.rodata();
+    let map = open.maps().rodata_map().libbpf();
     assert_eq!(
         &map.initial_value().unwrap()[off["threshold"]..][..4],
         99i32.to_le_bytes()
     );
     // SAFETY: the object stays open (`open` is alive).
     let off = unsafe { var_offsets(obj, ".bss") };
-    let map = open.maps.bss();
+    let map = open.maps().bss_map().libbpf();
     assert_eq!(
         &map.initial_value().unwrap()[off["counter"]..][..8],
         0x0102_0304_0506_0708u64.to_le_bytes()
     );
-    let map = open.maps.rodata_custom();
+    let map = open.maps().rodata_custom_map().libbpf();
     assert_eq!(&map.initial_value().unwrap()[..4], 44u32.to_le_bytes());
 }
 
@@ -190,7 +191,7 @@ fn enum_constants_are_the_values_in_the_c_source() {
     // And the values the BPF object starts with, read through typed views.
     let mut storage = ObjectStorage::new();
     let open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
-    let data = open.maps.data_data().unwrap();
+    let data = open.maps().data();
     assert_eq!(data.sign, types::sign_e::SIGN_NEG);
     assert_eq!(i128::from(data.sign.0), -5);
     assert_eq!(data.wide_neg, types::wide_neg::WIDE_NEG);

@@ -12,7 +12,8 @@ use skel_tests::objects::var_offsets;
 fn initial_values_read_through_typed_views() {
     let mut storage = ObjectStorage::new();
     let open = KindsSkelBuilder::default().open(&mut storage).unwrap();
-    let d = open.maps.data_data().unwrap();
+    let data = open.maps().data();
+    let d = data.data().unwrap();
     let gbf = &d.gbf;
     assert_eq!((gbf.a(), gbf.b(), gbf.c(), gbf.d()), (5, 17, -3, 12345));
     assert_eq!(d.ge, types::tiny::TINY_B);
@@ -22,15 +23,15 @@ fn initial_values_read_through_typed_views() {
     assert_eq!(d.gdb, [1.0, 2.0, 3.0]);
     assert!(d.gb.get());
     assert_eq!(d.gstr.to_str().unwrap(), "hi");
-    let ro = open.maps.rodata_data().unwrap();
+    let ro = open.maps().rodata();
     assert_eq!(ro.roname.to_str().unwrap(), "ro");
     assert_eq!(ro.robf.a(), 1);
-    let custom = open.maps.data_custom_data().unwrap();
+    let custom = open.maps().data_custom();
     assert_eq!(custom.garr.n, 1);
     assert_eq!(custom.garr.arr[3], [7, 8]);
-    assert_eq!(open.maps.rodata_extra_data().unwrap().rosec, 9);
-    assert_eq!(open.maps.data_second_data().unwrap().gsec2, 0);
-    let bss = open.maps.bss_data().unwrap();
+    assert_eq!(open.maps().rodata_extra().rosec, 9);
+    assert_eq!(open.maps().data_second().gsec2, 0);
+    let bss = open.maps().bss();
     assert!(bss.gptr.is_null() && bss.gfn.is_null());
     assert_eq!(bss.gnest.l2.l3.deep, 0);
 }
@@ -41,19 +42,26 @@ fn writes_land_at_the_variable_offsets() {
     let mut open = KindsSkelBuilder::default().open(&mut storage).unwrap();
     let obj = open.as_libbpf_object();
     {
-        let b = open.maps.bss_data_mut().unwrap();
+        let b = open.maps_mut().bss();
         b.gu.__anon_lo_mut().hi = 0xaabb_ccdd;
         b.gu128 = 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10;
         b.gnest.l2.l3.deep = -9;
         b.gtd.x = 41;
-        let d = open.maps.data_data_mut().unwrap();
+        let mut data = open.maps_mut().data();
+        let d = data.data_mut().unwrap();
         d.gbf.set_d(0xff_ffff_ffff);
         d.gi128 = i128::MIN;
-        open.maps.data_custom_data_mut().unwrap().garr.arr[2][1] = 0x55;
+        open.maps_mut().data_custom().garr.arr[2][1] = 0x55;
     }
     // SAFETY: the object stays open (`open` is alive).
     let off = unsafe { var_offsets(obj, ".bss") };
-    let bss = open.maps.bss().initial_value().unwrap().to_vec();
+    let bss = open
+        .maps()
+        .bss_map()
+        .libbpf()
+        .initial_value()
+        .unwrap()
+        .to_vec();
     let at = |name: &str, len: usize| bss[off[name]..off[name] + len].to_vec();
     assert_eq!(at("gu", 8)[4..], 0xaabb_ccddu32.to_le_bytes());
     assert_eq!(
@@ -64,7 +72,13 @@ fn writes_land_at_the_variable_offsets() {
     assert_eq!(at("gtd", 4), 41i32.to_le_bytes());
     // SAFETY: the object stays open (`open` is alive).
     let off = unsafe { var_offsets(obj, ".data") };
-    let data = open.maps.data().initial_value().unwrap().to_vec();
+    let data = open
+        .maps()
+        .data_map()
+        .libbpf()
+        .initial_value()
+        .unwrap()
+        .to_vec();
     let gbf = u64::from_le_bytes(data[off["gbf"]..][..8].try_into().unwrap());
     assert_eq!(
         (gbf >> 15) & 0xff_ffff_ffff,
@@ -72,7 +86,13 @@ fn writes_land_at_the_variable_offsets() {
         "d: 40 bits at 15"
     );
     assert_eq!(data[off["gi128"]..][..16], i128::MIN.to_le_bytes());
-    let custom = open.maps.data_custom().initial_value().unwrap().to_vec();
+    let custom = open
+        .maps()
+        .data_custom_map()
+        .libbpf()
+        .initial_value()
+        .unwrap()
+        .to_vec();
     // garr.arr starts at byte 4; [2][1] is the sixth int.
     assert_eq!(custom[4 + 5 * 4..][..4], 0x55i32.to_le_bytes());
 }
@@ -89,36 +109,41 @@ fn loads_with_kconfig_map_in_map_and_an_autoload_off_program() {
         return;
     };
     let mut storage = ObjectStorage::new();
-    let open = KindsSkelBuilder::default().open(&mut storage).unwrap();
-    assert!(!open.progs.tp_off().autoload(), "`?tp/` is autoload off");
+    let mut open = KindsSkelBuilder::default().open(&mut storage).unwrap();
+    assert!(
+        !open.progs_mut().tp_off().autoload(),
+        "`?tp/` is autoload off"
+    );
     let mut skel = open.load().unwrap();
-    let link = skel.progs.tp_getpid_mut().attach().unwrap();
+    let link = skel.progs_mut().tp_getpid().libbpf().attach().unwrap();
     getpid();
-    let cnt = skel.maps.bss_data().unwrap().cnt;
+    let cnt = skel.maps().bss().cnt();
     // sub(1) + robf.a (1) + rosec (9) + CONFIG_BPF_SYSCALL (1) + 'r' (114).
     assert!(cnt >= 126 && cnt % 126 == 0, "cnt {cnt}");
     drop(link);
     assert!(
-        skel.progs.tp_off().fd().is_none(),
+        skel.progs().tp_off().fd().is_none(),
         "an autoload-off program is not loaded"
     );
     // The map-in-map was created with `inner` in slot 0: a lookup from user
     // space gives the inner map's id.
     assert_eq!(
-        skel.maps.outer().map_type(),
+        skel.maps().outer().libbpf().unwrap().map_type(),
         libbpf_rs::MapType::ArrayOfMaps
     );
     let slot = skel
-        .maps
+        .maps()
         .outer()
+        .libbpf()
+        .unwrap()
         .lookup(&0u32.to_ne_bytes(), libbpf_rs::MapFlags::ANY)
         .unwrap()
         .expect("slot 0 holds the inner map");
-    let inner_id = skel.maps.inner().info().unwrap().info.id;
+    let inner_id = skel.maps().inner().id().unwrap();
     assert_eq!(slot, inner_id.to_ne_bytes());
     // The .kconfig map holds the two externs the program uses: a u32 and a
     // bool.
-    let kconfig = skel.maps.kconfig();
-    assert_eq!(kconfig.map_type(), libbpf_rs::MapType::Array);
-    assert_eq!(kconfig.value_size(), 5);
+    let kconfig = skel.maps().kconfig().info();
+    assert_eq!(kconfig.map_type, libbpf_sys::BPF_MAP_TYPE_ARRAY);
+    assert_eq!(kconfig.value_size, 5);
 }

@@ -5,7 +5,9 @@
 
 use std::mem::size_of;
 
-use skel_runtime::__private::{Aligned, MapSpec, SkelSpec, StructOpsSpec, TypeSpec};
+use skel_runtime::__private::{
+    Aligned, MapSpec, MapSpecKind, OpenCore, SkelSpec, StructOpsSpec, TypeSpec,
+};
 use skel_runtime::libbpf_rs::ObjectBuilder;
 use skel_runtime::{Error, ObjectStorage};
 use skel_tests::tcp_ca_skel::types::{bss, tcp_congestion_ops};
@@ -27,9 +29,9 @@ static WRONG_BSS: SkelSpec = SkelSpec {
             align: 8,
             value_size: size_of::<bss>() + 8,
         },
+        false,
     )],
     progs: &[],
-    struct_ops: &[],
 };
 
 /// The shadow of struct_ops map `skel_ca` 8 bytes longer than libbpf's
@@ -38,19 +40,21 @@ static WRONG_SHADOW: SkelSpec = SkelSpec {
     skeleton: "tcp_ca",
     name: "tcp_ca",
     object: &TCP_CA.0,
-    maps: &[MapSpec::new("skel_ca", "skel_ca")],
-    progs: &[],
-    struct_ops: &[StructOpsSpec {
-        map: 0,
-        shadow: TypeSpec {
-            type_name: "doctored_tcp_congestion_ops",
-            size: size_of::<tcp_congestion_ops<'static>>() + 8,
-            align: 8,
-            value_size: size_of::<tcp_congestion_ops<'static>>() + 8,
-        },
-        members: &[],
-        kernel_struct: "tcp_congestion_ops",
+    maps: &[MapSpec {
+        name: "skel_ca",
+        lookup: "skel_ca",
+        kind: MapSpecKind::StructOps(StructOpsSpec {
+            shadow: TypeSpec {
+                type_name: "doctored_tcp_congestion_ops",
+                size: size_of::<tcp_congestion_ops<'static>>() + 8,
+                align: 8,
+                value_size: size_of::<tcp_congestion_ops<'static>>() + 8,
+            },
+            members: &[],
+            kernel_struct: "tcp_congestion_ops",
+        }),
     }],
+    progs: &[],
 };
 
 /// The same maps with the generated types' true sizes.
@@ -63,17 +67,17 @@ static RIGHT: SkelSpec = SkelSpec {
             "tcp_ca.bss",
             ".bss",
             TypeSpec::of::<bss>("bss", size_of::<bss>()),
+            false,
         ),
-        MapSpec::new("skel_ca", "skel_ca"),
+        MapSpec::struct_ops::<tcp_congestion_ops<'static>>("skel_ca"),
     ],
     progs: &[],
-    struct_ops: &[StructOpsSpec::of::<tcp_congestion_ops<'static>>(1)],
 };
 
 #[test]
 fn the_same_maps_with_true_sizes_open() {
     let mut storage = ObjectStorage::new();
-    if let Err(e) = storage.open(&RIGHT, &mut ObjectBuilder::default()) {
+    if let Err(e) = OpenCore::open(&mut storage, &RIGHT, &mut ObjectBuilder::default()) {
         panic!("{e}");
     }
 }
@@ -81,7 +85,7 @@ fn the_same_maps_with_true_sizes_open() {
 /// Opens `spec` and returns the error, which must be a layout mismatch.
 fn open_error(spec: &'static SkelSpec) -> String {
     let mut storage = ObjectStorage::new();
-    let Err(err) = storage.open(spec, &mut ObjectBuilder::default()) else {
+    let Err(err) = OpenCore::open(&mut storage, spec, &mut ObjectBuilder::default()) else {
         panic!("opened with a doctored layout");
     };
     assert!(matches!(err, Error::LayoutMismatch { .. }), "{err}");

@@ -48,14 +48,28 @@ fn empty_objects_load_and_attach() {
     };
     let mut storage = ObjectStorage::new();
     let open = EmptySkelBuilder::default().open(&mut storage).unwrap();
-    let mut skel = open.load().unwrap();
-    skel.attach().unwrap();
+    let skel = open.load().unwrap();
     assert_eq!(counts(skel.as_libbpf_object()), (0, 0));
+    // A skeleton with nothing to attach has no `attach()`; the owned form
+    // has one for every skeleton, which attaches nothing here.
+    let mut owned = EmptySkelBuilder::default()
+        .open_owned()
+        .unwrap()
+        .load()
+        .unwrap();
+    owned.attach().unwrap();
+    assert_eq!(counts(owned.get().as_libbpf_object()), (0, 0));
 
     let mut storage = ObjectStorage::new();
     let open = IfdefEmptySkelBuilder::default().open(&mut storage).unwrap();
-    let mut skel = open.load().unwrap();
-    skel.attach().unwrap();
+    let skel = open.load().unwrap();
+    assert_eq!(counts(skel.as_libbpf_object()), (0, 0));
+    let mut owned = IfdefEmptySkelBuilder::default()
+        .open_owned()
+        .unwrap()
+        .load()
+        .unwrap();
+    owned.attach().unwrap();
 }
 
 #[test]
@@ -65,14 +79,14 @@ fn a_prebuilt_object_without_btf_opens_untyped() {
     assert_eq!(counts(open.as_libbpf_object()), (3, 2));
     // The data sections, as the C source initialises them; libbpf does not
     // memory-map them without BTF.
-    let data = open.maps.data();
+    let data = open.maps().data().libbpf();
     assert_eq!(data.initial_value(), Some(&3u32.to_ne_bytes()[..]));
     assert_eq!(data.map_flags() & libbpf_sys::BPF_F_MMAPABLE, 0);
-    let rodata = open.maps.rodata();
+    let rodata = open.maps().rodata().libbpf();
     assert_eq!(rodata.initial_value(), Some(&100u32.to_ne_bytes()[..]));
-    assert_eq!(open.maps.bss().value_size(), 8);
-    assert!(open.progs.count_calls_mut().autoload());
-    assert!(!open.progs.off_by_default_mut().autoload());
+    assert_eq!(open.maps().bss().value_size(), 8);
+    assert!(open.progs_mut().count_calls().autoload());
+    assert!(!open.progs_mut().off_by_default().autoload());
 }
 
 #[test]
@@ -83,8 +97,10 @@ fn a_prebuilt_object_without_btf_loads_and_runs() {
     let mut storage = ObjectStorage::new();
     let mut open = NobtfSkelBuilder::default().open(&mut storage).unwrap();
     // `.data` holds `step` alone: set it through the map's initial value.
-    open.maps
-        .data_mut()
+    let mut data = open.maps_mut().data();
+    // SAFETY: the skeleton lays no type over `.data` (no BTF), and the
+    // value keeps its size.
+    unsafe { data.libbpf_mut() }
         .set_initial_value(&5u32.to_ne_bytes())
         .unwrap();
     let mut skel = open.load().unwrap();
@@ -96,8 +112,10 @@ fn a_prebuilt_object_without_btf_loads_and_runs() {
         unsafe { libc::getppid() };
     }
     let bss = skel
-        .maps
+        .maps()
         .bss()
+        .libbpf()
+        .expect("the .bss map was created")
         .lookup(&0u32.to_ne_bytes(), MapFlags::ANY)
         .unwrap()
         .expect("the .bss map has its one entry");

@@ -14,13 +14,13 @@ fn vm_configuration_lands_in_libbpfs_buffer() {
     let mut storage = ObjectStorage::new();
     let mut open = ScxMinimalSkelBuilder::default().open(&mut storage).unwrap();
     assert_eq!(
-        open.struct_ops.skel_scx().enqueue,
-        Some(open.progs.enqueue_local())
+        open.struct_ops().skel_scx().enqueue,
+        Some(open.progs().enqueue_local())
     );
     configure(&mut open, "skel_vm_host").unwrap();
-    let global = open.progs.enqueue_global().as_ptr() as u64;
-    let select_cpu = open.progs.select_cpu().as_ptr() as u64;
-    let map = open.maps.skel_scx();
+    let global = open.progs().enqueue_global().as_ptr() as u64;
+    let select_cpu = open.progs().select_cpu().as_ptr() as u64;
+    let map = open.maps().skel_scx().libbpf();
     let buf = map.initial_value().unwrap();
     let at = |name: &str, len: usize| &buf[off[name]..off[name] + len];
     assert_eq!(at("name", 13), b"skel_vm_host\0");

@@ -37,7 +37,7 @@ fn bytes_at(buf: &[u8], offset: usize, len: usize) -> &[u8] {
 fn initial_values_read_through_the_shadow() {
     let mut storage = ObjectStorage::new();
     let open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
-    let ops = open.struct_ops.shapes();
+    let ops = open.struct_ops().shapes();
     assert_eq!(ops.c, b'x' as i8);
     assert_eq!((ops.sc, ops.uc), (-2, 200));
     assert!(ops.b.get());
@@ -77,16 +77,19 @@ fn initial_values_read_through_the_shadow() {
     assert!(ops.opaque.is_null());
 
     // Slots hold the programs the initialiser named.
-    assert_eq!(ops.op_plain, Some(open.progs.BPF_PROG_a()));
-    assert_eq!(ops.op_typedef, Some(open.progs.op_b()));
-    assert_eq!(ops.op_const, Some(open.progs.op_c()));
-    assert_eq!(open.struct_ops.small_link().run, Some(open.progs.op_b()));
+    assert_eq!(ops.op_plain, Some(open.progs().BPF_PROG_a()));
+    assert_eq!(ops.op_typedef, Some(open.progs().op_b()));
+    assert_eq!(ops.op_const, Some(open.progs().op_c()));
     assert_eq!(
-        open.struct_ops.small_optional().run,
-        Some(open.progs.op_c())
+        open.struct_ops().small_link().run,
+        Some(open.progs().op_b())
     );
-    assert_eq!(open.struct_ops.small_optional_link().run, None);
-    assert_eq!(open.struct_ops.small_optional_link().value, 3);
+    assert_eq!(
+        open.struct_ops().small_optional().run,
+        Some(open.progs().op_c())
+    );
+    assert_eq!(open.struct_ops().small_optional_link().run, None);
+    assert_eq!(open.struct_ops().small_optional_link().value, 3);
 }
 
 #[test]
@@ -94,9 +97,9 @@ fn writes_land_at_the_c_offsets() {
     let off = offsets("shapes_ops");
     let mut storage = ObjectStorage::new();
     let mut open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
-    let alt = open.progs.op_alt();
+    let alt = open.progs().op_alt();
     {
-        let ops = open.struct_ops.shapes_mut();
+        let ops = open.struct_ops_mut().shapes();
         ops.c = 1;
         ops.sc = -1;
         ops.uc = 0xfe;
@@ -134,7 +137,7 @@ fn writes_land_at_the_c_offsets() {
         ops.op_plain = Some(alt);
         ops.op_typedef = None;
     }
-    let map = open.maps.shapes();
+    let map = open.maps().shapes().libbpf();
     let buf = map.initial_value().unwrap();
     let check = |name: &str, expected: &[u8]| {
         let o = off[name];
@@ -173,7 +176,7 @@ fn writes_land_at_the_c_offsets() {
     check("op_typedef", &0u64.to_le_bytes());
     check(
         "op_const",
-        &(open.progs.op_c().as_ptr() as u64).to_le_bytes(),
+        &(open.progs().op_c().as_ptr() as u64).to_le_bytes(),
     );
     // grid[1][2]: int at 5 * 4 bytes into the array
     let g = off["grid"] + 20;
@@ -207,13 +210,17 @@ fn writes_land_at_the_c_offsets() {
 fn slots_swap_and_clear_and_read_back() {
     let mut storage = ObjectStorage::new();
     let mut open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
-    let ops = open.struct_ops.small_link_mut();
-    ops.run = Some(open.progs.op_alt());
-    assert_eq!(open.struct_ops.small_link().run, Some(open.progs.op_alt()));
-    assert_eq!(open.struct_ops.small_link().run.unwrap().name(), "op_alt");
-    open.struct_ops.small_link_mut().run = None;
-    assert_eq!(open.struct_ops.small_link().run, None);
-    let map = open.maps.small_link();
+    let op_alt = open.progs().op_alt();
+    let ops = open.struct_ops_mut().small_link();
+    ops.run = Some(op_alt);
+    assert_eq!(
+        open.struct_ops().small_link().run,
+        Some(open.progs().op_alt())
+    );
+    assert_eq!(open.struct_ops().small_link().run.unwrap().name(), "op_alt");
+    open.struct_ops_mut().small_link().run = None;
+    assert_eq!(open.struct_ops().small_link().run, None);
+    let map = open.maps().small_link().libbpf();
     let buf = map.initial_value().unwrap();
     assert_eq!(&buf[..8], &[0; 8]);
 }
@@ -226,7 +233,7 @@ fn a_program_of_another_object_is_refused_before_libbpf_sees_it() {
         .unwrap();
     let mut storage = ObjectStorage::new();
     let mut open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
-    open.struct_ops.small_link_mut().run = Some(other.progs.op_b());
+    open.struct_ops_mut().small_link().run = Some(other.progs().op_b());
     let err = open.load().unwrap_err();
     let text = err.to_string();
     assert!(
@@ -244,7 +251,7 @@ fn a_non_struct_ops_program_of_the_same_object_is_refused() {
     use skel_tests::keywords_skel::KeywordsSkelBuilder;
     let mut storage = ObjectStorage::new();
     let mut open = KeywordsSkelBuilder::default().open(&mut storage).unwrap();
-    open.struct_ops.r#mod_mut().r#move = Some(open.progs.r#unsafe());
+    open.struct_ops_mut().r#mod().r#move = Some(open.progs().r#unsafe());
     let err = open.load().unwrap_err();
     let text = err.to_string();
     assert!(
@@ -271,6 +278,6 @@ fn skeletons_can_move_to_another_thread() {
     let open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
     send(&open);
     std::thread::scope(|s| {
-        s.spawn(move || assert_eq!(open.struct_ops.shapes().i, -4));
+        s.spawn(move || assert_eq!(open.struct_ops().shapes().i, -4));
     });
 }

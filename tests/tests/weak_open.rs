@@ -66,12 +66,12 @@ macro_rules! weak_strong_tests {
             fn views_show_the_strong_initial_values() {
                 let mut storage = ObjectStorage::new();
                 let open = $builder::default().open(&mut storage).unwrap();
-                let data = open.maps.data_data().unwrap();
+                let data = open.maps().data();
                 assert_eq!(data.knob, 0xbbbb);
                 assert_eq!((data.cfg.a, data.cfg.b), (3, 4));
                 assert_eq!(data.weak_file_only, 0x11);
                 assert_eq!(data.strong_file_only, 0x22);
-                let ro = open.maps.rodata_data().unwrap();
+                let ro = open.maps().rodata();
                 assert_eq!(ro.limit, 20);
                 assert_eq!((ro.weak_file_ro, ro.strong_file_ro), (0x12, 0x23));
             }
@@ -82,24 +82,42 @@ macro_rules! weak_strong_tests {
                 let mut storage = ObjectStorage::new();
                 let mut open = $builder::default().open(&mut storage).unwrap();
                 {
-                    let d = open.maps.data_data_mut().unwrap();
+                    let d = open.maps_mut().data();
                     d.knob = 0x0102_0304_0506_0708;
                     d.cfg.a = 0x0a0b_0c0d;
                     d.cfg.b = 0x0e0f;
                 }
-                open.maps.rodata_data_mut().unwrap().limit = 0x7788_99aa;
-                open.maps.bss_data_mut().unwrap().zeroed = 0x1122_3344_5566_7788;
+                open.maps_mut().rodata().limit = 0x7788_99aa;
+                open.maps_mut().bss().zeroed = 0x1122_3344_5566_7788;
 
-                let data = open.maps.data().initial_value().unwrap().to_vec();
+                let data = open
+                    .maps()
+                    .data_map()
+                    .libbpf()
+                    .initial_value()
+                    .unwrap()
+                    .to_vec();
                 let knob = symbol_offset(&syms, ".data", "knob");
                 assert_eq!(data[knob..knob + 8], 0x0102_0304_0506_0708u64.to_ne_bytes());
                 let cfg = symbol_offset(&syms, ".data", "cfg");
                 assert_eq!(data[cfg..cfg + 4], 0x0a0b_0c0du32.to_ne_bytes());
                 assert_eq!(data[cfg + 4..cfg + 6], 0x0e0fu16.to_ne_bytes());
-                let rodata = open.maps.rodata().initial_value().unwrap().to_vec();
+                let rodata = open
+                    .maps()
+                    .rodata_map()
+                    .libbpf()
+                    .initial_value()
+                    .unwrap()
+                    .to_vec();
                 let limit = symbol_offset(&syms, ".rodata", "limit");
                 assert_eq!(rodata[limit..limit + 4], 0x7788_99aau32.to_ne_bytes());
-                let bss = open.maps.bss().initial_value().unwrap().to_vec();
+                let bss = open
+                    .maps()
+                    .bss_map()
+                    .libbpf()
+                    .initial_value()
+                    .unwrap()
+                    .to_vec();
                 let zeroed = symbol_offset(&syms, ".bss", "zeroed");
                 assert_eq!(
                     bss[zeroed..zeroed + 8],
@@ -136,11 +154,11 @@ macro_rules! weak_strong_tests {
                          this fixture no longer shows the weak/strong bug"
                     );
                     let map = match section {
-                        ".data" => open.maps.data(),
-                        ".rodata" => open.maps.rodata(),
-                        _ => open.maps.bss(),
+                        ".data" => open.maps().data_map(),
+                        ".rodata" => open.maps().rodata_map(),
+                        _ => open.maps().bss_map(),
                     };
-                    let bytes = map.initial_value().unwrap().to_vec();
+                    let bytes = map.libbpf().initial_value().unwrap().to_vec();
                     assert_eq!(bytes[btf..btf + weak_value.len()], weak_value, "{var}");
                 }
             }

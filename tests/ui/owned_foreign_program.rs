@@ -7,7 +7,7 @@ fn main() {
     let mut b = TcpCaSkelBuilder::default().open_owned().unwrap();
     a.with(|a| {
         b.with(|b| {
-            a.struct_ops.skel_ca_mut().init = Some(b.progs.ca_init());
+            a.struct_ops_mut().skel_ca().init = Some(b.progs().ca_init());
         })
     });
 }

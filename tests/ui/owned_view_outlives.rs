@@ -5,11 +5,11 @@ fn main() {
     let bss = {
         let open = TcpCaSkelBuilder::default().open_owned().unwrap();
         let skel = open.load().unwrap();
-        skel.get().maps.bss_data().unwrap()
+        skel.get().maps().bss()
     };
-    println!("{}", bss.calls_init);
+    println!("{}", bss.calls_init());
 
     let mut open = TcpCaSkelBuilder::default().open_owned().unwrap();
-    let shadow = open.with(|open| open.struct_ops.skel_ca_mut());
+    let shadow = open.with(|open| open.struct_ops_mut().skel_ca());
     shadow.flags = 1;
 }

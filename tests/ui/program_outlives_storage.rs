@@ -7,7 +7,7 @@ fn main() {
     {
         let mut storage = ObjectStorage::new();
         let open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
-        prog = open.progs.op_b();
+        prog = open.progs().op_b();
     }
     println!("{}", prog.name());
 }

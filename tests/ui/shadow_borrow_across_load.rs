@@ -5,7 +5,7 @@ use skel_tests::shapes_skel::ShapesSkelBuilder;
 fn main() {
     let mut storage = ObjectStorage::new();
     let mut open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
-    let ops = open.struct_ops.shapes_mut();
+    let ops = open.struct_ops_mut().shapes();
     let _skel = open.load();
     ops.i = 13;
 }

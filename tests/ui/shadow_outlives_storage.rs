@@ -7,7 +7,7 @@ fn main() {
     {
         let mut storage = ObjectStorage::new();
         let open = ShapesSkelBuilder::default().open(&mut storage).unwrap();
-        ops = *open.struct_ops.shapes();
+        ops = *open.struct_ops().shapes();
     }
     println!("{}", ops.i);
 }

@@ -7,6 +7,6 @@ fn main() {
     let mut storage = ObjectStorage::new();
     let open = TypedSkelBuilder::default().open(&mut storage).unwrap();
     let skel = open.load().unwrap();
-    let ring = skel.maps.events_typed();
+    let ring = skel.maps().events();
     let _ = ring.consumer(|_: &value| {});
 }

@@ -6,5 +6,5 @@ fn main() {
     let mut storage = ObjectStorage::new();
     let open = TypedSkelBuilder::default().open(&mut storage).unwrap();
     let skel = open.load().unwrap();
-    let _ = skel.maps.hash_typed().lookup(&1u64);
+    let _ = skel.maps().hash().lookup(&1u64);
 }

@@ -8,6 +8,6 @@ fn main() {
     let mut storage = ObjectStorage::new();
     let open = TypedSkelBuilder::default().open(&mut storage).unwrap();
     let skel = open.load().unwrap();
-    let _ = skel.maps.array_typed().set(0, &7u64);
-    let _ = skel.maps.queue_typed().push(&-1i32, MapFlags::ANY);
+    let _ = skel.maps().array().set(0, &7u64);
+    let _ = skel.maps().queue().push(&-1i32, MapFlags::ANY);
 }

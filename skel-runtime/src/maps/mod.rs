@@ -173,7 +173,8 @@ impl<'a> Target<'a> {
 
 /// Keys of a map, in the kernel's order, from [`Hash::keys`] and friends.
 /// A map changed while iterating may skip or repeat keys, as with every
-/// `bpf_map_get_next_key` walk.
+/// `bpf_map_get_next_key` walk. `Send` and `Sync`, as the handle it
+/// borrows: each step is a `bpf()` call.
 pub struct Keys<'t, K> {
     target: &'t Target<'t>,
     last: Option<K>,

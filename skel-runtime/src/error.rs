@@ -374,7 +374,7 @@ impl fmt::Display for Error {
             Self::KernelLacksMembers { skeleton, maps } => write!(
                 f,
                 "skeleton `{skeleton}`: {}; clear them through the shadow, or call \
-                 `struct_ops.<map>_clear_missing()` before load to clear every member the running \
+                 `struct_ops_mut().clear_<map>_missing()` before load to clear every member the running \
                  kernel lacks (the programs in cleared slots are then not loaded)",
                 MissingMembers::list(maps)
             ),

@@ -375,9 +375,5 @@ fn a_scheduler_on_a_kernel_without_sched_ext_gets_every_constant_reported_missin
             .iter()
             .all(|c| c.section == ".rodata" && c.var == format!("__{}", c.name))
     );
-    assert_eq!(
-        open.maps().rodata().__SCX_DSQ_LOCAL,
-        0,
-        "left as it was"
-    );
+    assert_eq!(open.maps().rodata().__SCX_DSQ_LOCAL, 0, "left as it was");
 }

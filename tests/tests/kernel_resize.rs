@@ -47,7 +47,11 @@ fn the_program_writes_the_last_element_of_a_resized_array() {
     assert!(last.calls >= 3, "{last:?}");
     assert_eq!(last.pid, pid);
     assert_eq!(last.tag, SLOTS as u32);
-    assert_eq!(slots.get(SLOTS - 2).unwrap().tag, 0xfeed, "set before load, kept");
+    assert_eq!(
+        slots.get(SLOTS - 2).unwrap().tag,
+        0xfeed,
+        "set before load, kept"
+    );
     assert!(slots.iter().take(SLOTS - 2).all(|s| s.calls == 0));
     assert_eq!(slots.get(SLOTS), None, "past the end");
 
@@ -67,7 +71,13 @@ fn the_program_writes_the_last_element_of_a_resized_array() {
     assert!(slots.set(SLOTS - 1, last));
     assert!(!slots.set(SLOTS, last), "a write past the end does nothing");
     getppid();
-    let calls = skel.maps().data_slots().slots().get(SLOTS - 1).unwrap().calls;
+    let calls = skel
+        .maps()
+        .data_slots()
+        .slots()
+        .get(SLOTS - 1)
+        .unwrap()
+        .calls;
     assert!(calls >= 1001, "{calls}");
 }
 

@@ -228,7 +228,10 @@ fn xdp_grows_the_packet_and_a_small_output_room_is_enospc() {
     let packet = UdpPacket::new(40000, 53, b"tagged");
     let bytes = packet.to_bytes();
 
-    let out = run(skel.progs().xdp_vlan_push()).data(&bytes).run().unwrap();
+    let out = run(skel.progs().xdp_vlan_push())
+        .data(&bytes)
+        .run()
+        .unwrap();
     assert_eq!(out.xdp_action(), Some(XdpAction::Pass));
     assert_eq!(out.data.len(), bytes.len() + 4);
     let tagged = UdpPacket::parse(&out.data).unwrap();
@@ -311,7 +314,10 @@ fn packets_the_kernel_refuses() {
     }
     // More than a page.
     let big = UdpPacket::new(1, 53, &[0u8; 8000]).to_bytes();
-    let e = run(skel.progs().tc_classify()).data(&big).run().unwrap_err();
+    let e = run(skel.progs().tc_classify())
+        .data(&big)
+        .run()
+        .unwrap_err();
     assert_eq!(errno(&e), libc::EINVAL, "{e}");
     // XDP takes no CPU.
     let packet = UdpPacket::new(1, 53, b"").to_bytes();
@@ -409,7 +415,10 @@ fn socket_filter_and_cgroup_skb_see_the_network_header() {
     let mut tcp = udp.clone();
     tcp.ip.protocol = IPPROTO_TCP;
 
-    let out = run(skel.progs().sock_udp_only()).data(&bytes).run().unwrap();
+    let out = run(skel.progs().sock_udp_only())
+        .data(&bytes)
+        .run()
+        .unwrap();
     assert_eq!(
         out.retval as usize,
         bytes.len() - Ethernet::LEN,
@@ -533,10 +542,7 @@ fn syscall_program_with_a_context_struct() {
         weight: 0,
         ..weight_args::default()
     };
-    assert_eq!(
-        prog.run_syscall(&mut bad).unwrap(),
-        -libc::EINVAL
-    );
+    assert_eq!(prog.run_syscall(&mut bad).unwrap(), -libc::EINVAL);
     assert_eq!(bad.scaled, 0);
 
     // The same through the builder: the context is written back, no data,
@@ -719,14 +725,18 @@ fn fentry_runs_through_the_kernels_test_function() {
 fn assert_tracing_refused(e: &Error) {
     let text = e.to_string();
     assert!(
-        matches!(e, Error::Load { skeleton: "test_run_call", .. }),
+        matches!(
+            e,
+            Error::Load {
+                skeleton: "test_run_call",
+                ..
+            }
+        ),
         "a load error of the skeleton: {e:?}"
     );
     assert_eq!(e.raw_os_error(), Some(libc::EPERM), "{text}");
     assert!(
-        text.starts_with(
-            "skeleton `test_run_call`: libbpf cannot load its BPF object: EPERM (1)"
-        ),
+        text.starts_with("skeleton `test_run_call`: libbpf cannot load its BPF object: EPERM (1)"),
         "{text}"
     );
     let log = e.libbpf_log().expect("a load error carries libbpf's log");

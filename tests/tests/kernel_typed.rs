@@ -7,8 +7,8 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use skel_runtime::{Error, ObjectStorage};
 use skel_runtime::maps::{MapFlags, possible_cpus};
+use skel_runtime::{Error, ObjectStorage};
 use skel_tests::kernel::exclusive;
 use skel_tests::typed_skel::TypedSkelBuilder;
 use skel_tests::typed_skel::types::{

@@ -436,12 +436,21 @@ impl<'a, T: Plain> Live<'a, T> {
 
     /// Writes the whole section. Every variable is written, so values the
     /// programs changed since a [`Self::read`] are overwritten: prefer the
-    /// per-variable setters.
+    /// per-variable setters. Bytes of `T` past the section's end (the tail
+    /// padding of a section whose size is no multiple of its alignment, or
+    /// a section resized below its declared size) are not written.
     pub fn write(&self, value: &T) {
         if self.fits(0, size_of::<T>()) {
             // SAFETY: in bounds (checked), mapped for 'a, and nothing in
             // Rust references the memory (type invariant).
-            unsafe { write_volatile(self.ptr.as_ptr(), *value) }
+            return unsafe { write_volatile(self.ptr.as_ptr(), *value) };
+        }
+        let src = (value as *const T).cast::<u8>();
+        for i in 0..self.len.min(size_of::<T>()) {
+            // SAFETY: byte i is inside both; T has no padding, so every
+            // byte of `value` is initialised; nothing in Rust references
+            // the section's memory (type invariant).
+            unsafe { self.ptr.as_ptr().add(i).write_volatile(src.add(i).read()) };
         }
     }
 

@@ -542,7 +542,10 @@ impl Error {
 }
 
 /// The errno behind a libbpf-rs error: an `io::Error` it carries in its
-/// chain.
+/// chain. libbpf-rs 0.27 keeps that `io::Error` private (no accessor, and
+/// no cause in the chain has its type), so failing a downcast, the errno
+/// is read from the end of the chain's text, where std prints an OS
+/// error's code: `... (os error 22)`.
 fn libbpf_errno(e: &libbpf_rs::Error) -> Option<i32> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use libbpf_rs::{MapCore, MapFlags};
 use skel_runtime::ObjectStorage;
 use skel_tests::core_skel::CoreSkelBuilder;
 use skel_tests::kernel::exclusive;
@@ -22,9 +21,9 @@ fn tracepoint_counts_land_in_maps_and_globals() {
     let mut storage = ObjectStorage::new();
     let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
     // .rodata set before load changes what the program does.
-    open.maps.rodata_data_mut().unwrap().target_pid = pid;
-    open.maps.rodata_data_mut().unwrap().step = 10;
-    assert_eq!(open.maps.data_data().unwrap().initialised, 42);
+    open.maps_mut().rodata().target_pid = pid;
+    open.maps_mut().rodata().step = 10;
+    assert_eq!(open.maps().data().initialised, 42);
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
     assert!(skel.links.count_getpid.is_some());
@@ -38,29 +37,29 @@ fn tracepoint_counts_land_in_maps_and_globals() {
     for _ in 0..5 {
         getpid();
     }
-    let value = skel
-        .maps
+    let count = skel
+        .maps()
         .counts()
-        .lookup(&pid.to_ne_bytes(), MapFlags::ANY)
+        .lookup(&pid)
         .unwrap()
         .expect("an entry for our pid");
-    let count = u64::from_ne_bytes(value.try_into().unwrap());
     assert!(count >= 5, "count {count}");
-    let bss = skel.maps.bss_data().unwrap();
+    let bss = skel.maps().bss().read();
     assert!(bss.hits >= 50, "step 10 from .rodata: {bss:?}");
     assert_eq!(bss.last_pid, pid);
-    assert_eq!(skel.maps.rodata_data().unwrap().target_pid, pid);
+    assert_eq!(skel.maps().rodata().target_pid, pid);
 
     // .bss stays writable after load, through the mmapped map.
-    skel.maps.bss_data_mut().unwrap().hits = 0;
+    skel.maps().bss().set_hits(0);
     getpid();
-    assert_eq!(skel.maps.bss_data().unwrap().hits, 10);
+    assert_eq!(skel.maps().bss().hits(), 10);
 
     // The ring buffer gets an event per clock_nanosleep.
     let events = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
     let sink = events.clone();
     let mut rb = libbpf_rs::RingBufferBuilder::new();
-    let map = skel.maps.events();
+    // `events` has no event type: libbpf-rs's handle, one step away.
+    let map = skel.maps().events().libbpf().expect("created");
     rb.add(&map, move |data: &[u8]| {
         sink.lock()
             .unwrap()
@@ -78,8 +77,9 @@ fn tracepoint_counts_land_in_maps_and_globals() {
     );
 
     // Programs in `?` sections are not loaded.
-    assert!(skel.progs.not_loaded_by_default().fd().is_none());
-    assert!(skel.progs.accept_all().fd().is_some());
+    assert!(skel.progs().not_loaded_by_default().fd().is_none());
+    assert!(!skel.progs().not_loaded_by_default().is_loaded());
+    assert!(skel.progs().accept_all().fd().is_some());
 }
 
 #[test]
@@ -89,19 +89,13 @@ fn another_pid_is_not_counted() {
     };
     let mut storage = ObjectStorage::new();
     let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().unwrap().target_pid = 1; // init, which does not call getpid
+    open.maps_mut().rodata().target_pid = 1; // init, which does not call getpid
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
     getpid();
-    assert_eq!(skel.maps.bss_data().unwrap().hits, 0);
+    assert_eq!(skel.maps().bss().hits(), 0);
     let pid = std::process::id();
-    assert!(
-        skel.maps
-            .counts()
-            .lookup(&pid.to_ne_bytes(), MapFlags::ANY)
-            .unwrap()
-            .is_none()
-    );
+    assert!(skel.maps().counts().lookup(&pid).unwrap().is_none());
 }
 
 #[test]
@@ -111,10 +105,14 @@ fn non_struct_ops_programs_keep_the_users_autoload() {
     };
     let mut storage = ObjectStorage::new();
     let mut open = CoreSkelBuilder::default().open(&mut storage).unwrap();
-    open.progs.accept_all_mut().set_autoload(false);
-    open.progs.not_loaded_by_default_mut().set_autoload(true);
+    open.progs_mut().accept_all().set_autoload(false).unwrap();
+    open.progs_mut()
+        .not_loaded_by_default()
+        .set_autoload(true)
+        .unwrap();
+    assert!(!open.progs_mut().accept_all().autoload());
     let skel = open.load().unwrap();
-    assert!(skel.progs.accept_all().fd().is_none());
-    assert!(skel.progs.not_loaded_by_default().fd().is_some());
-    assert!(skel.progs.count_getpid().fd().is_some());
+    assert!(skel.progs().accept_all().fd().is_none());
+    assert!(skel.progs().not_loaded_by_default().fd().is_some());
+    assert!(skel.progs().count_getpid().fd().is_some());
 }

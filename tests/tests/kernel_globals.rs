@@ -17,32 +17,33 @@ fn rodata_steers_and_data_stays_live() {
     };
     let mut storage = ObjectStorage::new();
     let mut open = GlobalsSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().unwrap().threshold = 1000;
-    open.maps.data_data_mut().unwrap().enabled = false.into();
+    // `.rodata` ends in a char array: a resizable section.
+    open.maps_mut().rodata().data_mut().unwrap().threshold = 1000;
+    open.maps_mut().data().enabled = false.into();
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
 
     getppid();
     assert_eq!(
-        skel.maps.bss_data().unwrap().counter,
+        skel.maps().bss().counter(),
         0,
         "disabled through .data before load"
     );
 
-    skel.maps.data_data_mut().unwrap().enabled = true.into();
+    skel.maps().data().set_enabled(true.into());
     getppid();
-    let counter = skel.maps.bss_data().unwrap().counter;
+    let counter = skel.maps().bss().counter();
     assert!(
         counter >= 1000 && counter % 1000 == 0,
         "counts by the .rodata threshold: {counter}"
     );
     assert!(
-        skel.maps.bss_data().unwrap().hidden_counter >= 1,
+        skel.maps().bss().hidden_counter() >= 1,
         "static variables are visible too"
     );
     assert_eq!(
-        skel.maps.data_data().unwrap().origin.x,
-        skel.maps.bss_data().unwrap().hidden_counter
+        skel.maps().data().origin().x,
+        skel.maps().bss().hidden_counter()
     );
-    assert_eq!(skel.maps.rodata_data().unwrap().threshold, 1000);
+    assert_eq!(skel.maps().rodata().data().unwrap().threshold, 1000);
 }

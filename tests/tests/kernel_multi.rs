@@ -4,15 +4,13 @@
 //! writes the map and global defined there; the program of
 //! `reader.bpf.c` reads both. Userspace sees what each wrote.
 
-use libbpf_rs::{MapCore, MapFlags};
-use skel_runtime::ObjectStorage;
+use skel_runtime::{LoadedProgram, ObjectStorage};
 use skel_tests::kernel::exclusive;
 use skel_tests::multi_skel::MultiSkelBuilder;
 
 /// Runs a `SEC("syscall")` program once; returns its return value.
-fn run(prog: &mut libbpf_rs::ProgramMut<'_>) -> i32 {
-    let input = libbpf_rs::ProgramInput::default();
-    prog.test_run(input).expect("test run").return_value as i32
+fn run(prog: LoadedProgram<'_>) -> i32 {
+    prog.test_run().unwrap().run().expect("test run").retval as i32
 }
 
 #[test]
@@ -24,35 +22,30 @@ fn programs_of_three_files_share_one_map_global_and_function() {
     let mut storage = ObjectStorage::new();
     let mut open = MultiSkelBuilder::default().open(&mut storage).unwrap();
     // One map and one .bss for the three files.
-    open.maps.rodata_data_mut().unwrap().write_slot = 2;
-    open.maps.rodata_data_mut().unwrap().write_by = 7;
-    let mut skel = open.load().unwrap();
+    open.maps_mut().rodata().write_slot = 2;
+    open.maps_mut().rodata().write_by = 7;
+    let skel = open.load().unwrap();
 
-    assert_eq!(run(&mut skel.progs.write_counts_mut()), 0);
-    assert_eq!(run(&mut skel.progs.write_counts_mut()), 0);
-    let bss = *skel.maps.bss_data().unwrap();
+    assert_eq!(run(skel.progs().write_counts()), 0);
+    assert_eq!(run(skel.progs().write_counts()), 0);
+    let bss = skel.maps().bss().read();
     // bump() of defs.bpf.c returned the slot's new value to writer.bpf.c.
     assert_eq!(bss.last_bump, 14);
     assert_eq!(bss.total, 14, "the global defs.bpf.c defines");
     // The reader has not run yet.
     assert_eq!(bss.seen_total, 0);
 
-    assert_eq!(run(&mut skel.progs.read_counts_mut()), 0);
-    let bss = *skel.maps.bss_data().unwrap();
+    assert_eq!(run(skel.progs().read_counts()), 0);
+    let bss = skel.maps().bss().read();
     assert_eq!(bss.seen_slots, [0, 0, 14, 0], "reader.bpf.c saw the map");
     assert_eq!(bss.seen_total, 14, "reader.bpf.c saw the global");
 
     // Userspace sees the same map.
-    let value = skel
-        .maps
-        .counts()
-        .lookup(&2u32.to_ne_bytes(), MapFlags::ANY)
-        .unwrap()
-        .expect("slot 2");
-    assert_eq!(u64::from_ne_bytes(value.try_into().unwrap()), 14);
+    let value = skel.maps().counts().get(2).unwrap().expect("slot 2");
+    assert_eq!(value, 14);
     // One map in the kernel, shared by both programs.
-    let map_id = skel.maps.counts().info().unwrap().info.id;
-    for prog in [skel.progs.write_counts(), skel.progs.read_counts()] {
+    let map_id = skel.maps().counts().id().unwrap();
+    for prog in [skel.progs().write_counts(), skel.progs().read_counts()] {
         let id = prog.id().expect("loaded");
         let opts = libbpf_rs::query::ProgInfoQueryOptions::default().include_map_ids(true);
         let info = libbpf_rs::query::ProgInfoIter::with_query_opts(opts)

@@ -22,21 +22,25 @@ impl Daemon {
     fn start(name: &str) -> Result<Daemon> {
         let mut open = TcpCaSkelBuilder::default().open_owned()?;
         open.with(|open| {
-            let ops = open.struct_ops.skel_ca_mut();
+            let aggressive = open.progs().ca_cong_avoid_aggressive();
+            let ops = open.struct_ops_mut().skel_ca();
             ops.name.set(name).expect("fits in char[16]");
             ops.flags = TCP_CONG_NON_RESTRICTED;
-            ops.cong_avoid = Some(open.progs.ca_cong_avoid_aggressive());
+            ops.cong_avoid = Some(aggressive);
         });
         // Reading through `get` before load: the shadow as it will be sent.
-        assert_eq!(open.get().struct_ops.skel_ca().name.to_str().unwrap(), name);
+        assert_eq!(
+            open.get().struct_ops().skel_ca().name.to_str().unwrap(),
+            name
+        );
         Ok(Daemon {
             name: name.to_owned(),
             skel: open.load()?,
         })
     }
 
-    fn aggressive_calls(&self) -> Result<u64> {
-        Ok(self.skel.get().maps.bss_data()?.calls_aggressive)
+    fn aggressive_calls(&self) -> u64 {
+        self.skel.get().maps().bss().calls_aggressive()
     }
 }
 
@@ -54,12 +58,12 @@ fn an_owned_skeleton_moves_to_another_thread_attaches_there_and_is_dropped_there
         daemon.skel.attach().unwrap();
         assert!(cc_list("available").contains(&daemon.name));
         tcp_transfer(&daemon.name, 4 << 20).unwrap();
-        let calls = daemon.aggressive_calls().unwrap();
+        let calls = daemon.aggressive_calls();
         assert!(calls > 0, "the swapped-in program ran ({calls} calls)");
         // Links, programs and read-back through the owned form.
         let skel = daemon.skel.get();
         assert!(skel.links.skel_ca.is_some());
-        let kernel = skel.struct_ops.skel_ca_kernel().unwrap();
+        let kernel = skel.struct_ops().read_skel_ca_from_kernel().unwrap();
         assert_eq!(kernel.string("name").unwrap(), daemon.name);
         assert_eq!(
             kernel.program("cong_avoid"),
@@ -69,10 +73,8 @@ fn an_owned_skeleton_moves_to_another_thread_attaches_there_and_is_dropped_there
         // unlike a `.struct_ops.link` one, registers only once).
         daemon.skel.with(|skel| skel.links.skel_ca = None);
         assert!(!cc_list("available").contains(&daemon.name));
-        daemon
-            .skel
-            .with(|skel| skel.maps.bss_data_mut().map(|bss| bss.calls_init = 0))
-            .unwrap();
+        daemon.skel.with(|skel| skel.maps().bss().set_calls_init(0));
+        assert_eq!(daemon.skel.get().maps().bss().calls_init(), 0);
         let name = daemon.name.clone();
         drop(daemon);
         name

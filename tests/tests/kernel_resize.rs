@@ -23,16 +23,16 @@ fn the_program_writes_the_last_element_of_a_resized_array() {
     let pid = std::process::id();
     let mut storage = ObjectStorage::new();
     let mut open = ResizeSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.data_slots_resize(SLOTS).unwrap();
-    open.maps.data_dump_resize(DUMP).unwrap();
+    open.maps_mut().data_slots().resize(SLOTS).unwrap();
+    open.maps_mut().data_dump().resize(DUMP).unwrap();
     {
-        let ro = open.maps.rodata_data_mut().unwrap();
+        let ro = open.maps_mut().rodata();
         ro.target_pid = pid;
         ro.nr_slots = SLOTS as u32;
         ro.dump_len = DUMP as u32;
     }
-    open.maps.data_slots_data_mut().unwrap().generation = 100;
-    open.maps.data_slots_array_mut().unwrap()[SLOTS - 2].tag = 0xfeed;
+    open.maps_mut().data_slots().data_mut().unwrap().generation = 100;
+    open.maps_mut().data_slots().array_mut().unwrap()[SLOTS - 2].tag = 0xfeed;
 
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
@@ -41,29 +41,43 @@ fn the_program_writes_the_last_element_of_a_resized_array() {
         getppid();
     }
 
-    let slots = skel.maps.data_slots_array().unwrap();
+    let slots = skel.maps().data_slots().slots();
     assert_eq!(slots.len(), SLOTS);
-    let last: slot = slots[SLOTS - 1];
+    let last: slot = slots.get(SLOTS - 1).unwrap();
     assert!(last.calls >= 3, "{last:?}");
     assert_eq!(last.pid, pid);
     assert_eq!(last.tag, SLOTS as u32);
-    assert_eq!(slots[SLOTS - 2].tag, 0xfeed, "set before load, kept");
-    assert!(slots[..SLOTS - 2].iter().all(|s| s.calls == 0));
+    assert_eq!(
+        slots.get(SLOTS - 2).unwrap().tag,
+        0xfeed,
+        "set before load, kept"
+    );
+    assert!(slots.iter().take(SLOTS - 2).all(|s| s.calls == 0));
+    assert_eq!(slots.get(SLOTS), None, "past the end");
 
-    let dump = skel.maps.data_dump_array().unwrap();
+    let dump = skel.maps().data_dump().dump().to_vec();
     assert_eq!(dump.len(), DUMP);
     assert_eq!(dump[DUMP - 1], b'Z');
     assert!(dump[..DUMP - 1].iter().all(|&b| b == 0));
 
-    // The typed view of the section's start, over the kernel's map.
-    let generation = skel.maps.data_slots_data().unwrap().generation;
+    // The live view of the section's start, over the kernel's map.
+    let generation = skel.maps().data_slots().generation();
     assert!(generation >= 103, "{generation}");
 
     // After load the slice is the live map: a write from user space is seen
     // by the next run of the program, which counts on from it.
-    skel.maps.data_slots_array_mut().unwrap()[SLOTS - 1].calls = 1000;
+    let mut last = slots.get(SLOTS - 1).unwrap();
+    last.calls = 1000;
+    assert!(slots.set(SLOTS - 1, last));
+    assert!(!slots.set(SLOTS, last), "a write past the end does nothing");
     getppid();
-    let calls = skel.maps.data_slots_array().unwrap()[SLOTS - 1].calls;
+    let calls = skel
+        .maps()
+        .data_slots()
+        .slots()
+        .get(SLOTS - 1)
+        .unwrap()
+        .calls;
     assert!(calls >= 1001, "{calls}");
 }
 
@@ -79,7 +93,7 @@ fn an_access_past_an_unresized_section_fails_with_the_verifiers_words() {
     let prev = skel_runtime::libbpf_rs::set_print(None);
     let mut storage = ObjectStorage::new();
     let mut open = ResizeSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().unwrap().nr_slots = 300;
+    open.maps_mut().rodata().nr_slots = 300;
     let err = open.load().unwrap_err();
     skel_runtime::libbpf_rs::set_print(prev);
     let text = err.to_string();

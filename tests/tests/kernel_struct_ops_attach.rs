@@ -11,8 +11,8 @@ use skel_tests::tcp_ca_autoattach_skel::{OpenTcpCaAutoattachSkel, TcpCaAutoattac
 fn open(storage: &mut ObjectStorage) -> (OpenTcpCaAutoattachSkel<'_>, String, String) {
     let (good, bad) = (unique_name("skag"), unique_name("skab"));
     let mut open = TcpCaAutoattachSkelBuilder::default().open(storage).unwrap();
-    open.struct_ops.good_ca_mut().name.set(&good).unwrap();
-    open.struct_ops.bad_ca_mut().name.set(&bad).unwrap();
+    open.struct_ops_mut().good_ca().name.set(&good).unwrap();
+    open.struct_ops_mut().bad_ca().name.set(&bad).unwrap();
     (open, good, bad)
 }
 
@@ -54,17 +54,18 @@ fn autoattach_off_leaves_the_refused_map_alone() {
     };
     let mut storage = ObjectStorage::new();
     let (open, good, bad) = open(&mut storage);
-    assert!(open.struct_ops.good_ca_autoattach() && open.struct_ops.bad_ca_autoattach());
+    assert!(open.struct_ops().good_ca_autoattach() && open.struct_ops().bad_ca_autoattach());
     let mut skel = open.load().unwrap();
-    skel.struct_ops.bad_ca_set_autoattach(false);
-    assert!(!skel.struct_ops.bad_ca_autoattach());
+    skel.struct_ops_mut().set_bad_ca_autoattach(false);
+    assert!(!skel.struct_ops().bad_ca_autoattach());
+    assert!(skel.struct_ops().good_ca_autoattach());
     skel.attach().unwrap();
     assert!(skel.links.good_ca.is_some());
     assert!(skel.links.bad_ca.is_none());
     assert!(registered(&good));
     assert!(!registered(&bad));
     tcp_transfer(&good, 1 << 20).unwrap();
-    assert!(skel.maps.bss_data().unwrap().calls > 0);
+    assert!(skel.maps().bss().calls() > 0);
     drop(skel);
     assert!(!registered(&good), "unregistered on drop");
 }
@@ -76,9 +77,10 @@ fn autoattach_turned_off_before_load_holds() {
     };
     let mut storage = ObjectStorage::new();
     let (mut open, good, bad) = open(&mut storage);
-    open.struct_ops.bad_ca_set_autoattach(false);
+    open.struct_ops_mut().set_bad_ca_autoattach(false);
+    assert!(!open.struct_ops().bad_ca_autoattach());
     let mut skel = open.load().unwrap();
-    assert!(!skel.struct_ops.bad_ca_autoattach());
+    assert!(!skel.struct_ops().bad_ca_autoattach());
     skel.attach().unwrap();
     assert!(registered(&good) && !registered(&bad));
 }
@@ -119,7 +121,7 @@ fn a_refused_map_fails_attach_with_its_name_and_the_rest_is_undone() {
     assert!(!registered(&bad));
 
     // Fixed by turning the bad map's autoattach off: the same call works.
-    skel.struct_ops.bad_ca_set_autoattach(false);
+    skel.struct_ops_mut().set_bad_ca_autoattach(false);
     skel.attach().unwrap();
     assert!(registered(&good));
 }
@@ -151,7 +153,7 @@ fn one_map_attached_alone() {
     assert!(skel.links.good_ca.is_some() && registered(&good));
 
     // The kernel's copy, with the skeleton's program names.
-    let kernel = skel.struct_ops.good_ca_kernel().unwrap();
+    let kernel = skel.struct_ops().read_good_ca_from_kernel().unwrap();
     assert_eq!(
         kernel.state,
         StructOpsState::Ready,
@@ -162,7 +164,7 @@ fn one_map_attached_alone() {
     assert_eq!(kernel.program("cong_avoid"), Some("aa_cong_avoid"));
     assert_eq!(kernel.program("get_info"), None, "empty slot");
     // bad_ca was created but never registered: the kernel's copy is blank.
-    let kernel = skel.struct_ops.bad_ca_kernel().unwrap();
+    let kernel = skel.struct_ops().read_bad_ca_from_kernel().unwrap();
     assert_eq!(kernel.state, StructOpsState::Init);
     assert_eq!(kernel.program("cong_avoid"), None);
     assert_eq!(kernel.string("name").unwrap(), "");
@@ -179,7 +181,7 @@ fn a_kernel_internal_errno_has_its_name_and_the_verifiers_reason() {
     let mut storage = ObjectStorage::new();
     let (mut open, _, _) = open(&mut storage);
     // The kernel takes no BPF program for tcp_congestion_ops::get_info.
-    open.struct_ops.good_ca_mut().get_info = Some(open.progs.aa_get_info());
+    open.struct_ops_mut().good_ca().get_info = Some(open.progs().aa_get_info());
     let err = open.load().unwrap_err();
     skel_runtime::libbpf_rs::set_print(prev);
     let text = err.to_string();
@@ -204,10 +206,10 @@ fn a_member_the_kernel_lacks_is_refused_before_libbpf_sees_it() {
     };
     let mut storage = ObjectStorage::new();
     let (mut open, _, _) = open(&mut storage);
-    open.struct_ops.good_ca_mut().no_such_member = 1;
+    open.struct_ops_mut().good_ca().no_such_member = 1;
     // The other map sets it too, but is not created: not reported.
-    open.struct_ops.bad_ca_mut().no_such_member = 1;
-    open.maps.bad_ca_mut().set_autocreate(false).unwrap();
+    open.struct_ops_mut().bad_ca().no_such_member = 1;
+    open.maps_mut().bad_ca().set_autocreate(false).unwrap();
     let err = open.load().unwrap_err();
     let text = err.to_string();
     assert!(
@@ -219,7 +221,7 @@ fn a_member_the_kernel_lacks_is_refused_before_libbpf_sees_it() {
         text,
         "skeleton `tcp_ca_autoattach`: struct_ops map `good_ca` sets member `no_such_member` \
          that the running kernel's `struct tcp_congestion_ops` lacks; clear them through the \
-         shadow, or call `struct_ops.<map>_clear_missing()` before load to clear every member \
+         shadow, or call `struct_ops_mut().clear_<map>_missing()` before load to clear every member \
          the running kernel lacks (the programs in cleared slots are then not loaded)"
     );
     assert_eq!(err.raw_os_error(), None, "no errno: libbpf never ran");

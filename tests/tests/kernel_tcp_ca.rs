@@ -1,7 +1,7 @@
 //! struct_ops shadows on the running kernel, with tcp_congestion_ops: every
 //! change made through the shadow is checked where the kernel shows it.
 
-use skel_runtime::{ObjectStorage, StructOpsState};
+use skel_runtime::{Error, ObjectStorage, StructOpsState};
 use skel_tests::kernel::{cc_list, exclusive, tcp_transfer, unique_name};
 use skel_tests::tcp_ca_skel::TcpCaSkelBuilder;
 
@@ -16,12 +16,13 @@ fn shadow_changes_reach_the_kernel() {
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
     {
-        let ops = open.struct_ops.skel_ca_mut();
+        let aggressive = open.progs().ca_cong_avoid_aggressive();
+        let ops = open.struct_ops_mut().skel_ca();
         ops.name.set(&name).unwrap();
         ops.flags = TCP_CONG_NON_RESTRICTED;
         // Swap in the alternative that no initialiser references, and clear
         // an optional callback: neither needs a set_autoload call.
-        ops.cong_avoid = Some(open.progs.ca_cong_avoid_aggressive());
+        ops.cong_avoid = Some(aggressive);
         ops.cwnd_event = None;
     }
     let before = program_ids();
@@ -41,7 +42,7 @@ fn shadow_changes_reach_the_kernel() {
     );
 
     tcp_transfer(&name, 8 << 20).unwrap();
-    let bss = skel.maps.bss_data().unwrap();
+    let bss = skel.maps().bss().read();
     assert!(
         bss.calls_aggressive > 0,
         "the swapped-in program ran: {bss:?}"
@@ -57,14 +58,14 @@ fn shadow_changes_reach_the_kernel() {
     assert!(bss.calls_init > 0, "{bss:?}");
 
     // The kernel's copy of the map value: the skeleton knows its struct.
-    let kernel = skel.struct_ops.skel_ca_kernel().unwrap();
+    let kernel = skel.struct_ops().read_skel_ca_from_kernel().unwrap();
     assert_eq!(kernel.state, StructOpsState::InUse);
     assert_eq!(kernel.string("name").unwrap(), name);
     assert_eq!(
         kernel.uint("flags").unwrap() as u32 & TCP_CONG_NON_RESTRICTED,
         TCP_CONG_NON_RESTRICTED
     );
-    let aggressive = skel.progs.ca_cong_avoid_aggressive();
+    let aggressive = skel.progs().ca_cong_avoid_aggressive();
     assert_eq!(kernel.prog_id("cong_avoid"), aggressive.id());
     assert_eq!(kernel.prog_id("cwnd_event"), Some(0));
     // Program ids come back as the skeleton's program names.
@@ -79,11 +80,11 @@ fn shadow_changes_reach_the_kernel() {
     // Loaded exactly what sits in a slot.
     assert!(aggressive.fd().is_some());
     assert!(
-        skel.progs.ca_cong_avoid_reno().fd().is_none(),
+        skel.progs().ca_cong_avoid_reno().fd().is_none(),
         "replaced program not loaded"
     );
     assert!(
-        skel.progs.ca_cwnd_event().fd().is_none(),
+        skel.progs().ca_cwnd_event().fd().is_none(),
         "cleared program not loaded"
     );
     let loaded = new_programs(&before);
@@ -96,7 +97,7 @@ fn shadow_changes_reach_the_kernel() {
     );
 
     // After load the shadow is read-only and shows what was sent.
-    assert_eq!(skel.struct_ops.skel_ca().name.to_str().unwrap(), name);
+    assert_eq!(skel.struct_ops().skel_ca().name.to_str().unwrap(), name);
 
     drop(skel);
     assert!(
@@ -113,7 +114,7 @@ fn restricted_by_default_and_reno_runs() {
     let name = unique_name("skcr");
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
-    open.struct_ops.skel_ca_mut().name.set(&name).unwrap();
+    open.struct_ops_mut().skel_ca().name.set(&name).unwrap();
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
     assert!(cc_list("available").contains(&name));
@@ -123,10 +124,10 @@ fn restricted_by_default_and_reno_runs() {
     );
     // As root the restriction does not apply to setsockopt.
     tcp_transfer(&name, 4 << 20).unwrap();
-    let bss = skel.maps.bss_data().unwrap();
+    let bss = skel.maps().bss().read();
     assert!(bss.calls_reno > 0, "{bss:?}");
     assert_eq!(bss.calls_aggressive, 0, "{bss:?}");
-    assert!(skel.progs.ca_cong_avoid_aggressive().fd().is_none());
+    assert!(skel.progs().ca_cong_avoid_aggressive().fd().is_none());
 }
 
 #[test]
@@ -136,8 +137,14 @@ fn turning_off_a_slot_program_is_an_error() {
     };
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
-    open.progs.ca_ssthresh_mut().set_autoload(false);
-    let err = open.load().unwrap_err().to_string();
+    open.progs_mut().ca_ssthresh().set_autoload(false).unwrap();
+    let err = open.load().unwrap_err();
+    assert!(
+        matches!(&err, Error::SlotProgramNotLoaded { map, field, program, .. }
+            if map == "skel_ca" && field == "ssthresh" && program == "ca_ssthresh"),
+        "{err:?}"
+    );
+    let err = err.to_string();
     assert!(
         err.contains("skel_ca") && err.contains("ssthresh") && err.contains("ca_ssthresh"),
         "{err}"
@@ -152,16 +159,17 @@ fn an_optional_map_turned_on_loads_its_programs() {
     let (main, optional) = (unique_name("skcm"), unique_name("skco"));
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
-    open.struct_ops.skel_ca_mut().name.set(&main).unwrap();
-    open.struct_ops
-        .skel_ca_optional_mut()
+    open.struct_ops_mut().skel_ca().name.set(&main).unwrap();
+    open.struct_ops_mut()
+        .skel_ca_optional()
         .name
         .set(&optional)
         .unwrap();
-    open.maps
-        .skel_ca_optional_mut()
+    open.maps_mut()
+        .skel_ca_optional()
         .set_autocreate(true)
         .unwrap();
+    assert!(open.maps().skel_ca_optional().autocreate());
     let before = program_ids();
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
@@ -170,7 +178,7 @@ fn an_optional_map_turned_on_loads_its_programs() {
     assert!(skel.links.skel_ca_optional.is_some());
     assert!(cc_list("available").contains(&optional));
     tcp_transfer(&optional, 4 << 20).unwrap();
-    let bss = skel.maps.bss_data().unwrap();
+    let bss = skel.maps().bss().read();
     assert!(bss.calls_optional > 0, "{bss:?}");
     assert_eq!((bss.calls_reno, bss.calls_aggressive), (0, 0), "{bss:?}");
 }
@@ -198,25 +206,34 @@ fn a_map_left_uncreated_cannot_be_attached_or_read_back() {
     };
     let mut storage = ObjectStorage::new();
     let mut open = TcpCaSkelBuilder::default().open(&mut storage).unwrap();
-    open.struct_ops
-        .skel_ca_mut()
+    open.struct_ops_mut()
+        .skel_ca()
         .name
         .set(&unique_name("skcu"))
         .unwrap();
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
     assert!(skel.links.skel_ca_optional.is_none(), "attach() skips it");
-    for err in [
-        skel.attach_skel_ca_optional().unwrap_err(),
-        skel.struct_ops.skel_ca_optional_kernel().unwrap_err(),
+    for (err, what) in [
+        (skel.attach_skel_ca_optional().unwrap_err(), "attach it"),
+        (
+            skel.struct_ops()
+                .read_skel_ca_optional_from_kernel()
+                .unwrap_err(),
+            "read it back",
+        ),
     ] {
         let text = err.to_string();
         assert!(
-            text.starts_with(
-                "skeleton `tcp_ca`, struct_ops map `skel_ca_optional`: the map was not created"
-            ),
+            matches!(&err, Error::NotCreated { map, what: w } if map == "skel_ca_optional" && *w == what),
+            "{err:?}"
+        );
+        assert!(
+            text.starts_with("map `skel_ca_optional` was not created at load"),
             "{text}"
         );
         assert!(text.contains("set_autocreate(true)"), "{text}");
+        assert!(text.ends_with(what), "{text}");
     }
+    assert!(skel.links.skel_ca_optional.is_none(), "nothing attached");
 }

@@ -4,11 +4,11 @@
 //! this test predicts; everything is read and written through the typed
 //! API only: no bytes, no `unsafe`.
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use skel_runtime::ObjectStorage;
 use skel_runtime::maps::{MapFlags, possible_cpus};
+use skel_runtime::{Error, ObjectStorage};
 use skel_tests::kernel::exclusive;
 use skel_tests::typed_skel::TypedSkelBuilder;
 use skel_tests::typed_skel::types::{
@@ -27,14 +27,14 @@ fn getppid() {
     unsafe { libc::syscall(libc::SYS_getppid) };
 }
 
-/// A value as the program writes them (padding zero: values are plain
-/// data, built from `Default`; struct update syntax cannot name the
-/// private padding).
-#[allow(clippy::field_reassign_with_default)]
+/// A value as the program writes them (padding zero: struct update
+/// syntax fills it from `Default`).
 fn value_of(tens: u64, hundreds: u32, label: &str) -> value {
-    let mut v = value::default();
-    v.tens = tens;
-    v.hundreds = hundreds;
+    let mut v = value {
+        tens,
+        hundreds,
+        ..Default::default()
+    };
     v.label.set(label).unwrap();
     v
 }
@@ -56,23 +56,27 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
     let tid = gettid();
     let mut storage = ObjectStorage::new();
     let mut open = TypedSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().unwrap().target_tid = tid;
+    open.maps_mut().rodata().target_tid = tid;
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
 
-    let ring_events: RefCell<Vec<event>> = RefCell::default();
-    let perf_events: RefCell<Vec<(i32, event)>> = RefCell::default();
+    // Callbacks are `Send` (a consumer may move to another thread): they
+    // borrow what they fill through a `Mutex`.
+    let ring_events: Mutex<Vec<event>> = Mutex::default();
+    let perf_events: Mutex<Vec<(i32, event)>> = Mutex::default();
     let mut lost = 0;
     {
-        let ring = skel.maps.events_typed();
-        let mut ring = ring
-            .consumer(|e: &event| ring_events.borrow_mut().push(*e))
+        let mut ring = skel
+            .maps()
+            .events()
+            .consumer(|e: &event| ring_events.lock().unwrap().push(*e))
             .unwrap();
-        let perf = skel.maps.perf_events_typed();
-        let mut perf = perf
+        let mut perf = skel
+            .maps()
+            .perf_events()
             .consumer(
                 8,
-                |cpu, e: &event| perf_events.borrow_mut().push((cpu, *e)),
+                |cpu, e: &event| perf_events.lock().unwrap().push((cpu, *e)),
                 |_, n| lost += n,
             )
             .unwrap();
@@ -82,14 +86,17 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
         for _ in 0..100 {
             ring.poll(Duration::from_millis(10)).unwrap();
             perf.poll(Duration::from_millis(10)).unwrap();
-            if ring_events.borrow().len() >= ROUNDS as usize
-                && perf_events.borrow().len() >= ROUNDS as usize
+            if ring_events.lock().unwrap().len() >= ROUNDS as usize
+                && perf_events.lock().unwrap().len() >= ROUNDS as usize
             {
                 break;
             }
         }
     }
-    let (ring_events, perf_events) = (ring_events.into_inner(), perf_events.into_inner());
+    let (ring_events, perf_events) = (
+        ring_events.into_inner().unwrap(),
+        perf_events.into_inner().unwrap(),
+    );
     let comm = comm();
     assert_eq!(lost, 0);
     assert_eq!(ring_events.len(), ROUNDS as usize, "{ring_events:?}");
@@ -108,16 +115,16 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
         assert_eq!(p.comm.to_str().unwrap(), comm);
     }
     // The same C type in a global and on the event maps is one Rust type.
-    let last: event = skel.maps.bss_data().unwrap().last_event;
+    let last: event = skel.maps().bss().last_event();
     assert_eq!((last.round, last.stamp), (ROUNDS, 1000 + u64::from(ROUNDS)));
 
     // Hash and LRU hash: what the program wrote, then our own writes.
-    for handle in [skel.maps.hash_typed(), skel.maps.lru_typed()] {
+    for handle in [skel.maps().hash(), skel.maps().lru()] {
         for n in 1..=ROUNDS {
             let k = key {
                 pid: tid,
                 round: n as u16,
-                pad: [0; 2],
+                ..Default::default()
             };
             let v = handle.lookup(&k).unwrap().expect("the program's entry");
             assert_eq!((v.tens, v.hundreds), (u64::from(n) * 10, n * 100));
@@ -130,20 +137,25 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
         let mine = key {
             pid: 1,
             round: 99,
-            pad: [0; 2],
+            ..Default::default()
         };
         let v = value_of(5, 6, "mine");
         handle.insert(&mine, &v).unwrap();
         assert_eq!(handle.lookup(&mine).unwrap().map(|v| v.tens), Some(5));
         let again = handle.update(&mine, &v, MapFlags::NO_EXIST).unwrap_err();
-        assert!(again.to_string().contains(&handle.name()), "{again}");
+        assert!(again.to_string().contains(handle.name()), "{again}");
+        assert_eq!(again.raw_os_error(), Some(libc::EEXIST), "{again}");
+        assert!(
+            matches!(&again, Error::MapOp { op: "update", .. }),
+            "{again:?}"
+        );
         assert!(handle.delete(&mine).unwrap());
         assert!(!handle.delete(&mine).unwrap());
         assert!(handle.lookup(&mine).unwrap().is_none());
     }
 
     // Array: indexed by u32; past the end is None.
-    let array = skel.maps.array_typed();
+    let array = skel.maps().array();
     for n in 1..=ROUNDS {
         assert_eq!(
             array.get(n % 4).unwrap().map(|v| v.tens),
@@ -159,14 +171,14 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
 
     // Per-CPU maps: one value per possible CPU.
     let cpus = possible_cpus().unwrap();
-    let per_cpu = skel.maps.percpu_hash_typed().lookup(&0).unwrap().unwrap();
+    let per_cpu = skel.maps().percpu_hash().lookup(&0).unwrap().unwrap();
     assert_eq!(per_cpu.len(), cpus);
     assert_eq!(
         per_cpu.iter().sum::<u64>(),
         6,
         "1 + 2 + 3 over every CPU: {per_cpu:?}"
     );
-    let per_cpu = skel.maps.percpu_array_typed();
+    let per_cpu = skel.maps().percpu_array();
     let values = per_cpu.get(0).unwrap().unwrap();
     assert_eq!(
         values.iter().map(|v| v.tens).sum::<u64>(),
@@ -179,17 +191,20 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
         back.iter().map(|v| v.tens).collect::<Vec<_>>(),
         (0..cpus as u64).collect::<Vec<_>>()
     );
-    assert!(
-        per_cpu.set(1, &mine[..1]).is_err() || cpus == 1,
-        "one value per CPU is required"
-    );
+    if cpus > 1 {
+        let err = per_cpu.set(1, &mine[..1]).unwrap_err();
+        assert!(
+            matches!(err, Error::PerCpuCount { expected, actual: 1, .. } if expected == cpus),
+            "one value per CPU is required: {err:?}"
+        );
+    }
 
     // Queue (FIFO) and stack (LIFO).
-    let queue = skel.maps.queue_typed();
+    let queue = skel.maps().queue();
     assert_eq!(queue.peek().unwrap(), Some(1));
     let popped: Vec<u32> = std::iter::from_fn(|| queue.pop().unwrap()).collect();
     assert_eq!(popped, [1, 2, 3]);
-    let stack = skel.maps.stack_typed();
+    let stack = skel.maps().stack();
     let popped: Vec<u32> = std::iter::from_fn(|| stack.pop().unwrap()).collect();
     assert_eq!(popped, [3, 2, 1]);
     queue.push(&42, MapFlags::ANY).unwrap();
@@ -197,15 +212,15 @@ fn every_typed_map_and_event_reads_back_what_the_program_wrote() {
     assert_eq!(queue.pop().unwrap(), None);
 
     // Maps of maps: the inner maps are typed handles too.
-    let outer = skel.maps.outer_typed();
+    let outer = skel.maps().outer();
     let inner = outer.get(&0).unwrap().expect("inner_a at [0]");
     assert_eq!(inner.lookup(&7).unwrap(), Some(u64::from(ROUNDS)));
     assert!(outer.get(&1).unwrap().is_none());
-    let by_name = skel.maps.by_name_typed();
+    let by_name = skel.maps().by_name();
     let inner_b = by_name.get(&3).unwrap().expect("inner_b at [3]");
     assert_eq!(inner_b.lookup(&7).unwrap(), Some(u64::from(ROUNDS)));
     // Point outer[1] at inner_b, and read it through the outer map.
-    outer.set(&1, &skel.maps.inner_b_typed()).unwrap();
+    outer.set(&1, &skel.maps().inner_b()).unwrap();
     assert_eq!(
         outer.get(&1).unwrap().unwrap().lookup(&7).unwrap(),
         Some(u64::from(ROUNDS))
@@ -236,10 +251,10 @@ fn ring_buffer_events_as_an_async_stream() {
     let tid = gettid();
     let mut storage = ObjectStorage::new();
     let mut open = TypedSkelBuilder::default().open(&mut storage).unwrap();
-    open.maps.rodata_data_mut().unwrap().target_tid = tid;
+    open.maps_mut().rodata().target_tid = tid;
     let mut skel = open.load().unwrap();
     skel.attach().unwrap();
-    let ring = skel.maps.events_typed();
+    let ring = skel.maps().events();
     let outside = ring.stream().unwrap_err().to_string();
     assert!(outside.contains("tokio runtime"), "{outside}");
     let comm = comm();

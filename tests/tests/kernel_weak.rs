@@ -5,13 +5,12 @@
 //! read. With the weak copy first, libbpf's BTF offsets point at dead weak
 //! copies; a view there would write where no program reads.
 
-use skel_runtime::ObjectStorage;
+use skel_runtime::{LoadedProgram, ObjectStorage};
 use skel_tests::kernel::exclusive;
 
 /// Runs a `SEC("syscall")` program once; returns its return value.
-fn run(prog: &mut libbpf_rs::ProgramMut<'_>) -> i32 {
-    let input = libbpf_rs::ProgramInput::default();
-    prog.test_run(input).expect("test run").return_value as i32
+fn run(prog: LoadedProgram<'_>) -> i32 {
+    prog.test_run().unwrap().run().expect("test run").retval as i32
 }
 
 macro_rules! kernel_weak_test {
@@ -25,18 +24,18 @@ macro_rules! kernel_weak_test {
             let mut storage = ObjectStorage::new();
             let mut open = $builder::default().open(&mut storage).unwrap();
             {
-                let d = open.maps.data_data_mut().unwrap();
+                let d = open.maps_mut().data();
                 d.knob = 0x1234_5678_9abc;
                 d.cfg.a = 0xc0ffee;
                 d.cfg.b = 0xbeef;
             }
-            open.maps.rodata_data_mut().unwrap().limit = 77;
-            open.maps.bss_data_mut().unwrap().zeroed = 99;
-            let mut skel = open.load().unwrap();
+            open.maps_mut().rodata().limit = 77;
+            open.maps_mut().bss().zeroed = 99;
+            let skel = open.load().unwrap();
 
-            assert_eq!(run(&mut skel.progs.see_in_weak_file_mut()), 0);
-            assert_eq!(run(&mut skel.progs.see_in_strong_file_mut()), 0);
-            let bss = *skel.maps.bss_data().unwrap();
+            assert_eq!(run(skel.progs().see_in_weak_file()), 0);
+            assert_eq!(run(skel.progs().see_in_strong_file()), 0);
+            let bss = skel.maps().bss().read();
             let expected = |s: &types::seen| (s.knob, s.limit, s.zeroed, s.cfg_a, s.cfg_b);
             let written = (0x1234_5678_9abc, 77, 99, 0xc0ffee, 0xbeef);
             assert_eq!(
@@ -52,9 +51,9 @@ macro_rules! kernel_weak_test {
 
             // After load, `.data` is the kernel's map, mmapped: a write is
             // seen at the next run.
-            skel.maps.data_data_mut().unwrap().knob = 5;
-            assert_eq!(run(&mut skel.progs.see_in_weak_file_mut()), 0);
-            assert_eq!(skel.maps.bss_data().unwrap().seen_in_weak_file.knob, 5);
+            skel.maps().data().set_knob(5);
+            assert_eq!(run(skel.progs().see_in_weak_file()), 0);
+            assert_eq!(skel.maps().bss().seen_in_weak_file().knob, 5);
         }
     };
 }

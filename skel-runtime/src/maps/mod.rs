@@ -146,7 +146,8 @@ impl<'a> Target<'a> {
         Keys {
             target: self,
             last: None,
-            done: self.check("iterate keys").is_err(),
+            done: false,
+            unready: self.check("iterate keys").err(),
         }
     }
 
@@ -173,18 +174,26 @@ impl<'a> Target<'a> {
 
 /// Keys of a map, in the kernel's order, from [`Hash::keys`] and friends.
 /// A map changed while iterating may skip or repeat keys, as with every
-/// `bpf_map_get_next_key` walk. `Send` and `Sync`, as the handle it
-/// borrows: each step is a `bpf()` call.
+/// `bpf_map_get_next_key` walk. A handle that cannot iterate (a map not
+/// created, sizes that disagree) yields that error once, then nothing.
+/// `Send` and `Sync`, as the handle it borrows: each step is a `bpf()`
+/// call.
 pub struct Keys<'t, K> {
     target: &'t Target<'t>,
     last: Option<K>,
     done: bool,
+    /// Why the handle cannot iterate: the first item.
+    unready: Option<Error>,
 }
 
 impl<K: Plain> Iterator for Keys<'_, K> {
     type Item = Result<K>;
 
     fn next(&mut self) -> Option<Result<K>> {
+        if let Some(e) = self.unready.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
         if self.done {
             return None;
         }

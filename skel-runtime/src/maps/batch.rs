@@ -830,7 +830,13 @@ mod tests {
         for errno in [libc::EINVAL, ENOTSUPP, libc::EOPNOTSUPP] {
             assert!(unsupported(-errno), "{errno}");
         }
-        for errno in [libc::ENOENT, libc::ENOSPC, libc::EPERM, libc::EFAULT, libc::E2BIG] {
+        for errno in [
+            libc::ENOENT,
+            libc::ENOSPC,
+            libc::EPERM,
+            libc::EFAULT,
+            libc::E2BIG,
+        ] {
             assert!(!unsupported(-errno), "{errno}");
         }
     }

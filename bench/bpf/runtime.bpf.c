@@ -1,7 +1,8 @@
 // The runtime rows of `make bench`: a hash map for typed lookup+update
-// against libbpf-rs's byte API, and a ring buffer that a tracepoint fills
+// against libbpf-rs's byte API, a ring buffer that a tracepoint fills
 // with `burst` events at once (bpf_loop), for typed consumption against
-// raw.
+// raw, and a 100,000-entry hash map user space fills and reads whole
+// (typed `iter()` against libbpf-rs's `keys()` and `lookup()`).
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -29,6 +30,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct value);
 } table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 100000);
+	__type(key, __u32);
+	__type(value, struct value);
+} entries SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -3,15 +3,21 @@
 //! process, batch by batch, alternating (`--only runtime`; needs root).
 //!
 //! - map: a batch is `OPS` lookups and updates of a 32-byte value in a
-//!   hash map (bump a counter): `maps.table_typed()` against
-//!   `MapCore::lookup`/`update` with byte slices;
+//!   hash map (bump a counter): the typed handle `maps().table()` against
+//!   libbpf-rs's `MapCore::lookup`/`update` with byte slices on the same
+//!   map (`maps().table().libbpf()`);
 //! - events: a tracepoint fills the ring buffer with `EVENTS` 32-byte
 //!   samples at once (bpf_loop), then one consumer drains them, summing a
-//!   field: `maps.samples_typed().consumer(|s: &sample| ..)` against
+//!   field: `maps().samples().consumer(|s: &sample| ..)` against
 //!   libbpf-rs's `RingBufferBuilder` with a `&[u8]` callback. Only the
-//!   draining is timed.
+//!   draining is timed;
+//! - iteration: reading every entry of a `ENTRIES`-entry hash map (u32
+//!   keys, 32-byte values), summing a field: `maps().entries().iter()`
+//!   (batch lookups) against libbpf-rs's `keys()` and a `lookup()` per
+//!   key.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use skel_runtime::libbpf_rs::{MapCore as _, MapFlags, RingBufferBuilder};
@@ -29,6 +35,8 @@ const OPS: u32 = 20_000;
 const KEYS: u32 = 1024;
 /// Samples per event batch.
 const EVENTS: u32 = 100_000;
+/// Entries of the map the iteration row reads whole.
+const ENTRIES: u32 = 100_000;
 
 #[derive(Debug, Default, Clone)]
 pub struct Row {
@@ -36,6 +44,9 @@ pub struct Row {
     pub map_ns: [Vec<f64>; 2],
     /// Events consumed per second: typed, raw.
     pub events_per_s: [Vec<f64>; 2],
+    /// Nanoseconds per entry reading a whole map: typed `iter()`, raw
+    /// `keys()` + `lookup()`.
+    pub iter_ns: [Vec<f64>; 2],
 }
 
 fn gettid() -> u32 {
@@ -60,20 +71,17 @@ pub fn bench(runs: usize) -> Result<Row> {
     println!("== runtime: typed maps and events against libbpf-rs's byte API");
     let tid = gettid();
     let mut open = skel::RuntimeSkelBuilder::default().open_owned()?;
-    open.with(|open| -> skel_runtime::Result<()> {
-        open.maps.rodata_data_mut()?.target_tid = tid;
-        Ok(())
-    })?;
+    open.with(|open| open.maps_mut().rodata().target_tid = tid);
     let mut skel = open.load()?;
     skel.attach()?;
-    skel.with(|skel| -> skel_runtime::Result<()> {
-        skel.maps.bss_data_mut()?.burst = EVENTS;
-        Ok(())
-    })?;
     let skel = skel.get();
+    // .bss is live after load: a volatile store, no exclusive borrow.
+    skel.maps().bss().set_burst(EVENTS);
 
-    let typed = skel.maps.table_typed();
-    let raw = skel.maps.table();
+    let typed = skel.maps().table();
+    let raw = typed
+        .libbpf()
+        .ok_or("map `table` has no libbpf-rs handle")?;
     for key in 0..KEYS {
         typed.insert(&key, &skel::types::value::default())?;
     }
@@ -116,25 +124,30 @@ pub fn bench(runs: usize) -> Result<Row> {
         println!("   map lookup+update: run {}/{runs}", run + 1);
     }
 
-    let samples = skel.maps.samples_typed();
-    let sum_typed = std::cell::Cell::new(0u64);
-    let count_typed = std::cell::Cell::new(0u32);
+    // Both sides count in atomics: the typed consumer's callbacks must be
+    // `Send` (a consumer can move to another thread), so no `Cell`.
+    // Relaxed loads and stores (no read-modify-write) are plain moves on
+    // x86-64, as the `Cell`s they replace were.
+    let bump32 = |a: &AtomicU32| a.store(a.load(Relaxed) + 1, Relaxed);
+    let add64 = |a: &AtomicU64, n: u64| a.store(a.load(Relaxed).wrapping_add(n), Relaxed);
+    let samples = skel.maps().samples();
+    let (sum_typed, count_typed) = (AtomicU64::new(0), AtomicU32::new(0));
     let mut typed_consumer = samples.consumer(|s: &skel::types::sample| {
-        sum_typed.set(sum_typed.get().wrapping_add(s.seq));
-        count_typed.set(count_typed.get() + 1);
+        add64(&sum_typed, s.seq);
+        bump32(&count_typed);
     })?;
-    let sum_raw = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let count_raw = std::rc::Rc::new(std::cell::Cell::new(0u32));
-    let raw_map = skel.maps.samples();
-    let (sr, cr) = (sum_raw.clone(), count_raw.clone());
+    let (sum_raw, count_raw) = (AtomicU64::new(0), AtomicU32::new(0));
+    let raw_map = samples
+        .libbpf()
+        .ok_or("map `samples` has no libbpf-rs handle")?;
     let mut builder = RingBufferBuilder::new();
-    builder.add(&raw_map, move |data: &[u8]| {
+    builder.add(&raw_map, |data: &[u8]| {
         let seq = data
             .get(..8)
             .and_then(|b| b.try_into().ok())
             .map_or(0, u64::from_ne_bytes);
-        sr.set(sr.get().wrapping_add(seq));
-        cr.set(cr.get() + 1);
+        add64(&sum_raw, seq);
+        bump32(&count_raw);
         0
     })?;
     let raw_consumer = builder.build()?;
@@ -142,19 +155,19 @@ pub fn bench(runs: usize) -> Result<Row> {
         fill_ring();
         let start = Instant::now();
         let consumed = if typed {
-            count_typed.set(0);
-            while count_typed.get() < EVENTS {
+            count_typed.store(0, Relaxed);
+            while count_typed.load(Relaxed) < EVENTS {
                 if typed_consumer.consume()? == 0 {
                     typed_consumer.poll(Duration::from_millis(100))?;
                 }
             }
-            count_typed.get()
+            count_typed.load(Relaxed)
         } else {
-            count_raw.set(0);
-            while count_raw.get() < EVENTS {
+            count_raw.store(0, Relaxed);
+            while count_raw.load(Relaxed) < EVENTS {
                 raw_consumer.consume()?;
             }
-            count_raw.get()
+            count_raw.load(Relaxed)
         };
         Ok(f64::from(consumed) / start.elapsed().as_secs_f64())
     };
@@ -172,10 +185,87 @@ pub fn bench(runs: usize) -> Result<Row> {
         }
         println!("   ring buffer drain: run {}/{runs}", run + 1);
     }
-    if sum_typed.get() == 0 || sum_raw.get() == 0 {
+    if sum_typed.load(Relaxed) == 0 || sum_raw.load(Relaxed) == 0 {
         return Err("the consumers saw no events".into());
     }
+
+    bench_iter(skel, runs, &mut row)?;
     Ok(row)
+}
+
+/// The iteration row: a whole `ENTRIES`-entry hash map read by typed
+/// `iter()` (batch lookups) and by libbpf-rs's `keys()` + `lookup()`, in
+/// rounds of one pass each, back to back, order alternating.
+fn bench_iter(skel: &skel::RuntimeSkel<'_>, runs: usize, row: &mut Row) -> Result<()> {
+    let typed = skel.maps().entries();
+    let raw = typed
+        .libbpf()
+        .ok_or("map `entries` has no libbpf-rs handle")?;
+    let keys: Vec<u32> = (0..ENTRIES).collect();
+    let values: Vec<skel::types::value> = keys
+        .iter()
+        .map(|&k| skel::types::value {
+            count: u64::from(k),
+            ..Default::default()
+        })
+        .collect();
+    typed.update_batch(&keys, &values)?;
+    // Each pass sums keys and counts: both must see every entry once.
+    let expected: u64 = keys.iter().map(|&k| 2 * u64::from(k)).sum();
+    let typed_pass = || -> Result<f64> {
+        let start = Instant::now();
+        let (mut n, mut sum) = (0u32, 0u64);
+        for entry in typed.iter() {
+            let (k, v) = entry?;
+            sum += u64::from(k) + v.count;
+            n += 1;
+        }
+        let ns = start.elapsed().as_nanos() as f64 / f64::from(ENTRIES);
+        if n != ENTRIES || sum != expected {
+            return Err(format!("typed iter() read {n} entries, sum {sum}").into());
+        }
+        Ok(ns)
+    };
+    let raw_pass = || -> Result<f64> {
+        let start = Instant::now();
+        let (mut n, mut sum) = (0u32, 0u64);
+        for key in raw.keys() {
+            let value = raw
+                .lookup(&key, MapFlags::ANY)?
+                .ok_or("a key went missing")?;
+            let k = key
+                .get(..4)
+                .and_then(|b| b.try_into().ok())
+                .ok_or("short key")?;
+            let count = value
+                .get(..8)
+                .and_then(|b| b.try_into().ok())
+                .ok_or("short value")?;
+            let (k, count) = (u32::from_ne_bytes(k), u64::from_ne_bytes(count));
+            sum += u64::from(k) + count;
+            n += 1;
+        }
+        let ns = start.elapsed().as_nanos() as f64 / f64::from(ENTRIES);
+        if n != ENTRIES || sum != expected {
+            return Err(format!("keys() + lookup() read {n} entries, sum {sum}").into());
+        }
+        Ok(ns)
+    };
+    typed_pass()?;
+    raw_pass()?;
+    for run in 0..runs {
+        let order = if run % 2 == 0 { [0, 1] } else { [1, 0] };
+        for side in order {
+            let ns = if side == 0 {
+                typed_pass()?
+            } else {
+                raw_pass()?
+            };
+            row.iter_ns[side].push(ns);
+        }
+        println!("   map iteration: run {}/{runs}", run + 1);
+    }
+    Ok(())
 }
 
 /// The median over rounds of typed / raw.
@@ -184,10 +274,18 @@ fn ratio(pairs: &[Vec<f64>; 2]) -> f64 {
     median(&ratios)
 }
 
+/// The median over rounds of raw time / typed time: how many times faster
+/// typed is.
+fn speedup(pairs: &[Vec<f64>; 2]) -> f64 {
+    let ratios: Vec<f64> = pairs[0].iter().zip(&pairs[1]).map(|(t, r)| r / t).collect();
+    median(&ratios)
+}
+
 /// The section for RESULTS.md.
 pub fn render(row: &Row) -> String {
     let map = [median(&row.map_ns[0]), median(&row.map_ns[1])];
     let events = [median(&row.events_per_s[0]), median(&row.events_per_s[1])];
+    let iter = [median(&row.iter_ns[0]), median(&row.iter_ns[1])];
     let mut out = String::new();
     let _ = writeln!(out, "### Typed maps and events at run time\n");
     let _ = writeln!(
@@ -198,7 +296,9 @@ pub fn render(row: &Row) -> String {
          median of the rounds' own ratios (the shared machine's speed drifts between rounds). \
          A map batch is {OPS} lookups and updates of a 32-byte value in a hash map; an event \
          batch drains {EVENTS} 32-byte ring buffer samples a tracepoint wrote at once (only \
-         the draining is timed).\n",
+         the draining is timed). The iteration row reads every entry of a {ENTRIES}-entry hash \
+         map (u32 keys, 32-byte values): skel's `iter()` (batch lookups) against libbpf-rs's \
+         `keys()` and a `lookup()` per key; its ratio is raw time / typed time.\n",
         row.map_ns[0].len()
     );
     let _ = writeln!(out, "| | skel (typed) | libbpf-rs (bytes) | ratio | goal |");
@@ -217,6 +317,13 @@ pub fn render(row: &Row) -> String {
         events[1] / 1e6,
         ratio(&row.events_per_s)
     );
+    let _ = writeln!(
+        out,
+        "| read a {ENTRIES}-entry hash map, time per entry | {:.0} ns | {:.0} ns | **{:.1}x faster** | ≥ 5x |",
+        iter[0],
+        iter[1],
+        speedup(&row.iter_ns)
+    );
     out.push('\n');
     out
 }
@@ -224,8 +331,10 @@ pub fn render(row: &Row) -> String {
 pub fn summary(row: &Row) -> String {
     let map = ratio(&row.map_ns);
     let events = ratio(&row.events_per_s);
+    let iter = speedup(&row.iter_ns);
     format!(
         "runtime: typed map lookup+update {map:.2}x libbpf-rs's time (goal <= 1.05x); \
-         typed ring buffer events {events:.2}x raw's rate (goal >= 0.95x)"
+         typed ring buffer events {events:.2}x raw's rate (goal >= 0.95x); \
+         typed iter() over {ENTRIES} entries {iter:.1}x faster than keys() + lookup() (goal >= 5x)"
     )
 }

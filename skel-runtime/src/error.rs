@@ -165,6 +165,16 @@ pub enum Error {
         actual: usize,
     },
 
+    /// A batch update was given keys and values in different numbers: one
+    /// value per key (for a per-CPU map, one per possible CPU per key).
+    BatchLength {
+        map: String,
+        keys: usize,
+        values: usize,
+        /// Values each key takes: 1, or the number of possible CPUs.
+        per_key: usize,
+    },
+
     /// A ring buffer or perf event sample is shorter than its event type.
     ShortEvent {
         map: String,
@@ -353,6 +363,17 @@ impl fmt::Display for Error {
                 f,
                 "per-CPU map `{map}`: {actual} values given, one per possible CPU ({expected}) needed"
             ),
+            Self::BatchLength {
+                map,
+                keys,
+                values,
+                per_key,
+            } => write!(
+                f,
+                "map `{map}`: a batch of {keys} keys takes {} values ({per_key} per key), but {values} \
+                 were given",
+                keys.saturating_mul(*per_key)
+            ),
             Self::ShortEvent {
                 map,
                 type_name,
@@ -420,6 +441,7 @@ impl std::error::Error for Error {
             | Self::ReadBack { .. }
             | Self::MapTypeSize { .. }
             | Self::PerCpuCount { .. }
+            | Self::BatchLength { .. }
             | Self::ShortEvent { .. }
             | Self::KernelBtf { .. }
             | Self::NoStructOpsType { .. }

@@ -74,6 +74,13 @@ pub mod typed_skel {
     include!(concat!(env!("OUT_DIR"), "/typed.skel.rs"));
 }
 
+/// Skeleton of `bpf/batch.bpf.c` (batch operations: hash, per-CPU, LPM
+/// trie, array and stack trace maps).
+#[warn(missing_docs)]
+pub mod batch_skel {
+    include!(concat!(env!("OUT_DIR"), "/batch.skel.rs"));
+}
+
 /// Skeleton of `bpf/resize.bpf.c` (data sections ending in resizable
 /// arrays).
 #[warn(missing_docs)]

@@ -3,12 +3,18 @@
 //!
 //! A skeleton hands out one for every BTF-defined map whose key and value
 //! types BTF states (`__type(key, ...)`, `__type(value, ...)`), after load
-//! (`skel.maps.<map>_typed()`): lookups, updates, deletes and key iteration
-//! take and return those types, with no bytes and no `unsafe` in user code.
+//! (`skel.maps().<map>()`): lookups, updates, deletes and iteration take
+//! and return those types, with no bytes and no `unsafe` in user code.
 //! Every operation first checks that the map's key and value sizes are the
 //! types' sizes (a map resized through its raw handle gets an error, never
 //! a wrong read), then makes one `bpf()` call straight into the value, with
 //! no allocation.
+//!
+//! Many entries at once: `lookup_batch`, `update_batch` and
+//! `delete_batch` (and `iter()`, built on `lookup_batch`) move whole
+//! slices of keys and values per `bpf()` call with the kernel's batch
+//! commands (`BPF_MAP_*_BATCH`, Linux 5.6), and fall back to one call per
+//! entry for map types (or kernels) without them; see [`BatchCursor`].
 //!
 //! | map type | handle |
 //! |---|---|
@@ -30,6 +36,10 @@ use crate::error::{Error, Result};
 use crate::map::MapHandle;
 use crate::plain::Plain;
 
+mod batch;
+
+pub use batch::{BatchCursor, Iter, PerCpuIter};
+
 const ENOENT: i32 = libc::ENOENT;
 
 /// Flags of an update (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`).
@@ -43,6 +53,9 @@ struct Target<'a> {
     map: MapHandle<'a>,
     /// `Err((what, expected, actual))` when a size disagrees.
     fit: std::result::Result<(), (&'static str, usize, usize)>,
+    /// Whether batch operations try the kernel's batch commands (off only
+    /// through the test switch `__without_batch`: one call per entry).
+    batch: bool,
 }
 
 impl<'a> Target<'a> {
@@ -57,7 +70,11 @@ impl<'a> Target<'a> {
                 fit = Err((what, expected, actual));
             }
         }
-        Target { map, fit }
+        Target {
+            map,
+            fit,
+            batch: true,
+        }
     }
 
     fn name(&self) -> &str {
@@ -245,9 +262,19 @@ macro_rules! handle {
                     target: Target {
                         map: self.target.map.into_owned()?,
                         fit: self.target.fit,
+                        batch: self.target.batch,
                     },
                     _types: PhantomData,
                 })
+            }
+
+            /// Test switch: this handle with its batch operations (and
+            /// `iter()`) made of one `bpf()` call per entry, what they fall
+            /// back to on kernels and map types without batch commands.
+            #[doc(hidden)]
+            pub fn __without_batch(mut self) -> Self {
+                self.target.batch = false;
+                self
             }
         }
 
@@ -333,14 +360,6 @@ impl<K: Plain, V: Plain> Hash<'_, K, V> {
     /// Every key, in the kernel's order.
     pub fn keys(&self) -> Keys<'_, K> {
         self.target.keys()
-    }
-
-    /// Every key with its value (keys deleted meanwhile are skipped).
-    pub fn iter(&self) -> impl Iterator<Item = Result<(K, V)>> + '_ {
-        self.keys().filter_map(move |k| match k {
-            Ok(k) => self.lookup(&k).map(|v| v.map(|v| (k, v))).transpose(),
-            Err(e) => Some(Err(e)),
-        })
     }
 }
 

@@ -167,6 +167,12 @@ pub mod foo_skel {
 #[cfg(doctest)]
 pub struct Readme;
 
+/// The README draft for optional programs and struct_ops association
+/// (issue 24 part 4), compiled as doctests.
+#[doc = include_str!("../../docs/issue24-optional.md")]
+#[cfg(doctest)]
+pub struct Issue24Optional;
+
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;
 /// Malformed objects and the messages they give (tests and fuzz seeds).

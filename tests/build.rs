@@ -6,6 +6,7 @@
 //! Builder options ride in comments of a fixture, one per line:
 //! - `// skel: event_type <map> <C type>`;
 //! - `// skel: types <C type>, ...`;
+//! - `// skel: optional_programs <program>, ...`;
 //! - `// skel: prebuilt_without_btf`: compile here with `clang -O2 -target
 //!   bpf` (no `-g`: no .BTF) and hand the object to the builder (`.obj()`).
 //!
@@ -72,6 +73,9 @@ fn main() {
                     }
                     ("types", list) => {
                         builder.types(list.split(',').map(str::trim));
+                    }
+                    ("optional_programs", list) => {
+                        builder.optional_programs(list.split(',').map(str::trim));
                     }
                     ("prebuilt_without_btf", "") => {
                         builder.obj(prebuilt_without_btf(source));

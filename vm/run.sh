@@ -250,16 +250,21 @@ else
 fi
 say "guest kernel BTF: $btf ($(stat -c %s "$btf") bytes); the guest scheduler includes a vmlinux.h printed from it"
 
-# --- guest program ---------------------------------------------------------
+# --- guest programs --------------------------------------------------------
 # With SKEL_VM_BTF set, the tests crate's build script builds the
 # schedulers of tests/bpf-vm/ (in place of their tests/bpf/ versions)
-# against a vmlinux.h printed from the guest kernel's BTF.
-(cd "$repo" && SKEL_VM_BTF=$btf "$cargo" build -p skel-tests --bin scx_guest --quiet) ||
-  fail "cargo build of the guest program failed"
+# against a vmlinux.h printed from the guest kernel's BTF. Each guest
+# program runs in turn and ends with its own DONE line.
+guests=(scx_guest scx_guest_assoc)
+bin_args=()
+for g in "${guests[@]}"; do bin_args+=(--bin "$g"); done
+(cd "$repo" && SKEL_VM_BTF=$btf "$cargo" build -p skel-tests "${bin_args[@]}" --quiet) ||
+  fail "cargo build of the guest programs failed"
 target_dir=$(cd "$repo" && "$cargo" metadata --format-version 1 --no-deps |
   sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-guest=$target_dir/debug/scx_guest
-[[ -x $guest ]] || fail "no guest program at $guest after the build"
+for g in "${guests[@]}"; do
+  [[ -x $target_dir/debug/$g ]] || fail "no guest program at $target_dir/debug/$g after the build"
+done
 
 # --- initramfs -------------------------------------------------------------
 work=$target_dir/skel-vm
@@ -267,15 +272,18 @@ rm -rf "$work"
 root=$work/root
 mkdir -p "$root"/{bin,dev,proc,sys,tmp}
 cp "$busybox" "$root/bin/busybox"
-if command -v strip >/dev/null; then
-  strip -o "$root/scx_guest" "$guest"
-else
-  cp "$guest" "$root/scx_guest"
-fi
-# The guest program's shared libraries and loader, at the paths ldd names.
-for lib in $(ldd "$guest" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
-  mkdir -p "$root$(dirname "$lib")"
-  cp -L "$lib" "$root$lib"
+for g in "${guests[@]}"; do
+  guest=$target_dir/debug/$g
+  if command -v strip >/dev/null; then
+    strip -o "$root/$g" "$guest"
+  else
+    cp "$guest" "$root/$g"
+  fi
+  # The guest program's shared libraries and loader, at the paths ldd names.
+  for lib in $(ldd "$guest" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
 done
 cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
@@ -286,10 +294,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo
 echo "skel-vm: guest up, kernel $(uname -r)"
-/scx_guest
-echo "skel-vm: EXIT $?"
-poweroff -f
 EOF
+for g in "${guests[@]}"; do
+  printf '/%s\necho "skel-vm: EXIT $?"\n' "$g" >>"$root/init"
+done
+echo "poweroff -f" >>"$root/init"
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$work/initrd.gz"
 
@@ -330,12 +339,18 @@ if ! grep -q '^skel-vm: guest up' "$log"; then
   show_console
   fail "the guest never reached /init"
 fi
-done_line=$(grep '^skel-vm: DONE ' "$log" | tail -n 1 || true)
-if [[ -z $done_line ]]; then
+mapfile -t done_lines < <(grep '^skel-vm: DONE ' "$log" || true)
+if ((${#done_lines[@]} != ${#guests[@]})); then
   show_console 40
-  fail "the guest program stopped before finishing its checks"
+  fail "${#done_lines[@]} of ${#guests[@]} guest programs (${guests[*]}) finished their checks"
 fi
-read -r _ _ passed failed <<<"$done_line"
+passed=0
+failed=0
+for line in "${done_lines[@]}"; do
+  read -r _ _ p f <<<"$line"
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
 if ((failed != 0 || passed == 0)); then
   fail "$failed of $((passed + failed)) guest checks failed on $kernel_name (console: $log)"
 fi

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use crate::checked_in::{self, Paths, Record};
 use crate::clang::{self, ClangWarning, Compile};
 use crate::error::Error;
+use crate::error::Problem;
 use crate::ident;
 use crate::link::{self, LinkInput};
 use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
@@ -70,6 +71,7 @@ pub struct SkeletonBuilder {
     vmlinux_h_base: Option<PathBuf>,
     keep_dwarf: bool,
     checked_in: Option<PathBuf>,
+    optional_programs: Vec<String>,
 }
 
 /// How the generated skeleton finds the BPF object it embeds (with
@@ -226,6 +228,37 @@ impl SkeletonBuilder {
     /// Default: none (BTF does not say what an event map carries).
     pub fn event_type(&mut self, map: impl Into<String>, c_type: impl Into<String>) -> &mut Self {
         self.request.events.push((map.into(), c_type.into()));
+        self
+    }
+
+    /// Programs that may go without what they need from the running kernel:
+    /// by C function name (libbpf's program name). Appends to the list.
+    /// Default: none (every program is required).
+    ///
+    /// Before libbpf loads anything, `load()` checks what each program that
+    /// will be loaded needs: the target its section names (the function of
+    /// a `kprobe/`, the tracepoint of a `tp/`, the function of an
+    /// `fentry/`, the hook of an `lsm/`, ...), the kfuncs its code calls
+    /// without `__weak`, and its program and attach types. An optional
+    /// program that needs something the kernel lacks is skipped (its
+    /// autoload turned off) and listed by the loaded skeleton's
+    /// `skipped_programs()`, and everything else loads; a required one
+    /// fails the load with `skel_runtime::Error::KernelLacksTargets`,
+    /// naming the program and what it lacks.
+    ///
+    /// libbpf resolves every kfunc of the object at load, loaded program or
+    /// not: the embedded object declares `__weak` the kfuncs and typed
+    /// `__ksym` variables only optional programs call, so that one the
+    /// kernel lacks does not fail the load (where it has them, nothing
+    /// changes). A name that is not a program of the object, or a
+    /// struct_ops program (which loads when a slot holds it), is an error.
+    pub fn optional_programs<I, S>(&mut self, names: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.optional_programs
+            .extend(names.into_iter().map(Into::into));
         self
     }
 
@@ -454,6 +487,9 @@ impl SkeletonBuilder {
         if self.keep_dwarf {
             lines.push("keep_dwarf".to_owned());
         }
+        for program in &self.optional_programs {
+            lines.push(format!("optional_program {program}"));
+        }
         Ok(lines
             .into_iter()
             .map(|l| l.replace(['\n', '\r'], " "))
@@ -587,8 +623,6 @@ impl SkeletonBuilder {
         // The embedded copy lives next to the skeleton.
         let out_dir = parent_dir(output);
         let embedded = out_dir.join(format!("{name}.bpf.o"));
-        let lean = self.embedded_object(&bytes, &object_path, sink);
-        write::write_if_changed(&embedded, &lean)?;
         let file_name = embedded
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
@@ -626,6 +660,7 @@ impl SkeletonBuilder {
             &bytes,
             &shown,
             &self.request,
+            &self.optional_programs,
         )
         .map_err(|e| {
             e.built_from(self.inputs())
@@ -639,6 +674,8 @@ impl SkeletonBuilder {
         for w in fallback_warnings(&generated.skeleton.warnings) {
             sink.warn(w);
         }
+        let lean = self.embedded_object(&bytes, &object_path, &generated.skeleton, sink);
+        write::write_if_changed(&embedded, &lean)?;
         write::write_if_changed(output, generated.code.as_bytes())?;
         if location == ObjectLocation::Relative {
             let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").filter(|_| cargo);
@@ -671,10 +708,18 @@ impl SkeletonBuilder {
     }
 
     /// The object the skeleton embeds: without DWARF unless
-    /// [`keep_dwarf`](Self::keep_dwarf), and a multiple of 8 bytes long,
-    /// so that the 8-aligned static holding it in `.bpf.objs` is exactly
-    /// the object.
-    fn embedded_object(&self, bytes: &[u8], object_path: &Path, sink: &mut Sink) -> Vec<u8> {
+    /// [`keep_dwarf`](Self::keep_dwarf), with the kfuncs only optional
+    /// programs call made weak (see
+    /// [`optional_programs`](Self::optional_programs)), and a multiple of 8
+    /// bytes long, so that the 8-aligned static holding it in `.bpf.objs`
+    /// is exactly the object.
+    fn embedded_object(
+        &self,
+        bytes: &[u8],
+        object_path: &Path,
+        skeleton: &Skeleton,
+        sink: &mut Sink,
+    ) -> Vec<u8> {
         let mut embedded = if self.keep_dwarf {
             bytes.to_vec()
         } else {
@@ -686,6 +731,17 @@ impl SkeletonBuilder {
                 bytes.to_vec()
             })
         };
+        let weak = optional_only_externs(skeleton);
+        if !weak.is_empty() {
+            match object::weaken(&embedded, &weak) {
+                Ok(weakened) => embedded = weakened,
+                Err(e) => sink.warn(format!(
+                    "skel: cannot declare the kfuncs only optional programs call weak in the \
+                     embedded copy of `{}` ({e}): on a kernel without one, libbpf fails the load",
+                    object_path.display()
+                )),
+            }
+        }
         embedded.resize(embedded.len().next_multiple_of(8), 0);
         embedded
     }
@@ -1136,6 +1192,7 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
         bytes,
         &shown,
         &translate::Request::default(),
+        &[],
     )
 }
 
@@ -1187,9 +1244,62 @@ fn generate_with_input(
     bytes: &[u8],
     input: &str,
     request: &translate::Request,
+    optional: &[String],
 ) -> Result<Generated, Error> {
-    let skeleton = model(name, object_path, reference, bytes, request)?;
+    let mut skeleton = model(name, object_path, reference, bytes, request)?;
+    mark_optional(&mut skeleton, optional, object_path)?;
     let tokens = codegen::generate(&skeleton);
     let code = write::render(name, tokens, input)?;
     Ok(Generated { code, skeleton })
+}
+
+/// Marks the programs named with [`SkeletonBuilder::optional_programs`];
+/// every name must be a program of the object that is not a struct_ops
+/// program (all problems reported at once).
+fn mark_optional(skeleton: &mut Skeleton, names: &[String], path: &Path) -> Result<(), Error> {
+    let mut problems = vec![];
+    for name in names {
+        match skeleton.progs.iter_mut().find(|p| &p.name == name) {
+            Some(p) if p.struct_ops => problems.push(Problem::OptionalStructOps {
+                program: name.clone(),
+            }),
+            Some(p) => p.optional = true,
+            None => problems.push(Problem::NoProgram {
+                program: name.clone(),
+                suggestion: suggest::closest(name, skeleton.progs.iter().map(|p| p.name.as_str()))
+                    .map(str::to_owned),
+                count: skeleton.progs.len(),
+            }),
+        }
+    }
+    problems.dedup();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Object {
+            path: path.to_owned(),
+            inputs: vec![],
+            problems,
+        })
+    }
+}
+
+/// The strong kfuncs and ksyms that optional programs reach and required
+/// ones do not: what the embedded object declares weak.
+fn optional_only_externs(skeleton: &Skeleton) -> std::collections::BTreeSet<String> {
+    let externs = |p: &crate::model::ProgDef| {
+        p.kfuncs
+            .iter()
+            .chain(&p.ksyms)
+            .cloned()
+            .collect::<Vec<String>>()
+    };
+    let (optional, required): (Vec<_>, Vec<_>) = skeleton.progs.iter().partition(|p| p.optional);
+    let needed: std::collections::BTreeSet<String> =
+        required.into_iter().flat_map(externs).collect();
+    optional
+        .into_iter()
+        .flat_map(externs)
+        .filter(|e| !needed.contains(e))
+        .collect()
 }

@@ -476,6 +476,22 @@ pub enum Problem {
         /// The object's ring buffers and perf event arrays.
         event_maps: Vec<String>,
     },
+
+    /// [`crate::SkeletonBuilder::optional_programs`] names a program the
+    /// object does not have.
+    NoProgram {
+        program: String,
+        /// The closest program name of the object.
+        suggestion: Option<String>,
+        /// How many programs the object has.
+        count: usize,
+    },
+
+    /// [`crate::SkeletonBuilder::optional_programs`] names a struct_ops
+    /// program: those load exactly when a slot of their map holds them.
+    OptionalStructOps {
+        program: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -670,6 +686,26 @@ impl fmt::Display for Problem {
                  arrays carry events ({})",
                 EventMaps(event_maps)
             ),
+            Self::NoProgram {
+                program,
+                suggestion,
+                count,
+            } => {
+                write!(f, "`.optional_programs`: there is no program `{program}`")?;
+                match (suggestion, count) {
+                    (Some(s), _) => write!(f, "; did you mean `{s}`?"),
+                    (None, 0) => f.write_str("; the object has no programs"),
+                    (None, _) => f.write_str(
+                        "; name programs by their C function name (libbpf's program name)",
+                    ),
+                }
+            }
+            Self::OptionalStructOps { program } => write!(
+                f,
+                "`.optional_programs`: `{program}` is a struct_ops program, which loads exactly \
+                 when a slot of its struct_ops map holds it; to go without it on kernels that \
+                 lack what it needs, clear its slot through the shadow before load"
+            ),
         }
     }
 }
@@ -702,7 +738,9 @@ impl std::error::Error for Problem {
             | Self::LegacyMaps
             | Self::UnknownType { .. }
             | Self::NoEventMap { .. }
-            | Self::NotAnEventMap { .. } => None,
+            | Self::NotAnEventMap { .. }
+            | Self::NoProgram { .. }
+            | Self::OptionalStructOps { .. } => None,
         }
     }
 }

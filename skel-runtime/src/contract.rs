@@ -77,6 +77,17 @@ pub struct ProgSpec {
     pub name: &'static str,
     /// A struct_ops program: its autoload follows the slots at load.
     pub struct_ops: bool,
+    /// Marked optional in the build script: skipped at load (autoload
+    /// off) when the running kernel lacks what it needs, instead of
+    /// failing the load.
+    pub optional: bool,
+    /// The kfuncs its code may call (itself or through subprograms),
+    /// declared without `__weak`: libbpf fails the load when the kernel
+    /// lacks one. Object-wide where the builder could not tell which
+    /// program calls what.
+    pub kfuncs: &'static [&'static str],
+    /// The typed kernel variables (`__ksym`) its code may use, likewise.
+    pub ksyms: &'static [&'static str],
 }
 
 /// A struct_ops map's shadow.
@@ -190,7 +201,31 @@ impl TypeSpec {
 
 impl ProgSpec {
     pub const fn new(name: &'static str, struct_ops: bool) -> Self {
-        ProgSpec { name, struct_ops }
+        ProgSpec {
+            name,
+            struct_ops,
+            optional: false,
+            kfuncs: &[],
+            ksyms: &[],
+        }
+    }
+
+    /// The program is optional (see [`ProgSpec::optional`]).
+    pub const fn optional(self) -> Self {
+        ProgSpec {
+            optional: true,
+            ..self
+        }
+    }
+
+    /// The non-weak kfuncs its code may call.
+    pub const fn kfuncs(self, kfuncs: &'static [&'static str]) -> Self {
+        ProgSpec { kfuncs, ..self }
+    }
+
+    /// The non-weak typed ksyms its code may use.
+    pub const fn ksyms(self, ksyms: &'static [&'static str]) -> Self {
+        ProgSpec { ksyms, ..self }
     }
 }
 

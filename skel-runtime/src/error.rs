@@ -2,6 +2,7 @@ use std::fmt;
 
 use crate::errno::Errno;
 use crate::libbpf_log::LibbpfLog;
+use crate::targets::MissingTargets;
 
 /// Errors of generated skeletons and of the runtime's handles.
 ///
@@ -203,6 +204,26 @@ pub enum Error {
         maps: Vec<MissingMembers>,
     },
 
+    /// Programs that will be loaded need what the running kernel lacks
+    /// (checked before libbpf loads anything): the target their section
+    /// names, kfuncs their code calls, their program or attach type. Each
+    /// is named with what it needs; programs marked optional in the build
+    /// script are skipped instead (see [`SkippedProgram`](crate::SkippedProgram)).
+    KernelLacksTargets {
+        skeleton: &'static str,
+        programs: Vec<MissingTargets>,
+    },
+
+    /// The kernel refused to associate loaded program `program` with
+    /// struct_ops map `map` (`BPF_PROG_ASSOC_STRUCT_OPS`), or one of them
+    /// cannot be associated (`hint` says why).
+    Associate {
+        program: String,
+        map: String,
+        errno: Errno,
+        hint: &'static str,
+    },
+
     /// An error of a libbpf-rs call (the `libbpf()` escape hatches and
     /// `ObjectBuilder` options); its errno, if any, through
     /// [`Error::raw_os_error`].
@@ -402,6 +423,28 @@ impl fmt::Display for Error {
                  kernel lacks (the programs in cleared slots are then not loaded)",
                 MissingMembers::list(maps)
             ),
+            Self::KernelLacksTargets { skeleton, programs } => write!(
+                f,
+                "skeleton `{skeleton}`: the running kernel lacks what {}: {}; mark programs \
+                 that may go without with `SkeletonBuilder::optional_programs` in the build \
+                 script, and load skips them on such kernels",
+                if programs.len() == 1 {
+                    "a program needs"
+                } else {
+                    "programs need"
+                },
+                MissingTargets::list(programs)
+            ),
+            Self::Associate {
+                program,
+                map,
+                errno,
+                hint,
+            } => write!(
+                f,
+                "program `{program}`: cannot associate it with struct_ops map `{map}`: \
+                 {errno}{hint}"
+            ),
             // Transparent: libbpf-rs's message, with the formatter's flags
             // (`{:#}` prints its chain).
             Self::Libbpf(error) => fmt::Display::fmt(error, f),
@@ -446,6 +489,8 @@ impl std::error::Error for Error {
             | Self::KernelBtf { .. }
             | Self::NoStructOpsType { .. }
             | Self::KernelLacksMembers { .. }
+            | Self::KernelLacksTargets { .. }
+            | Self::Associate { .. }
             | Self::TestRun { .. } => None,
         }
     }
@@ -537,7 +582,8 @@ impl Error {
             | Error::Load { errno, .. }
             | Error::Attach { errno, .. }
             | Error::MapOp { errno, .. }
-            | Error::ProgramOp { errno, .. } => Some(errno.raw()),
+            | Error::ProgramOp { errno, .. }
+            | Error::Associate { errno, .. } => Some(errno.raw()),
             Error::Resize { errno, .. } | Error::ReadBack { errno, .. } => errno.map(Errno::raw),
             Error::Libbpf(e) => libbpf_errno(e),
             Error::TestRun { errno, .. } => errno.map(Errno::raw),

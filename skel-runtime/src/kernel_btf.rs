@@ -108,8 +108,8 @@ struct Module {
 /// its own types.
 struct Blob {
     btf: Arc<Btf>,
-    /// Ids of the named structs, unions, enums, funcs and vars, sorted by
-    /// name.
+    /// Ids of the named structs, unions, enums, funcs, vars and typedefs,
+    /// sorted by name.
     by_name: Vec<BtfTypeId>,
     /// Ids of the funcs carrying a `bpf_kfunc` declaration tag, sorted.
     kfuncs: Vec<BtfTypeId>,
@@ -122,7 +122,12 @@ struct Blob {
 fn indexed(kind: &Kind<'_>) -> bool {
     matches!(
         kind,
-        Kind::Struct(_) | Kind::Union(_) | Kind::Enum { .. } | Kind::Func { .. } | Kind::Var { .. }
+        Kind::Struct(_)
+            | Kind::Union(_)
+            | Kind::Enum { .. }
+            | Kind::Func { .. }
+            | Kind::Var { .. }
+            | Kind::Typedef { .. }
     )
 }
 
@@ -456,6 +461,34 @@ impl KernelBtf {
         .is_some()
     }
 
+    /// Does the kernel's BTF have function `name` (vmlinux or a module)?
+    /// What fentry, fexit and fmod_ret programs attach to (LSM programs to
+    /// `bpf_lsm_<hook>`, iterators to `bpf_iter_<name>`), and what most
+    /// functions a kprobe can attach to have; BTF leaves out a few that
+    /// `/proc/kallsyms` lists.
+    pub fn has_function(&self, name: &str) -> bool {
+        self.search(|blob, _| {
+            blob.named(name)
+                .find(|t| matches!(t.kind(), Kind::Func { .. }))
+                .map(|_| ())
+        })
+        .is_some()
+    }
+
+    /// Does the kernel have raw tracepoint `name` (`sched_switch`, what
+    /// `raw_tp/` and `tp_btf/` programs attach to)? Its BTF has the
+    /// typedef `btf_trace_<name>` for each (vmlinux or a module), which
+    /// libbpf looks up for `tp_btf/` programs.
+    pub fn has_raw_tracepoint(&self, name: &str) -> bool {
+        let typedef = format!("btf_trace_{name}");
+        self.search(|blob, _| {
+            blob.named(&typedef)
+                .find(|t| matches!(t.kind(), Kind::Typedef { .. }))
+                .map(|_| ())
+        })
+        .is_some()
+    }
+
     /// Does the kernel's BTF know symbol `name`, as a function or a
     /// variable (what libbpf resolves typed `__ksym` externs against)?
     pub fn has_ksym(&self, name: &str) -> bool {
@@ -570,6 +603,8 @@ mod tests {
         w.decl_tag("bpf_kfunc", kf, -1);
         w.func("plain_fn", proto);
         w.var("per_cpu_var", int);
+        let tp = w.ptr(proto);
+        w.typedef("btf_trace_sched_switch", tp);
         w
     }
 
@@ -638,6 +673,10 @@ mod tests {
             "this BTF tags kfuncs; plain_fn has no tag"
         );
         assert!(k.has_ksym("plain_fn") && k.has_ksym("per_cpu_var") && !k.has_ksym("none"));
+        assert!(k.has_function("plain_fn") && k.has_function("my_kfunc"));
+        assert!(!k.has_function("per_cpu_var") && !k.has_function("none"));
+        assert!(k.has_raw_tracepoint("sched_switch"));
+        assert!(!k.has_raw_tracepoint("btf_trace_sched_switch") && !k.has_raw_tracepoint("none"));
     }
 
     #[test]

@@ -37,6 +37,7 @@
 //! (generated types, [`MapInfo`], errors, what is read from the kernel) is
 //! both, as any owned value.
 
+mod assoc;
 mod contract;
 mod core;
 mod data;
@@ -57,9 +58,11 @@ mod plain;
 mod program;
 mod readback;
 mod storage;
+mod targets;
 pub mod test_run;
 mod views;
 
+pub use assoc::{AssocOutcome, StructOpsAssociation};
 pub use data::{Live, LiveSlice, Section, SectionMut};
 pub use errno::{ENOTSUPP, Errno};
 pub use error::{Error, MissingMembers, Result, ViewProblem};
@@ -75,6 +78,7 @@ pub use plain::{
 pub use program::{LoadedProgram, LoadedProgramMut, OpenProgramMut, Program, Slot};
 pub use readback::{KernelStructOps, StructOpsState};
 pub use storage::ObjectStorage;
+pub use targets::{KernelTarget, MissingTargets, SkippedProgram};
 pub use test_run::{SkBuff, TcAction, TestRun, TestRunOutput, XdpAction, XdpMd, run_syscall};
 
 /// Makes `'obj` invariant in the types that carry it: a skeleton's tokens,

@@ -304,6 +304,77 @@ impl<'a> LoadedProgram<'a> {
         crate::run_syscall(self.loaded_fd()?, self.name, ctx)
     }
 
+    /// Associates the program with struct_ops map `map`
+    /// (`BPF_PROG_ASSOC_STRUCT_OPS`, libbpf 1.7's
+    /// `bpf_program__assoc_struct_ops`): kfuncs that act on "this
+    /// struct_ops" (sched_ext sub-schedulers) find it from programs that
+    /// are not its callbacks (syscall, tracing, timer programs). The
+    /// kernel allows one map per program for the program's life: the same
+    /// map again does nothing, another fails with `EBUSY`.
+    ///
+    /// A skeleton with exactly one struct_ops map does this for every
+    /// program at load (see
+    /// [`StructOpsAssociation`](crate::StructOpsAssociation)). On a
+    /// kernel without the command (Linux 6.18 has none; the 7.2 of the
+    /// sched_ext VM test has it) nothing is done and the result is
+    /// [`AssocOutcome::Unsupported`](crate::AssocOutcome), not an error. Errors: the program was not loaded, is a struct_ops
+    /// program (the kernel associates those with their map itself), the
+    /// map is not a created struct_ops map, or the kernel refused.
+    ///
+    /// ```no_run
+    /// # fn f(skel: &skel_runtime::LoadedProgram<'_>, ops: &skel_runtime::MapHandle<'_>)
+    /// # -> skel_runtime::Result<()> {
+    /// // skel.progs().sub_sched_init().assoc_struct_ops(&skel.maps().ops())?
+    /// let outcome = skel.assoc_struct_ops(ops)?;
+    /// if outcome == skel_runtime::AssocOutcome::Unsupported {
+    ///     eprintln!("this kernel cannot associate programs with struct_ops maps");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn assoc_struct_ops(&self, map: &crate::MapHandle<'_>) -> Result<crate::AssocOutcome> {
+        let refuse = |errno: i32, hint: &'static str| Error::Associate {
+            program: self.name.to_owned(),
+            map: map.name().to_owned(),
+            errno: Errno::new(errno),
+            hint,
+        };
+        let fd = self.fd().ok_or_else(|| {
+            refuse(
+                libc::ENOENT,
+                "\nhint: the program was not loaded (its autoload was off, or load skipped it)",
+            )
+        })?;
+        if crate::assoc::is_struct_ops_program(self.ptr) {
+            return Err(refuse(
+                libc::EINVAL,
+                "\nhint: it is a struct_ops program: the kernel associates those with their \
+                 map when the map is registered",
+            ));
+        }
+        if map.info().map_type != libbpf_sys::BPF_MAP_TYPE_STRUCT_OPS {
+            return Err(refuse(
+                libc::EINVAL,
+                "\nhint: the map is not a struct_ops map",
+            ));
+        }
+        map.ready("associate a program with it")?;
+        if !crate::assoc::kernel_supports() {
+            return Ok(crate::AssocOutcome::Unsupported);
+        }
+        use std::os::fd::AsRawFd as _;
+        crate::assoc::associate(fd.as_raw_fd(), map.raw_fd()).map_err(|errno| {
+            let hint = match errno.raw() {
+                libc::EBUSY => {
+                    "\nhint: the program is already associated with another struct_ops map; \
+                     the kernel keeps one per program"
+                }
+                _ => "",
+            };
+            refuse(errno.raw(), hint)
+        })?;
+        Ok(crate::AssocOutcome::Associated)
+    }
+
     fn loaded_fd(&self) -> Result<BorrowedFd<'a>> {
         self.fd().ok_or_else(|| Error::ProgramOp {
             program: self.name.to_owned(),

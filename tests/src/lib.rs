@@ -142,6 +142,27 @@ pub mod test_run_call_skel {
     include!(concat!(env!("OUT_DIR"), "/test_run_call.skel.rs"));
 }
 
+/// Skeleton of `bpf/optional.bpf.c` (optional programs whose targets no
+/// kernel has, beside required ones).
+#[warn(missing_docs)]
+pub mod optional_skel {
+    include!(concat!(env!("OUT_DIR"), "/optional.skel.rs"));
+}
+
+/// Skeleton of `bpf/optional_required.bpf.c` (the same programs, all
+/// required).
+#[warn(missing_docs)]
+pub mod optional_required_skel {
+    include!(concat!(env!("OUT_DIR"), "/optional_required.skel.rs"));
+}
+
+/// Skeleton of `bpf/struct_ops_assoc.bpf.c` (one struct_ops map, and
+/// programs to associate with it).
+#[warn(missing_docs)]
+pub mod struct_ops_assoc_skel {
+    include!(concat!(env!("OUT_DIR"), "/struct_ops_assoc.skel.rs"));
+}
+
 /// Skeleton of `bpf/foo.bpf.c`, the README's example program.
 #[warn(missing_docs)]
 pub mod foo_skel {
@@ -152,6 +173,12 @@ pub mod foo_skel {
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct Readme;
+
+/// The README draft for optional programs and struct_ops association
+/// (issue 24 part 4), compiled as doctests.
+#[doc = include_str!("../../docs/issue24-optional.md")]
+#[cfg(doctest)]
+pub struct Issue24Optional;
 
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;

@@ -136,7 +136,12 @@ fn spec(skel: &Skeleton) -> TokenStream {
     let progs = skel.progs.iter().map(|p| {
         let pname = &p.name;
         let so = p.struct_ops;
-        quote!(s::ProgSpec::new(#pname, #so))
+        let optional = p.optional.then(|| quote!(.optional()));
+        let kfuncs = &p.kfuncs;
+        let kfuncs = (!kfuncs.is_empty()).then(|| quote!(.kfuncs(&[#(#kfuncs),*])));
+        let ksyms = &p.ksyms;
+        let ksyms = (!ksyms.is_empty()).then(|| quote!(.ksyms(&[#(#ksyms),*])));
+        quote!(s::ProgSpec::new(#pname, #so) #optional #kfuncs #ksyms)
     });
     // The object sits by value in a `.bpf.objs` section of the binary,
     // as libbpf-cargo 0.26 puts it (`#[unsafe(link_section)]`, no `#[used]`),
@@ -405,6 +410,47 @@ fn loaded_skel(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
     } else {
         (quote!(), quote!())
     };
+    let skipped = skel.progs.iter().any(|p| p.optional).then(|| {
+        let optional: Vec<String> = skel
+            .progs
+            .iter()
+            .filter(|p| p.optional)
+            .map(|p| code(&p.name))
+            .collect();
+        let d = doc(&[
+            format!(
+                "The optional programs ({}) that `load()` skipped because the running kernel lacks what they need: the target of their section, a kfunc, their program type. They are not loaded, and `attach()` leaves them alone; each prints as one line saying what it lacks.",
+                optional.join(", ")
+            ),
+        ]);
+        quote! {
+            #d
+            pub fn skipped_programs(&self) -> &[__skel::SkippedProgram] {
+                self.core.skipped_programs()
+            }
+        }
+    });
+    let struct_ops_maps: Vec<&str> = skel
+        .maps
+        .iter()
+        .filter(|m| matches!(m.kind, MapKind::StructOps { .. }))
+        .map(|m| m.name.as_str())
+        .collect();
+    let association = match struct_ops_maps.as_slice() {
+        [map] => {
+            let d = doc(&[format!(
+                "What `load()` did to associate every loaded program that is not a struct_ops program with struct_ops map {} (`BPF_PROG_ASSOC_STRUCT_OPS`, as sched_ext's `SCX_OPS_LOAD` does): on kernels without it nothing was done, and this says so; it is never an error.",
+                code(map)
+            )]);
+            quote! {
+                #d
+                pub fn struct_ops_association(&self) -> &__skel::StructOpsAssociation {
+                    self.core.struct_ops_association()
+                }
+            }
+        }
+        _ => quote!(),
+    };
     quote! {
         #d
         pub struct #skel_name<'obj> {
@@ -414,6 +460,10 @@ fn loaded_skel(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
 
         impl<'obj> #skel_name<'obj> {
             #attach
+
+            #skipped
+
+            #association
 
             /// The raw `struct bpf_object *`.
             pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {

@@ -10,6 +10,16 @@ pub struct ProgDef {
     pub struct_ops: bool,
     /// Loaded by default: false for sections starting with `?`.
     pub autoload: bool,
+    /// Marked optional in the build script
+    /// (`SkeletonBuilder::optional_programs`): skipped at load when the
+    /// running kernel lacks what it needs.
+    pub optional: bool,
+    /// The kfuncs declared without `__weak` that its code may call
+    /// (itself or through subprograms), sorted.
+    pub kfuncs: Vec<String>,
+    /// The typed `__ksym` variables declared without `__weak` that its
+    /// code may use, sorted.
+    pub ksyms: Vec<String>,
     /// Its Rust names (set by the naming pass).
     pub idents: ProgIdents,
 }

@@ -6,6 +6,7 @@
 //! Problems are collected per phase and reported together: a malformed
 //! object lists everything wrong with it in one build.
 
+mod calls;
 pub mod elf;
 mod maps;
 mod programs;
@@ -18,6 +19,7 @@ use std::path::Path;
 use crate::error::{Error, NeedsBtf, Problem};
 use crate::model::ProgDef;
 
+pub use calls::weaken;
 pub use maps::{InnerDef, ObjMap, ObjMapKind};
 pub use sections::Datasec;
 #[cfg(test)]
@@ -87,7 +89,8 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     let ids = sections::datasec_ids(&btf);
     let datasecs = sections::collect_datasecs(&obj, &btf, &ids, &mut problems);
     let kconfig = sections::kconfig_size(&obj, &btf, &ids);
-    let progs = programs::collect(&obj, &mut problems);
+    let mut progs = programs::collect(&obj, &mut problems);
+    calls::fill(&obj, &btf, &mut progs);
     let maps = maps::collect(&obj, &btf, &datasecs, kconfig, object_name, &mut problems);
     let mut seen = HashSet::new();
     for m in &maps {

@@ -109,7 +109,8 @@ impl<'obj> LoadedCore<'obj> {
                 name,
                 Errno::new(libc::ENOENT),
                 LibbpfLog::default(),
-                "\nhint: the program was not loaded (its autoload was off)",
+                "\nhint: the program was not loaded (its autoload was off, or load skipped it as \
+                 optional: see `skipped_programs()`)",
             ));
         }
         // SAFETY: as above. (errno is read right after the call.)

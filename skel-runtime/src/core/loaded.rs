@@ -14,6 +14,7 @@ use crate::plain::{Plain, Shadow};
 use crate::program::{LoadedProgram, LoadedProgramMut};
 use crate::readback::KernelStructOps;
 use crate::storage::ObjectStorage;
+use crate::{SkippedProgram, StructOpsAssociation};
 
 /// A skeleton's loaded object.
 pub struct LoadedCore<'obj> {
@@ -23,6 +24,11 @@ pub struct LoadedCore<'obj> {
     /// and the data sections libbpf memory-maps (the kernel's map, mapped
     /// at the address the open view had).
     fixed: Vec<Option<NonNull<u8>>>,
+    /// Optional programs load skipped.
+    skipped: Vec<SkippedProgram>,
+    /// What load did to associate programs with the object's one
+    /// struct_ops map; `None` without exactly one.
+    association: Option<StructOpsAssociation>,
     _storage: PhantomData<(&'obj mut ObjectStorage, crate::Brand<'obj>)>,
 }
 
@@ -30,7 +36,12 @@ impl<'obj> LoadedCore<'obj> {
     /// The loaded object, keeping the fixed buffers that are still libbpf's
     /// at the same address and size (a data section libbpf does not map
     /// after load, one holding only static variables, drops out).
-    pub(super) fn new(object: Object, fixed: Vec<Option<NonNull<u8>>>) -> Self {
+    pub(super) fn new(
+        object: Object,
+        fixed: Vec<Option<NonNull<u8>>>,
+        skipped: Vec<SkippedProgram>,
+        association: Option<StructOpsAssociation>,
+    ) -> Self {
         let fixed = fixed
             .into_iter()
             .enumerate()
@@ -49,7 +60,28 @@ impl<'obj> LoadedCore<'obj> {
         LoadedCore {
             object,
             fixed,
+            skipped,
+            association,
             _storage: PhantomData,
+        }
+    }
+
+    /// The optional programs load skipped because the running kernel
+    /// lacks what they need, in program order.
+    pub fn skipped_programs(&self) -> &[SkippedProgram] {
+        &self.skipped
+    }
+
+    /// What load did to associate the programs with the object's one
+    /// struct_ops map.
+    pub fn struct_ops_association(&self) -> &StructOpsAssociation {
+        match &self.association {
+            Some(a) => a,
+            None => panic!(
+                "bug: skeleton `{}` asks for its struct_ops association, but its object does \
+                 not have exactly one struct_ops map",
+                self.object.spec.skeleton
+            ),
         }
     }
 

@@ -17,6 +17,7 @@
 mod attach;
 mod loaded;
 mod open;
+mod optional;
 
 use std::ptr::NonNull;
 

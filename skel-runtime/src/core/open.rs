@@ -344,6 +344,8 @@ impl<'obj> OpenCore<'obj> {
             unsafe { libbpf_sys::bpf_program__set_autoload(prog.as_ptr(), in_slot[i].is_some()) };
         }
 
+        let skipped = super::optional::check_programs(&self.object)?;
+
         // SAFETY: obj is a live, open object.
         let (ret, log) =
             capture(|| unsafe { libbpf_sys::bpf_object__load(self.object.obj.as_ptr()) });
@@ -356,8 +358,40 @@ impl<'obj> OpenCore<'obj> {
                 log,
             });
         }
-        Ok(LoadedCore::new(self.object, self.fixed))
+        let association = default_association(&self.object);
+        Ok(LoadedCore::new(
+            self.object,
+            self.fixed,
+            skipped,
+            association,
+        ))
     }
+}
+
+/// After load, in an object with exactly one struct_ops map: every loaded
+/// program that is not a struct_ops program associated with it, as
+/// sched_ext's `SCX_OPS_LOAD` does (see [`crate::StructOpsAssociation`]).
+fn default_association(object: &Object) -> Option<crate::StructOpsAssociation> {
+    let spec = object.spec;
+    let mut struct_ops = spec
+        .maps
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.struct_ops_spec().is_some());
+    let (index, map) = match (struct_ops.next(), struct_ops.next()) {
+        (Some(one), None) => one,
+        _ => return None,
+    };
+    let progs = spec
+        .progs
+        .iter()
+        .zip(&object.progs)
+        .map(|(p, &ptr)| (p.name, ptr));
+    Some(crate::assoc::associate_all(
+        map.name,
+        object.map(index),
+        progs,
+    ))
 }
 
 /// Checks that libbpf's buffer for `map` has exactly the generated type's

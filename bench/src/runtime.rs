@@ -3,15 +3,17 @@
 //! process, batch by batch, alternating (`--only runtime`; needs root).
 //!
 //! - map: a batch is `OPS` lookups and updates of a 32-byte value in a
-//!   hash map (bump a counter): `maps.table_typed()` against
-//!   `MapCore::lookup`/`update` with byte slices;
+//!   hash map (bump a counter): the typed handle `maps().table()` against
+//!   libbpf-rs's `MapCore::lookup`/`update` with byte slices on the same
+//!   map (`maps().table().libbpf()`);
 //! - events: a tracepoint fills the ring buffer with `EVENTS` 32-byte
 //!   samples at once (bpf_loop), then one consumer drains them, summing a
-//!   field: `maps.samples_typed().consumer(|s: &sample| ..)` against
+//!   field: `maps().samples().consumer(|s: &sample| ..)` against
 //!   libbpf-rs's `RingBufferBuilder` with a `&[u8]` callback. Only the
 //!   draining is timed.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use skel_runtime::libbpf_rs::{MapCore as _, MapFlags, RingBufferBuilder};
@@ -60,20 +62,17 @@ pub fn bench(runs: usize) -> Result<Row> {
     println!("== runtime: typed maps and events against libbpf-rs's byte API");
     let tid = gettid();
     let mut open = skel::RuntimeSkelBuilder::default().open_owned()?;
-    open.with(|open| -> skel_runtime::Result<()> {
-        open.maps.rodata_data_mut()?.target_tid = tid;
-        Ok(())
-    })?;
+    open.with(|open| open.maps_mut().rodata().target_tid = tid);
     let mut skel = open.load()?;
     skel.attach()?;
-    skel.with(|skel| -> skel_runtime::Result<()> {
-        skel.maps.bss_data_mut()?.burst = EVENTS;
-        Ok(())
-    })?;
     let skel = skel.get();
+    // .bss is live after load: a volatile store, no exclusive borrow.
+    skel.maps().bss().set_burst(EVENTS);
 
-    let typed = skel.maps.table_typed();
-    let raw = skel.maps.table();
+    let typed = skel.maps().table();
+    let raw = typed
+        .libbpf()
+        .ok_or("map `table` has no libbpf-rs handle")?;
     for key in 0..KEYS {
         typed.insert(&key, &skel::types::value::default())?;
     }
@@ -116,25 +115,30 @@ pub fn bench(runs: usize) -> Result<Row> {
         println!("   map lookup+update: run {}/{runs}", run + 1);
     }
 
-    let samples = skel.maps.samples_typed();
-    let sum_typed = std::cell::Cell::new(0u64);
-    let count_typed = std::cell::Cell::new(0u32);
+    // Both sides count in atomics: the typed consumer's callbacks must be
+    // `Send` (a consumer can move to another thread), so no `Cell`.
+    // Relaxed loads and stores (no read-modify-write) are plain moves on
+    // x86-64, as the `Cell`s they replace were.
+    let bump32 = |a: &AtomicU32| a.store(a.load(Relaxed) + 1, Relaxed);
+    let add64 = |a: &AtomicU64, n: u64| a.store(a.load(Relaxed).wrapping_add(n), Relaxed);
+    let samples = skel.maps().samples();
+    let (sum_typed, count_typed) = (AtomicU64::new(0), AtomicU32::new(0));
     let mut typed_consumer = samples.consumer(|s: &skel::types::sample| {
-        sum_typed.set(sum_typed.get().wrapping_add(s.seq));
-        count_typed.set(count_typed.get() + 1);
+        add64(&sum_typed, s.seq);
+        bump32(&count_typed);
     })?;
-    let sum_raw = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let count_raw = std::rc::Rc::new(std::cell::Cell::new(0u32));
-    let raw_map = skel.maps.samples();
-    let (sr, cr) = (sum_raw.clone(), count_raw.clone());
+    let (sum_raw, count_raw) = (AtomicU64::new(0), AtomicU32::new(0));
+    let raw_map = samples
+        .libbpf()
+        .ok_or("map `samples` has no libbpf-rs handle")?;
     let mut builder = RingBufferBuilder::new();
-    builder.add(&raw_map, move |data: &[u8]| {
+    builder.add(&raw_map, |data: &[u8]| {
         let seq = data
             .get(..8)
             .and_then(|b| b.try_into().ok())
             .map_or(0, u64::from_ne_bytes);
-        sr.set(sr.get().wrapping_add(seq));
-        cr.set(cr.get() + 1);
+        add64(&sum_raw, seq);
+        bump32(&count_raw);
         0
     })?;
     let raw_consumer = builder.build()?;
@@ -142,19 +146,19 @@ pub fn bench(runs: usize) -> Result<Row> {
         fill_ring();
         let start = Instant::now();
         let consumed = if typed {
-            count_typed.set(0);
-            while count_typed.get() < EVENTS {
+            count_typed.store(0, Relaxed);
+            while count_typed.load(Relaxed) < EVENTS {
                 if typed_consumer.consume()? == 0 {
                     typed_consumer.poll(Duration::from_millis(100))?;
                 }
             }
-            count_typed.get()
+            count_typed.load(Relaxed)
         } else {
-            count_raw.set(0);
-            while count_raw.get() < EVENTS {
+            count_raw.store(0, Relaxed);
+            while count_raw.load(Relaxed) < EVENTS {
                 raw_consumer.consume()?;
             }
-            count_raw.get()
+            count_raw.load(Relaxed)
         };
         Ok(f64::from(consumed) / start.elapsed().as_secs_f64())
     };
@@ -172,7 +176,7 @@ pub fn bench(runs: usize) -> Result<Row> {
         }
         println!("   ring buffer drain: run {}/{runs}", run + 1);
     }
-    if sum_typed.get() == 0 || sum_raw.get() == 0 {
+    if sum_typed.load(Relaxed) == 0 || sum_raw.load(Relaxed) == 0 {
         return Err("the consumers saw no events".into());
     }
     Ok(row)

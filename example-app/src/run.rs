@@ -4,7 +4,7 @@
 use std::sync::atomic::AtomicBool;
 
 use indicatif::BinaryBytes;
-use skel_runtime::{KernelStructOps, Program, StructOpsState};
+use skel_runtime::{KernelStructOps, LoadedProgram, StructOpsState};
 
 use crate::cli::{RunArgs, Variant};
 use crate::error::AppError;
@@ -57,10 +57,10 @@ fn session(args: &RunArgs, stop: &AtomicBool) -> Result<(), AppError> {
         e => AppError::failed("run the loopback transfer", &e),
     })?;
     print_transfer(&done);
-    print_counters(skel)?;
+    print_counters(skel);
     let kernel = skel
-        .struct_ops
-        .skel_cc_kernel()
+        .struct_ops()
+        .read_skel_cc_from_kernel()
         .map_err(|e| AppError::failed("read the struct_ops map back from the kernel", &e))?;
     print_kernel(&kernel);
     Ok(())
@@ -76,11 +76,14 @@ fn register(args: &RunArgs) -> Result<OwnedSkelCcSkel, AppError> {
         .map_err(|e| AppError::failed("open the BPF object", &e))?;
     // Everything the user chose reaches the kernel through the shadow.
     open.with(|open| {
+        // The program's token first: the shadow below borrows `open`
+        // exclusively, the token only names a program of this object.
+        let progs = open.progs();
         let cong_avoid = match args.variant {
-            Variant::Reno => open.progs.cc_cong_avoid_reno(),
-            Variant::Aggressive => open.progs.cc_cong_avoid_aggressive(),
+            Variant::Reno => progs.cc_cong_avoid_reno(),
+            Variant::Aggressive => progs.cc_cong_avoid_aggressive(),
         };
-        let ops = open.struct_ops.skel_cc_mut();
+        let ops = open.struct_ops_mut().skel_cc();
         ops.name
             .set(&args.name)
             .map_err(|e| AppError::failed(format!("set the name `{}`", args.name), &e))?;
@@ -141,7 +144,7 @@ fn state_text(state: StructOpsState) -> String {
 
 fn print_registered(skel: &SkelCcSkel<'_>, args: &RunArgs) {
     // The shadow after load: read-only, what was sent to the kernel.
-    let ops = skel.struct_ops.skel_cc();
+    let ops = skel.struct_ops().skel_cc();
     println!(
         "registered  {} through struct_ops map skel_cc: cong_avoid = {}, flags {}",
         ops.name.to_string_lossy(),
@@ -178,20 +181,19 @@ fn print_transfer(t: &Transfer) {
     );
 }
 
-fn print_counters(skel: &SkelCcSkel<'_>) -> Result<(), AppError> {
-    let bss = skel
-        .maps
-        .bss_data()
-        .map_err(|e| AppError::failed("read the counters in .bss", &e))?;
-    let progs = &skel.progs;
-    let rows: [(&Program, u64); 5] = [
-        (progs.cc_init(), bss.calls_init),
-        (progs.cc_ssthresh(), bss.calls_ssthresh),
-        (progs.cc_undo_cwnd(), bss.calls_undo_cwnd),
-        (progs.cc_cong_avoid_reno(), bss.calls_cong_avoid_reno),
+fn print_counters(skel: &SkelCcSkel<'_>) {
+    // `.bss` is live: BPF programs write it, so each getter is one
+    // volatile read of the counter as it is now.
+    let bss = skel.maps().bss();
+    let progs = skel.progs();
+    let rows: [(LoadedProgram<'_>, u64); 5] = [
+        (progs.cc_init(), bss.calls_init()),
+        (progs.cc_ssthresh(), bss.calls_ssthresh()),
+        (progs.cc_undo_cwnd(), bss.calls_undo_cwnd()),
+        (progs.cc_cong_avoid_reno(), bss.calls_cong_avoid_reno()),
         (
             progs.cc_cong_avoid_aggressive(),
-            bss.calls_cong_avoid_aggressive,
+            bss.calls_cong_avoid_aggressive(),
         ),
     ];
     println!();
@@ -204,7 +206,6 @@ fn print_counters(skel: &SkelCcSkel<'_>) -> Result<(), AppError> {
         };
         println!("  {:<26}{runs:>10}  {id}", prog.name());
     }
-    Ok(())
 }
 
 fn print_kernel(kernel: &KernelStructOps) {

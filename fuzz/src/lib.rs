@@ -153,29 +153,129 @@ fn check_model(skel: &Skeleton) {
             check_struct(skel, &def.name, s);
         }
     }
-    let mut map_accessors = HashSet::new();
+    check_accessors(skel);
+}
+
+/// The skeleton's methods that `attach_<link>()` must go around.
+const SKELETON_METHODS: &[&str] = &[
+    "maps",
+    "maps_mut",
+    "progs",
+    "progs_mut",
+    "struct_ops",
+    "struct_ops_mut",
+    "load",
+    "attach",
+    "as_libbpf_object",
+    "fill_kernel_consts",
+];
+
+/// The methods a live view type has besides its variables' (runtime's
+/// `live!`).
+const LIVE_METHODS: &[&str] = &["read", "write", "__new"];
+
+/// Every accessor of a view is an identifier, unique in the view that
+/// holds it (the generated code would not compile otherwise).
+fn check_accessors(skel: &Skeleton) {
+    // Maps views: each map's accessor, and a data section's map handle.
+    let mut maps = HashSet::new();
     for m in &skel.maps {
         let ids = &m.idents;
-        for pair in std::iter::once(&ids.handle).chain(&ids.data) {
-            for name in [&pair.get, &pair.get_mut] {
-                assert!(is_ident(name), "map accessor {name:?}");
-                assert!(map_accessors.insert(name), "map accessor {name} twice");
+        for name in std::iter::once(&ids.access).chain(&ids.handle) {
+            assert!(is_ident(name), "map accessor {name:?}");
+            assert!(maps.insert(name), "map accessor {name} twice");
+        }
+    }
+    // Live view types sit in the skeleton's module beside its own types.
+    let ids = &skel.idents;
+    let mut types: HashSet<&str> = [
+        &ids.builder,
+        &ids.open_skel,
+        &ids.skel,
+        &ids.open_maps,
+        &ids.open_maps_mut,
+        &ids.maps,
+        &ids.open_progs,
+        &ids.open_progs_mut,
+        &ids.progs,
+        &ids.progs_mut,
+        &ids.open_struct_ops,
+        &ids.open_struct_ops_mut,
+        &ids.struct_ops,
+        &ids.struct_ops_mut,
+        &ids.links,
+        &ids.owned_open,
+        &ids.owned,
+    ]
+    .into_iter()
+    .map(String::as_str)
+    .chain(["OBJECT", "SPEC"])
+    .collect();
+    assert_eq!(types.len(), 19, "skeleton item names collide");
+    for live in skel.maps.iter().filter_map(|m| m.idents.live.as_ref()) {
+        assert!(is_ident(&live.type_name), "live type {:?}", live.type_name);
+        assert!(
+            types.insert(&live.type_name),
+            "type {} twice",
+            live.type_name
+        );
+        let mut methods: HashSet<&str> = LIVE_METHODS.iter().copied().collect();
+        for var in &live.vars {
+            for name in std::iter::once(&var.getter).chain(&var.setter) {
+                assert!(is_ident(name), "{}: method {name:?}", live.type_name);
+                assert!(
+                    methods.insert(name),
+                    "{}: method {name} twice",
+                    live.type_name
+                );
             }
         }
     }
-    let mut prog_accessors = HashSet::new();
-    for p in &skel.progs {
-        for name in [&p.idents.access.get, &p.idents.access.get_mut] {
-            assert!(is_ident(name), "program accessor {name:?}");
-            assert!(prog_accessors.insert(name), "program accessor {name} twice");
+    // struct_ops views: all of a map's names live in the shared view of
+    // one stage or the other's exclusive one; kept unique together.
+    let mut struct_ops = HashSet::new();
+    for so in skel
+        .maps
+        .iter()
+        .filter_map(|m| m.idents.struct_ops.as_ref())
+    {
+        for name in [
+            &so.shadow,
+            &so.autoattach,
+            &so.set_autoattach,
+            &so.clear_missing,
+            &so.read_back,
+        ] {
+            assert!(is_ident(name), "struct_ops accessor {name:?}");
+            assert!(struct_ops.insert(name), "struct_ops accessor {name} twice");
         }
     }
+    let mut progs = HashSet::new();
+    for p in &skel.progs {
+        let name = &p.idents.access;
+        assert!(is_ident(name), "program accessor {name:?}");
+        assert!(progs.insert(name), "program accessor {name} twice");
+    }
+    // Link fields, and the skeleton's `attach_<link>()` methods.
     let links = skel.progs.iter().filter_map(|p| p.idents.link.as_ref());
     let links: Vec<_> = links
         .chain(skel.maps.iter().filter_map(|m| m.idents.link.as_ref()))
         .collect();
     let unique: HashSet<_> = links.iter().collect();
     assert_eq!(unique.len(), links.len(), "link fields collide");
+    assert!(links.iter().all(|l| *l != "_obj"), "a link field is `_obj`");
+    let mut methods: HashSet<&str> = SKELETON_METHODS.iter().copied().collect();
+    let attach = skel.progs.iter().filter_map(|p| p.idents.attach.as_ref());
+    let attach = attach.chain(
+        skel.maps
+            .iter()
+            .filter_map(|m| m.idents.struct_ops.as_ref())
+            .map(|so| &so.attach),
+    );
+    for name in attach {
+        assert!(is_ident(name), "skeleton method {name:?}");
+        assert!(methods.insert(name), "skeleton method {name} twice");
+    }
 }
 
 fn check_struct(skel: &Skeleton, name: &str, s: &StructDef) {
@@ -234,9 +334,11 @@ fn check_struct(skel: &Skeleton, name: &str, s: &StructDef) {
         assert!(methods.insert(&bf.setter), "{name}: method {}", bf.setter);
     }
     for f in &s.fields {
-        if let Some((get, set)) = &f.union_accessors {
-            assert!(methods.insert(get), "{name}: method {get}");
-            assert!(methods.insert(set), "{name}: method {set}");
+        if let Some((get, second, from)) = &f.union_accessors {
+            for m in [get, second, from] {
+                assert!(is_ident(m), "{name}: method {m:?}");
+                assert!(methods.insert(m), "{name}: method {m}");
+            }
         }
     }
 }

@@ -385,7 +385,8 @@ fn name_accessors(skel: &mut Skeleton) {
 /// The live view of data section map `index` after load: writable
 /// sections libbpf maps (a non-static variable) with a typed view. Each
 /// variable gets a getter and a setter (`read` and `write` are the whole
-/// section's); a resizable section's last array a getter of its slice.
+/// section's, `__new` the view's constructor); a resizable section's last
+/// array a getter of its slice.
 fn live_idents(skel: &Skeleton, index: usize, types: &mut Namespace) -> Option<LiveIdents> {
     let m = &skel.maps[index];
     let MapKind::Data {
@@ -409,7 +410,9 @@ fn live_idents(skel: &Skeleton, index: usize, types: &mut Namespace) -> Option<L
         camel_case(&section.trim_start_matches('.').replace('.', "_"))
     ));
     let mut ns = Namespace::new();
-    ns.reserve(["read", "write"]);
+    // The view's own methods (skel-runtime's `live!`): `read`, `write`,
+    // and the hidden constructor `__new`.
+    ns.reserve(["read", "write", "__new"]);
     let last = resizable.as_ref().map(|a| a.var.as_str());
     let mut vars = vec![];
     for (i, f) in s.fields.iter().enumerate() {

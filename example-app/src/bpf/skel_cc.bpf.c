@@ -3,7 +3,7 @@
 // skel_cc: a small TCP congestion control, registered as a
 // tcp_congestion_ops struct_ops map. It offers two programs for the
 // cong_avoid callback; user space picks one through the generated shadow
-// (`ops.cong_avoid = Some(open.progs.<prog>())`) before load, and renames
+// (`ops.cong_avoid = Some(open.progs().<prog>())`) before load, and renames
 // the algorithm and sets its flags the same way.
 //
 // Every program counts its runs in a global of its own (.bss), which user

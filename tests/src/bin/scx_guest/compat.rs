@@ -10,7 +10,7 @@
 //!   zero dispatch-queue ids).
 //! - Its ops are a newer kernel's (`sched_ext_ops___next`, with a callback
 //!   no kernel has): `load()` refuses them, naming the member, until
-//!   `scx_compat_ops_clear_missing()` clears it on purpose; the program in
+//!   `clear_scx_compat_ops_missing()` clears it on purpose; the program in
 //!   that slot is then not loaded.
 //! - Its exit-dump buffer (`.data.uei_dump`) is resized to the ops'
 //!   `exit_dump_len` before load; an error exit fills it with the kernel's
@@ -38,17 +38,15 @@ fn configure(
     let partial = kernel
         .enum_value("scx_ops_flags", "SCX_OPS_SWITCH_PARTIAL")
         .ok_or("the guest kernel has no SCX_OPS_SWITCH_PARTIAL")?;
-    let ops = open.struct_ops.scx_compat_ops_mut();
+    let ops = open.struct_ops_mut().scx_compat_ops();
     ops.name.set(name).map_err(|e| e.to_string())?;
     ops.flags |= partial.as_u64();
     ops.exit_dump_len = DUMP_LEN;
-    open.maps
-        .data_uei_dump_resize(DUMP_LEN as usize)
+    open.maps_mut()
+        .data_uei_dump()
+        .resize(DUMP_LEN as usize)
         .map_err(|e| e.to_string())?;
-    open.maps
-        .rodata_data_mut()
-        .map_err(|e| e.to_string())?
-        .uei_dump_len = DUMP_LEN;
+    open.maps_mut().rodata().uei_dump_len = DUMP_LEN;
     Ok(())
 }
 
@@ -173,31 +171,25 @@ pub fn run(checks: &mut Checks, name: &str) {
         filled("SCX_ENQ_PREEMPT"),
         filled("SCX_TASK_CURSOR"),
     );
-    match open.maps.rodata_data() {
-        Ok(ro) => {
-            checks.eq(
-                "compat: filled = vmlinux.h at build time (64-bit SCX_DSQ_LOCAL, SCX_SLICE_DFL, SCX_ENQ_PREEMPT; negative SCX_TASK_CURSOR)",
-                (
-                    i128::from(ro.built_dsq_local),
-                    i128::from(ro.built_slice_dfl),
-                    i128::from(ro.built_enq_preempt),
-                    i128::from(ro.built_task_cursor),
-                ),
-                (dsq_local, slice_dfl, enq_preempt, task_cursor),
-            );
-            checks.eq(
-                "compat: .rodata holds them (SCX_TASK_CURSOR in two's complement)",
-                (dsq_local as u64, task_cursor as u64),
-                (ro.__SCX_DSQ_LOCAL, ro.__SCX_TASK_CURSOR),
-            );
-        }
-        Err(e) => {
-            checks.check(false, "compat: read .rodata", e);
-        }
-    }
+    let ro = open.maps().rodata();
+    checks.eq(
+        "compat: filled = vmlinux.h at build time (64-bit SCX_DSQ_LOCAL, SCX_SLICE_DFL, SCX_ENQ_PREEMPT; negative SCX_TASK_CURSOR)",
+        (
+            i128::from(ro.built_dsq_local),
+            i128::from(ro.built_slice_dfl),
+            i128::from(ro.built_enq_preempt),
+            i128::from(ro.built_task_cursor),
+        ),
+        (dsq_local, slice_dfl, enq_preempt, task_cursor),
+    );
+    checks.eq(
+        "compat: .rodata holds them (SCX_TASK_CURSOR in two's complement)",
+        (dsq_local as u64, task_cursor as u64),
+        (ro.__SCX_DSQ_LOCAL, ro.__SCX_TASK_CURSOR),
+    );
 
     // The member the kernel lacks, cleared on purpose.
-    match open.struct_ops.scx_compat_ops_clear_missing() {
+    match open.struct_ops_mut().clear_scx_compat_ops_missing() {
         Ok(cleared) => {
             checks.eq(
                 "compat: clear_missing clears skel_next_op",
@@ -216,10 +208,11 @@ pub fn run(checks: &mut Checks, name: &str) {
             return;
         }
     };
+    let next_op = skel.progs().next_op();
     checks.check(
-        skel.progs.next_op().fd().is_none(),
+        !next_op.is_loaded(),
         "compat: the cleared slot's program is not loaded",
-        format!("autoload {}", skel.progs.next_op().autoload()),
+        format!("autoload {}", next_op.libbpf().autoload()),
     );
     if let Err(e) = skel.attach() {
         checks.check(false, "compat: attach", e);
@@ -247,38 +240,25 @@ pub fn run(checks: &mut Checks, name: &str) {
         "enabled",
         sysfs("state").as_str(),
     );
-    match skel.maps.bss_data() {
-        Ok(bss) => {
-            checks.check(
-                bss.calls_enqueue > 0,
-                "compat: enqueue ran",
-                format!("{} calls", bss.calls_enqueue),
-            );
-            checks.eq(
-                "compat: the program read the filled constants",
-                (dsq_local, slice_dfl, enq_preempt, task_cursor),
-                (
-                    i128::from(bss.seen_dsq_local),
-                    i128::from(bss.seen_slice_dfl),
-                    i128::from(bss.seen_enq_preempt),
-                    i128::from(bss.seen_task_cursor),
-                ),
-            );
-            checks.eq("compat: next_op never ran", 0, bss.calls_next_op);
-        }
-        Err(e) => {
-            checks.check(false, "compat: read .bss", e);
-        }
-    }
+    // .bss is live: each getter is one volatile read of what the programs
+    // wrote, each setter one volatile write they see.
+    let bss = skel.maps().bss();
+    let calls = bss.calls_enqueue();
+    checks.check(calls > 0, "compat: enqueue ran", format!("{calls} calls"));
+    checks.eq(
+        "compat: the program read the filled constants",
+        (dsq_local, slice_dfl, enq_preempt, task_cursor),
+        (
+            i128::from(bss.seen_dsq_local()),
+            i128::from(bss.seen_slice_dfl()),
+            i128::from(bss.seen_enq_preempt()),
+            i128::from(bss.seen_task_cursor()),
+        ),
+    );
+    checks.eq("compat: next_op never ran", 0, bss.calls_next_op());
 
     // An error exit: the kernel's dump lands in the resized buffer.
-    match skel.maps.bss_data_mut() {
-        Ok(bss) => bss.trigger_exit = 1,
-        Err(e) => {
-            checks.check(false, "compat: write .bss", e);
-            return;
-        }
-    }
+    bss.set_trigger_exit(1);
     run_under_sched_ext();
     checks.eq(
         "compat: scx_bpf_error disabled the scheduler",
@@ -288,42 +268,32 @@ pub fn run(checks: &mut Checks, name: &str) {
     let error_bpf = kernel
         .enum_value("scx_exit_kind", "SCX_EXIT_ERROR_BPF")
         .map(|e| e.value);
-    match skel.maps.bss_data() {
-        Ok(bss) => {
-            let msg = bss.exit_info.msg.to_string_lossy();
-            checks.eq(
-                "compat: the exit callback saw SCX_EXIT_ERROR_BPF",
-                error_bpf,
-                Some(i128::from(bss.exit_info.kind)),
-            );
-            checks.check(
-                msg.contains("skel: exit requested"),
-                "compat: the exit message",
-                &msg,
-            );
-        }
-        Err(e) => {
-            checks.check(false, "compat: read .bss", e);
-        }
-    }
-    match skel.maps.data_uei_dump_array() {
-        Ok(dump) => {
-            let text = c_str(dump);
-            checks.check(
-                dump.len() == DUMP_LEN as usize && text.len() > 1,
-                "compat: the kernel's dump fills the resized buffer",
-                format!(
-                    "{} bytes of {}: {:?}",
-                    text.len(),
-                    dump.len(),
-                    text.lines().next().unwrap_or("")
-                ),
-            );
-        }
-        Err(e) => {
-            checks.check(false, "compat: read .data.uei_dump", e);
-        }
-    }
+    // One copy of the whole struct (the exit callback wrote it once).
+    let exit_info = bss.exit_info();
+    let msg = exit_info.msg.to_string_lossy();
+    checks.eq(
+        "compat: the exit callback saw SCX_EXIT_ERROR_BPF",
+        error_bpf,
+        Some(i128::from(exit_info.kind)),
+    );
+    checks.check(
+        msg.contains("skel: exit requested"),
+        "compat: the exit message",
+        &msg,
+    );
+    // The resized section's last array: a live slice of the new length.
+    let dump = skel.maps().data_uei_dump().uei_dump().to_vec();
+    let text = c_str(&dump);
+    checks.check(
+        dump.len() == DUMP_LEN as usize && text.len() > 1,
+        "compat: the kernel's dump fills the resized buffer",
+        format!(
+            "{} bytes of {}: {:?}",
+            text.len(),
+            dump.len(),
+            text.lines().next().unwrap_or("")
+        ),
+    );
     drop(skel);
 }
 

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::ident;
 use crate::link::{self, LinkInput};
 use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
+use crate::target::{Endian, Target};
 use crate::vmlinux_h::{self, BtfSource};
 use crate::{codegen, naming, object, suggest, translate, write};
 
@@ -56,6 +57,9 @@ const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 ///   dependencies shipping checked-in skeletons are never rewritten.
 /// - `DEP_SKEL_RUNTIME_INCLUDE`: libbpf's headers, set by cargo from
 ///   skel-runtime's build script; not for users to set.
+/// - `CARGO_CFG_TARGET_ARCH`, `CARGO_CFG_TARGET_ENDIAN`,
+///   `CARGO_CFG_TARGET_POINTER_WIDTH`: the crate's target, set by cargo
+///   (see [`target`](Self::target)).
 #[derive(Debug, Clone, Default)]
 pub struct SkeletonBuilder {
     source: Vec<PathBuf>,
@@ -70,6 +74,7 @@ pub struct SkeletonBuilder {
     vmlinux_h_base: Option<PathBuf>,
     keep_dwarf: bool,
     checked_in: Option<PathBuf>,
+    target: Option<Target>,
 }
 
 /// How the generated skeleton finds the BPF object it embeds (with
@@ -281,6 +286,24 @@ impl SkeletonBuilder {
         self
     }
 
+    /// The machine the skeleton is for. Default: the crate's target, as
+    /// cargo gives it to the build script (`CARGO_CFG_TARGET_ARCH`,
+    /// `_ENDIAN`, `_POINTER_WIDTH`), so that `cargo build --target
+    /// s390x-unknown-linux-gnu` builds for s390x; outside a build script,
+    /// the host ([`Target::host`]). clang compiles for `-target bpfel` or
+    /// `bpfeb` by its byte order, with `-D__TARGET_ARCH_<arch>` (`x86`,
+    /// `arm64`, `arm`, `riscv`, `s390`, `powerpc`, `loongarch`, `mips`,
+    /// `sparc`: the names libbpf's `bpf_tracing.h` reads for its register
+    /// macros; none for other architectures), and the generated types take
+    /// its layout: pointer width (struct_ops program slots), the alignment
+    /// of 64- and 128-bit scalars, the bit order of bitfields. A prebuilt
+    /// object ([`obj`](Self::obj)) must have the target's byte order
+    /// ([`Error::WrongEndian`]).
+    pub fn target(&mut self, target: Target) -> &mut Self {
+        self.target = Some(target);
+        self
+    }
+
     /// How the skeleton finds the object it embeds. Default:
     /// [`ObjectLocation::Absolute`] (`$OUT_DIR` in a build script, the
     /// absolute path with [`generate`](Self::generate)). Set
@@ -454,6 +477,14 @@ impl SkeletonBuilder {
         if self.keep_dwarf {
             lines.push("keep_dwarf".to_owned());
         }
+        if let Some(t) = &self.target {
+            lines.push(format!(
+                "target {} {} {}",
+                t.arch(),
+                t.endian().as_str(),
+                t.pointer_width()
+            ));
+        }
         Ok(lines
             .into_iter()
             .map(|l| l.replace(['\n', '\r'], " "))
@@ -478,6 +509,15 @@ impl SkeletonBuilder {
         match sink {
             Sink::Collect(warnings) => Ok(warnings),
             Sink::Cargo => Ok(vec![]),
+        }
+    }
+
+    /// The target this build is for: [`target`](Self::target), else
+    /// cargo's, else the host.
+    fn resolve_target(&self) -> Result<Target, Error> {
+        match &self.target {
+            Some(t) => Ok(t.clone()),
+            None => cargo_target(),
         }
     }
 
@@ -530,6 +570,7 @@ impl SkeletonBuilder {
                 println!("cargo:rerun-if-env-changed={var}");
             }
         }
+        let target = self.resolve_target()?;
         let mut deps = vec![];
         if let (Some(btf), false) = (&self.vmlinux_h, self.source.is_empty()) {
             create_dir(work_dir)?;
@@ -549,7 +590,7 @@ impl SkeletonBuilder {
             ([], [obj]) => obj.clone(),
             ([source], []) => {
                 let object_path = work_dir.join(format!("{name}.bpf.o"));
-                let compiled = self.compile(source, &object_path, work_dir)?;
+                let compiled = self.compile(source, &object_path, work_dir, &target)?;
                 deps.extend(compiled.deps);
                 for w in clang_warnings(&compiled.warnings) {
                     sink.warn(w);
@@ -564,6 +605,7 @@ impl SkeletonBuilder {
                     objs,
                     &object_path,
                     work_dir,
+                    &target,
                     sink,
                 )?);
                 object_path
@@ -626,6 +668,7 @@ impl SkeletonBuilder {
             &bytes,
             &shown,
             &self.request,
+            &target,
         )
         .map_err(|e| {
             e.built_from(self.inputs())
@@ -648,7 +691,11 @@ impl SkeletonBuilder {
             own_dirs.extend(self.obj.iter().cloned());
             let mut generated_files = vec![work_dir.join(vmlinux_h::FILE_NAME)];
             generated_files.extend(self.type_keeper_path(work_dir));
-            let mut toolchain = vec![format!("target_arch {}", target_arch())];
+            let mut toolchain = vec![
+                format!("target_arch {}", target.arch()),
+                format!("target_endian {}", target.endian().as_str()),
+                format!("target_pointer_width {}", target.pointer_width()),
+            ];
             if let Some(args) = std::env::var_os(ENV_CLANG_ARGS) {
                 toolchain.push(format!("{ENV_CLANG_ARGS}={}", args.to_string_lossy()));
             }
@@ -704,6 +751,7 @@ impl SkeletonBuilder {
         objs: &[PathBuf],
         output: &Path,
         work_dir: &Path,
+        target: &Target,
         sink: &mut Sink,
     ) -> Result<Vec<PathBuf>, Error> {
         let objects: Vec<PathBuf> = sources
@@ -715,7 +763,7 @@ impl SkeletonBuilder {
             })
             .collect();
         let compiled = link::in_parallel(sources.len(), |i| {
-            self.compile(&sources[i], &objects[i], work_dir)
+            self.compile(&sources[i], &objects[i], work_dir, target)
         });
         let mut deps = vec![];
         let mut warnings = vec![];
@@ -748,6 +796,7 @@ impl SkeletonBuilder {
         source: &Path,
         output: &Path,
         work_dir: &Path,
+        target: &Target,
     ) -> Result<clang::Compiled, Error> {
         if !source.is_file() {
             return Err(Error::Io {
@@ -758,8 +807,6 @@ impl SkeletonBuilder {
         }
         create_dir(work_dir)?;
         let clang = self.clang_path();
-        let rust_arch = std::env::var("CARGO_CFG_TARGET_ARCH")
-            .unwrap_or_else(|_| std::env::consts::ARCH.to_owned());
         let mut includes = self.include.clone();
         if self.vmlinux_h.is_some() {
             // Where `vmlinux.h` was written, before the user's directories.
@@ -768,7 +815,7 @@ impl SkeletonBuilder {
         if let Some(dir) = std::env::var_os(ENV_RUNTIME_INCLUDE) {
             includes.push(PathBuf::from(dir));
         }
-        let after: Vec<PathBuf> = clang::multiarch_include(&rust_arch).into_iter().collect();
+        let after: Vec<PathBuf> = clang::multiarch_include(target).into_iter().collect();
         let depfile = output.with_extension("d");
         let mut args = vec![];
         let keeper = self.type_keeper_path(work_dir);
@@ -783,7 +830,7 @@ impl SkeletonBuilder {
             source,
             output,
             depfile: &depfile,
-            target_arch: clang::bpf_target_arch(&rust_arch),
+            target,
             includes: &includes,
             after_includes: &after,
             extra_args: &args,
@@ -901,10 +948,28 @@ fn types_defined_in(files: &[PathBuf]) -> Vec<(suggest::Tag, String)> {
     out.into_iter().collect()
 }
 
-/// The Rust target's architecture (`CARGO_CFG_TARGET_ARCH` in a build
-/// script), else the host's.
-fn target_arch() -> String {
-    std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.to_owned())
+/// The crate's target as cargo gives it to a build script
+/// (`CARGO_CFG_TARGET_ARCH`, `_ENDIAN`, `_POINTER_WIDTH`), else the host.
+/// What cargo sets is read as it is: a value it never sets is an error.
+fn cargo_target() -> Result<Target, Error> {
+    let Ok(arch) = std::env::var("CARGO_CFG_TARGET_ARCH") else {
+        return Ok(Target::host());
+    };
+    let endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").unwrap_or_default();
+    let width = std::env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
+    let shown = format!(
+        "{arch} (CARGO_CFG_TARGET_ENDIAN={endian:?}, CARGO_CFG_TARGET_POINTER_WIDTH={width:?})"
+    );
+    let bad = |reason: &str| Error::BadTarget {
+        target: shown.clone(),
+        reason: reason.to_owned(),
+    };
+    let endian = Endian::from_cargo(&endian)
+        .ok_or_else(|| bad("the byte order is not `little` or `big`"))?;
+    let width = width
+        .parse::<u32>()
+        .map_err(|_| bad("the pointer width is not a number of bits"))?;
+    Ok(Target::new(arch, endian, width))
 }
 
 /// The directory of `path` (`.` for a bare file name).
@@ -1123,9 +1188,21 @@ fn object_name(name: &str) -> String {
 }
 
 /// Generates a skeleton from object bytes, touching no files and no
-/// environment. `object_path` is what the generated code will
-/// `include_bytes!`.
+/// environment, for the host ([`Target::host`]; see [`generate_for`]).
+/// `object_path` is what the generated code will `include_bytes!`.
 pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generated, Error> {
+    generate_for(&Target::host(), name, object_path, bytes)
+}
+
+/// As [`generate`], for code compiled for `target`: the object must have
+/// its byte order, and the types take its layout (see
+/// [`SkeletonBuilder::target`]).
+pub fn generate_for(
+    target: &Target,
+    name: &str,
+    object_path: &Path,
+    bytes: &[u8],
+) -> Result<Generated, Error> {
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
     let shown = object_path.display().to_string();
@@ -1136,13 +1213,26 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
         bytes,
         &shown,
         &translate::Request::default(),
+        target,
     )
 }
 
 /// Reads an object into the model [`generate`] prints, without printing
 /// it and touching no files: for build scripts that describe what was
-/// generated (types, layouts) from an object [`SkeletonBuilder::build`] made.
+/// generated (types, layouts) from an object [`SkeletonBuilder::build`]
+/// made. For the host ([`Target::host`]; see [`read_model_for`]).
 pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skeleton, Error> {
+    read_model_for(&Target::host(), name, object_path, bytes)
+}
+
+/// As [`read_model`], for code compiled for `target` (a build script
+/// passes its crate's, as [`SkeletonBuilder::build`] generates for it).
+pub fn read_model_for(
+    target: &Target,
+    name: &str,
+    object_path: &Path,
+    bytes: &[u8],
+) -> Result<Skeleton, Error> {
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
     model(
@@ -1151,21 +1241,46 @@ pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skelet
         reference,
         bytes,
         &translate::Request::default(),
+        target,
     )
 }
 
-/// The named model of an object: read, translated, named.
+/// The named model of an object for `target`: read, checked against the
+/// target's byte order, translated, named.
 fn model(
     name: &str,
     object_path: &Path,
     reference: ObjectPath,
     bytes: &[u8],
     request: &translate::Request,
+    target: &Target,
 ) -> Result<Skeleton, Error> {
+    let layout = target.layout().map_err(|reason| Error::BadTarget {
+        target: target.to_string(),
+        reason,
+    })?;
     let object_name = object_name(name);
     let obj = object::read(object_path, bytes, &object_name)?;
-    let mut skeleton =
-        translate::skeleton(object_path, &obj, name, &object_name, reference, request)?;
+    if obj.big_endian != layout.big_endian {
+        return Err(Error::WrongEndian {
+            path: object_path.to_owned(),
+            object: if obj.big_endian {
+                Endian::Big
+            } else {
+                Endian::Little
+            },
+            target: target.clone(),
+        });
+    }
+    let mut skeleton = translate::skeleton(
+        object_path,
+        &obj,
+        name,
+        &object_name,
+        reference,
+        request,
+        layout,
+    )?;
     naming::assign(&mut skeleton);
     Ok(skeleton)
 }
@@ -1187,8 +1302,9 @@ fn generate_with_input(
     bytes: &[u8],
     input: &str,
     request: &translate::Request,
+    target: &Target,
 ) -> Result<Generated, Error> {
-    let skeleton = model(name, object_path, reference, bytes, request)?;
+    let skeleton = model(name, object_path, reference, bytes, request, target)?;
     let tokens = codegen::generate(&skeleton);
     let code = write::render(name, tokens, input)?;
     Ok(Generated { code, skeleton })

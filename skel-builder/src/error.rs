@@ -127,6 +127,26 @@ pub enum Error {
         package: String,
         reason: String,
     },
+
+    /// The target ([`crate::SkeletonBuilder::target`], or cargo's
+    /// `CARGO_CFG_TARGET_*`) is not one skeletons can be generated for.
+    BadTarget {
+        /// The target, as given.
+        target: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The object's byte order is not the target's: libbpf opens objects
+    /// of the machine's order only.
+    WrongEndian {
+        /// The object read.
+        path: PathBuf,
+        /// The object's byte order.
+        object: crate::Endian,
+        /// The target the skeleton is generated for.
+        target: crate::Target,
+    },
 }
 
 impl fmt::Display for Error {
@@ -254,6 +274,34 @@ impl fmt::Display for Error {
                 path.display(),
                 regenerate_hint(package)
             ),
+            Self::BadTarget { target, reason } => write!(
+                f,
+                "cannot generate a skeleton for target `{target}`: {reason}\n\
+                 hint: set one with `SkeletonBuilder::target(Target::new(arch, endian, \
+                 pointer_width))`"
+            ),
+            Self::WrongEndian {
+                path,
+                object,
+                target,
+            } => {
+                let (built, wanted) = match object {
+                    crate::Endian::Big => ("bpfeb", "bpfel"),
+                    crate::Endian::Little => ("bpfel", "bpfeb"),
+                };
+                write!(
+                    f,
+                    "`{}` is a {}-endian BPF object (built for `{built}`), but the skeleton is for \
+                     {target}, whose libbpf opens {}-endian objects only\n\
+                     hint: compile it with `-target {wanted}` (the builder does for the target it \
+                     is given), or generate for a {}-endian target with \
+                     `SkeletonBuilder::target` or `generate_for`",
+                    path.display(),
+                    object.as_str(),
+                    target.endian().as_str(),
+                    object.as_str(),
+                )
+            }
         }
     }
 }
@@ -278,7 +326,9 @@ impl std::error::Error for Error {
             | Self::Link { .. }
             | Self::LinkFeature { .. }
             | Self::StaleSkeleton { .. }
-            | Self::Manifest { .. } => None,
+            | Self::Manifest { .. }
+            | Self::BadTarget { .. }
+            | Self::WrongEndian { .. } => None,
         }
     }
 }

@@ -261,14 +261,21 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
     // `bits::get` reads a u64, `bits::get_signed` an i64 and `bits::set`
     // takes a u64: cast only between different types (clippy's
     // `unnecessary_cast` is an error under `-D warnings`).
+    // Big-endian targets number bits from the most significant bit of the
+    // first byte (as C and BTF do there): the `_be` twins read them so.
+    let (get, get_signed, set) = if skel.target.big_endian {
+        (quote!(get_be), quote!(get_signed_be), quote!(set_be))
+    } else {
+        (quote!(get), quote!(get_signed), quote!(set))
+    };
     let (read, read_ty) = if bf.signed {
         (
-            quote!(__skel::__private::bits::get_signed(#bytes, #off, #bits)),
+            quote!(__skel::__private::bits::#get_signed(#bytes, #off, #bits)),
             IntTy::I64,
         )
     } else {
         (
-            quote!(__skel::__private::bits::get(#bytes, #off, #bits)),
+            quote!(__skel::__private::bits::#get(#bytes, #off, #bits)),
             IntTy::U64,
         )
     };
@@ -318,7 +325,7 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
         }
         #set_doc
         pub fn #setter(&mut self, value: #ret) {
-            __skel::__private::bits::set(#bytes_mut, #off, #bits, #set_value)
+            __skel::__private::bits::#set(#bytes_mut, #off, #bits, #set_value)
         }
     }
 }
@@ -501,6 +508,7 @@ mod tests {
             warnings: vec![],
             has_btf: true,
             idents: SkelIdents::default(),
+            target: Default::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use object::LittleEndian as LE;
+use object::Endianness;
 use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, Rel as _, SectionHeader, Sym as _};
 
@@ -45,7 +45,7 @@ impl std::fmt::Display for ElfError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NotElf => f.write_str("not an ELF file"),
-            Self::WrongClass => f.write_str("not a 64-bit little-endian ELF file"),
+            Self::WrongClass => f.write_str("not a 64-bit ELF file"),
             Self::NotBpf { machine, name } => write!(
                 f,
                 "ELF machine is {machine} ({name}), not BPF (247): this object was not built with `-target bpf`"
@@ -187,6 +187,9 @@ pub struct Relocation {
 pub struct ElfObject<'a> {
     pub sections: Vec<Section<'a>>,
     pub symbols: Vec<Symbol>,
+    /// Big-endian (`bpfeb`): its tables and data are in that order.
+    pub big_endian: bool,
+    endian: Endianness,
     index: Index,
 }
 
@@ -251,12 +254,12 @@ impl<'a> ElfObject<'a> {
         if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
             return Err(ElfError::NotElf);
         }
-        if bytes.len() < 6 || bytes[4] != elf::ELFCLASS64.0 || bytes[5] != elf::ELFDATA2LSB.0 {
+        if bytes.len() < 6 || bytes[4] != elf::ELFCLASS64.0 || !matches!(bytes[5], 1 | 2) {
             return Err(ElfError::WrongClass);
         }
         // The object crate's errors say which table is out of bounds; say
         // how long the file is, since truncation is the usual cause.
-        let file = ElfFile64::<LE>::parse(bytes).map_err(|e| {
+        let file = ElfFile64::<Endianness>::parse(bytes).map_err(|e| {
             ElfError::Malformed(format!(
                 "{e} (the file is {} bytes long: truncated?)",
                 bytes.len()
@@ -360,6 +363,8 @@ impl<'a> ElfObject<'a> {
         Ok(ElfObject {
             sections,
             symbols,
+            big_endian: endian == Endianness::Big,
+            endian,
             index,
         })
     }
@@ -409,12 +414,12 @@ impl<'a> ElfObject<'a> {
                     "relocation section size is not a multiple of 16".into(),
                 ));
             }
-            let rels: &[elf::Rel64<LE>] = object::pod::slice_from_all_bytes(sec.data)
+            let rels: &[elf::Rel64<Endianness>] = object::pod::slice_from_all_bytes(sec.data)
                 .map_err(|()| ElfError::Malformed("misaligned relocation section".into()))?;
             for rel in rels {
                 out.push(Relocation {
-                    offset: rel.r_offset(LE),
-                    symbol: rel.r_sym(LE) as usize,
+                    offset: rel.r_offset(self.endian),
+                    symbol: rel.r_sym(self.endian) as usize,
                 });
             }
         }

@@ -33,6 +33,8 @@ pub struct Object {
     /// The object has a `.BTF` section. Without one, only what needs no
     /// BTF is in it (checked at read).
     pub has_btf: bool,
+    /// Built for `bpfeb`: a big-endian object, for big-endian machines.
+    pub big_endian: bool,
     /// Fixed-up DATASECs by section name (data and struct_ops sections).
     pub datasecs: BTreeMap<String, Datasec>,
     /// Maps in libbpf's creation order.
@@ -54,7 +56,18 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     // or emptied by the preprocessor), and `-g0` or a strip drops it. libbpf
     // opens such an object as long as nothing in it needs BTF.
     let btf = match obj.section_by_name(".BTF") {
-        Some(section) => Some(parse_btf(path, section)?),
+        Some(section) => {
+            let btf = parse_btf(path, section)?;
+            if btf.is_big_endian() != obj.big_endian {
+                return Err(Error::Btf {
+                    path: path.to_owned(),
+                    source: skel_btf::BtfError::ByteOrder {
+                        big_endian: btf.is_big_endian(),
+                    },
+                });
+            }
+            Some(btf)
+        }
         None => {
             let needed_by = needs_btf(&obj);
             if !needed_by.is_empty() {
@@ -105,6 +118,7 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     Ok(Object {
         btf,
         has_btf,
+        big_endian: obj.big_endian,
         datasecs,
         maps,
         progs,
@@ -124,7 +138,8 @@ fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<skel_btf::Btf, E
             },
         });
     }
-    skel_btf::Btf::parse_little_endian(section.data).map_err(|source| Error::Btf {
+    // Either byte order: the object's (checked against the target later).
+    skel_btf::Btf::parse(section.data).map_err(|source| Error::Btf {
         path: path.to_owned(),
         source,
     })

@@ -409,6 +409,12 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
     });
     let label = &def.name;
     let size = lit(e.repr.size());
+    // The alignment only where the target's is not the size (i686's u64).
+    let align = def.layout(&skel.target).align;
+    let align = (align != e.repr.size()).then(|| {
+        let align = lit(align);
+        quote!(, #align)
+    });
     quote! {
         #docs
         ///
@@ -430,7 +436,7 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
                 f.write_str(known)
             }
         }
-        __skel::layout!(unsafe enum #name: #repr, #size);
+        __skel::layout!(unsafe enum #name: #repr, #size #align);
     }
 }
 

@@ -12,7 +12,6 @@ use crate::ident;
 use crate::link::{self, LinkInput};
 use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
 use crate::target::{Endian, Target};
-use crate::vmlinux_h::{self, BtfSource};
 use crate::{codegen, naming, object, suggest, translate, write};
 
 /// The environment variables the builder reads.
@@ -20,6 +19,47 @@ const ENV_CLANG: &str = "CLANG";
 const ENV_CLANG_ARGS: &str = "SKEL_CLANG_ARGS";
 const ENV_REGENERATE: &str = "SKEL_REGENERATE";
 const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
+
+/// The header [`SkeletonBuilder::vmlinux_h`] writes next to the skeleton.
+const VMLINUX_H: &str = "vmlinux.h";
+
+/// The BTF a `vmlinux.h` is printed from.
+#[derive(Debug, Clone)]
+enum KernelBtf {
+    RunningKernel,
+    File(PathBuf),
+}
+
+/// Writes `dir/vmlinux.h` from `btf` (the `vmlinux-h` feature); returns
+/// the files it was made from.
+#[cfg(feature = "vmlinux-h")]
+fn write_vmlinux_h(
+    dir: &Path,
+    btf: &KernelBtf,
+    base: Option<&Path>,
+) -> Result<Vec<PathBuf>, Error> {
+    use crate::vmlinux_h::{self, BtfSource};
+    let source = match btf {
+        KernelBtf::RunningKernel => BtfSource::RunningKernel,
+        KernelBtf::File(path) => BtfSource::File(path.clone()),
+    };
+    vmlinux_h::write_into(dir, &source, base)
+}
+
+/// Without the `vmlinux-h` feature: an error saying how to turn it on.
+#[cfg(not(feature = "vmlinux-h"))]
+fn write_vmlinux_h(
+    _dir: &Path,
+    btf: &KernelBtf,
+    _base: Option<&Path>,
+) -> Result<Vec<PathBuf>, Error> {
+    Err(Error::VmlinuxHFeature {
+        path: match btf {
+            KernelBtf::RunningKernel => PathBuf::from("/sys/kernel/btf/vmlinux"),
+            KernelBtf::File(path) => path.clone(),
+        },
+    })
+}
 
 /// Builds a Rust skeleton for a BPF C program (or a prebuilt object).
 ///
@@ -70,7 +110,7 @@ pub struct SkeletonBuilder {
     name: Option<String>,
     object_location: ObjectLocation,
     request: translate::Request,
-    vmlinux_h: Option<BtfSource>,
+    vmlinux_h: Option<KernelBtf>,
     vmlinux_h_base: Option<PathBuf>,
     keep_dwarf: bool,
     checked_in: Option<PathBuf>,
@@ -146,7 +186,7 @@ impl SkeletonBuilder {
     /// clang's include path, so sources can `#include "vmlinux.h"`.
     /// Default: off.
     pub fn vmlinux_h(&mut self) -> &mut Self {
-        self.vmlinux_h = Some(BtfSource::RunningKernel);
+        self.vmlinux_h = Some(KernelBtf::RunningKernel);
         self
     }
 
@@ -154,7 +194,7 @@ impl SkeletonBuilder {
     /// BTF, or an ELF file with a `.BTF` section (a `vmlinux`, a module).
     /// For cross builds and CI machines whose kernel is not the target.
     pub fn vmlinux_h_from(&mut self, path: impl AsRef<Path>) -> &mut Self {
-        self.vmlinux_h = Some(BtfSource::File(path.as_ref().to_owned()));
+        self.vmlinux_h = Some(KernelBtf::File(path.as_ref().to_owned()));
         self
     }
 
@@ -465,8 +505,8 @@ impl SkeletonBuilder {
             lines.push(format!("event_type {map} {ty}"));
         }
         match &self.vmlinux_h {
-            Some(BtfSource::RunningKernel) => lines.push("vmlinux_h".to_owned()),
-            Some(BtfSource::File(path)) => {
+            Some(KernelBtf::RunningKernel) => lines.push("vmlinux_h".to_owned()),
+            Some(KernelBtf::File(path)) => {
                 lines.push(format!("vmlinux_h_from {}", paths.config(path)))
             }
             None => {}
@@ -574,7 +614,7 @@ impl SkeletonBuilder {
         let mut deps = vec![];
         if let (Some(btf), false) = (&self.vmlinux_h, self.source.is_empty()) {
             create_dir(work_dir)?;
-            deps.extend(vmlinux_h::write_into(
+            deps.extend(write_vmlinux_h(
                 work_dir,
                 btf,
                 self.vmlinux_h_base.as_deref(),
@@ -600,7 +640,6 @@ impl SkeletonBuilder {
             (sources, objs) => {
                 let object_path = work_dir.join(format!("{name}.linked.bpf.o"));
                 deps.extend(self.compile_and_link(
-                    &name,
                     sources,
                     objs,
                     &object_path,
@@ -689,7 +728,7 @@ impl SkeletonBuilder {
             let mut own_dirs = self.include.clone();
             own_dirs.extend(self.source.iter().map(|s| parent_dir(s)));
             own_dirs.extend(self.obj.iter().cloned());
-            let mut generated_files = vec![work_dir.join(vmlinux_h::FILE_NAME)];
+            let mut generated_files = vec![work_dir.join(VMLINUX_H)];
             generated_files.extend(self.type_keeper_path(work_dir));
             let mut toolchain = vec![
                 format!("target_arch {}", target.arch()),
@@ -746,7 +785,6 @@ impl SkeletonBuilder {
     /// the objects with `objs` into `output`. Returns every file clang read.
     fn compile_and_link(
         &self,
-        name: &str,
         sources: &[PathBuf],
         objs: &[PathBuf],
         output: &Path,
@@ -754,6 +792,7 @@ impl SkeletonBuilder {
         target: &Target,
         sink: &mut Sink,
     ) -> Result<Vec<PathBuf>, Error> {
+        let name = self.skeleton_name()?;
         let objects: Vec<PathBuf> = sources
             .iter()
             .enumerate()

@@ -104,9 +104,17 @@ pub enum Error {
         messages: String,
     },
 
+    #[cfg(feature = "vmlinux-h")]
     VmlinuxH {
         path: PathBuf,
         source: crate::vmlinux_h::PrintError,
+    },
+
+    /// [`crate::SkeletonBuilder::vmlinux_h`] (or `vmlinux_h_from`) without
+    /// the `vmlinux-h` feature, which has the printer.
+    VmlinuxHFeature {
+        /// The BTF the header was to be printed from.
+        path: PathBuf,
     },
 
     /// A checked-in skeleton ([`crate::SkeletonBuilder::checked_in`]) whose
@@ -246,9 +254,19 @@ impl fmt::Display for Error {
                 file.display(),
                 indented(messages)
             ),
+            #[cfg(feature = "vmlinux-h")]
             Self::VmlinuxH { path, .. } => {
                 write!(f, "cannot print vmlinux.h from `{}`", path.display())
             }
+            Self::VmlinuxHFeature { path } => write!(
+                f,
+                "printing vmlinux.h (from `{}`) needs skel-builder's `vmlinux-h` feature\n\
+                 hint: in Cargo.toml, `skel-builder = {{ version = \"...\", features = \
+                 [\"vmlinux-h\"] }}` under [build-dependencies] (off by default: most builds \
+                 never print it, and the printer takes a while to compile), or dump the header \
+                 once with `bpftool btf dump file /sys/kernel/btf/vmlinux format c`",
+                path.display()
+            ),
             Self::StaleSkeleton {
                 skeleton,
                 package,
@@ -314,6 +332,7 @@ impl std::error::Error for Error {
             | Self::LinkFailed { source, .. } => Some(source),
             Self::Elf { source, .. } => Some(source),
             Self::Btf { source, .. } => Some(source),
+            #[cfg(feature = "vmlinux-h")]
             Self::VmlinuxH { source, .. } => Some(source),
             Self::NoInput
             | Self::ClangFailed { .. }
@@ -328,7 +347,8 @@ impl std::error::Error for Error {
             | Self::StaleSkeleton { .. }
             | Self::Manifest { .. }
             | Self::BadTarget { .. }
-            | Self::WrongEndian { .. } => None,
+            | Self::WrongEndian { .. }
+            | Self::VmlinuxHFeature { .. } => None,
         }
     }
 }
@@ -985,6 +1005,7 @@ mod tests {
     use std::io;
 
     use super::*;
+    #[cfg(feature = "vmlinux-h")]
     use crate::vmlinux_h::PrintError;
 
     /// `error.source()` is `field` itself, not a copy or another cause.
@@ -1025,6 +1046,7 @@ mod tests {
                 path: "a.o".into(),
                 source: BtfError::BigEndian,
             },
+            #[cfg(feature = "vmlinux-h")]
             Error::VmlinuxH {
                 path: "vmlinux".into(),
                 source: PrintError::Cycle {
@@ -1040,6 +1062,7 @@ mod tests {
                 | Error::LinkFailed { source, .. } => source_is(e, source),
                 Error::Elf { source, .. } => source_is(e, source),
                 Error::Btf { source, .. } => source_is(e, source),
+                #[cfg(feature = "vmlinux-h")]
                 Error::VmlinuxH { source, .. } => source_is(e, source),
                 _ => unreachable!(),
             };

@@ -72,6 +72,7 @@ mod target;
 pub mod testing;
 mod translate;
 mod uapi;
+#[cfg(feature = "vmlinux-h")]
 pub mod vmlinux_h;
 mod write;
 

@@ -9,6 +9,7 @@
 pub mod elf;
 mod maps;
 mod programs;
+pub mod raw;
 mod sections;
 mod strip;
 
@@ -56,18 +57,7 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     // or emptied by the preprocessor), and `-g0` or a strip drops it. libbpf
     // opens such an object as long as nothing in it needs BTF.
     let btf = match obj.section_by_name(".BTF") {
-        Some(section) => {
-            let btf = parse_btf(path, section)?;
-            if btf.is_big_endian() != obj.big_endian {
-                return Err(Error::Btf {
-                    path: path.to_owned(),
-                    source: skel_btf::BtfError::ByteOrder {
-                        big_endian: btf.is_big_endian(),
-                    },
-                });
-            }
-            Some(btf)
-        }
+        Some(section) => Some(parse_btf(path, section, obj.big_endian)?),
         None => {
             let needed_by = needs_btf(&obj);
             if !needed_by.is_empty() {
@@ -125,7 +115,13 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     })
 }
 
-fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<skel_btf::Btf, Error> {
+/// The object's BTF, which must be in the ELF file's byte order (libbpf
+/// reads it so).
+fn parse_btf(
+    path: &Path,
+    section: &elf::Section<'_>,
+    big_endian: bool,
+) -> Result<skel_btf::Btf, Error> {
     if section.sh_type != elf::SectionType::ProgBits {
         // libbpf refuses it too (LIBBPF_ERRNO__FORMAT).
         return Err(Error::Btf {
@@ -135,6 +131,22 @@ fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<skel_btf::Btf, E
                     elf::SectionType::Other(t) => format!("{t:#x}"),
                     known => format!("{known:?}"),
                 },
+            },
+        });
+    }
+    // The magic (0xeb9f) says the BTF's byte order before anything else
+    // is read in it.
+    let magic = section.data.get(..2);
+    let other_order = if big_endian {
+        [0x9f, 0xeb]
+    } else {
+        [0xeb, 0x9f]
+    };
+    if magic == Some(&other_order[..]) {
+        return Err(Error::Btf {
+            path: path.to_owned(),
+            source: skel_btf::BtfError::ByteOrder {
+                big_endian: !big_endian,
             },
         });
     }

@@ -38,6 +38,13 @@ pub enum BtfError {
     /// BPF object built for `bpfeb`; see
     /// [`Btf::parse_little_endian`](crate::Btf::parse_little_endian)).
     BigEndian,
+    /// The BTF's byte order is not the one its container has (the `.BTF`
+    /// section of an ELF file of the other byte order): libbpf reads an
+    /// object's BTF in the object's order.
+    ByteOrder {
+        /// The BTF is big-endian (and its container little-endian).
+        big_endian: bool,
+    },
     /// A BTF version other than 1.
     UnsupportedVersion {
         /// The header's version byte.
@@ -151,8 +158,16 @@ impl fmt::Display for BtfError {
             ),
             Self::Truncated { what, offset } => write!(f, "truncated {what} at byte {offset}"),
             Self::BadMagic { magic } => write!(f, "bad magic {magic:#06x} (expected 0xeb9f)"),
-            Self::BigEndian => {
-                f.write_str("big-endian BTF is not supported (the object was built for bpfeb)")
+            Self::BigEndian => f.write_str(
+                "big-endian BTF where little-endian BTF is read (an object built for bpfeb)",
+            ),
+            Self::ByteOrder { big_endian } => {
+                let (btf, file) = if *big_endian {
+                    ("big", "little")
+                } else {
+                    ("little", "big")
+                };
+                write!(f, "{btf}-endian BTF in a {file}-endian ELF file")
             }
             Self::UnsupportedVersion { version } => {
                 write!(f, "unsupported BTF version {version}")

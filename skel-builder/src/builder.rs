@@ -12,7 +12,7 @@ use crate::error::Problem;
 use crate::ident;
 use crate::link::{self, LinkInput};
 use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
-use crate::vmlinux_h::{self, BtfSource};
+use crate::target::{Endian, Target};
 use crate::{codegen, naming, object, suggest, translate, write};
 
 /// The environment variables the builder reads.
@@ -20,6 +20,47 @@ const ENV_CLANG: &str = "CLANG";
 const ENV_CLANG_ARGS: &str = "SKEL_CLANG_ARGS";
 const ENV_REGENERATE: &str = "SKEL_REGENERATE";
 const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
+
+/// The header [`SkeletonBuilder::vmlinux_h`] writes next to the skeleton.
+const VMLINUX_H: &str = "vmlinux.h";
+
+/// The BTF a `vmlinux.h` is printed from.
+#[derive(Debug, Clone)]
+enum KernelBtf {
+    RunningKernel,
+    File(PathBuf),
+}
+
+/// Writes `dir/vmlinux.h` from `btf` (the `vmlinux-h` feature); returns
+/// the files it was made from.
+#[cfg(feature = "vmlinux-h")]
+fn write_vmlinux_h(
+    dir: &Path,
+    btf: &KernelBtf,
+    base: Option<&Path>,
+) -> Result<Vec<PathBuf>, Error> {
+    use crate::vmlinux_h::{self, BtfSource};
+    let source = match btf {
+        KernelBtf::RunningKernel => BtfSource::RunningKernel,
+        KernelBtf::File(path) => BtfSource::File(path.clone()),
+    };
+    vmlinux_h::write_into(dir, &source, base)
+}
+
+/// Without the `vmlinux-h` feature: an error saying how to turn it on.
+#[cfg(not(feature = "vmlinux-h"))]
+fn write_vmlinux_h(
+    _dir: &Path,
+    btf: &KernelBtf,
+    _base: Option<&Path>,
+) -> Result<Vec<PathBuf>, Error> {
+    Err(Error::VmlinuxHFeature {
+        path: match btf {
+            KernelBtf::RunningKernel => PathBuf::from("/sys/kernel/btf/vmlinux"),
+            KernelBtf::File(path) => path.clone(),
+        },
+    })
+}
 
 /// Builds a Rust skeleton for a BPF C program (or a prebuilt object).
 ///
@@ -57,6 +98,9 @@ const ENV_RUNTIME_INCLUDE: &str = "DEP_SKEL_RUNTIME_INCLUDE";
 ///   dependencies shipping checked-in skeletons are never rewritten.
 /// - `DEP_SKEL_RUNTIME_INCLUDE`: libbpf's headers, set by cargo from
 ///   skel-runtime's build script; not for users to set.
+/// - `CARGO_CFG_TARGET_ARCH`, `CARGO_CFG_TARGET_ENDIAN`,
+///   `CARGO_CFG_TARGET_POINTER_WIDTH`: the crate's target, set by cargo
+///   (see [`target`](Self::target)).
 #[derive(Debug, Clone, Default)]
 pub struct SkeletonBuilder {
     source: Vec<PathBuf>,
@@ -67,11 +111,12 @@ pub struct SkeletonBuilder {
     name: Option<String>,
     object_location: ObjectLocation,
     request: translate::Request,
-    vmlinux_h: Option<BtfSource>,
+    vmlinux_h: Option<KernelBtf>,
     vmlinux_h_base: Option<PathBuf>,
     keep_dwarf: bool,
     checked_in: Option<PathBuf>,
     optional_programs: Vec<String>,
+    target: Option<Target>,
 }
 
 /// How the generated skeleton finds the BPF object it embeds (with
@@ -143,7 +188,7 @@ impl SkeletonBuilder {
     /// clang's include path, so sources can `#include "vmlinux.h"`.
     /// Default: off.
     pub fn vmlinux_h(&mut self) -> &mut Self {
-        self.vmlinux_h = Some(BtfSource::RunningKernel);
+        self.vmlinux_h = Some(KernelBtf::RunningKernel);
         self
     }
 
@@ -151,7 +196,7 @@ impl SkeletonBuilder {
     /// BTF, or an ELF file with a `.BTF` section (a `vmlinux`, a module).
     /// For cross builds and CI machines whose kernel is not the target.
     pub fn vmlinux_h_from(&mut self, path: impl AsRef<Path>) -> &mut Self {
-        self.vmlinux_h = Some(BtfSource::File(path.as_ref().to_owned()));
+        self.vmlinux_h = Some(KernelBtf::File(path.as_ref().to_owned()));
         self
     }
 
@@ -311,6 +356,24 @@ impl SkeletonBuilder {
     /// `src/foo.rs`).
     pub fn checked_in(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.checked_in = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// The machine the skeleton is for. Default: the crate's target, as
+    /// cargo gives it to the build script (`CARGO_CFG_TARGET_ARCH`,
+    /// `_ENDIAN`, `_POINTER_WIDTH`), so that `cargo build --target
+    /// s390x-unknown-linux-gnu` builds for s390x; outside a build script,
+    /// the host ([`Target::host`]). clang compiles for `-target bpfel` or
+    /// `bpfeb` by its byte order, with `-D__TARGET_ARCH_<arch>` (`x86`,
+    /// `arm64`, `arm`, `riscv`, `s390`, `powerpc`, `loongarch`, `mips`,
+    /// `sparc`: the names libbpf's `bpf_tracing.h` reads for its register
+    /// macros; none for other architectures), and the generated types take
+    /// its layout: pointer width (struct_ops program slots), the alignment
+    /// of 64- and 128-bit scalars, the bit order of bitfields. A prebuilt
+    /// object ([`obj`](Self::obj)) must have the target's byte order
+    /// ([`Error::WrongEndian`]).
+    pub fn target(&mut self, target: Target) -> &mut Self {
+        self.target = Some(target);
         self
     }
 
@@ -475,8 +538,8 @@ impl SkeletonBuilder {
             lines.push(format!("event_type {map} {ty}"));
         }
         match &self.vmlinux_h {
-            Some(BtfSource::RunningKernel) => lines.push("vmlinux_h".to_owned()),
-            Some(BtfSource::File(path)) => {
+            Some(KernelBtf::RunningKernel) => lines.push("vmlinux_h".to_owned()),
+            Some(KernelBtf::File(path)) => {
                 lines.push(format!("vmlinux_h_from {}", paths.config(path)))
             }
             None => {}
@@ -489,6 +552,14 @@ impl SkeletonBuilder {
         }
         for program in &self.optional_programs {
             lines.push(format!("optional_program {program}"));
+        }
+        if let Some(t) = &self.target {
+            lines.push(format!(
+                "target {} {} {}",
+                t.arch(),
+                t.endian().as_str(),
+                t.pointer_width()
+            ));
         }
         Ok(lines
             .into_iter()
@@ -514,6 +585,15 @@ impl SkeletonBuilder {
         match sink {
             Sink::Collect(warnings) => Ok(warnings),
             Sink::Cargo => Ok(vec![]),
+        }
+    }
+
+    /// The target this build is for: [`target`](Self::target), else
+    /// cargo's, else the host.
+    fn resolve_target(&self) -> Result<Target, Error> {
+        match &self.target {
+            Some(t) => Ok(t.clone()),
+            None => cargo_target(),
         }
     }
 
@@ -566,10 +646,11 @@ impl SkeletonBuilder {
                 println!("cargo:rerun-if-env-changed={var}");
             }
         }
+        let target = self.resolve_target()?;
         let mut deps = vec![];
         if let (Some(btf), false) = (&self.vmlinux_h, self.source.is_empty()) {
             create_dir(work_dir)?;
-            deps.extend(vmlinux_h::write_into(
+            deps.extend(write_vmlinux_h(
                 work_dir,
                 btf,
                 self.vmlinux_h_base.as_deref(),
@@ -585,7 +666,7 @@ impl SkeletonBuilder {
             ([], [obj]) => obj.clone(),
             ([source], []) => {
                 let object_path = work_dir.join(format!("{name}.bpf.o"));
-                let compiled = self.compile(source, &object_path, work_dir)?;
+                let compiled = self.compile(source, &object_path, work_dir, &target)?;
                 deps.extend(compiled.deps);
                 for w in clang_warnings(&compiled.warnings) {
                     sink.warn(w);
@@ -595,11 +676,11 @@ impl SkeletonBuilder {
             (sources, objs) => {
                 let object_path = work_dir.join(format!("{name}.linked.bpf.o"));
                 deps.extend(self.compile_and_link(
-                    &name,
                     sources,
                     objs,
                     &object_path,
                     work_dir,
+                    &target,
                     sink,
                 )?);
                 object_path
@@ -661,6 +742,7 @@ impl SkeletonBuilder {
             &shown,
             &self.request,
             &self.optional_programs,
+            &target,
         )
         .map_err(|e| {
             e.built_from(self.inputs())
@@ -683,9 +765,13 @@ impl SkeletonBuilder {
             let mut own_dirs = self.include.clone();
             own_dirs.extend(self.source.iter().map(|s| parent_dir(s)));
             own_dirs.extend(self.obj.iter().cloned());
-            let mut generated_files = vec![work_dir.join(vmlinux_h::FILE_NAME)];
+            let mut generated_files = vec![work_dir.join(VMLINUX_H)];
             generated_files.extend(self.type_keeper_path(work_dir));
-            let mut toolchain = vec![format!("target_arch {}", target_arch())];
+            let mut toolchain = vec![
+                format!("target_arch {}", target.arch()),
+                format!("target_endian {}", target.endian().as_str()),
+                format!("target_pointer_width {}", target.pointer_width()),
+            ];
             if let Some(args) = std::env::var_os(ENV_CLANG_ARGS) {
                 toolchain.push(format!("{ENV_CLANG_ARGS}={}", args.to_string_lossy()));
             }
@@ -755,13 +841,14 @@ impl SkeletonBuilder {
     /// the objects with `objs` into `output`. Returns every file clang read.
     fn compile_and_link(
         &self,
-        name: &str,
         sources: &[PathBuf],
         objs: &[PathBuf],
         output: &Path,
         work_dir: &Path,
+        target: &Target,
         sink: &mut Sink,
     ) -> Result<Vec<PathBuf>, Error> {
+        let name = self.skeleton_name()?;
         let objects: Vec<PathBuf> = sources
             .iter()
             .enumerate()
@@ -771,7 +858,7 @@ impl SkeletonBuilder {
             })
             .collect();
         let compiled = link::in_parallel(sources.len(), |i| {
-            self.compile(&sources[i], &objects[i], work_dir)
+            self.compile(&sources[i], &objects[i], work_dir, target)
         });
         let mut deps = vec![];
         let mut warnings = vec![];
@@ -804,6 +891,7 @@ impl SkeletonBuilder {
         source: &Path,
         output: &Path,
         work_dir: &Path,
+        target: &Target,
     ) -> Result<clang::Compiled, Error> {
         if !source.is_file() {
             return Err(Error::Io {
@@ -814,8 +902,6 @@ impl SkeletonBuilder {
         }
         create_dir(work_dir)?;
         let clang = self.clang_path();
-        let rust_arch = std::env::var("CARGO_CFG_TARGET_ARCH")
-            .unwrap_or_else(|_| std::env::consts::ARCH.to_owned());
         let mut includes = self.include.clone();
         if self.vmlinux_h.is_some() {
             // Where `vmlinux.h` was written, before the user's directories.
@@ -824,7 +910,7 @@ impl SkeletonBuilder {
         if let Some(dir) = std::env::var_os(ENV_RUNTIME_INCLUDE) {
             includes.push(PathBuf::from(dir));
         }
-        let after: Vec<PathBuf> = clang::multiarch_include(&rust_arch).into_iter().collect();
+        let after: Vec<PathBuf> = clang::multiarch_include(target).into_iter().collect();
         let depfile = output.with_extension("d");
         let mut args = vec![];
         let keeper = self.type_keeper_path(work_dir);
@@ -839,7 +925,7 @@ impl SkeletonBuilder {
             source,
             output,
             depfile: &depfile,
-            target_arch: clang::bpf_target_arch(&rust_arch),
+            target,
             includes: &includes,
             after_includes: &after,
             extra_args: &args,
@@ -957,10 +1043,28 @@ fn types_defined_in(files: &[PathBuf]) -> Vec<(suggest::Tag, String)> {
     out.into_iter().collect()
 }
 
-/// The Rust target's architecture (`CARGO_CFG_TARGET_ARCH` in a build
-/// script), else the host's.
-fn target_arch() -> String {
-    std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.to_owned())
+/// The crate's target as cargo gives it to a build script
+/// (`CARGO_CFG_TARGET_ARCH`, `_ENDIAN`, `_POINTER_WIDTH`), else the host.
+/// What cargo sets is read as it is: a value it never sets is an error.
+fn cargo_target() -> Result<Target, Error> {
+    let Ok(arch) = std::env::var("CARGO_CFG_TARGET_ARCH") else {
+        return Ok(Target::host());
+    };
+    let endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").unwrap_or_default();
+    let width = std::env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
+    let shown = format!(
+        "{arch} (CARGO_CFG_TARGET_ENDIAN={endian:?}, CARGO_CFG_TARGET_POINTER_WIDTH={width:?})"
+    );
+    let bad = |reason: &str| Error::BadTarget {
+        target: shown.clone(),
+        reason: reason.to_owned(),
+    };
+    let endian = Endian::from_cargo(&endian)
+        .ok_or_else(|| bad("the byte order is not `little` or `big`"))?;
+    let width = width
+        .parse::<u32>()
+        .map_err(|_| bad("the pointer width is not a number of bits"))?;
+    Ok(Target::new(arch, endian, width))
 }
 
 /// The directory of `path` (`.` for a bare file name).
@@ -1179,9 +1283,21 @@ fn object_name(name: &str) -> String {
 }
 
 /// Generates a skeleton from object bytes, touching no files and no
-/// environment. `object_path` is what the generated code will
-/// `include_bytes!`.
+/// environment, for the host ([`Target::host`]; see [`generate_for`]).
+/// `object_path` is what the generated code will `include_bytes!`.
 pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generated, Error> {
+    generate_for(&Target::host(), name, object_path, bytes)
+}
+
+/// As [`generate`], for code compiled for `target`: the object must have
+/// its byte order, and the types take its layout (see
+/// [`SkeletonBuilder::target`]).
+pub fn generate_for(
+    target: &Target,
+    name: &str,
+    object_path: &Path,
+    bytes: &[u8],
+) -> Result<Generated, Error> {
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
     let shown = object_path.display().to_string();
@@ -1193,13 +1309,26 @@ pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generate
         &shown,
         &translate::Request::default(),
         &[],
+        target,
     )
 }
 
 /// Reads an object into the model [`generate`] prints, without printing
 /// it and touching no files: for build scripts that describe what was
-/// generated (types, layouts) from an object [`SkeletonBuilder::build`] made.
+/// generated (types, layouts) from an object [`SkeletonBuilder::build`]
+/// made. For the host ([`Target::host`]; see [`read_model_for`]).
 pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skeleton, Error> {
+    read_model_for(&Target::host(), name, object_path, bytes)
+}
+
+/// As [`read_model`], for code compiled for `target` (a build script
+/// passes its crate's, as [`SkeletonBuilder::build`] generates for it).
+pub fn read_model_for(
+    target: &Target,
+    name: &str,
+    object_path: &Path,
+    bytes: &[u8],
+) -> Result<Skeleton, Error> {
     let name = check_name(name)?;
     let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
     model(
@@ -1208,21 +1337,46 @@ pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skelet
         reference,
         bytes,
         &translate::Request::default(),
+        target,
     )
 }
 
-/// The named model of an object: read, translated, named.
+/// The named model of an object for `target`: read, checked against the
+/// target's byte order, translated, named.
 fn model(
     name: &str,
     object_path: &Path,
     reference: ObjectPath,
     bytes: &[u8],
     request: &translate::Request,
+    target: &Target,
 ) -> Result<Skeleton, Error> {
+    let layout = target.layout().map_err(|reason| Error::BadTarget {
+        target: target.to_string(),
+        reason,
+    })?;
     let object_name = object_name(name);
     let obj = object::read(object_path, bytes, &object_name)?;
-    let mut skeleton =
-        translate::skeleton(object_path, &obj, name, &object_name, reference, request)?;
+    if obj.big_endian != layout.big_endian {
+        return Err(Error::WrongEndian {
+            path: object_path.to_owned(),
+            object: if obj.big_endian {
+                Endian::Big
+            } else {
+                Endian::Little
+            },
+            target: target.clone(),
+        });
+    }
+    let mut skeleton = translate::skeleton(
+        object_path,
+        &obj,
+        name,
+        &object_name,
+        reference,
+        request,
+        layout,
+    )?;
     naming::assign(&mut skeleton);
     Ok(skeleton)
 }
@@ -1245,8 +1399,9 @@ fn generate_with_input(
     input: &str,
     request: &translate::Request,
     optional: &[String],
+    target: &Target,
 ) -> Result<Generated, Error> {
-    let mut skeleton = model(name, object_path, reference, bytes, request)?;
+    let mut skeleton = model(name, object_path, reference, bytes, request, target)?;
     mark_optional(&mut skeleton, optional, object_path)?;
     let tokens = codegen::generate(&skeleton);
     let code = write::render(name, tokens, input)?;

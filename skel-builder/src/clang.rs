@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::Error;
+use crate::target::Target;
 
 /// One clang invocation.
 #[derive(Debug)]
@@ -16,8 +17,9 @@ pub struct Compile<'a> {
     pub source: &'a Path,
     pub output: &'a Path,
     pub depfile: &'a Path,
-    /// `__TARGET_ARCH_<arch>`, as bpf_tracing.h wants it (`x86`, `arm64`).
-    pub target_arch: &'a str,
+    /// The machine the object is for: `-target bpfel` or `bpfeb`, and
+    /// `__TARGET_ARCH_<arch>` as bpf_tracing.h wants it (`x86`, `arm64`).
+    pub target: &'a Target,
     /// `-I` directories, in order.
     pub includes: &'a [PathBuf],
     /// `-idirafter` directories (system headers, searched last).
@@ -29,8 +31,10 @@ pub struct Compile<'a> {
 impl Compile<'_> {
     fn command(&self) -> Command {
         let mut cmd = Command::new(self.clang);
-        cmd.args(["-g", "-O2", "-target", "bpf"])
-            .arg(format!("-D__TARGET_ARCH_{}", self.target_arch));
+        cmd.args(["-g", "-O2", "-target", self.target.bpf_target()]);
+        if let Some(arch) = self.target.bpf_arch() {
+            cmd.arg(format!("-D__TARGET_ARCH_{arch}"));
+        }
         for dir in self.includes {
             cmd.arg("-I").arg(dir);
         }
@@ -58,12 +62,23 @@ impl Compile<'_> {
             source,
         })?;
         if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr).trim_end().to_owned();
+            // bpf_tracing.h's register macros without `__TARGET_ARCH_`.
+            let hint = (self.target.bpf_arch().is_none() && stderr.contains("__TARGET_ARCH_"))
+                .then(|| {
+                    format!(
+                        "libbpf's bpf_tracing.h knows no registers for target architecture `{}`; \
+                         build for one it knows (x86_64, aarch64, arm, riscv64, s390x, \
+                         powerpc64, loongarch64, ...) or set `SkeletonBuilder::target`",
+                        self.target.arch()
+                    )
+                });
             return Err(Error::ClangFailed {
                 source_file: self.source.to_owned(),
                 command: shown,
                 status: out.status.to_string(),
-                stderr: String::from_utf8_lossy(&out.stderr).trim_end().to_owned(),
-                hint: None,
+                stderr,
+                hint,
             });
         }
         let dep = std::fs::read_to_string(self.depfile).map_err(|source| Error::Io {
@@ -291,37 +306,36 @@ pub fn parse_depfile(text: &str) -> Vec<PathBuf> {
     deps
 }
 
-/// `__TARGET_ARCH_*` for a Rust `target_arch`.
-pub fn bpf_target_arch(rust_arch: &str) -> &str {
-    match rust_arch {
-        "x86_64" | "x86" => "x86",
-        "aarch64" => "arm64",
-        "arm" => "arm",
-        "riscv64" => "riscv",
-        "powerpc64" | "powerpc" => "powerpc",
-        "s390x" => "s390",
-        "loongarch64" => "loongarch",
-        "mips" | "mips64" => "mips",
-        "sparc64" => "sparc",
-        other => other,
-    }
-}
-
-/// The Debian/Ubuntu multiarch include directory for a Rust `target_arch`
-/// (`/usr/include/x86_64-linux-gnu`, home of `asm/types.h`).
-pub fn multiarch_include(rust_arch: &str) -> Option<PathBuf> {
-    let triple = match rust_arch {
-        "x86_64" => "x86_64-linux-gnu",
-        "aarch64" => "aarch64-linux-gnu",
-        "arm" => "arm-linux-gnueabihf",
-        "riscv64" => "riscv64-linux-gnu",
-        "powerpc64" => "powerpc64le-linux-gnu",
-        "s390x" => "s390x-linux-gnu",
-        "loongarch64" => "loongarch64-linux-gnu",
-        _ => return None,
-    };
-    let dir = PathBuf::from("/usr/include").join(triple);
-    dir.is_dir().then_some(dir)
+/// Where the kernel UAPI's `asm/` headers (`asm/types.h`) for `target`
+/// are, for `-idirafter`: Debian's and Ubuntu's multiarch directory
+/// (`/usr/include/s390x-linux-gnu`), else a cross toolchain's
+/// (`/usr/s390x-linux-gnu/include`, from `libc6-dev-s390x-cross`), else
+/// the host's multiarch directory (the types BPF programs take from
+/// `asm/` are the same on every Linux architecture).
+pub fn multiarch_include(target: &Target) -> Option<PathBuf> {
+    let candidates = [
+        target
+            .multiarch()
+            .map(|t| PathBuf::from("/usr/include").join(t)),
+        // Debian's i386 cross toolchain is named after i686.
+        target
+            .multiarch()
+            .map(|t| {
+                if t == "i386-linux-gnu" {
+                    "i686-linux-gnu"
+                } else {
+                    t
+                }
+            })
+            .map(|t| PathBuf::from("/usr").join(t).join("include")),
+        Target::host()
+            .multiarch()
+            .map(|t| PathBuf::from("/usr/include").join(t)),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.join("asm").is_dir())
 }
 
 #[cfg(test)]
@@ -422,11 +436,5 @@ clang: warning: argument unused during compilation: '-pthread' [-Wunused-command
         assert_eq!(newest_versioned(&only_a), Some(PathBuf::from("clang-14")));
         assert_eq!(newest_versioned(OsStr::new("")), None);
         std::fs::remove_dir_all(&root).unwrap();
-    }
-
-    #[test]
-    fn arch_names() {
-        assert_eq!(bpf_target_arch("x86_64"), "x86");
-        assert_eq!(bpf_target_arch("aarch64"), "arm64");
     }
 }

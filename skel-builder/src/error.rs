@@ -104,9 +104,17 @@ pub enum Error {
         messages: String,
     },
 
+    #[cfg(feature = "vmlinux-h")]
     VmlinuxH {
         path: PathBuf,
         source: crate::vmlinux_h::PrintError,
+    },
+
+    /// [`crate::SkeletonBuilder::vmlinux_h`] (or `vmlinux_h_from`) without
+    /// the `vmlinux-h` feature, which has the printer.
+    VmlinuxHFeature {
+        /// The BTF the header was to be printed from.
+        path: PathBuf,
     },
 
     /// A checked-in skeleton ([`crate::SkeletonBuilder::checked_in`]) whose
@@ -126,6 +134,26 @@ pub enum Error {
         /// The package being built (for the regeneration hint).
         package: String,
         reason: String,
+    },
+
+    /// The target ([`crate::SkeletonBuilder::target`], or cargo's
+    /// `CARGO_CFG_TARGET_*`) is not one skeletons can be generated for.
+    BadTarget {
+        /// The target, as given.
+        target: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The object's byte order is not the target's: libbpf opens objects
+    /// of the machine's order only.
+    WrongEndian {
+        /// The object read.
+        path: PathBuf,
+        /// The object's byte order.
+        object: crate::Endian,
+        /// The target the skeleton is generated for.
+        target: crate::Target,
     },
 }
 
@@ -226,9 +254,19 @@ impl fmt::Display for Error {
                 file.display(),
                 indented(messages)
             ),
+            #[cfg(feature = "vmlinux-h")]
             Self::VmlinuxH { path, .. } => {
                 write!(f, "cannot print vmlinux.h from `{}`", path.display())
             }
+            Self::VmlinuxHFeature { path } => write!(
+                f,
+                "printing vmlinux.h (from `{}`) needs skel-builder's `vmlinux-h` feature\n\
+                 hint: in Cargo.toml, `skel-builder = {{ version = \"...\", features = \
+                 [\"vmlinux-h\"] }}` under [build-dependencies] (off by default: most builds \
+                 never print it, and the printer takes a while to compile), or dump the header \
+                 once with `bpftool btf dump file /sys/kernel/btf/vmlinux format c`",
+                path.display()
+            ),
             Self::StaleSkeleton {
                 skeleton,
                 package,
@@ -254,6 +292,34 @@ impl fmt::Display for Error {
                 path.display(),
                 regenerate_hint(package)
             ),
+            Self::BadTarget { target, reason } => write!(
+                f,
+                "cannot generate a skeleton for target `{target}`: {reason}\n\
+                 hint: set one with `SkeletonBuilder::target(Target::new(arch, endian, \
+                 pointer_width))`"
+            ),
+            Self::WrongEndian {
+                path,
+                object,
+                target,
+            } => {
+                let (built, wanted) = match object {
+                    crate::Endian::Big => ("bpfeb", "bpfel"),
+                    crate::Endian::Little => ("bpfel", "bpfeb"),
+                };
+                write!(
+                    f,
+                    "`{}` is a {}-endian BPF object (built for `{built}`), but the skeleton is for \
+                     {target}, whose libbpf opens {}-endian objects only\n\
+                     hint: compile it with `-target {wanted}` (the builder does for the target it \
+                     is given), or generate for a {}-endian target with \
+                     `SkeletonBuilder::target` or `generate_for`",
+                    path.display(),
+                    object.as_str(),
+                    target.endian().as_str(),
+                    object.as_str(),
+                )
+            }
         }
     }
 }
@@ -266,6 +332,7 @@ impl std::error::Error for Error {
             | Self::LinkFailed { source, .. } => Some(source),
             Self::Elf { source, .. } => Some(source),
             Self::Btf { source, .. } => Some(source),
+            #[cfg(feature = "vmlinux-h")]
             Self::VmlinuxH { source, .. } => Some(source),
             Self::NoInput
             | Self::ClangFailed { .. }
@@ -278,7 +345,10 @@ impl std::error::Error for Error {
             | Self::Link { .. }
             | Self::LinkFeature { .. }
             | Self::StaleSkeleton { .. }
-            | Self::Manifest { .. } => None,
+            | Self::Manifest { .. }
+            | Self::BadTarget { .. }
+            | Self::WrongEndian { .. }
+            | Self::VmlinuxHFeature { .. } => None,
         }
     }
 }
@@ -973,6 +1043,7 @@ mod tests {
     use std::io;
 
     use super::*;
+    #[cfg(feature = "vmlinux-h")]
     use crate::vmlinux_h::PrintError;
 
     /// `error.source()` is `field` itself, not a copy or another cause.
@@ -1013,6 +1084,7 @@ mod tests {
                 path: "a.o".into(),
                 source: BtfError::BigEndian,
             },
+            #[cfg(feature = "vmlinux-h")]
             Error::VmlinuxH {
                 path: "vmlinux".into(),
                 source: PrintError::Cycle {
@@ -1028,6 +1100,7 @@ mod tests {
                 | Error::LinkFailed { source, .. } => source_is(e, source),
                 Error::Elf { source, .. } => source_is(e, source),
                 Error::Btf { source, .. } => source_is(e, source),
+                #[cfg(feature = "vmlinux-h")]
                 Error::VmlinuxH { source, .. } => source_is(e, source),
                 _ => unreachable!(),
             };

@@ -66,16 +66,19 @@ mod naming;
 mod object;
 mod sha256;
 mod suggest;
+mod target;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
 mod translate;
 mod uapi;
+#[cfg(feature = "vmlinux-h")]
 pub mod vmlinux_h;
 mod write;
 
 pub use builder::{
-    Generated, ObjectLocation, SkeletonBuilder, default_clang, generate, read_model,
+    Generated, ObjectLocation, SkeletonBuilder, default_clang, generate, generate_for, read_model,
+    read_model_for,
 };
 pub use checked_in::StaleInput;
 pub use error::{Error, NeedsBtf, Problem};
@@ -84,3 +87,4 @@ pub use model::Skeleton;
 /// The causes [`Error`] and [`Problem`] carry.
 pub use object::elf::ElfError;
 pub use skel_btf::{BtfError, BtfTypeId};
+pub use target::{Endian, Target};

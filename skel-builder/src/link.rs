@@ -148,7 +148,7 @@ fn symbols(input: &LinkInput, bytes: &[u8]) -> Result<Symbols, Error> {
         }
     }
     if let Some(section) = elf.section_by_name(".BTF") {
-        let btf = Btf::parse_little_endian(section.data).map_err(|source| Error::Btf {
+        let btf = Btf::parse(section.data).map_err(|source| Error::Btf {
             path: input.shown.clone(),
             source,
         })?;

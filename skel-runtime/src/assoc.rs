@@ -151,7 +151,7 @@ pub(crate) fn associate_all(
 ) -> StructOpsAssociation {
     let mut out = StructOpsAssociation {
         map: map_name,
-        map_created: crate::core::map_created(map),
+        map_created: crate::libbpf::map_created(map),
         supported: false,
         associated: vec![],
         failed: vec![],

@@ -18,7 +18,7 @@
 ///         member [= "c_member"] OFFSET [slot], ...; other [(bitfield, ...)], ...);
 /// layout!(unsafe union Name: SIZE, ALIGN; field, ...);
 /// layout!(unsafe newtype Name: SIZE, ALIGN);
-/// layout!(unsafe enum Name: REPR, SIZE);
+/// layout!(unsafe enum Name: REPR, SIZE [, ALIGN]);
 /// ```
 ///
 /// The other fields of a struct, padding ([`Padding`](crate::Padding))
@@ -161,7 +161,12 @@ macro_rules! layout {
         unsafe impl $crate::Plain for $name {}
     };
     (unsafe enum $name:ident: $repr:ident, $size:literal) => {
-        $crate::layout!(unsafe newtype $name: $size, $size);
+        $crate::layout!(unsafe enum $name: $repr, $size, $size);
+    };
+    // The alignment, where the target's differs from the size (a u64 is
+    // 4-aligned on i686).
+    (unsafe enum $name:ident: $repr:ident, $size:literal, $align:literal) => {
+        $crate::layout!(unsafe newtype $name: $size, $align);
         $crate::layout!(@into $name: $repr);
         impl ::core::ops::BitOr for $name {
             type Output = $name;

@@ -481,9 +481,79 @@ pub mod bits {
         }
     }
 
+    /// [`get`] on a big-endian target, where C numbers a bitfield's bits
+    /// from the most significant bit of its first byte (bit 0 is `0x80`
+    /// of byte 0) and its value's most significant bit comes first.
+    pub fn get_be<const N: usize>(unit: &Bitfields<N>, offset: u32, bits: u32) -> u64 {
+        let bits = bits.min(64);
+        let mut value = 0u64;
+        for i in 0..bits {
+            let bit = offset + i;
+            let byte = unit.0.get((bit / 8) as usize).copied().unwrap_or(0);
+            if byte >> (7 - bit % 8) & 1 == 1 {
+                value |= 1 << (bits - 1 - i);
+            }
+        }
+        value
+    }
+
+    /// [`get_signed`] on a big-endian target (see [`get_be`]).
+    pub fn get_signed_be<const N: usize>(unit: &Bitfields<N>, offset: u32, bits: u32) -> i64 {
+        let raw = get_be(unit, offset, bits);
+        if bits == 0 || bits >= 64 {
+            return raw as i64;
+        }
+        let shift = 64 - bits;
+        ((raw << shift) as i64) >> shift
+    }
+
+    /// [`set`] on a big-endian target (see [`get_be`]).
+    pub fn set_be<const N: usize>(unit: &mut Bitfields<N>, offset: u32, bits: u32, value: u64) {
+        let bits = bits.min(64);
+        for i in 0..bits {
+            let bit = offset + i;
+            if let Some(byte) = unit.0.get_mut((bit / 8) as usize) {
+                let mask = 1u8 << (7 - bit % 8);
+                if value >> (bits - 1 - i) & 1 == 1 {
+                    *byte |= mask;
+                } else {
+                    *byte &= !mask;
+                }
+            }
+        }
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn big_endian_numbering() {
+            // struct { unsigned a:3, b:5; unsigned short c:12; } on a
+            // big-endian machine: `a` is the top 3 bits of byte 0, `c`
+            // the top 12 bits of bytes 1-2, its value most significant
+            // first.
+            let mut b = Bitfields::<4>::default();
+            set_be(&mut b, 0, 3, 0b101);
+            assert_eq!(b.0, [0b1010_0000, 0, 0, 0]);
+            set_be(&mut b, 3, 5, 0b10011);
+            assert_eq!(b.0, [0b1011_0011, 0, 0, 0]);
+            set_be(&mut b, 8, 12, 0xabc);
+            assert_eq!(b.0, [0b1011_0011, 0xab, 0xc0, 0]);
+            assert_eq!(get_be(&b, 0, 3), 0b101);
+            assert_eq!(get_be(&b, 3, 5), 0b10011);
+            assert_eq!(get_be(&b, 8, 12), 0xabc);
+            assert_eq!(get_signed_be(&b, 8, 12), 0xabc - 0x1000);
+            // The same bytes as a big-endian integer: c is bits 12..24
+            // counted from the top of the 32-bit word.
+            let word = u32::from_be_bytes(b.0);
+            assert_eq!((word >> (32 - 8 - 12)) & 0xfff, 0xabc);
+            set_be(&mut b, 3, 5, 0);
+            assert_eq!(get_be(&b, 0, 3), 0b101);
+            assert_eq!(get_be(&b, 8, 12), 0xabc);
+            set_be(&mut b, 0, 64, u64::MAX);
+            assert_eq!(b.0, [0xff; 4]);
+        }
 
         #[test]
         fn round_trip() {

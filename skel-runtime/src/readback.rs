@@ -199,9 +199,22 @@ impl KernelStructOps {
         if b.is_empty() || b.len() > 8 {
             return None;
         }
-        let mut full = [0u8; 8];
-        full[..b.len()].copy_from_slice(b);
-        Some(u64::from_le_bytes(full))
+        // The kernel's memory, in the machine's byte order.
+        Some(match b.len() {
+            1 => u64::from(b[0]),
+            2 => u64::from(u16::from_ne_bytes([b[0], b[1]])),
+            4 => u64::from(u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+            8 => u64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+            _ => {
+                let mut full = [0u8; 8];
+                if cfg!(target_endian = "big") {
+                    full[8 - b.len()..].copy_from_slice(b);
+                } else {
+                    full[..b.len()].copy_from_slice(b);
+                }
+                u64::from_ne_bytes(full)
+            }
+        })
     }
 
     /// Member `name` as a C string.

@@ -482,7 +482,7 @@ pub fn cases() -> Vec<Case> {
             name: "btf-big-endian",
             what: "big-endian BTF",
             bytes: elf.bytes(),
-            expect: &["big-endian BTF is not supported (the object was built for bpfeb)"],
+            expect: &["big-endian BTF in a little-endian ELF file"],
         });
     }
 

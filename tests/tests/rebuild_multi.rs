@@ -25,7 +25,7 @@ fn kernel_btf(extra_member: bool) -> Vec<u8> {
 fn every_source_header_and_the_btf_rerun_the_build_script() {
     // The target directory of `rebuild.rs`: dependencies built once.
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rebuild");
-    let c = ScratchCrate::with_features(&root, "multi_probe", false, &["link"]);
+    let c = ScratchCrate::with_features(&root, "multi_probe", false, &["link", "vmlinux-h"]);
     let dir = &c.dir;
     let write = |path: &Path, text: &[u8]| {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

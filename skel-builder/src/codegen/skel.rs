@@ -121,7 +121,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
                 let tn = &def.name;
                 let value_size = match &def.kind {
                     TypeDefKind::Struct(s) => lit_usize(s.c_size as usize),
-                    _ => lit_usize(def.layout().size as usize),
+                    _ => lit_usize(def.layout(&skel.target).size as usize),
                 };
                 let resizable = resizable.is_some();
                 quote!(s::MapSpec::data(#map_name, #lookup, s::TypeSpec::of::<types::#t>(#tn, #value_size), #resizable))

@@ -261,14 +261,21 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
     // `bits::get` reads a u64, `bits::get_signed` an i64 and `bits::set`
     // takes a u64: cast only between different types (clippy's
     // `unnecessary_cast` is an error under `-D warnings`).
+    // Big-endian targets number bits from the most significant bit of the
+    // first byte (as C and BTF do there): the `_be` twins read them so.
+    let (get, get_signed, set) = if skel.target.big_endian {
+        (quote!(get_be), quote!(get_signed_be), quote!(set_be))
+    } else {
+        (quote!(get), quote!(get_signed), quote!(set))
+    };
     let (read, read_ty) = if bf.signed {
         (
-            quote!(__skel::__private::bits::get_signed(#bytes, #off, #bits)),
+            quote!(__skel::__private::bits::#get_signed(#bytes, #off, #bits)),
             IntTy::I64,
         )
     } else {
         (
-            quote!(__skel::__private::bits::get(#bytes, #off, #bits)),
+            quote!(__skel::__private::bits::#get(#bytes, #off, #bits)),
             IntTy::U64,
         )
     };
@@ -318,7 +325,7 @@ fn bitfield_accessors(skel: &Skeleton, s: &StructDef, bf: &Bitfield) -> TokenStr
         }
         #set_doc
         pub fn #setter(&mut self, value: #ret) {
-            __skel::__private::bits::set(#bytes_mut, #off, #bits, #set_value)
+            __skel::__private::bits::#set(#bytes_mut, #off, #bits, #set_value)
         }
     }
 }
@@ -402,6 +409,12 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
     });
     let label = &def.name;
     let size = lit(e.repr.size());
+    // The alignment only where the target's is not the size (i686's u64).
+    let align = def.layout(&skel.target).align;
+    let align = (align != e.repr.size()).then(|| {
+        let align = lit(align);
+        quote!(, #align)
+    });
     quote! {
         #docs
         ///
@@ -423,7 +436,7 @@ fn enum_def(skel: &Skeleton, def: &TypeDef, e: &EnumDef) -> TokenStream {
                 f.write_str(known)
             }
         }
-        __skel::layout!(unsafe enum #name: #repr, #size);
+        __skel::layout!(unsafe enum #name: #repr, #size #align);
     }
 }
 
@@ -501,6 +514,7 @@ mod tests {
             warnings: vec![],
             has_btf: true,
             idents: SkelIdents::default(),
+            target: Default::default(),
         }
     }
 

@@ -31,6 +31,6 @@ pub use map::{
 pub use prog::{ProgDef, ProgIdents};
 pub use skeleton::{ObjectPath, SkelIdents, Skeleton, Warning};
 pub use ty::{
-    Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef, Ty,
-    TypeDef, TypeDefKind, TypeRef,
+    Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef,
+    TargetLayout, Ty, TypeDef, TypeDefKind, TypeRef,
 };

@@ -1,4 +1,4 @@
-use super::{Layout, MapDef, ProgDef, Ty, TypeDef, TypeDefKind, TypeRef};
+use super::{Layout, MapDef, ProgDef, TargetLayout, Ty, TypeDef, TypeDefKind, TypeRef};
 
 /// Everything generated for one BPF object.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +25,8 @@ pub struct Skeleton {
     pub has_btf: bool,
     /// The Rust names of the skeleton's own items (set by the naming pass).
     pub idents: SkelIdents,
+    /// The layout rules of the target the code is generated for.
+    pub target: TargetLayout,
 }
 
 impl Skeleton {
@@ -36,7 +38,7 @@ impl Skeleton {
     /// Size and alignment of a field type, as the generated Rust type has
     /// them.
     pub fn layout_of(&self, ty: &Ty) -> Layout {
-        ty.layout(&self.types)
+        ty.layout(&self.types, &self.target)
     }
 
     /// A field type spelled as Rust, as the generated code has it

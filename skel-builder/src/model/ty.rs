@@ -11,6 +11,57 @@ pub struct Layout {
     pub align: u64,
 }
 
+/// The layout rules of the machine the generated code is compiled for,
+/// where they differ between Rust targets (see
+/// [`Target`](crate::Target)). BPF lays out structs as an LP64 machine
+/// with 8-aligned 64-bit and 16-aligned 128-bit scalars; offsets and sizes
+/// come from BTF and hold on every target (gaps are explicit padding), but
+/// the Rust types' alignment, the size of a program slot and the order of
+/// bits in a bitfield follow the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct TargetLayout {
+    /// Size and alignment of a Rust pointer (`Option<&Program>`, a
+    /// struct_ops program slot): 8, or 4 on 32-bit targets. A BPF function
+    /// pointer member is 8 bytes: libbpf writes the host's pointer at the
+    /// member's offset, so a 4-byte slot sits first and padding fills the
+    /// rest.
+    pub pointer_size: u64,
+    /// Alignment of `u64`, `i64` and `f64` (and of `OpaquePtr`, a `u64`): 8,
+    /// or 4 on 32-bit x86.
+    pub align_8: u64,
+    /// Alignment of `u128` and `i128`: 16, or 8 where the target's ABI
+    /// says so (arm, s390x, powerpc).
+    pub align_16: u64,
+    /// Big-endian: data is in the target's order as libbpf maps it, and
+    /// bitfield bit offsets count from the most significant bit of their
+    /// first byte, as C (and BTF) number them there.
+    pub big_endian: bool,
+}
+
+impl Default for TargetLayout {
+    /// x86_64's, and every 64-bit little-endian Linux target's.
+    fn default() -> Self {
+        TargetLayout {
+            pointer_size: 8,
+            align_8: 8,
+            align_16: 16,
+            big_endian: false,
+        }
+    }
+}
+
+impl TargetLayout {
+    /// The alignment of a Rust integer, enum or float of `size` bytes.
+    pub fn scalar_align(&self, size: u64) -> u64 {
+        match size {
+            8 => self.align_8,
+            16 => self.align_16,
+            _ => skel_btf::layout::scalar_align(size),
+        }
+    }
+}
+
 /// A Rust integer type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IntTy {
@@ -116,35 +167,43 @@ pub enum Ty {
 }
 
 impl Ty {
-    /// Size and alignment of the Rust type, given the generated types: C's
-    /// for the same scalar or pointer (skel-btf's layout rules).
-    pub fn layout(&self, types: &[TypeDef]) -> Layout {
+    /// Size and alignment of the Rust type on `target`, given the
+    /// generated types: C's for the same scalar (skel-btf's layout rules),
+    /// with the target's alignment of 8- and 16-byte scalars and its
+    /// pointer size for program slots.
+    pub fn layout(&self, types: &[TypeDef], target: &TargetLayout) -> Layout {
         match self {
             Ty::Int(i) => Layout {
                 size: i.size(),
-                align: skel_btf::layout::scalar_align(i.size()),
+                align: target.scalar_align(i.size()),
             },
             Ty::Float(FloatTy::F32) => Layout {
                 size: 4,
-                align: skel_btf::layout::scalar_align(4),
+                align: target.scalar_align(4),
             },
             Ty::Float(FloatTy::F64) => Layout {
                 size: 8,
-                align: skel_btf::layout::scalar_align(8),
+                align: target.scalar_align(8),
             },
             Ty::Bool => Layout { size: 1, align: 1 },
             Ty::CharArray(n) | Ty::Bytes(n) => Layout { size: *n, align: 1 },
-            Ty::Enum(r) | Ty::Composite(r) => types[r.0].layout(),
+            Ty::Enum(r) | Ty::Composite(r) => types[r.0].layout(target),
             Ty::Array(elem, n) => {
-                let e = elem.layout(types);
+                let e = elem.layout(types, target);
                 Layout {
                     size: e.size.saturating_mul(*n),
                     align: e.align,
                 }
             }
-            Ty::Pointer | Ty::ProgramSlot => Layout {
+            // A BPF pointer, 8 bytes whatever the target (`OpaquePtr`
+            // wraps a u64).
+            Ty::Pointer => Layout {
                 size: skel_btf::layout::POINTER_SIZE,
-                align: skel_btf::layout::POINTER_SIZE,
+                align: target.align_8,
+            },
+            Ty::ProgramSlot => Layout {
+                size: target.pointer_size,
+                align: target.pointer_size,
             },
         }
     }
@@ -229,12 +288,13 @@ pub enum TypeDefKind {
 }
 
 impl TypeDef {
-    pub fn layout(&self) -> Layout {
+    /// Size and alignment of the Rust type on `target`.
+    pub fn layout(&self, target: &TargetLayout) -> Layout {
         match &self.kind {
             TypeDefKind::Struct(s) => s.layout,
             TypeDefKind::Enum(e) => Layout {
                 size: e.repr.size(),
-                align: skel_btf::layout::scalar_align(e.repr.size()),
+                align: target.scalar_align(e.repr.size()),
             },
             TypeDefKind::Alias { layout, .. } => *layout,
         }
@@ -322,7 +382,10 @@ pub struct Bitfield {
     pub setter: String,
     /// Index of the `BitfieldStorage` field in `StructDef::fields`.
     pub storage: usize,
-    /// Bit offset from the start of the storage field (little-endian order).
+    /// Bit offset from the start of the storage field, as C numbers bits
+    /// on the target (and BTF gives them): from the least significant bit
+    /// of the first byte on little-endian targets, from the most
+    /// significant on big-endian ones ([`TargetLayout::big_endian`]).
     pub bit_offset: u32,
     pub bits: u32,
     /// `Int`, `Bool` or `Enum`.

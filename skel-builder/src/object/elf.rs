@@ -4,9 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use object::LittleEndian as LE;
-use object::elf;
-use object::read::elf::{ElfFile64, FileHeader, Rel as _, SectionHeader, Sym as _};
+use super::raw::{self, consts as elf};
 
 /// Why an input is not a usable BPF ELF object.
 #[derive(Debug)]
@@ -45,7 +43,7 @@ impl std::fmt::Display for ElfError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NotElf => f.write_str("not an ELF file"),
-            Self::WrongClass => f.write_str("not a 64-bit little-endian ELF file"),
+            Self::WrongClass => f.write_str("not a 64-bit ELF file"),
             Self::NotBpf { machine, name } => write!(
                 f,
                 "ELF machine is {machine} ({name}), not BPF (247): this object was not built with `-target bpf`"
@@ -116,9 +114,9 @@ fn name_at<'a>(
     }
 }
 
-impl From<object::read::Error> for ElfError {
-    fn from(e: object::read::Error) -> Self {
-        ElfError::Malformed(e.to_string())
+impl From<String> for ElfError {
+    fn from(e: String) -> Self {
+        ElfError::Malformed(e)
     }
 }
 
@@ -187,6 +185,9 @@ pub struct Relocation {
 pub struct ElfObject<'a> {
     pub sections: Vec<Section<'a>>,
     pub symbols: Vec<Symbol>,
+    /// Big-endian (`bpfeb`): its tables and data are in that order.
+    pub big_endian: bool,
+    order: raw::Order,
     index: Index,
 }
 
@@ -251,78 +252,65 @@ impl<'a> ElfObject<'a> {
         if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
             return Err(ElfError::NotElf);
         }
-        if bytes.len() < 6 || bytes[4] != elf::ELFCLASS64.0 || bytes[5] != elf::ELFDATA2LSB.0 {
+        if bytes.len() < 6 || bytes[4] != elf::ELFCLASS64 || !matches!(bytes[5], 1 | 2) {
             return Err(ElfError::WrongClass);
         }
-        // The object crate's errors say which table is out of bounds; say
-        // how long the file is, since truncation is the usual cause.
-        let file = ElfFile64::<LE>::parse(bytes).map_err(|e| {
+        // Say how long the file is with an error about its tables, since
+        // truncation is the usual cause.
+        let file = raw::File::parse(bytes).map_err(|e| {
             ElfError::Malformed(format!(
                 "{e} (the file is {} bytes long: truncated?)",
                 bytes.len()
             ))
         })?;
-        let endian = file.endian();
-        let header = file.elf_header();
-        let machine = header.e_machine(endian).0;
-        if machine != elf::EM_BPF.0 {
+        let machine = file.e_machine;
+        if machine != elf::EM_BPF {
             return Err(ElfError::NotBpf {
                 machine,
                 name: machine_name(machine),
             });
         }
-        let e_type = header.e_type(endian).0;
-        if e_type != elf::ET_REL.0 {
+        let e_type = file.e_type;
+        if e_type != elf::ET_REL {
             return Err(ElfError::NotRelocatable { e_type });
         }
 
-        let table = file.elf_section_table();
-        let shstrndx = header.shstrndx(endian, bytes)?;
-        let names = table
-            .section(object::SectionIndex(shstrndx as usize))?
-            .data(endian, bytes)?;
-        let mut sections = Vec::with_capacity(table.len());
-        for (index, sh) in table.iter().enumerate() {
-            let name = name_at(names, sh.sh_name(endian), "section", index)?;
-            let sh_type = match sh.sh_type(endian) {
+        let names = file.section_names()?;
+        let mut sections = Vec::with_capacity(file.sections.len());
+        for (index, sh) in file.sections.iter().enumerate() {
+            let name = name_at(names, sh.sh_name, "section", index)?;
+            let sh_type = match sh.sh_type {
                 elf::SHT_PROGBITS => SectionType::ProgBits,
                 elf::SHT_NOBITS => SectionType::NoBits,
                 elf::SHT_REL => SectionType::Rel,
                 elf::SHT_SYMTAB => SectionType::SymTab,
                 elf::SHT_STRTAB => SectionType::StrTab,
-                other => SectionType::Other(other.0),
+                other => SectionType::Other(other),
             };
-            let data = if sh_type == SectionType::NoBits {
-                &[][..]
-            } else {
-                sh.data(endian, bytes)?
-            };
+            let data = file.data(sh)?;
             sections.push(Section {
                 index,
                 name: String::from_utf8_lossy(name).into_owned(),
                 sh_type,
-                executable: sh.sh_flags(endian).0 & elf::SHF_EXECINSTR.0 != 0,
-                size: sh.sh_size(endian),
+                executable: sh.sh_flags & elf::SHF_EXECINSTR != 0,
+                size: sh.sh_size,
                 data,
-                info: sh.sh_info(endian),
+                info: sh.sh_info,
             });
         }
 
-        let symtab = file.elf_symbol_table();
-        if symtab.is_empty() {
+        let symtab_index = file.symtab().ok_or(ElfError::NoSymbols)?;
+        let syms = file.symbols(symtab_index)?;
+        if syms.is_empty() {
             return Err(ElfError::NoSymbols);
         }
-        let sym_names = table
-            .section(symtab.string_section())?
-            .data(endian, bytes)?;
-        let mut symbols = Vec::with_capacity(symtab.len());
-        for (index, sym) in symtab.iter().enumerate() {
-            let name =
-                String::from_utf8_lossy(name_at(sym_names, sym.st_name(endian), "symbol", index)?)
-                    .into_owned();
-            let section = symtab
-                .symbol_section(endian, sym, object::SymbolIndex(index))?
-                .map(|s| s.0);
+        let shndx = file.symtab_shndx(symtab_index)?;
+        let sym_names = file.section_data(file.sections[symtab_index].sh_link as usize)?;
+        let mut symbols = Vec::with_capacity(syms.len());
+        for (index, sym) in syms.iter().enumerate() {
+            let name = String::from_utf8_lossy(name_at(sym_names, sym.st_name, "symbol", index)?)
+                .into_owned();
+            let section = raw::symbol_section(sym, index, &shndx)?;
             if let Some(section) = section.filter(|&s| s >= sections.len()) {
                 return Err(ElfError::SymbolSectionOutOfRange {
                     symbol: name,
@@ -336,21 +324,21 @@ impl<'a> ElfObject<'a> {
                 elf::STT_FUNC => SymbolKind::Func,
                 elf::STT_SECTION => SymbolKind::Section,
                 elf::STT_FILE => SymbolKind::File,
-                other => SymbolKind::Other(other.0),
+                other => SymbolKind::Other(other),
             };
             let binding = match sym.st_bind() {
                 elf::STB_LOCAL => Binding::Local,
                 elf::STB_GLOBAL => Binding::Global,
                 elf::STB_WEAK => Binding::Weak,
-                other => Binding::Other(other.0),
+                other => Binding::Other(other),
             };
             let visibility = sym.st_visibility();
             symbols.push(Symbol {
                 index,
                 name,
                 section,
-                value: sym.st_value(endian),
-                size: sym.st_size(endian),
+                value: sym.st_value,
+                size: sym.st_size,
                 kind,
                 binding,
                 hidden: visibility == elf::STV_HIDDEN || visibility == elf::STV_INTERNAL,
@@ -360,6 +348,8 @@ impl<'a> ElfObject<'a> {
         Ok(ElfObject {
             sections,
             symbols,
+            big_endian: file.order.big,
+            order: file.order,
             index,
         })
     }
@@ -409,12 +399,11 @@ impl<'a> ElfObject<'a> {
                     "relocation section size is not a multiple of 16".into(),
                 ));
             }
-            let rels: &[elf::Rel64<LE>] = object::pod::slice_from_all_bytes(sec.data)
-                .map_err(|()| ElfError::Malformed("misaligned relocation section".into()))?;
-            for rel in rels {
+            for chunk in sec.data.chunks_exact(raw::REL_LEN) {
+                let word = |at| self.order.u64(chunk, at).unwrap_or(0);
                 out.push(Relocation {
-                    offset: rel.r_offset(LE),
-                    symbol: rel.r_sym(LE) as usize,
+                    offset: word(0),
+                    symbol: (word(8) >> 32) as usize,
                 });
             }
         }

@@ -10,6 +10,7 @@ mod calls;
 pub mod elf;
 mod maps;
 mod programs;
+pub mod raw;
 mod sections;
 mod strip;
 
@@ -35,6 +36,8 @@ pub struct Object {
     /// The object has a `.BTF` section. Without one, only what needs no
     /// BTF is in it (checked at read).
     pub has_btf: bool,
+    /// Built for `bpfeb`: a big-endian object, for big-endian machines.
+    pub big_endian: bool,
     /// Fixed-up DATASECs by section name (data and struct_ops sections).
     pub datasecs: BTreeMap<String, Datasec>,
     /// Maps in libbpf's creation order.
@@ -56,7 +59,7 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     // or emptied by the preprocessor), and `-g0` or a strip drops it. libbpf
     // opens such an object as long as nothing in it needs BTF.
     let btf = match obj.section_by_name(".BTF") {
-        Some(section) => Some(parse_btf(path, section)?),
+        Some(section) => Some(parse_btf(path, section, obj.big_endian)?),
         None => {
             let needed_by = needs_btf(&obj);
             if !needed_by.is_empty() {
@@ -108,13 +111,20 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     Ok(Object {
         btf,
         has_btf,
+        big_endian: obj.big_endian,
         datasecs,
         maps,
         progs,
     })
 }
 
-fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<skel_btf::Btf, Error> {
+/// The object's BTF, which must be in the ELF file's byte order (libbpf
+/// reads it so).
+fn parse_btf(
+    path: &Path,
+    section: &elf::Section<'_>,
+    big_endian: bool,
+) -> Result<skel_btf::Btf, Error> {
     if section.sh_type != elf::SectionType::ProgBits {
         // libbpf refuses it too (LIBBPF_ERRNO__FORMAT).
         return Err(Error::Btf {
@@ -127,7 +137,24 @@ fn parse_btf(path: &Path, section: &elf::Section<'_>) -> Result<skel_btf::Btf, E
             },
         });
     }
-    skel_btf::Btf::parse_little_endian(section.data).map_err(|source| Error::Btf {
+    // The magic (0xeb9f) says the BTF's byte order before anything else
+    // is read in it.
+    let magic = section.data.get(..2);
+    let other_order = if big_endian {
+        [0x9f, 0xeb]
+    } else {
+        [0xeb, 0x9f]
+    };
+    if magic == Some(&other_order[..]) {
+        return Err(Error::Btf {
+            path: path.to_owned(),
+            source: skel_btf::BtfError::ByteOrder {
+                big_endian: !big_endian,
+            },
+        });
+    }
+    // Either byte order: the object's (checked against the target later).
+    skel_btf::Btf::parse(section.data).map_err(|source| Error::Btf {
         path: path.to_owned(),
         source,
     })

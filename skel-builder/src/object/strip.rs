@@ -27,8 +27,7 @@ mod dedup;
 
 use std::collections::HashMap;
 
-use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
-use object::{Endianness, elf};
+use super::raw::{self, consts as elf};
 
 /// Why an object could not be rewritten. The builder then embeds the
 /// object unchanged, with one warning.
@@ -43,8 +42,8 @@ impl std::fmt::Display for StripError {
 
 impl std::error::Error for StripError {}
 
-impl From<object::read::Error> for StripError {
-    fn from(e: object::read::Error) -> Self {
+impl From<String> for StripError {
+    fn from(e: String) -> Self {
         StripError(format!("malformed ELF: {e}"))
     }
 }
@@ -141,48 +140,47 @@ struct Sec<'a> {
 /// relocatable file whose length is a multiple of 8 (it ends with the
 /// section header table), so it can sit in an 8-aligned static as it is.
 pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
-    let file = ElfFile64::<Endianness>::parse(bytes)?;
-    let endian = file.endian();
-    let order = Order(matches!(endian, Endianness::Big));
-    let header = file.elf_header();
-    if header.e_type(endian).0 != elf::ET_REL.0 {
+    let file = raw::File::parse(bytes)?;
+    let order = Order(file.order.big);
+    if file.e_type != elf::ET_REL {
         return Err(unsupported("not a relocatable object (ET_REL)"));
     }
-    if header.e_machine(endian).0 != elf::EM_BPF.0 {
+    if file.e_machine != elf::EM_BPF {
         return Err(unsupported("not a BPF object (EM_BPF)"));
     }
-    if header.e_phnum(endian) != 0 || usize::from(header.e_shentsize(endian)) != SHDR_LEN {
+    if file.e_phnum != 0 || usize::from(file.e_shentsize) != SHDR_LEN {
         return Err(unsupported(
             "unusual ELF header (program headers or section header size)",
         ));
     }
-    let table = file.elf_section_table();
-    let count = table.len();
-    if usize::from(header.e_shnum(endian)) != count || count >= usize::from(elf::SHN_LORESERVE) {
+    let count = file.sections.len();
+    if usize::from(file.e_shnum) != count || count >= usize::from(elf::SHN_LORESERVE) {
         return Err(unsupported("extended section numbering"));
     }
-    let shstrndx = usize::from(header.e_shstrndx(endian).0);
+    let shstrndx = file.shstrndx;
     if shstrndx == 0 || shstrndx >= count {
         return Err(unsupported("no section name table"));
     }
+    let names = file.section_names()?;
 
     let mut secs = Vec::with_capacity(count);
-    for sh in table.iter() {
-        let name = table.section_name(endian, sh)?;
-        let sh_type = sh.sh_type(endian).0;
-        if sh_type == elf::SHT_GROUP.0 || sh_type == elf::SHT_SYMTAB_SHNDX.0 {
+    for sh in &file.sections {
+        let name = usize::try_from(sh.sh_name)
+            .ok()
+            .and_then(|at| names.get(at..))
+            .and_then(|rest| rest.split(|&b| b == 0).next().filter(|_| rest.contains(&0)))
+            .ok_or_else(|| StripError("malformed ELF: Invalid ELF section name offset".into()))?;
+        let sh_type = sh.sh_type;
+        if sh_type == elf::SHT_GROUP || sh_type == elf::SHT_SYMTAB_SHNDX {
             return Err(unsupported(
                 "section groups or extended symbol section indices",
             ));
         }
-        let data = if sh_type == elf::SHT_NOBITS.0 {
-            &[][..]
-        } else {
-            sh.data(endian, bytes)
-                .map_err(|_| unsupported("a section lies outside the file"))?
-        };
+        let data = file
+            .data(sh)
+            .map_err(|_| unsupported("a section lies outside the file"))?;
         let mut raw = [0u8; SHDR_LEN];
-        raw.copy_from_slice(object::pod::bytes_of(sh));
+        raw.copy_from_slice(sh.raw);
         secs.push(Sec {
             name,
             header: raw,
@@ -192,11 +190,11 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
     }
     let link = |s: &Sec| order.u32(&s.header, 40) as usize;
     let info = |s: &Sec| order.u32(&s.header, 44) as usize;
-    let is_rel = |s: &Sec| s.sh_type == elf::SHT_REL.0 || s.sh_type == elf::SHT_RELA.0;
+    let is_rel = |s: &Sec| s.sh_type == elf::SHT_REL || s.sh_type == elf::SHT_RELA;
 
     // The symbol table (a relocatable file has at most one).
     let symtabs: Vec<usize> = (1..count)
-        .filter(|&i| secs[i].sh_type == elf::SHT_SYMTAB.0)
+        .filter(|&i| secs[i].sh_type == elf::SHT_SYMTAB)
         .collect();
     let symtab = match symtabs.as_slice() {
         [] => None,
@@ -223,7 +221,7 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
         drop[i] = is_dwarf(s.name)
             || s.sh_type == SHT_LLVM_ADDRSIG
             || (s.name == b".text"
-                && s.sh_type == elf::SHT_PROGBITS.0
+                && s.sh_type == elf::SHT_PROGBITS
                 && s.data.is_empty()
                 && !(1..sym_count).any(|j| in_section(j, i))
                 && !secs.iter().any(|r| is_rel(r) && info(r) == i));
@@ -316,11 +314,11 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
     // (often one section), rebuilt from the names still in use.
     let symstr = symtab.map(|i| link(&secs[i]));
     if let Some(s) = symstr {
-        if s == 0 || s >= count || secs[s].sh_type != elf::SHT_STRTAB.0 || drop[s] {
+        if s == 0 || s >= count || secs[s].sh_type != elf::SHT_STRTAB || drop[s] {
             return Err(unsupported("the symbol table's string table is missing"));
         }
     }
-    if secs[shstrndx].sh_type != elf::SHT_STRTAB.0 {
+    if secs[shstrndx].sh_type != elf::SHT_STRTAB {
         return Err(unsupported("the section name table is not a string table"));
     }
     let mut tables: HashMap<usize, Strings> = HashMap::new();
@@ -369,7 +367,7 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
                 "a relocation section does not use the symbol table",
             ));
         }
-        let entry = if s.sh_type == elf::SHT_RELA.0 { 24 } else { 16 };
+        let entry = if s.sh_type == elf::SHT_RELA { 24 } else { 16 };
         if order.u64(&s.header, 56) != entry as u64 || s.data.len() % entry != 0 {
             return Err(unsupported("unusual relocation entry size"));
         }
@@ -416,7 +414,7 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
             let align = order.u64(&shdr, 48).clamp(1, 4096) as usize;
             out.resize(out.len().next_multiple_of(align), 0);
             order.put_u64(&mut shdr, 24, out.len() as u64);
-            if s.sh_type != elf::SHT_NOBITS.0 {
+            if s.sh_type != elf::SHT_NOBITS {
                 order.put_u64(&mut shdr, 32, data.len() as u64);
                 out.extend_from_slice(data);
             }
@@ -428,7 +426,7 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
             let flags = order.u64(&shdr, 8);
             if Some(i) == symtab {
                 order.put_u32(&mut shdr, 44, kept_locals as u32);
-            } else if is_rel(s) || flags & elf::SHF_INFO_LINK.0 != 0 {
+            } else if is_rel(s) || flags & elf::SHF_INFO_LINK != 0 {
                 order.put_u32(&mut shdr, 44, map_section(info(s), &what)? as u32);
             }
         }

@@ -1,20 +1,20 @@
 //! A relocatable BPF ELF object written byte by byte.
 
-use object::elf;
+use crate::object::raw::consts as elf;
 
 use skel_btf::BtfWriter;
 
-pub const SHT_PROGBITS: u32 = elf::SHT_PROGBITS.0;
-pub const SHT_NOBITS: u32 = elf::SHT_NOBITS.0;
-pub const SHT_REL: u32 = elf::SHT_REL.0;
-const SHT_SYMTAB: u32 = elf::SHT_SYMTAB.0;
-const SHT_STRTAB: u32 = elf::SHT_STRTAB.0;
-pub const SHF_WRITE: u64 = elf::SHF_WRITE.0;
-pub const SHF_ALLOC: u64 = elf::SHF_ALLOC.0;
-pub const SHF_EXECINSTR: u64 = elf::SHF_EXECINSTR.0;
-pub const STT_OBJECT: u8 = elf::STT_OBJECT.0;
-pub const STT_FUNC: u8 = elf::STT_FUNC.0;
-pub const STB_GLOBAL: u8 = elf::STB_GLOBAL.0;
+pub const SHT_PROGBITS: u32 = elf::SHT_PROGBITS;
+pub const SHT_NOBITS: u32 = elf::SHT_NOBITS;
+pub const SHT_REL: u32 = elf::SHT_REL;
+const SHT_SYMTAB: u32 = elf::SHT_SYMTAB;
+const SHT_STRTAB: u32 = elf::SHT_STRTAB;
+pub const SHF_WRITE: u64 = elf::SHF_WRITE;
+pub const SHF_ALLOC: u64 = elf::SHF_ALLOC;
+pub const SHF_EXECINSTR: u64 = elf::SHF_EXECINSTR;
+pub const STT_OBJECT: u8 = elf::STT_OBJECT;
+pub const STT_FUNC: u8 = elf::STT_FUNC;
+pub const STB_GLOBAL: u8 = elf::STB_GLOBAL;
 /// `R_BPF_64_ABS64`: what clang emits for a function pointer in data (the
 /// `object` crate does not name it).
 pub const R_BPF_64_ABS64: u32 = 2;
@@ -62,7 +62,7 @@ impl ElfWriter {
     /// An empty object for `EM_BPF`.
     pub fn new() -> Self {
         ElfWriter {
-            machine: elf::EM_BPF.0,
+            machine: elf::EM_BPF,
             sections: vec![],
             symbols: vec![],
         }
@@ -243,7 +243,7 @@ impl ElfWriter {
         h.extend_from_slice(b"\x7fELF");
         h.extend_from_slice(&[2, 1, 1, 0]); // 64-bit, little-endian, version 1
         h.extend_from_slice(&[0; 8]);
-        h.extend_from_slice(&elf::ET_REL.0.to_le_bytes());
+        h.extend_from_slice(&elf::ET_REL.to_le_bytes());
         h.extend_from_slice(&self.machine.to_le_bytes());
         h.extend_from_slice(&1u32.to_le_bytes());
         h.extend_from_slice(&0u64.to_le_bytes()); // entry

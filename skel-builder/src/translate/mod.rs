@@ -13,7 +13,9 @@ mod types;
 use std::path::Path;
 
 use crate::error::{Error, Problem};
-use crate::model::{IntTy, MapDef, MapIdents, MapKind, ObjectPath, Skeleton, Ty, TypedHandle};
+use crate::model::{
+    IntTy, MapDef, MapIdents, MapKind, ObjectPath, Skeleton, TargetLayout, Ty, TypedHandle,
+};
 use crate::object::{InnerDef, ObjMapKind, Object};
 use crate::{suggest, uapi};
 use skel_btf::{Btf, BtfTypeId, Kind};
@@ -37,9 +39,10 @@ pub fn skeleton(
     object_name: &str,
     object_path: ObjectPath,
     request: &Request,
+    target: TargetLayout,
 ) -> Result<Skeleton, Error> {
     let btf = &obj.btf;
-    let mut tr = types::Translator::new(btf);
+    let mut tr = types::Translator::new(btf, target);
     let mut problems = vec![];
     // Views and shadows are declared first and defined after, so that the
     // types the maps name come before the types they reach.
@@ -194,6 +197,7 @@ pub fn skeleton(
         types: std::mem::take(&mut tr.types),
         has_btf: obj.has_btf,
         idents: Default::default(),
+        target,
     })
 }
 

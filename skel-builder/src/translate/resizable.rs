@@ -95,7 +95,7 @@ mod tests {
     }
 
     fn resizable(s: &Section) -> Option<ResizableArray> {
-        let mut tr = Translator::new(&s.btf);
+        let mut tr = Translator::new(&s.btf, crate::model::TargetLayout::default());
         let r = tr.declare_datasec(".data.x", &s.ds);
         tr.define_datasec(r, ".data.x", &s.ds);
         assert!(tr.problems.is_empty(), "{:?}", tr.problems);

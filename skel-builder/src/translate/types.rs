@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 use crate::error::Problem;
 use crate::layout::{self, Placed, Slot};
 use crate::model::{
-    Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef, Ty,
-    TypeDef, TypeDefKind, TypeRef, Warning,
+    Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef,
+    TargetLayout, Ty, TypeDef, TypeDefKind, TypeRef, Warning,
 };
 use crate::object::Datasec;
 use skel_btf::{self as btf, Btf, BtfError, BtfTypeId, Kind};
@@ -50,6 +50,8 @@ impl Place {
 
 pub struct Translator<'b> {
     btf: &'b Btf,
+    /// The Rust types' alignments and slot size follow it.
+    target: TargetLayout,
     pub types: Vec<TypeDef>,
     composites: HashMap<BtfTypeId, TypeRef>,
     enums: HashMap<BtfTypeId, TypeRef>,
@@ -88,9 +90,10 @@ enum MemberError {
 }
 
 impl<'b> Translator<'b> {
-    pub fn new(btf: &'b Btf) -> Self {
+    pub fn new(btf: &'b Btf, target: TargetLayout) -> Self {
         Translator {
             btf,
+            target,
             types: vec![],
             composites: HashMap::new(),
             enums: HashMap::new(),
@@ -312,7 +315,7 @@ impl<'b> Translator<'b> {
     }
 
     pub fn ty_layout(&self, ty: &Ty) -> Layout {
-        ty.layout(&self.types)
+        ty.layout(&self.types, &self.target)
     }
 
     /// Translates the type of a member or variable. `arrays` counts the
@@ -951,14 +954,19 @@ mod tests {
             warnings: vec![],
             has_btf: true,
             idents: Default::default(),
+            target: TargetLayout::default(),
         };
         crate::naming::assign(&mut skel);
         skel.types
     }
 
     fn shadow(w: &BtfWriter, id: BtfTypeId) -> (Vec<TypeDef>, StructDef) {
+        shadow_for(w, id, TargetLayout::default())
+    }
+
+    fn shadow_for(w: &BtfWriter, id: BtfTypeId, target: TargetLayout) -> (Vec<TypeDef>, StructDef) {
         let btf = w.finish();
-        let mut tr = Translator::new(&btf);
+        let mut tr = Translator::new(&btf, target);
         let r = tr.declare_shadow("ops", id);
         tr.define_shadow(r, id);
         assert!(tr.problems.is_empty(), "{:?}", tr.problems);
@@ -1251,7 +1259,7 @@ mod tests {
         let int = w.int("int", 4, true);
         let s = w.struct_("bad", 8, &[("a", int, 0, 0), ("b", int, 16, 0)]);
         let btf = w.finish();
-        let mut tr = Translator::new(&btf);
+        let mut tr = Translator::new(&btf, TargetLayout::default());
         let r = tr.declare_shadow("ops", s);
         tr.define_shadow(r, s);
         assert!(
@@ -1268,7 +1276,7 @@ mod tests {
         w.struct_("loop", 4, &[("inner", BtfTypeId(2), 0, 0)]);
         w.struct_("loop2", 4, &[("inner", BtfTypeId(1), 0, 0)]);
         let btf = w.finish();
-        let mut tr = Translator::new(&btf);
+        let mut tr = Translator::new(&btf, TargetLayout::default());
         let r = tr.declare_shadow("ops", BtfTypeId(1));
         tr.define_shadow(r, BtfTypeId(1));
         assert_eq!(tr.problems.len(), 1, "{:?}", tr.problems);
@@ -1307,7 +1315,7 @@ mod tests {
                 },
             ],
         };
-        let mut tr = Translator::new(&btf);
+        let mut tr = Translator::new(&btf, TargetLayout::default());
         let r = tr.declare_datasec(".bss", &section);
         tr.define_datasec(r, ".bss", &section);
         assert!(tr.problems.is_empty(), "{:?}", tr.problems);
@@ -1320,5 +1328,152 @@ mod tests {
         assert_eq!(def.layout, Layout { size: 16, align: 8 });
         assert!(!def.packed);
         assert_eq!(field(def, "pid").byte_offset, 8);
+    }
+
+    /// i686: 4-byte pointers, u64 and f64 4-aligned, u128 16-aligned.
+    const I686: TargetLayout = TargetLayout {
+        pointer_size: 4,
+        align_8: 4,
+        align_16: 16,
+        big_endian: false,
+    };
+    /// 32-bit powerpc: big-endian, 4-byte pointers, u128 8-aligned.
+    const PPC32: TargetLayout = TargetLayout {
+        pointer_size: 4,
+        align_8: 8,
+        align_16: 8,
+        big_endian: true,
+    };
+
+    /// struct ops { int (*run)(int); __u32 n; __u64 big; int (*last)(int); }
+    /// as BPF lays it out: 8-byte function pointers, `big` at 16.
+    fn ops_with_slots() -> (BtfWriter, BtfTypeId) {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let u32_ = w.int("unsigned int", 4, false);
+        let u64_ = w.int("unsigned long long", 8, false);
+        let proto = w.func_proto(int, &[int]);
+        let fp = w.ptr(proto);
+        let s = w.struct_(
+            "ops",
+            32,
+            &[
+                ("run", fp, 0, 0),
+                ("n", u32_, 64, 0),
+                ("big", u64_, 128, 0),
+                ("last", fp, 192, 0),
+            ],
+        );
+        (w, s)
+    }
+
+    #[test]
+    fn slots_on_32_bit_targets_are_pointer_sized_then_padding() {
+        for target in [I686, PPC32] {
+            let (w, s) = ops_with_slots();
+            let (_, def) = shadow_for(&w, s, target);
+            let shape: Vec<(u64, u64, bool)> = def
+                .fields
+                .iter()
+                .map(|f| (f.byte_offset, f.size, f.kind == FieldKind::Padding))
+                .collect();
+            // The slot sits at the member's offset (libbpf writes the host
+            // pointer there, `*(void **)`, whatever the byte order); the
+            // other 4 bytes of the BPF function pointer are padding.
+            assert_eq!(
+                shape,
+                [
+                    (0, 4, false),
+                    (4, 4, true),
+                    (8, 4, false),
+                    (12, 4, true),
+                    (16, 8, false),
+                    (24, 4, false),
+                    (28, 4, true),
+                ],
+                "{target:?}"
+            );
+            assert_eq!(field(&def, "run").ty, Ty::ProgramSlot);
+            assert_eq!(field(&def, "last").byte_offset, 24);
+            assert_eq!(def.layout.size, 32, "BTF's size, on every target");
+            // u64 is 4-aligned on i686: the struct is too.
+            assert_eq!(def.layout.align, target.align_8, "{target:?}");
+            assert!(!def.packed);
+            assert!(def.program_slots);
+        }
+        // 64-bit: the slot fills the member.
+        let (w, s) = ops_with_slots();
+        let (_, def) = shadow(&w, s);
+        assert_eq!((field(&def, "run").size, def.fields.len()), (8, 5));
+    }
+
+    #[test]
+    fn scalar_alignment_follows_the_target() {
+        let mut w = BtfWriter::new();
+        let int = w.int("int", 4, true);
+        let u64_ = w.int("unsigned long long", 8, false);
+        let d = w.float("double", 8);
+        let i128_ = w.int("__int128", 16, true);
+        let e64 = w.enum_("big", 8, false, &[("TOP", -1)]);
+        let vp = w.ptr(int);
+        // u64 at 4: misplaced (packed) where u64 is 8-aligned, not on i686.
+        let s = w.struct_("mixed", 12, &[("a", int, 0, 0), ("b", u64_, 32, 0)]);
+        let (_, def) = shadow_for(&w, s, I686);
+        assert!(!def.packed);
+        assert_eq!(def.layout, Layout { size: 12, align: 4 });
+        let (_, def) = shadow(&w, s);
+        assert!(def.packed);
+        let s = w.struct_(
+            "wide",
+            64,
+            &[
+                ("d", d, 0, 0),
+                ("e", e64, 64, 0),
+                ("p", vp, 128, 0),
+                ("x", i128_, 256, 0),
+            ],
+        );
+        let cases = [(TargetLayout::default(), 16), (I686, 16), (PPC32, 8)];
+        for (target, align) in cases {
+            let (types, def) = shadow_for(&w, s, target);
+            assert_eq!(def.layout, Layout { size: 64, align }, "{target:?}");
+            // Data pointers stay 8-byte BPF values (`OpaquePtr`).
+            assert_eq!(field(&def, "p").ty, Ty::Pointer);
+            assert_eq!(field(&def, "p").size, 8);
+            let Ty::Enum(r) = field(&def, "e").ty else {
+                panic!()
+            };
+            assert_eq!(types[r.0].layout(&target).align, target.align_8);
+        }
+    }
+
+    #[test]
+    fn big_endian_bitfields_keep_btf_numbering() {
+        // struct bf { unsigned a:3, b:5; unsigned short c:12; } as clang
+        // lays it out for bpfeb: BTF numbers bits from the most
+        // significant bit of the first byte, which the model keeps and
+        // the generated code reads with the `_be` accessors.
+        let mut w = BtfWriter::new();
+        let uint = w.int("unsigned int", 4, false);
+        let s = w.struct_(
+            "bf",
+            4,
+            &[("a", uint, 0, 3), ("b", uint, 3, 5), ("c", uint, 8, 12)],
+        );
+        let (_, def) = shadow_for(&w, s, PPC32);
+        let got: Vec<(&str, u32, u32)> = def
+            .bitfields
+            .iter()
+            .map(|b| (b.c_name.as_str(), b.bit_offset, b.bits))
+            .collect();
+        // `c` has bytes 1-2 to itself, counted from their first bit.
+        assert_eq!(got, [("a", 0, 3), ("b", 3, 5), ("c", 0, 12)]);
+        let storage: Vec<(u64, u64)> = def
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldKind::BitfieldStorage)
+            .map(|f| (f.byte_offset, f.size))
+            .collect();
+        assert_eq!(storage, [(0, 1), (1, 2)]);
     }
 }

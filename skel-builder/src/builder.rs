@@ -1391,6 +1391,7 @@ fn manifest_relative(path: &Path) -> String {
         .to_string()
 }
 
+#[allow(clippy::too_many_arguments)] // until generate takes the builder's options (#23 item 3)
 fn generate_with_input(
     name: &str,
     object_path: &Path,

@@ -297,6 +297,10 @@ mod __skel_compat {
         pub fn attach_compat_ca(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(3, &mut self.links.compat_ca)
         }
+        /// What `load()` did to associate every loaded program that is not a struct_ops program with struct_ops map `compat_ca` (`BPF_PROG_ASSOC_STRUCT_OPS`, as sched_ext's `SCX_OPS_LOAD` does): on kernels without it nothing was done, and this says so; it is never an error.
+        pub fn struct_ops_association(&self) -> &__skel::StructOpsAssociation {
+            self.core.struct_ops_association()
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()

@@ -312,7 +312,8 @@ mod __skel_scx_compat {
             ],
             progs: &[
                 s::ProgSpec::new("compat_select_cpu", true),
-                s::ProgSpec::new("compat_enqueue", true),
+                s::ProgSpec::new("compat_enqueue", true)
+                    .kfuncs(&["scx_bpf_dsq_insert", "scx_bpf_error_bstr"]),
                 s::ProgSpec::new("compat_running", true),
                 s::ProgSpec::new("compat_exit", true),
                 s::ProgSpec::new("next_op", true),
@@ -429,6 +430,10 @@ mod __skel_scx_compat {
         /// Registers struct_ops map `scx_compat_ops` alone, whatever its autoattach, into `links.scx_compat_ops` (nothing to do if set).
         pub fn attach_scx_compat_ops(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(4, &mut self.links.scx_compat_ops)
+        }
+        /// What `load()` did to associate every loaded program that is not a struct_ops program with struct_ops map `scx_compat_ops` (`BPF_PROG_ASSOC_STRUCT_OPS`, as sched_ext's `SCX_OPS_LOAD` does): on kernels without it nothing was done, and this says so; it is never an error.
+        pub fn struct_ops_association(&self) -> &__skel::StructOpsAssociation {
+            self.core.struct_ops_association()
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {

@@ -95,8 +95,8 @@ mod __skel_scx_minimal {
             ],
             progs: &[
                 s::ProgSpec::new("select_cpu", true),
-                s::ProgSpec::new("enqueue_local", true),
-                s::ProgSpec::new("enqueue_global", true),
+                s::ProgSpec::new("enqueue_local", true).kfuncs(&["scx_bpf_dsq_insert"]),
+                s::ProgSpec::new("enqueue_global", true).kfuncs(&["scx_bpf_dsq_insert"]),
                 s::ProgSpec::new("running", true),
             ],
         }
@@ -202,6 +202,10 @@ mod __skel_scx_minimal {
         /// Registers struct_ops map `skel_scx` alone, whatever its autoattach, into `links.skel_scx` (nothing to do if set).
         pub fn attach_skel_scx(&mut self) -> __skel::Result<()> {
             self.core.attach_struct_ops(1, &mut self.links.skel_scx)
+        }
+        /// What `load()` did to associate every loaded program that is not a struct_ops program with struct_ops map `skel_scx` (`BPF_PROG_ASSOC_STRUCT_OPS`, as sched_ext's `SCX_OPS_LOAD` does): on kernels without it nothing was done, and this says so; it is never an error.
+        pub fn struct_ops_association(&self) -> &__skel::StructOpsAssociation {
+            self.core.struct_ops_association()
         }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {

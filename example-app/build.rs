@@ -18,17 +18,14 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
-    // build() prints the error report itself.
-    skel_builder::SkeletonBuilder::new()
+    // build() prints the error report itself, and returns the model the
+    // code was printed from.
+    let built = skel_builder::SkeletonBuilder::new()
         .source(SOURCE)
         .name(NAME)
         .build()
         .map_err(|_| format!("cannot build the skeleton of {SOURCE}"))?;
-    // The object build() embedded, read into the model the code was printed
-    // from (no code generated again, no files written, nothing printed).
-    let object = out_dir.join(format!("{NAME}.bpf.o"));
-    let bytes = std::fs::read(&object).map_err(|e| format!("read {}: {e}", object.display()))?;
-    let skeleton = skel_builder::read_model(NAME, &object, &bytes).map_err(|e| e.report())?;
+    let skeleton = built.skeleton.ok_or("build() generated no model")?;
     let text = layout_text(&skeleton)?;
     write_if_changed(&out_dir.join(format!("{NAME}.layout.txt")), &text)
 }

@@ -95,7 +95,7 @@ fn main() {
             builder.vmlinux_h_from(btf);
         }
         let out = match builder.build() {
-            Ok(out) => out,
+            Ok(built) => built.path,
             Err(e) => {
                 eprintln!("{}", e.report());
                 std::process::exit(1);

@@ -78,13 +78,18 @@ pub fn run(input_len: usize, object: &[u8]) {
 
 fn check(data: &[u8]) {
     let path = Path::new("fuzz.bpf.o");
-    match skel_builder::generate("fuzz", path, data) {
+    match skel_builder::SkeletonBuilder::new()
+        .name("fuzz")
+        .generate(path, data)
+    {
         Ok(generated) => {
             // The copy the builder embeds: DWARF dropped and identical BTF
             // types merged (so type indices may differ), what libbpf sees
             // intact: the same maps and programs.
             if let Ok(stripped) = skel_builder::testing::strip_debug(data) {
-                let again = skel_builder::generate("fuzz", path, &stripped)
+                let again = skel_builder::SkeletonBuilder::new()
+                    .name("fuzz")
+                    .generate(path, &stripped)
                     .expect("the stripped object still generates");
                 let maps = |s: &skel_builder::Skeleton| {
                     s.maps
@@ -429,7 +434,9 @@ mod tests {
         let c = btf.var("c", long);
         btf.datasec(".bss", 0, &[(c, 0, 8)]);
         let object = super::object_around_btf(&btf.bytes());
-        let generated = skel_builder::generate("fuzz", "fuzz.bpf.o".as_ref(), &object)
+        let generated = skel_builder::SkeletonBuilder::new()
+            .name("fuzz")
+            .generate("fuzz.bpf.o".as_ref(), &object)
             .unwrap_or_else(|e| panic!("{e:?}"));
         for field in ["pub a: i32,", "pub b: i64,", "pub c: i64,"] {
             assert!(generated.code.contains(field), "{}", generated.code);

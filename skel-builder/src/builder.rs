@@ -8,12 +8,12 @@ use std::sync::Mutex;
 use crate::checked_in::{self, Paths, Record};
 use crate::clang::{self, ClangWarning, Compile};
 use crate::error::Error;
-use crate::error::Problem;
 use crate::ident;
 use crate::link::{self, LinkInput};
 use crate::model::{MapKind, ObjectPath, Skeleton, Warning};
+use crate::pipeline::{self, Generated};
 use crate::target::{Endian, Target};
-use crate::{codegen, naming, object, suggest, translate, write};
+use crate::{object, suggest, translate, write};
 
 /// The environment variables the builder reads.
 const ENV_CLANG: &str = "CLANG";
@@ -126,7 +126,7 @@ pub struct SkeletonBuilder {
 pub enum ObjectLocation {
     /// Where the builder wrote it: with [`SkeletonBuilder::build`],
     /// `concat!(env!("OUT_DIR"), "/<name>.bpf.o")`; with
-    /// [`SkeletonBuilder::generate`], the object's absolute path, so the
+    /// [`SkeletonBuilder::build_to`], the object's absolute path, so the
     /// skeleton builds only while the object stays there.
     #[default]
     Absolute,
@@ -140,13 +140,27 @@ pub enum ObjectLocation {
     Relative,
 }
 
-/// What [`generate`] returns.
+/// What [`SkeletonBuilder::build`] and [`SkeletonBuilder::build_to`]
+/// return: what they wrote and the model it was printed from.
 #[derive(Debug, Clone)]
-pub struct Generated {
-    /// The skeleton's Rust source.
-    pub code: String,
-    /// The model it was printed from.
-    pub skeleton: Skeleton,
+#[non_exhaustive]
+pub struct Built {
+    /// The skeleton file: `$OUT_DIR/<name>.skel.rs`, the
+    /// [`checked_in`](SkeletonBuilder::checked_in) path, or the path given
+    /// to [`build_to`](SkeletonBuilder::build_to).
+    pub path: PathBuf,
+    /// The model the skeleton was printed from (with the types named by
+    /// [`types`](SkeletonBuilder::types) and
+    /// [`event_type`](SkeletonBuilder::event_type), and the optional
+    /// programs marked), for build scripts that describe what was generated
+    /// (field types, offsets, sizes). `None` when a checked-in skeleton was
+    /// checked, not generated.
+    pub skeleton: Option<Skeleton>,
+    /// The warnings of this build, one line each: clang's, a clang older
+    /// than 15, fallbacks taken while translating types, an object without
+    /// BTF. [`build`](SkeletonBuilder::build) has printed them as
+    /// `cargo:warning` lines already.
+    pub warnings: Vec<String>,
 }
 
 impl SkeletonBuilder {
@@ -379,7 +393,7 @@ impl SkeletonBuilder {
 
     /// How the skeleton finds the object it embeds. Default:
     /// [`ObjectLocation::Absolute`] (`$OUT_DIR` in a build script, the
-    /// absolute path with [`generate`](Self::generate)). Set
+    /// absolute path with [`build_to`](Self::build_to)). Set
     /// [`ObjectLocation::Relative`] for a skeleton you move or commit.
     pub fn object_location(&mut self, location: ObjectLocation) -> &mut Self {
         self.object_location = location;
@@ -390,7 +404,7 @@ impl SkeletonBuilder {
     /// `$OUT_DIR/<name>.skel.rs` (only when its content changed), and
     /// prints `cargo:rerun-if-changed` for every source and header clang
     /// read (and the BTF `vmlinux.h` was printed from). Returns the path
-    /// written.
+    /// written, the model and the warnings ([`Built`]).
     ///
     /// clang's warnings, fallbacks taken while translating types, an
     /// object without BTF and a clang older than 15 become `cargo:warning`
@@ -403,7 +417,7 @@ impl SkeletonBuilder {
     /// is replaced by a `compile_error!` holding the report, so a build
     /// script that goes on after the error fails the crate's build where
     /// the skeleton is included, with the report.
-    pub fn build(&mut self) -> Result<PathBuf, Error> {
+    pub fn build(&mut self) -> Result<Built, Error> {
         let result = self.build_in_out_dir();
         if let Err(e) = &result {
             e.print();
@@ -439,21 +453,25 @@ impl SkeletonBuilder {
         let _ = write::write_if_changed(&path, write::failed(&e.report()).as_bytes());
     }
 
-    fn build_in_out_dir(&self) -> Result<PathBuf, Error> {
+    fn build_in_out_dir(&self) -> Result<Built, Error> {
         let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?);
         if let Some(skeleton) = &self.checked_in {
             return self.build_checked_in(&out_dir, skeleton);
         }
         let name = self.skeleton_name()?;
         let output = out_dir.join(format!("{name}.skel.rs"));
-        let mut sink = Sink::Cargo;
-        self.run(&out_dir, &output, self.object_location, &mut sink)?;
-        Ok(output)
+        let mut sink = Sink::cargo();
+        let skeleton = self.run(&out_dir, &output, self.object_location, &mut sink)?;
+        Ok(Built {
+            path: output,
+            skeleton: Some(skeleton),
+            warnings: sink.lines,
+        })
     }
 
     /// [`build`](Self::build) with [`checked_in`](Self::checked_in):
     /// regenerate when asked, else check the manifest.
-    fn build_checked_in(&self, out_dir: &Path, skeleton: &Path) -> Result<PathBuf, Error> {
+    fn build_checked_in(&self, out_dir: &Path, skeleton: &Path) -> Result<Built, Error> {
         for var in [
             ENV_REGENERATE,
             ENV_CLANG,
@@ -468,9 +486,13 @@ impl SkeletonBuilder {
                 .any(|p| !p.trim().is_empty() && p.trim() == package)
         });
         if regenerate {
-            let mut sink = Sink::Cargo;
-            self.run(out_dir, skeleton, ObjectLocation::Relative, &mut sink)?;
-            return Ok(skeleton.to_owned());
+            let mut sink = Sink::cargo();
+            let model = self.run(out_dir, skeleton, ObjectLocation::Relative, &mut sink)?;
+            return Ok(Built {
+                path: skeleton.to_owned(),
+                skeleton: Some(model),
+                warnings: sink.lines,
+            });
         }
         let name = self.skeleton_name()?;
         let dir = parent_dir(skeleton);
@@ -510,7 +532,11 @@ impl SkeletonBuilder {
                 stale: verified.stale,
             });
         }
-        Ok(skeleton.to_owned())
+        Ok(Built {
+            path: skeleton.to_owned(),
+            skeleton: None,
+            warnings: vec![],
+        })
     }
 
     /// The build script's settings, as a checked-in skeleton's manifest
@@ -567,25 +593,69 @@ impl SkeletonBuilder {
             .collect())
     }
 
-    /// Compiles (next to `output`) and writes the skeleton to `output`.
-    /// Prints nothing: returns the warnings [`build`](Self::build) would
-    /// print as `cargo:warning` lines (clang's, a clang older than 15,
-    /// fallbacks, an object without BTF), one line each. With
+    /// Compiles (next to `output`) and writes the skeleton to `output`,
+    /// outside a build script (a tool, a test, a skeleton to commit).
+    /// Prints nothing: [`Built::warnings`] holds what
+    /// [`build`](Self::build) would print as `cargo:warning` lines. With
     /// [`ObjectLocation::Relative`] it also writes the manifest
     /// [`checked_in`](Self::checked_in) checks.
-    pub fn generate(&mut self, output: impl AsRef<Path>) -> Result<Vec<String>, Error> {
+    pub fn build_to(&mut self, output: impl AsRef<Path>) -> Result<Built, Error> {
         let output = output.as_ref();
         let dir = output
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_owned();
-        let mut sink = Sink::Collect(vec![]);
-        self.run(&dir, output, self.object_location, &mut sink)?;
-        match sink {
-            Sink::Collect(warnings) => Ok(warnings),
-            Sink::Cargo => Ok(vec![]),
-        }
+        let mut sink = Sink::collect();
+        let skeleton = self.run(&dir, output, self.object_location, &mut sink)?;
+        Ok(Built {
+            path: output.to_owned(),
+            skeleton: Some(skeleton),
+            warnings: sink.lines,
+        })
+    }
+
+    /// The pipeline alone: object bytes in, code and model out, with this
+    /// builder's [`name`](Self::name) (default: the object's file name up
+    /// to its first `.`), [`types`](Self::types),
+    /// [`event_type`](Self::event_type),
+    /// [`optional_programs`](Self::optional_programs) and
+    /// [`target`](Self::target) (default: the host, [`Target::host`]; the
+    /// object must have its byte order). Runs no clang, reads and writes no
+    /// files, reads no environment; the settings about compiling and
+    /// writing are not used. `object_path` is what the generated code will
+    /// `include_bytes!`, and what errors name.
+    ///
+    /// ```no_run
+    /// let bytes = std::fs::read("foo.bpf.o").unwrap();
+    /// let generated = skel_builder::SkeletonBuilder::new()
+    ///     .types(["struct event"])
+    ///     .generate("foo.bpf.o", &bytes)
+    ///     .unwrap();
+    /// println!("{} types", generated.skeleton.types.len());
+    /// ```
+    pub fn generate(
+        &self,
+        object_path: impl AsRef<Path>,
+        bytes: &[u8],
+    ) -> Result<Generated, Error> {
+        let object_path = object_path.as_ref();
+        let name = match &self.name {
+            Some(name) => check_name(name)?,
+            None => default_name(object_path),
+        };
+        let target = self.target.clone().unwrap_or_else(Target::host);
+        let shown = object_path.display().to_string();
+        pipeline::generate(&pipeline::Input {
+            name: &name,
+            object_path,
+            reference: ObjectPath::Path(object_path.to_string_lossy().into_owned()),
+            bytes,
+            shown: &shown,
+            request: &self.request,
+            optional: &self.optional_programs,
+            target: &target,
+        })
     }
 
     /// The target this build is for: [`target`](Self::target), else
@@ -619,14 +689,7 @@ impl SkeletonBuilder {
         if let Some(name) = &self.name {
             return check_name(name);
         }
-        let path = self.input_path()?;
-        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("skel");
-        let stem = file
-            .split('.')
-            .next()
-            .filter(|s| !s.is_empty())
-            .unwrap_or("skel");
-        Ok(ident::sanitize(stem))
+        Ok(default_name(self.input_path()?))
     }
 
     /// Compiles in `work_dir` and writes the skeleton to `output`, its
@@ -638,9 +701,9 @@ impl SkeletonBuilder {
         output: &Path,
         location: ObjectLocation,
         sink: &mut Sink,
-    ) -> Result<(), Error> {
+    ) -> Result<Skeleton, Error> {
         let name = self.skeleton_name()?;
-        let cargo = matches!(sink, Sink::Cargo);
+        let cargo = sink.cargo;
         if cargo {
             for var in [ENV_CLANG, ENV_CLANG_ARGS, ENV_RUNTIME_INCLUDE] {
                 println!("cargo:rerun-if-env-changed={var}");
@@ -734,16 +797,16 @@ impl SkeletonBuilder {
         } else {
             input.display().to_string()
         };
-        let generated = generate_with_input(
-            &name,
-            &object_path,
+        let generated = pipeline::generate(&pipeline::Input {
+            name: &name,
+            object_path: &object_path,
             reference,
-            &bytes,
-            &shown,
-            &self.request,
-            &self.optional_programs,
-            &target,
-        )
+            bytes: &bytes,
+            shown: &shown,
+            request: &self.request,
+            optional: &self.optional_programs,
+            target: &target,
+        })
         .map_err(|e| {
             e.built_from(self.inputs())
                 .suggest_types(|| types_defined_in(&deps))
@@ -790,7 +853,7 @@ impl SkeletonBuilder {
             let text = record.render()?;
             write::write_if_changed(&out_dir.join(checked_in::file_name(&name)), text.as_bytes())?;
         }
-        Ok(())
+        Ok(generated.skeleton)
     }
 
     /// The object the skeleton embeds: without DWARF unless
@@ -1130,7 +1193,7 @@ fn check_clang_version(clang: &Path, sink: &mut Sink) -> Result<String, Error> {
     if version.major >= clang::GOOD_BTF_MAJOR {
         return Ok(line);
     }
-    let cargo = matches!(sink, Sink::Cargo);
+    let cargo = sink.cargo;
     if !cargo || !entry.warned {
         sink.warn(old_clang_warning(clang, version));
     }
@@ -1140,21 +1203,35 @@ fn check_clang_version(clang: &Path, sink: &mut Sink) -> Result<String, Error> {
     Ok(line)
 }
 
-/// Where warnings go: `cargo:warning` lines from `build()`, the caller's
-/// hands from `generate()`.
-enum Sink {
-    Cargo,
-    Collect(Vec<String>),
+/// Where warnings go: the [`Built`] returned, and from `build()`
+/// `cargo:warning` lines too.
+struct Sink {
+    cargo: bool,
+    lines: Vec<String>,
 }
 
 impl Sink {
+    fn cargo() -> Self {
+        Sink {
+            cargo: true,
+            lines: vec![],
+        }
+    }
+
+    fn collect() -> Self {
+        Sink {
+            cargo: false,
+            lines: vec![],
+        }
+    }
+
     fn warn(&mut self, line: String) {
         // One warning, one line: cargo reads its output line by line.
         let line = line.replace(['\n', '\r'], " ");
-        match self {
-            Sink::Cargo => println!("cargo:warning={line}"),
-            Sink::Collect(lines) => lines.push(line),
+        if self.cargo {
+            println!("cargo:warning={line}");
         }
+        self.lines.push(line);
     }
 }
 
@@ -1276,109 +1353,17 @@ fn check_name(name: &str) -> Result<String, Error> {
     Ok(name.to_owned())
 }
 
-/// The object name handed to libbpf: the skeleton name, cut to the 15
-/// bytes libbpf keeps.
-fn object_name(name: &str) -> String {
-    name.chars().take(15).collect()
-}
-
-/// Generates a skeleton from object bytes, touching no files and no
-/// environment, for the host ([`Target::host`]; see [`generate_for`]).
-/// `object_path` is what the generated code will `include_bytes!`.
-pub fn generate(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Generated, Error> {
-    generate_for(&Target::host(), name, object_path, bytes)
-}
-
-/// As [`generate`], for code compiled for `target`: the object must have
-/// its byte order, and the types take its layout (see
-/// [`SkeletonBuilder::target`]).
-pub fn generate_for(
-    target: &Target,
-    name: &str,
-    object_path: &Path,
-    bytes: &[u8],
-) -> Result<Generated, Error> {
-    let name = check_name(name)?;
-    let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
-    let shown = object_path.display().to_string();
-    generate_with_input(
-        &name,
-        object_path,
-        reference,
-        bytes,
-        &shown,
-        &translate::Request::default(),
-        &[],
-        target,
-    )
-}
-
-/// Reads an object into the model [`generate`] prints, without printing
-/// it and touching no files: for build scripts that describe what was
-/// generated (types, layouts) from an object [`SkeletonBuilder::build`]
-/// made. For the host ([`Target::host`]; see [`read_model_for`]).
-pub fn read_model(name: &str, object_path: &Path, bytes: &[u8]) -> Result<Skeleton, Error> {
-    read_model_for(&Target::host(), name, object_path, bytes)
-}
-
-/// As [`read_model`], for code compiled for `target` (a build script
-/// passes its crate's, as [`SkeletonBuilder::build`] generates for it).
-pub fn read_model_for(
-    target: &Target,
-    name: &str,
-    object_path: &Path,
-    bytes: &[u8],
-) -> Result<Skeleton, Error> {
-    let name = check_name(name)?;
-    let reference = ObjectPath::Path(object_path.to_string_lossy().into_owned());
-    model(
-        &name,
-        object_path,
-        reference,
-        bytes,
-        &translate::Request::default(),
-        target,
-    )
-}
-
-/// The named model of an object for `target`: read, checked against the
-/// target's byte order, translated, named.
-fn model(
-    name: &str,
-    object_path: &Path,
-    reference: ObjectPath,
-    bytes: &[u8],
-    request: &translate::Request,
-    target: &Target,
-) -> Result<Skeleton, Error> {
-    let layout = target.layout().map_err(|reason| Error::BadTarget {
-        target: target.to_string(),
-        reason,
-    })?;
-    let object_name = object_name(name);
-    let obj = object::read(object_path, bytes, &object_name)?;
-    if obj.big_endian != layout.big_endian {
-        return Err(Error::WrongEndian {
-            path: object_path.to_owned(),
-            object: if obj.big_endian {
-                Endian::Big
-            } else {
-                Endian::Little
-            },
-            target: target.clone(),
-        });
-    }
-    let mut skeleton = translate::skeleton(
-        object_path,
-        &obj,
-        name,
-        &object_name,
-        reference,
-        request,
-        layout,
-    )?;
-    naming::assign(&mut skeleton);
-    Ok(skeleton)
+/// The name of a skeleton built from `path` without a
+/// [`name`](SkeletonBuilder::name): its file name up to the first `.`, as
+/// an identifier.
+fn default_name(path: &Path) -> String {
+    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("skel");
+    let stem = file
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("skel");
+    ident::sanitize(stem)
 }
 
 /// `path` relative to the crate being built, for the generated header.
@@ -1389,55 +1374,6 @@ fn manifest_relative(path: &Path) -> String {
         .unwrap_or(absolute)
         .display()
         .to_string()
-}
-
-#[allow(clippy::too_many_arguments)] // until generate takes the builder's options (#23 item 3)
-fn generate_with_input(
-    name: &str,
-    object_path: &Path,
-    reference: ObjectPath,
-    bytes: &[u8],
-    input: &str,
-    request: &translate::Request,
-    optional: &[String],
-    target: &Target,
-) -> Result<Generated, Error> {
-    let mut skeleton = model(name, object_path, reference, bytes, request, target)?;
-    mark_optional(&mut skeleton, optional, object_path)?;
-    let tokens = codegen::generate(&skeleton);
-    let code = write::render(name, tokens, input)?;
-    Ok(Generated { code, skeleton })
-}
-
-/// Marks the programs named with [`SkeletonBuilder::optional_programs`];
-/// every name must be a program of the object that is not a struct_ops
-/// program (all problems reported at once).
-fn mark_optional(skeleton: &mut Skeleton, names: &[String], path: &Path) -> Result<(), Error> {
-    let mut problems = vec![];
-    for name in names {
-        match skeleton.progs.iter_mut().find(|p| &p.name == name) {
-            Some(p) if p.struct_ops => problems.push(Problem::OptionalStructOps {
-                program: name.clone(),
-            }),
-            Some(p) => p.optional = true,
-            None => problems.push(Problem::NoProgram {
-                program: name.clone(),
-                suggestion: suggest::closest(name, skeleton.progs.iter().map(|p| p.name.as_str()))
-                    .map(str::to_owned),
-                count: skeleton.progs.len(),
-            }),
-        }
-    }
-    problems.dedup();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Object {
-            path: path.to_owned(),
-            inputs: vec![],
-            problems,
-        })
-    }
 }
 
 /// The strong kfuncs and ksyms that optional programs reach and required

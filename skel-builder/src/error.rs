@@ -66,7 +66,7 @@ pub enum Error {
         /// sources, and objects linked with them), named in the message
         /// instead of the object the builder wrote into `OUT_DIR`. Empty when
         /// the object was given as it is ([`crate::SkeletonBuilder::obj`],
-        /// [`crate::generate`]): then the message names `path`.
+        /// [`crate::SkeletonBuilder::generate`]): then the message names `path`.
         inputs: Vec<PathBuf>,
         problems: Vec<Problem>,
     },
@@ -313,7 +313,7 @@ impl fmt::Display for Error {
                      {target}, whose libbpf opens {}-endian objects only\n\
                      hint: compile it with `-target {wanted}` (the builder does for the target it \
                      is given), or generate for a {}-endian target with \
-                     `SkeletonBuilder::target` or `generate_for`",
+                     `SkeletonBuilder::target`",
                     path.display(),
                     object.as_str(),
                     target.endian().as_str(),

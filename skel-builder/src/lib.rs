@@ -46,11 +46,15 @@
 //!
 //! # API
 //!
-//! [`SkeletonBuilder`] is what a build script needs. [`generate`] is the
-//! same without files or environment (object bytes in, code out), and
-//! [`read_model`] stops before printing: it returns the [`model`], the plain
+//! [`SkeletonBuilder`] is the one entry. In a build script,
+//! [`build`](SkeletonBuilder::build) compiles, writes and returns what it
+//! generated ([`Built`]: the path, the [`model`], the warnings): the plain
 //! data the code is printed from, for build scripts that describe what was
-//! generated (field types, offsets, sizes). Every error is an [`Error`];
+//! generated (field types, offsets, sizes).
+//! [`build_to`](SkeletonBuilder::build_to) does the same outside a build
+//! script, and [`generate`](SkeletonBuilder::generate) is the pipeline
+//! alone, with the same options: object bytes in, code and model out, no
+//! clang, files or environment. Every error is an [`Error`];
 //! problems in an object are [`Problem`]s, reported together.
 
 mod builder;
@@ -64,6 +68,7 @@ mod link;
 pub mod model;
 mod naming;
 mod object;
+mod pipeline;
 mod sha256;
 mod suggest;
 mod target;
@@ -76,15 +81,13 @@ mod uapi;
 pub mod vmlinux_h;
 mod write;
 
-pub use builder::{
-    Generated, ObjectLocation, SkeletonBuilder, default_clang, generate, generate_for, read_model,
-    read_model_for,
-};
+pub use builder::{Built, ObjectLocation, SkeletonBuilder, default_clang};
 pub use checked_in::StaleInput;
 pub use error::{Error, NeedsBtf, Problem};
 pub use link::LinkProblem;
 pub use model::Skeleton;
 /// The causes [`Error`] and [`Problem`] carry.
 pub use object::elf::ElfError;
+pub use pipeline::Generated;
 pub use skel_btf::{BtfError, BtfTypeId};
 pub use target::{Endian, Target};

@@ -42,7 +42,9 @@ fn builder_agrees_with_libbpf_on_every_fixture() {
             "{}: {sections:?}",
             object.display()
         );
-        let ours = skel_builder::generate(&name, &object, &bytes)
+        let ours = skel_builder::SkeletonBuilder::new()
+            .name(&name)
+            .generate(&object, &bytes)
             .unwrap_or_else(|e| panic!("{}: {e:?}", source.display()))
             .skeleton;
         // Fixtures without BTF: the empty ones and the prebuilt one.
@@ -314,7 +316,9 @@ fn libbpf_refuses_at_open_exactly_what_the_builder_refuses() {
     for case in cases() {
         let object = compile(&case);
         let bytes = std::fs::read(&object).unwrap();
-        let ours = skel_builder::generate(case.name, &object, &bytes);
+        let ours = skel_builder::SkeletonBuilder::new()
+            .name(case.name)
+            .generate(&object, &bytes);
 
         LIBBPF_LOG.lock().unwrap().clear();
         let mut builder = ObjectBuilder::default();

@@ -20,7 +20,7 @@ fn a_clang_failure_shows_clangs_message_and_command() {
     std::fs::write(&src, "int broken( { return 0; }\n").unwrap();
     let err = SkeletonBuilder::new()
         .source(&src)
-        .generate(dir.join("broken.skel.rs"))
+        .build_to(dir.join("broken.skel.rs"))
         .unwrap_err();
     let text = err.report();
     assert!(matches!(err, Error::ClangFailed { .. }), "{text}");
@@ -37,7 +37,7 @@ fn a_missing_clang_says_what_to_install() {
     let err = SkeletonBuilder::new()
         .source(&src)
         .clang("/nonexistent/clang-99")
-        .generate(dir.join("ok.skel.rs"))
+        .build_to(dir.join("ok.skel.rs"))
         .unwrap_err();
     let text = err.report();
     assert!(matches!(err, Error::ClangNotFound { .. }), "{text}");
@@ -53,7 +53,7 @@ fn a_missing_source_names_the_file() {
     let dir = scratch("missing");
     let err = SkeletonBuilder::new()
         .source(dir.join("nope.bpf.c"))
-        .generate(dir.join("nope.skel.rs"))
+        .build_to(dir.join("nope.skel.rs"))
         .unwrap_err();
     let text = err.report();
     assert!(text.contains("nope.bpf.c"), "{text}");
@@ -86,7 +86,7 @@ fn a_map_that_needs_the_missing_btf_is_named() {
     );
     let err = SkeletonBuilder::new()
         .obj(&obj)
-        .generate(dir.join("nobtf.skel.rs"))
+        .build_to(dir.join("nobtf.skel.rs"))
         .unwrap_err();
     let text = err.report();
     assert!(matches!(err, Error::NoBtf { .. }), "{text}");
@@ -108,8 +108,9 @@ fn an_object_without_btf_needing_none_builds_with_one_warning() {
     );
     let warnings = SkeletonBuilder::new()
         .obj(&obj)
-        .generate(dir.join("nobtf.skel.rs"))
-        .unwrap();
+        .build_to(dir.join("nobtf.skel.rs"))
+        .unwrap()
+        .warnings;
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].contains("nobtf.o` has no .BTF section")
@@ -133,8 +134,9 @@ fn empty_sources_build_without_warnings() {
         std::fs::write(&src, text).unwrap();
         let warnings = SkeletonBuilder::new()
             .source(&src)
-            .generate(dir.join(format!("{name}.skel.rs")))
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            .build_to(dir.join(format!("{name}.skel.rs")))
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            .warnings;
         assert_eq!(warnings, Vec::<String>::new(), "{name}");
     }
 }
@@ -176,8 +178,9 @@ fn generate_source(dir: &Path, name: &str, text: &str) -> Vec<String> {
     std::fs::write(&src, text).unwrap();
     SkeletonBuilder::new()
         .source(&src)
-        .generate(dir.join(format!("{name}.skel.rs")))
+        .build_to(dir.join(format!("{name}.skel.rs")))
         .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+        .warnings
 }
 
 #[test]
@@ -201,8 +204,9 @@ fn a_clang_older_than_15_gets_one_warning() {
     let warnings = SkeletonBuilder::new()
         .source(&src)
         .clang(&fake)
-        .generate(dir.join("old.skel.rs"))
-        .unwrap();
+        .build_to(dir.join("old.skel.rs"))
+        .unwrap()
+        .warnings;
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     let w = &warnings[0];
     assert!(
@@ -220,7 +224,10 @@ fn an_elf_that_is_not_bpf_is_refused() {
     // The test binary itself: an x86-64 (or other host) ELF.
     let exe = std::env::current_exe().unwrap();
     let bytes = std::fs::read(&exe).unwrap();
-    let err = skel_builder::generate("host", &exe, &bytes).unwrap_err();
+    let err = skel_builder::SkeletonBuilder::new()
+        .name("host")
+        .generate(&exe, &bytes)
+        .unwrap_err();
     let text = err.report();
     assert!(matches!(err, Error::Elf { .. }), "{text}");
     assert!(
@@ -228,7 +235,10 @@ fn an_elf_that_is_not_bpf_is_refused() {
         "{text}"
     );
 
-    let err = skel_builder::generate("text", Path::new("notes.txt"), b"hello").unwrap_err();
+    let err = skel_builder::SkeletonBuilder::new()
+        .name("text")
+        .generate(Path::new("notes.txt"), b"hello")
+        .unwrap_err();
     assert!(
         err.report().contains("notes.txt") && err.report().contains("not an ELF"),
         "{}",
@@ -238,15 +248,21 @@ fn an_elf_that_is_not_bpf_is_refused() {
 
 #[test]
 fn a_bad_skeleton_name_is_refused() {
-    let err = skel_builder::generate("my-skel", Path::new("x.o"), b"").unwrap_err();
+    let err = skel_builder::SkeletonBuilder::new()
+        .name("my-skel")
+        .generate(Path::new("x.o"), b"")
+        .unwrap_err();
     assert!(matches!(err, Error::BadName { .. }), "{err:?}");
-    let err = skel_builder::generate("type", Path::new("x.o"), b"").unwrap_err();
+    let err = skel_builder::SkeletonBuilder::new()
+        .name("type")
+        .generate(Path::new("x.o"), b"")
+        .unwrap_err();
     assert!(matches!(err, Error::BadName { .. }), "{err:?}");
 }
 
 #[test]
 fn no_input_is_an_error() {
-    let err = SkeletonBuilder::new().generate("x.rs").unwrap_err();
+    let err = SkeletonBuilder::new().build_to("x.rs").unwrap_err();
     assert!(matches!(err, Error::NoInput), "{err:?}");
 }
 
@@ -296,7 +312,7 @@ fn named_source(dir: &Path, file: &str) -> (PathBuf, SkeletonBuilder) {
 
 /// The report of a build expected to fail with problems in the object.
 fn object_report(builder: &mut SkeletonBuilder, out: &Path) -> String {
-    let err = builder.generate(out).unwrap_err();
+    let err = builder.build_to(out).unwrap_err();
     let text = err.report();
     assert!(matches!(err, Error::Object { .. }), "{text}");
     text
@@ -385,7 +401,7 @@ fn a_type_named_with_the_wrong_keyword_explains_the_builders_header() {
     let dir = scratch("wrong_keyword");
     let (src, mut builder) = named_source(&dir, "kw.bpf.c");
     builder.types(["union event"]);
-    let err = builder.generate(dir.join("kw.skel.rs")).unwrap_err();
+    let err = builder.build_to(dir.join("kw.skel.rs")).unwrap_err();
     let text = err.report();
     let Error::ClangFailed { source_file, .. } = &err else {
         panic!("{text}")
@@ -436,7 +452,7 @@ fn a_prebuilt_object_is_named_itself() {
     // `struct event` reaches BTF.
     builder
         .types(["struct event"])
-        .generate(dir.join("pre.skel.rs"))
+        .build_to(dir.join("pre.skel.rs"))
         .unwrap();
     let obj = dir.join("pre.bpf.o");
     let text = object_report(

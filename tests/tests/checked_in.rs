@@ -18,8 +18,9 @@ fn a_moved_skeleton_builds_and_opens_its_object() {
         .obj(skel_tests::fixture("globals"))
         .name("globals")
         .object_location(ObjectLocation::Relative)
-        .generate(generated.join("globals.skel.rs"))
-        .unwrap();
+        .build_to(generated.join("globals.skel.rs"))
+        .unwrap()
+        .warnings;
     assert!(warnings.is_empty(), "{warnings:?}");
     let skeleton = std::fs::read_to_string(generated.join("globals.skel.rs")).unwrap();
     assert!(

@@ -73,7 +73,10 @@ fn union_members_named_like_accessors() {
 fn long_names_survive() {
     let object = skel_tests::fixture("hostile");
     let bytes = std::fs::read(&object).unwrap();
-    let generated = skel_builder::generate("hostile", &object, &bytes).unwrap();
+    let generated = skel_builder::SkeletonBuilder::new()
+        .name("hostile")
+        .generate(&object, &bytes)
+        .unwrap();
     let long = format!("{}end", "a_very_long_name_".repeat(14));
     for item in ["_var", "_map", "_prog"] {
         assert!(generated.code.contains(&format!("{long}{item}")), "{item}");

@@ -10,7 +10,9 @@ use skel_builder::testing::{BtfTypeId, BtfWriter, ElfWriter, data_object, data_v
 
 fn generate(name: &str, bytes: &[u8]) -> Result<skel_builder::Generated, skel_builder::Error> {
     let start = Instant::now();
-    let result = skel_builder::generate("huge", Path::new(&format!("{name}.bpf.o")), bytes);
+    let result = skel_builder::SkeletonBuilder::new()
+        .name("huge")
+        .generate(Path::new(&format!("{name}.bpf.o")), bytes);
     eprintln!(
         "{name}: {} bytes of object, {:?}, {}",
         bytes.len(),

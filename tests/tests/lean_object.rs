@@ -278,8 +278,9 @@ fn keep_dwarf_keeps_the_object_as_clang_wrote_it() {
             .source(&source)
             .include(env!("SKEL_BPF_INCLUDE"))
             .keep_dwarf(keep)
-            .generate(out.join("globals.skel.rs"))
-            .unwrap();
+            .build_to(out.join("globals.skel.rs"))
+            .unwrap()
+            .warnings;
         assert!(warnings.is_empty(), "{warnings:?}");
         let bytes = std::fs::read(out.join("globals.bpf.o")).unwrap();
         assert_eq!(bytes.len() % 8, 0);

@@ -47,7 +47,7 @@ fn a_duplicate_definition_names_both_files_and_the_symbol() {
     let (dir, srcs) = sources("duplicate", &[("a.bpf.c", &a), ("b.bpf.c", &b)]);
     let err = builder()
         .sources(&srcs)
-        .generate(dir.join("dup.skel.rs"))
+        .build_to(dir.join("dup.skel.rs"))
         .unwrap_err();
     let text = err.report();
     eprintln!("{text}");
@@ -88,7 +88,7 @@ fn an_extern_defined_nowhere_names_its_users_and_the_symbol() {
     );
     let err = builder()
         .sources(&srcs)
-        .generate(dir.join("undef.skel.rs"))
+        .build_to(dir.join("undef.skel.rs"))
         .unwrap_err();
     let text = err.report();
     eprintln!("{text}");
@@ -122,7 +122,7 @@ fn libbpfs_own_refusal_names_the_file_and_shows_its_message() {
     let (dir, srcs) = sources("mismatch", &[("a.bpf.c", &a), ("b.bpf.c", &b)]);
     let err = builder()
         .sources(&srcs)
-        .generate(dir.join("mismatch.skel.rs"))
+        .build_to(dir.join("mismatch.skel.rs"))
         .unwrap_err();
     let text = err.report();
     eprintln!("{text}");
@@ -148,12 +148,12 @@ fn a_source_and_a_prebuilt_object_link_into_one_skeleton() {
     // Build b alone first, to use its object as a prebuilt input.
     builder()
         .source(&srcs[1])
-        .generate(dir.join("b.skel.rs"))
+        .build_to(dir.join("b.skel.rs"))
         .unwrap();
     let obj = dir.join("b.bpf.o");
     assert!(obj.exists());
     let out = dir.join("mixed.skel.rs");
-    builder().source(&srcs[0]).obj(&obj).generate(&out).unwrap();
+    builder().source(&srcs[0]).obj(&obj).build_to(&out).unwrap();
     let code = std::fs::read_to_string(out).unwrap();
     assert!(
         code.contains("pub from_src") && code.contains("pub from_obj"),
@@ -193,7 +193,7 @@ fn a_core_program_on_the_builders_vmlinux_h_loads() {
     builder()
         .source(&srcs[0])
         .vmlinux_h()
-        .generate(dir.join("core_vmlinux.skel.rs"))
+        .build_to(dir.join("core_vmlinux.skel.rs"))
         .unwrap();
     let header = std::fs::read_to_string(dir.join("vmlinux.h")).unwrap();
     assert!(header.contains("struct task_struct {"));

@@ -11,7 +11,10 @@ fn every_malformed_case_gives_its_error() {
     let mut failures = vec![];
     for case in malformed::cases() {
         let file = format!("{}.bpf.o", case.name);
-        let report = match skel_builder::generate("malformed", Path::new(&file), &case.bytes) {
+        let report = match skel_builder::SkeletonBuilder::new()
+            .name("malformed")
+            .generate(Path::new(&file), &case.bytes)
+        {
             Ok(_) => {
                 failures.push(format!("{}: accepted", case.name));
                 continue;
@@ -32,7 +35,9 @@ fn every_malformed_case_gives_its_error() {
 
 #[test]
 fn the_valid_baseline_is_accepted() {
-    let generated = skel_builder::generate("valid", Path::new("valid.bpf.o"), &malformed::valid())
+    let generated = skel_builder::SkeletonBuilder::new()
+        .name("valid")
+        .generate(Path::new("valid.bpf.o"), &malformed::valid())
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert!(
         generated.code.contains("pub counter: i32"),
@@ -43,12 +48,10 @@ fn the_valid_baseline_is_accepted() {
 
 #[test]
 fn data_without_btf_is_an_untyped_map() {
-    let generated = skel_builder::generate(
-        "valid",
-        Path::new("valid.bpf.o"),
-        &malformed::valid_without_btf(),
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    let generated = skel_builder::SkeletonBuilder::new()
+        .name("valid")
+        .generate(Path::new("valid.bpf.o"), &malformed::valid_without_btf())
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let skel = &generated.skeleton;
     assert!(!skel.has_btf);
     assert_eq!(skel.maps.len(), 1);
@@ -80,7 +83,10 @@ fn cut_and_corrupted_fixtures_never_panic() {
         let bytes = std::fs::read(&object).unwrap();
         let shown = object.display().to_string();
         let check = |input: &[u8]| {
-            if let Err(e) = skel_builder::generate("cut", &object, input) {
+            if let Err(e) = skel_builder::SkeletonBuilder::new()
+                .name("cut")
+                .generate(&object, input)
+            {
                 let report = e.report();
                 assert!(report.contains(&shown), "{report}");
             }
@@ -108,7 +114,9 @@ fn pointer_cycles_are_opaque_pointers() {
     let t = btf.typedef("loop_t", BtfTypeId(3));
     btf.ptr(t);
     let elf = data_object(&mut btf, &[("p", p, 8), ("t", t, 8)]);
-    let g = skel_builder::generate("cycle", Path::new("cycle.bpf.o"), &finish(elf, &btf))
+    let g = skel_builder::SkeletonBuilder::new()
+        .name("cycle")
+        .generate(Path::new("cycle.bpf.o"), &finish(elf, &btf))
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert!(g.code.contains("pub p: __skel::OpaquePtr,"), "{}", g.code);
     assert!(g.code.contains("pub t: __skel::OpaquePtr,"), "{}", g.code);

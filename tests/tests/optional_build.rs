@@ -34,7 +34,7 @@ fn names_that_are_no_program_are_errors_naming_the_source_with_a_suggestion() {
     let src = fixture_source("optional.bpf.c");
     let err = builder(&src)
         .optional_programs(["on_getpidd", "on_getppid", "nothing_like_it"])
-        .generate(dir.join("optional.skel.rs"))
+        .build_to(dir.join("optional.skel.rs"))
         .unwrap_err();
     let Error::Object {
         inputs, problems, ..
@@ -65,7 +65,7 @@ fn struct_ops_programs_cannot_be_optional() {
     let dir = scratch("struct_ops");
     let err = builder(&fixture_source("struct_ops_assoc.bpf.c"))
         .optional_programs(["as_ssthresh"])
-        .generate(dir.join("struct_ops_assoc.skel.rs"))
+        .build_to(dir.join("struct_ops_assoc.skel.rs"))
         .unwrap_err();
     let text = err.report();
     assert!(
@@ -107,10 +107,7 @@ fn each_program_lists_the_strong_kfuncs_and_ksyms_its_code_reaches() {
     let src = dir.join("calls.bpf.c");
     std::fs::write(&src, CALLS).unwrap();
     let out = dir.join("calls.skel.rs");
-    builder(&src).generate(&out).unwrap();
-    let object = dir.join("calls.bpf.o");
-    let model =
-        skel_builder::read_model("calls", &object, &std::fs::read(&object).unwrap()).unwrap();
+    let model = builder(&src).build_to(&out).unwrap().skeleton.unwrap();
     let got: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = model
         .progs
         .iter()
@@ -179,7 +176,7 @@ fn kfuncs_only_optional_programs_call_are_weak_in_the_embedded_object() {
     std::fs::write(&src, CALLS).unwrap();
     builder(&src)
         .optional_programs(["calls_static", "direct", "loops"])
-        .generate(dir.join("shared.skel.rs"))
+        .build_to(dir.join("shared.skel.rs"))
         .unwrap();
     let shared = externs(&dir.join("shared.bpf.o"));
     assert_eq!(shared["kf_direct"], "weak");

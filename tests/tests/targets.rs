@@ -69,7 +69,7 @@ fn generate(case: &Case, fixture_name: &str, dir: &Path) -> PathBuf {
         .include(env!("SKEL_BPF_INCLUDE"))
         .target(case.target.clone())
         .object_location(ObjectLocation::Relative)
-        .generate(&out)
+        .build_to(&out)
         .unwrap_or_else(|e| panic!("{}: {}", case.triple, e.report()));
     out
 }
@@ -93,13 +93,11 @@ fn objects_and_layouts_follow_the_target() {
         };
         assert_eq!(machine, 247, "{}: EM_BPF", case.triple);
 
-        let skel = skel_builder::read_model_for(
-            &case.target,
-            "shapes",
-            Path::new("shapes.bpf.o"),
-            &object,
-        )
-        .unwrap_or_else(|e| panic!("{}: {}", case.triple, e.report()));
+        let skel = SkeletonBuilder::new()
+            .target(case.target.clone())
+            .generate("shapes.bpf.o", &object)
+            .unwrap_or_else(|e| panic!("{}: {}", case.triple, e.report()))
+            .skeleton;
         assert_eq!(skel.target.big_endian, big);
         let pointer = u64::from(case.target.pointer_width() / 8);
         assert_eq!(skel.target.pointer_size, pointer);
@@ -152,7 +150,9 @@ fn an_object_of_the_other_byte_order_is_refused() {
     generate(case, "globals", &dir);
     let object = std::fs::read(dir.join("globals.bpf.o")).unwrap();
     let host = Target::new("x86_64", Endian::Little, 64);
-    let err = skel_builder::generate_for(&host, "globals", Path::new("globals.bpf.o"), &object)
+    let err = SkeletonBuilder::new()
+        .target(host.clone())
+        .generate("globals.bpf.o", &object)
         .unwrap_err();
     assert!(
         matches!(err, skel_builder::Error::WrongEndian { .. }),
@@ -166,7 +166,7 @@ fn an_object_of_the_other_byte_order_is_refused() {
     let err = SkeletonBuilder::new()
         .obj(dir.join("globals.bpf.o"))
         .target(host)
-        .generate(dir.join("host.rs"))
+        .build_to(dir.join("host.rs"))
         .unwrap_err();
     assert!(
         matches!(err, skel_builder::Error::WrongEndian { .. }),

@@ -1,8 +1,8 @@
 //! The skeleton model: plain data describing what is generated.
 //!
-//! This is public API. A build script can read the model of an object with
-//! [`read_model`](crate::read_model) (or take it from
-//! [`Generated::skeleton`](crate::Generated)) to describe what was
+//! This is public API. A build script takes the model of what it built from
+//! [`Built::skeleton`](crate::Built) (or [`Generated::skeleton`](crate::Generated)
+//! from [`SkeletonBuilder::generate`](crate::SkeletonBuilder::generate)) to describe what was
 //! generated: `example-app`'s build script prints the layout of its
 //! struct_ops shadow from it. The model is exactly what the code is printed
 //! from: [`Skeleton::layout_of`] gives a field type's size and alignment,

@@ -1,15 +1,15 @@
 //! Generate typed Rust skeletons for BPF programs at build time, with
 //! struct_ops shadow types.
 //!
-//! The way through is one-directional: `clang` compiles the C source;
-//! `object` reads the ELF and BTF as libbpf will see them; `translate`
-//! turns that into the plain-data `model`, with `layout` deciding padding
-//! and alignment; `naming` gives every item its Rust name; `codegen` turns
-//! the model into tokens and `write` prints them with prettyplease. Only
-//! `builder` touches the environment. Beside that line: `link` compiles
-//! several sources and links them into one object (libbpf's static linker,
-//! the `link` feature), and [`vmlinux_h`] prints a kernel's BTF as the C
-//! header CO-RE programs include.
+//! The way through is one-directional, one folder a stage: `frontend`
+//! compiles the C sources with clang (and links several objects, and prints
+//! [`vmlinux_h`]); then the pure `pipeline`: `object` reads the ELF and BTF
+//! as libbpf will see them; `translate` turns that into the plain-data
+//! [`model`], its `layout` deciding padding and alignment and its `naming`
+//! giving every item its Rust name; `codegen` turns the model into tokens
+//! and `write` prints them with prettyplease. Only `builder` touches the
+//! environment and the files; `error` is a leaf every stage reports
+//! through.
 //!
 //! # Example
 //!
@@ -57,34 +57,35 @@
 //! clang, files or environment. Every error is an [`Error`];
 //! problems in an object are [`Problem`]s, reported together.
 
-mod builder;
-mod checked_in;
-mod clang;
-mod codegen;
-mod error;
-mod ident;
-mod layout;
-mod link;
-pub mod model;
-mod naming;
-mod object;
+// The stages, in the order data flows through them (see the README's
+// "Architecture"): front end (C to object), the pure pipeline (object to
+// code: object, translate, model, codegen, write), and the builder that
+// runs them; `error` is a leaf every stage reports through.
+mod frontend;
 mod pipeline;
-mod sha256;
+
+mod codegen;
+pub mod model;
+mod object;
+mod translate;
+mod write;
+
+mod builder;
+mod error;
+
 mod suggest;
 mod target;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
-mod translate;
 mod uapi;
-#[cfg(feature = "vmlinux-h")]
-pub mod vmlinux_h;
-mod write;
 
+pub use builder::checked_in::StaleInput;
 pub use builder::{Built, ObjectLocation, SkeletonBuilder, default_clang};
-pub use checked_in::StaleInput;
 pub use error::{Error, NeedsBtf, Problem};
-pub use link::LinkProblem;
+pub use frontend::link::LinkProblem;
+#[cfg(feature = "vmlinux-h")]
+pub use frontend::vmlinux_h;
 pub use model::Skeleton;
 /// The causes [`Error`] and [`Problem`] carry.
 pub use object::elf::ElfError;

@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::error::{Error, Problem};
 use crate::model::{ObjectPath, Skeleton};
 use crate::target::{Endian, Target};
-use crate::{codegen, naming, object, suggest, translate, write};
+use crate::translate::naming;
+use crate::{codegen, object, suggest, translate, write};
 
 /// What the pipeline reads: the object and the builder's options.
 pub(crate) struct Input<'a> {

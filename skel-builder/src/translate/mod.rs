@@ -1,12 +1,15 @@
 //! From what libbpf sees ([`crate::object::Object`]) to the skeleton model:
 //! maps and programs as the skeleton exposes them, and the Rust types of
-//! their BTF (`types`). Names come later, from [`crate::naming`].
+//! their BTF (`types`). Names come later, from [`crate::translate::naming`].
 //!
 //! The types translated are those the skeleton needs: data-section views,
 //! struct_ops shadows, the keys and values of BTF-defined maps, the events
 //! the build script names, and the types it asks for by name. One C type
 //! is one Rust type, whichever of these reach it.
 
+pub(crate) mod ident;
+pub(crate) mod layout;
+pub(crate) mod naming;
 mod resizable;
 mod types;
 

@@ -5,17 +5,17 @@
 //! translated. Every walk is bounded: modifier chains by
 //! [`btf::MAX_RESOLVE_DEPTH`], by-value nesting by [`MAX_NESTING`], and a
 //! type that contains itself is an error. Types come out unnamed: the
-//! naming pass ([`crate::naming`]) names them from their [`Origin`].
+//! naming pass ([`crate::translate::naming`]) names them from their [`Origin`].
 
 use std::collections::{HashMap, HashSet};
 
 use crate::error::Problem;
-use crate::layout::{self, Placed, Slot};
 use crate::model::{
     Bitfield, EnumDef, EnumValue, Field, FieldKind, FloatTy, IntTy, Layout, Origin, StructDef,
     TargetLayout, Ty, TypeDef, TypeDefKind, TypeRef, Warning,
 };
 use crate::object::Datasec;
+use crate::translate::layout::{self, Placed, Slot};
 use skel_btf::{self as btf, Btf, BtfError, BtfTypeId, Kind};
 
 /// Structs nested by value deeper than this are refused.
@@ -956,7 +956,7 @@ mod tests {
             idents: Default::default(),
             target: TargetLayout::default(),
         };
-        crate::naming::assign(&mut skel);
+        crate::translate::naming::assign(&mut skel);
         skel.types
     }
 

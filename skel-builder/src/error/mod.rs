@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use crate::link::{LinkProblem, files_list};
+use crate::frontend::link::{LinkProblem, files_list};
 use crate::object::elf::ElfError;
 use crate::suggest;
 use skel_btf::{BtfError, BtfTypeId};
@@ -107,7 +107,7 @@ pub enum Error {
     #[cfg(feature = "vmlinux-h")]
     VmlinuxH {
         path: PathBuf,
-        source: crate::vmlinux_h::PrintError,
+        source: crate::frontend::vmlinux_h::PrintError,
     },
 
     /// [`crate::SkeletonBuilder::vmlinux_h`] (or `vmlinux_h_from`) without
@@ -1044,7 +1044,7 @@ mod tests {
 
     use super::*;
     #[cfg(feature = "vmlinux-h")]
-    use crate::vmlinux_h::PrintError;
+    use crate::frontend::vmlinux_h::PrintError;
 
     /// `error.source()` is `field` itself, not a copy or another cause.
     fn source_is<T: std::error::Error + 'static>(error: &dyn std::error::Error, field: &T) -> bool {

@@ -45,8 +45,8 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use crate::builder::sha256;
 use crate::error::Error;
-use crate::sha256;
 
 /// The manifest's file name for skeleton `name`.
 pub fn file_name(name: &str) -> String {

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
-use crate::translate::ident;
+use crate::model::ident;
 
 /// An identifier token for a model name; keywords become `r#kw`.
 pub fn ident(name: &str) -> Ident {

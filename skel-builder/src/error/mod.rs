@@ -4,9 +4,15 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use crate::frontend::link::{LinkProblem, files_list};
-use crate::object::elf::ElfError;
+pub(crate) mod elf;
+pub(crate) mod link;
+#[cfg(feature = "vmlinux-h")]
+pub(crate) mod vmlinux_h;
+
 use crate::suggest;
+pub use elf::ElfError;
+pub use link::LinkProblem;
+pub(crate) use link::files_list;
 use skel_btf::{BtfError, BtfTypeId};
 
 /// Everything that can go wrong while building a skeleton.
@@ -107,7 +113,7 @@ pub enum Error {
     #[cfg(feature = "vmlinux-h")]
     VmlinuxH {
         path: PathBuf,
-        source: crate::frontend::vmlinux_h::PrintError,
+        source: vmlinux_h::PrintError,
     },
 
     /// [`crate::SkeletonBuilder::vmlinux_h`] (or `vmlinux_h_from`) without
@@ -1044,7 +1050,7 @@ mod tests {
 
     use super::*;
     #[cfg(feature = "vmlinux-h")]
-    use crate::frontend::vmlinux_h::PrintError;
+    use vmlinux_h::PrintError;
 
     /// `error.source()` is `field` itself, not a copy or another cause.
     fn source_is<T: std::error::Error + 'static>(error: &dyn std::error::Error, field: &T) -> bool {

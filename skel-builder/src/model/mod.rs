@@ -19,6 +19,8 @@
 //! unique in their namespace and shaped as identifiers (keywords are still
 //! spelled plainly; codegen makes them raw identifiers).
 
+/// Rust identifiers: how the model's names are spelt.
+pub(crate) mod ident;
 mod map;
 mod prog;
 mod skeleton;

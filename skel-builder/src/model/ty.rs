@@ -223,7 +223,7 @@ impl Ty {
             Ty::CharArray(n) => format!("skel_runtime::CharArray<{n}>"),
             Ty::Enum(r) | Ty::Composite(r) => {
                 let name = &types[r.0].name;
-                if crate::translate::ident::needs_raw(name) {
+                if crate::model::ident::needs_raw(name) {
                     format!("r#{name}")
                 } else {
                     name.clone()

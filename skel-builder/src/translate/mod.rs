@@ -7,7 +7,6 @@
 //! the build script names, and the types it asks for by name. One C type
 //! is one Rust type, whichever of these reach it.
 
-pub(crate) mod ident;
 pub(crate) mod layout;
 pub(crate) mod naming;
 mod resizable;

@@ -28,11 +28,11 @@
 //! a member really called `__anon_a`, say) is resolved by the namespace's
 //! `_1`, `_2` suffixes.
 
+use crate::model::ident::{Namespace, camel_case, sanitize};
 use crate::model::{
     DataKind, FieldKind, LiveIdents, LiveVar, MapKind, Origin, Skeleton, StructDef,
     StructOpsIdents, Ty, TypeDefKind, TypeRef,
 };
-use crate::translate::ident::{Namespace, camel_case, sanitize};
 
 /// Names generated types must not take: Rust's primitive types (the
 /// generated `types` module spells them unqualified, so a C `struct u8`

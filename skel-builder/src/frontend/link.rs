@@ -313,6 +313,7 @@ mod libbpf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::files_list;
 
     #[test]
     fn file_lists_read_as_prose() {

@@ -1,8 +1,8 @@
 use std::fmt;
 
 use crate::errno::Errno;
+use crate::kernel_target::MissingTargets;
 use crate::libbpf_log::LibbpfLog;
-use crate::targets::MissingTargets;
 
 /// Errors of generated skeletons and of the runtime's handles.
 ///

@@ -46,6 +46,7 @@ mod error;
 pub mod events;
 mod kernel_btf;
 mod kernel_compat;
+mod kernel_target;
 mod layout;
 mod libbpf;
 mod libbpf_log;

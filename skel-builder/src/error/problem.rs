@@ -1,0 +1,538 @@
+//! [`Problem`]: what is wrong in an object, or in what the build script
+//! asks of it (types, event maps, optional programs), reported together in
+//! [`Error::Object`].
+
+use super::*;
+
+/// One problem found in an object. All problems of a phase are reported at
+/// once.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Problem {
+    StaticProgram {
+        section: String,
+        program: String,
+    },
+
+    SymbolOutsideSection {
+        section: String,
+        symbol: String,
+        offset: u64,
+        size: u64,
+        section_size: u64,
+    },
+
+    VarOutsideSection {
+        section: String,
+        var: String,
+        offset: u64,
+        size: u64,
+        section_size: u64,
+    },
+
+    VarWithoutSymbol {
+        section: String,
+        var: String,
+    },
+
+    /// A global of a linked object whose symbol (the storage its programs
+    /// use) is not where the DATASEC's BTF puts it, and cannot be viewed
+    /// there either. libbpf's static linker leaves the BTF offset on a dead
+    /// `__weak` copy when a strong definition comes in a later file; the
+    /// view follows the symbol unless it lies in another section or
+    /// overlaps another variable.
+    LinkedVarMoved {
+        section: String,
+        var: String,
+        btf_offset: u64,
+        symbol_offset: u64,
+        /// Where the symbol's copy is: `in section `.bss``, `where it
+        /// overlaps `x``.
+        reason: String,
+    },
+
+    NotAVar {
+        section: String,
+        type_id: BtfTypeId,
+        kind: &'static str,
+    },
+
+    NoDatasec {
+        section: String,
+    },
+
+    StructOpsNotStruct {
+        map: String,
+        type_name: String,
+        type_id: BtfTypeId,
+    },
+
+    StructOpsAnonymous {
+        map: String,
+        type_id: BtfTypeId,
+    },
+
+    StructOpsBadSlot {
+        map: String,
+        field: String,
+        offset: u64,
+        symbol: String,
+    },
+
+    StructOpsSlotNotStructOps {
+        map: String,
+        field: String,
+        program: String,
+        section: String,
+    },
+
+    MapDefNotStruct {
+        map: String,
+        type_name: String,
+    },
+
+    MapDefBadField {
+        map: String,
+        field: String,
+    },
+
+    RelocationBadSymbol {
+        section: String,
+        offset: u64,
+        symbol: usize,
+        count: usize,
+    },
+
+    BadRelocations {
+        section: String,
+        reason: String,
+    },
+
+    StructOpsOverlap {
+        map: String,
+        other: String,
+    },
+
+    SectionTooLarge {
+        section: String,
+        size: u64,
+    },
+
+    DuplicateSection {
+        section: String,
+    },
+
+    DuplicateMap {
+        name: String,
+    },
+
+    BadMember {
+        type_name: String,
+        type_id: BtfTypeId,
+        field: String,
+        reason: String,
+    },
+
+    BadType {
+        type_name: String,
+        type_id: BtfTypeId,
+        source: BtfError,
+    },
+
+    TooDeep {
+        type_name: String,
+        type_id: BtfTypeId,
+        limit: usize,
+    },
+
+    LegacyMaps,
+
+    /// A type the build script names, with [`crate::SkeletonBuilder::types`]
+    /// or as the event type of a map with
+    /// [`crate::SkeletonBuilder::event_type`], that the object's BTF does not
+    /// define.
+    UnknownType {
+        /// The map of `.event_type(map, ..)`; `None` for `.types`.
+        event_map: Option<String>,
+        /// The type as the build script spells it.
+        spelling: String,
+        /// BTF holds only a forward declaration of it (`struct x;`): the
+        /// sources use or declare it but define it nowhere. (The builder
+        /// declares every `struct`, `union` and `enum` the build script
+        /// names, so that their definitions reach BTF.)
+        declared_only: bool,
+        /// The closest type the object defines, spelled as the build script
+        /// would (`struct event`, `pid_t`).
+        suggestion: Option<String>,
+    },
+
+    /// [`crate::SkeletonBuilder::event_type`] names a map the object does
+    /// not have.
+    NoEventMap {
+        map: String,
+        /// The closest name among `event_maps`.
+        suggestion: Option<String>,
+        /// The object's ring buffers and perf event arrays.
+        event_maps: Vec<String>,
+    },
+
+    /// [`crate::SkeletonBuilder::event_type`] names a map that is not a
+    /// ring buffer or perf event array.
+    NotAnEventMap {
+        map: String,
+        map_type: String,
+        /// The object's ring buffers and perf event arrays.
+        event_maps: Vec<String>,
+    },
+
+    /// [`crate::SkeletonBuilder::optional_programs`] names a program the
+    /// object does not have.
+    NoProgram {
+        program: String,
+        /// The closest program name of the object.
+        suggestion: Option<String>,
+        /// How many programs the object has.
+        count: usize,
+    },
+
+    /// [`crate::SkeletonBuilder::optional_programs`] names a struct_ops
+    /// program: those load exactly when a slot of their map holds them.
+    OptionalStructOps {
+        program: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::StaticProgram { section, program } => write!(
+                f,
+                "section `{section}`: program `{program}` is static; libbpf only loads global functions"
+            ),
+            Self::SymbolOutsideSection {
+                section,
+                symbol,
+                offset,
+                size,
+                section_size,
+            } => write!(
+                f,
+                "section `{section}`: symbol `{symbol}` at {offset}+{size} lies outside the section ({section_size} bytes)"
+            ),
+            Self::VarOutsideSection {
+                section,
+                var,
+                offset,
+                size,
+                section_size,
+            } => write!(
+                f,
+                "data section `{section}`: variable `{var}` at {offset}+{size} lies outside the section ({section_size} bytes)"
+            ),
+            Self::VarWithoutSymbol { section, var } => write!(
+                f,
+                "data section `{section}`: variable `{var}` has no ELF symbol"
+            ),
+            Self::LinkedVarMoved {
+                section,
+                var,
+                btf_offset,
+                symbol_offset,
+                reason,
+            } => write!(
+                f,
+                "data section `{section}`: variable `{var}` is at byte {btf_offset} by BTF, but \
+                 the programs use its symbol's copy at byte {symbol_offset}, {reason}; libbpf's \
+                 linker leaves BTF on the dead copy when a `__weak` definition comes before the \
+                 strong one\nhint: give the file with the strong definition first"
+            ),
+            Self::NotAVar {
+                section,
+                type_id,
+                kind,
+            } => write!(
+                f,
+                "data section `{section}`: BTF entry {type_id} is a {kind}, not a VAR"
+            ),
+            Self::NoDatasec { section } => {
+                write!(f, "section `{section}` has no BTF DATASEC describing it")
+            }
+            Self::StructOpsNotStruct {
+                map,
+                type_name,
+                type_id,
+            } => write!(
+                f,
+                "struct_ops map `{map}`: its type `{type_name}` {type_id} is not a struct"
+            ),
+            Self::StructOpsAnonymous { map, type_id } => write!(
+                f,
+                "struct_ops map `{map}`: its struct type {type_id} is anonymous; libbpf needs a named struct"
+            ),
+            Self::StructOpsBadSlot {
+                map,
+                field,
+                offset,
+                symbol,
+            } => write!(
+                f,
+                "struct_ops map `{map}`: slot `{field}` at byte {offset} points to `{symbol}`, which is not a program"
+            ),
+            Self::StructOpsSlotNotStructOps {
+                map,
+                field,
+                program,
+                section,
+            } => write!(
+                f,
+                "struct_ops map `{map}`: member `{field}` points to program `{program}` of section \
+                 `{section}`, which is not a struct_ops program; libbpf refuses the object at open\n\
+                 hint: put `{program}` in SEC(\"struct_ops/{program}\")"
+            ),
+            Self::MapDefNotStruct { map, type_name } => {
+                write!(f, "map `{map}`: definition `{type_name}` is not a struct")
+            }
+            Self::MapDefBadField { map, field } => write!(
+                f,
+                "map `{map}`: field `{field}` must be a pointer to an array (use __uint/__type)"
+            ),
+            Self::RelocationBadSymbol {
+                section,
+                offset,
+                symbol,
+                count,
+            } => write!(
+                f,
+                "relocation at byte {offset} of section `{section}` refers to symbol {symbol}, but the symbol table has only {count}"
+            ),
+            Self::BadRelocations { section, reason } => {
+                write!(f, "relocations of section `{section}`: {reason}")
+            }
+            Self::StructOpsOverlap { map, other } => write!(
+                f,
+                "struct_ops map `{map}` shares bytes with struct_ops map `{other}`"
+            ),
+            Self::SectionTooLarge { section, size } => write!(
+                f,
+                "section `{section}` is {size} bytes; a map value holds at most 4294967295"
+            ),
+            Self::DuplicateSection { section } => write!(
+                f,
+                "two sections are named `{section}`; maps and BTF are found by section name"
+            ),
+            Self::DuplicateMap { name } => write!(f, "two maps are named `{name}`"),
+            Self::BadMember {
+                type_name,
+                type_id,
+                field,
+                reason,
+            } => write!(
+                f,
+                "type `{type_name}` {type_id}, member `{field}`: {reason}"
+            ),
+            Self::BadType {
+                type_name,
+                type_id,
+                source,
+            } => write!(f, "type `{type_name}` {type_id}: {source}"),
+            Self::TooDeep {
+                type_name,
+                type_id,
+                limit,
+            } => write!(
+                f,
+                "type `{type_name}` {type_id} nests deeper than {limit} levels"
+            ),
+            Self::LegacyMaps => f.write_str(
+                "legacy `maps` section: libbpf 1.0 and later only load maps declared in SEC(\".maps\")",
+            ),
+            Self::UnknownType {
+                event_map,
+                spelling,
+                declared_only,
+                suggestion,
+            } => {
+                match event_map {
+                    Some(map) => write!(f, "`.event_type` of map `{map}`: ")?,
+                    None => f.write_str("`.types`: ")?,
+                }
+                if *declared_only {
+                    write!(
+                        f,
+                        "`{spelling}` is only declared (a forward declaration), never defined"
+                    )?;
+                } else {
+                    write!(f, "`{spelling}` is not in the object's BTF")?;
+                }
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None if !declared_only && !is_tagged(spelling) => f.write_str(
+                        "; a typedef reaches BTF only when a global, a map or a function \
+                         signature uses it",
+                    ),
+                    None => Ok(()),
+                }
+            }
+            Self::NoEventMap {
+                map,
+                suggestion,
+                event_maps,
+            } => {
+                write!(f, "`.event_type`: there is no map `{map}`")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None => write!(f, "; {}", EventMaps(event_maps)),
+                }
+            }
+            Self::NotAnEventMap {
+                map,
+                map_type,
+                event_maps,
+            } => write!(
+                f,
+                "`.event_type`: map `{map}` is a {map_type}; only ring buffers and perf event \
+                 arrays carry events ({})",
+                EventMaps(event_maps)
+            ),
+            Self::NoProgram {
+                program,
+                suggestion,
+                count,
+            } => {
+                write!(f, "`.optional_programs`: there is no program `{program}`")?;
+                match (suggestion, count) {
+                    (Some(s), _) => write!(f, "; did you mean `{s}`?"),
+                    (None, 0) => f.write_str("; the object has no programs"),
+                    (None, _) => f.write_str(
+                        "; name programs by their C function name (libbpf's program name)",
+                    ),
+                }
+            }
+            Self::OptionalStructOps { program } => write!(
+                f,
+                "`.optional_programs`: `{program}` is a struct_ops program, which loads exactly \
+                 when a slot of its struct_ops map holds it; to go without it on kernels that \
+                 lack what it needs, clear its slot through the shadow before load"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Problem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::BadType { source, .. } => Some(source),
+            Self::StaticProgram { .. }
+            | Self::SymbolOutsideSection { .. }
+            | Self::VarOutsideSection { .. }
+            | Self::VarWithoutSymbol { .. }
+            | Self::LinkedVarMoved { .. }
+            | Self::NotAVar { .. }
+            | Self::NoDatasec { .. }
+            | Self::StructOpsNotStruct { .. }
+            | Self::StructOpsAnonymous { .. }
+            | Self::StructOpsBadSlot { .. }
+            | Self::StructOpsSlotNotStructOps { .. }
+            | Self::MapDefNotStruct { .. }
+            | Self::MapDefBadField { .. }
+            | Self::RelocationBadSymbol { .. }
+            | Self::BadRelocations { .. }
+            | Self::StructOpsOverlap { .. }
+            | Self::SectionTooLarge { .. }
+            | Self::DuplicateSection { .. }
+            | Self::DuplicateMap { .. }
+            | Self::BadMember { .. }
+            | Self::TooDeep { .. }
+            | Self::LegacyMaps
+            | Self::UnknownType { .. }
+            | Self::NoEventMap { .. }
+            | Self::NotAnEventMap { .. }
+            | Self::NoProgram { .. }
+            | Self::OptionalStructOps { .. } => None,
+        }
+    }
+}
+
+/// Something in an object that libbpf cannot use without the object's BTF.
+/// Programs, `.data`/`.rodata`/`.bss` sections (as untyped maps) and an
+/// empty object need none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NeedsBtf {
+    /// A map declared in `SEC(".maps")`: its definition is BTF.
+    DeclaredMap { map: String },
+    /// A struct_ops map: its type is BTF.
+    StructOpsMap { map: String, section: String },
+    /// An extern (`.kconfig`, `.ksyms`): libbpf finds its type in BTF.
+    Extern { name: String },
+}
+
+impl fmt::Display for NeedsBtf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DeclaredMap { map } => write!(f, "map `{map}` (SEC(\".maps\"))"),
+            Self::StructOpsMap { map, section } => {
+                write!(f, "struct_ops map `{map}` (section `{section}`)")
+            }
+            Self::Extern { name } => write!(f, "extern `{name}`"),
+        }
+    }
+}
+
+impl std::error::Error for NeedsBtf {}
+
+pub(super) struct List<'a>(pub(super) &'a [NeedsBtf]);
+
+impl fmt::Display for List<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            match i {
+                0 => {}
+                i if i + 1 == self.0.len() => f.write_str(" and ")?,
+                _ => f.write_str(", ")?,
+            }
+            write!(f, "{item}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a type spelling names a tag (`struct x`, `union x`, `enum x`).
+pub(super) fn is_tagged(spelling: &str) -> bool {
+    matches!(
+        spelling.split_whitespace().next(),
+        Some("struct" | "union" | "enum")
+    )
+}
+
+/// How many names a list in a message shows before counting the rest.
+pub(super) const LISTED: usize = 10;
+
+/// The ring buffers and perf event arrays of an object, for a message.
+pub(super) struct EventMaps<'a>(&'a [String]);
+
+impl fmt::Display for EventMaps<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted: Vec<String> = self
+            .0
+            .iter()
+            .take(LISTED)
+            .map(|m| format!("`{m}`"))
+            .collect();
+        match (quoted.as_slice(), self.0.len()) {
+            ([], _) => f.write_str("there is no ring buffer or perf event array"),
+            ([one], 1) => write!(f, "the only ring buffer or perf event array is {one}"),
+            (shown, n) if n > LISTED => write!(
+                f,
+                "the ring buffers and perf event arrays are {} and {} more",
+                shown.join(", "),
+                n - LISTED
+            ),
+            ([rest @ .., last], _) => write!(
+                f,
+                "the ring buffers and perf event arrays are {} and {last}",
+                rest.join(", ")
+            ),
+        }
+    }
+}

@@ -12,7 +12,7 @@
 //!
 //! One iteration is what a build script pays after clang: read the object,
 //! generate, write the skeleton file.
-//! - `skel`: `skel_builder::generate` (model, tokens, prettyplease), then a write.
+//! - `skel`: `SkeletonBuilder::generate` (model, tokens, prettyplease), then a write.
 //! - `libbpf-cargo`: `SkeletonBuilder::obj(..).generate(..)`, its public
 //!   path: libbpf opens the object, the generator prints strings, rustfmt
 //!   (a child process) formats them.
@@ -63,7 +63,10 @@ fn link(input: &Input, dir: &Path) -> PathBuf {
 
 fn skel(name: &str, object: &Path, out: &Path) {
     let bytes = std::fs::read(object).expect("read the object");
-    let generated = skel_builder::generate(name, object, &bytes).expect("skel generates");
+    let generated = skel_builder::SkeletonBuilder::new()
+        .name(name)
+        .generate(object, &bytes)
+        .expect("skel generates");
     std::fs::write(out, generated.code).expect("write the skeleton");
 }
 

@@ -79,7 +79,9 @@ pub use program::{LoadedProgram, LoadedProgramMut, OpenProgramMut, Program, Slot
 pub use readback::{KernelStructOps, StructOpsState};
 pub use storage::ObjectStorage;
 pub use targets::{KernelTarget, MissingTargets, SkippedProgram};
-pub use test_run::{SkBuff, TcAction, TestRun, TestRunOutput, XdpAction, XdpMd, run_syscall};
+pub use test_run::{
+    SkBuff, SyscallProgram, TcAction, TestRun, TestRunOutput, XdpAction, XdpMd, run_syscall,
+};
 
 /// Makes `'obj` invariant in the types that carry it: a skeleton's tokens,
 /// cores and links can never be passed off as those of a skeleton that

@@ -49,13 +49,17 @@ macro_rules! __view {
 ///
 /// ```text
 /// progs!(OpenFooSkel FooSkel; OpenFooProgs OpenFooProgsMut FooProgs FooProgsMut;
-///        $(#[doc])* name INDEX; ...);
+///        $(#[doc])* name INDEX; $(#[doc])* set_weight INDEX: syscall(types::weight_args); ...);
 /// ```
+///
+/// A `syscall(T)` program is a `SEC("syscall")` program whose parameter
+/// points to struct `T`: its loaded accessor gives a
+/// [`SyscallProgram`](crate::SyscallProgram) typed by `T`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! progs {
     ($open:ident $loaded:ident; $os:ident $ox:ident $ls:ident $lx:ident;
-        $($(#[$d:meta])* $name:ident $i:literal;)*) => {
+        $($(#[$d:meta])* $name:ident $i:literal $(: syscall($ctx:ty))?;)*) => {
         impl<'obj> $open<'obj> {
             /// Programs: their tokens, for struct_ops slots.
             #[inline]
@@ -106,14 +110,26 @@ macro_rules! progs {
             })*
         }
         impl<'a, 'obj> $ls<'a, 'obj> {
-            $($(#[$d])* #[inline] pub fn $name(self) -> $crate::LoadedProgram<'a> {
-                self.core.program($i)
-            })*
+            $($crate::progs!(@loaded $(#[$d])* $name $i $($ctx)?);)*
         }
         impl<'a, 'obj> $lx<'a, 'obj> {
             $($(#[$d])* #[inline] pub fn $name(self) -> $crate::LoadedProgramMut<'a> {
                 self.core.program_mut($i)
             })*
+        }
+    };
+    (@loaded $(#[$d:meta])* $name:ident $i:literal) => {
+        $(#[$d])* #[inline] pub fn $name(self) -> $crate::LoadedProgram<'a> {
+            self.core.program($i)
+        }
+    };
+    (@loaded $(#[$d:meta])* $name:ident $i:literal $ctx:ty) => {
+        $(#[$d])*
+        ///
+        /// A `SEC("syscall")` program: `.run(&mut ctx)` calls it with its
+        /// typed context.
+        #[inline] pub fn $name(self) -> $crate::SyscallProgram<'a, $ctx> {
+            $crate::SyscallProgram::__new(self.core.program($i))
         }
     };
 }

@@ -142,6 +142,13 @@ pub mod test_run_call_skel {
     include!(concat!(env!("OUT_DIR"), "/test_run_call.skel.rs"));
 }
 
+/// Skeleton of `bpf/syscall_typed.bpf.c` (syscall programs with and
+/// without a typed context).
+#[warn(missing_docs)]
+pub mod syscall_typed_skel {
+    include!(concat!(env!("OUT_DIR"), "/syscall_typed.skel.rs"));
+}
+
 /// Skeleton of `bpf/optional.bpf.c` (optional programs whose targets no
 /// kernel has, beside required ones).
 #[warn(missing_docs)]

@@ -36,7 +36,13 @@ pub fn views(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
                 code(&p.name),
                 code(&p.section)
             )]);
-            quote!(#d #name #index;)
+            match p.syscall_ctx {
+                Some(ctx) => {
+                    let t = ident(&skel.ty(ctx).name);
+                    quote!(#d #name #index: syscall(types::#t);)
+                }
+                None => quote!(#d #name #index;),
+            }
         });
         out.extend(quote! {
             __skel::progs!(#open #loaded; #os #ox #ls #lx; #(#progs)*);

@@ -152,6 +152,10 @@ pub fn skeleton(
             });
         }
     }
+    let mut progs = obj.progs.clone();
+    for p in &mut progs {
+        p.syscall_ctx = syscall_ctx(btf, &p.name, &p.section).and_then(|id| tr.named(id));
+    }
     for spelling in &request.types {
         match find_type(btf, spelling, None) {
             Ok(id) => {
@@ -192,7 +196,7 @@ pub fn skeleton(
         object_name: object_name.to_owned(),
         object_path,
         maps,
-        progs: obj.progs.clone(),
+        progs,
         warnings: std::mem::take(&mut tr.warnings),
         types: std::mem::take(&mut tr.types),
         has_btf: obj.has_btf,
@@ -262,6 +266,32 @@ fn typed_handle(
         }),
         _ => None,
     }
+}
+
+/// The struct a `SEC("syscall")` program's one parameter points to
+/// (through typedefs and qualifiers on both sides of the pointer), if it
+/// has exactly one such parameter: the context of its typed `run()`.
+fn syscall_ctx(btf: &Btf, prog: &str, section: &str) -> Option<BtfTypeId> {
+    // libbpf takes exactly `syscall` (no `syscall/...`).
+    if section != "syscall" {
+        return None;
+    }
+    let func = btf.find(prog, |k| matches!(k, Kind::Func { .. }))?;
+    let Kind::Func { proto, .. } = btf.get(func).kind() else {
+        return None;
+    };
+    let Kind::FuncProto { params, .. } = btf.get(proto).kind() else {
+        return None;
+    };
+    if params.len() != 1 {
+        return None;
+    }
+    let ptr = btf.skip_modifiers(params.get(0)?.ty).ok()?;
+    let Kind::Ptr { target } = btf.get(ptr).kind() else {
+        return None;
+    };
+    let target = btf.skip_modifiers(target).ok()?;
+    matches!(btf.get(target).kind(), Kind::Struct(_)).then_some(target)
 }
 
 /// Whether maps of this type carry events (`.event_type`).

@@ -149,6 +149,13 @@ pub mod syscall_typed_skel {
     include!(concat!(env!("OUT_DIR"), "/syscall_typed.skel.rs"));
 }
 
+/// Skeleton of `bpf/sized_maps.bpf.c` (maps declared with
+/// key_size/value_size, typed by the build script).
+#[warn(missing_docs)]
+pub mod sized_maps_skel {
+    include!(concat!(env!("OUT_DIR"), "/sized_maps.skel.rs"));
+}
+
 /// Skeleton of `bpf/optional.bpf.c` (optional programs whose targets no
 /// kernel has, beside required ones).
 #[warn(missing_docs)]

@@ -60,6 +60,7 @@ mod readback;
 mod storage;
 mod targets;
 pub mod test_run;
+mod unmapped;
 mod views;
 
 pub use assoc::{AssocOutcome, StructOpsAssociation};
@@ -82,6 +83,7 @@ pub use targets::{KernelTarget, MissingTargets, SkippedProgram};
 pub use test_run::{
     SkBuff, SyscallProgram, TcAction, TestRun, TestRunOutput, XdpAction, XdpMd, run_syscall,
 };
+pub use unmapped::{UnmappedRodata, UnmappedSection};
 
 /// Makes `'obj` invariant in the types that carry it: a skeleton's tokens,
 /// cores and links can never be passed off as those of a skeleton that

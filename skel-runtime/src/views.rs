@@ -268,7 +268,9 @@ macro_rules! struct_ops {
 ///     $(#[doc])* name INDEX: events(RingBuf, T, "struct t");
 ///     $(#[doc])* name INDEX name_map: fixed(T) frozen;      // a data section and its map:
 ///     $(#[doc])* name INDEX name_map: fixed(T) live(TLive); //   frozen, live or unmapped
-///     $(#[doc])* name INDEX name_map: fixed(T) unmapped;    //   after load
+///     $(#[doc])* name INDEX name_map: fixed(T) unmapped(rw); //   after load (ro:
+///                                                            //   .rodata)
+///     $(#[doc])* name INDEX name_map: section(T, ..) unmapped;
 ///     $(#[doc])* name INDEX name_map: section(T, E, "var", OFFSET) live(TLive);
 ///     ...);
 /// ```
@@ -434,6 +436,30 @@ macro_rules! maps {
         #[inline]
         pub fn $name(self) -> $crate::Section<'a, $t, $e> {
             self.core.rodata_section($i, $var, $off)
+        }
+        $crate::maps!(@handle $name $h MapHandle map $i);
+    };
+    (@loaded [$($d:tt)*] $name:ident $i:literal [$h:ident] fixed [$t:ty] [unmapped(rw)]) => {
+        $($d)*
+        ///
+        /// Not mmapped (it holds only `static` variables): read and
+        /// written as a whole, a copy through the section's map
+        /// (`.copy()`, `.write(&value)`).
+        #[inline]
+        pub fn $name(self) -> $crate::UnmappedSection<'a, $t> {
+            $crate::UnmappedSection::__new(self.core.map($i))
+        }
+        $crate::maps!(@handle $name $h MapHandle map $i);
+    };
+    (@loaded [$($d:tt)*] $name:ident $i:literal [$h:ident] fixed [$t:ty] [unmapped(ro)]) => {
+        $($d)*
+        ///
+        /// Not mmapped (it holds only `static` variables) and frozen at
+        /// load: read as a whole, a copy through the section's map
+        /// (`.copy()`).
+        #[inline]
+        pub fn $name(self) -> $crate::UnmappedRodata<'a, $t> {
+            $crate::UnmappedRodata::__new(self.core.map($i))
         }
         $crate::maps!(@handle $name $h MapHandle map $i);
     };

@@ -156,6 +156,13 @@ pub mod sized_maps_skel {
     include!(concat!(env!("OUT_DIR"), "/sized_maps.skel.rs"));
 }
 
+/// Skeleton of `bpf/static_data.bpf.c` (a `.bss` of only `static`
+/// variables, which libbpf does not mmap).
+#[warn(missing_docs)]
+pub mod static_data_skel {
+    include!(concat!(env!("OUT_DIR"), "/static_data.skel.rs"));
+}
+
 /// Skeleton of `bpf/optional.bpf.c` (optional programs whose targets no
 /// kernel has, beside required ones).
 #[warn(missing_docs)]

@@ -115,6 +115,9 @@ fn map_line(skel: &Skeleton, index: usize, m: &MapDef) -> TokenStream {
             quote!(live(#live))
         }
         (None, true, DataKind::Rodata) => quote!(frozen),
+        // Not mmapped (only `static` variables): a copy through the map.
+        (_, false, DataKind::Rodata) if resizable.is_none() => quote!(unmapped(ro)),
+        (_, false, _) if resizable.is_none() => quote!(unmapped(rw)),
         _ => quote!(unmapped),
     };
     quote!(#d #name #i #handle: #view #after;)

@@ -272,6 +272,7 @@ macro_rules! struct_ops {
 ///                                                            //   .rodata)
 ///     $(#[doc])* name INDEX name_map: section(T, ..) unmapped;
 ///     $(#[doc])* name INDEX name_map: section(T, E, "var", OFFSET) live(TLive);
+///     $(#[doc])* kconfig INDEX kconfig_map: kconfig(T);  // `.kconfig`: after load only
 ///     ...);
 /// ```
 #[doc(hidden)]
@@ -346,6 +347,21 @@ macro_rules! maps {
         }
         $crate::maps!(@handle $name $h OpenMap map $i);
     };
+    (@open [$($d:tt)*] $name:ident $i:literal [$h:ident] kconfig [$t:ty]) => {
+        /// The `.kconfig` map; libbpf fills its values at load (read them
+        /// from the loaded skeleton's `maps().kconfig()`).
+        #[inline]
+        pub fn $h(self) -> $crate::OpenMap<'a> {
+            self.core.map($i)
+        }
+    };
+    (@open_mut [$($d:tt)*] $name:ident $i:literal [$h:ident] kconfig [$t:ty]) => {
+        /// The `.kconfig` map; libbpf fills its values at load.
+        #[inline]
+        pub fn $h(self) -> $crate::OpenMapMut<'a> {
+            self.core.map_mut($i)
+        }
+    };
     (@open_mut [$($d:tt)*] $name:ident $i:literal [] $kind:ident [$($a:tt)*]) => {
         $($d)*
         #[inline]
@@ -395,6 +411,18 @@ macro_rules! maps {
         pub fn $name(self) -> $crate::events::$h<'a, $t> {
             $crate::events::$h::__new(self.core.map($i), $c)
         }
+    };
+    (@loaded [$($d:tt)*] $name:ident $i:literal [$h:ident] kconfig [$t:ty] []) => {
+        $($d)*
+        ///
+        /// Filled by libbpf from the running kernel at load, then frozen:
+        /// read-only for programs and user space. Externs declared
+        /// `__weak` that the kernel lacks are zero.
+        #[inline]
+        pub fn $name(self) -> &'a $t {
+            self.core.rodata($i)
+        }
+        $crate::maps!(@handle $name $h MapHandle map $i);
     };
     (@loaded [$($d:tt)*] $name:ident $i:literal [$h:ident] fixed [$t:ty] [frozen]) => {
         $($d)*

@@ -163,6 +163,12 @@ pub mod static_data_skel {
     include!(concat!(env!("OUT_DIR"), "/static_data.skel.rs"));
 }
 
+/// Skeleton of `bpf/kconfig.bpf.c` (`.kconfig` externs of each kind).
+#[warn(missing_docs)]
+pub mod kconfig_skel {
+    include!(concat!(env!("OUT_DIR"), "/kconfig.skel.rs"));
+}
+
 /// Skeleton of `bpf/optional.bpf.c` (optional programs whose targets no
 /// kernel has, beside required ones).
 #[warn(missing_docs)]

@@ -53,6 +53,7 @@ pub fn skeleton(
     let mut kinds = Vec::with_capacity(obj.maps.len());
     let mut views = vec![];
     let mut shadows = vec![];
+    let mut kconfig_view = None;
     for m in &obj.maps {
         let kind = match &m.kind {
             ObjMapKind::Declared { value, .. } => MapKind::Declared {
@@ -77,7 +78,13 @@ pub fn skeleton(
                     resizable: None,
                 }
             }
-            ObjMapKind::Kconfig => MapKind::Kconfig,
+            ObjMapKind::Kconfig => MapKind::Kconfig {
+                ty: obj.kconfig.as_ref().map(|ds| {
+                    let r = tr.declare_datasec(".kconfig", ds);
+                    kconfig_view = Some((r, ds));
+                    r
+                }),
+            },
             ObjMapKind::StructOps {
                 section,
                 link,
@@ -101,6 +108,9 @@ pub fn skeleton(
         if let MapKind::Data { resizable, .. } = &mut kinds[index] {
             *resizable = resizable::last_array(btf, ds, &tr.types[r.0]);
         }
+    }
+    if let Some((r, ds)) = kconfig_view {
+        tr.define_datasec(r, ".kconfig", ds);
     }
     for (r, id) in shadows {
         tr.define_shadow(r, id);

@@ -201,11 +201,17 @@ pub mod foo_skel {
 #[cfg(doctest)]
 pub struct Readme;
 
-/// The README draft for optional programs and struct_ops association
-/// (issue 24 part 4), compiled as doctests.
-#[doc = include_str!("../../docs/issue24-optional.md")]
+/// Kernel compatibility: optional programs and struct_ops association
+/// (docs/kernel-compat.md), compiled as doctests.
+#[doc = include_str!("../../docs/kernel-compat.md")]
 #[cfg(doctest)]
-pub struct Issue24Optional;
+pub struct KernelCompat;
+
+/// Test runs and syscall program calls (docs/test-runs.md), compiled as
+/// doctests.
+#[doc = include_str!("../../docs/test-runs.md")]
+#[cfg(doctest)]
+pub struct TestRuns;
 
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;

@@ -14,26 +14,23 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u32`.
         pub seen_version: u32,
-        /// C `__u32`.
         pub seen_hz: u32,
     }
     __skel::layout!(unsafe plain bss : 8, 4; seen_version 0, seen_hz 4;);
     /// Data section `.kconfig`. The section holds 13 bytes; the view rounds up to 16 for alignment (libbpf backs sections with whole pages).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct kconfig {
-        /// C `int`.
         pub CONFIG_HZ: i32,
         /// C `enum libbpf_tristate`.
         pub CONFIG_TCP_CONG_DCTCP: libbpf_tristate,
-        /// C `unsigned int`.
         pub LINUX_KERNEL_VERSION: u32,
         /// C `_Bool`.
         pub CONFIG_BPF_SYSCALL: __skel::CBool,
-        /// Padding.
         pub __padding_0: __skel::Padding<3>,
     }
     __skel::layout!(

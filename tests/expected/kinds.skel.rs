@@ -97,12 +97,11 @@ pub mod types {
     /// Data section `.kconfig`. The section holds 5 bytes; the view rounds up to 8 for alignment (libbpf backs sections with whole pages).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct kconfig {
-        /// C `unsigned int`.
         pub LINUX_KERNEL_VERSION: u32,
         /// C `_Bool`.
         pub CONFIG_BPF_SYSCALL: __skel::CBool,
-        /// Padding.
         pub __padding_0: __skel::Padding<3>,
     }
     __skel::layout!(

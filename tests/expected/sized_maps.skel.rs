@@ -14,32 +14,28 @@ pub mod types {
     /// C type `struct flow`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct flow {
-        /// C `__u32`.
         pub saddr: u32,
-        /// C `__u16`.
         pub sport: u16,
-        /// C `__u16`.
         pub dport: u16,
     }
     __skel::layout!(unsafe plain flow : 8, 4; saddr 0, sport 4, dport 6;);
     /// C type `struct flow_stats`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct flow_stats {
-        /// C `__u64`.
         pub packets: u64,
-        /// C `__u64`.
         pub bytes: u64,
     }
     __skel::layout!(unsafe plain flow_stats : 16, 8; packets 0, bytes 8;);
     /// C type `struct count_args`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct count_args {
-        /// C `__u32`.
         pub idx: u32,
-        /// C `__u32`.
         pub bytes: u32,
     }
     __skel::layout!(unsafe plain count_args : 8, 4; idx 0, bytes 4;);

@@ -14,18 +14,17 @@ pub mod types {
     /// Data section `.data`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
-        /// C `__u32`.
         pub version: u32,
     }
     __skel::layout!(unsafe plain data : 4, 4; version 0;);
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `volatile __u64`.
         pub ticks: u64,
-        /// C `volatile __u64`.
         pub threshold: u64,
     }
     __skel::layout!(unsafe plain bss : 16, 8; ticks 0, threshold 8;);

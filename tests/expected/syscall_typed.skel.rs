@@ -14,26 +14,21 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub scale_calls: u64,
-        /// C `__u64`.
         pub last_result: u64,
-        /// C `__u64`.
         pub pings: u64,
     }
     __skel::layout!(unsafe plain bss : 24, 8; scale_calls 0, last_result 8, pings 16;);
     /// C type `struct scale_args`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct scale_args {
-        /// C `__u32`.
         pub value: u32,
-        /// C `__u32`.
         pub factor: u32,
-        /// C `__u64`.
         pub result: u64,
-        /// C `__u64`.
         pub calls: u64,
     }
     __skel::layout!(

@@ -94,6 +94,20 @@ pub mod types {
         pub gsec2: i64,
     }
     __skel::layout!(unsafe plain data_second : 8, 8; gsec2 0;);
+    /// Data section `.kconfig`. The section holds 5 bytes; the view rounds up to 8 for alignment (libbpf backs sections with whole pages).
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
+    pub struct kconfig {
+        pub LINUX_KERNEL_VERSION: u32,
+        /// C `_Bool`.
+        pub CONFIG_BPF_SYSCALL: __skel::CBool,
+        pub __padding_0: __skel::Padding<3>,
+    }
+    __skel::layout!(
+        unsafe plain kconfig : 8, 4; LINUX_KERNEL_VERSION 0, CONFIG_BPF_SYSCALL 4;
+        __padding_0
+    );
     /// C type `struct wide`.
     #[repr(C)]
     #[derive(Clone, Copy)]
@@ -341,7 +355,12 @@ mod __skel_kinds {
                     s::TypeSpec::of::<types::data_second>("data_second", 8),
                     false,
                 ),
-                s::MapSpec::new("kinds.kconfig", ".kconfig"),
+                s::MapSpec::data(
+                    "kinds.kconfig",
+                    ".kconfig",
+                    s::TypeSpec::of::<types::kconfig>("kconfig", 5),
+                    false,
+                ),
             ],
             progs: &[
                 s::ProgSpec::new("tp_getpid", false),
@@ -520,8 +539,8 @@ mod __skel_kinds {
         fixed(types::bss) live(BssLive); #[doc =
         " Data section `.data.second` (8 bytes): its variables."] data_second 8
         data_second_map : fixed(types::data_second) live(DataSecondLive); #[doc =
-        " Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes)."] kconfig 9 :
-        handle;
+        " Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes): their values, as libbpf filled them from the running kernel at load (read-only, after load)."]
+        kconfig 9 kconfig_map : kconfig(types::kconfig);
     );
     __skel::progs!(
         OpenKindsSkel KindsSkel; OpenKindsProgs OpenKindsProgsMut KindsProgs

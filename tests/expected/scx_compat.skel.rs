@@ -394,7 +394,7 @@ mod __skel_scx_compat {
         data_uei_dump_map : section(types::data_uei_dump, u8, "uei_dump", 0)
         live(DataUeiDumpLive); #[doc =
         " Data section `.data` (21 bytes, only static variables: not mapped after load): its variables."]
-        data 3 data_map : fixed(types::data) unmapped; #[doc =
+        data 3 data_map : fixed(types::data) unmapped(rw); #[doc =
         " struct_ops map `scx_compat_ops` (200 bytes), from section `.struct_ops.link`, attached as a BPF link."]
         scx_compat_ops 4 : handle;
     );

@@ -245,7 +245,8 @@ mod __skel_test_run_call {
     __skel::progs!(
         OpenTestRunCallSkel TestRunCallSkel; OpenTestRunCallProgs OpenTestRunCallProgsMut
         TestRunCallProgs TestRunCallProgsMut; #[doc =
-        " Program `set_weight` (section `syscall`)."] set_weight 0; #[doc =
+        " Program `set_weight` (section `syscall`)."] set_weight 0 :
+        syscall(types::weight_args); #[doc =
         " Program `on_sys_enter` (section `raw_tp/sys_enter`)."] on_sys_enter 1; #[doc =
         " Program `on_fentry_test1` (section `fentry/bpf_fentry_test1`)."]
         on_fentry_test1 2; #[doc =

@@ -170,6 +170,12 @@ impl SkeletonBuilder {
         for (map, ty) in &self.request.events {
             lines.push(format!("event_type {map} {ty}"));
         }
+        for (map, ty) in &self.request.map_keys {
+            lines.push(format!("map_key_type {map} {ty}"));
+        }
+        for (map, ty) in &self.request.map_values {
+            lines.push(format!("map_value_type {map} {ty}"));
+        }
         match &self.vmlinux_h {
             Some(KernelBtf::RunningKernel) => lines.push("vmlinux_h".to_owned()),
             Some(KernelBtf::File(path)) => {

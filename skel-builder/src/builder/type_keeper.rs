@@ -37,8 +37,12 @@ impl SkeletonBuilder {
     pub(super) fn tagged_types(&self) -> Vec<String> {
         let named = self.request.types.iter();
         let events = self.request.events.iter().map(|(_, ty)| ty);
+        let keys = self.request.map_keys.iter().map(|(_, ty)| ty);
+        let values = self.request.map_values.iter().map(|(_, ty)| ty);
         let mut out: Vec<String> = named
             .chain(events)
+            .chain(keys)
+            .chain(values)
             .filter_map(|spelling| {
                 let (keyword, tag) = spelling.trim().split_once(char::is_whitespace)?;
                 let tag = tag.trim();

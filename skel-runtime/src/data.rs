@@ -527,6 +527,7 @@ impl<'a, E: Plain> LiveSlice<'a, E> {
         self.len
     }
 
+    /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -91,6 +91,7 @@ impl LibbpfLog {
         self.0.as_ref().map_or(0, |l| l.omitted)
     }
 
+    /// Whether libbpf logged nothing.
     pub fn is_empty(&self) -> bool {
         self.0.is_none()
     }

@@ -243,6 +243,7 @@ impl<'obj> LoadedCore<'obj> {
         autoattach(self.object.map(index))
     }
 
+    /// Turns the auto-attach of program `index` (in the skeleton's order) on or off.
     pub fn set_autoattach(&mut self, index: usize, on: bool) {
         set_autoattach(self.object.map(index), on);
     }

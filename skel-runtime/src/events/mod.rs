@@ -8,9 +8,9 @@
 //! each sample is copied out of the kernel's memory into an aligned `T`
 //! first (samples are never referenced in place: perf samples are not even
 //! 8-byte aligned), and a sample shorter than `T` ends the poll with
-//! [`Error::ShortEvent`], never a read past its end. A sample longer than
-//! `T` (trailing variable-length data) gives its first `size_of::<T>()`
-//! bytes.
+//! [`Error::ShortEvent`](crate::Error::ShortEvent), never a read past its
+//! end. A sample longer than `T` (trailing variable-length data) gives its
+//! first `size_of::<T>()` bytes.
 //!
 //! A callback that panics makes the poll resume the panic once libbpf has
 //! returned, instead of aborting the process.

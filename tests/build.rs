@@ -5,6 +5,8 @@
 //!
 //! Builder options ride in comments of a fixture, one per line:
 //! - `// skel: event_type <map> <C type>`;
+//! - `// skel: map_key_type <map> <C type>`, `// skel: map_value_type <map>
+//!   <C type>`;
 //! - `// skel: types <C type>, ...`;
 //! - `// skel: optional_programs <program>, ...`;
 //! - `// skel: prebuilt_without_btf`: compile here with `clang -O2 -target
@@ -70,6 +72,14 @@ fn main() {
                     ("event_type", rest) => {
                         let (map, ty) = rest.split_once(' ').expect("event_type <map> <type>");
                         builder.event_type(map, ty.trim());
+                    }
+                    ("map_key_type", rest) => {
+                        let (map, ty) = rest.split_once(' ').expect("map_key_type <map> <type>");
+                        builder.map_key_type(map, ty.trim());
+                    }
+                    ("map_value_type", rest) => {
+                        let (map, ty) = rest.split_once(' ').expect("map_value_type <map> <type>");
+                        builder.map_value_type(map, ty.trim());
                     }
                     ("types", list) => {
                         builder.types(list.split(',').map(str::trim));

@@ -276,6 +276,36 @@ impl SkeletonBuilder {
         self
     }
 
+    /// The key type of map `map`, for maps declared with `__uint(key_size,
+    /// N)` rather than a BTF key type (`__type(key, T)`): a C type, as for
+    /// [`SkeletonBuilder::types`], or a fixed-width integer (`u32`,
+    /// `__u64`, `s32`, `i64`, ...). With the value's type (from BTF or
+    /// [`SkeletonBuilder::map_value_type`]) the map gets the typed handle a
+    /// BTF-typed map of its kind has (`skel.maps().<map>()`). Default: none,
+    /// but for arrays and per-CPU arrays, whose key is always the `u32`
+    /// index. The type's size must be the map's `key_size`, else the build
+    /// fails naming the map, the source and both sizes; an unknown map or
+    /// type fails with the closest name.
+    pub fn map_key_type(&mut self, map: impl Into<String>, c_type: impl Into<String>) -> &mut Self {
+        self.request.map_keys.push((map.into(), c_type.into()));
+        self
+    }
+
+    /// The value type of map `map`, for maps declared with
+    /// `__uint(value_size, N)` rather than a BTF value type (scx_simple's
+    /// per-CPU `stats`): as [`SkeletonBuilder::map_key_type`]. Per-CPU maps
+    /// then read and write one value per CPU. Default: none (an 8-byte
+    /// value may be a `u64`, an `i64`, two `u32` or a struct: only the
+    /// build script knows).
+    pub fn map_value_type(
+        &mut self,
+        map: impl Into<String>,
+        c_type: impl Into<String>,
+    ) -> &mut Self {
+        self.request.map_values.push((map.into(), c_type.into()));
+        self
+    }
+
     /// Programs that may go without what they need from the running kernel:
     /// by C function name (libbpf's program name). Appends to the list.
     /// Default: none (every program is required).
@@ -536,6 +566,12 @@ impl SkeletonBuilder {
         }
         for (map, ty) in &self.request.events {
             lines.push(format!("event_type {map} {ty}"));
+        }
+        for (map, ty) in &self.request.map_keys {
+            lines.push(format!("map_key_type {map} {ty}"));
+        }
+        for (map, ty) in &self.request.map_values {
+            lines.push(format!("map_value_type {map} {ty}"));
         }
         match &self.vmlinux_h {
             Some(KernelBtf::RunningKernel) => lines.push("vmlinux_h".to_owned()),
@@ -969,8 +1005,12 @@ impl SkeletonBuilder {
     fn tagged_types(&self) -> Vec<String> {
         let named = self.request.types.iter();
         let events = self.request.events.iter().map(|(_, ty)| ty);
+        let keys = self.request.map_keys.iter().map(|(_, ty)| ty);
+        let values = self.request.map_values.iter().map(|(_, ty)| ty);
         let mut out: Vec<String> = named
             .chain(events)
+            .chain(keys)
+            .chain(values)
             .filter_map(|spelling| {
                 let (keyword, tag) = spelling.trim().split_once(char::is_whitespace)?;
                 let tag = tag.trim();

@@ -514,7 +514,10 @@ pub enum Problem {
     /// [`crate::SkeletonBuilder::event_type`], that the object's BTF does not
     /// define.
     UnknownType {
-        /// The map of `.event_type(map, ..)`; `None` for `.types`.
+        /// The setter that names it: `.types`, `.event_type`,
+        /// `.map_key_type`, `.map_value_type`.
+        setter: &'static str,
+        /// The map the setter names; `None` for `.types`.
         event_map: Option<String>,
         /// The type as the build script spells it.
         spelling: String,
@@ -545,6 +548,61 @@ pub enum Problem {
         map_type: String,
         /// The object's ring buffers and perf event arrays.
         event_maps: Vec<String>,
+    },
+
+    /// [`crate::SkeletonBuilder::map_key_type`] or
+    /// [`crate::SkeletonBuilder::map_value_type`] names a map the object
+    /// does not declare (data sections and `.kconfig` are not candidates).
+    NoTypedMap {
+        /// `.map_key_type` or `.map_value_type`.
+        setter: &'static str,
+        map: String,
+        /// The closest name among `maps`.
+        suggestion: Option<String>,
+        /// The maps the object declares.
+        maps: Vec<String>,
+    },
+
+    /// `.map_key_type`/`.map_value_type` for a map whose key or value BTF
+    /// already types (`__type(key, T)`).
+    MapTypeInBtf {
+        setter: &'static str,
+        map: String,
+        /// `key` or `value`.
+        role: &'static str,
+        /// The type BTF gives it.
+        btf_type: String,
+    },
+
+    /// `.map_key_type`/`.map_value_type` names a type whose size is not the
+    /// map's `key_size`/`value_size`.
+    MapTypeSize {
+        setter: &'static str,
+        map: String,
+        /// `key` or `value`.
+        role: &'static str,
+        /// The type as the build script spells it.
+        spelling: String,
+        /// Its size in bytes.
+        type_size: u64,
+        /// The map's key or value size in bytes.
+        map_size: u32,
+    },
+
+    /// A map typed by `.map_key_type` or `.map_value_type` whose other half
+    /// has no type (neither BTF nor the build script gives one).
+    MapTypeHalf {
+        map: String,
+        /// `key` or `value`.
+        missing: &'static str,
+    },
+
+    /// `.map_key_type`/`.map_value_type` for a map of a type without typed
+    /// handles (only arrays, hashes, their per-CPU and LRU forms, LPM
+    /// tries, queues and stacks have them).
+    MapTypeUnsupported {
+        map: String,
+        map_type: String,
     },
 
     /// [`crate::SkeletonBuilder::optional_programs`] names a program the
@@ -709,14 +767,15 @@ impl fmt::Display for Problem {
                 "legacy `maps` section: libbpf 1.0 and later only load maps declared in SEC(\".maps\")",
             ),
             Self::UnknownType {
+                setter,
                 event_map,
                 spelling,
                 declared_only,
                 suggestion,
             } => {
                 match event_map {
-                    Some(map) => write!(f, "`.event_type` of map `{map}`: ")?,
-                    None => f.write_str("`.types`: ")?,
+                    Some(map) => write!(f, "`{setter}` of map `{map}`: ")?,
+                    None => write!(f, "`{setter}`: ")?,
                 }
                 if *declared_only {
                     write!(
@@ -755,6 +814,51 @@ impl fmt::Display for Problem {
                 "`.event_type`: map `{map}` is a {map_type}; only ring buffers and perf event \
                  arrays carry events ({})",
                 EventMaps(event_maps)
+            ),
+            Self::NoTypedMap {
+                setter,
+                map,
+                suggestion,
+                maps,
+            } => {
+                write!(f, "`{setter}`: there is no map `{map}`")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None if maps.is_empty() => f.write_str("; the object declares no maps"),
+                    None => write!(f, "; the object's maps: `{}`", maps.join("`, `")),
+                }
+            }
+            Self::MapTypeInBtf {
+                setter,
+                map,
+                role,
+                btf_type,
+            } => write!(
+                f,
+                "`{setter}` of map `{map}`: its {role} is already typed by BTF (`{btf_type}`); \
+                 `{setter}` is for maps declared with `__uint({role}_size, N)`"
+            ),
+            Self::MapTypeSize {
+                setter,
+                map,
+                role,
+                spelling,
+                type_size,
+                map_size,
+            } => write!(
+                f,
+                "`{setter}` of map `{map}`: `{spelling}` is {type_size} bytes, but the map's \
+                 {role}_size is {map_size} bytes"
+            ),
+            Self::MapTypeHalf { map, missing } => write!(
+                f,
+                "map `{map}`: its {missing} has no type (neither BTF nor the build script gives \
+                 one); name it with `.map_{missing}_type(\"{map}\", ..)`"
+            ),
+            Self::MapTypeUnsupported { map, map_type } => write!(
+                f,
+                "map `{map}` is a {map_type}: only arrays, hashes (per-CPU and LRU too), LPM \
+                 tries, queues and stacks get typed handles from `.map_key_type`/`.map_value_type`"
             ),
             Self::NoProgram {
                 program,
@@ -809,6 +913,11 @@ impl std::error::Error for Problem {
             | Self::UnknownType { .. }
             | Self::NoEventMap { .. }
             | Self::NotAnEventMap { .. }
+            | Self::NoTypedMap { .. }
+            | Self::MapTypeInBtf { .. }
+            | Self::MapTypeSize { .. }
+            | Self::MapTypeHalf { .. }
+            | Self::MapTypeUnsupported { .. }
             | Self::NoProgram { .. }
             | Self::OptionalStructOps { .. } => None,
         }

@@ -295,7 +295,7 @@ fn name_accessors(skel: &mut Skeleton) {
             MapKind::Data { section, ty, .. } => {
                 (section.trim_start_matches('.').to_owned(), ty.is_some())
             }
-            MapKind::Kconfig => ("kconfig".to_owned(), false),
+            MapKind::Kconfig { ty } => ("kconfig".to_owned(), ty.is_some()),
             _ => (m.name.clone(), false),
         };
         if with_handle {

@@ -65,6 +65,7 @@ mod targets;
 // documents its fields; until then its undocumented ones are allowed here.
 #[allow(missing_docs)]
 pub mod test_run;
+mod unmapped;
 mod views;
 
 pub use assoc::{AssocOutcome, StructOpsAssociation};
@@ -84,7 +85,10 @@ pub use program::{LoadedProgram, LoadedProgramMut, OpenProgramMut, Program, Slot
 pub use readback::{KernelStructOps, StructOpsState};
 pub use storage::ObjectStorage;
 pub use targets::{KernelTarget, MissingTargets, SkippedProgram};
-pub use test_run::{SkBuff, TcAction, TestRun, TestRunOutput, XdpAction, XdpMd, run_syscall};
+pub use test_run::{
+    SkBuff, SyscallProgram, TcAction, TestRun, TestRunOutput, XdpAction, XdpMd, run_syscall,
+};
+pub use unmapped::{UnmappedRodata, UnmappedSection};
 
 /// Makes `'obj` invariant in the types that carry it: a skeleton's tokens,
 /// cores and links can never be passed off as those of a skeleton that

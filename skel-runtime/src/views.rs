@@ -49,13 +49,17 @@ macro_rules! __view {
 ///
 /// ```text
 /// progs!(OpenFooSkel FooSkel; OpenFooProgs OpenFooProgsMut FooProgs FooProgsMut;
-///        $(#[doc])* name INDEX; ...);
+///        $(#[doc])* name INDEX; $(#[doc])* set_weight INDEX: syscall(types::weight_args); ...);
 /// ```
+///
+/// A `syscall(T)` program is a `SEC("syscall")` program whose parameter
+/// points to struct `T`: its loaded accessor gives a
+/// [`SyscallProgram`](crate::SyscallProgram) typed by `T`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! progs {
     ($open:ident $loaded:ident; $os:ident $ox:ident $ls:ident $lx:ident;
-        $($(#[$d:meta])* $name:ident $i:literal;)*) => {
+        $($(#[$d:meta])* $name:ident $i:literal $(: syscall($ctx:ty))?;)*) => {
         impl<'obj> $open<'obj> {
             /// Programs: their tokens, for struct_ops slots.
             #[inline]
@@ -106,14 +110,26 @@ macro_rules! progs {
             })*
         }
         impl<'a, 'obj> $ls<'a, 'obj> {
-            $($(#[$d])* #[inline] pub fn $name(self) -> $crate::LoadedProgram<'a> {
-                self.core.program($i)
-            })*
+            $($crate::progs!(@loaded $(#[$d])* $name $i $($ctx)?);)*
         }
         impl<'a, 'obj> $lx<'a, 'obj> {
             $($(#[$d])* #[inline] pub fn $name(self) -> $crate::LoadedProgramMut<'a> {
                 self.core.program_mut($i)
             })*
+        }
+    };
+    (@loaded $(#[$d:meta])* $name:ident $i:literal) => {
+        $(#[$d])* #[inline] pub fn $name(self) -> $crate::LoadedProgram<'a> {
+            self.core.program($i)
+        }
+    };
+    (@loaded $(#[$d:meta])* $name:ident $i:literal $ctx:ty) => {
+        $(#[$d])*
+        ///
+        /// A `SEC("syscall")` program: `.run(&mut ctx)` calls it with its
+        /// typed context.
+        #[inline] pub fn $name(self) -> $crate::SyscallProgram<'a, $ctx> {
+            $crate::SyscallProgram::__new(self.core.program($i))
         }
     };
 }
@@ -252,8 +268,11 @@ macro_rules! struct_ops {
 ///     $(#[doc])* name INDEX: events(RingBuf, T, "struct t");
 ///     $(#[doc])* name INDEX name_map: fixed(T) frozen;      // a data section and its map:
 ///     $(#[doc])* name INDEX name_map: fixed(T) live(TLive); //   frozen, live or unmapped
-///     $(#[doc])* name INDEX name_map: fixed(T) unmapped;    //   after load
+///     $(#[doc])* name INDEX name_map: fixed(T) unmapped(rw); //   after load (ro:
+///                                                            //   .rodata)
+///     $(#[doc])* name INDEX name_map: section(T, ..) unmapped;
 ///     $(#[doc])* name INDEX name_map: section(T, E, "var", OFFSET) live(TLive);
+///     $(#[doc])* kconfig INDEX kconfig_map: kconfig(T);  // `.kconfig`: after load only
 ///     ...);
 /// ```
 #[doc(hidden)]
@@ -328,6 +347,21 @@ macro_rules! maps {
         }
         $crate::maps!(@handle $name $h OpenMap map $i);
     };
+    (@open [$($d:tt)*] $name:ident $i:literal [$h:ident] kconfig [$t:ty]) => {
+        /// The `.kconfig` map; libbpf fills its values at load (read them
+        /// from the loaded skeleton's `maps().kconfig()`).
+        #[inline]
+        pub fn $h(self) -> $crate::OpenMap<'a> {
+            self.core.map($i)
+        }
+    };
+    (@open_mut [$($d:tt)*] $name:ident $i:literal [$h:ident] kconfig [$t:ty]) => {
+        /// The `.kconfig` map; libbpf fills its values at load.
+        #[inline]
+        pub fn $h(self) -> $crate::OpenMapMut<'a> {
+            self.core.map_mut($i)
+        }
+    };
     (@open_mut [$($d:tt)*] $name:ident $i:literal [] $kind:ident [$($a:tt)*]) => {
         $($d)*
         #[inline]
@@ -378,6 +412,18 @@ macro_rules! maps {
             $crate::events::$h::__new(self.core.map($i), $c)
         }
     };
+    (@loaded [$($d:tt)*] $name:ident $i:literal [$h:ident] kconfig [$t:ty] []) => {
+        $($d)*
+        ///
+        /// Filled by libbpf from the running kernel at load, then frozen:
+        /// read-only for programs and user space. Externs declared
+        /// `__weak` that the kernel lacks are zero.
+        #[inline]
+        pub fn $name(self) -> &'a $t {
+            self.core.rodata($i)
+        }
+        $crate::maps!(@handle $name $h MapHandle map $i);
+    };
     (@loaded [$($d:tt)*] $name:ident $i:literal [$h:ident] fixed [$t:ty] [frozen]) => {
         $($d)*
         ///
@@ -418,6 +464,30 @@ macro_rules! maps {
         #[inline]
         pub fn $name(self) -> $crate::Section<'a, $t, $e> {
             self.core.rodata_section($i, $var, $off)
+        }
+        $crate::maps!(@handle $name $h MapHandle map $i);
+    };
+    (@loaded [$($d:tt)*] $name:ident $i:literal [$h:ident] fixed [$t:ty] [unmapped(rw)]) => {
+        $($d)*
+        ///
+        /// Not mmapped (it holds only `static` variables): read and
+        /// written as a whole, a copy through the section's map
+        /// (`.copy()`, `.write(&value)`).
+        #[inline]
+        pub fn $name(self) -> $crate::UnmappedSection<'a, $t> {
+            $crate::UnmappedSection::__new(self.core.map($i))
+        }
+        $crate::maps!(@handle $name $h MapHandle map $i);
+    };
+    (@loaded [$($d:tt)*] $name:ident $i:literal [$h:ident] fixed [$t:ty] [unmapped(ro)]) => {
+        $($d)*
+        ///
+        /// Not mmapped (it holds only `static` variables) and frozen at
+        /// load: read as a whole, a copy through the section's map
+        /// (`.copy()`).
+        #[inline]
+        pub fn $name(self) -> $crate::UnmappedRodata<'a, $t> {
+            $crate::UnmappedRodata::__new(self.core.map($i))
         }
         $crate::maps!(@handle $name $h MapHandle map $i);
     };

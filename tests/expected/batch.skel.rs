@@ -14,30 +14,27 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u32`.
         pub target_tid: u32,
     }
     __skel::layout!(unsafe plain rodata : 4, 4; target_tid 0;);
     /// C type `struct key`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct key {
-        /// C `__u32`.
         pub id: u32,
-        /// C `__u16`.
         pub kind: u16,
-        /// Padding.
         pub __padding_0: __skel::Padding<2>,
     }
     __skel::layout!(unsafe plain key : 8, 4; id 0, kind 4; __padding_0);
     /// C type `struct value`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct value {
-        /// C `__u64`.
         pub sum: u64,
-        /// C `__u32`.
         pub count: u32,
         /// C `char[4]`.
         pub tag: __skel::CharArray<4>,
@@ -46,22 +43,19 @@ pub mod types {
     /// C type `struct small`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct small {
-        /// C `__u32`.
         pub a: u32,
-        /// C `__u32`.
         pub b: u32,
-        /// C `__u32`.
         pub c: u32,
     }
     __skel::layout!(unsafe plain small : 12, 4; a 0, b 4, c 8;);
     /// C type `struct trie_key`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct trie_key {
-        /// C `__u32`.
         pub prefixlen: u32,
-        /// C `__u8[4]`.
         pub addr: [u8; 4],
     }
     __skel::layout!(unsafe plain trie_key : 8, 4; prefixlen 0, addr 4;);

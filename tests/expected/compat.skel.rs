@@ -14,30 +14,19 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u32`.
         pub __lower_case: u32,
-        /// C `const volatile __u32`.
         pub plain_setting: u32,
-        /// C `const volatile __u32`.
         pub __CA_EVENT_LOSS: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `const volatile __u64`.
         pub __PERF_CONTEXT_HV: u64,
-        /// C `const volatile __s64`.
         pub __CPUHP_INVALID: i64,
-        /// C `const volatile __s32`.
         pub __PERF_EVENT_STATE_DEAD: i32,
-        /// Padding.
         pub __padding_1: __skel::Padding<4>,
-        /// C `const volatile __u64`.
         pub __SKEL_NO_SUCH_CONSTANT: u64,
-        /// C `const volatile __u32`.
         pub __PERF_CONTEXT_USER: u32,
-        /// Padding.
         pub __padding_2: __skel::Padding<4>,
-        /// C `const volatile __u64`.
         pub __RES_LIMIT: u64,
     }
     __skel::layout!(
@@ -49,22 +38,16 @@ pub mod types {
     /// Data section `.bss`. The section holds 52 bytes; the view rounds up to 56 for alignment (libbpf backs sections with whole pages).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub seen_loss: u64,
-        /// C `__u64`.
         pub seen_hv: u64,
-        /// C `__s64`.
         pub seen_invalid: i64,
-        /// C `__s64`.
         pub seen_dead: i64,
-        /// C `__u64`.
         pub calls_cong_avoid: u64,
-        /// C `__u64`.
         pub calls_future: u64,
         /// C `enum compat_cong_flags`.
         pub compat_flags_seen: compat_cong_flags,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
@@ -74,14 +57,15 @@ pub mod types {
     /// Data section `.data`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
-        /// C `__u64`.
         pub seen_missing: u64,
     }
     __skel::layout!(unsafe plain data : 8, 8; seen_missing 0;);
     /// Shadow of `struct tcp_congestion_ops` for struct_ops map `compat_ca` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct tcp_congestion_ops<'obj> {
         /// C `__u32 (*)(struct sock *)`.
         pub ssthresh: __skel::Slot<'obj>,
@@ -93,13 +77,10 @@ pub mod types {
         pub init: __skel::Slot<'obj>,
         /// C `void (*)(struct sock *)`.
         pub future_callback: __skel::Slot<'obj>,
-        /// C `__u64`.
         pub future_knob: u64,
         /// C `char[16]`.
         pub name: __skel::CharArray<16>,
-        /// C `__u32`.
         pub flags: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(

@@ -14,38 +14,33 @@ pub mod types {
     /// Data section `.bss`. The section holds 12 bytes; the view rounds up to 16 for alignment (libbpf backs sections with whole pages).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub hits: u64,
-        /// C `__u32`.
         pub last_pid: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(unsafe plain bss : 16, 8; hits 0, last_pid 8; __padding_0);
     /// Data section `.data`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
-        /// C `__u64`.
         pub initialised: u64,
     }
     __skel::layout!(unsafe plain data : 8, 8; initialised 0;);
     /// Data section `.rodata`. The section holds 39 bytes; the view rounds up to 40 for alignment (libbpf backs sections with whole pages).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u32`.
         pub target_pid: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `const volatile __u64`.
         pub step: u64,
         /// C `const char[11]` `count_getpid.____fmt`.
         pub count_getpid_____fmt: __skel::CharArray<11>,
         /// C `const char[12]` `count_getpid.____fmt.1`.
         pub count_getpid_____fmt_1: __skel::CharArray<12>,
-        /// Padding.
         pub __padding_1: __skel::Padding<1>,
     }
     __skel::layout!(
@@ -55,28 +50,26 @@ pub mod types {
     /// Data section `.data.custom`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data_custom {
-        /// C `__u32`.
         pub custom_data: u32,
     }
     __skel::layout!(unsafe plain data_custom : 4, 4; custom_data 0;);
     /// Data section `.rodata.custom`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata_custom {
-        /// C `const volatile __u32`.
         pub custom_ro: u32,
     }
     __skel::layout!(unsafe plain rodata_custom : 4, 4; custom_ro 0;);
     /// C type `struct pair`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct pair {
-        /// C `__u32`.
         pub a: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `__u64`.
         pub b: u64,
     }
     __skel::layout!(unsafe plain pair : 16, 8; a 0, b 8; __padding_0);

@@ -24,10 +24,9 @@ pub mod types {
     /// C type `struct level49`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level49 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level48`.
         pub inner: level48,
@@ -36,10 +35,9 @@ pub mod types {
     /// C type `struct level48`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level48 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level47`.
         pub inner: level47,
@@ -48,10 +46,9 @@ pub mod types {
     /// C type `struct level47`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level47 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level46`.
         pub inner: level46,
@@ -60,10 +57,9 @@ pub mod types {
     /// C type `struct level46`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level46 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level45`.
         pub inner: level45,
@@ -72,10 +68,9 @@ pub mod types {
     /// C type `struct level45`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level45 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level44`.
         pub inner: level44,
@@ -84,10 +79,9 @@ pub mod types {
     /// C type `struct level44`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level44 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level43`.
         pub inner: level43,
@@ -96,10 +90,9 @@ pub mod types {
     /// C type `struct level43`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level43 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level42`.
         pub inner: level42,
@@ -108,10 +101,9 @@ pub mod types {
     /// C type `struct level42`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level42 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level41`.
         pub inner: level41,
@@ -120,10 +112,9 @@ pub mod types {
     /// C type `struct level41`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level41 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level40`.
         pub inner: level40,
@@ -132,10 +123,9 @@ pub mod types {
     /// C type `struct level40`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level40 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level39`.
         pub inner: level39,
@@ -144,10 +134,9 @@ pub mod types {
     /// C type `struct level39`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level39 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level38`.
         pub inner: level38,
@@ -156,10 +145,9 @@ pub mod types {
     /// C type `struct level38`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level38 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level37`.
         pub inner: level37,
@@ -168,10 +156,9 @@ pub mod types {
     /// C type `struct level37`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level37 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level36`.
         pub inner: level36,
@@ -180,10 +167,9 @@ pub mod types {
     /// C type `struct level36`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level36 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level35`.
         pub inner: level35,
@@ -192,10 +178,9 @@ pub mod types {
     /// C type `struct level35`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level35 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level34`.
         pub inner: level34,
@@ -204,10 +189,9 @@ pub mod types {
     /// C type `struct level34`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level34 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level33`.
         pub inner: level33,
@@ -216,10 +200,9 @@ pub mod types {
     /// C type `struct level33`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level33 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level32`.
         pub inner: level32,
@@ -228,10 +211,9 @@ pub mod types {
     /// C type `struct level32`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level32 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level31`.
         pub inner: level31,
@@ -240,10 +222,9 @@ pub mod types {
     /// C type `struct level31`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level31 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level30`.
         pub inner: level30,
@@ -252,10 +233,9 @@ pub mod types {
     /// C type `struct level30`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level30 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level29`.
         pub inner: level29,
@@ -264,10 +244,9 @@ pub mod types {
     /// C type `struct level29`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level29 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level28`.
         pub inner: level28,
@@ -276,10 +255,9 @@ pub mod types {
     /// C type `struct level28`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level28 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level27`.
         pub inner: level27,
@@ -288,10 +266,9 @@ pub mod types {
     /// C type `struct level27`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level27 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level26`.
         pub inner: level26,
@@ -300,10 +277,9 @@ pub mod types {
     /// C type `struct level26`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level26 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level25`.
         pub inner: level25,
@@ -312,10 +288,9 @@ pub mod types {
     /// C type `struct level25`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level25 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level24`.
         pub inner: level24,
@@ -324,10 +299,9 @@ pub mod types {
     /// C type `struct level24`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level24 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level23`.
         pub inner: level23,
@@ -336,10 +310,9 @@ pub mod types {
     /// C type `struct level23`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level23 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level22`.
         pub inner: level22,
@@ -348,10 +321,9 @@ pub mod types {
     /// C type `struct level22`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level22 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level21`.
         pub inner: level21,
@@ -360,10 +332,9 @@ pub mod types {
     /// C type `struct level21`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level21 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level20`.
         pub inner: level20,
@@ -372,10 +343,9 @@ pub mod types {
     /// C type `struct level20`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level20 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level19`.
         pub inner: level19,
@@ -384,10 +354,9 @@ pub mod types {
     /// C type `struct level19`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level19 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level18`.
         pub inner: level18,
@@ -396,10 +365,9 @@ pub mod types {
     /// C type `struct level18`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level18 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level17`.
         pub inner: level17,
@@ -408,10 +376,9 @@ pub mod types {
     /// C type `struct level17`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level17 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level16`.
         pub inner: level16,
@@ -420,10 +387,9 @@ pub mod types {
     /// C type `struct level16`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level16 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level15`.
         pub inner: level15,
@@ -432,10 +398,9 @@ pub mod types {
     /// C type `struct level15`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level15 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level14`.
         pub inner: level14,
@@ -444,10 +409,9 @@ pub mod types {
     /// C type `struct level14`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level14 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level13`.
         pub inner: level13,
@@ -456,10 +420,9 @@ pub mod types {
     /// C type `struct level13`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level13 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level12`.
         pub inner: level12,
@@ -468,10 +431,9 @@ pub mod types {
     /// C type `struct level12`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level12 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level11`.
         pub inner: level11,
@@ -480,10 +442,9 @@ pub mod types {
     /// C type `struct level11`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level11 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level10`.
         pub inner: level10,
@@ -492,10 +453,9 @@ pub mod types {
     /// C type `struct level10`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level10 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level9`.
         pub inner: level9,
@@ -504,10 +464,9 @@ pub mod types {
     /// C type `struct level9`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level9 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level8`.
         pub inner: level8,
@@ -516,10 +475,9 @@ pub mod types {
     /// C type `struct level8`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level8 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level7`.
         pub inner: level7,
@@ -528,10 +486,9 @@ pub mod types {
     /// C type `struct level7`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level7 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level6`.
         pub inner: level6,
@@ -540,10 +497,9 @@ pub mod types {
     /// C type `struct level6`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level6 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level5`.
         pub inner: level5,
@@ -552,10 +508,9 @@ pub mod types {
     /// C type `struct level5`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level5 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level4`.
         pub inner: level4,
@@ -564,10 +519,9 @@ pub mod types {
     /// C type `struct level4`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level4 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level3`.
         pub inner: level3,
@@ -576,10 +530,9 @@ pub mod types {
     /// C type `struct level3`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level3 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level2`.
         pub inner: level2,
@@ -588,10 +541,9 @@ pub mod types {
     /// C type `struct level2`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level2 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level1`.
         pub inner: level1,
@@ -600,10 +552,9 @@ pub mod types {
     /// C type `struct level1`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level1 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
         /// C `struct level0`.
         pub inner: level0,
@@ -612,2518 +563,1267 @@ pub mod types {
     /// C type `struct level0`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct level0 {
-        /// C `char`.
         pub tag: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
-        /// C `long`.
         pub x: i64,
     }
     __skel::layout!(unsafe plain level0 : 16, 8; tag 0, x 8; __padding_0);
     /// C type `struct wide`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct wide {
-        /// C `char`.
         pub c_000: i8,
-        /// Padding.
         pub __padding_0: __skel::Padding<1>,
-        /// C `short`.
         pub s_000: i16,
-        /// C `int`.
         pub i_000: i32,
-        /// C `long long`.
         pub l_000: i64,
-        /// C `char`.
         pub c_001: i8,
-        /// Padding.
         pub __padding_1: __skel::Padding<1>,
-        /// C `short`.
         pub s_001: i16,
-        /// C `int`.
         pub i_001: i32,
-        /// C `long long`.
         pub l_001: i64,
-        /// C `char`.
         pub c_002: i8,
-        /// Padding.
         pub __padding_2: __skel::Padding<1>,
-        /// C `short`.
         pub s_002: i16,
-        /// C `int`.
         pub i_002: i32,
-        /// C `long long`.
         pub l_002: i64,
-        /// C `char`.
         pub c_003: i8,
-        /// Padding.
         pub __padding_3: __skel::Padding<1>,
-        /// C `short`.
         pub s_003: i16,
-        /// C `int`.
         pub i_003: i32,
-        /// C `long long`.
         pub l_003: i64,
-        /// C `char`.
         pub c_004: i8,
-        /// Padding.
         pub __padding_4: __skel::Padding<1>,
-        /// C `short`.
         pub s_004: i16,
-        /// C `int`.
         pub i_004: i32,
-        /// C `long long`.
         pub l_004: i64,
-        /// C `char`.
         pub c_005: i8,
-        /// Padding.
         pub __padding_5: __skel::Padding<1>,
-        /// C `short`.
         pub s_005: i16,
-        /// C `int`.
         pub i_005: i32,
-        /// C `long long`.
         pub l_005: i64,
-        /// C `char`.
         pub c_006: i8,
-        /// Padding.
         pub __padding_6: __skel::Padding<1>,
-        /// C `short`.
         pub s_006: i16,
-        /// C `int`.
         pub i_006: i32,
-        /// C `long long`.
         pub l_006: i64,
-        /// C `char`.
         pub c_007: i8,
-        /// Padding.
         pub __padding_7: __skel::Padding<1>,
-        /// C `short`.
         pub s_007: i16,
-        /// C `int`.
         pub i_007: i32,
-        /// C `long long`.
         pub l_007: i64,
-        /// C `char`.
         pub c_008: i8,
-        /// Padding.
         pub __padding_8: __skel::Padding<1>,
-        /// C `short`.
         pub s_008: i16,
-        /// C `int`.
         pub i_008: i32,
-        /// C `long long`.
         pub l_008: i64,
-        /// C `char`.
         pub c_009: i8,
-        /// Padding.
         pub __padding_9: __skel::Padding<1>,
-        /// C `short`.
         pub s_009: i16,
-        /// C `int`.
         pub i_009: i32,
-        /// C `long long`.
         pub l_009: i64,
-        /// C `char`.
         pub c_010: i8,
-        /// Padding.
         pub __padding_10: __skel::Padding<1>,
-        /// C `short`.
         pub s_010: i16,
-        /// C `int`.
         pub i_010: i32,
-        /// C `long long`.
         pub l_010: i64,
-        /// C `char`.
         pub c_011: i8,
-        /// Padding.
         pub __padding_11: __skel::Padding<1>,
-        /// C `short`.
         pub s_011: i16,
-        /// C `int`.
         pub i_011: i32,
-        /// C `long long`.
         pub l_011: i64,
-        /// C `char`.
         pub c_012: i8,
-        /// Padding.
         pub __padding_12: __skel::Padding<1>,
-        /// C `short`.
         pub s_012: i16,
-        /// C `int`.
         pub i_012: i32,
-        /// C `long long`.
         pub l_012: i64,
-        /// C `char`.
         pub c_013: i8,
-        /// Padding.
         pub __padding_13: __skel::Padding<1>,
-        /// C `short`.
         pub s_013: i16,
-        /// C `int`.
         pub i_013: i32,
-        /// C `long long`.
         pub l_013: i64,
-        /// C `char`.
         pub c_014: i8,
-        /// Padding.
         pub __padding_14: __skel::Padding<1>,
-        /// C `short`.
         pub s_014: i16,
-        /// C `int`.
         pub i_014: i32,
-        /// C `long long`.
         pub l_014: i64,
-        /// C `char`.
         pub c_015: i8,
-        /// Padding.
         pub __padding_15: __skel::Padding<1>,
-        /// C `short`.
         pub s_015: i16,
-        /// C `int`.
         pub i_015: i32,
-        /// C `long long`.
         pub l_015: i64,
-        /// C `char`.
         pub c_016: i8,
-        /// Padding.
         pub __padding_16: __skel::Padding<1>,
-        /// C `short`.
         pub s_016: i16,
-        /// C `int`.
         pub i_016: i32,
-        /// C `long long`.
         pub l_016: i64,
-        /// C `char`.
         pub c_017: i8,
-        /// Padding.
         pub __padding_17: __skel::Padding<1>,
-        /// C `short`.
         pub s_017: i16,
-        /// C `int`.
         pub i_017: i32,
-        /// C `long long`.
         pub l_017: i64,
-        /// C `char`.
         pub c_018: i8,
-        /// Padding.
         pub __padding_18: __skel::Padding<1>,
-        /// C `short`.
         pub s_018: i16,
-        /// C `int`.
         pub i_018: i32,
-        /// C `long long`.
         pub l_018: i64,
-        /// C `char`.
         pub c_019: i8,
-        /// Padding.
         pub __padding_19: __skel::Padding<1>,
-        /// C `short`.
         pub s_019: i16,
-        /// C `int`.
         pub i_019: i32,
-        /// C `long long`.
         pub l_019: i64,
-        /// C `char`.
         pub c_020: i8,
-        /// Padding.
         pub __padding_20: __skel::Padding<1>,
-        /// C `short`.
         pub s_020: i16,
-        /// C `int`.
         pub i_020: i32,
-        /// C `long long`.
         pub l_020: i64,
-        /// C `char`.
         pub c_021: i8,
-        /// Padding.
         pub __padding_21: __skel::Padding<1>,
-        /// C `short`.
         pub s_021: i16,
-        /// C `int`.
         pub i_021: i32,
-        /// C `long long`.
         pub l_021: i64,
-        /// C `char`.
         pub c_022: i8,
-        /// Padding.
         pub __padding_22: __skel::Padding<1>,
-        /// C `short`.
         pub s_022: i16,
-        /// C `int`.
         pub i_022: i32,
-        /// C `long long`.
         pub l_022: i64,
-        /// C `char`.
         pub c_023: i8,
-        /// Padding.
         pub __padding_23: __skel::Padding<1>,
-        /// C `short`.
         pub s_023: i16,
-        /// C `int`.
         pub i_023: i32,
-        /// C `long long`.
         pub l_023: i64,
-        /// C `char`.
         pub c_024: i8,
-        /// Padding.
         pub __padding_24: __skel::Padding<1>,
-        /// C `short`.
         pub s_024: i16,
-        /// C `int`.
         pub i_024: i32,
-        /// C `long long`.
         pub l_024: i64,
-        /// C `char`.
         pub c_025: i8,
-        /// Padding.
         pub __padding_25: __skel::Padding<1>,
-        /// C `short`.
         pub s_025: i16,
-        /// C `int`.
         pub i_025: i32,
-        /// C `long long`.
         pub l_025: i64,
-        /// C `char`.
         pub c_026: i8,
-        /// Padding.
         pub __padding_26: __skel::Padding<1>,
-        /// C `short`.
         pub s_026: i16,
-        /// C `int`.
         pub i_026: i32,
-        /// C `long long`.
         pub l_026: i64,
-        /// C `char`.
         pub c_027: i8,
-        /// Padding.
         pub __padding_27: __skel::Padding<1>,
-        /// C `short`.
         pub s_027: i16,
-        /// C `int`.
         pub i_027: i32,
-        /// C `long long`.
         pub l_027: i64,
-        /// C `char`.
         pub c_028: i8,
-        /// Padding.
         pub __padding_28: __skel::Padding<1>,
-        /// C `short`.
         pub s_028: i16,
-        /// C `int`.
         pub i_028: i32,
-        /// C `long long`.
         pub l_028: i64,
-        /// C `char`.
         pub c_029: i8,
-        /// Padding.
         pub __padding_29: __skel::Padding<1>,
-        /// C `short`.
         pub s_029: i16,
-        /// C `int`.
         pub i_029: i32,
-        /// C `long long`.
         pub l_029: i64,
-        /// C `char`.
         pub c_030: i8,
-        /// Padding.
         pub __padding_30: __skel::Padding<1>,
-        /// C `short`.
         pub s_030: i16,
-        /// C `int`.
         pub i_030: i32,
-        /// C `long long`.
         pub l_030: i64,
-        /// C `char`.
         pub c_031: i8,
-        /// Padding.
         pub __padding_31: __skel::Padding<1>,
-        /// C `short`.
         pub s_031: i16,
-        /// C `int`.
         pub i_031: i32,
-        /// C `long long`.
         pub l_031: i64,
-        /// C `char`.
         pub c_032: i8,
-        /// Padding.
         pub __padding_32: __skel::Padding<1>,
-        /// C `short`.
         pub s_032: i16,
-        /// C `int`.
         pub i_032: i32,
-        /// C `long long`.
         pub l_032: i64,
-        /// C `char`.
         pub c_033: i8,
-        /// Padding.
         pub __padding_33: __skel::Padding<1>,
-        /// C `short`.
         pub s_033: i16,
-        /// C `int`.
         pub i_033: i32,
-        /// C `long long`.
         pub l_033: i64,
-        /// C `char`.
         pub c_034: i8,
-        /// Padding.
         pub __padding_34: __skel::Padding<1>,
-        /// C `short`.
         pub s_034: i16,
-        /// C `int`.
         pub i_034: i32,
-        /// C `long long`.
         pub l_034: i64,
-        /// C `char`.
         pub c_035: i8,
-        /// Padding.
         pub __padding_35: __skel::Padding<1>,
-        /// C `short`.
         pub s_035: i16,
-        /// C `int`.
         pub i_035: i32,
-        /// C `long long`.
         pub l_035: i64,
-        /// C `char`.
         pub c_036: i8,
-        /// Padding.
         pub __padding_36: __skel::Padding<1>,
-        /// C `short`.
         pub s_036: i16,
-        /// C `int`.
         pub i_036: i32,
-        /// C `long long`.
         pub l_036: i64,
-        /// C `char`.
         pub c_037: i8,
-        /// Padding.
         pub __padding_37: __skel::Padding<1>,
-        /// C `short`.
         pub s_037: i16,
-        /// C `int`.
         pub i_037: i32,
-        /// C `long long`.
         pub l_037: i64,
-        /// C `char`.
         pub c_038: i8,
-        /// Padding.
         pub __padding_38: __skel::Padding<1>,
-        /// C `short`.
         pub s_038: i16,
-        /// C `int`.
         pub i_038: i32,
-        /// C `long long`.
         pub l_038: i64,
-        /// C `char`.
         pub c_039: i8,
-        /// Padding.
         pub __padding_39: __skel::Padding<1>,
-        /// C `short`.
         pub s_039: i16,
-        /// C `int`.
         pub i_039: i32,
-        /// C `long long`.
         pub l_039: i64,
-        /// C `char`.
         pub c_040: i8,
-        /// Padding.
         pub __padding_40: __skel::Padding<1>,
-        /// C `short`.
         pub s_040: i16,
-        /// C `int`.
         pub i_040: i32,
-        /// C `long long`.
         pub l_040: i64,
-        /// C `char`.
         pub c_041: i8,
-        /// Padding.
         pub __padding_41: __skel::Padding<1>,
-        /// C `short`.
         pub s_041: i16,
-        /// C `int`.
         pub i_041: i32,
-        /// C `long long`.
         pub l_041: i64,
-        /// C `char`.
         pub c_042: i8,
-        /// Padding.
         pub __padding_42: __skel::Padding<1>,
-        /// C `short`.
         pub s_042: i16,
-        /// C `int`.
         pub i_042: i32,
-        /// C `long long`.
         pub l_042: i64,
-        /// C `char`.
         pub c_043: i8,
-        /// Padding.
         pub __padding_43: __skel::Padding<1>,
-        /// C `short`.
         pub s_043: i16,
-        /// C `int`.
         pub i_043: i32,
-        /// C `long long`.
         pub l_043: i64,
-        /// C `char`.
         pub c_044: i8,
-        /// Padding.
         pub __padding_44: __skel::Padding<1>,
-        /// C `short`.
         pub s_044: i16,
-        /// C `int`.
         pub i_044: i32,
-        /// C `long long`.
         pub l_044: i64,
-        /// C `char`.
         pub c_045: i8,
-        /// Padding.
         pub __padding_45: __skel::Padding<1>,
-        /// C `short`.
         pub s_045: i16,
-        /// C `int`.
         pub i_045: i32,
-        /// C `long long`.
         pub l_045: i64,
-        /// C `char`.
         pub c_046: i8,
-        /// Padding.
         pub __padding_46: __skel::Padding<1>,
-        /// C `short`.
         pub s_046: i16,
-        /// C `int`.
         pub i_046: i32,
-        /// C `long long`.
         pub l_046: i64,
-        /// C `char`.
         pub c_047: i8,
-        /// Padding.
         pub __padding_47: __skel::Padding<1>,
-        /// C `short`.
         pub s_047: i16,
-        /// C `int`.
         pub i_047: i32,
-        /// C `long long`.
         pub l_047: i64,
-        /// C `char`.
         pub c_048: i8,
-        /// Padding.
         pub __padding_48: __skel::Padding<1>,
-        /// C `short`.
         pub s_048: i16,
-        /// C `int`.
         pub i_048: i32,
-        /// C `long long`.
         pub l_048: i64,
-        /// C `char`.
         pub c_049: i8,
-        /// Padding.
         pub __padding_49: __skel::Padding<1>,
-        /// C `short`.
         pub s_049: i16,
-        /// C `int`.
         pub i_049: i32,
-        /// C `long long`.
         pub l_049: i64,
-        /// C `char`.
         pub c_050: i8,
-        /// Padding.
         pub __padding_50: __skel::Padding<1>,
-        /// C `short`.
         pub s_050: i16,
-        /// C `int`.
         pub i_050: i32,
-        /// C `long long`.
         pub l_050: i64,
-        /// C `char`.
         pub c_051: i8,
-        /// Padding.
         pub __padding_51: __skel::Padding<1>,
-        /// C `short`.
         pub s_051: i16,
-        /// C `int`.
         pub i_051: i32,
-        /// C `long long`.
         pub l_051: i64,
-        /// C `char`.
         pub c_052: i8,
-        /// Padding.
         pub __padding_52: __skel::Padding<1>,
-        /// C `short`.
         pub s_052: i16,
-        /// C `int`.
         pub i_052: i32,
-        /// C `long long`.
         pub l_052: i64,
-        /// C `char`.
         pub c_053: i8,
-        /// Padding.
         pub __padding_53: __skel::Padding<1>,
-        /// C `short`.
         pub s_053: i16,
-        /// C `int`.
         pub i_053: i32,
-        /// C `long long`.
         pub l_053: i64,
-        /// C `char`.
         pub c_054: i8,
-        /// Padding.
         pub __padding_54: __skel::Padding<1>,
-        /// C `short`.
         pub s_054: i16,
-        /// C `int`.
         pub i_054: i32,
-        /// C `long long`.
         pub l_054: i64,
-        /// C `char`.
         pub c_055: i8,
-        /// Padding.
         pub __padding_55: __skel::Padding<1>,
-        /// C `short`.
         pub s_055: i16,
-        /// C `int`.
         pub i_055: i32,
-        /// C `long long`.
         pub l_055: i64,
-        /// C `char`.
         pub c_056: i8,
-        /// Padding.
         pub __padding_56: __skel::Padding<1>,
-        /// C `short`.
         pub s_056: i16,
-        /// C `int`.
         pub i_056: i32,
-        /// C `long long`.
         pub l_056: i64,
-        /// C `char`.
         pub c_057: i8,
-        /// Padding.
         pub __padding_57: __skel::Padding<1>,
-        /// C `short`.
         pub s_057: i16,
-        /// C `int`.
         pub i_057: i32,
-        /// C `long long`.
         pub l_057: i64,
-        /// C `char`.
         pub c_058: i8,
-        /// Padding.
         pub __padding_58: __skel::Padding<1>,
-        /// C `short`.
         pub s_058: i16,
-        /// C `int`.
         pub i_058: i32,
-        /// C `long long`.
         pub l_058: i64,
-        /// C `char`.
         pub c_059: i8,
-        /// Padding.
         pub __padding_59: __skel::Padding<1>,
-        /// C `short`.
         pub s_059: i16,
-        /// C `int`.
         pub i_059: i32,
-        /// C `long long`.
         pub l_059: i64,
-        /// C `char`.
         pub c_060: i8,
-        /// Padding.
         pub __padding_60: __skel::Padding<1>,
-        /// C `short`.
         pub s_060: i16,
-        /// C `int`.
         pub i_060: i32,
-        /// C `long long`.
         pub l_060: i64,
-        /// C `char`.
         pub c_061: i8,
-        /// Padding.
         pub __padding_61: __skel::Padding<1>,
-        /// C `short`.
         pub s_061: i16,
-        /// C `int`.
         pub i_061: i32,
-        /// C `long long`.
         pub l_061: i64,
-        /// C `char`.
         pub c_062: i8,
-        /// Padding.
         pub __padding_62: __skel::Padding<1>,
-        /// C `short`.
         pub s_062: i16,
-        /// C `int`.
         pub i_062: i32,
-        /// C `long long`.
         pub l_062: i64,
-        /// C `char`.
         pub c_063: i8,
-        /// Padding.
         pub __padding_63: __skel::Padding<1>,
-        /// C `short`.
         pub s_063: i16,
-        /// C `int`.
         pub i_063: i32,
-        /// C `long long`.
         pub l_063: i64,
-        /// C `char`.
         pub c_064: i8,
-        /// Padding.
         pub __padding_64: __skel::Padding<1>,
-        /// C `short`.
         pub s_064: i16,
-        /// C `int`.
         pub i_064: i32,
-        /// C `long long`.
         pub l_064: i64,
-        /// C `char`.
         pub c_065: i8,
-        /// Padding.
         pub __padding_65: __skel::Padding<1>,
-        /// C `short`.
         pub s_065: i16,
-        /// C `int`.
         pub i_065: i32,
-        /// C `long long`.
         pub l_065: i64,
-        /// C `char`.
         pub c_066: i8,
-        /// Padding.
         pub __padding_66: __skel::Padding<1>,
-        /// C `short`.
         pub s_066: i16,
-        /// C `int`.
         pub i_066: i32,
-        /// C `long long`.
         pub l_066: i64,
-        /// C `char`.
         pub c_067: i8,
-        /// Padding.
         pub __padding_67: __skel::Padding<1>,
-        /// C `short`.
         pub s_067: i16,
-        /// C `int`.
         pub i_067: i32,
-        /// C `long long`.
         pub l_067: i64,
-        /// C `char`.
         pub c_068: i8,
-        /// Padding.
         pub __padding_68: __skel::Padding<1>,
-        /// C `short`.
         pub s_068: i16,
-        /// C `int`.
         pub i_068: i32,
-        /// C `long long`.
         pub l_068: i64,
-        /// C `char`.
         pub c_069: i8,
-        /// Padding.
         pub __padding_69: __skel::Padding<1>,
-        /// C `short`.
         pub s_069: i16,
-        /// C `int`.
         pub i_069: i32,
-        /// C `long long`.
         pub l_069: i64,
-        /// C `char`.
         pub c_070: i8,
-        /// Padding.
         pub __padding_70: __skel::Padding<1>,
-        /// C `short`.
         pub s_070: i16,
-        /// C `int`.
         pub i_070: i32,
-        /// C `long long`.
         pub l_070: i64,
-        /// C `char`.
         pub c_071: i8,
-        /// Padding.
         pub __padding_71: __skel::Padding<1>,
-        /// C `short`.
         pub s_071: i16,
-        /// C `int`.
         pub i_071: i32,
-        /// C `long long`.
         pub l_071: i64,
-        /// C `char`.
         pub c_072: i8,
-        /// Padding.
         pub __padding_72: __skel::Padding<1>,
-        /// C `short`.
         pub s_072: i16,
-        /// C `int`.
         pub i_072: i32,
-        /// C `long long`.
         pub l_072: i64,
-        /// C `char`.
         pub c_073: i8,
-        /// Padding.
         pub __padding_73: __skel::Padding<1>,
-        /// C `short`.
         pub s_073: i16,
-        /// C `int`.
         pub i_073: i32,
-        /// C `long long`.
         pub l_073: i64,
-        /// C `char`.
         pub c_074: i8,
-        /// Padding.
         pub __padding_74: __skel::Padding<1>,
-        /// C `short`.
         pub s_074: i16,
-        /// C `int`.
         pub i_074: i32,
-        /// C `long long`.
         pub l_074: i64,
-        /// C `char`.
         pub c_075: i8,
-        /// Padding.
         pub __padding_75: __skel::Padding<1>,
-        /// C `short`.
         pub s_075: i16,
-        /// C `int`.
         pub i_075: i32,
-        /// C `long long`.
         pub l_075: i64,
-        /// C `char`.
         pub c_076: i8,
-        /// Padding.
         pub __padding_76: __skel::Padding<1>,
-        /// C `short`.
         pub s_076: i16,
-        /// C `int`.
         pub i_076: i32,
-        /// C `long long`.
         pub l_076: i64,
-        /// C `char`.
         pub c_077: i8,
-        /// Padding.
         pub __padding_77: __skel::Padding<1>,
-        /// C `short`.
         pub s_077: i16,
-        /// C `int`.
         pub i_077: i32,
-        /// C `long long`.
         pub l_077: i64,
-        /// C `char`.
         pub c_078: i8,
-        /// Padding.
         pub __padding_78: __skel::Padding<1>,
-        /// C `short`.
         pub s_078: i16,
-        /// C `int`.
         pub i_078: i32,
-        /// C `long long`.
         pub l_078: i64,
-        /// C `char`.
         pub c_079: i8,
-        /// Padding.
         pub __padding_79: __skel::Padding<1>,
-        /// C `short`.
         pub s_079: i16,
-        /// C `int`.
         pub i_079: i32,
-        /// C `long long`.
         pub l_079: i64,
-        /// C `char`.
         pub c_080: i8,
-        /// Padding.
         pub __padding_80: __skel::Padding<1>,
-        /// C `short`.
         pub s_080: i16,
-        /// C `int`.
         pub i_080: i32,
-        /// C `long long`.
         pub l_080: i64,
-        /// C `char`.
         pub c_081: i8,
-        /// Padding.
         pub __padding_81: __skel::Padding<1>,
-        /// C `short`.
         pub s_081: i16,
-        /// C `int`.
         pub i_081: i32,
-        /// C `long long`.
         pub l_081: i64,
-        /// C `char`.
         pub c_082: i8,
-        /// Padding.
         pub __padding_82: __skel::Padding<1>,
-        /// C `short`.
         pub s_082: i16,
-        /// C `int`.
         pub i_082: i32,
-        /// C `long long`.
         pub l_082: i64,
-        /// C `char`.
         pub c_083: i8,
-        /// Padding.
         pub __padding_83: __skel::Padding<1>,
-        /// C `short`.
         pub s_083: i16,
-        /// C `int`.
         pub i_083: i32,
-        /// C `long long`.
         pub l_083: i64,
-        /// C `char`.
         pub c_084: i8,
-        /// Padding.
         pub __padding_84: __skel::Padding<1>,
-        /// C `short`.
         pub s_084: i16,
-        /// C `int`.
         pub i_084: i32,
-        /// C `long long`.
         pub l_084: i64,
-        /// C `char`.
         pub c_085: i8,
-        /// Padding.
         pub __padding_85: __skel::Padding<1>,
-        /// C `short`.
         pub s_085: i16,
-        /// C `int`.
         pub i_085: i32,
-        /// C `long long`.
         pub l_085: i64,
-        /// C `char`.
         pub c_086: i8,
-        /// Padding.
         pub __padding_86: __skel::Padding<1>,
-        /// C `short`.
         pub s_086: i16,
-        /// C `int`.
         pub i_086: i32,
-        /// C `long long`.
         pub l_086: i64,
-        /// C `char`.
         pub c_087: i8,
-        /// Padding.
         pub __padding_87: __skel::Padding<1>,
-        /// C `short`.
         pub s_087: i16,
-        /// C `int`.
         pub i_087: i32,
-        /// C `long long`.
         pub l_087: i64,
-        /// C `char`.
         pub c_088: i8,
-        /// Padding.
         pub __padding_88: __skel::Padding<1>,
-        /// C `short`.
         pub s_088: i16,
-        /// C `int`.
         pub i_088: i32,
-        /// C `long long`.
         pub l_088: i64,
-        /// C `char`.
         pub c_089: i8,
-        /// Padding.
         pub __padding_89: __skel::Padding<1>,
-        /// C `short`.
         pub s_089: i16,
-        /// C `int`.
         pub i_089: i32,
-        /// C `long long`.
         pub l_089: i64,
-        /// C `char`.
         pub c_090: i8,
-        /// Padding.
         pub __padding_90: __skel::Padding<1>,
-        /// C `short`.
         pub s_090: i16,
-        /// C `int`.
         pub i_090: i32,
-        /// C `long long`.
         pub l_090: i64,
-        /// C `char`.
         pub c_091: i8,
-        /// Padding.
         pub __padding_91: __skel::Padding<1>,
-        /// C `short`.
         pub s_091: i16,
-        /// C `int`.
         pub i_091: i32,
-        /// C `long long`.
         pub l_091: i64,
-        /// C `char`.
         pub c_092: i8,
-        /// Padding.
         pub __padding_92: __skel::Padding<1>,
-        /// C `short`.
         pub s_092: i16,
-        /// C `int`.
         pub i_092: i32,
-        /// C `long long`.
         pub l_092: i64,
-        /// C `char`.
         pub c_093: i8,
-        /// Padding.
         pub __padding_93: __skel::Padding<1>,
-        /// C `short`.
         pub s_093: i16,
-        /// C `int`.
         pub i_093: i32,
-        /// C `long long`.
         pub l_093: i64,
-        /// C `char`.
         pub c_094: i8,
-        /// Padding.
         pub __padding_94: __skel::Padding<1>,
-        /// C `short`.
         pub s_094: i16,
-        /// C `int`.
         pub i_094: i32,
-        /// C `long long`.
         pub l_094: i64,
-        /// C `char`.
         pub c_095: i8,
-        /// Padding.
         pub __padding_95: __skel::Padding<1>,
-        /// C `short`.
         pub s_095: i16,
-        /// C `int`.
         pub i_095: i32,
-        /// C `long long`.
         pub l_095: i64,
-        /// C `char`.
         pub c_096: i8,
-        /// Padding.
         pub __padding_96: __skel::Padding<1>,
-        /// C `short`.
         pub s_096: i16,
-        /// C `int`.
         pub i_096: i32,
-        /// C `long long`.
         pub l_096: i64,
-        /// C `char`.
         pub c_097: i8,
-        /// Padding.
         pub __padding_97: __skel::Padding<1>,
-        /// C `short`.
         pub s_097: i16,
-        /// C `int`.
         pub i_097: i32,
-        /// C `long long`.
         pub l_097: i64,
-        /// C `char`.
         pub c_098: i8,
-        /// Padding.
         pub __padding_98: __skel::Padding<1>,
-        /// C `short`.
         pub s_098: i16,
-        /// C `int`.
         pub i_098: i32,
-        /// C `long long`.
         pub l_098: i64,
-        /// C `char`.
         pub c_099: i8,
-        /// Padding.
         pub __padding_99: __skel::Padding<1>,
-        /// C `short`.
         pub s_099: i16,
-        /// C `int`.
         pub i_099: i32,
-        /// C `long long`.
         pub l_099: i64,
-        /// C `char`.
         pub c_100: i8,
-        /// Padding.
         pub __padding_100: __skel::Padding<1>,
-        /// C `short`.
         pub s_100: i16,
-        /// C `int`.
         pub i_100: i32,
-        /// C `long long`.
         pub l_100: i64,
-        /// C `char`.
         pub c_101: i8,
-        /// Padding.
         pub __padding_101: __skel::Padding<1>,
-        /// C `short`.
         pub s_101: i16,
-        /// C `int`.
         pub i_101: i32,
-        /// C `long long`.
         pub l_101: i64,
-        /// C `char`.
         pub c_102: i8,
-        /// Padding.
         pub __padding_102: __skel::Padding<1>,
-        /// C `short`.
         pub s_102: i16,
-        /// C `int`.
         pub i_102: i32,
-        /// C `long long`.
         pub l_102: i64,
-        /// C `char`.
         pub c_103: i8,
-        /// Padding.
         pub __padding_103: __skel::Padding<1>,
-        /// C `short`.
         pub s_103: i16,
-        /// C `int`.
         pub i_103: i32,
-        /// C `long long`.
         pub l_103: i64,
-        /// C `char`.
         pub c_104: i8,
-        /// Padding.
         pub __padding_104: __skel::Padding<1>,
-        /// C `short`.
         pub s_104: i16,
-        /// C `int`.
         pub i_104: i32,
-        /// C `long long`.
         pub l_104: i64,
-        /// C `char`.
         pub c_105: i8,
-        /// Padding.
         pub __padding_105: __skel::Padding<1>,
-        /// C `short`.
         pub s_105: i16,
-        /// C `int`.
         pub i_105: i32,
-        /// C `long long`.
         pub l_105: i64,
-        /// C `char`.
         pub c_106: i8,
-        /// Padding.
         pub __padding_106: __skel::Padding<1>,
-        /// C `short`.
         pub s_106: i16,
-        /// C `int`.
         pub i_106: i32,
-        /// C `long long`.
         pub l_106: i64,
-        /// C `char`.
         pub c_107: i8,
-        /// Padding.
         pub __padding_107: __skel::Padding<1>,
-        /// C `short`.
         pub s_107: i16,
-        /// C `int`.
         pub i_107: i32,
-        /// C `long long`.
         pub l_107: i64,
-        /// C `char`.
         pub c_108: i8,
-        /// Padding.
         pub __padding_108: __skel::Padding<1>,
-        /// C `short`.
         pub s_108: i16,
-        /// C `int`.
         pub i_108: i32,
-        /// C `long long`.
         pub l_108: i64,
-        /// C `char`.
         pub c_109: i8,
-        /// Padding.
         pub __padding_109: __skel::Padding<1>,
-        /// C `short`.
         pub s_109: i16,
-        /// C `int`.
         pub i_109: i32,
-        /// C `long long`.
         pub l_109: i64,
-        /// C `char`.
         pub c_110: i8,
-        /// Padding.
         pub __padding_110: __skel::Padding<1>,
-        /// C `short`.
         pub s_110: i16,
-        /// C `int`.
         pub i_110: i32,
-        /// C `long long`.
         pub l_110: i64,
-        /// C `char`.
         pub c_111: i8,
-        /// Padding.
         pub __padding_111: __skel::Padding<1>,
-        /// C `short`.
         pub s_111: i16,
-        /// C `int`.
         pub i_111: i32,
-        /// C `long long`.
         pub l_111: i64,
-        /// C `char`.
         pub c_112: i8,
-        /// Padding.
         pub __padding_112: __skel::Padding<1>,
-        /// C `short`.
         pub s_112: i16,
-        /// C `int`.
         pub i_112: i32,
-        /// C `long long`.
         pub l_112: i64,
-        /// C `char`.
         pub c_113: i8,
-        /// Padding.
         pub __padding_113: __skel::Padding<1>,
-        /// C `short`.
         pub s_113: i16,
-        /// C `int`.
         pub i_113: i32,
-        /// C `long long`.
         pub l_113: i64,
-        /// C `char`.
         pub c_114: i8,
-        /// Padding.
         pub __padding_114: __skel::Padding<1>,
-        /// C `short`.
         pub s_114: i16,
-        /// C `int`.
         pub i_114: i32,
-        /// C `long long`.
         pub l_114: i64,
-        /// C `char`.
         pub c_115: i8,
-        /// Padding.
         pub __padding_115: __skel::Padding<1>,
-        /// C `short`.
         pub s_115: i16,
-        /// C `int`.
         pub i_115: i32,
-        /// C `long long`.
         pub l_115: i64,
-        /// C `char`.
         pub c_116: i8,
-        /// Padding.
         pub __padding_116: __skel::Padding<1>,
-        /// C `short`.
         pub s_116: i16,
-        /// C `int`.
         pub i_116: i32,
-        /// C `long long`.
         pub l_116: i64,
-        /// C `char`.
         pub c_117: i8,
-        /// Padding.
         pub __padding_117: __skel::Padding<1>,
-        /// C `short`.
         pub s_117: i16,
-        /// C `int`.
         pub i_117: i32,
-        /// C `long long`.
         pub l_117: i64,
-        /// C `char`.
         pub c_118: i8,
-        /// Padding.
         pub __padding_118: __skel::Padding<1>,
-        /// C `short`.
         pub s_118: i16,
-        /// C `int`.
         pub i_118: i32,
-        /// C `long long`.
         pub l_118: i64,
-        /// C `char`.
         pub c_119: i8,
-        /// Padding.
         pub __padding_119: __skel::Padding<1>,
-        /// C `short`.
         pub s_119: i16,
-        /// C `int`.
         pub i_119: i32,
-        /// C `long long`.
         pub l_119: i64,
-        /// C `char`.
         pub c_120: i8,
-        /// Padding.
         pub __padding_120: __skel::Padding<1>,
-        /// C `short`.
         pub s_120: i16,
-        /// C `int`.
         pub i_120: i32,
-        /// C `long long`.
         pub l_120: i64,
-        /// C `char`.
         pub c_121: i8,
-        /// Padding.
         pub __padding_121: __skel::Padding<1>,
-        /// C `short`.
         pub s_121: i16,
-        /// C `int`.
         pub i_121: i32,
-        /// C `long long`.
         pub l_121: i64,
-        /// C `char`.
         pub c_122: i8,
-        /// Padding.
         pub __padding_122: __skel::Padding<1>,
-        /// C `short`.
         pub s_122: i16,
-        /// C `int`.
         pub i_122: i32,
-        /// C `long long`.
         pub l_122: i64,
-        /// C `char`.
         pub c_123: i8,
-        /// Padding.
         pub __padding_123: __skel::Padding<1>,
-        /// C `short`.
         pub s_123: i16,
-        /// C `int`.
         pub i_123: i32,
-        /// C `long long`.
         pub l_123: i64,
-        /// C `char`.
         pub c_124: i8,
-        /// Padding.
         pub __padding_124: __skel::Padding<1>,
-        /// C `short`.
         pub s_124: i16,
-        /// C `int`.
         pub i_124: i32,
-        /// C `long long`.
         pub l_124: i64,
-        /// C `char`.
         pub c_125: i8,
-        /// Padding.
         pub __padding_125: __skel::Padding<1>,
-        /// C `short`.
         pub s_125: i16,
-        /// C `int`.
         pub i_125: i32,
-        /// C `long long`.
         pub l_125: i64,
-        /// C `char`.
         pub c_126: i8,
-        /// Padding.
         pub __padding_126: __skel::Padding<1>,
-        /// C `short`.
         pub s_126: i16,
-        /// C `int`.
         pub i_126: i32,
-        /// C `long long`.
         pub l_126: i64,
-        /// C `char`.
         pub c_127: i8,
-        /// Padding.
         pub __padding_127: __skel::Padding<1>,
-        /// C `short`.
         pub s_127: i16,
-        /// C `int`.
         pub i_127: i32,
-        /// C `long long`.
         pub l_127: i64,
-        /// C `char`.
         pub c_128: i8,
-        /// Padding.
         pub __padding_128: __skel::Padding<1>,
-        /// C `short`.
         pub s_128: i16,
-        /// C `int`.
         pub i_128: i32,
-        /// C `long long`.
         pub l_128: i64,
-        /// C `char`.
         pub c_129: i8,
-        /// Padding.
         pub __padding_129: __skel::Padding<1>,
-        /// C `short`.
         pub s_129: i16,
-        /// C `int`.
         pub i_129: i32,
-        /// C `long long`.
         pub l_129: i64,
-        /// C `char`.
         pub c_130: i8,
-        /// Padding.
         pub __padding_130: __skel::Padding<1>,
-        /// C `short`.
         pub s_130: i16,
-        /// C `int`.
         pub i_130: i32,
-        /// C `long long`.
         pub l_130: i64,
-        /// C `char`.
         pub c_131: i8,
-        /// Padding.
         pub __padding_131: __skel::Padding<1>,
-        /// C `short`.
         pub s_131: i16,
-        /// C `int`.
         pub i_131: i32,
-        /// C `long long`.
         pub l_131: i64,
-        /// C `char`.
         pub c_132: i8,
-        /// Padding.
         pub __padding_132: __skel::Padding<1>,
-        /// C `short`.
         pub s_132: i16,
-        /// C `int`.
         pub i_132: i32,
-        /// C `long long`.
         pub l_132: i64,
-        /// C `char`.
         pub c_133: i8,
-        /// Padding.
         pub __padding_133: __skel::Padding<1>,
-        /// C `short`.
         pub s_133: i16,
-        /// C `int`.
         pub i_133: i32,
-        /// C `long long`.
         pub l_133: i64,
-        /// C `char`.
         pub c_134: i8,
-        /// Padding.
         pub __padding_134: __skel::Padding<1>,
-        /// C `short`.
         pub s_134: i16,
-        /// C `int`.
         pub i_134: i32,
-        /// C `long long`.
         pub l_134: i64,
-        /// C `char`.
         pub c_135: i8,
-        /// Padding.
         pub __padding_135: __skel::Padding<1>,
-        /// C `short`.
         pub s_135: i16,
-        /// C `int`.
         pub i_135: i32,
-        /// C `long long`.
         pub l_135: i64,
-        /// C `char`.
         pub c_136: i8,
-        /// Padding.
         pub __padding_136: __skel::Padding<1>,
-        /// C `short`.
         pub s_136: i16,
-        /// C `int`.
         pub i_136: i32,
-        /// C `long long`.
         pub l_136: i64,
-        /// C `char`.
         pub c_137: i8,
-        /// Padding.
         pub __padding_137: __skel::Padding<1>,
-        /// C `short`.
         pub s_137: i16,
-        /// C `int`.
         pub i_137: i32,
-        /// C `long long`.
         pub l_137: i64,
-        /// C `char`.
         pub c_138: i8,
-        /// Padding.
         pub __padding_138: __skel::Padding<1>,
-        /// C `short`.
         pub s_138: i16,
-        /// C `int`.
         pub i_138: i32,
-        /// C `long long`.
         pub l_138: i64,
-        /// C `char`.
         pub c_139: i8,
-        /// Padding.
         pub __padding_139: __skel::Padding<1>,
-        /// C `short`.
         pub s_139: i16,
-        /// C `int`.
         pub i_139: i32,
-        /// C `long long`.
         pub l_139: i64,
-        /// C `char`.
         pub c_140: i8,
-        /// Padding.
         pub __padding_140: __skel::Padding<1>,
-        /// C `short`.
         pub s_140: i16,
-        /// C `int`.
         pub i_140: i32,
-        /// C `long long`.
         pub l_140: i64,
-        /// C `char`.
         pub c_141: i8,
-        /// Padding.
         pub __padding_141: __skel::Padding<1>,
-        /// C `short`.
         pub s_141: i16,
-        /// C `int`.
         pub i_141: i32,
-        /// C `long long`.
         pub l_141: i64,
-        /// C `char`.
         pub c_142: i8,
-        /// Padding.
         pub __padding_142: __skel::Padding<1>,
-        /// C `short`.
         pub s_142: i16,
-        /// C `int`.
         pub i_142: i32,
-        /// C `long long`.
         pub l_142: i64,
-        /// C `char`.
         pub c_143: i8,
-        /// Padding.
         pub __padding_143: __skel::Padding<1>,
-        /// C `short`.
         pub s_143: i16,
-        /// C `int`.
         pub i_143: i32,
-        /// C `long long`.
         pub l_143: i64,
-        /// C `char`.
         pub c_144: i8,
-        /// Padding.
         pub __padding_144: __skel::Padding<1>,
-        /// C `short`.
         pub s_144: i16,
-        /// C `int`.
         pub i_144: i32,
-        /// C `long long`.
         pub l_144: i64,
-        /// C `char`.
         pub c_145: i8,
-        /// Padding.
         pub __padding_145: __skel::Padding<1>,
-        /// C `short`.
         pub s_145: i16,
-        /// C `int`.
         pub i_145: i32,
-        /// C `long long`.
         pub l_145: i64,
-        /// C `char`.
         pub c_146: i8,
-        /// Padding.
         pub __padding_146: __skel::Padding<1>,
-        /// C `short`.
         pub s_146: i16,
-        /// C `int`.
         pub i_146: i32,
-        /// C `long long`.
         pub l_146: i64,
-        /// C `char`.
         pub c_147: i8,
-        /// Padding.
         pub __padding_147: __skel::Padding<1>,
-        /// C `short`.
         pub s_147: i16,
-        /// C `int`.
         pub i_147: i32,
-        /// C `long long`.
         pub l_147: i64,
-        /// C `char`.
         pub c_148: i8,
-        /// Padding.
         pub __padding_148: __skel::Padding<1>,
-        /// C `short`.
         pub s_148: i16,
-        /// C `int`.
         pub i_148: i32,
-        /// C `long long`.
         pub l_148: i64,
-        /// C `char`.
         pub c_149: i8,
-        /// Padding.
         pub __padding_149: __skel::Padding<1>,
-        /// C `short`.
         pub s_149: i16,
-        /// C `int`.
         pub i_149: i32,
-        /// C `long long`.
         pub l_149: i64,
-        /// C `char`.
         pub c_150: i8,
-        /// Padding.
         pub __padding_150: __skel::Padding<1>,
-        /// C `short`.
         pub s_150: i16,
-        /// C `int`.
         pub i_150: i32,
-        /// C `long long`.
         pub l_150: i64,
-        /// C `char`.
         pub c_151: i8,
-        /// Padding.
         pub __padding_151: __skel::Padding<1>,
-        /// C `short`.
         pub s_151: i16,
-        /// C `int`.
         pub i_151: i32,
-        /// C `long long`.
         pub l_151: i64,
-        /// C `char`.
         pub c_152: i8,
-        /// Padding.
         pub __padding_152: __skel::Padding<1>,
-        /// C `short`.
         pub s_152: i16,
-        /// C `int`.
         pub i_152: i32,
-        /// C `long long`.
         pub l_152: i64,
-        /// C `char`.
         pub c_153: i8,
-        /// Padding.
         pub __padding_153: __skel::Padding<1>,
-        /// C `short`.
         pub s_153: i16,
-        /// C `int`.
         pub i_153: i32,
-        /// C `long long`.
         pub l_153: i64,
-        /// C `char`.
         pub c_154: i8,
-        /// Padding.
         pub __padding_154: __skel::Padding<1>,
-        /// C `short`.
         pub s_154: i16,
-        /// C `int`.
         pub i_154: i32,
-        /// C `long long`.
         pub l_154: i64,
-        /// C `char`.
         pub c_155: i8,
-        /// Padding.
         pub __padding_155: __skel::Padding<1>,
-        /// C `short`.
         pub s_155: i16,
-        /// C `int`.
         pub i_155: i32,
-        /// C `long long`.
         pub l_155: i64,
-        /// C `char`.
         pub c_156: i8,
-        /// Padding.
         pub __padding_156: __skel::Padding<1>,
-        /// C `short`.
         pub s_156: i16,
-        /// C `int`.
         pub i_156: i32,
-        /// C `long long`.
         pub l_156: i64,
-        /// C `char`.
         pub c_157: i8,
-        /// Padding.
         pub __padding_157: __skel::Padding<1>,
-        /// C `short`.
         pub s_157: i16,
-        /// C `int`.
         pub i_157: i32,
-        /// C `long long`.
         pub l_157: i64,
-        /// C `char`.
         pub c_158: i8,
-        /// Padding.
         pub __padding_158: __skel::Padding<1>,
-        /// C `short`.
         pub s_158: i16,
-        /// C `int`.
         pub i_158: i32,
-        /// C `long long`.
         pub l_158: i64,
-        /// C `char`.
         pub c_159: i8,
-        /// Padding.
         pub __padding_159: __skel::Padding<1>,
-        /// C `short`.
         pub s_159: i16,
-        /// C `int`.
         pub i_159: i32,
-        /// C `long long`.
         pub l_159: i64,
-        /// C `char`.
         pub c_160: i8,
-        /// Padding.
         pub __padding_160: __skel::Padding<1>,
-        /// C `short`.
         pub s_160: i16,
-        /// C `int`.
         pub i_160: i32,
-        /// C `long long`.
         pub l_160: i64,
-        /// C `char`.
         pub c_161: i8,
-        /// Padding.
         pub __padding_161: __skel::Padding<1>,
-        /// C `short`.
         pub s_161: i16,
-        /// C `int`.
         pub i_161: i32,
-        /// C `long long`.
         pub l_161: i64,
-        /// C `char`.
         pub c_162: i8,
-        /// Padding.
         pub __padding_162: __skel::Padding<1>,
-        /// C `short`.
         pub s_162: i16,
-        /// C `int`.
         pub i_162: i32,
-        /// C `long long`.
         pub l_162: i64,
-        /// C `char`.
         pub c_163: i8,
-        /// Padding.
         pub __padding_163: __skel::Padding<1>,
-        /// C `short`.
         pub s_163: i16,
-        /// C `int`.
         pub i_163: i32,
-        /// C `long long`.
         pub l_163: i64,
-        /// C `char`.
         pub c_164: i8,
-        /// Padding.
         pub __padding_164: __skel::Padding<1>,
-        /// C `short`.
         pub s_164: i16,
-        /// C `int`.
         pub i_164: i32,
-        /// C `long long`.
         pub l_164: i64,
-        /// C `char`.
         pub c_165: i8,
-        /// Padding.
         pub __padding_165: __skel::Padding<1>,
-        /// C `short`.
         pub s_165: i16,
-        /// C `int`.
         pub i_165: i32,
-        /// C `long long`.
         pub l_165: i64,
-        /// C `char`.
         pub c_166: i8,
-        /// Padding.
         pub __padding_166: __skel::Padding<1>,
-        /// C `short`.
         pub s_166: i16,
-        /// C `int`.
         pub i_166: i32,
-        /// C `long long`.
         pub l_166: i64,
-        /// C `char`.
         pub c_167: i8,
-        /// Padding.
         pub __padding_167: __skel::Padding<1>,
-        /// C `short`.
         pub s_167: i16,
-        /// C `int`.
         pub i_167: i32,
-        /// C `long long`.
         pub l_167: i64,
-        /// C `char`.
         pub c_168: i8,
-        /// Padding.
         pub __padding_168: __skel::Padding<1>,
-        /// C `short`.
         pub s_168: i16,
-        /// C `int`.
         pub i_168: i32,
-        /// C `long long`.
         pub l_168: i64,
-        /// C `char`.
         pub c_169: i8,
-        /// Padding.
         pub __padding_169: __skel::Padding<1>,
-        /// C `short`.
         pub s_169: i16,
-        /// C `int`.
         pub i_169: i32,
-        /// C `long long`.
         pub l_169: i64,
-        /// C `char`.
         pub c_170: i8,
-        /// Padding.
         pub __padding_170: __skel::Padding<1>,
-        /// C `short`.
         pub s_170: i16,
-        /// C `int`.
         pub i_170: i32,
-        /// C `long long`.
         pub l_170: i64,
-        /// C `char`.
         pub c_171: i8,
-        /// Padding.
         pub __padding_171: __skel::Padding<1>,
-        /// C `short`.
         pub s_171: i16,
-        /// C `int`.
         pub i_171: i32,
-        /// C `long long`.
         pub l_171: i64,
-        /// C `char`.
         pub c_172: i8,
-        /// Padding.
         pub __padding_172: __skel::Padding<1>,
-        /// C `short`.
         pub s_172: i16,
-        /// C `int`.
         pub i_172: i32,
-        /// C `long long`.
         pub l_172: i64,
-        /// C `char`.
         pub c_173: i8,
-        /// Padding.
         pub __padding_173: __skel::Padding<1>,
-        /// C `short`.
         pub s_173: i16,
-        /// C `int`.
         pub i_173: i32,
-        /// C `long long`.
         pub l_173: i64,
-        /// C `char`.
         pub c_174: i8,
-        /// Padding.
         pub __padding_174: __skel::Padding<1>,
-        /// C `short`.
         pub s_174: i16,
-        /// C `int`.
         pub i_174: i32,
-        /// C `long long`.
         pub l_174: i64,
-        /// C `char`.
         pub c_175: i8,
-        /// Padding.
         pub __padding_175: __skel::Padding<1>,
-        /// C `short`.
         pub s_175: i16,
-        /// C `int`.
         pub i_175: i32,
-        /// C `long long`.
         pub l_175: i64,
-        /// C `char`.
         pub c_176: i8,
-        /// Padding.
         pub __padding_176: __skel::Padding<1>,
-        /// C `short`.
         pub s_176: i16,
-        /// C `int`.
         pub i_176: i32,
-        /// C `long long`.
         pub l_176: i64,
-        /// C `char`.
         pub c_177: i8,
-        /// Padding.
         pub __padding_177: __skel::Padding<1>,
-        /// C `short`.
         pub s_177: i16,
-        /// C `int`.
         pub i_177: i32,
-        /// C `long long`.
         pub l_177: i64,
-        /// C `char`.
         pub c_178: i8,
-        /// Padding.
         pub __padding_178: __skel::Padding<1>,
-        /// C `short`.
         pub s_178: i16,
-        /// C `int`.
         pub i_178: i32,
-        /// C `long long`.
         pub l_178: i64,
-        /// C `char`.
         pub c_179: i8,
-        /// Padding.
         pub __padding_179: __skel::Padding<1>,
-        /// C `short`.
         pub s_179: i16,
-        /// C `int`.
         pub i_179: i32,
-        /// C `long long`.
         pub l_179: i64,
-        /// C `char`.
         pub c_180: i8,
-        /// Padding.
         pub __padding_180: __skel::Padding<1>,
-        /// C `short`.
         pub s_180: i16,
-        /// C `int`.
         pub i_180: i32,
-        /// C `long long`.
         pub l_180: i64,
-        /// C `char`.
         pub c_181: i8,
-        /// Padding.
         pub __padding_181: __skel::Padding<1>,
-        /// C `short`.
         pub s_181: i16,
-        /// C `int`.
         pub i_181: i32,
-        /// C `long long`.
         pub l_181: i64,
-        /// C `char`.
         pub c_182: i8,
-        /// Padding.
         pub __padding_182: __skel::Padding<1>,
-        /// C `short`.
         pub s_182: i16,
-        /// C `int`.
         pub i_182: i32,
-        /// C `long long`.
         pub l_182: i64,
-        /// C `char`.
         pub c_183: i8,
-        /// Padding.
         pub __padding_183: __skel::Padding<1>,
-        /// C `short`.
         pub s_183: i16,
-        /// C `int`.
         pub i_183: i32,
-        /// C `long long`.
         pub l_183: i64,
-        /// C `char`.
         pub c_184: i8,
-        /// Padding.
         pub __padding_184: __skel::Padding<1>,
-        /// C `short`.
         pub s_184: i16,
-        /// C `int`.
         pub i_184: i32,
-        /// C `long long`.
         pub l_184: i64,
-        /// C `char`.
         pub c_185: i8,
-        /// Padding.
         pub __padding_185: __skel::Padding<1>,
-        /// C `short`.
         pub s_185: i16,
-        /// C `int`.
         pub i_185: i32,
-        /// C `long long`.
         pub l_185: i64,
-        /// C `char`.
         pub c_186: i8,
-        /// Padding.
         pub __padding_186: __skel::Padding<1>,
-        /// C `short`.
         pub s_186: i16,
-        /// C `int`.
         pub i_186: i32,
-        /// C `long long`.
         pub l_186: i64,
-        /// C `char`.
         pub c_187: i8,
-        /// Padding.
         pub __padding_187: __skel::Padding<1>,
-        /// C `short`.
         pub s_187: i16,
-        /// C `int`.
         pub i_187: i32,
-        /// C `long long`.
         pub l_187: i64,
-        /// C `char`.
         pub c_188: i8,
-        /// Padding.
         pub __padding_188: __skel::Padding<1>,
-        /// C `short`.
         pub s_188: i16,
-        /// C `int`.
         pub i_188: i32,
-        /// C `long long`.
         pub l_188: i64,
-        /// C `char`.
         pub c_189: i8,
-        /// Padding.
         pub __padding_189: __skel::Padding<1>,
-        /// C `short`.
         pub s_189: i16,
-        /// C `int`.
         pub i_189: i32,
-        /// C `long long`.
         pub l_189: i64,
-        /// C `char`.
         pub c_190: i8,
-        /// Padding.
         pub __padding_190: __skel::Padding<1>,
-        /// C `short`.
         pub s_190: i16,
-        /// C `int`.
         pub i_190: i32,
-        /// C `long long`.
         pub l_190: i64,
-        /// C `char`.
         pub c_191: i8,
-        /// Padding.
         pub __padding_191: __skel::Padding<1>,
-        /// C `short`.
         pub s_191: i16,
-        /// C `int`.
         pub i_191: i32,
-        /// C `long long`.
         pub l_191: i64,
-        /// C `char`.
         pub c_192: i8,
-        /// Padding.
         pub __padding_192: __skel::Padding<1>,
-        /// C `short`.
         pub s_192: i16,
-        /// C `int`.
         pub i_192: i32,
-        /// C `long long`.
         pub l_192: i64,
-        /// C `char`.
         pub c_193: i8,
-        /// Padding.
         pub __padding_193: __skel::Padding<1>,
-        /// C `short`.
         pub s_193: i16,
-        /// C `int`.
         pub i_193: i32,
-        /// C `long long`.
         pub l_193: i64,
-        /// C `char`.
         pub c_194: i8,
-        /// Padding.
         pub __padding_194: __skel::Padding<1>,
-        /// C `short`.
         pub s_194: i16,
-        /// C `int`.
         pub i_194: i32,
-        /// C `long long`.
         pub l_194: i64,
-        /// C `char`.
         pub c_195: i8,
-        /// Padding.
         pub __padding_195: __skel::Padding<1>,
-        /// C `short`.
         pub s_195: i16,
-        /// C `int`.
         pub i_195: i32,
-        /// C `long long`.
         pub l_195: i64,
-        /// C `char`.
         pub c_196: i8,
-        /// Padding.
         pub __padding_196: __skel::Padding<1>,
-        /// C `short`.
         pub s_196: i16,
-        /// C `int`.
         pub i_196: i32,
-        /// C `long long`.
         pub l_196: i64,
-        /// C `char`.
         pub c_197: i8,
-        /// Padding.
         pub __padding_197: __skel::Padding<1>,
-        /// C `short`.
         pub s_197: i16,
-        /// C `int`.
         pub i_197: i32,
-        /// C `long long`.
         pub l_197: i64,
-        /// C `char`.
         pub c_198: i8,
-        /// Padding.
         pub __padding_198: __skel::Padding<1>,
-        /// C `short`.
         pub s_198: i16,
-        /// C `int`.
         pub i_198: i32,
-        /// C `long long`.
         pub l_198: i64,
-        /// C `char`.
         pub c_199: i8,
-        /// Padding.
         pub __padding_199: __skel::Padding<1>,
-        /// C `short`.
         pub s_199: i16,
-        /// C `int`.
         pub i_199: i32,
-        /// C `long long`.
         pub l_199: i64,
-        /// C `char`.
         pub c_200: i8,
-        /// Padding.
         pub __padding_200: __skel::Padding<1>,
-        /// C `short`.
         pub s_200: i16,
-        /// C `int`.
         pub i_200: i32,
-        /// C `long long`.
         pub l_200: i64,
-        /// C `char`.
         pub c_201: i8,
-        /// Padding.
         pub __padding_201: __skel::Padding<1>,
-        /// C `short`.
         pub s_201: i16,
-        /// C `int`.
         pub i_201: i32,
-        /// C `long long`.
         pub l_201: i64,
-        /// C `char`.
         pub c_202: i8,
-        /// Padding.
         pub __padding_202: __skel::Padding<1>,
-        /// C `short`.
         pub s_202: i16,
-        /// C `int`.
         pub i_202: i32,
-        /// C `long long`.
         pub l_202: i64,
-        /// C `char`.
         pub c_203: i8,
-        /// Padding.
         pub __padding_203: __skel::Padding<1>,
-        /// C `short`.
         pub s_203: i16,
-        /// C `int`.
         pub i_203: i32,
-        /// C `long long`.
         pub l_203: i64,
-        /// C `char`.
         pub c_204: i8,
-        /// Padding.
         pub __padding_204: __skel::Padding<1>,
-        /// C `short`.
         pub s_204: i16,
-        /// C `int`.
         pub i_204: i32,
-        /// C `long long`.
         pub l_204: i64,
-        /// C `char`.
         pub c_205: i8,
-        /// Padding.
         pub __padding_205: __skel::Padding<1>,
-        /// C `short`.
         pub s_205: i16,
-        /// C `int`.
         pub i_205: i32,
-        /// C `long long`.
         pub l_205: i64,
-        /// C `char`.
         pub c_206: i8,
-        /// Padding.
         pub __padding_206: __skel::Padding<1>,
-        /// C `short`.
         pub s_206: i16,
-        /// C `int`.
         pub i_206: i32,
-        /// C `long long`.
         pub l_206: i64,
-        /// C `char`.
         pub c_207: i8,
-        /// Padding.
         pub __padding_207: __skel::Padding<1>,
-        /// C `short`.
         pub s_207: i16,
-        /// C `int`.
         pub i_207: i32,
-        /// C `long long`.
         pub l_207: i64,
-        /// C `char`.
         pub c_208: i8,
-        /// Padding.
         pub __padding_208: __skel::Padding<1>,
-        /// C `short`.
         pub s_208: i16,
-        /// C `int`.
         pub i_208: i32,
-        /// C `long long`.
         pub l_208: i64,
-        /// C `char`.
         pub c_209: i8,
-        /// Padding.
         pub __padding_209: __skel::Padding<1>,
-        /// C `short`.
         pub s_209: i16,
-        /// C `int`.
         pub i_209: i32,
-        /// C `long long`.
         pub l_209: i64,
-        /// C `char`.
         pub c_210: i8,
-        /// Padding.
         pub __padding_210: __skel::Padding<1>,
-        /// C `short`.
         pub s_210: i16,
-        /// C `int`.
         pub i_210: i32,
-        /// C `long long`.
         pub l_210: i64,
-        /// C `char`.
         pub c_211: i8,
-        /// Padding.
         pub __padding_211: __skel::Padding<1>,
-        /// C `short`.
         pub s_211: i16,
-        /// C `int`.
         pub i_211: i32,
-        /// C `long long`.
         pub l_211: i64,
-        /// C `char`.
         pub c_212: i8,
-        /// Padding.
         pub __padding_212: __skel::Padding<1>,
-        /// C `short`.
         pub s_212: i16,
-        /// C `int`.
         pub i_212: i32,
-        /// C `long long`.
         pub l_212: i64,
-        /// C `char`.
         pub c_213: i8,
-        /// Padding.
         pub __padding_213: __skel::Padding<1>,
-        /// C `short`.
         pub s_213: i16,
-        /// C `int`.
         pub i_213: i32,
-        /// C `long long`.
         pub l_213: i64,
-        /// C `char`.
         pub c_214: i8,
-        /// Padding.
         pub __padding_214: __skel::Padding<1>,
-        /// C `short`.
         pub s_214: i16,
-        /// C `int`.
         pub i_214: i32,
-        /// C `long long`.
         pub l_214: i64,
-        /// C `char`.
         pub c_215: i8,
-        /// Padding.
         pub __padding_215: __skel::Padding<1>,
-        /// C `short`.
         pub s_215: i16,
-        /// C `int`.
         pub i_215: i32,
-        /// C `long long`.
         pub l_215: i64,
-        /// C `char`.
         pub c_216: i8,
-        /// Padding.
         pub __padding_216: __skel::Padding<1>,
-        /// C `short`.
         pub s_216: i16,
-        /// C `int`.
         pub i_216: i32,
-        /// C `long long`.
         pub l_216: i64,
-        /// C `char`.
         pub c_217: i8,
-        /// Padding.
         pub __padding_217: __skel::Padding<1>,
-        /// C `short`.
         pub s_217: i16,
-        /// C `int`.
         pub i_217: i32,
-        /// C `long long`.
         pub l_217: i64,
-        /// C `char`.
         pub c_218: i8,
-        /// Padding.
         pub __padding_218: __skel::Padding<1>,
-        /// C `short`.
         pub s_218: i16,
-        /// C `int`.
         pub i_218: i32,
-        /// C `long long`.
         pub l_218: i64,
-        /// C `char`.
         pub c_219: i8,
-        /// Padding.
         pub __padding_219: __skel::Padding<1>,
-        /// C `short`.
         pub s_219: i16,
-        /// C `int`.
         pub i_219: i32,
-        /// C `long long`.
         pub l_219: i64,
-        /// C `char`.
         pub c_220: i8,
-        /// Padding.
         pub __padding_220: __skel::Padding<1>,
-        /// C `short`.
         pub s_220: i16,
-        /// C `int`.
         pub i_220: i32,
-        /// C `long long`.
         pub l_220: i64,
-        /// C `char`.
         pub c_221: i8,
-        /// Padding.
         pub __padding_221: __skel::Padding<1>,
-        /// C `short`.
         pub s_221: i16,
-        /// C `int`.
         pub i_221: i32,
-        /// C `long long`.
         pub l_221: i64,
-        /// C `char`.
         pub c_222: i8,
-        /// Padding.
         pub __padding_222: __skel::Padding<1>,
-        /// C `short`.
         pub s_222: i16,
-        /// C `int`.
         pub i_222: i32,
-        /// C `long long`.
         pub l_222: i64,
-        /// C `char`.
         pub c_223: i8,
-        /// Padding.
         pub __padding_223: __skel::Padding<1>,
-        /// C `short`.
         pub s_223: i16,
-        /// C `int`.
         pub i_223: i32,
-        /// C `long long`.
         pub l_223: i64,
-        /// C `char`.
         pub c_224: i8,
-        /// Padding.
         pub __padding_224: __skel::Padding<1>,
-        /// C `short`.
         pub s_224: i16,
-        /// C `int`.
         pub i_224: i32,
-        /// C `long long`.
         pub l_224: i64,
-        /// C `char`.
         pub c_225: i8,
-        /// Padding.
         pub __padding_225: __skel::Padding<1>,
-        /// C `short`.
         pub s_225: i16,
-        /// C `int`.
         pub i_225: i32,
-        /// C `long long`.
         pub l_225: i64,
-        /// C `char`.
         pub c_226: i8,
-        /// Padding.
         pub __padding_226: __skel::Padding<1>,
-        /// C `short`.
         pub s_226: i16,
-        /// C `int`.
         pub i_226: i32,
-        /// C `long long`.
         pub l_226: i64,
-        /// C `char`.
         pub c_227: i8,
-        /// Padding.
         pub __padding_227: __skel::Padding<1>,
-        /// C `short`.
         pub s_227: i16,
-        /// C `int`.
         pub i_227: i32,
-        /// C `long long`.
         pub l_227: i64,
-        /// C `char`.
         pub c_228: i8,
-        /// Padding.
         pub __padding_228: __skel::Padding<1>,
-        /// C `short`.
         pub s_228: i16,
-        /// C `int`.
         pub i_228: i32,
-        /// C `long long`.
         pub l_228: i64,
-        /// C `char`.
         pub c_229: i8,
-        /// Padding.
         pub __padding_229: __skel::Padding<1>,
-        /// C `short`.
         pub s_229: i16,
-        /// C `int`.
         pub i_229: i32,
-        /// C `long long`.
         pub l_229: i64,
-        /// C `char`.
         pub c_230: i8,
-        /// Padding.
         pub __padding_230: __skel::Padding<1>,
-        /// C `short`.
         pub s_230: i16,
-        /// C `int`.
         pub i_230: i32,
-        /// C `long long`.
         pub l_230: i64,
-        /// C `char`.
         pub c_231: i8,
-        /// Padding.
         pub __padding_231: __skel::Padding<1>,
-        /// C `short`.
         pub s_231: i16,
-        /// C `int`.
         pub i_231: i32,
-        /// C `long long`.
         pub l_231: i64,
-        /// C `char`.
         pub c_232: i8,
-        /// Padding.
         pub __padding_232: __skel::Padding<1>,
-        /// C `short`.
         pub s_232: i16,
-        /// C `int`.
         pub i_232: i32,
-        /// C `long long`.
         pub l_232: i64,
-        /// C `char`.
         pub c_233: i8,
-        /// Padding.
         pub __padding_233: __skel::Padding<1>,
-        /// C `short`.
         pub s_233: i16,
-        /// C `int`.
         pub i_233: i32,
-        /// C `long long`.
         pub l_233: i64,
-        /// C `char`.
         pub c_234: i8,
-        /// Padding.
         pub __padding_234: __skel::Padding<1>,
-        /// C `short`.
         pub s_234: i16,
-        /// C `int`.
         pub i_234: i32,
-        /// C `long long`.
         pub l_234: i64,
-        /// C `char`.
         pub c_235: i8,
-        /// Padding.
         pub __padding_235: __skel::Padding<1>,
-        /// C `short`.
         pub s_235: i16,
-        /// C `int`.
         pub i_235: i32,
-        /// C `long long`.
         pub l_235: i64,
-        /// C `char`.
         pub c_236: i8,
-        /// Padding.
         pub __padding_236: __skel::Padding<1>,
-        /// C `short`.
         pub s_236: i16,
-        /// C `int`.
         pub i_236: i32,
-        /// C `long long`.
         pub l_236: i64,
-        /// C `char`.
         pub c_237: i8,
-        /// Padding.
         pub __padding_237: __skel::Padding<1>,
-        /// C `short`.
         pub s_237: i16,
-        /// C `int`.
         pub i_237: i32,
-        /// C `long long`.
         pub l_237: i64,
-        /// C `char`.
         pub c_238: i8,
-        /// Padding.
         pub __padding_238: __skel::Padding<1>,
-        /// C `short`.
         pub s_238: i16,
-        /// C `int`.
         pub i_238: i32,
-        /// C `long long`.
         pub l_238: i64,
-        /// C `char`.
         pub c_239: i8,
-        /// Padding.
         pub __padding_239: __skel::Padding<1>,
-        /// C `short`.
         pub s_239: i16,
-        /// C `int`.
         pub i_239: i32,
-        /// C `long long`.
         pub l_239: i64,
-        /// C `char`.
         pub c_240: i8,
-        /// Padding.
         pub __padding_240: __skel::Padding<1>,
-        /// C `short`.
         pub s_240: i16,
-        /// C `int`.
         pub i_240: i32,
-        /// C `long long`.
         pub l_240: i64,
-        /// C `char`.
         pub c_241: i8,
-        /// Padding.
         pub __padding_241: __skel::Padding<1>,
-        /// C `short`.
         pub s_241: i16,
-        /// C `int`.
         pub i_241: i32,
-        /// C `long long`.
         pub l_241: i64,
-        /// C `char`.
         pub c_242: i8,
-        /// Padding.
         pub __padding_242: __skel::Padding<1>,
-        /// C `short`.
         pub s_242: i16,
-        /// C `int`.
         pub i_242: i32,
-        /// C `long long`.
         pub l_242: i64,
-        /// C `char`.
         pub c_243: i8,
-        /// Padding.
         pub __padding_243: __skel::Padding<1>,
-        /// C `short`.
         pub s_243: i16,
-        /// C `int`.
         pub i_243: i32,
-        /// C `long long`.
         pub l_243: i64,
-        /// C `char`.
         pub c_244: i8,
-        /// Padding.
         pub __padding_244: __skel::Padding<1>,
-        /// C `short`.
         pub s_244: i16,
-        /// C `int`.
         pub i_244: i32,
-        /// C `long long`.
         pub l_244: i64,
-        /// C `char`.
         pub c_245: i8,
-        /// Padding.
         pub __padding_245: __skel::Padding<1>,
-        /// C `short`.
         pub s_245: i16,
-        /// C `int`.
         pub i_245: i32,
-        /// C `long long`.
         pub l_245: i64,
-        /// C `char`.
         pub c_246: i8,
-        /// Padding.
         pub __padding_246: __skel::Padding<1>,
-        /// C `short`.
         pub s_246: i16,
-        /// C `int`.
         pub i_246: i32,
-        /// C `long long`.
         pub l_246: i64,
-        /// C `char`.
         pub c_247: i8,
-        /// Padding.
         pub __padding_247: __skel::Padding<1>,
-        /// C `short`.
         pub s_247: i16,
-        /// C `int`.
         pub i_247: i32,
-        /// C `long long`.
         pub l_247: i64,
-        /// C `char`.
         pub c_248: i8,
-        /// Padding.
         pub __padding_248: __skel::Padding<1>,
-        /// C `short`.
         pub s_248: i16,
-        /// C `int`.
         pub i_248: i32,
-        /// C `long long`.
         pub l_248: i64,
-        /// C `char`.
         pub c_249: i8,
-        /// Padding.
         pub __padding_249: __skel::Padding<1>,
-        /// C `short`.
         pub s_249: i16,
-        /// C `int`.
         pub i_249: i32,
-        /// C `long long`.
         pub l_249: i64,
     }
     __skel::layout!(

@@ -14,22 +14,23 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u32`.
         pub verbose: u32,
     }
     __skel::layout!(unsafe plain rodata : 4, 4; verbose 0;);
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub counter: u64,
     }
     __skel::layout!(unsafe plain bss : 8, 8; counter 0;);
     /// Shadow of `struct tcp_congestion_ops` for struct_ops map `cc` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct tcp_congestion_ops<'obj> {
         /// C `__u32 (*)(struct sock *)`.
         pub ssthresh: __skel::Slot<'obj>,
@@ -39,9 +40,7 @@ pub mod types {
         pub undo_cwnd: __skel::Slot<'obj>,
         /// C `char[16]`.
         pub name: __skel::CharArray<16>,
-        /// C `__u32`.
         pub flags: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
@@ -52,10 +51,9 @@ pub mod types {
     /// C type `struct event`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct event {
-        /// C `__u32`.
         pub cwnd: u32,
-        /// C `__u32`.
         pub acked: u32,
     }
     __skel::layout!(unsafe plain event : 8, 4; cwnd 0, acked 4;);

@@ -14,16 +14,15 @@ pub mod types {
     /// Data section `.data`. The section holds 130 bytes; the view rounds up to 136 for alignment (libbpf backs sections with whole pages).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
         /// C `_Bool`.
         pub enabled: __skel::CBool,
-        /// Padding.
         pub __padding_0: __skel::Padding<3>,
         /// C `enum mode`.
         pub mode: mode,
         /// C `enum sign_e`.
         pub sign: sign_e,
-        /// Padding.
         pub __padding_1: __skel::Padding<4>,
         /// C `enum wide_neg`.
         pub wide_neg: wide_neg,
@@ -41,13 +40,10 @@ pub mod types {
         pub rec: packed_rec,
         /// C `char[12]`.
         pub greeting: __skel::CharArray<12>,
-        /// Padding.
         pub __padding_2: __skel::Padding<3>,
         /// C `struct task_struct___old`.
         pub old: task_struct___old,
-        /// C `__u8[5]`.
         pub bytes: [u8; 5],
-        /// Padding.
         pub __padding_3: __skel::Padding<7>,
         /// C `foo`.
         pub typedef_anon: foo,
@@ -55,7 +51,6 @@ pub mod types {
         pub tagged: foo_1,
         /// C `struct empty`.
         pub nothing: empty,
-        /// Padding.
         pub __padding_4: __skel::Padding<6>,
     }
     __skel::layout!(
@@ -67,8 +62,8 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile int`.
         pub threshold: i32,
         /// C `const volatile char[8]`.
         pub label: __skel::CharArray<8>,
@@ -77,28 +72,26 @@ pub mod types {
     /// Data section `.data.custom`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data_custom {
-        /// C `__u32`.
         pub in_custom: u32,
     }
     __skel::layout!(unsafe plain data_custom : 4, 4; in_custom 0;);
     /// Data section `.rodata.custom`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata_custom {
-        /// C `const volatile __u32`.
         pub ro_custom: u32,
     }
     __skel::layout!(unsafe plain rodata_custom : 4, 4; ro_custom 0;);
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub counter: u64,
-        /// C `int`.
         pub hidden_counter: i32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
         /// C `int *`.
         pub ptr: __skel::OpaquePtr,
@@ -187,16 +180,16 @@ pub mod types {
     /// C type `struct point`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct point {
-        /// C `int`.
         pub x: i32,
-        /// C `int`.
         pub y: i32,
     }
     __skel::layout!(unsafe plain point : 8, 4; x 0, y 4;);
     /// C type `struct flags`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct flags {
         /// Holds bitfields `a`, `b`.
         pub __bitfield_0: __skel::Bitfields<1>,
@@ -204,7 +197,6 @@ pub mod types {
         pub __bitfield_1: __skel::Bitfields<3>,
         /// Holds bitfield `neg`.
         pub __bitfield_2: __skel::Bitfields<1>,
-        /// Padding.
         pub __padding_0: __skel::Padding<3>,
     }
     impl flags {
@@ -248,6 +240,7 @@ pub mod types {
     /// C type `struct wide_bits`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct wide_bits {
         /// Holds bitfield `big`.
         pub __bitfield_0: __skel::Bitfields<5>,
@@ -255,7 +248,6 @@ pub mod types {
         pub __bitfield_1: __skel::Bitfields<3>,
         /// Holds bitfield `we`.
         pub __bitfield_2: __skel::Bitfields<5>,
-        /// Padding.
         pub __padding_0: __skel::Padding<3>,
     }
     impl wide_bits {
@@ -350,34 +342,33 @@ pub mod types {
     /// C type `struct packed_rec`. Packed: read and assign fields by value, they cannot be borrowed.
     #[repr(C, packed)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct packed_rec {
-        /// C `char`.
         pub tag: i8,
-        /// C `__u32`.
         pub n: u32,
     }
     __skel::layout!(unsafe plain packed_rec : 5, 1 packed; tag 0, n 1;);
     /// C type `struct task_struct___old`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct task_struct___old {
-        /// C `int`.
         pub pid: i32,
     }
     __skel::layout!(unsafe plain task_struct___old : 4, 4; pid 0;);
     /// C type `struct (anon)`, declared as typedef `foo`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct foo {
-        /// C `long`.
         pub z: i64,
     }
     __skel::layout!(unsafe plain foo : 8, 8; z 0;);
     /// C type `struct foo`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct foo_1 {
-        /// C `short`.
         pub s: i16,
     }
     __skel::layout!(unsafe plain foo_1 : 2, 2; s 0;);

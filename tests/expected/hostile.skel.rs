@@ -14,14 +14,11 @@ pub mod types {
     /// Data section `.data`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
-        /// C `int`.
         pub Counter: i32,
-        /// C `int`.
         pub counter: i32,
-        /// C `int`.
         pub COUNTER: i32,
-        /// C `int`.
         pub a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end_var: i32,
     }
     __skel::layout!(
@@ -32,28 +29,28 @@ pub mod types {
     /// Data section `.data.x.y`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data_x_y {
-        /// C `int`.
         pub in_x_dot_y: i32,
     }
     __skel::layout!(unsafe plain data_x_y : 4, 4; in_x_dot_y 0;);
     /// Data section `.data.x_y`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data_x_y_1 {
-        /// C `int`.
         pub in_x_under_y: i32,
     }
     __skel::layout!(unsafe plain data_x_y_1 : 4, 4; in_x_under_y 0;);
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
         /// C `struct members`.
         pub members_var: members,
         /// C `struct outer`.
         pub outer_var: outer,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
         /// C `struct outer__inner`.
         pub outer_inner_var: outer__inner,
@@ -65,28 +62,19 @@ pub mod types {
     /// C type `struct members`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct members {
         /// Holds bitfields `x`, `set_x`, `x_mut`.
         pub __bitfield_1: __skel::Bitfields<1>,
-        /// Padding.
         pub __padding_1: __skel::Padding<3>,
-        /// C `int`.
         pub __bitfield_0: i32,
-        /// C `int`.
         pub __padding_0: i32,
-        /// C `int`.
         pub __anon_0: i32,
-        /// C `char`.
         pub c: i8,
-        /// Padding.
         pub __padding_2: __skel::Padding<7>,
-        /// C `long`.
         pub l: i64,
-        /// C `int`.
         pub Value: i32,
-        /// C `int`.
         pub value: i32,
-        /// C `int`.
         pub VALUE: i32,
         /// C `int` `self`.
         pub self_: i32,
@@ -96,7 +84,6 @@ pub mod types {
         pub Self_: i32,
         /// C `int` `_`.
         pub __: i32,
-        /// C `int`.
         pub a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_a_very_long_name_end: i32,
         /// C `struct u8`.
         pub u8: u8_1,
@@ -106,11 +93,9 @@ pub mod types {
         pub This: This,
         /// C `struct bool`.
         pub bool: bool_1,
-        /// Padding.
         pub __padding_3: __skel::Padding<3>,
         /// C `union (anon)`.
         pub un: members__un,
-        /// Padding.
         pub __padding_4: __skel::Padding<4>,
     }
     impl members {
@@ -149,8 +134,8 @@ pub mod types {
     /// C type `struct u8`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct u8_1 {
-        /// C `int`.
         pub not_a_byte: i32,
     }
     __skel::layout!(unsafe plain u8_1 : 4, 4; not_a_byte 0;);
@@ -187,8 +172,8 @@ pub mod types {
     /// C type `struct bool`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bool_1 {
-        /// C `char`.
         pub b: i8,
     }
     __skel::layout!(unsafe plain bool_1 : 1, 1; b 0;);
@@ -250,16 +235,16 @@ pub mod types {
     /// C type `struct (anon)` of member `inner` of `outer`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct outer__inner_1 {
-        /// C `int`.
         pub a: i32,
     }
     __skel::layout!(unsafe plain outer__inner_1 : 4, 4; a 0;);
     /// C type `struct outer__inner`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct outer__inner {
-        /// C `long`.
         pub b: i64,
     }
     __skel::layout!(unsafe plain outer__inner : 8, 8; b 0;);

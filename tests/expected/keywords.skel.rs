@@ -14,10 +14,9 @@ pub mod types {
     /// Data section `.data`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
-        /// C `int`.
         pub r#match: i32,
-        /// C `int`.
         pub r#fn: i32,
         /// C `int` `super`.
         pub super_: i32,
@@ -28,26 +27,23 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile int`.
         pub r#ref: i32,
     }
     __skel::layout!(unsafe plain rodata : 4, 4; r#ref 0;);
     /// Shadow of `struct impl_ops` for struct_ops map `mod`, `trait` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct impl_ops<'obj> {
         /// C `int (*)(int)`.
         pub r#move: __skel::Slot<'obj>,
         /// C `int (*)(int)` `self`.
         pub self_: __skel::Slot<'obj>,
-        /// C `int`.
         pub r#where: i32,
-        /// C `int`.
         pub r#async: i32,
-        /// C `int`.
         pub r#await: i32,
-        /// C `int`.
         pub r#dyn: i32,
     }
     __skel::layout!(

@@ -14,26 +14,21 @@ pub mod types {
     /// Data section `.data`. The section holds 75 bytes; the view rounds up to 80 for alignment (libbpf backs sections with whole pages).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
         /// C `struct wide`.
         pub gbf: wide,
         /// C `enum tiny`.
         pub ge: tiny,
-        /// Padding.
         pub __padding_0: __skel::Padding<7>,
-        /// C `__int128`.
         pub gi128: i128,
-        /// C `float`.
         pub gfl: f32,
-        /// Padding.
         pub __padding_1: __skel::Padding<4>,
-        /// C `double[3]`.
         pub gdb: [f64; 3],
         /// C `_Bool`.
         pub gb: __skel::CBool,
         /// C `char[10]`.
         pub gstr: __skel::CharArray<10>,
-        /// Padding.
         pub __padding_2: __skel::Padding<5>,
     }
     __skel::layout!(
@@ -61,26 +56,23 @@ pub mod types {
     /// Data section `.rodata.extra`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata_extra {
-        /// C `const volatile int`.
         pub rosec: i32,
     }
     __skel::layout!(unsafe plain rodata_extra : 4, 4; rosec 0;);
     /// Data section `.bss`. The section holds 68 bytes; the view rounds up to 80 for alignment (libbpf backs sections with whole pages).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub cnt: u64,
         /// C `union split`.
         pub gu: split,
         /// C `anon_td`.
         pub gtd: anon_td,
-        /// Padding.
         pub __padding_0: __skel::Padding<12>,
-        /// C `unsigned __int128`.
         pub gu128: u128,
-        /// C `int[0]`.
         pub zla: [i32; 0],
         /// C `int *`.
         pub gptr: __skel::OpaquePtr,
@@ -88,7 +80,6 @@ pub mod types {
         pub gfn: __skel::OpaquePtr,
         /// C `struct (anon)`.
         pub gnest: bss__gnest,
-        /// Padding.
         pub __padding_1: __skel::Padding<12>,
     }
     __skel::layout!(
@@ -98,20 +89,34 @@ pub mod types {
     /// Data section `.data.second`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data_second {
-        /// C `long long`.
         pub gsec2: i64,
     }
     __skel::layout!(unsafe plain data_second : 8, 8; gsec2 0;);
+    /// Data section `.kconfig`. The section holds 5 bytes; the view rounds up to 8 for alignment (libbpf backs sections with whole pages).
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
+    pub struct kconfig {
+        pub LINUX_KERNEL_VERSION: u32,
+        /// C `_Bool`.
+        pub CONFIG_BPF_SYSCALL: __skel::CBool,
+        pub __padding_0: __skel::Padding<3>,
+    }
+    __skel::layout!(
+        unsafe plain kconfig : 8, 4; LINUX_KERNEL_VERSION 0, CONFIG_BPF_SYSCALL 4;
+        __padding_0
+    );
     /// C type `struct wide`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct wide {
         /// Holds bitfields `a`, `b`.
         pub __bitfield_0: __skel::Bitfields<1>,
         /// Holds bitfields `c`, `d`.
         pub __bitfield_1: __skel::Bitfields<6>,
-        /// Padding.
         pub __padding_0: __skel::Padding<1>,
     }
     impl wide {
@@ -179,10 +184,9 @@ pub mod types {
     /// C type `struct (anon)` of member `garr` of `data_custom`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data_custom__garr {
-        /// C `int`.
         pub n: i32,
-        /// C `int[4][2]`.
         pub arr: [[i32; 2]; 4],
     }
     __skel::layout!(unsafe plain data_custom__garr : 36, 4; n 0, arr 4;);
@@ -236,18 +240,17 @@ pub mod types {
     /// C type `struct (anon)` of an anonymous member of `split`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct split__anon_lo {
-        /// C `__u32`.
         pub lo: u32,
-        /// C `__u32`.
         pub hi: u32,
     }
     __skel::layout!(unsafe plain split__anon_lo : 8, 4; lo 0, hi 4;);
     /// C type `struct (anon)`, declared as typedef `anon_td`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct anon_td {
-        /// C `int`.
         pub x: i32,
     }
     __skel::layout!(unsafe plain anon_td : 4, 4; x 0;);
@@ -270,20 +273,19 @@ pub mod types {
     /// C type `struct (anon)` of member `l3` of `bss__gnest__l2`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss__gnest__l2__l3 {
-        /// C `int`.
         pub deep: i32,
     }
     __skel::layout!(unsafe plain bss__gnest__l2__l3 : 4, 4; deep 0;);
     /// C type `struct inner_val`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct inner_val {
-        /// C `int`.
         pub a: i32,
         /// C `char[3]`.
         pub b: __skel::CharArray<3>,
-        /// Padding.
         pub __padding_0: __skel::Padding<1>,
     }
     __skel::layout!(unsafe plain inner_val : 8, 4; a 0, b 4; __padding_0);
@@ -353,7 +355,12 @@ mod __skel_kinds {
                     s::TypeSpec::of::<types::data_second>("data_second", 8),
                     false,
                 ),
-                s::MapSpec::new("kinds.kconfig", ".kconfig"),
+                s::MapSpec::data(
+                    "kinds.kconfig",
+                    ".kconfig",
+                    s::TypeSpec::of::<types::kconfig>("kconfig", 5),
+                    false,
+                ),
             ],
             progs: &[
                 s::ProgSpec::new("tp_getpid", false),
@@ -532,8 +539,8 @@ mod __skel_kinds {
         fixed(types::bss) live(BssLive); #[doc =
         " Data section `.data.second` (8 bytes): its variables."] data_second 8
         data_second_map : fixed(types::data_second) live(DataSecondLive); #[doc =
-        " Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes)."] kconfig 9 :
-        handle;
+        " Map `kinds.kconfig` holding the `.kconfig` externs (5 bytes): their values, as libbpf filled them from the running kernel at load (read-only, after load)."]
+        kconfig 9 kconfig_map : kconfig(types::kconfig);
     );
     __skel::progs!(
         OpenKindsSkel KindsSkel; OpenKindsProgs OpenKindsProgsMut KindsProgs

@@ -14,14 +14,11 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub total: u64,
-        /// C `__u64[4]`.
         pub seen_slots: [u64; 4],
-        /// C `__u64`.
         pub seen_total: u64,
-        /// C `__u64`.
         pub last_bump: u64,
     }
     __skel::layout!(
@@ -30,12 +27,10 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u32`.
         pub write_slot: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `const volatile __u64`.
         pub write_by: u64,
     }
     __skel::layout!(unsafe plain rodata : 16, 8; write_slot 0, write_by 8; __padding_0);

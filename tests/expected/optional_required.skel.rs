@@ -14,12 +14,10 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub getpid_calls: u64,
-        /// C `__u64`.
         pub getppid_calls: u64,
-        /// C `__u64`.
         pub missing_calls: u64,
     }
     __skel::layout!(
@@ -28,8 +26,8 @@ pub mod types {
     /// Data section `.data`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
-        /// C `__u32`.
         pub weak_kfunc_found: u32,
     }
     __skel::layout!(unsafe plain data : 4, 4; weak_kfunc_found 0;);

@@ -14,20 +14,18 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u32`.
         pub target_pid: u32,
-        /// C `const volatile __u32`.
         pub nr_slots: u32,
-        /// C `const volatile __u32`.
         pub dump_len: u32,
     }
     __skel::layout!(unsafe plain rodata : 12, 4; target_pid 0, nr_slots 4, dump_len 8;);
     /// Data section `.data.slots`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data_slots {
-        /// C `__u64`.
         pub generation: u64,
         /// C `struct slot[1]`.
         pub slots: [slot; 1],
@@ -44,22 +42,19 @@ pub mod types {
     /// Data section `.data.fixed`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data_fixed {
-        /// C `__u32[4]`.
         pub before: [u32; 4],
-        /// C `__u32`.
         pub after: u32,
     }
     __skel::layout!(unsafe plain data_fixed : 20, 4; before 0, after 16;);
     /// C type `struct slot`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct slot {
-        /// C `__u64`.
         pub calls: u64,
-        /// C `__u32`.
         pub pid: u32,
-        /// C `__u32`.
         pub tag: u32,
     }
     __skel::layout!(unsafe plain slot : 16, 8; calls 0, pid 8, tag 12;);

@@ -14,106 +14,57 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u64`.
         pub built_dsq_local: u64,
-        /// C `const volatile __u64`.
         pub built_slice_dfl: u64,
-        /// C `const volatile __u64`.
         pub built_enq_preempt: u64,
-        /// C `const volatile __s64`.
         pub built_task_cursor: i64,
-        /// C `const volatile __u32`.
         pub uei_dump_len: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `const volatile __u64`.
         pub __SCX_OPS_NAME_LEN: u64,
-        /// C `const volatile __u64`.
         pub __SCX_SLICE_DFL: u64,
-        /// C `const volatile __u64`.
         pub __SCX_SLICE_INF: u64,
-        /// C `const volatile __u64`.
         pub __SCX_RQ_ONLINE: u64,
-        /// C `const volatile __u64`.
         pub __SCX_RQ_CAN_STOP_TICK: u64,
-        /// C `const volatile __u64`.
         pub __SCX_RQ_BAL_PENDING: u64,
-        /// C `const volatile __u64`.
         pub __SCX_RQ_BAL_KEEP: u64,
-        /// C `const volatile __u64`.
         pub __SCX_RQ_BYPASSING: u64,
-        /// C `const volatile __u64`.
         pub __SCX_RQ_CLK_VALID: u64,
-        /// C `const volatile __u64`.
         pub __SCX_RQ_IN_WAKEUP: u64,
-        /// C `const volatile __u64`.
         pub __SCX_RQ_IN_BALANCE: u64,
-        /// C `const volatile __u64`.
         pub __SCX_DSQ_FLAG_BUILTIN: u64,
-        /// C `const volatile __u64`.
         pub __SCX_DSQ_FLAG_LOCAL_ON: u64,
-        /// C `const volatile __u64`.
         pub __SCX_DSQ_INVALID: u64,
-        /// C `const volatile __u64`.
         pub __SCX_DSQ_GLOBAL: u64,
-        /// C `const volatile __u64`.
         pub __SCX_DSQ_LOCAL: u64,
-        /// C `const volatile __u64`.
         pub __SCX_DSQ_LOCAL_ON: u64,
-        /// C `const volatile __u64`.
         pub __SCX_DSQ_LOCAL_CPU_MASK: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_QUEUED: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_RESET_RUNNABLE_AT: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_DEQD_FOR_SLEEP: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_STATE_SHIFT: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_STATE_BITS: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_STATE_MASK: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_CURSOR: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_NONE: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_INIT: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_READY: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_ENABLED: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_NR_STATES: u64,
-        /// C `const volatile __u64`.
         pub __SCX_TASK_DSQ_ON_PRIQ: u64,
-        /// C `const volatile __u64`.
         pub __SCX_KICK_IDLE: u64,
-        /// C `const volatile __u64`.
         pub __SCX_KICK_PREEMPT: u64,
-        /// C `const volatile __u64`.
         pub __SCX_KICK_WAIT: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_WAKEUP: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_HEAD: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_CPU_SELECTED: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_PREEMPT: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_REENQ: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_LAST: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_BLOCKED: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_CLEAR_OPSS: u64,
-        /// C `const volatile __u64`.
         pub __SCX_ENQ_DSQ_PRIQ: u64,
-        /// C `const volatile __u64`.
         pub __SCX_DEQ_SCHED_CHANGE: u64,
     }
     __skel::layout!(
@@ -138,22 +89,15 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub seen_dsq_local: u64,
-        /// C `__u64`.
         pub seen_slice_dfl: u64,
-        /// C `__u64`.
         pub seen_enq_preempt: u64,
-        /// C `__s64`.
         pub seen_task_cursor: i64,
-        /// C `__u64`.
         pub calls_enqueue: u64,
-        /// C `__u64`.
         pub calls_running: u64,
-        /// C `__u64`.
         pub calls_next_op: u64,
-        /// C `__u32`.
         pub trigger_exit: u32,
         /// C `struct skel_exit_info`.
         pub exit_info: skel_exit_info,
@@ -182,6 +126,7 @@ pub mod types {
     /// Shadow of `struct sched_ext_ops___next` for struct_ops map `scx_compat_ops` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct sched_ext_ops___next<'obj> {
         /// C `__s32 (*)(struct task_struct *, __s32, __u64)`.
         pub select_cpu: __skel::Slot<'obj>,
@@ -193,17 +138,11 @@ pub mod types {
         pub exit: __skel::Slot<'obj>,
         /// C `void (*)(struct task_struct *)`.
         pub skel_next_op: __skel::Slot<'obj>,
-        /// C `__u32`.
         pub dispatch_max_batch: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `__u64`.
         pub flags: u64,
-        /// C `__u32`.
         pub timeout_ms: u32,
-        /// C `__u32`.
         pub exit_dump_len: u32,
-        /// C `__u64`.
         pub hotplug_seq: u64,
         /// C `char[128]`.
         pub name: __skel::CharArray<128>,
@@ -217,8 +156,8 @@ pub mod types {
     /// C type `struct skel_exit_info`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct skel_exit_info {
-        /// C `__s32`.
         pub kind: i32,
         /// C `char[256]`.
         pub msg: __skel::CharArray<256>,
@@ -455,7 +394,7 @@ mod __skel_scx_compat {
         data_uei_dump_map : section(types::data_uei_dump, u8, "uei_dump", 0)
         live(DataUeiDumpLive); #[doc =
         " Data section `.data` (21 bytes, only static variables: not mapped after load): its variables."]
-        data 3 data_map : fixed(types::data) unmapped; #[doc =
+        data 3 data_map : fixed(types::data) unmapped(rw); #[doc =
         " struct_ops map `scx_compat_ops` (200 bytes), from section `.struct_ops.link`, attached as a BPF link."]
         scx_compat_ops 4 : handle;
     );

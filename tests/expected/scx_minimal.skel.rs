@@ -14,14 +14,11 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub calls_select_cpu: u64,
-        /// C `__u64`.
         pub calls_enqueue_local: u64,
-        /// C `__u64`.
         pub calls_enqueue_global: u64,
-        /// C `__u64`.
         pub calls_running: u64,
     }
     __skel::layout!(
@@ -31,6 +28,7 @@ pub mod types {
     /// Shadow of `struct sched_ext_ops` for struct_ops map `skel_scx` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct sched_ext_ops<'obj> {
         /// C `__s32 (*)(struct task_struct *, __s32, __u64)`.
         pub select_cpu: __skel::Slot<'obj>,
@@ -38,17 +36,11 @@ pub mod types {
         pub enqueue: __skel::Slot<'obj>,
         /// C `void (*)(struct task_struct *)`.
         pub running: __skel::Slot<'obj>,
-        /// C `__u32`.
         pub dispatch_max_batch: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `__u64`.
         pub flags: u64,
-        /// C `__u32`.
         pub timeout_ms: u32,
-        /// C `__u32`.
         pub exit_dump_len: u32,
-        /// C `__u64`.
         pub hotplug_seq: u64,
         /// C `char[128]`.
         pub name: __skel::CharArray<128>,

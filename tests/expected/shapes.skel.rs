@@ -14,6 +14,7 @@ pub mod types {
     /// Shadow of `struct shapes_ops` for struct_ops map `shapes` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct shapes_ops<'obj> {
         /// C `int (*)(int)`.
         pub op_plain: __skel::Slot<'obj>,
@@ -21,55 +22,34 @@ pub mod types {
         pub op_typedef: __skel::Slot<'obj>,
         /// C `int (* const)(int)`.
         pub op_const: __skel::Slot<'obj>,
-        /// C `char`.
         pub c: i8,
-        /// C `signed char`.
         pub sc: i8,
-        /// C `unsigned char`.
         pub uc: u8,
         /// C `_Bool`.
         pub b: __skel::CBool,
-        /// C `short`.
         pub s: i16,
-        /// C `unsigned short`.
         pub us: u16,
-        /// C `int`.
         pub i: i32,
-        /// C `unsigned int`.
         pub ui: u32,
-        /// C `long`.
         pub l: i64,
-        /// C `unsigned long`.
         pub ul: u64,
-        /// C `long long`.
         pub ll: i64,
-        /// C `__int128`.
         pub i128: i128,
-        /// C `unsigned __int128`.
         pub u128: u128,
-        /// C `float`.
         pub f: f32,
-        /// Padding.
         pub __padding_1: __skel::Padding<4>,
-        /// C `double`.
         pub d: f64,
         /// C `enum color`.
         pub color: color,
-        /// Padding.
         pub __padding_2: __skel::Padding<4>,
         /// C `enum big`.
         pub big: big,
-        /// C `cv_int`.
         pub through_typedefs: i32,
-        /// C `const volatile unsigned int`.
         pub cv: u32,
-        /// C `int[3]`.
         pub arr: [i32; 3],
-        /// C `int[2][3]`.
         pub grid: [[i32; 3]; 2],
         /// C `char[16]`.
         pub name: __skel::CharArray<16>,
-        /// Padding.
         pub __padding_3: __skel::Padding<4>,
         /// C `struct nested`.
         pub nested: nested,
@@ -85,23 +65,16 @@ pub mod types {
         pub nested_ptr: __skel::OpaquePtr,
         /// C `struct packed_pair`.
         pub pp: packed_pair,
-        /// Padding.
         pub __padding_4: __skel::Padding<19>,
         /// C `struct over_aligned`.
         pub oa: over_aligned,
-        /// C `int`.
         pub __padding_0: i32,
-        /// C `int`.
         pub r#type: i32,
         /// C `int` `self`.
         pub self_: i32,
-        /// Padding.
         pub __padding_5: __skel::Padding<4>,
-        /// C `long`.
         pub r#match: i64,
-        /// C `int[0]`.
         pub flex_tail: [i32; 0],
-        /// Padding.
         pub __padding_6: __skel::Padding<40>,
     }
     __skel::layout!(
@@ -116,12 +89,11 @@ pub mod types {
     /// Shadow of `struct small_ops` for struct_ops map `small_link`, `small_optional`, `small_optional_link` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct small_ops<'obj> {
         /// C `int (*)(int)`.
         pub run: __skel::Slot<'obj>,
-        /// C `int`.
         pub value: i32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
@@ -184,18 +156,16 @@ pub mod types {
     /// C type `struct nested`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct nested {
-        /// C `int`.
         pub x: i32,
         /// Holds bitfields `flag_a`, `flag_b`.
         pub __bitfield_0: __skel::Bitfields<1>,
-        /// Padding.
         pub __padding_0: __skel::Padding<3>,
         /// Holds bitfields `wide`, `col`.
         pub __bitfield_1: __skel::Bitfields<3>,
         /// Holds bitfield `on`.
         pub __bitfield_2: __skel::Bitfields<1>,
-        /// Padding.
         pub __padding_1: __skel::Padding<4>,
         /// C `int (*)(int)`.
         pub inner_fn: __skel::OpaquePtr,
@@ -296,30 +266,27 @@ pub mod types {
     /// C type `struct (anon)` of member `anon_struct` of `shapes_ops`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct shapes_ops__anon_struct {
-        /// C `int`.
         pub ax: i32,
-        /// C `int`.
         pub ay: i32,
     }
     __skel::layout!(unsafe plain shapes_ops__anon_struct : 8, 4; ax 0, ay 4;);
     /// C type `struct packed_pair`. Packed: read and assign fields by value, they cannot be borrowed.
     #[repr(C, packed)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct packed_pair {
-        /// C `char`.
         pub c: i8,
-        /// C `int`.
         pub i: i32,
     }
     __skel::layout!(unsafe plain packed_pair : 5, 1 packed; c 0, i 1;);
     /// C type `struct over_aligned`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct over_aligned {
-        /// C `int`.
         pub v: i32,
-        /// Padding.
         pub __padding_0: __skel::Padding<60>,
     }
     __skel::layout!(unsafe plain over_aligned : 64, 4; v 0; __padding_0);

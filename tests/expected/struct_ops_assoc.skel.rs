@@ -14,10 +14,9 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub syscall_runs: u64,
-        /// C `__u64`.
         pub getpid_calls: u64,
     }
     __skel::layout!(unsafe plain bss : 16, 8; syscall_runs 0, getpid_calls 8;);

@@ -14,20 +14,14 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub calls_init: u64,
-        /// C `__u64`.
         pub calls_ssthresh: u64,
-        /// C `__u64`.
         pub calls_reno: u64,
-        /// C `__u64`.
         pub calls_aggressive: u64,
-        /// C `__u64`.
         pub calls_cwnd_event: u64,
-        /// C `__u64`.
         pub calls_undo: u64,
-        /// C `__u64`.
         pub calls_optional: u64,
     }
     __skel::layout!(
@@ -37,6 +31,7 @@ pub mod types {
     /// Shadow of `struct tcp_congestion_ops` for struct_ops map `skel_ca`, `skel_ca_optional` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct tcp_congestion_ops<'obj> {
         /// C `__u32 (*)(struct sock *)`.
         pub ssthresh: __skel::Slot<'obj>,
@@ -50,9 +45,7 @@ pub mod types {
         pub init: __skel::Slot<'obj>,
         /// C `char[16]`.
         pub name: __skel::CharArray<16>,
-        /// C `__u32`.
         pub flags: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(

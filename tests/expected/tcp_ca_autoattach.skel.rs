@@ -14,14 +14,15 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub calls: u64,
     }
     __skel::layout!(unsafe plain bss : 8, 8; calls 0;);
     /// Shadow of `struct tcp_congestion_ops` for struct_ops map `good_ca`, `bad_ca` (see `skel_runtime::Shadow`).
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct tcp_congestion_ops<'obj> {
         /// C `__u32 (*)(struct sock *)`.
         pub ssthresh: __skel::Slot<'obj>,
@@ -33,9 +34,7 @@ pub mod types {
         pub get_info: __skel::Slot<'obj>,
         /// C `char[16]`.
         pub name: __skel::CharArray<16>,
-        /// C `__u32`.
         pub no_such_member: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(

@@ -14,22 +14,15 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u32[2]`.
         pub weights: [u32; 2],
-        /// C `__u32`.
         pub weight_calls: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `__u64`.
         pub last_syscall_id: u64,
-        /// C `__u64`.
         pub raw_tp_runs: u64,
-        /// C `__u32`.
         pub fentry_arg: u32,
-        /// Padding.
         pub __padding_1: __skel::Padding<4>,
-        /// C `__u64`.
         pub fentry_runs: u64,
     }
     __skel::layout!(
@@ -39,24 +32,20 @@ pub mod types {
     /// Data section `.data`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
-        /// C `__u32`.
         pub last_cpu: u32,
     }
     __skel::layout!(unsafe plain data : 4, 4; last_cpu 0;);
     /// C type `struct weight_args`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct weight_args {
-        /// C `__u32`.
         pub cpu: u32,
-        /// C `__u32`.
         pub weight: u32,
-        /// C `__u64`.
         pub scaled: u64,
-        /// C `__u32`.
         pub calls: u32,
-        /// C `__s32`.
         pub previous: i32,
     }
     __skel::layout!(
@@ -256,7 +245,8 @@ mod __skel_test_run_call {
     __skel::progs!(
         OpenTestRunCallSkel TestRunCallSkel; OpenTestRunCallProgs OpenTestRunCallProgsMut
         TestRunCallProgs TestRunCallProgsMut; #[doc =
-        " Program `set_weight` (section `syscall`)."] set_weight 0; #[doc =
+        " Program `set_weight` (section `syscall`)."] set_weight 0 :
+        syscall(types::weight_args); #[doc =
         " Program `on_sys_enter` (section `raw_tp/sys_enter`)."] on_sys_enter 1; #[doc =
         " Program `on_fentry_test1` (section `fentry/bpf_fentry_test1`)."]
         on_fentry_test1 2; #[doc =

@@ -14,20 +14,18 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u16`.
         pub vlan_id: u16,
     }
     __skel::layout!(unsafe plain rodata : 2, 2; vlan_id 0;);
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u64`.
         pub xdp_runs: u64,
-        /// C `__u32`.
         pub last_ingress_ifindex: u32,
-        /// C `__u32`.
         pub last_rx_queue: u32,
     }
     __skel::layout!(

@@ -14,18 +14,17 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u32`.
         pub target_tid: u32,
     }
     __skel::layout!(unsafe plain rodata : 4, 4; target_tid 0;);
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
-        /// C `__u32`.
         pub rounds: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
         /// C `struct event`.
         pub last_event: event,
@@ -39,18 +38,15 @@ pub mod types {
     /// C type `struct event`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct event {
-        /// C `__u32`.
         pub pid: u32,
-        /// C `__u32`.
         pub round: u32,
-        /// C `__u64`.
         pub stamp: u64,
         /// C `enum kind`.
         pub kind: kind,
         /// C `char[16]`.
         pub comm: __skel::CharArray<16>,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
     }
     __skel::layout!(
@@ -88,22 +84,19 @@ pub mod types {
     /// C type `struct key`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct key {
-        /// C `__u32`.
         pub pid: u32,
-        /// C `__u16`.
         pub round: u16,
-        /// C `__u8[2]`.
         pub pad: [u8; 2],
     }
     __skel::layout!(unsafe plain key : 8, 4; pid 0, round 4, pad 6;);
     /// C type `struct value`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct value {
-        /// C `__u64`.
         pub tens: u64,
-        /// C `__u32`.
         pub hundreds: u32,
         /// C `char[12]`.
         pub label: __skel::CharArray<12>,
@@ -137,12 +130,10 @@ pub mod types {
     /// C type `struct standalone`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct standalone {
-        /// C `__s16`.
         pub x: i16,
-        /// C `__u8[3]`.
         pub flags: [u8; 3],
-        /// Padding.
         pub __padding_0: __skel::Padding<1>,
     }
     __skel::layout!(unsafe plain standalone : 6, 2; x 0, flags 2; __padding_0);

@@ -14,14 +14,11 @@ pub mod types {
     /// Data section `.data`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct data {
-        /// C `__u64`.
         pub weak_file_only: u64,
-        /// Padding.
         pub __padding_0: __skel::Padding<16>,
-        /// C `__u64`.
         pub strong_file_only: u64,
-        /// C `__u64`.
         pub knob: u64,
         /// C `struct cfg`.
         pub cfg: cfg,
@@ -33,14 +30,11 @@ pub mod types {
     /// Data section `.rodata`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct rodata {
-        /// C `const volatile __u32`.
         pub weak_file_ro: u32,
-        /// Padding.
         pub __padding_0: __skel::Padding<4>,
-        /// C `const volatile __u32`.
         pub strong_file_ro: u32,
-        /// C `const volatile __u32`.
         pub limit: u32,
     }
     __skel::layout!(
@@ -50,14 +44,13 @@ pub mod types {
     /// Data section `.bss`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct bss {
         /// C `struct seen`.
         pub seen_in_weak_file: seen,
-        /// Padding.
         pub __padding_0: __skel::Padding<8>,
         /// C `struct seen`.
         pub seen_in_strong_file: seen,
-        /// C `__u64`.
         pub zeroed: u64,
     }
     __skel::layout!(
@@ -67,30 +60,23 @@ pub mod types {
     /// C type `struct cfg`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct cfg {
-        /// C `__u32`.
         pub a: u32,
-        /// C `__u16`.
         pub b: u16,
-        /// Padding.
         pub __padding_0: __skel::Padding<2>,
     }
     __skel::layout!(unsafe plain cfg : 8, 4; a 0, b 4; __padding_0);
     /// C type `struct seen`.
     #[repr(C)]
     #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
     pub struct seen {
-        /// C `__u64`.
         pub knob: u64,
-        /// C `__u64`.
         pub limit: u64,
-        /// C `__u64`.
         pub zeroed: u64,
-        /// C `__u32`.
         pub cfg_a: u32,
-        /// C `__u16`.
         pub cfg_b: u16,
-        /// Padding.
         pub __padding_0: __skel::Padding<2>,
     }
     __skel::layout!(

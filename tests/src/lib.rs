@@ -142,6 +142,33 @@ pub mod test_run_call_skel {
     include!(concat!(env!("OUT_DIR"), "/test_run_call.skel.rs"));
 }
 
+/// Skeleton of `bpf/syscall_typed.bpf.c` (syscall programs with and
+/// without a typed context).
+#[warn(missing_docs)]
+pub mod syscall_typed_skel {
+    include!(concat!(env!("OUT_DIR"), "/syscall_typed.skel.rs"));
+}
+
+/// Skeleton of `bpf/sized_maps.bpf.c` (maps declared with
+/// key_size/value_size, typed by the build script).
+#[warn(missing_docs)]
+pub mod sized_maps_skel {
+    include!(concat!(env!("OUT_DIR"), "/sized_maps.skel.rs"));
+}
+
+/// Skeleton of `bpf/static_data.bpf.c` (a `.bss` of only `static`
+/// variables, which libbpf does not mmap).
+#[warn(missing_docs)]
+pub mod static_data_skel {
+    include!(concat!(env!("OUT_DIR"), "/static_data.skel.rs"));
+}
+
+/// Skeleton of `bpf/kconfig.bpf.c` (`.kconfig` externs of each kind).
+#[warn(missing_docs)]
+pub mod kconfig_skel {
+    include!(concat!(env!("OUT_DIR"), "/kconfig.skel.rs"));
+}
+
 /// Skeleton of `bpf/optional.bpf.c` (optional programs whose targets no
 /// kernel has, beside required ones).
 #[warn(missing_docs)]
@@ -174,11 +201,17 @@ pub mod foo_skel {
 #[cfg(doctest)]
 pub struct Readme;
 
-/// The README draft for optional programs and struct_ops association
-/// (issue 24 part 4), compiled as doctests.
-#[doc = include_str!("../../docs/issue24-optional.md")]
+/// Kernel compatibility: optional programs and struct_ops association
+/// (docs/kernel-compat.md), compiled as doctests.
+#[doc = include_str!("../../docs/kernel-compat.md")]
 #[cfg(doctest)]
-pub struct Issue24Optional;
+pub struct KernelCompat;
+
+/// Test runs and syscall program calls (docs/test-runs.md), compiled as
+/// doctests.
+#[doc = include_str!("../../docs/test-runs.md")]
+#[cfg(doctest)]
+pub struct TestRuns;
 
 /// Gating and helpers for tests that need the running kernel.
 pub mod kernel;

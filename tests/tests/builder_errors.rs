@@ -482,3 +482,58 @@ fn without_event_maps_the_message_says_so() {
         )
     );
 }
+
+/// A copy of bpf/sized_maps.bpf.c (maps declared with key_size/value_size)
+/// in `dir`, and a builder for it without the options its comments give.
+fn sized_maps_source(dir: &Path) -> (PathBuf, SkeletonBuilder) {
+    let src = dir.join("sized.bpf.c");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("bpf/sized_maps.bpf.c");
+    std::fs::copy(fixture, &src).unwrap();
+    let mut builder = SkeletonBuilder::new();
+    builder.include(env!("SKEL_BPF_INCLUDE")).source(&src);
+    (src, builder)
+}
+
+#[test]
+fn map_types_of_the_wrong_size_or_name_are_errors_naming_map_and_source() {
+    let dir = scratch("map_types_wrong");
+    let (src, mut builder) = sized_maps_source(&dir);
+    builder
+        // 4 bytes for an 8-byte value.
+        .map_value_type("stats", "u32")
+        // A misspelt map and a misspelt type.
+        .map_value_type("stat", "u64")
+        .map_key_type("flows", "struct flw")
+        // A key without its value.
+        .map_key_type("events_q", "u32");
+    let text = object_report(&mut builder, &dir.join("sized.skel.rs"));
+    let src = src.display().to_string();
+    assert!(
+        text.starts_with(&format!("skel-builder: `{src}`: ")),
+        "{text}"
+    );
+    for expected in [
+        "`.map_value_type` of map `stats`: `u32` is 4 bytes, but the map's value_size is 8 bytes",
+        "`.map_value_type`: there is no map `stat`; did you mean `stats`?",
+        "`.map_key_type` of map `flows`: `struct flw` is only declared (a forward declaration), \
+         never defined; did you mean `struct flow`?",
+        "`.map_key_type` of map `events_q`: `u32` is 4 bytes, but the map's key_size is 0 bytes",
+    ] {
+        assert!(text.contains(expected), "{expected}\nnot in\n{text}");
+    }
+}
+
+#[test]
+fn a_map_typed_by_half_names_the_missing_half() {
+    let dir = scratch("map_types_half");
+    let (_, mut builder) = sized_maps_source(&dir);
+    builder.map_key_type("flows", "struct flow");
+    let text = object_report(&mut builder, &dir.join("sized.skel.rs"));
+    assert!(
+        text.contains(
+            "map `flows`: its value has no type (neither BTF nor the build script gives one); \
+             name it with `.map_value_type(\"flows\", ..)`"
+        ),
+        "{text}"
+    );
+}

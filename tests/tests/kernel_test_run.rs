@@ -547,7 +547,7 @@ fn syscall_program_with_a_context_struct() {
 
     // The same through the builder: the context is written back, no data,
     // no timing.
-    let out = run(prog)
+    let out = run(prog.program())
         .ctx(weight_args {
             cpu: 0,
             weight: 2,
@@ -592,10 +592,14 @@ fn syscall_refusals() {
         weight: 1,
         ..weight_args::default()
     };
-    let e = run(prog).ctx(args).repeat(2).run().unwrap_err();
+    let e = run(prog.program()).ctx(args).repeat(2).run().unwrap_err();
     assert_eq!(errno(&e), libc::EINVAL, "{e}");
     assert!(e.to_string().contains("take only a context"), "{e}");
-    let e = run(prog).ctx(args).data(&[0; 64]).run().unwrap_err();
+    let e = run(prog.program())
+        .ctx(args)
+        .data(&[0; 64])
+        .run()
+        .unwrap_err();
     assert_eq!(errno(&e), libc::EINVAL, "{e}");
 
     // run_syscall on a program of another type.

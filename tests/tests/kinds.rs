@@ -143,7 +143,10 @@ fn loads_with_kconfig_map_in_map_and_an_autoload_off_program() {
     assert_eq!(slot, inner_id.to_ne_bytes());
     // The .kconfig map holds the two externs the program uses: a u32 and a
     // bool.
-    let kconfig = skel.maps().kconfig().info();
+    let kconfig = skel.maps().kconfig_map().info();
     assert_eq!(kconfig.map_type, libbpf_sys::BPF_MAP_TYPE_ARRAY);
     assert_eq!(kconfig.value_size, 5);
+    // Their values, as libbpf filled them at load.
+    assert!(skel.maps().kconfig().LINUX_KERNEL_VERSION >= 5 << 16);
+    assert!(bool::from(skel.maps().kconfig().CONFIG_BPF_SYSCALL));
 }

@@ -126,6 +126,13 @@ fn spec(skel: &Skeleton) -> TokenStream {
                 let resizable = resizable.is_some();
                 quote!(s::MapSpec::data(#map_name, #lookup, s::TypeSpec::of::<types::#t>(#tn, #value_size), #resizable))
             }
+            MapKind::Kconfig { ty: Some(r) } => {
+                let def = skel.ty(*r);
+                let t = ident(&def.name);
+                let tn = &def.name;
+                let value_size = lit_usize(m.value_size as usize);
+                quote!(s::MapSpec::data(#map_name, #lookup, s::TypeSpec::of::<types::#t>(#tn, #value_size), false))
+            }
             MapKind::StructOps { shadow, .. } => {
                 let t = ident(&skel.ty(*shadow).name);
                 quote!(s::MapSpec::struct_ops::<types::#t<'static>>(#map_name))

@@ -126,8 +126,27 @@ fn type_doc(skel: &Skeleton, def: &TypeDef) -> TokenStream {
     doc(&[line])
 }
 
-/// A member's C type, and why it is kept as bytes when it is.
+/// Whether a member needs no doc line: a number or an array of numbers
+/// under its C name, whose Rust type says all its C type would (`u64` for
+/// `__u64`, `[u32; 4]` for `u32[4]`). Such lines were a third of a large
+/// skeleton.
+fn self_evident(f: &Field) -> bool {
+    fn numeric(ty: &Ty) -> bool {
+        match ty {
+            Ty::Int(_) | Ty::Float(_) => true,
+            Ty::Array(elem, _) => numeric(elem),
+            _ => false,
+        }
+    }
+    matches!(&f.kind, FieldKind::Member { c_name } if *c_name == f.name) && numeric(&f.ty)
+}
+
+/// A member's C type, and why it is kept as bytes when it is; nothing for
+/// a self-evident one.
 fn field_doc(f: &Field) -> TokenStream {
+    if self_evident(f) {
+        return quote!();
+    }
     let c_type = f.c_type.as_deref().unwrap_or("?");
     let mut line = format!("C {}", code(c_type));
     if let FieldKind::Member { c_name } = &f.kind {
@@ -180,7 +199,7 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
         }
         let fdoc = match f.kind {
             FieldKind::Member { .. } => field_doc(f),
-            FieldKind::Padding => doc(&["Padding.".to_owned()]),
+            FieldKind::Padding => quote!(),
             FieldKind::BitfieldStorage => {
                 let held: Vec<String> = s
                     .bitfields
@@ -202,6 +221,19 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
     // `Debug`, `Default`, `PartialEq`, `Eq` and `Hash` come from `layout!`
     // (members only, `#[inline]`).
     let derive = quote!(#[derive(Clone, Copy)]);
+    // Padding and self-evident members go undocumented: `missing_docs` in
+    // the user's crate must not see them.
+    let undocumented = !s.union
+        && s.fields.iter().any(|f| match f.kind {
+            FieldKind::Member { .. } => self_evident(f),
+            FieldKind::Padding => true,
+            FieldKind::BitfieldStorage => false,
+        });
+    let allow = if undocumented {
+        quote!(#[allow(missing_docs)])
+    } else {
+        quote!()
+    };
     let mut methods = vec![];
     if s.union {
         for f in &s.fields {
@@ -233,6 +265,7 @@ fn struct_def(skel: &Skeleton, def: &TypeDef, s: &StructDef) -> TokenStream {
         #docs
         #repr
         #derive
+        #allow
         pub #keyword #name #generics {
             #(#fields)*
         }

@@ -36,7 +36,13 @@ pub fn views(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
                 code(&p.name),
                 code(&p.section)
             )]);
-            quote!(#d #name #index;)
+            match p.syscall_ctx {
+                Some(ctx) => {
+                    let t = ident(&skel.ty(ctx).name);
+                    quote!(#d #name #index: syscall(types::#t);)
+                }
+                None => quote!(#d #name #index;),
+            }
         });
         out.extend(quote! {
             __skel::progs!(#open #loaded; #os #ox #ls #lx; #(#progs)*);
@@ -89,6 +95,11 @@ fn map_line(skel: &Skeleton, index: usize, m: &MapDef) -> TokenStream {
         let spec = typed_spec(skel, h);
         return quote!(#d #name #i: #spec;);
     }
+    if let (MapKind::Kconfig { ty: Some(r) }, Some(handle)) = (&m.kind, &m.idents.handle) {
+        let handle = ident(handle);
+        let t = ident(&skel.ty(*r).name);
+        return quote!(#d #name #i #handle: kconfig(types::#t););
+    }
     let Some((_, kind, mmapable, r, resizable)) = data_view(m) else {
         return quote!(#d #name #i: handle;);
     };
@@ -109,6 +120,9 @@ fn map_line(skel: &Skeleton, index: usize, m: &MapDef) -> TokenStream {
             quote!(live(#live))
         }
         (None, true, DataKind::Rodata) => quote!(frozen),
+        // Not mmapped (only `static` variables): a copy through the map.
+        (_, false, DataKind::Rodata) if resizable.is_none() => quote!(unmapped(ro)),
+        (_, false, _) if resizable.is_none() => quote!(unmapped(rw)),
         _ => quote!(unmapped),
     };
     quote!(#d #name #i #handle: #view #after;)
@@ -215,10 +229,16 @@ fn map_doc(m: &MapDef) -> String {
                 "."
             }
         ),
-        MapKind::Kconfig => format!(
-            "Map {} holding the `.kconfig` externs ({} bytes).",
+        MapKind::Kconfig { ty } => format!(
+            "Map {} holding the `.kconfig` externs ({} bytes){}",
             code(&m.name),
-            m.value_size
+            m.value_size,
+            if ty.is_some() {
+                ": their values, as libbpf filled them from the running kernel at load \
+                 (read-only, after load)."
+            } else {
+                "."
+            }
         ),
         MapKind::StructOps { section, link, .. } => format!(
             "struct_ops map {} ({} bytes), from section {}{}.",

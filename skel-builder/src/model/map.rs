@@ -118,8 +118,9 @@ pub enum MapKind {
         /// variable is one.
         resizable: Option<ResizableArray>,
     },
-    /// `.kconfig` externs.
-    Kconfig,
+    /// `.kconfig` externs, with the type of their read-only view after
+    /// load (`None` without BTF).
+    Kconfig { ty: Option<TypeRef> },
     /// A struct_ops map with its shadow type.
     StructOps {
         section: String,

@@ -20,6 +20,9 @@ pub struct ProgDef {
     /// The typed `__ksym` variables declared without `__weak` that its
     /// code may use, sorted.
     pub ksyms: Vec<String>,
+    /// A `SEC("syscall")` program whose one parameter points to a struct:
+    /// that struct's generated type, the context of its typed `run()`.
+    pub syscall_ctx: Option<super::TypeRef>,
     /// Its Rust names (set by the naming pass).
     pub idents: ProgIdents,
 }

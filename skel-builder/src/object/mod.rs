@@ -40,6 +40,9 @@ pub struct Object {
     pub big_endian: bool,
     /// Fixed-up DATASECs by section name (data and struct_ops sections).
     pub datasecs: BTreeMap<String, Datasec>,
+    /// The `.kconfig` externs the code uses, laid out as libbpf's
+    /// `.kconfig` map holds them.
+    pub kconfig: Option<Datasec>,
     /// Maps in libbpf's creation order.
     pub maps: Vec<ObjMap>,
     /// Programs in libbpf's order (section index, then offset).
@@ -91,10 +94,18 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
     check_symbols(&obj, &mut problems);
     let ids = sections::datasec_ids(&btf);
     let datasecs = sections::collect_datasecs(&obj, &btf, &ids, &mut problems);
-    let kconfig = sections::kconfig_size(&obj, &btf, &ids);
+    let kconfig = sections::kconfig_datasec(&obj, &btf, &ids);
+    let kconfig_size = kconfig.as_ref().and_then(|k| u32::try_from(k.size).ok());
     let mut progs = programs::collect(&obj, &mut problems);
     calls::fill(&obj, &btf, &mut progs);
-    let maps = maps::collect(&obj, &btf, &datasecs, kconfig, object_name, &mut problems);
+    let maps = maps::collect(
+        &obj,
+        &btf,
+        &datasecs,
+        kconfig_size,
+        object_name,
+        &mut problems,
+    );
     let mut seen = HashSet::new();
     for m in &maps {
         if !seen.insert(m.name.as_str()) {
@@ -113,6 +124,7 @@ pub fn read(path: &Path, bytes: &[u8], object_name: &str) -> Result<Object, Erro
         has_btf,
         big_endian: obj.big_endian,
         datasecs,
+        kconfig,
         maps,
         progs,
     })

@@ -405,14 +405,15 @@ fn place(
     Some((first.value, true))
 }
 
-/// The size libbpf gives the `.kconfig` map: externs in the `.kconfig`
-/// DATASEC that the code references, sorted by descending alignment, then
-/// size, then name, each placed at its alignment.
-pub fn kconfig_size(
+/// The `.kconfig` externs as libbpf lays them out in its `.kconfig` map:
+/// those in the `.kconfig` DATASEC that the code references, sorted by
+/// descending alignment, then size, then name, each placed at its
+/// alignment; the size is the map's.
+pub fn kconfig_datasec(
     elf: &ElfObject<'_>,
     btf: &Btf,
     ids: &BTreeMap<&str, BtfTypeId>,
-) -> Option<u32> {
+) -> Option<Datasec> {
     let id = *ids.get(".kconfig")?;
     let Kind::Datasec { vars, .. } = btf.get(id).kind() else {
         return None;
@@ -432,18 +433,32 @@ pub fn kconfig_size(
             continue;
         }
         let size = btf.size_of(ty).ok()?;
-        let align = btf.align_of(ty).ok()?;
-        externs.push((align, size, name));
+        let align = btf.align_of(ty).ok()?.max(1);
+        externs.push((align, size, name, ty));
     }
     if externs.is_empty() {
         return None;
     }
     externs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let mut off = 0u64;
-    for (align, size, _) in externs {
-        off = off.div_ceil(align) * align + size;
+    let mut out = Vec::with_capacity(externs.len());
+    for (align, size, name, ty) in externs {
+        off = off.div_ceil(align) * align;
+        out.push(Var {
+            name,
+            ty,
+            offset: off,
+            size,
+            is_static: false,
+        });
+        off += size;
     }
-    u32::try_from(off).ok()
+    u32::try_from(off).ok()?;
+    Some(Datasec {
+        btf_id: id,
+        size: off,
+        vars: out,
+    })
 }
 
 #[cfg(test)]

@@ -28,6 +28,10 @@ pub struct Request {
     pub types: Vec<String>,
     /// `(map, C type)`: what a ring buffer or perf event array carries.
     pub events: Vec<(String, String)>,
+    /// `(map, C type)`: the key of a map declared with `key_size`.
+    pub map_keys: Vec<(String, String)>,
+    /// `(map, C type)`: the value of a map declared with `value_size`.
+    pub map_values: Vec<(String, String)>,
 }
 
 /// The skeleton model of `obj` (read from `path`), every Rust name still
@@ -49,6 +53,7 @@ pub fn skeleton(
     let mut kinds = Vec::with_capacity(obj.maps.len());
     let mut views = vec![];
     let mut shadows = vec![];
+    let mut kconfig_view = None;
     for m in &obj.maps {
         let kind = match &m.kind {
             ObjMapKind::Declared { value, .. } => MapKind::Declared {
@@ -73,7 +78,13 @@ pub fn skeleton(
                     resizable: None,
                 }
             }
-            ObjMapKind::Kconfig => MapKind::Kconfig,
+            ObjMapKind::Kconfig => MapKind::Kconfig {
+                ty: obj.kconfig.as_ref().map(|ds| {
+                    let r = tr.declare_datasec(".kconfig", ds);
+                    kconfig_view = Some((r, ds));
+                    r
+                }),
+            },
             ObjMapKind::StructOps {
                 section,
                 link,
@@ -98,6 +109,9 @@ pub fn skeleton(
             *resizable = resizable::last_array(btf, ds, &tr.types[r.0]);
         }
     }
+    if let Some((r, ds)) = kconfig_view {
+        tr.define_datasec(r, ".kconfig", ds);
+    }
     for (r, id) in shadows {
         tr.define_shadow(r, id);
     }
@@ -110,6 +124,7 @@ pub fn skeleton(
             *typed = typed_handle(&mut tr, &m.name, m.map_type, *key, *value, inner.as_deref());
         }
     }
+    sized_handles(&mut tr, obj, request, &mut kinds, &mut problems);
     let event_maps: Vec<&str> = obj
         .maps
         .iter()
@@ -152,6 +167,10 @@ pub fn skeleton(
             });
         }
     }
+    let mut progs = obj.progs.clone();
+    for p in &mut progs {
+        p.syscall_ctx = syscall_ctx(btf, &p.name, &p.section).and_then(|id| tr.named(id));
+    }
     for spelling in &request.types {
         match find_type(btf, spelling, None) {
             Ok(id) => {
@@ -192,7 +211,7 @@ pub fn skeleton(
         object_name: object_name.to_owned(),
         object_path,
         maps,
-        progs: obj.progs.clone(),
+        progs,
         warnings: std::mem::take(&mut tr.warnings),
         types: std::mem::take(&mut tr.types),
         has_btf: obj.has_btf,
@@ -264,6 +283,212 @@ fn typed_handle(
     }
 }
 
+/// The struct a `SEC("syscall")` program's one parameter points to
+/// (through typedefs and qualifiers on both sides of the pointer), if it
+/// has exactly one such parameter: the context of its typed `run()`.
+fn syscall_ctx(btf: &Btf, prog: &str, section: &str) -> Option<BtfTypeId> {
+    // libbpf takes exactly `syscall` (no `syscall/...`).
+    if section != "syscall" {
+        return None;
+    }
+    let func = btf.find(prog, |k| matches!(k, Kind::Func { .. }))?;
+    let Kind::Func { proto, .. } = btf.get(func).kind() else {
+        return None;
+    };
+    let Kind::FuncProto { params, .. } = btf.get(proto).kind() else {
+        return None;
+    };
+    if params.len() != 1 {
+        return None;
+    }
+    let ptr = btf.skip_modifiers(params.get(0)?.ty).ok()?;
+    let Kind::Ptr { target } = btf.get(ptr).kind() else {
+        return None;
+    };
+    let target = btf.skip_modifiers(target).ok()?;
+    matches!(btf.get(target).kind(), Kind::Struct(_)).then_some(target)
+}
+
+/// A fixed-width integer as a build script may name one for
+/// `.map_key_type`/`.map_value_type` (`u32`, `__u64`, `s32`, `i64`):
+/// spellings BPF sources use whether or not BTF has them.
+fn int_spelling(spelling: &str) -> Option<IntTy> {
+    let s = spelling.trim();
+    let s = s.strip_prefix("__").unwrap_or(s);
+    let (signed, bits) = match s.as_bytes().first()? {
+        b'u' => (false, &s[1..]),
+        b's' | b'i' => (true, &s[1..]),
+        _ => return None,
+    };
+    let bits: u64 = match bits {
+        "8" => 8,
+        "16" => 16,
+        "32" => 32,
+        "64" => 64,
+        _ => return None,
+    };
+    IntTy::new(bits / 8, signed)
+}
+
+/// Typed handles for maps declared with `key_size`/`value_size`, from the
+/// types the build script names (`.map_key_type`, `.map_value_type`).
+/// Array keys are `u32` without being named (the kernel allows no other);
+/// values never have a default.
+fn sized_handles(
+    tr: &mut types::Translator<'_>,
+    obj: &Object,
+    request: &Request,
+    kinds: &mut [MapKind],
+    problems: &mut Vec<Problem>,
+) {
+    use uapi::*;
+    let btf = &obj.btf;
+    let declared: Vec<&str> = obj
+        .maps
+        .iter()
+        .filter(|m| matches!(m.kind, ObjMapKind::Declared { .. }))
+        .map(|m| m.name.as_str())
+        .collect();
+    // (map index, key, value) as named.
+    let mut named: Vec<(usize, Option<Ty>, Option<Ty>)> = vec![];
+    let lists = [
+        (".map_key_type", "key", &request.map_keys),
+        (".map_value_type", "value", &request.map_values),
+    ];
+    for (setter, role, list) in lists {
+        for (map, spelling) in list {
+            let Some(index) = obj
+                .maps
+                .iter()
+                .position(|m| &m.name == map && matches!(m.kind, ObjMapKind::Declared { .. }))
+            else {
+                problems.push(Problem::NoTypedMap {
+                    setter,
+                    map: map.clone(),
+                    suggestion: suggest::closest(map, declared.iter().copied()).map(str::to_owned),
+                    maps: declared.iter().map(|m| (*m).to_owned()).collect(),
+                });
+                continue;
+            };
+            let m = &obj.maps[index];
+            let ObjMapKind::Declared { key, value, .. } = &m.kind else {
+                continue;
+            };
+            let (from_btf, map_size) = match role {
+                "key" => (*key, m.key_size),
+                _ => (*value, m.value_size),
+            };
+            if let Some(id) = from_btf {
+                problems.push(Problem::MapTypeInBtf {
+                    setter,
+                    map: map.clone(),
+                    role,
+                    btf_type: btf.c_spelling(id),
+                });
+                continue;
+            }
+            let (ty, size) = match int_spelling(spelling) {
+                Some(int) => (Some(Ty::Int(int)), int.size()),
+                None => match find_type_for(btf, spelling, setter, Some(map)) {
+                    Ok(id) => (
+                        tr.map_type(id, map, role),
+                        btf.size_of(id).unwrap_or(u64::MAX),
+                    ),
+                    Err(p) => {
+                        problems.push(p);
+                        continue;
+                    }
+                },
+            };
+            if size != u64::from(map_size) {
+                problems.push(Problem::MapTypeSize {
+                    setter,
+                    map: map.clone(),
+                    role,
+                    spelling: spelling.trim().to_owned(),
+                    type_size: size,
+                    map_size,
+                });
+                continue;
+            }
+            let entry = match named.iter_mut().find(|(i, ..)| *i == index) {
+                Some(e) => e,
+                None => {
+                    named.push((index, None, None));
+                    named.last_mut().expect("just pushed")
+                }
+            };
+            match role {
+                "key" => entry.1 = ty,
+                _ => entry.2 = ty,
+            }
+        }
+    }
+    for (index, key, value) in named {
+        let m = &obj.maps[index];
+        let ObjMapKind::Declared {
+            key: btf_key,
+            value: btf_value,
+            ..
+        } = &m.kind
+        else {
+            continue;
+        };
+        let key = key.or_else(|| btf_key.and_then(|k| tr.map_type(k, &m.name, "key")));
+        let value = value.or_else(|| btf_value.and_then(|v| tr.map_type(v, &m.name, "value")));
+        let handle = match (m.map_type, key, value) {
+            (BPF_MAP_TYPE_ARRAY, _, Some(value)) => Some(TypedHandle::Array { value }),
+            (BPF_MAP_TYPE_PERCPU_ARRAY, _, Some(value)) => Some(TypedHandle::PerCpuArray { value }),
+            (BPF_MAP_TYPE_QUEUE | BPF_MAP_TYPE_STACK, _, Some(value)) => {
+                Some(TypedHandle::Queue { value })
+            }
+            (BPF_MAP_TYPE_PERCPU_HASH | BPF_MAP_TYPE_LRU_PERCPU_HASH, Some(key), Some(value)) => {
+                Some(TypedHandle::PerCpuHash { key, value })
+            }
+            (
+                BPF_MAP_TYPE_HASH | BPF_MAP_TYPE_LRU_HASH | BPF_MAP_TYPE_LPM_TRIE,
+                Some(key),
+                Some(value),
+            ) => Some(TypedHandle::Hash { key, value }),
+            (
+                BPF_MAP_TYPE_ARRAY
+                | BPF_MAP_TYPE_PERCPU_ARRAY
+                | BPF_MAP_TYPE_QUEUE
+                | BPF_MAP_TYPE_STACK
+                | BPF_MAP_TYPE_PERCPU_HASH
+                | BPF_MAP_TYPE_LRU_PERCPU_HASH
+                | BPF_MAP_TYPE_HASH
+                | BPF_MAP_TYPE_LRU_HASH
+                | BPF_MAP_TYPE_LPM_TRIE,
+                key,
+                value,
+            ) => {
+                // Both missing: a named type did not translate, and said so.
+                let missing = match (key, value) {
+                    (Some(_), None) => "value",
+                    (None, Some(_)) => "key",
+                    _ => continue,
+                };
+                problems.push(Problem::MapTypeHalf {
+                    map: m.name.clone(),
+                    missing,
+                });
+                None
+            }
+            _ => {
+                problems.push(Problem::MapTypeUnsupported {
+                    map: m.name.clone(),
+                    map_type: uapi::map_type_name(m.map_type),
+                });
+                None
+            }
+        };
+        if let (Some(h), MapKind::Declared { typed, .. }) = (handle, &mut kinds[index]) {
+            *typed = Some(h);
+        }
+    }
+}
+
 /// Whether maps of this type carry events (`.event_type`).
 fn is_event_map(map_type: u32) -> bool {
     matches!(
@@ -277,6 +502,25 @@ fn is_event_map(map_type: u32) -> bool {
 /// `event_map`: the map of `.event_type` that names it (`None` for
 /// `.types`), for the problem.
 fn find_type(btf: &Btf, spelling: &str, event_map: Option<&str>) -> Result<BtfTypeId, Problem> {
+    find_type_for(
+        btf,
+        spelling,
+        if event_map.is_some() {
+            ".event_type"
+        } else {
+            ".types"
+        },
+        event_map,
+    )
+}
+
+/// [`find_type`] for setter `setter` (`.map_key_type`, ...), of map `map`.
+fn find_type_for(
+    btf: &Btf,
+    spelling: &str,
+    setter: &'static str,
+    event_map: Option<&str>,
+) -> Result<BtfTypeId, Problem> {
     let (keyword, name) = suggest::split_spelling(spelling);
     let fits = |kind: &Kind| match keyword {
         Some("struct") => matches!(kind, Kind::Struct(_)),
@@ -302,6 +546,7 @@ fn find_type(btf: &Btf, spelling: &str, event_map: Option<&str>) -> Result<BtfTy
         })
         .is_some();
     Err(Problem::UnknownType {
+        setter,
         event_map: event_map.map(str::to_owned),
         spelling: spelling.trim().to_owned(),
         declared_only,

@@ -9,7 +9,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps deps-vm deps-bench demo test test-host test-vm lint miri bench fuzz clean
+.PHONY: all deps deps-vm deps-bench demo test test-host package test-vm lint miri bench fuzz clean
 
 all: test
 
@@ -37,7 +37,15 @@ test-host: deps
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 
-test: lint test-host test-vm
+# The published crates (skel-btf, skel-builder, skel-runtime) packaged with
+# `cargo package` and built from the .crate files alone in a scratch
+# workspace, with a user crate that generates and opens a skeleton
+# (scripts/check-package.sh). Its own target dir, target/check-package:
+# about 2 minutes cold here (libbpf-sys compiles libbpf), 10-15 s warm.
+package: deps
+	@scripts/check-package.sh
+
+test: lint test-host package test-vm
 	@scripts/check-clean-tree.sh
 
 test-vm: deps-vm

@@ -41,10 +41,10 @@ fn parse(text: &str) -> Report {
         match section {
             "runs" => {
                 let cols: Vec<&str> = line.split_whitespace().collect();
-                if let [prog, n, id, ..] = cols.as_slice() {
-                    if let Ok(n) = n.parse() {
-                        runs.insert(prog.to_string(), (n, id.parse().ok()));
-                    }
+                if let [prog, n, id, ..] = cols.as_slice()
+                    && let Ok(n) = n.parse()
+                {
+                    runs.insert(prog.to_string(), (n, id.parse().ok()));
                 }
             }
             "kernel" => {

@@ -269,12 +269,13 @@ impl<'a> Strings<'a> {
         }
         // The fast path: in a good table, a char boundary inside it is a
         // good name.
-        if self.all_good
-            && let Some(own) = offset.checked_sub(self.start)
-            && (own as usize) < self.bytes.len()
-            && is_char_boundary(self.bytes, own as usize)
-        {
-            return Ok(());
+        // (Nested, not a let chain: those need Rust 1.88, the crate 1.85.)
+        if self.all_good {
+            if let Some(own) = offset.checked_sub(self.start) {
+                if (own as usize) < self.bytes.len() && is_char_boundary(self.bytes, own as usize) {
+                    return Ok(());
+                }
+            }
         }
         match self.get(offset) {
             Ok(_) => Ok(()),

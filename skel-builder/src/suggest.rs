@@ -331,10 +331,10 @@ fn typedef_names<'a>(tokens: &[Token<'a>]) -> Vec<&'a str> {
                 {
                     j += 1;
                 }
-                if j > i + 1 {
-                    if let Some(Token::Ident(name)) = tokens.get(j) {
-                        pointer_name.get_or_insert(name);
-                    }
+                if j > i + 1
+                    && let Some(Token::Ident(name)) = tokens.get(j)
+                {
+                    pointer_name.get_or_insert(name);
                 }
                 i = past_group(tokens, i);
             }

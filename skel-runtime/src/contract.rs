@@ -29,8 +29,11 @@ pub struct SkelSpec {
     /// The name handed to libbpf (prefix of internal map names), at most
     /// 15 bytes.
     pub name: &'static str,
+    /// The object the skeleton embeds.
     pub object: &'static [u8],
+    /// Its maps, in the order the generated accessors index them.
     pub maps: &'static [MapSpec],
+    /// Its programs, in the order the generated accessors index them.
     pub progs: &'static [ProgSpec],
 }
 
@@ -53,7 +56,12 @@ pub enum MapSpecKind {
     /// A data section with a typed view: checked at open. `resizable`
     /// sections (their last variable is an array) may change size before
     /// load; all others keep the size checked at open.
-    Data { view: TypeSpec, resizable: bool },
+    Data {
+        /// The type laid over the section.
+        view: TypeSpec,
+        /// Whether the section may change size before load.
+        resizable: bool,
+    },
     /// A struct_ops map with its shadow.
     StructOps(StructOpsSpec),
 }
@@ -65,6 +73,7 @@ pub struct TypeSpec {
     pub type_name: &'static str,
     /// `size_of` the generated type.
     pub size: usize,
+    /// `align_of` the generated type.
     pub align: usize,
     /// The bytes libbpf keeps (the C size). Data-section views may round
     /// this up to their alignment; libbpf backs those with whole pages.
@@ -74,6 +83,7 @@ pub struct TypeSpec {
 /// One program of the object.
 #[derive(Debug)]
 pub struct ProgSpec {
+    /// The program's name in the object.
     pub name: &'static str,
     /// A struct_ops program: its autoload follows the slots at load.
     pub struct_ops: bool,
@@ -93,6 +103,7 @@ pub struct ProgSpec {
 /// A struct_ops map's shadow.
 #[derive(Debug)]
 pub struct StructOpsSpec {
+    /// The shadow type laid over libbpf's copy of the kernel struct.
     pub shadow: TypeSpec,
     /// The shadow's members (`Shadow::MEMBERS`).
     pub members: &'static [MemberSpec],
@@ -105,7 +116,9 @@ pub struct StructOpsSpec {
 pub struct MemberSpec {
     /// The C member's name.
     pub name: &'static str,
+    /// Its byte offset in the kernel struct.
     pub offset: usize,
+    /// Its size in bytes.
     pub size: usize,
     /// A program slot.
     pub slot: bool,
@@ -200,6 +213,7 @@ impl TypeSpec {
 }
 
 impl ProgSpec {
+    /// A program `name`, a struct_ops program if `struct_ops`; required, and calling no kfuncs or ksyms until told otherwise.
     pub const fn new(name: &'static str, struct_ops: bool) -> Self {
         ProgSpec {
             name,
@@ -237,6 +251,7 @@ impl StructOpsSpec {
 }
 
 impl MemberSpec {
+    /// A member `name` at `offset`, `size` bytes, a program slot if `slot`.
     pub const fn new(name: &'static str, offset: usize, size: usize, slot: bool) -> Self {
         MemberSpec {
             name,

@@ -108,7 +108,7 @@ impl Place {
                 actual: size,
                 needed,
             },
-            Some(_) if (ptr as usize).wrapping_add(offset) % align != 0 => {
+            Some(_) if !(ptr as usize).wrapping_add(offset).is_multiple_of(align) => {
                 ViewProblem::Misaligned {
                     address: ptr as usize + offset,
                     align,
@@ -357,7 +357,7 @@ impl<T> std::fmt::Debug for Live<'_, T> {
 ///
 /// `p` must be valid for reading `size_of::<F>()` bytes.
 unsafe fn read_volatile<F: Plain>(p: *const u8) -> F {
-    if (p as usize) % align_of::<F>() == 0 {
+    if (p as usize).is_multiple_of(align_of::<F>()) {
         // SAFETY: valid and aligned (per the caller and the check).
         return unsafe { p.cast::<F>().read_volatile() };
     }
@@ -378,7 +378,7 @@ unsafe fn read_volatile<F: Plain>(p: *const u8) -> F {
 /// `p` must be valid for writing `size_of::<F>()` bytes, and nothing may
 /// hold a reference to them.
 unsafe fn write_volatile<F: Plain>(p: *mut u8, value: F) {
-    if (p as usize) % align_of::<F>() == 0 {
+    if (p as usize).is_multiple_of(align_of::<F>()) {
         // SAFETY: valid and aligned (per the caller and the check).
         return unsafe { p.cast::<F>().write_volatile(value) };
     }
@@ -527,6 +527,7 @@ impl<'a, E: Plain> LiveSlice<'a, E> {
         self.len
     }
 
+    /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -21,17 +21,22 @@ use crate::libbpf_log::LibbpfLog;
 pub enum Error {
     /// libbpf could not open the embedded object (`bpf_object__open_mem`).
     Open {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// The errno libbpf or the kernel returned.
         errno: Errno,
+        /// The lines libbpf logged during the failing step.
         log: LibbpfLog,
     },
 
     /// The object lacks a map or program the skeleton was generated for:
     /// the skeleton and the object it embeds disagree.
     Missing {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
         /// `"map"` or `"program"`.
         what: &'static str,
+        /// The map's or program's name.
         name: String,
     },
 
@@ -39,21 +44,32 @@ pub enum Error {
     /// the generated type laid over it (checked at open); nothing is laid
     /// over it.
     LayoutMismatch {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// The map's name.
         map: String,
+        /// The generated type's name.
         type_name: &'static str,
+        /// The generated type's size, in bytes.
         expected: usize,
+        /// The generated type's alignment, in bytes.
         align: usize,
+        /// The size of libbpf's memory for the map, in bytes.
         actual: usize,
+        /// The address of libbpf's memory for the map.
         address: usize,
     },
 
     /// A resizable data section cannot hold its typed view or array right
     /// now (see [`ViewProblem`]).
     View {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// The map's name.
         map: String,
+        /// The generated type's name.
         type_name: &'static str,
+        /// Why the view cannot be laid over the map now.
         problem: ViewProblem,
     },
 
@@ -61,6 +77,7 @@ pub enum Error {
     /// hands out live views of (kernels before Linux 5.5 cannot map BPF
     /// arrays); the load is refused.
     NotMapped {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
         /// The sections (`.bss`, ...).
         sections: Vec<&'static str>,
@@ -69,44 +86,62 @@ pub enum Error {
     /// At load, a struct_ops slot holds a program that is not a struct_ops
     /// program of this skeleton's object.
     ForeignProgram {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// The map's name.
         map: String,
+        /// The struct_ops member holding the program.
         field: String,
+        /// The program in the slot.
         program: String,
     },
 
     /// At load, a struct_ops slot holds a program whose autoload was
     /// turned off.
     SlotProgramNotLoaded {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// The map's name.
         map: String,
+        /// The struct_ops member holding the program.
         field: String,
+        /// The program in the slot.
         program: String,
     },
 
     /// libbpf could not load the object (`bpf_object__load`): the
     /// verifier refused a program, the kernel lacks a feature, ...
     Load {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// The errno libbpf or the kernel returned.
         errno: Errno,
+        /// The lines libbpf logged during the failing step.
         log: LibbpfLog,
+        /// What to try.
         hint: &'static str,
     },
 
     /// Attaching a program or registering a struct_ops map failed.
     Attach {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
         /// `"program"` or `"struct_ops map"`.
         what: &'static str,
+        /// The program's or struct_ops map's name.
         name: String,
+        /// The errno libbpf or the kernel returned.
         errno: Errno,
+        /// The lines libbpf logged during the failing step.
         log: LibbpfLog,
+        /// What to try.
         hint: &'static str,
     },
 
     /// An operation on a map that was not created at load (its
     /// autocreate was off).
     NotCreated {
+        /// The map's name.
         map: String,
         /// What was tried (`"attach it"`, `"lookup"`).
         what: &'static str,
@@ -114,63 +149,88 @@ pub enum Error {
 
     /// Resizing a data section failed (before load only).
     Resize {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// The map's name.
         map: String,
+        /// The array variable being resized.
         var: &'static str,
+        /// The number of elements asked for.
         len: usize,
+        /// The size of one element, in bytes.
         elem_size: usize,
+        /// Why it failed.
         reason: String,
+        /// The errno, when the kernel or libbpf gave one.
         errno: Option<Errno>,
+        /// The lines libbpf logged during the failing step.
         log: LibbpfLog,
     },
 
     /// Reading a struct_ops map back from the kernel failed.
     ReadBack {
+        /// The map's name.
         map: String,
+        /// The map's kernel struct (`tcp_congestion_ops`, ...).
         structure: String,
+        /// What could not be read, and why.
         what: String,
+        /// The errno, when the kernel or libbpf gave one.
         errno: Option<Errno>,
     },
 
     /// A map operation or setting failed: the kernel's or libbpf's errno.
     MapOp {
+        /// The map's name.
         map: String,
         /// The operation (`"update"`, `"set max_entries"`).
         op: &'static str,
+        /// The errno libbpf or the kernel returned.
         errno: Errno,
     },
 
     /// A program setting failed: libbpf's errno.
     ProgramOp {
+        /// The program's name.
         program: String,
         /// The operation (`"set autoload"`).
         op: &'static str,
+        /// The errno libbpf or the kernel returned.
         errno: Errno,
     },
 
     /// A typed handle's key or value type does not have the map's key or
     /// value size.
     MapTypeSize {
+        /// The map's name.
         map: String,
         /// `"key"` or `"value"`.
         what: &'static str,
+        /// The map's key or value size, in bytes.
         expected: usize,
+        /// The size of the handle's key or value type, in bytes.
         actual: usize,
     },
 
     /// A per-CPU update was given a number of values other than the number
     /// of possible CPUs.
     PerCpuCount {
+        /// The map's name.
         map: String,
+        /// The number of possible CPUs.
         expected: usize,
+        /// The number of values given.
         actual: usize,
     },
 
     /// A batch update was given keys and values in different numbers: one
     /// value per key (for a per-CPU map, one per possible CPU per key).
     BatchLength {
+        /// The map's name.
         map: String,
+        /// The number of keys given.
         keys: usize,
+        /// The number of values given.
         values: usize,
         /// Values each key takes: 1, or the number of possible CPUs.
         per_key: usize,
@@ -178,29 +238,41 @@ pub enum Error {
 
     /// A ring buffer or perf event sample is shorter than its event type.
     ShortEvent {
+        /// The map's name.
         map: String,
         /// The event's C type (`struct event`).
         type_name: &'static str,
+        /// The event type's size, in bytes.
         expected: usize,
+        /// The sample's size, in bytes.
         actual: usize,
     },
 
     /// The running kernel's BTF could not be read or is malformed.
-    KernelBtf { what: String },
+    KernelBtf {
+        /// What could not be read, and why.
+        what: String,
+    },
 
     /// The running kernel has no struct_ops type for a map that will be
     /// created.
     NoStructOpsType {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// The map's name.
         map: String,
+        /// The kernel struct the map's type names (`sched_ext_ops`, ...).
         kernel_struct: String,
+        /// What to try.
         hint: &'static str,
     },
 
     /// Shadows set members the running kernel's struct lacks (checked at
     /// load).
     KernelLacksMembers {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// Each map whose shadow sets members the kernel lacks, with those members.
         maps: Vec<MissingMembers>,
     },
 
@@ -210,7 +282,9 @@ pub enum Error {
     /// is named with what it needs; programs marked optional in the build
     /// script are skipped instead (see [`SkippedProgram`](crate::SkippedProgram)).
     KernelLacksTargets {
+        /// The skeleton's name (the one its `*SkelBuilder` carries).
         skeleton: &'static str,
+        /// Each program, with what it needs that the kernel lacks.
         programs: Vec<MissingTargets>,
     },
 
@@ -218,9 +292,13 @@ pub enum Error {
     /// struct_ops map `map` (`BPF_PROG_ASSOC_STRUCT_OPS`), or one of them
     /// cannot be associated (`hint` says why).
     Associate {
+        /// The program's name.
         program: String,
+        /// The map's name.
         map: String,
+        /// The errno libbpf or the kernel returned.
         errno: Errno,
+        /// What to try.
         hint: &'static str,
     },
 
@@ -234,8 +312,11 @@ pub enum Error {
     /// output did not fit (`errno`), or what came back does not fit the
     /// types given (no errno). `what` says which, with a hint.
     TestRun {
+        /// The program's name.
         program: String,
+        /// The errno, when the kernel or libbpf gave one.
         errno: Option<Errno>,
+        /// What failed, with a hint.
         what: String,
     },
 }
@@ -507,6 +588,7 @@ impl From<libbpf_rs::Error> for Error {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MissingMembers {
+    /// The map's name.
     pub map: String,
     /// The kernel struct (`sched_ext_ops`).
     pub kernel_struct: String,
@@ -542,9 +624,19 @@ pub enum ViewProblem {
     /// libbpf keeps no memory for the map.
     NotMapped,
     /// The map holds fewer bytes than the view's fixed part.
-    TooSmall { actual: usize, needed: usize },
+    TooSmall {
+        /// The bytes the map holds.
+        actual: usize,
+        /// The size of the view's fixed part, in bytes.
+        needed: usize,
+    },
     /// libbpf's buffer is not aligned for the view.
-    Misaligned { address: usize, align: usize },
+    Misaligned {
+        /// The address of libbpf's buffer.
+        address: usize,
+        /// The alignment the view needs, in bytes.
+        align: usize,
+    },
 }
 
 impl fmt::Display for ViewProblem {
@@ -617,10 +709,10 @@ impl Error {
 fn libbpf_errno(e: &libbpf_rs::Error) -> Option<i32> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
-        if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            if let Some(raw) = io.raw_os_error() {
-                return Some(raw);
-            }
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && let Some(raw) = io.raw_os_error()
+        {
+            return Some(raw);
         }
         cause = c.source();
     }
@@ -645,6 +737,7 @@ impl fmt::Debug for Error {
     }
 }
 
+/// The result of the runtime's operations: [`Error`] by default.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ const SYSFS_BTF: &str = "/sys/kernel/btf";
 /// One member of a kernel struct or union, as BTF lays it out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KernelMember {
+    /// The member's name (empty for an anonymous member).
     pub name: String,
     /// Byte offset in the struct.
     pub offset: usize,

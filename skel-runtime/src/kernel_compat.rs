@@ -191,6 +191,7 @@ pub struct KernelConst {
     pub var: String,
     /// The kernel's enum constant (`SCX_DSQ_LOCAL`).
     pub name: String,
+    /// What was done with it.
     pub outcome: KernelConstOutcome,
 }
 
@@ -207,7 +208,12 @@ pub enum KernelConstOutcome {
     /// as it was. Each definition is listed.
     Ambiguous(Vec<KernelEnumValue>),
     /// The kernel's value does not fit the variable's type: left as it was.
-    TooWide { value: i128, size: usize },
+    TooWide {
+        /// The kernel's value.
+        value: i128,
+        /// The variable's size, in bytes.
+        size: usize,
+    },
 }
 
 impl KernelConsts {

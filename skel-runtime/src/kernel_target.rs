@@ -14,7 +14,12 @@ pub enum KernelTarget {
     /// The function a `ksyscall/<name>` program attaches to.
     Syscall(String),
     /// A tracepoint (`tp/<category>/<name>`).
-    Tracepoint { category: String, name: String },
+    Tracepoint {
+        /// The tracepoint's category (`syscalls`).
+        category: String,
+        /// Its name (`sys_enter_openat`).
+        name: String,
+    },
     /// A raw tracepoint (`raw_tp/<name>`, `tp_btf/<name>`).
     RawTracepoint(String),
     /// A function the kernel's BTF must describe (`fentry/<fn>`, `fexit`,

@@ -37,6 +37,8 @@
 //! (generated types, [`MapInfo`], errors, what is read from the kernel) is
 //! both, as any owned value.
 
+#![deny(missing_docs)]
+
 mod assoc;
 mod contract;
 mod core;

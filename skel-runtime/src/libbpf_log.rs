@@ -91,6 +91,7 @@ impl LibbpfLog {
         self.0.as_ref().map_or(0, |l| l.omitted)
     }
 
+    /// Whether libbpf logged nothing.
     pub fn is_empty(&self) -> bool {
         self.0.is_none()
     }
@@ -213,10 +214,10 @@ unsafe extern "C" fn print(
         if let Ok(bytes) = unsafe { vsprintf::vsprintf_raw(format, args) } {
             let text = String::from_utf8_lossy(&bytes);
             let _ = ACTIVE.try_with(|a| {
-                if let Ok(mut log) = a.try_borrow_mut() {
-                    if let Some(log) = log.as_mut() {
-                        log.push(&text);
-                    }
+                if let Ok(mut log) = a.try_borrow_mut()
+                    && let Some(log) = log.as_mut()
+                {
+                    log.push(&text);
                 }
             });
         }

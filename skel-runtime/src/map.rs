@@ -93,16 +93,19 @@ impl<'a> OpenMap<'a> {
         unsafe { libbpf_sys::bpf_map__type(self.raw()) }
     }
 
+    /// The size of its keys, in bytes.
     pub fn key_size(&self) -> u32 {
         // SAFETY: as in `map_type`.
         unsafe { libbpf_sys::bpf_map__key_size(self.raw()) }
     }
 
+    /// The size of its values, in bytes.
     pub fn value_size(&self) -> u32 {
         // SAFETY: as in `map_type`.
         unsafe { libbpf_sys::bpf_map__value_size(self.raw()) }
     }
 
+    /// Its maximum number of entries.
     pub fn max_entries(&self) -> u32 {
         // SAFETY: as in `map_type`.
         unsafe { libbpf_sys::bpf_map__max_entries(self.raw()) }
@@ -191,6 +194,7 @@ impl<'a> OpenMapMut<'a> {
         check(self.name(), "set autoattach", ret)
     }
 
+    /// Sets its maximum number of entries (before load).
     pub fn set_max_entries(&mut self, max_entries: u32) -> Result<()> {
         // SAFETY: as in `set_autocreate`.
         let ret = unsafe { libbpf_sys::bpf_map__set_max_entries(self.raw(), max_entries) };
@@ -298,8 +302,11 @@ impl fmt::Debug for OpenMapMut<'_> {
 pub struct MapInfo {
     /// `BPF_MAP_TYPE_*`.
     pub map_type: u32,
+    /// The size of its keys, in bytes.
     pub key_size: u32,
+    /// The size of its values, in bytes.
     pub value_size: u32,
+    /// Its maximum number of entries.
     pub max_entries: u32,
     /// `BPF_F_*` flags.
     pub map_flags: u32,

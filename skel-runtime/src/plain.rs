@@ -278,13 +278,17 @@ pub struct CBool(pub u8);
 unsafe impl Plain for CBool {}
 
 impl CBool {
+    /// C's `false` (0).
     pub const FALSE: CBool = CBool(0);
+    /// C's `true` (1).
     pub const TRUE: CBool = CBool(1);
 
+    /// Whether the byte is non-zero, as C reads a `bool`.
     pub fn get(self) -> bool {
         self.0 != 0
     }
 
+    /// Stores `value` as 1 or 0.
     pub fn set(&mut self, value: bool) {
         self.0 = u8::from(value);
     }
@@ -328,10 +332,12 @@ pub struct OpaquePtr(pub u64);
 unsafe impl Plain for OpaquePtr {}
 
 impl OpaquePtr {
+    /// The pointer's value, as an address.
     pub fn addr(self) -> u64 {
         self.0
     }
 
+    /// Whether the pointer is null.
     pub fn is_null(self) -> bool {
         self.0 == 0
     }
@@ -347,8 +353,18 @@ impl fmt::Debug for OpaquePtr {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CharArrayError {
-    TooLong { len: usize, capacity: usize },
-    InteriorNul { at: usize },
+    /// The string (and its terminating NUL) is longer than the array.
+    TooLong {
+        /// The string's length, in bytes.
+        len: usize,
+        /// The array's size, `N`.
+        capacity: usize,
+    },
+    /// The string holds a NUL byte, where C would end it.
+    InteriorNul {
+        /// Its byte offset.
+        at: usize,
+    },
 }
 
 impl fmt::Display for CharArrayError {
@@ -423,10 +439,12 @@ impl<const N: usize> CharArray<N> {
         String::from_utf8_lossy(self.to_bytes()).into_owned()
     }
 
+    /// The array's bytes, the terminating NUL and what follows it included.
     pub fn as_bytes(&self) -> &[u8; N] {
         &self.0
     }
 
+    /// The array's size, `N` (the terminating NUL included).
     pub fn capacity(&self) -> usize {
         N
     }

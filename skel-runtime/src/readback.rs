@@ -20,10 +20,15 @@ use crate::kernel_btf::{KernelBtf, KernelMember};
 /// State of a struct_ops map in the kernel (`enum bpf_struct_ops_state`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StructOpsState {
+    /// `BPF_STRUCT_OPS_STATE_INIT`: created, not registered.
     Init,
+    /// `BPF_STRUCT_OPS_STATE_INUSE`: registered and in use.
     InUse,
+    /// `BPF_STRUCT_OPS_STATE_TOBEFREE`: unregistered, being freed.
     ToBeFree,
+    /// `BPF_STRUCT_OPS_STATE_READY`: ready to be attached as a link.
     Ready,
+    /// A state this crate does not know, by value.
     Other(u32),
 }
 
@@ -47,6 +52,7 @@ impl StructOpsState {
 /// a copy, owned.
 #[derive(Clone, Debug)]
 pub struct KernelStructOps {
+    /// The map's state in the kernel.
     pub state: StructOpsState,
     /// The kernel's struct (`tcp_congestion_ops`, ...), as bytes.
     pub data: Vec<u8>,
@@ -183,6 +189,7 @@ impl KernelStructOps {
         read_value(&name, fd, value_size, struct_name, vec![])
     }
 
+    /// The member `name` of the kernel struct, as the kernel's BTF lays it out.
     pub fn member(&self, name: &str) -> Option<&KernelMember> {
         self.layout.by_name.get(name).map(|&i| &self.members[i])
     }

@@ -347,10 +347,10 @@ impl SkeletonBuilder {
             e.built_from(self.inputs())
                 .suggest_types(|| types_defined_in(&deps))
         })?;
-        if !generated.skeleton.has_btf {
-            if let Some(w) = no_btf_warning(&object_path, &generated.skeleton) {
-                sink.warn(w);
-            }
+        if !generated.skeleton.has_btf
+            && let Some(w) = no_btf_warning(&object_path, &generated.skeleton)
+        {
+            sink.warn(w);
         }
         for w in fallback_warnings(&generated.skeleton.warnings) {
             sink.warn(w);

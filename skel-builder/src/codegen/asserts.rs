@@ -99,10 +99,10 @@ fn holds_float(skel: &Skeleton, s: &StructDef) -> bool {
             Ty::Float(_) => return true,
             Ty::Array(elem, _) => stack.push(elem),
             Ty::Composite(r) if seen.insert(*r) => {
-                if let TypeDefKind::Struct(inner) = &skel.ty(*r).kind {
-                    if !inner.union {
-                        stack.extend(member_types(inner));
-                    }
+                if let TypeDefKind::Struct(inner) = &skel.ty(*r).kind
+                    && !inner.union
+                {
+                    stack.extend(member_types(inner));
                 }
             }
             _ => {}

@@ -154,7 +154,7 @@ fn spec(skel: &Skeleton) -> TokenStream {
     // as libbpf-cargo 0.26 puts it (`#[unsafe(link_section)]`, no `#[used]`),
     // so tools extract it by the symbol's address and size. Its length
     // comes from the file, so the code does not change with the object.
-    // `unsafe(...)` attributes need Rust 1.82, below skel-runtime's 1.85.
+    // `unsafe(...)` attributes need Rust 1.82, below skel-runtime's 1.88.
     quote! {
         /// The BPF object. It also sits in the binary's `.bpf.objs`
         /// section, where tools (veristat scripts) find it.

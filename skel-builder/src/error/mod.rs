@@ -488,10 +488,10 @@ impl Error {
     pub(crate) fn print(&self) {
         let report = self.report();
         eprintln!("{report}");
-        if let Ok(mut printed) = PRINTED.lock() {
-            if !printed.contains(&report) {
-                printed.push(report);
-            }
+        if let Ok(mut printed) = PRINTED.lock()
+            && !printed.contains(&report)
+        {
+            printed.push(report);
         }
     }
 }

@@ -144,10 +144,10 @@ pub fn parse_warnings(stderr: &str) -> Vec<ClangWarning> {
 fn source_location(place: &str) -> Option<(&str, u32)> {
     let (rest, last) = place.rsplit_once(':')?;
     let last: u32 = last.parse().ok()?;
-    if let Some((file, line)) = rest.rsplit_once(':') {
-        if let (false, Ok(line)) = (file.is_empty(), line.parse::<u32>()) {
-            return Some((file, line));
-        }
+    if let Some((file, line)) = rest.rsplit_once(':')
+        && let (false, Ok(line)) = (file.is_empty(), line.parse::<u32>())
+    {
+        return Some((file, line));
     }
     (!rest.is_empty()).then_some((rest, last))
 }

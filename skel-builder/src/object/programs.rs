@@ -121,14 +121,15 @@ pub fn check_struct_ops_slots(
     let mut prev: Option<(usize, u64, &str)> = None;
     for (map, index, offset, struct_id) in sorted {
         let end = offset + u64::from(map.value_size);
-        if let Some((section, prev_end, other)) = prev {
-            if section == index && offset < prev_end {
-                problems.push(Problem::StructOpsOverlap {
-                    map: map.name.clone(),
-                    other: other.to_owned(),
-                });
-                continue;
-            }
+        if let Some((section, prev_end, other)) = prev
+            && section == index
+            && offset < prev_end
+        {
+            problems.push(Problem::StructOpsOverlap {
+                map: map.name.clone(),
+                other: other.to_owned(),
+            });
+            continue;
         }
         prev = Some((index, end, &map.name));
         let relocs = &relocations[&index];

@@ -313,10 +313,10 @@ pub fn strip_debug(bytes: &[u8]) -> Result<Vec<u8>, StripError> {
     // String tables: the section name table and the symbol name table
     // (often one section), rebuilt from the names still in use.
     let symstr = symtab.map(|i| link(&secs[i]));
-    if let Some(s) = symstr {
-        if s == 0 || s >= count || secs[s].sh_type != elf::SHT_STRTAB || drop[s] {
-            return Err(unsupported("the symbol table's string table is missing"));
-        }
+    if let Some(s) = symstr
+        && (s == 0 || s >= count || secs[s].sh_type != elf::SHT_STRTAB || drop[s])
+    {
+        return Err(unsupported("the symbol table's string table is missing"));
     }
     if secs[shstrndx].sh_type != elf::SHT_STRTAB {
         return Err(unsupported("the section name table is not a string table"));

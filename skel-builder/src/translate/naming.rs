@@ -176,10 +176,10 @@ fn name_struct(s: &mut StructDef, anon_names: &[Option<String>]) {
     let mut fields = Namespace::new();
     // C members first, so generated names go around them.
     for f in &mut s.fields {
-        if let FieldKind::Member { c_name } = &f.kind {
-            if !c_name.is_empty() {
-                f.name = fields.claim(c_name);
-            }
+        if let FieldKind::Member { c_name } = &f.kind
+            && !c_name.is_empty()
+        {
+            f.name = fields.claim(c_name);
         }
     }
     for (f, anon) in s.fields.iter_mut().zip(anon_names) {

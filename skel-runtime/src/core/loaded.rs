@@ -158,7 +158,7 @@ impl<'obj> LoadedCore<'obj> {
     pub fn live_section<T: Plain>(&self, index: usize) -> Live<'_, T> {
         let map = self.object.map(index);
         let (p, len) = initial_value(map);
-        let aligned = (p as usize) % std::mem::align_of::<T>() == 0;
+        let aligned = (p as usize).is_multiple_of(std::mem::align_of::<T>());
         match NonNull::new(p) {
             // SAFETY: the kernel's map as libbpf maps it after load, of
             // `len` bytes; its size cannot change any more.
@@ -243,6 +243,7 @@ impl<'obj> LoadedCore<'obj> {
         autoattach(self.object.map(index))
     }
 
+    /// Turns the auto-attach of program `index` (in the skeleton's order) on or off.
     pub fn set_autoattach(&mut self, index: usize, on: bool) {
         set_autoattach(self.object.map(index), on);
     }

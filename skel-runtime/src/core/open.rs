@@ -222,6 +222,7 @@ impl<'obj> OpenCore<'obj> {
         autoattach(self.object.map(index))
     }
 
+    /// Turns the auto-attach of program `index` (in the skeleton's order) on or off.
     pub fn set_autoattach(&mut self, index: usize, on: bool) {
         set_autoattach(self.object.map(index), on);
     }
@@ -330,15 +331,16 @@ impl<'obj> OpenCore<'obj> {
             }
             // SAFETY: prog is a program of the open object.
             let now = unsafe { libbpf_sys::bpf_program__autoload(prog.as_ptr()) };
-            if let Some((map, field)) = in_slot[i] {
-                if self.autoload_at_open[i] && !now {
-                    return Err(Error::SlotProgramNotLoaded {
-                        skeleton: spec.skeleton,
-                        map: map.to_owned(),
-                        field: field.to_owned(),
-                        program: spec.progs[i].name.to_owned(),
-                    });
-                }
+            if let Some((map, field)) = in_slot[i]
+                && self.autoload_at_open[i]
+                && !now
+            {
+                return Err(Error::SlotProgramNotLoaded {
+                    skeleton: spec.skeleton,
+                    map: map.to_owned(),
+                    field: field.to_owned(),
+                    program: spec.progs[i].name.to_owned(),
+                });
             }
             // SAFETY: as above; the object is not loaded yet.
             unsafe { libbpf_sys::bpf_program__set_autoload(prog.as_ptr(), in_slot[i].is_some()) };
@@ -405,7 +407,9 @@ fn check_layout(
     let (ptr, size) = initial_value(map);
     let address = ptr as usize;
     match NonNull::new(ptr) {
-        Some(p) if size == ty.value_size && ty.tail_ok() && address % ty.align == 0 => Ok(p),
+        Some(p) if size == ty.value_size && ty.tail_ok() && address.is_multiple_of(ty.align) => {
+            Ok(p)
+        }
         _ => Err(Error::LayoutMismatch {
             skeleton: spec.skeleton,
             map: map_name.to_owned(),

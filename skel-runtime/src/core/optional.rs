@@ -34,10 +34,10 @@ fn needs(object: &Object, index: usize, prog: NonNull<bpf_program>) -> Vec<Kerne
             libbpf_sys::bpf_program__expected_attach_type(p),
         )
     };
-    if let Some((target, when)) = section_target(&section(prog)) {
-        if when == When::Load || autoattach {
-            needs.push(target);
-        }
+    if let Some((target, when)) = section_target(&section(prog))
+        && (when == When::Load || autoattach)
+    {
+        needs.push(target);
     }
     needs.extend(
         spec.kfuncs

@@ -450,7 +450,7 @@ fn lookup_into<K: Plain, V: Plain>(
     // A per-CPU value whose size is a multiple of 8 fills its slot: the
     // kernel's layout is then that of `[V]`, and it writes into `values`
     // directly; otherwise into a buffer of slots, unpacked after.
-    let read = if !per_cpu || size_of::<V>() % 8 == 0 {
+    let read = if !per_cpu || size_of::<V>().is_multiple_of(8) {
         reserve(target, values, slots, OP)?;
         let value_buf = values.spare_capacity_mut().as_mut_ptr().cast::<u8>();
         // SAFETY: both buffers have room for `max` entries at the map's
@@ -510,7 +510,7 @@ fn update_from<K: Plain, V: Plain>(
         return Ok(());
     }
     let s = Strides::of::<K, V>(per_cpu.then_some(cpus));
-    if !per_cpu || size_of::<V>() % 8 == 0 {
+    if !per_cpu || size_of::<V>().is_multiple_of(8) {
         // SAFETY: `keys.len()` keys and values at the map's strides (sizes
         // checked; per-CPU values of size 8k are their own slots).
         return unsafe {

@@ -77,44 +77,76 @@ impl XdpMd {
 #[repr(C, align(8))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SkBuff {
+    /// Length of the packet data, bytes.
     pub len: u32,
+    /// Packet type (`PACKET_HOST`, ...).
     pub pkt_type: u32,
+    /// The packet's mark (settable by a test run).
     pub mark: u32,
+    /// Transmit queue.
     pub queue_mapping: u32,
+    /// Link-layer protocol (`ETH_P_*`, network byte order).
     pub protocol: u32,
+    /// Whether a VLAN tag is present.
     pub vlan_present: u32,
+    /// VLAN tag control information.
     pub vlan_tci: u32,
+    /// VLAN protocol.
     pub vlan_proto: u32,
+    /// The packet's priority (settable by a test run).
     pub priority: u32,
+    /// Index of the device the packet came in on (settable).
     pub ingress_ifindex: u32,
+    /// Index of the device the packet is on (settable).
     pub ifindex: u32,
+    /// Traffic control index.
     pub tc_index: u32,
+    /// Control buffer shared by programs (settable).
     pub cb: [u32; 5],
+    /// The packet's flow hash.
     pub hash: u32,
+    /// Traffic control class id.
     pub tc_classid: u32,
+    /// Start of the packet data (a program-side offset; 0 here).
     pub data: u32,
+    /// End of the packet data (a program-side offset; 0 here).
     pub data_end: u32,
+    /// NAPI id of the receive queue.
     pub napi_id: u32,
+    /// Socket address family.
     pub family: u32,
+    /// Remote IPv4 address.
     pub remote_ip4: u32,
+    /// Local IPv4 address.
     pub local_ip4: u32,
+    /// Remote IPv6 address.
     pub remote_ip6: [u32; 4],
+    /// Local IPv6 address.
     pub local_ip6: [u32; 4],
+    /// Remote port.
     pub remote_port: u32,
+    /// Local port (host byte order, as the kernel gives it).
     pub local_port: u32,
+    /// Start of the metadata area (a program-side offset; 0 here).
     pub data_meta: u32,
     /// `struct bpf_flow_keys *` (8 bytes in the UAPI on every architecture).
     pub flow_keys: u64,
+    /// Timestamp, ns (settable).
     pub tstamp: u64,
+    /// Length on the wire (settable: 0 or at least the data's length).
     pub wire_len: u32,
+    /// GSO segment count (settable).
     pub gso_segs: u32,
     /// `struct bpf_sock *` (8 bytes in the UAPI on every architecture).
     pub sk: u64,
+    /// GSO segment size (settable).
     pub gso_size: u32,
+    /// Which clock `tstamp` is on.
     pub tstamp_type: u8,
     /// The UAPI's `__u32 :24` after `tstamp_type`, reserved: keep it zero
     /// (the kernel refuses a context with bytes set here).
     pub _reserved: [u8; 3],
+    /// Hardware timestamp (settable).
     pub hwtstamp: u64,
 }
 

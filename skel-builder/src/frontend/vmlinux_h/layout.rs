@@ -76,7 +76,7 @@ pub fn padding(cur: u64, next: Next, out: &mut Vec<Pad>) {
         let gap = next.bit_offset - pos;
         let whole = [PadType::Long, PadType::Int, PadType::Short, PadType::Char]
             .into_iter()
-            .find(|t| pos % t.bits() == 0 && t.bits() <= gap);
+            .find(|t| pos.is_multiple_of(t.bits()) && t.bits() <= gap);
         let pad = match whole {
             Some(ty) => Pad {
                 ty,

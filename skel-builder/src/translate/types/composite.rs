@@ -93,23 +93,22 @@ impl Translator<'_> {
                     bits: int_bits,
                     ..
                 } = btf.get(resolved).kind()
+                    && (int_off != 0 || u64::from(int_bits) != u64::from(size) * 8)
                 {
-                    if int_off != 0 || u64::from(int_bits) != u64::from(size) * 8 {
-                        // The kernel refuses bits past the INT's size; no
-                        // bits at all would make a bitfield a plain member
-                        // moved by the INT's offset.
-                        if int_bits == 0 {
-                            return Err(bad(format!("its int type {resolved} has no bits")));
-                        }
-                        if u64::from(int_off + int_bits) > u64::from(size) * 8 {
-                            return Err(bad(format!(
-                                "its int type {resolved} has bits {int_off}..{}, past its {size} bytes",
-                                int_off + int_bits
-                            )));
-                        }
-                        bit_offset += u64::from(int_off);
-                        bits = u64::from(int_bits);
+                    // The kernel refuses bits past the INT's size; no
+                    // bits at all would make a bitfield a plain member
+                    // moved by the INT's offset.
+                    if int_bits == 0 {
+                        return Err(bad(format!("its int type {resolved} has no bits")));
                     }
+                    if u64::from(int_off + int_bits) > u64::from(size) * 8 {
+                        return Err(bad(format!(
+                            "its int type {resolved} has bits {int_off}..{}, past its {size} bytes",
+                            int_off + int_bits
+                        )));
+                    }
+                    bit_offset += u64::from(int_off);
+                    bits = u64::from(int_bits);
                 }
             }
             if bits > 0 {

@@ -27,42 +27,65 @@ use skel_btf::{BtfError, BtfTypeId};
 /// the report is above.
 #[non_exhaustive]
 pub enum Error {
+    /// Neither a source nor an object was given
+    /// ([`crate::SkeletonBuilder::source`], [`crate::SkeletonBuilder::obj`]).
     NoInput,
 
+    /// clang could not be started.
     ClangNotFound {
+        /// The clang it ran ([`crate::default_clang`] unless set).
         clang: PathBuf,
+        /// Why it could not be started.
         source: std::io::Error,
     },
 
+    /// clang ran and failed to compile a source.
     ClangFailed {
+        /// The C source compiled.
         source_file: PathBuf,
+        /// The command line, as it can be run again in a shell.
         command: String,
+        /// clang's exit status, as the OS reports it.
         status: String,
+        /// What clang printed to its standard error.
         stderr: String,
         /// What skel-builder knows about the failure beyond clang's words
         /// (an error in the header it includes).
         hint: Option<String>,
     },
 
+    /// A file or directory could not be read, written or created.
     Io {
+        /// What was being done, as a verb phrase (`read`, `create directory`).
         action: &'static str,
+        /// The file or directory.
         path: PathBuf,
+        /// The OS's error.
         source: std::io::Error,
     },
 
+    /// An object that is not an ELF file libbpf can open.
     Elf {
+        /// The object read.
         path: PathBuf,
+        /// What is wrong with it.
         source: ElfError,
     },
 
+    /// An object without a `.BTF` section, though it has what libbpf needs
+    /// BTF for.
     NoBtf {
+        /// The object read.
         path: PathBuf,
         /// What in the object cannot be used without BTF.
         needed_by: Vec<NeedsBtf>,
     },
 
+    /// An object whose `.BTF` section cannot be read.
     Btf {
+        /// The object read.
         path: PathBuf,
+        /// What is wrong with it.
         source: BtfError,
     },
 
@@ -77,45 +100,71 @@ pub enum Error {
         /// the object was given as it is ([`crate::SkeletonBuilder::obj`],
         /// [`crate::SkeletonBuilder::generate`]): then the message names `path`.
         inputs: Vec<PathBuf>,
+        /// Every problem of the phase, in the order found.
         problems: Vec<Problem>,
     },
 
+    /// A skeleton name that cannot be a Rust identifier.
     BadName {
+        /// The name, as given or derived from the file name.
         name: String,
+        /// What is wrong with it.
         reason: &'static str,
     },
 
+    /// The generated code does not parse: a skel-builder bug.
     Codegen {
+        /// The skeleton's name.
         name: String,
+        /// syn's parse error.
         message: String,
     },
 
+    /// [`crate::SkeletonBuilder::build`] outside a build script, where cargo
+    /// sets no `OUT_DIR`.
     NoOutDir,
 
+    /// The file to print `vmlinux.h` from holds no BTF that can be printed.
     NoKernelBtf {
+        /// The file given.
         path: PathBuf,
+        /// What it holds instead, and what to give.
         reason: String,
     },
 
+    /// The BPF inputs cannot be linked into one object.
     Link {
+        /// The files given, as the build script named them.
         files: Vec<PathBuf>,
+        /// Every problem found, in the order found.
         problems: Vec<LinkProblem>,
     },
 
+    /// Several BPF inputs without the `link` feature, which has libbpf's
+    /// linker.
     LinkFeature {
+        /// The files given.
         files: Vec<PathBuf>,
     },
 
+    /// libbpf's linker refused a file.
     LinkFailed {
+        /// The file (the input added, or the object written).
         file: PathBuf,
+        /// The linker's step that failed: `create`, `add` or `finish`.
         step: &'static str,
+        /// The error code the linker returned.
         source: std::io::Error,
+        /// What libbpf logged meanwhile, one message a line; may be empty.
         messages: String,
     },
 
+    /// Printing `vmlinux.h` from BTF failed.
     #[cfg(feature = "vmlinux-h")]
     VmlinuxH {
+        /// The BTF printed from.
         path: PathBuf,
+        /// What went wrong.
         source: vmlinux_h::PrintError,
     },
 
@@ -139,9 +188,11 @@ pub enum Error {
 
     /// The manifest of a checked-in skeleton is missing or not one.
     Manifest {
+        /// The manifest.
         path: PathBuf,
         /// The package being built (for the regeneration hint).
         package: String,
+        /// What is wrong with it (with its line, when one is).
         reason: String,
     },
 

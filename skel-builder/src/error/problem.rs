@@ -9,29 +9,48 @@ use super::*;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Problem {
+    /// A program function declared `static`: libbpf loads only global
+    /// functions.
     StaticProgram {
+        /// The section holding it.
         section: String,
+        /// The function's symbol name.
         program: String,
     },
 
+    /// An ELF symbol whose bytes do not lie within its section.
     SymbolOutsideSection {
+        /// The symbol's section.
         section: String,
+        /// The symbol's name.
         symbol: String,
+        /// Its offset in the section, in bytes.
         offset: u64,
+        /// Its size in bytes.
         size: u64,
+        /// The section's size in bytes.
         section_size: u64,
     },
 
+    /// A global whose offset and size put it outside its data section.
     VarOutsideSection {
+        /// The data section (`.data`, `.rodata`, `.bss`, ...).
         section: String,
+        /// The variable's name.
         var: String,
+        /// Its offset in the section, in bytes.
         offset: u64,
+        /// Its size in bytes.
         size: u64,
+        /// The section's size in bytes.
         section_size: u64,
     },
 
+    /// A global the DATASEC's BTF lists but the ELF symbol table does not.
     VarWithoutSymbol {
+        /// The data section.
         section: String,
+        /// The variable's name.
         var: String,
     },
 
@@ -42,109 +61,179 @@ pub enum Problem {
     /// view follows the symbol unless it lies in another section or
     /// overlaps another variable.
     LinkedVarMoved {
+        /// The data section.
         section: String,
+        /// The variable's name.
         var: String,
+        /// Its offset in the section by BTF, in bytes.
         btf_offset: u64,
+        /// Its symbol's offset in the section, in bytes.
         symbol_offset: u64,
         /// Where the symbol's copy is: `in section `.bss``, `where it
         /// overlaps `x``.
         reason: String,
     },
 
+    /// A DATASEC entry whose type is not a `VAR`.
     NotAVar {
+        /// The data section.
         section: String,
+        /// The BTF type the entry points to.
         type_id: BtfTypeId,
+        /// That type's kind (`STRUCT`, `FUNC`, ...).
         kind: &'static str,
     },
 
+    /// A data or struct_ops section the object's BTF has no DATASEC for.
     NoDatasec {
+        /// The section's name.
         section: String,
     },
 
+    /// A struct_ops map whose BTF type is not a struct.
     StructOpsNotStruct {
+        /// The map's name.
         map: String,
+        /// Its type, spelled as in C.
         type_name: String,
+        /// Its type's BTF id.
         type_id: BtfTypeId,
     },
 
+    /// A struct_ops map whose struct has no name: libbpf finds the kernel's
+    /// struct by name.
     StructOpsAnonymous {
+        /// The map's name.
         map: String,
+        /// Its struct's BTF id.
         type_id: BtfTypeId,
     },
 
+    /// A struct_ops slot whose relocation points to a symbol that is not a
+    /// program.
     StructOpsBadSlot {
+        /// The map's name.
         map: String,
+        /// The slot's member name.
         field: String,
+        /// The slot's offset in the struct, in bytes.
         offset: u64,
+        /// The symbol it points to.
         symbol: String,
     },
 
+    /// A struct_ops slot holding a program that is not in a `struct_ops`
+    /// section; libbpf refuses the object at open.
     StructOpsSlotNotStructOps {
+        /// The map's name.
         map: String,
+        /// The slot's member name.
         field: String,
+        /// The program it holds.
         program: String,
+        /// That program's section.
         section: String,
     },
 
+    /// A map in `SEC(".maps")` whose definition is not a struct.
     MapDefNotStruct {
+        /// The map's name.
         map: String,
+        /// The definition's type, spelled as in C.
         type_name: String,
     },
 
+    /// A map definition field that is not a pointer to an array, the shape
+    /// `__uint`/`__type` give.
     MapDefBadField {
+        /// The map's name.
         map: String,
+        /// The field's name (`type`, `max_entries`, ...).
         field: String,
     },
 
+    /// A relocation naming a symbol index past the end of the symbol table.
     RelocationBadSymbol {
+        /// The section the relocation applies to.
         section: String,
+        /// Where it applies, in bytes from the section's start.
         offset: u64,
+        /// The symbol index it names.
         symbol: usize,
+        /// How many symbols the table has.
         count: usize,
     },
 
+    /// The relocations of a section could not be read.
     BadRelocations {
+        /// The section they apply to.
         section: String,
+        /// Why, as the ELF reader says it.
         reason: String,
     },
 
+    /// Two struct_ops maps whose bytes overlap in their section.
     StructOpsOverlap {
+        /// The later map's name.
         map: String,
+        /// The map it overlaps.
         other: String,
     },
 
+    /// A data section larger than a map value can be (`u32::MAX` bytes).
     SectionTooLarge {
+        /// The section's name.
         section: String,
+        /// Its size in bytes.
         size: u64,
     },
 
+    /// Two ELF sections with one name.
     DuplicateSection {
+        /// The name.
         section: String,
     },
 
+    /// Two maps with one name.
     DuplicateMap {
+        /// The name.
         name: String,
     },
 
+    /// A member of a struct or union that cannot be given a Rust field.
     BadMember {
+        /// The struct or union, spelled as in C.
         type_name: String,
+        /// Its BTF id.
         type_id: BtfTypeId,
+        /// The member's name.
         field: String,
+        /// What is wrong with it.
         reason: String,
     },
 
+    /// A type whose BTF cannot be read or laid out.
     BadType {
+        /// The type, spelled as in C.
         type_name: String,
+        /// Its BTF id.
         type_id: BtfTypeId,
+        /// What is wrong with it.
         source: BtfError,
     },
 
+    /// A type nesting others by value deeper than the generator follows.
     TooDeep {
+        /// The type, spelled as in C.
         type_name: String,
+        /// Its BTF id.
         type_id: BtfTypeId,
+        /// How many levels are followed.
         limit: usize,
     },
 
+    /// The object declares maps in the legacy `maps` section, which libbpf
+    /// 1.0 and later do not load.
     LegacyMaps,
 
     /// A type the build script names, with [`crate::SkeletonBuilder::types`]
@@ -172,6 +261,7 @@ pub enum Problem {
     /// [`crate::SkeletonBuilder::event_type`] names a map the object does
     /// not have.
     NoEventMap {
+        /// The map the setter names.
         map: String,
         /// The closest name among `event_maps`.
         suggestion: Option<String>,
@@ -182,7 +272,9 @@ pub enum Problem {
     /// [`crate::SkeletonBuilder::event_type`] names a map that is not a
     /// ring buffer or perf event array.
     NotAnEventMap {
+        /// The map the setter names.
         map: String,
+        /// Its type (`BPF_MAP_TYPE_HASH`).
         map_type: String,
         /// The object's ring buffers and perf event arrays.
         event_maps: Vec<String>,
@@ -194,6 +286,7 @@ pub enum Problem {
     NoTypedMap {
         /// `.map_key_type` or `.map_value_type`.
         setter: &'static str,
+        /// The map the setter names.
         map: String,
         /// The closest name among `maps`.
         suggestion: Option<String>,
@@ -204,7 +297,9 @@ pub enum Problem {
     /// `.map_key_type`/`.map_value_type` for a map whose key or value BTF
     /// already types (`__type(key, T)`).
     MapTypeInBtf {
+        /// `.map_key_type` or `.map_value_type`.
         setter: &'static str,
+        /// The map the setter names.
         map: String,
         /// `key` or `value`.
         role: &'static str,
@@ -215,7 +310,9 @@ pub enum Problem {
     /// `.map_key_type`/`.map_value_type` names a type whose size is not the
     /// map's `key_size`/`value_size`.
     MapTypeSize {
+        /// `.map_key_type` or `.map_value_type`.
         setter: &'static str,
+        /// The map the setter names.
         map: String,
         /// `key` or `value`.
         role: &'static str,
@@ -230,6 +327,7 @@ pub enum Problem {
     /// A map typed by `.map_key_type` or `.map_value_type` whose other half
     /// has no type (neither BTF nor the build script gives one).
     MapTypeHalf {
+        /// The map's name.
         map: String,
         /// `key` or `value`.
         missing: &'static str,
@@ -239,13 +337,16 @@ pub enum Problem {
     /// handles (only arrays, hashes, their per-CPU and LRU forms, LPM
     /// tries, queues and stacks have them).
     MapTypeUnsupported {
+        /// The map the setter names.
         map: String,
+        /// Its type (`BPF_MAP_TYPE_RINGBUF`).
         map_type: String,
     },
 
     /// [`crate::SkeletonBuilder::optional_programs`] names a program the
     /// object does not have.
     NoProgram {
+        /// The name as the build script gives it.
         program: String,
         /// The closest program name of the object.
         suggestion: Option<String>,
@@ -256,6 +357,7 @@ pub enum Problem {
     /// [`crate::SkeletonBuilder::optional_programs`] names a struct_ops
     /// program: those load exactly when a slot of their map holds them.
     OptionalStructOps {
+        /// The program's name.
         program: String,
     },
 }
@@ -569,11 +671,22 @@ impl std::error::Error for Problem {
 #[non_exhaustive]
 pub enum NeedsBtf {
     /// A map declared in `SEC(".maps")`: its definition is BTF.
-    DeclaredMap { map: String },
+    DeclaredMap {
+        /// The map's name.
+        map: String,
+    },
     /// A struct_ops map: its type is BTF.
-    StructOpsMap { map: String, section: String },
+    StructOpsMap {
+        /// The map's name.
+        map: String,
+        /// Its section (`.struct_ops`, `.struct_ops.link`).
+        section: String,
+    },
     /// An extern (`.kconfig`, `.ksyms`): libbpf finds its type in BTF.
-    Extern { name: String },
+    Extern {
+        /// The extern's name.
+        name: String,
+    },
 }
 
 impl fmt::Display for NeedsBtf {

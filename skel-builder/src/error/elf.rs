@@ -4,31 +4,55 @@
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ElfError {
+    /// The file does not start with the ELF magic.
     NotElf,
+    /// A 32-bit ELF file; BPF objects are 64-bit.
     WrongClass,
+    /// An ELF file for another machine than BPF.
     NotBpf {
+        /// Its `e_machine`.
         machine: u16,
+        /// That machine's name, or `unknown`.
         name: &'static str,
     },
+    /// An ELF file that is not a relocatable object (`ET_REL`), as clang
+    /// writes.
     NotRelocatable {
+        /// Its `e_type`.
         e_type: u16,
     },
+    /// Headers, tables or offsets that do not hold together; the message
+    /// says which.
     Malformed(String),
+    /// No symbol table: the object was stripped.
     NoSymbols,
+    /// A section or symbol name longer than the reader accepts.
     NameTooLong {
+        /// `section` or `symbol`.
         what: &'static str,
+        /// Its index in the section header table or the symbol table.
         index: usize,
+        /// The longest name accepted, in bytes.
         limit: usize,
     },
+    /// A section or symbol name whose offset lies past its string table.
     NameOutOfRange {
+        /// `section` or `symbol`.
         what: &'static str,
+        /// Its index in the section header table or the symbol table.
         index: usize,
+        /// The name's offset in the string table, in bytes.
         offset: u32,
+        /// The string table's size in bytes.
         len: usize,
     },
+    /// A symbol naming a section index the object does not have.
     SymbolSectionOutOfRange {
+        /// The symbol's name.
         symbol: String,
+        /// The section index it names.
         section: usize,
+        /// How many sections the object has.
         count: usize,
     },
 }

@@ -8,9 +8,22 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LinkProblem {
-    Duplicate { symbol: String, files: Vec<PathBuf> },
+    /// A global symbol defined (not `__weak`) in more than one file.
+    Duplicate {
+        /// The symbol's name.
+        symbol: String,
+        /// The files defining it, as the build script named them.
+        files: Vec<PathBuf>,
+    },
 
-    Undefined { symbol: String, files: Vec<PathBuf> },
+    /// A symbol used but defined in none of the files, and not an extern
+    /// libbpf resolves (`__ksym`, `__kconfig`).
+    Undefined {
+        /// The symbol's name.
+        symbol: String,
+        /// The files using it, as the build script named them.
+        files: Vec<PathBuf>,
+    },
 }
 
 impl std::fmt::Display for LinkProblem {

@@ -6,33 +6,56 @@ use skel_btf::BtfTypeId;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PrintError {
+    /// A type that contains itself by value through other types.
     Cycle {
+        /// The type's BTF id.
         type_id: BtfTypeId,
+        /// Its name; empty when anonymous.
         name: String,
     },
+    /// A type whose declaration nests deeper than the printer follows.
     TooDeep {
+        /// The type's BTF id.
         type_id: BtfTypeId,
+        /// Its name; empty when anonymous.
         name: String,
+        /// How many levels are followed.
         limit: usize,
     },
+    /// A BTF kind met where a C declaration cannot hold it.
     UnexpectedKind {
+        /// The type's BTF id.
         type_id: BtfTypeId,
+        /// Its kind (`DATASEC`, `FUNC`, ...).
         kind: &'static str,
     },
+    /// Printing took more steps or bytes than the printer allows.
     TooLarge {
+        /// The type being printed.
         type_id: BtfTypeId,
+        /// Its name; empty when anonymous.
         name: String,
+        /// The limits passed, in words (`N steps or M bytes`).
         limit: String,
     },
+    /// A struct with a gap between members too large to fill with padding.
     HugeGap {
+        /// The struct's BTF id.
         type_id: BtfTypeId,
+        /// Its name; empty when anonymous.
         name: String,
+        /// The gap, in bytes.
         bytes: u64,
+        /// The largest gap filled, in bytes.
         limit: u64,
     },
+    /// A name in BTF that is not a C identifier.
     BadName {
+        /// The type it belongs to.
         type_id: BtfTypeId,
+        /// What the name is (`type name`, `member name`, `enumerator`, ...).
         what: &'static str,
+        /// The name as BTF spells it.
         name: String,
     },
 }

@@ -57,6 +57,8 @@
 //! clang, files or environment. Every error is an [`Error`];
 //! problems in an object are [`Problem`]s, reported together.
 
+#![warn(missing_docs)]
+
 // The stages, in the order data flows through them (see the README's
 // "Architecture"): front end (C to object), the pure pipeline (object to
 // code: object, translate, model, codegen, write), and the builder that

@@ -7,7 +7,9 @@ pub struct TypeRef(pub usize);
 /// Size and alignment in bytes, both as the generated Rust type has them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
+    /// Size in bytes.
     pub size: u64,
+    /// Alignment in bytes, a power of two.
     pub align: u64,
 }
 
@@ -65,19 +67,31 @@ impl TargetLayout {
 /// A Rust integer type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IntTy {
+    /// `i8`.
     I8,
+    /// `u8`.
     U8,
+    /// `i16`.
     I16,
+    /// `u16`.
     U16,
+    /// `i32`.
     I32,
+    /// `u32`.
     U32,
+    /// `i64`.
     I64,
+    /// `u64`.
     U64,
+    /// `i128`.
     I128,
+    /// `u128`.
     U128,
 }
 
 impl IntTy {
+    /// The integer of `size` bytes and that signedness; `None` for a size
+    /// that is not 1, 2, 4, 8 or 16.
     pub fn new(size: u64, signed: bool) -> Option<IntTy> {
         Some(match (size, signed) {
             (1, true) => IntTy::I8,
@@ -94,6 +108,7 @@ impl IntTy {
         })
     }
 
+    /// Its size in bytes.
     pub fn size(self) -> u64 {
         match self {
             IntTy::I8 | IntTy::U8 => 1,
@@ -104,6 +119,7 @@ impl IntTy {
         }
     }
 
+    /// Whether it is signed.
     pub fn signed(self) -> bool {
         matches!(
             self,
@@ -111,6 +127,7 @@ impl IntTy {
         )
     }
 
+    /// Its Rust name (`u32`).
     pub fn rust_name(self) -> &'static str {
         match self {
             IntTy::I8 => "i8",
@@ -130,11 +147,14 @@ impl IntTy {
 /// A Rust float type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FloatTy {
+    /// `f32`.
     F32,
+    /// `f64`.
     F64,
 }
 
 impl FloatTy {
+    /// Its Rust name (`f64`).
     pub fn rust_name(self) -> &'static str {
         match self {
             FloatTy::F32 => "f32",
@@ -147,7 +167,9 @@ impl FloatTy {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Ty {
+    /// A Rust integer of the C integer's size and signedness.
     Int(IntTy),
+    /// A Rust float of the C float's size.
     Float(FloatTy),
     /// C `_Bool`: `skel_runtime::CBool`, valid for every byte value.
     Bool,
@@ -157,6 +179,7 @@ pub enum Ty {
     Enum(TypeRef),
     /// A generated struct or union.
     Composite(TypeRef),
+    /// A C array: `[elem; N]`, with the element type and `N`.
     Array(Box<Ty>, u64),
     /// A data pointer, kept opaque: `skel_runtime::OpaquePtr`.
     Pointer,
@@ -243,21 +266,41 @@ impl Ty {
 #[non_exhaustive]
 pub enum Origin {
     /// The variables of an ELF data section.
-    Datasec { section: String },
+    Datasec {
+        /// The section's name (`.bss`, `.data.custom`).
+        section: String,
+    },
     /// The shadow of a struct_ops map's struct.
-    StructOps { maps: Vec<String> },
+    StructOps {
+        /// The struct_ops maps of that struct type (one shadow serves
+        /// every map of it).
+        maps: Vec<String>,
+    },
     /// A named C type reached from another generated type.
-    Named { name: String },
+    Named {
+        /// Its C name, without `struct`/`union`/`enum`.
+        name: String,
+    },
     /// An anonymous C type named by the typedef it was reached through.
-    Typedef { name: String },
+    Typedef {
+        /// The typedef's name.
+        name: String,
+    },
     /// An anonymous C type, named after where it sits: member `member` of
     /// `parent`, or an anonymous member of `parent` when `member` is `None`.
     Anonymous {
+        /// The enclosing generated type.
         parent: TypeRef,
+        /// The member's C name; `None` for an anonymous member.
         member: Option<String>,
     },
     /// An anonymous C type that is a map's key, value or event (`role`).
-    Map { map: String, role: String },
+    Map {
+        /// The map's name.
+        map: String,
+        /// `key`, `value` or `event`.
+        role: String,
+    },
 }
 
 /// A generated Rust type: a struct or union (data sections, shadows and
@@ -269,8 +312,12 @@ pub struct TypeDef {
     pub name: String,
     /// C spelling (`struct foo`, `union (anon)`, `section .bss`).
     pub c_name: String,
+    /// The id of the BTF type (or DATASEC) it is generated from; `None` when
+    /// it has none.
     pub btf_id: Option<u32>,
+    /// Where it comes from.
     pub origin: Origin,
+    /// What it is, with its fields or values.
     pub kind: TypeDefKind,
 }
 
@@ -278,11 +325,15 @@ pub struct TypeDef {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum TypeDefKind {
+    /// A struct or union, with every byte laid out.
     Struct(StructDef),
+    /// An enum newtype, with its known values.
     Enum(EnumDef),
     /// A C typedef asked for by name: `pub type name = ty;`.
     Alias {
+        /// The type it names.
         ty: Ty,
+        /// That type's size and alignment.
         layout: Layout,
     },
 }
@@ -312,14 +363,19 @@ impl TypeDef {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct StructDef {
+    /// A union: every field at offset 0.
     pub union: bool,
+    /// Size and alignment of the Rust type.
     pub layout: Layout,
     /// The C size: what libbpf's buffer holds. Equal to `layout.size`,
     /// except for data sections, whose views round up to their alignment.
     pub c_size: u64,
     /// `#[repr(C, packed)]`: some member sits below its natural alignment.
     pub packed: bool,
+    /// Members, bitfield storage and padding, in offset order.
     pub fields: Vec<Field>,
+    /// The bitfields, read and written through methods; their bytes are
+    /// `BitfieldStorage` fields in `fields`.
     pub bitfields: Vec<Bitfield>,
     /// Holds `Option<&'obj Program>` slots (struct_ops shadows only).
     pub program_slots: bool,
@@ -346,7 +402,10 @@ impl StructDef {
 #[non_exhaustive]
 pub enum FieldKind {
     /// A C member (or variable) of that name.
-    Member { c_name: String },
+    Member {
+        /// The C member's (or variable's) name.
+        c_name: String,
+    },
     /// Bytes no member covers: gaps and the tail.
     Padding,
     /// The bytes holding one or more bitfields, read through accessors.
@@ -359,9 +418,13 @@ pub enum FieldKind {
 pub struct Field {
     /// Rust field name, unique in its struct.
     pub name: String,
+    /// What it holds: a member, padding or bitfield storage.
     pub kind: FieldKind,
+    /// Offset from the start of the struct, in bytes.
     pub byte_offset: u64,
+    /// Size in bytes.
     pub size: u64,
+    /// The Rust type.
     pub ty: Ty,
     /// The C type, for documentation.
     pub c_type: Option<String>,
@@ -377,8 +440,11 @@ pub struct Field {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Bitfield {
+    /// The C member's name.
     pub c_name: String,
+    /// Rust name of the method reading it.
     pub getter: String,
+    /// Rust name of the method writing it.
     pub setter: String,
     /// Index of the `BitfieldStorage` field in `StructDef::fields`.
     pub storage: usize,
@@ -387,10 +453,13 @@ pub struct Bitfield {
     /// of the first byte on little-endian targets, from the most
     /// significant on big-endian ones ([`TargetLayout::big_endian`]).
     pub bit_offset: u32,
+    /// Width in bits.
     pub bits: u32,
     /// `Int`, `Bool` or `Enum`.
     pub ty: Ty,
+    /// Signed: the getter sign-extends the bits.
     pub signed: bool,
+    /// The C type, for documentation.
     pub c_type: String,
 }
 
@@ -398,7 +467,9 @@ pub struct Bitfield {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct EnumDef {
+    /// The integer it wraps, of the C enum's size and signedness.
     pub repr: IntTy,
+    /// The enumerators, in the order BTF lists them.
     pub values: Vec<EnumValue>,
 }
 
@@ -408,6 +479,8 @@ pub struct EnumDef {
 pub struct EnumValue {
     /// Rust constant name, unique in the enum.
     pub name: String,
+    /// The C enumerator's name.
     pub c_name: String,
+    /// Its value.
     pub value: i128,
 }

@@ -206,7 +206,7 @@ pub enum Problem {
         type_name: String,
         /// Its BTF id.
         type_id: BtfTypeId,
-        /// The member's name.
+        /// The member's name (`(anon #N)` for an anonymous member).
         field: String,
         /// What is wrong with it.
         reason: String,

@@ -10,11 +10,20 @@ pub struct MapDef {
     /// The name the runtime looks the map up by: the C variable, or the ELF
     /// section for internal maps (`.bss`).
     pub lookup_name: String,
+    /// What kind of map it is, with what the skeleton generates for it.
     pub kind: MapKind,
+    /// `BPF_MAP_TYPE_*`, as the kernel numbers it.
     pub map_type: u32,
+    /// Key size in bytes (4 for data sections, `.kconfig` and struct_ops
+    /// maps).
     pub key_size: u32,
+    /// Value size in bytes (a data section's size, a struct_ops struct's).
     pub value_size: u32,
+    /// `max_entries` as declared (a ring buffer's size in bytes; 0 lets
+    /// libbpf size a perf event array by the CPUs); 1 for data sections,
+    /// `.kconfig` and struct_ops maps.
     pub max_entries: u32,
+    /// `BPF_F_*` flags libbpf creates it with.
     pub map_flags: u32,
     /// Created at load unless the user says otherwise (`?.struct_ops` maps
     /// start with this off).
@@ -81,7 +90,10 @@ pub struct LiveIdents {
 pub struct LiveVar {
     /// The index of the variable's field in the section's struct.
     pub field: usize,
+    /// Rust name of the view's method reading it.
     pub getter: String,
+    /// Rust name of the view's method writing it (`set_<getter>`); `None`
+    /// for a resizable section's last array, read as a slice.
     pub setter: Option<String>,
 }
 
@@ -89,8 +101,11 @@ pub struct LiveVar {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DataKind {
+    /// `.data` and `.data.*`: initialized, writable.
     Data,
+    /// `.rodata` and `.rodata.*`: read-only for BPF programs, frozen at load.
     Rodata,
+    /// `.bss` and `.bss.*`: zero-initialized, writable.
     Bss,
 }
 
@@ -100,6 +115,7 @@ pub enum DataKind {
 pub enum MapKind {
     /// Declared in `SEC(".maps")`; `value_type` is the C spelling.
     Declared {
+        /// The value's C type, when BTF gives one.
         value_type: Option<String>,
         /// The typed handle, when BTF (or the build script, for events)
         /// says what the map holds.
@@ -107,7 +123,9 @@ pub enum MapKind {
     },
     /// A global-data map for an ELF data section.
     Data {
+        /// The ELF section (`.bss`, `.rodata.str1.1`).
         section: String,
+        /// Which kind of section it is.
         kind: DataKind,
         /// libbpf maps it with BPF_F_MMAPABLE (it has a non-static variable),
         /// so it stays addressable after load.
@@ -120,10 +138,15 @@ pub enum MapKind {
     },
     /// `.kconfig` externs, with the type of their read-only view after
     /// load (`None` without BTF).
-    Kconfig { ty: Option<TypeRef> },
+    Kconfig {
+        /// The view's generated type; `None` without BTF.
+        ty: Option<TypeRef>,
+    },
     /// A struct_ops map with its shadow type.
     StructOps {
+        /// The ELF section (`.struct_ops`, `.struct_ops.link`).
         section: String,
+        /// The generated shadow of its struct.
         shadow: TypeRef,
         /// The kernel struct it fills (`tcp_congestion_ops`): the BPF
         /// struct's name without a `___flavor` suffix, as libbpf finds it.
@@ -138,21 +161,51 @@ pub enum MapKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TypedHandle {
     /// Hash, LRU hash, LPM trie and other keyed maps: `maps::Hash`.
-    Hash { key: Ty, value: Ty },
+    Hash {
+        /// The key's Rust type.
+        key: Ty,
+        /// The value's Rust type.
+        value: Ty,
+    },
     /// An array indexed by `u32`: `maps::Array`.
-    Array { value: Ty },
+    Array {
+        /// The value's Rust type.
+        value: Ty,
+    },
     /// `maps::PerCpuHash`.
-    PerCpuHash { key: Ty, value: Ty },
+    PerCpuHash {
+        /// The key's Rust type.
+        key: Ty,
+        /// One CPU's value's Rust type.
+        value: Ty,
+    },
     /// `maps::PerCpuArray`.
-    PerCpuArray { value: Ty },
+    PerCpuArray {
+        /// One CPU's value's Rust type.
+        value: Ty,
+    },
     /// Queue or stack: `maps::Queue`.
-    Queue { value: Ty },
+    Queue {
+        /// The value's Rust type.
+        value: Ty,
+    },
     /// Array or hash of maps whose inner maps are `inner`: `maps::MapOfMaps`.
-    MapOfMaps { key: Ty, inner: Box<TypedHandle> },
+    MapOfMaps {
+        /// The key's Rust type.
+        key: Ty,
+        /// The typed handle of the inner maps.
+        inner: Box<TypedHandle>,
+    },
     /// A ring buffer of events: `events::RingBuf`.
-    RingBuf { event: Ty },
+    RingBuf {
+        /// The event's Rust type.
+        event: Ty,
+    },
     /// A perf event array of events: `events::PerfEvents`.
-    PerfEvents { event: Ty },
+    PerfEvents {
+        /// The event's Rust type.
+        event: Ty,
+    },
 }
 
 /// The last variable of a data section, when it is an array:
@@ -164,6 +217,7 @@ pub enum TypedHandle {
 pub struct ResizableArray {
     /// The C variable.
     pub var: String,
+    /// Offset of the array in the section, in bytes.
     pub byte_offset: u64,
     /// The element's field type (`u8` for `char` arrays, `[u8; N]` when the
     /// array itself fell back to bytes).

@@ -66,26 +66,39 @@ pub struct SkelIdents {
     pub module: String,
     /// `FooSkelBuilder`.
     pub builder: String,
-    /// `OpenFooSkel` and `FooSkel`.
+    /// `OpenFooSkel`.
     pub open_skel: String,
+    /// `FooSkel`.
     pub skel: String,
-    /// The views: maps, programs and struct_ops of each stage, shared and
-    /// exclusive (`OpenFooMaps`, `OpenFooMapsMut`, `FooMaps`, ...).
+    // The views: maps, programs and struct_ops of each stage, shared and
+    // exclusive.
+    /// `OpenFooMaps`.
     pub open_maps: String,
+    /// `OpenFooMapsMut`.
     pub open_maps_mut: String,
+    /// `FooMaps`.
     pub maps: String,
+    /// `OpenFooProgs`.
     pub open_progs: String,
+    /// `OpenFooProgsMut`.
     pub open_progs_mut: String,
+    /// `FooProgs`.
     pub progs: String,
+    /// `FooProgsMut`.
     pub progs_mut: String,
+    /// `OpenFooStructOps`.
     pub open_struct_ops: String,
+    /// `OpenFooStructOpsMut`.
     pub open_struct_ops_mut: String,
+    /// `FooStructOps`.
     pub struct_ops: String,
+    /// `FooStructOpsMut`.
     pub struct_ops_mut: String,
     /// `FooLinks`.
     pub links: String,
-    /// The owned forms: `OwnedOpenFooSkel`, `OwnedFooSkel`.
+    /// The owned open skeleton, `OwnedOpenFooSkel`.
     pub owned_open: String,
+    /// The owned loaded skeleton, `OwnedFooSkel`.
     pub owned: String,
     /// `open.<fill_kernel_consts>()`: fills the `.rodata` constants named
     /// after kernel enum constants; for skeletons with a `.rodata` section.
@@ -110,6 +123,10 @@ pub enum ObjectPath {
 pub struct Warning {
     /// C spelling of the type, or the data section.
     pub type_name: String,
+    /// The C member or variable (`(anon #N)` for an anonymous member),
+    /// the role (`key`, `value`, `event`) for a map's type, or empty when
+    /// the whole type fell back (a typedef).
     pub field: String,
+    /// What the generator did instead, and why.
     pub reason: String,
 }

@@ -57,7 +57,7 @@
 //! clang, files or environment. Every error is an [`Error`];
 //! problems in an object are [`Problem`]s, reported together.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 // The stages, in the order data flows through them (see the README's
 // "Architecture"): front end (C to object), the pure pipeline (object to

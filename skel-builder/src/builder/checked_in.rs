@@ -59,19 +59,30 @@ pub fn file_name(name: &str) -> String {
 pub enum StaleInput {
     /// An input file whose bytes changed. The path is shown relative to
     /// the crate.
-    Changed { path: PathBuf },
+    Changed {
+        /// The file, relative to the crate.
+        path: PathBuf,
+    },
     /// An input file that is gone.
-    Missing { path: PathBuf },
+    Missing {
+        /// The file, relative to the crate.
+        path: PathBuf,
+    },
     /// A build script setting that changed: as recorded (`None`: not
     /// there then) and as it is now (`None`: not there now), as
     /// `clang_arg -DFOO=1`.
     Setting {
+        /// The setting as the manifest records it.
         recorded: Option<String>,
+        /// The setting as the build script gives it now.
         now: Option<String>,
     },
     /// The skeleton or its object is not what was generated (edited by
     /// hand, or a merge).
-    Output { path: PathBuf },
+    Output {
+        /// The skeleton or object, relative to the crate.
+        path: PathBuf,
+    },
 }
 
 impl std::fmt::Display for StaleInput {

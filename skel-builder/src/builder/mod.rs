@@ -144,6 +144,8 @@ pub struct Built {
 }
 
 impl SkeletonBuilder {
+    /// A builder with nothing set: give it a [`source`](Self::source) or an
+    /// [`obj`](Self::obj).
     pub fn new() -> Self {
         Self::default()
     }

@@ -48,6 +48,7 @@ pub enum BtfSource {
 }
 
 impl BtfSource {
+    /// The file the BTF is read from.
     pub fn path(&self) -> &Path {
         match self {
             BtfSource::RunningKernel => Path::new(RUNNING_KERNEL_BTF),

@@ -6,7 +6,8 @@
 pub enum ElfError {
     /// The file does not start with the ELF magic.
     NotElf,
-    /// A 32-bit ELF file; BPF objects are 64-bit.
+    /// Not a 64-bit ELF file (or one of no known byte order); BPF objects
+    /// are 64-bit.
     WrongClass,
     /// An ELF file for another machine than BPF.
     NotBpf {
@@ -24,7 +25,7 @@ pub enum ElfError {
     /// Headers, tables or offsets that do not hold together; the message
     /// says which.
     Malformed(String),
-    /// No symbol table: the object was stripped.
+    /// No symbol table, as in a stripped object.
     NoSymbols,
     /// A section or symbol name longer than the reader accepts.
     NameTooLong {

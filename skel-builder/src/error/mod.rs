@@ -188,7 +188,7 @@ pub enum Error {
 
     /// The manifest of a checked-in skeleton is missing or not one.
     Manifest {
-        /// The manifest.
+        /// The manifest read (or, when one cannot be written, its directory).
         path: PathBuf,
         /// The package being built (for the regeneration hint).
         package: String,

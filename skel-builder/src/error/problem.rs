@@ -80,7 +80,7 @@ pub enum Problem {
         section: String,
         /// The BTF type the entry points to.
         type_id: BtfTypeId,
-        /// That type's kind (`STRUCT`, `FUNC`, ...).
+        /// That type's kind (`struct`, `func`, ...).
         kind: &'static str,
     },
 

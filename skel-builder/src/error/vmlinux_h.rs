@@ -26,7 +26,7 @@ pub enum PrintError {
     UnexpectedKind {
         /// The type's BTF id.
         type_id: BtfTypeId,
-        /// Its kind (`DATASEC`, `FUNC`, ...).
+        /// Its kind (`datasec`, `func`, ...).
         kind: &'static str,
     },
     /// Printing took more steps or bytes than the printer allows.

@@ -172,10 +172,11 @@ mod __skel_keywords {
                 links: ::core::default::Default::default(),
             })
         }
-        /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
-        /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
-        /// BTF; those it lacks are left as they were, and reported
-        /// (see `skel_runtime::KernelConsts`).
+        /// Fills the `.rodata` kernel constants, variables named after
+        /// an enum constant of the kernel with two underscores before
+        /// (as sched_ext's `__SCX_DSQ_LOCAL` takes `SCX_DSQ_LOCAL`),
+        /// from the running kernel's BTF; those it lacks are left as
+        /// they were, and reported (see `skel_runtime::KernelConsts`).
         pub fn fill_kernel_consts(&mut self) -> __skel::Result<__skel::KernelConsts> {
             self.core.fill_kernel_consts()
         }

@@ -28,6 +28,14 @@ pub mod types {
         pub threshold: u64,
     }
     __skel::layout!(unsafe plain bss : 16, 8; ticks 0, threshold 8;);
+    /// Data section `.rodata`.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    #[allow(missing_docs)]
+    pub struct rodata {
+        pub step: u64,
+    }
+    __skel::layout!(unsafe plain rodata : 8, 8; step 0;);
 }
 #[allow(
     dead_code,
@@ -65,6 +73,12 @@ mod __skel_static_data {
                     "static_d.bss",
                     ".bss",
                     s::TypeSpec::of::<types::bss>("bss", 16),
+                    false,
+                ),
+                s::MapSpec::data(
+                    "static_d.rodata",
+                    ".rodata",
+                    s::TypeSpec::of::<types::rodata>("rodata", 8),
                     false,
                 ),
             ],
@@ -137,6 +151,14 @@ mod __skel_static_data {
                 links: ::core::default::Default::default(),
             })
         }
+        /// Fills the `.rodata` kernel constants, variables named after
+        /// an enum constant of the kernel with two underscores before
+        /// (as sched_ext's `__SCX_DSQ_LOCAL` takes `SCX_DSQ_LOCAL`),
+        /// from the running kernel's BTF; those it lacks are left as
+        /// they were, and reported (see `skel_runtime::KernelConsts`).
+        pub fn fill_kernel_consts(&mut self) -> __skel::Result<__skel::KernelConsts> {
+            self.core.fill_kernel_consts()
+        }
         /// The raw `struct bpf_object *`.
         pub fn as_libbpf_object(&self) -> *mut __skel::libbpf_sys::bpf_object {
             self.core.as_ptr()
@@ -186,7 +208,9 @@ mod __skel_static_data {
         StaticDataMaps; #[doc = " Data section `.data` (4 bytes): its variables."] data 0
         data_map : fixed(types::data) live(DataLive); #[doc =
         " Data section `.bss` (16 bytes, only static variables: not mapped after load): its variables."]
-        bss 1 bss_map : fixed(types::bss) unmapped(rw);
+        bss 1 bss_map : fixed(types::bss) unmapped(rw); #[doc =
+        " Data section `.rodata` (8 bytes, only static variables: not mapped after load): its variables."]
+        rodata 2 rodata_map : fixed(types::rodata) unmapped(ro);
     );
     __skel::progs!(
         OpenStaticDataSkel StaticDataSkel; OpenStaticDataProgs OpenStaticDataProgsMut

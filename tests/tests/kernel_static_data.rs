@@ -46,3 +46,26 @@ fn a_static_only_section_is_read_and_written_through_its_element() {
     assert_eq!(tick.test_run().unwrap().run().unwrap().retval, 1);
     assert_eq!(bss.copy().unwrap().ticks, 14);
 }
+
+#[test]
+fn a_static_only_rodata_is_read_through_its_element() {
+    let Some(_kernel) = exclusive("a_static_only_rodata_is_read_through_its_element") else {
+        return;
+    };
+    let mut storage = ObjectStorage::new();
+    let mut open = StaticDataSkelBuilder::default().open(&mut storage).unwrap();
+    assert_eq!(open.maps().rodata().step, 1, "the C initial value");
+    open.maps_mut().rodata().step = 5;
+    let skel = open.load().unwrap();
+
+    // libbpf did not mmap it either; the kernel holds what was set before
+    // load, and the program used it.
+    let flags = skel.maps().rodata_map().info().map_flags;
+    assert_eq!(flags & BPF_F_MMAPABLE, 0);
+    let rodata = skel.maps().rodata();
+    assert_eq!(rodata.copy().unwrap().step, 5);
+    let tick = skel.progs().tick();
+    assert_eq!(tick.test_run().unwrap().run().unwrap().retval, 0);
+    assert_eq!(skel.maps().bss().copy().unwrap().ticks, 5);
+    assert_eq!(rodata.copy().unwrap().step, 5);
+}

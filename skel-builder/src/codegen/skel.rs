@@ -273,10 +273,11 @@ fn open_skel(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
     let fill = skel.idents.fill_kernel_consts.as_deref().map(|name| {
         let f = ident(name);
         quote! {
-            /// Fills the `.rodata` kernel constants (`__SCX_DSQ_LOCAL`:
-            /// enum constant `SCX_DSQ_LOCAL`) from the running kernel's
-            /// BTF; those it lacks are left as they were, and reported
-            /// (see `skel_runtime::KernelConsts`).
+            /// Fills the `.rodata` kernel constants, variables named after
+            /// an enum constant of the kernel with two underscores before
+            /// (as sched_ext's `__SCX_DSQ_LOCAL` takes `SCX_DSQ_LOCAL`),
+            /// from the running kernel's BTF; those it lacks are left as
+            /// they were, and reported (see `skel_runtime::KernelConsts`).
             pub fn #f(&mut self) -> __skel::Result<__skel::KernelConsts> {
                 self.core.fill_kernel_consts()
             }

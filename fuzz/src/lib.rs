@@ -192,30 +192,7 @@ fn check_accessors(skel: &Skeleton) {
         }
     }
     // Live view types sit in the skeleton's module beside its own types.
-    let ids = &skel.idents;
-    let mut types: HashSet<&str> = [
-        &ids.builder,
-        &ids.open_skel,
-        &ids.skel,
-        &ids.open_maps,
-        &ids.open_maps_mut,
-        &ids.maps,
-        &ids.open_progs,
-        &ids.open_progs_mut,
-        &ids.progs,
-        &ids.progs_mut,
-        &ids.open_struct_ops,
-        &ids.open_struct_ops_mut,
-        &ids.struct_ops,
-        &ids.struct_ops_mut,
-        &ids.links,
-        &ids.owned_open,
-        &ids.owned,
-    ]
-    .into_iter()
-    .map(String::as_str)
-    .chain(["OBJECT", "SPEC"])
-    .collect();
+    let mut types: HashSet<&str> = skel.idents.module_items().into_iter().collect();
     assert_eq!(types.len(), 19, "skeleton item names collide");
     for live in skel.maps.iter().filter_map(|m| m.idents.live.as_ref()) {
         assert!(is_ident(&live.type_name), "live type {:?}", live.type_name);

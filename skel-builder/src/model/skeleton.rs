@@ -105,6 +105,36 @@ pub struct SkelIdents {
     pub fill_kernel_consts: Option<String>,
 }
 
+impl SkelIdents {
+    /// The names the skeleton's module declares beside the object's own
+    /// types: the builder, skeletons, views, links and owned aliases, and
+    /// the `OBJECT` and `SPEC` constants. Live view types must not take
+    /// one of them.
+    pub fn module_items(&self) -> [&str; 19] {
+        [
+            &self.builder,
+            &self.open_skel,
+            &self.skel,
+            &self.open_maps,
+            &self.open_maps_mut,
+            &self.maps,
+            &self.open_progs,
+            &self.open_progs_mut,
+            &self.progs,
+            &self.progs_mut,
+            &self.open_struct_ops,
+            &self.open_struct_ops_mut,
+            &self.struct_ops,
+            &self.struct_ops_mut,
+            &self.links,
+            &self.owned_open,
+            &self.owned,
+            "OBJECT",
+            "SPEC",
+        ]
+    }
+}
+
 /// Where the object file is, for `include_bytes!`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

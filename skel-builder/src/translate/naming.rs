@@ -309,30 +309,7 @@ fn name_accessors(skel: &mut Skeleton) {
     }
     // Live views: types of the skeleton's module, beside its own types.
     let mut types = Namespace::new();
-    {
-        let ids = &skel.idents;
-        types.reserve([
-            ids.builder.as_str(),
-            &ids.open_skel,
-            &ids.skel,
-            &ids.open_maps,
-            &ids.open_maps_mut,
-            &ids.maps,
-            &ids.open_progs,
-            &ids.open_progs_mut,
-            &ids.progs,
-            &ids.progs_mut,
-            &ids.open_struct_ops,
-            &ids.open_struct_ops_mut,
-            &ids.struct_ops,
-            &ids.struct_ops_mut,
-            &ids.links,
-            &ids.owned_open,
-            &ids.owned,
-            "OBJECT",
-            "SPEC",
-        ]);
-    }
+    types.reserve(skel.idents.module_items());
     for i in 0..skel.maps.len() {
         let live = live_idents(skel, i, &mut types);
         skel.maps[i].idents.live = live;

@@ -48,42 +48,44 @@ if [[ "${1:-}" == "--vm" ]]; then
   )
 fi
 
+SUDO=""
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null; then SUDO=sudo; fi
+
+# Packages of `packages` plus the newest clang-N, not yet installed.
+missing_packages() {
+  local all=("${packages[@]}") p
+  if [[ -n "$versioned" ]]; then all+=("$versioned"); fi
+  for p in "${all[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+      echo "$p"
+    fi
+  done
+}
+
 versioned=$(newest_clang || true)
-if [[ -z "$versioned" ]] && ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-  # No package lists yet (a fresh container): read them, then ask again.
-  if [[ $(id -u) -eq 0 ]]; then apt-get update >&2 || true
-  elif command -v sudo >/dev/null; then sudo apt-get update >&2 || true
-  fi
-  versioned=$(newest_clang || true)
+mapfile -t missing < <(missing_packages)
+if ((${#missing[@]} == 0)); then
+  exit 0
 fi
-if [[ -n "$versioned" ]]; then
-  packages+=("$versioned")
-else
+if [[ $(id -u) -ne 0 && -z "$SUDO" ]]; then
+  echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+# Something is missing: read the package lists first. Stale lists name
+# files the mirror no longer has and can hide a newer clang-N (seen: lists
+# that offered clang-19 where the archive had clang-22).
+$SUDO apt-get update >&2 || true
+versioned=$(newest_clang || true)
+if [[ -z "$versioned" ]]; then
   echo "install-deps: apt offers no versioned clang-N; using the default clang" \
        "(clang 14 on Debian 12 writes wrong enum values into BTF)" >&2
 fi
-
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-    missing+=("$p")
-  fi
-done
-
+mapfile -t missing < <(missing_packages)
 if ((${#missing[@]} == 0)); then
   exit 0
 fi
 
 echo "install-deps: installing ${missing[*]}" >&2
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then
-  if command -v sudo >/dev/null; then SUDO=sudo; else
-    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
-    exit 1
-  fi
-fi
 export DEBIAN_FRONTEND=noninteractive
-if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
-  $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"

@@ -113,6 +113,9 @@ fn env_flags_add_to_the_build_scripts_and_clang_comes_from_clang() {
             .unwrap_or_else(|| panic!("{flag} in {compile}"))
     };
     assert!(at("-O2") < at("-DFROM_BUILD_SCRIPT=1"), "{compile}");
+    // The instruction set is named, not left to clang's default (v1 before
+    // clang 20, v3 since), and a user's `-mcpu=` can still come later.
+    assert!(at("-mcpu=v3") < at("-DFROM_BUILD_SCRIPT=1"), "{compile}");
     assert!(
         at("-DFROM_BUILD_SCRIPT=1") < at("-DFROM_ENV=8"),
         "{compile}"

@@ -70,7 +70,7 @@ enum KernelBtf {
 ///   quoting), added after skel's own and after the build script's
 ///   [`clang_args`](Self::clang_args): they add to both and replace
 ///   neither, and where clang takes the last of two flags (`-O1`,
-///   `-mcpu=v3`) they win. Example: `SKEL_CLANG_ARGS="-mcpu=v3
+///   `-mcpu=v2`) they win. Example: `SKEL_CLANG_ARGS="-mcpu=v4
 ///   -DNDEBUG"`.
 /// - `SKEL_REGENERATE`: package names, comma-separated: regenerate the
 ///   checked-in skeletons of these packages (see
@@ -215,10 +215,10 @@ impl SkeletonBuilder {
         self
     }
 
-    /// Extra clang arguments, added after skel's own (`-g -O2 -target bpf
-    /// -D__TARGET_ARCH_<arch>`, the include directories, `-MD`), which they
-    /// never replace; where clang takes the last of two flags (`-O1`
-    /// after `-O2`, `-mcpu=v3`) they win. Appends to the list. Default:
+    /// Extra clang arguments, added after skel's own (`-g -O2 -mcpu=v3
+    /// -target bpf -D__TARGET_ARCH_<arch>`, the include directories, `-MD`),
+    /// which they never replace; where clang takes the last of two flags
+    /// (`-O1` after `-O2`, `-mcpu=v2` after `-mcpu=v3`) they win. Appends to the list. Default:
     /// none. `$SKEL_CLANG_ARGS` comes after them (see [`SkeletonBuilder`]).
     pub fn clang_args<I, S>(&mut self, args: I) -> &mut Self
     where

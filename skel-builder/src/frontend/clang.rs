@@ -31,7 +31,11 @@ pub struct Compile<'a> {
 impl Compile<'_> {
     fn command(&self) -> Command {
         let mut cmd = Command::new(self.clang);
-        cmd.args(["-g", "-O2", "-target", self.target.bpf_target()]);
+        // `-mcpu=v3` is clang 20's default; older clangs default to v1, which
+        // cannot use an atomic's result and has no 32-bit jumps. Naming it
+        // makes every clang from 15 up emit the same instruction set (the
+        // kernel takes v3 since 5.1); a user's `-mcpu=` comes later and wins.
+        cmd.args(["-g", "-O2", "-mcpu=v3", "-target", self.target.bpf_target()]);
         if let Some(arch) = self.target.bpf_arch() {
             cmd.arg(format!("-D__TARGET_ARCH_{arch}"));
         }

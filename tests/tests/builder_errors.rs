@@ -553,3 +553,29 @@ fn a_map_typed_by_half_names_the_missing_half() {
         "{text}"
     );
 }
+
+#[test]
+fn typing_a_map_btf_already_types_or_one_without_typed_handles_is_an_error() {
+    let dir = scratch("map_types_refused");
+    let (src, mut builder) = named_source(&dir, "refused.bpf.c");
+    builder
+        // `counts` declares its key with `__type(key, slot_t)`.
+        .map_key_type("counts", "u32")
+        // A perf event array carries events, not typed entries.
+        .map_value_type("perf_events", "u32");
+    let text = object_report(&mut builder, &dir.join("refused.skel.rs"));
+    let src = src.display().to_string();
+    assert!(
+        text.starts_with(&format!("skel-builder: `{src}`: ")),
+        "{text}"
+    );
+    for expected in [
+        "`.map_key_type` of map `counts`: its key is already typed by BTF (`slot_t`); \
+         `.map_key_type` is for maps declared with `__uint(key_size, N)`",
+        "map `perf_events` is a ",
+        "only arrays, hashes (per-CPU and LRU too), LPM tries, queues and stacks get typed \
+         handles from `.map_key_type`/`.map_value_type`",
+    ] {
+        assert!(text.contains(expected), "{expected}\nnot in\n{text}");
+    }
+}

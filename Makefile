@@ -28,14 +28,21 @@ demo: deps
 	$(CARGO) build -p example-app
 	./target/debug/example-app demo
 
+# The workspace build turns on skel-runtime's `libbpf-rs` feature (the
+# tests crate and example-app use it); `-p skel-runtime` alone resolves
+# only its own default features, so the runtime is also linted, tested
+# (test-host) and documented as users get it by default, without libbpf-rs.
 lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p skel-runtime --all-targets -- -D warnings
 	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --workspace --no-deps
+	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc -p skel-runtime --no-deps
 
 test-host: deps
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
+	$(CARGO) test -p skel-runtime --all-targets
 
 # The published crates (skel-btf, skel-builder, skel-runtime) packaged with
 # `cargo package` and built from the .crate files alone in a scratch

@@ -148,4 +148,10 @@ export CARGO_TARGET_DIR=$target
 # then the user crate with the defaults.
 "$cargo" build --quiet "${args[@]}" --all-features
 "$cargo" run --quiet -p skel-package-user
+# A user's default build compiles no libbpf-rs: skel-runtime's `libbpf-rs`
+# feature stays off unless asked for.
+if "$cargo" tree --quiet -p skel-package-user -e normal | grep -q 'libbpf-rs'; then
+  echo "check-package: the user crate's default build depends on libbpf-rs" >&2
+  exit 1
+fi
 echo "check-package: ${crates[*]} build from their .crate files ($scratch)"

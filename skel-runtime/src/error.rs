@@ -302,10 +302,17 @@ pub enum Error {
         hint: &'static str,
     },
 
-    /// An error of a libbpf-rs call (the `libbpf()` escape hatches and
-    /// `ObjectBuilder` options); its errno, if any, through
-    /// [`Error::raw_os_error`].
-    Libbpf(libbpf_rs::Error),
+    /// A libbpf call outside a skeleton's steps failed: an open option
+    /// libbpf cannot take, a [`Link`](crate::Link)'s pin or detach, reading
+    /// the object's BTF; with the `libbpf-rs` feature, also an error of a
+    /// libbpf-rs call converted with `?` (`From<libbpf_rs::Error>`).
+    Libbpf {
+        /// What failed (for a converted libbpf-rs error, its message and
+        /// context, without the errno's text).
+        what: String,
+        /// The errno, when the kernel or libbpf gave one.
+        errno: Option<Errno>,
+    },
 
     /// A test run of loaded program `program` (`BPF_PROG_TEST_RUN`, see
     /// [`TestRun`](crate::TestRun)) failed: the kernel refused it or its
@@ -526,9 +533,11 @@ impl fmt::Display for Error {
                 "program `{program}`: cannot associate it with struct_ops map `{map}`: \
                  {errno}{hint}"
             ),
-            // Transparent: libbpf-rs's message, with the formatter's flags
-            // (`{:#}` prints its chain).
-            Self::Libbpf(error) => fmt::Display::fmt(error, f),
+            Self::Libbpf {
+                what,
+                errno: Some(errno),
+            } => write!(f, "{what}: {errno}"),
+            Self::Libbpf { what, errno: None } => write!(f, "{what}"),
             Self::TestRun {
                 program,
                 errno: Some(errno),
@@ -546,9 +555,6 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            // Transparent: the libbpf-rs error stands for this one, so its
-            // source is this one's.
-            Self::Libbpf(error) => error.source(),
             Self::Open { .. }
             | Self::Missing { .. }
             | Self::LayoutMismatch { .. }
@@ -572,14 +578,23 @@ impl std::error::Error for Error {
             | Self::KernelLacksMembers { .. }
             | Self::KernelLacksTargets { .. }
             | Self::Associate { .. }
+            | Self::Libbpf { .. }
             | Self::TestRun { .. } => None,
         }
     }
 }
 
+/// A libbpf-rs error as [`Error::Libbpf`]: its message with its context
+/// chain (`{:#}`), and its errno, which prints by name.
+#[cfg(feature = "libbpf-rs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "libbpf-rs")))]
 impl From<libbpf_rs::Error> for Error {
     fn from(error: libbpf_rs::Error) -> Self {
-        Self::Libbpf(error)
+        let errno = libbpf_errno(&error).map(Errno::new);
+        Self::Libbpf {
+            what: without_os_error(format!("{error:#}"), errno),
+            errno,
+        }
     }
 }
 
@@ -676,9 +691,10 @@ impl Error {
             | Error::MapOp { errno, .. }
             | Error::ProgramOp { errno, .. }
             | Error::Associate { errno, .. } => Some(errno.raw()),
-            Error::Resize { errno, .. } | Error::ReadBack { errno, .. } => errno.map(Errno::raw),
-            Error::Libbpf(e) => libbpf_errno(e),
-            Error::TestRun { errno, .. } => errno.map(Errno::raw),
+            Error::Resize { errno, .. }
+            | Error::ReadBack { errno, .. }
+            | Error::Libbpf { errno, .. }
+            | Error::TestRun { errno, .. } => errno.map(Errno::raw),
             _ => None,
         }
     }
@@ -701,11 +717,28 @@ impl Error {
     }
 }
 
+/// `text`, a libbpf-rs error's chain, without std's text of its OS error
+/// at the end (`...: Invalid argument (os error 22)`): [`Error`] prints
+/// the errno by name after it.
+#[cfg(feature = "libbpf-rs")]
+fn without_os_error(text: String, errno: Option<Errno>) -> String {
+    let Some(errno) = errno else {
+        return text;
+    };
+    let os = std::io::Error::from_raw_os_error(errno.raw()).to_string();
+    match text.strip_suffix(&os).map(|t| t.trim_end_matches(": ")) {
+        Some("") => "a libbpf-rs call failed".to_owned(),
+        Some(rest) => rest.to_owned(),
+        None => text,
+    }
+}
+
 /// The errno behind a libbpf-rs error: an `io::Error` it carries in its
 /// chain. libbpf-rs 0.27 keeps that `io::Error` private (no accessor, and
 /// no cause in the chain has its type), so failing a downcast, the errno
 /// is read from the end of the chain's text, where std prints an OS
 /// error's code: `... (os error 22)`.
+#[cfg(feature = "libbpf-rs")]
 fn libbpf_errno(e: &libbpf_rs::Error) -> Option<i32> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
@@ -744,16 +777,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     use std::error::Error as _;
 
-    use libbpf_rs::ErrorExt as _;
-
     use super::*;
 
-    // The `Display`, `source()` and `From` impls are written by hand: a
-    // map operation names its errno, and a libbpf-rs error stands in for
-    // the error (message, formatter flags, source and errno).
+    // The `Display` and `source()` impls are written by hand: errors name
+    // their errno, and none has a source.
     #[test]
     #[cfg_attr(miri, ignore = "Miri's strerror_r shim words errors differently")]
-    fn errnos_are_named_and_libbpf_errors_are_transparent() {
+    fn errnos_are_named() {
         let e = Error::MapOp {
             map: "q".into(),
             op: "update",
@@ -766,27 +796,25 @@ mod tests {
         );
         assert!(e.source().is_none());
 
-        let inner = libbpf_rs::Error::from_raw_os_error(22).context("opening `m`");
-        let expected_display = format!("{inner}");
-        let expected_alternate = format!("{inner:#}");
-        let e = Error::from(inner);
-        let Error::Libbpf(inner) = &e else {
-            unreachable!()
+        let e = Error::Libbpf {
+            what: "link of `p`: pin at `/sys/fs/bpf/x`".into(),
+            errno: Some(Errno::new(-libc::EEXIST)),
         };
-        assert_eq!(e.to_string(), expected_display);
-        assert_eq!(format!("{e:#}"), expected_alternate);
-        assert_eq!(format!("{e:>40}"), format!("{inner:>40}"));
-        let (Some(outer), Some(inner)) = (e.source(), inner.source()) else {
-            panic!("a libbpf-rs error with context has a source");
+        assert_eq!(e.raw_os_error(), Some(libc::EEXIST));
+        assert_eq!(e.errno().and_then(Errno::name), Some("EEXIST"));
+        assert_eq!(
+            e.to_string(),
+            "link of `p`: pin at `/sys/fs/bpf/x`: EEXIST (17): File exists"
+        );
+        let e = Error::Libbpf {
+            what: "the object's BTF: truncated".into(),
+            errno: None,
         };
-        assert!(std::ptr::addr_eq(outer, inner));
-
-        assert_eq!(e.raw_os_error(), Some(22));
-        let plain = Error::Libbpf(libbpf_rs::Error::from_raw_os_error(1));
-        assert!(plain.source().is_none());
-        assert_eq!(plain.raw_os_error(), Some(1));
+        assert_eq!(e.raw_os_error(), None);
+        assert_eq!(e.to_string(), "the object's BTF: truncated");
 
         let without = [
+            e,
             Error::KernelBtf { what: "w".into() },
             Error::ReadBack {
                 map: "m".into(),
@@ -800,5 +828,39 @@ mod tests {
         }
         let char_array = crate::CharArrayError::InteriorNul { at: 0 };
         assert!(char_array.source().is_none());
+    }
+
+    // With the feature, a libbpf-rs error converts into `Error::Libbpf`,
+    // keeping its context chain and errno, which prints by name once.
+    #[cfg(feature = "libbpf-rs")]
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri's strerror_r shim words errors differently")]
+    fn libbpf_rs_errors_convert() {
+        use libbpf_rs::ErrorExt as _;
+
+        let inner = libbpf_rs::Error::from_raw_os_error(22).context("opening `m`");
+        let e = Error::from(inner);
+        assert!(
+            matches!(&e, Error::Libbpf { what, errno: Some(errno) }
+                if what == "opening `m`" && errno.raw() == 22),
+            "{e:?}"
+        );
+        assert_eq!(e.raw_os_error(), Some(22));
+        assert_eq!(e.to_string(), "opening `m`: EINVAL (22): Invalid argument");
+
+        let plain = Error::from(libbpf_rs::Error::from_raw_os_error(1));
+        assert_eq!(plain.raw_os_error(), Some(1));
+        assert_eq!(
+            plain.to_string(),
+            "a libbpf-rs call failed: EPERM (1): Operation not permitted"
+        );
+        assert!(plain.source().is_none());
+
+        let no_errno = Error::from(libbpf_rs::Error::from(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "bad name",
+        )));
+        assert_eq!(no_errno.raw_os_error(), None);
+        assert_eq!(no_errno.to_string(), "bad name");
     }
 }

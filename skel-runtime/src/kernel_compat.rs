@@ -40,6 +40,7 @@ use libbpf_sys::{bpf_map, bpf_object};
 use skel_btf::{Btf, BtfTypeId, Kind};
 
 use crate::contract::{MemberSpec, SkelSpec, StructOpsSpec};
+use crate::errno::last_errno;
 use crate::error::{Error, MissingMembers, Result};
 use crate::kernel_btf::{KernelBtf, KernelEnumValue, StructRef};
 use crate::libbpf::initial_value;
@@ -329,16 +330,16 @@ fn object_btf(obj: NonNull<bpf_object>) -> Result<Option<Btf>> {
         let mut size = 0u32;
         let data = libbpf_sys::btf__raw_data(btf, &raw mut size);
         if data.is_null() {
-            return Err(libbpf_rs::Error::from(std::io::Error::last_os_error()).into());
+            return Err(Error::Libbpf {
+                what: "reading the object's BTF from libbpf".to_owned(),
+                errno: Some(last_errno()),
+            });
         }
         std::slice::from_raw_parts(data.cast::<u8>(), size as usize).to_vec()
     };
-    Btf::parse(bytes).map(Some).map_err(|e| {
-        let e = std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("the object's BTF: {e}"),
-        );
-        libbpf_rs::Error::from(e).into()
+    Btf::parse(bytes).map(Some).map_err(|e| Error::Libbpf {
+        what: format!("the object's BTF: {e}"),
+        errno: None,
     })
 }
 

@@ -6,15 +6,16 @@
 //! infos libbpf prints *on the calling thread* to a buffer local to that
 //! thread, and then forwards every line, whatever its level, to the
 //! function that was installed before it: libbpf's default (stderr, at
-//! its default level), or the callback you set with
-//! `libbpf_rs::set_print`. So skeletons on several threads each get their
-//! own lines, and what you see on stderr does not change; if you silenced
-//! libbpf (`set_print(None)`), it stays silent, but the lines still reach
-//! the error.
+//! its default level), or the callback you set as libbpf's print callback
+//! (`libbpf_set_print`, or libbpf-rs's `set_print` with the `libbpf-rs`
+//! feature). So skeletons on several threads each get their own lines,
+//! and what you see on stderr does not change; if you silenced libbpf (a
+//! null print callback), it stays silent, but the lines still reach the
+//! error.
 //!
-//! Calling `libbpf_rs::set_print` replaces the runtime's function; the next
-//! step installs it again, forwarding to yours. A `set_print` call racing
-//! with a step on another thread can leave that step's lines uncaptured.
+//! Setting a print callback replaces the runtime's function; the next step
+//! installs it again, forwarding to yours. Setting one while a step runs
+//! on another thread can leave that step's lines uncaptured.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

@@ -1,8 +1,9 @@
 //! Map handles without types: a map's settings before load
 //! ([`OpenMap`], [`OpenMapMut`]), and the loaded map ([`MapHandle`]) that
 //! typed handles are built on. Every operation returns this crate's
-//! [`Error`], naming the map and carrying the errno; libbpf-rs's handles
-//! are one call away (`libbpf()`) for what is not wrapped here.
+//! [`Error`], naming the map and carrying the errno; with the `libbpf-rs`
+//! feature, libbpf-rs's handles are one call away (`libbpf()`) for what is
+//! not wrapped here.
 
 use std::ffi::{CStr, CString};
 use std::fmt;
@@ -146,6 +147,8 @@ impl<'a> OpenMap<'a> {
     }
 
     /// libbpf-rs's handle of the map.
+    #[cfg(feature = "libbpf-rs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "libbpf-rs")))]
     pub fn libbpf(&self) -> libbpf_rs::OpenMap<'a> {
         // SAFETY: a live map for 'a, read only through a shared handle.
         libbpf_rs::OpenMap::new(unsafe { self.map.as_ref() })
@@ -273,6 +276,8 @@ impl<'a> OpenMapMut<'a> {
     /// struct_ops map), the value size must not change, and the map's
     /// memory must not be written through `initial_value_mut` while a
     /// view of it is alive: the views rely on both.
+    #[cfg(feature = "libbpf-rs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "libbpf-rs")))]
     pub unsafe fn libbpf_mut(&mut self) -> libbpf_rs::OpenMapMut<'_> {
         // SAFETY: a live map, held exclusively for the returned borrow.
         libbpf_rs::OpenMapMut::new_mut(unsafe { &mut *self.raw() })
@@ -314,6 +319,12 @@ pub struct MapInfo {
 
 /// The kernel's facts of map `fd`.
 pub(crate) fn map_info(fd: RawFd) -> std::result::Result<MapInfo, Errno> {
+    kernel_map_info(fd).map(|(_, info)| info)
+}
+
+/// The kernel's name (`inner map (id N)` when it has none) and facts of
+/// map `fd`.
+pub(crate) fn kernel_map_info(fd: RawFd) -> std::result::Result<(String, MapInfo), Errno> {
     // SAFETY: all-zero is a valid bpf_map_info.
     let mut info: libbpf_sys::bpf_map_info = unsafe { std::mem::zeroed() };
     let mut len = size_of_val(&info) as u32;
@@ -322,13 +333,26 @@ pub(crate) fn map_info(fd: RawFd) -> std::result::Result<MapInfo, Errno> {
     if ret != 0 {
         return Err(Errno::new(ret));
     }
-    Ok(MapInfo {
-        map_type: info.type_,
-        key_size: info.key_size,
-        value_size: info.value_size,
-        max_entries: info.max_entries,
-        map_flags: info.map_flags,
-    })
+    let bytes: Vec<u8> = info
+        .name
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    let name = match String::from_utf8_lossy(&bytes) {
+        n if n.is_empty() => format!("inner map (id {})", info.id),
+        n => n.into_owned(),
+    };
+    Ok((
+        name,
+        MapInfo {
+            map_type: info.type_,
+            key_size: info.key_size,
+            value_size: info.value_size,
+            max_entries: info.max_entries,
+            map_flags: info.map_flags,
+        },
+    ))
 }
 
 /// The file descriptor a handle makes its calls on.
@@ -374,12 +398,13 @@ pub struct MapHandle<'a> {
     info: MapInfo,
     created: bool,
     /// The libbpf map, for handles of a skeleton's object.
+    #[cfg(feature = "libbpf-rs")]
     map: Option<NonNull<bpf_map>>,
     _borrow: PhantomData<&'a bpf_map>,
 }
 
-// SAFETY: see the type's docs; the libbpf map pointer is only used to
-// make libbpf-rs's shared handle, whose getters read fields libbpf set at
+// SAFETY: see the type's docs; the libbpf map pointer is only used (with
+// the `libbpf-rs` feature) to make libbpf-rs's shared handle, whose getters read fields libbpf set at
 // load, which nothing changes while the skeleton is borrowed shared.
 unsafe impl Send for MapHandle<'_> {}
 // SAFETY: as above.
@@ -408,6 +433,7 @@ impl<'a> MapHandle<'a> {
             fd: Fd::Borrowed(unsafe { libbpf_sys::bpf_map__fd(p) }),
             info,
             created: map_created(map),
+            #[cfg(feature = "libbpf-rs")]
             map: Some(map),
             _borrow: PhantomData,
         }
@@ -415,35 +441,13 @@ impl<'a> MapHandle<'a> {
 
     /// A handle owning `fd`, a map of no skeleton (an inner map).
     pub(crate) fn from_owned_fd(fd: OwnedFd) -> std::result::Result<MapHandle<'static>, Errno> {
-        let info = map_info(fd.as_raw_fd())?;
-        // SAFETY: all-zero is a valid bpf_map_info.
-        let mut raw: libbpf_sys::bpf_map_info = unsafe { std::mem::zeroed() };
-        let mut len = size_of_val(&raw) as u32;
-        // SAFETY: `raw` has `len` writable bytes.
-        let ret = unsafe {
-            libbpf_sys::bpf_map_get_info_by_fd(fd.as_raw_fd(), (&raw mut raw).cast(), &mut len)
-        };
-        let name = if ret == 0 {
-            let bytes: Vec<u8> = raw
-                .name
-                .iter()
-                .take_while(|&&c| c != 0)
-                .map(|&c| c as u8)
-                .collect();
-            String::from_utf8_lossy(&bytes).into_owned()
-        } else {
-            String::new()
-        };
-        let name = if name.is_empty() {
-            format!("inner map (id {})", raw.id)
-        } else {
-            name
-        };
+        let (name, info) = kernel_map_info(fd.as_raw_fd())?;
         Ok(MapHandle {
             name: Name::Owned(name.into()),
             fd: Fd::Owned(Arc::new(fd)),
             info,
             created: true,
+            #[cfg(feature = "libbpf-rs")]
             map: None,
             _borrow: PhantomData,
         })
@@ -527,6 +531,7 @@ impl<'a> MapHandle<'a> {
             fd,
             info: self.info,
             created: true,
+            #[cfg(feature = "libbpf-rs")]
             map: None,
             _borrow: PhantomData,
         })
@@ -534,6 +539,8 @@ impl<'a> MapHandle<'a> {
 
     /// libbpf-rs's handle, for what is not wrapped here; `None` for an
     /// owned handle (it has no libbpf map) and for a map not created.
+    #[cfg(feature = "libbpf-rs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "libbpf-rs")))]
     pub fn libbpf(&self) -> Option<libbpf_rs::Map<'a>> {
         let map = self.map.filter(|_| self.created)?;
         // SAFETY: a live, created map of the skeleton's object for 'a

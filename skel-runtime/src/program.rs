@@ -213,6 +213,8 @@ impl<'a> OpenProgramMut<'a> {
 
     /// libbpf-rs's exclusive handle, for settings not wrapped here
     /// (attach target, program type, flags).
+    #[cfg(feature = "libbpf-rs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "libbpf-rs")))]
     pub fn libbpf(&mut self) -> libbpf_rs::OpenProgramMut<'_> {
         // SAFETY: a live program, held exclusively for the returned borrow.
         libbpf_rs::OpenProgramMut::new_mut(unsafe { &mut *self.raw() })
@@ -285,8 +287,16 @@ impl<'a> LoadedProgram<'a> {
     /// The kernel's id of the loaded program (what struct_ops map values
     /// read back from the kernel hold in their slots).
     pub fn id(&self) -> Option<u32> {
+        use std::os::fd::AsRawFd as _;
         let fd = self.fd()?;
-        libbpf_rs::Program::id_from_fd(fd).ok()
+        let mut info = libbpf_sys::bpf_prog_info::default();
+        let mut len = size_of::<libbpf_sys::bpf_prog_info>() as u32;
+        // SAFETY: `info` is a writable bpf_prog_info of `len` bytes whose
+        // array pointers are all null (so the kernel fills no arrays); the
+        // kernel writes at most `len` bytes.
+        let ret =
+            unsafe { libbpf_sys::bpf_prog_get_info_by_fd(fd.as_raw_fd(), &mut info, &mut len) };
+        (ret == 0).then_some(info.id)
     }
 
     /// A test run of the program (`BPF_PROG_TEST_RUN`): data, context,
@@ -384,6 +394,8 @@ impl<'a> LoadedProgram<'a> {
     }
 
     /// libbpf-rs's handle of the program.
+    #[cfg(feature = "libbpf-rs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "libbpf-rs")))]
     pub fn libbpf(&self) -> libbpf_rs::Program<'a> {
         // SAFETY: a live program for 'a, read through a shared handle.
         libbpf_rs::Program::new(unsafe { self.ptr.as_ref() })
@@ -407,8 +419,9 @@ impl fmt::Debug for LoadedProgram<'_> {
 }
 
 /// A program of a loaded skeleton, exclusively: `skel.progs_mut().<name>()`,
-/// for libbpf-rs's attach calls with targets of your own (an XDP
-/// interface, a kprobe's function, a uprobe's binary). Links made that
+/// for libbpf-rs's attach calls (the `libbpf-rs` feature) with targets of
+/// your own (an XDP interface, a kprobe's function, a uprobe's binary).
+/// Links made that
 /// way are yours to keep; `skel.attach_<name>()` keeps its link in
 /// `skel.links`.
 ///
@@ -444,6 +457,8 @@ impl<'a> LoadedProgramMut<'a> {
     }
 
     /// libbpf-rs's exclusive handle, with its `attach_*` calls.
+    #[cfg(feature = "libbpf-rs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "libbpf-rs")))]
     pub fn libbpf(&mut self) -> libbpf_rs::ProgramMut<'_> {
         // SAFETY: a live program, held exclusively for the returned borrow.
         libbpf_rs::ProgramMut::new_mut(unsafe { &mut *self.ptr.as_ptr() })

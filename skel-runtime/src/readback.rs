@@ -7,10 +7,10 @@
 //! kernel's BTF ([`KernelBtf`], parsed once per process).
 
 use std::collections::HashMap;
+use std::os::fd::{AsFd, AsRawFd};
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use libbpf_rs::AsRawLibbpf;
 use libbpf_sys::bpf_map;
 
 use crate::Error;
@@ -177,16 +177,20 @@ fn map_fd(map: NonNull<bpf_map>) -> (i32, usize) {
 }
 
 impl KernelStructOps {
-    /// Looks up the value of struct_ops `map` (a loaded, registered map)
-    /// whose kernel struct is `struct_name`. Prefer the skeleton's
-    /// `struct_ops.<map>_kernel()`, which knows the struct and names the
-    /// programs in the slots; this serves maps from elsewhere.
-    pub fn read(map: &libbpf_rs::Map<'_>, struct_name: &str) -> Result<Self, Error> {
-        use libbpf_rs::MapCore;
-        let name = map.name().to_string_lossy().into_owned();
-        let ptr = map.as_libbpf_object();
-        let (fd, value_size) = map_fd(ptr);
-        read_value(&name, fd, value_size, struct_name, vec![])
+    /// Looks up the value of struct_ops map `map` (a loaded, registered
+    /// map: a [`MapHandle`](crate::MapHandle), a libbpf-rs map, any map's
+    /// file descriptor) whose kernel struct is `struct_name`. Prefer the
+    /// skeleton's `struct_ops.<map>_kernel()`, which knows the struct and
+    /// names the programs in the slots; this serves maps from elsewhere.
+    pub fn read(map: impl AsFd, struct_name: &str) -> Result<Self, Error> {
+        let fd = map.as_fd().as_raw_fd();
+        let (name, info) = crate::map::kernel_map_info(fd).map_err(|errno| Error::ReadBack {
+            map: format!("fd {fd}"),
+            structure: struct_name.to_owned(),
+            what: format!("the kernel says nothing of the map: {errno}"),
+            errno: Some(errno),
+        })?;
+        read_value(&name, fd, info.value_size as usize, struct_name, vec![])
     }
 
     /// The member `name` of the kernel struct, as the kernel's BTF lays it out.

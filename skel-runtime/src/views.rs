@@ -78,7 +78,8 @@ macro_rules! progs {
             pub fn progs(&self) -> $ls<'_, 'obj> {
                 $ls { core: &self.core }
             }
-            /// Programs, exclusively: libbpf-rs's attach calls.
+            /// Programs, exclusively: autoattach, and with the `libbpf-rs`
+            /// feature libbpf-rs's attach calls.
             #[inline]
             pub fn progs_mut(&mut self) -> $lx<'_, 'obj> {
                 $lx { core: &mut self.core }

@@ -2,10 +2,11 @@
 //! are still forwarded to whatever print function was installed. One test
 //! function: libbpf's print function is global to the process.
 
+use std::ffi::c_char;
 use std::sync::Mutex;
 
-use skel_runtime::libbpf_rs::{PrintLevel, set_print};
-use skel_runtime::{Error, ObjectStorage};
+use libbpf_sys::{__va_list_tag, LIBBPF_WARN, libbpf_print_level, libbpf_set_print};
+use skel_runtime::{Error, ObjectStorage, OpenOptions};
 
 /// A skeleton spec over bytes that are no ELF object.
 macro_rules! garbage_spec {
@@ -24,8 +25,7 @@ macro_rules! garbage_spec {
 /// Opens `spec` and returns the error with its log lines.
 fn open_error(spec: &'static skel_runtime::__private::SkelSpec) -> (Error, Vec<String>) {
     let mut storage = ObjectStorage::new();
-    let mut builder = skel_runtime::libbpf_rs::ObjectBuilder::default();
-    let err = skel_runtime::__private::OpenCore::open(&mut storage, spec, &mut builder)
+    let err = skel_runtime::__private::OpenCore::open(&mut storage, spec, &OpenOptions::default())
         .err()
         .expect("garbage must not open");
     let lines = err
@@ -39,8 +39,22 @@ fn open_error(spec: &'static skel_runtime::__private::SkelSpec) -> (Error, Vec<S
 
 static FORWARDED: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-fn record(_level: PrintLevel, line: String) {
-    FORWARDED.lock().unwrap().push(line);
+/// A print callback of the user's, at warning level: it records each line.
+unsafe extern "C" fn record(
+    level: libbpf_print_level,
+    format: *const c_char,
+    args: *mut __va_list_tag,
+) -> i32 {
+    if level > LIBBPF_WARN {
+        return 0;
+    }
+    // SAFETY: libbpf's printf format string and its arguments, as libbpf
+    // passes them to its print callback.
+    if let Ok(bytes) = unsafe { vsprintf::vsprintf_raw(format, args) } {
+        let line = String::from_utf8_lossy(&bytes).into_owned();
+        FORWARDED.lock().unwrap().push(line);
+    }
+    0
 }
 
 #[test]
@@ -66,7 +80,8 @@ fn libbpf_lines_reach_the_error_and_the_installed_printer() {
     assert_eq!(err.errno().map(|e| e.raw()), err.raw_os_error());
 
     // 2. A callback of the user's: it still gets every line.
-    set_print(Some((PrintLevel::Warn, record)));
+    // SAFETY: `record` is a print callback of libbpf's signature.
+    unsafe { libbpf_set_print(Some(record)) };
     let (_, lines) = open_error(garbage_spec!("with_callback", "with_callback"));
     let forwarded = FORWARDED.lock().unwrap().clone();
     assert!(!lines.is_empty());
@@ -78,7 +93,8 @@ fn libbpf_lines_reach_the_error_and_the_installed_printer() {
     }
 
     // 3. libbpf silenced: nothing is printed, the error still has the lines.
-    set_print(None);
+    // SAFETY: null silences libbpf.
+    unsafe { libbpf_set_print(None) };
     let before = FORWARDED.lock().unwrap().len();
     let (_, lines) = open_error(garbage_spec!("silenced", "silenced"));
     assert!(!lines.is_empty());

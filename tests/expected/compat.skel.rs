@@ -172,21 +172,22 @@ mod __skel_compat {
     /// Opens BPF object `compat`, embedded in the binary (libbpf names it `compat`).
     #[derive(Default)]
     pub struct CompatSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF).
-        pub obj_builder: __skel::libbpf_rs::ObjectBuilder,
+        /// libbpf's open options (custom BTF, pin root path, kconfig,
+        /// kernel log level).
+        pub open_options: __skel::OpenOptions,
     }
     impl CompatSkelBuilder {
         /// Opens the object into `storage`, checking that every map,
         /// program and typed view is there, with the size and alignment
         /// of its generated type.
         pub fn open<'obj>(
-            mut self,
+            self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenCompatSkel<'obj>> {
             let core = __skel::__private::OpenCore::open(
                 storage,
                 &SPEC,
-                &mut self.obj_builder,
+                &self.open_options,
             )?;
             ::core::result::Result::Ok(OpenCompatSkel { core })
         }

@@ -84,21 +84,22 @@ mod __skel_multi {
     /// Opens BPF object `multi`, embedded in the binary (libbpf names it `multi`).
     #[derive(Default)]
     pub struct MultiSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF).
-        pub obj_builder: __skel::libbpf_rs::ObjectBuilder,
+        /// libbpf's open options (custom BTF, pin root path, kconfig,
+        /// kernel log level).
+        pub open_options: __skel::OpenOptions,
     }
     impl MultiSkelBuilder {
         /// Opens the object into `storage`, checking that every map,
         /// program and typed view is there, with the size and alignment
         /// of its generated type.
         pub fn open<'obj>(
-            mut self,
+            self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenMultiSkel<'obj>> {
             let core = __skel::__private::OpenCore::open(
                 storage,
                 &SPEC,
-                &mut self.obj_builder,
+                &self.open_options,
             )?;
             ::core::result::Result::Ok(OpenMultiSkel { core })
         }

@@ -138,21 +138,22 @@ mod __skel_weak_then_strong {
     /// Opens BPF object `weak_then_strong`, embedded in the binary (libbpf names it `weak_then_stron`).
     #[derive(Default)]
     pub struct WeakThenStrongSkelBuilder {
-        /// libbpf open options (debug output, pin root path, custom BTF).
-        pub obj_builder: __skel::libbpf_rs::ObjectBuilder,
+        /// libbpf's open options (custom BTF, pin root path, kconfig,
+        /// kernel log level).
+        pub open_options: __skel::OpenOptions,
     }
     impl WeakThenStrongSkelBuilder {
         /// Opens the object into `storage`, checking that every map,
         /// program and typed view is there, with the size and alignment
         /// of its generated type.
         pub fn open<'obj>(
-            mut self,
+            self,
             storage: &'obj mut __skel::ObjectStorage,
         ) -> __skel::Result<OpenWeakThenStrongSkel<'obj>> {
             let core = __skel::__private::OpenCore::open(
                 storage,
                 &SPEC,
-                &mut self.obj_builder,
+                &self.open_options,
             )?;
             ::core::result::Result::Ok(OpenWeakThenStrongSkel { core })
         }

@@ -178,7 +178,7 @@ fn setters_after_load_are_seen_by_the_programs_and_read_write_round_trip() {
         .bss_map()
         .libbpf()
         .unwrap()
-        .lookup(&0u32.to_ne_bytes(), MapFlags::ANY)
+        .lookup(&0u32.to_ne_bytes(), libbpf_rs::MapFlags::ANY)
         .unwrap()
         .unwrap();
     assert_eq!(u64::from_ne_bytes(raw[..8].try_into().unwrap()), 8);
@@ -603,11 +603,15 @@ fn kernel_errors_carry_their_errno() {
     // libbpf-rs's errors convert, and keep their errno.
     let raw = queue.libbpf().unwrap();
     let e = Error::from(raw.delete(&[]).unwrap_err());
-    assert!(matches!(e, Error::Libbpf(_)), "{e:?}");
+    assert!(matches!(e, Error::Libbpf { .. }), "{e:?}");
+    assert!(
+        e.to_string().ends_with("EINVAL (22): Invalid argument"),
+        "{e}"
+    );
     assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "{e}");
     assert_eq!(e.errno().and_then(|e| e.name()), Some("EINVAL"), "{e}");
     // (A lookup on a queue is a peek, for libbpf-rs too.)
-    assert_eq!(raw.lookup(&[], MapFlags::ANY).unwrap(), None);
+    assert_eq!(raw.lookup(&[], libbpf_rs::MapFlags::ANY).unwrap(), None);
 
     // A struct_ops registration the kernel refuses: the name is taken.
     let name = unique_name("skerr");
@@ -678,12 +682,43 @@ fn attach_prog_fills_its_link_and_dropping_the_link_detaches() {
     skel.attach_count_getpid().unwrap();
     getpid();
     assert_eq!(hits(&skel), 3);
-    let link = skel.links.count_getpid.take().expect("attached");
+    let mut link = skel.links.count_getpid.take().expect("attached");
     getpid();
     assert_eq!(hits(&skel), 4, "a link taken out still holds");
     drop(link);
     getpid();
     assert_eq!(hits(&skel), 4, "dropped: detached");
+
+    // A link's own calls: pinning outside a BPF file system is refused
+    // (libbpf checks the directory), naming the program.
+    skel.attach_count_getpid().unwrap();
+    link = skel.links.count_getpid.take().expect("attached");
+    assert_eq!(link.name(), "count_getpid");
+    assert!(link.as_fd_raw() >= 0);
+    let dir = std::env::temp_dir().join(unique_name("skpin"));
+    let e = link.pin(&dir).unwrap_err();
+    assert!(matches!(&e, Error::Libbpf { .. }), "{e:?}");
+    assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "{e}");
+    assert!(
+        e.to_string().starts_with("link of `count_getpid`: pin at "),
+        "{e}"
+    );
+    assert!(link.pin_path().is_none());
+    let before = hits(&skel);
+    getpid();
+    assert_eq!(hits(&skel), before + 1, "attached");
+    // BPF_LINK_DETACH: tracepoint (perf) links have none, so the kernel
+    // refuses it, and the program keeps running.
+    let e = link.detach().unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EOPNOTSUPP), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("link of `count_getpid`: detach failed: EOPNOTSUPP"),
+        "{e}"
+    );
+    getpid();
+    assert_eq!(hits(&skel), before + 2, "still attached");
+    drop(link);
 
     // attach() fills the others and leaves what is set alone.
     skel.attach_count_getpid().unwrap();

@@ -76,3 +76,23 @@ fn kconfig_externs_read_back_typed_after_load() {
     assert_eq!(ret, 1 + dctcp);
     assert_eq!(skel.maps().kconfig_map().info().value_size, 13);
 }
+
+/// `OpenOptions::kconfig`: lines libbpf resolves `__kconfig` externs from
+/// before the running kernel's config, which fills the rest.
+#[test]
+fn kconfig_open_option_overrides_the_kernels_config() {
+    let Some(_kernel) = exclusive("kconfig_open_option_overrides_the_kernels_config") else {
+        return;
+    };
+    let mut storage = ObjectStorage::new();
+    let mut builder = KconfigSkelBuilder::default();
+    builder
+        .open_options
+        .kconfig("CONFIG_HZ=123\nCONFIG_TCP_CONG_DCTCP=m\n");
+    let skel = builder.open(&mut storage).unwrap().load().unwrap();
+    let kconfig = skel.maps().kconfig();
+    assert_eq!(kconfig.CONFIG_HZ, 123);
+    assert_eq!(kconfig.CONFIG_TCP_CONG_DCTCP, libbpf_tristate::TRI_MODULE);
+    assert!(bool::from(kconfig.CONFIG_BPF_SYSCALL), "from the kernel");
+    assert_eq!(kconfig.LINUX_KERNEL_VERSION, kernel_version_from_uname());
+}

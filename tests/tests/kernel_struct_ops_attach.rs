@@ -3,7 +3,7 @@
 //! Also the errors of loads the kernel refuses, which must name the
 //! skeleton, the errno and libbpf's reason without libbpf printing.
 
-use skel_runtime::{Error, ObjectStorage, StructOpsState};
+use skel_runtime::{Error, KernelStructOps, ObjectStorage, StructOpsState};
 use skel_tests::kernel::{cc_list, exclusive, tcp_transfer, unique_name};
 use skel_tests::tcp_ca_autoattach_skel::{OpenTcpCaAutoattachSkel, TcpCaAutoattachSkelBuilder};
 
@@ -163,11 +163,27 @@ fn one_map_attached_alone() {
     assert_eq!(kernel.program("ssthresh"), Some("aa_ssthresh"));
     assert_eq!(kernel.program("cong_avoid"), Some("aa_cong_avoid"));
     assert_eq!(kernel.program("get_info"), None, "empty slot");
+    // The same read through the map's file descriptor (what serves maps of
+    // no skeleton): the same values, the programs by id only.
+    let by_fd = KernelStructOps::read(skel.maps().good_ca(), "tcp_congestion_ops").unwrap();
+    assert_eq!(by_fd.state, StructOpsState::Ready);
+    assert_eq!(by_fd.string("name").unwrap(), good);
+    assert_eq!(by_fd.prog_id("ssthresh"), kernel.prog_id("ssthresh"));
+    assert!(by_fd.prog_id("ssthresh").is_some_and(|id| id != 0));
+    assert_eq!(by_fd.program("ssthresh"), None, "no skeleton to name it");
     // bad_ca was created but never registered: the kernel's copy is blank.
     let kernel = skel.struct_ops().read_bad_ca_from_kernel().unwrap();
     assert_eq!(kernel.state, StructOpsState::Init);
     assert_eq!(kernel.program("cong_avoid"), None);
     assert_eq!(kernel.string("name").unwrap(), "");
+
+    // The link's detach(): BPF_LINK_DETACH unregisters a struct_ops link
+    // (Linux 6.9; older kernels refuse it).
+    let link = skel.links.good_ca.as_ref().expect("attached");
+    match link.detach() {
+        Ok(()) => assert!(!registered(&good), "detached"),
+        Err(e) => assert_eq!(e.raw_os_error(), Some(libc::EOPNOTSUPP), "{e}"),
+    }
 }
 
 #[test]

@@ -8,8 +8,7 @@ use std::mem::size_of;
 use skel_runtime::__private::{
     Aligned, MapSpec, MapSpecKind, OpenCore, SkelSpec, StructOpsSpec, TypeSpec,
 };
-use skel_runtime::libbpf_rs::ObjectBuilder;
-use skel_runtime::{Error, ObjectStorage};
+use skel_runtime::{Error, ObjectStorage, OpenOptions};
 use skel_tests::tcp_ca_skel::types::{bss, tcp_congestion_ops};
 
 static TCP_CA: &Aligned<[u8]> =
@@ -77,7 +76,7 @@ static RIGHT: SkelSpec = SkelSpec {
 #[test]
 fn the_same_maps_with_true_sizes_open() {
     let mut storage = ObjectStorage::new();
-    if let Err(e) = OpenCore::open(&mut storage, &RIGHT, &mut ObjectBuilder::default()) {
+    if let Err(e) = OpenCore::open(&mut storage, &RIGHT, &OpenOptions::default()) {
         panic!("{e}");
     }
 }
@@ -85,7 +84,7 @@ fn the_same_maps_with_true_sizes_open() {
 /// Opens `spec` and returns the error, which must be a layout mismatch.
 fn open_error(spec: &'static SkelSpec) -> String {
     let mut storage = ObjectStorage::new();
-    let Err(err) = OpenCore::open(&mut storage, spec, &mut ObjectBuilder::default()) else {
+    let Err(err) = OpenCore::open(&mut storage, spec, &OpenOptions::default()) else {
         panic!("opened with a doctored layout");
     };
     assert!(matches!(err, Error::LayoutMismatch { .. }), "{err}");

@@ -26,11 +26,11 @@
 use static_assertions::{assert_impl_all, assert_not_impl_any};
 
 use skel_runtime::events::{EventStream, PerfConsumer, PerfEvents, RingBuf, RingBufConsumer};
-use skel_runtime::maps::{Array, Hash, Keys, MapOfMaps, PerCpuArray, PerCpuHash, Queue};
+use skel_runtime::maps::{Array, Hash, Keys, MapFlags, MapOfMaps, PerCpuArray, PerCpuHash, Queue};
 use skel_runtime::{
     Errno, Error, KernelBtf, KernelConsts, KernelStructOps, LibbpfLog, Link, Live, LiveSlice,
     LoadedProgram, LoadedProgramMut, MapHandle, MapInfo, ObjectStorage, OpenMap, OpenMapMut,
-    OpenProgramMut, Program, Section, SectionMut, TestRun, TestRunOutput,
+    OpenOptions, OpenProgramMut, Program, Section, SectionMut, TestRun, TestRunOutput,
 };
 use skel_tests::resize_skel::{DataSlotsLive, types::data_slots, types::slot};
 use skel_tests::tcp_ca_skel::{
@@ -50,9 +50,10 @@ assert_not_impl_any!(OpenTcpCaSkel<'static>: Sync);
 assert_not_impl_any!(TcpCaSkel<'static>: Sync);
 assert_not_impl_any!(OwnedOpenTcpCaSkel: Sync);
 assert_not_impl_any!(OwnedTcpCaSkel: Sync);
-// The builder holds libbpf-rs's `ObjectBuilder` (libbpf's open options,
-// with raw C strings): neither; open where it is made. Links: both.
-assert_not_impl_any!(TcpCaSkelBuilder: Send, Sync);
+// The builder holds its `OpenOptions` (owned paths and strings, made C
+// strings only for the open call): both. Links: both.
+assert_impl_all!(TcpCaSkelBuilder: Send, Sync);
+assert_impl_all!(OpenOptions: Send, Sync);
 assert_impl_all!(TcpCaLinks<'static>: Send, Sync);
 
 // Shared views: neither.
@@ -95,6 +96,7 @@ assert_impl_all!(TestRun<'static>: Send, Sync);
 assert_impl_all!(TestRunOutput: Send, Sync);
 assert_impl_all!(MapHandle<'static>: Send, Sync);
 assert_impl_all!(MapInfo: Send, Sync);
+assert_impl_all!(MapFlags: Send, Sync);
 assert_impl_all!(Hash<'static, u32, u64>: Send, Sync);
 assert_impl_all!(PerCpuHash<'static, u32, u64>: Send, Sync);
 assert_impl_all!(Array<'static, u64>: Send, Sync);

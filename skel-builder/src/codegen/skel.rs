@@ -209,8 +209,9 @@ fn builder(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
         #d
         #[derive(Default)]
         pub struct #builder {
-            /// libbpf open options (debug output, pin root path, custom BTF).
-            pub obj_builder: __skel::libbpf_rs::ObjectBuilder,
+            /// libbpf's open options (custom BTF, pin root path, kconfig,
+            /// kernel log level).
+            pub open_options: __skel::OpenOptions,
         }
 
         impl #builder {
@@ -218,10 +219,10 @@ fn builder(skel: &Skeleton, n: &Names, has: &Has) -> TokenStream {
             /// program and typed view is there, with the size and alignment
             /// of its generated type.
             pub fn open<'obj>(
-                mut self,
+                self,
                 storage: &'obj mut __skel::ObjectStorage,
             ) -> __skel::Result<#open_skel<'obj>> {
-                let core = __skel::__private::OpenCore::open(storage, &SPEC, &mut self.obj_builder)?;
+                let core = __skel::__private::OpenCore::open(storage, &SPEC, &self.open_options)?;
                 ::core::result::Result::Ok(#open_skel { core })
             }
 

@@ -114,7 +114,8 @@ impl<'obj> LoadedCore<'obj> {
             ));
         }
         // SAFETY: as above. (errno is read right after the call.)
-        let (new, log) = capture(|| new_link(unsafe { libbpf_sys::bpf_program__attach(prog) }));
+        let (new, log) =
+            capture(|| new_link(unsafe { libbpf_sys::bpf_program__attach(prog) }, name));
         match new {
             Ok(new) => {
                 *link = Some(new);
@@ -125,8 +126,9 @@ impl<'obj> LoadedCore<'obj> {
                 name,
                 errno,
                 log,
-                "\nhint: its section names no attach target; attach it yourself through \
-                 `skel.progs_mut().<program>().libbpf()` (attach_xdp, attach_kprobe, ...)",
+                "\nhint: its section names no attach target; attach it yourself with \
+                 libbpf-rs's `attach_xdp`, `attach_kprobe`, ... through \
+                 `skel.progs_mut().<program>().libbpf()` (skel-runtime's `libbpf-rs` feature)",
             )),
             Err(errno) => Err(self.attach_error("program", name, errno, log, "")),
         }
@@ -144,19 +146,15 @@ impl<'obj> LoadedCore<'obj> {
         if skip || self.object.spec.progs[index].struct_ops {
             return Ok(None);
         }
+        let name = self.object.spec.progs[index].name;
         // SAFETY: as above. (errno is read right after the call.)
-        let (link, log) = capture(|| new_link(unsafe { libbpf_sys::bpf_program__attach(prog) }));
+        let (link, log) =
+            capture(|| new_link(unsafe { libbpf_sys::bpf_program__attach(prog) }, name));
         match link {
             Ok(link) => Ok(Some(link)),
             // No auto-attach for this section: nothing to attach.
             Err(errno) if errno.raw() == libc::EOPNOTSUPP => Ok(None),
-            Err(errno) => Err(self.attach_error(
-                "program",
-                self.object.spec.progs[index].name,
-                errno,
-                log,
-                "",
-            )),
+            Err(errno) => Err(self.attach_error("program", name, errno, log, "")),
         }
     }
 
@@ -164,19 +162,12 @@ impl<'obj> LoadedCore<'obj> {
     /// maps through a BPF link).
     fn register(&self, index: usize) -> Result<Link<'obj>> {
         let map = self.object.map(index).as_ptr();
+        let name = self.object.map_name(index);
         // SAFETY: map is a created struct_ops map of the loaded object.
         // (errno is read right after the call.)
         let (link, log) =
-            capture(|| new_link(unsafe { libbpf_sys::bpf_map__attach_struct_ops(map) }));
-        link.map_err(|errno| {
-            self.attach_error(
-                "struct_ops map",
-                self.object.map_name(index),
-                errno,
-                log,
-                "",
-            )
-        })
+            capture(|| new_link(unsafe { libbpf_sys::bpf_map__attach_struct_ops(map) }, name));
+        link.map_err(|errno| self.attach_error("struct_ops map", name, errno, log, ""))
     }
 
     fn attach_error(
@@ -211,14 +202,15 @@ impl<'obj> LoadedCore<'obj> {
     }
 }
 
-/// A link libbpf returned, or the errno it failed with.
-fn new_link<'obj>(link: *mut bpf_link) -> Result<Link<'obj>, Errno> {
+/// A link libbpf returned for the program or map `name` of a loaded
+/// object that lives for `'obj`, or the errno it failed with.
+fn new_link<'obj>(link: *mut bpf_link, name: &'static str) -> Result<Link<'obj>, Errno> {
     // SAFETY: libbpf_get_error only inspects the pointer value (and errno
     // for a null pointer).
     let err = unsafe { libbpf_sys::libbpf_get_error(link.cast()) };
     match NonNull::new(link) {
-        // SAFETY: a new link we own.
-        Some(link) if err == 0 => Ok(Link::new(unsafe { libbpf_rs::Link::from_ptr(link) })),
+        // SAFETY: a new link we own, of the skeleton's object.
+        Some(link) if err == 0 => Ok(unsafe { Link::new(link, name) }),
         _ => Err(Errno::new(i32::try_from(err).unwrap_or(-libc::EINVAL))),
     }
 }

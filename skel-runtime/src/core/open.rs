@@ -5,7 +5,6 @@ use std::ffi::CString;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use libbpf_rs::AsRawLibbpf;
 use libbpf_sys::{bpf_map, bpf_object, bpf_program};
 
 use super::{LoadedCore, Object, autoattach, initial_value, set_autoattach};
@@ -15,6 +14,7 @@ use crate::errno::{ENOTSUPP, Errno, last_errno};
 use crate::error::{Error, Result};
 use crate::libbpf_log::{LibbpfLog, capture};
 use crate::map::{OpenMap, OpenMapMut};
+use crate::open_options::OpenOptions;
 use crate::plain::{Plain, Shadow};
 use crate::program::{OpenProgramMut, Program};
 use crate::storage::ObjectStorage;
@@ -33,29 +33,31 @@ pub struct OpenCore<'obj> {
 }
 
 impl<'obj> OpenCore<'obj> {
-    /// Opens `spec`'s object into `storage` (closing what it held), and
-    /// checks that every map and program of the spec is there and that
-    /// libbpf's memory has each generated type's size and alignment.
+    /// Opens `spec`'s object into `storage` (closing what it held) with
+    /// `options`, and checks that every map and program of the spec is
+    /// there and that libbpf's memory has each generated type's size and
+    /// alignment.
     pub fn open(
         storage: &'obj mut ObjectStorage,
         spec: &'static SkelSpec,
-        builder: &mut libbpf_rs::ObjectBuilder,
+        options: &OpenOptions,
     ) -> Result<Self> {
         storage.close();
-        builder.name(spec.name)?;
-        let opts = builder.as_libbpf_object().as_ptr();
-        let (opened, log) = capture(|| {
-            // SAFETY: the object bytes outlive the call (libbpf copies
-            // them); opts is the builder's, valid for the call.
-            let ptr = unsafe {
-                libbpf_sys::bpf_object__open_mem(
-                    spec.object.as_ptr().cast(),
-                    spec.object.len() as libbpf_sys::size_t,
-                    opts,
-                )
-            };
-            NonNull::new(ptr).ok_or_else(last_errno)
-        });
+        let (opened, log) = options.with_raw(spec.name, |opts| {
+            capture(|| {
+                // SAFETY: the object bytes outlive the call (libbpf copies
+                // them); opts and the strings it points to live for the
+                // call (libbpf copies what it keeps).
+                let ptr = unsafe {
+                    libbpf_sys::bpf_object__open_mem(
+                        spec.object.as_ptr().cast(),
+                        spec.object.len() as libbpf_sys::size_t,
+                        opts,
+                    )
+                };
+                NonNull::new(ptr).ok_or_else(last_errno)
+            })
+        })?;
         let obj = opened.map_err(|errno| Error::Open {
             skeleton: spec.skeleton,
             errno,

@@ -37,13 +37,12 @@ use crate::map::MapHandle;
 use crate::plain::Plain;
 
 mod batch;
+mod flags;
 
 pub use batch::{BatchCursor, Iter, PerCpuIter};
+pub use flags::MapFlags;
 
 const ENOENT: i32 = libc::ENOENT;
-
-/// Flags of an update (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`).
-pub use libbpf_rs::MapFlags;
 
 /// A typed handle's map, with whether its key and value sizes are the
 /// types' (checked once, when the handle is made: a loaded map's sizes do
@@ -239,7 +238,7 @@ macro_rules! handle {
         /// `into_owned()` gives one that owns a duplicate file descriptor,
         /// with no lifetime, to keep in a struct or move into another
         /// thread or task. It derefs to its [`MapHandle`] (name, fd, info,
-        /// pinning, libbpf-rs's handle). `Send` and `Sync`: every operation
+        /// pinning, with the `libbpf-rs` feature libbpf-rs's handle). `Send` and `Sync`: every operation
         /// is a `bpf()` call on the map's file descriptor.
         pub struct $name<'a, $($p),*> {
             target: Target<'a>,

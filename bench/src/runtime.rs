@@ -92,7 +92,7 @@ pub fn bench(runs: usize) -> Result<Row> {
             let key = i % KEYS;
             let mut v = typed.lookup(&key)?.ok_or("a key went missing")?;
             v.count += 1;
-            typed.update(&key, &v, MapFlags::ANY)?;
+            typed.update(&key, &v, skel_runtime::maps::MapFlags::ANY)?;
         }
         Ok(start.elapsed().as_nanos() as f64 / f64::from(OPS))
     };

@@ -287,16 +287,7 @@ impl<'a> LoadedProgram<'a> {
     /// The kernel's id of the loaded program (what struct_ops map values
     /// read back from the kernel hold in their slots).
     pub fn id(&self) -> Option<u32> {
-        use std::os::fd::AsRawFd as _;
-        let fd = self.fd()?;
-        let mut info = libbpf_sys::bpf_prog_info::default();
-        let mut len = size_of::<libbpf_sys::bpf_prog_info>() as u32;
-        // SAFETY: `info` is a writable bpf_prog_info of `len` bytes whose
-        // array pointers are all null (so the kernel fills no arrays); the
-        // kernel writes at most `len` bytes.
-        let ret =
-            unsafe { libbpf_sys::bpf_prog_get_info_by_fd(fd.as_raw_fd(), &mut info, &mut len) };
-        (ret == 0).then_some(info.id)
+        prog_info(self.fd()?).ok().map(|info| info.id)
     }
 
     /// A test run of the program (`BPF_PROG_TEST_RUN`): data, context,
@@ -421,9 +412,8 @@ impl fmt::Debug for LoadedProgram<'_> {
 /// A program of a loaded skeleton, exclusively: `skel.progs_mut().<name>()`,
 /// for libbpf-rs's attach calls (the `libbpf-rs` feature) with targets of
 /// your own (an XDP interface, a kprobe's function, a uprobe's binary).
-/// Links made that
-/// way are yours to keep; `skel.attach_<name>()` keeps its link in
-/// `skel.links`.
+/// Links made that way are yours to keep; `skel.attach_<name>()` keeps its
+/// link in `skel.links`.
 ///
 /// Neither `Send` nor `Sync`, as [`OpenProgramMut`].
 pub struct LoadedProgramMut<'a> {
@@ -471,4 +461,22 @@ impl fmt::Debug for LoadedProgramMut<'_> {
             .field(&self.as_ref())
             .finish()
     }
+}
+
+/// The kernel's facts of loaded program `prog` (`bpf_prog_get_info_by_fd`,
+/// no arrays).
+pub(crate) fn prog_info(
+    prog: BorrowedFd<'_>,
+) -> std::result::Result<libbpf_sys::bpf_prog_info, Errno> {
+    use std::os::fd::AsRawFd as _;
+    let mut info = libbpf_sys::bpf_prog_info::default();
+    let mut len = size_of::<libbpf_sys::bpf_prog_info>() as u32;
+    // SAFETY: `info` is a writable bpf_prog_info of `len` bytes whose array
+    // pointers are all null (so the kernel fills no arrays); the kernel
+    // writes at most `len` bytes.
+    let ret = unsafe { libbpf_sys::bpf_prog_get_info_by_fd(prog.as_raw_fd(), &mut info, &mut len) };
+    if ret < 0 {
+        return Err(Errno::new(ret));
+    }
+    Ok(info)
 }

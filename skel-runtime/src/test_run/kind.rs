@@ -1,7 +1,7 @@
 //! What the kernel's test run of each program type passes and gives back.
 
 use std::ffi::CStr;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 
 use libbpf_sys as sys;
 
@@ -29,16 +29,7 @@ pub(super) enum CtxFlow {
 impl ProgKind {
     /// Asks the kernel for the program's type.
     pub(super) fn of(prog: BorrowedFd<'_>) -> std::result::Result<ProgKind, Errno> {
-        let mut info = sys::bpf_prog_info::default();
-        let mut len = std::mem::size_of::<sys::bpf_prog_info>() as u32;
-        // SAFETY: `info` is a writable bpf_prog_info of `len` bytes whose
-        // array pointers are all null (so the kernel fills no arrays); the
-        // kernel writes at most `len` bytes.
-        let ret = unsafe { sys::bpf_prog_get_info_by_fd(prog.as_raw_fd(), &mut info, &mut len) };
-        if ret < 0 {
-            return Err(Errno::new(ret));
-        }
-        let prog_type = info.type_;
+        let prog_type = crate::program::prog_info(prog)?.type_;
         let (ctx, timed) = match prog_type {
             sys::BPF_PROG_TYPE_SYSCALL => (CtxFlow::InPlace, false),
             sys::BPF_PROG_TYPE_RAW_TRACEPOINT

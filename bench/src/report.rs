@@ -265,7 +265,7 @@ pub fn summary(results: &[ProgramResult], figures: &[Generation]) -> String {
         out.push('\n');
     };
     let wall = |s: &Side, which: fn(&Side) -> &Vec<Sample>| median(&pick(which(s), |x| x.wall));
-    line("clean build, wall", "≤ 0.6×", &|r| {
+    line("clean build, wall", "≤ 0.5×", &|r| {
         ratio(
             wall(&r.sides[0], |s| &s.clean),
             wall(&r.sides[1], |s| &s.clean),

@@ -69,8 +69,8 @@ test-vm: deps-vm
 # handles, links, ring and perf buffer polling, libbpf's print callback.
 # Those tests, and the ones comparing strerror's text (Miri words it its
 # own way), are skipped with `cfg_attr(miri, ignore)`. Isolation is off:
-# the BTF reader's tests read files they write. 61 s here (2026-12-06,
-# 47 tests run, 6 skipped). Not part of `make test`: `make deps` installs
+# the BTF reader's tests read files they write. 83 s here (2026-12-06,
+# 49 tests run, 6 skipped). Not part of `make test`: `make deps` installs
 # no nightly toolchain.
 miri:
 	MIRIFLAGS="-Zmiri-disable-isolation $(MIRIFLAGS)" $(CARGO) +nightly miri test -p skel-runtime --lib

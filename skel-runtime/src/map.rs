@@ -325,14 +325,7 @@ pub(crate) fn map_info(fd: RawFd) -> std::result::Result<MapInfo, Errno> {
 /// The kernel's name (`inner map (id N)` when it has none) and facts of
 /// map `fd`.
 pub(crate) fn kernel_map_info(fd: RawFd) -> std::result::Result<(String, MapInfo), Errno> {
-    // SAFETY: all-zero is a valid bpf_map_info.
-    let mut info: libbpf_sys::bpf_map_info = unsafe { std::mem::zeroed() };
-    let mut len = size_of_val(&info) as u32;
-    // SAFETY: `info` has `len` writable bytes.
-    let ret = unsafe { libbpf_sys::bpf_map_get_info_by_fd(fd, (&raw mut info).cast(), &mut len) };
-    if ret != 0 {
-        return Err(Errno::new(ret));
-    }
+    let info = raw_map_info(fd)?;
     let bytes: Vec<u8> = info
         .name
         .iter()
@@ -353,6 +346,19 @@ pub(crate) fn kernel_map_info(fd: RawFd) -> std::result::Result<(String, MapInfo
             map_flags: info.map_flags,
         },
     ))
+}
+
+/// The kernel's `bpf_map_info` of map `fd` (`bpf_map_get_info_by_fd`).
+fn raw_map_info(fd: RawFd) -> std::result::Result<libbpf_sys::bpf_map_info, Errno> {
+    // SAFETY: all-zero is a valid bpf_map_info.
+    let mut info: libbpf_sys::bpf_map_info = unsafe { std::mem::zeroed() };
+    let mut len = size_of_val(&info) as u32;
+    // SAFETY: `info` has `len` writable bytes.
+    let ret = unsafe { libbpf_sys::bpf_map_get_info_by_fd(fd, (&raw mut info).cast(), &mut len) };
+    if ret != 0 {
+        return Err(Errno::new(ret));
+    }
+    Ok(info)
 }
 
 /// The file descriptor a handle makes its calls on.
@@ -474,15 +480,9 @@ impl<'a> MapHandle<'a> {
     /// The kernel's id of the map.
     pub fn id(&self) -> Result<u32> {
         self.ready("read its id")?;
-        // SAFETY: all-zero is a valid bpf_map_info.
-        let mut info: libbpf_sys::bpf_map_info = unsafe { std::mem::zeroed() };
-        let mut len = size_of_val(&info) as u32;
-        // SAFETY: `info` has `len` writable bytes.
-        let ret = unsafe {
-            libbpf_sys::bpf_map_get_info_by_fd(self.fd.raw(), (&raw mut info).cast(), &mut len)
-        };
-        check(self.name(), "read its id", ret)?;
-        Ok(info.id)
+        raw_map_info(self.fd.raw())
+            .map(|info| info.id)
+            .map_err(|errno| self.op_error("read its id", errno))
     }
 
     /// Pins the map at `path` in a BPF file system.

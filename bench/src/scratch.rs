@@ -144,7 +144,7 @@ pub fn create(root: &Path, work: &Path, program: &Program, generator: Generator)
     };
     // A crates.io user's cargo never compiles a registry dependency
     // incrementally; a path dependency it does, which slows a clean build
-    // (tcp_ca, 4 alternating pairs on 2026-12-06: medians 12.0 s wall and
+    // (tcp_ca, 4 alternating pairs on 2026-12-06: medians 12.1 s wall and
     // 22.6 s CPU with it, 11.5 s and 21.7 s without). The benchmark reaches
     // skel by path, so it turns that off for skel's three crates alone: they
     // build as they would from crates.io, and the bench crate itself stays
